@@ -1,0 +1,128 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import type { Response } from 'express';
+import { CHANNEL_KINDS, ChannelKind, DomainError, IngestService, Principal, UserRepository, Transactions, notFound } from '@inbox/core';
+import { AllowInboxToken, CurrentPrincipal, Roles } from '../http/auth.decorators';
+import { InboxesService } from './inboxes.service';
+
+export class CreateInboxDto {
+  @ApiProperty() @IsString() @Length(1, 120) name: string;
+  @ApiProperty({ enum: CHANNEL_KINDS }) @IsIn(CHANNEL_KINDS) channel: ChannelKind;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() teamId?: string;
+  @ApiPropertyOptional({ description: 'API channel: where replies are POSTed, signed' }) @IsOptional() @IsString() @MaxLength(2000) webhookUrl?: string;
+}
+
+export class UpdateInboxDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 120) name?: string;
+  @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsUUID() teamId?: string | null;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
+}
+
+export class InboxMemberDto {
+  @ApiProperty() @IsUUID() userId: string;
+}
+
+export class IncomingContactDto {
+  @ApiProperty({ description: "the customer's id in your system" }) @IsString() @Length(1, 256) identifier: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @ApiPropertyOptional() @IsOptional() @IsEmail() email?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) phone?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(2, 8) language?: string;
+}
+
+export class IncomingMessageDto {
+  @ApiProperty({ description: 'your id of this message; sending it again is a no-op' }) @IsString() @Length(1, 512) externalId: string;
+  @ApiProperty() @IsDefined() @ValidateNested() @Type(() => IncomingContactDto) contact: IncomingContactDto;
+  @ApiPropertyOptional({ description: 'messages with one threadKey share a conversation; default: one per contact' }) @IsOptional() @IsString() @Length(1, 512) threadKey?: string;
+  @ApiProperty() @IsString() @MaxLength(100_000) text: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500_000) html?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) subject?: string;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(3) priority?: number;
+  @ApiPropertyOptional() @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+}
+
+@ApiTags('inboxes')
+@ApiBearerAuth()
+@Controller('inboxes')
+export class InboxesController {
+  constructor(
+    private readonly inboxes: InboxesService,
+    private readonly ingest: IngestService,
+    private readonly tx: Transactions,
+    private readonly users: UserRepository,
+  ) {}
+
+  @Roles('admin')
+  @Post()
+  create(@Body() dto: CreateInboxDto) {
+    const { name, channel, teamId, ...channelFields } = dto;
+    return this.inboxes.create({ name, channel, teamId: teamId ?? null }, channelFields);
+  }
+
+  @Get()
+  list(@CurrentPrincipal() p: Principal) {
+    return this.inboxes.list(p);
+  }
+
+  @Get(':id')
+  get(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
+    return this.inboxes.get(p, id);
+  }
+
+  @Roles('admin')
+  @Patch(':id')
+  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateInboxDto) {
+    return this.inboxes.update(id, dto);
+  }
+
+  @Roles('admin')
+  @Delete(':id')
+  @HttpCode(204)
+  remove(@Param('id', ParseUUIDPipe) id: string) {
+    return this.inboxes.remove(id);
+  }
+
+  @Roles('admin', 'coordinator')
+  @Get(':id/members')
+  members(@Param('id', ParseUUIDPipe) id: string) {
+    return this.inboxes.members(id);
+  }
+
+  @Roles('admin')
+  @Post(':id/members')
+  async addMember(@Param('id', ParseUUIDPipe) id: string, @Body() dto: InboxMemberDto) {
+    if (!(await this.users.get(this.tx.manager, dto.userId))) throw notFound('user', dto.userId);
+    return this.inboxes.addMember(id, dto.userId);
+  }
+
+  @Roles('admin')
+  @Delete(':id/members/:userId')
+  @HttpCode(204)
+  removeMember(@Param('id', ParseUUIDPipe) id: string, @Param('userId', ParseUUIDPipe) userId: string) {
+    return this.inboxes.removeMember(id, userId);
+  }
+
+  /** API channel: an integration pushes a customer's message with the inbox token. */
+  @AllowInboxToken()
+  @Post(':id/incoming')
+  async incoming(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: IncomingMessageDto, @Res({ passthrough: true }) res: Response) {
+    if (p.type !== 'inbox') throw new DomainError('FORBIDDEN', 'use the inbox token returned when the inbox was created');
+    if (p.inboxId !== id) throw new DomainError('FORBIDDEN', 'this token belongs to another inbox');
+    const result = await this.ingest.ingest({
+      inboxId: id,
+      channel: 'api',
+      externalId: dto.externalId,
+      contact: dto.contact,
+      threadKey: dto.threadKey ?? null,
+      text: dto.text,
+      html: dto.html ?? null,
+      subject: dto.subject ?? null,
+      priority: dto.priority,
+      metadata: dto.metadata,
+    });
+    res.status(result.created ? 201 : 200);
+    return { conversationId: result.conversationId, messageId: result.messageId, contactId: result.contactId, duplicate: !result.created };
+  }
+}

@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { ChannelKind, ChannelRegistry, DomainError, InboxRepository, InboxRow, Principal, SecretBox, Transactions, isStaff, notFound } from '@inbox/core';
+
+@Injectable()
+export class InboxesService {
+  constructor(
+    private readonly tx: Transactions,
+    private readonly inboxes: InboxRepository,
+    private readonly channels: ChannelRegistry,
+    private readonly secretBox: SecretBox,
+  ) {}
+
+  /** The channel adapter validates its own fields; secrets are sealed, and credentials shown once. */
+  async create(base: { name: string; channel: ChannelKind; teamId: string | null }, channelFields: Record<string, unknown>) {
+    const adapter = this.channels.get(base.channel);
+    const configured = await adapter.configure(channelFields);
+    try {
+      const inbox = await this.inboxes.create(this.tx.manager, {
+        ...base,
+        settings: configured.settings,
+        secrets: Object.keys(configured.secrets).length ? this.secretBox.seal(configured.secrets) : null,
+        tokenHash: configured.tokenHash ?? null,
+      });
+      return { ...this.view(inbox), ...configured.revealOnce };
+    } catch (err) {
+      if ((err as { code?: string }).code === '23503') throw notFound('team', String(base.teamId));
+      throw err;
+    }
+  }
+
+  async list(p: Principal) {
+    const rows = await this.inboxes.list(this.tx.manager, p.type === 'user' && !isStaff(p) ? p.id : undefined);
+    return rows.map((r) => this.view(r));
+  }
+
+  async get(p: Principal, id: string) {
+    const inbox = await this.inboxes.get(this.tx.manager, id);
+    if (!inbox) throw notFound('inbox', id);
+    if (p.type === 'user' && !isStaff(p) && !(await this.inboxes.isMember(this.tx.manager, id, p.id))) {
+      throw new DomainError('FORBIDDEN', 'you are not a member of this inbox');
+    }
+    return this.view(inbox);
+  }
+
+  async update(id: string, f: { name?: string; teamId?: string | null; active?: boolean }) {
+    if (!(await this.inboxes.get(this.tx.manager, id))) throw notFound('inbox', id);
+    try {
+      await this.inboxes.update(this.tx.manager, id, f);
+    } catch (err) {
+      if ((err as { code?: string }).code === '23503') throw notFound('team', String(f.teamId));
+      throw err;
+    }
+    return this.view((await this.inboxes.get(this.tx.manager, id))!);
+  }
+
+  async remove(id: string) {
+    if (!(await this.inboxes.get(this.tx.manager, id))) throw notFound('inbox', id);
+    await this.inboxes.delete(this.tx.manager, id);
+  }
+
+  async members(id: string) {
+    if (!(await this.inboxes.get(this.tx.manager, id))) throw notFound('inbox', id);
+    return this.inboxes.members(this.tx.manager, id);
+  }
+
+  async addMember(id: string, userId: string) {
+    if (!(await this.inboxes.get(this.tx.manager, id))) throw notFound('inbox', id);
+    if (!(await this.inboxes.addMember(this.tx.manager, id, userId))) throw new DomainError('ALREADY_MEMBER', 'this user is already a member of the inbox');
+    return this.inboxes.members(this.tx.manager, id);
+  }
+
+  async removeMember(id: string, userId: string) {
+    if (!(await this.inboxes.removeMember(this.tx.manager, id, userId))) throw new DomainError('NOT_FOUND', 'this user is not a member of the inbox');
+  }
+
+  private view(inbox: InboxRow) {
+    return { ...inbox, settings: this.channels.get(inbox.channel).publicSettings(inbox.settings) };
+  }
+}

@@ -1,0 +1,115 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { DomainError, ROUTING_STRATEGIES, RoutingStrategyName, TeamRepository, Transactions, UserRepository, notFound } from '@inbox/core';
+import { Roles } from '../http/auth.decorators';
+import { validateCapacity } from './users.controller';
+
+export class TeamSettingsDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) description?: string;
+  @ApiPropertyOptional({ enum: ROUTING_STRATEGIES }) @IsOptional() @IsIn(ROUTING_STRATEGIES) strategy?: RoutingStrategyName;
+  @ApiPropertyOptional({ description: 'null = auto-assign; seconds = offer-and-accept countdown' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(5) @Max(3600) offerTimeoutSeconds?: number | null;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(90 * 86400) stickyWindowSeconds?: number;
+  @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsUUID() overflowTeamId?: string | null;
+  @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(1) overflowAfterSeconds?: number | null;
+  @ApiPropertyOptional({ example: { timezone: 'Europe/Paris', days: { 1: [{ open: '09:00', close: '17:00' }] } } }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsObject() businessHours?: Record<string, unknown> | null;
+  @ApiPropertyOptional({ example: { webchat: 3, email: 10 } }) @IsOptional() @IsObject() defaultCapacity?: Record<string, number>;
+  @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(2000) awayMessage?: string | null;
+}
+
+export class CreateTeamDto extends TeamSettingsDto {
+  @ApiProperty() @IsString() @Length(1, 80) name: string;
+}
+
+export class UpdateTeamDto extends TeamSettingsDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 80) name?: string;
+}
+
+export class MemberDto {
+  @ApiProperty() @IsUUID() userId: string;
+}
+
+function validateBusinessHours(bh: Record<string, unknown> | null | undefined): void {
+  if (!bh) return;
+  const fields: Record<string, string[]> = {};
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: String(bh.timezone) });
+  } catch {
+    fields['businessHours.timezone'] = ['must be an IANA time zone such as Europe/Paris'];
+  }
+  const days = (bh.days ?? {}) as Record<string, unknown>;
+  for (const [day, ranges] of Object.entries(days)) {
+    const ok = /^[0-6]$/.test(day) && Array.isArray(ranges) && ranges.every((r) => /^([01]\d|2[0-3]):[0-5]\d$/.test(r?.open) && /^([01]\d|2[0-4]):[0-5]\d$/.test(r?.close));
+    if (!ok) fields[`businessHours.days.${day}`] = ['day must be 0 (Sunday) to 6, each range {open:"HH:MM", close:"HH:MM"}'];
+  }
+  if (Object.keys(fields).length) throw new DomainError('VALIDATION_FAILED', Object.entries(fields)[0].join(': '), { fields });
+}
+
+@ApiTags('teams')
+@ApiBearerAuth()
+@Controller('teams')
+export class TeamsController {
+  constructor(
+    private readonly tx: Transactions,
+    private readonly teams: TeamRepository,
+    private readonly users: UserRepository,
+  ) {}
+
+  @Get()
+  list() {
+    return this.teams.list(this.tx.manager);
+  }
+
+  @Get(':id')
+  async get(@Param('id', ParseUUIDPipe) id: string) {
+    return (await this.teams.get(this.tx.manager, id)) ?? Promise.reject(notFound('team', id));
+  }
+
+  @Roles('admin')
+  @Post()
+  async create(@Body() dto: CreateTeamDto) {
+    validateBusinessHours(dto.businessHours);
+    const team = await this.teams.create(this.tx.manager, { ...dto, defaultCapacity: validateCapacity(dto.defaultCapacity) });
+    if (!team) throw new DomainError('NAME_TAKEN', `a team named ${dto.name} already exists`, { fields: { name: ['already taken'] } });
+    return team;
+  }
+
+  @Roles('admin')
+  @Patch(':id')
+  async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateTeamDto) {
+    validateBusinessHours(dto.businessHours);
+    if (dto.overflowTeamId === id) throw new DomainError('VALIDATION_FAILED', 'a team cannot overflow to itself', { fields: { overflowTeamId: ['cannot be the team itself'] } });
+    if (!(await this.teams.get(this.tx.manager, id))) throw notFound('team', id);
+    try {
+      await this.teams.update(this.tx.manager, id, { ...dto, defaultCapacity: validateCapacity(dto.defaultCapacity) });
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw new DomainError('NAME_TAKEN', `a team named ${dto.name} already exists`);
+      if ((err as { code?: string }).code === '23503') throw notFound('team', String(dto.overflowTeamId));
+      throw err;
+    }
+    return this.teams.get(this.tx.manager, id);
+  }
+
+  @Roles('admin')
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@Param('id', ParseUUIDPipe) id: string) {
+    if (!(await this.teams.delete(this.tx.manager, id))) throw notFound('team', id);
+  }
+
+  @Roles('admin', 'coordinator')
+  @Post(':id/members')
+  async addMember(@Param('id', ParseUUIDPipe) id: string, @Body() dto: MemberDto) {
+    if (!(await this.teams.get(this.tx.manager, id))) throw notFound('team', id);
+    if (!(await this.users.get(this.tx.manager, dto.userId))) throw notFound('user', dto.userId);
+    if (!(await this.teams.addMember(this.tx.manager, id, dto.userId))) throw new DomainError('ALREADY_MEMBER', 'this user is already a member of the team');
+    return this.teams.get(this.tx.manager, id);
+  }
+
+  @Roles('admin', 'coordinator')
+  @Delete(':id/members/:userId')
+  @HttpCode(204)
+  async removeMember(@Param('id', ParseUUIDPipe) id: string, @Param('userId', ParseUUIDPipe) userId: string) {
+    if (!(await this.teams.removeMember(this.tx.manager, id, userId))) throw notFound('user', userId);
+  }
+}

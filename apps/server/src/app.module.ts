@@ -1,0 +1,62 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { AppConfig, CoreModule } from '@inbox/core';
+import { ChannelsModule } from '@inbox/channels';
+import { AuthGuard } from './http/auth.guard';
+import { DomainErrorFilter } from './http/domain-error.filter';
+import { TokenService } from './auth/token.service';
+import { AuthService } from './auth/auth.service';
+import { AuthController } from './auth/auth.controller';
+import { LoginRateLimiter } from './auth/login-rate-limiter';
+import { HealthController } from './health/health.controller';
+import { UsersController } from './admin/users.controller';
+import { TeamsController } from './admin/teams.controller';
+import { BotsController } from './admin/bots.controller';
+import { InboxesController } from './admin/inboxes.controller';
+import { InboxesService } from './admin/inboxes.service';
+import { ConversationsController } from './conversations/conversations.controller';
+import { ContactsController } from './contacts/contacts.controller';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  databaseUrl: string;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(opts: AppModuleOptions): DynamicModule {
+    const { config } = opts;
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: (req, res) => {
+              const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
+              res.setHeader('x-request-id', id);
+              return id;
+            },
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
+            transport: config.logPretty ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } : undefined,
+          },
+        }),
+        JwtModule.register({}),
+        CoreModule.forRoot({ config, databaseUrl: opts.databaseUrl, channels: ChannelsModule }),
+      ],
+      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController],
+      providers: [
+        TokenService,
+        AuthService,
+        LoginRateLimiter,
+        InboxesService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: DomainErrorFilter },
+      ],
+    };
+  }
+}

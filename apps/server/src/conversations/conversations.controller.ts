@@ -1,0 +1,105 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsBoolean, IsDateString, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import type { Response } from 'express';
+import { createReadStream } from 'node:fs';
+import { CONVERSATION_STATUSES, ConversationService, ConversationStatus, MessageRepository, Principal, Transactions, decodeCursor, notFound } from '@inbox/core';
+import { AllowBots, CurrentPrincipal } from '../http/auth.decorators';
+
+const csv = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
+
+export class ListConversationsQuery {
+  @ApiPropertyOptional({ description: 'comma-separated statuses' }) @IsOptional() @Transform(csv) @IsIn(CONVERSATION_STATUSES, { each: true }) status?: ConversationStatus[];
+  @ApiPropertyOptional() @IsOptional() @IsUUID() inboxId?: string;
+  @ApiPropertyOptional({ description: 'a user id, or "none" for unassigned' }) @IsOptional() @IsString() assigneeId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() teamId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUUID() contactId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(60) label?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() cursor?: string;
+  @ApiPropertyOptional({ default: 50 }) @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(200) limit?: number;
+}
+
+export class ListMessagesQuery {
+  @ApiPropertyOptional() @IsOptional() @IsString() before?: string;
+  @ApiPropertyOptional({ default: 100 }) @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(500) limit?: number;
+}
+
+export class PatchConversationDto {
+  @ApiPropertyOptional({ enum: CONVERSATION_STATUSES }) @IsOptional() @IsIn(CONVERSATION_STATUSES) status?: ConversationStatus;
+  @ApiPropertyOptional({ description: '0 low, 1 normal, 2 high, 3 urgent' }) @IsOptional() @IsInt() @Min(0) @Max(3) priority?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString({ each: true }) @MaxLength(60, { each: true }) @ArrayMaxSize(30) labels?: string[];
+  @ApiPropertyOptional() @IsOptional() @IsDateString() snoozedUntil?: string;
+}
+
+export class PostMessageDto {
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(100_000) text: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500_000) html?: string;
+  @ApiPropertyOptional({ description: 'true = a private note only agents see' }) @IsOptional() @IsBoolean() private?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+}
+
+@ApiTags('conversations')
+@ApiBearerAuth()
+@AllowBots()
+@Controller()
+export class ConversationsController {
+  constructor(
+    private readonly conversations: ConversationService,
+    private readonly messages: MessageRepository,
+    private readonly tx: Transactions,
+  ) {}
+
+  @Get('conversations')
+  list(@CurrentPrincipal() p: Principal, @Query() q: ListConversationsQuery) {
+    return this.conversations.list(p, {
+      status: q.status,
+      inboxId: q.inboxId,
+      assigneeId: q.assigneeId === 'none' ? null : q.assigneeId,
+      teamId: q.teamId,
+      contactId: q.contactId,
+      label: q.label,
+      cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+      limit: q.limit ?? 50,
+    });
+  }
+
+  @Get('conversations/:id')
+  get(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
+    return this.conversations.get(p, id);
+  }
+
+  @Patch('conversations/:id')
+  update(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: PatchConversationDto) {
+    return this.conversations.update(p, id, dto);
+  }
+
+  @Get('conversations/:id/messages')
+  messagesOf(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Query() q: ListMessagesQuery) {
+    return this.conversations.messagesOf(p, id, { before: q.before, limit: q.limit ?? 100 });
+  }
+
+  @Post('conversations/:id/messages')
+  post(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: PostMessageDto) {
+    return this.conversations.postMessage(p, id, dto);
+  }
+
+  @Post('conversations/:id/messages/:messageId/retry')
+  retry(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Param('messageId', ParseUUIDPipe) messageId: string) {
+    return this.conversations.retryMessage(p, id, messageId);
+  }
+
+  @Get('attachments/:id')
+  async attachment(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
+    const a = await this.messages.attachment(this.tx.manager, id);
+    if (!a) throw notFound('message', id);
+    const msg = (await this.messages.summary(this.tx.manager, a.messageId))!;
+    await this.conversations.get(p, msg.conversationId);
+    res.set({
+      'content-type': a.contentType,
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(a.fileName)}`,
+      'x-content-type-options': 'nosniff',
+    });
+    return a.data ? new StreamableFile(a.data) : new StreamableFile(createReadStream(a.storagePath!));
+  }
+}

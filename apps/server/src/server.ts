@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+import { INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { json, urlencoded } from 'express';
+import { AppConfig, EmbeddedDatabase, loadConfig, runMigrations, startEmbeddedDatabase } from '@inbox/core';
+import { AppModule } from './app.module';
+import { AuthService } from './auth/auth.service';
+import { validationPipe } from './http/validation';
+
+export interface RunningServer {
+  app: INestApplication;
+  url: string;
+  config: AppConfig;
+  databaseUrl: string;
+  admin: { email: string; generatedPassword: string | null; created: boolean };
+  startupMs: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the whole server: the database (embedded when DATABASE_URL is unset),
+ * migrations, HTTP + websockets. Used by `main.ts` and by the e2e tests alike.
+ */
+export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+  const started = Date.now();
+  const config = loadConfig(env);
+  const logger = new Logger('Bootstrap');
+  let embedded: EmbeddedDatabase | null = null;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedDatabase(config.dataDir, config.embeddedPgPort);
+    databaseUrl = embedded.url;
+  }
+  let app: NestExpressApplication | null = null;
+  try {
+    const applied = await runMigrations(databaseUrl);
+    if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
+
+    app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), { bufferLogs: true, bodyParser: false });
+    app.useLogger(app.get(PinoLogger));
+    app.use(json({ limit: config.maxBodyBytes }));
+    app.use(urlencoded({ extended: false, limit: config.maxBodyBytes }));
+    app.setGlobalPrefix('api/v1', { exclude: ['api/docs', 'api/docs-json'] });
+    app.useGlobalPipes(validationPipe);
+    app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+    app.enableShutdownHooks();
+    const doc = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder().setTitle('Omnichannel inbox API').setVersion('1').addBearerAuth().build(),
+    );
+    SwaggerModule.setup('api/docs', app, doc);
+    await app.listen(config.port, config.host);
+    const admin = await app.get(AuthService).ensureAdmin();
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const running: RunningServer = {
+      app,
+      // With PORT=0 (tests) the real port is only known now.
+      url: env.PUBLIC_URL ? config.publicUrl : `http://localhost:${port}`,
+      config,
+      databaseUrl,
+      admin,
+      startupMs: Date.now() - started,
+      async close() {
+        await app!.close();
+        if (embedded) await embedded.stop();
+      },
+    };
+    return running;
+  } catch (err) {
+    if (app) await app.close().catch(() => undefined);
+    if (embedded) await embedded.stop().catch(() => undefined);
+    throw err;
+  }
+}

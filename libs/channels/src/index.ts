@@ -1,0 +1,2 @@
+export * from './api/api-channel.adapter';
+export * from './channels.module';

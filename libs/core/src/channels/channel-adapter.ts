@@ -1,0 +1,80 @@
+import type { ChannelKind } from '../entities/enums';
+import type { MessageSummary } from '@inbox/realtime-contract';
+
+/** What a channel adapter hands to the ingest service: channel-neutral. */
+export interface InboundMessage {
+  inboxId: string;
+  channel: ChannelKind;
+  /** Channel id of the message (Message-ID, Slack ts, wamid...): unique per inbox, makes ingest idempotent. */
+  externalId: string;
+  contact: { identifier: string; name?: string | null; email?: string | null; phone?: string | null; language?: string | null };
+  /** The channel's thread (email root Message-ID, Slack thread ts, chat session); defaults to the contact. */
+  threadKey?: string | null;
+  text: string;
+  html?: string | null;
+  subject?: string | null;
+  language?: string | null;
+  priority?: number;
+  attachments?: Array<{ fileName: string; contentType: string; data: Buffer; contentId?: string | null }>;
+  metadata?: Record<string, unknown>;
+  receivedAt?: Date;
+}
+
+export interface IngestResult {
+  conversationId: string;
+  messageId: string;
+  contactId: string;
+  /** false when the external id was seen before: a redelivery, nothing was written. */
+  created: boolean;
+  conversationCreated: boolean;
+}
+
+export interface InboxContext {
+  id: string;
+  name: string;
+  channel: ChannelKind;
+  settings: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+}
+
+export interface OutboundContext {
+  inbox: InboxContext;
+  message: MessageSummary;
+  conversation: { id: string; threadKey: string; subject: string | null; contactId: string };
+  /** The customer's address on this channel. */
+  recipient: string;
+  author: { type: 'user' | 'bot' | 'system'; id: string | null; name: string | null };
+}
+
+export interface SendResult {
+  externalId?: string | null;
+}
+
+/** Thrown by `send` when retrying cannot help (4xx from the peer, a rejected recipient). */
+export class PermanentSendError extends Error {
+  readonly permanent = true;
+}
+
+export interface ConfiguredInbox {
+  settings: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+  /** Credentials shown once in the create response, never again. */
+  revealOnce: Record<string, string>;
+  /** Hash of an inbox token that authenticates pushes into `/inboxes/:id/incoming`. */
+  tokenHash?: string | null;
+}
+
+/**
+ * One adapter per channel, behind one interface. Adding a channel touches one folder
+ * and registers its adapter; nothing else switches on the channel kind.
+ */
+export interface ChannelAdapter {
+  readonly kind: ChannelKind;
+  /** Validates the channel part of an inbox create request (throws DomainError VALIDATION_FAILED). */
+  configure(input: Record<string, unknown>): Promise<ConfiguredInbox>;
+  /** Public view of the settings (never secrets). */
+  publicSettings(settings: Record<string, unknown>): Record<string, unknown>;
+  send(ctx: OutboundContext): Promise<SendResult>;
+}
+
+export const CHANNEL_ADAPTERS = Symbol('CHANNEL_ADAPTERS');

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one validated configuration of the server. Every setting comes from the
+ * environment; a wrong value fails at boot with one clear line naming it.
+ */
+const intFrom = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const schema = z.object({
+  PORT: intFrom(3000, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  DATABASE_POOL_SIZE: intFrom(10, 1, 500),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  EMBEDDED_PG_PORT: intFrom(54329, 1, 65535),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_TTL_SECONDS: intFrom(12 * 3600, 60),
+  ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/i, 'must be 64 hex characters (32 bytes)')
+    .optional(),
+  ADMIN_EMAIL: z.email().default('admin@example.com'),
+  ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: z.enum(['true', 'false', '1', '0']).optional(),
+  MAX_BODY_BYTES: intFrom(1024 * 1024, 1024),
+  PRESENCE_GRACE_SECONDS: intFrom(30, 0),
+  OUTBOUND_RETRY_LIMIT: intFrom(5, 0, 50),
+  OUTBOUND_RETRY_DELAY_SECONDS: intFrom(5, 1),
+  WEBHOOK_TIMEOUT_MS: intFrom(10000, 100),
+  RUN_WORKERS: z.enum(['true', 'false', '1', '0']).default('true'),
+});
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  redisUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  jwtSecret: string;
+  jwtTtlSeconds: number;
+  encryptionKey: Buffer;
+  adminEmail: string;
+  adminPassword: string | undefined;
+  logLevel: string;
+  logPretty: boolean;
+  maxBodyBytes: number;
+  presenceGraceSeconds: number;
+  outboundRetryLimit: number;
+  outboundRetryDelaySeconds: number;
+  webhookTimeoutMs: number;
+  runWorkers: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Secrets generated on first start and kept in DATA_DIR so restarts keep sessions and decryptability. */
+function loadOrCreateSecrets(dataDir: string): { jwtSecret: string; encryptionKey: string } {
+  const file = join(dataDir, 'secrets.json');
+  if (existsSync(file)) {
+    const parsed = JSON.parse(readFileSync(file, 'utf8'));
+    if (typeof parsed.jwtSecret === 'string' && typeof parsed.encryptionKey === 'string') return parsed;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secrets = { jwtSecret: randomBytes(48).toString('hex'), encryptionKey: randomBytes(32).toString('hex') };
+  writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secrets;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError(`Invalid configuration: ${issue.path.join('.')} ${issue.message}`);
+  }
+  const c = result.data;
+  const dataDir = resolve(c.DATA_DIR);
+  const needGenerated = !c.JWT_SECRET || !c.ENCRYPTION_KEY;
+  const generated = needGenerated ? loadOrCreateSecrets(dataDir) : undefined;
+  const truthy = (v: string | undefined) => v === 'true' || v === '1';
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
+    databaseUrl: c.DATABASE_URL,
+    databasePoolSize: c.DATABASE_POOL_SIZE,
+    redisUrl: c.REDIS_URL,
+    dataDir,
+    embeddedPgPort: c.EMBEDDED_PG_PORT,
+    jwtSecret: c.JWT_SECRET ?? generated!.jwtSecret,
+    jwtTtlSeconds: c.JWT_TTL_SECONDS,
+    encryptionKey: Buffer.from(c.ENCRYPTION_KEY ?? generated!.encryptionKey, 'hex'),
+    adminEmail: c.ADMIN_EMAIL.toLowerCase(),
+    adminPassword: c.ADMIN_PASSWORD,
+    logLevel: c.LOG_LEVEL,
+    logPretty: c.LOG_PRETTY ? truthy(c.LOG_PRETTY) : Boolean(process.stdout.isTTY),
+    maxBodyBytes: c.MAX_BODY_BYTES,
+    presenceGraceSeconds: c.PRESENCE_GRACE_SECONDS,
+    outboundRetryLimit: c.OUTBOUND_RETRY_LIMIT,
+    outboundRetryDelaySeconds: c.OUTBOUND_RETRY_DELAY_SECONDS,
+    webhookTimeoutMs: c.WEBHOOK_TIMEOUT_MS,
+    runWorkers: truthy(c.RUN_WORKERS),
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

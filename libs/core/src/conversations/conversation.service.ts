@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
+import { Transactions } from '../db/transactions';
+import { ConversationListFilter, ConversationRepository } from '../repositories/conversation.repository';
+import { MessageRepository, NewAttachment } from '../repositories/message.repository';
+import { OutboundService } from '../outbound/outbound.service';
+import { AccessService } from './access.service';
+import { Principal, isStaff } from '../auth/principal';
+import { DomainError, notFound } from '../errors/domain-error';
+import type { ConversationStatus } from '../entities/enums';
+import { sanitizeMessageHtml } from '../util/sanitize';
+
+export interface ConversationPatch {
+  status?: ConversationStatus;
+  priority?: number;
+  labels?: string[];
+  snoozedUntil?: string;
+}
+
+@Injectable()
+export class ConversationService {
+  constructor(
+    private readonly tx: Transactions,
+    private readonly conversations: ConversationRepository,
+    private readonly messages: MessageRepository,
+    private readonly outbound: OutboundService,
+    private readonly access: AccessService,
+  ) {}
+
+  async list(p: Principal, f: Omit<ConversationListFilter, 'visibleToUserId'>): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
+    const visibleToUserId = p.type === 'user' && !isStaff(p) ? p.id : undefined;
+    const items = await this.conversations.list(this.tx.manager, { ...f, visibleToUserId, limit: f.limit + 1 });
+    const more = items.length > f.limit;
+    if (more) items.pop();
+    const last = items[items.length - 1];
+    return { items, nextCursor: more && last ? encodeCursor({ lastMessageAt: last.lastMessageAt, id: last.id }) : null };
+  }
+
+  async get(p: Principal, id: string): Promise<ConversationSummary> {
+    const conv = await this.conversations.summary(this.tx.manager, id);
+    await this.access.assertCanSeeConversation(this.tx.manager, p, conv, id);
+    return conv!;
+  }
+
+  async messagesOf(p: Principal, id: string, opts: { before?: string; limit: number }): Promise<{ items: MessageSummary[]; prevCursor: string | null }> {
+    await this.get(p, id);
+    const before = opts.before ? decodeCursor<{ createdAt: string; id: string }>(opts.before) : undefined;
+    const items = await this.messages.listByConversation(this.tx.manager, id, { before, limit: opts.limit });
+    const first = items[0];
+    return { items, prevCursor: items.length === opts.limit && first ? encodeCursor({ createdAt: first.createdAt, id: first.id }) : null };
+  }
+
+  async update(p: Principal, id: string, patch: ConversationPatch): Promise<ConversationSummary> {
+    return this.tx.run(async ({ em, emit }) => {
+      const conv = await this.conversations.lockForUpdate(em, id);
+      await this.access.assertCanSeeConversation(em, p, conv, id);
+      const changes: string[] = [];
+      const fields: Parameters<ConversationRepository['update']>[2] = {};
+      if (patch.status && patch.status !== conv!.status) {
+        fields.status = patch.status;
+        if (patch.status === 'snoozed') {
+          if (!patch.snoozedUntil) throw new DomainError('VALIDATION_FAILED', 'snoozedUntil is required to snooze', { fields: { snoozedUntil: ['required when status is snoozed'] } });
+          const until = new Date(patch.snoozedUntil);
+          if (!(until.getTime() > Date.now())) throw new DomainError('VALIDATION_FAILED', 'snoozedUntil must be in the future', { fields: { snoozedUntil: ['must be in the future'] } });
+          fields.snoozedUntil = until;
+        } else fields.snoozedUntil = null;
+        fields.resolvedAt = patch.status === 'resolved' ? new Date() : null;
+        if (patch.status === 'resolved') fields.waitingSince = null;
+        changes.push(`status ${conv!.status} → ${patch.status}`);
+      }
+      if (patch.priority !== undefined && patch.priority !== conv!.priority) {
+        fields.priority = patch.priority;
+        changes.push(`priority ${conv!.priority} → ${patch.priority}`);
+      }
+      if (patch.labels) {
+        const labels = [...new Set(patch.labels.map((l) => l.trim()).filter(Boolean))].sort();
+        if (labels.join('\n') !== [...conv!.labels].sort().join('\n')) {
+          fields.labels = labels;
+          changes.push(`labels: ${labels.join(', ') || 'none'}`);
+        }
+      }
+      if (changes.length === 0) return conv!;
+      try {
+        await this.conversations.update(em, id, fields);
+      } catch (err) {
+        // Re-opening a resolved conversation whose thread already has a newer open one.
+        if ((err as { code?: string }).code === '23505') throw new DomainError('CONFLICT', 'this thread already has another open conversation');
+        throw err;
+      }
+      await this.addActivity({ em, emit }, id, conv!.inboxId, p, changes.join('; '), { changes: fields });
+      const summary = (await this.conversations.summary(em, id))!;
+      emit({ type: 'conversation.updated', conversationId: id, payload: summary as never });
+      return summary;
+    });
+  }
+
+  /** A reply to the customer (outbound, queued, sent by a durable job) or a private note. */
+  async postMessage(p: Principal, id: string, body: { text: string; html?: string | null; private?: boolean; attachments?: NewAttachment[]; metadata?: Record<string, unknown> }): Promise<MessageSummary> {
+    if (p.type === 'inbox') throw new DomainError('FORBIDDEN', 'an inbox token can only push incoming messages');
+    return this.tx.run(async (tx) => {
+      const { em, emit } = tx;
+      const conv = await this.conversations.summary(em, id);
+      await this.access.assertCanSeeConversation(em, p, conv, id);
+      const isNote = body.private === true;
+      const messageId = (await this.messages.insert(em, {
+        conversationId: id,
+        inboxId: conv!.inboxId,
+        direction: 'outbound',
+        kind: isNote ? 'note' : 'message',
+        authorType: p.type,
+        authorId: p.id,
+        text: body.text,
+        html: body.html ? sanitizeMessageHtml(body.html) : null,
+        externalId: null,
+        status: isNote ? null : 'queued',
+        metadata: body.metadata ?? {},
+      }))!;
+      if (body.attachments?.length) await this.messages.insertAttachments(em, messageId, body.attachments);
+      if (!isNote) {
+        await this.conversations.markReplied(em, id, new Date(), p.type === 'user');
+        await this.outbound.enqueue(tx, messageId);
+        emit({ type: 'conversation.updated', conversationId: id, payload: (await this.conversations.summary(em, id)) as never });
+      }
+      const summary = (await this.messages.summary(em, messageId))!;
+      emit({ type: 'message.created', conversationId: id, payload: summary as never });
+      return summary;
+    });
+  }
+
+  async retryMessage(p: Principal, conversationId: string, messageId: string): Promise<MessageSummary> {
+    await this.get(p, conversationId);
+    const msg = await this.messages.summary(this.tx.manager, messageId);
+    if (!msg || msg.conversationId !== conversationId) throw notFound('message', messageId);
+    if (msg.status !== 'failed') throw new DomainError('INVALID_STATE', `only failed messages can be retried; this one is ${msg.status ?? 'not a reply'}`);
+    await this.outbound.retry(messageId);
+    return (await this.messages.summary(this.tx.manager, messageId))!;
+  }
+
+  /** Activity lines make every change visible in the timeline. */
+  async addActivity(tx: Pick<Parameters<Parameters<Transactions['run']>[0]>[0], 'em' | 'emit'>, conversationId: string, inboxId: string, actor: Principal | null, text: string, metadata: Record<string, unknown> = {}): Promise<void> {
+    const id = (await this.messages.insert(tx.em, {
+      conversationId,
+      inboxId,
+      direction: 'outbound',
+      kind: 'activity',
+      authorType: actor?.type === 'user' ? 'user' : actor?.type === 'bot' ? 'bot' : 'system',
+      authorId: actor && actor.type !== 'inbox' ? actor.id : null,
+      text,
+      html: null,
+      externalId: null,
+      status: null,
+      metadata,
+    }))!;
+    tx.emit({ type: 'message.created', conversationId, payload: (await this.messages.summary(tx.em, id)) as never });
+  }
+}
+
+export function encodeCursor(v: object): string {
+  return Buffer.from(JSON.stringify(v)).toString('base64url');
+}
+
+export function decodeCursor<T>(s: string): T {
+  try {
+    return JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as T;
+  } catch {
+    throw new DomainError('VALIDATION_FAILED', 'cursor is not valid', { fields: { cursor: ['not a cursor returned by this API'] } });
+  }
+}

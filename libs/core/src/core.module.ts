@@ -1,0 +1,88 @@
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit, Type } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, AppConfig } from './config/app-config';
+import { dataSourceOptions } from './db/data-source';
+import { Transactions } from './db/transactions';
+import { DomainEvents } from './events/domain-events';
+import { OutboxRepository } from './events/outbox.repository';
+import { JobQueue } from './jobs/job-queue';
+import { ChannelRegistry } from './channels/channel-registry';
+import { SecretBox } from './crypto/secret-box';
+import { IngestService } from './ingest/ingest.service';
+import { OutboundService } from './outbound/outbound.service';
+import { ConversationService } from './conversations/conversation.service';
+import { AccessService } from './conversations/access.service';
+import { ContactRepository } from './repositories/contact.repository';
+import { ConversationRepository } from './repositories/conversation.repository';
+import { MessageRepository } from './repositories/message.repository';
+import { InboxRepository } from './repositories/inbox.repository';
+import { UserRepository } from './repositories/user.repository';
+import { TeamRepository } from './repositories/team.repository';
+import { BotRepository } from './repositories/bot.repository';
+
+const EXPORTED = [
+  Transactions,
+  DomainEvents,
+  OutboxRepository,
+  JobQueue,
+  ChannelRegistry,
+  SecretBox,
+  IngestService,
+  OutboundService,
+  ConversationService,
+  AccessService,
+  ContactRepository,
+  ConversationRepository,
+  MessageRepository,
+  InboxRepository,
+  UserRepository,
+  TeamRepository,
+  BotRepository,
+];
+
+export interface CoreModuleOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  /** The module that provides CHANNEL_ADAPTERS (kept out of core to avoid an import cycle). */
+  channels: Type<unknown>;
+}
+
+const DATABASE_URL = Symbol('DATABASE_URL');
+
+@Global()
+@Module({})
+export class CoreModule implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(CoreModule.name);
+
+  constructor(
+    private readonly jobs: JobQueue,
+    private readonly outbound: OutboundService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DATABASE_URL) private readonly databaseUrl: string,
+  ) {}
+
+  static forRoot(opts: CoreModuleOptions): DynamicModule {
+    return {
+      module: CoreModule,
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(opts.databaseUrl, opts.config.databasePoolSize)), opts.channels],
+      providers: [
+        { provide: APP_CONFIG, useValue: opts.config },
+        { provide: DATABASE_URL, useValue: opts.databaseUrl },
+        { provide: SecretBox, useFactory: (c: AppConfig) => new SecretBox(c.encryptionKey), inject: [APP_CONFIG] },
+        ...EXPORTED.filter((p) => p !== SecretBox),
+      ],
+      exports: [APP_CONFIG, ...EXPORTED],
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.outbound.defineQueue();
+    await this.jobs.start(this.databaseUrl);
+    if (this.config.runWorkers) await this.outbound.startWorker();
+    this.logger.log('job queue started');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.jobs.stop();
+  }
+}

@@ -1,0 +1,23 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { ENTITIES } from '../entities';
+import { Init1764460800000 } from './migrations/1764460800000-Init';
+
+/** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
+export const MIGRATIONS = [Init1764460800000];
+
+export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    extra: { max: poolSize, application_name: 'omnichannel-inbox' },
+  };
+}
+
+/** For the TypeORM CLI (`npm run migration:generate`). */
+export default new DataSource(dataSourceOptions(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'));

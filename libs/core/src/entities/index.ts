@@ -1,0 +1,18 @@
+export * from './enums';
+export * from './user.entity';
+export * from './team.entity';
+export * from './inbox.entity';
+export * from './contact.entity';
+export * from './conversation.entity';
+export * from './message.entity';
+export * from './bot.entity';
+export * from './outbox-event.entity';
+import { User } from './user.entity';
+import { Team, TeamMember } from './team.entity';
+import { Inbox, InboxMember } from './inbox.entity';
+import { Contact, ContactIdentity } from './contact.entity';
+import { Conversation } from './conversation.entity';
+import { Attachment, Message } from './message.entity';
+import { Bot } from './bot.entity';
+import { OutboxEvent } from './outbox-event.entity';
+export const ENTITIES = [User, Team, TeamMember, Inbox, InboxMember, Contact, ContactIdentity, Conversation, Message, Attachment, Bot, OutboxEvent];

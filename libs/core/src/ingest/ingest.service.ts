@@ -1,0 +1,101 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { InboundMessage, IngestResult } from '../channels/channel-adapter';
+import { Transactions } from '../db/transactions';
+import { ContactRepository } from '../repositories/contact.repository';
+import { ConversationRepository } from '../repositories/conversation.repository';
+import { MessageRepository } from '../repositories/message.repository';
+import { InboxRepository } from '../repositories/inbox.repository';
+import { DomainError, notFound } from '../errors/domain-error';
+import { sanitizeMessageHtml } from '../util/sanitize';
+import { htmlToText } from '../util/text';
+
+/** Raised inside the transaction to roll back everything when another ingest stored the message first. */
+class AlreadyIngested extends Error {}
+
+/**
+ * The one ingest path of every channel: identity, conversation, message and outbox
+ * row in ONE transaction; events published after commit. Idempotent on
+ * (inbox, external id) and safe under concurrent delivery of the same payloads.
+ */
+@Injectable()
+export class IngestService {
+  private readonly logger = new Logger(IngestService.name);
+
+  constructor(
+    private readonly tx: Transactions,
+    private readonly contacts: ContactRepository,
+    private readonly conversations: ConversationRepository,
+    private readonly messages: MessageRepository,
+    private readonly inboxes: InboxRepository,
+  ) {}
+
+  async ingest(input: InboundMessage): Promise<IngestResult> {
+    const msg = normalise(input);
+    const seen = await this.messages.findByExternalId(this.tx.manager, msg.inboxId, msg.externalId);
+    if (seen) return this.duplicate(seen, msg);
+
+    const inbox = await this.inboxes.routingInfo(this.tx.manager, msg.inboxId);
+    if (!inbox) throw notFound('inbox', msg.inboxId);
+    if (inbox.channel !== msg.channel) {
+      throw new DomainError('VALIDATION_FAILED', `inbox ${msg.inboxId} is a ${inbox.channel} inbox, not ${msg.channel}`);
+    }
+    try {
+      return await this.tx.run(async ({ em, emit }) => {
+        const at = msg.receivedAt ?? new Date();
+        const { contactId } = await this.contacts.resolveIdentity(em, msg.channel, msg.contact.identifier, msg.contact);
+        const conversation = await this.conversations.upsertOpenThread(em, {
+          inboxId: msg.inboxId,
+          channel: msg.channel,
+          contactId,
+          threadKey: msg.threadKey ?? `contact:${msg.contact.identifier}`,
+          teamId: inbox.teamId,
+          subject: msg.subject ?? null,
+          language: msg.language ?? msg.contact.language ?? null,
+          priority: msg.priority ?? 1,
+          at,
+        });
+        const messageId = await this.messages.insert(em, {
+          conversationId: conversation.id,
+          inboxId: msg.inboxId,
+          direction: 'inbound',
+          kind: 'message',
+          authorType: 'contact',
+          authorId: contactId,
+          text: msg.text,
+          html: msg.html ?? null,
+          externalId: msg.externalId,
+          status: null,
+          metadata: msg.metadata ?? {},
+          createdAt: at,
+        });
+        if (!messageId) throw new AlreadyIngested();
+        if (msg.attachments?.length) await this.messages.insertAttachments(em, messageId, msg.attachments);
+
+        const summary = (await this.conversations.summary(em, conversation.id))!;
+        emit({ type: conversation.created ? 'conversation.created' : 'conversation.updated', conversationId: conversation.id, payload: summary as never });
+        emit({ type: 'message.created', conversationId: conversation.id, payload: (await this.messages.summary(em, messageId)) as never });
+        return { conversationId: conversation.id, messageId, contactId, created: true, conversationCreated: conversation.created };
+      });
+    } catch (err) {
+      if (!(err instanceof AlreadyIngested)) throw err;
+      const winner = await this.messages.findByExternalId(this.tx.manager, msg.inboxId, msg.externalId);
+      if (!winner) throw err;
+      return this.duplicate(winner, msg);
+    }
+  }
+
+  private async duplicate(seen: { id: string; conversationId: string }, msg: InboundMessage): Promise<IngestResult> {
+    this.logger.debug({ inboxId: msg.inboxId, externalId: msg.externalId }, 'redelivered message ignored');
+    const [row] = await this.tx.manager.query(`SELECT contact_id FROM conversations WHERE id = $1`, [seen.conversationId]);
+    return { conversationId: seen.conversationId, messageId: seen.id, contactId: row.contact_id, created: false, conversationCreated: false };
+  }
+}
+
+/** Channel-neutral clean-up: sanitised HTML, a text body even for HTML-only input, a stable external id. */
+export function normalise(input: InboundMessage): InboundMessage {
+  const html = input.html ? sanitizeMessageHtml(input.html) : null;
+  const text = input.text?.trim() ? input.text : html ? htmlToText(html) : '';
+  const externalId = input.externalId?.trim() || 'sha256:' + createHash('sha256').update(`${input.contact.identifier}\n${input.receivedAt?.toISOString() ?? ''}\n${text}`).digest('hex');
+  return { ...input, html, text, externalId };
+}

@@ -1,0 +1,98 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+// pg-boss is ESM-only: loaded with a native dynamic import (swc keeps `import()` as is).
+type PgBossInstance = {
+  start(): Promise<unknown>;
+  stop(opts?: Record<string, unknown>): Promise<void>;
+  on(event: string, fn: (arg: any) => void): void;
+  createQueue(name: string, opts?: Record<string, unknown>): Promise<void>;
+  send(name: string, data: object, opts?: Record<string, unknown>): Promise<string | null>;
+  work(name: string, opts: Record<string, unknown>, handler: (jobs: PgJob[]) => Promise<unknown>): Promise<string>;
+};
+
+export interface PgJob<T = any> {
+  id: string;
+  data: T;
+  retryCount: number;
+  retryLimit: number;
+}
+
+export interface QueueSpec {
+  name: string;
+  retryLimit: number;
+  retryDelay: number;
+  retryBackoff: boolean;
+  expireInSeconds?: number;
+}
+
+/**
+ * Durable jobs on the same PostgreSQL (embedded or not), through pg-boss: a job
+ * enqueued in a business transaction commits or rolls back with it.
+ */
+@Injectable()
+export class JobQueue {
+  private readonly logger = new Logger(JobQueue.name);
+  private boss: PgBossInstance | null = null;
+  private readonly specs = new Map<string, QueueSpec>();
+
+  async start(databaseUrl: string): Promise<void> {
+    const { PgBoss } = (await import('pg-boss')) as unknown as { PgBoss: new (opts: Record<string, unknown>) => PgBossInstance };
+    const boss = new PgBoss({ connectionString: databaseUrl, max: 4, application_name: 'omnichannel-inbox-jobs' });
+    boss.on('error', (err) => this.logger.error({ err }, 'job queue error'));
+    await boss.start();
+    this.boss = boss;
+    for (const spec of this.specs.values()) await this.ensureQueue(spec);
+  }
+
+  async stop(): Promise<void> {
+    const boss = this.boss;
+    this.boss = null;
+    if (boss) await boss.stop({ graceful: true, timeout: 5000 });
+  }
+
+  async define(spec: QueueSpec): Promise<void> {
+    this.specs.set(spec.name, spec);
+    if (this.boss) await this.ensureQueue(spec);
+  }
+
+  private async ensureQueue(spec: QueueSpec): Promise<void> {
+    await this.boss!.createQueue(spec.name, {
+      retryLimit: spec.retryLimit,
+      retryDelay: spec.retryDelay,
+      retryBackoff: spec.retryBackoff,
+      expireInSeconds: spec.expireInSeconds ?? 120,
+    });
+  }
+
+  /** Enqueue inside the caller's transaction: the job exists if and only if the transaction commits. */
+  async sendInTx(em: EntityManager, name: string, data: object, opts: Record<string, unknown> = {}): Promise<string | null> {
+    const db = {
+      executeSql: async (text: string, values?: unknown[]) => {
+        if (!em.queryRunner) throw new Error('sendInTx needs a transactional entity manager');
+        const result = await em.queryRunner.query(text, values as unknown[], true);
+        return { rows: result.records ?? [] };
+      },
+    };
+    return this.requireBoss().send(name, data, { ...opts, db });
+  }
+
+  async send(name: string, data: object, opts: Record<string, unknown> = {}): Promise<string | null> {
+    return this.requireBoss().send(name, data, opts);
+  }
+
+  async work<T>(name: string, handler: (job: PgJob<T>) => Promise<void>, opts: { concurrency?: number; pollingIntervalSeconds?: number } = {}): Promise<void> {
+    await this.requireBoss().work(
+      name,
+      { batchSize: 1, localConcurrency: opts.concurrency ?? 2, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5 },
+      async (jobs) => {
+        for (const job of jobs) await handler(job as PgJob<T>);
+      },
+    );
+  }
+
+  private requireBoss(): PgBossInstance {
+    if (!this.boss) throw new Error('job queue not started');
+    return this.boss;
+  }
+}

@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { ConversationSummary } from '@inbox/realtime-contract';
+import { CONVERSATION_COLUMNS, CONVERSATION_FROM, toConversationSummary } from './row-mappers';
+import type { ChannelKind, ConversationStatus } from '../entities/enums';
+
+export interface ConversationListFilter {
+  status?: ConversationStatus[];
+  inboxId?: string;
+  assigneeId?: string | null; // null = unassigned
+  teamId?: string;
+  contactId?: string;
+  label?: string;
+  /** Agents see only conversations in their inboxes or assigned to them. */
+  visibleToUserId?: string;
+  cursor?: { lastMessageAt: string; id: string };
+  limit: number;
+}
+
+export interface OpenThreadUpsert {
+  inboxId: string;
+  channel: ChannelKind;
+  contactId: string;
+  threadKey: string;
+  teamId: string | null;
+  subject: string | null;
+  language: string | null;
+  priority: number;
+  at: Date;
+}
+
+@Injectable()
+export class ConversationRepository {
+  /**
+   * Finds the open conversation of a thread or opens one, race-free: the partial unique
+   * index serialises concurrent ingests of one thread. A customer writing again
+   * re-opens a pending or snoozed conversation.
+   */
+  async upsertOpenThread(em: EntityManager, u: OpenThreadUpsert): Promise<{ id: string; created: boolean }> {
+    const [row] = await em.query(
+      `INSERT INTO conversations (inbox_id, channel, contact_id, thread_key, status, priority, team_id, subject, language, waiting_since, last_message_at)
+       VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $9)
+       ON CONFLICT (inbox_id, thread_key) WHERE status <> 'resolved'
+       DO UPDATE SET
+         last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
+         status = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN 'open' ELSE conversations.status END,
+         snoozed_until = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN NULL ELSE conversations.snoozed_until END,
+         waiting_since = coalesce(conversations.waiting_since, EXCLUDED.waiting_since),
+         updated_at = now()
+       RETURNING id, (xmax = 0) AS created`,
+      [u.inboxId, u.channel, u.contactId, u.threadKey, u.priority, u.teamId, u.subject, u.language, u.at],
+    );
+    return { id: row.id, created: row.created };
+  }
+
+  async summary(em: EntityManager, id: string): Promise<ConversationSummary | null> {
+    const [row] = await em.query(`SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = $1`, [id]);
+    return row ? toConversationSummary(row) : null;
+  }
+
+  async lockForUpdate(em: EntityManager, id: string): Promise<ConversationSummary | null> {
+    await em.query(`SELECT id FROM conversations WHERE id = $1 FOR UPDATE`, [id]);
+    return this.summary(em, id);
+  }
+
+  async list(em: EntityManager, f: ConversationListFilter): Promise<ConversationSummary[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (f.status?.length) where.push(`c.status = ANY(${p(f.status)}::text[])`);
+    if (f.inboxId) where.push(`c.inbox_id = ${p(f.inboxId)}`);
+    if (f.assigneeId === null) where.push(`c.assignee_id IS NULL`);
+    else if (f.assigneeId) where.push(`c.assignee_id = ${p(f.assigneeId)}`);
+    if (f.teamId) where.push(`c.team_id = ${p(f.teamId)}`);
+    if (f.contactId) where.push(`c.contact_id = ${p(f.contactId)}`);
+    if (f.label) where.push(`c.labels @> ARRAY[${p(f.label)}]::text[]`);
+    if (f.visibleToUserId) {
+      const me = p(f.visibleToUserId);
+      where.push(`(c.assignee_id = ${me} OR EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = c.inbox_id AND im.user_id = ${me}))`);
+    }
+    if (f.cursor) where.push(`(c.last_message_at, c.id) < (${p(f.cursor.lastMessageAt)}::timestamptz, ${p(f.cursor.id)}::uuid)`);
+    const rows = await em.query(
+      `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM}
+       ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+       ORDER BY c.last_message_at DESC, c.id DESC LIMIT ${p(f.limit)}`,
+      params,
+    );
+    return rows.map(toConversationSummary);
+  }
+
+  async update(
+    em: EntityManager,
+    id: string,
+    fields: Partial<{ status: ConversationStatus; priority: number; labels: string[]; snoozedUntil: Date | null; resolvedAt: Date | null; teamId: string | null; language: string | null; requiredSkills: string[]; waitingSince: Date | null }>,
+  ): Promise<void> {
+    const columns: Record<string, string> = {
+      status: 'status',
+      priority: 'priority',
+      labels: 'labels',
+      snoozedUntil: 'snoozed_until',
+      resolvedAt: 'resolved_at',
+      teamId: 'team_id',
+      language: 'language',
+      requiredSkills: 'required_skills',
+      waitingSince: 'waiting_since',
+    };
+    const sets: string[] = [];
+    const params: unknown[] = [id];
+    for (const [key, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      params.push(value);
+      sets.push(`${columns[key]} = $${params.length}`);
+    }
+    if (sets.length === 0) return;
+    await em.query(`UPDATE conversations SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params);
+  }
+
+  /** After an agent or bot replies: the customer is no longer waiting; the first human reply is the first response. */
+  async markReplied(em: EntityManager, id: string, at: Date, byHuman: boolean): Promise<void> {
+    await em.query(
+      `UPDATE conversations SET waiting_since = NULL, last_message_at = GREATEST(last_message_at, $2),
+         first_response_at = CASE WHEN $3 AND first_response_at IS NULL THEN $2 ELSE first_response_at END,
+         updated_at = now()
+       WHERE id = $1`,
+      [id, at, byHuman],
+    );
+  }
+
+  async inboxIdOf(em: EntityManager, id: string): Promise<string | null> {
+    const [row] = await em.query(`SELECT inbox_id FROM conversations WHERE id = $1`, [id]);
+    return row?.inbox_id ?? null;
+  }
+}

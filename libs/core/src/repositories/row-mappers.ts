@@ -1,0 +1,64 @@
+import type { AttachmentSummary, ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+export const CONVERSATION_COLUMNS = `c.id, c.inbox_id, c.channel, c.contact_id, ct.name AS contact_name, c.status, c.priority,
+  c.assignee_id, c.team_id, c.labels, c.subject, c.language, c.assignment_reason, c.waiting_since,
+  c.first_response_at, c.resolved_at, c.snoozed_until, c.last_message_at, c.created_at, c.updated_at`;
+export const CONVERSATION_FROM = `conversations c JOIN contacts ct ON ct.id = c.contact_id`;
+
+export function toConversationSummary(r: Record<string, any>): ConversationSummary {
+  return {
+    id: r.id,
+    inboxId: r.inbox_id,
+    channel: r.channel,
+    contactId: r.contact_id,
+    contactName: r.contact_name ?? null,
+    status: r.status,
+    priority: Number(r.priority),
+    assigneeId: r.assignee_id,
+    teamId: r.team_id,
+    labels: r.labels ?? [],
+    subject: r.subject,
+    language: r.language,
+    assignmentReason: r.assignment_reason,
+    waitingSince: iso(r.waiting_since),
+    firstResponseAt: iso(r.first_response_at),
+    resolvedAt: iso(r.resolved_at),
+    snoozedUntil: iso(r.snoozed_until),
+    lastMessageAt: iso(r.last_message_at)!,
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+  };
+}
+
+export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.inbox_id, m.direction, m.kind, m.author_type, m.author_id, m.text, m.html,
+  m.external_id, m.status, m.error, m.attempts, m.metadata, m.sent_at, m.created_at,
+  coalesce((SELECT json_agg(json_build_object('id', a.id, 'fileName', a.file_name, 'contentType', a.content_type, 'size', a.size) ORDER BY a.created_at)
+            FROM attachments a WHERE a.message_id = m.id), '[]') AS attachments`;
+
+export function toMessageSummary(r: Record<string, any>): MessageSummary {
+  const attachments: AttachmentSummary[] = (r.attachments ?? []).map((a: Omit<AttachmentSummary, 'url'>) => ({
+    ...a,
+    url: `/api/v1/attachments/${a.id}`,
+  }));
+  return {
+    id: r.id,
+    conversationId: r.conversation_id,
+    inboxId: r.inbox_id,
+    direction: r.direction,
+    kind: r.kind,
+    authorType: r.author_type,
+    authorId: r.author_id,
+    text: r.text,
+    html: r.html,
+    externalId: r.external_id,
+    status: r.status,
+    error: r.error,
+    attempts: Number(r.attempts),
+    metadata: r.metadata ?? {},
+    attachments,
+    sentAt: iso(r.sent_at),
+    createdAt: iso(r.created_at)!,
+  };
+}

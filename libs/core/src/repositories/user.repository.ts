@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { queryRows } from '../db/sql';
+import type { UserRole } from '../entities/enums';
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  role: UserRole;
+  languages: string[];
+  skills: string[];
+  capacity: Record<string, number>;
+  locale: string;
+  active: boolean;
+  createdAt: string;
+}
+
+const toView = (r: Record<string, any>): UserView => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  role: r.role,
+  languages: r.languages ?? [],
+  skills: r.skills ?? [],
+  capacity: r.capacity ?? {},
+  locale: r.locale,
+  active: r.active,
+  createdAt: new Date(r.created_at).toISOString(),
+});
+
+export type UserFields = Partial<Pick<UserView, 'name' | 'role' | 'languages' | 'skills' | 'capacity' | 'locale' | 'active'>> & { email?: string; passwordHash?: string };
+
+@Injectable()
+export class UserRepository {
+  async count(em: EntityManager): Promise<number> {
+    const [row] = await em.query(`SELECT count(*)::int AS n FROM users`);
+    return row.n;
+  }
+
+  /** Returns null when the email is taken (unique on lower(email)). */
+  async create(em: EntityManager, u: { email: string; name: string; passwordHash: string; role: UserRole; languages?: string[]; skills?: string[]; capacity?: Record<string, number>; locale?: string }): Promise<UserView | null> {
+    const rows = await em.query(
+      `INSERT INTO users (email, name, password_hash, role, languages, skills, capacity, locale) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+       ON CONFLICT ((lower(email))) DO NOTHING RETURNING *`,
+      [u.email, u.name, u.passwordHash, u.role, u.languages ?? [], u.skills ?? [], JSON.stringify(u.capacity ?? {}), u.locale ?? 'en'],
+    );
+    return rows[0] ? toView(rows[0]) : null;
+  }
+
+  async get(em: EntityManager, id: string): Promise<UserView | null> {
+    const [row] = await em.query(`SELECT * FROM users WHERE id = $1`, [id]);
+    return row ? toView(row) : null;
+  }
+
+  async credentialsByEmail(em: EntityManager, email: string): Promise<(UserView & { passwordHash: string }) | null> {
+    const [row] = await em.query(`SELECT * FROM users WHERE lower(email) = lower($1)`, [email]);
+    return row ? { ...toView(row), passwordHash: row.password_hash } : null;
+  }
+
+  async list(em: EntityManager): Promise<UserView[]> {
+    const rows = await em.query(`SELECT * FROM users ORDER BY name, id`);
+    return rows.map(toView);
+  }
+
+  async update(em: EntityManager, id: string, f: UserFields): Promise<UserView | null> {
+    const columns: Record<string, string> = { name: 'name', role: 'role', languages: 'languages', skills: 'skills', capacity: 'capacity', locale: 'locale', active: 'active', email: 'email', passwordHash: 'password_hash' };
+    const sets: string[] = [];
+    const params: unknown[] = [id];
+    for (const [k, v] of Object.entries(f)) {
+      if (v === undefined) continue;
+      params.push(k === 'capacity' ? JSON.stringify(v) : v);
+      sets.push(`${columns[k]} = $${params.length}${k === 'capacity' ? '::jsonb' : ''}`);
+    }
+    if (sets.length === 0) return this.get(em, id);
+    const [row] = await queryRows(em, `UPDATE users SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 RETURNING *`, params);
+    return row ? toView(row) : null;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The one typed realtime contract, shared by the server, the web app and the widget.
+ * Event names are part of the public API: external clients rely on them.
+ */
+export type ChannelKindName = 'api' | 'email' | 'webchat' | 'slack' | 'whatsapp' | 'messenger' | 'instagram' | 'telegram';
+export type PresenceName = 'online' | 'away' | 'offline';
+
+export interface ConversationSummary {
+  id: string;
+  inboxId: string;
+  channel: ChannelKindName;
+  contactId: string;
+  contactName: string | null;
+  status: 'open' | 'pending' | 'snoozed' | 'resolved' | 'bot';
+  priority: number;
+  assigneeId: string | null;
+  teamId: string | null;
+  labels: string[];
+  subject: string | null;
+  language: string | null;
+  assignmentReason: string | null;
+  waitingSince: string | null;
+  firstResponseAt: string | null;
+  resolvedAt: string | null;
+  snoozedUntil: string | null;
+  lastMessageAt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AttachmentSummary {
+  id: string;
+  fileName: string;
+  contentType: string;
+  size: number;
+  url: string;
+}
+
+export interface MessageSummary {
+  id: string;
+  conversationId: string;
+  inboxId: string;
+  direction: 'inbound' | 'outbound';
+  kind: 'message' | 'note' | 'activity';
+  authorType: 'contact' | 'user' | 'bot' | 'system';
+  authorId: string | null;
+  text: string;
+  html: string | null;
+  externalId: string | null;
+  status: 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | null;
+  error: string | null;
+  attempts: number;
+  metadata: Record<string, unknown>;
+  attachments: AttachmentSummary[];
+  sentAt: string | null;
+  createdAt: string;
+}
+
+export interface AssignedEvent {
+  conversationId: string;
+  agentId: string | null;
+  previousAgentId: string | null;
+  teamId: string | null;
+  reason: string;
+  by: 'routing' | 'coordinator' | 'agent' | 'system';
+}
+
+export interface OfferedEvent {
+  conversationId: string;
+  agentId: string;
+  expiresAt: string;
+  reason: string;
+  conversation: ConversationSummary;
+}
+
+export interface PresenceEvent {
+  agentId: string;
+  presence: PresenceName;
+  at: string;
+}
+
+export interface QueueStats {
+  at: string;
+  teams: Array<{ teamId: string | null; name: string; waiting: number; oldestWaitSeconds: number }>;
+  agents: Array<{ agentId: string; name: string; presence: PresenceName; load: Record<string, number>; capacity: Record<string, number>; lastAssignedAt: string | null }>;
+}
+
+/** Every server event carries the outbox sequence number it was published under, for replay. */
+export interface Envelope<T> {
+  seq: number;
+  data: T;
+}
+
+export interface ServerToClientEvents {
+  'conversation.created': (e: Envelope<ConversationSummary>) => void;
+  'conversation.updated': (e: Envelope<ConversationSummary>) => void;
+  'conversation.offered': (e: Envelope<OfferedEvent>) => void;
+  'conversation.assigned': (e: Envelope<AssignedEvent>) => void;
+  'message.created': (e: Envelope<MessageSummary>) => void;
+  'message.updated': (e: Envelope<MessageSummary>) => void;
+  'agent.presence': (e: Envelope<PresenceEvent>) => void;
+  'queue.stats': (e: Envelope<QueueStats>) => void;
+  typing: (e: { conversationId: string; userId: string; name: string; typing: boolean }) => void;
+}
+
+export type Ack<T = Record<string, unknown>> = ({ ok: true } & T) | { ok: false; code: string; message: string };
+export type AckFn<T = Record<string, unknown>> = (ack: Ack<T>) => void;
+
+export interface ClientToServerEvents {
+  'presence.set': (p: { presence: 'online' | 'away' }, ack: AckFn<{ presence: PresenceName }>) => void;
+  'offer.accept': (p: { conversationId: string }, ack: AckFn) => void;
+  'offer.decline': (p: { conversationId: string }, ack: AckFn) => void;
+  'conversation.join': (p: { conversationId: string }, ack: AckFn) => void;
+  'conversation.leave': (p: { conversationId: string }, ack: AckFn) => void;
+  typing: (p: { conversationId: string; typing: boolean }, ack?: AckFn) => void;
+  'events.replay': (p: { afterSeq: number }, ack: AckFn<{ replayed: number; lastSeq: number }>) => void;
+  'coordinator.assign': (p: { conversationId: string; agentId: string; force?: boolean }, ack: AckFn) => void;
+  'coordinator.transfer': (p: { conversationId: string; teamId: string }, ack: AckFn) => void;
+  'coordinator.unassign': (p: { conversationId: string }, ack: AckFn) => void;
+  'coordinator.takeover': (p: { conversationId: string }, ack: AckFn) => void;
+  'coordinator.priority': (p: { conversationId: string; priority: number }, ack: AckFn) => void;
+}
+
+export const SERVER_EVENTS = [
+  'conversation.created',
+  'conversation.updated',
+  'conversation.offered',
+  'conversation.assigned',
+  'message.created',
+  'message.updated',
+  'agent.presence',
+  'queue.stats',
+] as const;
+export type ServerEventName = (typeof SERVER_EVENTS)[number];
+
+export const rooms = {
+  agent: (id: string) => `agent:${id}`,
+  team: (id: string) => `team:${id}`,
+  coordinators: 'coordinators',
+  conversation: (id: string) => `conversation:${id}`,
+  inbox: (id: string) => `inbox:${id}`,
+  visitor: (session: string) => `visitor:${session}`,
+} as const;

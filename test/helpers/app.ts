@@ -1,0 +1,78 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, RunningServer } from '../../apps/server/src/server';
+
+export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
+
+export interface TestApp {
+  server: RunningServer;
+  url: string;
+  api: (method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> }) => Promise<{ status: number; body: any; headers: Headers }>;
+  login: (email?: string, password?: string) => Promise<string>;
+  close: () => Promise<void>;
+}
+
+/** Boots the real server (HTTP + sockets + jobs) on a free port against the run's test database. */
+export async function bootApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const server = await startServer({
+    ...process.env,
+    DATABASE_URL: process.env.TEST_DB_URL,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'inbox-test-data-')),
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_PRETTY: 'false',
+    JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
+    ENCRYPTION_KEY: '0'.repeat(63) + '1',
+    OUTBOUND_RETRY_DELAY_SECONDS: '1',
+    ...env,
+  });
+  const url = server.url;
+  const api: TestApp['api'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | Buffer | undefined;
+    if (opts.raw !== undefined) body = opts.raw;
+    else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    if (opts.raw !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await fetch(`${url}/api/v1${path}`, { method, headers, body: body as BodyInit | undefined });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  const login = async (email = ADMIN.email, password = ADMIN.password) => {
+    const res = await api('POST', '/auth/login', { body: { email, password } });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.accessToken as string;
+  };
+  return { server, url, api, login, close: () => server.close() };
+}
+
+/** Polls until `fn` returns a truthy value (no fixed sleeps in tests). */
+export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 15000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const uid = () => Math.random().toString(36).slice(2, 10);
