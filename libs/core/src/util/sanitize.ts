@@ -5,7 +5,7 @@ export function sanitizeMessageHtml(html: string): string {
   return sanitizeHtml(html, {
     allowedTags: sanitizeHtml.defaults.allowedTags.concat(['img', 'span', 'font', 'center', 'u', 's']),
     allowedAttributes: {
-      a: ['href', 'name', 'title'],
+      a: ['href', 'name', 'title', 'rel', 'target'],
       img: ['src', 'alt', 'title', 'width', 'height', 'data-remote-src'],
       '*': ['style', 'align', 'dir', 'lang'],
       td: ['colspan', 'rowspan', 'style', 'align', 'valign', 'width'],

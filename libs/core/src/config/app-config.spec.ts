@@ -1,0 +1,38 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  const dataDir = () => mkdtempSync(join(tmpdir(), 'cfg-'));
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with postgres/],
+    [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32/],
+    [{ ENCRYPTION_KEY: 'xyz' }, /ENCRYPTION_KEY must be 64 hex/],
+    [{ ADMIN_EMAIL: 'not-an-email' }, /ADMIN_EMAIL/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ])('fails with one clear line for %j', (env, message) => {
+    const sut = () => loadConfig({ DATA_DIR: dataDir(), ...env });
+    expect(sut).toThrow(ConfigError);
+    expect(sut).toThrow(message);
+  });
+
+  it('generates the JWT secret and encryption key once and keeps them in DATA_DIR', () => {
+    const dir = dataDir();
+    const a = loadConfig({ DATA_DIR: dir });
+    const b = loadConfig({ DATA_DIR: dir });
+    expect(a.jwtSecret).toHaveLength(96);
+    expect(b.jwtSecret).toBe(a.jwtSecret);
+    expect(b.encryptionKey.equals(a.encryptionKey)).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8')).jwtSecret).toBe(a.jwtSecret);
+  });
+
+  it('uses given secrets and defaults', () => {
+    const c = loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: 'x'.repeat(40), ENCRYPTION_KEY: 'ab'.repeat(32), PORT: '8080' });
+    expect(c).toMatchObject({ port: 8080, jwtSecret: 'x'.repeat(40), publicUrl: 'http://localhost:8080', presenceGraceSeconds: 30, adminEmail: 'admin@example.com' });
+    expect(c.encryptionKey.toString('hex')).toBe('ab'.repeat(32));
+  });
+});
