@@ -15,7 +15,7 @@ describe('durability across restarts', () => {
     await first.close();
     expect(hook.received).toHaveLength(0);
 
-    const second = await bootApp();
+    const second = await bootApp({ DATABASE_URL: first.databaseUrl });
     try {
       const token = await second.login(ADMIN.email, ADMIN.password);
       const sent = await eventually(async () => {
@@ -35,7 +35,7 @@ describe('durability across restarts', () => {
 
   it('rolls back the message when its job cannot be enqueued (nothing half-written)', async () => {
     const app = await bootApp();
-    const db = new Client({ connectionString: process.env.TEST_DB_URL });
+    const db = new Client({ connectionString: app.databaseUrl });
     await db.connect();
     try {
       const admin = await app.login();

@@ -17,7 +17,7 @@ describe('foundation: REST API, API channel, outbound webhooks', () => {
     const res = await sut.api('POST', '/inboxes', { token: admin, body: { name: `API ${uid()}`, channel: 'api', webhookUrl: hook.url } });
     expect(res.status).toBe(201);
     inbox = res.body;
-    db = new Client({ connectionString: process.env.TEST_DB_URL });
+    db = new Client({ connectionString: sut.databaseUrl });
     await db.connect();
   });
 

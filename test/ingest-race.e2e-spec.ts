@@ -14,7 +14,7 @@ describe('concurrent ingest', () => {
     sut = await bootApp({ DATABASE_POOL_SIZE: '24' });
     const admin = await sut.login();
     inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Race ${uid()}`, channel: 'api' } })).body;
-    db = new Client({ connectionString: process.env.TEST_DB_URL });
+    db = new Client({ connectionString: sut.databaseUrl });
     await db.connect();
   });
 

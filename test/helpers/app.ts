@@ -2,22 +2,28 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, RunningServer } from '../../apps/server/src/server';
+import { createTestDatabase } from './test-database';
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 
 export interface TestApp {
   server: RunningServer;
+  databaseUrl: string;
   url: string;
   api: (method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> }) => Promise<{ status: number; body: any; headers: Headers }>;
   login: (email?: string, password?: string) => Promise<string>;
   close: () => Promise<void>;
 }
 
-/** Boots the real server (HTTP + sockets + jobs) on a free port against the run's test database. */
+/**
+ * Boots the real server (HTTP + sockets + jobs) on a free port, on a fresh copy of the
+ * migrated test database unless `DATABASE_URL` is given (to boot a second life on the same data).
+ */
 export async function bootApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase());
   const server = await startServer({
     ...process.env,
-    DATABASE_URL: process.env.TEST_DB_URL,
+    DATABASE_URL: databaseUrl,
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'inbox-test-data-')),
@@ -56,7 +62,7 @@ export async function bootApp(env: Record<string, string> = {}): Promise<TestApp
     if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.accessToken as string;
   };
-  return { server, url, api, login, close: () => server.close() };
+  return { server, databaseUrl, url, api, login, close: () => server.close() };
 }
 
 /** Polls until `fn` returns a truthy value (no fixed sleeps in tests). */

@@ -19,6 +19,12 @@ import { InboxesController } from './admin/inboxes.controller';
 import { InboxesService } from './admin/inboxes.service';
 import { ConversationsController } from './conversations/conversations.controller';
 import { ContactsController } from './contacts/contacts.controller';
+import { RoutingRepository } from './routing/routing.repository';
+import { RoutingService } from './routing/routing.service';
+import { PresenceService } from './routing/presence.service';
+import { RoutingController } from './routing/routing.controller';
+import { RealtimeGateway } from './realtime/realtime.gateway';
+import { QueueStatsService } from './realtime/queue-stats.service';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -48,12 +54,17 @@ export class AppModule {
         JwtModule.register({}),
         CoreModule.forRoot({ config, databaseUrl: opts.databaseUrl, channels: ChannelsModule }),
       ],
-      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController],
+      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController, RoutingController],
       providers: [
         TokenService,
         AuthService,
         LoginRateLimiter,
         InboxesService,
+        RoutingRepository,
+        RoutingService,
+        PresenceService,
+        QueueStatsService,
+        RealtimeGateway,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
       ],

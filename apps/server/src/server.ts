@@ -9,6 +9,7 @@ import { AppConfig, EmbeddedDatabase, loadConfig, runMigrations, startEmbeddedDa
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import { validationPipe } from './http/validation';
+import { InboxIoAdapter } from './realtime/io-adapter';
 
 export interface RunningServer {
   app: INestApplication;
@@ -41,6 +42,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
 
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), { bufferLogs: true, bodyParser: false });
     app.useLogger(app.get(PinoLogger));
+    const ioAdapter = new InboxIoAdapter(app, config.redisUrl);
+    await ioAdapter.connectRedis();
+    app.useWebSocketAdapter(ioAdapter);
     app.use(json({ limit: config.maxBodyBytes }));
     app.use(urlencoded({ extended: false, limit: config.maxBodyBytes }));
     app.setGlobalPrefix('api/v1', { exclude: ['api/docs', 'api/docs-json'] });

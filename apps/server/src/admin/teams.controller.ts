@@ -4,6 +4,7 @@ import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLe
 import { DomainError, ROUTING_STRATEGIES, RoutingStrategyName, TeamRepository, Transactions, UserRepository, notFound } from '@inbox/core';
 import { Roles } from '../http/auth.decorators';
 import { validateCapacity } from './users.controller';
+import { RoutingService } from '../routing/routing.service';
 
 export class TeamSettingsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) description?: string;
@@ -53,6 +54,7 @@ export class TeamsController {
     private readonly tx: Transactions,
     private readonly teams: TeamRepository,
     private readonly users: UserRepository,
+    private readonly routing: RoutingService,
   ) {}
 
   @Get()
@@ -111,5 +113,7 @@ export class TeamsController {
   @HttpCode(204)
   async removeMember(@Param('id', ParseUUIDPipe) id: string, @Param('userId', ParseUUIDPipe) userId: string) {
     if (!(await this.teams.removeMember(this.tx.manager, id, userId))) throw notFound('user', userId);
+    // Their open conversations of this team go back to its queue.
+    await this.routing.requeueAgent(userId, 'removed_from_team', id);
   }
 }

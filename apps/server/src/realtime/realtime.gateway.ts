@@ -1,0 +1,282 @@
+import { Inject, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import type { Server, Socket } from 'socket.io';
+import {
+  APP_CONFIG,
+  AppConfig,
+  AccessService,
+  DomainError,
+  DomainEvent,
+  DomainEvents,
+  ConversationService,
+  InboxRepository,
+  OutboxRepository,
+  Principal,
+  Transactions,
+  isStaff,
+} from '@inbox/core';
+import { rooms, type Ack, type ClientToServerEvents, type ConversationSummary, type ServerToClientEvents } from '@inbox/realtime-contract';
+import { TokenService } from '../auth/token.service';
+import { PresenceService } from '../routing/presence.service';
+import { RoutingService } from '../routing/routing.service';
+import { QueueStatsService } from './queue-stats.service';
+import { TokenBucket, requireInt, requireOneOf, requireUuid, toErrorAck } from './socket-guards';
+
+interface SocketData {
+  principal: Principal;
+  bucket: TokenBucket;
+  /** Rooms joined and presence recorded: commands wait for it. */
+  ready: Promise<void>;
+}
+type InboxSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type InboxServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const KNOWN_EVENTS = new Set<string>([
+  'presence.set',
+  'offer.accept',
+  'offer.decline',
+  'conversation.join',
+  'conversation.leave',
+  'typing',
+  'events.replay',
+  'coordinator.assign',
+  'coordinator.transfer',
+  'coordinator.unassign',
+  'coordinator.takeover',
+  'coordinator.priority',
+]);
+
+interface ConversationMeta {
+  inboxId: string;
+  assigneeId: string | null;
+  teamId: string | null;
+}
+
+/**
+ * The realtime edge: authenticates at the handshake, joins rooms, validates commands and
+ * hands them to services, and turns committed domain events into emits to the rooms
+ * that may see them. Services never import it: it subscribes to DomainEvents.
+ */
+@WebSocketGateway({ cors: { origin: true, credentials: true }, connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false } })
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
+  private readonly logger = new Logger(RealtimeGateway.name);
+  @WebSocketServer() io: InboxServer;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly tx: Transactions,
+    private readonly events: DomainEvents,
+    private readonly outbox: OutboxRepository,
+    private readonly access: AccessService,
+    private readonly inboxes: InboxRepository,
+    private readonly presence: PresenceService,
+    private readonly routing: RoutingService,
+    private readonly conversations: ConversationService,
+    private readonly stats: QueueStatsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  afterInit(io: InboxServer): void {
+    io.use(async (socket, next) => {
+      try {
+        const auth = socket.handshake.auth as { token?: string } | undefined;
+        const header = socket.handshake.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+        const principal = await this.tokens.resolve(auth?.token ?? header);
+        if (principal.type === 'inbox') throw new DomainError('FORBIDDEN', 'inbox tokens cannot open sockets');
+        socket.data.principal = principal;
+        socket.data.bucket = new TokenBucket();
+        next();
+      } catch (err) {
+        const e = new Error(err instanceof DomainError ? err.message : 'authentication failed') as Error & { data: unknown };
+        e.data = { code: err instanceof DomainError ? err.code : 'UNAUTHENTICATED' };
+        next(e);
+      }
+    });
+    this.unsubscribe = this.events.subscribe((e) => this.fanOut(e));
+    this.stats.attach((payload) => io.local.to(rooms.coordinators).emit('queue.stats', { seq: 0, data: payload }));
+  }
+
+  onApplicationShutdown(): void {
+    this.unsubscribe?.();
+  }
+
+  async handleConnection(socket: InboxSocket): Promise<void> {
+    socket.data.ready = this.setUp(socket);
+    this.registerHandlers(socket);
+    await socket.data.ready;
+  }
+
+  private async setUp(socket: InboxSocket): Promise<void> {
+    const p = socket.data.principal;
+    try {
+      if (p.type === 'bot') {
+        await socket.join('bots');
+        return;
+      }
+      if (p.type !== 'user') return;
+      const joins = [rooms.agent(p.id)];
+      if (isStaff(p)) joins.push(rooms.coordinators);
+      const teams: Array<{ team_id: string }> = await this.tx.manager.query(`SELECT team_id FROM team_members WHERE user_id = $1`, [p.id]);
+      joins.push(...teams.map((t) => rooms.team(t.team_id)));
+      const inboxes = await this.inboxes.list(this.tx.manager, p.id);
+      joins.push(...inboxes.map((i) => rooms.inbox(i.id)));
+      await socket.join(joins);
+      await this.presence.connected(p.id);
+    } catch (err) {
+      this.logger.error({ err }, 'socket setup failed');
+      socket.disconnect(true);
+    }
+  }
+
+  async handleDisconnect(socket: InboxSocket): Promise<void> {
+    const p = socket.data.principal;
+    if (p?.type === 'user') await this.presence.disconnected(p.id).catch((err) => this.logger.warn({ err }, 'presence update failed'));
+  }
+
+  private registerHandlers(socket: InboxSocket): void {
+    const p = socket.data.principal;
+    const on = <E extends keyof ClientToServerEvents>(event: E, handler: (payload: any) => Promise<Record<string, unknown> | void>) => {
+      socket.on(event as any, async (payload: unknown, ack?: (a: Ack) => void) => {
+        const reply = typeof ack === 'function' ? ack : () => undefined;
+        if (!socket.data.bucket.take()) return reply({ ok: false, code: 'RATE_LIMITED', message: 'too many events; slow down' });
+        try {
+          await socket.data.ready;
+          const result = await handler(payload);
+          reply({ ok: true, ...(result ?? {}) });
+        } catch (err) {
+          if (!(err instanceof DomainError)) this.logger.error({ err, event }, 'socket command failed');
+          reply(toErrorAck(err));
+        }
+      });
+    };
+    const requireUser = () => {
+      if (p.type !== 'user') throw new DomainError('FORBIDDEN', 'only agents can do this');
+      return p;
+    };
+    const requireCoordinator = () => {
+      if (p.type === 'bot' || isStaff(p)) return p;
+      throw new DomainError('FORBIDDEN', 'this needs the coordinator or admin role');
+    };
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (KNOWN_EVENTS.has(event)) return;
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') ack({ ok: false, code: 'UNKNOWN_EVENT', message: `unknown event "${event}"` });
+    });
+
+    on('presence.set', async (payload) => {
+      const user = requireUser();
+      return { presence: await this.presence.choose(user.id, requireOneOf(payload, 'presence', ['online', 'away'] as const)) };
+    });
+    on('offer.accept', async (payload) => {
+      await this.routing.acceptOffer(requireUser().id, requireUuid(payload, 'conversationId'));
+    });
+    on('offer.decline', async (payload) => {
+      await this.routing.declineOffer(requireUser().id, requireUuid(payload, 'conversationId'));
+    });
+    on('conversation.join', async (payload) => {
+      const id = requireUuid(payload, 'conversationId');
+      await this.conversations.get(p, id); // 404 / 403 as over REST
+      await socket.join(rooms.conversation(id));
+    });
+    on('conversation.leave', async (payload) => {
+      await socket.leave(rooms.conversation(requireUuid(payload, 'conversationId')));
+    });
+    on('typing', async (payload) => {
+      const user = requireUser();
+      const id = requireUuid(payload, 'conversationId');
+      if (!socket.rooms.has(rooms.conversation(id))) throw new DomainError('FORBIDDEN', 'join the conversation first');
+      socket.to(rooms.conversation(id)).emit('typing', { conversationId: id, userId: user.id, name: user.name, typing: Boolean(payload?.typing) });
+    });
+    on('events.replay', async (payload) => {
+      const afterSeq = requireInt(payload, 'afterSeq', 0, Number.MAX_SAFE_INTEGER);
+      return this.replay(socket, afterSeq);
+    });
+    on('coordinator.assign', async (payload) => {
+      const actor = requireCoordinator();
+      await this.routing.coordinatorAssign(actor, requireUuid(payload, 'conversationId'), requireUuid(payload, 'agentId'), payload?.force === true);
+    });
+    on('coordinator.takeover', async (payload) => {
+      const actor = requireCoordinator();
+      if (actor.type !== 'user') throw new DomainError('FORBIDDEN', 'only a person can take over');
+      await this.routing.coordinatorAssign(actor, requireUuid(payload, 'conversationId'), actor.id, true);
+    });
+    on('coordinator.unassign', async (payload) => {
+      await this.routing.unassign(requireCoordinator(), requireUuid(payload, 'conversationId'));
+    });
+    on('coordinator.transfer', async (payload) => {
+      await this.routing.unassign(requireCoordinator(), requireUuid(payload, 'conversationId'), 'transfer', requireUuid(payload, 'teamId'));
+    });
+    on('coordinator.priority', async (payload) => {
+      const actor = requireCoordinator();
+      await this.conversations.update(actor, requireUuid(payload, 'conversationId'), { priority: requireInt(payload, 'priority', 0, 3) });
+    });
+  }
+
+  /** Events this socket may have missed, from the outbox, filtered by what it may see. */
+  private async replay(socket: InboxSocket, afterSeq: number): Promise<{ replayed: number; lastSeq: number }> {
+    const p = socket.data.principal;
+    let replayed = 0;
+    let lastSeq = afterSeq;
+    for (;;) {
+      const batch = await this.outbox.after(this.tx.manager, lastSeq, 500);
+      for (const e of batch) {
+        lastSeq = e.seq;
+        if (await this.mayReceive(p, e)) {
+          socket.emit(e.type as 'message.created', { seq: e.seq, data: e.payload as never });
+          replayed++;
+        }
+      }
+      if (batch.length < 500 || replayed >= 5000) break;
+    }
+    return { replayed, lastSeq };
+  }
+
+  private async mayReceive(p: Principal, e: DomainEvent): Promise<boolean> {
+    if (p.type === 'bot' || isStaff(p)) return true;
+    if (p.type !== 'user') return false;
+    if (e.type === 'agent.presence') return (e.payload as { agentId: string }).agentId === p.id;
+    if (e.type === 'conversation.offered') return (e.payload as { agentId: string }).agentId === p.id;
+    if (!e.conversationId) return false;
+    const meta = await this.metaOf(e.conversationId, e);
+    if (!meta) return false;
+    return this.access.canSeeConversation(this.tx.manager, p, { id: e.conversationId, inboxId: meta.inboxId, assigneeId: meta.assigneeId });
+  }
+
+  /** Read fresh each time: another replica may have moved the conversation since. */
+  private async metaOf(conversationId: string, e?: DomainEvent): Promise<ConversationMeta | null> {
+    if (e && (e.type === 'conversation.created' || e.type === 'conversation.updated')) {
+      const c = e.payload as unknown as ConversationSummary;
+      return { inboxId: c.inboxId, assigneeId: c.assigneeId, teamId: c.teamId };
+    }
+    const [row] = await this.tx.manager.query(`SELECT inbox_id, assignee_id, team_id FROM conversations WHERE id = $1`, [conversationId]);
+    return row ? { inboxId: row.inbox_id, assigneeId: row.assignee_id, teamId: row.team_id } : null;
+  }
+
+  /** One committed event → one emit to the union of rooms allowed to see it. */
+  private async fanOut(e: DomainEvent): Promise<void> {
+    if (!this.io) return;
+    const targets = new Set<string>([rooms.coordinators, 'bots']);
+    if (e.type === 'agent.presence') {
+      targets.add(rooms.agent((e.payload as { agentId: string }).agentId));
+    } else if (e.type === 'conversation.offered') {
+      targets.delete('bots');
+      targets.add(rooms.agent((e.payload as { agentId: string }).agentId));
+    } else if (e.conversationId) {
+      const meta = await this.metaOf(e.conversationId, e);
+      targets.add(rooms.conversation(e.conversationId));
+      if (meta) {
+        targets.add(rooms.inbox(meta.inboxId));
+        if (meta.teamId) targets.add(rooms.team(meta.teamId));
+        if (meta.assigneeId) targets.add(rooms.agent(meta.assigneeId));
+      }
+      if (e.type === 'conversation.assigned') {
+        const a = e.payload as { agentId: string | null; previousAgentId: string | null };
+        if (a.agentId) targets.add(rooms.agent(a.agentId));
+        if (a.previousAgentId) targets.add(rooms.agent(a.previousAgentId));
+      }
+    }
+    this.io.to([...targets]).emit(e.type as 'message.created', { seq: e.seq, data: e.payload as never });
+  }
+}

@@ -1,0 +1,99 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsBoolean, IsOptional, IsUUID } from 'class-validator';
+import { ConversationService, DomainError, Principal, Transactions } from '@inbox/core';
+import { AllowBots, CurrentPrincipal, Roles } from '../http/auth.decorators';
+import { RoutingService } from './routing.service';
+import { QueueStatsService } from '../realtime/queue-stats.service';
+
+export class AssignDto {
+  @ApiProperty() @IsUUID() agentId: string;
+  @ApiPropertyOptional({ description: 'exceed the agent capacity on purpose (marked in the log)' }) @IsOptional() @IsBoolean() force?: boolean;
+}
+
+export class TransferDto {
+  @ApiProperty() @IsUUID() teamId: string;
+}
+
+@ApiTags('routing')
+@ApiBearerAuth()
+@Controller()
+export class RoutingController {
+  constructor(
+    private readonly routing: RoutingService,
+    private readonly conversations: ConversationService,
+    private readonly stats: QueueStatsService,
+    private readonly tx: Transactions,
+  ) {}
+
+  @Roles('admin', 'coordinator')
+  @Post('conversations/:id/assign')
+  @HttpCode(200)
+  async assign(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: AssignDto) {
+    await this.routing.coordinatorAssign(p, id, dto.agentId, dto.force === true);
+    return this.conversations.get(p, id);
+  }
+
+  @Roles('admin', 'coordinator')
+  @Post('conversations/:id/takeover')
+  @HttpCode(200)
+  async takeover(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
+    if (p.type !== 'user') throw new DomainError('FORBIDDEN', 'only a person can take over');
+    await this.routing.coordinatorAssign(p, id, p.id, true);
+    return this.conversations.get(p, id);
+  }
+
+  /** Bots hand over to humans by unassigning or transferring to a team's queue. */
+  @AllowBots()
+  @Roles('admin', 'coordinator')
+  @Post('conversations/:id/unassign')
+  @HttpCode(200)
+  async unassign(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
+    await this.routing.unassign(p, id);
+    return this.conversations.get(p, id);
+  }
+
+  @AllowBots()
+  @Roles('admin', 'coordinator')
+  @Post('conversations/:id/transfer')
+  @HttpCode(200)
+  async transfer(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: TransferDto) {
+    await this.routing.unassign(p, id, 'transfer', dto.teamId);
+    return this.conversations.get(p, id);
+  }
+
+  @Post('conversations/:id/offer/accept')
+  @HttpCode(200)
+  async accept(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
+    if (p.type !== 'user') throw new DomainError('FORBIDDEN', 'only agents accept offers');
+    await this.routing.acceptOffer(p.id, id);
+    return this.conversations.get(p, id);
+  }
+
+  @Post('conversations/:id/offer/decline')
+  @HttpCode(200)
+  async decline(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
+    if (p.type !== 'user') throw new DomainError('FORBIDDEN', 'only agents decline offers');
+    await this.routing.declineOffer(p.id, id);
+    return { ok: true };
+  }
+
+  /** Every assignment change of a conversation, with its reason. */
+  @Roles('admin', 'coordinator')
+  @Get('conversations/:id/assignments')
+  async log(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
+    await this.conversations.get(p, id);
+    return this.tx.manager.query(
+      `SELECT l.id, l.action, l.agent_id AS "agentId", u.name AS "agentName", l.previous_agent_id AS "previousAgentId", l.team_id AS "teamId", l.by, l.actor_id AS "actorId",
+              l.reason, l.reason_code AS "reasonCode", l.over_capacity AS "overCapacity", l.created_at AS "createdAt"
+       FROM assignment_log l LEFT JOIN users u ON u.id = l.agent_id WHERE l.conversation_id = $1 ORDER BY l.id`,
+      [id],
+    );
+  }
+
+  @Roles('admin', 'coordinator')
+  @Get('routing/stats')
+  queueStats() {
+    return this.stats.compute();
+  }
+}

@@ -1,0 +1,19 @@
+export * from './routing.types';
+export * from './routing.constants';
+export { decide, requeueForAgent } from './routing-engine';
+export { queueOrder } from './queue-order';
+export { isOpen, localWallClock, parseClockTime, validateBusinessHours } from './business-hours.util';
+export type { LocalWallClock } from './business-hours.util';
+export {
+  capacityFor,
+  checkManualAssignment,
+  hasAllSkills,
+  hasCapacity,
+  isEligible,
+  loadFor,
+  normalizeLanguage,
+  requiresMembership,
+  speaksLanguage,
+} from './eligibility.util';
+export { channelName, humanDuration, languageName } from './routing-reasons';
+export type { UnmetRequirement } from './routing-reasons';

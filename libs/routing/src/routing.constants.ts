@@ -1,0 +1,40 @@
+import type { CapacityMap, ChannelKind, TeamSettings } from './routing.types';
+
+/** Fixed order: the engine stores per-kind numbers in flat typed arrays indexed by this position. */
+export const CHANNEL_KINDS: readonly ChannelKind[] = Object.freeze([
+  'api',
+  'email',
+  'webchat',
+  'slack',
+  'whatsapp',
+  'messenger',
+  'instagram',
+  'telegram',
+] as const);
+
+export const DEFAULT_TEAM_ID = '__default__';
+
+export const BUILT_IN_DEFAULT_CAPACITY: Readonly<CapacityMap> = Object.freeze({
+  api: 5,
+  email: 10,
+  webchat: 3,
+  slack: 5,
+  whatsapp: 3,
+  messenger: 3,
+  instagram: 3,
+  telegram: 3,
+});
+
+/** Used for conversations without a (known) team when the caller supplies no defaultTeam. */
+export const BUILT_IN_DEFAULT_TEAM: Readonly<TeamSettings> = Object.freeze({
+  id: DEFAULT_TEAM_ID,
+  name: 'Default',
+  strategy: 'least_busy',
+  offerTimeoutSeconds: null,
+  stickyWindowSeconds: 0,
+  overflowTeamId: null,
+  overflowAfterSeconds: null,
+  businessHours: null,
+  defaultCapacity: BUILT_IN_DEFAULT_CAPACITY,
+  roundRobinLastAgentId: null,
+});
