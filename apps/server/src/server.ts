@@ -45,8 +45,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     const ioAdapter = new InboxIoAdapter(app, config.redisUrl);
     await ioAdapter.connectRedis();
     app.useWebSocketAdapter(ioAdapter);
-    app.use(json({ limit: config.maxBodyBytes }));
-    app.use(urlencoded({ extended: false, limit: config.maxBodyBytes }));
+    // The raw bytes are kept for webhook signature checks (Slack, Meta, Telegram sign the exact body).
+    app.use(json({ limit: config.maxBodyBytes, verify: (req, _res, buf) => void ((req as unknown as { rawBody: Buffer }).rawBody = buf) }));
+    app.use(urlencoded({ extended: false, limit: config.maxBodyBytes, verify: (req, _res, buf) => void ((req as unknown as { rawBody: Buffer }).rawBody = buf) }));
     app.setGlobalPrefix('api/v1', { exclude: ['api/docs', 'api/docs-json'] });
     app.useGlobalPipes(validationPipe);
     app.set('trust proxy', 'loopback, linklocal, uniquelocal');
