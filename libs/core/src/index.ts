@@ -29,3 +29,4 @@ export * from './repositories/row-mappers';
 export * from './util/sanitize';
 export * from './util/text';
 export * from './core.module';
+export * from './auth/auth.decorators';

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import type { Response } from 'express';
 import { CHANNEL_KINDS, ChannelKind, DomainError, IngestService, Principal, UserRepository, Transactions, notFound } from '@inbox/core';
 import { AllowInboxToken, CurrentPrincipal, Roles } from '../http/auth.decorators';
@@ -12,6 +12,15 @@ export class CreateInboxDto {
   @ApiProperty({ enum: CHANNEL_KINDS }) @IsIn(CHANNEL_KINDS) channel: ChannelKind;
   @ApiPropertyOptional() @IsOptional() @IsUUID() teamId?: string;
   @ApiPropertyOptional({ description: 'API channel: where replies are POSTed, signed' }) @IsOptional() @IsString() @MaxLength(2000) webhookUrl?: string;
+  // Channel-specific settings: each adapter's configure() validates its own in depth.
+  @ApiPropertyOptional({ description: 'email: the address customers write to' }) @IsOptional() @IsEmail() address?: string;
+  @ApiPropertyOptional({ description: 'email: {host, port, secure, user, password, mailbox?}' }) @IsOptional() @IsObject() imap?: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'email: {host, port, secure, user?, password?}' }) @IsOptional() @IsObject() smtp?: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'slack: xoxb- bot token' }) @IsOptional() @IsString() @MaxLength(500) botToken?: string;
+  @ApiPropertyOptional({ description: 'slack: signing secret of the Slack app' }) @IsOptional() @IsString() @MaxLength(500) signingSecret?: string;
+  @ApiPropertyOptional({ description: 'slack: channel ids to watch' }) @IsOptional() @IsArray() @IsString({ each: true }) channels?: string[];
+  @ApiPropertyOptional({ description: 'webchat: origins allowed to embed the widget' }) @IsOptional() @IsArray() @IsString({ each: true }) allowedOrigins?: string[];
+  @ApiPropertyOptional({ description: 'webchat: colours, texts, pre-chat form, linked email inbox...' }) @IsOptional() @IsObject() widget?: Record<string, unknown>;
 }
 
 export class UpdateInboxDto {

@@ -1,0 +1,19 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Principal } from './principal';
+import type { UserRole } from '../entities/enums';
+
+export const PUBLIC_KEY = 'auth:public';
+export const ROLES_KEY = 'auth:roles';
+export const ALLOW_BOTS_KEY = 'auth:bots';
+export const INBOX_TOKEN_KEY = 'auth:inbox-token';
+
+/** No credentials needed (health, login). */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);
+/** Only users with one of these roles. */
+export const Roles = (...roles: UserRole[]) => SetMetadata(ROLES_KEY, roles);
+/** Bot tokens are accepted here as well as user JWTs. */
+export const AllowBots = () => SetMetadata(ALLOW_BOTS_KEY, true);
+/** The inbox's own token (API channel pushes) is accepted here. */
+export const AllowInboxToken = () => SetMetadata(INBOX_TOKEN_KEY, true);
+
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest().principal);
