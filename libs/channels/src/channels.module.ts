@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
-import { CHANNEL_ADAPTERS } from '@inbox/core';
-import { ApiChannelAdapter } from './api/api-channel.adapter';
+import { ApiChannelModule } from './api/api-channel.module';
 
-/** Every channel adapter registers here; the registry in core looks them up by kind. */
+/**
+ * One module per channel; each registers its adapter with the core ChannelRegistry.
+ * Adding a channel = its folder + one line here.
+ */
 @Module({
-  providers: [
-    ApiChannelAdapter,
-    { provide: CHANNEL_ADAPTERS, useFactory: (api: ApiChannelAdapter) => [api], inject: [ApiChannelAdapter] },
+  imports: [
+    ApiChannelModule,
   ],
-  exports: [CHANNEL_ADAPTERS],
 })
 export class ChannelsModule {}

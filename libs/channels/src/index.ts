@@ -1,2 +1,3 @@
 export * from './api/api-channel.adapter';
+export * from './api/api-channel.module';
 export * from './channels.module';

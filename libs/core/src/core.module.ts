@@ -43,7 +43,7 @@ const EXPORTED = [
 export interface CoreModuleOptions {
   config: AppConfig;
   databaseUrl: string;
-  /** The module that provides CHANNEL_ADAPTERS (kept out of core to avoid an import cycle). */
+  /** The module whose channel modules register adapters (kept out of core to avoid an import cycle). */
   channels: Type<unknown>;
 }
 

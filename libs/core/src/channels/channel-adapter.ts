@@ -77,4 +77,4 @@ export interface ChannelAdapter {
   send(ctx: OutboundContext): Promise<SendResult>;
 }
 
-export const CHANNEL_ADAPTERS = Symbol('CHANNEL_ADAPTERS');
+

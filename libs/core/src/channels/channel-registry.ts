@@ -1,16 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CHANNEL_ADAPTERS, ChannelAdapter } from './channel-adapter';
+import { Injectable } from '@nestjs/common';
+import { ChannelAdapter } from './channel-adapter';
 import { DomainError } from '../errors/domain-error';
 
+/**
+ * Adapters register themselves (each channel module calls `register` in onModuleInit),
+ * so adding a channel touches its own folder and one import line in ChannelsModule.
+ */
 @Injectable()
 export class ChannelRegistry {
   private readonly byKind = new Map<string, ChannelAdapter>();
 
-  constructor(@Inject(CHANNEL_ADAPTERS) adapters: ChannelAdapter[]) {
-    for (const a of adapters) {
-      if (this.byKind.has(a.kind)) throw new Error(`two adapters registered for channel ${a.kind}`);
-      this.byKind.set(a.kind, a);
-    }
+  register(adapter: ChannelAdapter): void {
+    if (this.byKind.has(adapter.kind)) throw new Error(`two adapters registered for channel ${adapter.kind}`);
+    this.byKind.set(adapter.kind, adapter);
   }
 
   get(kind: string): ChannelAdapter {

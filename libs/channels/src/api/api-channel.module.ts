@@ -1,0 +1,15 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { ChannelRegistry } from '@inbox/core';
+import { ApiChannelAdapter } from './api-channel.adapter';
+
+@Module({ providers: [ApiChannelAdapter], exports: [ApiChannelAdapter] })
+export class ApiChannelModule implements OnModuleInit {
+  constructor(
+    private readonly registry: ChannelRegistry,
+    private readonly adapter: ApiChannelAdapter,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this.adapter);
+  }
+}
