@@ -42,7 +42,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
 
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), { bufferLogs: true, bodyParser: false });
     app.useLogger(app.get(PinoLogger));
-    const ioAdapter = new InboxIoAdapter(app, config.redisUrl);
+    const ioAdapter = new InboxIoAdapter(app, config.redisUrl, config.redisKeyPrefix);
     await ioAdapter.connectRedis();
     app.useWebSocketAdapter(ioAdapter);
     // The raw bytes are kept for webhook signature checks (Slack, Meta, Telegram sign the exact body).

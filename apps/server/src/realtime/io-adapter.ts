@@ -12,6 +12,7 @@ export class InboxIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly redisUrl: string | undefined,
+    private readonly keyPrefix = 'inbox',
   ) {
     super(app);
   }
@@ -28,7 +29,7 @@ export class InboxIoAdapter extends IoAdapter {
 
   createIOServer(port: number, options?: ServerOptions): Server {
     const server: Server = super.createIOServer(port, { ...options, maxHttpBufferSize: 1e6, pingInterval: 20000, pingTimeout: 20000 });
-    if (this.clients.length === 2) server.adapter(createAdapter(this.clients[0], this.clients[1]));
+    if (this.clients.length === 2) server.adapter(createAdapter(this.clients[0], this.clients[1], { key: `${this.keyPrefix}:socket.io` }));
     return server;
   }
 

@@ -74,17 +74,29 @@ export function toTeamSettings(r: Record<string, any>): TeamSettings {
 /** All routing SQL: state loading for the engine, and the row locks that make decisions race-free. */
 @Injectable()
 export class RoutingRepository {
-  async queue(em: EntityManager, limit: number): Promise<QueuedConversation[]> {
+  /** The waiting conversations, plus the reason each currently shows (so unchanged reasons are not rewritten). */
+  async queue(em: EntityManager, limit: number): Promise<{ queue: QueuedConversation[]; reasons: Map<string, string | null> }> {
     const rows = await em.query(
-      `SELECT c.id, c.channel, c.team_id, c.required_skills, c.language, c.priority, coalesce(c.waiting_since, c.created_at) AS waiting_since,
-              c.declined_by, ct.last_agent_id, ct.last_agent_at,
-              coalesce((SELECT array_agg(DISTINCT l.team_id) FROM assignment_log l WHERE l.conversation_id = c.id AND l.action = 'overflow' AND l.team_id IS NOT NULL), '{}') AS overflowed_from
+      `SELECT c.id, c.channel, c.assignment_reason, c.team_id, c.required_skills, c.language, c.priority, coalesce(c.waiting_since, c.created_at) AS waiting_since,
+              c.declined_by, ct.last_agent_id, ct.last_agent_at
        FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
        WHERE c.status = 'open' AND c.assignee_id IS NULL AND c.offered_to_id IS NULL
        ORDER BY c.priority DESC, coalesce(c.waiting_since, c.created_at) LIMIT $1`,
       [limit],
     );
-    return rows.map((r: Record<string, any>) => ({
+    const reasons = new Map<string, string | null>(rows.map((r: Record<string, any>) => [r.id, r.assignment_reason]));
+    // Overflow history only matters when some team overflows: one grouped query instead of one per row.
+    const [{ any }] = await em.query(`SELECT EXISTS (SELECT 1 FROM teams WHERE overflow_team_id IS NOT NULL) AS any`);
+    const overflowed = new Map<string, string[]>();
+    if (any && rows.length) {
+      const hist = await em.query(
+        `SELECT conversation_id, array_agg(DISTINCT team_id) AS teams FROM assignment_log
+         WHERE action = 'overflow' AND team_id IS NOT NULL AND conversation_id = ANY($1::uuid[]) GROUP BY conversation_id`,
+        [rows.map((r: Record<string, any>) => r.id)],
+      );
+      for (const h of hist) overflowed.set(h.conversation_id, h.teams);
+    }
+    const queue = rows.map((r: Record<string, any>) => ({
       id: r.id,
       channel: r.channel,
       teamId: r.team_id,
@@ -95,8 +107,9 @@ export class RoutingRepository {
       lastAgentId: r.last_agent_id,
       lastAgentAt: r.last_agent_at ? new Date(r.last_agent_at).getTime() : null,
       declinedBy: r.declined_by ?? [],
-      overflowedFromTeamIds: r.overflowed_from ?? [],
+      overflowedFromTeamIds: overflowed.get(r.id) ?? [],
     }));
+    return { queue, reasons };
   }
 
   async agents(em: EntityManager, onlyOnline: boolean): Promise<AgentState[]> {

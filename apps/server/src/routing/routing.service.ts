@@ -102,7 +102,7 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
   private async pass(): Promise<void> {
     const started = performance.now();
     const em = this.tx.manager;
-    const queue = await this.repo.queue(em, QUEUE_LIMIT);
+    const { queue, reasons } = await this.repo.queue(em, QUEUE_LIMIT);
     if (queue.length === 0) return;
     const [agents, teams] = await Promise.all([this.repo.agents(em, true), this.repo.teams(em)]);
     const decideStart = performance.now();
@@ -111,6 +111,8 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
     for (const w of out.warnings ?? []) this.logger.warn({ teamId: w.teamId, code: w.code }, w.message);
     for (const d of out.decisions) {
       if (this.stopped) return;
+      // Most of a long queue just keeps waiting for the same reason: nothing to write.
+      if (d.type === 'wait' && reasons.get(d.conversationId) === d.reason.text) continue;
       await this.apply(d);
     }
     if (Object.keys(out.roundRobinLastAgentId).length) await this.repo.saveRoundRobin(em, out.roundRobinLastAgentId);

@@ -20,6 +20,7 @@ const schema = z.object({
     .optional(),
   DATABASE_POOL_SIZE: intFrom(10, 1, 500),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1-64 letters, digits, _ : . -').default('inbox'),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_PG_PORT: intFrom(54329, 1, 65535),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -38,6 +39,7 @@ const schema = z.object({
   OUTBOUND_RETRY_DELAY_SECONDS: intFrom(5, 1),
   WEBHOOK_TIMEOUT_MS: intFrom(10000, 100),
   RUN_WORKERS: z.enum(['true', 'false', '1', '0']).default('true'),
+  SLACK_API_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://slack.com/api/'),
 });
 
 export interface AppConfig {
@@ -47,6 +49,7 @@ export interface AppConfig {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   redisUrl: string | undefined;
+  redisKeyPrefix: string;
   dataDir: string;
   embeddedPgPort: number;
   jwtSecret: string;
@@ -62,6 +65,8 @@ export interface AppConfig {
   outboundRetryDelaySeconds: number;
   webhookTimeoutMs: number;
   runWorkers: boolean;
+  /** Base URL of Slack's Web API (a local fake in tests). */
+  slackApiUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -99,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
     redisUrl: c.REDIS_URL,
+    redisKeyPrefix: c.REDIS_KEY_PREFIX,
     dataDir,
     embeddedPgPort: c.EMBEDDED_PG_PORT,
     jwtSecret: c.JWT_SECRET ?? generated!.jwtSecret,
@@ -114,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboundRetryDelaySeconds: c.OUTBOUND_RETRY_DELAY_SECONDS,
     webhookTimeoutMs: c.WEBHOOK_TIMEOUT_MS,
     runWorkers: truthy(c.RUN_WORKERS),
+    slackApiUrl: c.SLACK_API_URL.endsWith('/') ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
   };
 }
 
