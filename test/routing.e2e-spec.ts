@@ -229,6 +229,47 @@ describe('live routing and the realtime gateway', () => {
     });
   });
 
+  describe('business hours and the live queue', () => {
+    it('tells the customer once when the team is closed, and keeps the conversation queued', async () => {
+      const closedAllWeek = { timezone: 'UTC', days: {} };
+      const s = await scenario({ agents: 1, team: { businessHours: closedAllWeek, awayMessage: 'We are closed; we answer from 9:00.' } });
+      await connect(s.agents[0].token);
+      const customer = { identifier: `night-owl-${uid()}` };
+      const post = (text: string) => sut.api('POST', `/inboxes/${s.inbox.id}/incoming`, { token: s.inbox.token, body: { externalId: uid(), contact: customer, text } });
+      const { conversationId } = (await post('anyone there?')).body;
+      const reply = await eventually(async () => {
+        const msgs = await sut.api('GET', `/conversations/${conversationId}/messages`, { token: admin });
+        return msgs.body.items.find((m: any) => m.direction === 'outbound' && m.kind === 'message');
+      });
+      expect(reply).toMatchObject({ text: 'We are closed; we answer from 9:00.', authorType: 'system', metadata: { automatic: true, reason: 'away_message' } });
+      const row = await eventually(async () => {
+        const r = await assigneeOf(conversationId);
+        return r.assignment_reason && r;
+      });
+      expect(row.assignee_id).toBeNull();
+      expect(row.assignment_reason).toMatch(/outside business hours/);
+      // The customer writes again in the same conversation: no second away message.
+      expect((await post('hello?')).body.conversationId).toBe(conversationId);
+      const msgs = await sut.api('GET', `/conversations/${conversationId}/messages`, { token: admin });
+      expect(msgs.body.items.filter((m: any) => m.metadata?.automatic)).toHaveLength(1);
+      const conv = await sut.api('GET', `/conversations/${conversationId}`, { token: admin });
+      expect(conv.body.firstResponseAt).toBeNull();
+      expect(conv.body.waitingSince).not.toBeNull();
+    });
+
+    it('pushes queue.stats with waiting counts and agent load to coordinators', async () => {
+      const coordinatorEmail = `coord-${uid()}@example.com`;
+      await sut.api('POST', '/users', { token: admin, body: { email: coordinatorEmail, name: 'Stats', password: 'coordinator-pw', role: 'coordinator' } });
+      const coordinator = await connect(await sut.login(coordinatorEmail, 'coordinator-pw'));
+      const stats = await coordinator.waitFor('queue.stats', (d) => Array.isArray(d.teams) && d.agents.length > 0, 12000);
+      expect(stats.agents[0]).toEqual(expect.objectContaining({ agentId: expect.any(String), presence: expect.any(String), load: expect.any(Object), capacity: expect.objectContaining({ api: expect.any(Number) }) }));
+      const rest = await sut.api('GET', '/routing/stats', { token: admin });
+      expect(rest.status).toBe(200);
+      expect(rest.body.teams.some((t: any) => t.waiting > 0)).toBe(true);
+      expect((await sut.api('GET', '/routing/stats', { token: (await scenario({ agents: 1 })).agents[0].token })).status).toBe(403);
+    });
+  });
+
   describe('bad input on the socket', () => {
     it('answers unknown events, malformed payloads and forbidden commands with error acks, and keeps working', async () => {
       const s = await scenario({ agents: 1 });

@@ -35,11 +35,13 @@ describe('two-replica storm', () => {
   let replicas: Replica[] = [];
   let db: Client;
   let databaseUrl: string;
+  let withRedis = false;
 
   beforeAll(async () => {
     buildServer();
     databaseUrl = await createTestDatabase();
-    const redis = (await redisAnswers()) ? { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `storm-${randomBytes(4).toString('hex')}` } : {};
+    withRedis = await redisAnswers();
+    const redis: Record<string, string> = withRedis ? { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `storm-${randomBytes(4).toString('hex')}` } : {};
     const common = { DATABASE_URL: databaseUrl, ADMIN_PASSWORD: PASSWORD, JWT_SECRET: 'storm-jwt-secret-0123456789-0123456789', ENCRYPTION_KEY: 'ab'.repeat(32), PRESENCE_GRACE_SECONDS: '1', DATABASE_POOL_SIZE: '12', ...redis };
     // The first replica migrates and creates the admin; the second joins the running cluster.
     replicas.push(await startReplica({ ...common, PORT: String(await freePort()) }));
@@ -202,7 +204,7 @@ describe('two-replica storm', () => {
     const byAction = log.reduce<Record<string, number>>((acc, e) => ((acc[e.action] = (acc[e.action] ?? 0) + 1), acc), {});
     // Figures for the issue note (not asserted: machines are noisy).
     process.stdout.write(
-      `\n[storm] ${CONVERSATIONS} conversations, ${AGENTS} agents (capacity ${CAPACITY}) over 2 replicas${process.env.REDIS_URL ? '' : ''}: ` +
+      `\n[storm] ${CONVERSATIONS} conversations, ${AGENTS} agents (capacity ${CAPACITY}) over 2 replicas (${withRedis ? 'Redis adapter' : 'no Redis'}): ` +
         `ingest ${ingestSeconds.toFixed(1)} s (${(CONVERSATIONS / ingestSeconds).toFixed(0)}/s), ${resolved} resolved in ${seconds.toFixed(1)} s, ` +
         `${assignments} assignments (${(assignments / seconds).toFixed(1)}/s), log ${JSON.stringify(byAction)}, resolved by agents ${resolvedByAgents}\n`,
     );

@@ -12,7 +12,7 @@ import {
   TxContext,
   notFound,
 } from '@inbox/core';
-import { BUILT_IN_DEFAULT_TEAM, RoutingDecision, TeamSettings, capacityFor, checkManualAssignment, decide, requeueForAgent } from '@inbox/routing';
+import { BUILT_IN_DEFAULT_TEAM, RoutingDecision, TeamSettings, capacityFor, checkManualAssignment, decide, isOpen, requeueForAgent } from '@inbox/routing';
 import type { AssignedEvent } from '@inbox/realtime-contract';
 import { AssignmentAction, LockedConversation, RoutingRepository } from './routing.repository';
 
@@ -56,6 +56,10 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
     // Any change that may free capacity or need an agent asks for a pass; passes coalesce.
     this.unsubscribe = this.events.subscribe((e) => {
       if (e.type === 'conversation.created' || e.type === 'conversation.updated' || e.type === 'agent.presence') this.requestPass();
+      if (e.type === 'conversation.created') {
+        const c = e.payload as { id: string; teamId: string | null };
+        this.sendAwayMessageIfClosed(c.id, c.teamId).catch((err) => this.logger.warn({ err, conversationId: c.id }, 'away message failed'));
+      }
     });
     // A slow tick covers what no event announces: overflow thresholds, business hours opening, other replicas' changes.
     this.ticker = setInterval(() => {
@@ -341,6 +345,14 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
     for (const id of offers) await this.releaseOffer(id, agentId, 'expire').catch(() => undefined);
     if (moved || offers.length) this.requestPass();
     return moved;
+  }
+
+  /** Outside a team's business hours a new conversation waits, and the customer is told so once. */
+  private async sendAwayMessageIfClosed(conversationId: string, teamId: string | null): Promise<void> {
+    if (!teamId) return;
+    const [row] = await this.tx.manager.query(`SELECT away_message, business_hours FROM teams WHERE id = $1`, [teamId]);
+    if (!row?.away_message || !row.business_hours || isOpen(row.business_hours, Date.now())) return;
+    await this.conversationService.postSystemReply(conversationId, row.away_message, { reason: 'away_message' });
   }
 
   /** Offers whose expiry job was lost (e.g. queue purged): swept by the tick. */

@@ -127,6 +127,34 @@ export class ConversationService {
     });
   }
 
+  /**
+   * An automatic reply from the system (away message, auto-acknowledgement): outbound and
+   * sent like any reply, but it neither counts as a first response nor stops the wait.
+   */
+  async postSystemReply(conversationId: string, text: string, metadata: Record<string, unknown>): Promise<MessageSummary | null> {
+    return this.tx.run(async (tx) => {
+      const conv = await this.conversations.summary(tx.em, conversationId);
+      if (!conv || conv.status === 'resolved') return null;
+      const messageId = (await this.messages.insert(tx.em, {
+        conversationId,
+        inboxId: conv.inboxId,
+        direction: 'outbound',
+        kind: 'message',
+        authorType: 'system',
+        authorId: null,
+        text,
+        html: null,
+        externalId: null,
+        status: 'queued',
+        metadata: { ...metadata, automatic: true },
+      }))!;
+      await this.outbound.enqueue(tx, messageId);
+      const summary = (await this.messages.summary(tx.em, messageId))!;
+      tx.emit({ type: 'message.created', conversationId, payload: summary as never });
+      return summary;
+    });
+  }
+
   async retryMessage(p: Principal, conversationId: string, messageId: string): Promise<MessageSummary> {
     await this.get(p, conversationId);
     const msg = await this.messages.summary(this.tx.manager, messageId);
