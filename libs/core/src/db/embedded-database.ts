@@ -41,7 +41,8 @@ export async function startEmbeddedDatabase(dataDir: string, port: number, logge
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (m: unknown) => logger.debug(String(m).trim()),
+    // initdb/postgres chatter only at debug level; failures still come through onError.
+    onLog: (m: unknown) => (/^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '') ? logger.debug(String(m).trim()) : undefined),
     onError: (m: unknown) => logger.warn(String(m instanceof Error ? m.message : m).trim()),
   });
   const started = Date.now();
