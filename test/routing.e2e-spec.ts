@@ -162,6 +162,20 @@ describe('live routing and the realtime gateway', () => {
       expect((await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [s.agents[0].id])).rows[0].presence).toBe('offline');
     }, 30000);
 
+    it('requeues an agent’s conversations of a team they are removed from', async () => {
+      const s = await scenario({ agents: 2, capacity: { api: 5 } });
+      const a = await connect(s.agents[0].token);
+      await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [s.agents[0].id])).rows[0]?.presence === 'online');
+      const { conversationId } = await s.ingest();
+      await a.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
+      const b = await connect(s.agents[1].token);
+      expect((await sut.api('DELETE', `/teams/${s.team.id}/members/${s.agents[0].id}`, { token: admin })).status).toBe(204);
+      await b.waitFor('conversation.assigned', (d) => d.conversationId === conversationId && d.agentId === s.agents[1].id);
+      const log = (await sut.api('GET', `/conversations/${conversationId}/assignments`, { token: admin })).body;
+      expect(log.map((l: any) => l.action)).toEqual(['assign', 'requeue', 'assign']);
+      expect(log[1].reason).toMatch(/removed from the team/);
+    });
+
     it('keeps conversations through a quick reconnect (page reload)', async () => {
       const s = await scenario({ agents: 2 });
       const a = await connect(s.agents[0].token);
