@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ApiChannelModule } from './api/api-channel.module';
+import { WebchatChannelModule } from './webchat/webchat-channel.module';
 
 /**
  * One module per channel; each registers its adapter with the core ChannelRegistry.
@@ -8,6 +9,7 @@ import { ApiChannelModule } from './api/api-channel.module';
 @Module({
   imports: [
     ApiChannelModule,
+    WebchatChannelModule,
   ],
 })
 export class ChannelsModule {}

@@ -1,3 +1,5 @@
 export * from './api/api-channel.adapter';
 export * from './api/api-channel.module';
 export * from './channels.module';
+export * from './webchat/webchat-channel.adapter';
+export * from './webchat/webchat-channel.module';

@@ -1,0 +1,77 @@
+/**
+ * The widget's own realtime and REST contract (namespace `/widget`), shared by the server
+ * and apps/widget. Types only: the widget bundle imports nothing at run time from here.
+ */
+export type WidgetLocaleName = 'en' | 'fr' | 'it' | 'es' | 'uk';
+
+export interface VisitorAttachment {
+  id: string;
+  fileName: string;
+  contentType: string;
+  size: number;
+  /** Relative to the server; the widget adds its base URL and the visitor token. */
+  url: string;
+}
+
+export interface VisitorMessage {
+  id: string;
+  /** The id the widget generated when it sent this message (its own messages only). */
+  clientId: string | null;
+  direction: 'inbound' | 'outbound';
+  text: string;
+  attachments: VisitorAttachment[];
+  author: { type: 'contact' | 'user' | 'bot' | 'system'; name: string | null; avatarUrl: string | null };
+  status: 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | null;
+  createdAt: string;
+}
+
+export interface WidgetConfig {
+  inboxName: string;
+  title: string | null;
+  greeting: string | null;
+  offlineMessage: string | null;
+  color: string;
+  textColor: string;
+  position: 'right' | 'left';
+  locale: WidgetLocaleName | null;
+  preChatForm: { enabled: boolean; requireName: boolean; requireEmail: boolean };
+  /** An agent can answer now (within business hours and someone online). */
+  online: boolean;
+  withinBusinessHours: boolean;
+  maxUploadBytes: number;
+  maxTextLength: number;
+}
+
+export interface WidgetSession {
+  visitorToken: string;
+  sessionId: string;
+  identified: boolean;
+  contact: { name: string | null; email: string | null };
+  config: WidgetConfig;
+  messages: VisitorMessage[];
+}
+
+export type WidgetAck<T = Record<string, unknown>> = ({ ok: true } & T) | { ok: false; code: string; message: string };
+
+export interface WidgetServerEvents {
+  session: (s: WidgetSession) => void;
+  'message.created': (m: VisitorMessage) => void;
+  'message.updated': (m: VisitorMessage) => void;
+  typing: (e: { typing: boolean; name: string | null }) => void;
+}
+
+export interface WidgetClientEvents {
+  'message.send': (p: { clientId: string; text: string }, ack: (a: WidgetAck<{ message: VisitorMessage; duplicate: boolean }>) => void) => void;
+  typing: (p: { typing: boolean }) => void;
+  read: (p: { messageId: string }, ack?: (a: WidgetAck<{ read: number }>) => void) => void;
+  'contact.update': (p: { name?: string; email?: string }, ack: (a: WidgetAck) => void) => void;
+}
+
+/** What the script tag / host page passes in the socket handshake. */
+export interface WidgetHandshake {
+  websiteToken: string;
+  visitorToken?: string | null;
+  identifier?: string | null;
+  identifierHash?: string | null;
+  locale?: string | null;
+}

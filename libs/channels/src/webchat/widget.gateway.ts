@@ -1,0 +1,183 @@
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { DomainError, DomainEvent, DomainEvents, Transactions } from '@inbox/core';
+import { rooms, type MessageSummary } from '@inbox/realtime-contract';
+import { KeyedRateLimiter } from './rate-limiter';
+import { VisitorRooms } from './visitor-rooms';
+import { WebchatRepository } from './webchat.repository';
+import { VisitorContext, WebchatVisitorService } from './webchat-visitor.service';
+import type { WidgetClientEvents, WidgetHandshake, WidgetServerEvents } from './widget-contract';
+
+interface VisitorData {
+  ctx: VisitorContext;
+  token: string;
+  ip: string;
+}
+type VisitorSocket = Socket<WidgetClientEvents, WidgetServerEvents, Record<string, never>, VisitorData>;
+
+const KNOWN = new Set(['message.send', 'typing', 'read', 'contact.update']);
+
+/** Behind a local reverse proxy the first forwarded hop is the browser; otherwise the socket peer is. */
+export function clientIp(address: string, forwardedFor: string | string[] | undefined): string {
+  const local = /^(::1|127\.|::ffff:127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|fc|fd|fe80)/i.test(address);
+  const first = (Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor)?.split(',')[0]?.trim();
+  return local && first ? first : address;
+}
+
+/**
+ * Visitors' sockets, on their own namespace: authenticated by the website token (origin-checked)
+ * and the signed visitor token, each joins only its session's room and can only write into
+ * its own thread. Agents' replies and typing reach it from committed domain events.
+ */
+// The first gateway Nest scans creates the one socket.io server that every namespace shares, with
+// its options: these mirror the agent gateway's so the server is the same whichever comes first.
+@WebSocketGateway({ namespace: '/widget', cors: { origin: true, credentials: true }, connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false } })
+export class WidgetGateway implements OnGatewayInit, OnGatewayConnection, OnApplicationShutdown {
+  private readonly logger = new Logger(WidgetGateway.name);
+  private unsubscribe: (() => void) | null = null;
+  /** Conversation id → visitor session (null for other channels); a conversation never changes thread. */
+  private readonly sessionByConversation = new Map<string, { sessionId: string; inboxId: string; contactId: string } | null>();
+  private readonly handshakesPerIp = new KeyedRateLimiter(60, 2);
+  private readonly sendsPerVisitor = new KeyedRateLimiter(20, 1);
+  private readonly sendsPerIp = new KeyedRateLimiter(120, 5);
+  private readonly eventsPerVisitor = new KeyedRateLimiter(60, 10);
+
+  constructor(
+    private readonly visitors: WebchatVisitorService,
+    private readonly repo: WebchatRepository,
+    private readonly tx: Transactions,
+    private readonly events: DomainEvents,
+    private readonly rooms: VisitorRooms,
+  ) {}
+
+  afterInit(nsp: Namespace): void {
+    this.rooms.attach(nsp);
+    nsp.use(async (socket, next) => {
+      const ip = clientIp(socket.handshake.address, socket.handshake.headers['x-forwarded-for']);
+      try {
+        if (!this.handshakesPerIp.take(ip)) throw new DomainError('RATE_LIMITED', 'too many connections from this address; try again shortly');
+        const ctx = await this.visitors.connect((socket.handshake.auth ?? {}) as WidgetHandshake, socket.handshake.headers.origin);
+        socket.data.ctx = { inbox: ctx.inbox, session: ctx.session };
+        socket.data.token = ctx.token;
+        socket.data.ip = ip;
+        next();
+      } catch (err) {
+        if (!(err instanceof DomainError)) this.logger.error({ err }, 'widget handshake failed');
+        const e = new Error(err instanceof DomainError ? err.message : 'connection refused') as Error & { data: unknown };
+        e.data = { code: err instanceof DomainError ? err.code : 'INTERNAL' };
+        next(e);
+      }
+    });
+    this.unsubscribe = this.events.subscribe((e) => this.onDomainEvent(e));
+    this.relayAgentTyping(nsp);
+  }
+
+  onApplicationShutdown(): void {
+    this.unsubscribe?.();
+  }
+
+  async handleConnection(socket: VisitorSocket): Promise<void> {
+    const { ctx } = socket.data;
+    await socket.join(rooms.visitor(ctx.session.id));
+    this.register(socket);
+    try {
+      socket.emit('session', await this.visitors.sessionPayload({ ...ctx, token: socket.data.token }));
+    } catch (err) {
+      this.logger.error({ err }, 'widget session payload failed');
+      socket.disconnect(true);
+    }
+  }
+
+  private register(socket: VisitorSocket): void {
+    const { ctx, ip } = socket.data;
+    const on = (event: keyof WidgetClientEvents, handler: (payload: unknown) => Promise<Record<string, unknown> | void>, limit?: () => boolean) => {
+      socket.on(event, async (payload: unknown, ack?: unknown) => {
+        const reply = typeof ack === 'function' ? (ack as (a: unknown) => void) : () => undefined;
+        if (!this.eventsPerVisitor.take(ctx.session.id) || (limit && !limit())) {
+          return reply({ ok: false, code: 'RATE_LIMITED', message: 'too many messages; slow down' });
+        }
+        try {
+          reply({ ok: true, ...((await handler(payload)) ?? {}) });
+        } catch (err) {
+          if (!(err instanceof DomainError)) this.logger.error({ err, event }, 'widget command failed');
+          reply(err instanceof DomainError ? { ok: false, code: err.code, message: err.message } : { ok: false, code: 'INTERNAL', message: 'internal error' });
+        }
+      });
+    };
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (KNOWN.has(event)) return;
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') ack({ ok: false, code: 'UNKNOWN_EVENT', message: `unknown event "${event}"` });
+    });
+    on('message.send', async (p) => {
+      const r = await this.visitors.send(ctx, p);
+      return { message: r.message, duplicate: r.duplicate };
+    }, () => this.sendsPerVisitor.take(ctx.session.id) && this.sendsPerIp.take(ip));
+    on('read', async (p) => ({ read: await this.visitors.markRead(ctx, p) }));
+    on('contact.update', async (p) => ({ contact: await this.visitors.updateContact(ctx, p) }));
+    on('typing', async (p) => {
+      const conv = await this.repo.openConversationOf(this.tx.manager, ctx.inbox.id, ctx.session.id);
+      if (!conv) return;
+      (socket.nsp.server.of('/') as unknown as Namespace).to(rooms.conversation(conv.id)).emit('typing', {
+        conversationId: conv.id,
+        userId: conv.contactId,
+        name: conv.contactName ?? 'Visitor',
+        typing: Boolean((p as { typing?: unknown } | null)?.typing),
+      });
+    });
+  }
+
+  /** Customer-facing messages of webchat conversations reach the visitor's room (other tabs included). */
+  private async onDomainEvent(e: DomainEvent): Promise<void> {
+    if ((e.type !== 'message.created' && e.type !== 'message.updated') || !e.conversationId) return;
+    const m = e.payload as unknown as MessageSummary;
+    if (m.kind !== 'message') return;
+    const target = await this.sessionOf(e.conversationId);
+    if (!target) return;
+    const websiteToken = await this.websiteTokenOf(target.inboxId);
+    if (!websiteToken) return;
+    const [vm] = await this.visitors.toVisitor(websiteToken, [m]);
+    this.rooms.emit(target.sessionId, e.type, vm);
+  }
+
+  private async sessionOf(conversationId: string) {
+    if (this.sessionByConversation.has(conversationId)) return this.sessionByConversation.get(conversationId)!;
+    const found = await this.repo.sessionOfConversation(this.tx.manager, conversationId);
+    if (this.sessionByConversation.size > 20_000) this.sessionByConversation.clear();
+    this.sessionByConversation.set(conversationId, found);
+    return found;
+  }
+
+  private readonly tokenByInbox = new Map<string, string>();
+  private async websiteTokenOf(inboxId: string): Promise<string | null> {
+    const cached = this.tokenByInbox.get(inboxId);
+    if (cached) return cached;
+    const [row] = await this.tx.manager.query(`SELECT settings->>'websiteToken' AS t FROM inboxes WHERE id = $1`, [inboxId]);
+    if (row?.t) this.tokenByInbox.set(inboxId, row.t);
+    return row?.t ?? null;
+  }
+
+  /**
+   * The agent gateway sends `typing` only to agents; visitors need it too. Rather than touching
+   * that gateway, listen to the same event on agent sockets, with the same rule it applies:
+   * only an agent who joined the conversation's room.
+   */
+  private relayAgentTyping(nsp: Namespace): void {
+    const root = nsp.server.of('/');
+    root.on('connection', (agent: Socket) => {
+      agent.on('typing', async (payload: unknown) => {
+        try {
+          const p = payload as { conversationId?: unknown; typing?: unknown } | null;
+          const principal = (agent.data as { principal?: { type: string; name?: string } }).principal;
+          if (principal?.type !== 'user' || typeof p?.conversationId !== 'string') return;
+          if (!agent.rooms.has(rooms.conversation(p.conversationId))) return;
+          const target = await this.sessionOf(p.conversationId);
+          if (target) this.rooms.emit(target.sessionId, 'typing', { typing: Boolean(p.typing), name: principal.name ?? null });
+        } catch (err) {
+          this.logger.warn({ err }, 'typing relay failed');
+        }
+      });
+    });
+  }
+}
