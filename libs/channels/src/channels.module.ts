@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ApiChannelModule } from './api/api-channel.module';
+import { SlackChannelModule } from './slack/slack-channel.module';
 import { WebchatChannelModule } from './webchat/webchat-channel.module';
 
 /**
@@ -9,6 +10,7 @@ import { WebchatChannelModule } from './webchat/webchat-channel.module';
 @Module({
   imports: [
     ApiChannelModule,
+    SlackChannelModule,
     WebchatChannelModule,
   ],
 })

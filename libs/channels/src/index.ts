@@ -3,3 +3,5 @@ export * from './api/api-channel.module';
 export * from './channels.module';
 export * from './webchat/webchat-channel.adapter';
 export * from './webchat/webchat-channel.module';
+export * from './slack/slack-channel.adapter';
+export * from './slack/slack-channel.module';

@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'CHANNEL_NOT_SUPPORTED',
   'UNKNOWN_EVENT',
+  'UPSTREAM_FAILED',
   'INTERNAL',
 ] as const;
 

@@ -40,6 +40,8 @@ export function httpStatusFor(code: ErrorCode): number {
       return 429;
     case 'INTERNAL':
       return 500;
+    case 'UPSTREAM_FAILED':
+      return 502;
     default:
       return assertUnreachable(code);
   }
