@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ApiChannelModule } from './api/api-channel.module';
+import { EmailChannelModule } from './email/email-channel.module';
 import { SlackChannelModule } from './slack/slack-channel.module';
 import { WebchatChannelModule } from './webchat/webchat-channel.module';
 
@@ -10,6 +11,7 @@ import { WebchatChannelModule } from './webchat/webchat-channel.module';
 @Module({
   imports: [
     ApiChannelModule,
+    EmailChannelModule,
     SlackChannelModule,
     WebchatChannelModule,
   ],

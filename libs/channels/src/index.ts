@@ -5,3 +5,4 @@ export * from './webchat/webchat-channel.adapter';
 export * from './webchat/webchat-channel.module';
 export * from './slack/slack-channel.adapter';
 export * from './slack/slack-channel.module';
+export * from './email/email-channel.module';

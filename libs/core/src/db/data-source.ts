@@ -2,11 +2,12 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../entities';
 import { Init1764460800000 } from './migrations/1764460800000-Init';
 import { Routing1764547200000 } from './migrations/1764547200000-Routing';
+import { EmailChannel1764633600000 } from './migrations/1764633600000-EmailChannel';
 import { SlackEvents1764720000000 } from './migrations/1764720000000-SlackEvents';
 import { Webchat1764806400000 } from './migrations/1764806400000-Webchat';
 
 /** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
-export const MIGRATIONS = [Init1764460800000, Routing1764547200000, SlackEvents1764720000000, Webchat1764806400000];
+export const MIGRATIONS = [Init1764460800000, Routing1764547200000, EmailChannel1764633600000, SlackEvents1764720000000, Webchat1764806400000];
 
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
   return {

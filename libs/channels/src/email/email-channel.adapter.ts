@@ -1,0 +1,103 @@
+import { Injectable, Logger } from '@nestjs/common';
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
+import { ChannelAdapter, ConfiguredInbox, MessageRepository, OutboundContext, PermanentSendError, SendResult, Transactions } from '@inbox/core';
+import { EmailRepository } from './email.repository';
+import { emailSettingsOf, parseEmailInboxInput } from './email-settings';
+import { ownMessageId, replyReferences, replySubject } from './email-threading.util';
+
+/** 5xx (and a refused login) will fail again: no retry. 4xx, timeouts and dropped connections are retried by the job. */
+export function smtpFailure(err: unknown): { permanent: boolean; reason: string } {
+  const e = (err ?? {}) as { responseCode?: number; response?: string; code?: string; message?: string };
+  const reason = e.responseCode ? `SMTP ${e.responseCode}: ${(e.response ?? e.message ?? '').toString().slice(0, 500)}` : `SMTP ${e.code ?? 'error'}: ${(e.message ?? String(err)).slice(0, 500)}`;
+  if (typeof e.responseCode === 'number') return { permanent: e.responseCode >= 500, reason };
+  return { permanent: e.code === 'EAUTH' || e.code === 'EENVELOPE', reason };
+}
+
+/** "Ana via Support <support@acme.test>": customers see who answered, replies still reach the inbox. */
+export function fromName(agentName: string | null, inboxName: string): string {
+  const clean = (s: string) => s.replace(/["<>\r\n]/g, '').trim();
+  return agentName ? `${clean(agentName)} via ${clean(inboxName)}` : clean(inboxName);
+}
+
+/**
+ * The email channel: IMAP in (see EmailWatcherService), SMTP out. Replies carry our
+ * own deterministic Message-ID (so a retry never sends a second identity and the
+ * customer's answer threads back) and the thread's In-Reply-To/References.
+ */
+@Injectable()
+export class EmailChannelAdapter implements ChannelAdapter {
+  readonly kind = 'email' as const;
+  private readonly logger = new Logger(EmailChannelAdapter.name);
+
+  constructor(
+    private readonly tx: Transactions,
+    private readonly email: EmailRepository,
+    private readonly messages: MessageRepository,
+  ) {}
+
+  async configure(input: Record<string, unknown>): Promise<ConfiguredInbox> {
+    const { settings, secrets } = parseEmailInboxInput(input);
+    return { settings: settings as unknown as Record<string, unknown>, secrets: secrets as unknown as Record<string, unknown>, revealOnce: {} };
+  }
+
+  publicSettings(settings: Record<string, unknown>): Record<string, unknown> {
+    const s = emailSettingsOf(settings);
+    // Passwords live sealed in `secrets` and never come back; the rest helps an admin see what is configured.
+    return { address: s.address, imap: { ...s.imap }, smtp: { ...s.smtp } };
+  }
+
+  async send(ctx: OutboundContext): Promise<SendResult> {
+    const s = emailSettingsOf(ctx.inbox.settings);
+    if (!ctx.recipient) throw new PermanentSendError('the contact has no email address');
+    const em = this.tx.manager;
+    const thread = await this.email.threadMessageIds(em, ctx.conversation.id, ctx.message.id);
+    const parent = [...thread].reverse().find((m) => m.direction === 'inbound') ?? thread[thread.length - 1];
+    const references = replyReferences(
+      thread.map((m) => m.externalId).filter((id) => id !== parent?.externalId),
+      parent?.externalId ?? null,
+    );
+    const ownId = ownMessageId(ctx.message.id, s.address);
+    const metaCc = Array.isArray(ctx.message.metadata?.cc) ? (ctx.message.metadata.cc as unknown[]).filter((x): x is string => typeof x === 'string') : null;
+    // Reply-all by default: whoever the customer copied stays in the loop, except us and the customer.
+    const cc = (metaCc ?? (await this.email.ccOfConversation(em, ctx.conversation.id))).filter((a) => a.toLowerCase() !== s.address && a.toLowerCase() !== ctx.recipient.toLowerCase());
+    const attachments: Mail.Attachment[] = [];
+    for (const a of ctx.message.attachments) {
+      const stored = await this.messages.attachment(em, a.id);
+      if (stored?.data) attachments.push({ filename: stored.fileName, contentType: stored.contentType, content: stored.data });
+    }
+    const mail: Mail.Options = {
+      messageId: `<${ownId}>`,
+      from: { name: fromName(ctx.author.name, ctx.inbox.name), address: s.address },
+      to: ctx.recipient,
+      cc: cc.length ? cc : undefined,
+      subject: replySubject(ctx.conversation.subject),
+      text: ctx.message.text,
+      html: ctx.message.html ?? undefined,
+      inReplyTo: parent ? `<${parent.externalId}>` : undefined,
+      references: references.length ? references.map((r) => `<${r}>`) : undefined,
+      attachments,
+      headers: { 'X-Inbox-Message-Id': ctx.message.id },
+    };
+    const transport = nodemailer.createTransport({
+      host: s.smtp.host,
+      port: s.smtp.port,
+      secure: s.smtp.secure,
+      auth: s.smtp.user ? { user: s.smtp.user, pass: String(ctx.inbox.secrets.smtpPassword ?? '') } : undefined,
+      connectionTimeout: 15000,
+      greetingTimeout: 15000,
+      socketTimeout: 60000,
+    });
+    try {
+      const info = await transport.sendMail(mail);
+      this.logger.log({ messageId: ctx.message.id, smtpId: info.messageId, response: info.response }, 'email reply sent');
+      return { externalId: ownId };
+    } catch (err) {
+      const failure = smtpFailure(err);
+      if (failure.permanent) throw new PermanentSendError(failure.reason);
+      throw new Error(failure.reason);
+    } finally {
+      transport.close();
+    }
+  }
+}

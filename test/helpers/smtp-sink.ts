@@ -1,0 +1,63 @@
+import { SMTPServer } from 'smtp-server';
+import { simpleParser, ParsedMail } from 'mailparser';
+import { freePort } from './dovecot';
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  raw: Buffer;
+  parsed: ParsedMail;
+}
+
+export interface SmtpSink {
+  host: string;
+  port: number;
+  received: ReceivedMail[];
+  /** Answer the next `times` mails (at DATA) with this SMTP reply, e.g. 451 or 550. */
+  failNext(code: number, message: string, times?: number): void;
+  smtpSettings(): { host: string; port: number; secure: boolean };
+  close(): Promise<void>;
+}
+
+/** A real SMTP server (the `smtp-server` package) on 127.0.0.1 that records what it receives. */
+export async function startSmtpSink(): Promise<SmtpSink> {
+  const received: ReceivedMail[] = [];
+  const failures: Array<{ code: number; message: string }> = [];
+  const port = await freePort();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', async () => {
+        const failure = failures.shift();
+        if (failure) return callback(Object.assign(new Error(failure.message), { responseCode: failure.code }));
+        const raw = Buffer.concat(chunks);
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+          parsed: await simpleParser(raw),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  server.on('error', () => undefined);
+  return {
+    host: '127.0.0.1',
+    port,
+    received,
+    failNext(code, message, times = 1) {
+      for (let i = 0; i < times; i++) failures.push({ code, message });
+    },
+    smtpSettings: () => ({ host: '127.0.0.1', port, secure: false }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
