@@ -25,6 +25,11 @@ import { PresenceService } from './routing/presence.service';
 import { RoutingController } from './routing/routing.controller';
 import { RealtimeGateway } from './realtime/realtime.gateway';
 import { QueueStatsService } from './realtime/queue-stats.service';
+import { WebStaticModule } from './web/web-static.module';
+import { DirectoryController } from './web/directory.controller';
+import { CannedResponsesController } from './web/canned-responses.controller';
+import { CannedResponseRepository } from './web/canned-response.repository';
+import { WebMessagesController } from './web/web-messages.controller';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -53,8 +58,9 @@ export class AppModule {
         }),
         JwtModule.register({}),
         CoreModule.forRoot({ config, databaseUrl: opts.databaseUrl, channels: ChannelsModule }),
+        WebStaticModule,
       ],
-      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController, RoutingController],
+      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController, RoutingController, DirectoryController, CannedResponsesController, WebMessagesController],
       providers: [
         TokenService,
         AuthService,
@@ -65,6 +71,7 @@ export class AppModule {
         PresenceService,
         QueueStatsService,
         RealtimeGateway,
+        CannedResponseRepository,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
       ],

@@ -32,6 +32,8 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RoutingService.name);
   private running: Promise<void> | null = null;
   private dirty = false;
+  private wantWaitReasons = false;
+  private debounce: NodeJS.Timeout | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
@@ -63,47 +65,60 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
     });
     // A slow tick covers what no event announces: overflow thresholds, business hours opening, other replicas' changes.
     this.ticker = setInterval(() => {
-      this.requestPass();
+      this.requestPass(true);
       this.sweepExpiredOffers().catch((err) => this.logger.warn({ err }, 'offer sweep failed'));
     }, 5000);
     this.ticker.unref();
-    this.requestPass();
+    this.requestPass(true);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.ticker) clearInterval(this.ticker);
+    if (this.debounce) clearTimeout(this.debounce);
     await this.running?.catch(() => undefined);
   }
 
-  /** Schedules a pass; while one runs, further requests fold into a single follow-up pass. */
-  requestPass(): void {
+  /**
+   * Schedules a pass. Requests in a burst (an ingest storm) fold into one pass a few
+   * milliseconds later; while one runs, further requests fold into a single follow-up.
+   * `withWaitReasons`: also store why waiting conversations wait. Only the periodic tick
+   * asks for it, so a burst of new conversations costs one pass, not one write each.
+   */
+  requestPass(withWaitReasons = false): void {
     if (this.stopped) return;
+    this.wantWaitReasons ||= withWaitReasons;
     if (this.running) {
       this.dirty = true;
       return;
     }
-    this.running = (async () => {
-      do {
-        this.dirty = false;
-        try {
-          await this.pass();
-        } catch (err) {
-          if (!this.stopped) this.logger.error({ err }, 'routing pass failed');
-        }
-      } while (this.dirty && !this.stopped);
-    })().finally(() => {
-      this.running = null;
-    });
+    if (this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      this.running = (async () => {
+        do {
+          this.dirty = false;
+          const withReasons = this.wantWaitReasons;
+          this.wantWaitReasons = false;
+          try {
+            await this.pass(withReasons);
+          } catch (err) {
+            if (!this.stopped) this.logger.error({ err }, 'routing pass failed');
+          }
+        } while (this.dirty && !this.stopped);
+      })().finally(() => {
+        this.running = null;
+      });
+    }, 10);
   }
 
   /** Resolves when no pass is running or pending (tests and benchmarks). */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running || this.debounce) await (this.running ?? new Promise((r) => setTimeout(r, 15)));
   }
 
-  private async pass(): Promise<void> {
+  private async pass(withWaitReasons: boolean): Promise<void> {
     const started = performance.now();
     const em = this.tx.manager;
     const { queue, reasons } = await this.repo.queue(em, QUEUE_LIMIT);
@@ -116,7 +131,7 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
     for (const d of out.decisions) {
       if (this.stopped) return;
       // Most of a long queue just keeps waiting for the same reason: nothing to write.
-      if (d.type === 'wait' && reasons.get(d.conversationId) === d.reason.text) continue;
+      if (d.type === 'wait' && (!withWaitReasons || reasons.get(d.conversationId) === d.reason.text)) continue;
       await this.apply(d);
     }
     if (Object.keys(out.roundRobinLastAgentId).length) await this.repo.saveRoundRobin(em, out.roundRobinLastAgentId);

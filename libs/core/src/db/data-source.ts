@@ -2,12 +2,13 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../entities';
 import { Init1764460800000 } from './migrations/1764460800000-Init';
 import { Routing1764547200000 } from './migrations/1764547200000-Routing';
-import { EmailChannel1764633600000 } from './migrations/1764633600000-EmailChannel';
+import { CannedResponses1764892800000 } from './migrations/1764892800000-CannedResponses';
 import { SlackEvents1764720000000 } from './migrations/1764720000000-SlackEvents';
 import { Webchat1764806400000 } from './migrations/1764806400000-Webchat';
+import { EmailChannel1764633600000 } from './migrations/1764633600000-EmailChannel';
 
 /** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
-export const MIGRATIONS = [Init1764460800000, Routing1764547200000, EmailChannel1764633600000, SlackEvents1764720000000, Webchat1764806400000];
+export const MIGRATIONS = [Init1764460800000, Routing1764547200000, EmailChannel1764633600000, Webchat1764806400000, SlackEvents1764720000000, CannedResponses1764892800000];
 
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
   return {

@@ -1,0 +1,40 @@
+import { Body, Controller, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBase64, IsBoolean, IsObject, IsOptional, IsString, Length, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { ConversationService, Principal } from '@inbox/core';
+import { CurrentPrincipal } from '../http/auth.decorators';
+
+export class UploadedAttachmentDto {
+  @ApiProperty() @IsString() @Length(1, 255) fileName: string;
+  @ApiProperty() @IsString() @Length(3, 200) contentType: string;
+  @ApiProperty({ description: 'file content, base64 (the whole body is limited by MAX_BODY_BYTES)' }) @IsBase64() dataBase64: string;
+}
+
+export class PostMessageWithAttachmentsDto {
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(100_000) text: string;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() private?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+  @ApiProperty({ type: [UploadedAttachmentDto] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => UploadedAttachmentDto) attachments: UploadedAttachmentDto[];
+}
+
+/**
+ * The web composer's reply with files: JSON with base64 parts, so it goes through the same
+ * body limit, validation and ConversationService.postMessage as any other reply.
+ */
+@ApiTags('conversations')
+@ApiBearerAuth()
+@Controller()
+export class WebMessagesController {
+  constructor(private readonly conversations: ConversationService) {}
+
+  @Post('conversations/:id/messages/with-attachments')
+  post(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: PostMessageWithAttachmentsDto) {
+    return this.conversations.postMessage(p, id, {
+      text: dto.text,
+      private: dto.private,
+      metadata: dto.metadata,
+      attachments: dto.attachments.map((a) => ({ fileName: a.fileName, contentType: a.contentType, data: Buffer.from(a.dataBase64, 'base64') })),
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { lazy, Suspense } from 'react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { SessionProvider, isStaff, useSession } from './session/session';
+import { LiveProvider } from './live/live';
+import { LoginPage } from './shell/login-page';
+import { Shell } from './shell/shell';
+import { InboxPage } from './inbox/inbox-page';
+import { useTranslation } from 'react-i18next';
+
+// Coordinators' and admins' screens load on demand: agents never download them.
+const ConsolePage = lazy(() => import('./console/console-page'));
+const AdminPage = lazy(() => import('./admin/admin-page'));
+
+export function createQueryClient() {
+  return new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false, staleTime: 10_000 } } });
+}
+
+function Routed() {
+  const { user, loading } = useSession();
+  const { t } = useTranslation();
+  if (loading) return <div className="splash">{t('common.loading')}</div>;
+  if (!user) return <LoginPage />;
+  return (
+    <LiveProvider>
+      <Shell>
+        <Suspense fallback={<div className="splash">{t('common.loading')}</div>}>
+          <Routes>
+            <Route path="/" element={<Navigate to="/inbox" replace />} />
+            <Route path="/inbox" element={<InboxPage />} />
+            <Route path="/inbox/:conversationId" element={<InboxPage />} />
+            {isStaff(user) && <Route path="/console" element={<ConsolePage />} />}
+            {user.role === 'admin' && <Route path="/admin/*" element={<AdminPage />} />}
+            <Route path="*" element={<Navigate to="/inbox" replace />} />
+          </Routes>
+        </Suspense>
+      </Shell>
+    </LiveProvider>
+  );
+}
+
+export function App({ queryClient = createQueryClient() }: { queryClient?: QueryClient }) {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <BrowserRouter>
+        <SessionProvider>
+          <Routed />
+        </SessionProvider>
+      </BrowserRouter>
+    </QueryClientProvider>
+  );
+}

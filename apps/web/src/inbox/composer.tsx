@@ -1,0 +1,177 @@
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState, type KeyboardEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { get } from '../api/client';
+import type { CannedResponse, ConversationSummary } from '../api/types';
+import { applyCanned, cannedQuery, matchCanned } from '../lib/canned';
+import { useLive } from '../live/live';
+
+export interface OutgoingAttachment {
+  fileName: string;
+  contentType: string;
+  dataBase64: string;
+  size: number;
+}
+
+export interface Draft {
+  text: string;
+  isNote: boolean;
+  subject?: string;
+  cc?: string;
+  attachments: OutgoingAttachment[];
+}
+
+export interface ComposerHandle {
+  focus(): void;
+}
+
+const MAX_ATTACHMENT_BYTES = 700 * 1024;
+
+function readBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).split(',')[1] ?? '');
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(file);
+  });
+}
+
+export const Composer = forwardRef<ComposerHandle, { conversation: ConversationSummary; onSend(d: Draft): void }>(function Composer({ conversation, onSend }, ref) {
+  const { t } = useTranslation();
+  const live = useLive();
+  const [text, setText] = useState('');
+  const [isNote, setIsNote] = useState(false);
+  const [subject, setSubject] = useState(conversation.subject ? `Re: ${conversation.subject.replace(/^re:\s*/i, '')}` : '');
+  const [cc, setCc] = useState('');
+  const [files, setFiles] = useState<OutgoingAttachment[]>([]);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const [cannedIndex, setCannedIndex] = useState(0);
+  const textRef = useRef<HTMLTextAreaElement>(null);
+  const typingRef = useRef<{ on: boolean; timer?: ReturnType<typeof setTimeout> }>({ on: false });
+  useImperativeHandle(ref, () => ({ focus: () => textRef.current?.focus() }), []);
+
+  const canned = useQuery({ queryKey: ['canned'], queryFn: () => get<CannedResponse[]>('/canned-responses'), staleTime: 60_000, retry: false });
+  const query = cannedQuery(text);
+  const suggestions = query !== null ? matchCanned(canned.data ?? [], query) : [];
+  const typingShortcut = query !== null;
+  // Fresh when the agent starts a /shortcut: a response added a minute ago must show up.
+  useEffect(() => {
+    if (typingShortcut) void canned.refetch();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [typingShortcut]);
+
+  const setTyping = (on: boolean) => {
+    const s = typingRef.current;
+    clearTimeout(s.timer);
+    if (on) s.timer = setTimeout(() => setTyping(false), 3000);
+    if (s.on === on) return;
+    s.on = on;
+    live.command('typing', { conversationId: conversation.id, typing: on }).catch(() => undefined);
+  };
+  useEffect(() => () => clearTimeout(typingRef.current.timer), []);
+
+  const send = () => {
+    if (!text.trim()) return;
+    onSend({ text, isNote, subject: conversation.channel === 'email' ? subject : undefined, cc: conversation.channel === 'email' ? cc : undefined, attachments: files });
+    setText('');
+    setFiles([]);
+    setTyping(false);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (suggestions.length) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        setCannedIndex((i) => (i + (e.key === 'ArrowDown' ? 1 : suggestions.length - 1)) % suggestions.length);
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        setText(applyCanned(text, suggestions[Math.min(cannedIndex, suggestions.length - 1)]));
+        return;
+      }
+    }
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      send();
+    }
+    if (e.key === 'Escape') textRef.current?.blur();
+  };
+
+  const addFiles = async (list: FileList | null) => {
+    setFileError(null);
+    for (const f of Array.from(list ?? [])) {
+      if (f.size > MAX_ATTACHMENT_BYTES) {
+        setFileError(t('composer.tooLarge', { name: f.name, max: `${Math.round(MAX_ATTACHMENT_BYTES / 1024)} KB` }));
+        continue;
+      }
+      const dataBase64 = await readBase64(f);
+      setFiles((cur) => [...cur, { fileName: f.name, contentType: f.type || 'application/octet-stream', dataBase64, size: f.size }]);
+    }
+  };
+
+  return (
+    <div className={`composer ${isNote ? 'is-note' : ''}`}>
+      <div className="composer-modes" role="tablist">
+        <button role="tab" aria-selected={!isNote} className={!isNote ? 'active' : ''} onClick={() => setIsNote(false)} data-testid="mode-reply">
+          {t('composer.reply')}
+        </button>
+        <button role="tab" aria-selected={isNote} className={isNote ? 'active' : ''} onClick={() => setIsNote(true)} data-testid="mode-note">
+          {t('composer.note')}
+        </button>
+      </div>
+      {conversation.channel === 'email' && !isNote && (
+        <div className="composer-fields">
+          <input aria-label={t('composer.subject')} placeholder={t('composer.subject')} value={subject} onChange={(e) => setSubject(e.target.value)} />
+          <input aria-label={t('composer.cc')} placeholder={t('composer.cc')} value={cc} onChange={(e) => setCc(e.target.value)} />
+        </div>
+      )}
+      {suggestions.length > 0 && (
+        <ul className="canned-menu" role="listbox">
+          {suggestions.map((c, i) => (
+            <li key={c.id} role="option" aria-selected={i === cannedIndex} className={i === cannedIndex ? 'active' : ''} onMouseDown={(e) => (e.preventDefault(), setText(applyCanned(text, c)))}>
+              <strong>/{c.shortcut}</strong> {c.title}
+            </li>
+          ))}
+        </ul>
+      )}
+      {query !== null && canned.isSuccess && suggestions.length === 0 && <div className="muted small">{t('composer.noCanned')}</div>}
+      <textarea
+        ref={textRef}
+        data-testid="composer-text"
+        value={text}
+        rows={3}
+        placeholder={isNote ? t('composer.placeholderNote') : t('composer.placeholderReply')}
+        onChange={(e) => {
+          setText(e.target.value);
+          setCannedIndex(0);
+          if (!isNote) setTyping(Boolean(e.target.value));
+        }}
+        onKeyDown={onKeyDown}
+      />
+      {files.length > 0 && (
+        <ul className="attachments">
+          {files.map((f, i) => (
+            <li key={i}>
+              📎 {f.fileName}{' '}
+              <button className="link" aria-label={t('composer.removeAttachment', { name: f.fileName })} onClick={() => setFiles((cur) => cur.filter((_, j) => j !== i))}>
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {fileError && <div className="error small">{fileError}</div>}
+      <div className="composer-actions">
+        <label className="button ghost">
+          📎 {t('composer.attach')}
+          <input type="file" multiple hidden onChange={(e) => void addFiles(e.target.files)} />
+        </label>
+        <div className="spacer" />
+        <button className="primary" data-testid="send" onClick={send} disabled={!text.trim()}>
+          {isNote ? t('composer.addNote') : t('composer.send')}
+        </button>
+      </div>
+    </div>
+  );
+});

@@ -1,0 +1,130 @@
+import { useEffect, useMemo, useRef } from 'react';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useTranslation } from 'react-i18next';
+import { get, qs } from '../api/client';
+import type { ConversationSummary } from '../api/types';
+import { useLive } from '../live/live';
+import { useStoreSelect } from '../live/conversation-store';
+import { hasStatus, inTab, queryFor, selectConversations, STATUS_FILTERS, TABS, type StatusFilter, type Tab, type Viewer } from '../lib/conversation-filters';
+import { useFormat } from '../i18n/format';
+import { useDirectory } from '../session/session';
+
+interface Props {
+  tab: Tab;
+  status: StatusFilter;
+  viewer: Viewer;
+  selectedId: string | null;
+  onTab(tab: Tab): void;
+  onStatus(status: StatusFilter): void;
+  onSelect(id: string): void;
+  /** The ids on screen, in order, for j/k navigation. */
+  onVisibleIds?(ids: string[]): void;
+}
+
+const ROW_HEIGHT = 76;
+
+export function ConversationList({ tab, status, viewer, selectedId, onTab, onStatus, onSelect, onVisibleIds }: Props) {
+  const { t } = useTranslation();
+  const { store } = useLive();
+  const fmt = useFormat();
+  const { byId } = useDirectory();
+  const params = queryFor(tab, status, viewer);
+
+  const pages = useInfiniteQuery({
+    queryKey: ['conversations', params],
+    initialPageParam: null as string | null,
+    queryFn: async ({ pageParam }) => {
+      const page = await get<{ items: ConversationSummary[]; nextCursor: string | null }>(`/conversations${qs({ ...params, limit: 100, cursor: pageParam })}`);
+      store.upsert(page.items);
+      return page;
+    },
+    getNextPageParam: (last) => last.nextCursor,
+  });
+
+  const items = useStoreSelect(store, (s) => selectConversations(s.all(), tab, status, viewer), [tab, status, viewer.id, viewer.teamIds.join()]);
+  const counts = useStoreSelect(store, (s) => {
+    const unread: Record<Tab, number> = { mine: 0, unassigned: 0, team: 0, all: 0 };
+    // Counting needs no sort: one pass over the store, whatever its size.
+    for (const c of s.all()) {
+      const n = s.unreadOf(c.id);
+      if (n && hasStatus(c, 'open')) for (const tb of TABS) if (inTab(c, tb, viewer)) unread[tb] += n;
+    }
+    return unread;
+  }, [viewer.id, viewer.teamIds.join()]);
+  const unreadOf = useStoreSelect(store, (s) => (id: string) => s.unreadOf(id));
+
+  useEffect(() => {
+    onVisibleIds?.(items.map((c) => c.id));
+  }, [items, onVisibleIds]);
+
+  const parentRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({ count: items.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
+  const virtualItems = virtualizer.getVirtualItems();
+  const lastIndex = virtualItems[virtualItems.length - 1]?.index ?? -1;
+  useEffect(() => {
+    if (lastIndex >= items.length - 10 && pages.hasNextPage && !pages.isFetchingNextPage) void pages.fetchNextPage();
+  }, [lastIndex, items.length, pages]);
+
+  const statusLabel = useMemo(() => (s: StatusFilter) => (s === 'all' ? t('status.all') : t(`status.${s}`)), [t]);
+
+  return (
+    <section className="list-pane" aria-label={t('nav.inbox')}>
+      <div className="tabs" role="tablist">
+        {TABS.map((tb) => (
+          <button key={tb} role="tab" aria-selected={tab === tb} className={tab === tb ? 'active' : ''} data-testid={`tab-${tb}`} onClick={() => onTab(tb)}>
+            {t(`tabs.${tb}`)}
+            {counts[tb] > 0 && <span className="badge">{fmt.number(counts[tb])}</span>}
+          </button>
+        ))}
+      </div>
+      <div className="list-toolbar">
+        <select aria-label={t('status.label')} data-testid="status-filter" value={status} onChange={(e) => onStatus(e.target.value as StatusFilter)}>
+          {STATUS_FILTERS.map((s) => (
+            <option key={s} value={s}>
+              {statusLabel(s)}
+            </option>
+          ))}
+        </select>
+        <span className="muted small">{t('list.count', { n: fmt.number(items.length) })}</span>
+      </div>
+      <div ref={parentRef} className="list-scroll" data-testid="conversation-list">
+        {pages.isLoading && items.length === 0 && <p className="muted pad">{t('list.loading')}</p>}
+        {!pages.isLoading && items.length === 0 && <p className="muted pad">{t('list.empty')}</p>}
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualItems.map((row) => {
+            const c = items[row.index];
+            const unread = unreadOf(c.id);
+            return (
+              <button
+                key={c.id}
+                data-testid="conversation-row"
+                data-conversation-id={c.id}
+                className={`row ${c.id === selectedId ? 'selected' : ''} ${unread ? 'unread' : ''}`}
+                style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: ROW_HEIGHT, transform: `translateY(${row.start}px)` }}
+                onClick={() => onSelect(c.id)}
+              >
+                <span className="row-top">
+                  <span className={`chan chan-${c.channel}`}>{t(`channel.${c.channel}`)}</span>
+                  <strong className="ellipsis">{c.contactName ?? t('list.unknownContact')}</strong>
+                  <span className="muted small nowrap">{fmt.relative(c.lastMessageAt)}</span>
+                </span>
+                <span className="row-bottom">
+                  <span className="ellipsis muted">{c.subject ?? (c.assigneeId ? byId.get(c.assigneeId)?.name : t('list.unassigned'))}</span>
+                  {c.priority >= 2 && <span className={`prio prio-${c.priority}`}>{t(`priority.p${c.priority}` as 'priority.p2')}</span>}
+                  {c.status !== 'open' && <span className="pill">{t(`status.${c.status}`)}</span>}
+                  {unread > 0 && (
+                    <span className="badge" aria-label={t('list.unread', { n: unread })}>
+                      {fmt.number(unread)}
+                    </span>
+                  )}
+                </span>
+              </button>
+            );
+          })}
+        </div>
+        {pages.isFetchingNextPage && <p className="muted pad small">{t('list.loadingMore')}</p>}
+      </div>
+    </section>
+  );
+}

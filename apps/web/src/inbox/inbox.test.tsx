@@ -1,0 +1,156 @@
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MemoryRouter } from 'react-router';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ReactNode } from 'react';
+import i18n from '../i18n/i18n';
+import type { ConversationSummary, MessageSummary } from '../api/types';
+import { ConversationStore } from '../live/conversation-store';
+import { LiveContext, type Live } from '../live/live';
+import { ConversationList } from './conversation-list';
+import { Timeline } from './timeline';
+import { LoginPage } from '../shell/login-page';
+import { SessionProvider } from '../session/session';
+
+const conv = (o: Partial<ConversationSummary>): ConversationSummary =>
+  ({ id: 'c1', inboxId: 'i1', channel: 'api', contactId: 'k1', contactName: 'Chloé', status: 'open', priority: 1, assigneeId: null, teamId: null, labels: [], subject: null, language: null, assignmentReason: null, waitingSince: null, firstResponseAt: null, resolvedAt: null, snoozedUntil: null, lastMessageAt: '2026-11-30T10:00:00.000Z', createdAt: '2026-11-30T10:00:00.000Z', updatedAt: '2026-11-30T10:00:00.000Z', ...o }) as ConversationSummary;
+
+const msg = (o: Partial<MessageSummary>): MessageSummary =>
+  ({ id: 'm1', conversationId: 'c1', inboxId: 'i1', direction: 'inbound', kind: 'message', authorType: 'contact', authorId: null, text: 'hi', html: null, externalId: null, status: null, error: null, attempts: 0, metadata: {}, attachments: [], sentAt: null, createdAt: '2026-11-30T10:00:00.000Z', ...o }) as MessageSummary;
+
+function fakeLive(store: ConversationStore): Live {
+  return { store, connected: true, presence: 'online', offers: [], typing: {}, setViewing: () => undefined, command: async () => ({}), dismissOffer: () => undefined };
+}
+
+function wrap(children: ReactNode, store = new ConversationStore()) {
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return (
+    <QueryClientProvider client={qc}>
+      <MemoryRouter>
+        <LiveContext.Provider value={fakeLive(store)}>{children}</LiveContext.Provider>
+      </MemoryRouter>
+    </QueryClientProvider>
+  );
+}
+
+beforeAll(() => {
+  // jsdom lays nothing out: give the virtualised list a viewport to fill.
+  vi.spyOn(Element.prototype, 'clientHeight', 'get').mockReturnValue(800);
+  vi.spyOn(Element.prototype, 'clientWidth', 'get').mockReturnValue(340);
+  Element.prototype.scrollIntoView ??= () => undefined;
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+});
+
+beforeEach(async () => {
+  await i18n.changeLanguage('en');
+  vi.stubGlobal('fetch', vi.fn(async (url: string) => new Response(JSON.stringify(url.includes('/conversations') ? { items: [], nextCursor: null } : []), { status: 200 })));
+});
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+describe('ConversationList', () => {
+  const props = { status: 'open' as const, viewer: { id: 'me', teamIds: [] }, selectedId: null, onTab: () => undefined, onStatus: () => undefined, onSelect: () => undefined };
+
+  it('shows a conversation the moment it is assigned to me, and drops it when it moves away', async () => {
+    const store = new ConversationStore();
+    render(wrap(<ConversationList {...props} tab="mine" />, store));
+    expect(await screen.findByText('No conversations here.')).toBeTruthy();
+    act(() => store.upsert(conv({ id: 'c1', assigneeId: 'me', contactName: 'Chloé' })));
+    expect(await screen.findByText('Chloé')).toBeTruthy();
+    act(() => store.patch('c1', { assigneeId: 'someone-else' }));
+    expect(screen.queryByText('Chloé')).toBeNull();
+  });
+
+  it('counts unread messages on the row and the tab', async () => {
+    const store = new ConversationStore();
+    store.upsert(conv({ id: 'c1', assigneeId: 'me' }));
+    render(wrap(<ConversationList {...props} tab="mine" />, store));
+    act(() => {
+      store.markUnread('c1');
+      store.markUnread('c1');
+    });
+    const row = await screen.findByTestId('conversation-row');
+    expect(within(row).getByLabelText('Unread messages: 2')).toBeTruthy();
+    expect(within(screen.getByTestId('tab-mine')).getByText('2')).toBeTruthy();
+  });
+
+  it('renders 10,000 conversations with only a screenful of rows in the DOM', async () => {
+    const store = new ConversationStore();
+    store.upsert(Array.from({ length: 10_000 }, (_, i) => conv({ id: `c${i}`, assigneeId: 'me', lastMessageAt: new Date(Date.UTC(2026, 10, 30, 0, 0, i)).toISOString() })));
+    render(wrap(<ConversationList {...props} tab="mine" />, store));
+    await screen.findAllByTestId('conversation-row');
+    const rows = screen.getAllByTestId('conversation-row').length;
+    expect(rows).toBeGreaterThan(5);
+    expect(rows).toBeLessThan(60);
+    expect(screen.getByText('Conversations: 10,000')).toBeTruthy();
+  });
+});
+
+describe('Timeline', () => {
+  it('shows direction, notes, activity lines and delivery status, with retry on failure', () => {
+    const messages = [
+      msg({ id: 'a', text: 'Where is my order?' }),
+      msg({ id: 'b', kind: 'activity', direction: 'outbound', authorType: 'system', text: 'Assigned to Ana by routing: least busy', metadata: { routing: { code: 'least_busy' } } }),
+      msg({ id: 'c', direction: 'outbound', authorType: 'user', text: 'On its way', status: 'sent' }),
+      msg({ id: 'd', direction: 'outbound', authorType: 'user', kind: 'note', text: 'VIP customer' }),
+      msg({ id: 'e', direction: 'outbound', authorType: 'user', text: 'Second try', status: 'failed', error: 'webhook answered 400' }),
+    ];
+    render(wrap(<Timeline messages={messages} conversation={conv({})} pending={[]} onRetryPending={() => undefined} />));
+    expect(screen.getByText('Assigned to Ana by routing: least busy')).toBeTruthy();
+    const [inbound] = screen.getAllByTestId('message').filter((el) => el.dataset.direction === 'inbound');
+    expect(within(inbound).getByText('Where is my order?')).toBeTruthy();
+    expect(screen.getByText('Sent')).toBeTruthy();
+    expect(screen.getAllByText('Private note').length).toBeGreaterThan(0);
+    expect(screen.getByText(/webhook answered 400/)).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Retry' })).toBeTruthy();
+  });
+
+  it('shows email HTML in a script-less sandbox without the hostile parts', () => {
+    const html = '<p>Hello</p><script>alert(1)</script><a href="javascript:alert(1)">x</a><img src="https://t.example/p.gif">';
+    render(wrap(<Timeline messages={[msg({ html })]} conversation={conv({ channel: 'email' })} pending={[]} onRetryPending={() => undefined} />));
+    const frame = screen.getByTestId('email-frame') as HTMLIFrameElement;
+    expect(frame.getAttribute('sandbox')).not.toContain('allow-scripts');
+    const doc = frame.getAttribute('srcdoc')!;
+    expect(doc).toContain('<p>Hello</p>');
+    expect(doc).not.toMatch(/<script|javascript:|t\.example/);
+    fireEvent.click(screen.getByText('Show remote images (1)'));
+    expect((screen.getByTestId('email-frame') as HTMLIFrameElement).getAttribute('srcdoc')).toContain('https://t.example/p.gif');
+  });
+
+  it('offers retry for a send that failed before reaching the server', () => {
+    const retry = vi.fn();
+    const pending = { localId: 'l1', text: 'hello?', isNote: false, error: 'network down' };
+    render(wrap(<Timeline messages={[]} conversation={conv({})} pending={[pending]} onRetryPending={retry} />));
+    expect(screen.getByText('Not sent: network down')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(retry).toHaveBeenCalledWith(pending);
+  });
+});
+
+describe('LoginPage', () => {
+  it.each([
+    ['fr', 'Mot de passe', 'Se connecter'],
+    ['uk', 'Пароль', 'Увійти'],
+    ['es', 'Contraseña', 'Entrar'],
+  ])('speaks %s', async (lng, password, submit) => {
+    await i18n.changeLanguage(lng);
+    render(wrap(<SessionProvider><LoginPage /></SessionProvider>));
+    expect(screen.getByLabelText(password)).toBeTruthy();
+    expect(screen.getByRole('button', { name: submit })).toBeTruthy();
+  });
+
+  it('shows the server message when the password is wrong', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ statusCode: 401, code: 'INVALID_CREDENTIALS', message: 'wrong email or password' }), { status: 401 })));
+    render(wrap(<SessionProvider><LoginPage /></SessionProvider>));
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'a@example.com' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'nope' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('wrong email or password');
+  });
+});

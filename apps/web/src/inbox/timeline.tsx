@@ -1,0 +1,128 @@
+import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useMutation } from '@tanstack/react-query';
+import { auth, post } from '../api/client';
+import type { AttachmentSummary, ConversationSummary, MessageSummary } from '../api/types';
+import { useFormat } from '../i18n/format';
+import { useDirectory } from '../session/session';
+import { EmailBody } from './email-body';
+
+export interface PendingSend {
+  localId: string;
+  text: string;
+  isNote: boolean;
+  error: string | null;
+}
+
+async function download(a: AttachmentSummary) {
+  // Attachment URLs need the bearer token, which a plain link cannot carry.
+  const res = await fetch(a.url.startsWith('http') ? a.url : `/api/v1/attachments/${a.id}`, { headers: { authorization: `Bearer ${auth.token}` } });
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = a.fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function Attachments({ list }: { list: AttachmentSummary[] }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  if (!list.length) return null;
+  return (
+    <ul className="attachments" aria-label={t('conversation.attachments')}>
+      {list.map((a) => (
+        <li key={a.id}>
+          <button className="link" onClick={() => void download(a)}>
+            📎 {a.fileName}
+          </button>{' '}
+          <span className="muted small">{fmt.number(Math.ceil(a.size / 1024))} KB</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Message({ m, conversation }: { m: MessageSummary; conversation: ConversationSummary }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const { byId } = useDirectory();
+  const retry = useMutation({ mutationFn: () => post(`/conversations/${m.conversationId}/messages/${m.id}/retry`) });
+
+  if (m.kind === 'activity') {
+    const routing = m.metadata?.routing as { code?: string } | undefined;
+    return (
+      <div className="activity" data-testid="activity" data-kind="activity">
+        <span>{m.text}</span> <span className="muted small">{fmt.time(m.createdAt)}</span>
+        {routing?.code && <span className="pill small">{routing.code}</span>}
+      </div>
+    );
+  }
+  const author =
+    m.authorType === 'contact'
+      ? conversation.contactName ?? t('conversation.customer')
+      : m.authorType === 'bot'
+        ? t('conversation.bot')
+        : m.authorType === 'system'
+          ? t('conversation.system')
+          : (m.authorId && byId.get(m.authorId)?.name) || t('conversation.someone');
+  const cls = m.kind === 'note' ? 'note' : m.direction;
+  return (
+    <article className={`msg ${cls}`} data-testid="message" data-direction={m.direction} data-kind={m.kind} data-status={m.status ?? ''}>
+      <header>
+        <strong>{author}</strong>
+        {m.kind === 'note' && <span className="pill note-pill">{t('conversation.note')}</span>}
+        <span className={`chan chan-${conversation.channel}`}>{t(`channel.${conversation.channel}`)}</span>
+        <span className="muted small">{fmt.dateTime(m.createdAt)}</span>
+      </header>
+      {m.html && m.direction === 'inbound' ? <EmailBody html={m.html} /> : <div className="text">{m.text}</div>}
+      <Attachments list={m.attachments} />
+      {m.kind === 'message' && m.direction === 'outbound' && m.status && (
+        <footer className={`delivery delivery-${m.status}`} data-testid="delivery">
+          {t(`delivery.${m.status}`)}
+          {m.status === 'failed' && (
+            <>
+              {m.error && <span className="error small"> · {m.error}</span>}{' '}
+              <button className="link" disabled={retry.isPending} onClick={() => retry.mutate()}>
+                {t('delivery.retry')}
+              </button>
+            </>
+          )}
+        </footer>
+      )}
+    </article>
+  );
+}
+
+export function Timeline({ messages, conversation, pending, onRetryPending }: { messages: MessageSummary[]; conversation: ConversationSummary; pending: PendingSend[]; onRetryPending(p: PendingSend): void }) {
+  const { t } = useTranslation();
+  const endRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    endRef.current?.scrollIntoView({ block: 'end' });
+  }, [messages.length, pending.length]);
+  return (
+    <div className="timeline" data-testid="timeline">
+      {messages.map((m) => (
+        <Message key={m.id} m={m} conversation={conversation} />
+      ))}
+      {pending.map((p) => (
+        <article key={p.localId} className={`msg ${p.isNote ? 'note' : 'outbound'} pending`} data-testid="pending-message">
+          <div className="text">{p.text}</div>
+          <footer className={`delivery ${p.error ? 'delivery-failed' : ''}`}>
+            {p.error ? (
+              <>
+                {t('delivery.notSent', { message: p.error })}{' '}
+                <button className="link" onClick={() => onRetryPending(p)}>
+                  {t('delivery.retry')}
+                </button>
+              </>
+            ) : (
+              t('delivery.sending')
+            )}
+          </footer>
+        </article>
+      ))}
+      <div ref={endRef} />
+    </div>
+  );
+}

@@ -1,0 +1,177 @@
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { io, type Socket } from 'socket.io-client';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from '@inbox/realtime-contract';
+import { auth, get } from '../api/client';
+import type { ConversationSummary, MessageSummary, OfferedEvent, PresenceName, QueueStats } from '../api/types';
+import { useMe } from '../session/session';
+import { ConversationStore } from './conversation-store';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TypingState {
+  userId: string;
+  name: string;
+}
+
+export interface Live {
+  store: ConversationStore;
+  connected: boolean;
+  presence: PresenceName;
+  offers: OfferedEvent[];
+  typing: Record<string, TypingState[]>;
+  /** The conversation on screen: its new messages do not count as unread. */
+  setViewing(id: string | null): void;
+  command<E extends keyof ClientToServerEvents>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<Record<string, unknown>>;
+  dismissOffer(conversationId: string): void;
+}
+
+/** Exported so component tests can hand a list or a view a store without a socket. */
+export const LiveContext = createContext<Live | null>(null);
+
+export class CommandError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const presenceKey = (userId: string) => `inbox.presence.${userId}`;
+
+export function messagesKey(conversationId: string) {
+  return ['messages', conversationId] as const;
+}
+
+/** Appends or replaces one message in a conversation's cached timeline. */
+export function mergeMessage(list: MessageSummary[] | undefined, m: MessageSummary): MessageSummary[] | undefined {
+  if (!list) return list;
+  const i = list.findIndex((x) => x.id === m.id);
+  if (i === -1) return [...list, m];
+  const next = list.slice();
+  next[i] = m;
+  return next;
+}
+
+export function LiveProvider({ children }: { children: ReactNode }) {
+  const me = useMe();
+  const queryClient = useQueryClient();
+  const store = useMemo(() => new ConversationStore(), []);
+  const socketRef = useRef<ClientSocket | null>(null);
+  const viewingRef = useRef<string | null>(null);
+  const lastSeq = useRef(0);
+  const [connected, setConnected] = useState(false);
+  const [presence, setPresence] = useState<PresenceName>('offline');
+  const [offers, setOffers] = useState<OfferedEvent[]>([]);
+  const [typing, setTyping] = useState<Record<string, TypingState[]>>({});
+
+  useEffect(() => {
+    const socket: ClientSocket = io({ auth: { token: auth.token }, transports: ['websocket', 'polling'] });
+    socketRef.current = socket;
+    let everConnected = false;
+    const seen = (seq: number) => {
+      if (seq > lastSeq.current) lastSeq.current = seq;
+    };
+
+    socket.on('connect', () => {
+      setConnected(true);
+      // The agent's own choice survives reloads and reconnects: re-assert it to the server.
+      const chosen = localStorage.getItem(presenceKey(me.id)) === 'away' ? 'away' : 'online';
+      setPresence(chosen);
+      socket.emit('presence.set', { presence: chosen }, (ack) => {
+        if (ack.ok) setPresence(ack.presence);
+      });
+      // After a long outage the server could not buffer everything: ask the outbox for the gap.
+      if (everConnected && !socket.recovered && lastSeq.current > 0) {
+        socket.emit('events.replay', { afterSeq: lastSeq.current }, () => undefined);
+      }
+      everConnected = true;
+    });
+    socket.on('disconnect', () => setConnected(false));
+
+    const onConversation = (e: { seq: number; data: ConversationSummary }) => {
+      seen(e.seq);
+      store.upsert(e.data);
+      queryClient.setQueryData(['conversation', e.data.id], e.data);
+    };
+    socket.on('conversation.created', onConversation);
+    socket.on('conversation.updated', onConversation);
+    socket.on('conversation.assigned', ({ seq, data }) => {
+      seen(seq);
+      if (store.get(data.conversationId)) store.patch(data.conversationId, { assigneeId: data.agentId, teamId: data.teamId ?? store.get(data.conversationId)!.teamId, assignmentReason: data.reason });
+      else get<ConversationSummary>(`/conversations/${data.conversationId}`).then((c) => store.upsert(c), () => undefined);
+      setOffers((list) => list.filter((o) => o.conversationId !== data.conversationId));
+      queryClient.invalidateQueries({ queryKey: ['conversation', data.conversationId] });
+    });
+    socket.on('conversation.offered', ({ seq, data }) => {
+      seen(seq);
+      store.upsert(data.conversation);
+      setOffers((list) => [...list.filter((o) => o.conversationId !== data.conversationId), data]);
+    });
+    socket.on('message.created', ({ seq, data }) => {
+      seen(seq);
+      queryClient.setQueryData<MessageSummary[]>(messagesKey(data.conversationId), (list) => mergeMessage(list, data));
+      const conv = store.get(data.conversationId);
+      if (conv && data.kind !== 'activity' && data.createdAt > conv.lastMessageAt) store.patch(data.conversationId, { lastMessageAt: data.createdAt });
+      if (data.direction === 'inbound' && viewingRef.current !== data.conversationId) store.markUnread(data.conversationId);
+    });
+    socket.on('message.updated', ({ seq, data }) => {
+      seen(seq);
+      queryClient.setQueryData<MessageSummary[]>(messagesKey(data.conversationId), (list) => mergeMessage(list, data));
+    });
+    socket.on('agent.presence', ({ seq, data }) => {
+      seen(seq);
+      if (data.agentId === me.id) setPresence(data.presence);
+      queryClient.setQueryData<QueueStats>(['routing-stats'], (s) => (s ? { ...s, agents: s.agents.map((a) => (a.agentId === data.agentId ? { ...a, presence: data.presence } : a)) } : s));
+    });
+    socket.on('queue.stats', ({ data }) => queryClient.setQueryData(['routing-stats'], data));
+    socket.on('typing', (e) => {
+      if (e.userId === me.id) return;
+      setTyping((cur) => {
+        const others = (cur[e.conversationId] ?? []).filter((x) => x.userId !== e.userId);
+        return { ...cur, [e.conversationId]: e.typing ? [...others, { userId: e.userId, name: e.name }] : others };
+      });
+    });
+    return () => {
+      socket.disconnect();
+      socketRef.current = null;
+    };
+  }, [me.id, queryClient, store]);
+
+  const value = useMemo<Live>(
+    () => ({
+      store,
+      connected,
+      presence,
+      offers,
+      typing,
+      setViewing(id) {
+        viewingRef.current = id;
+        if (id) store.markRead(id);
+      },
+      async command(event, payload) {
+        const socket = socketRef.current;
+        if (!socket) throw new CommandError('OFFLINE', 'not connected');
+        const ack = (await (socket as any).timeout(10_000).emitWithAck(event, payload)) as Ack;
+        if (!ack.ok) throw new CommandError(ack.code, ack.message);
+        if (event === 'presence.set') {
+          localStorage.setItem(presenceKey(me.id), (payload as { presence: string }).presence);
+          setPresence((ack as unknown as { presence: PresenceName }).presence);
+        }
+        return ack;
+      },
+      dismissOffer(conversationId) {
+        setOffers((list) => list.filter((o) => o.conversationId !== conversationId));
+      },
+    }),
+    [store, connected, presence, offers, typing, me.id],
+  );
+  return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
+}
+
+export function useLive(): Live {
+  const l = useContext(LiveContext);
+  if (!l) throw new Error('useLive outside LiveProvider');
+  return l;
+}

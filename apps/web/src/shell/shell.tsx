@@ -1,0 +1,51 @@
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { NavLink } from 'react-router';
+import { isStaff, useMe, useSession } from '../session/session';
+import { useLive } from '../live/live';
+import { LanguagePicker } from './language-picker';
+import { OfferBanner } from '../inbox/offer-banner';
+
+export function Shell({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
+  const me = useMe();
+  const { logout } = useSession();
+  const live = useLive();
+
+  const setPresence = (presence: 'online' | 'away') => void live.command('presence.set', { presence }).catch(() => undefined);
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo" aria-hidden /> {t('app.name')}
+        </div>
+        <nav>
+          <NavLink to="/inbox">{t('nav.inbox')}</NavLink>
+          {isStaff(me) && <NavLink to="/console">{t('nav.console')}</NavLink>}
+          {me.role === 'admin' && <NavLink to="/admin">{t('nav.admin')}</NavLink>}
+        </nav>
+        <div className="spacer" />
+        <span className={`conn ${live.connected ? 'on' : 'off'}`} data-testid="connection">
+          {live.connected ? t('nav.connected') : t('nav.reconnecting')}
+        </span>
+        <label className={`presence presence-${live.presence}`}>
+          <span className="dot" aria-hidden />
+          <select aria-label={t('presence.label')} data-testid="presence" value={live.presence === 'away' ? 'away' : 'online'} onChange={(e) => setPresence(e.target.value as 'online' | 'away')}>
+            <option value="online">{t('presence.online')}</option>
+            <option value="away">{t('presence.away')}</option>
+          </select>
+        </label>
+        <LanguagePicker />
+        <span className="me" title={me.email}>
+          {me.name}
+        </span>
+        <button className="ghost" onClick={logout}>
+          {t('nav.logout')}
+        </button>
+      </header>
+      <OfferBanner />
+      <main className="main">{children}</main>
+    </div>
+  );
+}

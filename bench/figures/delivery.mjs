@@ -1,0 +1,176 @@
+import { fileURLToPath } from 'node:url';
+import { io } from 'socket.io-client';
+import { now, sleep } from '../lib/env.mjs';
+import { runWorker, startBareServer, startInboxServer } from '../lib/processes.mjs';
+import { api, createAgents, expectOk, loginAdmin, serverEnv } from '../lib/api.mjs';
+import { sample, summary } from '../lib/stats.mjs';
+
+const TARGET_RATIO = 3;
+const round = (x) => (typeof x === 'number' && Number.isFinite(x) ? +x.toFixed(2) : null);
+
+/**
+ * Figure 2: from the HTTP POST of an inbound message to `message.created` (inbox member)
+ * and `conversation.assigned` (the assigned agent) at the agent's socket, at fixed
+ * open-loop rates. Baseline: a bare socket.io server emitting the POST body to one client.
+ */
+export async function run(ctx) {
+  const self = fileURLToPath(import.meta.url);
+  const rates = [20, 100, 500];
+  const seconds = ctx.quick ? 2 : 10;
+  const drainMs = ctx.quick ? 30000 : 60000;
+  const total = rates.reduce((s, r) => s + r * seconds, 0);
+  const results = [];
+
+  const bare = {};
+  const server = await startBareServer();
+  try {
+    for (const rate of rates) {
+      ctx.log(`  bare socket.io baseline at ${rate} msg/s for ${seconds} s`);
+      bare[rate] = await runWorker(self, 'latencyRun', { kind: 'bare', base: server.url, rate, seconds, drainMs }, { timeoutMs: seconds * 1000 + drainMs + 60000 });
+    }
+  } finally {
+    await server.stop();
+  }
+
+  const databaseUrl = await ctx.db.createDatabase('delivery');
+  const inbox = await startInboxServer(serverEnv(databaseUrl));
+  try {
+    const admin = await loginAdmin(inbox.url);
+    const box = await expectOk(api(inbox.url, 'POST', '/inboxes', admin, { name: 'Bench latency', channel: 'api' }), 'create inbox');
+    // Capacity is at most 1,000 per agent: enough agents that nobody fills up during the run.
+    const agents = await createAgents(inbox.url, admin, { count: Math.ceil(total / 800), prefix: 'latency', capacity: { api: 1000 }, inboxId: box.id });
+    for (const rate of rates) {
+      ctx.log(`  inbox server at ${rate} msg/s for ${seconds} s (${agents.length} agents online)`);
+      const r = await runWorker(self, 'latencyRun', { kind: 'inbox', base: inbox.url, inboxId: box.id, token: box.token, agents, rate, seconds, drainMs }, { timeoutMs: seconds * 1000 + drainMs + 60000 });
+      const b = bare[rate];
+      const settings = { rate, seconds, sent: r.sent, achievedRate: +r.achievedRate.toFixed(1), httpErrors: r.errors, notDelivered: r.missingMessage, notAssigned: r.missingAssigned, baselineNotDelivered: b.missingMessage, agents: agents.length, baselineP50: round(b.message.p50), baselineP95: round(b.message.p95), firstHttpError: r.firstError };
+      for (const [event, s] of [['message.created', r.message], ['conversation.assigned', r.assigned]]) {
+        const ratio = s.p99 / b.message.p99;
+        results.push({
+          name: `live delivery ${event} p99 at ${rate} msg/s`,
+          value: s.p99,
+          unit: 'ms',
+          baseline: b.message.p99,
+          baselineUnit: 'ms (bare socket.io p99)',
+          ratio,
+          target: `<= ${TARGET_RATIO}x bare`,
+          pass: ratio <= TARGET_RATIO && r[event === 'message.created' ? 'missingMessage' : 'missingAssigned'] === 0,
+          settings: { ...settings, event, received: s.count, p50: round(s.p50), p95: round(s.p95), p99: round(s.p99), max: round(s.max) },
+          charts:
+            event === 'message.created'
+              ? [
+                  { kind: 'cdf', title: `Latency POST → event at the agent socket (ms), ${rate} msg/s`, xLabel: 'ms', series: [{ label: 'message.created', values: r.messageSample }, { label: 'conversation.assigned', values: r.assignedSample }, { label: 'bare socket.io', values: b.messageSample }] },
+                  { kind: 'line', title: `Messages sent per second, ${rate} msg/s target`, series: [{ label: 'inbox', values: r.sentSeries }, { label: 'bare', values: b.sentSeries }] },
+                ]
+              : undefined,
+        });
+      }
+    }
+  } finally {
+    await inbox.stop();
+    await ctx.db.dropDatabase(databaseUrl);
+  }
+  return results;
+}
+
+/** In a worker: agent sockets plus an open-loop sender; latency = event arrival − POST start. */
+export async function latencyRun({ kind, base, inboxId, token, agents, rate, seconds, drainMs }) {
+  const count = Math.round(rate * seconds);
+  // Filled, not sparse: every() skips holes and would call a half-delivered run complete.
+  const sentAt = new Array(count).fill(undefined);
+  const messageAt = new Array(count).fill(undefined);
+  const assignedAt = new Array(count).fill(undefined);
+  const byConversation = new Map();
+  const earlyAssigned = new Map();
+  const marker = /^bench#(\d+)$/;
+  const sockets = [];
+  const connect = (auth) =>
+    new Promise((resolve, reject) => {
+      const s = io(base, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+      s.once('connect', () => resolve(s));
+      s.once('connect_error', reject);
+      sockets.push(s);
+    });
+  const onMessage = ({ data }) => {
+    const m = typeof data?.text === 'string' && data.text.match(marker);
+    if (m && messageAt[+m[1]] === undefined) messageAt[+m[1]] = now();
+  };
+  if (kind === 'bare') (await connect({})).on('message.created', onMessage);
+  else {
+    for (const a of agents) {
+      const s = await connect({ token: a.token });
+      s.on('message.created', onMessage);
+      s.on('conversation.assigned', ({ data }) => {
+        if (data.agentId !== a.id) return;
+        const i = byConversation.get(data.conversationId);
+        if (i === undefined) earlyAssigned.set(data.conversationId, now());
+        else if (assignedAt[i] === undefined) assignedAt[i] = now();
+      });
+    }
+  }
+  const url = kind === 'bare' ? `${base}/emit` : `${base}/api/v1/inboxes/${inboxId}/incoming`;
+  const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  // Warm-up (not measured): connections, JIT and caches on both sides.
+  for (let i = 0; i < 20; i++) {
+    const body = { externalId: `warm-${rate}-${i}-${now()}`, contact: { identifier: `warm-${rate}-${i}-${now()}` }, text: 'warm-up' };
+    await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) }).then((r) => r.arrayBuffer());
+  }
+  await sleep(1000);
+  let errors = 0;
+  let firstError = null;
+  const inFlight = new Set();
+  const start = now();
+  for (let i = 0; i < count; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - now();
+    if (wait > 1) await sleep(wait);
+    const body = { externalId: `lat-${rate}-${i}-${start}`, contact: { identifier: `lat-${rate}-${i}-${start}` }, text: `bench#${i}` };
+    sentAt[i] = now();
+    const p = fetch(url, { method: 'POST', headers, body: JSON.stringify(body) })
+      .then(async (res) => {
+        const out = await res.json().catch(() => null);
+        if (res.status !== 201) {
+          errors++;
+          firstError ??= `HTTP ${res.status}: ${JSON.stringify(out).slice(0, 200)}`;
+        }
+        else if (out?.conversationId) {
+          byConversation.set(out.conversationId, i);
+          const early = earlyAssigned.get(out.conversationId);
+          if (early !== undefined) assignedAt[i] = early;
+        }
+      })
+      .catch((err) => {
+        errors++;
+        firstError ??= String(err?.cause?.message ?? err?.message ?? err);
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+  const sendEnd = now();
+  await Promise.all([...inFlight]);
+  const deadline = now() + drainMs;
+  const complete = () => messageAt.every((x) => x !== undefined) && (kind === 'bare' || assignedAt.every((x) => x !== undefined));
+  while (!complete() && now() < deadline) await sleep(50);
+  for (const s of sockets) s.disconnect();
+  const lat = (arr) => arr.map((t, i) => (t === undefined ? undefined : t - sentAt[i])).filter((x) => x !== undefined);
+  const m = lat(messageAt);
+  const a = lat(assignedAt);
+  const sentSeries = [];
+  for (const t of sentAt) {
+    const k = Math.floor((t - start) / 1000);
+    sentSeries[k] = (sentSeries[k] ?? 0) + 1;
+  }
+  return {
+    sent: count,
+    achievedRate: count / ((sendEnd - start) / 1000 || 1),
+    errors,
+    firstError,
+    missingMessage: count - m.length,
+    missingAssigned: kind === 'bare' ? 0 : count - a.length,
+    message: summary(m),
+    assigned: summary(a),
+    messageSample: sample(m),
+    assignedSample: sample(a),
+    sentSeries: Array.from(sentSeries, (x) => x ?? 0),
+  };
+}

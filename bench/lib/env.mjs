@@ -1,0 +1,30 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const RESULTS = join(ROOT, 'bench/results');
+/**
+ * A private build of the server: other engineers' test runs rebuild dist/ (rm -rf first)
+ * at any moment, which would pull the files from under a server the bench is starting.
+ */
+export const BUILD = join(RESULTS, 'build');
+export const MAIN = join(BUILD, 'apps/server/src/main.js');
+export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Same swc invocation as `npm run build`, into bench/results/build. */
+export function buildServer(log = () => undefined) {
+  const started = Date.now();
+  execFileSync(join(ROOT, 'node_modules/.bin/swc'), ['apps/server/src', 'libs', '-d', BUILD, '-C', `jsc.baseUrl=${ROOT}`, '--ignore', '**/*.spec.ts', '--quiet'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+  });
+  if (!existsSync(MAIN)) throw new Error(`build did not produce ${MAIN}`);
+  log(`built the server into ${BUILD} in ${Date.now() - started} ms`);
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Wall clock with sub-millisecond resolution that is comparable across processes on one machine. */
+export const now = () => performance.timeOrigin + performance.now();

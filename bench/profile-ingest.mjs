@@ -1,0 +1,71 @@
+/**
+ * Where an ingest's time goes: boots the server in this process on a fresh database,
+ * counts every SQL statement (and its round-trip time) the pg driver sends while
+ * `count` messages are ingested one at a time, grouped by statement shape.
+ *   npx node bench/profile-ingest.mjs [count] [--cpu-prof is passed to node: npx node --cpu-prof bench/profile-ingest.mjs]
+ */
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUILD, buildServer } from './lib/env.mjs';
+import { openDatabaseServer } from './lib/database.mjs';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ENCRYPTION_KEY, JWT_SECRET, api, expectOk, loginAdmin } from './lib/api.mjs';
+
+const count = Number(process.argv[2] ?? 200);
+const require = createRequire(import.meta.url);
+buildServer();
+const db = await openDatabaseServer(console.log);
+const url = await db.createDatabase('profile');
+const pg = require('pg');
+const stats = new Map();
+let counting = false;
+const original = pg.Client.prototype.query;
+pg.Client.prototype.query = function (config, values, cb) {
+  const text = typeof config === 'string' ? config : config?.text ?? '';
+  const result = original.call(this, config, values, cb);
+  if (!counting || !result || typeof result.then !== 'function') return result;
+  const key = text.replace(/\s+/g, ' ').replace(/\$\d+/g, '?').trim().slice(0, 110);
+  const start = performance.now();
+  return result.finally(() => {
+    const s = stats.get(key) ?? { n: 0, ms: 0 };
+    s.n++;
+    s.ms += performance.now() - start;
+    stats.set(key, s);
+  });
+};
+const { startServer } = require(join(BUILD, 'apps/server/src/server.js'));
+const { IngestService } = require(join(BUILD, 'libs/core/src/index.js'));
+const dataDir = mkdtempSync(join(tmpdir(), 'inbox-bench-profile-'));
+const server = await startServer({ ...process.env, DATABASE_URL: url, DATABASE_POOL_SIZE: '1', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'error', LOG_PRETTY: 'false', ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, ENCRYPTION_KEY });
+try {
+  const base = server.url.replace('localhost', '127.0.0.1');
+  const admin = await loginAdmin(base);
+  const inbox = await expectOk(api(base, 'POST', '/inboxes', admin, { name: 'profile', channel: 'api' }), 'inbox');
+  const ingest = server.app.get(IngestService);
+  for (let i = 0; i < 20; i++) await ingest.ingest({ inboxId: inbox.id, channel: 'api', externalId: `warm-${i}`, contact: { identifier: `warm-${i}` }, text: 'warm' });
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const mode of ['new', 'existing', 'http-new']) {
+    stats.clear();
+    counting = true;
+    const start = performance.now();
+    for (let i = 0; i < count; i++) {
+      const m = { externalId: `${mode}-${i}`, contact: { identifier: mode === 'existing' ? `warm-${i % 20}` : `${mode}-${i}` }, text: `profile ${i}` };
+      if (mode === 'http-new') await expectOk(api(base, 'POST', `/inboxes/${inbox.id}/incoming`, inbox.token, m), 'ingest');
+      else await ingest.ingest({ inboxId: inbox.id, channel: 'api', ...m });
+    }
+    // Let the after-commit work (routing pass, outbox publishing) finish inside the window.
+    await new Promise((r) => setTimeout(r, 1500));
+    counting = false;
+    const wall = performance.now() - start - 1500;
+    const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
+    const total = rows.reduce((s, [, v]) => s + v.n, 0);
+    const dbMs = rows.reduce((s, [, v]) => s + v.ms, 0);
+    console.log(`\n== ${mode} threads: ${count} messages one at a time, ${(wall / count).toFixed(2)} ms/message wall, ${(total / count).toFixed(1)} statements/message, ${(dbMs / count).toFixed(2)} ms/message in statements`);
+    for (const [k, v] of rows.slice(0, 25)) console.log(`${(v.n / count).toFixed(2).padStart(6)}/msg ${(v.ms / v.n).toFixed(2).padStart(7)} ms  ${k}`);
+  }
+} finally {
+  await server.close();
+  await db.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
