@@ -17,7 +17,8 @@ export async function openDatabaseServer(log) {
   let adminUrl = process.env.DATABASE_URL ?? null;
   let kind = adminUrl ? 'DATABASE_URL' : null;
   let embedded = null;
-  if (!adminUrl && (await answers(LOCAL))) {
+  // BENCH_EMBEDDED=1 measures the embedded database even where a local server answers (the fresh-machine path).
+  if (!adminUrl && process.env.BENCH_EMBEDDED !== '1' && (await answers(LOCAL))) {
     adminUrl = LOCAL;
     kind = 'local PostgreSQL 127.0.0.1:5432';
   }

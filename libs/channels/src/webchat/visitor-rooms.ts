@@ -15,6 +15,12 @@ export class VisitorRooms {
     this.nsp = nsp;
   }
 
+  /** Whether the visitor has an open widget anywhere (all replicas, through the adapter). */
+  async isOnline(sessionId: string): Promise<boolean> {
+    if (!this.nsp) return false;
+    return (await this.nsp.in(rooms.visitor(sessionId)).fetchSockets()).length > 0;
+  }
+
   emit<E extends keyof WidgetServerEvents>(sessionId: string, event: E, ...args: Parameters<WidgetServerEvents[E]>): void {
     this.nsp?.to(rooms.visitor(sessionId)).emit(event, ...(args as unknown[]));
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, ChannelAdapter, ConfiguredInbox, DomainError, OutboundContext, SendResult, newToken } from '@inbox/core';
+import { APP_CONFIG, AppConfig, ChannelAdapter, ChannelRegistry, ConfiguredInbox, DomainError, InboxRepository, OutboundContext, PermanentSendError, SecretBox, SendResult, Transactions, newToken } from '@inbox/core';
 import { parseWidgetSettings } from './widget-settings.util';
 import { VisitorRooms } from './visitor-rooms';
 import { WebchatVisitorService } from './webchat-visitor.service';
@@ -17,6 +17,10 @@ export class WebchatChannelAdapter implements ChannelAdapter {
   constructor(
     private readonly rooms: VisitorRooms,
     private readonly visitors: WebchatVisitorService,
+    private readonly tx: Transactions,
+    private readonly inboxes: InboxRepository,
+    private readonly registry: ChannelRegistry,
+    private readonly secretBox: SecretBox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -26,6 +30,13 @@ export class WebchatChannelAdapter implements ChannelAdapter {
     if ('errors' in parsed) {
       const first = Object.entries(parsed.errors)[0];
       throw new DomainError('VALIDATION_FAILED', `${first[0]}: ${first[1][0]}`, { fields: parsed.errors });
+    }
+    const linked = parsed.settings.emailInboxId;
+    if (linked) {
+      const inbox = await this.inboxes.get(this.tx.manager, linked);
+      if (!inbox || inbox.channel !== 'email') {
+        throw new DomainError('VALIDATION_FAILED', 'widget.emailInboxId: must be the id of an email inbox', { fields: { 'widget.emailInboxId': ['must be the id of an email inbox'] } });
+      }
     }
     const hmacSecret = newToken('whmac');
     return {
@@ -43,13 +54,42 @@ export class WebchatChannelAdapter implements ChannelAdapter {
 
   /**
    * Delivery is the emit to the visitor's room; a visitor who is away reads it in the
-   * history on return, so a stored reply is a sent reply. Mailing replies to a visitor who
-   * left an email (via a linked email inbox) is not done yet.
+   * history on return. When no widget of the visitor is open, the inbox links an email
+   * inbox and the visitor left an email, the reply also goes out by email.
    */
   async send(ctx: OutboundContext): Promise<SendResult> {
     const websiteToken = String(ctx.inbox.settings.websiteToken ?? '');
     const [message] = await this.visitors.toVisitor(websiteToken, [ctx.message]);
     if (message) this.rooms.emit(ctx.conversation.threadKey, 'message.created', { ...message, status: 'sent' });
+    const emailInboxId = ctx.inbox.settings.emailInboxId as string | null | undefined;
+    if (emailInboxId && !(await this.rooms.isOnline(ctx.conversation.threadKey))) await this.emailFollowUp(ctx, emailInboxId);
     return {};
+  }
+
+  /** The linked email inbox's adapter sends it; a temporary failure retries the whole send. */
+  private async emailFollowUp(ctx: OutboundContext, emailInboxId: string): Promise<void> {
+    const em = this.tx.manager;
+    const [contact] = await em.query(`SELECT email FROM contacts WHERE id = $1`, [ctx.conversation.contactId]);
+    if (!contact?.email) return;
+    const inbox = await this.inboxes.withSecrets(em, emailInboxId);
+    if (!inbox || inbox.channel !== 'email' || !inbox.active) {
+      this.logger.warn({ inboxId: ctx.inbox.id, emailInboxId }, 'linked email inbox is missing or not an email inbox; no email follow-up');
+      return;
+    }
+    try {
+      await this.registry.get('email').send({
+        ...ctx,
+        inbox: { id: inbox.id, name: inbox.name, channel: inbox.channel, settings: inbox.settings, secrets: inbox.secrets ? this.secretBox.open(inbox.secrets) : {} },
+        conversation: { ...ctx.conversation, subject: ctx.conversation.subject ?? `${ctx.inbox.name}: your chat` },
+        recipient: contact.email,
+      });
+      this.logger.log({ messageId: ctx.message.id }, 'chat reply also sent by email to an offline visitor');
+    } catch (err) {
+      if (err instanceof PermanentSendError) {
+        this.logger.warn({ messageId: ctx.message.id, reason: err.message }, 'email follow-up refused; the reply stays in the chat history');
+        return;
+      }
+      throw err;
+    }
   }
 }
