@@ -57,8 +57,10 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
       new DocumentBuilder().setTitle('Omnichannel inbox API').setVersion('1').addBearerAuth().build(),
     );
     SwaggerModule.setup('api/docs', app, doc);
-    await app.listen(config.port, config.host);
+    await app.init();
+    // The first admin exists before the port opens: a login right after "healthy" works.
     const admin = await app.get(AuthService).ensureAdmin();
+    await app.listen(config.port, config.host);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const running: RunningServer = {

@@ -57,7 +57,7 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
     }
     // Any change that may free capacity or need an agent asks for a pass; passes coalesce.
     this.unsubscribe = this.events.subscribe((e) => {
-      if (e.type === 'conversation.created' || e.type === 'conversation.updated' || e.type === 'agent.presence') this.requestPass();
+      if (e.type === 'conversation.created' || e.type === 'agent.presence' || (e.type === 'conversation.updated' && this.routingStateChanged(e.payload))) this.requestPass();
       if (e.type === 'conversation.created') {
         const c = e.payload as { id: string; teamId: string | null };
         this.sendAwayMessageIfClosed(c.id, c.teamId).catch((err) => this.logger.warn({ err, conversationId: c.id }, 'away message failed'));
@@ -360,6 +360,21 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
     for (const id of offers) await this.releaseOffer(id, agentId, 'expire').catch(() => undefined);
     if (moved || offers.length) this.requestPass();
     return moved;
+  }
+
+  /**
+   * A conversation update matters to routing when what routing looks at changed (status,
+   * assignee, offer, team, priority); a customer's second message in a waiting or an
+   * assigned conversation changes none of it. Unknown conversations count as changed.
+   */
+  private readonly lastRoutingState = new Map<string, string>();
+  private routingStateChanged(payload: Record<string, unknown>): boolean {
+    const c = payload as { id: string; status: string; assigneeId: string | null; teamId: string | null; priority: number; assignmentReason: string | null };
+    const key = `${c.status}|${c.assigneeId}|${c.teamId}|${c.priority}|${c.assignmentReason}`;
+    const before = this.lastRoutingState.get(c.id);
+    if (this.lastRoutingState.size > 100_000) this.lastRoutingState.clear();
+    this.lastRoutingState.set(c.id, key);
+    return before !== key;
   }
 
   /** Outside a team's business hours a new conversation waits, and the customer is told so once. */

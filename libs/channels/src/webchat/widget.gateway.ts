@@ -133,12 +133,24 @@ export class WidgetGateway implements OnGatewayInit, OnGatewayConnection, OnAppl
     if ((e.type !== 'message.created' && e.type !== 'message.updated') || !e.conversationId) return;
     const m = e.payload as unknown as MessageSummary;
     if (m.kind !== 'message') return;
+    if (!(await this.isWebchatInbox(m.inboxId))) return;
     const target = await this.sessionOf(e.conversationId);
     if (!target) return;
     const websiteToken = await this.websiteTokenOf(target.inboxId);
     if (!websiteToken) return;
     const [vm] = await this.visitors.toVisitor(websiteToken, [m]);
     this.rooms.emit(target.sessionId, e.type, vm);
+  }
+
+  /** An inbox never changes channel: one lookup per inbox keeps other channels' messages off this path. */
+  private readonly webchatInbox = new Map<string, boolean>();
+  private async isWebchatInbox(inboxId: string): Promise<boolean> {
+    const known = this.webchatInbox.get(inboxId);
+    if (known !== undefined) return known;
+    const [row] = await this.tx.manager.query(`SELECT channel FROM inboxes WHERE id = $1`, [inboxId]);
+    const isWebchat = row?.channel === 'webchat';
+    if (row) this.webchatInbox.set(inboxId, isWebchat);
+    return isWebchat;
   }
 
   private async sessionOf(conversationId: string) {
