@@ -111,6 +111,18 @@ describe('Timeline', () => {
     expect(screen.getByRole('button', { name: 'Retry' })).toBeTruthy();
   });
 
+  it('gives routing activity lines a translated headline and keeps the reason beside it', async () => {
+    await i18n.changeLanguage('fr');
+    try {
+      const line = msg({ id: 'r', kind: 'activity', direction: 'outbound', authorType: 'system', text: 'Back in the queue: requeued because Ana went offline', metadata: { routing: { action: 'requeue', previousAgentId: 'ana', code: 'requeued_agent_offline' } } });
+      render(wrap(<Timeline messages={[line]} conversation={conv({})} pending={[]} onRetryPending={() => undefined} />));
+      expect(screen.getByText(/Remise en file d’attente/)).toBeTruthy();
+      expect(screen.getByText('Back in the queue: requeued because Ana went offline')).toBeTruthy();
+    } finally {
+      await i18n.changeLanguage('en');
+    }
+  });
+
   it('shows email HTML in a script-less sandbox without the hostile parts', () => {
     const html = '<p>Hello</p><script>alert(1)</script><a href="javascript:alert(1)">x</a><img src="https://t.example/p.gif">';
     render(wrap(<Timeline messages={[msg({ html })]} conversation={conv({ channel: 'email' })} pending={[]} onRetryPending={() => undefined} />));

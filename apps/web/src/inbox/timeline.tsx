@@ -43,6 +43,9 @@ function Attachments({ list }: { list: AttachmentSummary[] }) {
   );
 }
 
+const ACTIVITY_ACTIONS = new Set(['assign', 'accept', 'decline', 'expire', 'requeue', 'unassign', 'transfer', 'overflow'] as const);
+type ActivityAction = typeof ACTIVITY_ACTIONS extends Set<infer A> ? A : never;
+
 function Message({ m, conversation }: { m: MessageSummary; conversation: ConversationSummary }) {
   const { t } = useTranslation();
   const fmt = useFormat();
@@ -50,10 +53,16 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
   const retry = useMutation({ mutationFn: () => post(`/conversations/${m.conversationId}/messages/${m.id}/retry`) });
 
   if (m.kind === 'activity') {
-    const routing = m.metadata?.routing as { code?: string } | undefined;
+    const routing = m.metadata?.routing as { code?: string; action?: string; agentId?: string | null; previousAgentId?: string | null } | undefined;
+    // Routing changes get a translated headline; the server's reason (English detail) stays beside it.
+    const who = routing?.agentId ?? routing?.previousAgentId;
+    const agent = (who && byId.get(who)?.name) || t('conversation.someone');
+    const action = routing?.action as ActivityAction | undefined;
+    const headline = action && ACTIVITY_ACTIONS.has(action) ? t(`activity.${action}` as const, { agent }) : null;
     return (
       <div className="activity" data-testid="activity" data-kind="activity">
-        <span>{m.text}</span> <span className="muted small">{fmt.time(m.createdAt)}</span>
+        {headline && <strong>{headline} · </strong>}
+        <span className={headline ? 'muted' : undefined}>{m.text}</span> <span className="muted small">{fmt.time(m.createdAt)}</span>
         {routing?.code && <span className="pill small">{routing.code}</span>}
       </div>
     );

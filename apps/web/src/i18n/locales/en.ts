@@ -38,6 +38,7 @@ export const en = {
     back: 'Back to the list',
   },
   delivery: { queued: 'Queued', sent: 'Sent', delivered: 'Delivered', read: 'Read', failed: 'Failed', retry: 'Retry', sending: 'Sending…', notSent: 'Not sent: {{message}}' },
+  activity: { assign: 'Assigned to {{agent}}', accept: '{{agent}} accepted the conversation', decline: '{{agent}} declined the offer', expire: 'The offer to {{agent}} timed out', requeue: 'Back in the queue', unassign: 'Unassigned, back in the queue', transfer: 'Transferred to another team', overflow: 'Moved to another team' },
   composer: {
     reply: 'Reply',
     note: 'Private note',

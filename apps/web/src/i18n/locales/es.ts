@@ -40,6 +40,7 @@ export const es: Resources = {
     back: 'Volver a la lista',
   },
   delivery: { queued: 'En cola', sent: 'Enviado', delivered: 'Entregado', read: 'Leído', failed: 'Fallido', retry: 'Reintentar', sending: 'Enviando…', notSent: 'No enviado: {{message}}' },
+  activity: { assign: 'Asignada a {{agent}}', accept: '{{agent}} aceptó la conversación', decline: '{{agent}} rechazó la oferta', expire: 'La oferta a {{agent}} caducó', requeue: 'De vuelta en la cola', unassign: 'Sin asignar, de vuelta en la cola', transfer: 'Transferida a otro equipo', overflow: 'Movida a otro equipo' },
   composer: {
     reply: 'Responder',
     note: 'Nota privada',

@@ -40,6 +40,7 @@ export const fr: Resources = {
     back: 'Retour à la liste',
   },
   delivery: { queued: 'En file', sent: 'Envoyé', delivered: 'Distribué', read: 'Lu', failed: 'Échec', retry: 'Réessayer', sending: 'Envoi…', notSent: 'Non envoyé : {{message}}' },
+  activity: { assign: 'Assignée à {{agent}}', accept: '{{agent}} a accepté la conversation', decline: '{{agent}} a refusé l’offre', expire: 'L’offre à {{agent}} a expiré', requeue: 'Remise en file d’attente', unassign: 'Désassignée, remise en file d’attente', transfer: 'Transférée à une autre équipe', overflow: 'Déplacée vers une autre équipe' },
   composer: {
     reply: 'Répondre',
     note: 'Note privée',

@@ -40,6 +40,7 @@ export const it: Resources = {
     back: 'Torna all’elenco',
   },
   delivery: { queued: 'In coda', sent: 'Inviato', delivered: 'Consegnato', read: 'Letto', failed: 'Non riuscito', retry: 'Riprova', sending: 'Invio…', notSent: 'Non inviato: {{message}}' },
+  activity: { assign: 'Assegnata a {{agent}}', accept: '{{agent}} ha accettato la conversazione', decline: '{{agent}} ha rifiutato l’offerta', expire: 'L’offerta a {{agent}} è scaduta', requeue: 'Rimessa in coda', unassign: 'Non più assegnata, rimessa in coda', transfer: 'Trasferita a un altro team', overflow: 'Spostata a un altro team' },
   composer: {
     reply: 'Rispondi',
     note: 'Nota privata',

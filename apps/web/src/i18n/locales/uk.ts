@@ -40,6 +40,7 @@ export const uk: Resources = {
     back: 'Назад до списку',
   },
   delivery: { queued: 'У черзі', sent: 'Надіслано', delivered: 'Доставлено', read: 'Прочитано', failed: 'Помилка', retry: 'Повторити', sending: 'Надсилання…', notSent: 'Не надіслано: {{message}}' },
+  activity: { assign: 'Призначено: {{agent}}', accept: '{{agent}} прийняв(ла) розмову', decline: '{{agent}} відхилив(ла) пропозицію', expire: 'Час пропозиції для {{agent}} минув', requeue: 'Повернено в чергу', unassign: 'Призначення знято, повернено в чергу', transfer: 'Передано іншій команді', overflow: 'Переміщено до іншої команди' },
   composer: {
     reply: 'Відповідь',
     note: 'Приватна нотатка',
