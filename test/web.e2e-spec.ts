@@ -32,7 +32,7 @@ describe('web app in a real browser', () => {
   beforeAll(async () => {
     // Built into a folder of its own: a parallel `npm run build` empties dist/.
     webDir = mkdtempSync(join(tmpdir(), 'inbox-web-'));
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/web/vite.config.ts', '--logLevel', 'error'], {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/web/vite.config.mts', '--logLevel', 'error'], {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'production', WEB_OUT_DIR: webDir },
       stdio: 'pipe',

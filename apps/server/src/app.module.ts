@@ -26,6 +26,8 @@ import { RoutingController } from './routing/routing.controller';
 import { RealtimeGateway } from './realtime/realtime.gateway';
 import { QueueStatsService } from './realtime/queue-stats.service';
 import { WebStaticModule } from './web/web-static.module';
+import { ReportsController } from './reports/reports.controller';
+import { ReportsRepository } from './reports/reports.repository';
 import { DirectoryController } from './web/directory.controller';
 import { CannedResponsesController } from './web/canned-responses.controller';
 import { CannedResponseRepository } from './web/canned-response.repository';
@@ -60,7 +62,7 @@ export class AppModule {
         CoreModule.forRoot({ config, databaseUrl: opts.databaseUrl, channels: ChannelsModule }),
         WebStaticModule,
       ],
-      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController, RoutingController, DirectoryController, CannedResponsesController, WebMessagesController],
+      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController, RoutingController, DirectoryController, CannedResponsesController, WebMessagesController, ReportsController],
       providers: [
         TokenService,
         AuthService,
@@ -72,6 +74,7 @@ export class AppModule {
         QueueStatsService,
         RealtimeGateway,
         CannedResponseRepository,
+        ReportsRepository,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
       ],

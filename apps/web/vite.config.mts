@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 import { resolve } from 'node:path';
 
-const root = resolve(__dirname);
-const repo = resolve(__dirname, '../..');
+const root = resolve(import.meta.dirname);
+const repo = resolve(import.meta.dirname, '../..');
 
 // No @vitejs/plugin-react: Vite 8 (oxc) compiles TSX itself with the automatic runtime.
 export default defineConfig({
