@@ -244,12 +244,22 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return this.access.canSeeConversation(this.tx.manager, p, { id: e.conversationId, inboxId: meta.inboxId, assigneeId: meta.assigneeId });
   }
 
-  /** Read fresh each time: another replica may have moved the conversation since. */
+  /**
+   * Who may see a conversation's events. A message event often follows, in the same commit,
+   * the conversation event that carries this: reuse it then; otherwise read fresh (another
+   * commit, or another replica, may have moved the conversation since).
+   */
+  private readonly recentMeta = new Map<string, { meta: ConversationMeta; batch: number | undefined }>();
   private async metaOf(conversationId: string, e?: DomainEvent): Promise<ConversationMeta | null> {
     if (e && (e.type === 'conversation.created' || e.type === 'conversation.updated')) {
       const c = e.payload as unknown as ConversationSummary;
-      return { inboxId: c.inboxId, assigneeId: c.assigneeId, teamId: c.teamId };
+      const meta = { inboxId: c.inboxId, assigneeId: c.assigneeId, teamId: c.teamId };
+      if (this.recentMeta.size > 10_000) this.recentMeta.clear();
+      this.recentMeta.set(conversationId, { meta, batch: e.batch });
+      return meta;
     }
+    const recent = this.recentMeta.get(conversationId);
+    if (recent && e?.batch !== undefined && recent.batch === e.batch) return recent.meta;
     const [row] = await this.tx.manager.query(`SELECT inbox_id, assignee_id, team_id FROM conversations WHERE id = $1`, [conversationId]);
     return row ? { inboxId: row.inbox_id, assigneeId: row.assignee_id, teamId: row.team_id } : null;
   }

@@ -160,8 +160,10 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
             }
           });
         } catch (err) {
-          // Capacity taken or agent gone since the state was read: expected under concurrency.
-          if (err instanceof DomainError) this.dirty = true;
+          // Capacity taken or agent gone since the state was read, or a deadlock with another
+          // writer (rolled back whole): expected under concurrency; the next pass sees the truth.
+          const code = (err as { driverError?: { code?: string } }).driverError?.code;
+          if (err instanceof DomainError || code === '40P01' || code === '40001') this.dirty = true;
           else throw err;
         }
         return;

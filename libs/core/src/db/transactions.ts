@@ -11,6 +11,8 @@ export interface TxContext {
   afterCommit(fn: () => unknown): void;
 }
 
+let batches = 0;
+
 @Injectable()
 export class Transactions {
   constructor(
@@ -32,7 +34,8 @@ export class Transactions {
       published = await this.outbox.append(em, pending);
       return value;
     });
-    this.events.publish(published);
+    const batch = ++batches;
+    this.events.publish(published.map((e) => ({ ...e, batch })));
     for (const hook of hooks) await hook();
     return result;
   }

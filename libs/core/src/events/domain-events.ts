@@ -7,8 +7,9 @@ export interface DomainEvent<T = Record<string, unknown>> {
   seq: number;
   type: ServerEventName;
   conversationId: string | null;
-  /** Rooms that may see it besides the conversation's own audience (resolved by the listener). */
   payload: T;
+  /** Events committed together share a batch number (in this process), so listeners can reuse what an earlier event of the same commit told them. */
+  batch?: number;
 }
 
 export type PendingEvent = Omit<DomainEvent, 'seq'>;

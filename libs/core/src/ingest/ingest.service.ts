@@ -5,7 +5,6 @@ import { Transactions } from '../db/transactions';
 import { ContactRepository } from '../repositories/contact.repository';
 import { ConversationRepository } from '../repositories/conversation.repository';
 import { MessageRepository } from '../repositories/message.repository';
-import { InboxRepository } from '../repositories/inbox.repository';
 import { DomainError, notFound } from '../errors/domain-error';
 import { sanitizeMessageHtml } from '../util/sanitize';
 import { htmlToText } from '../util/text';
@@ -27,23 +26,36 @@ export class IngestService {
     private readonly contacts: ContactRepository,
     private readonly conversations: ConversationRepository,
     private readonly messages: MessageRepository,
-    private readonly inboxes: InboxRepository,
   ) {}
 
+  /** Ingest is idempotent, so a deadlock victim (another writer touched the same rows) simply tries again. */
   async ingest(input: InboundMessage): Promise<IngestResult> {
-    const msg = normalise(input);
-    const seen = await this.messages.findByExternalId(this.tx.manager, msg.inboxId, msg.externalId);
-    if (seen) return this.duplicate(seen, msg);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ingestOnce(input);
+      } catch (err) {
+        const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (err as { code?: string }).code;
+        if ((code === '40P01' || code === '40001') && attempt < 4) {
+          this.logger.warn({ inboxId: input.inboxId, externalId: input.externalId, attempt }, 'ingest hit a deadlock; retrying');
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
 
-    const inbox = await this.inboxes.routingInfo(this.tx.manager, msg.inboxId);
+  private async ingestOnce(input: InboundMessage): Promise<IngestResult> {
+    const msg = normalise(input);
+    const { inbox, seen } = await this.messages.ingestPrecheck(this.tx.manager, msg.inboxId, msg.externalId);
     if (!inbox) throw notFound('inbox', msg.inboxId);
+    if (seen) return this.duplicate(seen, msg);
     if (inbox.channel !== msg.channel) {
       throw new DomainError('VALIDATION_FAILED', `inbox ${msg.inboxId} is a ${inbox.channel} inbox, not ${msg.channel}`);
     }
     try {
       return await this.tx.run(async ({ em, emit }) => {
         const at = msg.receivedAt ?? new Date();
-        const { contactId } = await this.contacts.resolveIdentity(em, msg.channel, msg.contact.identifier, msg.contact);
+        const { contactId, created: newContact } = await this.contacts.resolveIdentity(em, msg.channel, msg.contact.identifier, msg.contact);
         const conversation = await this.conversations.upsertOpenThread(em, {
           inboxId: msg.inboxId,
           channel: msg.channel,
@@ -55,6 +67,7 @@ export class IngestService {
           priority: msg.priority ?? 1,
           at,
         });
+        if (!newContact) await this.contacts.fillMissing(em, contactId, msg.contact);
         const messageId = await this.messages.insert(em, {
           conversationId: conversation.id,
           inboxId: msg.inboxId,
@@ -72,9 +85,9 @@ export class IngestService {
         if (!messageId) throw new AlreadyIngested();
         if (msg.attachments?.length) await this.messages.insertAttachments(em, messageId, msg.attachments);
 
-        const summary = (await this.conversations.summary(em, conversation.id))!;
-        emit({ type: conversation.created ? 'conversation.created' : 'conversation.updated', conversationId: conversation.id, payload: summary as never });
-        emit({ type: 'message.created', conversationId: conversation.id, payload: (await this.messages.summary(em, messageId)) as never });
+        const summaries = await this.messages.summaries(em, conversation.id, messageId);
+        emit({ type: conversation.created ? 'conversation.created' : 'conversation.updated', conversationId: conversation.id, payload: summaries.conversation as never });
+        emit({ type: 'message.created', conversationId: conversation.id, payload: summaries.message as never });
         return { conversationId: conversation.id, messageId, contactId, created: true, conversationCreated: conversation.created };
       });
     } catch (err) {

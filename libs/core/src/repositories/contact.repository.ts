@@ -31,10 +31,7 @@ export class ContactRepository {
    */
   async resolveIdentity(em: EntityManager, channel: ChannelKind, address: string, details: ContactDetails): Promise<{ contactId: string; created: boolean }> {
     const existing = await this.contactIdOf(em, channel, address);
-    if (existing) {
-      await this.fillMissing(em, existing, details);
-      return { contactId: existing, created: false };
-    }
+    if (existing) return { contactId: existing, created: false };
     const inserted = await em.query(
       `INSERT INTO contact_identities (contact_id, channel, address) VALUES (gen_random_uuid(), $1, $2)
        ON CONFLICT (channel, address) DO NOTHING RETURNING contact_id`,
@@ -43,7 +40,6 @@ export class ContactRepository {
     if (inserted.length === 0) {
       const winner = await this.contactIdOf(em, channel, address);
       if (!winner) throw new Error(`identity ${channel}:${address} vanished during ingest`);
-      await this.fillMissing(em, winner, details);
       return { contactId: winner, created: false };
     }
     const contactId: string = inserted[0].contact_id;
@@ -62,7 +58,12 @@ export class ContactRepository {
     return row?.contact_id ?? null;
   }
 
-  private async fillMissing(em: EntityManager, contactId: string, d: ContactDetails): Promise<void> {
+  /**
+   * Completes an existing contact with details a channel now knows. Callers take the
+   * conversation's row lock first: routing locks conversation then contact, and the same
+   * order everywhere is what keeps the two from deadlocking.
+   */
+  async fillMissing(em: EntityManager, contactId: string, d: ContactDetails): Promise<void> {
     if (!d.name && !d.email && !d.phone && !d.language) return;
     await em.query(
       `UPDATE contacts SET name = coalesce(name, $2), email = coalesce(email, $3), phone = coalesce(phone, $4), language = coalesce(language, $5), updated_at = now()

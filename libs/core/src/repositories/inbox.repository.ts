@@ -43,11 +43,6 @@ export class InboxRepository {
     return row ? { ...toRow(row), secrets: row.secrets } : null;
   }
 
-  async routingInfo(em: EntityManager, id: string): Promise<{ channel: ChannelKind; teamId: string | null; active: boolean } | null> {
-    const [row] = await em.query(`SELECT channel, team_id, active FROM inboxes WHERE id = $1`, [id]);
-    return row ? { channel: row.channel, teamId: row.team_id, active: row.active } : null;
-  }
-
   async findIdByTokenHash(em: EntityManager, tokenHash: string): Promise<string | null> {
     const [row] = await em.query(`SELECT id FROM inboxes WHERE token_hash = $1 AND active`, [tokenHash]);
     return row?.id ?? null;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../db/sql';
-import type { MessageSummary } from '@inbox/realtime-contract';
-import { MESSAGE_COLUMNS, toMessageSummary } from './row-mappers';
+import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
+import { CONVERSATION_COLUMNS, CONVERSATION_FROM, MESSAGE_COLUMNS, toConversationSummary, toMessageSummary } from './row-mappers';
 import type { AuthorType, DeliveryStatus, MessageDirection, MessageKind } from '../entities/enums';
 
 export interface NewMessage {
@@ -32,6 +32,30 @@ export class MessageRepository {
   async findByExternalId(em: EntityManager, inboxId: string, externalId: string): Promise<{ id: string; conversationId: string } | null> {
     const [row] = await em.query(`SELECT id, conversation_id FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, externalId]);
     return row ? { id: row.id, conversationId: row.conversation_id } : null;
+  }
+
+  /**
+   * What ingest needs before it writes, in one round trip: the inbox (null when unknown)
+   * and the message already stored under this external id, if any.
+   */
+  async ingestPrecheck(em: EntityManager, inboxId: string, externalId: string): Promise<{ inbox: { channel: string; teamId: string | null; active: boolean } | null; seen: { id: string; conversationId: string } | null }> {
+    const [row] = await em.query(
+      `SELECT i.channel, i.team_id, i.active, m.id AS message_id, m.conversation_id
+       FROM inboxes i LEFT JOIN messages m ON m.inbox_id = i.id AND m.external_id = $2 WHERE i.id = $1`,
+      [inboxId, externalId],
+    );
+    if (!row) return { inbox: null, seen: null };
+    return { inbox: { channel: row.channel, teamId: row.team_id, active: row.active }, seen: row.message_id ? { id: row.message_id, conversationId: row.conversation_id } : null };
+  }
+
+  /** The conversation and message summaries for the events of one write, in one round trip. */
+  async summaries(em: EntityManager, conversationId: string, messageId: string): Promise<{ conversation: ConversationSummary; message: MessageSummary }> {
+    const [row] = await em.query(
+      `SELECT (SELECT row_to_json(x) FROM (SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = $1) x) AS conversation,
+              (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = $2) y) AS message`,
+      [conversationId, messageId],
+    );
+    return { conversation: toConversationSummary(row.conversation), message: toMessageSummary(row.message) };
   }
 
   /** Returns null when (inbox_id, external_id) already exists: the caller treats it as a redelivery. */
