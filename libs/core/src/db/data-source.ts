@@ -24,5 +24,5 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
   };
 }
 
-/** For the TypeORM CLI (`npm run migration:generate`). */
+/** For the TypeORM CLI (`npx typeorm migration:show -d dist/libs/core/src/db/data-source.js`). Migrations are written by hand. */
 export default new DataSource(dataSourceOptions(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'));

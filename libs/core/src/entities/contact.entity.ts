@@ -11,6 +11,8 @@ export class Contact {
   @Column('text', { nullable: true }) notes: string | null;
   @Column('text', { array: true, default: '{}' }) labels: string[];
   @Column('uuid', { name: 'merged_into_id', nullable: true }) mergedIntoId: string | null;
+  @Column('uuid', { name: 'last_agent_id', nullable: true }) lastAgentId: string | null;
+  @Column('timestamptz', { name: 'last_agent_at', nullable: true }) lastAgentAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

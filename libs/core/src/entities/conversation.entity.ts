@@ -22,6 +22,10 @@ export class Conversation {
   @Column('timestamptz', { name: 'resolved_at', nullable: true }) resolvedAt: Date | null;
   @Column('timestamptz', { name: 'snoozed_until', nullable: true }) snoozedUntil: Date | null;
   @Column('timestamptz', { name: 'last_message_at' }) lastMessageAt: Date;
+  @Column('uuid', { name: 'offered_to_id', nullable: true }) offeredToId: string | null;
+  @Column('timestamptz', { name: 'offer_expires_at', nullable: true }) offerExpiresAt: Date | null;
+  @Column('uuid', { name: 'declined_by', array: true, default: '{}' }) declinedBy: string[];
+  @Column('timestamptz', { name: 'assigned_at', nullable: true }) assignedAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }
