@@ -49,6 +49,10 @@ describe('live routing and the realtime gateway', () => {
     return s;
   };
 
+  /** Presence is written after the handshake: wait until routing can see the agents. */
+  const allOnline = (ids: string[]) =>
+    eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM agent_status WHERE user_id = ANY($1) AND presence = 'online'`, [ids])).rows[0].n === ids.length, 15000, 'agents online');
+
   const assigneeOf = async (id: string) => (await db.query(`SELECT assignee_id, offered_to_id, assignment_reason FROM conversations WHERE id = $1`, [id])).rows[0];
 
   describe('handshake', () => {
@@ -69,7 +73,7 @@ describe('live routing and the realtime gateway', () => {
     it('assigns a new conversation to the online agent, live, with a reason', async () => {
       const s = await scenario({ agents: 1 });
       const agent = await connect(s.agents[0].token);
-      await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [s.agents[0].id])).rows[0]?.presence === 'online');
+      await allOnline([s.agents[0].id]);
       const { conversationId } = await s.ingest();
       const assigned = await agent.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
       expect(assigned).toMatchObject({ agentId: s.agents[0].id, previousAgentId: null, by: 'routing' });
@@ -84,7 +88,7 @@ describe('live routing and the realtime gateway', () => {
     it('never exceeds capacity and assigns the waiting conversation when capacity frees up', async () => {
       const s = await scenario({ agents: 1, capacity: { api: 1 } });
       const agent = await connect(s.agents[0].token);
-      await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [s.agents[0].id])).rows[0]?.presence === 'online');
+      await allOnline([s.agents[0].id]);
       const first = await s.ingest();
       await agent.waitFor('conversation.assigned', (d) => d.conversationId === first.conversationId);
       const second = await s.ingest();
@@ -114,7 +118,7 @@ describe('live routing and the realtime gateway', () => {
     it('offers with a countdown; a decline goes to the next agent, who accepts', async () => {
       const s = await scenario({ agents: 2, team: { offerTimeoutSeconds: 30 } });
       const [a, b] = [await connect(s.agents[0].token), await connect(s.agents[1].token)];
-      await eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM agent_status WHERE user_id = ANY($1) AND presence = 'online'`, [s.agents.map((x) => x.id)])).rows[0].n === 2);
+      await allOnline(s.agents.map((x) => x.id));
       const { conversationId } = await s.ingest();
       const offer = await Promise.race([a, b].map((x) => x.waitFor('conversation.offered', (d) => d.conversationId === conversationId)));
       expect(new Date(offer.expiresAt).getTime()).toBeGreaterThan(Date.now() + 20000);
@@ -134,7 +138,7 @@ describe('live routing and the realtime gateway', () => {
     it('moves an offer that times out to the next agent', async () => {
       const s = await scenario({ agents: 2, team: { offerTimeoutSeconds: 5 } });
       const [a, b] = [await connect(s.agents[0].token), await connect(s.agents[1].token)];
-      await eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM agent_status WHERE user_id = ANY($1) AND presence = 'online'`, [s.agents.map((x) => x.id)])).rows[0].n === 2);
+      await allOnline(s.agents.map((x) => x.id));
       const { conversationId } = await s.ingest();
       const offer = await Promise.race([a, b].map((x) => x.waitFor('conversation.offered', (d) => d.conversationId === conversationId)));
       const other = offer.agentId === s.agents[0].id ? b : a;
@@ -149,7 +153,7 @@ describe('live routing and the realtime gateway', () => {
     it('requeues the conversations of an agent gone past the grace period to another agent', async () => {
       const s = await scenario({ agents: 2, capacity: { api: 5 } });
       const a = await connect(s.agents[0].token);
-      await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [s.agents[0].id])).rows[0]?.presence === 'online');
+      await allOnline([s.agents[0].id]);
       const { conversationId } = await s.ingest();
       await a.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
       const b = await connect(s.agents[1].token);
@@ -165,7 +169,7 @@ describe('live routing and the realtime gateway', () => {
     it('requeues an agent’s conversations of a team they are removed from', async () => {
       const s = await scenario({ agents: 2, capacity: { api: 5 } });
       const a = await connect(s.agents[0].token);
-      await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [s.agents[0].id])).rows[0]?.presence === 'online');
+      await allOnline([s.agents[0].id]);
       const { conversationId } = await s.ingest();
       await a.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
       const b = await connect(s.agents[1].token);
@@ -179,7 +183,7 @@ describe('live routing and the realtime gateway', () => {
     it('keeps conversations through a quick reconnect (page reload)', async () => {
       const s = await scenario({ agents: 2 });
       const a = await connect(s.agents[0].token);
-      await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [s.agents[0].id])).rows[0]?.presence === 'online');
+      await allOnline([s.agents[0].id]);
       const { conversationId } = await s.ingest();
       await a.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
       a.close();
@@ -194,7 +198,7 @@ describe('live routing and the realtime gateway', () => {
     it('reassigns live: the old and the new agent both see it at once', async () => {
       const s = await scenario({ agents: 2, capacity: { api: 5 } });
       const a = await connect(s.agents[0].token);
-      await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [s.agents[0].id])).rows[0]?.presence === 'online');
+      await allOnline([s.agents[0].id]);
       const { conversationId } = await s.ingest();
       await a.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
       const b = await connect(s.agents[1].token);
@@ -214,7 +218,7 @@ describe('live routing and the realtime gateway', () => {
     it('refuses to push an agent past capacity unless forced, and marks a forced one', async () => {
       const s = await scenario({ agents: 1, capacity: { api: 1 } });
       const a = await connect(s.agents[0].token);
-      await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [s.agents[0].id])).rows[0]?.presence === 'online');
+      await allOnline([s.agents[0].id]);
       const first = await s.ingest();
       await a.waitFor('conversation.assigned', (d) => d.conversationId === first.conversationId);
       const second = await s.ingest();
@@ -233,7 +237,7 @@ describe('live routing and the realtime gateway', () => {
       const other = await scenario({ agents: 1 });
       const a = await connect(s.agents[0].token);
       const b = await connect(other.agents[0].token);
-      await eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM agent_status WHERE user_id = ANY($1) AND presence = 'online'`, [[s.agents[0].id, other.agents[0].id]])).rows[0].n === 2);
+      await allOnline([s.agents[0].id, other.agents[0].id]);
       const { conversationId } = await s.ingest();
       await a.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
       const res = await sut.api('POST', `/conversations/${conversationId}/transfer`, { token: admin, body: { teamId: other.team.id } });
