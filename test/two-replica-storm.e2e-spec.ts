@@ -5,6 +5,7 @@ import { io, Socket } from 'socket.io-client';
 import { createTestDatabase, freePort } from './helpers/test-database';
 import { Replica, buildServer, startReplica } from './helpers/replica';
 import { eventually } from './helpers/app';
+import { AUDIT_QUERY, auditAssignmentLog } from '../bench/lib/assignment-audit';
 
 const CONVERSATIONS = 2000;
 const AGENTS = 50;
@@ -146,49 +147,10 @@ describe('two-replica storm', () => {
     const seconds = (Date.now() - started) / 1000;
 
     // --- audit from the database's own log ---
-    const { rows: log } = await db.query(`SELECT id, conversation_id, action, agent_id, previous_agent_id, agent_load_after, agent_capacity, over_capacity FROM assignment_log ORDER BY conversation_id, id`);
-    const violations: string[] = [];
-    let holder: string | null = null;
-    let offeredTo: string | null = null;
-    let current = '';
-    for (const e of log) {
-      if (e.conversation_id !== current) {
-        current = e.conversation_id;
-        holder = null;
-        offeredTo = null;
-      }
-      switch (e.action) {
-        case 'offer':
-          if (holder || offeredTo) violations.push(`${e.id}: offer while held by ${holder ?? offeredTo}`);
-          offeredTo = e.agent_id;
-          break;
-        case 'accept':
-          if (offeredTo !== e.agent_id || holder) violations.push(`${e.id}: accept by ${e.agent_id} but offered to ${offeredTo}, held by ${holder}`);
-          holder = e.agent_id;
-          offeredTo = null;
-          break;
-        case 'decline':
-        case 'expire':
-          if (offeredTo !== e.previous_agent_id) violations.push(`${e.id}: ${e.action} of an offer held by ${offeredTo}`);
-          offeredTo = null;
-          break;
-        case 'assign':
-          if (holder !== e.previous_agent_id || offeredTo) violations.push(`${e.id}: assign to ${e.agent_id} while held by ${holder ?? offeredTo}`);
-          holder = e.agent_id;
-          break;
-        case 'requeue':
-        case 'unassign':
-        case 'transfer':
-          if (holder !== e.previous_agent_id) violations.push(`${e.id}: ${e.action} from ${e.previous_agent_id} while held by ${holder}`);
-          holder = null;
-          break;
-      }
-      if (['assign', 'offer', 'accept'].includes(e.action) && !e.over_capacity && e.agent_load_after > e.agent_capacity) {
-        violations.push(`${e.id}: ${e.agent_id} at ${e.agent_load_after}/${e.agent_capacity}`);
-      }
-    }
+    const { rows: log } = await db.query(AUDIT_QUERY);
+    const { violations, capacityBreaches } = auditAssignmentLog(log);
     expect(violations).toEqual([]);
-    expect(log.filter((e) => e.over_capacity)).toEqual([]);
+    expect(capacityBreaches).toEqual([]);
 
     const { rows: leftovers } = await db.query(
       `SELECT id, status, assignee_id, offered_to_id, assignment_reason FROM conversations

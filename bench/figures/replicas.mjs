@@ -6,6 +6,9 @@ import { now, sleep } from '../lib/env.mjs';
 import { runWorker, startInboxServer } from '../lib/processes.mjs';
 import { api, createAgents, expectOk, loginAdmin, serverEnv } from '../lib/api.mjs';
 import { perSecond } from '../lib/stats.mjs';
+import { createRequire } from 'node:module';
+
+const { auditAssignmentLog, AUDIT_QUERY } = createRequire(import.meta.url)('../lib/assignment-audit.js');
 
 /**
  * Figure 6: assignment throughput with two server processes on one database versus one,
@@ -65,51 +68,14 @@ export async function run(ctx) {
 
 const summarize = (r) => ({ seconds: +r.seconds.toFixed(1), assignments: r.assignments, resolved: r.resolved, ingestSeconds: +r.ingestSeconds.toFixed(1), unresolvedAtDeadline: r.conversations - r.resolved, logByAction: r.byAction });
 
-/** The storm test's audit: replays assignment_log per conversation and checks every step. */
+/** The storm test's audit (bench/lib/assignment-audit.js) over this run's log. */
 async function auditLog(databaseUrl, inboxId) {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
-    const { rows: log } = await db.query(`SELECT id, conversation_id, action, agent_id, previous_agent_id, agent_load_after, agent_capacity, over_capacity, extract(epoch from created_at) * 1000 AS at FROM assignment_log ORDER BY conversation_id, id`);
-    const violations = [];
-    let capacityBreaches = 0;
-    let holder = null;
-    let offeredTo = null;
-    let current = '';
-    for (const e of log) {
-      if (e.conversation_id !== current) {
-        current = e.conversation_id;
-        holder = null;
-        offeredTo = null;
-      }
-      switch (e.action) {
-        case 'offer':
-          if (holder || offeredTo) violations.push(`${e.id}: offer while held by ${holder ?? offeredTo}`);
-          offeredTo = e.agent_id;
-          break;
-        case 'accept':
-          if (offeredTo !== e.agent_id || holder) violations.push(`${e.id}: accept by ${e.agent_id} but offered to ${offeredTo}, held by ${holder}`);
-          holder = e.agent_id;
-          offeredTo = null;
-          break;
-        case 'decline':
-        case 'expire':
-          if (offeredTo !== e.previous_agent_id) violations.push(`${e.id}: ${e.action} of an offer held by ${offeredTo}`);
-          offeredTo = null;
-          break;
-        case 'assign':
-          if (holder !== e.previous_agent_id || offeredTo) violations.push(`${e.id}: assign to ${e.agent_id} while held by ${holder ?? offeredTo}`);
-          holder = e.agent_id;
-          break;
-        case 'requeue':
-        case 'unassign':
-        case 'transfer':
-          if (holder !== e.previous_agent_id) violations.push(`${e.id}: ${e.action} from ${e.previous_agent_id} while held by ${holder}`);
-          holder = null;
-          break;
-      }
-      if (['assign', 'offer', 'accept'].includes(e.action) && (e.over_capacity || e.agent_load_after > e.agent_capacity)) capacityBreaches++;
-    }
+    const { rows: log } = await db.query(AUDIT_QUERY);
+    const { violations, capacityBreaches: breaches } = auditAssignmentLog(log);
+    const capacityBreaches = breaches.length;
     const assigned = log.filter((e) => e.action === 'accept' || e.action === 'assign');
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM conversations WHERE inbox_id = $1 AND status = 'resolved'`, [inboxId]);
     const byAction = log.reduce((acc, e) => ((acc[e.action] = (acc[e.action] ?? 0) + 1), acc), {});
