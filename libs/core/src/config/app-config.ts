@@ -40,6 +40,7 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_MS: intFrom(10000, 100),
   RUN_WORKERS: z.enum(['true', 'false', '1', '0']).default('true'),
   SLACK_API_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://slack.com/api/'),
+  META_GRAPH_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://graph.facebook.com/v26.0/'),
 });
 
 export interface AppConfig {
@@ -67,6 +68,8 @@ export interface AppConfig {
   runWorkers: boolean;
   /** Base URL of Slack's Web API (a local fake in tests). */
   slackApiUrl: string;
+  /** Base URL of Meta's Graph API, version included (WhatsApp, Messenger, Instagram; a local fake in tests). */
+  metaGraphUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -121,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookTimeoutMs: c.WEBHOOK_TIMEOUT_MS,
     runWorkers: truthy(c.RUN_WORKERS),
     slackApiUrl: c.SLACK_API_URL.endsWith('/') ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
+    metaGraphUrl: c.META_GRAPH_URL.endsWith('/') ? c.META_GRAPH_URL : `${c.META_GRAPH_URL}/`,
   };
 }
 
