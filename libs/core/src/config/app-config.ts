@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { TrustedProxies, parseOrigins, parseTrustedProxies } from './proxy-and-origins';
 
 /**
  * The one validated configuration of the server. Every setting comes from the
@@ -41,6 +42,11 @@ const schema = z.object({
   RUN_WORKERS: z.enum(['true', 'false', '1', '0']).default('true'),
   SLACK_API_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://slack.com/api/'),
   META_GRAPH_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://graph.facebook.com/v26.0/'),
+  TRUSTED_PROXIES: z.string().default('loopback'),
+  CORS_ORIGINS: z.string().optional(),
+  API_DOCS: z.enum(['true', 'false', '1', '0']).optional(),
+  NODE_ENV: z.string().optional(),
+  VISITOR_TOKEN_TTL_SECONDS: intFrom(30 * 24 * 3600, 300),
 });
 
 export interface AppConfig {
@@ -70,6 +76,13 @@ export interface AppConfig {
   slackApiUrl: string;
   /** Base URL of Meta's Graph API, version included (WhatsApp, Messenger, Instagram; a local fake in tests). */
   metaGraphUrl: string;
+  /** Which X-Forwarded-For hops are believed (express `trust proxy`). */
+  trustedProxies: TrustedProxies;
+  /** Origins allowed to open agent sockets from a browser (default: PUBLIC_URL's origin). */
+  corsOrigins: string[];
+  /** Serve /api/docs (default: on unless NODE_ENV=production). */
+  apiDocs: boolean;
+  visitorTokenTtlSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -100,10 +113,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const needGenerated = !c.JWT_SECRET || !c.ENCRYPTION_KEY;
   const generated = needGenerated ? loadOrCreateSecrets(dataDir) : undefined;
   const truthy = (v: string | undefined) => v === 'true' || v === '1';
+  const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, '');
+  const parsed = <T>(name: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration: ${name} ${(err as Error).message}`);
+    }
+  };
   return {
     port: c.PORT,
     host: c.HOST,
-    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
+    publicUrl,
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
     redisUrl: c.REDIS_URL,
@@ -125,6 +146,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     runWorkers: truthy(c.RUN_WORKERS),
     slackApiUrl: c.SLACK_API_URL.endsWith('/') ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
     metaGraphUrl: c.META_GRAPH_URL.endsWith('/') ? c.META_GRAPH_URL : `${c.META_GRAPH_URL}/`,
+    trustedProxies: parsed('TRUSTED_PROXIES', () => parseTrustedProxies(c.TRUSTED_PROXIES)),
+    corsOrigins: parsed('CORS_ORIGINS', () => parseOrigins(c.CORS_ORIGINS, publicUrl)),
+    apiDocs: c.API_DOCS ? truthy(c.API_DOCS) : c.NODE_ENV !== 'production',
+    visitorTokenTtlSeconds: c.VISITOR_TOKEN_TTL_SECONDS,
   };
 }
 
