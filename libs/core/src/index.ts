@@ -30,3 +30,5 @@ export * from './util/sanitize';
 export * from './util/text';
 export * from './core.module';
 export * from './auth/auth.decorators';
+export * from './net/outbound-address';
+export * from './net/outbound-http';

@@ -39,6 +39,7 @@ const schema = z.object({
   OUTBOUND_RETRY_LIMIT: intFrom(5, 0, 50),
   OUTBOUND_RETRY_DELAY_SECONDS: intFrom(5, 1),
   WEBHOOK_TIMEOUT_MS: intFrom(10000, 100),
+  OUTBOUND_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false'),
   RUN_WORKERS: z.enum(['true', 'false', '1', '0']).default('true'),
   SLACK_API_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://slack.com/api/'),
   META_GRAPH_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://graph.facebook.com/v26.0/'),
@@ -71,6 +72,8 @@ export interface AppConfig {
   outboundRetryLimit: number;
   outboundRetryDelaySeconds: number;
   webhookTimeoutMs: number;
+  /** Lets webhooks and mail servers point at loopback/private/link-local addresses (self-hosted set-ups, tests). */
+  outboundAllowPrivate: boolean;
   runWorkers: boolean;
   /** Base URL of Slack's Web API (a local fake in tests). */
   slackApiUrl: string;
@@ -143,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboundRetryLimit: c.OUTBOUND_RETRY_LIMIT,
     outboundRetryDelaySeconds: c.OUTBOUND_RETRY_DELAY_SECONDS,
     webhookTimeoutMs: c.WEBHOOK_TIMEOUT_MS,
+    outboundAllowPrivate: truthy(c.OUTBOUND_ALLOW_PRIVATE),
     runWorkers: truthy(c.RUN_WORKERS),
     slackApiUrl: c.SLACK_API_URL.endsWith('/') ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
     metaGraphUrl: c.META_GRAPH_URL.endsWith('/') ? c.META_GRAPH_URL : `${c.META_GRAPH_URL}/`,

@@ -11,6 +11,7 @@ describe('httpStatusFor', () => {
 
   it.each([
     ['VALIDATION_FAILED', 400],
+    ['OUTBOUND_ADDRESS_REFUSED', 400],
     ['UNAUTHENTICATED', 401],
     ['FORBIDDEN', 403],
     ['CONVERSATION_NOT_FOUND', 404],

@@ -10,6 +10,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'VALIDATION_FAILED':
     case 'CHANNEL_NOT_SUPPORTED':
     case 'UNKNOWN_EVENT':
+    case 'OUTBOUND_ADDRESS_REFUSED':
       return 400;
     case 'UNAUTHENTICATED':
     case 'INVALID_CREDENTIALS':
