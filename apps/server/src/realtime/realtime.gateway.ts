@@ -57,7 +57,7 @@ interface ConversationMeta {
  * hands them to services, and turns committed domain events into emits to the rooms
  * that may see them. Services never import it: it subscribes to DomainEvents.
  */
-@WebSocketGateway({ cors: { origin: true, credentials: true }, connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false } })
+@WebSocketGateway({ connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false } })
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
   private readonly logger = new Logger(RealtimeGateway.name);
   @WebSocketServer() io: InboxServer;
