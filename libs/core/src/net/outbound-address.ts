@@ -44,8 +44,12 @@ const PRIVATE_RANGES = new Set(['loopback', 'private', 'linkLocal', 'uniqueLocal
  */
 export function addressRange(ip: string): string {
   const bare = stripBrackets(ip);
-  if (!isIP(bare.split('%')[0])) throw new Error(`not an IP address: ${ip}`);
-  const parsed = ipaddr.parse(bare);
+  // The zone (fe80::1%eth0) says which interface, not which range.
+  const noZone = bare.split('%')[0];
+  if (!isIP(noZone)) throw new Error(`not an IP address: ${ip}`);
+  // ipaddr.js reads ::a.b.c.d as IPv4-mapped; the WHATWG parser writes it the way the stack sees it (::7f00:1).
+  const canonical = isIP(noZone) === 6 ? stripBrackets(new URL(`http://[${noZone}]/`).hostname) : noZone;
+  const parsed = ipaddr.parse(canonical);
   if (METADATA.has(parsed.toNormalizedString()) || METADATA.has(parsed.toString())) return 'metadata';
   if (parsed.kind() === 'ipv6') {
     const v6 = parsed as ipaddr.IPv6;
