@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ApiChannelModule } from './api/api-channel.module';
 import { EmailChannelModule } from './email/email-channel.module';
+import { MetaChannelModule } from './meta/meta-channel.module';
 import { SlackChannelModule } from './slack/slack-channel.module';
 import { WebchatChannelModule } from './webchat/webchat-channel.module';
 
@@ -12,6 +13,7 @@ import { WebchatChannelModule } from './webchat/webchat-channel.module';
   imports: [
     ApiChannelModule,
     EmailChannelModule,
+    MetaChannelModule,
     SlackChannelModule,
     WebchatChannelModule,
   ],
