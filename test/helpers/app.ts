@@ -34,6 +34,8 @@ export async function bootApp(env: Record<string, string> = {}): Promise<TestApp
     JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
     ENCRYPTION_KEY: '0'.repeat(63) + '1',
     OUTBOUND_RETRY_DELAY_SECONDS: '1',
+    // The tests' webhook receivers and mail servers listen on 127.0.0.1; test/outbound-policy.e2e-spec.ts boots with 'false'.
+    OUTBOUND_ALLOW_PRIVATE: 'true',
     ...env,
   });
   const url = server.url;

@@ -19,7 +19,7 @@ export interface TestDovecot {
   dir: string;
   users: Record<string, string>;
   /** IMAP settings for POST /inboxes. */
-  imapSettings(user: string, mailbox?: string): { host: string; port: number; secure: boolean; user: string; password: string; mailbox?: string };
+  imapSettings(user: string, mailbox?: string): { host: string; port: number; secure: boolean; allowInsecureAuth: boolean; user: string; password: string; mailbox?: string };
   /** APPENDs raw mails through IMAP, as a mail delivery would, so IDLE sees them arrive. */
   append(user: string, raws: Array<string | Buffer>, mailbox?: string): Promise<void>;
   client(user: string): Promise<ImapFlow>;
@@ -180,7 +180,8 @@ userdb {
     port,
     dir,
     users,
-    imapSettings: (user, mailbox) => ({ host: '127.0.0.1', port, secure: false, user, password: users[user], ...(mailbox ? { mailbox } : {}) }),
+    // This Dovecot has no TLS: logging in in clear needs the explicit opt-in.
+    imapSettings: (user, mailbox) => ({ host: '127.0.0.1', port, secure: false, allowInsecureAuth: true, user, password: users[user], ...(mailbox ? { mailbox } : {}) }),
     async append(user, raws, mailbox = 'INBOX') {
       const c = await client(user);
       try {

@@ -15,7 +15,7 @@ export interface SmtpSink {
   received: ReceivedMail[];
   /** Answer the next `times` mails (at DATA) with this SMTP reply, e.g. 451 or 550. */
   failNext(code: number, message: string, times?: number): void;
-  smtpSettings(): { host: string; port: number; secure: boolean };
+  smtpSettings(): { host: string; port: number; secure: boolean; allowInsecureAuth: boolean };
   close(): Promise<void>;
 }
 
@@ -57,7 +57,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     failNext(code, message, times = 1) {
       for (let i = 0; i < times; i++) failures.push({ code, message });
     },
-    smtpSettings: () => ({ host: '127.0.0.1', port, secure: false }),
+    // STARTTLS is disabled here: plain SMTP needs the explicit opt-in.
+    smtpSettings: () => ({ host: '127.0.0.1', port, secure: false, allowInsecureAuth: true }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,3 +1,4 @@
+import { OutboundAddressRefusedError } from '@inbox/core';
 import { classifyConnectionError } from './email-connection';
 import { fromName, smtpFailure } from './email-channel.adapter';
 import { reconnectDelay } from './mailbox-watcher';
@@ -15,8 +16,20 @@ describe('SMTP failures', () => {
     expect(smtpFailure(err).permanent).toBe(permanent);
   });
 
-  it('keeps the server text in the reason', () => {
-    expect(smtpFailure({ responseCode: 550, response: '550 5.7.1 policy' }).reason).toBe('SMTP 550: 550 5.7.1 policy');
+  it.each([
+    [{ responseCode: 550, response: '550 5.7.1 Rejected by policy at relay.internal 10.0.0.7' }, 'SMTP 550 5.7.1: the server refused the message'],
+    [{ responseCode: 451, response: '451 Try later (greylisted by mx.corp)' }, 'SMTP 451: the server asked to try again later'],
+    [{ code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Bad credentials for user x' }, 'SMTP 535 5.7.8: authentication failed'],
+    [{ code: 'ESOCKET', message: 'connect ECONNREFUSED 203.0.113.5:25' }, 'SMTP connection refused'],
+    [{ code: 'ETIMEDOUT', message: 'Connection timeout' }, 'SMTP timed out; a TLS setting that does not match the port often looks like this'],
+    [{ code: 'ETLS', message: 'Error initiating TLS - 454 TLS not available (Postfix 3.7 on gw.internal)' }, expect.stringMatching(/^SMTP TLS failed: .*STARTTLS/)],
+  ])('names the reply code and what failed, never the server text: %p', (err, reason) => {
+    expect(smtpFailure(err).reason).toEqual(reason);
+    expect(smtpFailure(err).reason).not.toMatch(/relay|greylist|Bad credentials|203\.0|Postfix|internal/);
+  });
+
+  it('fails for good on an address refused by the outbound policy', () => {
+    expect(smtpFailure(new OutboundAddressRefusedError('10.0.0.7', 'private'))).toEqual({ permanent: true, reason: 'SMTP server address refused by outbound policy' });
   });
 });
 
@@ -38,8 +51,20 @@ describe('connection errors an admin can act on', () => {
     [{ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND nope.invalid' }, 'host_unreachable'],
     [{ code: 'ERR_SSL_WRONG_VERSION_NUMBER', message: 'wrong version number' }, 'tls_mismatch'],
     [{ code: 'CONNECT_TIMEOUT', message: 'Failed to establish connection in required time' }, 'timeout'],
+    [Object.assign(new Error('Server does not support STARTTLS'), { tlsFailed: true }), 'tls_mismatch'],
+    [new OutboundAddressRefusedError('127.0.0.1', 'loopback'), 'address_refused'],
   ])('%p is %p', (err, problem) => {
     expect(classifyConnectionError(err, 'IMAP', 'h', 1).problem).toBe(problem);
+  });
+
+  it.each([
+    [{ authenticationFailed: true, message: 'Authentication failed.', responseText: 'Dovecot ready on backend-3 (10.2.0.4)' }, 'IMAP h:1: authentication failed, check the user and password'],
+    [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 10.2.0.4:143' }, 'IMAP h:1: connection refused'],
+    [{ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND h' }, 'IMAP h:1: host not found'],
+    [{ code: 'ServerBanner', message: '* BYE SSH-2.0-OpenSSH_9.2p1 Debian-2' }, 'IMAP h:1: connection failed (ServerBanner)'],
+    [new Error('+OK redis 7.2.4 ready'), 'IMAP h:1: connection failed'],
+  ])('says what failed without the server text: %p', (err, error) => {
+    expect(classifyConnectionError(err, 'IMAP', 'h', 1).error).toBe(error);
   });
 });
 

@@ -1,17 +1,47 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
-import { ChannelAdapter, ConfiguredInbox, MessageRepository, OutboundContext, PermanentSendError, SendResult, Transactions } from '@inbox/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  ChannelAdapter,
+  ConfiguredInbox,
+  MessageRepository,
+  OutboundContext,
+  OutboundPolicy,
+  PermanentSendError,
+  SendResult,
+  Transactions,
+  assertOutboundHosts,
+  isOutboundRefusal,
+} from '@inbox/core';
+import { describeConnectionError, smtpConnectOptions } from './email-connection';
 import { EmailRepository } from './email.repository';
 import { emailSettingsOf, parseEmailInboxInput } from './email-settings';
 import { ownMessageId, replyReferences, replySubject } from './email-threading.util';
 
-/** 5xx (and a refused login) will fail again: no retry. 4xx, timeouts and dropped connections are retried by the job. */
+/**
+ * 5xx (and a refused login) will fail again: no retry. 4xx, timeouts and dropped connections
+ * are retried by the job. The reason names the reply code and enhanced status (5.1.1, 5.7.1),
+ * never the server's text: that stays in the server log.
+ */
 export function smtpFailure(err: unknown): { permanent: boolean; reason: string } {
+  if (isOutboundRefusal(err)) return { permanent: true, reason: 'SMTP server address refused by outbound policy' };
   const e = (err ?? {}) as { responseCode?: number; response?: string; code?: string; message?: string };
-  const reason = e.responseCode ? `SMTP ${e.responseCode}: ${(e.response ?? e.message ?? '').toString().slice(0, 500)}` : `SMTP ${e.code ?? 'error'}: ${(e.message ?? String(err)).slice(0, 500)}`;
-  if (typeof e.responseCode === 'number') return { permanent: e.responseCode >= 500, reason };
-  return { permanent: e.code === 'EAUTH' || e.code === 'EENVELOPE', reason };
+  if (typeof e.responseCode === 'number') {
+    const enhanced = /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b/.exec(String(e.response ?? ''))?.[1];
+    const what =
+      e.code === 'EAUTH' || e.responseCode === 535
+        ? 'authentication failed'
+        : e.responseCode >= 500
+          ? 'the server refused the message'
+          : e.responseCode >= 400
+            ? 'the server asked to try again later'
+            : 'unexpected answer from the server';
+    return { permanent: e.responseCode >= 500, reason: `SMTP ${e.responseCode}${enhanced ? ` ${enhanced}` : ''}: ${what}` };
+  }
+  const { words } = describeConnectionError(err);
+  return { permanent: e.code === 'EAUTH' || e.code === 'EENVELOPE', reason: `SMTP ${words}` };
 }
 
 /** "Ana via Support <support@acme.test>": customers see who answered, replies still reach the inbox. */
@@ -29,15 +59,20 @@ export function fromName(agentName: string | null, inboxName: string): string {
 export class EmailChannelAdapter implements ChannelAdapter {
   readonly kind = 'email' as const;
   private readonly logger = new Logger(EmailChannelAdapter.name);
+  private readonly policy: OutboundPolicy;
 
   constructor(
     private readonly tx: Transactions,
     private readonly email: EmailRepository,
     private readonly messages: MessageRepository,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.policy = { allowPrivate: config.outboundAllowPrivate };
+  }
 
   async configure(input: Record<string, unknown>): Promise<ConfiguredInbox> {
     const { settings, secrets } = parseEmailInboxInput(input);
+    await assertOutboundHosts({ 'imap.host': settings.imap.host, 'smtp.host': settings.smtp.host }, this.policy);
     return { settings: settings as unknown as Record<string, unknown>, secrets: secrets as unknown as Record<string, unknown>, revealOnce: {} };
   }
 
@@ -79,25 +114,22 @@ export class EmailChannelAdapter implements ChannelAdapter {
       attachments,
       headers: { 'X-Inbox-Message-Id': ctx.message.id },
     };
-    const transport = nodemailer.createTransport({
-      host: s.smtp.host,
-      port: s.smtp.port,
-      secure: s.smtp.secure,
-      auth: s.smtp.user ? { user: s.smtp.user, pass: String(ctx.inbox.secrets.smtpPassword ?? '') } : undefined,
-      connectionTimeout: 15000,
-      greetingTimeout: 15000,
-      socketTimeout: 60000,
-    });
+    let transport: ReturnType<typeof nodemailer.createTransport> | null = null;
     try {
+      // Resolved and checked at every send: the host may have been stored, or its DNS changed, since it was configured.
+      const connect = await smtpConnectOptions(s.smtp, String(ctx.inbox.secrets.smtpPassword ?? ''), this.policy);
+      transport = nodemailer.createTransport({ ...connect, connectionTimeout: 15000, greetingTimeout: 15000, socketTimeout: 60000 });
       const info = await transport.sendMail(mail);
       this.logger.log({ messageId: ctx.message.id, smtpId: info.messageId, response: info.response }, 'email reply sent');
       return { externalId: ownId };
     } catch (err) {
       const failure = smtpFailure(err);
+      // The server's own words go to the operator's log only.
+      this.logger.warn({ messageId: ctx.message.id, inboxId: ctx.inbox.id, err: (err as Error).message, response: (err as { response?: string }).response }, failure.reason);
       if (failure.permanent) throw new PermanentSendError(failure.reason);
       throw new Error(failure.reason);
     } finally {
-      transport.close();
+      transport?.close();
     }
   }
 }

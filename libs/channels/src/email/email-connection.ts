@@ -1,62 +1,116 @@
-import { ImapFlow } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { OutboundPolicy, isOutboundRefusal, pinOutbound } from '@inbox/core';
 import type { ImapSettings, SmtpSettings } from './email-settings';
 
-export type ConnectionProblem = 'auth_failed' | 'host_unreachable' | 'tls_mismatch' | 'timeout' | 'mailbox_not_found' | 'rejected' | 'unknown';
+export type ConnectionProblem = 'auth_failed' | 'host_unreachable' | 'tls_mismatch' | 'timeout' | 'mailbox_not_found' | 'rejected' | 'address_refused' | 'unknown';
 
 export type ConnectionCheck =
   | { ok: true; detail: string }
   | { ok: false; problem: ConnectionProblem; error: string };
 
-/** Maps the many ways a socket, TLS or protocol error looks to one problem an admin can act on. */
+/**
+ * Maps the many ways a socket, TLS or protocol error looks to one problem an admin can act
+ * on. The words are ours: the server's banner and response text never reach the user (they
+ * would turn a connection test into a probe of whatever answers on that port).
+ */
 export function classifyConnectionError(err: unknown, protocol: 'IMAP' | 'SMTP', host: string, port: number): { problem: ConnectionProblem; error: string } {
-  const e = (err ?? {}) as { code?: string; message?: string; authenticationFailed?: boolean; responseCode?: number; response?: string; responseText?: string; serverResponseCode?: string };
+  const { problem, words } = describeConnectionError(err);
+  return { problem, error: `${protocol} ${host}:${port}: ${words}` };
+}
+
+/** The problem and the words for it, without saying where (see classifyConnectionError). */
+export function describeConnectionError(err: unknown): { problem: ConnectionProblem; words: string } {
+  if (isOutboundRefusal(err)) return { problem: 'address_refused', words: `address refused by outbound policy` };
+  const e = (err ?? {}) as { code?: string; message?: string; authenticationFailed?: boolean; tlsFailed?: boolean; responseCode?: number; serverResponseCode?: string };
   const code = String(e.code ?? '');
   const msg = String(e.message ?? err);
-  const where = `${protocol} ${host}:${port}`;
   if (e.authenticationFailed || code === 'EAUTH' || e.responseCode === 535 || e.serverResponseCode === 'AUTHENTICATIONFAILED' || /authenticat(ion|e) failed|invalid credentials/i.test(msg)) {
-    return { problem: 'auth_failed', error: `${where}: authentication failed, check the user and password (${(e.responseText ?? e.response ?? msg).toString().slice(0, 200)})` };
+    return { problem: 'auth_failed', words: `authentication failed, check the user and password` };
   }
-  if (/ssl|tls|wrong version number|certificate|self[- ]signed|EPROTO|handshake|ClosedAfterConnectTLS|ClosedAfterConnectText/i.test(`${code} ${msg}`)) {
-    return { problem: 'tls_mismatch', error: `${where}: TLS problem (${msg.slice(0, 200)}); check "secure": true for implicit TLS ports (993, 465), false for plain/STARTTLS ports (143, 587, 25)` };
+  if (/STARTTLS/i.test(msg) || code === 'ETLS') {
+    return {
+      problem: 'tls_mismatch',
+      words: `TLS failed: the server did not upgrade the connection with STARTTLS; use "secure": true on an implicit TLS port (993, 465), or set "allowInsecureAuth": true to log in without encryption`,
+    };
   }
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'NoConnection', 'EConnectionClosed'].includes(code) || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|getaddrinfo/.test(msg)) {
-    return { problem: 'host_unreachable', error: `${where}: host unreachable (${code || msg.slice(0, 200)})` };
+  if (e.tlsFailed || /ssl|tls|wrong version number|certificate|self[- ]signed|EPROTO|handshake|ClosedAfterConnectTLS|ClosedAfterConnectText/i.test(`${code} ${msg}`)) {
+    return { problem: 'tls_mismatch', words: `TLS failed; check "secure": true for implicit TLS ports (993, 465), false for plain/STARTTLS ports (143, 587, 25)` };
   }
-  if (/TIMEOUT|ETIMEDOUT|timed? ?out/i.test(`${code} ${msg}`)) {
-    return { problem: 'timeout', error: `${where}: no answer in time (${code || msg.slice(0, 120)}); a TLS setting that does not match the port often looks like this` };
+  const socket = `${code} ${msg}`;
+  if (/ECONNREFUSED/.test(socket)) return { problem: 'host_unreachable', words: `connection refused` };
+  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME|EDNS|getaddrinfo/.test(socket)) return { problem: 'host_unreachable', words: `host not found` };
+  if (/EHOSTUNREACH|ENETUNREACH/.test(socket)) return { problem: 'host_unreachable', words: `host unreachable` };
+  if (/ECONNRESET|NoConnection|EConnectionClosed|ECONNECTION|connection closed/i.test(socket)) return { problem: 'host_unreachable', words: `connection closed by the server` };
+  if (/TIMEOUT|ETIMEDOUT|timed? ?out/i.test(socket)) {
+    return { problem: 'timeout', words: `timed out; a TLS setting that does not match the port often looks like this` };
   }
-  if (code === 'NotFound' || /nonexistent|doesn't exist|not exist|unknown mailbox/i.test(msg)) return { problem: 'mailbox_not_found', error: `${where}: ${msg.slice(0, 200)}` };
-  return { problem: 'unknown', error: `${where}: ${msg.slice(0, 300)}` };
+  if (code === 'NotFound') return { problem: 'mailbox_not_found', words: `${msg}` };
+  return { problem: 'unknown', words: `connection failed${/^[A-Za-z_]{2,40}$/.test(code) ? ` (${code})` : ''}` };
+}
+
+/**
+ * imapflow options that connect to the address the outbound policy checked, verify TLS
+ * against the configured name, and send credentials in clear only on explicit opt-in
+ * (`secure: false` alone means STARTTLS or nothing).
+ */
+export async function imapConnectOptions(s: ImapSettings, password: string, policy: OutboundPolicy): Promise<ImapFlowOptions> {
+  const pin = await pinOutbound(s.host, policy);
+  return {
+    host: pin.address,
+    servername: pin.servername,
+    port: s.port,
+    secure: s.secure,
+    ...(s.secure ? {} : { doSTARTTLS: s.allowInsecureAuth ? undefined : true }),
+    auth: { user: s.user, pass: password },
+    logger: false,
+  };
+}
+
+/** The same for nodemailer: the checked address, TLS verified against the name, STARTTLS required unless opted out. */
+export async function smtpConnectOptions(s: SmtpSettings, password: string | null, policy: OutboundPolicy): Promise<SMTPTransport.Options> {
+  const pin = await pinOutbound(s.host, policy);
+  return {
+    host: pin.address,
+    port: s.port,
+    secure: s.secure,
+    requireTLS: !s.secure && !s.allowInsecureAuth,
+    tls: pin.servername ? { servername: pin.servername } : undefined,
+    auth: s.user ? { user: s.user, pass: password ?? '' } : undefined,
+  };
 }
 
 const TIMEOUTS = { connectionTimeout: 8000, greetingTimeout: 8000, socketTimeout: 15000 };
 
-export async function checkImap(s: ImapSettings, password: string): Promise<ConnectionCheck> {
-  const client = new ImapFlow({ host: s.host, port: s.port, secure: s.secure, auth: { user: s.user, pass: password }, logger: false, disableAutoIdle: true, ...TIMEOUTS });
-  client.on('error', () => undefined);
+export async function checkImap(s: ImapSettings, password: string, policy: OutboundPolicy): Promise<ConnectionCheck> {
+  let client: ImapFlow | null = null;
   try {
+    client = new ImapFlow({ ...(await imapConnectOptions(s, password, policy)), disableAutoIdle: true, ...TIMEOUTS });
+    client.on('error', () => undefined);
     await client.connect();
-    const box = await client.mailboxOpen(s.mailbox, { readOnly: true }).catch((err: unknown) => {
-      throw Object.assign(new Error(`mailbox "${s.mailbox}" cannot be opened: ${(err as Error).message}`), { code: 'NotFound' });
+    const box = await client.mailboxOpen(s.mailbox, { readOnly: true }).catch(() => {
+      throw Object.assign(new Error(`mailbox "${s.mailbox}" cannot be opened`), { code: 'NotFound' });
     });
     const idle = client.capabilities.has('IDLE');
     return { ok: true, detail: `mailbox "${s.mailbox}" has ${box.exists} messages; ${idle ? 'IDLE push supported' : 'no IDLE: polling'}` };
   } catch (err) {
     return { ok: false, ...classifyConnectionError(err, 'IMAP', s.host, s.port) };
   } finally {
-    await client.logout().catch(() => client.close());
+    const c = client;
+    if (c) await c.logout().catch(() => c.close());
   }
 }
 
-export async function checkSmtp(s: SmtpSettings, password: string | null): Promise<ConnectionCheck> {
-  const transport = nodemailer.createTransport({ host: s.host, port: s.port, secure: s.secure, auth: s.user ? { user: s.user, pass: password ?? '' } : undefined, ...TIMEOUTS });
+export async function checkSmtp(s: SmtpSettings, password: string | null, policy: OutboundPolicy): Promise<ConnectionCheck> {
+  let transport: ReturnType<typeof nodemailer.createTransport> | null = null;
   try {
+    transport = nodemailer.createTransport({ ...(await smtpConnectOptions(s, password, policy)), ...TIMEOUTS });
     await transport.verify();
     return { ok: true, detail: `SMTP server accepted the connection${s.user ? ' and the login' : ''}` };
   } catch (err) {
     return { ok: false, ...classifyConnectionError(err, 'SMTP', s.host, s.port) };
   } finally {
-    transport.close();
+    transport?.close();
   }
 }

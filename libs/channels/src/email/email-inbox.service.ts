@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { DomainError, InboxRepository, SecretBox, Transactions, notFound } from '@inbox/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig, DomainError, InboxRepository, OutboundPolicy, SecretBox, Transactions, assertOutboundHosts, notFound } from '@inbox/core';
 import { EmailRepository } from './email.repository';
 import { checkImap, checkSmtp } from './email-connection';
 import { EmailSecrets, emailSettingsOf } from './email-settings';
@@ -14,7 +14,12 @@ export class EmailInboxService {
     private readonly email: EmailRepository,
     private readonly secretBox: SecretBox,
     private readonly watchers: EmailWatcherService,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.policy = { allowPrivate: config.outboundAllowPrivate };
+  }
+
+  private readonly policy: OutboundPolicy;
 
   async quarantine(inboxId: string, limit: number) {
     await this.emailInbox(inboxId);
@@ -31,8 +36,10 @@ export class EmailInboxService {
   async testConnection(inboxId: string) {
     const inbox = await this.emailInbox(inboxId);
     const s = emailSettingsOf(inbox.settings);
+    // A refused target is refused before any connection, so the answer cannot tell an open internal port from a closed one.
+    await assertOutboundHosts({ 'imap.host': s.imap.host, 'smtp.host': s.smtp.host }, this.policy);
     const secrets = inbox.secrets ? this.secretBox.open<EmailSecrets>(inbox.secrets) : { imapPassword: '', smtpPassword: null };
-    const [imap, smtp] = await Promise.all([checkImap(s.imap, secrets.imapPassword), checkSmtp(s.smtp, secrets.smtpPassword)]);
+    const [imap, smtp] = await Promise.all([checkImap(s.imap, secrets.imapPassword, this.policy), checkSmtp(s.smtp, secrets.smtpPassword, this.policy)]);
     return { ok: imap.ok && smtp.ok, imap, smtp };
   }
 

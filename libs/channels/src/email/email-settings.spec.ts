@@ -21,11 +21,17 @@ describe('email inbox settings', () => {
     const { settings, secrets } = parseEmailInboxInput(valid);
     expect(settings).toEqual({
       address: 'support@acme.test',
-      imap: { host: 'imap.acme.test', port: 993, secure: true, user: 'support', mailbox: 'INBOX' },
-      smtp: { host: 'smtp.acme.test', port: 587, secure: false, user: 'support' },
+      imap: { host: 'imap.acme.test', port: 993, secure: true, user: 'support', mailbox: 'INBOX', allowInsecureAuth: false },
+      smtp: { host: 'smtp.acme.test', port: 587, secure: false, user: 'support', allowInsecureAuth: false },
     });
     expect(secrets).toEqual({ imapPassword: 'p1', smtpPassword: 'p2' });
     expect(JSON.stringify(settings)).not.toContain('p1');
+  });
+
+  it('keeps plain-text login off unless asked for, per server', () => {
+    const { settings } = parseEmailInboxInput({ ...valid, imap: { ...valid.imap, secure: false, port: 143, allowInsecureAuth: true } });
+    expect(settings.imap.allowInsecureAuth).toBe(true);
+    expect(settings.smtp.allowInsecureAuth).toBe(false);
   });
 
   it('accepts an SMTP relay without login', () => {
@@ -42,6 +48,8 @@ describe('email inbox settings', () => {
     [{ ...valid, imap: { ...valid.imap, mailbox: '' } }, ['imap.mailbox']],
     [{ ...valid, smtp: { host: 'smtp.acme.test', port: 587, user: 'x' } }, ['smtp.password']],
     [{ ...valid, smtp: 'smtp.acme.test' }, ['smtp']],
+    [{ ...valid, imap: { ...valid.imap, secure: false, allowInsecureAuth: 'yes' } }, ['imap.allowInsecureAuth']],
+    [{ ...valid, smtp: { ...valid.smtp, allowInsecureAuth: 1 } }, ['smtp.allowInsecureAuth']],
   ])('reports the bad field of %p', (input, fields) => {
     expect(fieldsOf(input as Record<string, unknown>)).toEqual(fields);
   });

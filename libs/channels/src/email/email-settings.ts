@@ -6,12 +6,16 @@ export interface ImapSettings {
   secure: boolean;
   user: string;
   mailbox: string;
+  /** Plain-text login allowed (no TLS, no STARTTLS): an explicit opt-in, only meaningful with `secure: false`. */
+  allowInsecureAuth?: boolean;
 }
 export interface SmtpSettings {
   host: string;
   port: number;
   secure: boolean;
   user: string | null;
+  /** As for IMAP: without it, `secure: false` requires STARTTLS. */
+  allowInsecureAuth?: boolean;
 }
 export interface EmailSettings {
   address: string;
@@ -37,7 +41,7 @@ export function parseEmailInboxInput(input: Record<string, unknown>): { settings
   const obj = (name: 'imap' | 'smtp') => {
     const v = input[name];
     if (v === undefined || v === null) {
-      err(name, `is required: {host, port, secure${name === 'imap' ? ', user, password, mailbox?' : ', user?, password?'}}`);
+      err(name, `is required: {host, port, secure${name === 'imap' ? ', user, password, mailbox?' : ', user?, password?'}, allowInsecureAuth?}`);
       return null;
     }
     if (typeof v !== 'object' || Array.isArray(v)) {
@@ -59,7 +63,10 @@ export function parseEmailInboxInput(input: Record<string, unknown>): { settings
     if (needUser && !password) err(`${name}.password`, 'is required');
     if (o.password !== undefined && o.password !== null && typeof o.password !== 'string') err(`${name}.password`, 'must be a string');
     if (user && !password && !needUser) err(`${name}.password`, 'is required when a user is given');
-    return { host, port, secure: o.secure === true, user, password };
+    if (o.allowInsecureAuth !== undefined && typeof o.allowInsecureAuth !== 'boolean') {
+      err(`${name}.allowInsecureAuth`, 'must be true (log in without TLS when the server offers no STARTTLS) or false (STARTTLS required when secure is false)');
+    }
+    return { host, port, secure: o.secure === true, user, password, allowInsecureAuth: o.allowInsecureAuth === true };
   };
   const imapIn = obj('imap');
   const smtpIn = obj('smtp');
@@ -74,8 +81,8 @@ export function parseEmailInboxInput(input: Record<string, unknown>): { settings
   return {
     settings: {
       address,
-      imap: { host: imap.host, port: imap.port, secure: imap.secure, user: imap.user!, mailbox },
-      smtp: { host: smtp.host, port: smtp.port, secure: smtp.secure, user: smtp.user },
+      imap: { host: imap.host, port: imap.port, secure: imap.secure, user: imap.user!, mailbox, allowInsecureAuth: imap.allowInsecureAuth },
+      smtp: { host: smtp.host, port: smtp.port, secure: smtp.secure, user: smtp.user, allowInsecureAuth: smtp.allowInsecureAuth },
     },
     secrets: { imapPassword: imap.password!, smtpPassword: smtp.password },
   };

@@ -85,6 +85,7 @@ export class EmailWatcherService implements OnApplicationBootstrap, OnModuleDest
         processor: this.processor,
         repo: this.repo,
         em: () => this.tx.manager,
+        policy: { allowPrivate: this.config.outboundAllowPrivate },
       });
       this.watchers.set(id, watcher);
       watcher.start();

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ImapFlow } from 'imapflow';
+import type { OutboundPolicy } from '@inbox/core';
+import { describeConnectionError, imapConnectOptions } from './email-connection';
 import type { EmailSecrets, EmailSettings } from './email-settings';
 import type { EmailIngestService, MailboxRef, RawMail } from './email-ingest.service';
 import type { EmailRepository, SyncState } from './email.repository';
@@ -10,6 +12,8 @@ export interface WatcherDeps {
   processor: EmailIngestService;
   repo: EmailRepository;
   em: () => EntityManager;
+  /** Checked at every (re)connect: the host's DNS may point elsewhere since the last session. */
+  policy: OutboundPolicy;
 }
 
 export interface WatcherStatus {
@@ -72,7 +76,8 @@ export class MailboxWatcher {
       try {
         await this.session(() => (attempt = 0));
       } catch (err) {
-        this.status.lastError = (err as Error).message;
+        // Shown to admins through the status endpoint: our words, not the server's.
+        this.status.lastError = describeConnectionError(err).words;
         if (!this.stopped) this.logger.warn({ inboxId: this.inboxId, err: (err as Error).message, attempt }, 'IMAP session ended');
       }
       this.status.connected = false;
@@ -96,11 +101,7 @@ export class MailboxWatcher {
     if (!inbox) throw new Error('inbox gone or not an email inbox');
     const { imap, address } = inbox.settings;
     const client = new ImapFlow({
-      host: imap.host,
-      port: imap.port,
-      secure: imap.secure,
-      auth: { user: imap.user, pass: inbox.secrets.imapPassword },
-      logger: false,
+      ...(await imapConnectOptions(imap, inbox.secrets.imapPassword, this.deps.policy)),
       // IDLE right after each command: new mail is pushed within a round trip, not after imapflow's 15 s default.
       autoIdleDelay: 200,
       // Servers drop long IDLEs (RFC 2177 says re-issue within 29 minutes).
@@ -112,7 +113,7 @@ export class MailboxWatcher {
     this.client = client;
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     client.on('error', (err: Error) => {
-      this.status.lastError = err.message;
+      this.status.lastError = describeConnectionError(err).words;
     });
     const box: MailboxRef = { inboxId: this.inboxId, address, mailbox: imap.mailbox };
     let safety: NodeJS.Timeout | null = null;
@@ -156,7 +157,7 @@ export class MailboxWatcher {
           await this.sync(client, box, uidvalidity);
         } while (this.syncAgain && !this.stopped);
       } catch (err) {
-        this.status.lastError = (err as Error).message;
+        this.status.lastError = describeConnectionError(err).words;
         this.logger.warn({ inboxId: this.inboxId, err: (err as Error).message }, 'IMAP sync failed, reconnecting');
         client.close();
       } finally {
