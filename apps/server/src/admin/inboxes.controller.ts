@@ -21,6 +21,14 @@ export class CreateInboxDto {
   @ApiPropertyOptional({ description: 'slack: channel ids to watch' }) @IsOptional() @IsArray() @IsString({ each: true }) channels?: string[];
   @ApiPropertyOptional({ description: 'webchat: origins allowed to embed the widget' }) @IsOptional() @IsArray() @IsString({ each: true }) allowedOrigins?: string[];
   @ApiPropertyOptional({ description: 'webchat: colours, texts, pre-chat form, linked email inbox...' }) @IsOptional() @IsObject() widget?: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'whatsapp: phone number ID (WhatsApp → API Setup)' }) @IsOptional() @IsString() @MaxLength(40) phoneNumberId?: string;
+  @ApiPropertyOptional({ description: 'whatsapp: WhatsApp Business Account ID' }) @IsOptional() @IsString() @MaxLength(40) businessAccountId?: string;
+  @ApiPropertyOptional({ description: 'whatsapp: system user access token' }) @IsOptional() @IsString() @MaxLength(1000) accessToken?: string;
+  @ApiPropertyOptional({ description: 'messenger: Facebook Page ID' }) @IsOptional() @IsString() @MaxLength(40) pageId?: string;
+  @ApiPropertyOptional({ description: 'instagram: Instagram professional account ID' }) @IsOptional() @IsString() @MaxLength(40) instagramAccountId?: string;
+  @ApiPropertyOptional({ description: 'messenger, instagram: Page access token' }) @IsOptional() @IsString() @MaxLength(1000) pageAccessToken?: string;
+  @ApiPropertyOptional({ description: 'whatsapp, messenger, instagram: app secret of the Meta app (signs webhooks)' }) @IsOptional() @IsString() @MaxLength(200) appSecret?: string;
+  @ApiPropertyOptional({ description: 'whatsapp, messenger, instagram: webhook verify token; generated when absent' }) @IsOptional() @IsString() @MaxLength(200) verifyToken?: string;
 }
 
 export class UpdateInboxDto {
