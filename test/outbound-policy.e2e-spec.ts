@@ -1,5 +1,6 @@
 import { createServer, Server, Socket } from 'node:net';
 import { Client } from 'pg';
+import { SMTPServer } from 'smtp-server';
 import { TestApp, bootApp, eventually, uid } from './helpers/app';
 import { startDovecot, TestDovecot } from './helpers/dovecot';
 import { buildMail } from './helpers/mail-factory';
@@ -20,6 +21,42 @@ async function countingListener(): Promise<{ port: number; connections: () => nu
   return {
     port: (server.address() as { port: number }).port,
     connections: () => n,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** An IMAP server without STARTTLS that records every command it receives (and refuses every login). */
+async function recordingImap(): Promise<{ port: number; commands: string[]; close: () => Promise<void> }> {
+  const commands: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    let buf = '';
+    s.write('* OK [CAPABILITY IMAP4rev1] ready\r\n');
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      let i: number;
+      while ((i = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        commands.push(line);
+        const [tag, cmd = ''] = line.split(' ');
+        if (cmd.toUpperCase() === 'CAPABILITY') s.write(`* CAPABILITY IMAP4rev1\r\n${tag} OK done\r\n`);
+        else if (cmd.toUpperCase() === 'LOGIN') s.write(`${tag} NO [AUTHENTICATIONFAILED] nope\r\n`);
+        else if (cmd.toUpperCase() === 'LOGOUT') s.end(`* BYE\r\n${tag} OK bye\r\n`);
+        else s.write(`${tag} OK done\r\n`);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as { port: number }).port,
+    commands,
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise((r) => server.close(() => r()));
@@ -190,5 +227,79 @@ describe('stored email servers are checked again at each connection', () => {
     expect(failed.error).toBe('SMTP server address refused by outbound policy');
     expect(failed.attempts).toBe(1);
     expect(sink.received.length).toBe(before);
+  });
+});
+
+describe('plain-text IMAP/SMTP login needs allowInsecureAuth', () => {
+  let sut: TestApp;
+  let admin: string;
+  let imap: Awaited<ReturnType<typeof recordingImap>>;
+  let smtp: SMTPServer;
+  let smtpPort: number;
+  const smtpLogins: string[] = [];
+
+  beforeAll(async () => {
+    imap = await recordingImap();
+    smtp = new SMTPServer({
+      disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: true,
+      authMethods: ['PLAIN', 'LOGIN'],
+      logger: false,
+      onAuth(auth, _session, cb) {
+        smtpLogins.push(auth.username ?? '');
+        cb(new Error('Invalid username or password'));
+      },
+    });
+    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
+    smtpPort = (smtp.server.address() as { port: number }).port;
+    sut = await bootApp();
+    admin = await sut.login();
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await imap?.close();
+    await new Promise<void>((r) => smtp.close(() => r()));
+  });
+
+  const create = async (allowInsecureAuth: boolean | undefined) => {
+    const res = await sut.api('POST', '/inboxes', {
+      token: admin,
+      body: {
+        name: `Plain ${uid()}`,
+        channel: 'email',
+        address: `plain-${uid()}@acme.test`,
+        imap: { host: '127.0.0.1', port: imap.port, secure: false, user: 'imap-user', password: 'imap-secret', allowInsecureAuth },
+        smtp: { host: '127.0.0.1', port: smtpPort, secure: false, user: 'smtp-user', password: 'smtp-secret', allowInsecureAuth },
+      },
+    });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  };
+
+  it('without it, secure:false means STARTTLS or nothing: the watcher and the connection test never send credentials in clear', async () => {
+    const id = await create(undefined);
+    const watcher = await eventually(async () => {
+      const w = (await sut.api('GET', `/inboxes/${id}/email-status`, { token: admin })).body.watcher;
+      return w && /STARTTLS/.test(w.lastError ?? '') && w;
+    }, 20000, 'the watcher refusing a server without STARTTLS');
+    expect(watcher.connected).toBe(false);
+    const res = await sut.api('POST', `/inboxes/${id}/test-connection`, { token: admin });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ok: false, imap: { ok: false, problem: 'tls_mismatch' }, smtp: { ok: false, problem: 'tls_mismatch' } });
+    expect(res.body.imap.error).toMatch(/allowInsecureAuth/);
+    await sut.api('PATCH', `/inboxes/${id}`, { token: admin, body: { active: false } });
+    expect(imap.commands.filter((c) => /LOGIN|AUTHENTICATE|imap-secret/i.test(c))).toEqual([]);
+    expect(smtpLogins).toEqual([]);
+  });
+
+  it('with it, the login goes through in clear (and the answer does not echo the server)', async () => {
+    const id = await create(true);
+    await sut.api('PATCH', `/inboxes/${id}`, { token: admin, body: { active: false } });
+    const res = await sut.api('POST', `/inboxes/${id}/test-connection`, { token: admin });
+    expect(res.body).toMatchObject({ ok: false, imap: { ok: false, problem: 'auth_failed' }, smtp: { ok: false, problem: 'auth_failed' } });
+    expect(JSON.stringify(res.body)).not.toMatch(/nope|Invalid username/);
+    expect(imap.commands.some((c) => /LOGIN/i.test(c))).toBe(true);
+    expect(smtpLogins).toContain('smtp-user');
   });
 });
