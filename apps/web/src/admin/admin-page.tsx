@@ -54,15 +54,15 @@ function InboxesAdmin() {
   const inboxes = useQuery({ queryKey: ['inboxes'], queryFn: () => get<Inbox[]>('/inboxes') });
   const teams = useQuery({ queryKey: ['teams'], queryFn: () => get<Team[]>('/teams') });
   const users = useQuery({ queryKey: ['users'], queryFn: () => get<User[]>('/users') });
-  const [form, setForm] = useState({ name: '', channel: 'api', teamId: '', webhookUrl: '', address: '', imapHost: '', imapPort: '993', imapUser: '', imapPassword: '', smtpHost: '', smtpPort: '587', smtpUser: '', smtpPassword: '' });
+  const [form, setForm] = useState({ name: '', channel: 'api', teamId: '', webhookUrl: '', address: '', imapHost: '', imapPort: '993', imapUser: '', imapPassword: '', smtpHost: '', smtpPort: '587', smtpUser: '', smtpPassword: '', imapPlain: false, smtpPlain: false });
   const [created, setCreated] = useState<Inbox | null>(null);
   const create = useSave(async (f: typeof form) => {
     const body: Record<string, unknown> = { name: f.name, channel: f.channel, teamId: f.teamId || undefined };
     if (f.channel === 'api' && f.webhookUrl) body.webhookUrl = f.webhookUrl;
     if (f.channel === 'email') {
       body.address = f.address;
-      body.imap = { host: f.imapHost, port: Number(f.imapPort), secure: Number(f.imapPort) === 993, user: f.imapUser, password: f.imapPassword };
-      body.smtp = { host: f.smtpHost, port: Number(f.smtpPort), secure: Number(f.smtpPort) === 465, user: f.smtpUser || undefined, password: f.smtpPassword || undefined };
+      body.imap = { host: f.imapHost, port: Number(f.imapPort), secure: Number(f.imapPort) === 993, user: f.imapUser, password: f.imapPassword, allowInsecureAuth: Number(f.imapPort) !== 993 && f.imapPlain };
+      body.smtp = { host: f.smtpHost, port: Number(f.smtpPort), secure: Number(f.smtpPort) === 465, user: f.smtpUser || undefined, password: f.smtpPassword || undefined, allowInsecureAuth: Number(f.smtpPort) !== 465 && f.smtpPlain };
     }
     setCreated(await post<Inbox>('/inboxes', body));
   }, ['inboxes']);
@@ -98,11 +98,22 @@ function InboxesAdmin() {
             <Field label={t('admin.port')}><input type="number" value={form.imapPort} onChange={set('imapPort')} /></Field>
             <Field label={t('admin.user')}><input value={form.imapUser} onChange={set('imapUser')} /></Field>
             <Field label={t('admin.password')}><input type="password" value={form.imapPassword} onChange={set('imapPassword')} /></Field>
+            {/* Without it, a non-TLS port means STARTTLS or nothing: credentials never cross in clear by accident. */}
+            {Number(form.imapPort) !== 993 && (
+              <Field label={t('admin.allowInsecureAuth')}>
+                <input type="checkbox" name="imap-allow-insecure-auth" checked={form.imapPlain} onChange={(e) => setForm({ ...form, imapPlain: e.target.checked })} />
+              </Field>
+            )}
             <h4>{t('admin.smtp')}</h4>
             <Field label={t('admin.host')}><input value={form.smtpHost} onChange={set('smtpHost')} /></Field>
             <Field label={t('admin.port')}><input type="number" value={form.smtpPort} onChange={set('smtpPort')} /></Field>
             <Field label={t('admin.user')}><input value={form.smtpUser} onChange={set('smtpUser')} /></Field>
             <Field label={t('admin.password')}><input type="password" value={form.smtpPassword} onChange={set('smtpPassword')} /></Field>
+            {Number(form.smtpPort) !== 465 && (
+              <Field label={t('admin.allowInsecureAuth')}>
+                <input type="checkbox" name="smtp-allow-insecure-auth" checked={form.smtpPlain} onChange={(e) => setForm({ ...form, smtpPlain: e.target.checked })} />
+              </Field>
+            )}
           </>
         )}
         <button className="primary" type="submit" disabled={create.isPending}>{t('admin.create')}</button>

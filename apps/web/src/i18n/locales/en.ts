@@ -135,6 +135,7 @@ export const en = {
     user: 'User',
     password: 'Password',
     secure: 'TLS',
+    allowInsecureAuth: 'Allow login without encryption (only for a server without TLS or STARTTLS)',
     email: 'Email',
     role: 'Role',
     roles: { admin: 'Admin', coordinator: 'Coordinator', agent: 'Agent' },

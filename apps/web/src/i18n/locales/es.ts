@@ -137,6 +137,7 @@ export const es: Resources = {
     user: 'Usuario',
     password: 'Contraseña',
     secure: 'TLS',
+    allowInsecureAuth: 'Permitir el inicio de sesión sin cifrado (solo para un servidor sin TLS ni STARTTLS)',
     email: 'Correo',
     role: 'Rol',
     roles: { admin: 'Administrador', coordinator: 'Coordinador', agent: 'Agente' },

@@ -137,6 +137,7 @@ export const fr: Resources = {
     user: 'Utilisateur',
     password: 'Mot de passe',
     secure: 'TLS',
+    allowInsecureAuth: 'Autoriser la connexion sans chiffrement (seulement pour un serveur sans TLS ni STARTTLS)',
     email: 'E-mail',
     role: 'Rôle',
     roles: { admin: 'Administrateur', coordinator: 'Coordinateur', agent: 'Agent' },

@@ -137,6 +137,7 @@ export const it: Resources = {
     user: 'Utente',
     password: 'Password',
     secure: 'TLS',
+    allowInsecureAuth: "Consenti l'accesso senza cifratura (solo per un server senza TLS né STARTTLS)",
     email: 'Email',
     role: 'Ruolo',
     roles: { admin: 'Amministratore', coordinator: 'Coordinatore', agent: 'Agente' },

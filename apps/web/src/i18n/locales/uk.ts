@@ -137,6 +137,7 @@ export const uk: Resources = {
     user: 'Користувач',
     password: 'Пароль',
     secure: 'TLS',
+    allowInsecureAuth: 'Дозволити вхід без шифрування (лише для сервера без TLS чи STARTTLS)',
     email: 'Ел. пошта',
     role: 'Роль',
     roles: { admin: 'Адміністратор', coordinator: 'Координатор', agent: 'Агент' },
