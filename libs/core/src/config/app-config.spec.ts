@@ -35,4 +35,11 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ port: 8080, jwtSecret: 'x'.repeat(40), publicUrl: 'http://localhost:8080', presenceGraceSeconds: 30, adminEmail: 'admin@example.com' });
     expect(c.encryptionKey.toString('hex')).toBe('ab'.repeat(32));
   });
+
+  it('refuses private outbound targets unless OUTBOUND_ALLOW_PRIVATE says otherwise', () => {
+    const base = { DATA_DIR: dataDir(), JWT_SECRET: 'x'.repeat(40), ENCRYPTION_KEY: 'ab'.repeat(32) };
+    expect(loadConfig(base).outboundAllowPrivate).toBe(false);
+    expect(loadConfig({ ...base, OUTBOUND_ALLOW_PRIVATE: 'true' }).outboundAllowPrivate).toBe(true);
+    expect(() => loadConfig({ ...base, OUTBOUND_ALLOW_PRIVATE: 'yes' })).toThrow(/OUTBOUND_ALLOW_PRIVATE/);
+  });
 });
