@@ -160,7 +160,7 @@ describe('web chat visitor API (sockets and REST)', () => {
     const upload = (token: string, body: Buffer, type = 'image/png', clientId = uid() + uid()) =>
       fetch(`${sut.url}/api/v1/widget/${inbox.websiteToken}/attachments?clientId=${clientId}`, { method: 'POST', headers: { origin: ORIGIN, 'content-type': type, 'x-visitor-token': token, 'x-file-name': 'photo.png' }, body: new Uint8Array(body) });
 
-    it('stores an image as a message the agent sees, downloadable only with the visitor’s token', async () => {
+    it('stores an image as a message the agent sees, downloadable only through its short-lived signed link', async () => {
       const v = await visitor();
       const res = await upload(v.session.visitorToken, png);
       expect(res.status).toBe(201);
@@ -168,13 +168,18 @@ describe('web chat visitor API (sockets and REST)', () => {
       expect(message.attachments).toEqual([expect.objectContaining({ fileName: 'photo.png', contentType: 'image/png', size: png.length })]);
       const seen = await agentSocket.waitFor('message.created', (d) => d.id === message.id);
       expect(seen.attachments).toEqual([expect.objectContaining({ fileName: 'photo.png', url: expect.stringMatching(/^\/api\/v1\/attachments\//) })]);
+      expect(message.attachments[0].url).toMatch(/\?exp=\d+&sig=[\w-]+$/);
+      expect(message.attachments[0].url).not.toContain(v.session.visitorToken);
       const url = `${sut.url}${message.attachments[0].url}`;
-      const ok = await fetch(`${url}?token=${encodeURIComponent(v.session.visitorToken)}`);
+      const ok = await fetch(url);
       expect(ok.status).toBe(200);
       expect(Buffer.from(await ok.arrayBuffer())).toEqual(png);
-      const other = await visitor();
-      expect((await fetch(`${url}?token=${encodeURIComponent(other.session.visitorToken)}`)).status).toBe(404);
-      expect((await fetch(url)).status).toBe(401);
+      const bare = url.split('?')[0];
+      expect((await fetch(bare)).status).toBe(401);
+      // The visitor token is no longer a way in, and a signature is bound to its expiry.
+      expect((await fetch(`${bare}?token=${encodeURIComponent(v.session.visitorToken)}`)).status).toBe(401);
+      const { searchParams } = new URL(url);
+      expect((await fetch(`${bare}?exp=${Number(searchParams.get('exp')) + 3600}&sig=${searchParams.get('sig')}`)).status).toBe(401);
     });
 
     it('refuses files that are too large or of a type it does not accept, storing nothing', async () => {

@@ -7,6 +7,7 @@ import { AppConfig, CoreModule } from '@inbox/core';
 import { ChannelsModule } from '@inbox/channels';
 import { AuthGuard } from './http/auth.guard';
 import { DomainErrorFilter } from './http/domain-error.filter';
+import { REDACTED_HEADERS, redactUrl } from './http/log-redaction';
 import { TokenService } from './auth/token.service';
 import { AuthService } from './auth/auth.service';
 import { AuthController } from './auth/auth.controller';
@@ -53,7 +54,8 @@ export class AppModule {
               res.setHeader('x-request-id', id);
               return id;
             },
-            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            redact: REDACTED_HEADERS,
+            serializers: { req: (req: { url?: string }) => ({ ...req, url: redactUrl(req.url) }) },
             autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
             transport: config.logPretty ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } : undefined,
           },

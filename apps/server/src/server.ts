@@ -10,6 +10,8 @@ import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import { validationPipe } from './http/validation';
 import { InboxIoAdapter } from './realtime/io-adapter';
+import { jsonLimits } from './http/json-limits';
+import { securityHeaders } from './http/security-headers';
 
 export interface RunningServer {
   app: INestApplication;
@@ -42,21 +44,27 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
 
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), { bufferLogs: true, bodyParser: false });
     app.useLogger(app.get(PinoLogger));
-    const ioAdapter = new InboxIoAdapter(app, config.redisUrl, config.redisKeyPrefix);
+    app.disable('x-powered-by');
+    app.use(...securityHeaders({ https: config.publicUrl.startsWith('https:') }));
+    const ioAdapter = new InboxIoAdapter(app, config.redisUrl, config.redisKeyPrefix, config);
     await ioAdapter.connectRedis();
     app.useWebSocketAdapter(ioAdapter);
     // The raw bytes are kept for webhook signature checks (Slack, Meta, Telegram sign the exact body).
     app.use(json({ limit: config.maxBodyBytes, verify: (req, _res, buf) => void ((req as unknown as { rawBody: Buffer }).rawBody = buf) }));
     app.use(urlencoded({ extended: false, limit: config.maxBodyBytes, verify: (req, _res, buf) => void ((req as unknown as { rawBody: Buffer }).rawBody = buf) }));
+    app.use(jsonLimits);
     app.setGlobalPrefix('api/v1', { exclude: ['api/docs', 'api/docs-json'] });
     app.useGlobalPipes(validationPipe);
-    app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+    // Which X-Forwarded-For hops are believed (req.ip, rate-limit keys): TRUSTED_PROXIES, default a loopback proxy only.
+    app.set('trust proxy', config.trustedProxies);
     app.enableShutdownHooks();
-    const doc = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder().setTitle('Omnichannel inbox API').setVersion('1').addBearerAuth().build(),
-    );
-    SwaggerModule.setup('api/docs', app, doc);
+    if (config.apiDocs) {
+      const doc = SwaggerModule.createDocument(
+        app,
+        new DocumentBuilder().setTitle('Omnichannel inbox API').setVersion('1').addBearerAuth().build(),
+      );
+      SwaggerModule.setup('api/docs', app, doc);
+    }
     await app.init();
     // The first admin exists before the port opens: a login right after "healthy" works.
     const admin = await app.get(AuthService).ensureAdmin();

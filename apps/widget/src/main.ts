@@ -139,8 +139,9 @@ function initials(name: string | null): string {
   return (name ?? '?').split(/\s+/).filter(Boolean).slice(0, 2).map((p) => p[0]!.toUpperCase()).join('') || '?';
 }
 
+/** Attachment URLs come signed and short-lived from the server: no visitor token in a URL. */
 function assetUrl(url: string): string {
-  return `${baseUrl}${url}?token=${encodeURIComponent(session?.visitorToken ?? '')}`;
+  return `${baseUrl}${url}`;
 }
 
 function renderMessage(m: VisitorMessage): HTMLLIElement {
@@ -212,6 +213,11 @@ function connect(): void {
     // A function: every reconnect presents the latest visitor token.
     auth: (cb) => cb({ websiteToken, visitorToken: store.get('token'), identifier: identifier ?? null, identifierHash: identifierHash ?? null, locale }),
   }) as Sock;
+  // Silent renewal: the server sends a fresh token before the current one expires.
+  socket.on('token', ({ visitorToken }) => {
+    store.set('token', visitorToken);
+    if (session) session.visitorToken = visitorToken;
+  });
   socket.on('session', (s) => {
     session = s;
     config = s.config;

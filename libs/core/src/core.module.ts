@@ -19,6 +19,7 @@ import { InboxRepository } from './repositories/inbox.repository';
 import { UserRepository } from './repositories/user.repository';
 import { TeamRepository } from './repositories/team.repository';
 import { BotRepository } from './repositories/bot.repository';
+import { RateLimits } from './security/rate-limits';
 
 const EXPORTED = [
   Transactions,
@@ -38,6 +39,7 @@ const EXPORTED = [
   UserRepository,
   TeamRepository,
   BotRepository,
+  RateLimits,
 ];
 
 export interface CoreModuleOptions {

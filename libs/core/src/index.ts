@@ -18,6 +18,7 @@ export * from './outbound/outbound.service';
 export * from './conversations/conversation.service';
 export * from './conversations/access.service';
 export * from './auth/principal';
+export * from './security';
 export * from './repositories/contact.repository';
 export * from './repositories/conversation.repository';
 export * from './repositories/message.repository';

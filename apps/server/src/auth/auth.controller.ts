@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
-import { Principal, Transactions, UserRepository } from '@inbox/core';
+import { DomainError, Principal, Transactions, UserRepository } from '@inbox/core';
 import { AuthService } from './auth.service';
 import { AllowBots, CurrentPrincipal, Public } from '../http/auth.decorators';
 import { LoginRateLimiter } from './login-rate-limiter';
@@ -24,14 +25,15 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  async login(@Body() body: LoginDto) {
-    this.limiter.check(body.email);
+  async login(@Body() body: LoginDto, @Req() req: Request) {
+    const ip = req.ip ?? 'unknown';
+    await this.limiter.check(body.email, ip);
     try {
       const result = await this.auth.login(body.email, body.password);
-      this.limiter.reset(body.email);
+      await this.limiter.succeed(body.email);
       return result;
     } catch (err) {
-      this.limiter.fail(body.email);
+      if (err instanceof DomainError && err.code === 'INVALID_CREDENTIALS') await this.limiter.fail(body.email, ip);
       throw err;
     }
   }

@@ -6,13 +6,8 @@ import { APP_CONFIG, AppConfig, BotRepository, DomainError, InboxRepository, Pri
  * Turns a bearer credential into a principal: a user JWT, a bot token (`bot_...`)
  * or an inbox token (`inb_...`). Shared by the HTTP guard and the socket handshake.
  */
-/** Integrations push many messages a second with one inbox token: remember a valid one briefly. */
-const INBOX_TOKEN_CACHE_MS = 10_000;
-
 @Injectable()
 export class TokenService {
-  private readonly inboxTokens = new Map<string, { inboxId: string; until: number }>();
-
   constructor(
     private readonly jwt: JwtService,
     private readonly tx: Transactions,
@@ -34,13 +29,10 @@ export class TokenService {
       return { type: 'bot', id: bot.id, name: bot.name };
     }
     if (token.startsWith('inb_')) {
-      const hash = hashToken(token);
-      const cached = this.inboxTokens.get(hash);
-      if (cached && cached.until > Date.now()) return { type: 'inbox', inboxId: cached.inboxId };
-      const inboxId = await this.inboxes.findIdByTokenHash(this.tx.manager, hash);
-      if (!inboxId) throw new DomainError('UNAUTHENTICATED', 'unknown inbox token');
-      if (this.inboxTokens.size > 10_000) this.inboxTokens.clear();
-      this.inboxTokens.set(hash, { inboxId, until: Date.now() + INBOX_TOKEN_CACHE_MS });
+      // Read on every request, never cached: a deactivated, deleted or rotated inbox's token must stop at
+      // once on every replica, and the lookup is one unique-index probe (no cheaper than re-validating a cache).
+      const inboxId = await this.inboxes.findIdByTokenHash(this.tx.manager, hashToken(token));
+      if (!inboxId) throw new DomainError('UNAUTHENTICATED', 'unknown or deactivated inbox token');
       return { type: 'inbox', inboxId };
     }
     let claims: { sub: string };

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsBoolean, IsDateString, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsDateString, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
-import { CONVERSATION_STATUSES, ConversationService, ConversationStatus, MessageRepository, Principal, Transactions, decodeCursor, notFound } from '@inbox/core';
+import { CONVERSATION_STATUSES, ConversationService, ConversationStatus, MessageRepository, Principal, Transactions, decodeCursor, notFound, safeContentType } from '@inbox/core';
 import { AllowBots, CurrentPrincipal } from '../http/auth.decorators';
 
 const csv = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
@@ -12,7 +12,7 @@ const csv = ({ value }: { value: unknown }) => (typeof value === 'string' ? valu
 export class ListConversationsQuery {
   @ApiPropertyOptional({ description: 'comma-separated statuses' }) @IsOptional() @Transform(csv) @IsIn(CONVERSATION_STATUSES, { each: true }) status?: ConversationStatus[];
   @ApiPropertyOptional() @IsOptional() @IsUUID() inboxId?: string;
-  @ApiPropertyOptional({ description: 'a user id, or "none" for unassigned' }) @IsOptional() @IsString() assigneeId?: string;
+  @ApiPropertyOptional({ description: 'a user id, or "none" for unassigned' }) @IsOptional() @ValidateIf((q: ListConversationsQuery) => q.assigneeId !== 'none') @IsUUID(undefined, { message: 'assigneeId must be a UUID or "none"' }) assigneeId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() teamId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() contactId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(60) label?: string;
@@ -96,7 +96,8 @@ export class ConversationsController {
     const msg = (await this.messages.summary(this.tx.manager, a.messageId))!;
     await this.conversations.get(p, msg.conversationId);
     res.set({
-      'content-type': a.contentType,
+      // Stored types come from every channel (mail parts, Slack files): a malformed one must not fail the download.
+      'content-type': safeContentType(a.contentType),
       'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(a.fileName)}`,
       'x-content-type-options': 'nosniff',
     });

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { redactUrl } from './log-redaction';
 import { DomainError, ErrorCode, httpStatusFor } from '@inbox/core';
 
 const STATUS_CODES: Record<number, ErrorCode> = { 400: 'VALIDATION_FAILED', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 429: 'RATE_LIMITED' };
@@ -13,7 +14,9 @@ export class DomainErrorFilter implements ExceptionFilter {
     const res = ctx.getResponse();
     const req = ctx.getRequest();
     const { status, body } = toResponse(err);
-    if (status >= 500) this.logger.error({ err, reqId: req.id, path: req.url }, 'unhandled error');
+    if (status >= 500) this.logger.error({ err, reqId: req.id, path: redactUrl(req.url) }, 'unhandled error');
+    const retryAfter = (body.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (typeof retryAfter === 'number' && (status === 429 || status === 503)) res.setHeader('retry-after', String(Math.ceil(retryAfter)));
     res.status(status).json({ ...body, requestId: req.id });
   }
 }
@@ -32,6 +35,10 @@ export function toResponse(err: unknown): { status: number; body: { statusCode: 
   // body-parser errors carry status and type.
   const e = err as { status?: number; type?: string; message?: string };
   if (e?.type === 'entity.too.large') return { status: 413, body: { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body is too large' } };
+  // A body whose content-encoding lies (labelled gzip, not gzip): zlib fails inside the body parser.
+  if (e?.status === 400 && /^Z_/.test(String((err as { code?: unknown }).code ?? ''))) {
+    return { status: 400, body: { statusCode: 400, code: 'VALIDATION_FAILED', message: 'content-encoding: the body is not encoded as declared', details: { fields: { 'content-encoding': ['the body is not encoded as declared'] } } } };
+  }
   if (e?.type === 'entity.parse.failed') return { status: 400, body: { statusCode: 400, code: 'VALIDATION_FAILED', message: 'request body is not valid JSON' } };
   if (e?.type && e.status && e.status >= 400 && e.status < 500) return { status: e.status, body: { statusCode: e.status, code: STATUS_CODES[e.status] ?? 'VALIDATION_FAILED', message: e.message ?? 'bad request' } };
   return { status: 500, body: { statusCode: 500, code: 'INTERNAL', message: 'internal error' } };

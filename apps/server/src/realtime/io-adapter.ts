@@ -2,19 +2,30 @@ import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
+import type { IncomingMessage } from 'node:http';
 import type { Server, ServerOptions } from 'socket.io';
+import { AppConfig, Transactions } from '@inbox/core';
+import { SocketOriginPolicy } from './socket-origin.policy';
 
 /** socket.io on the HTTP server; with REDIS_URL, the Redis adapter fans events out across replicas. */
 export class InboxIoAdapter extends IoAdapter {
   private readonly logger = new Logger(InboxIoAdapter.name);
   private clients: Redis[] = [];
+  private readonly origins: SocketOriginPolicy;
 
   constructor(
     app: INestApplicationContext,
     private readonly redisUrl: string | undefined,
     private readonly keyPrefix = 'inbox',
+    config?: Pick<AppConfig, 'corsOrigins'>,
   ) {
     super(app);
+    this.origins = new SocketOriginPolicy(config?.corsOrigins ?? [], async () => {
+      const rows: Array<{ o: string }> = await app
+        .get(Transactions)
+        .manager.query(`SELECT DISTINCT jsonb_array_elements_text(settings->'allowedOrigins') AS o FROM inboxes WHERE channel = 'webchat' AND active`);
+      return rows.map((r) => r.o);
+    });
   }
 
   async connectRedis(): Promise<void> {
@@ -28,7 +39,22 @@ export class InboxIoAdapter extends IoAdapter {
   }
 
   createIOServer(port: number, options?: ServerOptions): Server {
-    const server: Server = super.createIOServer(port, { ...options, maxHttpBufferSize: 1e6, pingInterval: 20000, pingTimeout: 20000 });
+    const server: Server = super.createIOServer(port, {
+      ...options,
+      maxHttpBufferSize: 1e6,
+      pingInterval: 20000,
+      pingTimeout: 20000,
+      // Never reflect any origin: the configured ones, the inbox's own, and web chat inboxes' allowed sites.
+      cors: { origin: (origin: string | undefined, cb: (err: Error | null, allow?: boolean) => void) => void this.origins.allowsCors(origin).then((ok) => cb(null, ok), () => cb(null, false)), credentials: true },
+      allowRequest: (req: IncomingMessage, cb: (err: string | null | undefined, success: boolean) => void) => void this.origins.allowsEngine(req).then((ok) => cb(ok ? null : 'origin not allowed', ok), () => cb('origin check failed', false)),
+    });
+    // Agent sockets only from the inbox's own origin or CORS_ORIGINS (web chat sites get the /widget namespace only).
+    server.of('/').use((socket, next) => {
+      if (this.origins.allowsAgent(socket.handshake.headers.origin, socket.handshake.headers.host)) return next();
+      const e = new Error('origin not allowed') as Error & { data: unknown };
+      e.data = { code: 'FORBIDDEN' };
+      next(e);
+    });
     if (this.clients.length === 2) server.adapter(createAdapter(this.clients[0], this.clients[1], { key: `${this.keyPrefix}:socket.io` }));
     return server;
   }

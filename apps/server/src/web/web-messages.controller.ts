@@ -1,13 +1,13 @@
 import { Body, Controller, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBase64, IsBoolean, IsObject, IsOptional, IsString, Length, MaxLength, MinLength, ValidateNested } from 'class-validator';
-import { ConversationService, Principal } from '@inbox/core';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBase64, IsBoolean, IsObject, IsOptional, IsString, Length, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { ConversationService, MIME_TYPE, Principal } from '@inbox/core';
 import { CurrentPrincipal } from '../http/auth.decorators';
 
 export class UploadedAttachmentDto {
   @ApiProperty() @IsString() @Length(1, 255) fileName: string;
-  @ApiProperty() @IsString() @Length(3, 200) contentType: string;
+  @ApiProperty() @IsString() @Length(3, 200) @Matches(MIME_TYPE, { message: 'contentType must be a MIME type like image/png' }) contentType: string;
   @ApiProperty({ description: 'file content, base64 (the whole body is limited by MAX_BODY_BYTES)' }) @IsBase64() dataBase64: string;
 }
 

@@ -53,3 +53,13 @@ export function verifyIdentity(secret: string, identifier: unknown, hash: unknow
   if (!/^[0-9a-f]{64}$/i.test(hash)) return false;
   return timingSafeEqual(Buffer.from(identityHash(secret, identifier), 'hex'), Buffer.from(hash.toLowerCase(), 'hex'));
 }
+
+/** A token lives `ttlSeconds` from issue; one from the future (clock skew aside) is not ours to trust. */
+export function isVisitorTokenLive(claims: VisitorClaims, ttlSeconds: number, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+  return claims.issuedAt <= nowSeconds + 300 && nowSeconds < claims.issuedAt + ttlSeconds;
+}
+
+/** Past half its life the server hands the widget a fresh token, so an active visitor never meets expiry. */
+export function visitorTokenNeedsRenewal(claims: VisitorClaims, ttlSeconds: number, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+  return nowSeconds >= claims.issuedAt + ttlSeconds / 2;
+}

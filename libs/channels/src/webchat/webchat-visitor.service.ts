@@ -4,7 +4,8 @@ import { APP_CONFIG, AppConfig, ContactRepository, DomainError, IngestService, S
 import { isOpen } from '@inbox/routing';
 import type { MessageSummary } from '@inbox/realtime-contract';
 import { VisitorSession, WebchatInbox, WebchatRepository } from './webchat.repository';
-import { signVisitorToken, verifyIdentity, verifyVisitorToken } from './visitor-token.util';
+import { VisitorClaims, isVisitorTokenLive, signVisitorToken, verifyIdentity, verifyVisitorToken, visitorTokenNeedsRenewal } from './visitor-token.util';
+import { checkAttachmentSignature, signAttachmentPath } from './attachment-url.util';
 import { isOriginAllowed } from './widget-settings.util';
 import type { VisitorMessage, WidgetConfig, WidgetHandshake, WidgetSession } from './widget-contract';
 
@@ -28,6 +29,8 @@ export interface VisitorContext {
 export class WebchatVisitorService {
   private readonly logger = new Logger(WebchatVisitorService.name);
   private readonly tokenKey: string;
+  private readonly attachmentKey: string;
+  private readonly tokenTtlSeconds: number;
 
   constructor(
     private readonly tx: Transactions,
@@ -40,6 +43,8 @@ export class WebchatVisitorService {
   ) {
     // A key of its own, derived so agent JWTs and visitor tokens can never be swapped.
     this.tokenKey = createHmac('sha256', config.jwtSecret).update('webchat-visitor-token').digest('hex');
+    this.attachmentKey = createHmac('sha256', config.jwtSecret).update('webchat-attachment-url').digest('hex');
+    this.tokenTtlSeconds = config.visitorTokenTtlSeconds;
   }
 
   /** The inbox behind a public website token, refused for an origin it does not allow. */
@@ -65,7 +70,7 @@ export class WebchatVisitorService {
       if (!verifyIdentity(secret, h.identifier, h.identifierHash)) throw new DomainError('FORBIDDEN', 'identity verification failed: identifierHash is not the HMAC of identifier');
       identifier = h.identifier as string;
     }
-    const claims = verifyVisitorToken(this.tokenKey, h.visitorToken);
+    const claims = this.liveClaims(h.visitorToken);
     let session: VisitorSession | null = null;
     if (claims && claims.inboxId === inbox.id && (identifier === null || claims.identifier === identifier)) {
       session = await this.repo.session(this.tx.manager, claims.sessionId);
@@ -73,14 +78,31 @@ export class WebchatVisitorService {
     if (!session && identifier) session = await this.repo.latestSessionOf(this.tx.manager, inbox.id, identifier);
     if (!session) session = await this.repo.createSession(this.tx.manager, inbox.id, identifier);
     else await this.repo.touch(this.tx.manager, session.id);
-    const token = signVisitorToken(this.tokenKey, { inboxId: inbox.id, sessionId: session.id, identifier: session.identifier, issuedAt: Math.floor(Date.now() / 1000) });
-    return { inbox, session, token };
+    // Every connect hands out a fresh token: a visitor who comes back within its lifetime keeps the session for good.
+    return { inbox, session, token: this.issueToken(inbox.id, session) };
+  }
+
+  /** A fresh token for an open socket whose token is past half its life; null while it is young. */
+  renewedToken(ctx: VisitorContext, token: string): string | null {
+    const claims = verifyVisitorToken(this.tokenKey, token);
+    if (claims && !visitorTokenNeedsRenewal(claims, this.tokenTtlSeconds)) return null;
+    return this.issueToken(ctx.inbox.id, ctx.session);
+  }
+
+  private issueToken(inboxId: string, session: VisitorSession): string {
+    return signVisitorToken(this.tokenKey, { inboxId, sessionId: session.id, identifier: session.identifier, issuedAt: Math.floor(Date.now() / 1000) });
+  }
+
+  /** Signed by us and within its lifetime (VISITOR_TOKEN_TTL_SECONDS). */
+  private liveClaims(token: unknown): VisitorClaims | null {
+    const claims = verifyVisitorToken(this.tokenKey, token);
+    return claims && isVisitorTokenLive(claims, this.tokenTtlSeconds) ? claims : null;
   }
 
   /** For REST calls: the token must be ours and belong to this inbox. */
   async authenticate(inbox: WebchatInbox, visitorToken: unknown): Promise<VisitorSession> {
-    const claims = verifyVisitorToken(this.tokenKey, visitorToken);
-    if (!claims || claims.inboxId !== inbox.id) throw new DomainError('UNAUTHENTICATED', 'missing or invalid visitor token');
+    const claims = this.liveClaims(visitorToken);
+    if (!claims || claims.inboxId !== inbox.id) throw new DomainError('UNAUTHENTICATED', 'missing, invalid or expired visitor token');
     const session = await this.repo.session(this.tx.manager, claims.sessionId);
     if (!session) throw new DomainError('UNAUTHENTICATED', 'this chat session no longer exists');
     return session;
@@ -180,8 +202,12 @@ export class WebchatVisitorService {
     });
   }
 
-  async attachment(ctx: VisitorContext, attachmentId: string) {
-    return this.repo.attachmentForSession(this.tx.manager, attachmentId, ctx.inbox.id, ctx.session.id);
+  /** A download through a link we signed (see toVisitor): the signature, not a visitor token, authorises it. */
+  async signedAttachment(inbox: WebchatInbox, attachmentId: string, exp: unknown, sig: unknown) {
+    const check = checkAttachmentSignature(this.attachmentKey, inbox.settings.websiteToken, attachmentId, exp, sig);
+    if (check === 'expired') throw new DomainError('UNAUTHENTICATED', 'this attachment link has expired: reopen the chat for a fresh one');
+    if (check !== 'ok') throw new DomainError('UNAUTHENTICATED', 'missing or invalid attachment link signature');
+    return this.repo.attachmentOfInbox(this.tx.manager, attachmentId, inbox.id);
   }
 
   /** The customer-facing view: author names and avatars, widget URLs, nothing internal. */
@@ -197,7 +223,7 @@ export class WebchatVisitorService {
         clientId: m.direction === 'inbound' && typeof m.metadata?.clientId === 'string' ? (m.metadata.clientId as string) : null,
         direction: m.direction,
         text: m.text,
-        attachments: m.attachments.map((x) => ({ id: x.id, fileName: x.fileName, contentType: x.contentType, size: x.size, url: `/api/v1/widget/${websiteToken}/attachments/${x.id}` })),
+        attachments: m.attachments.map((x) => ({ id: x.id, fileName: x.fileName, contentType: x.contentType, size: x.size, url: signAttachmentPath(this.attachmentKey, websiteToken, x.id) })),
         author: { type: m.authorType, name: m.authorType === 'contact' ? null : (a?.name ?? null), avatarUrl: a?.avatarUrl ?? null },
         status: m.status,
         createdAt: m.createdAt,

@@ -123,6 +123,17 @@ export class WebchatRepository {
     return row ? { fileName: row.file_name, contentType: row.content_type, data: row.data, storagePath: row.storage_path } : null;
   }
 
+  /** A customer-visible attachment of this inbox (widget downloads through signed links). */
+  async attachmentOfInbox(em: EntityManager, attachmentId: string, inboxId: string): Promise<{ fileName: string; contentType: string; data: Buffer | null; storagePath: string | null } | null> {
+    const [row] = await em.query(
+      `SELECT a.file_name, a.content_type, a.data, a.storage_path FROM attachments a
+       JOIN messages m ON m.id = a.message_id JOIN conversations c ON c.id = m.conversation_id
+       WHERE a.id = $1 AND c.inbox_id = $2 AND m.kind = 'message'`,
+      [attachmentId, inboxId],
+    );
+    return row ? { fileName: row.file_name, contentType: row.content_type, data: row.data, storagePath: row.storage_path } : null;
+  }
+
   /** Someone can answer now: an agent of the inbox is online. */
   async agentsOnline(em: EntityManager, inboxId: string): Promise<number> {
     const [row] = await em.query(

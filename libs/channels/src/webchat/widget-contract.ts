@@ -9,7 +9,7 @@ export interface VisitorAttachment {
   fileName: string;
   contentType: string;
   size: number;
-  /** Relative to the server; the widget adds its base URL and the visitor token. */
+  /** Relative to the server, signed and short-lived (`?exp=&sig=`); the widget adds its base URL. */
   url: string;
 }
 
@@ -58,6 +58,8 @@ export interface WidgetServerEvents {
   'message.created': (m: VisitorMessage) => void;
   'message.updated': (m: VisitorMessage) => void;
   typing: (e: { typing: boolean; name: string | null }) => void;
+  /** A renewed visitor token (sent when the current one is past half its lifetime): keep it instead. */
+  token: (t: { visitorToken: string }) => void;
 }
 
 export interface WidgetClientEvents {

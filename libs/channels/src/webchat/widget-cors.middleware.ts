@@ -1,7 +1,6 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError } from '@inbox/core';
-import { KeyedRateLimiter } from './rate-limiter';
+import { Limiter, RateLimits } from '@inbox/core';
 import { WebchatVisitorService } from './webchat-visitor.service';
 
 /**
@@ -12,15 +11,21 @@ import { WebchatVisitorService } from './webchat-visitor.service';
  */
 @Injectable()
 export class WidgetCorsMiddleware implements NestMiddleware {
-  private readonly perIp = new KeyedRateLimiter(120, 10);
+  /** Shared by every replica; `req.ip` follows TRUSTED_PROXIES, so a client's own X-Forwarded-For cannot reset it. */
+  private readonly perIp: Limiter;
 
-  constructor(private readonly visitors: WebchatVisitorService) {}
+  constructor(
+    private readonly visitors: WebchatVisitorService,
+    limits: RateLimits,
+  ) {
+    this.perIp = limits.bursty('widget_rest_ip', { points: 10, durationSeconds: 1 }, { points: 120, durationSeconds: 60 });
+  }
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
     try {
       const websiteToken = req.path.match(/\/widget\/(wt_[^/]+)\//)?.[1];
       if (!websiteToken) return next();
-      if (!this.perIp.take(req.ip ?? 'unknown')) throw new DomainError('RATE_LIMITED', 'too many requests; try again shortly');
+      await this.perIp.take(req.ip ?? 'unknown', 'too many requests; try again shortly');
       const origin = req.headers.origin;
       const download = req.method === 'GET' && /\/attachments\/[^/]+$/.test(req.path);
       await this.visitors.inboxFor(websiteToken, origin, { allowMissingOrigin: download });

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { existsSync, readFileSync, statSync, createReadStream } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DomainError, Public } from '@inbox/core';
+import { DomainError, Public, isValidContentType, safeContentType } from '@inbox/core';
 import { WIDGET_ALLOWED_UPLOAD_TYPES, WIDGET_MAX_UPLOAD_BYTES, WebchatVisitorService } from './webchat-visitor.service';
 
 /** Where the widget build lands, whether the server runs from source (tests) or from dist/. */
@@ -57,31 +57,33 @@ export class WidgetController {
     const inbox = await this.visitors.inboxFor(websiteToken, origin);
     const session = await this.visitors.authenticate(inbox, visitorToken);
     const contentType = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (contentType && !isValidContentType(contentType)) throw new DomainError('VALIDATION_FAILED', 'content-type is not a MIME type', { fields: { 'content-type': ['not a MIME type'] } });
     if (!WIDGET_ALLOWED_UPLOAD_TYPES.test(contentType)) throw new DomainError('VALIDATION_FAILED', `files of type ${contentType || '(none)'} are not accepted; send images, PDF, text or zip`);
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > WIDGET_MAX_UPLOAD_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', `a file is at most ${WIDGET_MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
     const data = await readLimited(req, WIDGET_MAX_UPLOAD_BYTES);
     if (data.length === 0) throw new DomainError('VALIDATION_FAILED', 'the file is empty');
-    const fileName = decodeURIComponent(fileNameHeader ?? 'file').replace(/[\\/\r\n\0]/g, '_').slice(0, 200) || 'file';
+    const fileName = fileNameFrom(fileNameHeader);
     const r = await this.visitors.send({ inbox, session }, { clientId, text: text ?? '' }, { fileName, contentType, data });
     return r;
   }
 
+  /** Through a short-lived signed link (`?exp=&sig=`, from the message's `url`), never a visitor token in the URL. */
   @Get(':websiteToken/attachments/:id')
   async download(
     @Param('websiteToken') websiteToken: string,
     @Param('id', ParseUUIDPipe) id: string,
-    @Query('token') token: string | undefined,
+    @Query('exp') exp: string | undefined,
+    @Query('sig') sig: string | undefined,
     @Headers('origin') origin: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
     const inbox = await this.visitors.inboxFor(websiteToken, origin, { allowMissingOrigin: true });
-    const session = await this.visitors.authenticate(inbox, token);
-    const a = await this.visitors.attachment({ inbox, session }, id);
+    const a = await this.visitors.signedAttachment(inbox, id, exp, sig);
     if (!a) throw new DomainError('NOT_FOUND', `attachment ${id} not found`);
     const inline = /^image\/(png|jpeg|gif|webp)$/.test(a.contentType);
     res.set({
-      'content-type': a.contentType,
+      'content-type': safeContentType(a.contentType),
       'content-disposition': `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(a.fileName)}`,
       'x-content-type-options': 'nosniff',
       'cache-control': 'private, max-age=3600',
@@ -89,6 +91,18 @@ export class WidgetController {
     });
     return a.data ? new StreamableFile(a.data) : new StreamableFile(createReadStream(join(a.storagePath!)));
   }
+}
+
+/** X-File-Name is URI-encoded by the widget; anything undecodable is the client's mistake, a 400. */
+export function fileNameFrom(header: string | undefined): string {
+  if (header === undefined) return 'file';
+  let name: string;
+  try {
+    name = decodeURIComponent(header);
+  } catch {
+    throw new DomainError('VALIDATION_FAILED', 'x-file-name is not a URI-encoded file name', { fields: { 'x-file-name': ['not URI-encoded (encodeURIComponent)'] } });
+  }
+  return name.replace(/[\\/\x00-\x1f\x7f]/g, '_').slice(0, 200) || 'file';
 }
 
 /** Reads a request body up to `limit` bytes; more is a 413 and nothing is stored. */

@@ -1,7 +1,7 @@
-import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { DomainError, DomainEvent, DomainEvents, Transactions } from '@inbox/core';
+import { APP_CONFIG, AppConfig, DomainError, DomainEvent, DomainEvents, Limiter, RateLimits, Transactions, TrustFn, clientIpOf, compileTrust } from '@inbox/core';
 import { rooms, type MessageSummary } from '@inbox/realtime-contract';
 import { KeyedRateLimiter } from './rate-limiter';
 import { VisitorRooms } from './visitor-rooms';
@@ -18,11 +18,9 @@ type VisitorSocket = Socket<WidgetClientEvents, WidgetServerEvents, Record<strin
 
 const KNOWN = new Set(['message.send', 'typing', 'read', 'contact.update']);
 
-/** Behind a local reverse proxy the first forwarded hop is the browser; otherwise the socket peer is. */
-export function clientIp(address: string, forwardedFor: string | string[] | undefined): string {
-  const local = /^(::1|127\.|::ffff:127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|fc|fd|fe80)/i.test(address);
-  const first = (Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor)?.split(',')[0]?.trim();
-  return local && first ? first : address;
+/** The socket's client address, with the same TRUSTED_PROXIES rule as express's `req.ip`. */
+export function clientIp(address: string, headers: Record<string, string | string[] | undefined>, trust: TrustFn): string {
+  return clientIpOf(address, headers, trust);
 }
 
 /**
@@ -32,16 +30,18 @@ export function clientIp(address: string, forwardedFor: string | string[] | unde
  */
 // The first gateway Nest scans creates the one socket.io server that every namespace shares, with
 // its options: these mirror the agent gateway's so the server is the same whichever comes first.
-@WebSocketGateway({ namespace: '/widget', cors: { origin: true, credentials: true }, connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false } })
+@WebSocketGateway({ namespace: '/widget', connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false } })
 export class WidgetGateway implements OnGatewayInit, OnGatewayConnection, OnApplicationShutdown {
   private readonly logger = new Logger(WidgetGateway.name);
   private unsubscribe: (() => void) | null = null;
   /** Conversation id → visitor session (null for other channels); a conversation never changes thread. */
   private readonly sessionByConversation = new Map<string, { sessionId: string; inboxId: string; contactId: string } | null>();
-  private readonly handshakesPerIp = new KeyedRateLimiter(60, 2);
+  // Per address: shared by every replica (PostgreSQL). Per visitor: one socket's own pace, kept in memory.
+  private readonly handshakesPerIp: Limiter;
+  private readonly sendsPerIp: Limiter;
   private readonly sendsPerVisitor = new KeyedRateLimiter(20, 1);
-  private readonly sendsPerIp = new KeyedRateLimiter(120, 5);
   private readonly eventsPerVisitor = new KeyedRateLimiter(60, 10);
+  private readonly trust: TrustFn;
 
   constructor(
     private readonly visitors: WebchatVisitorService,
@@ -49,14 +49,20 @@ export class WidgetGateway implements OnGatewayInit, OnGatewayConnection, OnAppl
     private readonly tx: Transactions,
     private readonly events: DomainEvents,
     private readonly rooms: VisitorRooms,
-  ) {}
+    limits: RateLimits,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.handshakesPerIp = limits.bursty('widget_connect_ip', { points: 2, durationSeconds: 1 }, { points: 60, durationSeconds: 60 });
+    this.sendsPerIp = limits.bursty('widget_send_ip', { points: 5, durationSeconds: 1 }, { points: 120, durationSeconds: 60 });
+    this.trust = compileTrust(config.trustedProxies);
+  }
 
   afterInit(nsp: Namespace): void {
     this.rooms.attach(nsp);
     nsp.use(async (socket, next) => {
-      const ip = clientIp(socket.handshake.address, socket.handshake.headers['x-forwarded-for']);
+      const ip = clientIp(socket.handshake.address, socket.handshake.headers, this.trust);
       try {
-        if (!this.handshakesPerIp.take(ip)) throw new DomainError('RATE_LIMITED', 'too many connections from this address; try again shortly');
+        await this.handshakesPerIp.take(ip, 'too many connections from this address; try again shortly');
         const ctx = await this.visitors.connect((socket.handshake.auth ?? {}) as WidgetHandshake, socket.handshake.headers.origin);
         socket.data.ctx = { inbox: ctx.inbox, session: ctx.session };
         socket.data.token = ctx.token;
@@ -91,14 +97,16 @@ export class WidgetGateway implements OnGatewayInit, OnGatewayConnection, OnAppl
 
   private register(socket: VisitorSocket): void {
     const { ctx, ip } = socket.data;
-    const on = (event: keyof WidgetClientEvents, handler: (payload: unknown) => Promise<Record<string, unknown> | void>, limit?: () => boolean) => {
+    const on = (event: keyof WidgetClientEvents, handler: (payload: unknown) => Promise<Record<string, unknown> | void>, limit?: () => Promise<void>) => {
       socket.on(event, async (payload: unknown, ack?: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (a: unknown) => void) : () => undefined;
-        if (!this.eventsPerVisitor.take(ctx.session.id) || (limit && !limit())) {
+        if (!this.eventsPerVisitor.take(ctx.session.id)) {
           return reply({ ok: false, code: 'RATE_LIMITED', message: 'too many messages; slow down' });
         }
         try {
+          await limit?.();
           reply({ ok: true, ...((await handler(payload)) ?? {}) });
+          this.renewToken(socket);
         } catch (err) {
           if (!(err instanceof DomainError)) this.logger.error({ err, event }, 'widget command failed');
           reply(err instanceof DomainError ? { ok: false, code: err.code, message: err.message } : { ok: false, code: 'INTERNAL', message: 'internal error' });
@@ -113,7 +121,10 @@ export class WidgetGateway implements OnGatewayInit, OnGatewayConnection, OnAppl
     on('message.send', async (p) => {
       const r = await this.visitors.send(ctx, p);
       return { message: r.message, duplicate: r.duplicate };
-    }, () => this.sendsPerVisitor.take(ctx.session.id) && this.sendsPerIp.take(ip));
+    }, async () => {
+      if (!this.sendsPerVisitor.take(ctx.session.id)) throw new DomainError('RATE_LIMITED', 'too many messages; slow down');
+      await this.sendsPerIp.take(ip, 'too many messages; slow down');
+    });
     on('read', async (p) => ({ read: await this.visitors.markRead(ctx, p) }));
     on('contact.update', async (p) => ({ contact: await this.visitors.updateContact(ctx, p) }));
     on('typing', async (p) => {
@@ -126,6 +137,14 @@ export class WidgetGateway implements OnGatewayInit, OnGatewayConnection, OnAppl
         typing: Boolean((p as { typing?: unknown } | null)?.typing),
       });
     });
+  }
+
+  /** Silent renewal: a socket whose token is past half its life gets a fresh one to keep. */
+  private renewToken(socket: VisitorSocket): void {
+    const fresh = this.visitors.renewedToken(socket.data.ctx, socket.data.token);
+    if (!fresh) return;
+    socket.data.token = fresh;
+    socket.emit('token', { visitorToken: fresh });
   }
 
   /** Customer-facing messages of webchat conversations reach the visitor's room (other tabs included). */

@@ -1,0 +1,3 @@
+export * from './client-ip';
+export * from './rate-limits';
+export * from './content-type';

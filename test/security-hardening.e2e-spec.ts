@@ -1,0 +1,284 @@
+import { Client } from 'pg';
+import { createHmac } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { io, Socket } from 'socket.io-client';
+import { TestApp, bootApp, uid } from './helpers/app';
+import { signVisitorToken, verifyVisitorToken } from '../libs/channels/src/webchat/visitor-token.util';
+
+const ORIGIN = 'https://shop.example';
+const JWT_SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
+const visitorKey = createHmac('sha256', JWT_SECRET).update('webchat-visitor-token').digest('hex');
+
+/** Issue 12, items 7 and 9 to 12: login limits, bad input, headers, proxies, visitor and inbox tokens. */
+describe('security hardening', () => {
+  let sut: TestApp;
+  let admin: string;
+  let db: Client;
+  let apiInbox: { id: string; token: string };
+  let chat: { id: string; websiteToken: string };
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    sut = await bootApp();
+    admin = await sut.login();
+    db = new Client({ connectionString: sut.databaseUrl });
+    await db.connect();
+    apiInbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `API ${uid()}`, channel: 'api' } })).body;
+    chat = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Site ${uid()}`, channel: 'webchat', allowedOrigins: [ORIGIN] } })).body;
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await db?.end();
+    await sut?.close();
+  });
+
+  const widgetSocket = (auth: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const s = io(`${sut.url}/widget`, { auth: { websiteToken: chat.websiteToken, ...auth }, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: ORIGIN, ...headers } });
+    sockets.push(s);
+    return s;
+  };
+  const session = (s: Socket) =>
+    new Promise<any>((resolve, reject) => {
+      s.once('session', resolve);
+      s.once('connect_error', reject);
+    });
+  const rateKeys = async (like: string) => (await db.query(`SELECT key FROM rate_limits WHERE key LIKE $1`, [like])).rows.map((r) => r.key as string);
+
+  describe('login limits (item 7)', () => {
+    const email = `target-${uid()}@example.com`;
+    const password = 'the-right-password';
+    const attempt = (pw: string, ip = '198.51.100.1') => sut.api('POST', '/auth/login', { body: { email, password: pw }, headers: { 'x-forwarded-for': ip } });
+    /** Stands in for the clock: the current back-off delay of the account is over. */
+    const delayPasses = () => db.query(`UPDATE rate_limits SET expire = 0 WHERE key = $1`, [`login_delay:${email}`]);
+
+    beforeAll(async () => {
+      const res = await sut.api('POST', '/users', { token: admin, body: { email, name: 'Target', password, role: 'agent' } });
+      expect(res.status).toBe(201);
+    });
+
+    it('answers wrong passwords with growing delays, never a lock of the real user', async () => {
+      for (let i = 0; i < 5; i++) expect((await attempt('wrong')).status).toBe(401);
+      // The sixth failure starts the back-off: even the right password now waits.
+      expect((await attempt('wrong')).status).toBe(401);
+      const limited = await attempt(password);
+      expect(limited.status).toBe(429);
+      expect(limited.body.code).toBe('RATE_LIMITED');
+      expect(limited.headers.get('retry-after')).toBe('1');
+      const waits: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        await delayPasses();
+        expect((await attempt('wrong')).status).toBe(401);
+        waits.push((await attempt(password)).headers.get('retry-after')!);
+      }
+      expect(waits).toEqual(['2', '4', '8']);
+      // The delay over, the owner gets in and the counter starts again.
+      await delayPasses();
+      expect((await attempt(password)).status).toBe(200);
+      expect((await attempt('wrong')).status).toBe(401);
+      expect((await attempt(password)).status).toBe(200);
+    });
+
+    it('limits one address spraying a password over many accounts, whatever it puts in X-Forwarded-For', async () => {
+      let status = 0;
+      let tries = 0;
+      while (status !== 429 && tries < 80) {
+        // The loopback proxy appends the real client (203.0.113.9); the left part is the client's own invention.
+        const res = await sut.api('POST', '/auth/login', { body: { email: `nobody-${uid()}@example.com`, password: 'Summer2026!' }, headers: { 'x-forwarded-for': `${uid()}.example, 203.0.113.9` } });
+        status = res.status;
+        tries++;
+      }
+      expect(status).toBe(429);
+      expect(tries).toBe(51);
+      const other = await sut.api('POST', '/auth/login', { body: { email: `someone-${uid()}@example.com`, password: 'x' }, headers: { 'x-forwarded-for': '203.0.113.9' } });
+      expect(other.status).toBe(429);
+      expect(Number(other.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Another address is not affected.
+      expect((await sut.api('POST', '/auth/login', { body: { email: `someone-${uid()}@example.com`, password: 'x' }, headers: { 'x-forwarded-for': '203.0.113.10' } })).status).toBe(401);
+    });
+  });
+
+  describe('trusted proxies and shared widget limits (item 11)', () => {
+    it('keys the widget REST limit on the real client: a different X-Forwarded-For does not reset it', async () => {
+      let last = 200;
+      for (let i = 0; i < 400 && last !== 429; i++) {
+        const res = await fetch(`${sut.url}/api/v1/widget/${chat.websiteToken}/config`, { headers: { origin: ORIGIN, 'x-forwarded-for': `10.66.${i % 250}.${i % 7}, 10.1.2.3` } });
+        last = res.status;
+        if (last === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      expect(last).toBe(429);
+      // The counters (in PostgreSQL, shared by every replica) are keyed by the client, never by what it claimed.
+      expect(await rateKeys('widget_rest_ip%10.1.2.3')).not.toHaveLength(0);
+      expect(await rateKeys('widget_rest_ip%10.66.%')).toEqual([]);
+    });
+
+    it('keys the widget handshake limit on the real client too', async () => {
+      let refused: any = null;
+      for (let i = 0; i < 120 && !refused; i++) {
+        const s = widgetSocket({}, { 'x-forwarded-for': `10.77.0.${i}, 10.9.9.9` });
+        refused = await new Promise((resolve) => {
+          s.once('session', () => resolve(null));
+          s.once('connect_error', (err: any) => resolve(err.data));
+        });
+        s.close();
+      }
+      expect(refused).toEqual({ code: 'RATE_LIMITED' });
+      expect(await rateKeys('widget_connect_ip%10.9.9.9')).not.toHaveLength(0);
+      expect(await rateKeys('widget_connect_ip%10.77.%')).toEqual([]);
+    });
+  });
+
+  describe('bad input is a 400 naming the field (item 9)', () => {
+    let conversationId: string;
+    beforeAll(async () => {
+      const r = await sut.api('POST', `/inboxes/${apiInbox.id}/incoming`, { token: apiInbox.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}` }, text: 'hello' } });
+      conversationId = r.body.conversationId;
+    });
+
+    it('a non-UUID assigneeId filter', async () => {
+      const res = await sut.api('GET', '/conversations?assigneeId=bob', { token: admin });
+      expect(res.status).toBe(400);
+      expect(res.body.details.fields).toHaveProperty('assigneeId');
+      expect((await sut.api('GET', '/conversations?assigneeId=none', { token: admin })).status).toBe(200);
+    });
+
+    it('garbage inside a list cursor', async () => {
+      const cursor = Buffer.from(JSON.stringify({ lastMessageAt: 'yesterday', id: 'nope' })).toString('base64url');
+      const res = await sut.api('GET', `/conversations?cursor=${cursor}`, { token: admin });
+      expect(res.status).toBe(400);
+      expect(res.body.details.fields).toHaveProperty('cursor');
+      const contacts = await sut.api('GET', `/contacts?cursor=${Buffer.from('[1,2]').toString('base64url')}`, { token: admin });
+      expect(contacts.status).toBe(400);
+    });
+
+    it('a body labelled gzip that is not gzip', async () => {
+      const res = await sut.api('POST', '/auth/login', { raw: JSON.stringify({ email: 'a@example.com', password: 'x' }), headers: { 'content-encoding': 'gzip' } });
+      expect(res.status).toBe(400);
+      expect(res.body.details.fields).toHaveProperty('content-encoding');
+      const real = await sut.api('POST', '/auth/login', { raw: gzipSync(JSON.stringify({ email: 'a@example.com', password: 'wrong-one' })), headers: { 'content-encoding': 'gzip' } });
+      expect(real.status).toBe(401);
+    });
+
+    it('metadata nested 20,000 levels deep, or too large', async () => {
+      const deep = '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000);
+      const res = await sut.api('POST', `/inboxes/${apiInbox.id}/incoming`, { token: apiInbox.token, raw: `{"externalId":"${uid()}","contact":{"identifier":"deep"},"text":"hi","metadata":${deep}}` });
+      expect(res.status).toBe(400);
+      expect(res.body.details.fields).toHaveProperty('metadata');
+      const big = await sut.api('POST', `/inboxes/${apiInbox.id}/incoming`, { token: apiInbox.token, body: { externalId: uid(), contact: { identifier: 'big' }, text: 'hi', metadata: { blob: 'x'.repeat(20_000) } } });
+      expect(big.status).toBe(400);
+      expect(big.body.details.fields).toHaveProperty('metadata');
+    });
+
+    it('a malformed X-File-Name on a widget upload', async () => {
+      const s = session(widgetSocket({}));
+      const { visitorToken } = await s;
+      const res = await fetch(`${sut.url}/api/v1/widget/${chat.websiteToken}/attachments?clientId=${uid()}${uid()}`, {
+        method: 'POST',
+        headers: { origin: ORIGIN, 'content-type': 'text/plain', 'x-visitor-token': visitorToken, 'x-file-name': '%E0%A4%A' },
+        body: 'hello',
+      });
+      expect(res.status).toBe(400);
+      expect((await res.json()).details.fields).toHaveProperty('x-file-name');
+    });
+
+    it('an attachment content type with CR/LF is refused at upload, and a stored one cannot break the download', async () => {
+      const bad = await sut.api('POST', `/conversations/${conversationId}/messages/with-attachments`, {
+        token: admin,
+        body: { text: 'file', attachments: [{ fileName: 'a.txt', contentType: 'text/plain\r\nX-Injected: 1', dataBase64: Buffer.from('hi').toString('base64') }] },
+      });
+      expect(bad.status).toBe(400);
+      expect(Object.keys(bad.body.details.fields).join()).toMatch(/contentType/);
+      const ok = await sut.api('POST', `/conversations/${conversationId}/messages/with-attachments`, {
+        token: admin,
+        body: { text: 'file', private: true, attachments: [{ fileName: 'a.txt', contentType: 'text/plain', dataBase64: Buffer.from('hi').toString('base64') }] },
+      });
+      expect(ok.status).toBe(201);
+      const id = ok.body.attachments[0].id;
+      // As if a channel had stored it before the check existed.
+      await db.query(`UPDATE attachments SET content_type = $2 WHERE id = $1`, [id, 'text/plain\r\nX-Injected: 1']);
+      const res = await fetch(`${sut.url}/api/v1/attachments/${id}`, { headers: { authorization: `Bearer ${admin}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/octet-stream');
+      expect(res.headers.get('x-injected')).toBeNull();
+    });
+  });
+
+  describe('security headers and socket origins (item 10)', () => {
+    it('sends the headers on the web app, the API and errors, without X-Powered-By or HSTS over plain HTTP', async () => {
+      for (const path of ['/', '/api/v1/health', '/api/v1/nope']) {
+        const res = await fetch(`${sut.url}${path}`);
+        const csp = res.headers.get('content-security-policy') ?? '';
+        expect(csp).toContain("frame-ancestors 'none'");
+        expect(csp).toContain("script-src 'self'");
+        expect(csp).toMatch(/connect-src 'self' ws: wss:/);
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+        expect(res.headers.get('x-frame-options')).toBe('DENY');
+        expect(res.headers.get('x-powered-by')).toBeNull();
+        expect(res.headers.get('strict-transport-security')).toBeNull();
+      }
+      // Host pages load the widget's resources from another site.
+      const widget = await fetch(`${sut.url}/api/v1/widget/${chat.websiteToken}/config`, { headers: { origin: ORIGIN } });
+      expect(widget.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    });
+
+    it('does not reflect any origin on socket.io: configured and web chat origins only', async () => {
+      const handshake = (origin: string) => fetch(`${sut.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin } });
+      const evil = await handshake('https://evil.example');
+      expect(evil.status).toBe(403);
+      expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+      const site = await handshake(ORIGIN);
+      expect(site.status).toBe(200);
+      expect(site.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+      // A web chat site may open the widget namespace, not the agents' one.
+      const agentSocket = io(sut.url, { auth: { token: admin }, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: ORIGIN } });
+      sockets.push(agentSocket);
+      const refused = await new Promise<any>((resolve) => {
+        agentSocket.once('connect', () => resolve('connected'));
+        agentSocket.once('connect_error', (err: any) => resolve(err.data));
+      });
+      expect(refused).toEqual({ code: 'FORBIDDEN' });
+    });
+
+    it('turns the API docs off with API_DOCS=false and sends HSTS when the public URL is https', async () => {
+      const other = await bootApp({ DATABASE_URL: sut.databaseUrl, API_DOCS: 'false', PUBLIC_URL: 'https://support.example.com' });
+      try {
+        const address = other.server.app.getHttpServer().address();
+        const base = `http://127.0.0.1:${address.port}`;
+        const docs = await fetch(`${base}/api/docs-json`);
+        expect(docs.status).toBe(404);
+        const res = await fetch(`${base}/api/v1/health`);
+        expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
+  describe('visitor and inbox tokens (item 12)', () => {
+    it('refuses an expired visitor token and renews an old one on connect', async () => {
+      const first = await session(widgetSocket({}));
+      const claims = verifyVisitorToken(visitorKey, first.visitorToken)!;
+      const now = Math.floor(Date.now() / 1000);
+      const expired = signVisitorToken(visitorKey, { ...claims, issuedAt: now - 31 * 24 * 3600 });
+      const history = await fetch(`${sut.url}/api/v1/widget/${chat.websiteToken}/messages`, { headers: { origin: ORIGIN, 'x-visitor-token': expired } });
+      expect(history.status).toBe(401);
+      // Old but alive: the session goes on with a fresh token.
+      const old = signVisitorToken(visitorKey, { ...claims, issuedAt: now - 20 * 24 * 3600 });
+      const resumed = await session(widgetSocket({ visitorToken: old }));
+      expect(resumed.sessionId).toBe(first.sessionId);
+      expect(verifyVisitorToken(visitorKey, resumed.visitorToken)!.issuedAt).toBeGreaterThanOrEqual(now);
+      // An expired one starts a new session instead.
+      const fresh = await session(widgetSocket({ visitorToken: expired }));
+      expect(fresh.sessionId).not.toBe(first.sessionId);
+    });
+
+    it('stops an inbox token at once when the inbox is deactivated', async () => {
+      const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `API ${uid()}`, channel: 'api' } })).body;
+      const push = () => sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: 'x' }, text: 'hi' } });
+      expect((await push()).status).toBe(201);
+      expect((await sut.api('PATCH', `/inboxes/${inbox.id}`, { token: admin, body: { active: false } })).status).toBe(200);
+      expect((await push()).status).toBe(401);
+    });
+  });
+});
