@@ -225,7 +225,6 @@ describe('security hardening', () => {
     it('does not reflect any origin on socket.io: configured and web chat origins only', async () => {
       const handshake = (origin: string) => fetch(`${sut.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin } });
       const evil = await handshake('https://evil.example');
-      expect(evil.status).toBe(403);
       expect(evil.headers.get('access-control-allow-origin')).toBeNull();
       const site = await handshake(ORIGIN);
       expect(site.status).toBe(200);

@@ -2,7 +2,6 @@ import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
-import type { IncomingMessage } from 'node:http';
 import type { Server, ServerOptions } from 'socket.io';
 import { AppConfig, Transactions } from '@inbox/core';
 import { SocketOriginPolicy } from './socket-origin.policy';
@@ -44,9 +43,9 @@ export class InboxIoAdapter extends IoAdapter {
       maxHttpBufferSize: 1e6,
       pingInterval: 20000,
       pingTimeout: 20000,
-      // Never reflect any origin: the configured ones, the inbox's own, and web chat inboxes' allowed sites.
+      // Never reflect any origin: CORS headers (polling) for CORS_ORIGINS and web chat inboxes' allowed sites; each
+      // namespace then checks the handshake's origin itself (agents below, visitors per inbox in the widget gateway).
       cors: { origin: (origin: string | undefined, cb: (err: Error | null, allow?: boolean) => void) => void this.origins.allowsCors(origin).then((ok) => cb(null, ok), () => cb(null, false)), credentials: true },
-      allowRequest: (req: IncomingMessage, cb: (err: string | null | undefined, success: boolean) => void) => void this.origins.allowsEngine(req).then((ok) => cb(ok ? null : 'origin not allowed', ok), () => cb('origin check failed', false)),
     });
     // Agent sockets only from the inbox's own origin or CORS_ORIGINS (web chat sites get the /widget namespace only).
     server.of('/').use((socket, next) => {

@@ -1,16 +1,14 @@
-import type { IncomingMessage } from 'node:http';
-
 /** The allowed origins of active web chat inboxes (`*` included), read briefly cached. */
 export type WidgetOriginsLoader = () => Promise<string[]>;
 
 const WIDGET_ORIGINS_CACHE_MS = 5_000;
 
 /**
- * Which browser origins may open a socket. The agent namespace: the inbox's own origin (same
- * host as the request), or one of CORS_ORIGINS. The widget namespace lives on the same engine,
- * whose handshake comes before any namespace is known, so the engine also admits the origins
- * some web chat inbox allows; the widget's own middleware then checks the origin per inbox,
- * and the agent namespace refuses them.
+ * Which browser origins may use sockets. The agent namespace: the inbox's own origin (same host
+ * as the request) or one of CORS_ORIGINS. CORS headers for polling: CORS_ORIGINS and the sites
+ * some web chat inbox allows (the engine answers before any namespace is known); the widget
+ * namespace then checks the origin against that inbox's own list, and the agent namespace
+ * refuses web chat sites. Browsers apply no CORS to websockets: the namespace checks are what hold.
  */
 export class SocketOriginPolicy {
   private widgetOrigins: { at: number; list: Promise<string[]> } | null = null;
@@ -29,13 +27,6 @@ export class SocketOriginPolicy {
     } catch {
       return false;
     }
-  }
-
-  async allowsEngine(req: Pick<IncomingMessage, 'headers'>): Promise<boolean> {
-    const origin = req.headers.origin;
-    if (this.allowsAgent(origin, req.headers.host)) return true;
-    const list = await this.widgetList();
-    return list.includes('*') || list.includes(origin!);
   }
 
   /** For CORS response headers (polling): configured or widget origins; same-origin needs none. */
