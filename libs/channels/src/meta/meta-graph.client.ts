@@ -32,7 +32,7 @@ export function classifyGraphError(status: number, body: unknown): { kind: Graph
   const subcode = typeof e.error_subcode === 'number' ? e.error_subcode : null;
   const details = typeof e.error_data?.details === 'string' ? e.error_data.details : null;
   const message = [e.message ?? `HTTP ${status}`, details && details !== e.message ? details : null].filter(Boolean).join(': ');
-  const detail = code !== null ? `(#${code}${subcode ? `/${subcode}` : ''}) ${message}` : message;
+  const detail = code !== null && !message.startsWith(`(#${code})`) ? `(#${code}${subcode ? `/${subcode}` : ''}) ${message}` : message;
   let kind: GraphErrorKind = 'rejected';
   if (code === 131047 || (code === 10 && subcode !== null && WINDOW_SUBCODES.has(subcode)) || (subcode !== null && WINDOW_SUBCODES.has(subcode))) kind = 'window_closed';
   else if (status === 429 || (code !== null && RATE_CODES.has(code))) kind = 'rate_limited';
