@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `  Omnichannel inbox is running: ${url}`,
-    `  API docs:   ${url}/api/docs`,
+    ...(server.config.apiDocs ? [`  API docs:   ${url}/api/docs`] : []),
     `  Health:     ${url}/api/v1/health`,
   ];
   if (admin.generatedPassword) lines.push(`  Admin login: ${admin.email} / ${admin.generatedPassword}   (shown once: change it after logging in)`);
