@@ -331,7 +331,7 @@ describe('foundation: REST API, API channel, outbound webhooks', () => {
     it('shows a contact with identities and conversations, and merges two contacts', async () => {
       const a = await incoming({ externalId: uid(), contact: { identifier: `a-${uid()}`, name: 'Ada' }, text: 'hi' });
       const b = await incoming({ externalId: uid(), contact: { identifier: `b-${uid()}`, email: 'ada@example.com' }, text: 'hello' });
-      const merged = await sut.api('POST', `/contacts/${a.body.contactId}/merge`, { token: admin, body: { sourceId: b.body.contactId } });
+      const merged = await sut.api('POST', `/contacts/${a.body.contactId}/merge`, { token: admin, body: { sourceId: b.body.contactId, confirm: true } });
       expect(merged.status).toBe(201);
       expect(merged.body).toMatchObject({ name: 'Ada', email: 'ada@example.com' });
       expect(merged.body.identities).toHaveLength(2);

@@ -235,6 +235,8 @@ describe('live routing and the realtime gateway', () => {
     it('transfers to another team’s queue and unassigns', async () => {
       const s = await scenario({ agents: 1 });
       const other = await scenario({ agents: 1 });
+      // Routing gives a conversation only to members of its inbox: the other team's agent handles this inbox too.
+      await sut.api('POST', `/inboxes/${s.inbox.id}/members`, { token: admin, body: { userId: other.agents[0].id } });
       const a = await connect(s.agents[0].token);
       const b = await connect(other.agents[0].token);
       await allOnline([s.agents[0].id, other.agents[0].id]);

@@ -19,6 +19,8 @@ export * from './conversations/conversation.service';
 export * from './conversations/access.service';
 export * from './auth/principal';
 export * from './security';
+export * from './auth/permissions';
+export * from './auth/access-changes';
 export * from './repositories/contact.repository';
 export * from './repositories/conversation.repository';
 export * from './repositories/message.repository';

@@ -97,6 +97,11 @@ describe('isEligible', () => {
     expect(sut({ ...able, ...overrides }, conv, team)).toEqual({ ok: false, code });
   });
 
+  it('rejects with NOT_INBOX_MEMBER an agent outside the conversation\'s inbox', () => {
+    expect(sut({ ...able, inboxIds: ['support'] }, { ...conv, inboxId: 'sales' }, team)).toEqual({ ok: false, code: 'NOT_INBOX_MEMBER' });
+    expect(sut({ ...able, inboxIds: ['support', 'sales'] }, { ...conv, inboxId: 'sales' }, team)).toEqual({ ok: true });
+  });
+
   it('reports presence first when several requirements fail', () => {
     expect(sut({ ...able, presence: 'offline', teamIds: [], skills: [], load: { webchat: 9 } }, conv, team)).toEqual({
       ok: false,

@@ -62,6 +62,11 @@ export function requiresMembership(conv: Pick<QueuedConversation, 'teamId'>, tea
   return conv.teamId !== null && team !== null && conv.teamId === team.id;
 }
 
+/** Routing never gives a conversation to an agent who could not open it. */
+export function isInboxMember(agent: Pick<AgentState, 'inboxIds'>, conv: Pick<QueuedConversation, 'inboxId'>): boolean {
+  return conv.inboxId === undefined || (agent.inboxIds ?? []).includes(conv.inboxId);
+}
+
 export function hasAllSkills(agent: Pick<AgentState, 'skills'>, required: readonly string[]): boolean {
   for (const skill of required) if (!agent.skills.includes(skill)) return false;
   return true;
@@ -81,6 +86,7 @@ export function speaksLanguage(agent: Pick<AgentState, 'languages'>, language: s
  */
 export function isEligible(agent: AgentState, conv: QueuedConversation, team: TeamLike): EligibilityResult {
   if (agent.presence !== 'online') return { ok: false, code: 'AGENT_OFFLINE' };
+  if (!isInboxMember(agent, conv)) return { ok: false, code: 'NOT_INBOX_MEMBER' };
   if (requiresMembership(conv, team) && !agent.teamIds.includes(conv.teamId as string)) {
     return { ok: false, code: 'NOT_IN_TEAM' };
   }

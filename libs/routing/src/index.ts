@@ -10,6 +10,7 @@ export {
   hasAllSkills,
   hasCapacity,
   isEligible,
+  isInboxMember,
   loadFor,
   normalizeLanguage,
   requiresMembership,

@@ -95,6 +95,31 @@ describe('decide', () => {
     });
   });
 
+  describe('inbox membership', () => {
+    it('gives a conversation only to members of its inbox, even when a non-member is less busy', () => {
+      const agents = [anAgent({ id: 'ana', inboxIds: ['support'] }), anAgent({ id: 'bob', name: 'Bob', inboxIds: ['support', 'sales'], load: { webchat: 2 } })];
+      expect(only(sut(anInput({ queue: [aConversation({ inboxId: 'sales' })], agents })))).toMatchObject({ type: 'assign', agentId: 'bob' });
+    });
+
+    it('keeps it waiting, saying why, when no online agent belongs to the inbox', () => {
+      const out = sut(anInput({ queue: [aConversation({ inboxId: 'sales' })], agents: [anAgent({ inboxIds: ['support'] })] }));
+      expect(only(out)).toMatchObject({ type: 'wait', reason: { code: 'no_eligible_agent', params: expect.objectContaining({ requirement: 'inbox' }) } });
+    });
+
+    it('combines membership with skills in one pool', () => {
+      const agents = [anAgent({ id: 'ana', skills: ['refunds'], inboxIds: ['support'] }), anAgent({ id: 'bob', name: 'Bob', skills: ['refunds'], inboxIds: ['sales'], load: { webchat: 2 } })];
+      const queue = [aConversation({ id: 'c1', inboxId: 'sales', requiredSkills: ['refunds'] }), aConversation({ id: 'c2', inboxId: 'support', requiredSkills: ['refunds'] })];
+      expect(summary(sut(anInput({ queue, agents })))).toEqual(['c1:bob', 'c2:ana']);
+    });
+
+    it('never lets sticky routing bring a customer back to an agent who left the inbox', () => {
+      const agents = [anAgent({ id: 'ana', inboxIds: [] }), anAgent({ id: 'bob', name: 'Bob', inboxIds: ['sales'], load: { webchat: 2 } })];
+      const queue = [aConversation({ inboxId: 'sales', lastAgentId: 'ana', lastAgentAt: NOW - MINUTE })];
+      const out = sut(anInput({ queue, agents, teams: [aTeam({ stickyWindowSeconds: 3600 })] }));
+      expect(only(out)).toMatchObject({ agentId: 'bob' });
+    });
+  });
+
   describe('business hours', () => {
     it('keeps conversations waiting while the team is closed', () => {
       const teams = [aTeam({ businessHours: officeHours('America/New_York') })]; // 05:00 there

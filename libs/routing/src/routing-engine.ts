@@ -47,6 +47,10 @@ const KIND_INDEX = new Map<string, number>(CHANNEL_KINDS.map((kind, i) => [kind,
 const NO_RR_POINTER = -1;
 const NO_LANGUAGE = -1;
 const UNKNOWN = -2; // a skill/language no online agent has: the pool is empty by construction
+const NO_INBOX = -3; // the conversation names no inbox: membership is not checked
+// Inbox membership is indexed like a skill, under a key no typed skill can take, so pools
+// (and their per-pass caches) cover it at no extra cost per conversation.
+const INBOX_KEY = '\u0000inbox:';
 
 // Plain arrays rather than typed arrays here: there can be hundreds of pools per pass and small
 // on-heap arrays are far cheaper to create than ArrayBuffer-backed ones.
@@ -56,6 +60,7 @@ interface Pool {
   languageId: number;
   skills: readonly string[];
   skillIds: number[];
+  inboxSkillId: number; // NO_INBOX, UNKNOWN (nobody online belongs to it) or the membership's skill id
   capCount: number[]; // per kind: members whose capacity is > 0; -1 until first needed
   exhausted: number[]; // per kind: 1 once no member has room left in this pass
   group: ReasonGroup | null;
@@ -186,6 +191,7 @@ class RoutingPass {
       this.online[a] = 1;
       this.onlineByRank.push(a);
       for (const skill of agent.skills) this.markIn(this.skillIds, this.holders, skill, a);
+      for (const inboxId of agent.inboxIds ?? []) this.markIn(this.skillIds, this.holders, INBOX_KEY + inboxId, a);
       for (const raw of agent.languages) {
         const lang = this.normalize(raw);
         if (lang !== null) this.markIn(this.languageIds, this.speakers, lang, a);
@@ -345,10 +351,11 @@ class RoutingPass {
       default:
         for (const skill of sortedSkills(required)) node = child(node, skill);
     }
-    return (node.pool ??= this.buildPool(ctx, language, sortedSkills(required)));
+    if (conv.inboxId !== undefined) node = child(node, INBOX_KEY + conv.inboxId);
+    return (node.pool ??= this.buildPool(ctx, language, sortedSkills(required), conv.inboxId));
   }
 
-  private buildPool(ctx: TeamContext, language: string | null, skills: string[]): Pool {
+  private buildPool(ctx: TeamContext, language: string | null, skills: string[], inboxId?: string): Pool {
     const skillIds: number[] = new Array(skills.length);
     let possible = true;
     for (let i = 0; i < skills.length; i++) {
@@ -357,14 +364,16 @@ class RoutingPass {
     }
     const languageId = language === null ? NO_LANGUAGE : (this.languageIds.get(language) ?? UNKNOWN);
     if (languageId === UNKNOWN) possible = false;
+    const inboxSkillId = inboxId === undefined ? NO_INBOX : (this.skillIds.get(INBOX_KEY + inboxId) ?? UNKNOWN);
+    if (inboxSkillId === UNKNOWN) possible = false;
 
     const members: number[] = [];
     if (possible) {
       // A skill pool is a subset of its language's pool, which is usually much smaller than the team.
-      const candidates = skills.length === 0 ? ctx.members : this.languagePool(ctx, language).members;
+      const candidates = skills.length === 0 && inboxSkillId === NO_INBOX ? ctx.members : this.languagePool(ctx, language).members;
       for (let j = 0; j < candidates.length; j++) {
         const a = candidates[j];
-        if (this.matchesStatic(a, skillIds, languageId)) members.push(a);
+        if (this.matchesStatic(a, skillIds, languageId) && this.inInbox(a, inboxSkillId)) members.push(a);
       }
     }
     return {
@@ -373,6 +382,7 @@ class RoutingPass {
       languageId,
       skills,
       skillIds,
+      inboxSkillId,
       capCount: new Array(K).fill(-1),
       exhausted: new Array(K).fill(0),
       group: null,
@@ -396,11 +406,16 @@ class RoutingPass {
     return languageId !== UNKNOWN && this.speakers[languageId][a] === 1;
   }
 
+  private inInbox(a: number, inboxSkillId: number): boolean {
+    return inboxSkillId === NO_INBOX || (inboxSkillId >= 0 && this.holders[inboxSkillId][a] === 1);
+  }
+
   private inPool(ctx: TeamContext, pool: Pool, a: number): boolean {
     return (
       this.online[a] === 1 &&
       (ctx.memberMask === null || ctx.memberMask[a] === 1) &&
-      this.matchesStatic(a, pool.skillIds, pool.languageId)
+      this.matchesStatic(a, pool.skillIds, pool.languageId) &&
+      this.inInbox(a, pool.inboxSkillId)
     );
   }
 
@@ -429,9 +444,11 @@ class RoutingPass {
     if (pool.unmet) return pool.unmet;
     let anyHasSkills = false;
     let anySpeaks = pool.languageId === NO_LANGUAGE;
+    let anyInInbox = pool.inboxSkillId === NO_INBOX;
     const held = new Uint8Array(pool.skills.length);
     for (let j = 0; j < ctx.members.length; j++) {
       const a = ctx.members[j];
+      if (pool.inboxSkillId >= 0 && this.holders[pool.inboxSkillId][a] === 1) anyInInbox = true;
       let all = true;
       for (let i = 0; i < pool.skillIds.length; i++) {
         const s = pool.skillIds[i];
@@ -443,7 +460,8 @@ class RoutingPass {
     }
     const missingSkills = pool.skills.filter((_, i) => held[i] === 0);
     let requirement: UnmetRequirement;
-    if (!anyHasSkills && !anySpeaks) requirement = 'skills_and_language';
+    if (!anyInInbox) requirement = 'inbox';
+    else if (!anyHasSkills && !anySpeaks) requirement = 'skills_and_language';
     else if (!anySpeaks) requirement = 'language';
     else if (!anyHasSkills && missingSkills.length > 0) requirement = 'skills';
     else requirement = 'combination';

@@ -149,7 +149,7 @@ export function noAgentOnlineReason(group: ReasonGroup, channel: string): Routin
 }
 
 /** Which requirement nobody online satisfies; 'combination' = each is met by someone, never together. */
-export type UnmetRequirement = 'skills' | 'language' | 'skills_and_language' | 'combination' | 'channel';
+export type UnmetRequirement = 'inbox' | 'skills' | 'language' | 'skills_and_language' | 'combination' | 'channel';
 
 export function noEligibleAgentReason(
   group: ReasonGroup,
@@ -166,6 +166,9 @@ export function noEligibleAgentReason(
   const lang = group.language ? languageName(group.language) : '';
   let text: string;
   switch (requirement) {
+    case 'inbox':
+      text = `${who} is a member of this conversation's inbox`;
+      break;
     case 'skills':
       text = `${who} has ${skillNoun(missing)}`;
       break;
@@ -274,7 +277,12 @@ export function overflowReason(
 export function requeueReason(agentId: string, agentName: string | undefined, why: RequeueCause): RoutingReason {
   const who = agentName ?? agentId;
   const params: Record<string, string | number> = { agentId, agent: who };
-  return why === 'offline'
-    ? { code: 'requeued_agent_offline', params, text: `requeued because ${who} went offline` }
-    : { code: 'requeued_removed_from_team', params, text: `requeued because ${who} was removed from the team` };
+  switch (why) {
+    case 'offline':
+      return { code: 'requeued_agent_offline', params, text: `requeued because ${who} went offline` };
+    case 'removed_from_team':
+      return { code: 'requeued_removed_from_team', params, text: `requeued because ${who} was removed from the team` };
+    case 'removed_from_inbox':
+      return { code: 'requeued_removed_from_inbox', params, text: `requeued because ${who} was removed from the inbox` };
+  }
 }

@@ -6,6 +6,11 @@ export type CapacityMap = Partial<Record<ChannelKind, number>>;
 export interface QueuedConversation {
   id: string;
   channel: ChannelKind;
+  /**
+   * The inbox the conversation belongs to. When set, only agents whose `inboxIds` include it
+   * are eligible: an agent must be able to open what routing gives them.
+   */
+  inboxId?: string;
   teamId: string | null;
   requiredSkills: string[];
   language: string | null;
@@ -27,6 +32,8 @@ export interface AgentState {
   name: string;
   presence: Presence;
   teamIds: string[];
+  /** Inboxes the agent belongs to; required for conversations that name their inbox. */
+  inboxIds?: string[];
   skills: string[];
   languages: string[]; // languages like 'fr','en'
   capacity: CapacityMap; // per-agent override; a kind missing here falls back to the team's defaultCapacity, then to 0 (= cannot take that kind)
@@ -69,7 +76,8 @@ export type WaitReasonCode =
   | 'manual_pick'
   | 'all_declined'
   | 'requeued_agent_offline'
-  | 'requeued_removed_from_team';
+  | 'requeued_removed_from_team'
+  | 'requeued_removed_from_inbox';
 export type OverflowReasonCode = 'overflow';
 export type RoutingReasonCode = AssignReasonCode | WaitReasonCode | OverflowReasonCode;
 
@@ -106,7 +114,7 @@ export interface RoutingOutput {
   warnings?: RoutingWarning[];
 }
 
-export type IneligibilityCode = 'AGENT_OFFLINE' | 'NOT_IN_TEAM' | 'MISSING_SKILL' | 'LANGUAGE_MISMATCH' | 'AGENT_AT_CAPACITY';
+export type IneligibilityCode = 'AGENT_OFFLINE' | 'NOT_INBOX_MEMBER' | 'NOT_IN_TEAM' | 'MISSING_SKILL' | 'LANGUAGE_MISMATCH' | 'AGENT_AT_CAPACITY';
 export type EligibilityResult = { ok: true } | { ok: false; code: IneligibilityCode };
 
 /** Things a coordinator should be told about but that do not block a manual assignment. */
@@ -122,4 +130,4 @@ export type ManualAssignmentCheck =
   | { ok: true; overCapacity: boolean; warnings: ManualAssignmentWarning[] }
   | { ok: false; code: 'AGENT_AT_CAPACITY'; message: string };
 
-export type RequeueCause = 'offline' | 'removed_from_team';
+export type RequeueCause = 'offline' | 'removed_from_team' | 'removed_from_inbox';

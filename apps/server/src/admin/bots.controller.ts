@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, IsUrl, Length, MaxLength, ValidateIf } from 'class-validator';
-import { BotRepository, Transactions, hashToken, newToken, notFound } from '@inbox/core';
+import { AccessChanges, BotRepository, Transactions, hashToken, newToken, notFound } from '@inbox/core';
 import { Roles } from '../http/auth.decorators';
 
 export class CreateBotDto {
@@ -25,6 +25,7 @@ export class BotsController {
   constructor(
     private readonly tx: Transactions,
     private readonly bots: BotRepository,
+    private readonly access: AccessChanges,
   ) {}
 
   /** The token is shown once, here; only its hash is stored. */
@@ -47,7 +48,10 @@ export class BotsController {
 
   @Patch(':id')
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateBotDto) {
-    return (await this.bots.update(this.tx.manager, id, dto)) ?? Promise.reject(notFound('bot', id));
+    const bot = await this.bots.update(this.tx.manager, id, dto);
+    if (!bot) throw notFound('bot', id);
+    if (dto.active === false) this.access.publish({ subject: 'bot', id, effect: 'ended' });
+    return bot;
   }
 
   /** Issues a new token; the old one stops working at once. */
@@ -56,6 +60,8 @@ export class BotsController {
     const token = newToken('bot');
     const bot = await this.bots.update(this.tx.manager, id, { tokenHash: hashToken(token) });
     if (!bot) throw notFound('bot', id);
+    // Sockets opened with the old token close on every replica.
+    this.access.publish({ subject: 'bot', id, effect: 'ended' });
     return { ...bot, token };
   }
 
@@ -63,5 +69,6 @@ export class BotsController {
   @HttpCode(204)
   async remove(@Param('id', ParseUUIDPipe) id: string) {
     if (!(await this.bots.delete(this.tx.manager, id))) throw notFound('bot', id);
+    this.access.publish({ subject: 'bot', id, effect: 'ended' });
   }
 }

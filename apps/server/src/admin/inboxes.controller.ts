@@ -3,9 +3,10 @@ import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestj
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import type { Response } from 'express';
-import { CHANNEL_KINDS, ChannelKind, DomainError, IngestService, Principal, UserRepository, Transactions, notFound } from '@inbox/core';
+import { AccessChanges, CHANNEL_KINDS, ChannelKind, DomainError, IngestService, Principal, UserRepository, Transactions, notFound } from '@inbox/core';
 import { AllowInboxToken, CurrentPrincipal, Roles } from '../http/auth.decorators';
 import { InboxesService } from './inboxes.service';
+import { RoutingService } from '../routing/routing.service';
 
 export class CreateInboxDto {
   @ApiProperty() @IsString() @Length(1, 120) name: string;
@@ -69,6 +70,8 @@ export class InboxesController {
     private readonly ingest: IngestService,
     private readonly tx: Transactions,
     private readonly users: UserRepository,
+    private readonly access: AccessChanges,
+    private readonly routing: RoutingService,
   ) {}
 
   @Roles('admin')
@@ -111,14 +114,21 @@ export class InboxesController {
   @Post(':id/members')
   async addMember(@Param('id', ParseUUIDPipe) id: string, @Body() dto: InboxMemberDto) {
     if (!(await this.users.get(this.tx.manager, dto.userId))) throw notFound('user', dto.userId);
-    return this.inboxes.addMember(id, dto.userId);
+    const members = await this.inboxes.addMember(id, dto.userId);
+    // Open sockets re-authenticate and join the inbox's room.
+    this.access.publish({ subject: 'user', id: dto.userId, effect: 'changed' });
+    return members;
   }
 
   @Roles('admin')
   @Delete(':id/members/:userId')
   @HttpCode(204)
-  removeMember(@Param('id', ParseUUIDPipe) id: string, @Param('userId', ParseUUIDPipe) userId: string) {
-    return this.inboxes.removeMember(id, userId);
+  async removeMember(@Param('id', ParseUUIDPipe) id: string, @Param('userId', ParseUUIDPipe) userId: string): Promise<void> {
+    await this.inboxes.removeMember(id, userId);
+    // The agent stops seeing the inbox at once: open sockets leave its rooms, and the
+    // conversations of that inbox they were working on go back to the queue.
+    this.access.publish({ subject: 'user', id: userId, effect: 'changed' });
+    await this.routing.requeueAgent(userId, 'removed_from_inbox', { inboxId: id });
   }
 
   /** API channel: an integration pushes a customer's message with the inbox token. */

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { DomainError, ROUTING_STRATEGIES, RoutingStrategyName, TeamRepository, Transactions, UserRepository, notFound } from '@inbox/core';
+import { AccessChanges, DomainError, ROUTING_STRATEGIES, RoutingStrategyName, TeamRepository, Transactions, UserRepository, notFound } from '@inbox/core';
 import { Roles } from '../http/auth.decorators';
 import { validateCapacity } from './users.controller';
 import { RoutingService } from '../routing/routing.service';
@@ -55,6 +55,7 @@ export class TeamsController {
     private readonly teams: TeamRepository,
     private readonly users: UserRepository,
     private readonly routing: RoutingService,
+    private readonly access: AccessChanges,
   ) {}
 
   @Get()
@@ -105,6 +106,7 @@ export class TeamsController {
     if (!(await this.teams.get(this.tx.manager, id))) throw notFound('team', id);
     if (!(await this.users.get(this.tx.manager, dto.userId))) throw notFound('user', dto.userId);
     if (!(await this.teams.addMember(this.tx.manager, id, dto.userId))) throw new DomainError('ALREADY_MEMBER', 'this user is already a member of the team');
+    this.access.publish({ subject: 'user', id: dto.userId, effect: 'changed' });
     return this.teams.get(this.tx.manager, id);
   }
 
@@ -113,7 +115,8 @@ export class TeamsController {
   @HttpCode(204)
   async removeMember(@Param('id', ParseUUIDPipe) id: string, @Param('userId', ParseUUIDPipe) userId: string) {
     if (!(await this.teams.removeMember(this.tx.manager, id, userId))) throw notFound('user', userId);
+    this.access.publish({ subject: 'user', id: userId, effect: 'changed' });
     // Their open conversations of this team go back to its queue.
-    await this.routing.requeueAgent(userId, 'removed_from_team', id);
+    await this.routing.requeueAgent(userId, 'removed_from_team', { teamId: id });
   }
 }

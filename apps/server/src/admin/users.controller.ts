@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, IsBoolean, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { DomainError, Transactions, USER_ROLES, UserRepository, UserRole, notFound, CHANNEL_KINDS } from '@inbox/core';
+import { AccessChanges, DomainError, Transactions, USER_ROLES, UserRepository, UserRole, notFound, CHANNEL_KINDS } from '@inbox/core';
 import { Roles } from '../http/auth.decorators';
 import { AuthService } from '../auth/auth.service';
 
@@ -46,6 +46,7 @@ export class UsersController {
     private readonly tx: Transactions,
     private readonly users: UserRepository,
     private readonly auth: AuthService,
+    private readonly access: AccessChanges,
   ) {}
 
   @Roles('admin')
@@ -77,16 +78,32 @@ export class UsersController {
     return (await this.users.get(this.tx.manager, id)) ?? Promise.reject(notFound('user', id));
   }
 
+  /**
+   * A password reset or a deactivation ends the user's sessions at once (every replica's
+   * sockets close); a role change makes open sockets re-authenticate into the new rooms.
+   */
   @Roles('admin')
   @Patch(':id')
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateUserDto) {
     const { password, capacity, ...rest } = dto;
-    const user = await this.users.update(this.tx.manager, id, {
-      ...rest,
-      capacity: validateCapacity(capacity),
-      passwordHash: password ? await this.auth.hashPassword(password) : undefined,
+    const passwordHash = password ? await this.auth.hashPassword(password) : undefined;
+    const { user, before } = await this.tx.run(async ({ em }) => {
+      const before = await this.users.sessionState(em, id);
+      if (!before) throw notFound('user', id);
+      const user = await this.users.update(em, id, { ...rest, capacity: validateCapacity(capacity), passwordHash });
+      if (passwordHash || rest.active === false) await this.users.endSessions(em, id);
+      return { user: user!, before };
     });
-    if (!user) throw notFound('user', id);
+    if (passwordHash || (rest.active === false && before.active)) this.access.publish({ subject: 'user', id, effect: 'ended' });
+    else if (rest.role && rest.role !== before.role) this.access.publish({ subject: 'user', id, effect: 'changed' });
     return user;
+  }
+
+  /** Sign a user out everywhere (a lost laptop): their tokens stop working, open sockets close. */
+  @Roles('admin')
+  @Post(':id/sessions/end')
+  @HttpCode(204)
+  async endSessions(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    await this.auth.endSessions(id);
   }
 }

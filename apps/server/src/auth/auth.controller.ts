@@ -12,6 +12,11 @@ export class LoginDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) password: string;
 }
 
+export class ChangePasswordDto {
+  @ApiProperty() @IsString() @MinLength(1) @MaxLength(200) currentPassword: string;
+  @ApiProperty() @IsString() @MinLength(8) @MaxLength(200) newPassword: string;
+}
+
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
@@ -44,5 +49,23 @@ export class AuthController {
   async me(@CurrentPrincipal() p: Principal) {
     if (p.type === 'user') return { type: 'user', user: await this.users.get(this.tx.manager, p.id) };
     return p;
+  }
+
+  /** Changing one's own password needs the current one; every other session ends. */
+  @ApiBearerAuth()
+  @Post('password')
+  @HttpCode(200)
+  async changePassword(@CurrentPrincipal() p: Principal, @Body() body: ChangePasswordDto) {
+    if (p.type !== 'user') throw new DomainError('FORBIDDEN', 'only people have passwords');
+    return this.auth.changePassword(p.id, body.currentPassword, body.newPassword);
+  }
+
+  /** Sign out everywhere: every token of the caller stops working, open sockets close. */
+  @ApiBearerAuth()
+  @Post('logout-all')
+  @HttpCode(204)
+  async logoutAll(@CurrentPrincipal() p: Principal): Promise<void> {
+    if (p.type !== 'user') throw new DomainError('FORBIDDEN', 'bots end their sessions by rotating their token');
+    await this.auth.endSessions(p.id);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
-import { APP_CONFIG, AppConfig, DomainError, Transactions, UserRepository, UserView } from '@inbox/core';
+import { APP_CONFIG, AccessChanges, AppConfig, DomainError, Transactions, UserRepository, UserView } from '@inbox/core';
 import { TokenService } from './token.service';
 
 @Injectable()
@@ -14,6 +14,7 @@ export class AuthService {
     private readonly tx: Transactions,
     private readonly users: UserRepository,
     private readonly tokens: TokenService,
+    private readonly access: AccessChanges,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -31,8 +32,37 @@ export class AuthService {
     const ok = await argon2.verify(user.passwordHash, password).catch(() => false);
     if (!ok) throw new DomainError('INVALID_CREDENTIALS', 'email or password is wrong');
     if (!user.active) throw new DomainError('INVALID_CREDENTIALS', 'this account is disabled');
-    const { passwordHash: _omit, ...view } = user;
-    return { accessToken: this.tokens.sign(view), user: view };
+    const { passwordHash: _omit, tokenVersion, ...view } = user;
+    return { accessToken: this.tokens.sign({ ...view, tokenVersion }), user: view };
+  }
+
+  /**
+   * Self-service password change: needs the current password, ends every other session
+   * (other browsers, open sockets) and returns a fresh token for this one.
+   */
+  async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<{ accessToken: string }> {
+    const hash = await this.users.passwordHash(this.tx.manager, userId);
+    if (!hash || !(await argon2.verify(hash, currentPassword).catch(() => false))) {
+      throw new DomainError('VALIDATION_FAILED', 'the current password is wrong', { fields: { currentPassword: ['is wrong'] } });
+    }
+    if (currentPassword === newPassword) throw new DomainError('VALIDATION_FAILED', 'the new password must differ from the current one', { fields: { newPassword: ['must differ from the current password'] } });
+    const passwordHash = await this.hashPassword(newPassword);
+    const state = await this.tx.run(async ({ em }) => {
+      await this.users.update(em, userId, { passwordHash });
+      await this.users.endSessions(em, userId);
+      return this.users.sessionState(em, userId);
+    });
+    this.access.publish({ subject: 'user', id: userId, effect: 'ended' });
+    this.logger.log({ userId }, 'password changed; other sessions ended');
+    return { accessToken: this.tokens.sign(state!) };
+  }
+
+  /** "Sign out everywhere": every token of the user stops working and open sockets close. */
+  async endSessions(userId: string): Promise<void> {
+    const version = await this.users.endSessions(this.tx.manager, userId);
+    if (version === null) throw new DomainError('USER_NOT_FOUND', `user ${userId} not found`);
+    this.access.publish({ subject: 'user', id: userId, effect: 'ended' });
+    this.logger.log({ userId }, 'all sessions ended');
   }
 
   /**

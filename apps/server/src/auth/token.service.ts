@@ -17,8 +17,16 @@ export class TokenService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  sign(user: { id: string; role: string; name: string }): string {
-    return this.jwt.sign({ sub: user.id, role: user.role, name: user.name }, { secret: this.config.jwtSecret, expiresIn: this.config.jwtTtlSeconds });
+  /** `tv` is the user's token version: bumping it in the database ends every session signed before. */
+  sign(user: { id: string; role: string; name: string; tokenVersion: number }): string {
+    return this.jwt.sign({ sub: user.id, role: user.role, name: user.name, tv: user.tokenVersion }, { secret: this.config.jwtSecret, expiresIn: this.config.jwtTtlSeconds });
+  }
+
+  /** When an agent token stops working (epoch ms), for sockets to end the session on time; null for other tokens. */
+  expiresAt(token: string | undefined | null): number | null {
+    if (!token || token.startsWith('bot_') || token.startsWith('inb_')) return null;
+    const claims = this.jwt.decode(token) as { exp?: number } | null;
+    return claims?.exp ? claims.exp * 1000 : null;
   }
 
   async resolve(token: string | undefined | null): Promise<Principal> {
@@ -35,15 +43,18 @@ export class TokenService {
       if (!inboxId) throw new DomainError('UNAUTHENTICATED', 'unknown or deactivated inbox token');
       return { type: 'inbox', inboxId };
     }
-    let claims: { sub: string };
+    let claims: { sub: string; tv?: number };
     try {
       claims = this.jwt.verify(token, { secret: this.config.jwtSecret });
     } catch (err) {
-      throw new DomainError('UNAUTHENTICATED', (err as Error).name === 'TokenExpiredError' ? 'token expired: log in again' : 'invalid token');
+      if ((err as Error).name === 'TokenExpiredError') throw new DomainError('UNAUTHENTICATED', 'token expired: log in again', { reason: 'SESSION_EXPIRED' });
+      throw new DomainError('UNAUTHENTICATED', 'invalid token');
     }
-    // Role and active flag are read fresh so a demoted or disabled user loses access at once.
-    const user = await this.users.get(this.tx.manager, claims.sub);
-    if (!user || !user.active) throw new DomainError('UNAUTHENTICATED', 'user no longer exists or is disabled');
+    // Role, active flag and token version are read fresh on every request and socket command:
+    // a demoted or disabled user, a changed password or "sign out everywhere" take effect at once.
+    const user = await this.users.sessionState(this.tx.manager, claims.sub);
+    if (!user || !user.active) throw new DomainError('UNAUTHENTICATED', 'user no longer exists or is disabled', { reason: 'SESSION_REVOKED' });
+    if ((claims.tv ?? 0) !== user.tokenVersion) throw new DomainError('UNAUTHENTICATED', 'this session was ended: log in again', { reason: 'SESSION_REVOKED' });
     return { type: 'user', id: user.id, role: user.role, name: user.name };
   }
 }

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainError, Principal, UserRole } from '@inbox/core';
-import { ALLOW_BOTS_KEY, INBOX_TOKEN_KEY, PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
+import { Action, DomainError, Principal, UserRole, assertCan } from '@inbox/core';
+import { ALLOW_BOTS_KEY, CAN_KEY, INBOX_TOKEN_KEY, PUBLIC_KEY, ROLES_KEY } from './auth.decorators';
 import { TokenService } from '../auth/token.service';
 
 /** Global guard: every route needs a user unless it says otherwise; roles are checked here, on every route. */
@@ -21,6 +21,12 @@ export class AuthGuard implements CanActivate {
     const match = header?.match(/^Bearer\s+(\S+)$/i);
     const principal: Principal = await this.tokens.resolve(match?.[1]);
     req.principal = principal;
+    const action = this.reflector.getAllAndOverride<Action>(CAN_KEY, [ctx.getHandler()]);
+    if (action && principal.type !== 'inbox') {
+      // The policy table decides, for bots as for users (the socket handlers read the same table).
+      assertCan(principal, action);
+      return true;
+    }
     if (principal.type === 'bot' && !this.reflector.getAllAndOverride<boolean>(ALLOW_BOTS_KEY, targets)) {
       throw new DomainError('FORBIDDEN', 'bot tokens cannot use this endpoint');
     }

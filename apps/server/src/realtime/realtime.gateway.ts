@@ -4,7 +4,11 @@ import type { Server, Socket } from 'socket.io';
 import {
   APP_CONFIG,
   AppConfig,
+  AccessChange,
+  AccessChanges,
   AccessService,
+  Action,
+  assertCan,
   DomainError,
   DomainEvent,
   DomainEvents,
@@ -15,7 +19,7 @@ import {
   Transactions,
   isStaff,
 } from '@inbox/core';
-import { rooms, type Ack, type ClientToServerEvents, type ConversationSummary, type ServerToClientEvents } from '@inbox/realtime-contract';
+import { rooms, type Ack, type ClientToServerEvents, type ConversationSummary, type ServerToClientEvents, type SessionEnded } from '@inbox/realtime-contract';
 import { TokenService } from '../auth/token.service';
 import { PresenceService } from '../routing/presence.service';
 import { RoutingService } from '../routing/routing.service';
@@ -24,7 +28,10 @@ import { TokenBucket, requireInt, requireOneOf, requireUuid, toErrorAck } from '
 
 interface SocketData {
   principal: Principal;
+  /** The credential the socket opened with: re-checked before every command. */
+  token: string;
   bucket: TokenBucket;
+  expiryTimer?: NodeJS.Timeout;
   /** Rooms joined and presence recorded: commands wait for it. */
   ready: Promise<void>;
 }
@@ -74,6 +81,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly routing: RoutingService,
     private readonly conversations: ConversationService,
     private readonly stats: QueueStatsService,
+    private readonly accessChanges: AccessChanges,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -82,26 +90,60 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       try {
         const auth = socket.handshake.auth as { token?: string } | undefined;
         const header = socket.handshake.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-        const principal = await this.tokens.resolve(auth?.token ?? header);
+        const token = auth?.token ?? header;
+        const principal = await this.tokens.resolve(token);
         if (principal.type === 'inbox') throw new DomainError('FORBIDDEN', 'inbox tokens cannot open sockets');
         socket.data.principal = principal;
+        socket.data.token = token!;
         socket.data.bucket = new TokenBucket();
         next();
       } catch (err) {
         const e = new Error(err instanceof DomainError ? err.message : 'authentication failed') as Error & { data: unknown };
-        e.data = { code: err instanceof DomainError ? err.code : 'UNAUTHENTICATED' };
+        // `reason` (SESSION_EXPIRED / SESSION_REVOKED) tells the client to log in again rather than retry.
+        e.data = { code: err instanceof DomainError ? err.code : 'UNAUTHENTICATED', reason: err instanceof DomainError ? err.details?.reason : undefined };
         next(e);
       }
     });
     this.unsubscribe = this.events.subscribe((e) => this.fanOut(e));
+    this.unsubscribeAccess = this.accessChanges.subscribe((c) => this.onAccessChange(c));
     this.stats.attach((payload) => io.local.to(rooms.coordinators).emit('queue.stats', { seq: 0, data: payload }));
   }
 
   onApplicationShutdown(): void {
     this.unsubscribe?.();
+    this.unsubscribeAccess?.();
+  }
+
+  private unsubscribeAccess: (() => void) | null = null;
+
+  /**
+   * Rights changed: the subject's sockets on every replica (the adapter carries `in(room)`
+   * operations across replicas) are told why and closed. A client reconnects with its token
+   * after ACCESS_CHANGED and gets rooms that follow its new rights; after SESSION_REVOKED
+   * the handshake refuses it and it logs in again.
+   */
+  private async onAccessChange(c: AccessChange): Promise<void> {
+    if (!this.io) return;
+    const room = c.subject === 'bot' ? rooms.bot(c.id) : rooms.agent(c.id);
+    const code: SessionEnded['code'] = c.effect === 'ended' ? 'SESSION_REVOKED' : 'ACCESS_CHANGED';
+    this.io.in(room).emit('session.ended', { code });
+    this.io.in(room).disconnectSockets(true);
+  }
+
+  /** Ends a socket's session, telling the client why first. */
+  private endSession(socket: InboxSocket, code: SessionEnded['code']): void {
+    socket.emit('session.ended', { code });
+    socket.disconnect(true);
   }
 
   async handleConnection(socket: InboxSocket): Promise<void> {
+    // A socket never outlives its token: at expiry the client is told, and must log in again.
+    const expiresAt = this.tokens.expiresAt(socket.data.token);
+    if (expiresAt !== null) {
+      const delay = Math.max(0, Math.min(expiresAt - Date.now(), 2 ** 31 - 1));
+      socket.data.expiryTimer = setTimeout(() => this.endSession(socket, 'SESSION_EXPIRED'), delay);
+      socket.data.expiryTimer.unref();
+    }
     socket.data.ready = this.setUp(socket);
     this.registerHandlers(socket);
     await socket.data.ready;
@@ -111,7 +153,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const p = socket.data.principal;
     try {
       if (p.type === 'bot') {
-        await socket.join('bots');
+        await socket.join(['bots', rooms.bot(p.id)]);
         return;
       }
       if (p.type !== 'user') return;
@@ -130,19 +172,27 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   async handleDisconnect(socket: InboxSocket): Promise<void> {
+    if (socket.data.expiryTimer) clearTimeout(socket.data.expiryTimer);
     const p = socket.data.principal;
     if (p?.type === 'user') await this.presence.disconnected(p.id).catch((err) => this.logger.warn({ err }, 'presence update failed'));
   }
 
   private registerHandlers(socket: InboxSocket): void {
-    const p = socket.data.principal;
-    const on = <E extends keyof ClientToServerEvents>(event: E, handler: (payload: any) => Promise<Record<string, unknown> | void>) => {
+    /**
+     * Every command runs as the principal's CURRENT self: the token is re-checked (expiry,
+     * deactivation, token version, bot token rotation) and the role re-read, then the one
+     * permission policy decides, exactly as the REST guard does.
+     */
+    const on = <E extends keyof ClientToServerEvents>(event: E, action: Action | null, handler: (payload: any, p: Principal) => Promise<Record<string, unknown> | void>) => {
       socket.on(event as any, async (payload: unknown, ack?: (a: Ack) => void) => {
         const reply = typeof ack === 'function' ? ack : () => undefined;
         if (!socket.data.bucket.take()) return reply({ ok: false, code: 'RATE_LIMITED', message: 'too many events; slow down' });
         try {
           await socket.data.ready;
-          const result = await handler(payload);
+          const p = await this.currentPrincipal(socket);
+          if (!p) return reply({ ok: false, code: 'UNAUTHENTICATED', message: 'this session has ended: log in again' });
+          if (action) assertCan(p, action);
+          const result = await handler(payload, p);
           reply({ ok: true, ...(result ?? {}) });
         } catch (err) {
           if (!(err instanceof DomainError)) this.logger.error({ err, event }, 'socket command failed');
@@ -150,13 +200,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         }
       });
     };
-    const requireUser = () => {
+    const requireUser = (p: Principal) => {
       if (p.type !== 'user') throw new DomainError('FORBIDDEN', 'only agents can do this');
       return p;
-    };
-    const requireCoordinator = () => {
-      if (p.type === 'bot' || isStaff(p)) return p;
-      throw new DomainError('FORBIDDEN', 'this needs the coordinator or admin role');
     };
 
     socket.onAny((event: string, ...args: unknown[]) => {
@@ -165,58 +211,77 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       if (typeof ack === 'function') ack({ ok: false, code: 'UNKNOWN_EVENT', message: `unknown event "${event}"` });
     });
 
-    on('presence.set', async (payload) => {
-      const user = requireUser();
+    on('presence.set', 'presence.set', async (payload, p) => {
+      const user = requireUser(p);
       return { presence: await this.presence.choose(user.id, requireOneOf(payload, 'presence', ['online', 'away'] as const)) };
     });
-    on('offer.accept', async (payload) => {
-      await this.routing.acceptOffer(requireUser().id, requireUuid(payload, 'conversationId'));
+    on('offer.accept', 'offer.respond', async (payload, p) => {
+      await this.routing.acceptOffer(requireUser(p).id, requireUuid(payload, 'conversationId'));
     });
-    on('offer.decline', async (payload) => {
-      await this.routing.declineOffer(requireUser().id, requireUuid(payload, 'conversationId'));
+    on('offer.decline', 'offer.respond', async (payload, p) => {
+      await this.routing.declineOffer(requireUser(p).id, requireUuid(payload, 'conversationId'));
     });
-    on('conversation.join', async (payload) => {
+    on('conversation.join', 'conversation.join', async (payload, p) => {
       const id = requireUuid(payload, 'conversationId');
       await this.conversations.get(p, id); // 404 / 403 as over REST
       await socket.join(rooms.conversation(id));
     });
-    on('conversation.leave', async (payload) => {
+    on('conversation.leave', null, async (payload) => {
       await socket.leave(rooms.conversation(requireUuid(payload, 'conversationId')));
     });
-    on('typing', async (payload) => {
-      const user = requireUser();
+    on('typing', 'conversation.typing', async (payload, p) => {
+      const user = requireUser(p);
       const id = requireUuid(payload, 'conversationId');
       if (!socket.rooms.has(rooms.conversation(id))) throw new DomainError('FORBIDDEN', 'join the conversation first');
       socket.to(rooms.conversation(id)).emit('typing', { conversationId: id, userId: user.id, name: user.name, typing: Boolean(payload?.typing) });
     });
-    on('events.replay', async (payload) => {
+    on('events.replay', 'events.replay', async (payload, p) => {
       const afterSeq = requireInt(payload, 'afterSeq', 0, Number.MAX_SAFE_INTEGER);
-      return this.replay(socket, afterSeq);
+      return this.replay(socket, p, afterSeq);
     });
-    on('coordinator.assign', async (payload) => {
-      const actor = requireCoordinator();
-      await this.routing.coordinatorAssign(actor, requireUuid(payload, 'conversationId'), requireUuid(payload, 'agentId'), payload?.force === true);
+    on('coordinator.assign', 'conversation.assign', async (payload, p) => {
+      await this.routing.coordinatorAssign(p, requireUuid(payload, 'conversationId'), requireUuid(payload, 'agentId'), payload?.force === true);
     });
-    on('coordinator.takeover', async (payload) => {
-      const actor = requireCoordinator();
-      if (actor.type !== 'user') throw new DomainError('FORBIDDEN', 'only a person can take over');
+    on('coordinator.takeover', 'conversation.takeover', async (payload, p) => {
+      const actor = requireUser(p);
       await this.routing.coordinatorAssign(actor, requireUuid(payload, 'conversationId'), actor.id, true);
     });
-    on('coordinator.unassign', async (payload) => {
-      await this.routing.unassign(requireCoordinator(), requireUuid(payload, 'conversationId'));
+    on('coordinator.unassign', 'conversation.unassign', async (payload, p) => {
+      await this.routing.unassign(p, requireUuid(payload, 'conversationId'));
     });
-    on('coordinator.transfer', async (payload) => {
-      await this.routing.unassign(requireCoordinator(), requireUuid(payload, 'conversationId'), 'transfer', requireUuid(payload, 'teamId'));
+    on('coordinator.transfer', 'conversation.transfer', async (payload, p) => {
+      await this.routing.unassign(p, requireUuid(payload, 'conversationId'), 'transfer', requireUuid(payload, 'teamId'));
     });
-    on('coordinator.priority', async (payload) => {
-      const actor = requireCoordinator();
-      await this.conversations.update(actor, requireUuid(payload, 'conversationId'), { priority: requireInt(payload, 'priority', 0, 3) });
+    on('coordinator.priority', 'conversation.priority', async (payload, p) => {
+      await this.conversations.update(p, requireUuid(payload, 'conversationId'), { priority: requireInt(payload, 'priority', 0, 3) });
     });
   }
 
+  /**
+   * The socket's principal as it is now, or null when its session ended (the socket is then
+   * closed). A changed role means the socket's rooms are stale: it is closed with
+   * ACCESS_CHANGED so the client reconnects into the right ones (a safety net for set-ups
+   * where the change was announced on another replica without a shared adapter).
+   */
+  private async currentPrincipal(socket: InboxSocket): Promise<Principal | null> {
+    const before = socket.data.principal;
+    let now: Principal;
+    try {
+      now = await this.tokens.resolve(socket.data.token);
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== 'UNAUTHENTICATED') throw err;
+      this.endSession(socket, err.details?.reason === 'SESSION_EXPIRED' ? 'SESSION_EXPIRED' : 'SESSION_REVOKED');
+      return null;
+    }
+    if (before.type === 'user' && now.type === 'user' && before.role !== now.role) {
+      setImmediate(() => this.endSession(socket, 'ACCESS_CHANGED'));
+    }
+    socket.data.principal = now;
+    return now;
+  }
+
   /** Events this socket may have missed, from the outbox, filtered by what it may see. */
-  private async replay(socket: InboxSocket, afterSeq: number): Promise<{ replayed: number; lastSeq: number }> {
-    const p = socket.data.principal;
+  private async replay(socket: InboxSocket, p: Principal, afterSeq: number): Promise<{ replayed: number; lastSeq: number }> {
     let replayed = 0;
     let lastSeq = afterSeq;
     for (;;) {
@@ -277,8 +342,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       const meta = await this.metaOf(e.conversationId, e);
       targets.add(rooms.conversation(e.conversationId));
       if (meta) {
+        // The inbox room is the audience: a team member who is not in the inbox must not get
+        // the conversation (REST answers them 403), so the team room is not a target here.
         targets.add(rooms.inbox(meta.inboxId));
-        if (meta.teamId) targets.add(rooms.team(meta.teamId));
         if (meta.assigneeId) targets.add(rooms.agent(meta.assigneeId));
       }
       if (e.type === 'conversation.assigned') {

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDateString, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { DomainError } from '@inbox/core';
-import { Roles } from '../http/auth.decorators';
+import { Can } from '../http/auth.decorators';
 import { ReportsRepository } from './reports.repository';
 
 export class KpiQuery {
@@ -27,7 +27,7 @@ export class KpiQuery {
 export class ReportsController {
   constructor(private readonly reports: ReportsRepository) {}
 
-  @Roles('admin', 'coordinator')
+  @Can('reports.read')
   @Get('kpis')
   async kpis(@Query() q: KpiQuery) {
     const to = q.to ? new Date(q.to) : new Date();

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@ne
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsUUID } from 'class-validator';
 import { ConversationService, DomainError, Principal, Transactions } from '@inbox/core';
-import { AllowBots, CurrentPrincipal, Roles } from '../http/auth.decorators';
+import { Can, CurrentPrincipal } from '../http/auth.decorators';
 import { RoutingService } from './routing.service';
 import { QueueStatsService } from '../realtime/queue-stats.service';
 
@@ -26,7 +26,7 @@ export class RoutingController {
     private readonly tx: Transactions,
   ) {}
 
-  @Roles('admin', 'coordinator')
+  @Can('conversation.assign')
   @Post('conversations/:id/assign')
   @HttpCode(200)
   async assign(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: AssignDto) {
@@ -34,7 +34,7 @@ export class RoutingController {
     return this.conversations.get(p, id);
   }
 
-  @Roles('admin', 'coordinator')
+  @Can('conversation.takeover')
   @Post('conversations/:id/takeover')
   @HttpCode(200)
   async takeover(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
@@ -44,8 +44,7 @@ export class RoutingController {
   }
 
   /** Bots hand over to humans by unassigning or transferring to a team's queue. */
-  @AllowBots()
-  @Roles('admin', 'coordinator')
+  @Can('conversation.unassign')
   @Post('conversations/:id/unassign')
   @HttpCode(200)
   async unassign(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
@@ -53,8 +52,7 @@ export class RoutingController {
     return this.conversations.get(p, id);
   }
 
-  @AllowBots()
-  @Roles('admin', 'coordinator')
+  @Can('conversation.transfer')
   @Post('conversations/:id/transfer')
   @HttpCode(200)
   async transfer(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: TransferDto) {
@@ -62,6 +60,7 @@ export class RoutingController {
     return this.conversations.get(p, id);
   }
 
+  @Can('offer.respond')
   @Post('conversations/:id/offer/accept')
   @HttpCode(200)
   async accept(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
@@ -70,6 +69,7 @@ export class RoutingController {
     return this.conversations.get(p, id);
   }
 
+  @Can('offer.respond')
   @Post('conversations/:id/offer/decline')
   @HttpCode(200)
   async decline(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
@@ -79,7 +79,7 @@ export class RoutingController {
   }
 
   /** Every assignment change of a conversation, with its reason. */
-  @Roles('admin', 'coordinator')
+  @Can('conversation.assignments')
   @Get('conversations/:id/assignments')
   async log(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
     await this.conversations.get(p, id);
@@ -91,7 +91,7 @@ export class RoutingController {
     );
   }
 
-  @Roles('admin', 'coordinator')
+  @Can('routing.stats')
   @Get('routing/stats')
   queueStats() {
     return this.stats.compute();

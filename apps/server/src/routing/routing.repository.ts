@@ -77,7 +77,7 @@ export class RoutingRepository {
   /** The waiting conversations, plus the reason each currently shows (so unchanged reasons are not rewritten). */
   async queue(em: EntityManager, limit: number): Promise<{ queue: QueuedConversation[]; reasons: Map<string, string | null> }> {
     const rows = await em.query(
-      `SELECT c.id, c.channel, c.assignment_reason, c.team_id, c.required_skills, c.language, c.priority, coalesce(c.waiting_since, c.created_at) AS waiting_since,
+      `SELECT c.id, c.inbox_id, c.channel, c.assignment_reason, c.team_id, c.required_skills, c.language, c.priority, coalesce(c.waiting_since, c.created_at) AS waiting_since,
               c.declined_by, ct.last_agent_id, ct.last_agent_at
        FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
        WHERE c.status = 'open' AND c.assignee_id IS NULL AND c.offered_to_id IS NULL
@@ -98,6 +98,7 @@ export class RoutingRepository {
     }
     const queue = rows.map((r: Record<string, any>) => ({
       id: r.id,
+      inboxId: r.inbox_id,
       channel: r.channel,
       teamId: r.team_id,
       requiredSkills: r.required_skills ?? [],
@@ -116,6 +117,7 @@ export class RoutingRepository {
     const rows = await em.query(
       `SELECT u.id, u.name, u.skills, u.languages, u.capacity, coalesce(s.presence, 'offline') AS presence, s.last_assigned_at,
               coalesce((SELECT array_agg(team_id) FROM team_members m WHERE m.user_id = u.id), '{}') AS team_ids,
+              coalesce((SELECT array_agg(inbox_id) FROM inbox_members im WHERE im.user_id = u.id), '{}') AS inbox_ids,
               coalesce((SELECT json_object_agg(channel, n) FROM (
                  SELECT channel, count(*)::int AS n FROM conversations c
                  WHERE (c.assignee_id = u.id AND c.status = 'open') OR c.offered_to_id = u.id GROUP BY channel) l), '{}') AS load
@@ -127,6 +129,7 @@ export class RoutingRepository {
       name: r.name,
       presence: r.presence,
       teamIds: r.team_ids,
+      inboxIds: r.inbox_ids,
       skills: r.skills ?? [],
       languages: r.languages ?? [],
       capacity: r.capacity ?? {},
@@ -237,16 +240,18 @@ export class RoutingRepository {
     );
   }
 
-  async openConversationsOf(em: EntityManager, agentId: string, teamId?: string): Promise<Array<{ id: string; teamId: string | null }>> {
+  /** The agent's open conversations, all or those of one team or one inbox. */
+  async openConversationsOf(em: EntityManager, agentId: string, scope: { teamId?: string; inboxId?: string } = {}): Promise<Array<{ id: string; teamId: string | null }>> {
     const rows = await em.query(
-      `SELECT id, team_id FROM conversations WHERE assignee_id = $1 AND status = 'open' ${teamId ? 'AND team_id = $2' : ''}`,
-      teamId ? [agentId, teamId] : [agentId],
+      `SELECT id, team_id FROM conversations WHERE assignee_id = $1 AND status = 'open'
+         AND ($2::uuid IS NULL OR team_id = $2) AND ($3::uuid IS NULL OR inbox_id = $3)`,
+      [agentId, scope.teamId ?? null, scope.inboxId ?? null],
     );
     return rows.map((r: Record<string, any>) => ({ id: r.id, teamId: r.team_id }));
   }
 
-  async offersTo(em: EntityManager, agentId: string): Promise<string[]> {
-    return (await em.query(`SELECT id FROM conversations WHERE offered_to_id = $1`, [agentId])).map((r: { id: string }) => r.id);
+  async offersTo(em: EntityManager, agentId: string, inboxId?: string): Promise<string[]> {
+    return (await em.query(`SELECT id FROM conversations WHERE offered_to_id = $1 AND ($2::uuid IS NULL OR inbox_id = $2)`, [agentId, inboxId ?? null])).map((r: { id: string }) => r.id);
   }
 
   async expiredOffers(em: EntityManager): Promise<Array<{ id: string; agentId: string }>> {

@@ -12,7 +12,7 @@ import {
   TxContext,
   notFound,
 } from '@inbox/core';
-import { BUILT_IN_DEFAULT_TEAM, RoutingDecision, TeamSettings, capacityFor, checkManualAssignment, decide, isOpen, requeueForAgent } from '@inbox/routing';
+import { BUILT_IN_DEFAULT_TEAM, RequeueCause, isInboxMember, RoutingDecision, TeamSettings, capacityFor, checkManualAssignment, decide, isOpen, requeueForAgent } from '@inbox/routing';
 import type { AssignedEvent } from '@inbox/realtime-contract';
 import { AssignmentAction, LockedConversation, RoutingRepository } from './routing.repository';
 
@@ -299,7 +299,12 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
       if (conv.status === 'resolved') throw new DomainError('INVALID_STATE', 'the conversation is resolved; reopen it first');
       if (conv.assigneeId === agentId) return;
       const agents = await this.repo.agents(tx.em, false);
-      const target = agents.find((a) => a.id === agentId) ?? (await this.staffAsAgent(tx, agentId));
+      const asAgent = agents.find((a) => a.id === agentId);
+      const target = asAgent ?? (await this.staffAsAgent(tx, agentId));
+      // An agent must be able to open what they are given; coordinators and admins see every inbox.
+      if (asAgent && !isInboxMember(asAgent, { inboxId: conv.inboxId })) {
+        throw new DomainError('AGENT_NOT_ELIGIBLE', `${asAgent.name} is not a member of this conversation's inbox; add them to the inbox first`, { reason: 'NOT_INBOX_MEMBER' });
+      }
       const team = await this.repo.team(tx.em, conv.teamId);
       const check = checkManualAssignment(
         target,
@@ -339,10 +344,11 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** After presence loss (past grace) or removal from a team: the agent's open conversations go back to the queue. */
-  async requeueAgent(agentId: string, cause: 'offline' | 'removed_from_team', teamId?: string): Promise<number> {
+  async requeueAgent(agentId: string, cause: RequeueCause, scope: { teamId?: string; inboxId?: string } = {}): Promise<number> {
     const em = this.tx.manager;
-    const convs = await this.repo.openConversationsOf(em, agentId, teamId);
-    const offers = cause === 'offline' ? await this.repo.offersTo(em, agentId) : [];
+    const convs = await this.repo.openConversationsOf(em, agentId, scope);
+    // Offers go with the conversations: all of them when the agent left, that inbox's when they lost access to it.
+    const offers = cause === 'offline' ? await this.repo.offersTo(em, agentId) : cause === 'removed_from_inbox' ? await this.repo.offersTo(em, agentId, scope.inboxId) : [];
     const [agentRow] = await em.query(`SELECT name FROM users WHERE id = $1`, [agentId]);
     const decisions = requeueForAgent(agentId, convs, cause, { agentName: agentRow?.name });
     let moved = 0;

@@ -23,6 +23,10 @@ export const auth = {
     if (next) localStorage.setItem(TOKEN_KEY, next);
     else localStorage.removeItem(TOKEN_KEY);
   },
+  /** The server ended this session (expired, revoked, password changed elsewhere): back to the login page. */
+  sessionEnded() {
+    unauthorizedListeners.forEach((fn) => fn());
+  },
   onUnauthorized(fn: () => void) {
     unauthorizedListeners.add(fn);
     return () => void unauthorizedListeners.delete(fn);

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { get, patch, post, qs } from '../api/client';
 import type { Contact, ConversationSummary } from '../api/types';
 import { useFormat } from '../i18n/format';
+import { useMe } from '../session/session';
 
 type ContactDetail = Contact & { conversations: ConversationSummary[] };
 
@@ -12,6 +13,8 @@ export function ContactSidebar({ contactId, currentId }: { contactId: string; cu
   const { t } = useTranslation();
   const fmt = useFormat();
   const queryClient = useQueryClient();
+  // Merging rewrites a customer's history: coordinators and admins only (the server enforces it too).
+  const canMerge = useMe().role !== 'agent';
   const contact = useQuery({ queryKey: ['contact', contactId], queryFn: () => get<ContactDetail>(`/contacts/${contactId}`) });
   const [notes, setNotes] = useState('');
   const [label, setLabel] = useState('');
@@ -27,10 +30,10 @@ export function ContactSidebar({ contactId, currentId }: { contactId: string; cu
   const candidates = useQuery({
     queryKey: ['contacts', search],
     queryFn: () => get<{ items: Contact[] }>(`/contacts${qs({ search, limit: 8 })}`),
-    enabled: search.trim().length >= 2,
+    enabled: canMerge && search.trim().length >= 2,
   });
   const merge = useMutation({
-    mutationFn: (sourceId: string) => post<Contact>(`/contacts/${contactId}/merge`, { sourceId }),
+    mutationFn: (sourceId: string) => post<Contact>(`/contacts/${contactId}/merge`, { sourceId, confirm: true }),
     onSuccess: () => {
       setSearch('');
       void queryClient.invalidateQueries({ queryKey: ['contact', contactId] });
@@ -106,6 +109,8 @@ export function ContactSidebar({ contactId, currentId }: { contactId: string; cu
       <button className="small" disabled={notes === (c.notes ?? '') || update.isPending} onClick={() => update.mutate({ notes: notes || null })}>
         {update.isSuccess && notes === (c.notes ?? '') ? t('sidebar.saved') : t('sidebar.saveNotes')}
       </button>
+      {canMerge && (
+        <>
       <h4>{t('sidebar.merge')}</h4>
       <input type="search" placeholder={t('sidebar.mergeSearch')} aria-label={t('sidebar.mergeSearch')} value={search} onChange={(e) => setSearch(e.target.value)} />
       <ul className="plain small">
@@ -114,12 +119,20 @@ export function ContactSidebar({ contactId, currentId }: { contactId: string; cu
           .map((x) => (
             <li key={x.id}>
               {x.name ?? x.email ?? x.identities[0]?.address ?? x.id}{' '}
-              <button className="link" disabled={merge.isPending} onClick={() => merge.mutate(x.id)}>
+              <button
+                className="link"
+                disabled={merge.isPending}
+                onClick={() => {
+                  if (window.confirm(t('sidebar.mergeConfirm', { source: x.name ?? x.email ?? x.identities[0]?.address ?? x.id, target: c.name ?? c.email ?? c.id }))) merge.mutate(x.id);
+                }}
+              >
                 {t('sidebar.mergeInto')}
               </button>
             </li>
           ))}
       </ul>
+        </>
+      )}
       {merge.isSuccess && <div className="ok small">{t('sidebar.merged')}</div>}
       {(merge.error || update.error) && <div className="error small">{t('common.error', { message: (merge.error ?? update.error)!.message })}</div>}
     </aside>

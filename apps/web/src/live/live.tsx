@@ -67,7 +67,8 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const [typing, setTyping] = useState<Record<string, TypingState[]>>({});
 
   useEffect(() => {
-    const socket: ClientSocket = io({ auth: { token: auth.token }, transports: ['websocket', 'polling'] });
+    // The token is read at every (re)connect: a password change on this device hands over a new one.
+    const socket: ClientSocket = io({ auth: (cb) => cb({ token: auth.token }), transports: ['websocket', 'polling'] });
     socketRef.current = socket;
     let everConnected = false;
     const seen = (seq: number) => {
@@ -88,7 +89,16 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       }
       everConnected = true;
     });
-    socket.on('disconnect', () => setConnected(false));
+    socket.on('disconnect', (reason) => {
+      setConnected(false);
+      // The server closes sockets when rights change (ACCESS_CHANGED) or a session ends: reconnect
+      // at once; the handshake either gives rooms that follow the new rights or refuses the token.
+      if (reason === 'io server disconnect') socket.connect();
+    });
+    socket.on('connect_error', (err) => {
+      // Refused at the handshake (expired, revoked, password changed elsewhere): log in again.
+      if ((err as Error & { data?: { code?: string } }).data?.code === 'UNAUTHENTICATED') auth.sessionEnded();
+    });
 
     const onConversation = (e: { seq: number; data: ConversationSummary }) => {
       seen(e.seq);

@@ -62,8 +62,8 @@ export class SlackBotService {
       let created = false;
       if (!conversationId) {
         // Nobody wrote in this thread yet: the channel itself is the contact the thread is with.
-        const { contactId } = await this.contacts.resolveIdentity(em, 'slack', posted.channel, { name: `Slack ${posted.channel}` });
-        const opened = await this.repo.openBotConversation(em, { inboxId, contactId, threadKey, teamId: inbox.teamId, subject: m.text.split('\n')[0].slice(0, 120) });
+        const { contactId, identityId } = await this.contacts.resolveIdentity(em, 'slack', posted.channel, { name: `Slack ${posted.channel}` });
+        const opened = await this.repo.openBotConversation(em, { inboxId, contactId, identityId, threadKey, teamId: inbox.teamId, subject: m.text.split('\n')[0].slice(0, 120) });
         conversationId = opened.id;
         created = opened.created;
       }

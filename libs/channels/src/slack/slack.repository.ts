@@ -49,13 +49,13 @@ export class SlackRepository {
    * A thread a bot starts belongs to the bot (status `bot`, nobody waiting): routing leaves
    * it alone until the bot hands it over. A concurrent opener of the same thread wins.
    */
-  async openBotConversation(em: EntityManager, c: { inboxId: string; contactId: string; threadKey: string; teamId: string | null; subject: string | null }): Promise<{ id: string; created: boolean }> {
+  async openBotConversation(em: EntityManager, c: { inboxId: string; contactId: string; identityId: string; threadKey: string; teamId: string | null; subject: string | null }): Promise<{ id: string; created: boolean }> {
     const [row] = await em.query(
-      `INSERT INTO conversations (inbox_id, channel, contact_id, thread_key, status, team_id, subject, waiting_since, last_message_at)
-       VALUES ($1, 'slack', $2, $3, 'bot', $4, $5, NULL, now())
+      `INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, team_id, subject, waiting_since, last_message_at)
+       VALUES ($1, 'slack', $2, $6, $3, 'bot', $4, $5, NULL, now())
        ON CONFLICT (inbox_id, thread_key) WHERE status <> 'resolved' DO UPDATE SET last_message_at = now(), updated_at = now()
        RETURNING id, (xmax = 0) AS created`,
-      [c.inboxId, c.contactId, c.threadKey, c.teamId, c.subject],
+      [c.inboxId, c.contactId, c.threadKey, c.teamId, c.subject, c.identityId],
     );
     return { id: row.id, created: row.created };
   }

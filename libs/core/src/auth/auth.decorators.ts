@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Principal } from './principal';
 import type { UserRole } from '../entities/enums';
+import type { Action } from './permissions';
 
 export const PUBLIC_KEY = 'auth:public';
 export const ROLES_KEY = 'auth:roles';
@@ -17,3 +18,10 @@ export const AllowBots = () => SetMetadata(ALLOW_BOTS_KEY, true);
 export const AllowInboxToken = () => SetMetadata(INBOX_TOKEN_KEY, true);
 
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest().principal);
+
+export const CAN_KEY = 'auth:can';
+/**
+ * The route performs `action` of the one permission policy (permissions.ts): the guard lets
+ * through exactly the actors the table names, bots included when it names them.
+ */
+export const Can = (action: Action) => SetMetadata(CAN_KEY, action);

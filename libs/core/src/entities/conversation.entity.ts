@@ -7,6 +7,8 @@ export class Conversation {
   @Column('uuid', { name: 'inbox_id' }) inboxId: string;
   @Column('text') channel: ChannelKind;
   @Column('uuid', { name: 'contact_id' }) contactId: string;
+  /** The identity the conversation came from: replies go there, whatever a contact merge adds. */
+  @Column('uuid', { name: 'contact_identity_id', nullable: true }) contactIdentityId: string | null;
   @Column('text', { name: 'thread_key' }) threadKey: string;
   @Column('text') status: ConversationStatus;
   @Column('smallint') priority: number;

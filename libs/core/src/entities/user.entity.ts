@@ -7,6 +7,8 @@ export class User {
   @Column('text') email: string;
   @Column('text') name: string;
   @Column('text', { name: 'password_hash', select: false }) passwordHash: string;
+  /** In every JWT; bumped to end every session of the user at once. */
+  @Column('integer', { name: 'token_version', default: 0 }) tokenVersion: number;
   @Column('text') role: UserRole;
   @Column('text', { array: true, default: '{}' }) languages: string[];
   @Column('text', { array: true, default: '{}' }) skills: string[];

@@ -55,11 +55,12 @@ export class IngestService {
     try {
       return await this.tx.run(async ({ em, emit }) => {
         const at = msg.receivedAt ?? new Date();
-        const { contactId, created: newContact } = await this.contacts.resolveIdentity(em, msg.channel, msg.contact.identifier, msg.contact);
+        const { contactId, identityId, created: newContact } = await this.contacts.resolveIdentity(em, msg.channel, msg.contact.identifier, msg.contact);
         const conversation = await this.conversations.upsertOpenThread(em, {
           inboxId: msg.inboxId,
           channel: msg.channel,
           contactId,
+          identityId,
           threadKey: msg.threadKey ?? `contact:${msg.contact.identifier}`,
           teamId: inbox.teamId,
           subject: msg.subject ?? null,

@@ -29,20 +29,21 @@ export class ContactRepository {
    * and then read the winner's row. The contact FK is deferred, so the identity
    * can claim a fresh contact id before that contact row is written.
    */
-  async resolveIdentity(em: EntityManager, channel: ChannelKind, address: string, details: ContactDetails): Promise<{ contactId: string; created: boolean }> {
-    const existing = await this.contactIdOf(em, channel, address);
-    if (existing) return { contactId: existing, created: false };
+  async resolveIdentity(em: EntityManager, channel: ChannelKind, address: string, details: ContactDetails): Promise<{ contactId: string; identityId: string; created: boolean }> {
+    const existing = await this.identityOf(em, channel, address);
+    if (existing) return { ...existing, created: false };
     const inserted = await em.query(
       `INSERT INTO contact_identities (contact_id, channel, address) VALUES (gen_random_uuid(), $1, $2)
-       ON CONFLICT (channel, address) DO NOTHING RETURNING contact_id`,
+       ON CONFLICT (channel, address) DO NOTHING RETURNING id, contact_id`,
       [channel, address],
     );
     if (inserted.length === 0) {
-      const winner = await this.contactIdOf(em, channel, address);
+      const winner = await this.identityOf(em, channel, address);
       if (!winner) throw new Error(`identity ${channel}:${address} vanished during ingest`);
-      return { contactId: winner, created: false };
+      return { ...winner, created: false };
     }
     const contactId: string = inserted[0].contact_id;
+    const identityId: string = inserted[0].id;
     await em.query(`INSERT INTO contacts (id, name, email, phone, language) VALUES ($1, $2, $3, $4, $5)`, [
       contactId,
       details.name ?? null,
@@ -50,12 +51,12 @@ export class ContactRepository {
       details.phone ?? null,
       details.language ?? null,
     ]);
-    return { contactId, created: true };
+    return { contactId, identityId, created: true };
   }
 
-  private async contactIdOf(em: EntityManager, channel: ChannelKind, address: string): Promise<string | null> {
-    const [row] = await em.query(`SELECT contact_id FROM contact_identities WHERE channel = $1 AND address = $2`, [channel, address]);
-    return row?.contact_id ?? null;
+  private async identityOf(em: EntityManager, channel: ChannelKind, address: string): Promise<{ contactId: string; identityId: string } | null> {
+    const [row] = await em.query(`SELECT id, contact_id FROM contact_identities WHERE channel = $1 AND address = $2`, [channel, address]);
+    return row ? { contactId: row.contact_id, identityId: row.id } : null;
   }
 
   /**
@@ -82,9 +83,14 @@ export class ContactRepository {
     return row ? this.toView(row) : null;
   }
 
-  async list(em: EntityManager, q: { search?: string; limit: number; cursor?: { createdAt: string; id: string } }): Promise<ContactView[]> {
+  /** `visibleToUserId`: only contacts with a conversation in one of that agent's inboxes. */
+  async list(em: EntityManager, q: { search?: string; limit: number; cursor?: { createdAt: string; id: string }; visibleToUserId?: string }): Promise<ContactView[]> {
     const params: unknown[] = [q.limit];
     const where = ['c.merged_into_id IS NULL'];
+    if (q.visibleToUserId) {
+      params.push(q.visibleToUserId);
+      where.push(`EXISTS (SELECT 1 FROM conversations cv JOIN inbox_members im ON im.inbox_id = cv.inbox_id AND im.user_id = $${params.length} WHERE cv.contact_id = c.id)`);
+    }
     if (q.search) {
       params.push(`%${q.search.replace(/[%_\\]/g, (m) => '\\' + m)}%`);
       where.push(`(c.name ILIKE $${params.length} OR c.email ILIKE $${params.length} OR c.phone ILIKE $${params.length}

@@ -11,7 +11,7 @@ export interface ConversationListFilter {
   teamId?: string;
   contactId?: string;
   label?: string;
-  /** Agents see only conversations in their inboxes or assigned to them. */
+  /** Agents see only conversations of the inboxes they belong to. */
   visibleToUserId?: string;
   cursor?: { lastMessageAt: string; id: string };
   limit: number;
@@ -21,6 +21,8 @@ export interface OpenThreadUpsert {
   inboxId: string;
   channel: ChannelKind;
   contactId: string;
+  /** The identity the message came from: replies of a new conversation go there. */
+  identityId: string;
   threadKey: string;
   teamId: string | null;
   subject: string | null;
@@ -38,8 +40,8 @@ export class ConversationRepository {
    */
   async upsertOpenThread(em: EntityManager, u: OpenThreadUpsert): Promise<{ id: string; created: boolean }> {
     const [row] = await em.query(
-      `INSERT INTO conversations (inbox_id, channel, contact_id, thread_key, status, priority, team_id, subject, language, waiting_since, last_message_at)
-       VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $9)
+      `INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, priority, team_id, subject, language, waiting_since, last_message_at)
+       VALUES ($1, $2, $3, $10, $4, 'open', $5, $6, $7, $8, $9, $9)
        ON CONFLICT (inbox_id, thread_key) WHERE status <> 'resolved'
        DO UPDATE SET
          last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
@@ -48,7 +50,7 @@ export class ConversationRepository {
          waiting_since = coalesce(conversations.waiting_since, EXCLUDED.waiting_since),
          updated_at = now()
        RETURNING id, (xmax = 0) AS created`,
-      [u.inboxId, u.channel, u.contactId, u.threadKey, u.priority, u.teamId, u.subject, u.language, u.at],
+      [u.inboxId, u.channel, u.contactId, u.threadKey, u.priority, u.teamId, u.subject, u.language, u.at, u.identityId],
     );
     return { id: row.id, created: row.created };
   }
@@ -79,7 +81,7 @@ export class ConversationRepository {
     if (f.label) where.push(`c.labels @> ARRAY[${p(f.label)}]::text[]`);
     if (f.visibleToUserId) {
       const me = p(f.visibleToUserId);
-      where.push(`(c.assignee_id = ${me} OR EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = c.inbox_id AND im.user_id = ${me}))`);
+      where.push(`EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = c.inbox_id AND im.user_id = ${me})`);
     }
     if (f.cursor) where.push(`(c.last_message_at, c.id) < (${p(f.cursor.lastMessageAt)}::timestamptz, ${p(f.cursor.id)}::uuid)`);
     const rows = await em.query(

@@ -53,9 +53,26 @@ export class UserRepository {
     return row ? toView(row) : null;
   }
 
-  async credentialsByEmail(em: EntityManager, email: string): Promise<(UserView & { passwordHash: string }) | null> {
+  async credentialsByEmail(em: EntityManager, email: string): Promise<(UserView & { passwordHash: string; tokenVersion: number }) | null> {
     const [row] = await em.query(`SELECT * FROM users WHERE lower(email) = lower($1)`, [email]);
-    return row ? { ...toView(row), passwordHash: row.password_hash } : null;
+    return row ? { ...toView(row), passwordHash: row.password_hash, tokenVersion: row.token_version } : null;
+  }
+
+  /** What every request and socket command re-checks: a session lives only while these still match its token. */
+  async sessionState(em: EntityManager, id: string): Promise<{ id: string; name: string; role: UserRole; active: boolean; tokenVersion: number } | null> {
+    const [row] = await em.query(`SELECT id, name, role, active, token_version FROM users WHERE id = $1`, [id]);
+    return row ? { id: row.id, name: row.name, role: row.role, active: row.active, tokenVersion: row.token_version } : null;
+  }
+
+  /** Ends every session of the user: tokens carrying an older version stop working at once. */
+  async endSessions(em: EntityManager, id: string): Promise<number | null> {
+    const [row] = await queryRows(em, `UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING token_version`, [id]);
+    return row ? Number(row.token_version) : null;
+  }
+
+  async passwordHash(em: EntityManager, id: string): Promise<string | null> {
+    const [row] = await em.query(`SELECT password_hash FROM users WHERE id = $1`, [id]);
+    return row?.password_hash ?? null;
   }
 
   async list(em: EntityManager): Promise<UserView[]> {

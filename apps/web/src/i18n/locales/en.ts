@@ -78,6 +78,7 @@ export const en = {
     mergeSearch: 'Search contacts to merge into this one',
     mergeInto: 'Merge into this contact',
     merged: 'Contacts merged',
+    mergeConfirm: 'Merge {{source}} into {{target}}? Their identities and conversations move here; this cannot be undone.',
     none: 'None',
     email: 'Email',
     phone: 'Phone',

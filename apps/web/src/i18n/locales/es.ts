@@ -80,6 +80,7 @@ export const es: Resources = {
     mergeSearch: 'Buscar contactos para fusionar con este',
     mergeInto: 'Fusionar con este contacto',
     merged: 'Contactos fusionados',
+    mergeConfirm: '¿Fusionar {{source}} con {{target}}? Sus identidades y conversaciones se moverán aquí; no se puede deshacer.',
     none: 'Ninguna',
     email: 'Correo',
     phone: 'Teléfono',

@@ -80,6 +80,7 @@ export const fr: Resources = {
     mergeSearch: 'Chercher un contact à fusionner dans celui-ci',
     mergeInto: 'Fusionner dans ce contact',
     merged: 'Contacts fusionnés',
+    mergeConfirm: 'Fusionner {{source}} dans {{target}} ? Ses identités et conversations seront déplacées ici ; action irréversible.',
     none: 'Aucune',
     email: 'E-mail',
     phone: 'Téléphone',

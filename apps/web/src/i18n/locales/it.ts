@@ -80,6 +80,7 @@ export const it: Resources = {
     mergeSearch: 'Cerca contatti da unire a questo',
     mergeInto: 'Unisci a questo contatto',
     merged: 'Contatti uniti',
+    mergeConfirm: 'Unire {{source}} a {{target}}? Identità e conversazioni verranno spostate qui; non si può annullare.',
     none: 'Nessuna',
     email: 'Email',
     phone: 'Telefono',

@@ -1,0 +1,59 @@
+import type { Principal } from './principal';
+import { DomainError } from '../errors/domain-error';
+
+/** Who acts: a user's role, or a bot. Inbox tokens only push messages and never reach this table. */
+export type Actor = 'admin' | 'coordinator' | 'agent' | 'bot';
+
+/**
+ * The one permission policy: action × actor. REST guards (`@Can`) and socket handlers
+ * (`assertCan`) read this table and nothing else, so the two doors cannot drift apart.
+ * Membership (which inboxes' conversations and contacts an agent sees) is checked on top
+ * of this by AccessService, the same way for every door.
+ */
+export const POLICY = {
+  // Reading and answering conversations the actor may see.
+  'conversation.read': ['admin', 'coordinator', 'agent', 'bot'],
+  'conversation.reply': ['admin', 'coordinator', 'agent', 'bot'],
+  'conversation.update': ['admin', 'coordinator', 'agent', 'bot'],
+  'conversation.join': ['admin', 'coordinator', 'agent', 'bot'],
+  'conversation.typing': ['admin', 'coordinator', 'agent'],
+  // Coordinator overrides of routing. Bots hand over (unassign, transfer) but never pick people.
+  'conversation.assign': ['admin', 'coordinator'],
+  'conversation.takeover': ['admin', 'coordinator'],
+  'conversation.priority': ['admin', 'coordinator', 'agent'],
+  'conversation.unassign': ['admin', 'coordinator', 'bot'],
+  'conversation.transfer': ['admin', 'coordinator', 'bot'],
+  'conversation.assignments': ['admin', 'coordinator'],
+  // An agent's own routing state.
+  'offer.respond': ['admin', 'coordinator', 'agent'],
+  'presence.set': ['admin', 'coordinator', 'agent'],
+  // Contacts: agents see those who wrote to their inboxes; merging rewrites history, so staff only.
+  'contact.read': ['admin', 'coordinator', 'agent', 'bot'],
+  'contact.update': ['admin', 'coordinator', 'agent', 'bot'],
+  'contact.merge': ['admin', 'coordinator'],
+  // Supervision.
+  'routing.stats': ['admin', 'coordinator'],
+  'reports.read': ['admin', 'coordinator'],
+  'events.replay': ['admin', 'coordinator', 'agent', 'bot'],
+} as const satisfies Record<string, readonly Actor[]>;
+
+export type Action = keyof typeof POLICY;
+export const ACTIONS = Object.keys(POLICY) as Action[];
+
+export function actorOf(p: Principal): Actor | null {
+  if (p.type === 'user') return p.role;
+  if (p.type === 'bot') return 'bot';
+  return null;
+}
+
+export function can(p: Principal, action: Action): boolean {
+  const actor = actorOf(p);
+  return actor !== null && (POLICY[action] as readonly Actor[]).includes(actor);
+}
+
+export function assertCan(p: Principal, action: Action): void {
+  if (!can(p, action)) {
+    const allowed = POLICY[action].filter((a) => a !== 'bot');
+    throw new DomainError('FORBIDDEN', `${action} needs the ${allowed.join(' or ')} role`, { action });
+  }
+}
