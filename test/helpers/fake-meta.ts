@@ -86,7 +86,7 @@ export async function startFakeMeta(): Promise<FakeMeta> {
       if (ct.includes('application/json')) body = raw.length ? JSON.parse(raw.toString('utf8')) : {};
       else if (ct.includes('multipart/form-data')) {
         const form = await new Response(raw, { headers: { 'content-type': ct } }).formData();
-        for (const [k, v] of form.entries()) body[k] = typeof v === 'string' ? v : { fileName: v.name, type: v.type, size: v.size };
+        form.forEach((v, k) => void (body[k] = typeof v === 'string' ? v : { fileName: (v as File).name, type: v.type, size: v.size }));
       }
       calls.push({ method: req.method ?? 'GET', path, token, body });
       const scripted = [...scripts.entries()].find(([suffix, list]) => path.endsWith(suffix) && list.length)?.[1].shift();

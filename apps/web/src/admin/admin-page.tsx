@@ -7,6 +7,7 @@ import type { CannedResponse, Inbox, Team, User } from '../api/types';
 import { LANGUAGES } from '../i18n/i18n';
 
 const CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram'] as const;
+const META_CHANNELS = ['whatsapp', 'messenger', 'instagram'];
 const csv = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 function useSave<T>(fn: (body: T) => Promise<unknown>, invalidate: string[]) {
@@ -27,6 +28,50 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
       <span>{label}</span>
       {children}
     </label>
+  );
+}
+
+function CopyButton({ value }: { value: string }) {
+  const { t } = useTranslation();
+  const [done, setDone] = useState(false);
+  return (
+    <button type="button" className="link" onClick={() => void navigator.clipboard?.writeText(value).then(() => setDone(true), () => setDone(false))}>
+      {done ? t('meta.copied') : t('meta.copy')}
+    </button>
+  );
+}
+
+/** Where the Meta app must send its webhooks, and (once, at creation) the verify token to paste with it. */
+function MetaWebhookInfo({ inbox, verifyToken }: { inbox: Inbox; verifyToken?: string }) {
+  const { t } = useTranslation();
+  const url = (inbox.settings as { callbackUrl?: string } | undefined)?.callbackUrl;
+  if (!url) return null;
+  return (
+    <div className="small" data-testid="meta-webhook">
+      <div><strong>{t('meta.callbackUrl')}:</strong> <code>{url}</code> <CopyButton value={url} /></div>
+      {verifyToken && <div><strong>{t('meta.verifyToken')}:</strong> <code data-testid="meta-verify-token">{verifyToken}</code> <CopyButton value={verifyToken} /></div>}
+    </div>
+  );
+}
+
+function MetaInboxActions({ inbox }: { inbox: Inbox }) {
+  const { t } = useTranslation();
+  const [result, setResult] = useState<string | null>(null);
+  const test = useMutation({
+    mutationFn: () => post<{ ok: boolean; problem?: string; message?: string; account?: { displayPhoneNumber?: string; name?: string; id: string } }>(`/inboxes/${inbox.id}/meta/test-connection`, {}),
+    onSuccess: (r) => setResult(r.ok ? t('meta.connectionOk', { name: r.account?.displayPhoneNumber ?? r.account?.name ?? r.account?.id ?? '' }) : t(r.problem === 'network' ? 'meta.connectionNetwork' : 'meta.connectionCredentials', { message: r.message ?? '' })),
+  });
+  const toggle = useSave(() => patch(`/inboxes/${inbox.id}`, { active: !inbox.active }), ['inboxes']);
+  const remove = useSave(() => del(`/inboxes/${inbox.id}`), ['inboxes']);
+  return (
+    <div className="small row-buttons">
+      <button type="button" className="link" onClick={() => test.mutate()} disabled={test.isPending}>{t('meta.testConnection')}</button>
+      <button type="button" className="link" onClick={() => toggle.mutate(undefined)}>{inbox.active ? t('meta.deactivate') : t('meta.activate')}</button>
+      <button type="button" className="link" onClick={() => window.confirm(t('meta.confirmDelete')) && remove.mutate(undefined)}>{t('admin.delete')}</button>
+      {result && <span role="status">{result}</span>}
+      <Feedback m={test} />
+      <Feedback m={remove} />
+    </div>
   );
 }
 
@@ -54,7 +99,7 @@ function InboxesAdmin() {
   const inboxes = useQuery({ queryKey: ['inboxes'], queryFn: () => get<Inbox[]>('/inboxes') });
   const teams = useQuery({ queryKey: ['teams'], queryFn: () => get<Team[]>('/teams') });
   const users = useQuery({ queryKey: ['users'], queryFn: () => get<User[]>('/users') });
-  const [form, setForm] = useState({ name: '', channel: 'api', teamId: '', webhookUrl: '', address: '', imapHost: '', imapPort: '993', imapUser: '', imapPassword: '', smtpHost: '', smtpPort: '587', smtpUser: '', smtpPassword: '', imapPlain: false, smtpPlain: false });
+  const [form, setForm] = useState({ name: '', channel: 'api', teamId: '', webhookUrl: '', address: '', imapHost: '', imapPort: '993', imapUser: '', imapPassword: '', smtpHost: '', smtpPort: '587', smtpUser: '', smtpPassword: '', imapPlain: false, smtpPlain: false, phoneNumberId: '', businessAccountId: '', accessToken: '', pageId: '', instagramAccountId: '', pageAccessToken: '', appSecret: '', verifyToken: '' });
   const [created, setCreated] = useState<Inbox | null>(null);
   const create = useSave(async (f: typeof form) => {
     const body: Record<string, unknown> = { name: f.name, channel: f.channel, teamId: f.teamId || undefined };
@@ -63,6 +108,10 @@ function InboxesAdmin() {
       body.address = f.address;
       body.imap = { host: f.imapHost, port: Number(f.imapPort), secure: Number(f.imapPort) === 993, user: f.imapUser, password: f.imapPassword, allowInsecureAuth: Number(f.imapPort) !== 993 && f.imapPlain };
       body.smtp = { host: f.smtpHost, port: Number(f.smtpPort), secure: Number(f.smtpPort) === 465, user: f.smtpUser || undefined, password: f.smtpPassword || undefined, allowInsecureAuth: Number(f.smtpPort) !== 465 && f.smtpPlain };
+    }
+    if (META_CHANNELS.includes(f.channel)) {
+      const ids = f.channel === 'whatsapp' ? { phoneNumberId: f.phoneNumberId, businessAccountId: f.businessAccountId, accessToken: f.accessToken } : f.channel === 'messenger' ? { pageId: f.pageId, pageAccessToken: f.pageAccessToken } : { instagramAccountId: f.instagramAccountId, pageAccessToken: f.pageAccessToken };
+      Object.assign(body, ids, { appSecret: f.appSecret, verifyToken: f.verifyToken || undefined });
     }
     setCreated(await post<Inbox>('/inboxes', body));
   }, ['inboxes']);
@@ -116,8 +165,31 @@ function InboxesAdmin() {
             )}
           </>
         )}
+        {META_CHANNELS.includes(form.channel) && (
+          <>
+            {form.channel === 'whatsapp' && (
+              <>
+                <Field label={t('meta.phoneNumberId')}><input name="meta-phone-number-id" value={form.phoneNumberId} onChange={set('phoneNumberId')} required inputMode="numeric" /></Field>
+                <Field label={t('meta.businessAccountId')}><input name="meta-business-account-id" value={form.businessAccountId} onChange={set('businessAccountId')} required inputMode="numeric" /></Field>
+                <Field label={t('meta.accessToken')}><input name="meta-access-token" type="password" value={form.accessToken} onChange={set('accessToken')} required /></Field>
+              </>
+            )}
+            {form.channel === 'messenger' && <Field label={t('meta.pageId')}><input name="meta-page-id" value={form.pageId} onChange={set('pageId')} required inputMode="numeric" /></Field>}
+            {form.channel === 'instagram' && <Field label={t('meta.instagramAccountId')}><input name="meta-instagram-account-id" value={form.instagramAccountId} onChange={set('instagramAccountId')} required inputMode="numeric" /></Field>}
+            {form.channel !== 'whatsapp' && <Field label={t('meta.pageAccessToken')}><input name="meta-page-access-token" type="password" value={form.pageAccessToken} onChange={set('pageAccessToken')} required /></Field>}
+            <Field label={t('meta.appSecret')}><input name="meta-app-secret" type="password" value={form.appSecret} onChange={set('appSecret')} required /></Field>
+            <Field label={t('meta.verifyToken')}><input name="meta-verify-token" value={form.verifyToken} onChange={set('verifyToken')} /></Field>
+            <p className="small muted">{t('meta.setupHint')}</p>
+          </>
+        )}
         <button className="primary" type="submit" disabled={create.isPending}>{t('admin.create')}</button>
         <Feedback m={create} />
+        {created && META_CHANNELS.includes(created.channel) && (
+          <div className="secret" data-testid="inbox-secrets">
+            <p className="small">{t('admin.secretsOnce')}</p>
+            <MetaWebhookInfo inbox={created} verifyToken={created.verifyToken as string | undefined} />
+          </div>
+        )}
         {created?.token && (
           <div className="secret" data-testid="inbox-secrets">
             <p className="small">{t('admin.secretsOnce')}</p>
@@ -132,7 +204,15 @@ function InboxesAdmin() {
         <tbody>
           {(inboxes.data ?? []).map((i) => (
             <tr key={i.id}>
-              <td>{i.name} <div className="muted small"><code>{i.id}</code></div></td>
+              <td>
+                {i.name} <div className="muted small"><code>{i.id}</code></div>
+                {META_CHANNELS.includes(i.channel) && (
+                  <>
+                    <MetaWebhookInfo inbox={i} />
+                    <MetaInboxActions inbox={i} />
+                  </>
+                )}
+              </td>
               <td><span className={`chan chan-${i.channel}`}>{t(`channel.${i.channel}` as 'channel.api')}</span></td>
               <td>{teams.data?.find((x) => x.id === i.teamId)?.name ?? '—'}</td>
               <td><InboxMembers inbox={i} users={users.data ?? []} onAdd={(userId) => addMember.mutate({ inboxId: i.id, userId })} /></td>
