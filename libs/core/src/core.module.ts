@@ -10,6 +10,7 @@ import { ChannelRegistry } from './channels/channel-registry';
 import { SecretBox } from './crypto/secret-box';
 import { IngestService } from './ingest/ingest.service';
 import { OutboundService } from './outbound/outbound.service';
+import { OutboundReconciler } from './outbound/outbound-reconciler.service';
 import { ConversationService } from './conversations/conversation.service';
 import { AccessService } from './conversations/access.service';
 import { ContactRepository } from './repositories/contact.repository';
@@ -66,12 +67,16 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
   static forRoot(opts: CoreModuleOptions): DynamicModule {
     return {
       module: CoreModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(opts.databaseUrl, opts.config.databasePoolSize)), opts.channels],
+      imports: [
+        TypeOrmModule.forRoot(dataSourceOptions(opts.databaseUrl, opts.config.databasePoolSize, { connectTimeoutMs: opts.config.databaseConnectTimeoutMs, statementTimeoutMs: opts.config.databaseStatementTimeoutMs })),
+        opts.channels,
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: opts.config },
         { provide: DATABASE_URL, useValue: opts.databaseUrl },
         { provide: SecretBox, useFactory: (c: AppConfig) => new SecretBox(c.encryptionKey), inject: [APP_CONFIG] },
         ...EXPORTED.filter((p) => p !== SecretBox),
+        OutboundReconciler,
       ],
       exports: [APP_CONFIG, ...EXPORTED],
     };

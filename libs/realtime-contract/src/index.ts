@@ -47,9 +47,11 @@ export interface MessageSummary {
   text: string;
   html: string | null;
   externalId: string | null;
-  status: 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | null;
+  status: 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | null;
   error: string | null;
   attempts: number;
+  /** While `queued`/`sending`: when delivery should have settled; past it an agent may retry. */
+  deliveryDeadline: string | null;
   metadata: Record<string, unknown>;
   attachments: AttachmentSummary[];
   sentAt: string | null;
@@ -101,6 +103,17 @@ export interface ServerToClientEvents {
   'agent.presence': (e: Envelope<PresenceEvent>) => void;
   'queue.stats': (e: Envelope<QueueStats>) => void;
   typing: (e: { conversationId: string; userId: string; name: string; typing: boolean }) => void;
+  /** Sent just before the server closes the socket because the session's rights changed or ended. */
+  'session.ended': (e: SessionEnded) => void;
+}
+
+/**
+ * Why the server closed a socket. `ACCESS_CHANGED`: reconnect with the same token (rooms follow
+ * the new rights). `SESSION_EXPIRED` / `SESSION_REVOKED`: the token no longer works; log in again.
+ * A reconnect refused at the handshake carries the same codes in `connect_error`'s `data.reason`.
+ */
+export interface SessionEnded {
+  code: 'ACCESS_CHANGED' | 'SESSION_EXPIRED' | 'SESSION_REVOKED';
 }
 
 export type Ack<T = Record<string, unknown>> = ({ ok: true } & T) | { ok: false; code: string; message: string };
@@ -135,6 +148,7 @@ export type ServerEventName = (typeof SERVER_EVENTS)[number];
 
 export const rooms = {
   agent: (id: string) => `agent:${id}`,
+  bot: (id: string) => `bot:${id}`,
   team: (id: string) => `team:${id}`,
   coordinators: 'coordinators',
   conversation: (id: string) => `conversation:${id}`,

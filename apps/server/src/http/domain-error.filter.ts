@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { redactUrl } from './log-redaction';
-import { DomainError, ErrorCode, httpStatusFor } from '@inbox/core';
+import { DATABASE_RETRY_AFTER_SECONDS, DomainError, ErrorCode, httpStatusFor, isDatabaseUnavailable } from '@inbox/core';
 
 const STATUS_CODES: Record<number, ErrorCode> = { 400: 'VALIDATION_FAILED', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 429: 'RATE_LIMITED' };
 
@@ -31,6 +31,10 @@ export function toResponse(err: unknown): { status: number; body: { statusCode: 
     const response = err.getResponse();
     const message = typeof response === 'string' ? response : ((response as { message?: string }).message ?? err.message);
     return { status, body: { statusCode: status, code: STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED'), message: String(message) } };
+  }
+  // A database that is down, frozen or overloaded: clients should retry, not report a bug.
+  if (isDatabaseUnavailable(err)) {
+    return { status: 503, body: { statusCode: 503, code: 'DATABASE_UNAVAILABLE', message: 'the database is unavailable; retry shortly', details: { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS } } };
   }
   // body-parser errors carry status and type.
   const e = err as { status?: number; type?: string; message?: string };

@@ -16,7 +16,7 @@ const conv = (o: Partial<ConversationSummary>): ConversationSummary =>
   ({ id: 'c1', inboxId: 'i1', channel: 'api', contactId: 'k1', contactName: 'Chloé', status: 'open', priority: 1, assigneeId: null, teamId: null, labels: [], subject: null, language: null, assignmentReason: null, waitingSince: null, firstResponseAt: null, resolvedAt: null, snoozedUntil: null, lastMessageAt: '2026-11-30T10:00:00.000Z', createdAt: '2026-11-30T10:00:00.000Z', updatedAt: '2026-11-30T10:00:00.000Z', ...o }) as ConversationSummary;
 
 const msg = (o: Partial<MessageSummary>): MessageSummary =>
-  ({ id: 'm1', conversationId: 'c1', inboxId: 'i1', direction: 'inbound', kind: 'message', authorType: 'contact', authorId: null, text: 'hi', html: null, externalId: null, status: null, error: null, attempts: 0, metadata: {}, attachments: [], sentAt: null, createdAt: '2026-11-30T10:00:00.000Z', ...o }) as MessageSummary;
+  ({ id: 'm1', conversationId: 'c1', inboxId: 'i1', direction: 'inbound', kind: 'message', authorType: 'contact', authorId: null, text: 'hi', html: null, externalId: null, status: null, error: null, attempts: 0, deliveryDeadline: null, metadata: {}, attachments: [], sentAt: null, createdAt: '2026-11-30T10:00:00.000Z', ...o }) as MessageSummary;
 
 function fakeLive(store: ConversationStore): Live {
   return { store, connected: true, presence: 'online', offers: [], typing: {}, setViewing: () => undefined, command: async () => ({}), dismissOffer: () => undefined };
@@ -109,6 +109,19 @@ describe('Timeline', () => {
     expect(screen.getAllByText('Private note').length).toBeGreaterThan(0);
     expect(screen.getByText(/webhook answered 400/)).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Retry' })).toBeTruthy();
+  });
+
+  it('shows a reply on the wire as sending, and offers retry once one is stuck past its delivery deadline', () => {
+    const messages = [
+      msg({ id: 's', direction: 'outbound', authorType: 'user', text: 'In flight', status: 'sending', attempts: 1, deliveryDeadline: new Date(Date.now() + 60_000).toISOString() }),
+      msg({ id: 'q', direction: 'outbound', authorType: 'user', text: 'Stuck', status: 'queued', deliveryDeadline: new Date(Date.now() - 1_000).toISOString() }),
+    ];
+    render(wrap(<Timeline messages={messages} conversation={conv({})} pending={[]} onRetryPending={() => undefined} />));
+    const [inFlight, stuck] = screen.getAllByTestId('message');
+    expect(within(inFlight).getByText('Sending…')).toBeTruthy();
+    expect(within(inFlight).queryByRole('button', { name: 'Retry' })).toBeNull();
+    expect(within(stuck).getByText('Queued')).toBeTruthy();
+    expect(within(stuck).getByRole('button', { name: 'Retry' })).toBeTruthy();
   });
 
   it('gives routing activity lines a translated headline and keeps the reason beside it', async () => {

@@ -76,6 +76,8 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
           ? t('conversation.system')
           : (m.authorId && byId.get(m.authorId)?.name) || t('conversation.someone');
   const cls = m.kind === 'note' ? 'note' : m.direction;
+  // A reply still queued/sending past its delivery deadline lost its worker: the server accepts a retry.
+  const stuck = (m.status === 'queued' || m.status === 'sending') && m.deliveryDeadline !== null && Date.parse(m.deliveryDeadline) < Date.now();
   return (
     <article className={`msg ${cls}`} data-testid="message" data-direction={m.direction} data-kind={m.kind} data-status={m.status ?? ''}>
       <header>
@@ -89,7 +91,7 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
       {m.kind === 'message' && m.direction === 'outbound' && m.status && (
         <footer className={`delivery delivery-${m.status}`} data-testid="delivery">
           {t(`delivery.${m.status}`)}
-          {m.status === 'failed' && (
+          {(m.status === 'failed' || stuck) && (
             <>
               {m.error && <span className="error small"> · {m.error}</span>}{' '}
               <button className="link" disabled={retry.isPending} onClick={() => retry.mutate()}>

@@ -225,7 +225,8 @@ export class WebchatVisitorService {
         text: m.text,
         attachments: m.attachments.map((x) => ({ id: x.id, fileName: x.fileName, contentType: x.contentType, size: x.size, url: signAttachmentPath(this.attachmentKey, websiteToken, x.id) })),
         author: { type: m.authorType, name: m.authorType === 'contact' ? null : (a?.name ?? null), avatarUrl: a?.avatarUrl ?? null },
-        status: m.status,
+        // `sending` is an internal step: the visitor sees the reply as queued until it is sent.
+        status: m.status === 'sending' ? 'queued' : m.status,
         createdAt: m.createdAt,
       };
     });

@@ -20,6 +20,10 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
   DATABASE_POOL_SIZE: intFrom(10, 1, 500),
+  DATABASE_CONNECT_TIMEOUT_MS: intFrom(5000, 100),
+  DATABASE_STATEMENT_TIMEOUT_MS: intFrom(30000, 100),
+  HEALTH_TIMEOUT_MS: intFrom(1000, 50),
+  OUTBOUND_SEND_TIMEOUT_MS: intFrom(30000, 500),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1-64 letters, digits, _ : . -').default('inbox'),
   DATA_DIR: z.string().min(1).default('./data'),
@@ -56,6 +60,14 @@ export interface AppConfig {
   publicUrl: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Waiting for a database connection (new, or from an exhausted pool). */
+  databaseConnectTimeoutMs: number;
+  /** One statement (server-side), and one query without an answer (client-side, a little longer). */
+  databaseStatementTimeoutMs: number;
+  /** `/health` answers 503 when the database has not answered `SELECT 1` within this. */
+  healthTimeoutMs: number;
+  /** Bound on one delivery attempt of a reply, all channels; the job expires a few seconds later. */
+  outboundSendTimeoutMs: number;
   redisUrl: string | undefined;
   redisKeyPrefix: string;
   dataDir: string;
@@ -130,6 +142,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl,
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseStatementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
+    healthTimeoutMs: c.HEALTH_TIMEOUT_MS,
+    outboundSendTimeoutMs: c.OUTBOUND_SEND_TIMEOUT_MS,
     redisUrl: c.REDIS_URL,
     redisKeyPrefix: c.REDIS_KEY_PREFIX,
     dataDir,

@@ -159,8 +159,10 @@ export class ConversationService {
     await this.get(p, conversationId);
     const msg = await this.messages.summary(this.tx.manager, messageId);
     if (!msg || msg.conversationId !== conversationId) throw notFound('message', messageId);
-    if (msg.status !== 'failed') throw new DomainError('INVALID_STATE', `only failed messages can be retried; this one is ${msg.status ?? 'not a reply'}`);
-    await this.outbound.retry(messageId);
+    // Failed, or stuck queued/sending past its deadline (its job died with a process): checked again atomically in retry.
+    const notRetryable = () => new DomainError('INVALID_STATE', `only failed replies, or replies still unsent past their delivery deadline, can be retried; this one is ${msg.status ?? 'not a reply'}`);
+    if (msg.status !== 'failed' && msg.status !== 'queued' && msg.status !== 'sending') throw notRetryable();
+    if (!(await this.outbound.retry(messageId))) throw notRetryable();
     return (await this.messages.summary(this.tx.manager, messageId))!;
   }
 

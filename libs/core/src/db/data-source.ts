@@ -1,5 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../entities';
+import { DatabaseTimeouts, poolTimeoutOptions } from './pool-options';
+import { OutboundDelivery1765160000000 } from './migrations/1765160000000-OutboundDelivery';
 import { Init1764460800000 } from './migrations/1764460800000-Init';
 import { Routing1764547200000 } from './migrations/1764547200000-Routing';
 import { CannedResponses1764892800000 } from './migrations/1764892800000-CannedResponses';
@@ -10,9 +12,10 @@ import { RateLimits1765300000000 } from './migrations/1765300000000-RateLimits';
 import { MetaEvents1765040000000 } from './migrations/1765040000000-MetaEvents';
 
 /** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
-export const MIGRATIONS = [Init1764460800000, Routing1764547200000, EmailChannel1764633600000, Webchat1764806400000, SlackEvents1764720000000, CannedResponses1764892800000, MetaEvents1765040000000, RateLimits1765300000000];
+export const MIGRATIONS = [Init1764460800000, Routing1764547200000, EmailChannel1764633600000, Webchat1764806400000, SlackEvents1764720000000, CannedResponses1764892800000, MetaEvents1765040000000, OutboundDelivery1765160000000, RateLimits1765300000000];
 
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+/** `timeouts` for the application's pool; migrations run without a statement timeout (they may be long). */
+export function dataSourceOptions(url: string, poolSize = 10, timeouts?: DatabaseTimeouts): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -22,7 +25,7 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
-    extra: { max: poolSize, application_name: 'omnichannel-inbox' },
+    extra: { max: poolSize, application_name: 'omnichannel-inbox', ...(timeouts ? poolTimeoutOptions(timeouts) : {}) },
   };
 }
 

@@ -10,7 +10,8 @@ export const MESSAGE_KINDS = ['message', 'note', 'activity'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 export const AUTHOR_TYPES = ['contact', 'user', 'bot', 'system'] as const;
 export type AuthorType = (typeof AUTHOR_TYPES)[number];
-export const DELIVERY_STATUSES = ['queued', 'sent', 'delivered', 'read', 'failed'] as const;
+// `sending`: an attempt is on the wire (marked before the network call, settled after it).
+export const DELIVERY_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export const PRIORITIES = [0, 1, 2, 3] as const; // low, normal, high, urgent
 export const ROUTING_STRATEGIES = ['least_busy', 'round_robin', 'manual'] as const;

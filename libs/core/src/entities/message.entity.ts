@@ -16,6 +16,8 @@ export class Message {
   @Column('text', { nullable: true }) status: DeliveryStatus | null;
   @Column('text', { nullable: true }) error: string | null;
   @Column('int', { default: 0 }) attempts: number;
+  @Column('uuid', { name: 'job_id', nullable: true }) jobId: string | null;
+  @Column('timestamptz', { name: 'delivery_deadline', nullable: true }) deliveryDeadline: Date | null;
   @Column('jsonb', { default: {} }) metadata: Record<string, unknown>;
   @Column('timestamptz', { name: 'sent_at', nullable: true }) sentAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;

@@ -1,5 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { poolTimeoutOptions } from '../db/pool-options';
 
 // pg-boss is ESM-only: loaded with a native dynamic import (swc keeps `import()` as is).
 type PgBossInstance = {
@@ -7,6 +9,9 @@ type PgBossInstance = {
   stop(opts?: Record<string, unknown>): Promise<void>;
   on(event: string, fn: (arg: any) => void): void;
   createQueue(name: string, opts?: Record<string, unknown>): Promise<void>;
+  updateQueue(name: string, opts?: Record<string, unknown>): Promise<void>;
+  schedule(name: string, cron: string, data?: object | null, opts?: Record<string, unknown>): Promise<void>;
+  cancel(name: string, id: string | string[]): Promise<unknown>;
   send(name: string, data: object, opts?: Record<string, unknown>): Promise<string | null>;
   work(name: string, opts: Record<string, unknown>, handler: (jobs: PgJob[]) => Promise<unknown>): Promise<string>;
 };
@@ -27,6 +32,13 @@ export interface QueueSpec {
 }
 
 /**
+ * How often pg-boss looks for expired jobs (the supervise pass, gated by the monitor interval):
+ * a job whose worker died is retried `expireInSeconds` + at most this long after it started.
+ * pg-boss's default (60 s) added a minute of silence to every crash; one instance wins each pass.
+ */
+export const SUPERVISE_INTERVAL_SECONDS = 5;
+
+/**
  * Durable jobs on the same PostgreSQL (embedded or not), through pg-boss: a job
  * enqueued in a business transaction commits or rolls back with it.
  */
@@ -36,9 +48,18 @@ export class JobQueue {
   private boss: PgBossInstance | null = null;
   private readonly specs = new Map<string, QueueSpec>();
 
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
   async start(databaseUrl: string): Promise<void> {
     const { PgBoss } = (await import('pg-boss')) as unknown as { PgBoss: new (opts: Record<string, unknown>) => PgBossInstance };
-    const boss = new PgBoss({ connectionString: databaseUrl, max: 4, application_name: 'omnichannel-inbox-jobs' });
+    const boss = new PgBoss({
+      connectionString: databaseUrl,
+      max: 4,
+      application_name: 'omnichannel-inbox-jobs',
+      ...poolTimeoutOptions({ connectTimeoutMs: this.config.databaseConnectTimeoutMs, statementTimeoutMs: this.config.databaseStatementTimeoutMs }),
+      superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
+      monitorIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
+    });
     boss.on('error', (err) => this.logger.error({ err }, 'job queue error'));
     await boss.start();
     this.boss = boss;
@@ -57,12 +78,28 @@ export class JobQueue {
   }
 
   private async ensureQueue(spec: QueueSpec): Promise<void> {
-    await this.boss!.createQueue(spec.name, {
+    const opts = {
       retryLimit: spec.retryLimit,
       retryDelay: spec.retryDelay,
       retryBackoff: spec.retryBackoff,
       expireInSeconds: spec.expireInSeconds ?? 120,
-    });
+    };
+    await this.boss!.createQueue(spec.name, opts);
+    // createQueue leaves an existing queue as it was: a changed setting (a shorter expiry) applies through an update.
+    await this.boss!.updateQueue(spec.name, opts);
+  }
+
+  /**
+   * A recurring job (cron, UTC): pg-boss files each occurrence once across all replicas
+   * (a singleton per slot), and whichever replica's worker fetches it runs it.
+   */
+  async schedule(name: string, cron: string): Promise<void> {
+    await this.requireBoss().schedule(name, cron, {}, { tz: 'UTC' });
+  }
+
+  /** Cancels jobs that have not finished (a replaced delivery job); finished ones are left alone. */
+  async cancel(name: string, ids: string[]): Promise<void> {
+    if (ids.length) await this.requireBoss().cancel(name, ids);
   }
 
   /** Enqueue inside the caller's transaction: the job exists if and only if the transaction commits. */

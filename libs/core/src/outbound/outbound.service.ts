@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { queryRows } from '../db/sql';
-import { JobQueue, PgJob } from '../jobs/job-queue';
+import { JobQueue, PgJob, SUPERVISE_INTERVAL_SECONDS } from '../jobs/job-queue';
 import { Transactions, TxContext } from '../db/transactions';
 import { MessageRepository } from '../repositories/message.repository';
 import { InboxRepository } from '../repositories/inbox.repository';
@@ -20,6 +19,14 @@ interface SendJob {
  * enqueued in the same transaction as the message: a crash between store and
  * send still delivers after restart. Temporary errors retry with backoff;
  * permanent ones fail at once. Every status change reaches agents live.
+ *
+ * One attempt: mark `sending` (committed), call the adapter under a hard time limit,
+ * settle. The job expires a few seconds after that limit, so when the process dies
+ * mid-send pg-boss retries within seconds; the retry finds the message `sending`
+ * and sends again with the same delivery id (webhook `x-inbox-delivery`, email
+ * Message-ID), which the receiver de-duplicates. A crash outside that window never
+ * re-sends. Claims and settlements are fenced on (job, attempt), and the
+ * reconciler fails replies whose job can no longer settle them.
  */
 @Injectable()
 export class OutboundService {
@@ -36,7 +43,28 @@ export class OutboundService {
   ) {}
 
   async defineQueue(): Promise<void> {
-    await this.jobs.define({ name: OUTBOUND_QUEUE, retryLimit: this.config.outboundRetryLimit, retryDelay: this.config.outboundRetryDelaySeconds, retryBackoff: true });
+    await this.jobs.define({
+      name: OUTBOUND_QUEUE,
+      retryLimit: this.config.outboundRetryLimit,
+      retryDelay: this.config.outboundRetryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: this.jobExpirySeconds(),
+    });
+  }
+
+  /** The send limit plus the few database round trips around it. */
+  private jobExpirySeconds(): number {
+    return Math.ceil(this.config.outboundSendTimeoutMs / 1000) + 5;
+  }
+
+  /** By when pg-boss has noticed an attempt that started now and never settled (its job expired). */
+  private attemptDeadlineSeconds(): number {
+    return this.jobExpirySeconds() + 2 * SUPERVISE_INTERVAL_SECONDS;
+  }
+
+  /** By when the next try (after pg-boss's exponential backoff, at most `delay × 2^n`) should have settled. */
+  private retryDeadlineSeconds(retryCount: number): number {
+    return this.config.outboundRetryDelaySeconds * 2 ** Math.min(16, retryCount + 1) + this.attemptDeadlineSeconds();
   }
 
   async startWorker(): Promise<void> {
@@ -45,24 +73,44 @@ export class OutboundService {
 
   /** Called inside the transaction that stored the queued message. */
   async enqueue(tx: TxContext, messageId: string): Promise<void> {
-    await this.jobs.sendInTx(tx.em, OUTBOUND_QUEUE, { messageId });
+    const jobId = await this.jobs.sendInTx(tx.em, OUTBOUND_QUEUE, { messageId });
+    await this.messages.markEnqueued(tx.em, messageId, jobId, this.attemptDeadlineSeconds() + SUPERVISE_INTERVAL_SECONDS);
   }
 
-  /** A failed message goes back to `queued` with a fresh job. */
-  async retry(messageId: string): Promise<void> {
-    await this.tx.run(async (tx) => {
-      const rows = await queryRows(tx.em, `UPDATE messages SET status = 'queued', error = NULL, attempts = 0 WHERE id = $1 AND status = 'failed' RETURNING conversation_id`, [messageId]);
-      if (rows.length === 0) return;
+  /**
+   * A failed reply, or one stuck `queued`/`sending` past its delivery deadline, goes back to
+   * `queued` with a fresh job; the old job, if still pending, is cancelled (and fenced out if it
+   * is running). Returns false when the message is not retryable.
+   */
+  async retry(messageId: string): Promise<boolean> {
+    return this.tx.run(async (tx) => {
+      const reset = await this.messages.resetForRetry(tx.em, messageId);
+      if (!reset) return false;
       await this.enqueue(tx, messageId);
-      tx.emit({ type: 'message.updated', conversationId: rows[0].conversation_id, payload: (await this.messages.summary(tx.em, messageId)) as never });
+      if (reset.previousJobId) {
+        const previous = reset.previousJobId;
+        tx.afterCommit(() => this.jobs.cancel(OUTBOUND_QUEUE, [previous]).catch((err) => this.logger.warn({ err, messageId }, 'could not cancel the replaced delivery job')));
+      }
+      tx.emit({ type: 'message.updated', conversationId: reset.conversationId, payload: (await this.messages.summary(tx.em, messageId)) as never });
+      return true;
     });
   }
 
   async process(job: PgJob<SendJob>): Promise<void> {
     const { messageId } = job.data;
     const em = this.tx.manager;
-    const claimed = await this.messages.startAttempt(em, messageId);
-    if (!claimed) return; // sent meanwhile, retried by hand, or deleted: nothing to do
+    // Committed before the network call: a crash from here to the settlement leaves `sending`.
+    const claimed = await this.tx.run(async ({ em: txEm, emit }) => {
+      const c = await this.messages.startAttempt(txEm, messageId, job.id, this.attemptDeadlineSeconds());
+      if (c) {
+        const summary = (await this.messages.summary(txEm, messageId))!;
+        emit({ type: 'message.updated', conversationId: summary.conversationId, payload: summary as never });
+      }
+      return c;
+    });
+    if (!claimed) return; // sent meanwhile, retried by hand (another job owns it), or deleted: nothing to do
+    const attempt = { jobId: job.id, attempt: claimed.attempt };
+    if (claimed.resumed) this.logger.warn({ messageId, attempt: claimed.attempt }, 'the previous attempt was interrupted mid-send: sending again with the same delivery id');
     const message = (await this.messages.summary(em, messageId))!;
     const [conv] = await em.query(
       `SELECT c.id, c.thread_key, c.subject, c.contact_id,
@@ -78,39 +126,50 @@ export class OutboundService {
         : null;
     try {
       const adapter = this.channels.get(inbox.channel);
-      const result = await adapter.send({
+      const result = await withTimeout(this.config.outboundSendTimeoutMs, `${inbox.channel} delivery did not finish within ${this.config.outboundSendTimeoutMs} ms`, adapter.send({
         inbox: { id: inbox.id, name: inbox.name, channel: inbox.channel, settings: inbox.settings, secrets: inbox.secrets ? this.secretBox.open(inbox.secrets) : {} },
         message,
         conversation: { id: conv.id, threadKey: conv.thread_key, subject: conv.subject, contactId: conv.contact_id },
         recipient: conv.recipient,
         author: { type: message.authorType as 'user' | 'bot' | 'system', id: author?.id ?? null, name: author?.name ?? null },
-      });
-      await this.settle(messageId, 'sent', { externalId: result.externalId ?? null });
-      this.logger.log({ messageId, channel: inbox.channel, attempt: claimed.attempts }, 'outbound message sent');
+      }));
+      await this.settle(messageId, attempt, 'sent', { externalId: result.externalId ?? null });
+      this.logger.log({ messageId, channel: inbox.channel, attempt: claimed.attempt }, 'outbound message sent');
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const permanent = err instanceof PermanentSendError || (err as { permanent?: boolean })?.permanent === true;
       const lastAttempt = job.retryCount >= job.retryLimit;
       if (permanent || lastAttempt) {
-        this.logger.warn({ messageId, reason, permanent, attempt: claimed.attempts }, 'outbound message failed');
-        await this.settle(messageId, 'failed', { error: reason });
+        this.logger.warn({ messageId, reason, permanent, attempt: claimed.attempt }, 'outbound message failed');
+        await this.settle(messageId, attempt, 'failed', { error: reason });
         return;
       }
-      // Keep it queued but show why it is late; pg-boss retries with backoff.
-      await this.tx.run(async ({ em: txEm, emit }) => {
-        await txEm.query(`UPDATE messages SET error = $2 WHERE id = $1 AND status = 'queued'`, [messageId, `retrying: ${reason}`]);
-        emit({ type: 'message.updated', conversationId: message.conversationId, payload: (await this.messages.summary(txEm, messageId)) as never });
-      });
-      this.logger.warn({ messageId, reason, attempt: claimed.attempts }, 'outbound send failed, will retry');
+      // Back to queued, showing why it is late; pg-boss retries with backoff.
+      await this.settle(messageId, attempt, 'queued', { error: `retrying: ${reason}`, deadlineSeconds: this.retryDeadlineSeconds(job.retryCount) });
+      this.logger.warn({ messageId, reason, attempt: claimed.attempt }, 'outbound send failed, will retry');
       throw err;
     }
   }
 
-  private async settle(messageId: string, status: 'sent' | 'failed', f: { error?: string; externalId?: string | null }): Promise<void> {
+  private async settle(messageId: string, claim: { jobId: string; attempt: number }, status: 'sent' | 'failed' | 'queued', f: { error?: string; externalId?: string | null; deadlineSeconds?: number }): Promise<void> {
     await this.tx.run(async ({ em, emit }) => {
-      await this.messages.setDelivery(em, messageId, status, { error: f.error ?? null, externalId: f.externalId ?? null });
+      const settled = await this.messages.settleAttempt(em, messageId, claim, status, f);
+      if (!settled) {
+        // This attempt outran its job's expiry or the message was retried by hand: the newer owner settles it.
+        this.logger.warn({ messageId, ...claim, status }, 'stale delivery attempt: its result is not recorded');
+        return;
+      }
       const summary = (await this.messages.summary(em, messageId))!;
       emit({ type: 'message.updated', conversationId: summary.conversationId, payload: summary as never });
     });
   }
 }
+}
+
+/** The adapter keeps running past the limit (it cannot be aborted), but the attempt ends: the job retries. */
+function withTimeout<T>(ms: number, message: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, limit]).finally(() => clearTimeout(timer));

@@ -99,14 +99,95 @@ export class MessageRepository {
     return rows.map(toMessageSummary);
   }
 
-  /** Claims a queued message for a send attempt; null when it is no longer queued (sent meanwhile, or gone). */
-  async startAttempt(em: EntityManager, id: string): Promise<{ attempts: number } | null> {
-    const [row] = await queryRows(em, `UPDATE messages SET attempts = attempts + 1 WHERE id = $1 AND status = 'queued' RETURNING attempts`,
-      [id],
-    );
-    return row ? { attempts: row.attempts } : null;
+  /** Records the job that will deliver a reply, in the transaction that enqueued it. */
+  async markEnqueued(em: EntityManager, id: string, jobId: string | null, deadlineSeconds: number): Promise<void> {
+    await em.query(`UPDATE messages SET job_id = $2, delivery_deadline = now() + make_interval(secs => $3) WHERE id = $1`, [id, jobId, deadlineSeconds]);
   }
 
+  /**
+   * Claims a reply for a send attempt by its job and marks it `sending` (committed before the
+   * network call). A message left `sending` by a crashed attempt of the same job is claimed again
+   * (`resumed`): that attempt may have delivered, so the re-send carries the same delivery id.
+   * Null when the message is settled, or owned by another job (retried by hand meanwhile).
+   */
+  async startAttempt(em: EntityManager, id: string, jobId: string, deadlineSeconds: number): Promise<{ attempt: number; resumed: boolean } | null> {
+    const [row] = await queryRows(
+      em,
+      `UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, job_id = $2, delivery_deadline = now() + make_interval(secs => $3)
+       FROM (SELECT id, status AS previous FROM messages WHERE id = $1 FOR UPDATE) p
+       WHERE m.id = p.id AND m.status IN ('queued', 'sending') AND (m.job_id = $2 OR m.job_id IS NULL)
+       RETURNING m.attempts, p.previous`,
+      [id, jobId, deadlineSeconds],
+    );
+    return row ? { attempt: Number(row.attempts), resumed: row.previous === 'sending' } : null;
+  }
+
+  /**
+   * Ends a send attempt. Fenced on the job and attempt that claimed it: an attempt that outran
+   * its job's expiry, or whose message was retried by hand, changes nothing. `queued` keeps the
+   * message for the job's next try (with the reason it is late).
+   */
+  async settleAttempt(
+    em: EntityManager,
+    id: string,
+    claim: { jobId: string; attempt: number },
+    status: 'sent' | 'failed' | 'queued',
+    fields: { error?: string | null; externalId?: string | null; deadlineSeconds?: number },
+  ): Promise<boolean> {
+    const rows = await queryRows(
+      em,
+      `UPDATE messages SET status = $4, error = $5, external_id = coalesce($6, external_id),
+         sent_at = CASE WHEN $4 = 'sent' THEN now() ELSE sent_at END,
+         delivery_deadline = CASE WHEN $4 = 'queued' THEN now() + make_interval(secs => $7) ELSE delivery_deadline END
+       WHERE id = $1 AND job_id = $2 AND attempts = $3 AND status = 'sending'
+       RETURNING id`,
+      [id, claim.jobId, claim.attempt, status, fields.error ?? null, fields.externalId ?? null, fields.deadlineSeconds ?? 0],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Puts a reply back to `queued` for a fresh job: a failed one, or one still `queued`/`sending`
+   * past its delivery deadline (its job died with it). Returns the job it took the message from
+   * (to cancel), or null when the message is not retryable.
+   */
+  async resetForRetry(em: EntityManager, id: string): Promise<{ conversationId: string; previousJobId: string | null } | null> {
+    const [row] = await queryRows(
+      em,
+      `UPDATE messages m SET status = 'queued', error = NULL, attempts = 0, job_id = NULL
+       FROM (SELECT id, job_id AS previous_job_id FROM messages WHERE id = $1 FOR UPDATE) p
+       WHERE m.id = p.id AND (m.status = 'failed' OR (m.status IN ('queued', 'sending') AND m.delivery_deadline < now()))
+       RETURNING m.conversation_id, p.previous_job_id`,
+      [id],
+    );
+    return row ? { conversationId: row.conversation_id, previousJobId: row.previous_job_id } : null;
+  }
+
+  /**
+   * Fails replies still `queued`/`sending` whose delivery job can no longer settle them: gone
+   * (deleted), failed (its last try expired with the process that ran it), cancelled, or completed
+   * without settling. Live jobs (created, retry, active) are left to pg-boss. Rows locked by an
+   * attempt in progress are skipped. Replies queued before job ids were recorded match by payload.
+   */
+  async failOrphaned(em: EntityManager, queue: string, errors: { sending: string; queued: string }, limit = 500): Promise<Array<{ id: string; conversationId: string }>> {
+    return queryRows(
+      em,
+      `UPDATE messages m SET status = 'failed', error = CASE WHEN m.status = 'sending' THEN $2 ELSE $3 END
+       WHERE m.id IN (
+         SELECT o.id FROM messages o
+         WHERE o.status IN ('queued', 'sending')
+           AND NOT EXISTS (
+             SELECT 1 FROM pgboss.job j
+             WHERE j.name = $1 AND j.state IN ('created', 'retry', 'active')
+               AND (j.id = o.job_id OR (o.job_id IS NULL AND j.data->>'messageId' = o.id::text)))
+         ORDER BY o.created_at LIMIT $4
+         FOR UPDATE SKIP LOCKED)
+       RETURNING m.id, m.conversation_id AS "conversationId"`,
+      [queue, errors.sending, errors.queued, limit],
+    );
+  }
+
+  /** Sets a delivery status unconditionally (channel receipts: delivered, read). */
   async setDelivery(em: EntityManager, id: string, status: DeliveryStatus, fields: { error?: string | null; externalId?: string | null; sentAt?: Date | null }): Promise<void> {
     await em.query(
       `UPDATE messages SET status = $2, error = $3, external_id = coalesce($4, external_id),

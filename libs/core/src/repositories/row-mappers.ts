@@ -33,7 +33,7 @@ export function toConversationSummary(r: Record<string, any>): ConversationSumma
 }
 
 export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.inbox_id, m.direction, m.kind, m.author_type, m.author_id, m.text, m.html,
-  m.external_id, m.status, m.error, m.attempts, m.metadata, m.sent_at, m.created_at,
+  m.external_id, m.status, m.error, m.attempts, m.delivery_deadline, m.metadata, m.sent_at, m.created_at,
   coalesce((SELECT json_agg(json_build_object('id', a.id, 'fileName', a.file_name, 'contentType', a.content_type, 'size', a.size) ORDER BY a.created_at)
             FROM attachments a WHERE a.message_id = m.id), '[]') AS attachments`;
 
@@ -56,6 +56,7 @@ export function toMessageSummary(r: Record<string, any>): MessageSummary {
     status: r.status,
     error: r.error,
     attempts: Number(r.attempts),
+    deliveryDeadline: (r.status === 'queued' || r.status === 'sending') && r.delivery_deadline ? iso(r.delivery_deadline) : null,
     metadata: r.metadata ?? {},
     attachments,
     sentAt: iso(r.sent_at),
