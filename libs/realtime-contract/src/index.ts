@@ -2,7 +2,7 @@
  * The one typed realtime contract, shared by the server, the web app and the widget.
  * Event names are part of the public API: external clients rely on them.
  */
-export type ChannelKindName = 'api' | 'email' | 'webchat' | 'slack' | 'whatsapp' | 'messenger' | 'instagram' | 'telegram';
+export type ChannelKindName = 'api' | 'email' | 'webchat' | 'slack' | 'whatsapp' | 'messenger' | 'instagram' | 'telegram' | 'x' | 'phone';
 export type PresenceName = 'online' | 'away' | 'offline';
 
 export interface ConversationSummary {
@@ -41,7 +41,8 @@ export interface MessageSummary {
   conversationId: string;
   inboxId: string;
   direction: 'inbound' | 'outbound';
-  kind: 'message' | 'note' | 'activity';
+  /** `call`: a phone call; its details are in `metadata.call` (see CallDetails). */
+  kind: 'message' | 'note' | 'activity' | 'call';
   authorType: 'contact' | 'user' | 'bot' | 'system';
   authorId: string | null;
   text: string;

@@ -26,6 +26,8 @@ describe('@inbox/routing public API', () => {
       messenger: 3,
       instagram: 3,
       telegram: 3,
+      x: 3,
+      phone: 1,
     });
   });
 });

@@ -19,6 +19,8 @@ const CHANNEL_NAMES: Record<ChannelKind, string> = {
   messenger: 'Messenger',
   instagram: 'Instagram',
   telegram: 'Telegram',
+  x: 'X',
+  phone: 'phone',
 };
 
 /** English name for the common codes; anything else is shown as the code so nothing is hidden. */

@@ -10,6 +10,8 @@ export const CHANNEL_KINDS: readonly ChannelKind[] = Object.freeze([
   'messenger',
   'instagram',
   'telegram',
+  'x',
+  'phone',
 ] as const);
 
 export const DEFAULT_TEAM_ID = '__default__';
@@ -23,6 +25,9 @@ export const BUILT_IN_DEFAULT_CAPACITY: Readonly<CapacityMap> = Object.freeze({
   messenger: 3,
   instagram: 3,
   telegram: 3,
+  x: 3,
+  // A call-back is one at a time.
+  phone: 1,
 });
 
 /** Used for conversations without a (known) team when the caller supplies no defaultTeam. */

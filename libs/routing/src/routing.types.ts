@@ -1,4 +1,4 @@
-export type ChannelKind = 'api' | 'email' | 'webchat' | 'slack' | 'whatsapp' | 'messenger' | 'instagram' | 'telegram';
+export type ChannelKind = 'api' | 'email' | 'webchat' | 'slack' | 'whatsapp' | 'messenger' | 'instagram' | 'telegram' | 'x' | 'phone';
 export type Presence = 'online' | 'away' | 'offline';
 export type RoutingStrategy = 'least_busy' | 'round_robin' | 'manual';
 export type CapacityMap = Partial<Record<ChannelKind, number>>;

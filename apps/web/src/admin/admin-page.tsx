@@ -6,7 +6,7 @@ import { del, get, patch, post } from '../api/client';
 import type { CannedResponse, Inbox, Team, User } from '../api/types';
 import { LANGUAGES } from '../i18n/i18n';
 
-const CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram'] as const;
+const CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram', 'x', 'phone'] as const;
 const META_CHANNELS = ['whatsapp', 'messenger', 'instagram'];
 const csv = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 

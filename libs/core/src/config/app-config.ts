@@ -47,6 +47,8 @@ const schema = z.object({
   RUN_WORKERS: z.enum(['true', 'false', '1', '0']).default('true'),
   SLACK_API_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://slack.com/api/'),
   META_GRAPH_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://graph.facebook.com/v26.0/'),
+  TELEGRAM_API_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://api.telegram.org'),
+  X_API_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://api.x.com'),
   TRUSTED_PROXIES: z.string().default('loopback'),
   CORS_ORIGINS: z.string().optional(),
   API_DOCS: z.enum(['true', 'false', '1', '0']).optional(),
@@ -91,6 +93,10 @@ export interface AppConfig {
   slackApiUrl: string;
   /** Base URL of Meta's Graph API, version included (WhatsApp, Messenger, Instagram; a local fake in tests). */
   metaGraphUrl: string;
+  /** Base URL of the Telegram Bot API, without the /bot<token> part (a local fake in tests). */
+  telegramApiUrl: string;
+  /** Base URL of the X API (v2 paths are appended; a local fake in tests). */
+  xApiUrl: string;
   /** Which X-Forwarded-For hops are believed (express `trust proxy`). */
   trustedProxies: TrustedProxies;
   /** Origins allowed to open agent sockets from a browser (default: PUBLIC_URL's origin). */
@@ -166,6 +172,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     runWorkers: truthy(c.RUN_WORKERS),
     slackApiUrl: c.SLACK_API_URL.endsWith('/') ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
     metaGraphUrl: c.META_GRAPH_URL.endsWith('/') ? c.META_GRAPH_URL : `${c.META_GRAPH_URL}/`,
+    telegramApiUrl: c.TELEGRAM_API_URL.replace(/\/+$/, ''),
+    xApiUrl: c.X_API_URL.replace(/\/+$/, ''),
     trustedProxies: parsed('TRUSTED_PROXIES', () => parseTrustedProxies(c.TRUSTED_PROXIES)),
     corsOrigins: parsed('CORS_ORIGINS', () => parseOrigins(c.CORS_ORIGINS, publicUrl)),
     apiDocs: c.API_DOCS ? truthy(c.API_DOCS) : c.NODE_ENV !== 'production',

@@ -1,4 +1,4 @@
-export const CHANNEL_KINDS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram'] as const;
+export const CHANNEL_KINDS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram', 'x', 'phone'] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 export const USER_ROLES = ['admin', 'coordinator', 'agent'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
@@ -6,7 +6,8 @@ export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved', 
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
 export const MESSAGE_DIRECTIONS = ['inbound', 'outbound'] as const;
 export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
-export const MESSAGE_KINDS = ['message', 'note', 'activity'] as const;
+// `call`: a phone call in the timeline (direction, status, duration... in metadata.call).
+export const MESSAGE_KINDS = ['message', 'note', 'activity', 'call'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 export const AUTHOR_TYPES = ['contact', 'user', 'bot', 'system'] as const;
 export type AuthorType = (typeof AUTHOR_TYPES)[number];

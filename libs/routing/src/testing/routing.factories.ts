@@ -32,7 +32,7 @@ export function aTeam(overrides: Partial<TeamSettings> = {}): TeamSettings {
     overflowTeamId: null,
     overflowAfterSeconds: null,
     businessHours: null,
-    defaultCapacity: { api: 5, email: 10, webchat: 3, slack: 5, whatsapp: 3, messenger: 3, instagram: 3, telegram: 3 },
+    defaultCapacity: { api: 5, email: 10, webchat: 3, slack: 5, whatsapp: 3, messenger: 3, instagram: 3, telegram: 3, x: 3, phone: 1 },
     roundRobinLastAgentId: null,
     ...overrides,
   };

@@ -6,7 +6,7 @@ export const en = {
   tabs: { mine: 'Mine', unassigned: 'Unassigned', team: 'Team', all: 'All' },
   status: { open: 'Open', pending: 'Pending', snoozed: 'Snoozed', resolved: 'Resolved', bot: 'Bot', all: 'All statuses', label: 'Status' },
   priority: { label: 'Priority', p0: 'Low', p1: 'Normal', p2: 'High', p3: 'Urgent' },
-  channel: { api: 'API', email: 'Email', webchat: 'Web chat', slack: 'Slack', whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram' },
+  channel: { api: 'API', email: 'Email', webchat: 'Web chat', slack: 'Slack', whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram', x: 'X', phone: 'Phone' },
   list: {
     empty: 'No conversations here.',
     loading: 'Loading…',

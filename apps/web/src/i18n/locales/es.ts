@@ -8,7 +8,7 @@ export const es: Resources = {
   tabs: { mine: 'Mías', unassigned: 'Sin asignar', team: 'Equipo', all: 'Todas' },
   status: { open: 'Abierta', pending: 'Pendiente', snoozed: 'Pospuesta', resolved: 'Resuelta', bot: 'Bot', all: 'Todos los estados', label: 'Estado' },
   priority: { label: 'Prioridad', p0: 'Baja', p1: 'Normal', p2: 'Alta', p3: 'Urgente' },
-  channel: { api: 'API', email: 'Correo', webchat: 'Chat web', slack: 'Slack', whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram' },
+  channel: { api: 'API', email: 'Correo', webchat: 'Chat web', slack: 'Slack', whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram', x: 'X', phone: 'Teléfono' },
   list: {
     empty: 'No hay conversaciones aquí.',
     loading: 'Cargando…',

@@ -8,7 +8,7 @@ export const fr: Resources = {
   tabs: { mine: 'Les miennes', unassigned: 'Non assignées', team: 'Équipe', all: 'Toutes' },
   status: { open: 'Ouverte', pending: 'En attente', snoozed: 'Reportée', resolved: 'Résolue', bot: 'Bot', all: 'Tous les statuts', label: 'Statut' },
   priority: { label: 'Priorité', p0: 'Basse', p1: 'Normale', p2: 'Haute', p3: 'Urgente' },
-  channel: { api: 'API', email: 'E-mail', webchat: 'Chat web', slack: 'Slack', whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram' },
+  channel: { api: 'API', email: 'E-mail', webchat: 'Chat web', slack: 'Slack', whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram', x: 'X', phone: 'Téléphone' },
   list: {
     empty: 'Aucune conversation ici.',
     loading: 'Chargement…',

@@ -8,7 +8,7 @@ export const it: Resources = {
   tabs: { mine: 'Mie', unassigned: 'Non assegnate', team: 'Team', all: 'Tutte' },
   status: { open: 'Aperta', pending: 'In sospeso', snoozed: 'Posticipata', resolved: 'Risolta', bot: 'Bot', all: 'Tutti gli stati', label: 'Stato' },
   priority: { label: 'Priorità', p0: 'Bassa', p1: 'Normale', p2: 'Alta', p3: 'Urgente' },
-  channel: { api: 'API', email: 'Email', webchat: 'Chat web', slack: 'Slack', whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram' },
+  channel: { api: 'API', email: 'Email', webchat: 'Chat web', slack: 'Slack', whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram', x: 'X', phone: 'Telefono' },
   list: {
     empty: 'Nessuna conversazione qui.',
     loading: 'Caricamento…',

@@ -8,7 +8,7 @@ export const uk: Resources = {
   tabs: { mine: 'Мої', unassigned: 'Не призначені', team: 'Команда', all: 'Усі' },
   status: { open: 'Відкрита', pending: 'Очікує', snoozed: 'Відкладена', resolved: 'Вирішена', bot: 'Бот', all: 'Усі статуси', label: 'Статус' },
   priority: { label: 'Пріоритет', p0: 'Низький', p1: 'Звичайний', p2: 'Високий', p3: 'Терміновий' },
-  channel: { api: 'API', email: 'Ел. пошта', webchat: 'Вебчат', slack: 'Slack', whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram' },
+  channel: { api: 'API', email: 'Ел. пошта', webchat: 'Вебчат', slack: 'Slack', whatsapp: 'WhatsApp', messenger: 'Messenger', instagram: 'Instagram', telegram: 'Telegram', x: 'X', phone: 'Телефон' },
   list: {
     empty: 'Тут немає розмов.',
     loading: 'Завантаження…',
