@@ -4,6 +4,7 @@ import { EmailChannelModule } from './email/email-channel.module';
 import { MetaChannelModule } from './meta/meta-channel.module';
 import { SlackChannelModule } from './slack/slack-channel.module';
 import { WebchatChannelModule } from './webchat/webchat-channel.module';
+import { TelegramChannelModule } from './telegram/telegram-channel.module';
 
 /**
  * One module per channel; each registers its adapter with the core ChannelRegistry.
@@ -13,6 +14,8 @@ import { WebchatChannelModule } from './webchat/webchat-channel.module';
   imports: [
     ApiChannelModule,
     EmailChannelModule,
+    // Before Meta: its `channels/:kind/:key/webhook` routes would otherwise catch these channels' paths.
+    TelegramChannelModule,
     MetaChannelModule,
     SlackChannelModule,
     WebchatChannelModule,

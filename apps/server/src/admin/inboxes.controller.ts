@@ -17,7 +17,7 @@ export class CreateInboxDto {
   @ApiPropertyOptional({ description: 'email: the address customers write to' }) @IsOptional() @IsEmail() address?: string;
   @ApiPropertyOptional({ description: 'email: {host, port, secure, user, password, mailbox?}' }) @IsOptional() @IsObject() imap?: Record<string, unknown>;
   @ApiPropertyOptional({ description: 'email: {host, port, secure, user?, password?}' }) @IsOptional() @IsObject() smtp?: Record<string, unknown>;
-  @ApiPropertyOptional({ description: 'slack: xoxb- bot token' }) @IsOptional() @IsString() @MaxLength(500) botToken?: string;
+  @ApiPropertyOptional({ description: 'slack: xoxb- bot token; telegram: the token @BotFather gave the bot' }) @IsOptional() @IsString() @MaxLength(500) botToken?: string;
   @ApiPropertyOptional({ description: 'slack: signing secret of the Slack app' }) @IsOptional() @IsString() @MaxLength(500) signingSecret?: string;
   @ApiPropertyOptional({ description: 'slack: channel ids to watch' }) @IsOptional() @IsArray() @IsString({ each: true }) channels?: string[];
   @ApiPropertyOptional({ description: 'webchat: origins allowed to embed the widget' }) @IsOptional() @IsArray() @IsString({ each: true }) allowedOrigins?: string[];
@@ -30,6 +30,11 @@ export class CreateInboxDto {
   @ApiPropertyOptional({ description: 'messenger, instagram: Page access token' }) @IsOptional() @IsString() @MaxLength(1000) pageAccessToken?: string;
   @ApiPropertyOptional({ description: 'whatsapp, messenger, instagram: app secret of the Meta app (signs webhooks)' }) @IsOptional() @IsString() @MaxLength(200) appSecret?: string;
   @ApiPropertyOptional({ description: 'whatsapp, messenger, instagram: webhook verify token; generated when absent' }) @IsOptional() @IsString() @MaxLength(200) verifyToken?: string;
+  @ApiPropertyOptional({ description: 'x: API key (consumer key) of the X app' }) @IsOptional() @IsString() @MaxLength(200) consumerKey?: string;
+  @ApiPropertyOptional({ description: 'x: API key secret (consumer secret); signs the CRC answers and webhooks' }) @IsOptional() @IsString() @MaxLength(200) consumerSecret?: string;
+  @ApiPropertyOptional({ description: 'x: access token secret of the account (accessToken: its access token)' }) @IsOptional() @IsString() @MaxLength(200) accessTokenSecret?: string;
+  @ApiPropertyOptional({ description: "x: the account's own user id (its messages are not customers')" }) @IsOptional() @IsString() @MaxLength(40) userId?: string;
+  @ApiPropertyOptional({ description: 'phone: the number customers call (shown to agents)' }) @IsOptional() @IsString() @MaxLength(40) number?: string;
 }
 
 export class UpdateInboxDto {

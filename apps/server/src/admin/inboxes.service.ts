@@ -54,8 +54,14 @@ export class InboxesService {
   }
 
   async remove(id: string) {
-    if (!(await this.inboxes.get(this.tx.manager, id))) throw notFound('inbox', id);
+    const inbox = await this.inboxes.withSecrets(this.tx.manager, id);
+    if (!inbox) throw notFound('inbox', id);
     await this.inboxes.delete(this.tx.manager, id);
+    const adapter = this.channels.get(inbox.channel);
+    if (adapter.onRemove) {
+      const secrets = inbox.secrets ? this.secretBox.open<Record<string, unknown>>(inbox.secrets) : {};
+      await adapter.onRemove({ id: inbox.id, name: inbox.name, channel: inbox.channel, settings: inbox.settings, secrets });
+    }
   }
 
   async members(id: string) {

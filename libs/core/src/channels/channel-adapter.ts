@@ -75,6 +75,8 @@ export interface ChannelAdapter {
   /** Public view of the settings (never secrets). */
   publicSettings(settings: Record<string, unknown>): Record<string, unknown>;
   send(ctx: OutboundContext): Promise<SendResult>;
+  /** After the inbox is deleted: unregister what configure() registered with the peer (a bot's webhook). Best effort. */
+  onRemove?(inbox: InboxContext): Promise<void>;
 }
 
 
