@@ -78,6 +78,7 @@ describe('two-replica storm', () => {
       const email = `storm-${i}@example.com`;
       const user = (await call(r1.url, 'POST', '/users', admin, { email, name: `Storm ${i}`, password: 'storm-agent-pw', role: 'agent', capacity: { api: CAPACITY } })).body;
       await call(r1.url, 'POST', `/teams/${team.id}/members`, admin, { userId: user.id });
+      await call(r1.url, 'POST', `/inboxes/${inbox.id}/members`, admin, { userId: user.id });
       const token = (await call(r1.url, 'POST', '/auth/login', null, { email, password: 'storm-agent-pw' })).body.accessToken;
       agents.push({ id: user.id, token, base: i % 2 === 0 ? r1.url : r2.url, socket: null, resolving: new Set() });
     }

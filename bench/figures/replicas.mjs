@@ -34,7 +34,7 @@ export async function run(ctx) {
       const admin = await loginAdmin(bases[0]);
       const team = await expectOk(api(bases[0], 'POST', '/teams', admin, { name: 'Bench replicas' }), 'create team');
       const inbox = await expectOk(api(bases[0], 'POST', '/inboxes', admin, { name: 'Bench replicas', channel: 'api', teamId: team.id }), 'create inbox');
-      const agents = await createAgents(bases[0], admin, { count: agentCount, prefix: `rep${replicas}`, capacity: { api: capacity }, teamId: team.id });
+      const agents = await createAgents(bases[0], admin, { count: agentCount, prefix: `rep${replicas}`, capacity: { api: capacity }, teamId: team.id, inboxId: inbox.id });
       ctx.log(`  ${replicas} replica(s): ${conversations} conversations, ${agentCount} agents (capacity ${capacity})`);
       const r = await runWorker(self, 'storm', { bases, inboxId: inbox.id, inboxToken: inbox.token, agents, conversations, deadlineMs: ctx.quick ? 90000 : 240000 }, { timeoutMs: 400000 });
       const audit = await auditLog(databaseUrl, inbox.id);

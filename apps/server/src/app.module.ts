@@ -21,10 +21,14 @@ import { InboxesService } from './admin/inboxes.service';
 import { ConversationsController } from './conversations/conversations.controller';
 import { ContactsController } from './contacts/contacts.controller';
 import { RoutingRepository } from './routing/routing.repository';
-import { RoutingService } from './routing/routing.service';
+import { AssignmentService } from './routing/assignment.service';
+import { RoutingScheduler } from './routing/routing-scheduler.service';
+import { AwayMessageListener } from './routing/away-message.listener';
 import { PresenceService } from './routing/presence.service';
+import { PresenceRepository } from './routing/presence.repository';
 import { RoutingController } from './routing/routing.controller';
 import { RealtimeGateway } from './realtime/realtime.gateway';
+import { RealtimeFanout } from './realtime/realtime-fanout.listener';
 import { QueueStatsService } from './realtime/queue-stats.service';
 import { WebStaticModule } from './web/web-static.module';
 import { ReportsController } from './reports/reports.controller';
@@ -33,6 +37,7 @@ import { DirectoryController } from './web/directory.controller';
 import { CannedResponsesController } from './web/canned-responses.controller';
 import { CannedResponseRepository } from './web/canned-response.repository';
 import { WebMessagesController } from './web/web-messages.controller';
+import { SearchModule } from './search/search.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -63,6 +68,7 @@ export class AppModule {
         JwtModule.register({}),
         CoreModule.forRoot({ config, databaseUrl: opts.databaseUrl, channels: ChannelsModule }),
         WebStaticModule,
+        SearchModule,
       ],
       controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController, RoutingController, DirectoryController, CannedResponsesController, WebMessagesController, ReportsController],
       providers: [
@@ -71,10 +77,14 @@ export class AppModule {
         LoginRateLimiter,
         InboxesService,
         RoutingRepository,
-        RoutingService,
+        AssignmentService,
+        RoutingScheduler,
+        AwayMessageListener,
         PresenceService,
+        PresenceRepository,
         QueueStatsService,
         RealtimeGateway,
+        RealtimeFanout,
         CannedResponseRepository,
         ReportsRepository,
         { provide: APP_GUARD, useClass: AuthGuard },

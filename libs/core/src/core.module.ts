@@ -13,6 +13,7 @@ import { OutboundService } from './outbound/outbound.service';
 import { OutboundReconciler } from './outbound/outbound-reconciler.service';
 import { ConversationService } from './conversations/conversation.service';
 import { AccessService } from './conversations/access.service';
+import { AccessChanges } from './auth/access-changes';
 import { ContactRepository } from './repositories/contact.repository';
 import { ConversationRepository } from './repositories/conversation.repository';
 import { MessageRepository } from './repositories/message.repository';
@@ -33,6 +34,7 @@ const EXPORTED = [
   OutboundService,
   ConversationService,
   AccessService,
+  AccessChanges,
   ContactRepository,
   ConversationRepository,
   MessageRepository,

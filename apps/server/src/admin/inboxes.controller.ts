@@ -6,7 +6,7 @@ import type { Response } from 'express';
 import { AccessChanges, CHANNEL_KINDS, ChannelKind, DomainError, IngestService, Principal, UserRepository, Transactions, notFound } from '@inbox/core';
 import { AllowInboxToken, CurrentPrincipal, Roles } from '../http/auth.decorators';
 import { InboxesService } from './inboxes.service';
-import { RoutingService } from '../routing/routing.service';
+import { AssignmentService } from '../routing/assignment.service';
 
 export class CreateInboxDto {
   @ApiProperty() @IsString() @Length(1, 120) name: string;
@@ -76,7 +76,7 @@ export class InboxesController {
     private readonly tx: Transactions,
     private readonly users: UserRepository,
     private readonly access: AccessChanges,
-    private readonly routing: RoutingService,
+    private readonly routing: AssignmentService,
   ) {}
 
   @Roles('admin')

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ChannelKind, ChannelRegistry, DomainError, InboxRepository, InboxRow, Principal, SecretBox, Transactions, isStaff, notFound } from '@inbox/core';
+import { ChannelKind, ChannelRegistry, DomainError, InboxRepository, InboxRow, Principal, SecretBox, Transactions, isForeignKeyViolation, isStaff, notFound } from '@inbox/core';
 
 @Injectable()
 export class InboxesService {
@@ -23,7 +23,7 @@ export class InboxesService {
       });
       return { ...this.view(inbox), ...configured.revealOnce };
     } catch (err) {
-      if ((err as { code?: string }).code === '23503') throw notFound('team', String(base.teamId));
+      if (isForeignKeyViolation(err)) throw notFound('team', String(base.teamId));
       throw err;
     }
   }
@@ -47,7 +47,7 @@ export class InboxesService {
     try {
       await this.inboxes.update(this.tx.manager, id, f);
     } catch (err) {
-      if ((err as { code?: string }).code === '23503') throw notFound('team', String(f.teamId));
+      if (isForeignKeyViolation(err)) throw notFound('team', String(f.teamId));
       throw err;
     }
     return this.view((await this.inboxes.get(this.tx.manager, id))!);

@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { AccessChanges, DomainError, ROUTING_STRATEGIES, RoutingStrategyName, TeamRepository, Transactions, UserRepository, notFound } from '@inbox/core';
+import { AccessChanges, DomainError, isForeignKeyViolation, isUniqueViolation, ROUTING_STRATEGIES, RoutingStrategyName, TeamRepository, Transactions, UserRepository, notFound } from '@inbox/core';
 import { Roles } from '../http/auth.decorators';
 import { validateCapacity } from './users.controller';
-import { RoutingService } from '../routing/routing.service';
+import { AssignmentService } from '../routing/assignment.service';
 
 export class TeamSettingsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) description?: string;
@@ -54,7 +54,7 @@ export class TeamsController {
     private readonly tx: Transactions,
     private readonly teams: TeamRepository,
     private readonly users: UserRepository,
-    private readonly routing: RoutingService,
+    private readonly routing: AssignmentService,
     private readonly access: AccessChanges,
   ) {}
 
@@ -86,8 +86,8 @@ export class TeamsController {
     try {
       await this.teams.update(this.tx.manager, id, { ...dto, defaultCapacity: validateCapacity(dto.defaultCapacity) });
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw new DomainError('NAME_TAKEN', `a team named ${dto.name} already exists`);
-      if ((err as { code?: string }).code === '23503') throw notFound('team', String(dto.overflowTeamId));
+      if (isUniqueViolation(err)) throw new DomainError('NAME_TAKEN', `a team named ${dto.name} already exists`);
+      if (isForeignKeyViolation(err)) throw notFound('team', String(dto.overflowTeamId));
       throw err;
     }
     return this.teams.get(this.tx.manager, id);

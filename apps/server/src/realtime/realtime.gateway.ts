@@ -1,42 +1,13 @@
-import { Inject, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
-import type { Server, Socket } from 'socket.io';
-import {
-  APP_CONFIG,
-  AppConfig,
-  AccessChange,
-  AccessChanges,
-  AccessService,
-  Action,
-  assertCan,
-  DomainError,
-  DomainEvent,
-  DomainEvents,
-  ConversationService,
-  InboxRepository,
-  OutboxRepository,
-  Principal,
-  Transactions,
-  isStaff,
-} from '@inbox/core';
-import { rooms, type Ack, type ClientToServerEvents, type ConversationSummary, type ServerToClientEvents, type SessionEnded } from '@inbox/realtime-contract';
+import { Action, assertCan, DomainError, ConversationService, InboxRepository, Principal, Transactions, isStaff } from '@inbox/core';
+import { rooms, type Ack, type ClientToServerEvents, type SessionEnded } from '@inbox/realtime-contract';
 import { TokenService } from '../auth/token.service';
 import { PresenceService } from '../routing/presence.service';
-import { RoutingService } from '../routing/routing.service';
-import { QueueStatsService } from './queue-stats.service';
+import { AssignmentService } from '../routing/assignment.service';
+import { RealtimeFanout } from './realtime-fanout.listener';
+import type { InboxServer, InboxSocket } from './realtime.types';
 import { TokenBucket, requireInt, requireOneOf, requireUuid, toErrorAck } from './socket-guards';
-
-interface SocketData {
-  principal: Principal;
-  /** The credential the socket opened with: re-checked before every command. */
-  token: string;
-  bucket: TokenBucket;
-  expiryTimer?: NodeJS.Timeout;
-  /** Rooms joined and presence recorded: commands wait for it. */
-  ready: Promise<void>;
-}
-type InboxSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type InboxServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 const KNOWN_EVENTS = new Set<string>([
   'presence.set',
@@ -53,36 +24,25 @@ const KNOWN_EVENTS = new Set<string>([
   'coordinator.priority',
 ]);
 
-interface ConversationMeta {
-  inboxId: string;
-  assigneeId: string | null;
-  teamId: string | null;
-}
 
 /**
  * The realtime edge: authenticates at the handshake, joins rooms, validates commands and
- * hands them to services, and turns committed domain events into emits to the rooms
- * that may see them. Services never import it: it subscribes to DomainEvents.
+ * hands them to services. Events reach sockets through RealtimeFanout; services never
+ * import either.
  */
 @WebSocketGateway({ connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false } })
-export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnApplicationShutdown {
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(RealtimeGateway.name);
   @WebSocketServer() io: InboxServer;
-  private unsubscribe: (() => void) | null = null;
 
   constructor(
     private readonly tokens: TokenService,
     private readonly tx: Transactions,
-    private readonly events: DomainEvents,
-    private readonly outbox: OutboxRepository,
-    private readonly access: AccessService,
     private readonly inboxes: InboxRepository,
     private readonly presence: PresenceService,
-    private readonly routing: RoutingService,
+    private readonly routing: AssignmentService,
     private readonly conversations: ConversationService,
-    private readonly stats: QueueStatsService,
-    private readonly accessChanges: AccessChanges,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly fanout: RealtimeFanout,
   ) {}
 
   afterInit(io: InboxServer): void {
@@ -104,30 +64,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         next(e);
       }
     });
-    this.unsubscribe = this.events.subscribe((e) => this.fanOut(e));
-    this.unsubscribeAccess = this.accessChanges.subscribe((c) => this.onAccessChange(c));
-    this.stats.attach((payload) => io.local.to(rooms.coordinators).emit('queue.stats', { seq: 0, data: payload }));
-  }
-
-  onApplicationShutdown(): void {
-    this.unsubscribe?.();
-    this.unsubscribeAccess?.();
-  }
-
-  private unsubscribeAccess: (() => void) | null = null;
-
-  /**
-   * Rights changed: the subject's sockets on every replica (the adapter carries `in(room)`
-   * operations across replicas) are told why and closed. A client reconnects with its token
-   * after ACCESS_CHANGED and gets rooms that follow its new rights; after SESSION_REVOKED
-   * the handshake refuses it and it logs in again.
-   */
-  private async onAccessChange(c: AccessChange): Promise<void> {
-    if (!this.io) return;
-    const room = c.subject === 'bot' ? rooms.bot(c.id) : rooms.agent(c.id);
-    const code: SessionEnded['code'] = c.effect === 'ended' ? 'SESSION_REVOKED' : 'ACCESS_CHANGED';
-    this.io.in(room).emit('session.ended', { code });
-    this.io.in(room).disconnectSockets(true);
+    this.fanout.attach(io);
   }
 
   /** Ends a socket's session, telling the client why first. */
@@ -237,7 +174,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     });
     on('events.replay', 'events.replay', async (payload, p) => {
       const afterSeq = requireInt(payload, 'afterSeq', 0, Number.MAX_SAFE_INTEGER);
-      return this.replay(socket, p, afterSeq);
+      return this.fanout.replay(socket, p, afterSeq);
     });
     on('coordinator.assign', 'conversation.assign', async (payload, p) => {
       await this.routing.coordinatorAssign(p, requireUuid(payload, 'conversationId'), requireUuid(payload, 'agentId'), payload?.force === true);
@@ -278,81 +215,5 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
     socket.data.principal = now;
     return now;
-  }
-
-  /** Events this socket may have missed, from the outbox, filtered by what it may see. */
-  private async replay(socket: InboxSocket, p: Principal, afterSeq: number): Promise<{ replayed: number; lastSeq: number }> {
-    let replayed = 0;
-    let lastSeq = afterSeq;
-    for (;;) {
-      const batch = await this.outbox.after(this.tx.manager, lastSeq, 500);
-      for (const e of batch) {
-        lastSeq = e.seq;
-        if (await this.mayReceive(p, e)) {
-          socket.emit(e.type as 'message.created', { seq: e.seq, data: e.payload as never });
-          replayed++;
-        }
-      }
-      if (batch.length < 500 || replayed >= 5000) break;
-    }
-    return { replayed, lastSeq };
-  }
-
-  private async mayReceive(p: Principal, e: DomainEvent): Promise<boolean> {
-    if (p.type === 'bot' || isStaff(p)) return true;
-    if (p.type !== 'user') return false;
-    if (e.type === 'agent.presence') return (e.payload as { agentId: string }).agentId === p.id;
-    if (e.type === 'conversation.offered') return (e.payload as { agentId: string }).agentId === p.id;
-    if (!e.conversationId) return false;
-    const meta = await this.metaOf(e.conversationId, e);
-    if (!meta) return false;
-    return this.access.canSeeConversation(this.tx.manager, p, { id: e.conversationId, inboxId: meta.inboxId, assigneeId: meta.assigneeId });
-  }
-
-  /**
-   * Who may see a conversation's events. A message event often follows, in the same commit,
-   * the conversation event that carries this: reuse it then; otherwise read fresh (another
-   * commit, or another replica, may have moved the conversation since).
-   */
-  private readonly recentMeta = new Map<string, { meta: ConversationMeta; batch: number | undefined }>();
-  private async metaOf(conversationId: string, e?: DomainEvent): Promise<ConversationMeta | null> {
-    if (e && (e.type === 'conversation.created' || e.type === 'conversation.updated')) {
-      const c = e.payload as unknown as ConversationSummary;
-      const meta = { inboxId: c.inboxId, assigneeId: c.assigneeId, teamId: c.teamId };
-      if (this.recentMeta.size > 10_000) this.recentMeta.clear();
-      this.recentMeta.set(conversationId, { meta, batch: e.batch });
-      return meta;
-    }
-    const recent = this.recentMeta.get(conversationId);
-    if (recent && e?.batch !== undefined && recent.batch === e.batch) return recent.meta;
-    const [row] = await this.tx.manager.query(`SELECT inbox_id, assignee_id, team_id FROM conversations WHERE id = $1`, [conversationId]);
-    return row ? { inboxId: row.inbox_id, assigneeId: row.assignee_id, teamId: row.team_id } : null;
-  }
-
-  /** One committed event → one emit to the union of rooms allowed to see it. */
-  private async fanOut(e: DomainEvent): Promise<void> {
-    if (!this.io) return;
-    const targets = new Set<string>([rooms.coordinators, 'bots']);
-    if (e.type === 'agent.presence') {
-      targets.add(rooms.agent((e.payload as { agentId: string }).agentId));
-    } else if (e.type === 'conversation.offered') {
-      targets.delete('bots');
-      targets.add(rooms.agent((e.payload as { agentId: string }).agentId));
-    } else if (e.conversationId) {
-      const meta = await this.metaOf(e.conversationId, e);
-      targets.add(rooms.conversation(e.conversationId));
-      if (meta) {
-        // The inbox room is the audience: a team member who is not in the inbox must not get
-        // the conversation (REST answers them 403), so the team room is not a target here.
-        targets.add(rooms.inbox(meta.inboxId));
-        if (meta.assigneeId) targets.add(rooms.agent(meta.assigneeId));
-      }
-      if (e.type === 'conversation.assigned') {
-        const a = e.payload as { agentId: string | null; previousAgentId: string | null };
-        if (a.agentId) targets.add(rooms.agent(a.agentId));
-        if (a.previousAgentId) targets.add(rooms.agent(a.previousAgentId));
-      }
-    }
-    this.io.to([...targets]).emit(e.type as 'message.created', { seq: e.seq, data: e.payload as never });
   }
 }

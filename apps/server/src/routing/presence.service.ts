@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { APP_CONFIG, AppConfig, JobQueue, Transactions, TxContext, queryRows } from '@inbox/core';
+import { APP_CONFIG, AppConfig, JobQueue, Transactions, TxContext } from '@inbox/core';
 import type { PresenceName } from '@inbox/realtime-contract';
-import { RoutingService } from './routing.service';
+import { AssignmentService } from './assignment.service';
+import { PresenceRepository } from './presence.repository';
 
 export const PRESENCE_GRACE_QUEUE = 'presence-grace';
 const HEARTBEAT_MS = 5000;
@@ -22,13 +23,14 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     private readonly tx: Transactions,
+    private readonly repo: PresenceRepository,
     private readonly jobs: JobQueue,
-    private readonly routing: RoutingService,
+    private readonly routing: AssignmentService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.tx.manager.query(`INSERT INTO replicas (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()`, [this.replicaId]);
+    await this.repo.registerReplica(this.tx.manager, this.replicaId);
     await this.jobs.define({ name: PRESENCE_GRACE_QUEUE, retryLimit: 5, retryDelay: 1, retryBackoff: true });
     if (this.config.runWorkers) await this.jobs.work<{ userId: string }>(PRESENCE_GRACE_QUEUE, (job) => this.graceExpired(job.data.userId));
     this.heartbeat = setInterval(() => this.beat().catch((err) => this.logger.warn({ err }, 'presence heartbeat failed')), HEARTBEAT_MS);
@@ -42,38 +44,30 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async beat(): Promise<void> {
-    await this.tx.manager.query(`UPDATE replicas SET heartbeat_at = now() WHERE id = $1`, [this.replicaId]);
-    const dead = await this.tx.manager.query(`SELECT id FROM replicas WHERE heartbeat_at < now() - make_interval(secs => $1)`, [REPLICA_DEAD_AFTER_S]);
-    for (const r of dead) {
-      this.logger.warn({ replica: r.id }, 'a replica stopped heart-beating; releasing its sockets');
-      await this.dropReplica(r.id);
+    await this.repo.heartbeat(this.tx.manager, this.replicaId);
+    for (const id of await this.repo.deadReplicas(this.tx.manager, REPLICA_DEAD_AFTER_S)) {
+      this.logger.warn({ replica: id }, 'a replica stopped heart-beating; releasing its sockets');
+      await this.dropReplica(id);
     }
   }
 
   private async dropReplica(id: string): Promise<void> {
     await this.tx.run(async (tx) => {
-      const users = await queryRows<{ user_id: string }>(tx.em, `DELETE FROM agent_connections WHERE replica_id = $1 RETURNING user_id`, [id]);
-      await tx.em.query(`DELETE FROM replicas WHERE id = $1`, [id]);
-      for (const u of users) await this.scheduleGraceIfGone(tx, u.user_id);
+      for (const userId of await this.repo.dropReplica(tx.em, id)) await this.scheduleGraceIfGone(tx, userId);
     });
   }
 
   async connected(userId: string): Promise<void> {
     await this.tx.run(async (tx) => {
-      await tx.em.query(`INSERT INTO replicas (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`, [this.replicaId]);
-      await tx.em.query(
-        `INSERT INTO agent_connections (replica_id, user_id, sockets) VALUES ($1, $2, 1)
-         ON CONFLICT (replica_id, user_id) DO UPDATE SET sockets = agent_connections.sockets + 1`,
-        [this.replicaId, userId],
-      );
+      await this.repo.ensureReplica(tx.em, this.replicaId);
+      await this.repo.addSocket(tx.em, this.replicaId, userId);
       await this.setPresence(tx, userId, null);
     });
   }
 
   async disconnected(userId: string): Promise<void> {
     await this.tx.run(async (tx) => {
-      await tx.em.query(`UPDATE agent_connections SET sockets = sockets - 1 WHERE replica_id = $1 AND user_id = $2 AND sockets > 1`, [this.replicaId, userId]);
-      await tx.em.query(`DELETE FROM agent_connections WHERE replica_id = $1 AND user_id = $2 AND sockets = 1`, [this.replicaId, userId]);
+      await this.repo.removeSocket(tx.em, this.replicaId, userId);
       await this.scheduleGraceIfGone(tx, userId);
     });
   }
@@ -81,33 +75,30 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   /** online | away, by the agent's choice; kept across reconnects. */
   async choose(userId: string, chosen: 'online' | 'away'): Promise<PresenceName> {
     return this.tx.run(async (tx) => {
-      await tx.em.query(`INSERT INTO agent_status (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, [userId]);
-      await tx.em.query(`UPDATE agent_status SET chosen = $2 WHERE user_id = $1`, [userId, chosen]);
+      await this.repo.ensureStatus(tx.em, userId);
+      await this.repo.setChosen(tx.em, userId, chosen);
       return this.setPresence(tx, userId, null);
     });
   }
 
   async presenceOf(userId: string): Promise<PresenceName> {
-    const [row] = await this.tx.manager.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [userId]);
-    return row?.presence ?? 'offline';
+    return this.repo.presenceOf(this.tx.manager, userId);
   }
 
   private async scheduleGraceIfGone(tx: TxContext, userId: string): Promise<void> {
-    const [{ n }] = await tx.em.query(`SELECT count(*)::int AS n FROM agent_connections WHERE user_id = $1`, [userId]);
-    if (n > 0) return;
-    await tx.em.query(`UPDATE agent_status SET changed_at = now() WHERE user_id = $1`, [userId]);
+    if ((await this.repo.connectedSockets(tx.em, userId)) > 0) return;
+    await this.repo.markChanged(tx.em, userId);
     await this.jobs.sendInTx(tx.em, PRESENCE_GRACE_QUEUE, { userId }, { startAfter: new Date(Date.now() + this.config.presenceGraceSeconds * 1000) });
   }
 
   /** Runs when a grace period ends: offline only if the agent did not come back meanwhile. */
   async graceExpired(userId: string): Promise<void> {
     const wentOffline = await this.tx.run(async (tx) => {
-      const [row] = await tx.em.query(`SELECT presence, changed_at FROM agent_status WHERE user_id = $1 FOR UPDATE`, [userId]);
+      const row = await this.repo.lockStatus(tx.em, userId);
       if (!row || row.presence === 'offline') return false;
-      const [{ n }] = await tx.em.query(`SELECT count(*)::int AS n FROM agent_connections WHERE user_id = $1`, [userId]);
-      if (n > 0) return false;
+      if (row.connected) return false;
       // A later disconnect scheduled its own job; this one is early for it.
-      if (Date.now() - new Date(row.changed_at).getTime() < this.config.presenceGraceSeconds * 1000 - 250) return false;
+      if (Date.now() - row.changedAt.getTime() < this.config.presenceGraceSeconds * 1000 - 250) return false;
       await this.setPresence(tx, userId, 'offline');
       return true;
     });
@@ -119,16 +110,12 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
 
   /** Derives presence from the agent's choice and live sockets, and announces a change. */
   private async setPresence(tx: TxContext, userId: string, forced: 'offline' | null): Promise<PresenceName> {
-    await tx.em.query(`INSERT INTO agent_status (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, [userId]);
-    const [row] = await tx.em.query(
-      `SELECT s.presence, s.chosen, EXISTS (SELECT 1 FROM agent_connections c WHERE c.user_id = s.user_id) AS connected
-       FROM agent_status s WHERE s.user_id = $1 FOR UPDATE`,
-      [userId],
-    );
+    await this.repo.ensureStatus(tx.em, userId);
+    const row = (await this.repo.lockStatus(tx.em, userId))!;
     // Within the grace period an agent without sockets keeps their presence.
     const next: PresenceName = forced ?? (row.connected ? row.chosen : row.presence);
     if (next !== row.presence) {
-      await tx.em.query(`UPDATE agent_status SET presence = $2, changed_at = now() WHERE user_id = $1`, [userId, next]);
+      await this.repo.setPresence(tx.em, userId, next);
       tx.emit({ type: 'agent.presence', conversationId: null, payload: { agentId: userId, presence: next, at: new Date().toISOString() } });
     }
     return next;

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestj
 import { IsBoolean, IsOptional, IsUUID } from 'class-validator';
 import { ConversationService, DomainError, Principal, Transactions } from '@inbox/core';
 import { Can, CurrentPrincipal } from '../http/auth.decorators';
-import { RoutingService } from './routing.service';
+import { AssignmentService } from './assignment.service';
 import { QueueStatsService } from '../realtime/queue-stats.service';
 
 export class AssignDto {
@@ -20,7 +20,7 @@ export class TransferDto {
 @Controller()
 export class RoutingController {
   constructor(
-    private readonly routing: RoutingService,
+    private readonly routing: AssignmentService,
     private readonly conversations: ConversationService,
     private readonly stats: QueueStatsService,
     private readonly tx: Transactions,

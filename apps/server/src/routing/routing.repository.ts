@@ -213,9 +213,14 @@ export class RoutingRepository {
     );
   }
 
+  /**
+   * Back to a team's queue. A conversation a bot was handling becomes `open` here: that is the
+   * bot's hand-over to humans, and routing only looks at open conversations.
+   */
   async setTeam(em: EntityManager, id: string, teamId: string | null, reason: string): Promise<void> {
     await em.query(
       `UPDATE conversations SET team_id = $2, assignee_id = NULL, offered_to_id = NULL, offer_expires_at = NULL, assigned_at = NULL,
+         status = CASE WHEN status = 'bot' THEN 'open' ELSE status END,
          declined_by = '{}', assignment_reason = $3, waiting_since = coalesce(waiting_since, now()), updated_at = now() WHERE id = $1`,
       [id, teamId, reason],
     );

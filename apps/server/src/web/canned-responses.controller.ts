@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
-import { DomainError, Principal, Transactions } from '@inbox/core';
+import { DomainError, Principal, Transactions, isUniqueViolation } from '@inbox/core';
 import { CurrentPrincipal, Roles } from '../http/auth.decorators';
 import { CannedResponseRepository } from './canned-response.repository';
 
@@ -49,7 +49,7 @@ export class CannedResponsesController {
     try {
       return (await this.repo.update(this.tx.manager, id, dto)) ?? Promise.reject(new DomainError('NOT_FOUND', `canned response ${id} not found`));
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw new DomainError('NAME_TAKEN', `the shortcut /${dto.shortcut} is already used`, { fields: { shortcut: ['already used'] } });
+      if (isUniqueViolation(err)) throw new DomainError('NAME_TAKEN', `the shortcut /${dto.shortcut} is already used`, { fields: { shortcut: ['already used'] } });
       throw err;
     }
   }

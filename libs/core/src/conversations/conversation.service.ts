@@ -6,6 +6,8 @@ import { MessageRepository, NewAttachment } from '../repositories/message.reposi
 import { OutboundService } from '../outbound/outbound.service';
 import { AccessService } from './access.service';
 import { Principal, isStaff } from '../auth/principal';
+import { assertCan } from '../auth/permissions';
+import { isUniqueViolation } from '../db/pg-errors';
 import { DomainError, notFound } from '../errors/domain-error';
 import type { ConversationStatus } from '../entities/enums';
 import { sanitizeMessageHtml } from '../util/sanitize';
@@ -51,6 +53,7 @@ export class ConversationService {
   }
 
   async update(p: Principal, id: string, patch: ConversationPatch): Promise<ConversationSummary> {
+    if (patch.priority !== undefined) assertCan(p, 'conversation.priority');
     return this.tx.run(async ({ em, emit }) => {
       const conv = await this.conversations.lockForUpdate(em, id);
       await this.access.assertCanSeeConversation(em, p, conv, id);
@@ -84,7 +87,7 @@ export class ConversationService {
         await this.conversations.update(em, id, fields);
       } catch (err) {
         // Re-opening a resolved conversation whose thread already has a newer open one.
-        if ((err as { code?: string }).code === '23505') throw new DomainError('CONFLICT', 'this thread already has another open conversation');
+        if (isUniqueViolation(err)) throw new DomainError('CONFLICT', 'this thread already has another open conversation');
         throw err;
       }
       await this.addActivity({ em, emit }, id, conv!.inboxId, p, changes.join('; '), { changes: fields });

@@ -1,18 +1,30 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
-import type { ServerEventName } from '@inbox/realtime-contract';
+import type { Envelope, ServerEventName, ServerToClientEvents } from '@inbox/realtime-contract';
+
+/** The payload a server event carries, read off the realtime contract: one source of truth for both ends. */
+export type EventPayload<E extends ServerEventName> = Parameters<ServerToClientEvents[E]>[0] extends Envelope<infer T> ? T : never;
+
+/**
+ * An event before the outbox numbers it: a discriminated union keyed by `type`, so publishing
+ * `conversation.updated` with anything but a ConversationSummary does not compile, and a
+ * listener that checks `e.type` gets the payload's type with no cast.
+ */
+export type PendingEvent = {
+  [E in ServerEventName]: {
+    type: E;
+    conversationId: string | null;
+    payload: EventPayload<E>;
+    /** Events committed together share a batch number (in this process), so listeners can reuse what an earlier event of the same commit told them. */
+    batch?: number;
+  };
+}[ServerEventName];
 
 /** What the outbox stores and what subscribers get after commit. */
-export interface DomainEvent<T = Record<string, unknown>> {
-  seq: number;
-  type: ServerEventName;
-  conversationId: string | null;
-  payload: T;
-  /** Events committed together share a batch number (in this process), so listeners can reuse what an earlier event of the same commit told them. */
-  batch?: number;
-}
+export type DomainEvent = PendingEvent & { seq: number };
 
-export type PendingEvent = Omit<DomainEvent, 'seq'>;
+/** One event of a known type (for helpers that handle a single kind). */
+export type DomainEventOf<E extends ServerEventName> = Extract<DomainEvent, { type: E }>;
 
 /**
  * In-process publication of committed events. Services never import the gateway:

@@ -16,15 +16,16 @@ export class OutboxRepository {
       `INSERT INTO outbox_events (type, conversation_id, payload) VALUES ${tuples.join(', ')} RETURNING seq`,
       values,
     );
-    return events.map((e, i) => ({ ...e, seq: Number(rows[i].seq) }));
+    return events.map((e, i): DomainEvent => ({ ...e, seq: Number(rows[i].seq) }));
   }
 
   async after(em: EntityManager, afterSeq: number, limit: number): Promise<DomainEvent[]> {
-    const rows: Array<{ seq: string; type: DomainEvent['type']; conversation_id: string | null; payload: Record<string, unknown> }> = await em.query(
+    const rows: Array<{ seq: string; type: DomainEvent['type']; conversation_id: string | null; payload: unknown }> = await em.query(
       `SELECT seq, type, conversation_id, payload FROM outbox_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
       [afterSeq, limit],
     );
-    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, conversationId: r.conversation_id, payload: r.payload }));
+    // The outbox only ever holds what `append` wrote from typed events: the row's type names its payload's shape.
+    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, conversationId: r.conversation_id, payload: r.payload }) as DomainEvent);
   }
 
   async lastSeq(em: EntityManager): Promise<number> {

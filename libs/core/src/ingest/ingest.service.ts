@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { InboundMessage, IngestResult } from '../channels/channel-adapter';
 import { Transactions } from '../db/transactions';
+import { isRetryableConflict } from '../db/pg-errors';
 import { ContactRepository } from '../repositories/contact.repository';
 import { ConversationRepository } from '../repositories/conversation.repository';
 import { MessageRepository } from '../repositories/message.repository';
@@ -34,8 +35,7 @@ export class IngestService {
       try {
         return await this.ingestOnce(input);
       } catch (err) {
-        const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (err as { code?: string }).code;
-        if ((code === '40P01' || code === '40001') && attempt < 4) {
+        if (isRetryableConflict(err) && attempt < 4) {
           this.logger.warn({ inboxId: input.inboxId, externalId: input.externalId, attempt }, 'ingest hit a deadlock; retrying');
           continue;
         }

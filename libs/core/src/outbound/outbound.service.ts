@@ -114,7 +114,9 @@ export class OutboundService {
     const message = (await this.messages.summary(em, messageId))!;
     const [conv] = await em.query(
       `SELECT c.id, c.thread_key, c.subject, c.contact_id,
-         (SELECT address FROM contact_identities i WHERE i.contact_id = c.contact_id AND i.channel = c.channel ORDER BY i.created_at LIMIT 1) AS recipient
+         -- The identity the conversation came from: a merge never redirects replies elsewhere.
+         coalesce((SELECT address FROM contact_identities i WHERE i.id = c.contact_identity_id),
+           (SELECT address FROM contact_identities i WHERE i.contact_id = c.contact_id AND i.channel = c.channel ORDER BY i.created_at LIMIT 1)) AS recipient
        FROM conversations c WHERE c.id = $1`,
       [message.conversationId],
     );
@@ -164,7 +166,6 @@ export class OutboundService {
     });
   }
 }
-}
 
 /** The adapter keeps running past the limit (it cannot be aborted), but the attempt ends: the job retries. */
 function withTimeout<T>(ms: number, message: string, work: Promise<T>): Promise<T> {
@@ -173,3 +174,4 @@ function withTimeout<T>(ms: number, message: string, work: Promise<T>): Promise<
     timer = setTimeout(() => reject(new Error(message)), ms);
   });
   return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+}

@@ -1,51 +1,30 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import {
-  APP_CONFIG,
-  AppConfig,
-  ConversationRepository,
-  ConversationService,
-  DomainError,
-  DomainEvents,
-  JobQueue,
-  Principal,
-  Transactions,
-  TxContext,
-  notFound,
-} from '@inbox/core';
-import { BUILT_IN_DEFAULT_TEAM, RequeueCause, isInboxMember, RoutingDecision, TeamSettings, capacityFor, checkManualAssignment, decide, isOpen, requeueForAgent } from '@inbox/routing';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, AppConfig, ConversationRepository, ConversationService, DomainError, JobQueue, Principal, Transactions, TxContext, notFound } from '@inbox/core';
+import { BUILT_IN_DEFAULT_TEAM, RequeueCause, RoutingDecision, capacityFor, checkManualAssignment, isInboxMember, requeueForAgent } from '@inbox/routing';
 import type { AssignedEvent } from '@inbox/realtime-contract';
 import { AssignmentAction, LockedConversation, RoutingRepository } from './routing.repository';
 
 export const OFFER_EXPIRY_QUEUE = 'routing-offer-expiry';
-const QUEUE_LIMIT = 10_000;
 
 type By = AssignedEvent['by'];
+type Decision<T extends RoutingDecision['type']> = Extract<RoutingDecision, { type: T }>;
 
 /**
- * The thin driver around the pure engine: loads state, asks `decide`, and applies each
- * decision in its own transaction under row locks (conversation FOR UPDATE SKIP LOCKED,
- * agent row FOR UPDATE while checking capacity). Safe with any number of replicas: two
- * passes may race, but the locks let only one of them change a conversation or an agent.
+ * The only writer of assignments: routing's decisions, offers and their answers, coordinator
+ * overrides, unassign/transfer and requeues all change `assignee_id`/`offered_to_id` here,
+ * each in its own transaction under row locks (conversation FOR UPDATE, SKIP LOCKED for
+ * automatic passes; the agent's status row FOR UPDATE while capacity is checked on fresh
+ * counts). Two replicas may race; the locks let only one of them change a conversation or
+ * push an agent past capacity. Every change writes the assignment log, an activity line and
+ * the events that reach both agents' screens.
  */
 @Injectable()
-export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(RoutingService.name);
-  private running: Promise<void> | null = null;
-  private dirty = false;
-  private wantWaitReasons = false;
-  private debounce: NodeJS.Timeout | null = null;
-  private ticker: NodeJS.Timeout | null = null;
-  private unsubscribe: (() => void) | null = null;
-  private stopped = false;
-  /** Counts for benchmarks and logs. */
-  readonly stats = { passes: 0, assigned: 0, offered: 0, skippedLocked: 0, lastPassMs: 0, lastDecideMs: 0 };
-
+export class AssignmentService implements OnApplicationBootstrap {
   constructor(
     private readonly tx: Transactions,
     private readonly repo: RoutingRepository,
     private readonly conversations: ConversationRepository,
     private readonly conversationService: ConversationService,
-    private readonly events: DomainEvents,
     private readonly jobs: JobQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -55,135 +34,44 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.config.runWorkers) {
       await this.jobs.work<{ conversationId: string; agentId: string }>(OFFER_EXPIRY_QUEUE, (job) => this.expireOffer(job.data.conversationId, job.data.agentId), { concurrency: 2 });
     }
-    // Any change that may free capacity or need an agent asks for a pass; passes coalesce.
-    this.unsubscribe = this.events.subscribe((e) => {
-      if (e.type === 'conversation.created' || e.type === 'agent.presence' || (e.type === 'conversation.updated' && this.routingStateChanged(e.payload))) this.requestPass();
-      if (e.type === 'conversation.created') {
-        const c = e.payload as { id: string; teamId: string | null };
-        this.sendAwayMessageIfClosed(c.id, c.teamId).catch((err) => this.logger.warn({ err, conversationId: c.id }, 'away message failed'));
-      }
-    });
-    // A slow tick covers what no event announces: overflow thresholds, business hours opening, other replicas' changes.
-    this.ticker = setInterval(() => {
-      this.requestPass(true);
-      this.sweepExpiredOffers().catch((err) => this.logger.warn({ err }, 'offer sweep failed'));
-    }, 5000);
-    this.ticker.unref();
-    this.requestPass(true);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribe?.();
-    if (this.ticker) clearInterval(this.ticker);
-    if (this.debounce) clearTimeout(this.debounce);
-    await this.running?.catch(() => undefined);
-  }
+  // ---- routing's decisions ----
 
   /**
-   * Schedules a pass. Requests in a burst (an ingest storm) fold into one pass a few
-   * milliseconds later; while one runs, further requests fold into a single follow-up.
-   * `withWaitReasons`: also store why waiting conversations wait. Only the periodic tick
-   * asks for it, so a burst of new conversations costs one pass, not one write each.
+   * Applies an assign or offer decision of a pass. Returns false when the conversation is gone,
+   * locked by another replica or no longer waiting (the next pass sees the truth); throws a
+   * DomainError when the agent's capacity or presence changed since the pass read them.
    */
-  requestPass(withWaitReasons = false): void {
-    if (this.stopped) return;
-    this.wantWaitReasons ||= withWaitReasons;
-    if (this.running) {
-      this.dirty = true;
-      return;
-    }
-    if (this.debounce) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = null;
-      this.running = (async () => {
-        do {
-          this.dirty = false;
-          const withReasons = this.wantWaitReasons;
-          this.wantWaitReasons = false;
-          try {
-            await this.pass(withReasons);
-          } catch (err) {
-            if (!this.stopped) this.logger.error({ err }, 'routing pass failed');
-          }
-        } while (this.dirty && !this.stopped);
-      })().finally(() => {
-        this.running = null;
-      });
-    }, 10);
+  async applyAutomatic(d: Decision<'assign'> | Decision<'offer'>): Promise<boolean> {
+    return this.tx.run(async (tx) => {
+      const conv = await this.repo.lockConversation(tx.em, d.conversationId, true);
+      if (!conv || conv.status !== 'open' || conv.assigneeId || conv.offeredToId) return false;
+      if (d.type === 'assign') {
+        await this.assignLocked(tx, conv, d.agentId, { by: 'routing', actorId: null, action: 'assign', reason: d.reason.text, reasonCode: d.reason.code, force: false, requireOnline: true });
+      } else {
+        await this.offerLocked(tx, conv, d.agentId, new Date(d.expiresAt), d.reason.text, d.reason.code);
+      }
+      return true;
+    });
   }
 
-  /** Resolves when no pass is running or pending (tests and benchmarks). */
-  async idle(): Promise<void> {
-    while (this.running || this.debounce) await (this.running ?? new Promise((r) => setTimeout(r, 15)));
+  async overflow(d: Decision<'overflow'>): Promise<void> {
+    await this.tx.run(async (tx) => {
+      const conv = await this.repo.lockConversation(tx.em, d.conversationId, true);
+      if (!conv || conv.assigneeId || conv.offeredToId || conv.teamId !== d.fromTeamId) return;
+      await this.repo.setTeam(tx.em, conv.id, d.toTeamId, d.reason.text);
+      await this.repo.log(tx.em, { conversationId: conv.id, action: 'overflow', agentId: null, previousAgentId: null, teamId: d.fromTeamId, by: 'routing', actorId: null, reason: d.reason.text, reasonCode: d.reason.code, channel: conv.channel });
+      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Moved to another team by routing: ${d.reason.text}`, { routing: { action: 'overflow', code: d.reason.code, params: d.reason.params } });
+      await this.emitUpdated(tx, conv.id);
+    });
   }
 
-  private async pass(withWaitReasons: boolean): Promise<void> {
-    const started = performance.now();
-    const em = this.tx.manager;
-    const { queue, reasons } = await this.repo.queue(em, QUEUE_LIMIT);
-    if (queue.length === 0) return;
-    const [agents, teams] = await Promise.all([this.repo.agents(em, true), this.repo.teams(em)]);
-    const decideStart = performance.now();
-    const out = decide({ now: Date.now(), queue, agents, teams, defaultTeam: BUILT_IN_DEFAULT_TEAM as TeamSettings });
-    this.stats.lastDecideMs = performance.now() - decideStart;
-    for (const w of out.warnings ?? []) this.logger.warn({ teamId: w.teamId, code: w.code }, w.message);
-    for (const d of out.decisions) {
-      if (this.stopped) return;
-      // Most of a long queue just keeps waiting for the same reason: nothing to write.
-      if (d.type === 'wait' && (!withWaitReasons || reasons.get(d.conversationId) === d.reason.text)) continue;
-      await this.apply(d);
-    }
-    if (Object.keys(out.roundRobinLastAgentId).length) await this.repo.saveRoundRobin(em, out.roundRobinLastAgentId);
-    this.stats.passes++;
-    this.stats.lastPassMs = performance.now() - started;
-  }
-
-  private async apply(d: RoutingDecision): Promise<void> {
-    switch (d.type) {
-      case 'assign':
-      case 'offer':
-        try {
-          await this.tx.run(async (tx) => {
-            const conv = await this.repo.lockConversation(tx.em, d.conversationId, true);
-            // Gone, locked by another replica, or no longer waiting: the next pass sees the truth.
-            if (!conv || conv.status !== 'open' || conv.assigneeId || conv.offeredToId) {
-              this.stats.skippedLocked++;
-              return;
-            }
-            if (d.type === 'assign') {
-              await this.assignLocked(tx, conv, d.agentId, { by: 'routing', actorId: null, action: 'assign', reason: d.reason.text, reasonCode: d.reason.code, force: false, requireOnline: true });
-              this.stats.assigned++;
-            } else {
-              await this.offerLocked(tx, conv, d.agentId, new Date(d.expiresAt), d.reason.text, d.reason.code);
-              this.stats.offered++;
-            }
-          });
-        } catch (err) {
-          // Capacity taken or agent gone since the state was read, or a deadlock with another
-          // writer (rolled back whole): expected under concurrency; the next pass sees the truth.
-          const code = (err as { driverError?: { code?: string } }).driverError?.code;
-          if (err instanceof DomainError || code === '40P01' || code === '40001') this.dirty = true;
-          else throw err;
-        }
-        return;
-      case 'overflow':
-        await this.tx.run(async (tx) => {
-          const conv = await this.repo.lockConversation(tx.em, d.conversationId, true);
-          if (!conv || conv.assigneeId || conv.offeredToId || conv.teamId !== d.fromTeamId) return;
-          await this.repo.setTeam(tx.em, conv.id, d.toTeamId, d.reason.text);
-          await this.repo.log(tx.em, { conversationId: conv.id, action: 'overflow', agentId: null, previousAgentId: null, teamId: d.fromTeamId, by: 'routing', actorId: null, reason: d.reason.text, reasonCode: d.reason.code, channel: conv.channel });
-          await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Moved to another team by routing: ${d.reason.text}`, { routing: { action: 'overflow', code: d.reason.code, params: d.reason.params } });
-          await this.emitUpdated(tx, conv.id);
-        });
-        this.dirty = true;
-        return;
-      case 'wait':
-        await this.tx.run(async (tx) => {
-          if (await this.repo.setWaitReason(tx.em, d.conversationId, d.reason.text)) await this.emitUpdated(tx, d.conversationId);
-        });
-        return;
-    }
+  /** Why a conversation still waits, shown to coordinators; written only when it changed. */
+  async recordWait(d: Decision<'wait'>): Promise<void> {
+    await this.tx.run(async (tx) => {
+      if (await this.repo.setWaitReason(tx.em, d.conversationId, d.reason.text)) await this.emitUpdated(tx, d.conversationId);
+    });
   }
 
   /**
@@ -227,7 +115,7 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
     const line = o.action === 'accept' ? `${agent.name} accepted the conversation` : `Assigned to ${agent.name} by ${who}: ${text}${overCapacity ? ' (over capacity)' : ''}`;
     await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, line, { routing: { action: o.action, agentId, previousAgentId: previous, code: o.reasonCode, overCapacity } });
     const event: AssignedEvent = { conversationId: conv.id, agentId, previousAgentId: previous, teamId: conv.teamId, reason: text, by: o.by };
-    tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: event as never });
+    tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: event });
     await this.emitUpdated(tx, conv.id);
   }
 
@@ -243,12 +131,13 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
     // The expiry is a durable job: it fires once, on whichever replica, even after a restart.
     await this.jobs.sendInTx(tx.em, OFFER_EXPIRY_QUEUE, { conversationId: conv.id, agentId }, { startAfter: expiresAt });
     const summary = (await this.conversations.summary(tx.em, conv.id))!;
-    tx.emit({ type: 'conversation.offered', conversationId: conv.id, payload: { conversationId: conv.id, agentId, expiresAt: expiresAt.toISOString(), reason, conversation: summary } as never });
-    tx.emit({ type: 'conversation.updated', conversationId: conv.id, payload: summary as never });
+    tx.emit({ type: 'conversation.offered', conversationId: conv.id, payload: { conversationId: conv.id, agentId, expiresAt: expiresAt.toISOString(), reason, conversation: summary } });
+    tx.emit({ type: 'conversation.updated', conversationId: conv.id, payload: summary });
   }
 
   private async emitUpdated(tx: TxContext, id: string): Promise<void> {
-    tx.emit({ type: 'conversation.updated', conversationId: id, payload: (await this.conversations.summary(tx.em, id)) as never });
+    const summary = await this.conversations.summary(tx.em, id);
+    if (summary) tx.emit({ type: 'conversation.updated', conversationId: id, payload: summary });
   }
 
   // ---- agents' answers to offers ----
@@ -338,7 +227,7 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
       await this.repo.setTeam(tx.em, conv.id, action === 'transfer' ? team!.id : conv.teamId, reason);
       await this.repo.log(tx.em, { conversationId: conv.id, action, agentId: null, previousAgentId: previous, teamId: action === 'transfer' ? team!.id : conv.teamId, by: actor.type === 'bot' ? 'system' : 'coordinator', actorId, reason, reasonCode: action, channel: conv.channel });
       await this.conversationService.addActivity(tx, conv.id, conv.inboxId, actor, action === 'transfer' ? `Transferred to ${team!.name}; back in its queue` : 'Unassigned; back in the queue', { routing: { action, previousAgentId: previous } });
-      if (previous) tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId: action === 'transfer' ? team!.id : conv.teamId, reason, by: 'coordinator' } as never });
+      if (previous) tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId: action === 'transfer' ? team!.id : conv.teamId, reason, by: 'coordinator' } });
       await this.emitUpdated(tx, conv.id);
     });
   }
@@ -360,37 +249,13 @@ export class RoutingService implements OnApplicationBootstrap, OnModuleDestroy {
         await this.repo.setTeam(tx.em, conv.id, conv.teamId, d.reason.text);
         await this.repo.log(tx.em, { conversationId: conv.id, action: 'requeue', agentId: null, previousAgentId: agentId, teamId: conv.teamId, by: 'system', actorId: null, reason: d.reason.text, reasonCode: d.reason.code, channel: conv.channel });
         await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Back in the queue: ${d.reason.text}`, { routing: { action: 'requeue', previousAgentId: agentId, code: d.reason.code } });
-        tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: agentId, teamId: conv.teamId, reason: d.reason.text, by: 'system' } as never });
+        tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: agentId, teamId: conv.teamId, reason: d.reason.text, by: 'system' } });
         await this.emitUpdated(tx, conv.id);
         moved++;
       });
     }
     for (const id of offers) await this.releaseOffer(id, agentId, 'expire').catch(() => undefined);
-    if (moved || offers.length) this.requestPass();
     return moved;
-  }
-
-  /**
-   * A conversation update matters to routing when what routing looks at changed (status,
-   * assignee, offer, team, priority); a customer's second message in a waiting or an
-   * assigned conversation changes none of it. Unknown conversations count as changed.
-   */
-  private readonly lastRoutingState = new Map<string, string>();
-  private routingStateChanged(payload: Record<string, unknown>): boolean {
-    const c = payload as { id: string; status: string; assigneeId: string | null; teamId: string | null; priority: number; assignmentReason: string | null };
-    const key = `${c.status}|${c.assigneeId}|${c.teamId}|${c.priority}|${c.assignmentReason}`;
-    const before = this.lastRoutingState.get(c.id);
-    if (this.lastRoutingState.size > 100_000) this.lastRoutingState.clear();
-    this.lastRoutingState.set(c.id, key);
-    return before !== key;
-  }
-
-  /** Outside a team's business hours a new conversation waits, and the customer is told so once. */
-  private async sendAwayMessageIfClosed(conversationId: string, teamId: string | null): Promise<void> {
-    if (!teamId) return;
-    const [row] = await this.tx.manager.query(`SELECT away_message, business_hours FROM teams WHERE id = $1`, [teamId]);
-    if (!row?.away_message || !row.business_hours || isOpen(row.business_hours, Date.now())) return;
-    await this.conversationService.postSystemReply(conversationId, row.away_message, { reason: 'away_message' });
   }
 
   /** Offers whose expiry job was lost (e.g. queue purged): swept by the tick. */

@@ -1,0 +1,146 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { AccessChange, AccessChanges, AccessService, DomainEvent, DomainEvents, OutboxRepository, Principal, Transactions, isStaff } from '@inbox/core';
+import { rooms, type ServerEventName, type SessionEnded } from '@inbox/realtime-contract';
+import { QueueStatsService } from './queue-stats.service';
+import type { InboxServer, InboxSocket } from './realtime.types';
+
+interface ConversationMeta {
+  inboxId: string;
+  assigneeId: string | null;
+  teamId: string | null;
+}
+
+/** Anything socket.io can emit a server event on: the server, a room selection, one socket. */
+interface EventTarget {
+  emit(event: ServerEventName, envelope: { seq: number; data: DomainEvent['payload'] }): unknown;
+}
+
+/**
+ * One committed event → one emit, in the contract's `{seq, data}` envelope. The event's type
+ * names its payload (DomainEvent is a union keyed by type), which socket.io's per-event
+ * signatures cannot follow through a union: this is the one place that bridges the two.
+ */
+export function emitEvent(target: unknown, e: DomainEvent): void {
+  (target as EventTarget).emit(e.type, { seq: e.seq, data: e.payload });
+}
+
+/**
+ * Turns committed domain events into emits to the rooms allowed to see them, replays missed
+ * events from the outbox, and closes sockets whose rights changed. The gateway only does
+ * handshakes and commands; services never import either: they publish DomainEvents and
+ * AccessChanges.
+ */
+@Injectable()
+export class RealtimeFanout implements OnApplicationShutdown {
+  private readonly logger = new Logger(RealtimeFanout.name);
+  private io: InboxServer | null = null;
+  private readonly unsubscribers: Array<() => void> = [];
+
+  constructor(
+    private readonly tx: Transactions,
+    private readonly events: DomainEvents,
+    private readonly outbox: OutboxRepository,
+    private readonly access: AccessService,
+    private readonly accessChanges: AccessChanges,
+    private readonly stats: QueueStatsService,
+  ) {}
+
+  /** Called by the gateway once socket.io is up. */
+  attach(io: InboxServer): void {
+    this.io = io;
+    this.unsubscribers.push(this.events.subscribe((e) => this.fanOut(e)));
+    this.unsubscribers.push(this.accessChanges.subscribe((c) => this.onAccessChange(c)));
+    this.stats.attach((payload) => io.local.to(rooms.coordinators).emit('queue.stats', { seq: 0, data: payload }));
+  }
+
+  onApplicationShutdown(): void {
+    for (const off of this.unsubscribers.splice(0)) off();
+  }
+
+  /**
+   * Rights changed: the subject's sockets on every replica (the adapter carries `in(room)`
+   * operations across replicas) are told why and closed. A client reconnects with its token
+   * after ACCESS_CHANGED and gets rooms that follow its new rights; after SESSION_REVOKED
+   * the handshake refuses it and it logs in again.
+   */
+  private onAccessChange(c: AccessChange): void {
+    if (!this.io) return;
+    const room = c.subject === 'bot' ? rooms.bot(c.id) : rooms.agent(c.id);
+    const code: SessionEnded['code'] = c.effect === 'ended' ? 'SESSION_REVOKED' : 'ACCESS_CHANGED';
+    this.io.in(room).emit('session.ended', { code });
+    this.io.in(room).disconnectSockets(true);
+  }
+
+  /** Events this socket may have missed, from the outbox, filtered by what it may see. */
+  async replay(socket: InboxSocket, p: Principal, afterSeq: number): Promise<{ replayed: number; lastSeq: number }> {
+    let replayed = 0;
+    let lastSeq = afterSeq;
+    for (;;) {
+      const batch = await this.outbox.after(this.tx.manager, lastSeq, 500);
+      for (const e of batch) {
+        lastSeq = e.seq;
+        if (await this.mayReceive(p, e)) {
+          emitEvent(socket, e);
+          replayed++;
+        }
+      }
+      if (batch.length < 500 || replayed >= 5000) break;
+    }
+    return { replayed, lastSeq };
+  }
+
+  private async mayReceive(p: Principal, e: DomainEvent): Promise<boolean> {
+    if (p.type === 'bot' || isStaff(p)) return true;
+    if (p.type !== 'user') return false;
+    if (e.type === 'agent.presence' || e.type === 'conversation.offered') return e.payload.agentId === p.id;
+    if (!e.conversationId) return false;
+    const meta = await this.metaOf(e.conversationId, e);
+    if (!meta) return false;
+    return this.access.canSeeConversation(this.tx.manager, p, { id: e.conversationId, inboxId: meta.inboxId, assigneeId: meta.assigneeId });
+  }
+
+  /**
+   * Who may see a conversation's events. A message event often follows, in the same commit,
+   * the conversation event that carries this: reuse it then; otherwise read fresh (another
+   * commit, or another replica, may have moved the conversation since).
+   */
+  private readonly recentMeta = new Map<string, { meta: ConversationMeta; batch: number | undefined }>();
+  private async metaOf(conversationId: string, e?: DomainEvent): Promise<ConversationMeta | null> {
+    if (e && (e.type === 'conversation.created' || e.type === 'conversation.updated')) {
+      const meta = { inboxId: e.payload.inboxId, assigneeId: e.payload.assigneeId, teamId: e.payload.teamId };
+      if (this.recentMeta.size > 10_000) this.recentMeta.clear();
+      this.recentMeta.set(conversationId, { meta, batch: e.batch });
+      return meta;
+    }
+    const recent = this.recentMeta.get(conversationId);
+    if (recent && e?.batch !== undefined && recent.batch === e.batch) return recent.meta;
+    const [row] = await this.tx.manager.query(`SELECT inbox_id, assignee_id, team_id FROM conversations WHERE id = $1`, [conversationId]);
+    return row ? { inboxId: row.inbox_id, assigneeId: row.assignee_id, teamId: row.team_id } : null;
+  }
+
+  /** One committed event → one emit to the union of rooms allowed to see it. */
+  private async fanOut(e: DomainEvent): Promise<void> {
+    if (!this.io) return;
+    const targets = new Set<string>([rooms.coordinators, 'bots']);
+    if (e.type === 'agent.presence') {
+      targets.add(rooms.agent(e.payload.agentId));
+    } else if (e.type === 'conversation.offered') {
+      targets.delete('bots');
+      targets.add(rooms.agent(e.payload.agentId));
+    } else if (e.conversationId) {
+      const meta = await this.metaOf(e.conversationId, e);
+      targets.add(rooms.conversation(e.conversationId));
+      if (meta) {
+        // The inbox room is the audience: a team member who is not in the inbox must not get
+        // the conversation (REST answers them 403), so the team room is not a target here.
+        targets.add(rooms.inbox(meta.inboxId));
+        if (meta.assigneeId) targets.add(rooms.agent(meta.assigneeId));
+      }
+      if (e.type === 'conversation.assigned') {
+        if (e.payload.agentId) targets.add(rooms.agent(e.payload.agentId));
+        if (e.payload.previousAgentId) targets.add(rooms.agent(e.payload.previousAgentId));
+      }
+    }
+    emitEvent(this.io.to([...targets]), e);
+  }
+}

@@ -1,0 +1,155 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DomainError, DomainEvents, Transactions, isRetryableConflict } from '@inbox/core';
+import type { ConversationSummary } from '@inbox/realtime-contract';
+import { BUILT_IN_DEFAULT_TEAM, RoutingDecision, TeamSettings, decide } from '@inbox/routing';
+import { AssignmentService } from './assignment.service';
+import { RoutingRepository } from './routing.repository';
+
+const QUEUE_LIMIT = 10_000;
+
+/**
+ * When routing runs: passes coalesce after bursts of events and on a slow tick, load the
+ * state, ask the pure engine to `decide`, and hand each decision to the AssignmentService,
+ * which applies it under row locks. Safe with any number of replicas: two passes may race,
+ * but the locks let only one of them change a conversation or an agent.
+ */
+@Injectable()
+export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(RoutingScheduler.name);
+  private running: Promise<void> | null = null;
+  private dirty = false;
+  private wantWaitReasons = false;
+  private debounce: NodeJS.Timeout | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private stopped = false;
+  /** Counts for benchmarks and logs. */
+  readonly stats = { passes: 0, assigned: 0, offered: 0, skippedLocked: 0, lastPassMs: 0, lastDecideMs: 0 };
+
+  constructor(
+    private readonly tx: Transactions,
+    private readonly repo: RoutingRepository,
+    private readonly assignments: AssignmentService,
+    private readonly events: DomainEvents,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Any change that may free capacity or need an agent asks for a pass; passes coalesce.
+    this.unsubscribe = this.events.subscribe((e) => {
+      if (e.type === 'conversation.created' || e.type === 'agent.presence' || (e.type === 'conversation.updated' && this.routingStateChanged(e.payload))) this.requestPass();
+    });
+    // A slow tick covers what no event announces: overflow thresholds, business hours opening, other replicas' changes.
+    this.ticker = setInterval(() => {
+      this.requestPass(true);
+      this.assignments.sweepExpiredOffers().catch((err) => this.logger.warn({ err }, 'offer sweep failed'));
+    }, 5000);
+    this.ticker.unref();
+    this.requestPass(true);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.ticker) clearInterval(this.ticker);
+    if (this.debounce) clearTimeout(this.debounce);
+    await this.running?.catch(() => undefined);
+  }
+
+  /**
+   * Schedules a pass. Requests in a burst (an ingest storm) fold into one pass a few
+   * milliseconds later; while one runs, further requests fold into a single follow-up.
+   * `withWaitReasons`: also store why waiting conversations wait. Only the periodic tick
+   * asks for it, so a burst of new conversations costs one pass, not one write each.
+   */
+  requestPass(withWaitReasons = false): void {
+    if (this.stopped) return;
+    this.wantWaitReasons ||= withWaitReasons;
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    if (this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      this.running = (async () => {
+        do {
+          this.dirty = false;
+          const withReasons = this.wantWaitReasons;
+          this.wantWaitReasons = false;
+          try {
+            await this.pass(withReasons);
+          } catch (err) {
+            if (!this.stopped) this.logger.error({ err }, 'routing pass failed');
+          }
+        } while (this.dirty && !this.stopped);
+      })().finally(() => {
+        this.running = null;
+      });
+    }, 10);
+  }
+
+  /** Resolves when no pass is running or pending (tests and benchmarks). */
+  async idle(): Promise<void> {
+    while (this.running || this.debounce) await (this.running ?? new Promise((r) => setTimeout(r, 15)));
+  }
+
+  private async pass(withWaitReasons: boolean): Promise<void> {
+    const started = performance.now();
+    const em = this.tx.manager;
+    const { queue, reasons } = await this.repo.queue(em, QUEUE_LIMIT);
+    if (queue.length === 0) return;
+    const [agents, teams] = await Promise.all([this.repo.agents(em, true), this.repo.teams(em)]);
+    const decideStart = performance.now();
+    const out = decide({ now: Date.now(), queue, agents, teams, defaultTeam: BUILT_IN_DEFAULT_TEAM as TeamSettings });
+    this.stats.lastDecideMs = performance.now() - decideStart;
+    for (const w of out.warnings ?? []) this.logger.warn({ teamId: w.teamId, code: w.code }, w.message);
+    for (const d of out.decisions) {
+      if (this.stopped) return;
+      // Most of a long queue just keeps waiting for the same reason: nothing to write.
+      if (d.type === 'wait' && (!withWaitReasons || reasons.get(d.conversationId) === d.reason.text)) continue;
+      await this.apply(d);
+    }
+    if (Object.keys(out.roundRobinLastAgentId).length) await this.repo.saveRoundRobin(em, out.roundRobinLastAgentId);
+    this.stats.passes++;
+    this.stats.lastPassMs = performance.now() - started;
+  }
+
+  private async apply(d: RoutingDecision): Promise<void> {
+    switch (d.type) {
+      case 'assign':
+      case 'offer':
+        try {
+          if (!(await this.assignments.applyAutomatic(d))) this.stats.skippedLocked++;
+          else if (d.type === 'assign') this.stats.assigned++;
+          else this.stats.offered++;
+        } catch (err) {
+          // Capacity taken or agent gone since the state was read, or a deadlock with another
+          // writer (rolled back whole): expected under concurrency; the next pass sees the truth.
+          if (err instanceof DomainError || isRetryableConflict(err)) this.dirty = true;
+          else throw err;
+        }
+        return;
+      case 'overflow':
+        await this.assignments.overflow(d);
+        this.dirty = true;
+        return;
+      case 'wait':
+        await this.assignments.recordWait(d);
+        return;
+    }
+  }
+
+  /**
+   * A conversation update matters to routing when what routing looks at changed (status,
+   * assignee, offer, team, priority); a customer's second message in a waiting or an
+   * assigned conversation changes none of it. Unknown conversations count as changed.
+   */
+  private readonly lastRoutingState = new Map<string, string>();
+  private routingStateChanged(c: ConversationSummary): boolean {
+    const key = `${c.status}|${c.assigneeId}|${c.teamId}|${c.priority}|${c.assignmentReason}`;
+    const before = this.lastRoutingState.get(c.id);
+    if (this.lastRoutingState.size > 100_000) this.lastRoutingState.clear();
+    this.lastRoutingState.set(c.id, key);
+    return before !== key;
+  }
+}
