@@ -316,6 +316,9 @@ describe('permissions that follow the user', () => {
       { action: 'contact.read', rest: (_, c) => ['GET', `/contacts/${c.contactId}`] },
       { action: 'contact.merge', rest: (_, c) => ['POST', `/contacts/${c.contactId}/merge`, { sourceId: c.otherContactId, confirm: true }] },
       { action: 'presence.set', socket: () => ['presence.set', { presence: 'away' }] },
+      { action: 'search.read', rest: () => ['GET', '/search?q=hello'] },
+      { action: 'kb.read', rest: () => ['GET', '/kb/articles'] },
+      { action: 'kb.write', rest: () => ['POST', '/kb/preview', { body: '# hello' }] },
     ];
 
     it('walks every action × role through both doors and finds exactly the table', async () => {

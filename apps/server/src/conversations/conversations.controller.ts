@@ -6,6 +6,7 @@ import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
 import { CONVERSATION_STATUSES, ConversationService, ConversationStatus, MessageRepository, Principal, Transactions, decodeCursor, notFound, safeContentType } from '@inbox/core';
 import { AllowBots, CurrentPrincipal } from '../http/auth.decorators';
+import { SearchService } from '../search/search.service';
 
 const csv = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
 
@@ -16,6 +17,7 @@ export class ListConversationsQuery {
   @ApiPropertyOptional() @IsOptional() @IsUUID() teamId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() contactId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(60) label?: string;
+  @ApiPropertyOptional({ description: 'search: only conversations whose subject, messages, contact or id match (see GET /search)' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(200) q?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() cursor?: string;
   @ApiPropertyOptional({ default: 50 }) @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(200) limit?: number;
 }
@@ -48,10 +50,22 @@ export class ConversationsController {
     private readonly conversations: ConversationService,
     private readonly messages: MessageRepository,
     private readonly tx: Transactions,
+    private readonly search: SearchService,
   ) {}
 
   @Get('conversations')
   list(@CurrentPrincipal() p: Principal, @Query() q: ListConversationsQuery) {
+    if (q.q) {
+      return this.search.conversations(p, q.q, {
+        status: q.status,
+        inboxId: q.inboxId,
+        assigneeId: q.assigneeId === 'none' ? null : q.assigneeId,
+        teamId: q.teamId,
+        label: q.label,
+        cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+        limit: q.limit ?? 50,
+      });
+    }
     return this.conversations.list(p, {
       status: q.status,
       inboxId: q.inboxId,

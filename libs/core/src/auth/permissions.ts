@@ -35,6 +35,11 @@ export const POLICY = {
   'routing.stats': ['admin', 'coordinator'],
   'reports.read': ['admin', 'coordinator'],
   'events.replay': ['admin', 'coordinator', 'agent', 'bot'],
+  // Search finds only what the actor may see (the list scopes above; bots never find private notes).
+  'search.read': ['admin', 'coordinator', 'agent', 'bot'],
+  // Knowledge base: everyone answering reads published articles; staff write, publish and see drafts.
+  'kb.read': ['admin', 'coordinator', 'agent', 'bot'],
+  'kb.write': ['admin', 'coordinator'],
 } as const satisfies Record<string, readonly Actor[]>;
 
 export type Action = keyof typeof POLICY;
