@@ -11,6 +11,7 @@ import { useTranslation } from 'react-i18next';
 // Coordinators' and admins' screens load on demand: agents never download them.
 const ConsolePage = lazy(() => import('./console/console-page'));
 const AdminPage = lazy(() => import('./admin/admin-page'));
+const KnowledgeBasePage = lazy(() => import('./kb/kb-page'));
 
 export function createQueryClient() {
   return new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false, staleTime: 10_000 } } });
@@ -30,6 +31,8 @@ function Routed() {
             <Route path="/inbox" element={<InboxPage />} />
             <Route path="/inbox/:conversationId" element={<InboxPage />} />
             {isStaff(user) && <Route path="/console" element={<ConsolePage />} />}
+            {isStaff(user) && <Route path="/kb" element={<KnowledgeBasePage />} />}
+            {isStaff(user) && <Route path="/kb/:articleId" element={<KnowledgeBasePage />} />}
             {user.role === 'admin' && <Route path="/admin/*" element={<AdminPage />} />}
             <Route path="*" element={<Navigate to="/inbox" replace />} />
           </Routes>

@@ -5,6 +5,7 @@ import { get } from '../api/client';
 import type { CannedResponse, ConversationSummary } from '../api/types';
 import { applyCanned, cannedQuery, matchCanned } from '../lib/canned';
 import { useLive } from '../live/live';
+import { ArticlePicker } from '../kb/article-picker';
 
 export interface OutgoingAttachment {
   fileName: string;
@@ -19,6 +20,8 @@ export interface Draft {
   subject?: string;
   cc?: string;
   attachments: OutgoingAttachment[];
+  /** Knowledge base articles inserted into this reply (the conversation lists them). */
+  kbArticleIds?: string[];
 }
 
 export interface ComposerHandle {
@@ -46,6 +49,8 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
   const [files, setFiles] = useState<OutgoingAttachment[]>([]);
   const [fileError, setFileError] = useState<string | null>(null);
   const [cannedIndex, setCannedIndex] = useState(0);
+  const [picking, setPicking] = useState(false);
+  const [articleIds, setArticleIds] = useState<string[]>([]);
   const textRef = useRef<HTMLTextAreaElement>(null);
   const typingRef = useRef<{ on: boolean; timer?: ReturnType<typeof setTimeout> }>({ on: false });
   useImperativeHandle(ref, () => ({ focus: () => textRef.current?.focus() }), []);
@@ -72,9 +77,10 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
 
   const send = () => {
     if (!text.trim()) return;
-    onSend({ text, isNote, subject: conversation.channel === 'email' ? subject : undefined, cc: conversation.channel === 'email' ? cc : undefined, attachments: files });
+    onSend({ text, isNote, subject: conversation.channel === 'email' ? subject : undefined, cc: conversation.channel === 'email' ? cc : undefined, attachments: files, kbArticleIds: !isNote && articleIds.length ? articleIds : undefined });
     setText('');
     setFiles([]);
+    setArticleIds([]);
     setTyping(false);
   };
 
@@ -136,6 +142,18 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
         </ul>
       )}
       {query !== null && canned.isSuccess && suggestions.length === 0 && <div className="muted small">{t('composer.noCanned')}</div>}
+      {picking && (
+        <ArticlePicker
+          language={conversation.language}
+          onClose={() => setPicking(false)}
+          onInsert={(inserted, id) => {
+            setText((cur) => (cur.trim() ? `${cur.trimEnd()}\n\n${inserted}` : inserted));
+            setArticleIds((ids) => (ids.includes(id) ? ids : [...ids, id]));
+            setPicking(false);
+            textRef.current?.focus();
+          }}
+        />
+      )}
       <textarea
         ref={textRef}
         data-testid="composer-text"
@@ -167,6 +185,9 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
           📎 {t('composer.attach')}
           <input type="file" multiple hidden onChange={(e) => void addFiles(e.target.files)} />
         </label>
+        <button className="ghost" onClick={() => setPicking((v) => !v)} data-testid="insert-article">
+          📖 {t('kb.insert')}
+        </button>
         <div className="spacer" />
         <button className="primary" data-testid="send" onClick={send} disabled={!text.trim()}>
           {isNote ? t('composer.addNote') : t('composer.send')}

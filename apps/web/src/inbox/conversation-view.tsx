@@ -63,7 +63,10 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
       drafts.current.set(localId, d);
       setPending((cur) => [...cur.filter((p) => p.localId !== localId), { localId, text: d.text, isNote: d.isNote, error: null }]);
       try {
-        const metadata = d.subject || d.cc ? { subject: d.subject || undefined, cc: d.cc ? d.cc.split(',').map((s) => s.trim()).filter(Boolean) : undefined } : undefined;
+        const metadata =
+          d.subject || d.cc || d.kbArticleIds
+            ? { subject: d.subject || undefined, cc: d.cc ? d.cc.split(',').map((s) => s.trim()).filter(Boolean) : undefined, kbArticleIds: d.kbArticleIds }
+            : undefined;
         const body = { text: d.text, private: d.isNote || undefined, metadata };
         const msg = d.attachments.length
           ? await post<MessageSummary>(`/conversations/${id}/messages/with-attachments`, { ...body, attachments: d.attachments.map(({ fileName, contentType, dataBase64 }) => ({ fileName, contentType, dataBase64 })) })

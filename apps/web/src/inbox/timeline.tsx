@@ -79,7 +79,7 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
   // A reply still queued/sending past its delivery deadline lost its worker: the server accepts a retry.
   const stuck = (m.status === 'queued' || m.status === 'sending') && m.deliveryDeadline !== null && Date.parse(m.deliveryDeadline) < Date.now();
   return (
-    <article className={`msg ${cls}`} data-testid="message" data-direction={m.direction} data-kind={m.kind} data-status={m.status ?? ''}>
+    <article className={`msg ${cls}`} data-testid="message" data-message-id={m.id} data-direction={m.direction} data-kind={m.kind} data-status={m.status ?? ''}>
       <header>
         <strong>{author}</strong>
         {m.kind === 'note' && <span className="pill note-pill">{t('conversation.note')}</span>}

@@ -5,6 +5,7 @@ import { isStaff, useMe, useSession } from '../session/session';
 import { useLive } from '../live/live';
 import { LanguagePicker } from './language-picker';
 import { OfferBanner } from '../inbox/offer-banner';
+import { SearchPalette } from '../search/search-palette';
 
 export function Shell({ children }: { children: ReactNode }) {
   const { t } = useTranslation();
@@ -23,8 +24,10 @@ export function Shell({ children }: { children: ReactNode }) {
         <nav>
           <NavLink to="/inbox">{t('nav.inbox')}</NavLink>
           {isStaff(me) && <NavLink to="/console">{t('nav.console')}</NavLink>}
+          {isStaff(me) && <NavLink to="/kb">{t('kb.nav')}</NavLink>}
           {me.role === 'admin' && <NavLink to="/admin">{t('nav.admin')}</NavLink>}
         </nav>
+        <SearchPalette />
         <div className="spacer" />
         <span className={`conn ${live.connected ? 'on' : 'off'}`} data-testid="connection">
           {live.connected ? t('nav.connected') : t('nav.reconnecting')}
