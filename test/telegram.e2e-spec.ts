@@ -72,7 +72,7 @@ describe('Telegram channel', () => {
       [{ botToken: 'xoxb-not-telegram' }, 'botToken', /must be the token/],
       [{ botToken: '7000000001:AAwrongwrongwrongwrongwrongwrongwrong' }, 'botToken', /Telegram refused the token \(Unauthorized\)/],
     ])('%j: 400 naming %s', async (patch, field, message) => {
-      const res = await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Bad', channel: 'telegram', botToken: tg.bot.token, ...patch } });
+      const res = await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Bad', channel: 'telegram', ...patch } });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(Object.keys(res.body.details.fields)).toEqual([field]);

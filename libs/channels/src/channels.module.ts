@@ -5,6 +5,7 @@ import { MetaChannelModule } from './meta/meta-channel.module';
 import { SlackChannelModule } from './slack/slack-channel.module';
 import { WebchatChannelModule } from './webchat/webchat-channel.module';
 import { TelegramChannelModule } from './telegram/telegram-channel.module';
+import { PhoneChannelModule } from './phone/phone-channel.module';
 
 /**
  * One module per channel; each registers its adapter with the core ChannelRegistry.
@@ -16,6 +17,7 @@ import { TelegramChannelModule } from './telegram/telegram-channel.module';
     EmailChannelModule,
     // Before Meta: its `channels/:kind/:key/webhook` routes would otherwise catch these channels' paths.
     TelegramChannelModule,
+    PhoneChannelModule,
     MetaChannelModule,
     SlackChannelModule,
     WebchatChannelModule,
