@@ -18,3 +18,20 @@ export {
 } from './eligibility.util';
 export { channelName, humanDuration, languageName } from './routing-reasons';
 export type { UnmetRequirement } from './routing-reasons';
+export {
+  SLA_CLOCK_KINDS,
+  addBusinessSeconds,
+  businessMsBetween,
+  dueAtOf,
+  evaluateSla,
+  matchSlaPolicy,
+  policyApplies,
+  retargetSla,
+  slaOnCustomerMessage,
+  slaOnReply,
+  slaOnResolved,
+  slaPause,
+  slaResume,
+  startSla,
+} from './sla.util';
+export type { SlaAppliesTo, SlaBreach, SlaClock, SlaClockKind, SlaEvaluation, SlaFiring, SlaLevel, SlaPolicyRule, SlaRecord, SlaState, SlaTarget } from './sla.util';

@@ -30,6 +30,17 @@ function randomQueue(seed: number, waits: (rnd: () => number) => number): Queued
 }
 
 describe('queueOrder', () => {
+  it('puts the earliest SLA due time first within a priority, conversations without SLA last', () => {
+    const queue = [
+      aConversation({ id: 'no-sla-oldest', priority: 1, waitingSince: NOW - 500 }),
+      aConversation({ id: 'due-later', priority: 1, waitingSince: NOW - 10, slaDueAt: NOW + 900 }),
+      aConversation({ id: 'due-soon', priority: 1, waitingSince: NOW, slaDueAt: NOW + 100 }),
+      aConversation({ id: 'high', priority: 2, waitingSince: NOW }),
+      aConversation({ id: 'due-later-older', priority: 1, waitingSince: NOW - 20, slaDueAt: NOW + 900 }),
+    ];
+    expect(Array.from(sut(queue), (i) => queue[i].id)).toEqual(['high', 'due-soon', 'due-later-older', 'due-later', 'no-sla-oldest']);
+  });
+
   it('orders by priority desc, then oldest first, then id', () => {
     const queue = [
       aConversation({ id: 'b', priority: 1, waitingSince: NOW - 10 }),

@@ -7,8 +7,9 @@ function compareStrings(a: string, b: string): number {
 }
 
 /**
- * Processing order of a routing pass: priority desc, then oldest waitingSince, then id, then input
- * position, so the result never depends on how the caller happened to order the queue.
+ * Processing order of a routing pass: priority desc, then the earliest SLA due time (none = last),
+ * then oldest waitingSince, then id, then input position, so the result never depends on how the
+ * caller happened to order the queue.
  *
  * A comparator sort over 10k items is a noticeable slice of a pass, so when the numbers allow it
  * each item is packed into one exactly-representable double (priority rank, wait offset, index)
@@ -19,12 +20,17 @@ export function queueOrder(queue: readonly QueuedConversation[]): Int32Array {
   const order = new Int32Array(nq);
   const priority = new Float64Array(nq);
   const waiting = new Float64Array(nq);
+  const due = new Float64Array(nq);
+  let anyDue = false;
   let integral = true;
   let minWait = Infinity;
   let maxWait = -Infinity;
   for (let i = 0; i < nq; i++) {
     order[i] = i;
     priority[i] = Number(queue[i].priority) || 0;
+    const d = queue[i].slaDueAt;
+    due[i] = d !== null && d !== undefined && Number.isFinite(d) ? d : Infinity;
+    if (due[i] !== Infinity) anyDue = true;
     const w = queue[i].waitingSince;
     waiting[i] = Number.isFinite(w) ? w : Infinity;
     if (!Number.isInteger(w)) integral = false;
@@ -34,13 +40,16 @@ export function queueOrder(queue: readonly QueuedConversation[]): Int32Array {
     }
   }
 
+  const byDue = (x: number, y: number): number => (due[x] === due[y] ? 0 : due[x] < due[y] ? -1 : 1);
   const before = (x: number, y: number): number =>
-    priority[y] - priority[x] || waiting[x] - waiting[y] || compareStrings(queue[x].id, queue[y].id) || x - y;
+    priority[y] - priority[x] || byDue(x, y) || waiting[x] - waiting[y] || compareStrings(queue[x].id, queue[y].id) || x - y;
 
   // Drivers usually load the queue already ORDER BY priority, waiting_since: nothing to do then.
   let alreadySorted = true;
   for (let i = 1; i < nq && alreadySorted; i++) alreadySorted = before(i - 1, i) < 0;
   if (alreadySorted) return order;
+  // SLA due times add a key the packed sort below does not carry: compare directly then.
+  if (anyDue) return order.sort(before);
 
   const distinct = Array.from(new Set(priority)).sort((a, b) => b - a);
   const span = integral ? maxWait - minWait + 1 : Infinity;

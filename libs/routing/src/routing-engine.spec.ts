@@ -24,6 +24,17 @@ describe('decide', () => {
       expect(out.decisions.map((d) => d.conversationId)).toEqual(['urgent-newest', 'high-older', 'high-newer', 'low-oldest']);
     });
 
+    it('within a priority, gives scarce capacity to the sooner SLA due time before the longer wait', () => {
+      const queue = [
+        aConversation({ id: 'old-no-sla', priority: 1, waitingSince: NOW - 60 * MINUTE }),
+        aConversation({ id: 'due-later', priority: 1, waitingSince: NOW - 30 * MINUTE, slaDueAt: NOW + 20 * MINUTE }),
+        aConversation({ id: 'due-soon', priority: 1, waitingSince: NOW - MINUTE, slaDueAt: NOW + 2 * MINUTE }),
+        aConversation({ id: 'urgent-no-sla', priority: 3, waitingSince: NOW }),
+      ];
+      const out = sut(anInput({ queue, agents: [anAgent({ capacity: { webchat: 2 } })] }));
+      expect(summary(out)).toEqual(['urgent-no-sla:ana', 'due-soon:ana', 'due-later:wait', 'old-no-sla:wait']);
+    });
+
     it('gives scarce capacity to the most urgent conversation', () => {
       const queue = [
         aConversation({ id: 'normal', priority: 1, waitingSince: NOW - 60 * MINUTE }),

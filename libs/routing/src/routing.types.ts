@@ -16,6 +16,8 @@ export interface QueuedConversation {
   language: string | null;
   priority: number; // 0 low,1 normal,2 high,3 urgent; higher first, then oldest waitingSince
   waitingSince: number; // epoch ms
+  /** The earliest SLA due time of a running clock (epoch ms): among equal priorities, the sooner due goes first. */
+  slaDueAt?: number | null;
   lastAgentId: string | null; // agent who last served this contact (sticky routing)
   lastAgentAt: number | null; // when that agent last served them
   declinedBy: string[]; // agents who declined or let an offer time out: never re-offer to them while others are eligible
