@@ -1,6 +1,6 @@
 /**
  * Benchmarks: `npm run bench` (full, ~20 minutes) or `npm run bench -- --quick` (< 5 minutes).
- * Options: --only=ingest,delivery,sockets,engine,quality,replicas   --sockets=N (figure 3's N).
+ * Options: --only=ingest,delivery,sockets,engine,quality,replicas,search   --sockets=N (figure 3's N).
  * Prints a table and writes bench/results/latest.json and bench/results/report.html.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -17,6 +17,7 @@ const FIGURES = {
   engine: () => import('./figures/routing-engine.mjs'),
   quality: () => import('./figures/routing-quality.mjs'),
   replicas: () => import('./figures/replicas.mjs'),
+  search: () => import('./figures/search.mjs'),
 };
 
 const args = process.argv.slice(2);
