@@ -5,12 +5,13 @@ import { WebchatRepository } from './webchat.repository';
 import { WebchatVisitorService } from './webchat-visitor.service';
 import { VisitorRooms } from './visitor-rooms';
 import { WidgetGateway } from './widget.gateway';
+import { WidgetFanout } from './widget-fanout.listener';
 import { WidgetController } from './widget.controller';
 import { WidgetCorsMiddleware } from './widget-cors.middleware';
 
 @Module({
   controllers: [WidgetController],
-  providers: [WebchatChannelAdapter, WebchatRepository, WebchatVisitorService, VisitorRooms, WidgetGateway, WidgetCorsMiddleware],
+  providers: [WebchatChannelAdapter, WebchatRepository, WebchatVisitorService, VisitorRooms, WidgetGateway, WidgetFanout, WidgetCorsMiddleware],
   exports: [WebchatChannelAdapter],
 })
 export class WebchatChannelModule implements OnModuleInit, NestModule {

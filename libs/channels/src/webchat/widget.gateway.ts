@@ -1,10 +1,11 @@
-import { Inject, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { APP_CONFIG, AppConfig, DomainError, DomainEvent, DomainEvents, Limiter, RateLimits, Transactions, TrustFn, clientIpOf, compileTrust } from '@inbox/core';
-import { rooms, type MessageSummary } from '@inbox/realtime-contract';
+import { APP_CONFIG, AppConfig, DomainError, Limiter, Transactions, RateLimits, TrustFn, clientIpOf, compileTrust } from '@inbox/core';
+import { rooms } from '@inbox/realtime-contract';
 import { KeyedRateLimiter } from './rate-limiter';
 import { VisitorRooms } from './visitor-rooms';
+import { WidgetFanout } from './widget-fanout.listener';
 import { WebchatRepository } from './webchat.repository';
 import { VisitorContext, WebchatVisitorService } from './webchat-visitor.service';
 import type { WidgetClientEvents, WidgetHandshake, WidgetServerEvents } from './widget-contract';
@@ -26,16 +27,13 @@ export function clientIp(address: string, headers: Record<string, string | strin
 /**
  * Visitors' sockets, on their own namespace: authenticated by the website token (origin-checked)
  * and the signed visitor token, each joins only its session's room and can only write into
- * its own thread. Agents' replies and typing reach it from committed domain events.
+ * its own thread. Agents' replies and typing reach it through WidgetFanout.
  */
 // The first gateway Nest scans creates the one socket.io server that every namespace shares, with
 // its options: these mirror the agent gateway's so the server is the same whichever comes first.
 @WebSocketGateway({ namespace: '/widget', connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false } })
-export class WidgetGateway implements OnGatewayInit, OnGatewayConnection, OnApplicationShutdown {
+export class WidgetGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(WidgetGateway.name);
-  private unsubscribe: (() => void) | null = null;
-  /** Conversation id → visitor session (null for other channels); a conversation never changes thread. */
-  private readonly sessionByConversation = new Map<string, { sessionId: string; inboxId: string; contactId: string } | null>();
   // Per address: shared by every replica (PostgreSQL). Per visitor: one socket's own pace, kept in memory.
   private readonly handshakesPerIp: Limiter;
   private readonly sendsPerIp: Limiter;
@@ -47,8 +45,8 @@ export class WidgetGateway implements OnGatewayInit, OnGatewayConnection, OnAppl
     private readonly visitors: WebchatVisitorService,
     private readonly repo: WebchatRepository,
     private readonly tx: Transactions,
-    private readonly events: DomainEvents,
     private readonly rooms: VisitorRooms,
+    private readonly fanout: WidgetFanout,
     limits: RateLimits,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -75,12 +73,7 @@ export class WidgetGateway implements OnGatewayInit, OnGatewayConnection, OnAppl
         next(e);
       }
     });
-    this.unsubscribe = this.events.subscribe((e) => this.onDomainEvent(e));
-    this.relayAgentTyping(nsp);
-  }
-
-  onApplicationShutdown(): void {
-    this.unsubscribe?.();
+    this.fanout.attach(nsp);
   }
 
   async handleConnection(socket: VisitorSocket): Promise<void> {
@@ -145,70 +138,5 @@ export class WidgetGateway implements OnGatewayInit, OnGatewayConnection, OnAppl
     if (!fresh) return;
     socket.data.token = fresh;
     socket.emit('token', { visitorToken: fresh });
-  }
-
-  /** Customer-facing messages of webchat conversations reach the visitor's room (other tabs included). */
-  private async onDomainEvent(e: DomainEvent): Promise<void> {
-    if ((e.type !== 'message.created' && e.type !== 'message.updated') || !e.conversationId) return;
-    const m = e.payload as unknown as MessageSummary;
-    if (m.kind !== 'message') return;
-    if (!(await this.isWebchatInbox(m.inboxId))) return;
-    const target = await this.sessionOf(e.conversationId);
-    if (!target) return;
-    const websiteToken = await this.websiteTokenOf(target.inboxId);
-    if (!websiteToken) return;
-    const [vm] = await this.visitors.toVisitor(websiteToken, [m]);
-    this.rooms.emit(target.sessionId, e.type, vm);
-  }
-
-  /** An inbox never changes channel: one lookup per inbox keeps other channels' messages off this path. */
-  private readonly webchatInbox = new Map<string, boolean>();
-  private async isWebchatInbox(inboxId: string): Promise<boolean> {
-    const known = this.webchatInbox.get(inboxId);
-    if (known !== undefined) return known;
-    const [row] = await this.tx.manager.query(`SELECT channel FROM inboxes WHERE id = $1`, [inboxId]);
-    const isWebchat = row?.channel === 'webchat';
-    if (row) this.webchatInbox.set(inboxId, isWebchat);
-    return isWebchat;
-  }
-
-  private async sessionOf(conversationId: string) {
-    if (this.sessionByConversation.has(conversationId)) return this.sessionByConversation.get(conversationId)!;
-    const found = await this.repo.sessionOfConversation(this.tx.manager, conversationId);
-    if (this.sessionByConversation.size > 20_000) this.sessionByConversation.clear();
-    this.sessionByConversation.set(conversationId, found);
-    return found;
-  }
-
-  private readonly tokenByInbox = new Map<string, string>();
-  private async websiteTokenOf(inboxId: string): Promise<string | null> {
-    const cached = this.tokenByInbox.get(inboxId);
-    if (cached) return cached;
-    const [row] = await this.tx.manager.query(`SELECT settings->>'websiteToken' AS t FROM inboxes WHERE id = $1`, [inboxId]);
-    if (row?.t) this.tokenByInbox.set(inboxId, row.t);
-    return row?.t ?? null;
-  }
-
-  /**
-   * The agent gateway sends `typing` only to agents; visitors need it too. Rather than touching
-   * that gateway, listen to the same event on agent sockets, with the same rule it applies:
-   * only an agent who joined the conversation's room.
-   */
-  private relayAgentTyping(nsp: Namespace): void {
-    const root = nsp.server.of('/');
-    root.on('connection', (agent: Socket) => {
-      agent.on('typing', async (payload: unknown) => {
-        try {
-          const p = payload as { conversationId?: unknown; typing?: unknown } | null;
-          const principal = (agent.data as { principal?: { type: string; name?: string } }).principal;
-          if (principal?.type !== 'user' || typeof p?.conversationId !== 'string') return;
-          if (!agent.rooms.has(rooms.conversation(p.conversationId))) return;
-          const target = await this.sessionOf(p.conversationId);
-          if (target) this.rooms.emit(target.sessionId, 'typing', { typing: Boolean(p.typing), name: principal.name ?? null });
-        } catch (err) {
-          this.logger.warn({ err }, 'typing relay failed');
-        }
-      });
-    });
   }
 }
