@@ -20,6 +20,11 @@ describe('loadConfig', () => {
     expect(sut).toThrow(message);
   });
 
+  it('names every bad variable at once', () => {
+    const sut = () => loadConfig({ DATA_DIR: dataDir(), PORT: 'eighty', LOG_LEVEL: 'loud', JWT_SECRET: 'short' });
+    expect(sut).toThrow(/PORT .*; .*JWT_SECRET must be at least 32.*; .*LOG_LEVEL/);
+  });
+
   it('generates the JWT secret and encryption key once and keeps them in DATA_DIR', () => {
     const dir = dataDir();
     const a = loadConfig({ DATA_DIR: dir });
