@@ -1,4 +1,4 @@
-import type { WidgetLocaleName } from '../../../libs/channels/src/webchat/widget-contract';
+import type { WidgetLocaleName } from '../../../libs/realtime-contract/src/widget';
 
 const en = {
   open: 'Open chat',

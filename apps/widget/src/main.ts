@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { VisitorMessage, WidgetAck, WidgetClientEvents, WidgetConfig, WidgetServerEvents, WidgetSession } from '../../../libs/channels/src/webchat/widget-contract';
+import type { VisitorMessage, WidgetAck, WidgetClientEvents, WidgetConfig, WidgetServerEvents, WidgetSession } from '../../../libs/realtime-contract/src/widget';
 import { fill, pickLocale, texts, type Texts } from './i18n';
 import { css } from './styles';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
 import { rooms } from '@inbox/realtime-contract';
-import type { WidgetServerEvents } from './widget-contract';
+import type { WidgetServerEvents } from '@inbox/realtime-contract/widget';
 
 /**
  * The visitor namespace as a delivery target, so the adapter and the event listener

@@ -7,7 +7,7 @@ import { VisitorSession, WebchatInbox, WebchatRepository } from './webchat.repos
 import { VisitorClaims, isVisitorTokenLive, signVisitorToken, verifyIdentity, verifyVisitorToken, visitorTokenNeedsRenewal } from './visitor-token.util';
 import { checkAttachmentSignature, signAttachmentPath } from './attachment-url.util';
 import { isOriginAllowed } from './widget-settings.util';
-import type { VisitorMessage, WidgetConfig, WidgetHandshake, WidgetSession } from './widget-contract';
+import type { VisitorMessage, WidgetConfig, WidgetHandshake, WidgetSession } from '@inbox/realtime-contract/widget';
 
 export const WIDGET_MAX_TEXT = 5000;
 export const WIDGET_MAX_UPLOAD_BYTES = 5 * 1024 * 1024;

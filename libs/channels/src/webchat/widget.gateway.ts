@@ -8,7 +8,7 @@ import { VisitorRooms } from './visitor-rooms';
 import { WidgetFanout } from './widget-fanout.listener';
 import { WebchatRepository } from './webchat.repository';
 import { VisitorContext, WebchatVisitorService } from './webchat-visitor.service';
-import type { WidgetClientEvents, WidgetHandshake, WidgetServerEvents } from './widget-contract';
+import type { WidgetClientEvents, WidgetHandshake, WidgetServerEvents } from '@inbox/realtime-contract/widget';
 
 interface VisitorData {
   ctx: VisitorContext;
