@@ -30,7 +30,9 @@ async function boot() {
   for (;;) {
     try {
       if ((await fetch(`${base}/health`)).ok) break;
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     if (Date.now() - t0 > 120000) throw new Error(`no healthy server after 120 s:\n${out}`);
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -9,7 +9,6 @@ import { startDovecot, TestDovecot } from './helpers/dovecot';
 import { startSmtpSink, SmtpSink } from './helpers/smtp-sink';
 import { buildMail } from './helpers/mail-factory';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 import * as yaml from 'js-yaml';
 
 // CI clones the repository with ../shared beside it.

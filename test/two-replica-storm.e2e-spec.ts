@@ -33,7 +33,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * conversation ever held by two agents and no agent ever over capacity.
  */
 describe('two-replica storm', () => {
-  let replicas: Replica[] = [];
+  const replicas: Replica[] = [];
   let db: Client;
   let databaseUrl: string;
   let withRedis = false;

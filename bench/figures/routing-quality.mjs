@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { BUILD } from '../lib/env.mjs';
 import { runWorker } from '../lib/processes.mjs';
-import { histogram, percentile, sample, stdev } from '../lib/stats.mjs';
+import { percentile, sample, stdev } from '../lib/stats.mjs';
 
 const TARGET_RATIO = 1.05;
 const T0 = Date.UTC(2026, 10, 30, 0, 0, 0);

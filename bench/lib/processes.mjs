@@ -135,7 +135,8 @@ export function runWorker(modulePath, fn, params, { timeoutMs = 300000, onProgre
       settled = true;
       clearTimeout(timer);
       if (child.exitCode === null) child.kill('SIGKILL');
-      err ? reject(err) : resolve(value);
+      if (err) reject(err);
+      else resolve(value);
     };
     child.on('message', (m) => {
       if (m.type === 'progress') onProgress?.(m.data);
@@ -167,7 +168,8 @@ export function startWorker(modulePath, fn, params, { execArgv = [] } = {}) {
     } else if (m.type === 'reply') {
       const p = pending.get(m.id);
       pending.delete(m.id);
-      m.error ? p?.reject(new Error(m.error)) : p?.resolve(m.data);
+      if (m.error) p?.reject(new Error(m.error));
+      else p?.resolve(m.data);
     }
   });
   child.once('exit', (code) => {

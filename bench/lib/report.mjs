@@ -32,7 +32,7 @@ export function table(results) {
 }
 
 export function writeJson(dir, results, meta) {
-  const figures = results.map(({ charts, ...r }) => r);
+  const figures = results.map(({ charts: _charts, ...r }) => r);
   writeFileSync(join(dir, 'latest.json'), JSON.stringify(figures, null, 2) + '\n');
   writeFileSync(join(dir, 'latest-meta.json'), JSON.stringify(meta, null, 2) + '\n');
 }

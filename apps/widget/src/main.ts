@@ -61,7 +61,7 @@ let peerTypingTimer: ReturnType<typeof setTimeout> | undefined;
 /** Keyed by the client id for own messages (so the server copy replaces the local one), else by id. */
 const messages = new Map<string, VisitorMessage>();
 /** Messages not yet acknowledged by the server; kept across reloads and reconnects. */
-let pending: Pending[] = JSON.parse(store.get('pending') ?? '[]');
+const pending: Pending[] = JSON.parse(store.get('pending') ?? '[]');
 
 const newId = () => Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
 
