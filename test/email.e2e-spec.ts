@@ -163,6 +163,30 @@ describe('email channel: IMAP in, SMTP out, against real Dovecot and a real SMTP
     });
   });
 
+  describe('one transaction for the mail and its raw copy', () => {
+    afterEach(async () => {
+      await db.query(`DROP TRIGGER IF EXISTS refuse_raw ON email_raw_messages`);
+      await db.query(`DROP FUNCTION IF EXISTS refuse_raw()`);
+    });
+
+    it('quarantines a mail whose raw copy cannot be stored without also ingesting it', async () => {
+      // A real database fault on the raw copy only: the message insert itself would succeed.
+      await db.query(`CREATE FUNCTION refuse_raw() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'raw storage is full'; END $$`);
+      await db.query(`CREATE TRIGGER refuse_raw BEFORE INSERT ON email_raw_messages FOR EACH ROW EXECUTE FUNCTION refuse_raw()`);
+      const sender = `rae-${uid()}@customer.test`;
+      const mail = buildMail({ subject: 'raw copy refused', from: `Rae <${sender}>` });
+      await deliver(mail.raw);
+      const item = await eventually(async () => {
+        const res = await sut.api('GET', `/inboxes/${inbox.id}/quarantine`, { token: admin });
+        return res.body.items.find((i: { messageId: string | null; reason: string }) => i.messageId === mail.messageId || /raw storage is full/.test(i.reason));
+      }, 15000, 'the quarantined mail');
+      expect(item.reason).toMatch(/raw storage is full/);
+      // Before the fix the message was stored AND quarantined: the same mail in two places.
+      expect(await messagesByExternalId(mail.messageId!)).toEqual([]);
+      expect((await db.query(`SELECT count(*)::int AS n FROM contacts c JOIN contact_identities i ON i.contact_id = c.id WHERE i.address = $1`, [sender])).rows[0].n).toBe(0);
+    });
+  });
+
   describe('outbound replies', () => {
     let socket: RecordingSocket;
     beforeAll(async () => {

@@ -90,8 +90,9 @@ export class EmailIngestService {
           ...(parsed.droppedAttachments.length ? { droppedAttachments: parsed.droppedAttachments } : {}),
         },
         receivedAt: mail.internalDate && !Number.isNaN(mail.internalDate.getTime()) ? mail.internalDate : undefined,
+        // In the ingest transaction: a failure here stores neither, so the quarantine below never holds a mail that was also ingested.
+        onStored: (em, stored) => this.email.saveRaw(em, stored.messageId, mail.raw),
       });
-      await this.email.saveRaw(this.tx.manager, result.messageId, mail.raw);
       return result.created ? 'ingested' : 'duplicate';
     } catch (err) {
       this.logger.warn({ inboxId: box.inboxId, uid: mail.uid, err: (err as Error).message }, 'mail could not be stored');

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { ChannelKind } from '../entities/enums';
 import type { MessageSummary } from '@inbox/realtime-contract';
 
@@ -18,6 +19,11 @@ export interface InboundMessage {
   attachments?: Array<{ fileName: string; contentType: string; data: Buffer; contentId?: string | null }>;
   metadata?: Record<string, unknown>;
   receivedAt?: Date;
+  /**
+   * Work that must commit with the message or not at all (the raw email kept beside it): runs
+   * inside the ingest transaction, only when the message is new (a redelivery stored nothing).
+   */
+  onStored?: (em: EntityManager, stored: { messageId: string; conversationId: string }) => Promise<void>;
 }
 
 export interface IngestResult {

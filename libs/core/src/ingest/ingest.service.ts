@@ -85,6 +85,8 @@ export class IngestService {
         });
         if (!messageId) throw new AlreadyIngested();
         if (msg.attachments?.length) await this.messages.insertAttachments(em, messageId, msg.attachments);
+        // The channel's own rows that belong to the message (the raw email) commit with it, or not at all.
+        if (input.onStored) await input.onStored(em, { messageId, conversationId: conversation.id });
 
         const summaries = await this.messages.summaries(em, conversation.id, messageId);
         emit({ type: conversation.created ? 'conversation.created' : 'conversation.updated', conversationId: conversation.id, payload: summaries.conversation as never });
