@@ -109,7 +109,7 @@ export class EmailIngestService {
     if (target.status !== 'failed') {
       await this.tx.run(async ({ em, emit }) => {
         await this.messages.setDelivery(em, target.id, 'failed', { error: details.reason });
-        emit({ type: 'message.updated', conversationId: target.conversationId, payload: (await this.messages.summary(em, target.id)) as never });
+        emit({ type: 'message.updated', conversationId: target.conversationId, payload: await this.messages.mustSummary(em, target.id) });
       });
       this.logger.warn({ inboxId: box.inboxId, messageId: target.id, reason: details.reason }, 'reply bounced');
     }

@@ -71,7 +71,7 @@ export class MetaInboundService {
     await this.tx.run(async ({ em, emit }) => {
       const rows = await fn(em);
       if (rows.length === 0) this.logger.debug({ inboxId, what }, 'Meta update for no message we hold (or no change), ignored');
-      for (const r of rows) emit({ type: 'message.updated', conversationId: r.conversationId, payload: (await this.messages.summary(em, r.id)) as never });
+      for (const r of rows) emit({ type: 'message.updated', conversationId: r.conversationId, payload: await this.messages.mustSummary(em, r.id) });
     });
   }
 
@@ -108,7 +108,7 @@ export class MetaInboundService {
       }
       if (await this.repo.hasQueuedReply(em, conversationId, e.text)) return; // our own reply, echoed before our send settled
       const id = await this.repo.insertEcho(em, { inboxId, conversationId, externalId: e.externalId, text: e.text, at: e.at, metadata: e.metadata });
-      if (id) emit({ type: 'message.created', conversationId, payload: (await this.messages.summary(em, id)) as never });
+      if (id) emit({ type: 'message.created', conversationId, payload: await this.messages.mustSummary(em, id) });
     });
   }
 

@@ -81,10 +81,10 @@ export class SlackBotService {
         metadata: { slack: { channel: posted.channel, ts: posted.ts, threadTs: m.threadTs ?? null } },
       }))!;
       await this.messages.setDelivery(em, messageId, 'sent', {});
-      const conversation = await this.conversations.summary(em, conversationId);
-      emit({ type: created ? 'conversation.created' : 'conversation.updated', conversationId, payload: conversation as never });
-      const message = (await this.messages.summary(em, messageId))!;
-      emit({ type: 'message.created', conversationId, payload: message as never });
+      const conversation = (await this.conversations.summary(em, conversationId))!;
+      emit({ type: created ? 'conversation.created' : 'conversation.updated', conversationId, payload: conversation });
+      const message = await this.messages.mustSummary(em, messageId);
+      emit({ type: 'message.created', conversationId, payload: message });
       return { conversationId, conversationCreated: created, message };
     });
     this.logger.log({ inboxId, conversationId: result.conversationId, by: author }, 'posted to Slack for a bot');

@@ -132,7 +132,7 @@ export class SlackEventsService {
         this.logger.log({ inboxId, externalId, action: decision.action }, 'Slack edit/delete of a message we do not hold (or no change), ignored');
         return;
       }
-      emit({ type: 'message.updated', conversationId: changed.conversationId, payload: (await this.messages.summary(em, changed.id)) as never });
+      emit({ type: 'message.updated', conversationId: changed.conversationId, payload: await this.messages.mustSummary(em, changed.id) });
     });
   }
 

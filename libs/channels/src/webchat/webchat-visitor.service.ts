@@ -197,7 +197,7 @@ export class WebchatVisitorService {
     if (typeof messageId !== 'string' || !/^[0-9a-f-]{36}$/i.test(messageId)) throw new DomainError('VALIDATION_FAILED', 'messageId must be a UUID');
     return this.tx.run(async ({ em, emit }) => {
       const rows = await this.repo.markRead(em, ctx.inbox.id, ctx.session.id, messageId);
-      for (const r of rows) emit({ type: 'message.updated', conversationId: r.conversationId, payload: (await this.messages.summary(em, r.id)) as never });
+      for (const r of rows) emit({ type: 'message.updated', conversationId: r.conversationId, payload: await this.messages.mustSummary(em, r.id) });
       return rows.length;
     });
   }

@@ -42,7 +42,7 @@ export class OutboundReconciler implements OnApplicationBootstrap {
     for (;;) {
       const failed = await this.tx.run(async ({ em, emit }) => {
         const rows = await this.messages.failOrphaned(em, OUTBOUND_QUEUE, { sending: INTERRUPTED_SEND_ERROR, queued: LOST_JOB_ERROR });
-        for (const r of rows) emit({ type: 'message.updated', conversationId: r.conversationId, payload: (await this.messages.summary(em, r.id)) as never });
+        for (const r of rows) emit({ type: 'message.updated', conversationId: r.conversationId, payload: await this.messages.mustSummary(em, r.id) });
         return rows.length;
       });
       total += failed;

@@ -91,7 +91,7 @@ export class OutboundService {
         const previous = reset.previousJobId;
         tx.afterCommit(() => this.jobs.cancel(OUTBOUND_QUEUE, [previous]).catch((err) => this.logger.warn({ err, messageId }, 'could not cancel the replaced delivery job')));
       }
-      tx.emit({ type: 'message.updated', conversationId: reset.conversationId, payload: (await this.messages.summary(tx.em, messageId)) as never });
+      tx.emit({ type: 'message.updated', conversationId: reset.conversationId, payload: await this.messages.mustSummary(tx.em, messageId) });
       return true;
     });
   }
@@ -103,8 +103,8 @@ export class OutboundService {
     const claimed = await this.tx.run(async ({ em: txEm, emit }) => {
       const c = await this.messages.startAttempt(txEm, messageId, job.id, this.attemptDeadlineSeconds());
       if (c) {
-        const summary = (await this.messages.summary(txEm, messageId))!;
-        emit({ type: 'message.updated', conversationId: summary.conversationId, payload: summary as never });
+        const summary = await this.messages.mustSummary(txEm, messageId);
+        emit({ type: 'message.updated', conversationId: summary.conversationId, payload: summary });
       }
       return c;
     });
@@ -161,8 +161,8 @@ export class OutboundService {
         this.logger.warn({ messageId, ...claim, status }, 'stale delivery attempt: its result is not recorded');
         return;
       }
-      const summary = (await this.messages.summary(em, messageId))!;
-      emit({ type: 'message.updated', conversationId: summary.conversationId, payload: summary as never });
+      const summary = await this.messages.mustSummary(em, messageId);
+      emit({ type: 'message.updated', conversationId: summary.conversationId, payload: summary });
     });
   }
 }

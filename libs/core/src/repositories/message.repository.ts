@@ -84,6 +84,13 @@ export class MessageRepository {
     return row ? toMessageSummary(row) : null;
   }
 
+  /** A message the caller just wrote or locked: missing means a bug, not a client's mistake. */
+  async mustSummary(em: EntityManager, id: string): Promise<MessageSummary> {
+    const summary = await this.summary(em, id);
+    if (!summary) throw new Error(`message ${id} vanished inside its own transaction`);
+    return summary;
+  }
+
   async listByConversation(em: EntityManager, conversationId: string, opts: { before?: { createdAt: string; id: string }; limit: number }): Promise<MessageSummary[]> {
     const params: unknown[] = [conversationId, opts.limit];
     let cursor = '';

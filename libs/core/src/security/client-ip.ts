@@ -15,6 +15,7 @@ export function compileTrust(trusted: TrustedProxies): TrustFn {
  * that added an entry is a trusted proxy, so a client's own header cannot choose its address.
  */
 export function clientIpOf(remoteAddress: string | undefined, headers: Record<string, string | string[] | undefined>, trust: TrustFn): string {
-  const req = { socket: { remoteAddress }, connection: { remoteAddress }, headers };
-  return proxyaddr(req as never, trust) ?? remoteAddress ?? 'unknown';
+  // proxy-addr reads only these fields of the request; a socket handshake has them too.
+  const req = { socket: { remoteAddress }, connection: { remoteAddress }, headers } as unknown as Parameters<typeof proxyaddr>[0];
+  return proxyaddr(req, trust) ?? remoteAddress ?? 'unknown';
 }
