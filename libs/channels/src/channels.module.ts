@@ -6,6 +6,7 @@ import { SlackChannelModule } from './slack/slack-channel.module';
 import { WebchatChannelModule } from './webchat/webchat-channel.module';
 import { TelegramChannelModule } from './telegram/telegram-channel.module';
 import { PhoneChannelModule } from './phone/phone-channel.module';
+import { XChannelModule } from './x/x-channel.module';
 
 /**
  * One module per channel; each registers its adapter with the core ChannelRegistry.
@@ -18,6 +19,7 @@ import { PhoneChannelModule } from './phone/phone-channel.module';
     // Before Meta: its `channels/:kind/:key/webhook` routes would otherwise catch these channels' paths.
     TelegramChannelModule,
     PhoneChannelModule,
+    XChannelModule,
     MetaChannelModule,
     SlackChannelModule,
     WebchatChannelModule,

@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InboxRepository, IngestService, JobQueue, MessageRepository, PgJob, SecretBox, Transactions } from '@inbox/core';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig, InboxRepository, IngestService, JobQueue, MessageRepository, PgJob, SecretBox, Transactions } from '@inbox/core';
 import { ChannelEventsRepository } from '../channel-events/channel-events.repository';
 import { TelegramApiClient, TelegramCallError } from './telegram-api.client';
 import type { TelegramSecrets } from './telegram-channel.adapter';
@@ -29,6 +29,7 @@ export class TelegramInboundService {
     private readonly secretBox: SecretBox,
     private readonly telegram: TelegramApiClient,
     private readonly events: ChannelEventsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** One worker keeps updates in order (an edit after its message). */
@@ -43,7 +44,7 @@ export class TelegramInboundService {
     const { botToken } = inbox.secrets ? this.secretBox.open<TelegramSecrets>(inbox.secrets) : ({} as TelegramSecrets);
     switch (item.type) {
       case 'message':
-        return this.ingest(inboxId, botToken, item, job.retryCount >= job.retryLimit);
+        return this.ingest(inboxId, botToken, item, this.lastAttempt(job));
       case 'edit':
         return this.tx.run(async ({ em, emit }) => {
           const changed = await this.events.applyEdit(em, inboxId, item.externalId, item.text, item.at);
@@ -108,5 +109,10 @@ export class TelegramInboundService {
       }
     }
     return { attachments, skipped };
+  }
+
+  /** pg-boss hands workers the attempt number (retryCount) but not the queue's limit: it is the one the queue was defined with. */
+  private lastAttempt(job: PgJob<unknown>): boolean {
+    return job.retryCount >= (job.retryLimit ?? this.config.outboundRetryLimit);
   }
 }
