@@ -5,6 +5,7 @@ import { NavLink, Navigate, Route, Routes } from 'react-router';
 import { del, get, patch, post } from '../api/client';
 import type { CannedResponse, Inbox, Team, User } from '../api/types';
 import { LANGUAGES } from '../i18n/i18n';
+import { SocialInboxFields, SocialInboxInfo, channelBody } from './social-inbox';
 
 const CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram', 'x', 'phone'] as const;
 const META_CHANNELS = ['whatsapp', 'messenger', 'instagram'];
@@ -99,7 +100,7 @@ function InboxesAdmin() {
   const inboxes = useQuery({ queryKey: ['inboxes'], queryFn: () => get<Inbox[]>('/inboxes') });
   const teams = useQuery({ queryKey: ['teams'], queryFn: () => get<Team[]>('/teams') });
   const users = useQuery({ queryKey: ['users'], queryFn: () => get<User[]>('/users') });
-  const [form, setForm] = useState({ name: '', channel: 'api', teamId: '', webhookUrl: '', address: '', imapHost: '', imapPort: '993', imapUser: '', imapPassword: '', smtpHost: '', smtpPort: '587', smtpUser: '', smtpPassword: '', imapPlain: false, smtpPlain: false, phoneNumberId: '', businessAccountId: '', accessToken: '', pageId: '', instagramAccountId: '', pageAccessToken: '', appSecret: '', verifyToken: '' });
+  const [form, setForm] = useState({ name: '', channel: 'api', teamId: '', webhookUrl: '', address: '', imapHost: '', imapPort: '993', imapUser: '', imapPassword: '', smtpHost: '', smtpPort: '587', smtpUser: '', smtpPassword: '', imapPlain: false, smtpPlain: false, phoneNumberId: '', businessAccountId: '', accessToken: '', pageId: '', instagramAccountId: '', pageAccessToken: '', appSecret: '', verifyToken: '', botToken: '', consumerKey: '', consumerSecret: '', xAccessToken: '', accessTokenSecret: '', xUserId: '', number: '' });
   const [created, setCreated] = useState<Inbox | null>(null);
   const create = useSave(async (f: typeof form) => {
     const body: Record<string, unknown> = { name: f.name, channel: f.channel, teamId: f.teamId || undefined };
@@ -113,6 +114,7 @@ function InboxesAdmin() {
       const ids = f.channel === 'whatsapp' ? { phoneNumberId: f.phoneNumberId, businessAccountId: f.businessAccountId, accessToken: f.accessToken } : f.channel === 'messenger' ? { pageId: f.pageId, pageAccessToken: f.pageAccessToken } : { instagramAccountId: f.instagramAccountId, pageAccessToken: f.pageAccessToken };
       Object.assign(body, ids, { appSecret: f.appSecret, verifyToken: f.verifyToken || undefined });
     }
+    Object.assign(body, channelBody(f.channel, f));
     setCreated(await post<Inbox>('/inboxes', body));
   }, ['inboxes']);
   const addMember = useSave(({ inboxId, userId }: { inboxId: string; userId: string }) => post(`/inboxes/${inboxId}/members`, { userId }), ['inbox-members']);
@@ -182,6 +184,7 @@ function InboxesAdmin() {
             <p className="small muted">{t('meta.setupHint')}</p>
           </>
         )}
+        <SocialInboxFields channel={form.channel} form={form} set={(k) => set(k as keyof typeof form)} />
         <button className="primary" type="submit" disabled={create.isPending}>{t('admin.create')}</button>
         <Feedback m={create} />
         {created && META_CHANNELS.includes(created.channel) && (
@@ -212,6 +215,7 @@ function InboxesAdmin() {
                     <MetaInboxActions inbox={i} />
                   </>
                 )}
+                <SocialInboxInfo inbox={i} />
               </td>
               <td><span className={`chan chan-${i.channel}`}>{t(`channel.${i.channel}` as 'channel.api')}</span></td>
               <td>{teams.data?.find((x) => x.id === i.teamId)?.name ?? '—'}</td>

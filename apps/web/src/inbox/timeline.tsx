@@ -6,6 +6,7 @@ import type { AttachmentSummary, ConversationSummary, MessageSummary } from '../
 import { useFormat } from '../i18n/format';
 import { useDirectory } from '../session/session';
 import { EmailBody } from './email-body';
+import { CallEntry, useSendErrorText } from './call-entry';
 
 export interface PendingSend {
   localId: string;
@@ -51,6 +52,9 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
   const fmt = useFormat();
   const { byId } = useDirectory();
   const retry = useMutation({ mutationFn: () => post(`/conversations/${m.conversationId}/messages/${m.id}/retry`) });
+  const sendError = useSendErrorText();
+
+  if (m.kind === 'call') return <CallEntry m={m} />;
 
   if (m.kind === 'activity') {
     const routing = m.metadata?.routing as { code?: string; action?: string; agentId?: string | null; previousAgentId?: string | null } | undefined;
@@ -93,7 +97,7 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
           {t(`delivery.${m.status}`)}
           {(m.status === 'failed' || stuck) && (
             <>
-              {m.error && <span className="error small"> · {m.error}</span>}{' '}
+              {m.error && <span className="error small"> · {sendError(m.error)}</span>}{' '}
               <button className="link" disabled={retry.isPending} onClick={() => retry.mutate()}>
                 {t('delivery.retry')}
               </button>
