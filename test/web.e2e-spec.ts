@@ -237,6 +237,23 @@ describe('web app in a real browser', () => {
     await anaPage.locator('[data-testid=message][data-kind=note]', { hasText: 'Customer is a VIP' }).waitFor();
   });
 
+  it('an open page follows the user\'s rights: a membership change reconnects it, signing out everywhere returns it to the login page', async () => {
+    const page = await openAs(people.ben);
+    // ACCESS_CHANGED closes the page's socket twice here; the page reconnects by itself with the same session,
+    // into rooms that follow the new rights: a conversation of the inbox still arrives live.
+    expect((await sut.api('DELETE', `/inboxes/${inbox.id}/members/${people.ben.id}`, { token: admin })).status).toBe(204);
+    expect((await sut.api('POST', `/inboxes/${inbox.id}/members`, { token: admin, body: { userId: people.ben.id } })).status).toBe(201);
+    await page.waitForSelector('[data-testid=connection].on');
+    await page.click('[data-testid=tab-all]');
+    const { conversationId: fresh } = await ingest({ text: 'after the membership change' });
+    await row(page, fresh).waitFor();
+
+    expect((await sut.api('POST', `/users/${people.ben.id}/sessions/end`, { token: admin })).status).toBe(204);
+    // SESSION_REVOKED: the reconnect is refused and the page asks to log in again.
+    await page.waitForSelector('input[name=password]');
+    await page.context().close();
+  });
+
   it('serves the app for browser paths and keeps API 404s as JSON', async () => {
     const page = await fetch(`${sut.url}/inbox/00000000-0000-0000-0000-000000000000`);
     expect(page.status).toBe(200);
