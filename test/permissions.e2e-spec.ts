@@ -319,6 +319,10 @@ describe('permissions that follow the user', () => {
       { action: 'search.read', rest: () => ['GET', '/search?q=hello'] },
       { action: 'kb.read', rest: () => ['GET', '/kb/articles'] },
       { action: 'kb.write', rest: () => ['POST', '/kb/preview', { body: '# hello' }] },
+      { action: 'conversation.escalate', rest: (id, c) => ['POST', `/conversations/${id}/escalate`, { teamId: c.teamId, note: 'over to billing' }] },
+      { action: 'conversation.claim', rest: (id) => ['POST', `/conversations/${id}/claim`] },
+      { action: 'sla.manage', rest: () => ['GET', '/sla-policies'] },
+      { action: 'rules.manage', rest: () => ['GET', '/automation-rules'] },
     ];
 
     it('walks every action × role through both doors and finds exactly the table', async () => {

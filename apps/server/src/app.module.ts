@@ -38,6 +38,7 @@ import { CannedResponsesController } from './web/canned-responses.controller';
 import { CannedResponseRepository } from './web/canned-response.repository';
 import { WebMessagesController } from './web/web-messages.controller';
 import { SearchModule } from './search/search.module';
+import { SERVICE_LEVEL_CONTROLLERS, SERVICE_LEVEL_PROVIDERS } from './sla/service-levels';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -70,7 +71,7 @@ export class AppModule {
         WebStaticModule,
         SearchModule,
       ],
-      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController, RoutingController, DirectoryController, CannedResponsesController, WebMessagesController, ReportsController],
+      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController, RoutingController, DirectoryController, CannedResponsesController, WebMessagesController, ReportsController, ...SERVICE_LEVEL_CONTROLLERS],
       providers: [
         TokenService,
         AuthService,
@@ -87,6 +88,7 @@ export class AppModule {
         RealtimeFanout,
         CannedResponseRepository,
         ReportsRepository,
+        ...SERVICE_LEVEL_PROVIDERS,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
       ],

@@ -13,6 +13,7 @@ import { OutboundService } from './outbound/outbound.service';
 import { OutboundReconciler } from './outbound/outbound-reconciler.service';
 import { ConversationService } from './conversations/conversation.service';
 import { AccessService } from './conversations/access.service';
+import { ConversationHooks } from './conversations/conversation-hooks';
 import { AccessChanges } from './auth/access-changes';
 import { ContactRepository } from './repositories/contact.repository';
 import { ConversationRepository } from './repositories/conversation.repository';
@@ -34,6 +35,7 @@ const EXPORTED = [
   OutboundService,
   ConversationService,
   AccessService,
+  ConversationHooks,
   AccessChanges,
   ContactRepository,
   ConversationRepository,

@@ -18,6 +18,7 @@ export * from './ingest/ingest.service';
 export * from './outbound/outbound.service';
 export * from './conversations/conversation.service';
 export * from './conversations/access.service';
+export * from './conversations/conversation-hooks';
 export * from './auth/principal';
 export * from './security';
 export * from './auth/permissions';

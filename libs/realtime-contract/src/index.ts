@@ -23,9 +23,56 @@ export interface ConversationSummary {
   firstResponseAt: string | null;
   resolvedAt: string | null;
   snoozedUntil: string | null;
+  /** The service level that applies (null: no policy matched). */
+  sla: ConversationSla | null;
   lastMessageAt: string;
   createdAt: string;
   updatedAt: string;
+}
+
+export type SlaClockKindName = 'first_response' | 'next_response' | 'resolution';
+export type SlaStateName = 'ok' | 'warning' | 'breached' | 'met';
+
+export interface ConversationSla {
+  policyId: string;
+  policyName: string;
+  firstResponseDueAt: string | null;
+  nextResponseDueAt: string | null;
+  resolutionDueAt: string | null;
+  /** The earliest due time of a running clock (what a countdown shows); null when none runs or while paused. */
+  dueAt: string | null;
+  state: SlaStateName;
+  paused: boolean;
+  breaches: Array<{ kind: SlaClockKindName; dueAt: string; breachedAt: string }>;
+}
+
+/** `sla.warning` / `sla.breached`: to the assignee and the coordinators. */
+export interface SlaAlert {
+  conversationId: string;
+  inboxId: string;
+  teamId: string | null;
+  assigneeId: string | null;
+  policyId: string;
+  policyName: string;
+  kind: SlaClockKindName;
+  level: 'warning' | 'breached';
+  dueAt: string;
+}
+
+/** `csat.received`: a customer's rating (1-5; thumbs are 1 or 5), to the assignee, the coordinators and the inbox. */
+export interface CsatReceived {
+  conversationId: string;
+  inboxId: string;
+  teamId: string | null;
+  agentId: string | null;
+  rating: number;
+  scale: 'stars' | 'thumbs';
+  comment: string | null;
+  /** A rating of 2 or less: worth a coordinator's look. */
+  low: boolean;
+  /** A change of an earlier rating (allowed within 24 hours of the first). */
+  updated: boolean;
+  ratedAt: string;
 }
 
 export interface AttachmentSummary {
@@ -103,6 +150,9 @@ export interface ServerToClientEvents {
   'message.updated': (e: Envelope<MessageSummary>) => void;
   'agent.presence': (e: Envelope<PresenceEvent>) => void;
   'queue.stats': (e: Envelope<QueueStats>) => void;
+  'csat.received': (e: Envelope<CsatReceived>) => void;
+  'sla.warning': (e: Envelope<SlaAlert>) => void;
+  'sla.breached': (e: Envelope<SlaAlert>) => void;
   typing: (e: { conversationId: string; userId: string; name: string; typing: boolean }) => void;
   /** Sent just before the server closes the socket because the session's rights changed or ended. */
   'session.ended': (e: SessionEnded) => void;
@@ -144,6 +194,9 @@ export const SERVER_EVENTS = [
   'message.updated',
   'agent.presence',
   'queue.stats',
+  'csat.received',
+  'sla.warning',
+  'sla.breached',
 ] as const;
 export type ServerEventName = (typeof SERVER_EVENTS)[number];
 

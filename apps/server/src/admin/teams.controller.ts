@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { AccessChanges, DomainError, isForeignKeyViolation, isUniqueViolation, ROUTING_STRATEGIES, RoutingStrategyName, TeamRepository, Transactions, UserRepository, notFound } from '@inbox/core';
 import { Roles } from '../http/auth.decorators';
 import { validateCapacity } from './users.controller';
@@ -16,6 +16,14 @@ export class TeamSettingsDto {
   @ApiPropertyOptional({ example: { timezone: 'Europe/Paris', days: { 1: [{ open: '09:00', close: '17:00' }] } } }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsObject() businessHours?: Record<string, unknown> | null;
   @ApiPropertyOptional({ example: { webchat: 3, email: 10 } }) @IsOptional() @IsObject() defaultCapacity?: Record<string, number>;
   @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(2000) awayMessage?: string | null;
+  @ApiPropertyOptional({ description: 'a department (technical support, billing, sales…): offered in the escalation picker' }) @IsOptional() @IsBoolean() isDepartment?: boolean;
+  @ApiPropertyOptional({ description: 'null = off; an assigned agent who has not replied to a waiting customer within this many seconds loses the conversation to the next agent' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(30 * 86400)
+  reassignIfNoReplySeconds?: number | null;
 }
 
 export class CreateTeamDto extends TeamSettingsDto {

@@ -127,6 +127,10 @@ export class RealtimeFanout implements OnApplicationShutdown {
     } else if (e.type === 'conversation.offered') {
       targets.delete('bots');
       targets.add(rooms.agent(e.payload.agentId));
+    } else if (e.type === 'sla.warning' || e.type === 'sla.breached') {
+      // Service-level alerts go to those who act on them: the coordinators and the assignee.
+      targets.delete('bots');
+      if (e.payload.assigneeId) targets.add(rooms.agent(e.payload.assigneeId));
     } else if (e.conversationId) {
       const meta = await this.metaOf(e.conversationId, e);
       targets.add(rooms.conversation(e.conversationId));

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, ConversationRepository, ConversationService, DomainError, JobQueue, Principal, Transactions, TxContext, notFound } from '@inbox/core';
+import { APP_CONFIG, AccessService, AppConfig, ConversationHooks, ConversationRepository, ConversationService, DomainError, JobQueue, MessageRepository, Principal, Transactions, TxContext, notFound } from '@inbox/core';
 import { BUILT_IN_DEFAULT_TEAM, RequeueCause, RoutingDecision, capacityFor, checkManualAssignment, isInboxMember, requeueForAgent } from '@inbox/routing';
 import type { AssignedEvent } from '@inbox/realtime-contract';
 import { AssignmentAction, LockedConversation, RoutingRepository } from './routing.repository';
@@ -27,6 +27,9 @@ export class AssignmentService implements OnApplicationBootstrap {
     private readonly conversationService: ConversationService,
     private readonly jobs: JobQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly access: AccessService,
+    private readonly messages: MessageRepository,
+    private readonly hooks: ConversationHooks,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -230,6 +233,125 @@ export class AssignmentService implements OnApplicationBootstrap {
       if (previous) tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId: action === 'transfer' ? team!.id : conv.teamId, reason, by: 'coordinator' } });
       await this.emitUpdated(tx, conv.id);
     });
+  }
+
+  /**
+   * Escalation to a department: the assigned agent (or a coordinator, an admin, a bot) sends the
+   * conversation to another team's queue with a handoff note, kept as a private note flagged
+   * `handoff` that the receiving agent reads first. The assignment log keeps the chain
+   * (action `escalate`, actor, previous agent, team), and routing's reason names it.
+   */
+  async escalate(actor: Principal, conversationId: string, e: { teamId: string; note: string; priority?: number }): Promise<void> {
+    const actorId = actor.type === 'user' || actor.type === 'bot' ? actor.id : null;
+    await this.tx.run(async (tx) => {
+      const conv = await this.repo.lockConversation(tx.em, conversationId, false);
+      if (!conv) throw notFound('conversation', conversationId);
+      await this.access.assertCanSeeConversation(tx.em, actor, conv, conversationId);
+      if (conv.status === 'resolved') throw new DomainError('INVALID_STATE', 'the conversation is resolved; reopen it first');
+      const team = await this.repo.team(tx.em, e.teamId);
+      if (!team) throw notFound('team', e.teamId);
+      const previous = conv.assigneeId ?? conv.offeredToId;
+      if (previous) await this.repo.lockAgent(tx.em, previous);
+      const by = actor.type === 'user' || actor.type === 'bot' ? actor.name : 'an integration';
+      const note = e.note.trim();
+      const reason = `escalated by ${by} to ${team.name}: ${note}`;
+      await this.repo.setTeam(tx.em, conv.id, team.id, reason);
+      const priorityChanged = e.priority !== undefined && e.priority !== conv.priority;
+      if (priorityChanged) await this.conversations.update(tx.em, conv.id, { priority: e.priority });
+      const role = actor.type === 'user' ? (actor.role === 'agent' ? 'agent' : 'coordinator') : 'system';
+      await this.repo.log(tx.em, { conversationId: conv.id, action: 'escalate', agentId: null, previousAgentId: previous, teamId: team.id, by: role, actorId: actor.type === 'user' ? actor.id : null, reason, reasonCode: 'escalated', channel: conv.channel });
+      const noteId = (await this.messages.insert(tx.em, {
+        conversationId: conv.id,
+        inboxId: conv.inboxId,
+        direction: 'outbound',
+        kind: 'note',
+        authorType: actor.type === 'bot' ? 'bot' : actor.type === 'user' ? 'user' : 'system',
+        authorId: actorId,
+        text: note,
+        html: null,
+        externalId: null,
+        status: null,
+        metadata: { handoff: { kind: 'escalation', teamId: team.id, teamName: team.name, fromTeamId: conv.teamId, byId: actorId, byName: by } },
+      }))!;
+      tx.emit({ type: 'message.created', conversationId: conv.id, payload: (await this.messages.summary(tx.em, noteId))! });
+      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, actor, `Escalated by ${by} to ${team.name}; waiting in its queue`, {
+        routing: { action: 'escalate', previousAgentId: previous, code: 'escalated' },
+        activity: { code: 'escalated', params: { by, team: team.name } },
+      });
+      if (previous) tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId: team.id, reason, by: role === 'agent' ? 'agent' : role } });
+      // The SLA policy may change with the team and priority; rules see the update.
+      await this.hooks.run(tx, { type: 'conversation.updated', conversationId: conv.id, changed: priorityChanged ? ['team', 'priority'] : ['team'] }, 'user', actor);
+      await this.emitUpdated(tx, conv.id);
+    });
+  }
+
+  /** An automation rule sends the conversation to a team's queue, inside the rule's transaction. Returns false when it is there already. */
+  async moveToTeamInTx(tx: TxContext, conversationId: string, teamId: string, ruleName: string): Promise<boolean> {
+    const conv = await this.repo.lockConversation(tx.em, conversationId, false);
+    if (!conv || conv.teamId === teamId) return false;
+    const team = await this.repo.team(tx.em, teamId);
+    if (!team) throw notFound('team', teamId);
+    const previous = conv.assigneeId ?? conv.offeredToId;
+    if (previous) await this.repo.lockAgent(tx.em, previous);
+    const reason = `rule ${ruleName}: to ${team.name}`;
+    await this.repo.setTeam(tx.em, conv.id, team.id, reason);
+    await this.repo.log(tx.em, { conversationId: conv.id, action: 'transfer', agentId: null, previousAgentId: previous, teamId: team.id, by: 'system', actorId: null, reason, reasonCode: 'rule', channel: conv.channel });
+    if (previous) tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId: team.id, reason, by: 'system' } });
+    return true;
+  }
+
+  /** An automation rule assigns an agent (capacity checked, presence not), inside the rule's transaction. */
+  async assignByRuleInTx(tx: TxContext, conversationId: string, agentId: string, ruleName: string): Promise<boolean> {
+    const conv = await this.repo.lockConversation(tx.em, conversationId, false);
+    if (!conv || conv.assigneeId === agentId || conv.status === 'resolved') return false;
+    await this.assignLocked(tx, conv, agentId, { by: 'system', actorId: null, action: 'assign', reason: `rule ${ruleName}`, reasonCode: 'rule', force: false, requireOnline: false });
+    return true;
+  }
+
+  /** "Assign to me" from an unassigned conversation of an inbox the agent belongs to; counts against capacity (409 over it). */
+  async claim(actor: Principal, conversationId: string): Promise<void> {
+    if (actor.type !== 'user') throw new DomainError('FORBIDDEN', 'only a person can take a conversation');
+    await this.tx.run(async (tx) => {
+      const conv = await this.repo.lockConversation(tx.em, conversationId, false);
+      if (!conv) throw notFound('conversation', conversationId);
+      await this.access.assertCanSeeConversation(tx.em, actor, conv, conversationId);
+      if (conv.status === 'resolved') throw new DomainError('INVALID_STATE', 'the conversation is resolved; reopen it first');
+      if (conv.assigneeId === actor.id) return;
+      if (conv.assigneeId) throw new DomainError('CONFLICT', 'the conversation is already assigned; ask a coordinator to reassign it');
+      if (conv.offeredToId && conv.offeredToId !== actor.id) {
+        await this.repo.log(tx.em, { conversationId: conv.id, action: 'release', agentId: null, previousAgentId: conv.offeredToId, teamId: conv.teamId, by: 'agent', actorId: actor.id, reason: `offer withdrawn: ${actor.name} took the conversation`, reasonCode: 'withdrawn', channel: conv.channel });
+      }
+      await this.assignLocked(tx, conv, actor.id, { by: 'agent', actorId: actor.id, action: 'assign', reason: `${actor.name} took it from the queue`, reasonCode: 'claimed', force: false, requireOnline: false });
+    });
+  }
+
+  /**
+   * Reply timeout (a team's `reassignIfNoReplySeconds`): an assigned agent who has not answered a
+   * waiting customer within it loses the conversation; routing offers it to the next agent (the
+   * one who let it wait counts as having declined). Run by the scheduler's tick.
+   */
+  async reclaimUnanswered(): Promise<number> {
+    let moved = 0;
+    for (const c of await this.repo.unansweredPastTimeout(this.tx.manager)) {
+      await this.tx.run(async (tx) => {
+        const conv = await this.repo.lockConversation(tx.em, c.id, true);
+        if (!conv || conv.assigneeId !== c.agentId || !(await this.repo.isUnansweredPastTimeout(tx.em, c.id))) return;
+        const agent = await this.repo.lockAgent(tx.em, c.agentId);
+        const name = agent?.name ?? 'the agent';
+        const reason = `${name} did not reply within ${c.seconds} s`;
+        await this.repo.setTeam(tx.em, conv.id, conv.teamId, reason);
+        await this.repo.addDeclined(tx.em, conv.id, c.agentId);
+        await this.repo.log(tx.em, { conversationId: conv.id, action: 'requeue', agentId: null, previousAgentId: c.agentId, teamId: conv.teamId, by: 'system', actorId: null, reason, reasonCode: 'reply_timeout', channel: conv.channel });
+        await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Back in the queue: ${reason}`, {
+          routing: { action: 'requeue', previousAgentId: c.agentId, code: 'reply_timeout' },
+          activity: { code: 'reply_timeout', params: { agent: name, seconds: c.seconds } },
+        });
+        tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: c.agentId, teamId: conv.teamId, reason, by: 'system' } });
+        await this.emitUpdated(tx, conv.id);
+        moved++;
+      });
+    }
+    return moved;
   }
 
   /** After presence loss (past grace) or removal from a team: the agent's open conversations go back to the queue. */

@@ -42,6 +42,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
     this.ticker = setInterval(() => {
       this.requestPass(true);
       this.assignments.sweepExpiredOffers().catch((err) => this.logger.warn({ err }, 'offer sweep failed'));
+      this.assignments.reclaimUnanswered().catch((err) => this.logger.warn({ err }, 'reply-timeout sweep failed'));
     }, 5000);
     this.ticker.unref();
     this.requestPass(true);

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsUUID } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 import { ConversationService, DomainError, Principal, Transactions } from '@inbox/core';
 import { Can, CurrentPrincipal } from '../http/auth.decorators';
 import { AssignmentService } from './assignment.service';
@@ -13,6 +13,12 @@ export class AssignDto {
 
 export class TransferDto {
   @ApiProperty() @IsUUID() teamId: string;
+}
+
+export class EscalateDto {
+  @ApiProperty({ description: 'the department (team) to send the conversation to' }) @IsUUID() teamId: string;
+  @ApiProperty({ description: 'the handoff note the receiving agent reads first (kept as a private note)' }) @IsString() @Length(1, 5000) note: string;
+  @ApiPropertyOptional({ description: '0 low, 1 normal, 2 high, 3 urgent' }) @IsOptional() @IsInt() @Min(0) @Max(3) priority?: number;
 }
 
 @ApiTags('routing')
@@ -57,6 +63,24 @@ export class RoutingController {
   @HttpCode(200)
   async transfer(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: TransferDto) {
     await this.routing.unassign(p, id, 'transfer', dto.teamId);
+    return this.conversations.get(p, id);
+  }
+
+  /** An agent who holds or can see the conversation hands it to another department with a note. */
+  @Can('conversation.escalate')
+  @Post('conversations/:id/escalate')
+  @HttpCode(200)
+  async escalate(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: EscalateDto) {
+    await this.routing.escalate(p, id, dto);
+    return this.conversations.get(p, id);
+  }
+
+  /** "Assign to me" from the queue of an inbox the agent belongs to (409 over capacity or when someone holds it). */
+  @Can('conversation.claim')
+  @Post('conversations/:id/claim')
+  @HttpCode(200)
+  async claim(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
+    await this.routing.claim(p, id);
     return this.conversations.get(p, id);
   }
 

@@ -20,7 +20,7 @@ export interface LockedConversation {
   waitingSince: Date | null;
 }
 
-export type AssignmentAction = 'assign' | 'offer' | 'accept' | 'decline' | 'expire' | 'unassign' | 'requeue' | 'transfer' | 'overflow' | 'release';
+export type AssignmentAction = 'assign' | 'offer' | 'accept' | 'decline' | 'expire' | 'unassign' | 'requeue' | 'transfer' | 'overflow' | 'release' | 'escalate';
 
 export interface LogEntry {
   conversationId: string;
@@ -77,11 +77,11 @@ export class RoutingRepository {
   /** The waiting conversations, plus the reason each currently shows (so unchanged reasons are not rewritten). */
   async queue(em: EntityManager, limit: number): Promise<{ queue: QueuedConversation[]; reasons: Map<string, string | null> }> {
     const rows = await em.query(
-      `SELECT c.id, c.inbox_id, c.channel, c.assignment_reason, c.team_id, c.required_skills, c.language, c.priority, coalesce(c.waiting_since, c.created_at) AS waiting_since,
+      `SELECT c.id, c.inbox_id, c.channel, c.assignment_reason, c.team_id, c.required_skills, c.language, c.priority, coalesce(c.waiting_since, c.created_at) AS waiting_since, c.sla_due_at,
               c.declined_by, ct.last_agent_id, ct.last_agent_at
        FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
        WHERE c.status = 'open' AND c.assignee_id IS NULL AND c.offered_to_id IS NULL
-       ORDER BY c.priority DESC, coalesce(c.waiting_since, c.created_at) LIMIT $1`,
+       ORDER BY c.priority DESC, c.sla_due_at NULLS LAST, coalesce(c.waiting_since, c.created_at) LIMIT $1`,
       [limit],
     );
     const reasons = new Map<string, string | null>(rows.map((r: Record<string, any>) => [r.id, r.assignment_reason]));
@@ -105,6 +105,7 @@ export class RoutingRepository {
       language: r.language,
       priority: Number(r.priority),
       waitingSince: new Date(r.waiting_since).getTime(),
+      slaDueAt: r.sla_due_at ? new Date(r.sla_due_at).getTime() : null,
       lastAgentId: r.last_agent_id,
       lastAgentAt: r.last_agent_at ? new Date(r.last_agent_at).getTime() : null,
       declinedBy: r.declined_by ?? [],
@@ -224,6 +225,32 @@ export class RoutingRepository {
          declined_by = '{}', assignment_reason = $3, waiting_since = coalesce(waiting_since, now()), updated_at = now() WHERE id = $1`,
       [id, teamId, reason],
     );
+  }
+
+  /** Assigned conversations whose customer has waited longer than the team's reply timeout since the assignment. */
+  async unansweredPastTimeout(em: EntityManager): Promise<Array<{ id: string; agentId: string; seconds: number }>> {
+    const rows = await em.query(
+      `SELECT c.id, c.assignee_id, t.reassign_if_no_reply_seconds AS seconds FROM conversations c JOIN teams t ON t.id = c.team_id
+       WHERE c.status = 'open' AND c.assignee_id IS NOT NULL AND c.waiting_since IS NOT NULL AND t.reassign_if_no_reply_seconds IS NOT NULL
+         AND greatest(c.waiting_since, c.assigned_at) < now() - make_interval(secs => t.reassign_if_no_reply_seconds)
+       ORDER BY c.waiting_since LIMIT 200`,
+    );
+    return rows.map((r: Record<string, any>) => ({ id: r.id, agentId: r.assignee_id, seconds: r.seconds }));
+  }
+
+  async isUnansweredPastTimeout(em: EntityManager, id: string): Promise<boolean> {
+    const [row] = await em.query(
+      `SELECT 1 FROM conversations c JOIN teams t ON t.id = c.team_id
+       WHERE c.id = $1 AND c.status = 'open' AND c.assignee_id IS NOT NULL AND c.waiting_since IS NOT NULL AND t.reassign_if_no_reply_seconds IS NOT NULL
+         AND greatest(c.waiting_since, c.assigned_at) < now() - make_interval(secs => t.reassign_if_no_reply_seconds)`,
+      [id],
+    );
+    return Boolean(row);
+  }
+
+  /** The agent counts as having declined: routing offers the conversation to someone else first. */
+  async addDeclined(em: EntityManager, id: string, agentId: string): Promise<void> {
+    await em.query(`UPDATE conversations SET declined_by = CASE WHEN $2 = ANY(declined_by) THEN declined_by ELSE array_append(declined_by, $2::uuid) END WHERE id = $1`, [id, agentId]);
   }
 
   /** Stores why a conversation waits, only when it changed (no write per pass otherwise). */

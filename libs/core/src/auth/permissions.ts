@@ -24,6 +24,9 @@ export const POLICY = {
   'conversation.unassign': ['admin', 'coordinator', 'bot'],
   'conversation.transfer': ['admin', 'coordinator', 'bot'],
   'conversation.assignments': ['admin', 'coordinator'],
+  // Escalation to a department with a handoff note; "assign to me" from an inbox's queue.
+  'conversation.escalate': ['admin', 'coordinator', 'agent', 'bot'],
+  'conversation.claim': ['admin', 'coordinator', 'agent'],
   // An agent's own routing state.
   'offer.respond': ['admin', 'coordinator', 'agent'],
   'presence.set': ['admin', 'coordinator', 'agent'],
@@ -40,6 +43,9 @@ export const POLICY = {
   // Knowledge base: everyone answering reads published articles; staff write, publish and see drafts.
   'kb.read': ['admin', 'coordinator', 'agent', 'bot'],
   'kb.write': ['admin', 'coordinator'],
+  // Service levels and automation rules are configuration.
+  'sla.manage': ['admin'],
+  'rules.manage': ['admin'],
 } as const satisfies Record<string, readonly Actor[]>;
 
 export type Action = keyof typeof POLICY;

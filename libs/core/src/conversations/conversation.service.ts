@@ -5,6 +5,7 @@ import { ConversationListFilter, ConversationRepository } from '../repositories/
 import { MessageRepository, NewAttachment } from '../repositories/message.repository';
 import { OutboundService } from '../outbound/outbound.service';
 import { AccessService } from './access.service';
+import { ConversationHooks } from './conversation-hooks';
 import { Principal, isStaff } from '../auth/principal';
 import { assertCan } from '../auth/permissions';
 import { isUniqueViolation } from '../db/pg-errors';
@@ -27,6 +28,7 @@ export class ConversationService {
     private readonly messages: MessageRepository,
     private readonly outbound: OutboundService,
     private readonly access: AccessService,
+    private readonly hooks: ConversationHooks,
   ) {}
 
   async list(p: Principal, f: Omit<ConversationListFilter, 'visibleToUserId'>): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
@@ -54,7 +56,8 @@ export class ConversationService {
 
   async update(p: Principal, id: string, patch: ConversationPatch): Promise<ConversationSummary> {
     if (patch.priority !== undefined) assertCan(p, 'conversation.priority');
-    return this.tx.run(async ({ em, emit }) => {
+    return this.tx.run(async (tx) => {
+      const { em, emit } = tx;
       const conv = await this.conversations.lockForUpdate(em, id);
       await this.access.assertCanSeeConversation(em, p, conv, id);
       const changes: string[] = [];
@@ -91,6 +94,10 @@ export class ConversationService {
         throw err;
       }
       await this.addActivity({ em, emit }, id, conv!.inboxId, p, changes.join('; '), { changes: fields });
+      // SLA clocks (pause, resume, policy) and automation rules follow the change in this transaction.
+      const changed = (['status', 'priority', 'labels'] as const).filter((k) => fields[k] !== undefined);
+      await this.hooks.run(tx, { type: 'conversation.updated', conversationId: id, changed: [...changed], previousStatus: conv!.status }, 'user', p);
+      if (fields.status === 'resolved') await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id }, 'user', p);
       const summary = (await this.conversations.summary(em, id))!;
       emit({ type: 'conversation.updated', conversationId: id, payload: summary as never });
       return summary;
@@ -121,6 +128,7 @@ export class ConversationService {
       if (body.attachments?.length) await this.messages.insertAttachments(em, messageId, body.attachments);
       if (!isNote) {
         await this.conversations.markReplied(em, id, new Date(), p.type === 'user');
+        await this.hooks.run(tx, { type: 'message.created', conversationId: id, messageId, from: p.type === 'bot' ? 'bot' : 'agent' }, 'user', p);
         await this.outbound.enqueue(tx, messageId);
         emit({ type: 'conversation.updated', conversationId: id, payload: (await this.conversations.summary(em, id)) as never });
       }

@@ -6,6 +6,8 @@ import { isRetryableConflict } from '../db/pg-errors';
 import { ContactRepository } from '../repositories/contact.repository';
 import { ConversationRepository } from '../repositories/conversation.repository';
 import { MessageRepository } from '../repositories/message.repository';
+import { ConversationHooks } from '../conversations/conversation-hooks';
+import type { PendingEvent } from '../events/domain-events';
 import { DomainError, notFound } from '../errors/domain-error';
 import { sanitizeMessageHtml } from '../util/sanitize';
 import { htmlToText } from '../util/text';
@@ -27,6 +29,7 @@ export class IngestService {
     private readonly contacts: ContactRepository,
     private readonly conversations: ConversationRepository,
     private readonly messages: MessageRepository,
+    private readonly hooks: ConversationHooks,
   ) {}
 
   /** Ingest is idempotent, so a deadlock victim (another writer touched the same rows) simply tries again. */
@@ -53,7 +56,8 @@ export class IngestService {
       throw new DomainError('VALIDATION_FAILED', `inbox ${msg.inboxId} is a ${inbox.channel} inbox, not ${msg.channel}`);
     }
     try {
-      return await this.tx.run(async ({ em, emit }) => {
+      return await this.tx.run(async (tx) => {
+        const { em, emit } = tx;
         const at = msg.receivedAt ?? new Date();
         const { contactId, identityId, created: newContact } = await this.contacts.resolveIdentity(em, msg.channel, msg.contact.identifier, msg.contact);
         const conversation = await this.conversations.upsertOpenThread(em, {
@@ -87,10 +91,16 @@ export class IngestService {
         if (msg.attachments?.length) await this.messages.insertAttachments(em, messageId, msg.attachments);
         // The channel's own rows that belong to the message (the raw email) commit with it, or not at all.
         if (input.onStored) await input.onStored(em, { messageId, conversationId: conversation.id });
+        // SLA clocks and automation rules react in this transaction; their events follow the message's.
+        const hookEvents: PendingEvent[] = [];
+        const hookTx = { ...tx, emit: (e: PendingEvent) => hookEvents.push(e) };
+        if (conversation.created) await this.hooks.run(hookTx, { type: 'conversation.created', conversationId: conversation.id, messageId }, 'customer');
+        await this.hooks.run(hookTx, { type: 'message.created', conversationId: conversation.id, messageId, from: 'customer' }, 'customer');
 
         const summaries = await this.messages.summaries(em, conversation.id, messageId);
         emit({ type: conversation.created ? 'conversation.created' : 'conversation.updated', conversationId: conversation.id, payload: summaries.conversation as never });
         emit({ type: 'message.created', conversationId: conversation.id, payload: summaries.message as never });
+        for (const e of hookEvents) emit(e);
         return { conversationId: conversation.id, messageId, contactId, created: true, conversationCreated: conversation.created };
       });
     } catch (err) {

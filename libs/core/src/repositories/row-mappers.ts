@@ -1,10 +1,11 @@
-import type { AttachmentSummary, ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
+import type { AttachmentSummary, ConversationSla, ConversationSummary, MessageSummary, SlaClockKindName } from '@inbox/realtime-contract';
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 export const CONVERSATION_COLUMNS = `c.id, c.inbox_id, c.channel, c.contact_id, ct.name AS contact_name, c.status, c.priority,
   c.assignee_id, c.team_id, c.labels, c.subject, c.language, c.assignment_reason, c.waiting_since,
-  c.first_response_at, c.resolved_at, c.snoozed_until, c.last_message_at, c.created_at, c.updated_at`;
+  c.first_response_at, c.resolved_at, c.snoozed_until, c.last_message_at, c.created_at, c.updated_at,
+  c.sla, c.sla_state, c.sla_due_at`;
 export const CONVERSATION_FROM = `conversations c JOIN contacts ct ON ct.id = c.contact_id`;
 
 export function toConversationSummary(r: Record<string, any>): ConversationSummary {
@@ -26,9 +27,36 @@ export function toConversationSummary(r: Record<string, any>): ConversationSumma
     firstResponseAt: iso(r.first_response_at),
     resolvedAt: iso(r.resolved_at),
     snoozedUntil: iso(r.snoozed_until),
+    sla: toConversationSla(r),
     lastMessageAt: iso(r.last_message_at)!,
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
+  };
+}
+
+type StoredClock = { kind: SlaClockKindName; dueAt: number | null; metAt: number | null; stoppedAt: number | null };
+type StoredSla = { policyId: string; policyName: string; pausedAt: number | null; clocks: StoredClock[]; breaches: Array<{ kind: SlaClockKindName; dueAt: number; breachedAt: number }> };
+
+/** The flat view of the SLA record the SLA service keeps in `conversations.sla` (epoch ms inside). */
+function toConversationSla(r: Record<string, any>): ConversationSla | null {
+  const s = r.sla as StoredSla | null;
+  if (!s || !r.sla_state) return null;
+  const msIso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
+  const dueOf = (kind: SlaClockKindName) => {
+    const clocks = s.clocks.filter((c) => c.kind === kind);
+    const c = clocks.find((x) => x.metAt === null && x.stoppedAt === null) ?? clocks[clocks.length - 1];
+    return c ? msIso(c.dueAt) : null;
+  };
+  return {
+    policyId: s.policyId,
+    policyName: s.policyName,
+    firstResponseDueAt: dueOf('first_response'),
+    nextResponseDueAt: dueOf('next_response'),
+    resolutionDueAt: dueOf('resolution'),
+    dueAt: s.pausedAt === null ? iso(r.sla_due_at) : null,
+    state: r.sla_state,
+    paused: s.pausedAt !== null,
+    breaches: (s.breaches ?? []).map((b) => ({ kind: b.kind, dueAt: msIso(b.dueAt)!, breachedAt: msIso(b.breachedAt)! })),
   };
 }
 

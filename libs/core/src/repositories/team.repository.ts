@@ -15,6 +15,8 @@ export interface TeamView {
   businessHours: unknown | null;
   defaultCapacity: Record<string, number>;
   awayMessage: string | null;
+  isDepartment: boolean;
+  reassignIfNoReplySeconds: number | null;
   roundRobinLastAgentId: string | null;
   memberIds: string[];
 }
@@ -32,6 +34,8 @@ const COLUMNS: Record<keyof TeamFields, string> = {
   businessHours: 'business_hours',
   defaultCapacity: 'default_capacity',
   awayMessage: 'away_message',
+  isDepartment: 'is_department',
+  reassignIfNoReplySeconds: 'reassign_if_no_reply_seconds',
 };
 const JSON_FIELDS = new Set(['businessHours', 'defaultCapacity']);
 
@@ -47,6 +51,8 @@ const toView = (r: Record<string, any>): TeamView => ({
   businessHours: r.business_hours,
   defaultCapacity: r.default_capacity ?? {},
   awayMessage: r.away_message,
+  isDepartment: r.is_department ?? false,
+  reassignIfNoReplySeconds: r.reassign_if_no_reply_seconds ?? null,
   roundRobinLastAgentId: r.round_robin_last_agent_id,
   memberIds: r.member_ids ?? [],
 });

@@ -1,0 +1,68 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Principal } from '../auth/principal';
+import type { PendingEvent } from '../events/domain-events';
+import type { TxContext } from '../db/transactions';
+
+/** What happened to a conversation, told to hooks inside the transaction that did it. */
+export type ConversationHookEvent =
+  | { type: 'conversation.created'; conversationId: string; messageId: string }
+  | { type: 'message.created'; conversationId: string; messageId: string; from: 'customer' | 'agent' | 'bot' }
+  | { type: 'conversation.updated'; conversationId: string; changed: Array<'status' | 'priority' | 'labels' | 'team'>; previousStatus?: string }
+  | { type: 'conversation.resolved'; conversationId: string }
+  | { type: 'sla.breached'; conversationId: string; kind: string; dueAt: number };
+
+/**
+ * Who caused it. `rule`: an automation rule's own change, which must not trigger rules again
+ * (no loops); SLA bookkeeping still follows it.
+ */
+export type HookOrigin = 'customer' | 'user' | 'system' | 'rule';
+
+export interface HookContext {
+  tx: TxContext;
+  origin: HookOrigin;
+  actor: Principal | null;
+  /** Lets a hook report further events (an SLA breach) to the hooks after it, in the same transaction. */
+  run(e: ConversationHookEvent, origin?: HookOrigin): Promise<void>;
+}
+
+export type ConversationHook = (ctx: HookContext, e: ConversationHookEvent) => Promise<void>;
+
+let savepoints = 0;
+
+/**
+ * In-transaction reactions to conversation changes (SLA clocks, automation rules), registered
+ * by the modules that own them so core depends on neither. Each hook runs under a savepoint: a
+ * hook that fails is rolled back alone (its events dropped) and logged, and the change that
+ * triggered it, a customer's message included, still commits.
+ */
+@Injectable()
+export class ConversationHooks {
+  private readonly logger = new Logger(ConversationHooks.name);
+  private readonly hooks: Array<{ order: number; name: string; fn: ConversationHook }> = [];
+
+  /** Lower `order` runs first: rules (which may change team or priority) before SLA bookkeeping. */
+  register(name: string, order: number, fn: ConversationHook): void {
+    this.hooks.push({ order, name, fn });
+    this.hooks.sort((a, b) => a.order - b.order);
+  }
+
+  async run(tx: TxContext, e: ConversationHookEvent, origin: HookOrigin, actor: Principal | null = null, depth = 0): Promise<void> {
+    if (depth > 3) return;
+    for (const hook of this.hooks) {
+      const sp = `hook_${++savepoints}`;
+      const buffered: PendingEvent[] = [];
+      const hooksAfter: Array<() => unknown> = [];
+      const inner: TxContext = { em: tx.em, emit: (ev) => buffered.push(ev), afterCommit: (fn) => hooksAfter.push(fn) };
+      await tx.em.query(`SAVEPOINT ${sp}`);
+      try {
+        await hook.fn({ tx: inner, origin, actor, run: (next, o = origin) => this.run(inner, next, o, actor, depth + 1) }, e);
+        await tx.em.query(`RELEASE SAVEPOINT ${sp}`);
+        for (const ev of buffered) tx.emit(ev);
+        for (const fn of hooksAfter) tx.afterCommit(fn);
+      } catch (err) {
+        await tx.em.query(`ROLLBACK TO SAVEPOINT ${sp}`);
+        this.logger.error({ err, hook: hook.name, event: e.type, conversationId: e.conversationId }, 'conversation hook failed; its changes were rolled back');
+      }
+    }
+  }
+}
