@@ -38,6 +38,7 @@ import { CannedResponsesController } from './web/canned-responses.controller';
 import { CannedResponseRepository } from './web/canned-response.repository';
 import { WebMessagesController } from './web/web-messages.controller';
 import { SearchModule } from './search/search.module';
+import { FeedbackModule } from './feedback.module';
 import { SERVICE_LEVEL_CONTROLLERS, SERVICE_LEVEL_PROVIDERS } from './sla/service-levels';
 
 export interface AppModuleOptions {
@@ -70,6 +71,7 @@ export class AppModule {
         CoreModule.forRoot({ config, databaseUrl: opts.databaseUrl, channels: ChannelsModule }),
         WebStaticModule,
         SearchModule,
+        FeedbackModule,
       ],
       controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController, RoutingController, DirectoryController, CannedResponsesController, WebMessagesController, ReportsController, ...SERVICE_LEVEL_CONTROLLERS],
       providers: [

@@ -23,6 +23,8 @@ import { UserRepository } from './repositories/user.repository';
 import { TeamRepository } from './repositories/team.repository';
 import { BotRepository } from './repositories/bot.repository';
 import { RateLimits } from './security/rate-limits';
+import { CsatRepository } from './csat/csat.repository';
+import { CsatService } from './csat/csat.service';
 
 const EXPORTED = [
   Transactions,
@@ -45,6 +47,8 @@ const EXPORTED = [
   TeamRepository,
   BotRepository,
   RateLimits,
+  CsatRepository,
+  CsatService,
 ];
 
 export interface CoreModuleOptions {

@@ -37,3 +37,7 @@ export * from './core.module';
 export * from './auth/auth.decorators';
 export * from './net/outbound-address';
 export * from './net/outbound-http';
+export * from './csat/csat.service';
+export * from './csat/csat.repository';
+export * from './csat/csat-texts';
+export * from './csat/csat-token.util';

@@ -23,6 +23,18 @@ export interface VisitorMessage {
   author: { type: 'contact' | 'user' | 'bot' | 'system'; name: string | null; avatarUrl: string | null };
   status: 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | null;
   createdAt: string;
+  /** A satisfaction survey shown as a rating under this message (absent on ordinary messages). */
+  survey?: VisitorSurvey;
+}
+
+/** The in-widget rating: the token authorises `csat.rate`; `rating` is the current answer (null: not rated yet). */
+export interface VisitorSurvey {
+  token: string;
+  scale: 'stars' | 'thumbs';
+  rating: number | null;
+  comment: string | null;
+  /** Past this the survey takes no more answers. */
+  expiresAt: string | null;
 }
 
 export interface WidgetConfig {
@@ -67,6 +79,8 @@ export interface WidgetClientEvents {
   typing: (p: { typing: boolean }) => void;
   read: (p: { messageId: string }, ack?: (a: WidgetAck<{ read: number }>) => void) => void;
   'contact.update': (p: { name?: string; email?: string }, ack: (a: WidgetAck) => void) => void;
+  /** Rate the conversation from the survey under a message (rating 1-5; thumbs: 1 or 5). */
+  'csat.rate': (p: { token: string; rating: number; comment?: string | null }, ack: (a: WidgetAck<{ rating: number }>) => void) => void;
 }
 
 /** What the script tag / host page passes in the socket handshake. */

@@ -22,8 +22,8 @@ const NOT_BUILT_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>
 
 /** API and socket paths never fall back to the SPA: a wrong API URL must stay a JSON 404. */
 export function isSpaPath(path: string): boolean {
-  // /help is the public help centre, server-rendered by knowledge/help-centre.ts.
-  return !/^\/(api|socket\.io|help)(\/|$)/.test(path);
+  // /help is the public help centre, server-rendered by knowledge/help-centre.ts; /csat the rating page (csat/csat-page.ts).
+  return !/^\/(api|socket\.io|help|csat)(\/|$)/.test(path);
 }
 
 @Module({})

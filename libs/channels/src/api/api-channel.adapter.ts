@@ -80,6 +80,8 @@ export class ApiChannelAdapter implements ChannelAdapter, OnModuleDestroy {
         html: ctx.message.html,
         attachments: ctx.message.attachments.map((a) => ({ ...a, url: `${this.config.publicUrl}${a.url}` })),
         createdAt: ctx.message.createdAt,
+        // A satisfaction survey: the integration shows the question and sends the customer to the rating page.
+        ...(surveyOf(ctx.message.metadata) ? { survey: surveyOf(ctx.message.metadata) } : {}),
       },
       author: ctx.author,
     });
@@ -147,4 +149,9 @@ function isHttpUrl(s: string): boolean {
   } catch {
     return false;
   }
+}
+
+function surveyOf(metadata: Record<string, unknown> | undefined): { url: string; scale: string; locale: string } | null {
+  const c = metadata?.csat as { url?: unknown; scale?: unknown; locale?: unknown } | undefined;
+  return c && typeof c.url === 'string' ? { url: c.url, scale: String(c.scale), locale: String(c.locale) } : null;
 }

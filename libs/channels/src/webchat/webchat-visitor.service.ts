@@ -7,7 +7,7 @@ import { VisitorSession, WebchatInbox, WebchatRepository } from './webchat.repos
 import { VisitorClaims, isVisitorTokenLive, signVisitorToken, verifyIdentity, verifyVisitorToken, visitorTokenNeedsRenewal } from './visitor-token.util';
 import { checkAttachmentSignature, signAttachmentPath } from './attachment-url.util';
 import { isOriginAllowed } from './widget-settings.util';
-import type { VisitorMessage, WidgetConfig, WidgetHandshake, WidgetSession } from '@inbox/realtime-contract/widget';
+import type { VisitorMessage, VisitorSurvey, WidgetConfig, WidgetHandshake, WidgetSession } from '@inbox/realtime-contract/widget';
 
 export const WIDGET_MAX_TEXT = 5000;
 export const WIDGET_MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
@@ -228,6 +228,7 @@ export class WebchatVisitorService {
         // `sending` is an internal step: the visitor sees the reply as queued until it is sent.
         status: m.status === 'sending' ? 'queued' : m.status,
         createdAt: m.createdAt,
+        ...surveyOf(m),
       };
     });
   }
@@ -238,4 +239,19 @@ export class WebchatVisitorService {
     if (typeof secret !== 'string') throw new DomainError('FORBIDDEN', 'identity verification is not set up for this inbox');
     return secret;
   }
+}
+
+/** A satisfaction survey posted into the chat carries its token and current answer in its metadata (see CsatService). */
+function surveyOf(m: MessageSummary): { survey?: VisitorSurvey } {
+  const c = m.metadata?.csat as { token?: unknown; scale?: unknown; rating?: unknown; comment?: unknown; expiresAt?: unknown } | undefined;
+  if (!c || typeof c.token !== 'string') return {};
+  return {
+    survey: {
+      token: c.token,
+      scale: c.scale === 'thumbs' ? 'thumbs' : 'stars',
+      rating: typeof c.rating === 'number' ? c.rating : null,
+      comment: typeof c.comment === 'string' ? c.comment : null,
+      expiresAt: typeof c.expiresAt === 'string' ? c.expiresAt : null,
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import { APP_CONFIG, AppConfig, DomainError, Limiter, Transactions, RateLimits, TrustFn, clientIpOf, compileTrust } from '@inbox/core';
+import { APP_CONFIG, AppConfig, CsatService, DomainError, Limiter, Transactions, RateLimits, TrustFn, clientIpOf, compileTrust } from '@inbox/core';
 import { rooms } from '@inbox/realtime-contract';
 import { KeyedRateLimiter } from './rate-limiter';
 import { VisitorRooms } from './visitor-rooms';
@@ -17,7 +17,7 @@ interface VisitorData {
 }
 type VisitorSocket = Socket<WidgetClientEvents, WidgetServerEvents, Record<string, never>, VisitorData>;
 
-const KNOWN = new Set(['message.send', 'typing', 'read', 'contact.update']);
+const KNOWN = new Set(['message.send', 'typing', 'read', 'contact.update', 'csat.rate']);
 
 /** The socket's client address, with the same TRUSTED_PROXIES rule as express's `req.ip`. */
 export function clientIp(address: string, headers: Record<string, string | string[] | undefined>, trust: TrustFn): string {
@@ -47,6 +47,7 @@ export class WidgetGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly tx: Transactions,
     private readonly rooms: VisitorRooms,
     private readonly fanout: WidgetFanout,
+    private readonly csat: CsatService,
     limits: RateLimits,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -120,6 +121,11 @@ export class WidgetGateway implements OnGatewayInit, OnGatewayConnection {
     });
     on('read', async (p) => ({ read: await this.visitors.markRead(ctx, p) }));
     on('contact.update', async (p) => ({ contact: await this.visitors.updateContact(ctx, p) }));
+    // The survey's signed token is the authority (as on the public rating page); it only ever reaches this visitor's chat.
+    on('csat.rate', async (p) => {
+      const body = (p ?? {}) as { token?: unknown; rating?: unknown; comment?: unknown };
+      return { rating: (await this.csat.rate(body.token, body.rating, body.comment)).rating };
+    });
     on('typing', async (p) => {
       const conv = await this.repo.openConversationOf(this.tx.manager, ctx.inbox.id, ctx.session.id);
       if (!conv) return;

@@ -1,0 +1,47 @@
+/** The languages surveys and the rating page speak (the UI's five). */
+export const CSAT_LOCALES = ['en', 'fr', 'it', 'es', 'uk'] as const;
+export type CsatLocale = (typeof CSAT_LOCALES)[number];
+export type CsatScale = 'stars' | 'thumbs';
+
+export const isCsatLocale = (l: unknown): l is CsatLocale => typeof l === 'string' && (CSAT_LOCALES as readonly string[]).includes(l);
+
+/** The customer's language from a conversation or contact language tag (`fr-CA` → fr), English otherwise. */
+export function csatLocaleOf(...tags: Array<string | null | undefined>): CsatLocale {
+  for (const tag of tags) {
+    const base = tag?.toLowerCase().split(/[-_]/)[0];
+    if (isCsatLocale(base)) return base;
+  }
+  return 'en';
+}
+
+export const DEFAULT_QUESTIONS: Record<CsatLocale, string> = {
+  en: 'How would you rate the help you received?',
+  fr: "Comment évalueriez-vous l'aide que vous avez reçue ?",
+  it: "Come valuteresti l'assistenza che hai ricevuto?",
+  es: '¿Cómo valorarías la ayuda que recibiste?',
+  uk: 'Як би ви оцінили отриману допомогу?',
+};
+
+const LINK_LABEL: Record<CsatLocale, string> = {
+  en: 'Rate us here',
+  fr: 'Donnez votre avis ici',
+  it: 'Lascia la tua valutazione qui',
+  es: 'Valóranos aquí',
+  uk: 'Оцініть нас тут',
+};
+
+/**
+ * The survey as a plain message: web chat shows the question with stars under it (the widget
+ * reads the survey from the message), every other channel gets the question and the link to
+ * the rating page.
+ */
+export function surveyMessageText(channel: string, locale: CsatLocale, question: string, url: string): string {
+  if (channel === 'webchat') return question;
+  return `${question}\n\n${LINK_LABEL[locale]}: ${url}`;
+}
+
+/** Rating 1-5 as the timeline shows it. */
+export function ratingLabel(scale: CsatScale, rating: number): string {
+  if (scale === 'thumbs') return rating >= 4 ? 'thumbs up' : 'thumbs down';
+  return `${rating}/5`;
+}

@@ -1,0 +1,165 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { CsatScale } from './csat-texts';
+
+export interface CsatSettings {
+  inboxId: string;
+  enabled: boolean;
+  scale: CsatScale;
+  questions: Partial<Record<string, string>>;
+  delaySeconds: number;
+  frequencyDays: number;
+}
+
+export interface SurveyRow {
+  id: string;
+  conversationId: string;
+  inboxId: string;
+  contactId: string;
+  channel: string;
+  locale: string;
+  scale: CsatScale;
+  question: string;
+  status: 'scheduled' | 'sent' | 'skipped';
+  messageId: string | null;
+  sentAt: Date | null;
+  expiresAt: Date | null;
+}
+
+export interface CsatResponseRow {
+  conversationId: string;
+  rating: number;
+  scale: CsatScale;
+  comment: string | null;
+  firstRatedAt: Date;
+  ratedAt: Date;
+  agentId: string | null;
+  teamId: string | null;
+}
+
+const toSettings = (r: Record<string, any>): CsatSettings => ({
+  inboxId: r.inbox_id,
+  enabled: r.enabled,
+  scale: r.scale,
+  questions: r.questions ?? {},
+  delaySeconds: r.delay_seconds,
+  frequencyDays: r.frequency_days,
+});
+
+const toSurvey = (r: Record<string, any>): SurveyRow => ({
+  id: r.id,
+  conversationId: r.conversation_id,
+  inboxId: r.inbox_id,
+  contactId: r.contact_id,
+  channel: r.channel,
+  locale: r.locale,
+  scale: r.scale,
+  question: r.question,
+  status: r.status,
+  messageId: r.message_id,
+  sentAt: r.sent_at,
+  expiresAt: r.expires_at,
+});
+
+const toResponse = (r: Record<string, any>): CsatResponseRow => ({
+  conversationId: r.conversation_id,
+  rating: Number(r.rating),
+  scale: r.scale,
+  comment: r.comment,
+  firstRatedAt: r.first_rated_at,
+  ratedAt: r.rated_at,
+  agentId: r.agent_id,
+  teamId: r.team_id,
+});
+
+@Injectable()
+export class CsatRepository {
+  async settingsOf(em: EntityManager, inboxId: string): Promise<CsatSettings | null> {
+    const [row] = await em.query(`SELECT * FROM csat_settings WHERE inbox_id = $1`, [inboxId]);
+    return row ? toSettings(row) : null;
+  }
+
+  async saveSettings(em: EntityManager, s: CsatSettings): Promise<CsatSettings> {
+    const [row] = await em.query(
+      `INSERT INTO csat_settings (inbox_id, enabled, scale, questions, delay_seconds, frequency_days, updated_at)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, now())
+       ON CONFLICT (inbox_id) DO UPDATE SET enabled = EXCLUDED.enabled, scale = EXCLUDED.scale, questions = EXCLUDED.questions,
+         delay_seconds = EXCLUDED.delay_seconds, frequency_days = EXCLUDED.frequency_days, updated_at = now()
+       RETURNING *`,
+      [s.inboxId, s.enabled, s.scale, JSON.stringify(s.questions), s.delaySeconds, s.frequencyDays],
+    );
+    return toSettings(row);
+  }
+
+  /** What a survey needs to know about the conversation it asks about. */
+  async conversationForSurvey(em: EntityManager, conversationId: string) {
+    const [row] = await em.query(
+      `SELECT c.id, c.inbox_id, c.contact_id, c.channel, c.status, c.language, ct.language AS contact_language
+       FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = $1`,
+      [conversationId],
+    );
+    return row ? { inboxId: row.inbox_id as string, contactId: row.contact_id as string, channel: row.channel as string, status: row.status as string, language: row.language as string | null, contactLanguage: row.contact_language as string | null } : null;
+  }
+
+  /** Whether this contact was already asked within the last `days` days (the "do not ask again" rule). */
+  async askedRecently(em: EntityManager, contactId: string, days: number): Promise<boolean> {
+    const [row] = await em.query(
+      `SELECT 1 FROM csat_surveys WHERE contact_id = $1 AND status <> 'skipped' AND coalesce(sent_at, created_at) > now() - make_interval(days => $2) LIMIT 1`,
+      [contactId, days],
+    );
+    return Boolean(row);
+  }
+
+  /** One survey per conversation, ever (unique index): resolving again does not ask again. Null when one exists. */
+  async insertSurvey(em: EntityManager, s: Omit<SurveyRow, 'id' | 'status' | 'messageId' | 'sentAt' | 'expiresAt'>): Promise<string | null> {
+    const rows = await em.query(
+      `INSERT INTO csat_surveys (conversation_id, inbox_id, contact_id, channel, locale, scale, question)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (conversation_id) DO NOTHING RETURNING id`,
+      [s.conversationId, s.inboxId, s.contactId, s.channel, s.locale, s.scale, s.question],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async lockSurvey(em: EntityManager, id: string): Promise<SurveyRow | null> {
+    const [row] = await em.query(`SELECT * FROM csat_surveys WHERE id = $1 FOR UPDATE`, [id]);
+    return row ? toSurvey(row) : null;
+  }
+
+  async surveyOfConversation(em: EntityManager, conversationId: string): Promise<SurveyRow | null> {
+    const [row] = await em.query(`SELECT * FROM csat_surveys WHERE conversation_id = $1`, [conversationId]);
+    return row ? toSurvey(row) : null;
+  }
+
+  async markSent(em: EntityManager, id: string, messageId: string, windowSeconds: number): Promise<void> {
+    await em.query(`UPDATE csat_surveys SET status = 'sent', message_id = $2, sent_at = now(), expires_at = now() + make_interval(secs => $3) WHERE id = $1`, [id, messageId, windowSeconds]);
+  }
+
+  async markSkipped(em: EntityManager, id: string): Promise<void> {
+    await em.query(`UPDATE csat_surveys SET status = 'skipped' WHERE id = $1 AND status = 'scheduled'`, [id]);
+  }
+
+  async responseOf(em: EntityManager, conversationId: string): Promise<CsatResponseRow | null> {
+    const [row] = await em.query(`SELECT * FROM csat_responses WHERE conversation_id = $1`, [conversationId]);
+    return row ? toResponse(row) : null;
+  }
+
+  /** Insert or replace the conversation's one rating; `first_rated_at` stays the first answer's time. */
+  async upsertResponse(em: EntityManager, r: { surveyId: string; conversationId: string; inboxId: string; teamId: string | null; agentId: string | null; channel: string; scale: CsatScale; rating: number; comment: string | null }): Promise<CsatResponseRow> {
+    const [row] = await em.query(
+      `INSERT INTO csat_responses (survey_id, conversation_id, inbox_id, team_id, agent_id, channel, scale, rating, comment)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (conversation_id) DO UPDATE SET rating = EXCLUDED.rating, comment = EXCLUDED.comment, rated_at = now()
+       RETURNING *`,
+      [r.surveyId, r.conversationId, r.inboxId, r.teamId, r.agentId, r.channel, r.scale, r.rating, r.comment],
+    );
+    return toResponse(row);
+  }
+
+  /** The survey message carries its answer, so the widget shows it after a reload. */
+  async setSurveyAnswer(em: EntityManager, messageId: string, rating: number, comment: string | null): Promise<void> {
+    await em.query(
+      `UPDATE messages SET metadata = jsonb_set(jsonb_set(metadata, '{csat,rating}', to_jsonb($2::int)), '{csat,comment}', coalesce(to_jsonb($3::text), 'null'::jsonb)) WHERE id = $1`,
+      [messageId, rating, comment],
+    );
+  }
+}
