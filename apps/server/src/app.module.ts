@@ -40,6 +40,7 @@ import { WebMessagesController } from './web/web-messages.controller';
 import { SearchModule } from './search/search.module';
 import { FeedbackModule } from './feedback.module';
 import { SERVICE_LEVEL_CONTROLLERS, SERVICE_LEVEL_PROVIDERS } from './sla/service-levels';
+import { INTEGRATION_CONTROLLERS, INTEGRATION_PROVIDERS } from './integrations/integrations';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -73,7 +74,7 @@ export class AppModule {
         SearchModule,
         FeedbackModule,
       ],
-      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController, RoutingController, DirectoryController, CannedResponsesController, WebMessagesController, ReportsController, ...SERVICE_LEVEL_CONTROLLERS],
+      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController, RoutingController, DirectoryController, CannedResponsesController, WebMessagesController, ReportsController, ...INTEGRATION_CONTROLLERS, ...SERVICE_LEVEL_CONTROLLERS],
       providers: [
         TokenService,
         AuthService,
@@ -90,6 +91,7 @@ export class AppModule {
         RealtimeFanout,
         CannedResponseRepository,
         ReportsRepository,
+        ...INTEGRATION_PROVIDERS,
         ...SERVICE_LEVEL_PROVIDERS,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: DomainErrorFilter },

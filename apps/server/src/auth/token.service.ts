@@ -33,8 +33,9 @@ export class TokenService {
     if (!token) throw new DomainError('UNAUTHENTICATED', 'missing bearer token');
     if (token.startsWith('bot_')) {
       const bot = await this.bots.findActiveByTokenHash(this.tx.manager, hashToken(token));
-      if (!bot) throw new DomainError('UNAUTHENTICATED', 'unknown or disabled bot token');
-      return { type: 'bot', id: bot.id, name: bot.name };
+      if (!bot) throw new DomainError('UNAUTHENTICATED', 'unknown, expired or disabled bot token');
+      // Inboxes and scopes are read with the token on every request and socket command: a narrowed bot is narrowed at once.
+      return { type: 'bot', id: bot.id, name: bot.name, inboxIds: bot.inboxIds, scopes: bot.scopes };
     }
     if (token.startsWith('inb_')) {
       // Read on every request, never cached: a deactivated, deleted or rotated inbox's token must stop at

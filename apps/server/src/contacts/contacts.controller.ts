@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from 
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, Equals, IsEmail, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { AccessService, ContactRepository, ConversationService, DomainError, Principal, Transactions, decodeCursor, encodeCursor, isStaff, notFound } from '@inbox/core';
+import { AccessService, ContactRepository, ConversationService, DomainError, Principal, Transactions, decodeCursor, encodeCursor, notFound } from '@inbox/core';
 import { Can, CurrentPrincipal } from '../http/auth.decorators';
 
 export class ListContactsQuery {
@@ -36,13 +36,12 @@ export class ContactsController {
     private readonly access: AccessService,
   ) {}
 
-  /** Agents list the contacts who wrote to their inboxes; coordinators, admins and bots all. */
+  /** Agents list the contacts who wrote to their inboxes; scoped bots those of their inboxes; coordinators, admins and unscoped bots all. */
   @Can('contact.read')
   @Get()
   async list(@CurrentPrincipal() p: Principal, @Query() q: ListContactsQuery) {
     const limit = q.limit ?? 50;
-    const visibleToUserId = p.type === 'user' && !isStaff(p) ? p.id : undefined;
-    const items = await this.contacts.list(this.tx.manager, { search: q.search, limit: limit + 1, cursor: q.cursor ? decodeCursor(q.cursor) : undefined, visibleToUserId });
+    const items = await this.contacts.list(this.tx.manager, { search: q.search, limit: limit + 1, cursor: q.cursor ? decodeCursor(q.cursor) : undefined, ...this.access.listScope(p) });
     const more = items.length > limit;
     if (more) items.pop();
     const last = items[items.length - 1];

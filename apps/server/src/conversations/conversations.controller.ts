@@ -5,7 +5,7 @@ import { ArrayMaxSize, IsBoolean, IsDateString, IsIn, IsInt, IsObject, IsOptiona
 import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
 import { CONVERSATION_STATUSES, ConversationService, ConversationStatus, MessageRepository, Principal, Transactions, decodeCursor, notFound, safeContentType } from '@inbox/core';
-import { AllowBots, CurrentPrincipal } from '../http/auth.decorators';
+import { AllowBots, Can, CurrentPrincipal } from '../http/auth.decorators';
 import { SearchService } from '../search/search.service';
 
 const csv = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
@@ -53,6 +53,7 @@ export class ConversationsController {
     private readonly search: SearchService,
   ) {}
 
+  @Can('conversation.read')
   @Get('conversations')
   list(@CurrentPrincipal() p: Principal, @Query() q: ListConversationsQuery) {
     if (q.q) {
@@ -78,31 +79,37 @@ export class ConversationsController {
     });
   }
 
+  @Can('conversation.read')
   @Get('conversations/:id')
   get(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
     return this.conversations.get(p, id);
   }
 
+  @Can('conversation.update')
   @Patch('conversations/:id')
   update(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: PatchConversationDto) {
     return this.conversations.update(p, id, dto);
   }
 
+  @Can('conversation.read')
   @Get('conversations/:id/messages')
   messagesOf(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Query() q: ListMessagesQuery) {
     return this.conversations.messagesOf(p, id, { before: q.before, limit: q.limit ?? 100 });
   }
 
+  @Can('conversation.reply')
   @Post('conversations/:id/messages')
   post(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: PostMessageDto) {
     return this.conversations.postMessage(p, id, dto);
   }
 
+  @Can('conversation.reply')
   @Post('conversations/:id/messages/:messageId/retry')
   retry(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Param('messageId', ParseUUIDPipe) messageId: string) {
     return this.conversations.retryMessage(p, id, messageId);
   }
 
+  @Can('conversation.read')
   @Get('attachments/:id')
   async attachment(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
     const a = await this.messages.attachment(this.tx.manager, id);

@@ -8,7 +8,11 @@ interface ConversationMeta {
   inboxId: string;
   assigneeId: string | null;
   teamId: string | null;
+  status: string;
 }
+
+/** Scoped bots hear their inboxes here (not in the agents' inbox room: a bot-owned conversation is not the agents' yet). */
+export const botInboxRoom = (inboxId: string) => `bots:inbox:${inboxId}`;
 
 /** Anything socket.io can emit a server event on: the server, a room selection, one socket. */
 interface EventTarget {
@@ -90,12 +94,19 @@ export class RealtimeFanout implements OnApplicationShutdown {
   }
 
   private async mayReceive(p: Principal, e: DomainEvent): Promise<boolean> {
-    if (p.type === 'bot' || isStaff(p)) return true;
+    if (isStaff(p) || (p.type === 'bot' && p.inboxIds === null)) return true;
+    if (p.type === 'bot') {
+      if (!e.conversationId || e.type === 'conversation.offered') return false;
+      const meta = await this.metaOf(e.conversationId, e);
+      return meta !== null && this.access.canUseInbox(p, meta.inboxId);
+    }
     if (p.type !== 'user') return false;
     if (e.type === 'agent.presence' || e.type === 'conversation.offered') return e.payload.agentId === p.id;
     if (!e.conversationId) return false;
     const meta = await this.metaOf(e.conversationId, e);
     if (!meta) return false;
+    // A conversation a bot owns is the bot's until handoff: agents get its events from then on.
+    if (meta.status === 'bot' && meta.assigneeId === null) return false;
     return this.access.canSeeConversation(this.tx.manager, p, { id: e.conversationId, inboxId: meta.inboxId, assigneeId: meta.assigneeId });
   }
 
@@ -107,15 +118,15 @@ export class RealtimeFanout implements OnApplicationShutdown {
   private readonly recentMeta = new Map<string, { meta: ConversationMeta; batch: number | undefined }>();
   private async metaOf(conversationId: string, e?: DomainEvent): Promise<ConversationMeta | null> {
     if (e && (e.type === 'conversation.created' || e.type === 'conversation.updated')) {
-      const meta = { inboxId: e.payload.inboxId, assigneeId: e.payload.assigneeId, teamId: e.payload.teamId };
+      const meta = { inboxId: e.payload.inboxId, assigneeId: e.payload.assigneeId, teamId: e.payload.teamId, status: e.payload.status };
       if (this.recentMeta.size > 10_000) this.recentMeta.clear();
       this.recentMeta.set(conversationId, { meta, batch: e.batch });
       return meta;
     }
     const recent = this.recentMeta.get(conversationId);
     if (recent && e?.batch !== undefined && recent.batch === e.batch) return recent.meta;
-    const [row] = await this.tx.manager.query(`SELECT inbox_id, assignee_id, team_id FROM conversations WHERE id = $1`, [conversationId]);
-    return row ? { inboxId: row.inbox_id, assigneeId: row.assignee_id, teamId: row.team_id } : null;
+    const [row] = await this.tx.manager.query(`SELECT inbox_id, assignee_id, team_id, status FROM conversations WHERE id = $1`, [conversationId]);
+    return row ? { inboxId: row.inbox_id, assigneeId: row.assignee_id, teamId: row.team_id, status: row.status } : null;
   }
 
   /** One committed event → one emit to the union of rooms allowed to see it. */
@@ -137,7 +148,9 @@ export class RealtimeFanout implements OnApplicationShutdown {
       if (meta) {
         // The inbox room is the audience: a team member who is not in the inbox must not get
         // the conversation (REST answers them 403), so the team room is not a target here.
-        targets.add(rooms.inbox(meta.inboxId));
+        targets.add(botInboxRoom(meta.inboxId));
+        // A bot-owned conversation reaches agents only after handoff (coordinators watch throughout).
+        if (meta.status !== 'bot' || meta.assigneeId) targets.add(rooms.inbox(meta.inboxId));
         if (meta.assigneeId) targets.add(rooms.agent(meta.assigneeId));
       }
       if (e.type === 'conversation.assigned') {

@@ -5,7 +5,7 @@ import { rooms, type Ack, type ClientToServerEvents, type SessionEnded } from '@
 import { TokenService } from '../auth/token.service';
 import { PresenceService } from '../routing/presence.service';
 import { AssignmentService } from '../routing/assignment.service';
-import { RealtimeFanout } from './realtime-fanout.listener';
+import { RealtimeFanout, botInboxRoom } from './realtime-fanout.listener';
 import type { InboxServer, InboxSocket } from './realtime.types';
 import { TokenBucket, requireInt, requireOneOf, requireUuid, toErrorAck } from './socket-guards';
 
@@ -90,7 +90,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const p = socket.data.principal;
     try {
       if (p.type === 'bot') {
-        await socket.join(['bots', rooms.bot(p.id)]);
+        // An unscoped bot hears everything ('bots'); a scoped one only its inboxes' bot rooms.
+        await socket.join([rooms.bot(p.id), ...(p.inboxIds === null ? ['bots'] : p.inboxIds.map(botInboxRoom))]);
         return;
       }
       if (p.type !== 'user') return;
@@ -211,6 +212,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       return null;
     }
     if (before.type === 'user' && now.type === 'user' && before.role !== now.role) {
+      setImmediate(() => this.endSession(socket, 'ACCESS_CHANGED'));
+    }
+    if (before.type === 'bot' && now.type === 'bot' && JSON.stringify(before.inboxIds) !== JSON.stringify(now.inboxIds)) {
       setImmediate(() => this.endSession(socket, 'ACCESS_CHANGED'));
     }
     socket.data.principal = now;

@@ -225,6 +225,8 @@ export class AssignmentService implements OnApplicationBootstrap {
       const previous = conv.assigneeId ?? conv.offeredToId;
       if (previous) await this.repo.lockAgent(tx.em, previous);
       const team = action === 'transfer' ? await this.repo.team(tx.em, teamId ?? null) : null;
+      // A scoped bot hands over only in its own inboxes.
+      await this.access.assertCanSeeConversation(tx.em, actor, conv, conversationId);
       if (action === 'transfer' && !team) throw notFound('team', String(teamId));
       const reason = action === 'transfer' ? `transferred to ${team!.name}` : 'unassigned by a coordinator';
       await this.repo.setTeam(tx.em, conv.id, action === 'transfer' ? team!.id : conv.teamId, reason);
@@ -238,6 +240,52 @@ export class AssignmentService implements OnApplicationBootstrap {
   /**
    * Escalation to a department: the assigned agent (or a coordinator, an admin, a bot) sends the
    * conversation to another team's queue with a handoff note, kept as a private note flagged
+  /** A conversation the agent started (POST /conversations) is theirs from the start, in the caller's transaction. */
+  async assignStarter(tx: TxContext, conversationId: string, agentId: string): Promise<void> {
+    const conv = await this.repo.lockConversation(tx.em, conversationId, false);
+    if (!conv) throw notFound('conversation', conversationId);
+    await this.assignLocked(tx, conv, agentId, { by: 'agent', actorId: agentId, action: 'assign', reason: 'started the conversation', reasonCode: 'started', force: true, requireOnline: false });
+  }
+
+  /**
+   * Handoff to humans (a bot's, or an agent's of their own conversation): the conversation
+   * becomes `open` in a team's queue (the given team, else its own), the note is kept as a
+   * private note, and routing assigns it from there.
+   */
+  async handoff(actor: Principal, conversationId: string, h: { teamId?: string; note?: string; priority?: number }): Promise<void> {
+    await this.tx.run(async (tx) => {
+      const conv = await this.repo.lockConversation(tx.em, conversationId, false);
+      if (!conv) throw notFound('conversation', conversationId);
+      await this.access.assertCanSeeConversation(tx.em, actor, conv, conversationId);
+      if (conv.status === 'resolved') throw new DomainError('INVALID_STATE', 'a resolved conversation cannot be handed over; reopen it first');
+      const previous = conv.assigneeId ?? conv.offeredToId;
+      // An agent never takes a conversation away from a colleague this way (that is a coordinator's transfer).
+      if (actor.type === 'user' && actor.role === 'agent' && previous !== null && previous !== actor.id) {
+        throw new DomainError('FORBIDDEN', 'agents hand over only their own, a bot\'s or unassigned conversations');
+      }
+      if (previous) await this.repo.lockAgent(tx.em, previous);
+      const team = h.teamId ? await this.repo.team(tx.em, h.teamId) : null;
+      if (h.teamId && !team) throw notFound('team', h.teamId);
+      const by = actor.type === 'user' || actor.type === 'bot' ? actor.name : 'an integration';
+      const note = h.note?.trim() || null;
+      const reason = `handed over by ${by}${note ? `: ${note}` : ''}`;
+      const teamId = team?.id ?? conv.teamId;
+      await this.repo.setTeam(tx.em, conv.id, teamId, reason);
+      await this.conversations.update(tx.em, conv.id, { status: 'open', snoozedUntil: null, ...(h.priority !== undefined ? { priority: h.priority } : {}) });
+      await this.repo.log(tx.em, { conversationId: conv.id, action: team ? 'transfer' : 'unassign', agentId: null, previousAgentId: previous, teamId, by: actor.type === 'user' ? 'agent' : 'system', actorId: actor.type === 'user' ? actor.id : null, reason, reasonCode: 'handoff', channel: conv.channel });
+      if (note) {
+        const noteId = (await this.messages.insert(tx.em, {
+          conversationId: conv.id, inboxId: conv.inboxId, direction: 'outbound', kind: 'note', authorType: actor.type === 'bot' ? 'bot' : 'user',
+          authorId: actor.type === 'inbox' ? null : actor.id, text: note, html: null, externalId: null, status: null, metadata: { handoff: true },
+        }))!;
+        tx.emit({ type: 'message.created', conversationId: conv.id, payload: (await this.messages.summary(tx.em, noteId))! });
+      }
+      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, actor, `Handed over by ${by}${team ? ` to ${team.name}` : ''}; waiting for an agent`, { routing: { action: 'handoff', previousAgentId: previous, teamId } });
+      if (previous) tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId, reason, by: 'system' } });
+      await this.emitUpdated(tx, conv.id);
+    });
+  }
+
    * `handoff` that the receiving agent reads first. The assignment log keeps the chain
    * (action `escalate`, actor, previous agent, team), and routing's reason names it.
    */

@@ -8,6 +8,8 @@ import type { ParsedSearch } from './search-query.util';
 export interface SearchScope {
   /** Agents: only conversations (and their messages and contacts) of inboxes they belong to. */
   visibleToUserId?: string;
+  /** Scoped bots: only conversations (and their messages and contacts) of these inboxes. */
+  inboxIds?: string[];
   /** Private notes are for people: bots never find them. */
   hideNotes: boolean;
 }
@@ -165,6 +167,7 @@ export class SearchRepository {
     if (!arms.length) return [];
     const where: string[] = [];
     if (scope.visibleToUserId) where.push(`c.inbox_id IN (SELECT im.inbox_id FROM inbox_members im WHERE im.user_id = ${p.add(scope.visibleToUserId)})`);
+    if (scope.inboxIds) where.push(`c.inbox_id = ANY(${p.add(scope.inboxIds)}::uuid[])`);
     this.filterConversations(p, where, f, 'c.last_message_at');
     if (page.after) where.push(`(c.last_message_at, c.id) < (${p.add(page.after.lastMessageAt)}::timestamptz, ${p.add(page.after.id)}::uuid)`);
     const rows = await em.query(
@@ -185,6 +188,7 @@ export class SearchRepository {
     if (scope.visibleToUserId) {
       where.push(`EXISTS (SELECT 1 FROM conversations cv JOIN inbox_members im ON im.inbox_id = cv.inbox_id AND im.user_id = ${p.add(scope.visibleToUserId)} WHERE cv.contact_id = ct.id)`);
     }
+    if (scope.inboxIds) where.push(`EXISTS (SELECT 1 FROM conversations cv WHERE cv.contact_id = ct.id AND cv.inbox_id = ANY(${p.add(scope.inboxIds)}::uuid[]))`);
     const rank = `(coalesce(ts_rank(ct.search_vector, ${tsq ? `${p.add(tsq)}::tsquery` : 'NULL::tsquery'}), 0) + CASE WHEN cand.exact THEN 1 ELSE 0 END)::real`;
     const keyset = page.after ? `WHERE (r.rank, r.id) < (${p.add(page.after.rank)}::real, ${p.add(page.after.id)}::uuid)` : '';
     const rows = await em.query(
@@ -219,6 +223,7 @@ export class SearchRepository {
 
   private scopeMessages(p: Params, where: string[], scope: SearchScope): void {
     if (scope.visibleToUserId) where.push(`m.inbox_id IN (SELECT im.inbox_id FROM inbox_members im WHERE im.user_id = ${p.add(scope.visibleToUserId)})`);
+    if (scope.inboxIds) where.push(`m.inbox_id = ANY(${p.add(scope.inboxIds)}::uuid[])`);
     if (scope.hideNotes) where.push(`m.kind <> 'note'`);
   }
 

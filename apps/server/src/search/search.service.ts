@@ -33,7 +33,8 @@ export class SearchService {
   ) {}
 
   scopeOf(p: Principal): SearchScope {
-    return { visibleToUserId: p.type === 'user' && !isStaff(p) ? p.id : undefined, hideNotes: p.type !== 'user' };
+    const inboxIds = p.type === 'bot' && p.inboxIds !== null ? p.inboxIds : undefined;
+    return { visibleToUserId: p.type === 'user' && !isStaff(p) ? p.id : undefined, inboxIds, hideNotes: p.type !== 'user' };
   }
 
   parse(q: string): ParsedSearch {

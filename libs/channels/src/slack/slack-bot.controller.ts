@@ -1,7 +1,7 @@
 import { Body, Controller, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
-import { AllowBots, CurrentPrincipal, Principal, Roles } from '@inbox/core';
+import { AccessService, Can, CurrentPrincipal, Principal } from '@inbox/core';
 import { SlackBotService } from './slack-bot.service';
 
 export class SlackPostDto {
@@ -15,13 +15,16 @@ export class SlackPostDto {
 @ApiBearerAuth()
 @Controller('inboxes')
 export class SlackBotController {
-  constructor(private readonly bots: SlackBotService) {}
+  constructor(
+    private readonly bots: SlackBotService,
+    private readonly access: AccessService,
+  ) {}
 
   /** Bots (and admins) post into a Slack channel or thread through the inbox; recorded in the conversation. */
-  @AllowBots()
-  @Roles('admin')
+  @Can('channel.post')
   @Post(':id/slack/messages')
   post(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: SlackPostDto) {
+    this.access.assertCanUseInbox(p, id); // a scoped bot posts only through its own inboxes
     return this.bots.post(p, id, dto);
   }
 }

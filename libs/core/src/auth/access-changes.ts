@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
  */
 export type AccessChange =
   | { subject: 'user'; id: string; effect: 'ended' | 'changed' }
-  | { subject: 'bot'; id: string; effect: 'ended' };
+  | { subject: 'bot'; id: string; effect: 'ended' | 'changed' };
 
 /**
  * Services and controllers announce rights changes here after commit; the realtime layer

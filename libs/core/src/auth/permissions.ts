@@ -27,6 +27,9 @@ export const POLICY = {
   // Escalation to a department with a handoff note; "assign to me" from an inbox's queue.
   'conversation.escalate': ['admin', 'coordinator', 'agent', 'bot'],
   'conversation.claim': ['admin', 'coordinator', 'agent'],
+  // Handing a bot's (or one's own) conversation to the human queue; starting an outbound conversation.
+  'conversation.handoff': ['admin', 'coordinator', 'agent', 'bot'],
+  'conversation.create': ['admin', 'coordinator', 'agent'],
   // An agent's own routing state.
   'offer.respond': ['admin', 'coordinator', 'agent'],
   'presence.set': ['admin', 'coordinator', 'agent'],
@@ -55,10 +58,43 @@ export const POLICY = {
   // Service levels and automation rules are configuration.
   'sla.manage': ['admin'],
   'rules.manage': ['admin'],
+  // Event webhook subscriptions: admins for everything, bots for their own inboxes.
+  'webhook.manage': ['admin', 'bot'],
+  // Posting into a channel through an inbox (a Slack channel or thread), recorded in a conversation.
+  'channel.post': ['admin', 'bot'],
 } as const satisfies Record<string, readonly Actor[]>;
 
 export type Action = keyof typeof POLICY;
 export const ACTIONS = Object.keys(POLICY) as Action[];
+
+/** What a bot token may be limited to; a token holds a subset (all of them by default). */
+export const BOT_SCOPES = ['conversations.read', 'conversations.write', 'contacts.read', 'contacts.write', 'channels.post', 'webhooks'] as const;
+export type BotScope = (typeof BOT_SCOPES)[number];
+
+type BotAction = { [A in Action]: 'bot' extends (typeof POLICY)[A][number] ? A : never }[Action];
+
+/** The scope a bot token needs for each action the table allows bots (exhaustive: a new bot action must name its scope). */
+export const BOT_ACTION_SCOPE: Record<BotAction, BotScope> = {
+  'conversation.read': 'conversations.read',
+  'conversation.join': 'conversations.read',
+  'events.replay': 'conversations.read',
+  'search.read': 'conversations.read',
+  'kb.read': 'conversations.read',
+  'conversation.reply': 'conversations.write',
+  'conversation.update': 'conversations.write',
+  'conversation.unassign': 'conversations.write',
+  'conversation.transfer': 'conversations.write',
+  'conversation.handoff': 'conversations.write',
+  'conversation.escalate': 'conversations.write',
+  'contact.read': 'contacts.read',
+  'contact.update': 'contacts.write',
+  'webhook.manage': 'webhooks',
+  'channel.post': 'channels.post',
+};
+
+function scopeOf(action: Action): BotScope | undefined {
+  return (BOT_ACTION_SCOPE as Partial<Record<Action, BotScope>>)[action];
+}
 
 export function actorOf(p: Principal): Actor | null {
   if (p.type === 'user') return p.role;
@@ -68,11 +104,19 @@ export function actorOf(p: Principal): Actor | null {
 
 export function can(p: Principal, action: Action): boolean {
   const actor = actorOf(p);
-  return actor !== null && (POLICY[action] as readonly Actor[]).includes(actor);
+  if (actor === null || !(POLICY[action] as readonly Actor[]).includes(actor)) return false;
+  if (p.type === 'bot') {
+    const scope = scopeOf(action);
+    return scope !== undefined && p.scopes.includes(scope);
+  }
+  return true;
 }
 
 export function assertCan(p: Principal, action: Action): void {
   if (!can(p, action)) {
+    if (p.type === 'bot' && (POLICY[action] as readonly Actor[]).includes('bot')) {
+      throw new DomainError('FORBIDDEN', `this bot token lacks the scope ${scopeOf(action)}`, { action, scope: scopeOf(action) });
+    }
     const allowed = POLICY[action].filter((a) => a !== 'bot');
     throw new DomainError('FORBIDDEN', `${action} needs the ${allowed.join(' or ')} role`, { action });
   }

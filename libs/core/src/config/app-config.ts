@@ -43,6 +43,12 @@ const schema = z.object({
   OUTBOUND_RETRY_LIMIT: intFrom(5, 0, 50),
   OUTBOUND_RETRY_DELAY_SECONDS: intFrom(5, 1),
   WEBHOOK_TIMEOUT_MS: intFrom(10000, 100),
+  WEBHOOK_RETRY_LIMIT: intFrom(14, 0, 50),
+  WEBHOOK_RETRY_DELAY_SECONDS: intFrom(10, 1),
+  WEBHOOK_DISABLE_AFTER_DAYS: intFrom(3, 1),
+  RATE_LIMIT_PER_MINUTE: intFrom(600, 1),
+  RATE_LIMIT_IP_PER_MINUTE: intFrom(1200, 1),
+  RATE_LIMIT_INGEST_PER_MINUTE: intFrom(3000, 1),
   OUTBOUND_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false'),
   RUN_WORKERS: z.enum(['true', 'false', '1', '0']).default('true'),
   SLACK_API_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://slack.com/api/'),
@@ -86,6 +92,14 @@ export interface AppConfig {
   outboundRetryLimit: number;
   outboundRetryDelaySeconds: number;
   webhookTimeoutMs: number;
+  /** Event webhooks: retries with exponential backoff (capped at a day), and days of failure before a subscription is disabled. */
+  webhookRetryLimit: number;
+  webhookRetryDelaySeconds: number;
+  webhookDisableAfterDays: number;
+  /** REST requests per minute per token (or per IP without one), per IP overall, and per inbox token on ingest routes. */
+  rateLimitPerMinute: number;
+  rateLimitIpPerMinute: number;
+  rateLimitIngestPerMinute: number;
   /** Lets webhooks and mail servers point at loopback/private/link-local addresses (self-hosted set-ups, tests). */
   outboundAllowPrivate: boolean;
   runWorkers: boolean;
@@ -169,6 +183,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboundRetryLimit: c.OUTBOUND_RETRY_LIMIT,
     outboundRetryDelaySeconds: c.OUTBOUND_RETRY_DELAY_SECONDS,
     webhookTimeoutMs: c.WEBHOOK_TIMEOUT_MS,
+    webhookRetryLimit: c.WEBHOOK_RETRY_LIMIT,
+    webhookRetryDelaySeconds: c.WEBHOOK_RETRY_DELAY_SECONDS,
+    webhookDisableAfterDays: c.WEBHOOK_DISABLE_AFTER_DAYS,
+    rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    rateLimitIpPerMinute: c.RATE_LIMIT_IP_PER_MINUTE,
+    rateLimitIngestPerMinute: c.RATE_LIMIT_INGEST_PER_MINUTE,
     outboundAllowPrivate: truthy(c.OUTBOUND_ALLOW_PRIVATE),
     runWorkers: truthy(c.RUN_WORKERS),
     slackApiUrl: c.SLACK_API_URL.endsWith('/') ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,

@@ -7,14 +7,37 @@ import { InboxRepository } from '../repositories/inbox.repository';
 /**
  * Who may see what, the same for every door (REST, sockets, routing, search): admins and
  * coordinators everything; agents the conversations of the inboxes they belong to, and the
- * contacts who wrote to those inboxes; bots everything they are given a token for.
+ * contacts who wrote to those inboxes; bots the inboxes their token is scoped to (every inbox
+ * for an unscoped bot), and the contacts of those inboxes' conversations.
  */
 @Injectable()
 export class AccessService {
   constructor(private readonly inboxes: InboxRepository) {}
 
+  /**
+   * The list filter that matches `canSee*` for one principal, for queries that cannot ask row by
+   * row (conversation and contact lists, search): an agent's memberships, a scoped bot's inboxes.
+   */
+  listScope(p: Principal): { visibleToUserId?: string; inboxIds?: string[] } {
+    if (p.type === 'user') return isStaff(p) ? {} : { visibleToUserId: p.id };
+    if (p.type === 'bot') return p.inboxIds === null ? {} : { inboxIds: p.inboxIds };
+    return { inboxIds: [p.inboxId] };
+  }
+
+  /** Whether the principal acts in this inbox at all (a scoped bot only in its own). */
+  canUseInbox(p: Principal, inboxId: string): boolean {
+    if (p.type === 'bot') return p.inboxIds === null || p.inboxIds.includes(inboxId);
+    if (p.type === 'inbox') return p.inboxId === inboxId;
+    return true;
+  }
+
+  assertCanUseInbox(p: Principal, inboxId: string): void {
+    if (!this.canUseInbox(p, inboxId)) throw new DomainError('FORBIDDEN', `this token is not allowed in inbox ${inboxId}`, { reason: 'INBOX_OUT_OF_SCOPE' });
+  }
+
   async canSeeConversation(em: EntityManager, p: Principal, conv: { id: string; inboxId: string; assigneeId: string | null }): Promise<boolean> {
-    if (p.type === 'bot' || isStaff(p)) return true;
+    if (p.type === 'bot') return this.canUseInbox(p, conv.inboxId);
+    if (isStaff(p)) return true;
     if (p.type === 'inbox') return p.inboxId === conv.inboxId;
     // Membership only: an assignment never widens what an agent sees (routing and coordinators
     // only assign members, and leaving an inbox hands its conversations back to the queue).
@@ -22,7 +45,11 @@ export class AccessService {
   }
 
   async canSeeContact(em: EntityManager, p: Principal, contactId: string): Promise<boolean> {
-    if (p.type === 'bot' || isStaff(p)) return true;
+    if (isStaff(p) || (p.type === 'bot' && p.inboxIds === null)) return true;
+    if (p.type === 'bot') {
+      const [hit] = await em.query(`SELECT 1 FROM conversations c WHERE c.contact_id = $1 AND c.inbox_id = ANY($2::uuid[]) LIMIT 1`, [contactId, p.inboxIds]);
+      return Boolean(hit);
+    }
     if (p.type !== 'user') return false;
     const [row] = await em.query(
       `SELECT 1 FROM conversations c JOIN inbox_members m ON m.inbox_id = c.inbox_id AND m.user_id = $2 WHERE c.contact_id = $1 LIMIT 1`,

@@ -6,7 +6,7 @@ import { MessageRepository, NewAttachment } from '../repositories/message.reposi
 import { OutboundService } from '../outbound/outbound.service';
 import { AccessService } from './access.service';
 import { ConversationHooks } from './conversation-hooks';
-import { Principal, isStaff } from '../auth/principal';
+import { Principal } from '../auth/principal';
 import { assertCan } from '../auth/permissions';
 import { isUniqueViolation } from '../db/pg-errors';
 import { DomainError, notFound } from '../errors/domain-error';
@@ -31,9 +31,8 @@ export class ConversationService {
     private readonly hooks: ConversationHooks,
   ) {}
 
-  async list(p: Principal, f: Omit<ConversationListFilter, 'visibleToUserId'>): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
-    const visibleToUserId = p.type === 'user' && !isStaff(p) ? p.id : undefined;
-    const items = await this.conversations.list(this.tx.manager, { ...f, visibleToUserId, limit: f.limit + 1 });
+  async list(p: Principal, f: Omit<ConversationListFilter, 'visibleToUserId' | 'inboxIds'>): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
+    const items = await this.conversations.list(this.tx.manager, { ...f, ...this.access.listScope(p), limit: f.limit + 1 });
     const more = items.length > f.limit;
     if (more) items.pop();
     const last = items[items.length - 1];

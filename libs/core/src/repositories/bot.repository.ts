@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../db/sql';
+import type { BotScope } from '../auth/permissions';
 
 export interface BotView {
   id: string;
@@ -8,8 +9,17 @@ export interface BotView {
   description: string | null;
   webhookUrl: string | null;
   active: boolean;
+  /** null: every inbox (an unscoped bot); otherwise the only inboxes its token sees and acts in. */
+  inboxIds: string[] | null;
+  scopes: BotScope[];
+  tokenExpiresAt: string | null;
+  /** Bot-first inboxes: new conversations there start as this bot's. */
+  firstInboxIds: string[];
   createdAt: string;
 }
+
+const BOT_SELECT = `SELECT b.*, CASE WHEN b.all_inboxes THEN NULL ELSE coalesce((SELECT array_agg(bi.inbox_id::text ORDER BY bi.inbox_id) FROM bot_inboxes bi WHERE bi.bot_id = b.id), '{}') END AS inbox_ids,
+  coalesce((SELECT array_agg(i.id::text ORDER BY i.id) FROM inboxes i WHERE i.bot_id = b.id), '{}') AS first_inbox_ids FROM bots b`;
 
 const toView = (r: Record<string, any>): BotView => ({
   id: r.id,
@@ -17,40 +27,85 @@ const toView = (r: Record<string, any>): BotView => ({
   description: r.description,
   webhookUrl: r.webhook_url,
   active: r.active,
+  inboxIds: r.inbox_ids ?? null,
+  scopes: r.scopes,
+  tokenExpiresAt: r.token_expires_at ? new Date(r.token_expires_at).toISOString() : null,
+  firstInboxIds: r.first_inbox_ids ?? [],
   createdAt: new Date(r.created_at).toISOString(),
 });
 
+export interface BotFields {
+  name?: string;
+  description?: string | null;
+  webhookUrl?: string | null;
+  active?: boolean;
+  tokenHash?: string;
+  /** null: every inbox. */
+  inboxIds?: string[] | null;
+  scopes?: BotScope[];
+  tokenExpiresAt?: Date | null;
+}
+
 @Injectable()
 export class BotRepository {
-  async create(em: EntityManager, b: { name: string; description: string | null; webhookUrl: string | null; tokenHash: string }): Promise<BotView> {
-    const [row] = await em.query(`INSERT INTO bots (name, description, webhook_url, token_hash) VALUES ($1, $2, $3, $4) RETURNING *`, [b.name, b.description, b.webhookUrl, b.tokenHash]);
-    return toView(row);
+  async create(em: EntityManager, b: { name: string; description: string | null; webhookUrl: string | null; tokenHash: string; inboxIds: string[] | null; scopes: BotScope[]; tokenExpiresAt: Date | null }): Promise<BotView> {
+    const [row] = await em.query(
+      `INSERT INTO bots (name, description, webhook_url, token_hash, all_inboxes, scopes, token_expires_at) VALUES ($1, $2, $3, $4, $5, $6::text[], $7) RETURNING id`,
+      [b.name, b.description, b.webhookUrl, b.tokenHash, b.inboxIds === null, b.scopes, b.tokenExpiresAt],
+    );
+    if (b.inboxIds?.length) await this.setInboxes(em, row.id, b.inboxIds);
+    return (await this.get(em, row.id))!;
   }
 
   async get(em: EntityManager, id: string): Promise<BotView | null> {
-    const [row] = await em.query(`SELECT * FROM bots WHERE id = $1`, [id]);
+    const [row] = await em.query(`${BOT_SELECT} WHERE b.id = $1`, [id]);
     return row ? toView(row) : null;
   }
 
+  /** Active, with an unexpired token. */
   async findActiveByTokenHash(em: EntityManager, tokenHash: string): Promise<BotView | null> {
-    const [row] = await em.query(`SELECT * FROM bots WHERE token_hash = $1 AND active`, [tokenHash]);
+    const [row] = await em.query(`${BOT_SELECT} WHERE b.token_hash = $1 AND b.active AND (b.token_expires_at IS NULL OR b.token_expires_at > now())`, [tokenHash]);
     return row ? toView(row) : null;
   }
 
   async list(em: EntityManager): Promise<BotView[]> {
-    return (await em.query(`SELECT * FROM bots ORDER BY name`)).map(toView);
+    return (await em.query(`${BOT_SELECT} ORDER BY b.name`)).map(toView);
   }
 
-  async update(em: EntityManager, id: string, f: { name?: string; description?: string | null; webhookUrl?: string | null; active?: boolean; tokenHash?: string }): Promise<BotView | null> {
-    const [row] = await queryRows(em, `UPDATE bots SET name = coalesce($2, name), description = CASE WHEN $3 THEN $4 ELSE description END,
-         webhook_url = CASE WHEN $5 THEN $6 ELSE webhook_url END, active = coalesce($7, active), token_hash = coalesce($8, token_hash)
-       WHERE id = $1 RETURNING *`,
-      [id, f.name ?? null, f.description !== undefined, f.description ?? null, f.webhookUrl !== undefined, f.webhookUrl ?? null, f.active ?? null, f.tokenHash ?? null],
+  async update(em: EntityManager, id: string, f: BotFields): Promise<BotView | null> {
+    const rows = await queryRows(
+      em,
+      `UPDATE bots SET name = coalesce($2, name), description = CASE WHEN $3 THEN $4 ELSE description END,
+         webhook_url = CASE WHEN $5 THEN $6 ELSE webhook_url END, active = coalesce($7, active), token_hash = coalesce($8, token_hash),
+         all_inboxes = CASE WHEN $9 THEN $10 ELSE all_inboxes END, scopes = coalesce($11::text[], scopes),
+         token_expires_at = CASE WHEN $12 THEN $13::timestamptz ELSE token_expires_at END
+       WHERE id = $1 RETURNING id`,
+      [
+        id, f.name ?? null, f.description !== undefined, f.description ?? null, f.webhookUrl !== undefined, f.webhookUrl ?? null, f.active ?? null, f.tokenHash ?? null,
+        f.inboxIds !== undefined, f.inboxIds === null, f.scopes ?? null, f.tokenExpiresAt !== undefined, f.tokenExpiresAt ?? null,
+      ],
     );
-    return row ? toView(row) : null;
+    if (!rows.length) return null;
+    if (f.inboxIds !== undefined) await this.setInboxes(em, id, f.inboxIds ?? []);
+    return this.get(em, id);
+  }
+
+  private async setInboxes(em: EntityManager, botId: string, inboxIds: string[]): Promise<void> {
+    await em.query(`DELETE FROM bot_inboxes WHERE bot_id = $1`, [botId]);
+    if (inboxIds.length) await em.query(`INSERT INTO bot_inboxes (bot_id, inbox_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, [botId, inboxIds]);
   }
 
   async delete(em: EntityManager, id: string): Promise<boolean> {
     return (await queryRows(em, `DELETE FROM bots WHERE id = $1 RETURNING id`, [id])).length > 0;
+  }
+
+  /** Makes an inbox bot-first (or not, with null) and sets what the customer is told at handoff. */
+  async setInboxBot(em: EntityManager, inboxId: string, botId: string | null, handoffMessage: string | null): Promise<boolean> {
+    return (await queryRows(em, `UPDATE inboxes SET bot_id = $2, handoff_message = $3 WHERE id = $1 RETURNING id`, [inboxId, botId, handoffMessage])).length > 0;
+  }
+
+  async inboxBot(em: EntityManager, inboxId: string): Promise<{ botId: string | null; handoffMessage: string | null } | null> {
+    const [row] = await em.query(`SELECT bot_id, handoff_message FROM inboxes WHERE id = $1`, [inboxId]);
+    return row ? { botId: row.bot_id, handoffMessage: row.handoff_message } : null;
   }
 }

@@ -83,13 +83,17 @@ export class ContactRepository {
     return row ? this.toView(row) : null;
   }
 
-  /** `visibleToUserId`: only contacts with a conversation in one of that agent's inboxes. */
-  async list(em: EntityManager, q: { search?: string; limit: number; cursor?: { createdAt: string; id: string }; visibleToUserId?: string }): Promise<ContactView[]> {
+  /** `visibleToUserId`: only contacts with a conversation in one of that agent's inboxes; `inboxIds`: in one of those inboxes (scoped bots). */
+  async list(em: EntityManager, q: { search?: string; limit: number; cursor?: { createdAt: string; id: string }; visibleToUserId?: string; inboxIds?: string[] }): Promise<ContactView[]> {
     const params: unknown[] = [q.limit];
     const where = ['c.merged_into_id IS NULL'];
     if (q.visibleToUserId) {
       params.push(q.visibleToUserId);
       where.push(`EXISTS (SELECT 1 FROM conversations cv JOIN inbox_members im ON im.inbox_id = cv.inbox_id AND im.user_id = $${params.length} WHERE cv.contact_id = c.id)`);
+    }
+    if (q.inboxIds) {
+      params.push(q.inboxIds);
+      where.push(`EXISTS (SELECT 1 FROM conversations cv WHERE cv.contact_id = c.id AND cv.inbox_id = ANY($${params.length}::uuid[]))`);
     }
     if (q.search) {
       params.push(`%${q.search.replace(/[%_\\]/g, (m) => '\\' + m)}%`);

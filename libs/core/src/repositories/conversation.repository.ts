@@ -13,6 +13,8 @@ export interface ConversationListFilter {
   label?: string;
   /** Agents see only conversations of the inboxes they belong to. */
   visibleToUserId?: string;
+  /** Scoped bots see only their inboxes. */
+  inboxIds?: string[];
   cursor?: { lastMessageAt: string; id: string };
   limit: number;
 }
@@ -36,12 +38,15 @@ export class ConversationRepository {
   /**
    * Finds the open conversation of a thread or opens one, race-free: the partial unique
    * index serialises concurrent ingests of one thread. A customer writing again
-   * re-opens a pending or snoozed conversation.
+   * re-opens a pending or snoozed conversation. In a bot-first inbox a new one starts as the bot's.
    */
   async upsertOpenThread(em: EntityManager, u: OpenThreadUpsert): Promise<{ id: string; created: boolean }> {
     const [row] = await em.query(
       `INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, priority, team_id, subject, language, waiting_since, last_message_at)
-       VALUES ($1, $2, $3, $10, $4, 'open', $5, $6, $7, $8, $9, $9)
+       VALUES ($1, $2, $3, $10, $4,
+         -- Bot-first inboxes: a new conversation is the inbox's bot's until it hands off (routing only takes 'open').
+         CASE WHEN EXISTS (SELECT 1 FROM inboxes i JOIN bots b ON b.id = i.bot_id AND b.active WHERE i.id = $1) THEN 'bot' ELSE 'open' END,
+         $5, $6, $7, $8, $9, $9)
        ON CONFLICT (inbox_id, thread_key) WHERE status <> 'resolved'
        DO UPDATE SET
          last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
@@ -83,6 +88,7 @@ export class ConversationRepository {
       const me = p(f.visibleToUserId);
       where.push(`EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = c.inbox_id AND im.user_id = ${me})`);
     }
+    if (f.inboxIds) where.push(`c.inbox_id = ANY(${p(f.inboxIds)}::uuid[])`);
     if (f.cursor) where.push(`(c.last_message_at, c.id) < (${p(f.cursor.lastMessageAt)}::timestamptz, ${p(f.cursor.id)}::uuid)`);
     const rows = await em.query(
       `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM}

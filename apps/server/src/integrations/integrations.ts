@@ -1,0 +1,12 @@
+import { HandoffController } from './handoff.controller';
+import { StartConversationController } from './start-conversation.controller';
+import { StartConversationService } from './start-conversation.service';
+import { StartConversationRepository } from './start-conversation.repository';
+import { WebhooksController } from '../webhooks/webhooks.controller';
+import { WebhookService } from '../webhooks/webhook.service';
+import { WebhookRepository } from '../webhooks/webhook.repository';
+import { WebhookDispatcher } from '../webhooks/webhook-dispatcher.service';
+
+/** Bots and integrations (handoff, event webhooks, business-started conversations, API limits): wired into AppModule as one list. */
+export const INTEGRATION_CONTROLLERS = [HandoffController, WebhooksController, StartConversationController];
+export const INTEGRATION_PROVIDERS = [WebhookService, WebhookRepository, WebhookDispatcher, StartConversationService, StartConversationRepository];

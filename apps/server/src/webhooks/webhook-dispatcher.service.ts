@@ -1,0 +1,153 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { fetch, type Agent } from 'undici';
+import { APP_CONFIG, AppConfig, DomainEvent, DomainEvents, JobQueue, PgJob, SecretBox, Transactions, isOutboundRefusal, outboundDispatcher } from '@inbox/core';
+import { WebhookRepository, SubscriptionForDelivery } from './webhook.repository';
+import { WebhookEventName, outcomeOf, shouldDisable, signedRequest, subscriptionWants, webhookEventsOf } from './webhook-events.util';
+
+export const WEBHOOK_QUEUE = 'webhook-delivery';
+/** Events older than this that no live path filed (a process died between commit and filing) are filed by the sweeper. */
+const SWEEP_LAG_SECONDS = 60;
+const SWEEP_EVERY_MS = 15_000;
+
+/**
+ * Committed domain events → durable, signed deliveries to event webhook subscriptions.
+ * Filing is idempotent (one delivery per subscription and event): the live path files right
+ * after commit, and a sweeper over the outbox files what a crashed process never did.
+ * Each delivery is a pg-boss job with exponential backoff; deliveries of one conversation to
+ * one subscription go out in event order (a later one waits while an earlier one is pending).
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+  private readonly dispatcher: Agent;
+  private unsubscribe: (() => void) | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly tx: Transactions,
+    private readonly repo: WebhookRepository,
+    private readonly events: DomainEvents,
+    private readonly jobs: JobQueue,
+    private readonly secretBox: SecretBox,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.dispatcher = outboundDispatcher({ allowPrivate: config.outboundAllowPrivate }, { connectTimeoutMs: config.webhookTimeoutMs });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.jobs.define({
+      name: WEBHOOK_QUEUE,
+      retryLimit: this.config.webhookRetryLimit,
+      retryDelay: this.config.webhookRetryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: Math.ceil(this.config.webhookTimeoutMs / 1000) + 30,
+    });
+    this.unsubscribe = this.events.subscribe((e) => this.file([e]));
+    if (this.config.runWorkers) {
+      await this.jobs.work<{ deliveryId: string }>(WEBHOOK_QUEUE, (job) => this.attempt(job), { concurrency: 4 });
+      this.sweepTimer = setInterval(() => void this.sweep().catch((err) => this.logger.warn({ err }, 'webhook sweep failed')), SWEEP_EVERY_MS);
+      this.sweepTimer.unref();
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.unsubscribe?.();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+  }
+
+  /** Files deliveries for committed events, each with its job, in one transaction. */
+  async file(events: DomainEvent[]): Promise<number> {
+    const named = events.map((e) => ({ e, names: webhookEventsOf(e) })).filter((x) => x.names.length);
+    if (!named.length) return 0;
+    const subs = await this.repo.activeForDelivery(this.tx.manager);
+    if (!subs.length) return 0;
+    const inboxes = await this.repo.inboxesOf(this.tx.manager, [...new Set(named.map((x) => x.e.conversationId).filter((id): id is string => !!id))]);
+    const plan: Array<{ sub: SubscriptionForDelivery; e: DomainEvent; name: WebhookEventName }> = [];
+    for (const { e, names } of named) {
+      const inboxId = inboxOf(e) ?? (e.conversationId ? (inboxes.get(e.conversationId) ?? null) : null);
+      const isNote = (e.type === 'message.created' || e.type === 'message.updated') && e.payload.kind === 'note';
+      for (const name of names) for (const sub of subs) if (e.seq > sub.afterSeq && subscriptionWants(sub, name, { inboxId, isNote })) plan.push({ sub, e, name });
+    }
+    if (!plan.length) return 0;
+    return this.tx.run(async ({ em }) => {
+      let filed = 0;
+      for (const { sub, e, name } of plan) {
+        const id = await this.repo.insertDelivery(em, { subscriptionId: sub.id, eventSeq: e.seq, event: name, conversationId: e.conversationId, data: e.payload });
+        if (!id) continue;
+        await this.jobs.sendInTx(em, WEBHOOK_QUEUE, { deliveryId: id });
+        filed++;
+      }
+      return filed;
+    });
+  }
+
+  /** Files what the live path missed: outbox events older than the lag, after the shared cursor. */
+  async sweep(): Promise<void> {
+    for (;;) {
+      const more = await this.tx.run(async ({ em }) => {
+        const cursor = await this.repo.lockCursor(em);
+        if (cursor === null) return false; // another replica is sweeping
+        const batch = await this.repo.settledEventsAfter(em, cursor, SWEEP_LAG_SECONDS, 500);
+        if (!batch.length) return false;
+        await this.file(batch);
+        await this.repo.advanceCursor(em, batch[batch.length - 1].seq);
+        return batch.length === 500;
+      });
+      if (!more) return;
+    }
+  }
+
+  /** Puts a delivery back in line with the same id and data (after a fix on the receiver's side). */
+  async redeliver(deliveryId: string): Promise<void> {
+    await this.tx.run(async ({ em }) => {
+      await this.repo.resetForRedelivery(em, deliveryId);
+      await this.jobs.sendInTx(em, WEBHOOK_QUEUE, { deliveryId });
+    });
+  }
+
+  async attempt(job: PgJob<{ deliveryId: string }>): Promise<void> {
+    const em = this.tx.manager;
+    const found = await this.repo.forAttempt(em, job.data.deliveryId);
+    if (!found) return;
+    const { delivery, sub } = found;
+    if (delivery.status !== 'pending' || !sub.active || (sub.bot && !sub.bot.active)) return;
+    if (await this.repo.hasEarlierPending(em, { ...delivery, subscriptionId: sub.id })) {
+      // Ordered per conversation: wait for the earlier one without spending a retry.
+      await this.jobs.send(WEBHOOK_QUEUE, { deliveryId: delivery.id }, { startAfter: 2 });
+      return;
+    }
+    const { secret } = this.secretBox.open<{ secret: string }>(sub.sealedSecret);
+    const req = signedRequest({ id: delivery.id, event: delivery.event, data: delivery.data }, secret, new Date());
+    const started = performance.now();
+    let status: number | null = null;
+    let excerpt: string | null = null;
+    let error: string | null = null;
+    let refused = false;
+    try {
+      const res = await fetch(sub.url, { method: 'POST', headers: req.headers, body: req.body, dispatcher: this.dispatcher, redirect: 'manual', signal: AbortSignal.timeout(this.config.webhookTimeoutMs) });
+      status = res.status;
+      excerpt = (await res.text()).slice(0, 500);
+    } catch (err) {
+      refused = isOutboundRefusal(err);
+      error = refused ? 'address refused by outbound policy' : (err as Error).name === 'TimeoutError' ? 'timed out' : `network error: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name}`;
+    }
+    const latencyMs = Math.round(performance.now() - started);
+    const outcome = refused ? 'failed' : outcomeOf(status);
+    if (outcome === 'failed' && !error) error = `HTTP ${status}`;
+    if (outcome === 'retry' && !error) error = `HTTP ${status}`;
+    const lastTry = job.retryCount >= job.retryLimit;
+    const final = outcome === 'retry' ? (lastTry ? 'failed' : 'pending') : outcome;
+    await this.repo.recordAttempt(em, delivery.id, { status: final, responseStatus: status, latencyMs, excerpt, error: outcome === 'delivered' ? null : error });
+    const failingSince = await this.repo.noteHealth(em, sub.id, outcome === 'delivered');
+    if (outcome !== 'delivered' && shouldDisable(failingSince, new Date(), this.config.webhookDisableAfterDays)) {
+      await this.repo.disable(em, sub.id, `failing since ${failingSince!.toISOString()}`);
+      this.logger.warn({ subscriptionId: sub.id }, 'webhook subscription disabled after repeated failures');
+    }
+    if (final === 'pending') throw new Error(`webhook delivery ${delivery.id} failed (${error}); retrying`);
+  }
+}
+
+function inboxOf(e: DomainEvent): string | null {
+  if (e.type === 'conversation.created' || e.type === 'conversation.updated') return e.payload.inboxId;
+  return null;
+}

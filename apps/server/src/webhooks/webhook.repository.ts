@@ -1,0 +1,234 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { DomainEvent, queryRows } from '@inbox/core';
+
+export interface SubscriptionView {
+  id: string;
+  url: string;
+  events: string[];
+  inboxIds: string[] | null;
+  botId: string | null;
+  active: boolean;
+  disabledReason: string | null;
+  failingSince: string | null;
+  createdAt: string;
+}
+
+export interface SubscriptionForDelivery extends SubscriptionView {
+  sealedSecret: string;
+  afterSeq: number;
+  bot: { inboxIds: string[] | null; active: boolean } | null;
+}
+
+export interface DeliveryView {
+  id: string;
+  subscriptionId: string;
+  event: string;
+  eventSeq: number;
+  conversationId: string | null;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  responseStatus: number | null;
+  latencyMs: number | null;
+  responseExcerpt: string | null;
+  error: string | null;
+  createdAt: string;
+  lastAttemptAt: string | null;
+  deliveredAt: string | null;
+}
+
+const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
+
+const toSub = (r: Record<string, any>): SubscriptionView => ({
+  id: r.id,
+  url: r.url,
+  events: r.events,
+  inboxIds: r.inbox_ids,
+  botId: r.bot_id,
+  active: r.active,
+  disabledReason: r.disabled_reason,
+  failingSince: iso(r.failing_since),
+  createdAt: iso(r.created_at)!,
+});
+
+const toDelivery = (r: Record<string, any>): DeliveryView => ({
+  id: r.id,
+  subscriptionId: r.subscription_id,
+  event: r.event,
+  eventSeq: Number(r.event_seq),
+  conversationId: r.conversation_id,
+  status: r.status,
+  attempts: r.attempts,
+  responseStatus: r.response_status,
+  latencyMs: r.latency_ms,
+  responseExcerpt: r.response_excerpt,
+  error: r.error,
+  createdAt: iso(r.created_at)!,
+  lastAttemptAt: iso(r.last_attempt_at),
+  deliveredAt: iso(r.delivered_at),
+});
+
+const BOT_SCOPE = `CASE WHEN b.id IS NULL THEN NULL WHEN b.all_inboxes THEN NULL ELSE coalesce((SELECT array_agg(bi.inbox_id::text) FROM bot_inboxes bi WHERE bi.bot_id = b.id), '{}') END`;
+
+@Injectable()
+export class WebhookRepository {
+  async create(em: EntityManager, s: { url: string; events: string[]; inboxIds: string[] | null; sealedSecret: string; botId: string | null }): Promise<SubscriptionView> {
+    const [row] = await em.query(
+      `INSERT INTO webhook_subscriptions (url, events, inbox_ids, secret, bot_id, after_seq)
+       VALUES ($1, $2::text[], $3::uuid[], $4, $5, (SELECT coalesce(max(seq), 0) FROM outbox_events)) RETURNING *`,
+      [s.url, s.events, s.inboxIds, s.sealedSecret, s.botId],
+    );
+    return toSub(row);
+  }
+
+  async get(em: EntityManager, id: string): Promise<SubscriptionView | null> {
+    const [row] = await em.query(`SELECT * FROM webhook_subscriptions WHERE id = $1`, [id]);
+    return row ? toSub(row) : null;
+  }
+
+  /** `botId` undefined: all (admins); otherwise that bot's own. */
+  async list(em: EntityManager, botId?: string): Promise<SubscriptionView[]> {
+    const rows = botId
+      ? await em.query(`SELECT * FROM webhook_subscriptions WHERE bot_id = $1 ORDER BY created_at, id`, [botId])
+      : await em.query(`SELECT * FROM webhook_subscriptions ORDER BY created_at, id`);
+    return rows.map(toSub);
+  }
+
+  async update(em: EntityManager, id: string, f: { url?: string; events?: string[]; inboxIds?: string[] | null; sealedSecret?: string; active?: boolean }): Promise<SubscriptionView | null> {
+    const [row] = await queryRows(
+      em,
+      `UPDATE webhook_subscriptions SET url = coalesce($2, url), events = coalesce($3::text[], events),
+         inbox_ids = CASE WHEN $4 THEN $5::uuid[] ELSE inbox_ids END, secret = coalesce($6, secret),
+         active = coalesce($7, active),
+         disabled_reason = CASE WHEN $7 THEN NULL ELSE disabled_reason END,
+         failing_since = CASE WHEN $7 THEN NULL ELSE failing_since END, updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [id, f.url ?? null, f.events ?? null, f.inboxIds !== undefined, f.inboxIds ?? null, f.sealedSecret ?? null, f.active ?? null],
+    );
+    return row ? toSub(row) : null;
+  }
+
+  async delete(em: EntityManager, id: string): Promise<boolean> {
+    return (await queryRows(em, `DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING id`, [id])).length > 0;
+  }
+
+  /** The bot's own subscription to its `webhookUrl` (the one POST /bots creates), if any. */
+  async botDefault(em: EntityManager, botId: string): Promise<SubscriptionView | null> {
+    const [row] = await em.query(`SELECT * FROM webhook_subscriptions WHERE bot_id = $1 ORDER BY created_at LIMIT 1`, [botId]);
+    return row ? toSub(row) : null;
+  }
+
+  async activeForDelivery(em: EntityManager): Promise<SubscriptionForDelivery[]> {
+    const rows = await em.query(
+      `SELECT s.*, b.id AS b_id, b.active AS b_active, ${BOT_SCOPE} AS b_inbox_ids
+       FROM webhook_subscriptions s LEFT JOIN bots b ON b.id = s.bot_id WHERE s.active`,
+    );
+    return rows.map((r: Record<string, any>) => ({ ...toSub(r), sealedSecret: r.secret, afterSeq: Number(r.after_seq), bot: r.b_id ? { inboxIds: r.b_inbox_ids, active: r.b_active } : null }));
+  }
+
+  async forAttempt(em: EntityManager, deliveryId: string): Promise<{ delivery: DeliveryView & { data: unknown }; sub: SubscriptionForDelivery } | null> {
+    const [r] = await em.query(
+      `SELECT d.*, d.id AS d_id, s.id AS s_id, s.url, s.events, s.inbox_ids, s.bot_id, s.active, s.disabled_reason, s.failing_since, s.created_at AS s_created_at, s.secret, s.after_seq,
+              b.id AS b_id, b.active AS b_active, ${BOT_SCOPE} AS b_inbox_ids
+       FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id LEFT JOIN bots b ON b.id = s.bot_id WHERE d.id = $1`,
+      [deliveryId],
+    );
+    if (!r) return null;
+    return {
+      delivery: { ...toDelivery({ ...r, id: r.d_id }), data: r.data },
+      sub: { ...toSub({ ...r, id: r.s_id, created_at: r.s_created_at }), sealedSecret: r.secret, afterSeq: Number(r.after_seq), bot: r.b_id ? { inboxIds: r.b_inbox_ids, active: r.b_active } : null },
+    };
+  }
+
+  /** Files one delivery; null when this subscription already has this event (the sweeper and the live path met). */
+  async insertDelivery(em: EntityManager, d: { subscriptionId: string; eventSeq: number; event: string; conversationId: string | null; data: unknown }): Promise<string | null> {
+    const [row] = await em.query(
+      `INSERT INTO webhook_deliveries (subscription_id, event_seq, event, conversation_id, data) VALUES ($1, $2, $3, $4, $5::jsonb)
+       ON CONFLICT (subscription_id, event_seq, event) DO NOTHING RETURNING id`,
+      [d.subscriptionId, d.eventSeq, d.event, d.conversationId, JSON.stringify(d.data)],
+    );
+    return row?.id ?? null;
+  }
+
+  /** An earlier delivery of the same conversation to the same subscription still waiting: this one must wait for it. */
+  async hasEarlierPending(em: EntityManager, d: { id: string; subscriptionId: string; conversationId: string | null; eventSeq: number }): Promise<boolean> {
+    if (!d.conversationId) return false;
+    const [row] = await em.query(
+      `SELECT 1 FROM webhook_deliveries WHERE subscription_id = $1 AND conversation_id = $2 AND status = 'pending' AND event_seq < $3 AND id <> $4 LIMIT 1`,
+      [d.subscriptionId, d.conversationId, d.eventSeq, d.id],
+    );
+    return Boolean(row);
+  }
+
+  async recordAttempt(em: EntityManager, id: string, a: { status: 'pending' | 'delivered' | 'failed'; responseStatus: number | null; latencyMs: number; excerpt: string | null; error: string | null }): Promise<void> {
+    await em.query(
+      `UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, response_status = $3, latency_ms = $4, response_excerpt = $5, error = $6,
+         last_attempt_at = now(), delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END WHERE id = $1`,
+      [id, a.status, a.responseStatus, a.latencyMs, a.excerpt, a.error],
+    );
+  }
+
+  async markFailed(em: EntityManager, id: string): Promise<void> {
+    await em.query(`UPDATE webhook_deliveries SET status = 'failed' WHERE id = $1 AND status = 'pending'`, [id]);
+  }
+
+  /** Success clears the failure streak; a failure starts it (once) and returns when it started. */
+  async noteHealth(em: EntityManager, subscriptionId: string, ok: boolean): Promise<Date | null> {
+    const [row] = await queryRows(
+      em,
+      `UPDATE webhook_subscriptions SET failing_since = CASE WHEN $2 THEN NULL ELSE coalesce(failing_since, now()) END WHERE id = $1 RETURNING failing_since`,
+      [subscriptionId, ok],
+    );
+    return row?.failing_since ? new Date(row.failing_since) : null;
+  }
+
+  async disable(em: EntityManager, subscriptionId: string, reason: string): Promise<void> {
+    await em.query(`UPDATE webhook_subscriptions SET active = false, disabled_reason = $2, updated_at = now() WHERE id = $1`, [subscriptionId, reason]);
+  }
+
+  /** Back to pending for a redelivery (same id, same data). */
+  async resetForRedelivery(em: EntityManager, id: string): Promise<boolean> {
+    return (await queryRows(em, `UPDATE webhook_deliveries SET status = 'pending', error = NULL WHERE id = $1 RETURNING id`, [id])).length > 0;
+  }
+
+  async deliveries(em: EntityManager, subscriptionId: string, q: { limit: number; before?: { createdAt: string; id: string } }): Promise<DeliveryView[]> {
+    const params: unknown[] = [subscriptionId, q.limit];
+    let keyset = '';
+    if (q.before) {
+      params.push(q.before.createdAt, q.before.id);
+      keyset = `AND (created_at, id) < ($3::timestamptz, $4::uuid)`;
+    }
+    const rows = await em.query(`SELECT * FROM webhook_deliveries WHERE subscription_id = $1 ${keyset} ORDER BY created_at DESC, id DESC LIMIT $2`, params);
+    return rows.map(toDelivery);
+  }
+
+  async delivery(em: EntityManager, id: string): Promise<DeliveryView | null> {
+    const [row] = await em.query(`SELECT * FROM webhook_deliveries WHERE id = $1`, [id]);
+    return row ? toDelivery(row) : null;
+  }
+
+  /** The sweeper's claim: the cursor row locked (one replica at a time), and the committed-long-enough events after it. */
+  async lockCursor(em: EntityManager): Promise<number | null> {
+    const [row] = await em.query(`SELECT last_seq FROM webhook_cursor FOR UPDATE SKIP LOCKED`);
+    return row ? Number(row.last_seq) : null;
+  }
+
+  async settledEventsAfter(em: EntityManager, afterSeq: number, lagSeconds: number, limit: number): Promise<DomainEvent[]> {
+    const rows: Array<{ seq: string; type: DomainEvent['type']; conversation_id: string | null; payload: unknown }> = await em.query(
+      `SELECT seq, type, conversation_id, payload FROM outbox_events WHERE seq > $1 AND created_at < now() - make_interval(secs => $2) ORDER BY seq LIMIT $3`,
+      [afterSeq, lagSeconds, limit],
+    );
+    // The outbox holds only what typed events wrote: the row's type names its payload's shape.
+    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, conversationId: r.conversation_id, payload: r.payload }) as DomainEvent);
+  }
+
+  async advanceCursor(em: EntityManager, seq: number): Promise<void> {
+    await em.query(`UPDATE webhook_cursor SET last_seq = GREATEST(last_seq, $1)`, [seq]);
+  }
+
+  async inboxesOf(em: EntityManager, conversationIds: string[]): Promise<Map<string, string>> {
+    if (!conversationIds.length) return new Map();
+    const rows: Array<{ id: string; inbox_id: string }> = await em.query(`SELECT id, inbox_id FROM conversations WHERE id = ANY($1::uuid[])`, [conversationIds]);
+    return new Map(rows.map((r) => [r.id, r.inbox_id]));
+  }
+}

@@ -1,0 +1,164 @@
+import { createHmac } from 'node:crypto';
+import { Client } from 'pg';
+import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { RecordingSocket, connectSocket } from './helpers/sockets';
+import { ReceivedHook, startWebhookReceiver } from './helpers/webhook-receiver';
+
+/** Event webhooks against real HTTP receivers: signed, ordered per conversation, retried, logged, redelivered. */
+describe('event webhooks', () => {
+  let sut: TestApp;
+  let admin: string;
+  let db: Client;
+  const closers: Array<() => unknown> = [];
+
+  beforeAll(async () => {
+    sut = await bootApp({ WEBHOOK_RETRY_DELAY_SECONDS: '1' });
+    admin = await sut.login();
+    db = new Client({ connectionString: sut.databaseUrl });
+    await db.connect();
+  });
+
+  afterEach(async () => {
+    while (closers.length) await closers.pop()!();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await sut?.close();
+  });
+
+  const receiver = async () => {
+    const r = await startWebhookReceiver();
+    closers.push(() => r.close());
+    return r;
+  };
+  const verify = (hook: ReceivedHook, secret: string) => {
+    expect(hook.headers['x-inbox-signature']).toBe(`sha256=${createHmac('sha256', secret).update(hook.body).digest('hex')}`);
+    expect(hook.headers['x-inbox-timestamp']).toBe(String(hook.json.timestamp));
+    expect(hook.headers['x-inbox-delivery']).toBe(hook.json.id);
+    expect(hook.headers['x-inbox-event']).toBe(hook.json.event);
+  };
+
+  /** A team, its API inbox and one online agent, so routing assigns at once. */
+  async function desk() {
+    const team = (await sut.api('POST', '/teams', { token: admin, body: { name: `Team ${uid()}` } })).body;
+    const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Inbox ${uid()}`, channel: 'api', teamId: team.id } })).body;
+    const email = `a-${uid()}@example.com`;
+    const agent = (await sut.api('POST', '/users', { token: admin, body: { email, name: 'Ana', password: 'agent-password', role: 'agent', capacity: { api: 10 } } })).body;
+    await sut.api('POST', `/teams/${team.id}/members`, { token: admin, body: { userId: agent.id } });
+    await sut.api('POST', `/inboxes/${inbox.id}/members`, { token: admin, body: { userId: agent.id } });
+    const token = await sut.login(email, 'agent-password');
+    const s: RecordingSocket = await connectSocket(sut.url, token);
+    closers.push(() => s.close());
+    await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [agent.id])).rows[0]?.presence === 'online', 15000, 'agent online');
+    const ingest = async (text: string, identifier = `c-${uid()}`) =>
+      (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier }, text } })).body as { conversationId: string; messageId: string };
+    return { team, inbox, agent: { ...agent, token }, ingest };
+  }
+
+  it('delivers message.created and conversation.assigned signed and in order, retries a 500 with the same delivery id, and logs it', async () => {
+    const hooks = await receiver();
+    const d = await desk();
+    const created = await sut.api('POST', '/webhooks', { token: admin, body: { url: hooks.url, events: ['message.created', 'conversation.assigned'], inboxIds: [d.inbox.id] } });
+    expect(created.status).toBe(201);
+    const { id: subId, secret } = created.body;
+    expect(secret).toMatch(/^whsec_/);
+    expect((await sut.api('GET', `/webhooks/${subId}`, { token: admin })).body.secret).toBeUndefined();
+
+    const { conversationId, messageId } = await d.ingest('my parcel is late');
+    const assigned = await eventually(async () => hooks.received.find((h) => h.json.event === 'conversation.assigned' && h.json.data.conversationId === conversationId));
+    const mine = hooks.received.filter((h) => h.json.data.conversationId === conversationId);
+    // Routing's activity line ("Assigned to Ana by routing") is a message too, committed with the assignment.
+    expect(mine.map((h) => `${h.json.event}${h.json.data.kind ? `:${h.json.data.kind}` : ''}`)).toEqual(['message.created:message', 'message.created:activity', 'conversation.assigned']);
+    expect(mine[0].json.data).toMatchObject({ id: messageId, text: 'my parcel is late', direction: 'inbound' });
+    expect(assigned.json.data).toMatchObject({ agentId: d.agent.id, by: 'routing' });
+    for (const h of mine) verify(h, secret);
+
+    // The receiver fails once: the same delivery comes again, and the next event of the conversation waits for it.
+    hooks.respondWith([500]);
+    const first = (await sut.api('POST', `/conversations/${conversationId}/messages`, { token: d.agent.token, body: { text: 'first answer' } })).body;
+    const second = (await sut.api('POST', `/conversations/${conversationId}/messages`, { token: d.agent.token, body: { text: 'second answer' } })).body;
+    await eventually(async () => hooks.received.some((h) => h.json.data.id === second.id), 30000, 'second answer delivered');
+    const answers = hooks.received.filter((h) => h.json.data.id === first.id || h.json.data.id === second.id).map((h) => h.json.data.text);
+    expect(answers).toEqual(['first answer', 'first answer', 'second answer']);
+    const tries = hooks.received.filter((h) => h.json.data.id === first.id);
+    expect(tries[0].json.id).toBe(tries[1].json.id);
+    for (const h of tries) verify(h, secret);
+
+    const log = (await sut.api('GET', `/webhooks/${subId}/deliveries`, { token: admin })).body.items;
+    const entry = log.find((e: { id: string }) => e.id === tries[0].json.id);
+    expect(entry).toMatchObject({ event: 'message.created', status: 'delivered', attempts: 2, responseStatus: 200, responseExcerpt: '{"ok":true}', conversationId });
+    expect(entry.latencyMs).toEqual(expect.any(Number));
+  });
+
+  it('stops at a final 4xx, and redelivers on request with the same id and a fresh signature', async () => {
+    const hooks = await receiver();
+    const d = await desk();
+    const { id: subId, secret } = (await sut.api('POST', '/webhooks', { token: admin, body: { url: hooks.url, events: ['message.created'], inboxIds: [d.inbox.id], secret: 'a-secret-of-our-own-choosing' } })).body;
+    expect(secret).toBe('a-secret-of-our-own-choosing');
+    hooks.respondWith([410]);
+    const { messageId } = await d.ingest('hello');
+    const failed = await eventually(async () => {
+      const items = (await sut.api('GET', `/webhooks/${subId}/deliveries`, { token: admin })).body.items;
+      return items.find((e: { status: string }) => e.status === 'failed');
+    });
+    expect(failed).toMatchObject({ attempts: 1, responseStatus: 410, error: 'HTTP 410' });
+    const ofMessage = () => hooks.received.filter((h) => h.json.data.id === messageId);
+    expect(ofMessage()).toHaveLength(1);
+    expect(ofMessage()[0].json.id).toBe(failed.id);
+
+    const again = await sut.api('POST', `/webhooks/${subId}/deliveries/${failed.id}/redeliver`, { token: admin });
+    expect(again.status).toBe(202);
+    await eventually(async () => ofMessage().length === 2);
+    expect(ofMessage()[1].json).toMatchObject({ id: failed.id, event: 'message.created', data: { id: messageId, text: 'hello' } });
+    verify(ofMessage()[1], secret);
+    await eventually(async () => (await sut.api('GET', `/webhooks/${subId}/deliveries`, { token: admin })).body.items.find((e: { id: string }) => e.id === failed.id).status === 'delivered');
+  });
+
+  it('keeps a bot to its own subscriptions and inboxes', async () => {
+    const hooks = await receiver();
+    const d = await desk();
+    const other = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Other ${uid()}`, channel: 'api' } })).body;
+    const bot = (await sut.api('POST', '/bots', { token: admin, body: { name: `Bot ${uid()}`, inboxIds: [d.inbox.id] } })).body;
+    const adminSub = (await sut.api('POST', '/webhooks', { token: admin, body: { url: hooks.url, events: ['message.created'] } })).body;
+    const own = await sut.api('POST', '/webhooks', { token: bot.token, body: { url: hooks.url, events: ['conversation.created'] } });
+    expect(own.status).toBe(201);
+    expect(own.body.botId).toBe(bot.id);
+    expect((await sut.api('GET', '/webhooks', { token: bot.token })).body.map((s: { id: string }) => s.id)).toEqual([own.body.id]);
+    for (const [method, path, body] of [
+      ['GET', `/webhooks/${adminSub.id}`],
+      ['PATCH', `/webhooks/${adminSub.id}`, { events: ['message.updated'] }],
+      ['DELETE', `/webhooks/${adminSub.id}`],
+      ['GET', `/webhooks/${adminSub.id}/deliveries`],
+      ['POST', '/webhooks', { url: hooks.url, events: ['message.created'], inboxIds: [other.id] }],
+      ['PATCH', `/webhooks/${own.body.id}`, { inboxIds: [other.id] }],
+    ] as Array<[string, string, unknown?]>) {
+      const res = await sut.api(method, path, { token: bot.token, body });
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 403 });
+    }
+    // Agents and coordinators do not manage webhooks.
+    expect((await sut.api('GET', '/webhooks', { token: d.agent.token })).status).toBe(403);
+
+    // The bot's subscription hears its inbox only, though it asked for no inbox filter.
+    const theirs = (await sut.api('POST', `/inboxes/${other.id}/incoming`, { token: other.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'elsewhere' } })).body;
+    const ours = await d.ingest('here');
+    await eventually(async () => hooks.received.find((h) => h.json.event === 'conversation.created' && h.json.data.id === ours.conversationId));
+    await eventually(async () => hooks.received.find((h) => h.json.event === 'message.created' && h.json.data.conversationId === theirs.conversationId));
+    expect(hooks.received.some((h) => h.json.event === 'conversation.created' && h.json.data.id === theirs.conversationId)).toBe(false);
+    expect((await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 AND conversation_id = $2`, [own.body.id, theirs.conversationId])).rows[0].n).toBe(0);
+  });
+
+  it('refuses loopback URLs without OUTBOUND_ALLOW_PRIVATE, for subscriptions and bots alike', async () => {
+    const strict = await bootApp({ DATABASE_URL: sut.databaseUrl, OUTBOUND_ALLOW_PRIVATE: 'false', RUN_WORKERS: 'false' });
+    closers.push(() => strict.close());
+    const token = await strict.login();
+    const refused = await strict.api('POST', '/webhooks', { token, body: { url: 'http://127.0.0.1:8080/hook', events: ['message.created'] } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'OUTBOUND_ADDRESS_REFUSED', details: { fields: { url: [expect.stringContaining('OUTBOUND_ALLOW_PRIVATE')] } } });
+    expect((await strict.api('POST', '/webhooks', { token, body: { url: 'http://169.254.169.254/latest', events: ['message.created'] } })).status).toBe(400);
+    const name = `Refused bot ${uid()}`;
+    const bot = await strict.api('POST', '/bots', { token, body: { name, webhookUrl: 'http://[::1]:9000/x' } });
+    expect(bot.body.code).toBe('OUTBOUND_ADDRESS_REFUSED');
+    expect((await db.query(`SELECT count(*)::int AS n FROM bots WHERE name = $1`, [name])).rows[0].n).toBe(0);
+  });
+});
