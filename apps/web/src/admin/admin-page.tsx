@@ -5,6 +5,7 @@ import { NavLink, Navigate, Route, Routes } from 'react-router';
 import { del, get, patch, post } from '../api/client';
 import type { CannedResponse, Inbox, Team, User } from '../api/types';
 import { LANGUAGES } from '../i18n/i18n';
+import { RulesAdmin, SlaPoliciesAdmin } from '../sla/sla-admin';
 import { SocialInboxFields, SocialInboxInfo, channelBody } from './social-inbox';
 
 const CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram', 'x', 'phone'] as const;
@@ -481,6 +482,8 @@ export default function AdminPage() {
         <NavLink to="/admin/users">{t('admin.users')}</NavLink>
         <NavLink to="/admin/teams">{t('admin.teams')}</NavLink>
         <NavLink to="/admin/canned">{t('admin.canned')}</NavLink>
+        <NavLink to="/admin/sla">{t('service.admin.policies')}</NavLink>
+        <NavLink to="/admin/rules">{t('service.admin.rules')}</NavLink>
       </nav>
       <div className="admin-body">
         <Routes>
@@ -489,6 +492,8 @@ export default function AdminPage() {
           <Route path="users" element={<UsersAdmin />} />
           <Route path="teams" element={<TeamsAdmin />} />
           <Route path="canned" element={<CannedAdmin />} />
+          <Route path="sla" element={<SlaPoliciesAdmin />} />
+          <Route path="rules" element={<RulesAdmin />} />
         </Routes>
       </div>
     </div>

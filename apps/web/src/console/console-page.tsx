@@ -8,6 +8,7 @@ import { CommandError, useLive } from '../live/live';
 import { useStoreSelect } from '../live/conversation-store';
 import { useFormat } from '../i18n/format';
 import { useTeams } from '../session/session';
+import { SlaWatch } from '../sla/sla-widgets';
 
 type Agent = QueueStats['agents'][number];
 
@@ -209,6 +210,7 @@ export default function ConsolePage() {
           </div>
         ))}
       </section>
+      <SlaWatch conversations={open} />
       <section className="board-pane">
         <h2>{t('console.agents')}</h2>
         <div className="board">

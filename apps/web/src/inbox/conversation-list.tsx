@@ -9,6 +9,7 @@ import { useStoreSelect } from '../live/conversation-store';
 import { hasStatus, inTab, queryFor, selectConversations, STATUS_FILTERS, TABS, type StatusFilter, type Tab, type Viewer } from '../lib/conversation-filters';
 import { useFormat } from '../i18n/format';
 import { useDirectory } from '../session/session';
+import { SlaBadge } from '../sla/sla-widgets';
 
 interface Props {
   tab: Tab;
@@ -113,6 +114,7 @@ export function ConversationList({ tab, status, viewer, selectedId, onTab, onSta
                   <span className="ellipsis muted">{c.subject ?? (c.assigneeId ? byId.get(c.assigneeId)?.name : t('list.unassigned'))}</span>
                   {c.priority >= 2 && <span className={`prio prio-${c.priority}`}>{t(`priority.p${c.priority}` as 'priority.p2')}</span>}
                   {c.status !== 'open' && <span className="pill">{t(`status.${c.status}`)}</span>}
+                  <SlaBadge c={c} />
                   {unread > 0 && (
                     <span className="badge" aria-label={t('list.unread', { n: unread })}>
                       {fmt.number(unread)}

@@ -8,6 +8,7 @@ import { useStoreSelect } from '../live/conversation-store';
 import { useDirectory } from '../session/session';
 import { Composer, type ComposerHandle, type Draft } from './composer';
 import { ConversationActions } from './conversation-actions';
+import { EscalatePanel, HandoffBanner, SlaBadge } from '../sla/sla-widgets';
 import { Timeline, type PendingSend } from './timeline';
 import { ContactSidebar } from './contact-sidebar';
 import { useFormat } from '../i18n/format';
@@ -105,6 +106,7 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
               <span className="pill" data-testid="conversation-status">
                 {t(`status.${conversation.status}`)}
               </span>
+              <SlaBadge c={conversation} />
               <span data-testid="assignee">{assignee ? t('conversation.assignedTo', { name: assignee }) : t('conversation.unassigned')}</span>
               {conversation.language && <span>{t('conversation.language', { language: conversation.language })}</span>}
               {conversation.snoozedUntil && conversation.status === 'snoozed' && <span>⏰ {fmt.dateTime(conversation.snoozedUntil)}</span>}
@@ -117,7 +119,9 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
             )}
           </div>
           <ConversationActions c={conversation} />
+          <EscalatePanel c={conversation} />
         </header>
+        <HandoffBanner messages={messages.data} />
         {messages.isLoading ? (
           <div className="timeline muted pad">{t('conversation.loading')}</div>
         ) : (
