@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import {
@@ -6,17 +6,14 @@ import {
   AppConfig,
   ChannelAdapter,
   ConfiguredInbox,
-  MessageRepository,
   OutboundContext,
   OutboundPolicy,
   PermanentSendError,
   SendResult,
-  Transactions,
   assertOutboundHosts,
   isOutboundRefusal,
 } from '@inbox/core';
 import { describeConnectionError, smtpConnectOptions } from './email-connection';
-import { EmailRepository } from './email.repository';
 import { emailSettingsOf, parseEmailInboxInput } from './email-settings';
 import { ownMessageId, replyReferences, replySubject } from './email-threading.util';
 
@@ -55,19 +52,54 @@ export function fromName(agentName: string | null, inboxName: string): string {
  * own deterministic Message-ID (so a retry never sends a second identity and the
  * customer's answer threads back) and the thread's In-Reply-To/References.
  */
+type Transport = ReturnType<typeof nodemailer.createTransport>;
+const TRANSPORT_IDLE_MS = 5 * 60 * 1000;
+
 @Injectable()
-export class EmailChannelAdapter implements ChannelAdapter {
+export class EmailChannelAdapter implements ChannelAdapter, OnModuleDestroy {
   readonly kind = 'email' as const;
   private readonly logger = new Logger(EmailChannelAdapter.name);
   private readonly policy: OutboundPolicy;
+  /**
+   * One pooled SMTP transport per inbox, reused across replies (a burst of replies shares a few
+   * connections instead of one handshake each). Keyed by the checked address and settings: a
+   * changed DNS answer or password gets a new transport, and idle ones are closed.
+   */
+  private readonly transports = new Map<string, { key: string; transport: Transport; timer: NodeJS.Timeout }>();
 
-  constructor(
-    private readonly tx: Transactions,
-    private readonly email: EmailRepository,
-    private readonly messages: MessageRepository,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.policy = { allowPrivate: config.outboundAllowPrivate };
+  }
+
+  onModuleDestroy(): void {
+    for (const t of this.transports.values()) {
+      clearTimeout(t.timer);
+      t.transport.close();
+    }
+    this.transports.clear();
+  }
+
+  private transportFor(inboxId: string, options: Record<string, unknown>): Transport {
+    const key = JSON.stringify(options);
+    let entry = this.transports.get(inboxId);
+    if (entry && entry.key !== key) {
+      clearTimeout(entry.timer);
+      entry.transport.close();
+      entry = undefined;
+    }
+    if (!entry) {
+      const transport = nodemailer.createTransport({ ...options, pool: true, maxConnections: 2, maxMessages: 100, connectionTimeout: 15000, greetingTimeout: 15000, socketTimeout: 60000 });
+      entry = { key, transport, timer: setTimeout(() => undefined, 0) };
+      this.transports.set(inboxId, entry);
+    }
+    clearTimeout(entry.timer);
+    const current = entry;
+    current.timer = setTimeout(() => {
+      current.transport.close();
+      if (this.transports.get(inboxId) === current) this.transports.delete(inboxId);
+    }, TRANSPORT_IDLE_MS);
+    current.timer.unref();
+    return current.transport;
   }
 
   async configure(input: Record<string, unknown>): Promise<ConfiguredInbox> {
@@ -85,22 +117,16 @@ export class EmailChannelAdapter implements ChannelAdapter {
   async send(ctx: OutboundContext): Promise<SendResult> {
     const s = emailSettingsOf(ctx.inbox.settings);
     if (!ctx.recipient) throw new PermanentSendError('the contact has no email address');
-    const em = this.tx.manager;
-    const thread = await this.email.threadMessageIds(em, ctx.conversation.id, ctx.message.id);
+    const thread = ctx.thread;
     const parent = [...thread].reverse().find((m) => m.direction === 'inbound') ?? thread[thread.length - 1];
     const references = replyReferences(
       thread.map((m) => m.externalId).filter((id) => id !== parent?.externalId),
       parent?.externalId ?? null,
     );
     const ownId = ownMessageId(ctx.message.id, s.address);
-    const metaCc = Array.isArray(ctx.message.metadata?.cc) ? (ctx.message.metadata.cc as unknown[]).filter((x): x is string => typeof x === 'string') : null;
     // Reply-all by default: whoever the customer copied stays in the loop, except us and the customer.
-    const cc = (metaCc ?? (await this.email.ccOfConversation(em, ctx.conversation.id))).filter((a) => a.toLowerCase() !== s.address && a.toLowerCase() !== ctx.recipient.toLowerCase());
-    const attachments: Mail.Attachment[] = [];
-    for (const a of ctx.message.attachments) {
-      const stored = await this.messages.attachment(em, a.id);
-      if (stored?.data) attachments.push({ filename: stored.fileName, contentType: stored.contentType, content: stored.data });
-    }
+    const cc = ctx.cc.filter((a) => a.toLowerCase() !== s.address && a.toLowerCase() !== ctx.recipient.toLowerCase());
+    const attachments: Mail.Attachment[] = ctx.attachments.map((a) => ({ filename: a.fileName, contentType: a.contentType, content: a.data }));
     const mail: Mail.Options = {
       messageId: `<${ownId}>`,
       from: { name: fromName(ctx.author.name, ctx.inbox.name), address: s.address },
@@ -114,12 +140,10 @@ export class EmailChannelAdapter implements ChannelAdapter {
       attachments,
       headers: { 'X-Inbox-Message-Id': ctx.message.id },
     };
-    let transport: ReturnType<typeof nodemailer.createTransport> | null = null;
     try {
       // Resolved and checked at every send: the host may have been stored, or its DNS changed, since it was configured.
       const connect = await smtpConnectOptions(s.smtp, String(ctx.inbox.secrets.smtpPassword ?? ''), this.policy);
-      transport = nodemailer.createTransport({ ...connect, connectionTimeout: 15000, greetingTimeout: 15000, socketTimeout: 60000 });
-      const info = await transport.sendMail(mail);
+      const info = await this.transportFor(ctx.inbox.id, connect as Record<string, unknown>).sendMail(mail);
       this.logger.log({ messageId: ctx.message.id, smtpId: info.messageId, response: info.response }, 'email reply sent');
       return { externalId: ownId };
     } catch (err) {
@@ -128,8 +152,6 @@ export class EmailChannelAdapter implements ChannelAdapter {
       this.logger.warn({ messageId: ctx.message.id, inboxId: ctx.inbox.id, err: (err as Error).message, response: (err as { response?: string }).response }, failure.reason);
       if (failure.permanent) throw new PermanentSendError(failure.reason);
       throw new Error(failure.reason);
-    } finally {
-      transport?.close();
     }
   }
 }

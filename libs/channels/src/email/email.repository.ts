@@ -122,21 +122,4 @@ export class EmailRepository {
   }
 
   /** Message-IDs of a conversation in order (for In-Reply-To / References of our reply), excluding one message. */
-  async threadMessageIds(em: EntityManager, conversationId: string, exceptMessageId: string): Promise<Array<{ externalId: string; direction: string }>> {
-    const rows = await em.query(
-      `SELECT external_id, direction FROM messages WHERE conversation_id = $1 AND id <> $2 AND kind = 'message' AND external_id IS NOT NULL AND external_id NOT LIKE 'sha256:%'
-       ORDER BY created_at, id`,
-      [conversationId, exceptMessageId],
-    );
-    return rows.map((r: { external_id: string; direction: string }) => ({ externalId: r.external_id, direction: r.direction }));
-  }
-
-  async ccOfConversation(em: EntityManager, conversationId: string): Promise<string[]> {
-    const [row] = await em.query(
-      `SELECT metadata FROM messages WHERE conversation_id = $1 AND direction = 'inbound' AND kind = 'message' ORDER BY created_at DESC, id DESC LIMIT 1`,
-      [conversationId],
-    );
-    const cc = row?.metadata?.cc;
-    return Array.isArray(cc) ? cc.filter((x: unknown): x is string => typeof x === 'string') : [];
-  }
 }

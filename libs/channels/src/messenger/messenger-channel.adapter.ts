@@ -76,7 +76,7 @@ export abstract class MessagingChannelAdapter implements ChannelAdapter {
       const ids: string[] = [];
       if (text) ids.push((await this.graph.post<{ message_id: string }>(`${this.kind} send`, secrets.pageAccessToken, 'me/messages', { recipient, ...tagging, message: { text } })).message_id);
       for (const a of ctx.message.attachments) {
-        const stored = await this.messages.attachment(this.tx.manager, a.id);
+        const stored = ctx.attachments.find((x) => x.id === a.id);
         if (!stored?.data) throw new PermanentSendError(`META_REJECTED: attachment ${a.fileName} has no stored content`);
         // The file travels with the request (filedata): no public URL of ours is needed.
         const form = new FormData();

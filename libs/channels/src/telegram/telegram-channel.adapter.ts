@@ -137,7 +137,7 @@ export class TelegramChannelAdapter implements ChannelAdapter {
         }
       }
       for (const a of files) {
-        const stored = await this.messages.attachment(this.tx.manager, a.id);
+        const stored = ctx.attachments.find((x) => x.id === a.id);
         if (!stored?.data) throw new PermanentSendError(`TELEGRAM_REJECTED: attachment ${a.fileName} has no stored content`);
         const asPhoto = /^image\/(jpeg|png|webp)$/.test(stored.contentType) && stored.data.length <= PHOTO_MAX_BYTES;
         const form = new FormData();

@@ -99,7 +99,7 @@ export class WhatsAppChannelAdapter implements ChannelAdapter {
       } else {
         const text = ctx.message.text.trim();
         for (const [i, a] of ctx.message.attachments.entries()) {
-          const stored = await this.messages.attachment(this.tx.manager, a.id);
+          const stored = ctx.attachments.find((x) => x.id === a.id);
           if (!stored?.data) throw new PermanentSendError(`META_REJECTED: attachment ${a.fileName} has no stored content`);
           const form = new FormData();
           form.set('messaging_product', 'whatsapp');

@@ -43,13 +43,30 @@ export interface InboxContext {
   secrets: Record<string, unknown>;
 }
 
+/** An attachment of the message being sent, with its bytes. */
+export interface OutboundAttachment {
+  id: string;
+  fileName: string;
+  contentType: string;
+  data: Buffer;
+}
+
+/**
+ * Everything an adapter needs to deliver one message, loaded by the outbound service before
+ * the call: an adapter's `send` is transport only and never reads back into core.
+ */
 export interface OutboundContext {
   inbox: InboxContext;
   message: MessageSummary;
   conversation: { id: string; threadKey: string; subject: string | null; contactId: string };
-  /** The customer's address on this channel. */
+  /** The customer's address on this channel: the identity the conversation came from. */
   recipient: string;
   author: { type: 'user' | 'bot' | 'system'; id: string | null; name: string | null };
+  /** The conversation's earlier messages that carry a channel id, oldest first (email threading headers). */
+  thread: Array<{ externalId: string; direction: 'inbound' | 'outbound' }>;
+  /** Who else was on the customer's last message (email CC), for reply-all; the message's own `metadata.cc` wins. */
+  cc: string[];
+  attachments: OutboundAttachment[];
 }
 
 export interface SendResult {

@@ -111,29 +111,16 @@ export class OutboundService {
     if (!claimed) return; // sent meanwhile, retried by hand (another job owns it), or deleted: nothing to do
     const attempt = { jobId: job.id, attempt: claimed.attempt };
     if (claimed.resumed) this.logger.warn({ messageId, attempt: claimed.attempt }, 'the previous attempt was interrupted mid-send: sending again with the same delivery id');
-    const message = (await this.messages.summary(em, messageId))!;
-    const [conv] = await em.query(
-      `SELECT c.id, c.thread_key, c.subject, c.contact_id,
-         -- The identity the conversation came from: a merge never redirects replies elsewhere.
-         coalesce((SELECT address FROM contact_identities i WHERE i.id = c.contact_identity_id),
-           (SELECT address FROM contact_identities i WHERE i.contact_id = c.contact_id AND i.channel = c.channel ORDER BY i.created_at LIMIT 1)) AS recipient
-       FROM conversations c WHERE c.id = $1`,
-      [message.conversationId],
-    );
+    const message = await this.messages.mustSummary(em, messageId);
     const inbox = (await this.inboxes.withSecrets(em, message.inboxId))!;
-    const author = message.authorType === 'user'
-      ? (await em.query(`SELECT id, name FROM users WHERE id = $1`, [message.authorId]))[0]
-      : message.authorType === 'bot'
-        ? (await em.query(`SELECT id, name FROM bots WHERE id = $1`, [message.authorId]))[0]
-        : null;
     try {
+      // Everything the adapter needs, loaded here: its `send` is transport only.
+      const delivery = await this.messages.deliveryContext(em, message);
       const adapter = this.channels.get(inbox.channel);
       const result = await withTimeout(this.config.outboundSendTimeoutMs, `${inbox.channel} delivery did not finish within ${this.config.outboundSendTimeoutMs} ms`, adapter.send({
         inbox: { id: inbox.id, name: inbox.name, channel: inbox.channel, settings: inbox.settings, secrets: inbox.secrets ? this.secretBox.open(inbox.secrets) : {} },
         message,
-        conversation: { id: conv.id, threadKey: conv.thread_key, subject: conv.subject, contactId: conv.contact_id },
-        recipient: conv.recipient,
-        author: { type: message.authorType as 'user' | 'bot' | 'system', id: author?.id ?? null, name: author?.name ?? null },
+        ...delivery,
       }));
       await this.settle(messageId, attempt, 'sent', { externalId: result.externalId ?? null });
       this.logger.log({ messageId, channel: inbox.channel, attempt: claimed.attempt }, 'outbound message sent');

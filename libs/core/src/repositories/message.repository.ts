@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../db/sql';
@@ -82,6 +83,55 @@ export class MessageRepository {
   async summary(em: EntityManager, id: string): Promise<MessageSummary | null> {
     const [row] = await em.query(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = $1`, [id]);
     return row ? toMessageSummary(row) : null;
+  }
+
+  /**
+   * What delivering a reply needs beyond the message itself: the conversation, the recipient (the
+   * identity the conversation came from), the author, earlier channel ids of the thread, the CC of
+   * the customer's last message and the attachments' bytes.
+   */
+  async deliveryContext(em: EntityManager, m: MessageSummary): Promise<{
+    conversation: { id: string; threadKey: string; subject: string | null; contactId: string };
+    recipient: string;
+    author: { type: 'user' | 'bot' | 'system'; id: string | null; name: string | null };
+    thread: Array<{ externalId: string; direction: 'inbound' | 'outbound' }>;
+    cc: string[];
+    attachments: Array<{ id: string; fileName: string; contentType: string; data: Buffer }>;
+  }> {
+    const [conv] = await queryRows<{ id: string; thread_key: string; subject: string | null; contact_id: string; recipient: string | null; author_name: string | null; last_cc: unknown }>(
+      em,
+      `SELECT c.id, c.thread_key, c.subject, c.contact_id,
+         -- The identity the conversation came from: a merge never redirects replies elsewhere.
+         coalesce((SELECT address FROM contact_identities i WHERE i.id = c.contact_identity_id),
+           (SELECT address FROM contact_identities i WHERE i.contact_id = c.contact_id AND i.channel = c.channel ORDER BY i.created_at LIMIT 1)) AS recipient,
+         CASE $2::text WHEN 'user' THEN (SELECT name FROM users WHERE id = $3::uuid) WHEN 'bot' THEN (SELECT name FROM bots WHERE id = $3::uuid) END AS author_name,
+         (SELECT metadata->'cc' FROM messages x WHERE x.conversation_id = c.id AND x.direction = 'inbound' AND x.kind = 'message'
+           ORDER BY x.created_at DESC, x.id DESC LIMIT 1) AS last_cc
+       FROM conversations c WHERE c.id = $1`,
+      [m.conversationId, m.authorType, m.authorId],
+    );
+    const thread = await queryRows<{ external_id: string; direction: 'inbound' | 'outbound' }>(
+      em,
+      `SELECT external_id, direction FROM messages WHERE conversation_id = $1 AND id <> $2 AND kind = 'message' AND external_id IS NOT NULL AND external_id NOT LIKE 'sha256:%'
+       ORDER BY created_at, id`,
+      [m.conversationId, m.id],
+    );
+    const attachments: Array<{ id: string; fileName: string; contentType: string; data: Buffer }> = [];
+    for (const a of m.attachments) {
+      const stored = await this.attachment(em, a.id);
+      const data = stored?.data ?? (stored?.storagePath ? await readFile(stored.storagePath) : null);
+      if (stored && data) attachments.push({ id: stored.id, fileName: stored.fileName, contentType: stored.contentType, data });
+    }
+    const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+    const ownCc = m.metadata?.cc;
+    return {
+      conversation: { id: conv.id, threadKey: conv.thread_key, subject: conv.subject, contactId: conv.contact_id },
+      recipient: conv.recipient ?? '',
+      author: { type: m.authorType as 'user' | 'bot' | 'system', id: m.authorId, name: conv.author_name },
+      thread: thread.map((r) => ({ externalId: r.external_id, direction: r.direction })),
+      cc: Array.isArray(ownCc) ? strings(ownCc) : strings(conv.last_cc),
+      attachments,
+    };
   }
 
   /** A message the caller just wrote or locked: missing means a bug, not a client's mistake. */
