@@ -120,6 +120,4 @@ export class EmailRepository {
     );
     return row ? { id: row.id, conversationId: row.conversation_id, status: row.status } : null;
   }
-
-  /** Message-IDs of a conversation in order (for In-Reply-To / References of our reply), excluding one message. */
 }
