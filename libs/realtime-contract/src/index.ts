@@ -209,3 +209,4 @@ export const rooms = {
   inbox: (id: string) => `inbox:${id}`,
   visitor: (session: string) => `visitor:${session}`,
 } as const;
+export * from './activity';

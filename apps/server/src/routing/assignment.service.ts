@@ -51,7 +51,7 @@ export class AssignmentService implements OnApplicationBootstrap {
       const conv = await this.repo.lockConversation(tx.em, d.conversationId, true);
       if (!conv || conv.status !== 'open' || conv.assigneeId || conv.offeredToId) return false;
       if (d.type === 'assign') {
-        await this.assignLocked(tx, conv, d.agentId, { by: 'routing', actorId: null, action: 'assign', reason: d.reason.text, reasonCode: d.reason.code, force: false, requireOnline: true });
+        await this.assignLocked(tx, conv, d.agentId, { by: 'routing', actorId: null, action: 'assign', reason: d.reason.text, reasonCode: d.reason.code, params: d.reason.params, force: false, requireOnline: true });
       } else {
         await this.offerLocked(tx, conv, d.agentId, new Date(d.expiresAt), d.reason.text, d.reason.code);
       }
@@ -86,7 +86,7 @@ export class AssignmentService implements OnApplicationBootstrap {
     tx: TxContext,
     conv: LockedConversation,
     agentId: string,
-    o: { by: By; actorId: string | null; action: AssignmentAction; reason: string; reasonCode: string | null; force: boolean; requireOnline: boolean },
+    o: { by: By; actorId: string | null; action: AssignmentAction; reason: string; reasonCode: string | null; params?: Readonly<Record<string, string | number>>; force: boolean; requireOnline: boolean },
   ): Promise<void> {
     const agent = await this.repo.lockAgent(tx.em, agentId);
     if (!agent || !agent.active) throw notFound('user', agentId);
@@ -116,7 +116,10 @@ export class AssignmentService implements OnApplicationBootstrap {
     });
     const who = o.by === 'routing' ? 'routing' : o.by === 'agent' ? `${agent.name}` : 'a coordinator';
     const line = o.action === 'accept' ? `${agent.name} accepted the conversation` : `Assigned to ${agent.name} by ${who}: ${text}${overCapacity ? ' (over capacity)' : ''}`;
-    await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, line, { routing: { action: o.action, agentId, previousAgentId: previous, code: o.reasonCode, overCapacity } });
+    await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, line, {
+      // code + params let clients write the line in their own language; `text` stays for API users.
+      routing: { action: o.action, agentId, previousAgentId: previous, code: o.reasonCode, overCapacity, by: o.by, params: { ...o.params, agent: agent.name } },
+    });
     const event: AssignedEvent = { conversationId: conv.id, agentId, previousAgentId: previous, teamId: conv.teamId, reason: text, by: o.by };
     tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: event });
     await this.emitUpdated(tx, conv.id);
@@ -176,7 +179,7 @@ export class AssignmentService implements OnApplicationBootstrap {
       const reason = action === 'decline' ? `${agent?.name ?? 'the agent'} declined` : `offer to ${agent?.name ?? 'the agent'} timed out`;
       await this.repo.clearOffer(tx.em, conv.id, agentId, reason);
       await this.repo.log(tx.em, { conversationId: conv.id, action, agentId: null, previousAgentId: agentId, teamId: conv.teamId, by: action === 'decline' ? 'agent' : 'system', actorId: action === 'decline' ? agentId : null, reason, reasonCode: action, channel: conv.channel });
-      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Offer ${action === 'decline' ? 'declined by' : 'timed out for'} ${agent?.name ?? 'agent'}; back in the queue`, { routing: { action, agentId } });
+      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Offer ${action === 'decline' ? 'declined by' : 'timed out for'} ${agent?.name ?? 'agent'}; back in the queue`, { routing: { action, agentId, code: action, params: { agent: agent?.name ?? '' } } });
       await this.emitUpdated(tx, conv.id);
     });
   }
@@ -207,7 +210,7 @@ export class AssignmentService implements OnApplicationBootstrap {
       if (!check.ok) throw new DomainError('AGENT_AT_CAPACITY', check.message);
       if (conv.offeredToId) await this.repo.log(tx.em, { conversationId: conv.id, action: 'release', agentId: null, previousAgentId: conv.offeredToId, teamId: conv.teamId, by: 'coordinator', actorId, reason: 'offer withdrawn by a coordinator', reasonCode: 'withdrawn', channel: conv.channel });
       const reason = actorId === agentId ? `${target.name} took over` : `reassigned by ${actor.type === 'user' ? actor.name : 'a bot'}`;
-      await this.assignLocked(tx, conv, agentId, { by: 'coordinator', actorId, action: 'assign', reason: reason + (check.warnings.length ? ` (${check.warnings.join(', ').toLowerCase()})` : ''), reasonCode: actorId === agentId ? 'takeover' : 'manual', force, requireOnline: false });
+      await this.assignLocked(tx, conv, agentId, { by: 'coordinator', actorId, action: 'assign', reason: reason + (check.warnings.length ? ` (${check.warnings.join(', ').toLowerCase()})` : ''), reasonCode: actorId === agentId ? 'takeover' : 'manual', params: { by: actor.type === 'user' ? actor.name : '' }, force, requireOnline: false });
     });
   }
 
@@ -231,7 +234,7 @@ export class AssignmentService implements OnApplicationBootstrap {
       const reason = action === 'transfer' ? `transferred to ${team!.name}` : 'unassigned by a coordinator';
       await this.repo.setTeam(tx.em, conv.id, action === 'transfer' ? team!.id : conv.teamId, reason);
       await this.repo.log(tx.em, { conversationId: conv.id, action, agentId: null, previousAgentId: previous, teamId: action === 'transfer' ? team!.id : conv.teamId, by: actor.type === 'bot' ? 'system' : 'coordinator', actorId, reason, reasonCode: action, channel: conv.channel });
-      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, actor, action === 'transfer' ? `Transferred to ${team!.name}; back in its queue` : 'Unassigned; back in the queue', { routing: { action, previousAgentId: previous } });
+      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, actor, action === 'transfer' ? `Transferred to ${team!.name}; back in its queue` : 'Unassigned; back in the queue', { routing: { action, previousAgentId: previous, code: action, params: action === 'transfer' ? { team: team!.name, teamId: team!.id } : {} } });
       if (previous) tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId: action === 'transfer' ? team!.id : conv.teamId, reason, by: 'coordinator' } });
       await this.emitUpdated(tx, conv.id);
     });
@@ -352,7 +355,7 @@ export class AssignmentService implements OnApplicationBootstrap {
   async assignByRuleInTx(tx: TxContext, conversationId: string, agentId: string, ruleName: string): Promise<boolean> {
     const conv = await this.repo.lockConversation(tx.em, conversationId, false);
     if (!conv || conv.assigneeId === agentId || conv.status === 'resolved') return false;
-    await this.assignLocked(tx, conv, agentId, { by: 'system', actorId: null, action: 'assign', reason: `rule ${ruleName}`, reasonCode: 'rule', force: false, requireOnline: false });
+    await this.assignLocked(tx, conv, agentId, { by: 'system', actorId: null, action: 'assign', reason: `rule ${ruleName}`, reasonCode: 'rule', params: { rule: ruleName }, force: false, requireOnline: false });
     return true;
   }
 
@@ -418,7 +421,7 @@ export class AssignmentService implements OnApplicationBootstrap {
         await this.repo.lockAgent(tx.em, agentId);
         await this.repo.setTeam(tx.em, conv.id, conv.teamId, d.reason.text);
         await this.repo.log(tx.em, { conversationId: conv.id, action: 'requeue', agentId: null, previousAgentId: agentId, teamId: conv.teamId, by: 'system', actorId: null, reason: d.reason.text, reasonCode: d.reason.code, channel: conv.channel });
-        await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Back in the queue: ${d.reason.text}`, { routing: { action: 'requeue', previousAgentId: agentId, code: d.reason.code } });
+        await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Back in the queue: ${d.reason.text}`, { routing: { action: 'requeue', previousAgentId: agentId, code: d.reason.code, params: d.reason.params } });
         tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: agentId, teamId: conv.teamId, reason: d.reason.text, by: 'system' } });
         await this.emitUpdated(tx, conv.id);
         moved++;

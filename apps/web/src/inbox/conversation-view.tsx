@@ -12,6 +12,8 @@ import { EscalatePanel, HandoffBanner, SlaBadge } from '../sla/sla-widgets';
 import { Timeline, type PendingSend } from './timeline';
 import { ContactSidebar } from './contact-sidebar';
 import { useFormat } from '../i18n/format';
+import { activityLine } from './activity-line';
+import { useActivityContext } from './use-activity-context';
 
 export interface ConversationViewHandle {
   focusComposer(): void;
@@ -23,6 +25,7 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
   const queryClient = useQueryClient();
   const { byId } = useDirectory();
   const fmt = useFormat();
+  const activityCtx = useActivityContext();
   const composerRef = useRef<ComposerHandle>(null);
   const [pending, setPending] = useState<PendingSend[]>([]);
   const drafts = useRef(new Map<string, Draft>());
@@ -93,6 +96,8 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
   if (!conversation) return <section className="conversation empty-state">{t('common.loading')}</section>;
 
   const typing = live.typing[id] ?? [];
+  // The newest routing line says, in the reader's language, why the conversation is where it is.
+  const lastRouting = [...(messages.data ?? [])].reverse().find((m) => m.kind === 'activity' && m.metadata?.routing);
   const assignee = conversation.assigneeId ? byId.get(conversation.assigneeId)?.name ?? '…' : null;
 
   return (
@@ -114,7 +119,7 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
             {conversation.subject && <div className="small">{t('conversation.subject', { subject: conversation.subject })}</div>}
             {conversation.assignmentReason && (
               <div className="muted small" data-testid="routing-reason">
-                {t('conversation.routingReason', { reason: conversation.assignmentReason })}
+                {(lastRouting && activityLine(lastRouting, activityCtx)) ?? t('conversation.routingReason', { reason: conversation.assignmentReason })}
               </div>
             )}
           </div>

@@ -124,13 +124,13 @@ describe('Timeline', () => {
     expect(within(stuck).getByRole('button', { name: 'Retry' })).toBeTruthy();
   });
 
-  it('gives routing activity lines a translated headline and keeps the reason beside it', async () => {
+  it('writes routing activity lines once, in the reader\'s language, from the code and params', async () => {
     await i18n.changeLanguage('fr');
     try {
-      const line = msg({ id: 'r', kind: 'activity', direction: 'outbound', authorType: 'system', text: 'Back in the queue: requeued because Ana went offline', metadata: { routing: { action: 'requeue', previousAgentId: 'ana', code: 'requeued_agent_offline' } } });
+      const line = msg({ id: 'r', kind: 'activity', direction: 'outbound', authorType: 'system', text: 'Back in the queue: requeued because Ana went offline', metadata: { routing: { action: 'requeue', previousAgentId: 'ana', code: 'requeued_agent_offline', params: { agentId: 'ana', agent: 'Ana' } } } });
       render(wrap(<Timeline messages={[line]} conversation={conv({})} pending={[]} onRetryPending={() => undefined} />));
-      expect(screen.getByText(/Remise en file d’attente/)).toBeTruthy();
-      expect(screen.getByText('Back in the queue: requeued because Ana went offline')).toBeTruthy();
+      expect(screen.getByTestId('activity').textContent).toMatch(/^Retour dans la file : Ana s’est déconnecté/);
+      expect(screen.queryByText(/Back in the queue|requeued_agent_offline/)).toBeNull();
     } finally {
       await i18n.changeLanguage('en');
     }

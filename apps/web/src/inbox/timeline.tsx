@@ -7,6 +7,8 @@ import { useFormat } from '../i18n/format';
 import { useDirectory } from '../session/session';
 import { EmailBody } from './email-body';
 import { CallEntry, useSendErrorText } from './call-entry';
+import { useActivityContext } from './use-activity-context';
+import { activityLine } from './activity-line';
 
 export interface PendingSend {
   localId: string;
@@ -44,30 +46,22 @@ function Attachments({ list }: { list: AttachmentSummary[] }) {
   );
 }
 
-const ACTIVITY_ACTIONS = new Set(['assign', 'accept', 'decline', 'expire', 'requeue', 'unassign', 'transfer', 'overflow'] as const);
-type ActivityAction = typeof ACTIVITY_ACTIONS extends Set<infer A> ? A : never;
-
 function Message({ m, conversation }: { m: MessageSummary; conversation: ConversationSummary }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const { byId } = useDirectory();
   const retry = useMutation({ mutationFn: () => post(`/conversations/${m.conversationId}/messages/${m.id}/retry`) });
   const sendError = useSendErrorText();
+  const activityCtx = useActivityContext();
 
   if (m.kind === 'call') return <CallEntry m={m} />;
 
   if (m.kind === 'activity') {
-    const routing = m.metadata?.routing as { code?: string; action?: string; agentId?: string | null; previousAgentId?: string | null } | undefined;
-    // Routing changes get a translated headline; the server's reason (English detail) stays beside it.
-    const who = routing?.agentId ?? routing?.previousAgentId;
-    const agent = (who && byId.get(who)?.name) || t('conversation.someone');
-    const action = routing?.action as ActivityAction | undefined;
-    const headline = action && ACTIVITY_ACTIONS.has(action) ? t(`activity.${action}` as const, { agent }) : null;
+    // Written from the server's codes and params in the reader's language; its English text only when a code is unknown here.
+    const line = activityLine(m, activityCtx) ?? m.text;
     return (
       <div className="activity" data-testid="activity" data-kind="activity">
-        {headline && <strong>{headline} · </strong>}
-        <span className={headline ? 'muted' : undefined}>{m.text}</span> <span className="muted small">{fmt.time(m.createdAt)}</span>
-        {routing?.code && <span className="pill small">{routing.code}</span>}
+        <span>{line}</span> <span className="muted small">{fmt.time(m.createdAt)}</span>
       </div>
     );
   }

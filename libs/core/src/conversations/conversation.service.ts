@@ -92,7 +92,9 @@ export class ConversationService {
         if (isUniqueViolation(err)) throw new DomainError('CONFLICT', 'this thread already has another open conversation');
         throw err;
       }
-      await this.addActivity({ em, emit }, id, conv!.inboxId, p, changes.join('; '), { changes: fields });
+      // `previous` lets clients write "Priority: Normal → High" in their own language.
+      const previous = { status: fields.status !== undefined ? conv!.status : undefined, priority: fields.priority !== undefined ? conv!.priority : undefined, labels: fields.labels !== undefined ? conv!.labels : undefined };
+      await this.addActivity({ em, emit }, id, conv!.inboxId, p, changes.join('; '), { changes: fields, previous });
       // SLA clocks (pause, resume, policy) and automation rules follow the change in this transaction.
       const changed = (['status', 'priority', 'labels'] as const).filter((k) => fields[k] !== undefined);
       await this.hooks.run(tx, { type: 'conversation.updated', conversationId: id, changed: [...changed], previousStatus: conv!.status }, 'user', p);
