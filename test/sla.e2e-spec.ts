@@ -96,6 +96,17 @@ describe('service levels, escalation and timers', () => {
     });
   });
 
+  it('wakes a snoozed conversation at once when the customer writes', async () => {
+    const t = await team();
+    const ib = await inbox(t.id);
+    const identifier = `c-${uid()}`;
+    const id = await ingest(ib, 'hello', identifier);
+    const until = new Date(Date.now() + 3600_000).toISOString();
+    expect((await sut.api('PATCH', `/conversations/${id}`, { token: admin, body: { status: 'snoozed', snoozedUntil: until } })).body.status).toBe('snoozed');
+    expect(await ingest(ib, 'are you there?', identifier)).toBe(id);
+    expect(await conversation(id)).toMatchObject({ status: 'open', snoozedUntil: null });
+  });
+
   describe('SLA policies', () => {
     it('refuses scopes it does not know, naming the field', async () => {
       const res = await sut.api('POST', '/sla-policies', { token: admin, body: { name: `Bad ${uid()}`, firstResponseSeconds: 60, appliesTo: { channels: ['fax'] } } });
@@ -106,7 +117,7 @@ describe('service levels, escalation and timers', () => {
     it('breaches a 3-second first response live: activity line, sla.breached to the assignee and a coordinator, once', async () => {
       const t = await team();
       const ib = await inbox(t.id);
-      await policy({ firstResponseSeconds: 3, warnAtPercent: 50, appliesTo: { inboxIds: [ib.id] } });
+      const pol = await policy({ firstResponseSeconds: 3, warnAtPercent: 50, appliesTo: { inboxIds: [ib.id] } });
       const agent = await user('agent', { teamId: t.id, inboxId: ib.id });
       const coordinator = await user('coordinator');
       const [agentSocket] = await online(agent);
@@ -129,6 +140,13 @@ describe('service levels, escalation and timers', () => {
       const lines = (await messages(id)).map((m) => m.metadata?.activity?.code).filter((c) => c?.startsWith('sla_'));
       expect(lines).toEqual(['sla_applied', 'sla_warning', 'sla_breached']);
       expect((await db.query(`SELECT level FROM sla_events WHERE conversation_id = $1 ORDER BY id`, [id])).rows.map((r) => r.level)).toEqual(['warning', 'breached']);
+
+      // The KPI report counts breaches from the policy's timers.
+      const kpis = (await sut.api('GET', `/reports/kpis?inboxId=${ib.id}`, { token: admin })).body;
+      expect(kpis.slaBreaches).toBe(1);
+      expect(kpis.slaPolicies).toMatchObject({ conversations: 1, met: 0, metRate: 0, breachesByKind: { first_response: 1 }, medianSecondsToBreach: 3 });
+      expect(kpis.slaPolicies.byPolicy).toEqual([expect.objectContaining({ policyId: pol.id, name: pol.name, conversations: 1, met: 0 })]);
+      expect(kpis.slaPolicies.byAgent).toEqual([expect.objectContaining({ agentId: agent.id, breachesByKind: { first_response: 1 } })]);
     }, 60_000);
 
     it('is met by an agent reply before the due time, and pauses while pending', async () => {

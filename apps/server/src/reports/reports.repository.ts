@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Transactions } from '@inbox/core';
+import { SlaReportRepository } from './sla-report.repository';
 
 export interface KpiFilter {
   from: Date;
@@ -18,7 +19,10 @@ const seconds = (v: unknown) => (v === null || v === undefined ? null : Math.rou
  */
 @Injectable()
 export class ReportsRepository {
-  constructor(private readonly tx: Transactions) {}
+  constructor(
+    private readonly tx: Transactions,
+    private readonly slaReport: SlaReportRepository,
+  ) {}
 
   async kpis(f: KpiFilter) {
     const params = [f.from, f.to, f.teamId, f.inboxId, f.targetSeconds];
@@ -32,7 +36,10 @@ export class ReportsRepository {
               percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM c.first_response_at - c.created_at)) AS frt_p90,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.resolved_at - c.created_at)) AS resolution_p50,
               percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM c.resolved_at - c.created_at)) AS resolution_p90,
-              count(*) FILTER (WHERE coalesce(c.first_response_at, now()) - c.created_at > make_interval(secs => $5))::int AS sla_breaches
+              -- Under an SLA policy, a first-response breach is the one its timer fired; otherwise the target passed in decides.
+              count(*) FILTER (WHERE CASE WHEN c.sla IS NOT NULL
+                THEN EXISTS (SELECT 1 FROM sla_events e WHERE e.conversation_id = c.id AND e.kind = 'first_response' AND e.level = 'breached')
+                ELSE coalesce(c.first_response_at, now()) - c.created_at > make_interval(secs => $5) END)::int AS sla_breaches
        FROM conversations c WHERE ${scope}`,
       params,
     );
@@ -55,6 +62,7 @@ export class ReportsRepository {
       firstResponseSeconds: { p50: seconds(totals.frt_p50), p90: seconds(totals.frt_p90) },
       resolutionSeconds: { p50: seconds(totals.resolution_p50), p90: seconds(totals.resolution_p90) },
       slaBreaches: totals.sla_breaches,
+      slaPolicies: await this.slaReport.report({ from: f.from, to: f.to, teamId: f.teamId, inboxId: f.inboxId }),
       csat: null,
       byChannel,
       byAgent: byAgent.map((a: Record<string, unknown>) => ({ agentId: a.agentId, name: a.name, assigned: a.assigned, resolved: a.resolved, firstResponseSecondsP50: seconds(a.frt_p50) })),
