@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { ADMIN, bootApp, eventually, TestApp, uid } from './helpers/app';
 import { createTestDatabase, freePort } from './helpers/test-database';
 import { buildServer, Replica, startReplica } from './helpers/replica';
+import { startWebhookReceiver } from './helpers/webhook-receiver';
 
 /** A webhook receiver that holds the first delivery open (the sender dies mid-send) and answers 200 afterwards. */
 async function startHangingReceiver(): Promise<{ url: string; deliveries: Array<{ delivery: string; at: number }>; firstArrived: Promise<void>; close: () => Promise<void> }> {
@@ -131,6 +132,26 @@ describe('outbound delivery across a crash mid-send', () => {
     await eventually(async () => (await row(messageId)).status === 'sent', 30_000, 'the retried reply to be sent');
     expect(hook.deliveries.map((d) => d.delivery)).toEqual([messageId, messageId]);
   }, 240_000);
+
+  it('ends a reply failed, with the receiver\'s answer, when its last retry fails (no reconciler needed)', async () => {
+    const app = await bootApp({ ...COMMON, OUTBOUND_RETRY_LIMIT: '1', DATABASE_URL: databaseUrl });
+    cleanup.push(() => app.close());
+    const receiver = await startWebhookReceiver();
+    cleanup.push(receiver.close);
+    receiver.respondWith([503, 503, 503]);
+    const token = await app.login();
+    const inbox = (await app.api('POST', '/inboxes', { token, body: { name: `Down ${uid()}`, channel: 'api', webhookUrl: receiver.url } })).body;
+    const inc = (await app.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'hi' } })).body;
+    const reply = (await app.api('POST', `/conversations/${inc.conversationId}/messages`, { token, body: { text: 'nobody home' } })).body;
+    // One try plus one retry; the second answer is the last word (the job knows its retry limit).
+    const failed = await eventually(async () => {
+      const r = await row(reply.id);
+      return r.status === 'failed' && r;
+    }, 30_000, 'the reply to fail after its last retry');
+    expect(failed.attempts).toBe(2);
+    expect(failed.error).toMatch(/503/);
+    expect(receiver.received).toHaveLength(2);
+  }, 60_000);
 
   it('lets an agent retry a reply stuck queued past its delivery deadline (no worker ever took it)', async () => {
     const app = await bootApp({ ...COMMON, RUN_WORKERS: 'false', OUTBOUND_SEND_TIMEOUT_MS: '500', DATABASE_URL: databaseUrl });

@@ -121,7 +121,8 @@ export class JobQueue {
   async work<T>(name: string, handler: (job: PgJob<T>) => Promise<void>, opts: { concurrency?: number; pollingIntervalSeconds?: number } = {}): Promise<void> {
     await this.requireBoss().work(
       name,
-      { batchSize: 1, localConcurrency: opts.concurrency ?? 2, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5 },
+      // includeMetadata: the job carries its retryLimit, so a handler knows its last attempt (retryCount alone does not tell).
+      { batchSize: 1, localConcurrency: opts.concurrency ?? 2, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 0.5, includeMetadata: true },
       async (jobs) => {
         for (const job of jobs) await handler(job as PgJob<T>);
       },
