@@ -1,4 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer, Server as HttpServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
 import { Client } from 'pg';
+import { chromium, Browser } from 'playwright-core';
 import { TestApp, bootApp, eventually, uid } from './helpers/app';
 import { startDovecot, TestDovecot } from './helpers/dovecot';
 import { buildMail } from './helpers/mail-factory';
@@ -153,6 +159,68 @@ describe('CSAT surveys', () => {
         expect((await sut.api('GET', `/conversations/${conversationId}/csat`, { token: admin })).body.rating).toMatchObject({ rating: 5 });
       } finally {
         await hooks.close();
+      }
+    });
+  });
+
+  describe('web chat', () => {
+    let browser: Browser;
+    let site: { origin: string; server: HttpServer };
+    let websiteToken = '';
+
+    beforeAll(async () => {
+      const build = spawnSync(process.execPath, [resolvePath('node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/widget/vite.config.mts'], { encoding: 'utf8' });
+      if (build.status !== 0) throw new Error(`widget build failed: ${build.stderr}`);
+      const server = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(`<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1><script src="${sut.url}/api/v1/widget/widget.js" data-website-token="${websiteToken}" async></script></body></html>`);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      site = { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    }, 120000);
+
+    afterAll(async () => {
+      await browser?.close();
+      if (site) await new Promise((r) => site.server.close(r));
+    });
+
+    it('shows stars under the survey after resolution; the rating is stored, survives a reload and counts in the report', async () => {
+      const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Chat ${uid()}`, channel: 'webchat', allowedOrigins: [site.origin] } })).body;
+      websiteToken = inbox.websiteToken;
+      await enable(inbox.id);
+      const ctx = await browser.newContext({ locale: 'en-US' });
+      try {
+        const page = await ctx.newPage();
+        await page.goto(site.origin);
+        await page.locator('[data-inbox-widget] .launcher').click();
+        const input = page.locator('[data-inbox-widget] .composer textarea');
+        await input.fill('My parcel is late');
+        await input.press('Enter');
+        const conversationId = (await eventually(async () => (await db.query(`SELECT conversation_id FROM messages WHERE inbox_id = $1 AND text = 'My parcel is late'`, [inbox.id])).rows[0], 15000, 'the chat message')).conversation_id as string;
+        await resolve(conversationId);
+
+        const star4 = page.locator('[data-inbox-widget] .rate button[data-rating="4"]');
+        await star4.waitFor({ timeout: 15000 });
+        expect(await page.locator('[data-inbox-widget] .rate').getAttribute('aria-label')).toBe('How would you rate the help you received?');
+        await page.locator('[data-inbox-widget] .rate input').fill('Quick answer');
+        await star4.click();
+        await eventually(async () => (await db.query(`SELECT rating, comment FROM csat_responses WHERE conversation_id = $1`, [conversationId])).rows[0], 15000, 'the rating');
+        expect((await db.query(`SELECT rating, comment, channel FROM csat_responses WHERE conversation_id = $1`, [conversationId])).rows).toEqual([{ rating: 4, comment: 'Quick answer', channel: 'webchat' }]);
+
+        await page.reload();
+        await page.locator('[data-inbox-widget] .launcher').click();
+        const after = page.locator('[data-inbox-widget] .rate button[data-rating="4"]');
+        await after.waitFor({ timeout: 15000 });
+        await eventually(async () => (await after.getAttribute('aria-pressed')) === 'true', 15000, 'the stored rating shown after reload');
+        expect(await page.locator('[data-inbox-widget] .rate button.on').count()).toBe(4);
+        mkdirSync('test-artifacts/csat', { recursive: true });
+        await page.screenshot({ path: 'test-artifacts/csat/widget-rating.png' });
+
+        const kpis = (await sut.api('GET', `/reports/kpis?inboxId=${inbox.id}`, { token: admin })).body;
+        expect(kpis.csat).toMatchObject({ responses: 1, average: 4, distribution: { 1: 0, 2: 0, 3: 0, 4: 1, 5: 0 } });
+      } finally {
+        await ctx.close();
       }
     });
   });

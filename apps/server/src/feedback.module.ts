@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CsatController } from './csat/csat.controller';
 import { CsatPage } from './csat/csat-page';
+import { ReportInsightsRepository } from './reports/report-insights.repository';
 
 /**
  * Customer feedback and quality (issue 18): survey settings and ratings, the public rating page,
@@ -8,7 +9,8 @@ import { CsatPage } from './csat/csat-page';
  */
 @Module({
   controllers: [CsatController],
-  providers: [CsatPage],
-  exports: [],
+  providers: [CsatPage, ReportInsightsRepository],
+  // The reports controller (declared in AppModule) reads the insights beside the base KPIs.
+  exports: [ReportInsightsRepository],
 })
 export class FeedbackModule {}

@@ -28,6 +28,13 @@ const en = {
   emailSaved: 'Thanks! We will reply to {email}.',
   badEmail: 'Please enter a valid email.',
   messages: 'Messages',
+  rate: 'Rate {n} of 5',
+  rateUp: 'Good',
+  rateDown: 'Bad',
+  rateComment: 'Add a comment (optional)',
+  rateSend: 'Send',
+  rateThanks: 'Thanks for your rating!',
+  rateClosed: 'This survey has closed.',
 };
 export type Texts = typeof en;
 
@@ -59,6 +66,13 @@ const fr: Texts = {
   emailSaved: 'Merci ! Nous répondrons à {email}.',
   badEmail: 'Saisissez une adresse e-mail valide.',
   messages: 'Messages',
+  rate: 'Noter {n} sur 5',
+  rateUp: 'Bien',
+  rateDown: 'Pas bien',
+  rateComment: 'Ajouter un commentaire (facultatif)',
+  rateSend: 'Envoyer',
+  rateThanks: 'Merci pour votre note !',
+  rateClosed: 'Cette enquête est close.',
 };
 
 const it: Texts = {
@@ -89,6 +103,13 @@ const it: Texts = {
   emailSaved: 'Grazie! Risponderemo a {email}.',
   badEmail: 'Inserisci un’email valida.',
   messages: 'Messaggi',
+  rate: 'Valuta {n} su 5',
+  rateUp: 'Bene',
+  rateDown: 'Male',
+  rateComment: 'Aggiungi un commento (facoltativo)',
+  rateSend: 'Invia',
+  rateThanks: 'Grazie per la valutazione!',
+  rateClosed: 'Questo sondaggio è chiuso.',
 };
 
 const es: Texts = {
@@ -119,6 +140,13 @@ const es: Texts = {
   emailSaved: '¡Gracias! Responderemos a {email}.',
   badEmail: 'Introduce un correo válido.',
   messages: 'Mensajes',
+  rate: 'Valorar con {n} de 5',
+  rateUp: 'Bien',
+  rateDown: 'Mal',
+  rateComment: 'Añade un comentario (opcional)',
+  rateSend: 'Enviar',
+  rateThanks: '¡Gracias por tu valoración!',
+  rateClosed: 'Esta encuesta está cerrada.',
 };
 
 const uk: Texts = {
@@ -149,6 +177,13 @@ const uk: Texts = {
   emailSaved: 'Дякуємо! Ми відповімо на {email}.',
   badEmail: 'Введіть коректний email.',
   messages: 'Повідомлення',
+  rate: 'Оцінити на {n} з 5',
+  rateUp: 'Добре',
+  rateDown: 'Погано',
+  rateComment: 'Додайте коментар (необовʼязково)',
+  rateSend: 'Надіслати',
+  rateThanks: 'Дякуємо за оцінку!',
+  rateClosed: 'Це опитування закрито.',
 };
 
 const ALL: Record<WidgetLocaleName, Texts> = { en, fr, it, es, uk };

@@ -161,12 +161,46 @@ function renderMessage(m: VisitorMessage): HTMLLIElement {
     if (/^image\//.test(a.contentType)) bubble.append(el('img', { src: assetUrl(a.url), alt: a.fileName }));
     else bubble.append(el('a', { href: assetUrl(a.url), target: '_blank', rel: 'noopener' }, a.fileName));
   }
+  if (m.survey) bubble.append(renderSurvey(m.survey, m.text));
   if (mine) {
     const st = m.id.startsWith('local:') ? (m.status === 'failed' ? t.failed : t.sending) : t.sent;
     bubble.append(el('div', { class: 'st' }, st));
   }
   li.append(bubble);
   return li;
+}
+
+/** Comments being typed under a survey survive re-renders; the outcome of the last answer per survey. */
+const surveyDrafts = new Map<string, string>();
+const surveyNotes = new Map<string, string>();
+
+/** Stars (or thumbs) under the survey message: a click sends the rating with the optional comment. */
+function renderSurvey(sv: NonNullable<VisitorMessage['survey']>, question: string): HTMLElement {
+  const box = el('div', { class: 'rate', role: 'group', 'aria-label': question });
+  const closed = sv.expiresAt !== null && Date.parse(sv.expiresAt) < Date.now();
+  const comment = el('input', { type: 'text', maxlength: '2000', placeholder: t.rateComment, 'aria-label': t.rateComment });
+  comment.value = surveyDrafts.get(sv.token) ?? sv.comment ?? '';
+  comment.addEventListener('input', () => surveyDrafts.set(sv.token, comment.value));
+  const choices = sv.scale === 'thumbs' ? [{ v: 5, label: '👍', name: t.rateUp }, { v: 1, label: '👎', name: t.rateDown }] : [1, 2, 3, 4, 5].map((v) => ({ v, label: '★', name: fill(t.rate, { n: v }) }));
+  const row = el('div', { class: 'stars' });
+  for (const c of choices) {
+    const lit = sv.rating !== null && (sv.scale === 'thumbs' ? sv.rating === c.v : c.v <= sv.rating);
+    const b = el('button', { type: 'button', class: lit ? 'on' : '', 'aria-label': c.name, 'aria-pressed': String(sv.rating === c.v), 'data-rating': String(c.v) }, c.label);
+    b.disabled = closed;
+    b.addEventListener('click', () => {
+      if (!socket) return;
+      socket.emit('csat.rate', { token: sv.token, rating: c.v, comment: comment.value.trim() || null }, (ack) => {
+        surveyNotes.set(sv.token, ack.ok ? t.rateThanks : ack.code === 'INVALID_STATE' ? t.rateClosed : ack.message);
+        surveyDrafts.delete(sv.token);
+        render();
+      });
+    });
+    row.append(b);
+  }
+  box.append(row, comment);
+  const note = surveyNotes.get(sv.token) ?? (closed ? t.rateClosed : sv.rating !== null ? t.rateThanks : null);
+  if (note) box.append(el('div', { class: 'st', role: 'status' }, note));
+  return box;
 }
 
 function render(): void {

@@ -35,6 +35,12 @@ textarea,input{flex:1;min-width:0;border:1px solid #d0d7de;border-radius:8px;pad
 form button{border:0;border-radius:8px;padding:8px 12px;background:${color};color:${textColor};cursor:pointer}
 form button.ghost{background:#eaeef2;color:#1f2328;display:flex;align-items:center}
 form button.ghost svg{width:18px;height:18px;fill:currentColor}
+.rate{margin-top:6px;display:flex;flex-direction:column;gap:6px}
+.rate .stars{display:flex;gap:2px}
+.rate .stars button{background:transparent;border:0;font-size:24px;line-height:1;color:#c4cdd5;cursor:pointer;padding:2px;border-radius:4px}
+.rate .stars button.on{color:#f5a623}
+.rate .stars button:disabled{cursor:default}
+.rate input{border:1px solid #d0d7de;border-radius:6px;padding:6px 8px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 @media (max-width:480px){.panel{left:0;right:0;bottom:0;top:0;width:100%;height:100%;max-height:none;border-radius:0}.launcher[aria-expanded=true]{display:none}}
 `;
