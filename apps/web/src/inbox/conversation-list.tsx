@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useTranslation } from 'react-i18next';
@@ -10,6 +10,7 @@ import { hasStatus, inTab, queryFor, selectConversations, STATUS_FILTERS, TABS, 
 import { useFormat } from '../i18n/format';
 import { useDirectory } from '../session/session';
 import { SlaBadge } from '../sla/sla-widgets';
+import { sortBySlaDue } from '../sla/sla-order';
 
 interface Props {
   tab: Tab;
@@ -43,7 +44,9 @@ export function ConversationList({ tab, status, viewer, selectedId, onTab, onSta
     getNextPageParam: (last) => last.nextCursor,
   });
 
-  const items = useStoreSelect(store, (s) => selectConversations(s.all(), tab, status, viewer), [tab, status, viewer.id, viewer.teamIds.join()]);
+  const selected = useStoreSelect(store, (s) => selectConversations(s.all(), tab, status, viewer), [tab, status, viewer.id, viewer.teamIds.join()]);
+  const [bySla, setBySla] = useState(false);
+  const items = useMemo(() => (bySla ? sortBySlaDue(selected) : selected), [selected, bySla]);
   const counts = useStoreSelect(store, (s) => {
     const unread: Record<Tab, number> = { mine: 0, unassigned: 0, team: 0, all: 0 };
     // Counting needs no sort: one pass over the store, whatever its size.
@@ -87,6 +90,9 @@ export function ConversationList({ tab, status, viewer, selectedId, onTab, onSta
             </option>
           ))}
         </select>
+        <label className="small nowrap">
+          <input type="checkbox" checked={bySla} onChange={(e) => setBySla(e.target.checked)} data-testid="sort-sla" /> {t('service.sortByDue')}
+        </label>
         <span className="muted small">{t('list.count', { n: fmt.number(items.length) })}</span>
       </div>
       <div ref={parentRef} className="list-scroll" data-testid="conversation-list">

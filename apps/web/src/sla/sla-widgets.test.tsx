@@ -102,3 +102,16 @@ describe('HandoffBanner', () => {
     expect(screen.queryByTestId('handoff-banner')).toBeNull();
   });
 });
+
+describe('sortBySlaDue', () => {
+  it('puts the soonest due first and keeps the rest in their order', async () => {
+    const { sortBySlaDue } = await import('./sla-order');
+    const list = [
+      conv({ id: 'none-1' }),
+      conv({ id: 'later', sla: sla({ dueAt: new Date(NOW + 600_000).toISOString() }) }),
+      conv({ id: 'none-2' }),
+      conv({ id: 'overdue', sla: sla({ dueAt: new Date(NOW - 600_000).toISOString() }) }),
+    ];
+    expect(sortBySlaDue(list).map((c) => c.id)).toEqual(['overdue', 'later', 'none-1', 'none-2']);
+  });
+});

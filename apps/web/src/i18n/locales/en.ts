@@ -1,5 +1,6 @@
 export const en = {
   service: {
+    sortByDue: "Soonest SLA first",
     sla: "SLA",
     paused: "paused",
     state: {

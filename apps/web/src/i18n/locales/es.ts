@@ -2,6 +2,7 @@ import type { Resources } from './en';
 
 export const es: Resources = {
   service: {
+    sortByDue: "Primero el SLA más próximo",
     sla: "SLA",
     paused: "en pausa",
     state: {

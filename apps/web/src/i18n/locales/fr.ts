@@ -2,6 +2,7 @@ import type { Resources } from './en';
 
 export const fr: Resources = {
   service: {
+    sortByDue: "SLA le plus proche d’abord",
     sla: "SLA",
     paused: "en pause",
     state: {

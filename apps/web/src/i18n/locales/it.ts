@@ -2,6 +2,7 @@ import type { Resources } from './en';
 
 export const it: Resources = {
   service: {
+    sortByDue: "Prima lo SLA più vicino",
     sla: "SLA",
     paused: "in pausa",
     state: {

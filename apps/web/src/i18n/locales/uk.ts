@@ -2,6 +2,7 @@ import type { Resources } from './en';
 
 export const uk: Resources = {
   service: {
+    sortByDue: "Спершу найближчий SLA",
     sla: "SLA",
     paused: "на паузі",
     state: {
