@@ -7,6 +7,7 @@ import type { CannedResponse, Inbox, Team, User } from '../api/types';
 import { LANGUAGES } from '../i18n/i18n';
 import { RulesAdmin, SlaPoliciesAdmin } from '../sla/sla-admin';
 import { SocialInboxFields, SocialInboxInfo, channelBody } from './social-inbox';
+import { BotsAdmin, WebhooksAdmin } from '../bots/bots-admin';
 
 const CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram', 'x', 'phone'] as const;
 const META_CHANNELS = ['whatsapp', 'messenger', 'instagram'];
@@ -484,6 +485,8 @@ export default function AdminPage() {
         <NavLink to="/admin/canned">{t('admin.canned')}</NavLink>
         <NavLink to="/admin/sla">{t('service.admin.policies')}</NavLink>
         <NavLink to="/admin/rules">{t('service.admin.rules')}</NavLink>
+        <NavLink to="/admin/bots">{t('integrations.nav.bots')}</NavLink>
+        <NavLink to="/admin/webhooks">{t('integrations.nav.webhooks')}</NavLink>
       </nav>
       <div className="admin-body">
         <Routes>
@@ -494,6 +497,8 @@ export default function AdminPage() {
           <Route path="canned" element={<CannedAdmin />} />
           <Route path="sla" element={<SlaPoliciesAdmin />} />
           <Route path="rules" element={<RulesAdmin />} />
+          <Route path="bots" element={<BotsAdmin />} />
+          <Route path="webhooks" element={<WebhooksAdmin />} />
         </Routes>
       </div>
     </div>

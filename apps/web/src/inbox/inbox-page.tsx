@@ -6,6 +6,7 @@ import { STATUS_FILTERS, TABS, type StatusFilter, type Tab } from '../lib/conver
 import { ConversationList } from './conversation-list';
 import { ConversationView, type ConversationViewHandle } from './conversation-view';
 import { useConversationPatch } from './conversation-actions';
+import { NewConversation } from '../bots/new-conversation';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -72,6 +73,7 @@ export function InboxPage() {
       ) : (
         <section className="conversation empty-state">
           <p>{t('conversation.selectOne')}</p>
+          <NewConversation onStarted={go} />
           <p className="muted small">{t('actions.shortcuts')}</p>
         </section>
       )}
