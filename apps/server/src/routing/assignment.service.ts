@@ -240,9 +240,6 @@ export class AssignmentService implements OnApplicationBootstrap {
     });
   }
 
-  /**
-   * Escalation to a department: the assigned agent (or a coordinator, an admin, a bot) sends the
-   * conversation to another team's queue with a handoff note, kept as a private note flagged
   /** A conversation the agent started (POST /conversations) is theirs from the start, in the caller's transaction. */
   async assignStarter(tx: TxContext, conversationId: string, agentId: string): Promise<void> {
     const conv = await this.repo.lockConversation(tx.em, conversationId, false);
@@ -289,6 +286,9 @@ export class AssignmentService implements OnApplicationBootstrap {
     });
   }
 
+  /**
+   * Escalation to a department: the assigned agent (or a coordinator, an admin, a bot) sends the
+   * conversation to another team's queue with a handoff note, kept as a private note flagged
    * `handoff` that the receiving agent reads first. The assignment log keeps the chain
    * (action `escalate`, actor, previous agent, team), and routing's reason names it.
    */

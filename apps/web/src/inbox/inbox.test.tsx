@@ -19,7 +19,7 @@ const msg = (o: Partial<MessageSummary>): MessageSummary =>
   ({ id: 'm1', conversationId: 'c1', inboxId: 'i1', direction: 'inbound', kind: 'message', authorType: 'contact', authorId: null, text: 'hi', html: null, externalId: null, status: null, error: null, attempts: 0, deliveryDeadline: null, metadata: {}, attachments: [], sentAt: null, createdAt: '2026-11-30T10:00:00.000Z', ...o }) as MessageSummary;
 
 function fakeLive(store: ConversationStore): Live {
-  return { store, connected: true, presence: 'online', offers: [], typing: {}, setViewing: () => undefined, command: async () => ({}), dismissOffer: () => undefined };
+  return { store, connected: true, presence: 'online', offers: [], typing: {}, setViewing: () => undefined, command: async () => ({}), dismissOffer: () => undefined, onEvent: () => () => undefined };
 }
 
 function wrap(children: ReactNode, store = new ConversationStore()) {

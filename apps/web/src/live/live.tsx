@@ -3,7 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '@inbox/realtime-contract';
 import { auth, get } from '../api/client';
-import type { ConversationSummary, MessageSummary, OfferedEvent, PresenceName, QueueStats } from '../api/types';
+import type { AssignedEvent, ConversationSummary, MessageSummary, OfferedEvent, PresenceName, QueueStats } from '../api/types';
 import { useMe } from '../session/session';
 import { ConversationStore } from './conversation-store';
 
@@ -13,6 +13,9 @@ export interface TypingState {
   userId: string;
   name: string;
 }
+
+/** Live events other parts of the app react to (notifications), after the store has them. */
+export type LiveEvent = { type: 'assigned'; data: AssignedEvent } | { type: 'offered'; data: OfferedEvent } | { type: 'message'; data: MessageSummary };
 
 export interface Live {
   store: ConversationStore;
@@ -24,6 +27,8 @@ export interface Live {
   setViewing(id: string | null): void;
   command<E extends keyof ClientToServerEvents>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<Record<string, unknown>>;
   dismissOffer(conversationId: string): void;
+  /** Subscribes to live events; returns the unsubscribe function. */
+  onEvent(fn: (e: LiveEvent) => void): () => void;
 }
 
 /** Exported so component tests can hand a list or a view a store without a socket. */
@@ -65,6 +70,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const [presence, setPresence] = useState<PresenceName>('offline');
   const [offers, setOffers] = useState<OfferedEvent[]>([]);
   const [typing, setTyping] = useState<Record<string, TypingState[]>>({});
+  const eventListeners = useMemo(() => new Set<(e: LiveEvent) => void>(), []);
 
   useEffect(() => {
     // The token is read at every (re)connect: a password change on this device hands over a new one.
@@ -113,11 +119,13 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       else get<ConversationSummary>(`/conversations/${data.conversationId}`).then((c) => store.upsert(c), () => undefined);
       setOffers((list) => list.filter((o) => o.conversationId !== data.conversationId));
       queryClient.invalidateQueries({ queryKey: ['conversation', data.conversationId] });
+      eventListeners.forEach((fn) => fn({ type: 'assigned', data }));
     });
     socket.on('conversation.offered', ({ seq, data }) => {
       seen(seq);
       store.upsert(data.conversation);
       setOffers((list) => [...list.filter((o) => o.conversationId !== data.conversationId), data]);
+      eventListeners.forEach((fn) => fn({ type: 'offered', data }));
     });
     socket.on('message.created', ({ seq, data }) => {
       seen(seq);
@@ -125,6 +133,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       const conv = store.get(data.conversationId);
       if (conv && data.kind !== 'activity' && data.createdAt > conv.lastMessageAt) store.patch(data.conversationId, { lastMessageAt: data.createdAt });
       if (data.direction === 'inbound' && viewingRef.current !== data.conversationId) store.markUnread(data.conversationId);
+      eventListeners.forEach((fn) => fn({ type: 'message', data }));
     });
     socket.on('message.updated', ({ seq, data }) => {
       seen(seq);
@@ -147,7 +156,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       socket.disconnect();
       socketRef.current = null;
     };
-  }, [me.id, queryClient, store]);
+  }, [me.id, queryClient, store, eventListeners]);
 
   const value = useMemo<Live>(
     () => ({
@@ -174,8 +183,12 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       dismissOffer(conversationId) {
         setOffers((list) => list.filter((o) => o.conversationId !== conversationId));
       },
+      onEvent(fn) {
+        eventListeners.add(fn);
+        return () => void eventListeners.delete(fn);
+      },
     }),
-    [store, connected, presence, offers, typing, me.id],
+    [store, connected, presence, offers, typing, me.id, eventListeners],
   );
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }

@@ -6,6 +6,7 @@ import { useLive } from '../live/live';
 import { LanguagePicker } from './language-picker';
 import { OfferBanner } from '../inbox/offer-banner';
 import { SearchPalette } from '../search/search-palette';
+import { Notifications } from '../notifications/notifications';
 
 export function Shell({ children }: { children: ReactNode }) {
   const { t } = useTranslation();
@@ -32,13 +33,15 @@ export function Shell({ children }: { children: ReactNode }) {
         <span className={`conn ${live.connected ? 'on' : 'off'}`} data-testid="connection">
           {live.connected ? t('nav.connected') : t('nav.reconnecting')}
         </span>
-        <label className={`presence presence-${live.presence}`}>
+        {/* While the socket is down the server cannot see us: a grey dot, not the last known presence. */}
+        <label className={`presence presence-${live.connected ? live.presence : 'connecting'}`}>
           <span className="dot" aria-hidden />
-          <select aria-label={t('presence.label')} data-testid="presence" value={live.presence === 'away' ? 'away' : 'online'} onChange={(e) => setPresence(e.target.value as 'online' | 'away')}>
+          <select aria-label={t('presence.label')} data-testid="presence" disabled={!live.connected} value={live.presence === 'away' ? 'away' : 'online'} onChange={(e) => setPresence(e.target.value as 'online' | 'away')}>
             <option value="online">{t('presence.online')}</option>
             <option value="away">{t('presence.away')}</option>
           </select>
         </label>
+        <Notifications />
         <LanguagePicker />
         <span className="me" title={me.email}>
           {me.name}

@@ -563,6 +563,24 @@ export const en = {
       rule_snooze: 'Rule “{{rule}}”: snoozed until {{until}}',
     },
   },
+  notifications: {
+    title: 'Notifications',
+    settings: 'Notification settings',
+    assignments: 'Conversations assigned to me',
+    offers: 'Conversations offered to me',
+    replies: 'Customer replies in my conversations',
+    sound: 'Sound',
+    desktop: 'Desktop notifications',
+    blocked: 'The browser blocks notifications for this site; allow them in its site settings.',
+    askPermission: 'Get a desktop notification when a conversation is assigned or offered to you, even in another tab?',
+    turnOn: 'Turn on',
+    notNow: 'Not now',
+    assignedTitle: 'New conversation for you',
+    assignedBody: '{{contact}} · {{channel}}',
+    offeredTitle: 'Conversation offered to you',
+    offeredBody: '{{contact}} · {{channel}} · {{seconds}} s to accept',
+    replyTitle: '{{contact}} replied',
+  },
 };
 
 export type Resources = typeof en;

@@ -1,0 +1,162 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { startWebhookReceiver } from './helpers/webhook-receiver';
+
+const ROOT = resolve(__dirname, '..');
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'workspace');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** What the English routing and change lines of the server (and raw codes) look like. */
+const ENGLISH_ACTIVITY = /Assigned to|by routing|least busy|eligible agent|Back in the queue|priority \d → \d|status \w+ → \w+/;
+const RAW_CODE = /\b[a-z]+_[a-z_]+\b/;
+
+/** The agent workspace in Debian's Chromium, against the real server and database: notifications, languages, phone-sized screens. */
+describe('agent workspace in a real browser', () => {
+  let sut: TestApp;
+  let admin: string;
+  let browser: Browser;
+  let webDir: string;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  let inbox: { id: string; token: string };
+  const password = 'agent-password';
+
+  beforeAll(async () => {
+    // Built into a folder of its own: a parallel `npm run build` empties dist/.
+    webDir = mkdtempSync(join(tmpdir(), 'inbox-web-'));
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/web/vite.config.mts', '--logLevel', 'error'], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'production', WEB_OUT_DIR: webDir },
+      stdio: 'pipe',
+    });
+    process.env.WEB_DIST_DIR = webDir;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    hook = await startWebhookReceiver();
+    sut = await bootApp();
+    admin = await sut.login();
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+
+  afterEach(() => {
+    const errors = pageErrors.splice(0);
+    expect(errors).toEqual([]);
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await sut?.close();
+    await hook?.close();
+    delete process.env.WEB_DIST_DIR;
+    if (webDir) rmSync(webDir, { recursive: true, force: true });
+  });
+
+  /** A team of its own per test, so routing hands each test's conversations to its own agent. */
+  async function setUp(name: string) {
+    const team = (await sut.api('POST', '/teams', { token: admin, body: { name: `Team ${uid()}` } })).body;
+    inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `API ${uid()}`, channel: 'api', teamId: team.id, webhookUrl: hook.url } })).body;
+    const email = `agent-${uid()}@example.com`;
+    const user = (await sut.api('POST', '/users', { token: admin, body: { email, name, password, role: 'agent', capacity: { api: 5 } } })).body;
+    await sut.api('POST', `/teams/${team.id}/members`, { token: admin, body: { userId: user.id } });
+    await sut.api('POST', `/inboxes/${inbox.id}/members`, { token: admin, body: { userId: user.id } });
+    return { id: user.id as string, email, name };
+  }
+
+  async function openAs(person: { email: string }, opts: { language?: string; viewport?: { width: number; height: number }; init?: () => void } = {}): Promise<Page> {
+    const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 }, locale: 'en-US' });
+    contexts.push(context);
+    if (opts.language) await context.addInitScript((lng) => localStorage.setItem('i18nextLng', lng), opts.language);
+    if (opts.init) await context.addInitScript(opts.init);
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(`${person.email}: ${err.message}`));
+    await page.goto(sut.url + '/');
+    await page.fill('input[name=email]', person.email);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-testid=connection].on');
+    return page;
+  }
+
+  const online = (agentId: string) =>
+    eventually(async () => (await sut.api('GET', '/routing/stats', { token: admin })).body.agents.some((a: any) => a.agentId === agentId && a.presence === 'online'), 15000, 'agent online');
+
+  const ingest = async (text: string, contact: { identifier: string; name: string }, threadKey: string) =>
+    (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact, threadKey, text } })).body as { conversationId: string };
+
+  const row = (page: Page, conversationId: string) => page.locator(`[data-testid=conversation-row][data-conversation-id="${conversationId}"]`);
+
+  it('notifies an agent of a new assignment and of the customer\'s reply, never of their own reply', async () => {
+    const ana = await setUp('Ana Agent');
+    const page = await openAs(ana, {
+      // The browser's Notification API, recorded; the tab is in the background so desktop notifications apply.
+      init: () => {
+        const w = window as unknown as { __notes: Array<{ title: string; body: string }>; Notification: unknown };
+        w.__notes = [];
+        class RecordingNotification {
+          static permission = 'granted';
+          static requestPermission = async () => 'granted';
+          onclick: (() => void) | null = null;
+          constructor(title: string, opts?: { body?: string }) {
+            w.__notes.push({ title, body: opts?.body ?? '' });
+          }
+          close() {}
+        }
+        w.Notification = RecordingNotification;
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      },
+    });
+    await online(ana.id);
+    const contact = { identifier: `c-${uid()}`, name: 'Chloé Client' };
+    const thread = uid();
+    const { conversationId } = await ingest('My parcel never arrived', contact, thread);
+    await row(page, conversationId).waitFor();
+    const notes = () => page.evaluate(() => (window as unknown as { __notes: Array<{ title: string; body: string }> }).__notes);
+    await eventually(async () => (await notes()).length >= 1, 15000, 'a desktop notification');
+    expect((await notes())[0]).toEqual({ title: 'New conversation for you', body: 'Chloé Client · API' });
+    await page.locator('[data-testid=toast][data-kind=assigned]', { hasText: 'Chloé Client' }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'notification-toast.png') });
+
+    // Her own reply is no news to her; the customer's answer is.
+    await row(page, conversationId).click();
+    await page.fill('[data-testid=composer-text]', 'Sorry! A new one ships today.');
+    await page.press('[data-testid=composer-text]', 'Control+Enter');
+    await page.locator('[data-testid=message][data-direction=outbound][data-status=sent]', { hasText: 'ships today' }).waitFor();
+    await page.click('nav a[href="/inbox"]');
+    await page.locator('[data-testid=conversation-view]').waitFor({ state: 'detached' });
+    await ingest('Thanks, and the invoice?', contact, thread);
+    await eventually(async () => (await notes()).length >= 2, 15000, 'the reply notification');
+    expect(await notes()).toEqual([
+      { title: 'New conversation for you', body: 'Chloé Client · API' },
+      { title: 'Chloé Client replied', body: 'Thanks, and the invoice?' },
+    ]);
+    await eventually(async () => (await page.title()) === '(1) Inbox', 15000, 'the unread count in the tab title');
+  });
+
+  it('writes activity lines in Ukrainian, with no English routing sentence and no raw code', async () => {
+    const olena = await setUp('Олена Оператор');
+    const page = await openAs(olena, { language: 'uk' });
+    await online(olena.id);
+    const { conversationId } = await ingest('Де моя посилка?', { identifier: `c-${uid()}`, name: 'Клієнт' }, uid());
+    await row(page, conversationId).waitFor();
+    await sut.api('PATCH', `/conversations/${conversationId}`, { token: admin, body: { priority: 2, labels: ['доставка'] } });
+    await row(page, conversationId).click();
+    const lines = page.locator('[data-testid=activity]');
+    await lines.filter({ hasText: 'Пріоритет: Звичайний → Високий' }).waitFor();
+    await lines.filter({ hasText: 'Маршрутизація призначила Олена Оператор' }).waitFor();
+    const texts = await lines.allTextContents();
+    expect(texts.length).toBeGreaterThanOrEqual(2);
+    for (const text of texts) {
+      expect(text).not.toMatch(ENGLISH_ACTIVITY);
+      expect(text).not.toMatch(RAW_CODE);
+    }
+    const header = await page.locator('[data-testid=routing-reason]').textContent();
+    expect(header).toContain('Маршрутизація призначила');
+    expect(header).not.toMatch(ENGLISH_ACTIVITY);
+    await page.screenshot({ path: join(ARTIFACTS, 'activity-uk.png') });
+  });
+});
