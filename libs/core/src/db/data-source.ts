@@ -10,14 +10,15 @@ import { Webchat1764806400000 } from './migrations/1764806400000-Webchat';
 import { EmailChannel1764633600000 } from './migrations/1764633600000-EmailChannel';
 import { RateLimits1765300000000 } from './migrations/1765300000000-RateLimits';
 import { SocialPhone1765460000000 } from './migrations/1765460000000-SocialPhone';
+import { MetaEvents1765040000000 } from './migrations/1765040000000-MetaEvents';
+import { Sessions1765100000000 } from './migrations/1765100000000-Sessions';
 import { Search1765519000000 } from './migrations/1765519000000-Search';
 import { SlaAutomation1765616000000 } from './migrations/1765616000000-SlaAutomation';
-import { CsatQa1765800000000 } from './migrations/1765800000000-CsatQa';
-import { MetaEvents1765040000000 } from './migrations/1765040000000-MetaEvents';
 import { BotsWebhooks1765700000000 } from './migrations/1765700000000-BotsWebhooks';
+import { CsatQa1765800000000 } from './migrations/1765800000000-CsatQa';
 
 /** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
-export const MIGRATIONS = [Init1764460800000, Routing1764547200000, EmailChannel1764633600000, Webchat1764806400000, SlackEvents1764720000000, CannedResponses1764892800000, MetaEvents1765040000000, OutboundDelivery1765160000000, RateLimits1765300000000, SocialPhone1765460000000, Search1765519000000, SlaAutomation1765616000000, CsatQa1765800000000, BotsWebhooks1765700000000];
+export const MIGRATIONS = [Init1764460800000, Routing1764547200000, EmailChannel1764633600000, Webchat1764806400000, SlackEvents1764720000000, CannedResponses1764892800000, MetaEvents1765040000000, Sessions1765100000000, OutboundDelivery1765160000000, RateLimits1765300000000, SocialPhone1765460000000, Search1765519000000, SlaAutomation1765616000000, BotsWebhooks1765700000000, CsatQa1765800000000];
 
 /** `timeouts` for the application's pool; migrations run without a statement timeout (they may be long). */
 export function dataSourceOptions(url: string, poolSize = 10, timeouts?: DatabaseTimeouts): DataSourceOptions {
