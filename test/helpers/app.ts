@@ -36,6 +36,10 @@ export async function bootApp(env: Record<string, string> = {}): Promise<TestApp
     OUTBOUND_RETRY_DELAY_SECONDS: '1',
     // The tests' webhook receivers and mail servers listen on 127.0.0.1; test/outbound-policy.e2e-spec.ts boots with 'false'.
     OUTBOUND_ALLOW_PRIVATE: 'true',
+    // Test files drive one server hard from one address; test/rate-limits.e2e-spec.ts boots with small limits.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_IP_PER_MINUTE: '1000000',
+    RATE_LIMIT_INGEST_PER_MINUTE: '1000000',
     ...env,
   });
   const url = server.url;

@@ -1,4 +1,6 @@
+import { APP_GUARD } from '@nestjs/core';
 import { HandoffController } from './handoff.controller';
+import { ApiRateLimitGuard } from '../http/api-rate-limit.guard';
 import { StartConversationController } from './start-conversation.controller';
 import { StartConversationService } from './start-conversation.service';
 import { StartConversationRepository } from './start-conversation.repository';
@@ -9,4 +11,7 @@ import { WebhookDispatcher } from '../webhooks/webhook-dispatcher.service';
 
 /** Bots and integrations (handoff, event webhooks, business-started conversations, API limits): wired into AppModule as one list. */
 export const INTEGRATION_CONTROLLERS = [HandoffController, WebhooksController, StartConversationController];
-export const INTEGRATION_PROVIDERS = [WebhookService, WebhookRepository, WebhookDispatcher, StartConversationService, StartConversationRepository];
+export const INTEGRATION_PROVIDERS = [WebhookService, WebhookRepository, WebhookDispatcher, StartConversationService, StartConversationRepository,
+  // Listed before AppModule's AuthGuard: global guards run in order, and limits come before authentication.
+  { provide: APP_GUARD, useClass: ApiRateLimitGuard },
+];
