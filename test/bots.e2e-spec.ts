@@ -133,6 +133,16 @@ describe('bots', () => {
       expect(await ended).toEqual({ code: 'ACCESS_CHANGED' });
       expect((await sut.api('GET', `/conversations/${a.conversationId}`, { token: bot.token })).status).toBe(403);
       expect((await sut.api('GET', `/conversations/${b.conversationId}`, { token: bot.token })).status).toBe(200);
+      // Its webhook follows too: the old inbox's events stop, the new one's arrive.
+      const old = await ingest(mine, 'no longer for the bot');
+      const now = await ingest(theirs, 'now for the bot');
+      await eventually(async () => receiver.received.find((h) => h.json?.data?.conversationId === now.conversationId));
+      expect(receiver.received.some((h) => h.json?.data?.conversationId === old.conversationId)).toBe(false);
+      const leaked = await db.query(
+        `SELECT d.status FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id WHERE s.bot_id = $1 AND d.conversation_id = $2 AND d.status <> 'failed'`,
+        [bot.id, old.conversationId],
+      );
+      expect(leaked.rows).toEqual([]);
     });
 
     it('holds only the scopes it was given, and stops at its expiry or rotation', async () => {

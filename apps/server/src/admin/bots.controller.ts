@@ -86,6 +86,7 @@ export class BotsController {
     const expiresAt = this.expiry(dto.tokenExpiresAt);
     const bot = await this.bots.update(this.tx.manager, id, { name: dto.name, description: dto.description, active: dto.active, inboxIds: dto.inboxIds, scopes: dto.scopes, tokenExpiresAt: expiresAt });
     if (!bot) throw notFound('bot', id);
+    this.webhooks.botChanged();
     if (dto.active === false || dto.tokenExpiresAt !== undefined) this.access.publish({ subject: 'bot', id, effect: 'ended' });
     else if (dto.inboxIds !== undefined || dto.scopes !== undefined) this.access.publish({ subject: 'bot', id, effect: 'changed' });
     return bot;

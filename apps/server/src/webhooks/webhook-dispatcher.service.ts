@@ -8,6 +8,7 @@ export const WEBHOOK_QUEUE = 'webhook-delivery';
 /** Events older than this that no live path filed (a process died between commit and filing) are filed by the sweeper. */
 const SWEEP_LAG_SECONDS = 60;
 const SWEEP_EVERY_MS = 15_000;
+const SUBSCRIPTIONS_TTL_MS = 5_000;
 
 /**
  * Committed domain events → durable, signed deliveries to event webhook subscriptions.
@@ -22,6 +23,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private readonly dispatcher: Agent;
   private unsubscribe: (() => void) | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
+  /**
+   * Active subscriptions, read at most every few seconds rather than once per event. A change
+   * made on this replica clears it at once; one made on another replica shows here within the
+   * TTL, and the sweeper files whatever this replica skipped meanwhile (filing is idempotent).
+   */
+  private subsCache: { at: number; subs: Promise<SubscriptionForDelivery[]> } | null = null;
 
   constructor(
     private readonly tx: Transactions,
@@ -59,7 +66,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   async file(events: DomainEvent[]): Promise<number> {
     const named = events.map((e) => ({ e, names: webhookEventsOf(e) })).filter((x) => x.names.length);
     if (!named.length) return 0;
-    const subs = await this.repo.activeForDelivery(this.tx.manager);
+    const subs = await this.activeSubscriptions();
     if (!subs.length) return 0;
     const inboxes = await this.repo.inboxesOf(this.tx.manager, [...new Set(named.map((x) => x.e.conversationId).filter((id): id is string => !!id))]);
     const plan: Array<{ sub: SubscriptionForDelivery; e: DomainEvent; name: WebhookEventName }> = [];
@@ -79,6 +86,19 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       }
       return filed;
     });
+  }
+
+  invalidate(): void {
+    this.subsCache = null;
+  }
+
+  private activeSubscriptions(): Promise<SubscriptionForDelivery[]> {
+    if (!this.subsCache || Date.now() - this.subsCache.at > SUBSCRIPTIONS_TTL_MS) {
+      const subs = this.repo.activeForDelivery(this.tx.manager);
+      this.subsCache = { at: Date.now(), subs };
+      subs.catch(() => (this.subsCache = null));
+    }
+    return this.subsCache.subs;
   }
 
   /** Files what the live path missed: outbox events older than the lag, after the shared cursor. */
@@ -111,6 +131,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     if (!found) return;
     const { delivery, sub } = found;
     if (delivery.status !== 'pending' || !sub.active || (sub.bot && !sub.bot.active)) return;
+    // A bot's scope may have narrowed since filing (on any replica): checked again, fresh, before anything leaves.
+    if (sub.bot && !subscriptionWants({ ...sub, events: [delivery.event] }, delivery.event as WebhookEventName, { inboxId: delivery.inboxId, isNote: false })) {
+      await this.repo.markFailed(em, delivery.id, "outside the bot's inboxes");
+      return;
+    }
     if (await this.repo.hasEarlierPending(em, { ...delivery, subscriptionId: sub.id })) {
       // Ordered per conversation: wait for the earlier one without spending a retry.
       await this.jobs.send(WEBHOOK_QUEUE, { deliveryId: delivery.id }, { startAfter: 2 });

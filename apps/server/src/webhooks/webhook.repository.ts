@@ -126,16 +126,16 @@ export class WebhookRepository {
     return rows.map((r: Record<string, any>) => ({ ...toSub(r), sealedSecret: r.secret, afterSeq: Number(r.after_seq), bot: r.b_id ? { inboxIds: r.b_inbox_ids, active: r.b_active } : null }));
   }
 
-  async forAttempt(em: EntityManager, deliveryId: string): Promise<{ delivery: DeliveryView & { data: unknown }; sub: SubscriptionForDelivery } | null> {
+  async forAttempt(em: EntityManager, deliveryId: string): Promise<{ delivery: DeliveryView & { data: unknown; inboxId: string | null }; sub: SubscriptionForDelivery } | null> {
     const [r] = await em.query(
-      `SELECT d.*, d.id AS d_id, s.id AS s_id, s.url, s.events, s.inbox_ids, s.bot_id, s.active, s.disabled_reason, s.failing_since, s.created_at AS s_created_at, s.secret, s.after_seq,
+      `SELECT d.*, d.id AS d_id, (SELECT cv.inbox_id FROM conversations cv WHERE cv.id = d.conversation_id) AS conv_inbox_id, s.id AS s_id, s.url, s.events, s.inbox_ids, s.bot_id, s.active, s.disabled_reason, s.failing_since, s.created_at AS s_created_at, s.secret, s.after_seq,
               b.id AS b_id, b.active AS b_active, ${BOT_SCOPE} AS b_inbox_ids
        FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id LEFT JOIN bots b ON b.id = s.bot_id WHERE d.id = $1`,
       [deliveryId],
     );
     if (!r) return null;
     return {
-      delivery: { ...toDelivery({ ...r, id: r.d_id }), data: r.data },
+      delivery: { ...toDelivery({ ...r, id: r.d_id }), data: r.data, inboxId: r.conv_inbox_id },
       sub: { ...toSub({ ...r, id: r.s_id, created_at: r.s_created_at }), sealedSecret: r.secret, afterSeq: Number(r.after_seq), bot: r.b_id ? { inboxIds: r.b_inbox_ids, active: r.b_active } : null },
     };
   }
@@ -168,8 +168,8 @@ export class WebhookRepository {
     );
   }
 
-  async markFailed(em: EntityManager, id: string): Promise<void> {
-    await em.query(`UPDATE webhook_deliveries SET status = 'failed' WHERE id = $1 AND status = 'pending'`, [id]);
+  async markFailed(em: EntityManager, id: string, error: string): Promise<void> {
+    await em.query(`UPDATE webhook_deliveries SET status = 'failed', error = $2 WHERE id = $1 AND status = 'pending'`, [id, error]);
   }
 
   /** Success clears the failure streak; a failure starts it (once) and returns when it started. */

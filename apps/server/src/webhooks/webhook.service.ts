@@ -34,8 +34,14 @@ export class WebhookService {
     await this.checkInboxes(p, input.inboxIds ?? null);
     const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
     const sub = await this.repo.create(this.tx.manager, { url: input.url, events: [...new Set(input.events)], inboxIds: input.inboxIds ?? null, sealedSecret: this.secretBox.seal({ secret }), botId: owner });
+    this.dispatcher.invalidate();
     // The secret is shown here once; only its sealed form is stored.
     return { ...sub, secret };
+  }
+
+  /** A bot's inboxes or state changed: subscriptions it owns are filtered by the new scope at once on this replica. */
+  botChanged(): void {
+    this.dispatcher.invalidate();
   }
 
   list(p: Principal): Promise<SubscriptionView[]> {
@@ -60,12 +66,14 @@ export class WebhookService {
       sealedSecret: input.secret ? this.secretBox.seal({ secret: input.secret }) : undefined,
       active: input.active,
     });
+    this.dispatcher.invalidate();
     return sub ?? Promise.reject(missing('webhook subscription', id));
   }
 
   async remove(p: Principal, id: string): Promise<void> {
     await this.get(p, id);
     await this.repo.delete(this.tx.manager, id);
+    this.dispatcher.invalidate();
   }
 
   async deliveries(p: Principal, id: string, q: { limit: number; cursor?: string }): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
