@@ -40,6 +40,9 @@ export type AssignmentCodeName = (typeof ASSIGNMENT_CODES)[number];
 /** `metadata.activity.code` of system lines (timers, service levels, automation rules, escalation). */
 export const SYSTEM_ACTIVITY_CODES = [
   'snooze_ended',
+  'sla_applied',
+  'sla_changed',
+  'sla_removed',
   'sla_warning',
   'sla_breached',
   'escalated',

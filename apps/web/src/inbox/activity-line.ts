@@ -130,6 +130,11 @@ function systemLine(code: string, p: Params, ctx: ActivityContext): string | nul
     case 'rule_send_webhook':
     case 'rule_resolve':
       return ctx.t(`${K}.system.${code}`, { rule: str(p.rule) });
+    case 'sla_applied':
+    case 'sla_removed':
+      return ctx.t(`${K}.system.${code}`, { policy: str(p.policy) });
+    case 'sla_changed':
+      return ctx.t(`${K}.system.sla_changed`, { from: str(p.from), to: str(p.to) });
     case 'sla_warning':
     case 'sla_breached':
       return ctx.t(`${K}.system.${code}`, { kind: ctx.t(`${K}.slaKind.${str(p.kind) || 'resolution'}`), due: p.dueAt ? ctx.dateTime(str(p.dueAt)) : '', policy: str(p.policy) });

@@ -547,6 +547,9 @@ export const en = {
     slaKind: { first_response: 'first response', next_response: 'next response', resolution: 'resolution' },
     system: {
       snooze_ended: 'Snooze ended; the conversation is open again',
+      sla_applied: 'SLA policy {{policy}} applies',
+      sla_changed: 'SLA policy changed from {{from}} to {{to}}',
+      sla_removed: 'SLA policy {{policy}} no longer applies',
       sla_warning: 'SLA warning: {{kind}} due {{due}} ({{policy}})',
       sla_breached: 'SLA breached: {{kind}} was due {{due}} ({{policy}})',
       escalated: 'Escalated to {{team}} by {{by}}',

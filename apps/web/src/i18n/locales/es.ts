@@ -549,6 +549,9 @@ export const es: Resources = {
     slaKind: { first_response: 'primera respuesta', next_response: 'siguiente respuesta', resolution: 'resolución' },
     system: {
       snooze_ended: 'Terminó la posposición; la conversación vuelve a estar abierta',
+      sla_applied: 'Se aplica la política de SLA {{policy}}',
+      sla_changed: 'Política de SLA cambiada de {{from}} a {{to}}',
+      sla_removed: 'La política de SLA {{policy}} ya no se aplica',
       sla_warning: 'Aviso de SLA: {{kind}} prevista para {{due}} ({{policy}})',
       sla_breached: 'SLA incumplido: {{kind}} prevista para {{due}} ({{policy}})',
       escalated: 'Escalada a {{team}} por {{by}}',

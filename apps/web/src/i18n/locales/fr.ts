@@ -549,6 +549,9 @@ export const fr: Resources = {
     slaKind: { first_response: 'première réponse', next_response: 'réponse suivante', resolution: 'résolution' },
     system: {
       snooze_ended: 'Fin de la mise en veille ; la conversation est rouverte',
+      sla_applied: 'La politique SLA {{policy}} s’applique',
+      sla_changed: 'Politique SLA changée de {{from}} à {{to}}',
+      sla_removed: 'La politique SLA {{policy}} ne s’applique plus',
       sla_warning: 'Alerte SLA : {{kind}} attendue pour {{due}} ({{policy}})',
       sla_breached: 'SLA dépassé : {{kind}} attendue pour {{due}} ({{policy}})',
       escalated: 'Escaladée vers {{team}} par {{by}}',

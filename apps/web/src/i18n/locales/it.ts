@@ -549,6 +549,9 @@ export const it: Resources = {
     slaKind: { first_response: 'prima risposta', next_response: 'risposta successiva', resolution: 'risoluzione' },
     system: {
       snooze_ended: 'Posticipo terminato; la conversazione è di nuovo aperta',
+      sla_applied: 'Si applica la politica SLA {{policy}}',
+      sla_changed: 'Politica SLA cambiata da {{from}} a {{to}}',
+      sla_removed: 'La politica SLA {{policy}} non si applica più',
       sla_warning: 'Avviso SLA: {{kind}} prevista per {{due}} ({{policy}})',
       sla_breached: 'SLA violato: {{kind}} prevista per {{due}} ({{policy}})',
       escalated: 'Inoltrata a {{team}} da {{by}}',

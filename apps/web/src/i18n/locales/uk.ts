@@ -549,6 +549,9 @@ export const uk: Resources = {
     slaKind: { first_response: 'перша відповідь', next_response: 'наступна відповідь', resolution: 'вирішення' },
     system: {
       snooze_ended: 'Відкладення скінчилося; розмова знову відкрита',
+      sla_applied: 'Застосовано політику SLA {{policy}}',
+      sla_changed: 'Політику SLA змінено з {{from}} на {{to}}',
+      sla_removed: 'Політика SLA {{policy}} більше не застосовується',
       sla_warning: 'Попередження SLA: {{kind}}, строк {{due}} ({{policy}})',
       sla_breached: 'SLA порушено: {{kind}}, строк був {{due}} ({{policy}})',
       escalated: 'Ескальовано до команди {{team}}, ініціатор: {{by}}',
