@@ -85,6 +85,32 @@ describe('automation rules', () => {
     expect(await ruleLines(fr)).toEqual(['rule_add_label', 'rule_add_note', 'rule_set_priority', 'rule_set_team']);
   });
 
+  it('answers with a canned response (variables filled in) on creation, and reacts to an SLA breach', async () => {
+    const t = await team();
+    const ib = await inbox(t.id);
+    expect((await sut.api('POST', '/sla-policies', { token: admin, body: { name: `Fast ${uid()}`, firstResponseSeconds: 1, appliesTo: { inboxIds: [ib.id] } } })).status).toBe(201);
+    const canned = await sut.api('POST', '/canned-responses', { token: admin, body: { shortcut: `ack${uid()}`, title: 'Ack', text: 'Hello {{contact.name}}, we are on it' } });
+    expect(canned.status).toBe(201);
+    const onInbox = [{ field: 'inbox', operator: 'equals', value: ib.id }];
+    for (const body of [
+      { name: `Ack ${uid()}`, event: 'conversation.created', conditions: onInbox, actions: [{ type: 'send_canned_response', cannedResponseId: canned.body.id }] },
+      { name: `Late ${uid()}`, event: 'sla.breached', conditions: onInbox, actions: [{ type: 'set_priority', priority: 3 }, { type: 'add_label', label: 'late' }] },
+    ]) {
+      expect((await sut.api('POST', '/automation-rules', { token: admin, body })).status).toBe(201);
+    }
+    const res = await sut.api('POST', `/inboxes/${ib.id}/incoming`, { token: ib.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name: 'Jean' }, text: 'hello' } });
+    const id = res.body.conversationId as string;
+    const items = (await sut.api('GET', `/conversations/${id}/messages`, { token: admin })).body.items as Array<{ kind: string; direction: string; authorType: string; text: string }>;
+    expect(items.filter((m) => m.kind === 'message' && m.direction === 'outbound').map((m) => [m.authorType, m.text])).toEqual([['system', 'Hello Jean, we are on it']]);
+    // The automatic answer is no first response: the SLA still breaches, and the sla.breached rule runs once.
+    const late = await eventually(async () => {
+      const c = await conversation(id);
+      return c.priority === 3 && c;
+    }, 15000, 'the sla.breached rule');
+    expect(late).toMatchObject({ labels: ['late'], sla: { state: 'breached' } });
+    expect(await ruleLines(id)).toEqual(['rule_add_label', 'rule_send_canned_response', 'rule_set_priority']);
+  });
+
   it('a failing webhook action does not fail the customer message; a disabled rule does nothing', async () => {
     const t = await team();
     const ib = await inbox(t.id);
