@@ -12,7 +12,7 @@ import { BUILD, buildServer } from './lib/env.mjs';
 import { openDatabaseServer } from './lib/database.mjs';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ENCRYPTION_KEY, JWT_SECRET, api, expectOk, loginAdmin } from './lib/api.mjs';
 
-const count = Number(process.argv[2] ?? 200);
+const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200);
 const require = createRequire(import.meta.url);
 buildServer();
 const db = await openDatabaseServer(console.log);
@@ -25,7 +25,7 @@ pg.Client.prototype.query = function (config, values, cb) {
   const text = typeof config === 'string' ? config : config?.text ?? '';
   const result = original.call(this, config, values, cb);
   if (!counting || !result || typeof result.then !== 'function') return result;
-  const key = text.replace(/\s+/g, ' ').replace(/\$\d+/g, '?').trim().slice(0, 110);
+  const key = text.replace(/\s+/g, ' ').replace(/\$\d+/g, '?').replace(/hook_\d+/g, 'hook_N').trim().slice(0, 110);
   const start = performance.now();
   return result.finally(() => {
     const s = stats.get(key) ?? { n: 0, ms: 0 };
@@ -45,11 +45,18 @@ try {
   const ingest = server.app.get(IngestService);
   for (let i = 0; i < 20; i++) await ingest.ingest({ inboxId: inbox.id, channel: 'api', externalId: `warm-${i}`, contact: { identifier: `warm-${i}` }, text: 'warm' });
   await new Promise((r) => setTimeout(r, 1000));
-  for (const mode of ['new', 'existing', 'http-new']) {
+  const modes = process.argv.includes('--batch') ? ['batch-new', 'batch-existing'] : ['new', 'existing', 'http-new'];
+  for (const mode of modes) {
     stats.clear();
     counting = true;
     const start = performance.now();
-    for (let i = 0; i < count; i++) {
+    if (mode.startsWith('batch')) {
+      const ms = Array.from({ length: count }, (_, i) => ({ inboxId: inbox.id, channel: 'api', externalId: `${mode}-${i}`, contact: { identifier: mode === 'batch-existing' ? `warm-${i % 20}` : `${mode}-${i}` }, text: `profile ${i}` }));
+      const t = performance.now();
+      await ingest.ingestBatch(inbox.id, ms);
+      console.log(`${mode}: one batch of ${count} in ${(performance.now() - t).toFixed(0)} ms`);
+    }
+    for (let i = 0; i < (mode.startsWith('batch') ? 0 : count); i++) {
       const m = { externalId: `${mode}-${i}`, contact: { identifier: mode === 'existing' ? `warm-${i % 20}` : `${mode}-${i}` }, text: `profile ${i}` };
       if (mode === 'http-new') await expectOk(api(base, 'POST', `/inboxes/${inbox.id}/incoming`, inbox.token, m), 'ingest');
       else await ingest.ingest({ inboxId: inbox.id, channel: 'api', ...m });

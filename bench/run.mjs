@@ -1,6 +1,6 @@
 /**
  * Benchmarks: `npm run bench` (full, ~20 minutes) or `npm run bench -- --quick` (< 5 minutes).
- * Options: --only=ingest,delivery,sockets,engine,quality,replicas,search   --sockets=N (figure 3's N).
+ * Options: --only=ingest,batch,delivery,sockets,engine,quality,replicas,search   --sockets=N (figure 3's N).
  * Prints a table and writes bench/results/latest.json and bench/results/report.html.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -12,6 +12,7 @@ import { table, writeHtml, writeJson } from './lib/report.mjs';
 
 const FIGURES = {
   ingest: () => import('./figures/ingest.mjs'),
+  batch: () => import('./figures/ingest-batch.mjs'),
   delivery: () => import('./figures/delivery.mjs'),
   sockets: () => import('./figures/sockets.mjs'),
   engine: () => import('./figures/routing-engine.mjs'),

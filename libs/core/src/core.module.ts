@@ -18,6 +18,7 @@ import { AccessChanges } from './auth/access-changes';
 import { ContactRepository } from './repositories/contact.repository';
 import { ConversationRepository } from './repositories/conversation.repository';
 import { MessageRepository } from './repositories/message.repository';
+import { InboundRepository } from './repositories/inbound.repository';
 import { InboxRepository } from './repositories/inbox.repository';
 import { UserRepository } from './repositories/user.repository';
 import { TeamRepository } from './repositories/team.repository';
@@ -42,6 +43,7 @@ const EXPORTED = [
   ContactRepository,
   ConversationRepository,
   MessageRepository,
+  InboundRepository,
   InboxRepository,
   UserRepository,
   TeamRepository,

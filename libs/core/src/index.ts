@@ -26,6 +26,7 @@ export * from './auth/access-changes';
 export * from './repositories/contact.repository';
 export * from './repositories/conversation.repository';
 export * from './repositories/message.repository';
+export * from './repositories/inbound.repository';
 export * from './repositories/inbox.repository';
 export * from './repositories/user.repository';
 export * from './repositories/team.repository';

@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { InboundMessage, IngestResult } from '../channels/channel-adapter';
-import { Transactions } from '../db/transactions';
-import { isRetryableConflict } from '../db/pg-errors';
+import { Transactions, TxContext } from '../db/transactions';
+import { isRetryableConflict, pgErrorCode } from '../db/pg-errors';
 import { ContactRepository } from '../repositories/contact.repository';
 import { ConversationRepository } from '../repositories/conversation.repository';
 import { MessageRepository } from '../repositories/message.repository';
+import { InboundRepository, SeenMessage } from '../repositories/inbound.repository';
 import { ConversationHooks } from '../conversations/conversation-hooks';
 import type { PendingEvent } from '../events/domain-events';
 import { DomainError, notFound } from '../errors/domain-error';
@@ -30,6 +31,7 @@ export class IngestService {
     private readonly conversations: ConversationRepository,
     private readonly messages: MessageRepository,
     private readonly hooks: ConversationHooks,
+    private readonly inbound: InboundRepository,
   ) {}
 
   /** Ingest is idempotent, so a deadlock victim (another writer touched the same rows) simply tries again. */
@@ -49,73 +51,208 @@ export class IngestService {
 
   private async ingestOnce(input: InboundMessage): Promise<IngestResult> {
     const msg = normalise(input);
-    const { inbox, seen } = await this.messages.ingestPrecheck(this.tx.manager, msg.inboxId, msg.externalId);
+    const { inbox, seen } = await this.inbound.precheck(this.tx.manager, msg.inboxId, [msg.externalId]);
     if (!inbox) throw notFound('inbox', msg.inboxId);
-    if (seen) return this.duplicate(seen, msg);
-    if (inbox.channel !== msg.channel) {
-      throw new DomainError('VALIDATION_FAILED', `inbox ${msg.inboxId} is a ${inbox.channel} inbox, not ${msg.channel}`);
-    }
+    const already = seen.get(msg.externalId);
+    if (already) return this.duplicate(already, msg);
+    assertChannel(inbox, msg);
     try {
-      return await this.tx.run(async (tx) => {
-        const { em, emit } = tx;
-        const at = msg.receivedAt ?? new Date();
-        const { contactId, identityId, created: newContact } = await this.contacts.resolveIdentity(em, msg.channel, msg.contact.identifier, msg.contact);
-        const conversation = await this.conversations.upsertOpenThread(em, {
-          inboxId: msg.inboxId,
-          channel: msg.channel,
-          contactId,
-          identityId,
-          threadKey: msg.threadKey ?? `contact:${msg.contact.identifier}`,
-          teamId: inbox.teamId,
-          subject: msg.subject ?? null,
-          language: msg.language ?? msg.contact.language ?? null,
-          priority: msg.priority ?? 1,
-          at,
-        });
-        if (!newContact) await this.contacts.fillMissing(em, contactId, msg.contact);
-        const messageId = await this.messages.insert(em, {
-          conversationId: conversation.id,
-          inboxId: msg.inboxId,
-          direction: 'inbound',
-          kind: 'message',
-          authorType: 'contact',
-          authorId: contactId,
-          text: msg.text,
-          html: msg.html ?? null,
-          externalId: msg.externalId,
-          status: null,
-          metadata: msg.metadata ?? {},
-          createdAt: at,
-        });
-        if (!messageId) throw new AlreadyIngested();
-        if (msg.attachments?.length) await this.messages.insertAttachments(em, messageId, msg.attachments);
-        // The channel's own rows that belong to the message (the raw email) commit with it, or not at all.
-        if (input.onStored) await input.onStored(em, { messageId, conversationId: conversation.id });
-        // SLA clocks and automation rules react in this transaction; their events follow the message's.
-        const hookEvents: PendingEvent[] = [];
-        const hookTx = { ...tx, emit: (e: PendingEvent) => hookEvents.push(e) };
-        if (conversation.created) await this.hooks.run(hookTx, { type: 'conversation.created', conversationId: conversation.id, messageId }, 'customer');
-        await this.hooks.run(hookTx, { type: 'message.created', conversationId: conversation.id, messageId, from: 'customer' }, 'customer');
-
-        const summaries = await this.messages.summaries(em, conversation.id, messageId);
-        emit({ type: conversation.created ? 'conversation.created' : 'conversation.updated', conversationId: conversation.id, payload: summaries.conversation as never });
-        emit({ type: 'message.created', conversationId: conversation.id, payload: summaries.message as never });
-        for (const e of hookEvents) emit(e);
-        return { conversationId: conversation.id, messageId, contactId, created: true, conversationCreated: conversation.created };
-      });
+      return await this.tx.run((tx) => this.store(tx, inbox, msg, input));
     } catch (err) {
       if (!(err instanceof AlreadyIngested)) throw err;
-      const winner = await this.messages.findByExternalId(this.tx.manager, msg.inboxId, msg.externalId);
+      const winner = await this.inbound.seen(this.tx.manager, msg.inboxId, msg.externalId);
       if (!winner) throw err;
       return this.duplicate(winner, msg);
     }
   }
 
-  private async duplicate(seen: { id: string; conversationId: string }, msg: InboundMessage): Promise<IngestResult> {
-    this.logger.debug({ inboxId: msg.inboxId, externalId: msg.externalId }, 'redelivered message ignored');
-    const [row] = await this.tx.manager.query(`SELECT contact_id FROM conversations WHERE id = $1`, [seen.conversationId]);
-    return { conversationId: seen.conversationId, messageId: seen.id, contactId: row.contact_id, created: false, conversationCreated: false };
+  /**
+   * Many messages of one inbox in ONE transaction, each under its own savepoint: a bad item rolls
+   * back alone and is reported in its place; the others commit together, with their outbox rows.
+   * Per item the same steps, hooks and idempotency as `ingest`. Items are written in a canonical
+   * order (sender, thread, external id) so two concurrent batches take their row locks in the
+   * same order; a deadlock all the same (a single ingest in between) runs the whole batch again.
+   */
+  async ingestBatch(inboxId: string, inputs: InboundMessage[]): Promise<BatchIngestOutcome[]> {
+    if (inputs.some((m) => m.inboxId !== inboxId)) throw new Error('a batch holds messages of one inbox');
+    if (!inputs.length) return [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ingestBatchOnce(inboxId, inputs);
+      } catch (err) {
+        if (isRetryableConflict(err) && attempt < 4) {
+          this.logger.warn({ inboxId, size: inputs.length, attempt }, 'batch ingest hit a deadlock; retrying');
+          continue;
+        }
+        throw err;
+      }
+    }
   }
+
+  private async ingestBatchOnce(inboxId: string, inputs: InboundMessage[]): Promise<BatchIngestOutcome[]> {
+    const outcomes: BatchIngestOutcome[] = new Array(inputs.length);
+    const msgs: Array<InboundMessage | null> = inputs.map((input, i) => {
+      try {
+        return normalise(input);
+      } catch (err) {
+        outcomes[i] = { error: itemError(err) ?? new DomainError('VALIDATION_FAILED', 'message could not be read') };
+        return null;
+      }
+    });
+    const { inbox, seen } = await this.inbound.precheck(
+      this.tx.manager,
+      inboxId,
+      msgs.flatMap((m) => (m ? [m.externalId] : [])),
+    );
+    if (!inbox) throw notFound('inbox', inboxId);
+    const todo: number[] = [];
+    msgs.forEach((m, i) => {
+      if (!m) return;
+      const already = seen.get(m.externalId);
+      if (already) outcomes[i] = this.duplicate(already, m);
+      else if (m.channel !== inbox.channel) outcomes[i] = { error: channelMismatch(inbox, m) };
+      else todo.push(i);
+    });
+    if (!todo.length) return outcomes;
+    const key = (m: InboundMessage) => `${m.contact.identifier}\u0000${m.threadKey ?? ''}\u0000${m.externalId}`;
+    todo.sort((a, b) => (key(msgs[a]!) < key(msgs[b]!) ? -1 : key(msgs[a]!) > key(msgs[b]!) ? 1 : a - b));
+    await this.tx.run(async (tx) => {
+      for (const i of todo) {
+        const msg = msgs[i]!;
+        const events: PendingEvent[] = [];
+        const after: Array<() => unknown> = [];
+        const itemTx: TxContext = { em: tx.em, emit: (e) => events.push(e), afterCommit: (fn) => after.push(fn) };
+        await tx.em.query('SAVEPOINT ingest_item');
+        try {
+          outcomes[i] = await this.store(itemTx, inbox, msg, inputs[i]);
+          await tx.em.query('RELEASE SAVEPOINT ingest_item');
+          for (const e of events) tx.emit(e);
+          for (const fn of after) tx.afterCommit(fn);
+        } catch (err) {
+          // A deadlock victim's transaction is lost whole: the caller runs the batch again.
+          if (isRetryableConflict(err)) throw err;
+          await tx.em.query('ROLLBACK TO SAVEPOINT ingest_item');
+          await tx.em.query('RELEASE SAVEPOINT ingest_item');
+          if (err instanceof AlreadyIngested) {
+            // Stored meanwhile by another transaction, or by an earlier item of this batch.
+            const winner = await this.inbound.seen(tx.em, msg.inboxId, msg.externalId);
+            if (!winner) throw err;
+            outcomes[i] = this.duplicate(winner, msg);
+            continue;
+          }
+          const error = itemError(err);
+          if (!error) throw err;
+          this.logger.warn({ inboxId, externalId: msg.externalId, err }, 'batch item refused; the others go on');
+          outcomes[i] = { error };
+        }
+      }
+    });
+    return outcomes;
+  }
+
+  /** One message inside the caller's transaction: identity → conversation → message → hooks → events. */
+  private async store(tx: TxContext, inbox: { teamId: string | null }, msg: InboundMessage, input: InboundMessage): Promise<IngestResult> {
+    const { em, emit } = tx;
+    const at = msg.receivedAt ?? new Date();
+    const threadKey = msg.threadKey ?? `contact:${msg.contact.identifier}`;
+    const language = msg.language ?? msg.contact.language ?? null;
+    const priority = msg.priority ?? 1;
+    // One statement in the usual case; the step-by-step path when a concurrent first message of
+    // the same sender holds the identity's unique key (its row is not in this statement's snapshot).
+    let stored = await this.inbound.store(em, {
+      inboxId: msg.inboxId,
+      channel: msg.channel,
+      address: msg.contact.identifier,
+      contact: msg.contact,
+      threadKey,
+      teamId: inbox.teamId,
+      subject: msg.subject ?? null,
+      language,
+      priority,
+      at,
+      text: msg.text,
+      html: msg.html ?? null,
+      externalId: msg.externalId,
+      metadata: msg.metadata ?? {},
+    });
+    if (!stored) {
+      const { contactId, identityId, created: newContact } = await this.contacts.resolveIdentity(em, msg.channel, msg.contact.identifier, msg.contact);
+      const conversation = await this.conversations.upsertOpenThread(em, {
+        inboxId: msg.inboxId,
+        channel: msg.channel,
+        contactId,
+        identityId,
+        threadKey,
+        teamId: inbox.teamId,
+        subject: msg.subject ?? null,
+        language,
+        priority,
+        at,
+      });
+      const messageId = await this.messages.insert(em, {
+        conversationId: conversation.id,
+        inboxId: msg.inboxId,
+        direction: 'inbound',
+        kind: 'message',
+        authorType: 'contact',
+        authorId: contactId,
+        text: msg.text,
+        html: msg.html ?? null,
+        externalId: msg.externalId,
+        status: null,
+        metadata: msg.metadata ?? {},
+        createdAt: at,
+      });
+      stored = { contactId, identityId, newContact, conversationId: conversation.id, conversationCreated: conversation.created, messageId };
+    }
+    const { contactId, conversationId, conversationCreated, messageId } = stored;
+    if (!messageId) throw new AlreadyIngested();
+    // After the conversation's row lock (taken by the upsert): routing locks conversation then contact.
+    if (!stored.newContact) await this.contacts.fillMissing(em, contactId, msg.contact);
+    if (msg.attachments?.length) await this.messages.insertAttachments(em, messageId, msg.attachments);
+    // The channel's own rows that belong to the message (the raw email) commit with it, or not at all.
+    if (input.onStored) await input.onStored(em, { messageId, conversationId });
+    // SLA clocks and automation rules react in this transaction; their events follow the message's.
+    const hookEvents: PendingEvent[] = [];
+    const hookTx = { ...tx, emit: (e: PendingEvent) => hookEvents.push(e) };
+    if (conversationCreated) await this.hooks.run(hookTx, { type: 'conversation.created', conversationId, messageId }, 'customer');
+    await this.hooks.run(hookTx, { type: 'message.created', conversationId, messageId, from: 'customer' }, 'customer');
+
+    const summaries = await this.messages.summaries(em, conversationId, messageId);
+    emit({ type: conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId, payload: summaries.conversation as never });
+    emit({ type: 'message.created', conversationId, payload: summaries.message as never });
+    for (const e of hookEvents) emit(e);
+    return { conversationId, messageId, contactId, created: true, conversationCreated };
+  }
+
+  private duplicate(seen: SeenMessage, msg: InboundMessage): IngestResult {
+    this.logger.debug({ inboxId: msg.inboxId, externalId: msg.externalId }, 'redelivered message ignored');
+    return { conversationId: seen.conversationId, messageId: seen.id, contactId: seen.contactId, created: false, conversationCreated: false };
+  }
+}
+
+/** One item of a batch: its ingest result, or why it was refused (the others are unaffected). */
+export type BatchIngestOutcome = IngestResult | { error: DomainError };
+
+function channelMismatch(inbox: { channel: string }, msg: InboundMessage): DomainError {
+  return new DomainError('VALIDATION_FAILED', `inbox ${msg.inboxId} is a ${inbox.channel} inbox, not ${msg.channel}`);
+}
+
+function assertChannel(inbox: { channel: string }, msg: InboundMessage): void {
+  if (inbox.channel !== msg.channel) throw channelMismatch(inbox, msg);
+}
+
+/**
+ * What a refused batch item tells its sender: a domain error as is; data the database refuses
+ * (class 22: a NUL character, a malformed value; class 23: a CHECK) as a validation failure of
+ * that item. Anything else (the connection, the server) is not the item's fault: null, and the
+ * request fails whole.
+ */
+function itemError(err: unknown): DomainError | null {
+  if (err instanceof DomainError) return err;
+  const code = pgErrorCode(err);
+  if (code && (code.startsWith('22') || code.startsWith('23'))) return new DomainError('VALIDATION_FAILED', `message refused by the database: ${(err as Error).message}`);
+  return null;
 }
 
 /** Channel-neutral clean-up: sanitised HTML, a text body even for HTML-only input, a stable external id. */

@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { queryRows } from '../db/sql';
+import type { ChannelKind } from '../entities/enums';
+import type { ContactDetails } from './contact.repository';
+
+export interface InboundWrite {
+  inboxId: string;
+  channel: ChannelKind;
+  address: string;
+  contact: ContactDetails;
+  threadKey: string;
+  teamId: string | null;
+  subject: string | null;
+  language: string | null;
+  priority: number;
+  at: Date;
+  text: string;
+  html: string | null;
+  externalId: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface InboundStored {
+  contactId: string;
+  identityId: string;
+  /** The identity (and its contact) was created by this statement. */
+  newContact: boolean;
+  conversationId: string;
+  conversationCreated: boolean;
+  /** Null: (inbox, external id) was already stored; the caller rolls the upsert back (a redelivery). */
+  messageId: string | null;
+}
+
+export interface SeenMessage {
+  id: string;
+  conversationId: string;
+  contactId: string;
+}
+
+/**
+ * The write side of ingest in as few round trips as the invariants allow. The same rows, the
+ * same unique indexes and the same lock order as the step-by-step path in the contact,
+ * conversation and message repositories (identity → conversation → message: each CTE feeds the
+ * next, so PostgreSQL takes the locks in that order).
+ */
+@Injectable()
+export class InboundRepository {
+  /**
+   * What ingest needs before it writes, in one round trip: the inbox (null when unknown) and the
+   * messages already stored under these external ids, with their conversation's contact.
+   */
+  async precheck(em: EntityManager, inboxId: string, externalIds: string[]): Promise<{ inbox: { channel: string; teamId: string | null; active: boolean } | null; seen: Map<string, SeenMessage> }> {
+    const rows = await queryRows<{ channel: string; team_id: string | null; active: boolean; external_id: string | null; message_id: string | null; conversation_id: string | null; contact_id: string | null }>(
+      em,
+      `SELECT i.channel, i.team_id, i.active, m.external_id, m.id AS message_id, m.conversation_id, c.contact_id
+       FROM inboxes i
+       LEFT JOIN messages m ON m.inbox_id = i.id AND m.external_id = ANY($2::text[])
+       LEFT JOIN conversations c ON c.id = m.conversation_id
+       WHERE i.id = $1`,
+      [inboxId, externalIds],
+    );
+    const seen = new Map<string, SeenMessage>();
+    if (!rows.length) return { inbox: null, seen };
+    for (const r of rows) if (r.message_id && r.external_id) seen.set(r.external_id, { id: r.message_id, conversationId: r.conversation_id!, contactId: r.contact_id! });
+    return { inbox: { channel: rows[0].channel, teamId: rows[0].team_id, active: rows[0].active }, seen };
+  }
+
+  /** A message stored by a transaction that committed after the precheck (or earlier in this one). */
+  async seen(em: EntityManager, inboxId: string, externalId: string): Promise<SeenMessage | null> {
+    const [row] = await queryRows<{ id: string; conversation_id: string; contact_id: string }>(
+      em,
+      `SELECT m.id, m.conversation_id, c.contact_id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.inbox_id = $1 AND m.external_id = $2`,
+      [inboxId, externalId],
+    );
+    return row ? { id: row.id, conversationId: row.conversation_id, contactId: row.contact_id } : null;
+  }
+
+  /**
+   * Identity (created with its contact when new), the open conversation of the thread (upserted
+   * on the partial unique index) and the message (unique per inbox and external id) in ONE
+   * statement. Null when a concurrent first message of the same sender is inserting the identity
+   * right now: this statement's snapshot cannot see the winner's row, so the caller takes the
+   * step-by-step path, whose next statement does.
+   */
+  async store(em: EntityManager, w: InboundWrite): Promise<InboundStored | null> {
+    const [row] = await queryRows<{ identity_id: string; contact_id: string; new_contact: boolean; conversation_id: string | null; conversation_created: boolean | null; message_id: string | null }>(
+      em,
+      `WITH found AS (
+         SELECT id, contact_id FROM contact_identities WHERE channel = $1::text AND address = $2::text
+       ), made AS (
+         -- The contact FK is deferred: the identity claims a fresh contact id before that row exists.
+         INSERT INTO contact_identities (contact_id, channel, address)
+         SELECT gen_random_uuid(), $1::text, $2::text WHERE NOT EXISTS (SELECT 1 FROM found)
+         ON CONFLICT (channel, address) DO NOTHING
+         RETURNING id, contact_id
+       ), new_contact AS (
+         INSERT INTO contacts (id, name, email, phone, language) SELECT contact_id, $3::text, $4::text, $5::text, $6::text FROM made RETURNING id
+       ), ident AS (
+         SELECT id, contact_id, false AS new_contact FROM found
+         UNION ALL SELECT id, contact_id, true FROM made
+       ), conv AS (
+         INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, priority, team_id, subject, language, waiting_since, last_message_at)
+         SELECT $7::uuid, $1::text, ident.contact_id, ident.id, $8::text,
+           -- Bot-first inboxes: a new conversation is the inbox's bot's until it hands off (routing only takes 'open').
+           CASE WHEN EXISTS (SELECT 1 FROM inboxes i JOIN bots b ON b.id = i.bot_id AND b.active WHERE i.id = $7::uuid) THEN 'bot' ELSE 'open' END,
+           $9::smallint, $10::uuid, $11::text, $12::text, $13::timestamptz, $13::timestamptz
+         FROM ident
+         ON CONFLICT (inbox_id, thread_key) WHERE status <> 'resolved'
+         DO UPDATE SET
+           last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
+           status = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN 'open' ELSE conversations.status END,
+           snoozed_until = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN NULL ELSE conversations.snoozed_until END,
+           waiting_since = coalesce(conversations.waiting_since, EXCLUDED.waiting_since),
+           updated_at = now()
+         RETURNING id, (xmax = 0) AS created
+       ), msg AS (
+         INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, html, external_id, status, metadata, created_at)
+         SELECT conv.id, $7::uuid, 'inbound', 'message', 'contact', ident.contact_id, $14::text, $15::text, $16::text, NULL, $17::jsonb, $13::timestamptz
+         FROM conv, ident
+         ON CONFLICT (inbox_id, external_id) DO NOTHING
+         RETURNING id
+       )
+       SELECT ident.id AS identity_id, ident.contact_id, ident.new_contact, conv.id AS conversation_id, conv.created AS conversation_created, (SELECT id FROM msg) AS message_id
+       FROM ident LEFT JOIN conv ON true`,
+      [
+        w.channel,
+        w.address,
+        w.contact.name ?? null,
+        w.contact.email ?? null,
+        w.contact.phone ?? null,
+        w.contact.language ?? null,
+        w.inboxId,
+        w.threadKey,
+        w.priority,
+        w.teamId,
+        w.subject,
+        w.language,
+        w.at,
+        w.text,
+        w.html,
+        w.externalId,
+        JSON.stringify(w.metadata),
+      ],
+    );
+    if (!row?.conversation_id) return null;
+    return {
+      contactId: row.contact_id,
+      identityId: row.identity_id,
+      newContact: row.new_contact,
+      conversationId: row.conversation_id,
+      conversationCreated: Boolean(row.conversation_created),
+      messageId: row.message_id,
+    };
+  }
+}

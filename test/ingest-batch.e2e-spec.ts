@@ -1,0 +1,145 @@
+import { Client } from 'pg';
+import { TestApp, bootApp, uid } from './helpers/app';
+
+/**
+ * POST /inboxes/:id/incoming/batch: many messages in one request, each answered in its place
+ * with the single endpoint's idempotency, bad items refused alone, and concurrent batches that
+ * carry the same external ids storing each message once.
+ */
+describe('batch ingest (API channel)', () => {
+  let sut: TestApp;
+  let db: Client;
+  let inbox: { id: string; token: string };
+  let other: { id: string; token: string };
+
+  beforeAll(async () => {
+    sut = await bootApp({ DATABASE_POOL_SIZE: '8' });
+    const admin = await sut.login();
+    inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Batch ${uid()}`, channel: 'api' } })).body;
+    other = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Other ${uid()}`, channel: 'api' } })).body;
+    db = new Client({ connectionString: sut.databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await sut?.close();
+  });
+
+  const batch = (messages: unknown[], opts: { inboxId?: string; token?: string } = {}) =>
+    sut.api('POST', `/inboxes/${opts.inboxId ?? inbox.id}/incoming/batch`, { token: opts.token ?? inbox.token, body: { messages } });
+  const count = async (sql: string, params: unknown[]) => (await db.query(sql, params)).rows[0].n as number;
+
+  it('stores every item and answers each in its place; the same batch again answers 200 with the same ids', async () => {
+    const run = uid();
+    const messages = Array.from({ length: 30 }, (_, i) => ({ externalId: `b-${run}-${i}`, contact: { identifier: `c-${run}-${i % 7}`, name: `Customer ${i % 7}` }, text: `hello ${i}` }));
+    const first = await batch(messages);
+    expect(first.status).toBe(200);
+    expect(first.body.results).toHaveLength(30);
+    expect(first.body.results.map((r: { index: number }) => r.index)).toEqual(messages.map((_, i) => i));
+    expect(first.body.results.every((r: { status: number }) => r.status === 201)).toBe(true);
+    // One conversation per contact (default thread), shared by that contact's messages.
+    const byContact = new Map<string, Set<string>>();
+    first.body.results.forEach((r: { conversationId: string }, i: number) => byContact.set(messages[i].contact.identifier, (byContact.get(messages[i].contact.identifier) ?? new Set()).add(r.conversationId)));
+    expect(byContact.size).toBe(7);
+    expect([...byContact.values()].every((s) => s.size === 1)).toBe(true);
+
+    const again = await batch(messages);
+    expect(again.status).toBe(200);
+    expect(again.body.results.every((r: { status: number }) => r.status === 200)).toBe(true);
+    expect(again.body.results.map((r: { messageId: string }) => r.messageId)).toEqual(first.body.results.map((r: { messageId: string }) => r.messageId));
+
+    // The single endpoint sees the batch's messages as already stored, with the same ids.
+    const single = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: messages[3] });
+    expect(single.status).toBe(200);
+    expect(single.body.messageId).toBe(first.body.results[3].messageId);
+
+    expect(await count(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1 AND external_id LIKE $2`, [inbox.id, `b-${run}-%`])).toBe(30);
+    // Events as for single ingest: one message.created per stored message, one conversation.created per new thread.
+    const { rows: events } = await db.query(
+      `SELECT type, count(*)::int AS n FROM outbox_events WHERE (type = 'message.created' AND payload->>'externalId' LIKE $1) OR (type = 'conversation.created' AND conversation_id = ANY($2::uuid[])) GROUP BY type ORDER BY type`,
+      [`b-${run}-%`, [...byContact.values()].map((s) => [...s][0])],
+    );
+    expect(events).toEqual([
+      { type: 'conversation.created', n: 7 },
+      { type: 'message.created', n: 30 },
+    ]);
+  });
+
+  it('refuses a bad item in its place and stores the others', async () => {
+    const run = uid();
+    const good = (i: number) => ({ externalId: `p-${run}-${i}`, contact: { identifier: `p-${run}` }, text: `ok ${i}` });
+    const res = await batch([
+      good(0),
+      { externalId: `p-${run}-1`, text: 'no contact' },
+      good(2),
+      // Valid JSON the database cannot store (a NUL character in text).
+      { ...good(3), text: 'nul \u0000 inside' },
+      'not an object',
+      { ...good(5), unknownField: 1 },
+      good(6),
+      // The same external id twice in one batch: stored once, the second answered as a redelivery.
+      good(2),
+    ]);
+    expect(res.status).toBe(200);
+    const statuses = res.body.results.map((r: { status: number }) => r.status);
+    expect(statuses).toEqual([201, 400, 201, 400, 400, 400, 201, 200]);
+    expect(res.body.results[1]).toMatchObject({ index: 1, code: 'VALIDATION_FAILED' });
+    expect(res.body.results[1].message).toMatch(/contact/);
+    expect(res.body.results[3]).toMatchObject({ index: 3, code: 'VALIDATION_FAILED' });
+    expect(res.body.results[7].messageId).toBe(res.body.results[2].messageId);
+    const { rows } = await db.query(`SELECT external_id FROM messages WHERE inbox_id = $1 AND external_id LIKE $2 ORDER BY external_id`, [inbox.id, `p-${run}-%`]);
+    expect(rows.map((r) => r.external_id)).toEqual([`p-${run}-0`, `p-${run}-2`, `p-${run}-6`]);
+    // The refused NUL item left nothing behind: one conversation for the contact, no stray event.
+    expect(await count(`SELECT count(*)::int AS n FROM outbox_events WHERE type = 'message.created' AND payload->>'externalId' LIKE $1`, [`p-${run}-%`])).toBe(3);
+  });
+
+  it('refuses the whole request only for what is wrong with the request', async () => {
+    const one = [{ externalId: `x-${uid()}`, contact: { identifier: 'x' }, text: 'x' }];
+    expect((await batch(one, { token: other.token })).status).toBe(403);
+    expect((await batch([])).status).toBe(400);
+    const tooMany = Array.from({ length: 501 }, (_, i) => ({ externalId: `t-${i}`, contact: { identifier: 't' }, text: 't' }));
+    const refused = await batch(tooMany);
+    expect(refused.status).toBe(400);
+    expect(await count(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1 AND external_id LIKE 't-%'`, [inbox.id])).toBe(0);
+  });
+
+  it('stores an external id once when two batches carrying it race', async () => {
+    const run = uid();
+    // Overlapping batches in different orders, new senders shared between them: the lock order
+    // and the unique indexes decide, each message is stored once and both answers agree on ids.
+    const shared = Array.from({ length: 40 }, (_, i) => ({ externalId: `r-${run}-${i}`, contact: { identifier: `r-${run}-${i % 5}` }, text: `race ${i}` }));
+    const a = shared.slice(0, 30);
+    const b = [...shared.slice(10)].reverse();
+    const answers = await Promise.all([batch(a), batch(b), batch(shared.slice(5, 25)), batch([shared[12]])]);
+    for (const r of answers) expect(r.status).toBe(200);
+    const all = answers.flatMap((r, k) => r.body.results.map((x: { index: number; status: number; messageId: string; conversationId: string }) => ({ ...x, externalId: [a, b, shared.slice(5, 25), [shared[12]]][k][x.index].externalId })));
+    expect(all.every((x) => x.status === 201 || x.status === 200)).toBe(true);
+    const byExternal = new Map<string, typeof all>();
+    for (const x of all) byExternal.set(x.externalId, [...(byExternal.get(x.externalId) ?? []), x]);
+    for (const [, answered] of byExternal) {
+      expect(new Set(answered.map((x) => x.messageId)).size).toBe(1);
+      expect(answered.filter((x) => x.status === 201)).toHaveLength(1);
+    }
+    expect(await count(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1 AND external_id LIKE $2`, [inbox.id, `r-${run}-%`])).toBe(40);
+    expect(await count(`SELECT count(*)::int AS n FROM contact_identities WHERE channel = 'api' AND address LIKE $1`, [`r-${run}-%`])).toBe(5);
+    // One open conversation per sender's thread, one message.created event per message.
+    expect(await count(`SELECT count(DISTINCT conversation_id)::int AS n FROM messages WHERE inbox_id = $1 AND external_id LIKE $2`, [inbox.id, `r-${run}-%`])).toBe(5);
+    expect(await count(`SELECT count(*)::int AS n FROM outbox_events WHERE type = 'message.created' AND payload->>'externalId' LIKE $1`, [`r-${run}-%`])).toBe(40);
+    const { rows: orphans } = await db.query(`SELECT count(*)::int AS n FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id) AND c.merged_into_id IS NULL`);
+    expect(orphans[0].n).toBe(0);
+  });
+
+  it('races a batch against single posts of the same messages', async () => {
+    const run = uid();
+    const messages = Array.from({ length: 12 }, (_, i) => ({ externalId: `s-${run}-${i}`, contact: { identifier: `s-${run}` }, text: `s ${i}` }));
+    const [b, ...singles] = await Promise.all([batch(messages), ...messages.map((m) => sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: m }))]);
+    expect(b.status).toBe(200);
+    messages.forEach((_, i) => {
+      expect([200, 201]).toContain(singles[i].status);
+      expect(singles[i].body.messageId).toBe(b.body.results[i].messageId);
+      expect([singles[i].status, b.body.results[i].status].sort()).toEqual([200, 201]);
+    });
+    expect(await count(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1 AND external_id LIKE $2`, [inbox.id, `s-${run}-%`])).toBe(12);
+  });
+});
