@@ -159,4 +159,45 @@ describe('agent workspace in a real browser', () => {
     expect(header).not.toMatch(ENGLISH_ACTIVITY);
     await page.screenshot({ path: join(ARTIFACTS, 'activity-uk.png') });
   });
+  /** The widest element sticking out to the right, to name the culprit when the page scrolls sideways. */
+  const overflow = (page: Page) =>
+    page.evaluate(() => {
+      const doc = document.documentElement;
+      if (doc.scrollWidth <= doc.clientWidth) return null;
+      const wide = Array.from(document.querySelectorAll('body *')).map((el) => ({ el, right: el.getBoundingClientRect().right })).filter((x) => x.right > doc.clientWidth + 1);
+      const worst = wide.sort((a, b) => b.right - a.right)[0];
+      return { scrollWidth: doc.scrollWidth, element: worst ? `${worst.el.tagName}.${worst.el.className} ${(worst.el.textContent ?? '').slice(0, 40)}` : '' };
+    });
+
+  it.each(['en', 'fr', 'it', 'es', 'uk'])('at 390×844 (%s) nothing scrolls sideways, and an agent opens a conversation, replies and comes back', async (lng) => {
+    const agent = await setUp(`Agent ${lng}`);
+    const page = await openAs(agent, { language: lng, viewport: { width: 390, height: 844 } });
+    await online(agent.id);
+    const { conversationId } = await ingest('Hello from my phone, where is my order number 123456789?', { identifier: `c-${uid()}`, name: 'Maximilian Longname-Customer' }, uid());
+    await row(page, conversationId).waitFor();
+    expect(await overflow(page)).toBeNull();
+    await page.screenshot({ path: join(ARTIFACTS, `phone-list-${lng}.png`) });
+
+    // The header folds into a menu that opens and shows the navigation.
+    await page.click('[data-testid=menu-toggle]');
+    await page.locator('.topbar nav a[href="/inbox"]').waitFor();
+    expect(await overflow(page)).toBeNull();
+    await page.screenshot({ path: join(ARTIFACTS, `phone-menu-${lng}.png`) });
+    await page.click('[data-testid=menu-toggle]');
+
+    await row(page, conversationId).click();
+    await page.locator('[data-testid=message][data-direction=inbound]', { hasText: 'Hello from my phone' }).waitFor();
+    expect(await row(page, conversationId).isVisible()).toBe(false);
+    expect(await overflow(page)).toBeNull();
+    await page.fill('[data-testid=composer-text]', 'On its way!');
+    await page.press('[data-testid=composer-text]', 'Control+Enter');
+    await page.locator('[data-testid=message][data-direction=outbound][data-status=sent]', { hasText: 'On its way!' }).waitFor();
+    expect(await overflow(page)).toBeNull();
+    await page.screenshot({ path: join(ARTIFACTS, `phone-conversation-${lng}.png`) });
+
+    await page.click('[data-testid=back]');
+    await row(page, conversationId).waitFor();
+    await page.locator('[data-testid=conversation-view]').waitFor({ state: 'detached' });
+    expect(await overflow(page)).toBeNull();
+  });
 });

@@ -1,3 +1,5 @@
+import i18n from '../i18n/i18n';
+
 /** A thin fetch wrapper: JSON in and out, the API's error body turned into an ApiError. */
 export class ApiError extends Error {
   constructor(
@@ -41,7 +43,8 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   try {
     res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (err) {
-    throw new ApiError(0, 'NETWORK', (err as Error).message || 'network error');
+    // "Failed to fetch" says nothing to a person: say what happened, in their language.
+    throw new ApiError(0, 'NETWORK', i18n.t('honest.network'));
   }
   const text = await res.text();
   let parsed: any = null;

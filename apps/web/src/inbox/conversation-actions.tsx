@@ -4,6 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { patch } from '../api/client';
 import type { ConversationSummary } from '../api/types';
 import { useLive } from '../live/live';
+import { SnoozeMenu } from './snooze-menu';
+import { AssignPicker } from './assign-picker';
 
 export function useConversationPatch(id: string) {
   const { store } = useLive();
@@ -13,18 +15,10 @@ export function useConversationPatch(id: string) {
   });
 }
 
-function defaultSnooze(): string {
-  const d = new Date(Date.now() + 24 * 3600 * 1000);
-  d.setHours(9, 0, 0, 0);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
 export function ConversationActions({ c }: { c: ConversationSummary }) {
   const { t } = useTranslation();
   const mutation = useConversationPatch(c.id);
   const [snoozing, setSnoozing] = useState(false);
-  const [until, setUntil] = useState(defaultSnooze);
   const [label, setLabel] = useState('');
 
   return (
@@ -39,6 +33,11 @@ export function ConversationActions({ c }: { c: ConversationSummary }) {
             ✓ {t('actions.resolve')}
           </button>
         )}
+        {(c.status === 'pending' || c.status === 'snoozed') && (
+          <button onClick={() => mutation.mutate({ status: 'open' })} data-testid="open">
+            {t('workspace.open')}
+          </button>
+        )}
         {c.status !== 'pending' && <button onClick={() => mutation.mutate({ status: 'pending' })}>{t('actions.pending')}</button>}
         <button onClick={() => setSnoozing((s) => !s)} aria-expanded={snoozing}>
           {t('actions.snooze')}
@@ -51,20 +50,8 @@ export function ConversationActions({ c }: { c: ConversationSummary }) {
           ))}
         </select>
       </div>
-      {snoozing && (
-        <form
-          className="action-row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            mutation.mutate({ status: 'snoozed', snoozedUntil: new Date(until).toISOString() }, { onSuccess: () => setSnoozing(false) });
-          }}
-        >
-          <label>
-            {t('actions.snoozeUntil')} <input type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} required />
-          </label>
-          <button type="submit">{t('actions.apply')}</button>
-        </form>
-      )}
+      {snoozing && <SnoozeMenu disabled={mutation.isPending} onSnooze={(snoozedUntil) => mutation.mutate({ status: 'snoozed', snoozedUntil }, { onSuccess: () => setSnoozing(false) })} />}
+      <AssignPicker c={c} />
       <div className="action-row labels">
         <span className="muted small">{t('actions.labels')}:</span>
         {c.labels.map((l) => (

@@ -1,5 +1,6 @@
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useLocation, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ApiError, get, post } from '../api/client';
 import type { ConversationSummary, MessageSummary } from '../api/types';
@@ -26,6 +27,8 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
   const { byId } = useDirectory();
   const fmt = useFormat();
   const activityCtx = useActivityContext();
+  const navigate = useNavigate();
+  const location = useLocation();
   const composerRef = useRef<ComposerHandle>(null);
   const [pending, setPending] = useState<PendingSend[]>([]);
   const drafts = useRef(new Map<string, Draft>());
@@ -104,6 +107,9 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
     <>
       <section className="conversation" data-testid="conversation-view" data-conversation-id={id}>
         <header className="conv-header">
+          <button className="ghost back-button" data-testid="back" onClick={() => navigate(`/inbox${location.search}`)}>
+            ← {t('conversation.back')}
+          </button>
           <div className="conv-title">
             <h2>{conversation.contactName ?? t('list.unknownContact')}</h2>
             <div className="muted small conv-meta">

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { mergeMessage, messagesKey } from '../live/live';
 import { auth, post } from '../api/client';
 import type { AttachmentSummary, ConversationSummary, MessageSummary } from '../api/types';
 import { useFormat } from '../i18n/format';
@@ -50,7 +51,12 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
   const { t } = useTranslation();
   const fmt = useFormat();
   const { byId } = useDirectory();
-  const retry = useMutation({ mutationFn: () => post(`/conversations/${m.conversationId}/messages/${m.id}/retry`) });
+  const queryClient = useQueryClient();
+  // The answer is the message as it stands now (queued again): shown at once, live events follow.
+  const retry = useMutation({
+    mutationFn: () => post<MessageSummary>(`/conversations/${m.conversationId}/messages/${m.id}/retry`),
+    onSuccess: (updated) => queryClient.setQueryData<MessageSummary[]>(messagesKey(m.conversationId), (list) => mergeMessage(list, updated)),
+  });
   const sendError = useSendErrorText();
   const activityCtx = useActivityContext();
 

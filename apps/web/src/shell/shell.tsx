@@ -1,18 +1,28 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { NavLink } from 'react-router';
+import { NavLink, useLocation } from 'react-router';
 import { isStaff, useMe, useSession } from '../session/session';
 import { useLive } from '../live/live';
 import { LanguagePicker } from './language-picker';
 import { OfferBanner } from '../inbox/offer-banner';
 import { SearchPalette } from '../search/search-palette';
 import { Notifications } from '../notifications/notifications';
+import './responsive.css';
 
 export function Shell({ children }: { children: ReactNode }) {
   const { t } = useTranslation();
   const me = useMe();
   const { logout } = useSession();
   const live = useLive();
+  // Phones: navigation, search, language and account fold into a menu; it closes on navigation.
+  const [menuOpen, setMenuOpen] = useState(false);
+  const location = useLocation();
+  const [lastPath, setLastPath] = useState(location.pathname);
+  if (lastPath !== location.pathname) {
+    setLastPath(location.pathname);
+    setMenuOpen(false);
+  }
+  const menu = `collapsible ${menuOpen ? 'open' : ''}`;
 
   const setPresence = (presence: 'online' | 'away') => void live.command('presence.set', { presence }).catch(() => undefined);
 
@@ -22,13 +32,16 @@ export function Shell({ children }: { children: ReactNode }) {
         <div className="brand">
           <span className="logo" aria-hidden /> {t('app.name')}
         </div>
+        <div className={menu}>
         <nav>
           <NavLink to="/inbox">{t('nav.inbox')}</NavLink>
           {isStaff(me) && <NavLink to="/console">{t('nav.console')}</NavLink>}
+          {isStaff(me) && <NavLink to="/reports">{t('reports.nav')}</NavLink>}
           {isStaff(me) && <NavLink to="/kb">{t('kb.nav')}</NavLink>}
           {me.role === 'admin' && <NavLink to="/admin">{t('nav.admin')}</NavLink>}
         </nav>
         <SearchPalette />
+        </div>
         <div className="spacer" />
         <span className={`conn ${live.connected ? 'on' : 'off'}`} data-testid="connection">
           {live.connected ? t('nav.connected') : t('nav.reconnecting')}
@@ -42,6 +55,10 @@ export function Shell({ children }: { children: ReactNode }) {
           </select>
         </label>
         <Notifications />
+        <button className="ghost menu-toggle" aria-expanded={menuOpen} aria-label={t('layout.menu')} data-testid="menu-toggle" onClick={() => setMenuOpen((o) => !o)}>
+          ☰
+        </button>
+        <div className={menu}>
         <LanguagePicker />
         <span className="me" title={me.email}>
           {me.name}
@@ -49,6 +66,7 @@ export function Shell({ children }: { children: ReactNode }) {
         <button className="ghost" onClick={logout}>
           {t('nav.logout')}
         </button>
+        </div>
       </header>
       <OfferBanner />
       <main className="main">{children}</main>

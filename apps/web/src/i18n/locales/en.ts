@@ -584,6 +584,16 @@ export const en = {
     offeredBody: '{{contact}} · {{channel}} · {{seconds}} s to accept',
     replyTitle: '{{contact}} replied',
   },
+  layout: { menu: 'Menu' },
+  workspace: {
+    open: 'Open',
+    snooze: { hour: '1 hour', tomorrow: 'Tomorrow 9:00', nextWeek: 'Next week' },
+    assignTo: 'Assign to…',
+    transferTo: 'Transfer to team…',
+    me: '{{name}} (me)',
+    assignFailed: 'Could not assign: {{message}}',
+  },
+  honest: { network: 'The server could not be reached. Check the connection; the app retries on its own.' },
 };
 
 export type Resources = typeof en;

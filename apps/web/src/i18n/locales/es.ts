@@ -586,4 +586,14 @@ export const es: Resources = {
     offeredBody: '{{contact}} · {{channel}} · {{seconds}} s para aceptar',
     replyTitle: '{{contact}} respondió',
   },
+  layout: { menu: 'Menú' },
+  workspace: {
+    open: 'Abrir',
+    snooze: { hour: '1 hora', tomorrow: 'Mañana 9:00', nextWeek: 'La próxima semana' },
+    assignTo: 'Asignar a…',
+    transferTo: 'Transferir al equipo…',
+    me: '{{name}} (yo)',
+    assignFailed: 'No se pudo asignar: {{message}}',
+  },
+  honest: { network: 'No se puede contactar con el servidor. Revisa la conexión; la aplicación reintenta sola.' },
 };

@@ -586,4 +586,14 @@ export const fr: Resources = {
     offeredBody: '{{contact}} · {{channel}} · {{seconds}} s pour accepter',
     replyTitle: '{{contact}} a répondu',
   },
+  layout: { menu: 'Menu' },
+  workspace: {
+    open: 'Ouvrir',
+    snooze: { hour: '1 heure', tomorrow: 'Demain 9 h', nextWeek: 'La semaine prochaine' },
+    assignTo: 'Assigner à…',
+    transferTo: 'Transférer à l’équipe…',
+    me: '{{name}} (moi)',
+    assignFailed: 'Assignation impossible : {{message}}',
+  },
+  honest: { network: 'Le serveur est injoignable. Vérifiez la connexion ; l’application réessaie d’elle-même.' },
 };

@@ -586,4 +586,14 @@ export const it: Resources = {
     offeredBody: '{{contact}} · {{channel}} · {{seconds}} s per accettare',
     replyTitle: '{{contact}} ha risposto',
   },
+  layout: { menu: 'Menu' },
+  workspace: {
+    open: 'Apri',
+    snooze: { hour: '1 ora', tomorrow: 'Domani alle 9:00', nextWeek: 'Settimana prossima' },
+    assignTo: 'Assegna a…',
+    transferTo: 'Trasferisci al team…',
+    me: '{{name}} (io)',
+    assignFailed: 'Impossibile assegnare: {{message}}',
+  },
+  honest: { network: 'Il server non è raggiungibile. Controlla la connessione; l’app riprova da sola.' },
 };

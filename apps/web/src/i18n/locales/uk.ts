@@ -586,4 +586,14 @@ export const uk: Resources = {
     offeredBody: '{{contact}} · {{channel}} · {{seconds}} с, щоб прийняти',
     replyTitle: '{{contact}} відповідає',
   },
+  layout: { menu: 'Меню' },
+  workspace: {
+    open: 'Відкрити',
+    snooze: { hour: '1 година', tomorrow: 'Завтра о 9:00', nextWeek: 'Наступного тижня' },
+    assignTo: 'Призначити…',
+    transferTo: 'Передати команді…',
+    me: '{{name}} (я)',
+    assignFailed: 'Не вдалося призначити: {{message}}',
+  },
+  honest: { network: 'Сервер недоступний. Перевірте з’єднання; застосунок повторить спробу сам.' },
 };
