@@ -220,6 +220,22 @@ describe('bots', () => {
       // The customer is told, and never sees the note.
       await eventually(async () => seen.find((e) => e.event === 'message.created' && e.payload.text === 'A person will take over now.'));
       expect(seen.some((e) => JSON.stringify(e.payload).includes('Wants a refund'))).toBe(false);
+
+      // With "hand over on request", a customer who asks for a person skips the bot.
+      await sut.api('PUT', `/inboxes/${inbox.id}/bot`, { token: admin, body: { botId: bot.id, handoffMessage: 'A person will take over now.', handoffOnRequest: true } });
+      const second: Socket = io(`${sut.url}/widget`, { auth: { websiteToken: inbox.websiteToken }, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: ORIGIN } });
+      closers.push(() => second.close());
+      await new Promise((resolve, reject) => (second.once('session', resolve), second.once('connect_error', reject)));
+      const question = await second.timeout(10000).emitWithAck('message.send', { clientId: uid() + uid(), text: 'What are your opening hours?' });
+      const other = (await db.query(`SELECT conversation_id FROM messages WHERE id = $1`, [question.message.id])).rows[0].conversation_id as string;
+      const asks = await second.timeout(10000).emitWithAck('message.send', { clientId: uid() + uid(), text: 'Je veux parler à un humain !' });
+      expect(asks.ok).toBe(true);
+      await agentSocket.waitFor('conversation.assigned', (e) => e.conversationId === other && e.agentId === agent.id);
+      const notes = (await sut.api('GET', `/conversations/${other}/messages`, { token: admin })).body.items.filter((m: { kind: string }) => m.kind === 'note');
+      expect(notes).toEqual([expect.objectContaining({ authorType: 'bot', authorId: bot.id, text: 'The customer asked for a person: "Je veux parler à un humain !"' })]);
+      // The first message (a question, not a request) had left it with the bot.
+      const handoffs = (await db.query(`SELECT count(*)::int AS n FROM assignment_log WHERE conversation_id = $1 AND reason_code = 'handoff'`, [other])).rows[0].n;
+      expect(handoffs).toBe(1);
     });
   });
 });

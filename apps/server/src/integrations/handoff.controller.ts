@@ -1,10 +1,9 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { BotRepository, ConversationService, Principal, Transactions, notFound } from '@inbox/core';
-import { AccessChanges } from '@inbox/core';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { AccessChanges, BotRepository, Principal, Transactions, notFound } from '@inbox/core';
 import { Can, CurrentPrincipal, Roles } from '../http/auth.decorators';
-import { AssignmentService } from '../routing/assignment.service';
+import { HandoffService } from './handoff.service';
 
 export class HandoffDto {
   @ApiPropertyOptional({ description: "the team whose queue takes it (default: the conversation's team)" }) @IsOptional() @IsUUID() teamId?: string;
@@ -15,6 +14,7 @@ export class HandoffDto {
 export class InboxBotDto {
   @ApiPropertyOptional({ nullable: true, description: 'the bot that answers first (null: agents answer first)' }) @ValidateIf((_, v) => v !== null) @IsUUID() botId: string | null;
   @ApiPropertyOptional({ nullable: true, description: 'told to the customer at handoff' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(1000) handoffMessage?: string | null;
+  @ApiPropertyOptional({ description: 'a customer asking for a person ("agent", "human", "humain", "оператор"…) is handed over at once' }) @IsOptional() @IsBoolean() handoffOnRequest?: boolean;
 }
 
 @ApiTags('bots')
@@ -23,8 +23,7 @@ export class InboxBotDto {
 export class HandoffController {
   constructor(
     private readonly tx: Transactions,
-    private readonly assignment: AssignmentService,
-    private readonly conversations: ConversationService,
+    private readonly handoffs: HandoffService,
     private readonly bots: BotRepository,
     private readonly access: AccessChanges,
   ) {}
@@ -33,12 +32,8 @@ export class HandoffController {
   @Can('conversation.handoff')
   @Post('conversations/:id/handoff')
   @HttpCode(200)
-  async handoff(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: HandoffDto) {
-    await this.assignment.handoff(p, id, dto);
-    const conv = await this.conversations.get(p, id);
-    const settings = await this.bots.inboxBot(this.tx.manager, conv.inboxId);
-    if (settings?.handoffMessage) await this.conversations.postSystemReply(id, settings.handoffMessage, { handoff: true });
-    return this.conversations.get(p, id);
+  handoff(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: HandoffDto) {
+    return this.handoffs.handoff(p, id, dto);
   }
 
   @ApiOperation({ summary: 'Make an inbox bot-first (new conversations start as the bot\u2019s) and set the handoff message' })
@@ -49,8 +44,9 @@ export class HandoffController {
       const bot = await this.bots.get(this.tx.manager, dto.botId);
       if (!bot) throw notFound('bot', dto.botId);
     }
-    if (!(await this.bots.setInboxBot(this.tx.manager, id, dto.botId, dto.handoffMessage ?? null))) throw notFound('inbox', id);
+    const settings = { botId: dto.botId, handoffMessage: dto.handoffMessage ?? null, handoffOnRequest: dto.handoffOnRequest ?? false };
+    if (!(await this.bots.setInboxBot(this.tx.manager, id, settings))) throw notFound('inbox', id);
     if (dto.botId) this.access.publish({ subject: 'bot', id: dto.botId, effect: 'changed' });
-    return { inboxId: id, botId: dto.botId, handoffMessage: dto.handoffMessage ?? null };
+    return { inboxId: id, ...settings };
   }
 }

@@ -4,6 +4,8 @@ import { ApiRateLimitGuard } from '../http/api-rate-limit.guard';
 import { StartConversationController } from './start-conversation.controller';
 import { StartConversationService } from './start-conversation.service';
 import { StartConversationRepository } from './start-conversation.repository';
+import { HandoffService } from './handoff.service';
+import { HumanRequestListener } from './human-request.listener';
 import { WebhooksController } from '../webhooks/webhooks.controller';
 import { WebhookService } from '../webhooks/webhook.service';
 import { WebhookRepository } from '../webhooks/webhook.repository';
@@ -11,7 +13,7 @@ import { WebhookDispatcher } from '../webhooks/webhook-dispatcher.service';
 
 /** Bots and integrations (handoff, event webhooks, business-started conversations, API limits): wired into AppModule as one list. */
 export const INTEGRATION_CONTROLLERS = [HandoffController, WebhooksController, StartConversationController];
-export const INTEGRATION_PROVIDERS = [WebhookService, WebhookRepository, WebhookDispatcher, StartConversationService, StartConversationRepository,
+export const INTEGRATION_PROVIDERS = [WebhookService, WebhookRepository, WebhookDispatcher, StartConversationService, StartConversationRepository, HandoffService, HumanRequestListener,
   // Listed before AppModule's AuthGuard: global guards run in order, and limits come before authentication.
   { provide: APP_GUARD, useClass: ApiRateLimitGuard },
 ];

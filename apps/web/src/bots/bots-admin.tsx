@@ -75,8 +75,8 @@ export function BotsAdmin() {
   const rotate = useAction(async (id: string) => setShown({ token: (await post<Bot>(`/bots/${id}/token`)).token }), ['bots']);
   const toggle = useAction((b: Bot) => patch(`/bots/${b.id}`, { active: !b.active }), ['bots']);
   const remove = useAction((id: string) => del(`/bots/${id}`), ['bots']);
-  const [first, setFirst] = useState({ inboxId: '', botId: '', handoffMessage: '' });
-  const setFirstBot = useAction((f: typeof first) => api('PUT', `/inboxes/${f.inboxId}/bot`, { botId: f.botId || null, handoffMessage: f.handoffMessage || null }), ['bots']);
+  const [first, setFirst] = useState({ inboxId: '', botId: '', handoffMessage: '', handoffOnRequest: true });
+  const setFirstBot = useAction((f: typeof first) => api('PUT', `/inboxes/${f.inboxId}/bot`, { botId: f.botId || null, handoffMessage: f.handoffMessage || null, handoffOnRequest: f.handoffOnRequest }), ['bots']);
 
   return (
     <div className="admin-section">
@@ -135,6 +135,10 @@ export function BotsAdmin() {
           </select>
         </Label>
         <Label text={t('integrations.botFirst.handoffMessage')}><input name="bot-first-message" value={first.handoffMessage} onChange={(e) => setFirst({ ...first, handoffMessage: e.target.value })} /></Label>
+        <label className="check">
+          <input type="checkbox" name="bot-first-on-request" checked={first.handoffOnRequest} onChange={(e) => setFirst({ ...first, handoffOnRequest: e.target.checked })} />
+          {t('integrations.botFirst.onRequest')}
+        </label>
         <button className="primary" type="submit">{t('integrations.save')}</button>
         <Failure error={setFirstBot.error} />
         {setFirstBot.isSuccess && <div className="ok small">{t('integrations.saved')}</div>}

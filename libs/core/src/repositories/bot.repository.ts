@@ -34,6 +34,14 @@ const toView = (r: Record<string, any>): BotView => ({
   createdAt: new Date(r.created_at).toISOString(),
 });
 
+export interface InboxBotSettings {
+  botId: string | null;
+  /** Told to the customer at handoff. */
+  handoffMessage: string | null;
+  /** A customer asking for a person ("agent", "humain"…) hands over without the bot. */
+  handoffOnRequest: boolean;
+}
+
 export interface BotFields {
   name?: string;
   description?: string | null;
@@ -100,12 +108,22 @@ export class BotRepository {
   }
 
   /** Makes an inbox bot-first (or not, with null) and sets what the customer is told at handoff. */
-  async setInboxBot(em: EntityManager, inboxId: string, botId: string | null, handoffMessage: string | null): Promise<boolean> {
-    return (await queryRows(em, `UPDATE inboxes SET bot_id = $2, handoff_message = $3 WHERE id = $1 RETURNING id`, [inboxId, botId, handoffMessage])).length > 0;
+  async setInboxBot(em: EntityManager, inboxId: string, s: InboxBotSettings): Promise<boolean> {
+    return (await queryRows(em, `UPDATE inboxes SET bot_id = $2, handoff_message = $3, handoff_on_request = $4 WHERE id = $1 RETURNING id`, [inboxId, s.botId, s.handoffMessage, s.handoffOnRequest])).length > 0;
   }
 
-  async inboxBot(em: EntityManager, inboxId: string): Promise<{ botId: string | null; handoffMessage: string | null } | null> {
-    const [row] = await em.query(`SELECT bot_id, handoff_message FROM inboxes WHERE id = $1`, [inboxId]);
-    return row ? { botId: row.bot_id, handoffMessage: row.handoff_message } : null;
+  async inboxBot(em: EntityManager, inboxId: string): Promise<InboxBotSettings | null> {
+    const [row] = await em.query(`SELECT bot_id, handoff_message, handoff_on_request FROM inboxes WHERE id = $1`, [inboxId]);
+    return row ? { botId: row.bot_id, handoffMessage: row.handoff_message, handoffOnRequest: row.handoff_on_request } : null;
+  }
+
+  /** What a customer's message needs to decide on a handoff by request: the conversation's state and its inbox's bot. */
+  async handoffContext(em: EntityManager, conversationId: string): Promise<{ status: string; bot: { id: string; name: string } | null; handoffOnRequest: boolean; language: string | null } | null> {
+    const [row] = await em.query(
+      `SELECT c.status, c.language, i.handoff_on_request, b.id AS bot_id, b.name AS bot_name
+       FROM conversations c JOIN inboxes i ON i.id = c.inbox_id LEFT JOIN bots b ON b.id = i.bot_id AND b.active WHERE c.id = $1`,
+      [conversationId],
+    );
+    return row ? { status: row.status, language: row.language, handoffOnRequest: row.handoff_on_request, bot: row.bot_id ? { id: row.bot_id, name: row.bot_name } : null } : null;
   }
 }

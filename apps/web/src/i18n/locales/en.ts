@@ -49,6 +49,7 @@ export const en = {
       bot: "Bot",
       none: "No bot (agents answer first)",
       handoffMessage: "Message to the customer at handoff (optional)",
+      onRequest: "Hand over at once when the customer asks for a person (“agent”, “human”…)",
       line: "{{bot}} answers first in {{inbox}}",
     },
     webhooks: {

@@ -51,6 +51,7 @@ export const es: Resources = {
       bot: "Bot",
       none: "Sin bot (los agentes responden primero)",
       handoffMessage: "Mensaje al cliente al derivar (opcional)",
+      onRequest: "Derivar en cuanto el cliente pida una persona («agente», «humano»…)",
       line: "{{bot}} responde primero en {{inbox}}",
     },
     webhooks: {

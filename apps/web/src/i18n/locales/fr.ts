@@ -51,6 +51,7 @@ export const fr: Resources = {
       bot: "Bot",
       none: "Aucun bot (les agents répondent en premier)",
       handoffMessage: "Message au client lors du transfert (facultatif)",
+      onRequest: "Transférer aussitôt quand le client demande une personne (« conseiller », « humain »…)",
       line: "{{bot}} répond en premier dans {{inbox}}",
     },
     webhooks: {

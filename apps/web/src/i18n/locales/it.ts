@@ -51,6 +51,7 @@ export const it: Resources = {
       bot: "Bot",
       none: "Nessun bot (rispondono prima gli agenti)",
       handoffMessage: "Messaggio al cliente al passaggio (facoltativo)",
+      onRequest: "Passa subito quando il cliente chiede una persona («operatore», «umano»…)",
       line: "{{bot}} risponde per primo in {{inbox}}",
     },
     webhooks: {
