@@ -12,7 +12,8 @@ describe('event webhooks', () => {
   const closers: Array<() => unknown> = [];
 
   beforeAll(async () => {
-    sut = await bootApp({ WEBHOOK_RETRY_DELAY_SECONDS: '1' });
+    // A one-second sweep lag: the sweeper (the safety net behind the live path) races every test here too.
+    sut = await bootApp({ WEBHOOK_RETRY_DELAY_SECONDS: '1', WEBHOOK_SWEEP_LAG_SECONDS: '1' });
     admin = await sut.login();
     db = new Client({ connectionString: sut.databaseUrl });
     await db.connect();
@@ -146,6 +147,23 @@ describe('event webhooks', () => {
     await eventually(async () => hooks.received.find((h) => h.json.event === 'message.created' && h.json.data.conversationId === theirs.conversationId));
     expect(hooks.received.some((h) => h.json.event === 'conversation.created' && h.json.data.id === theirs.conversationId)).toBe(false);
     expect((await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 AND conversation_id = $2`, [own.body.id, theirs.conversationId])).rows[0].n).toBe(0);
+  });
+
+  it('files an event committed by a process that died before filing it (the outbox sweeper)', async () => {
+    const hooks = await receiver();
+    const d = await desk();
+    const { id: subId } = (await sut.api('POST', '/webhooks', { token: admin, body: { url: hooks.url, events: ['message.created'], inboxIds: [d.inbox.id] } })).body;
+    const { conversationId, messageId } = await d.ingest('before the crash');
+    await eventually(async () => hooks.received.find((h) => h.json.data.id === messageId));
+    // What a replica leaves behind when it dies right after its commit: an outbox row nobody published.
+    const payload = (await sut.api('GET', `/conversations/${conversationId}/messages`, { token: admin })).body.items.find((m: { id: string }) => m.id === messageId);
+    await db.query(`INSERT INTO outbox_events (type, conversation_id, payload) VALUES ('message.created', $1, $2::jsonb)`, [conversationId, JSON.stringify({ ...payload, text: 'committed, never published' })]);
+    const swept = await eventually(async () => hooks.received.find((h) => h.json.data.text === 'committed, never published'), 20000, 'swept delivery');
+    expect(swept.json).toMatchObject({ event: 'message.created', data: { conversationId } });
+    // Filed once, though the live path and the sweeper both saw the earlier events.
+    const counts = (await db.query(`SELECT event_seq, count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 GROUP BY event_seq, event HAVING count(*) > 1`, [subId])).rows;
+    expect(counts).toEqual([]);
+    expect(hooks.received.filter((h) => h.json.data.id === messageId && h.json.data.text === 'before the crash')).toHaveLength(1);
   });
 
   it('refuses loopback URLs without OUTBOUND_ALLOW_PRIVATE, for subscriptions and bots alike', async () => {

@@ -5,9 +5,6 @@ import { WebhookRepository, SubscriptionForDelivery } from './webhook.repository
 import { WebhookEventName, outcomeOf, shouldDisable, signedRequest, subscriptionWants, webhookEventsOf } from './webhook-events.util';
 
 export const WEBHOOK_QUEUE = 'webhook-delivery';
-/** Events older than this that no live path filed (a process died between commit and filing) are filed by the sweeper. */
-const SWEEP_LAG_SECONDS = 60;
-const SWEEP_EVERY_MS = 15_000;
 const SUBSCRIPTIONS_TTL_MS = 5_000;
 
 /**
@@ -52,7 +49,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     this.unsubscribe = this.events.subscribe((e) => this.file([e]));
     if (this.config.runWorkers) {
       await this.jobs.work<{ deliveryId: string }>(WEBHOOK_QUEUE, (job) => this.attempt(job), { concurrency: 4 });
-      this.sweepTimer = setInterval(() => void this.sweep().catch((err) => this.logger.warn({ err }, 'webhook sweep failed')), SWEEP_EVERY_MS);
+      // Events older than the lag that no live path filed (a process died between commit and filing) are filed by the sweeper.
+      const every = Math.max(1000, Math.min(15_000, this.config.webhookSweepLagSeconds * 1000));
+      this.sweepTimer = setInterval(() => void this.sweep().catch((err) => this.logger.warn({ err }, 'webhook sweep failed')), every);
       this.sweepTimer.unref();
     }
   }
@@ -107,7 +106,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       const more = await this.tx.run(async ({ em }) => {
         const cursor = await this.repo.lockCursor(em);
         if (cursor === null) return false; // another replica is sweeping
-        const batch = await this.repo.settledEventsAfter(em, cursor, SWEEP_LAG_SECONDS, 500);
+        const batch = await this.repo.settledEventsAfter(em, cursor, this.config.webhookSweepLagSeconds, 500);
         if (!batch.length) return false;
         await this.file(batch);
         await this.repo.advanceCursor(em, batch[batch.length - 1].seq);

@@ -213,13 +213,18 @@ export class WebhookRepository {
     return row ? Number(row.last_seq) : null;
   }
 
+  /**
+   * Events after the cursor, in seq order, up to the first one younger than the lag: a young
+   * event may still have an older-seq neighbour in flight, so the cursor never passes it.
+   */
   async settledEventsAfter(em: EntityManager, afterSeq: number, lagSeconds: number, limit: number): Promise<DomainEvent[]> {
-    const rows: Array<{ seq: string; type: DomainEvent['type']; conversation_id: string | null; payload: unknown }> = await em.query(
-      `SELECT seq, type, conversation_id, payload FROM outbox_events WHERE seq > $1 AND created_at < now() - make_interval(secs => $2) ORDER BY seq LIMIT $3`,
+    const rows: Array<{ seq: string; type: DomainEvent['type']; conversation_id: string | null; payload: unknown; settled: boolean }> = await em.query(
+      `SELECT seq, type, conversation_id, payload, created_at < now() - make_interval(secs => $2) AS settled FROM outbox_events WHERE seq > $1 ORDER BY seq LIMIT $3`,
       [afterSeq, lagSeconds, limit],
     );
+    const young = rows.findIndex((r) => !r.settled);
     // The outbox holds only what typed events wrote: the row's type names its payload's shape.
-    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, conversationId: r.conversation_id, payload: r.payload }) as DomainEvent);
+    return (young === -1 ? rows : rows.slice(0, young)).map((r) => ({ seq: Number(r.seq), type: r.type, conversationId: r.conversation_id, payload: r.payload }) as DomainEvent);
   }
 
   async advanceCursor(em: EntityManager, seq: number): Promise<void> {

@@ -46,6 +46,7 @@ const schema = z.object({
   WEBHOOK_RETRY_LIMIT: intFrom(14, 0, 50),
   WEBHOOK_RETRY_DELAY_SECONDS: intFrom(10, 1),
   WEBHOOK_DISABLE_AFTER_DAYS: intFrom(3, 1),
+  WEBHOOK_SWEEP_LAG_SECONDS: intFrom(60, 1),
   RATE_LIMIT_PER_MINUTE: intFrom(1200, 1),
   RATE_LIMIT_IP_PER_MINUTE: intFrom(2400, 1),
   RATE_LIMIT_INGEST_PER_MINUTE: intFrom(6000, 1),
@@ -96,6 +97,8 @@ export interface AppConfig {
   webhookRetryLimit: number;
   webhookRetryDelaySeconds: number;
   webhookDisableAfterDays: number;
+  /** Committed events no live path filed within this long (a crash between commit and filing) are filed by the sweeper. */
+  webhookSweepLagSeconds: number;
   /** REST requests per minute per token (or per IP without one), per IP overall, and per inbox token on ingest routes. */
   rateLimitPerMinute: number;
   rateLimitIpPerMinute: number;
@@ -186,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookRetryLimit: c.WEBHOOK_RETRY_LIMIT,
     webhookRetryDelaySeconds: c.WEBHOOK_RETRY_DELAY_SECONDS,
     webhookDisableAfterDays: c.WEBHOOK_DISABLE_AFTER_DAYS,
+    webhookSweepLagSeconds: c.WEBHOOK_SWEEP_LAG_SECONDS,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     rateLimitIpPerMinute: c.RATE_LIMIT_IP_PER_MINUTE,
     rateLimitIngestPerMinute: c.RATE_LIMIT_INGEST_PER_MINUTE,
