@@ -12,6 +12,8 @@ import { useTranslation } from 'react-i18next';
 const ConsolePage = lazy(() => import('./console/console-page'));
 const AdminPage = lazy(() => import('./admin/admin-page'));
 const KnowledgeBasePage = lazy(() => import('./kb/kb-page'));
+// The reports screen carries uPlot: it comes with its own chunk.
+const ReportsPage = lazy(() => import('./reports/reports-page'));
 
 export function createQueryClient() {
   return new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false, staleTime: 10_000 } } });
@@ -31,6 +33,7 @@ function Routed() {
             <Route path="/inbox" element={<InboxPage />} />
             <Route path="/inbox/:conversationId" element={<InboxPage />} />
             {isStaff(user) && <Route path="/console" element={<ConsolePage />} />}
+            {isStaff(user) && <Route path="/reports" element={<ReportsPage />} />}
             {isStaff(user) && <Route path="/kb" element={<KnowledgeBasePage />} />}
             {isStaff(user) && <Route path="/kb/:articleId" element={<KnowledgeBasePage />} />}
             {user.role === 'admin' && <Route path="/admin/*" element={<AdminPage />} />}

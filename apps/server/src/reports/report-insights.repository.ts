@@ -154,14 +154,14 @@ export class ReportInsightsRepository {
 
   /** Volume, response and resolution percentiles and CSAT per local hour, day or week. */
   async series(f: InsightFilter, interval: ReportInterval, timeZone: string) {
-    const rows: Array<{ created_at: Date; frt: string | null; res: string | null; rating: number | null; resolved: boolean }> = await this.tx.manager.query(
+    const rows: Array<{ created_at: Date; frt: string | null; res: string | null; rating: number | null; resolved: boolean; with_sla: boolean; sla_breached: boolean }> = await this.tx.manager.query(
       `SELECT c.created_at, extract(epoch FROM c.first_response_at - c.created_at) AS frt, extract(epoch FROM c.resolved_at - c.created_at) AS res,
-              r.rating, c.status = 'resolved' AS resolved
+              r.rating, c.status = 'resolved' AS resolved, c.sla_state IS NOT NULL AS with_sla, ${SLA_BREACHED} AS sla_breached
        FROM conversations c LEFT JOIN csat_responses r ON r.conversation_id = c.id WHERE ${SCOPE}`,
       this.params(f),
     );
     const starts = bucketsBetween(f.from.getTime(), f.to.getTime(), interval, timeZone);
-    const buckets = new Map(starts.map((s) => [s, { created: 0, resolved: 0, frt: [] as number[], res: [] as number[], ratings: [] as number[] }]));
+    const buckets = new Map(starts.map((s) => [s, { created: 0, resolved: 0, frt: [] as number[], res: [] as number[], ratings: [] as number[], withSla: 0, slaMet: 0 }]));
     for (const r of rows) {
       const b = buckets.get(bucketStart(new Date(r.created_at).getTime(), interval, timeZone));
       if (!b) continue;
@@ -170,6 +170,10 @@ export class ReportInsightsRepository {
       if (r.frt !== null) b.frt.push(Number(r.frt));
       if (r.res !== null) b.res.push(Number(r.res));
       if (r.rating !== null) b.ratings.push(Number(r.rating));
+      if (r.with_sla) {
+        b.withSla++;
+        if (!r.sla_breached) b.slaMet++;
+      }
     }
     const round = (v: number | null) => (v === null ? null : Math.round(v));
     return starts.map((s) => {
@@ -184,6 +188,8 @@ export class ReportInsightsRepository {
         resolutionSecondsP90: round(percentile(b.res, 0.9)),
         csatAverage: b.ratings.length ? Math.round((b.ratings.reduce((a, x) => a + x, 0) / b.ratings.length) * 100) / 100 : null,
         csatResponses: b.ratings.length,
+        /** Share of the bucket's conversations under an SLA policy that never breached it (the SLA trend). */
+        slaMetRate: b.withSla ? Math.round((b.slaMet / b.withSla) * 10000) / 10000 : null,
       };
     });
   }
