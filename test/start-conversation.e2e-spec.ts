@@ -47,7 +47,8 @@ describe('conversations started by the business', () => {
     expect(stored).toEqual({ assignee_id: agent.id, address: 'dana@customer.test' });
 
     const mail = await eventually(async () => sink.received.find((m) => m.to.includes('dana@customer.test')), 20000, 'mail at the SMTP sink');
-    expect(mail.parsed.subject).toContain('Your order 42');
+    expect(mail.parsed.subject).toBe('Your order 42');
+    expect(mail.parsed.inReplyTo).toBeUndefined();
     expect(mail.parsed.text).toContain('your order 42 is ready');
     expect(mail.parsed.from?.value[0].address).toBe(ADDRESS);
     await eventually(async () => (await db.query(`SELECT status FROM messages WHERE id = $1`, [message.id])).rows[0].status === 'sent', 20000, 'sent');

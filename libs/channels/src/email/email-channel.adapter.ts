@@ -132,7 +132,8 @@ export class EmailChannelAdapter implements ChannelAdapter, OnModuleDestroy {
       from: { name: fromName(ctx.author.name, ctx.inbox.name), address: s.address },
       to: ctx.recipient,
       cc: cc.length ? cc : undefined,
-      subject: replySubject(ctx.conversation.subject),
+      // The first mail of a conversation we started (POST /conversations) is no reply: its subject goes out as written.
+      subject: parent ? replySubject(ctx.conversation.subject) : ctx.conversation.subject?.trim() || replySubject(null),
       text: ctx.message.text,
       html: ctx.message.html ?? undefined,
       inReplyTo: parent ? `<${parent.externalId}>` : undefined,
