@@ -22,11 +22,16 @@ export class SnoozeService implements OnApplicationBootstrap {
     private readonly conversationService: ConversationService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.hooks.register('snooze', 30, async ({ tx }, e) => {
-      if (e.type !== 'conversation.updated' || !e.changed.includes('status')) return;
-      const until = await this.repo.snoozedUntil(tx.em, e.conversationId);
-      if (until) await this.jobs.sendInTx(tx.em, SNOOZE_WAKE_QUEUE, { conversationId: e.conversationId, until: until.toISOString() }, { startAfter: until });
-    });
+    this.hooks.register(
+      'snooze',
+      30,
+      async ({ tx }, e) => {
+        if (e.type !== 'conversation.updated' || !e.changed.includes('status')) return;
+        const until = await this.repo.snoozedUntil(tx.em, e.conversationId);
+        if (until) await this.jobs.sendInTx(tx.em, SNOOZE_WAKE_QUEUE, { conversationId: e.conversationId, until: until.toISOString() }, { startAfter: until });
+      },
+      ['conversation.updated'],
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {

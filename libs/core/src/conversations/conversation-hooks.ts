@@ -38,17 +38,22 @@ let savepoints = 0;
 @Injectable()
 export class ConversationHooks {
   private readonly logger = new Logger(ConversationHooks.name);
-  private readonly hooks: Array<{ order: number; name: string; fn: ConversationHook }> = [];
+  private readonly hooks: Array<{ order: number; name: string; fn: ConversationHook; on: ReadonlySet<ConversationHookEvent['type']> | null }> = [];
 
-  /** Lower `order` runs first: rules (which may change team or priority) before SLA bookkeeping. */
-  register(name: string, order: number, fn: ConversationHook): void {
-    this.hooks.push({ order, name, fn });
+  /**
+   * Lower `order` runs first: rules (which may change team or priority) before SLA bookkeeping.
+   * `on`: the only event types the hook reacts to; the others skip it without a savepoint (two
+   * round trips per hook and event on every ingested message otherwise).
+   */
+  register(name: string, order: number, fn: ConversationHook, on?: Array<ConversationHookEvent['type']>): void {
+    this.hooks.push({ order, name, fn, on: on ? new Set(on) : null });
     this.hooks.sort((a, b) => a.order - b.order);
   }
 
   async run(tx: TxContext, e: ConversationHookEvent, origin: HookOrigin, actor: Principal | null = null, depth = 0): Promise<void> {
     if (depth > 3) return;
     for (const hook of this.hooks) {
+      if (hook.on && !hook.on.has(e.type)) continue;
       const sp = `hook_${++savepoints}`;
       const buffered: PendingEvent[] = [];
       const hooksAfter: Array<() => unknown> = [];

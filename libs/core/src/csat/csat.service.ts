@@ -51,9 +51,14 @@ export class CsatService implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // Last: after rules and SLA bookkeeping have had their say on the resolution.
-    hooks.register('csat', 90, async ({ tx: hookTx }, e) => {
-      if (e.type === 'conversation.resolved') await this.schedule(hookTx, e.conversationId);
-    });
+    hooks.register(
+      'csat',
+      90,
+      async ({ tx: hookTx }, e) => {
+        if (e.type === 'conversation.resolved') await this.schedule(hookTx, e.conversationId);
+      },
+      ['conversation.resolved'],
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {

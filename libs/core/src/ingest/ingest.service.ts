@@ -67,8 +67,8 @@ export class IngestService {
   }
 
   /**
-   * Many messages of one inbox in ONE transaction, each under its own savepoint: a bad item rolls
-   * back alone and is reported in its place; the others commit together, with their outbox rows.
+   * Many messages of one inbox in ONE transaction: a bad item is reported in its place and the
+   * others commit together, with their outbox rows (see runBatch for how a bad item is taken out).
    * Per item the same steps, hooks and idempotency as `ingest`. Items are written in a canonical
    * order (sender, thread, external id) so two concurrent batches take their row locks in the
    * same order; a deadlock all the same (a single ingest in between) runs the whole batch again.
@@ -105,49 +105,119 @@ export class IngestService {
       msgs.flatMap((m) => (m ? [m.externalId] : [])),
     );
     if (!inbox) throw notFound('inbox', inboxId);
-    const todo: number[] = [];
+    let todo: number[] = [];
+    // The same external id twice in one batch: the later ones answer as redeliveries of the first.
+    const firstOf = new Map<string, number>();
+    const repeats: Array<[number, number]> = [];
     msgs.forEach((m, i) => {
       if (!m) return;
       const already = seen.get(m.externalId);
+      const first = firstOf.get(m.externalId);
       if (already) outcomes[i] = this.duplicate(already, m);
       else if (m.channel !== inbox.channel) outcomes[i] = { error: channelMismatch(inbox, m) };
-      else todo.push(i);
-    });
-    if (!todo.length) return outcomes;
-    const key = (m: InboundMessage) => `${m.contact.identifier}\u0000${m.threadKey ?? ''}\u0000${m.externalId}`;
-    todo.sort((a, b) => (key(msgs[a]!) < key(msgs[b]!) ? -1 : key(msgs[a]!) > key(msgs[b]!) ? 1 : a - b));
-    await this.tx.run(async (tx) => {
-      for (const i of todo) {
-        const msg = msgs[i]!;
-        const events: PendingEvent[] = [];
-        const after: Array<() => unknown> = [];
-        const itemTx: TxContext = { em: tx.em, emit: (e) => events.push(e), afterCommit: (fn) => after.push(fn) };
-        await tx.em.query('SAVEPOINT ingest_item');
-        try {
-          outcomes[i] = await this.store(itemTx, inbox, msg, inputs[i]);
-          await tx.em.query('RELEASE SAVEPOINT ingest_item');
-          for (const e of events) tx.emit(e);
-          for (const fn of after) tx.afterCommit(fn);
-        } catch (err) {
-          // A deadlock victim's transaction is lost whole: the caller runs the batch again.
-          if (isRetryableConflict(err)) throw err;
-          await tx.em.query('ROLLBACK TO SAVEPOINT ingest_item');
-          await tx.em.query('RELEASE SAVEPOINT ingest_item');
-          if (err instanceof AlreadyIngested) {
-            // Stored meanwhile by another transaction, or by an earlier item of this batch.
-            const winner = await this.inbound.seen(tx.em, msg.inboxId, msg.externalId);
-            if (!winner) throw err;
-            outcomes[i] = this.duplicate(winner, msg);
-            continue;
-          }
-          const error = itemError(err);
-          if (!error) throw err;
-          this.logger.warn({ inboxId, externalId: msg.externalId, err }, 'batch item refused; the others go on');
-          outcomes[i] = { error };
-        }
+      else if (first !== undefined) repeats.push([i, first]);
+      else {
+        firstOf.set(m.externalId, i);
+        todo.push(i);
       }
     });
+    const key = (m: InboundMessage) => `${m.contact.identifier}\u0000${m.threadKey ?? ''}\u0000${m.externalId}`;
+    todo.sort((a, b) => (key(msgs[a]!) < key(msgs[b]!) ? -1 : key(msgs[a]!) > key(msgs[b]!) ? 1 : a - b));
+    // Optimistic first: no savepoint per item (two round trips and a subtransaction each; past 64
+    // subtransactions every snapshot in the database gets slower). An item that fails rolls the
+    // batch back; it is answered alone and the batch runs again without it. After a few such
+    // reruns the batch falls back to a savepoint per item.
+    for (let rerun = 0; todo.length; rerun++) {
+      const failed = await this.runBatch(inbox, msgs, inputs, todo, outcomes, rerun >= 3);
+      if (failed === null) break;
+      const { index, err } = failed;
+      const msg = msgs[index]!;
+      if (err instanceof AlreadyIngested) {
+        // Stored meanwhile by a concurrent transaction (committed: the unique index waited for it).
+        const winner = await this.inbound.seen(this.tx.manager, msg.inboxId, msg.externalId);
+        if (!winner) throw err;
+        outcomes[index] = this.duplicate(winner, msg);
+      } else {
+        const error = itemError(err);
+        if (!error) throw err;
+        this.logger.warn({ inboxId, externalId: msg.externalId, err }, 'batch item refused; the others go on');
+        outcomes[index] = { error };
+      }
+      todo = todo.filter((i) => i !== index);
+    }
+    for (const [i, first] of repeats) {
+      const o = outcomes[first];
+      outcomes[i] = 'error' in o ? o : { ...o, created: false, conversationCreated: false };
+    }
     return outcomes;
+  }
+
+  /**
+   * One attempt at the batch in one transaction. Without savepoints the first failing item aborts
+   * it: returned (not thrown) so the caller answers that item and runs the rest again. With
+   * savepoints (`isolated`) each failing item is rolled back and answered alone here.
+   */
+  private async runBatch(
+    inbox: { teamId: string | null },
+    msgs: Array<InboundMessage | null>,
+    inputs: InboundMessage[],
+    todo: number[],
+    outcomes: BatchIngestOutcome[],
+    isolated: boolean,
+  ): Promise<{ index: number; err: unknown } | null> {
+    class ItemFailed extends Error {
+      constructor(
+        readonly index: number,
+        readonly err: unknown,
+      ) {
+        super('batch item failed');
+      }
+    }
+    try {
+      await this.tx.run(async (tx) => {
+        for (const i of todo) {
+          const msg = msgs[i]!;
+          if (!isolated) {
+            try {
+              outcomes[i] = await this.store(tx, inbox, msg, inputs[i]);
+            } catch (err) {
+              // A deadlock victim's transaction is lost whole: `ingestBatch` runs the batch again.
+              if (isRetryableConflict(err)) throw err;
+              throw new ItemFailed(i, err);
+            }
+            continue;
+          }
+          const events: PendingEvent[] = [];
+          const after: Array<() => unknown> = [];
+          const itemTx: TxContext = { em: tx.em, emit: (e) => events.push(e), afterCommit: (fn) => after.push(fn) };
+          await tx.em.query('SAVEPOINT ingest_item');
+          try {
+            outcomes[i] = await this.store(itemTx, inbox, msg, inputs[i]);
+            await tx.em.query('RELEASE SAVEPOINT ingest_item');
+            for (const e of events) tx.emit(e);
+            for (const fn of after) tx.afterCommit(fn);
+          } catch (err) {
+            if (isRetryableConflict(err)) throw err;
+            await tx.em.query('ROLLBACK TO SAVEPOINT ingest_item');
+            await tx.em.query('RELEASE SAVEPOINT ingest_item');
+            if (err instanceof AlreadyIngested) {
+              const winner = await this.inbound.seen(tx.em, msg.inboxId, msg.externalId);
+              if (!winner) throw err;
+              outcomes[i] = this.duplicate(winner, msg);
+              continue;
+            }
+            const error = itemError(err);
+            if (!error) throw err;
+            this.logger.warn({ inboxId: msg.inboxId, externalId: msg.externalId, err }, 'batch item refused; the others go on');
+            outcomes[i] = { error };
+          }
+        }
+      });
+      return null;
+    } catch (err) {
+      if (err instanceof ItemFailed) return { index: err.index, err: err.err };
+      throw err;
+    }
   }
 
   /** One message inside the caller's transaction: identity → conversation → message → hooks → events. */
