@@ -370,6 +370,20 @@ describe('Slack channel', () => {
       expect(slack.posted().find((c) => c.args.text === 'Yes, for 10 minutes.')!.args.thread_ts).toBe(res.body.ts);
     });
 
+    it('posts through the one channel endpoint too (POST /inboxes/:id/messages, target channel[:thread])', async () => {
+      const top = await sut.api('POST', `/inboxes/${inbox.id}/messages`, { token: bot.token, body: { target: SHARED, text: 'Deploy finished' } });
+      expect(top.status).toBe(201);
+      expect(top.body).toMatchObject({ conversationCreated: true, message: { authorType: 'bot', authorId: bot.id } });
+      const ts = slack.posted().find((c) => c.args.text === 'Deploy finished')!;
+      expect(ts.args.thread_ts).toBeUndefined();
+      const thread = (await db.query(`SELECT thread_key FROM conversations WHERE id = $1`, [top.body.conversationId])).rows[0].thread_key as string;
+      const parentTs = thread.split(':').pop()!;
+      const reply = await sut.api('POST', `/inboxes/${inbox.id}/messages`, { token: bot.token, body: { target: `${SHARED}:${parentTs}`, text: 'All green' } });
+      expect(reply.body).toMatchObject({ conversationId: top.body.conversationId, conversationCreated: false });
+      expect(slack.posted().find((c) => c.args.text === 'All green')!.args.thread_ts).toBe(parentTs);
+      expect((await sut.api('POST', `/inboxes/${inbox.id}/messages`, { token: bot.token, body: { target: 'general', text: 'x' } })).body.details.fields).toHaveProperty('target');
+    });
+
     it('refuses bad input with 400, Slack refusals with their code, agents with 403 and non-Slack inboxes', async () => {
       const bad = await sut.api('POST', `/inboxes/${inbox.id}/slack/messages`, { token: bot.token, body: { channel: 'general', text: '' } });
       expect(bad.status).toBe(400);

@@ -59,6 +59,20 @@ describe('conversations started by the business', () => {
     expect(answered.conversation_id).toBe(conversation.id);
   });
 
+  it('lets a bot post a new email through the inbox, as the bot, and refuses bots of other inboxes and agents', async () => {
+    const bot = (await sut.api('POST', '/bots', { token: admin, body: { name: 'Order bot', inboxIds: [inbox.id] } })).body;
+    const other = (await sut.api('POST', '/bots', { token: admin, body: { name: 'Elsewhere', inboxIds: [] } })).body;
+    const res = await sut.api('POST', `/inboxes/${inbox.id}/messages`, { token: bot.token, body: { target: 'eve@customer.test', subject: 'Your parcel left', text: 'It is on its way.' } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ conversationCreated: true, message: { authorType: 'bot', authorId: bot.id } });
+    const conv = (await sut.api('GET', `/conversations/${res.body.conversationId}`, { token: admin })).body;
+    expect(conv).toMatchObject({ status: 'bot', assigneeId: null, subject: 'Your parcel left' });
+    const mail = await eventually(async () => sink.received.find((m) => m.to.includes('eve@customer.test')), 20000, 'bot mail');
+    expect(mail.parsed.from?.value[0]).toMatchObject({ address: ADDRESS, name: expect.stringContaining('Order bot') });
+    expect((await sut.api('POST', `/inboxes/${inbox.id}/messages`, { token: other.token, body: { target: 'x@customer.test', subject: 's', text: 'hi' } })).status).toBe(403);
+    expect((await sut.api('POST', `/inboxes/${inbox.id}/messages`, { token: agent.token, body: { target: 'x@customer.test', subject: 's', text: 'hi' } })).status).toBe(403);
+  });
+
   it('refuses what cannot be sent with a field, and a non-member with 403', async () => {
     const noSubject = await sut.api('POST', '/conversations', { token: agent.token, body: { inboxId: inbox.id, contact: { identifier: 'x@customer.test' }, text: 'hi' } });
     expect(noSubject.status).toBe(400);

@@ -5,4 +5,5 @@ export * from './webchat/webchat-channel.adapter';
 export * from './webchat/webchat-channel.module';
 export * from './slack/slack-channel.adapter';
 export * from './slack/slack-channel.module';
+export { SlackBotService } from './slack/slack-bot.service';
 export * from './email/email-channel.module';

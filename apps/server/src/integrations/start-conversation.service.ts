@@ -42,11 +42,17 @@ export class StartConversationService {
     private readonly repo: StartConversationRepository,
   ) {}
 
+  /**
+   * A person starts it (assigned to them when they belong to the inbox), or a bot posts into a
+   * channel (POST /inboxes/:id/messages): then the conversation is the bot's, in status `bot`,
+   * until it hands over.
+   */
   async start(p: Principal, s: StartConversation): Promise<{ conversation: ConversationSummary; message: MessageSummary }> {
-    if (p.type !== 'user') throw new DomainError('FORBIDDEN', 'only people start conversations');
+    if (p.type === 'inbox') throw new DomainError('FORBIDDEN', 'an inbox token can only push incoming messages');
     const inbox = await this.inboxes.get(this.tx.manager, s.inboxId);
     if (!inbox) throw notFound('inbox', s.inboxId);
-    if (p.role === 'agent' && !(await this.inboxes.isMember(this.tx.manager, inbox.id, p.id))) throw new DomainError('FORBIDDEN', `you are not a member of inbox ${inbox.id}`);
+    this.access.assertCanUseInbox(p, inbox.id);
+    if (p.type === 'user' && p.role === 'agent' && !(await this.inboxes.isMember(this.tx.manager, inbox.id, p.id))) throw new DomainError('FORBIDDEN', `you are not a member of inbox ${inbox.id}`);
     if (!inbox.active) throw new DomainError('INVALID_STATE', 'this inbox is deactivated');
     const rules = STARTABLE[inbox.channel];
     if (!rules) throw new DomainError('CHANNEL_NOT_SUPPORTED', `conversations cannot be started on ${inbox.channel} inboxes yet (email and API inboxes can)`);
@@ -80,19 +86,19 @@ export class StartConversationService {
       const { id } = await this.conversations.upsertOpenThread(em, {
         inboxId: inbox.id, channel: inbox.channel, contactId, identityId, threadKey: `started:${randomUUID()}`, teamId: inbox.teamId, subject: s.subject?.trim() || null, language: null, priority: 1, at: now,
       });
-      // A person starts it: not the bot's, even in a bot-first inbox.
-      await this.conversations.update(em, id, { status: 'open' });
+      // A person's is theirs (not the bot's, even in a bot-first inbox); a bot's stays the bot's until it hands over.
+      await this.conversations.update(em, id, { status: p.type === 'bot' ? 'bot' : 'open' });
       const messageId = (await this.messages.insert(em, {
-        conversationId: id, inboxId: inbox.id, direction: 'outbound', kind: 'message', authorType: 'user', authorId: p.id,
+        conversationId: id, inboxId: inbox.id, direction: 'outbound', kind: 'message', authorType: p.type, authorId: p.id,
         text: s.text, html: s.html ? sanitizeMessageHtml(s.html) : null, externalId: null, status: 'queued', metadata: { startedBy: p.id },
       }))!;
-      await this.conversations.markReplied(em, id, now, true);
+      await this.conversations.markReplied(em, id, now, p.type === 'user');
       await this.outbound.enqueue(tx, messageId);
       emit({ type: 'conversation.created', conversationId: id, payload: (await this.conversations.summary(em, id))! });
       const message = (await this.messages.summary(em, messageId))!;
       emit({ type: 'message.created', conversationId: id, payload: message });
       // Staff who are not inbox members leave it to routing; a member (every agent here) holds it.
-      if (await this.inboxes.isMember(em, inbox.id, p.id)) await this.assignment.assignStarter(tx, id, p.id);
+      if (p.type === 'user' && (await this.inboxes.isMember(em, inbox.id, p.id))) await this.assignment.assignStarter(tx, id, p.id);
       return { conversation: (await this.conversations.summary(em, id))!, message };
     });
   }
