@@ -172,6 +172,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 }
 
 function inboxOf(e: DomainEvent): string | null {
-  if (e.type === 'conversation.created' || e.type === 'conversation.updated') return e.payload.inboxId;
-  return null;
+  switch (e.type) {
+    case 'conversation.created':
+    case 'conversation.updated':
+    case 'csat.received':
+    case 'sla.warning':
+    case 'sla.breached':
+      return e.payload.inboxId;
+    default:
+      return null;
+  }
 }

@@ -12,6 +12,9 @@ describe('webhookEventsOf', () => {
     expect(webhookEventsOf({ type: 'conversation.offered', payload: {} } as never)).toEqual([]);
     expect(webhookEventsOf({ type: 'agent.presence', payload: {} } as never)).toEqual([]);
     expect(webhookEventsOf({ type: 'message.created', payload: {} } as never)).toEqual(['message.created']);
+    expect(webhookEventsOf({ type: 'csat.received', payload: {} } as never)).toEqual(['csat.received']);
+    expect(webhookEventsOf({ type: 'sla.breached', payload: {} } as never)).toEqual(['sla.breached']);
+    expect(webhookEventsOf({ type: 'queue.stats', payload: {} } as never)).toEqual([]);
   });
 });
 

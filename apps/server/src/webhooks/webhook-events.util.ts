@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { DomainEvent } from '@inbox/core';
 
 /** The events a subscription can ask for: the socket events' names and shapes, plus resolution. */
-export const WEBHOOK_EVENTS = ['conversation.created', 'conversation.updated', 'conversation.assigned', 'conversation.resolved', 'message.created', 'message.updated'] as const;
+export const WEBHOOK_EVENTS = ['conversation.created', 'conversation.updated', 'conversation.assigned', 'conversation.resolved', 'message.created', 'message.updated', 'csat.received', 'sla.warning', 'sla.breached'] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
 /**
@@ -16,6 +16,9 @@ export function webhookEventsOf(e: DomainEvent): WebhookEventName[] {
     case 'conversation.assigned':
     case 'message.created':
     case 'message.updated':
+    case 'csat.received':
+    case 'sla.warning':
+    case 'sla.breached':
       return [e.type];
     case 'conversation.updated':
       return e.payload.status === 'resolved' ? ['conversation.updated', 'conversation.resolved'] : ['conversation.updated'];
