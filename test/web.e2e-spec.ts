@@ -254,6 +254,40 @@ describe('web app in a real browser', () => {
     await page.context().close();
   });
 
+  it('changes the password from the account page: other sessions end, this page stays signed in and live', async () => {
+    const email = `dan-${uid()}@example.com`;
+    const dan = (await sut.api('POST', '/users', { token: admin, body: { email, name: 'Dan Agent', password, role: 'agent' } })).body;
+    await sut.api('POST', `/inboxes/${inbox.id}/members`, { token: admin, body: { userId: dan.id } });
+    const elsewhere = await sut.login(email, password);
+    const page = await openAs({ email });
+    await page.click('[data-testid=account-link]');
+    const form = page.locator('[data-testid=password-form]');
+    await form.locator('input[name=current-password]').fill('not-my-password');
+    await form.locator('input[name=new-password]').fill('dans-new-password');
+    await form.locator('input[name=repeat-password]').fill('dans-new-password');
+    await form.locator('button[type=submit]').click();
+    await page.locator('[data-testid=account-message].error').waitFor();
+    await form.locator('input[name=current-password]').fill(password);
+    await form.locator('button[type=submit]').click();
+    await page.locator('[data-testid=account-message].ok').waitFor();
+    expect((await sut.api('GET', '/auth/me', { token: elsewhere })).status).toBe(401);
+    // This page reconnected with its fresh token: still signed in, still live.
+    await page.waitForSelector('[data-testid=connection].on');
+    expect(await page.locator('input[name=password]').count()).toBe(0);
+    expect(await sut.login(email, 'dans-new-password')).toBeTruthy();
+
+    const another = await sut.login(email, 'dans-new-password');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('[data-testid=sign-out-others]');
+    await page.locator('[data-testid=account-message].ok').waitFor();
+    expect((await sut.api('GET', '/auth/me', { token: another })).status).toBe(401);
+    await page.waitForSelector('[data-testid=connection].on');
+    await page.goto(sut.url + '/inbox?tab=all');
+    await page.waitForSelector('[data-testid=connection].on');
+    expect(await page.locator('input[name=password]').count()).toBe(0);
+    await page.context().close();
+  });
+
   it('serves the app for browser paths and keeps API 404s as JSON', async () => {
     const page = await fetch(`${sut.url}/inbox/00000000-0000-0000-0000-000000000000`);
     expect(page.status).toBe(200);

@@ -14,6 +14,7 @@ const AdminPage = lazy(() => import('./admin/admin-page'));
 const KnowledgeBasePage = lazy(() => import('./kb/kb-page'));
 // The reports screen carries uPlot: it comes with its own chunk.
 const ReportsPage = lazy(() => import('./reports/reports-page'));
+const AccountPage = lazy(() => import('./account/account-page'));
 
 export function createQueryClient() {
   return new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false, staleTime: 10_000 } } });
@@ -32,6 +33,7 @@ function Routed() {
             <Route path="/" element={<Navigate to="/inbox" replace />} />
             <Route path="/inbox" element={<InboxPage />} />
             <Route path="/inbox/:conversationId" element={<InboxPage />} />
+            <Route path="/account" element={<AccountPage />} />
             {isStaff(user) && <Route path="/console" element={<ConsolePage />} />}
             {isStaff(user) && <Route path="/reports" element={<ReportsPage />} />}
             {isStaff(user) && <Route path="/kb" element={<KnowledgeBasePage />} />}

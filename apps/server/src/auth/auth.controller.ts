@@ -68,4 +68,13 @@ export class AuthController {
     if (p.type !== 'user') throw new DomainError('FORBIDDEN', 'bots end their sessions by rotating their token');
     await this.auth.endSessions(p.id);
   }
+
+  /** Sign out of every other session (a lost phone): this one continues with the fresh token returned. */
+  @ApiBearerAuth()
+  @Post('logout-others')
+  @HttpCode(200)
+  async logoutOthers(@CurrentPrincipal() p: Principal): Promise<{ accessToken: string }> {
+    if (p.type !== 'user') throw new DomainError('FORBIDDEN', 'bots end their sessions by rotating their token');
+    return this.auth.endOtherSessions(p.id);
+  }
 }

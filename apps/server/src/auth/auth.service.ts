@@ -57,6 +57,14 @@ export class AuthService {
     return { accessToken: this.tokens.sign(state!) };
   }
 
+  /** Every other session ends; the caller continues with the token returned. */
+  async endOtherSessions(userId: string): Promise<{ accessToken: string }> {
+    await this.endSessions(userId);
+    const state = await this.users.sessionState(this.tx.manager, userId);
+    if (!state) throw new DomainError('USER_NOT_FOUND', `user ${userId} not found`);
+    return { accessToken: this.tokens.sign(state) };
+  }
+
   /** "Sign out everywhere": every token of the user stops working and open sockets close. */
   async endSessions(userId: string): Promise<void> {
     const version = await this.users.endSessions(this.tx.manager, userId);

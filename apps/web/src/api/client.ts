@@ -25,6 +25,12 @@ export const auth = {
     if (next) localStorage.setItem(TOKEN_KEY, next);
     else localStorage.removeItem(TOKEN_KEY);
   },
+  /**
+   * Set while this page renews its own token (password change, signing out other sessions): the
+   * server closes every socket of the user, this page's included, and the reconnect must use the
+   * fresh token rather than be refused with the old one.
+   */
+  renewing: null as Promise<unknown> | null,
   /** The server ended this session (expired, revoked, password changed elsewhere): back to the login page. */
   sessionEnded() {
     unauthorizedListeners.forEach((fn) => fn());

@@ -99,11 +99,13 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       setConnected(false);
       // The server closes sockets when rights change (ACCESS_CHANGED) or a session ends: reconnect
       // at once; the handshake either gives rooms that follow the new rights or refuses the token.
-      if (reason === 'io server disconnect') socket.connect();
+      if (reason === 'io server disconnect') void Promise.resolve(auth.renewing).catch(() => undefined).finally(() => socket.connect());
     });
     socket.on('connect_error', (err) => {
       // Refused at the handshake (expired, revoked, password changed elsewhere): log in again.
-      if ((err as Error & { data?: { code?: string } }).data?.code === 'UNAUTHENTICATED') auth.sessionEnded();
+      if ((err as Error & { data?: { code?: string } }).data?.code !== 'UNAUTHENTICATED') return;
+      if (auth.renewing) void auth.renewing.catch(() => undefined).finally(() => socket.connect());
+      else auth.sessionEnded();
     });
 
     const onConversation = (e: { seq: number; data: ConversationSummary }) => {

@@ -61,9 +61,9 @@ export function Shell({ children }: { children: ReactNode }) {
         </button>
         <div className={menu}>
         <LanguagePicker />
-        <span className="me" title={me.email}>
+        <NavLink className="me" title={me.email} to="/account" data-testid="account-link">
           {me.name}
-        </span>
+        </NavLink>
         <button className="ghost" onClick={logout}>
           {t('nav.logout')}
         </button>
