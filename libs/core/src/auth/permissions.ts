@@ -45,6 +45,10 @@ export const POLICY = {
   // Customer satisfaction: ratings of conversations one may see; survey settings are inbox configuration.
   'csat.read': ['admin', 'coordinator', 'agent'],
   'csat.manage': ['admin'],
+  // Quality review: staff write scorecards and review; an agent reads (acknowledges, answers) only their own reviews.
+  'qa.manage': ['admin', 'coordinator'],
+  'qa.review': ['admin', 'coordinator'],
+  'qa.read_own': ['admin', 'coordinator', 'agent'],
   'events.replay': ['admin', 'coordinator', 'agent', 'bot'],
   // Search finds only what the actor may see (the list scopes above; bots never find private notes).
   'search.read': ['admin', 'coordinator', 'agent', 'bot'],
