@@ -10,6 +10,7 @@ import { EmailBody } from './email-body';
 import { CallEntry, useSendErrorText } from './call-entry';
 import { useActivityContext } from './use-activity-context';
 import { activityLine } from './activity-line';
+import { useBotNames } from '../bots/use-bot-names';
 
 export interface PendingSend {
   localId: string;
@@ -51,6 +52,7 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
   const { t } = useTranslation();
   const fmt = useFormat();
   const { byId } = useDirectory();
+  const botNames = useBotNames();
   const queryClient = useQueryClient();
   // The answer is the message as it stands now (queued again): shown at once, live events follow.
   const retry = useMutation({
@@ -75,7 +77,7 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
     m.authorType === 'contact'
       ? conversation.contactName ?? t('conversation.customer')
       : m.authorType === 'bot'
-        ? t('conversation.bot')
+        ? (m.authorId && botNames.get(m.authorId)) || t('conversation.bot')
         : m.authorType === 'system'
           ? t('conversation.system')
           : (m.authorId && byId.get(m.authorId)?.name) || t('conversation.someone');
@@ -86,6 +88,7 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
     <article className={`msg ${cls}`} data-testid="message" data-message-id={m.id} data-direction={m.direction} data-kind={m.kind} data-status={m.status ?? ''}>
       <header>
         <strong>{author}</strong>
+        {m.authorType === 'bot' && m.authorId && botNames.has(m.authorId) && <span className="pill">{t('conversation.bot')}</span>}
         {m.kind === 'note' && <span className="pill note-pill">{t('conversation.note')}</span>}
         <span className={`chan chan-${conversation.channel}`}>{t(`channel.${conversation.channel}`)}</span>
         <span className="muted small">{fmt.dateTime(m.createdAt)}</span>

@@ -103,6 +103,11 @@ export class BotRepository {
     if (inboxIds.length) await em.query(`INSERT INTO bot_inboxes (bot_id, inbox_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, [botId, inboxIds]);
   }
 
+  /** Names for timelines: which bot wrote or acted (every signed-in person may read them). */
+  async names(em: EntityManager): Promise<Array<{ id: string; name: string; active: boolean }>> {
+    return em.query(`SELECT id, name, active FROM bots ORDER BY name`);
+  }
+
   async delete(em: EntityManager, id: string): Promise<boolean> {
     return (await queryRows(em, `DELETE FROM bots WHERE id = $1 RETURNING id`, [id])).length > 0;
   }
