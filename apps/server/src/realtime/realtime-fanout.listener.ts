@@ -52,7 +52,7 @@ export class RealtimeFanout implements OnApplicationShutdown {
   /** Called by the gateway once socket.io is up. */
   attach(io: InboxServer): void {
     this.io = io;
-    this.unsubscribers.push(this.events.subscribe((e) => this.fanOut(e)));
+    this.unsubscribers.push(this.events.subscribe((e) => this.collect(e)));
     this.unsubscribers.push(this.accessChanges.subscribe((c) => this.onAccessChange(c)));
     this.stats.attach((payload) => io.local.to(rooms.coordinators).emit('queue.stats', { seq: 0, data: payload }));
   }
@@ -111,26 +111,51 @@ export class RealtimeFanout implements OnApplicationShutdown {
   }
 
   /**
-   * Who may see a conversation's events. A message event often follows, in the same commit,
-   * the conversation event that carries this: reuse it then; otherwise read fresh (another
-   * commit, or another replica, may have moved the conversation since).
+   * Who may see a conversation's events: the conversation's summary when the event carries it,
+   * else the one another event of the same commit carried (`known`), else a fresh read.
    */
-  private readonly recentMeta = new Map<string, { meta: ConversationMeta; batch: number | undefined }>();
-  private async metaOf(conversationId: string, e?: DomainEvent): Promise<ConversationMeta | null> {
-    if (e && (e.type === 'conversation.created' || e.type === 'conversation.updated')) {
-      const meta = { inboxId: e.payload.inboxId, assigneeId: e.payload.assigneeId, teamId: e.payload.teamId, status: e.payload.status };
-      if (this.recentMeta.size > 10_000) this.recentMeta.clear();
-      this.recentMeta.set(conversationId, { meta, batch: e.batch });
-      return meta;
-    }
-    const recent = this.recentMeta.get(conversationId);
-    if (recent && e?.batch !== undefined && recent.batch === e.batch) return recent.meta;
+  private async metaOf(conversationId: string, e?: DomainEvent, known?: Map<string, ConversationMeta>): Promise<ConversationMeta | null> {
+    if (e && (e.type === 'conversation.created' || e.type === 'conversation.updated')) return metaOfSummary(e.payload);
+    const meta = known?.get(conversationId);
+    if (meta) return meta;
     const [row] = await this.tx.manager.query(`SELECT inbox_id, assignee_id, team_id, status FROM conversations WHERE id = $1`, [conversationId]);
     return row ? { inboxId: row.inbox_id, assigneeId: row.assignee_id, teamId: row.team_id, status: row.status } : null;
   }
 
+  /**
+   * The events of one commit arrive one after another in the same tick: gather them and fan out
+   * once the tick ends, so every event of the commit can use the conversation summary any of them
+   * carries (an assignment's activity line and `conversation.assigned` come before its
+   * `conversation.updated`) instead of reading the conversation again.
+   */
+  private readonly gathered: DomainEvent[] = [];
+  private collect(e: DomainEvent): void {
+    this.gathered.push(e);
+    if (this.gathered.length === 1) queueMicrotask(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    const events = this.gathered.splice(0);
+    // The last summary of a conversation in a commit is its state at that commit.
+    const known = new Map<string, Map<string, ConversationMeta>>();
+    for (const e of events) {
+      if (e.type !== 'conversation.created' && e.type !== 'conversation.updated') continue;
+      const key = String(e.batch ?? `seq:${e.seq}`);
+      const metas = known.get(key) ?? new Map<string, ConversationMeta>();
+      metas.set(e.payload.id, metaOfSummary(e.payload));
+      known.set(key, metas);
+    }
+    for (const e of events) {
+      try {
+        await this.fanOut(e, known.get(String(e.batch ?? `seq:${e.seq}`)));
+      } catch (err) {
+        this.logger.error({ err, type: e.type }, 'fan-out failed');
+      }
+    }
+  }
+
   /** One committed event → one emit to the union of rooms allowed to see it. */
-  private async fanOut(e: DomainEvent): Promise<void> {
+  private async fanOut(e: DomainEvent, known?: Map<string, ConversationMeta>): Promise<void> {
     if (!this.io) return;
     const targets = new Set<string>([rooms.coordinators, 'bots']);
     if (e.type === 'agent.presence') {
@@ -143,7 +168,7 @@ export class RealtimeFanout implements OnApplicationShutdown {
       targets.delete('bots');
       if (e.payload.assigneeId) targets.add(rooms.agent(e.payload.assigneeId));
     } else if (e.conversationId) {
-      const meta = await this.metaOf(e.conversationId, e);
+      const meta = await this.metaOf(e.conversationId, e, known);
       targets.add(rooms.conversation(e.conversationId));
       if (meta) {
         // The inbox room is the audience: a team member who is not in the inbox must not get
@@ -160,4 +185,8 @@ export class RealtimeFanout implements OnApplicationShutdown {
     }
     emitEvent(this.io.to([...targets]), e);
   }
+}
+
+function metaOfSummary(c: { inboxId: string; assigneeId: string | null; teamId: string | null; status: string }): ConversationMeta {
+  return { inboxId: c.inboxId, assigneeId: c.assigneeId, teamId: c.teamId, status: c.status };
 }
