@@ -225,11 +225,11 @@ export class AssignmentService implements OnApplicationBootstrap {
     await this.tx.run(async (tx) => {
       const conv = await this.repo.lockConversation(tx.em, conversationId, false);
       if (!conv) throw notFound('conversation', conversationId);
+      // A scoped bot hands over only in its own inboxes.
+      await this.access.assertCanSeeConversation(tx.em, actor, conv, conversationId);
       const previous = conv.assigneeId ?? conv.offeredToId;
       if (previous) await this.repo.lockAgent(tx.em, previous);
       const team = action === 'transfer' ? await this.repo.team(tx.em, teamId ?? null) : null;
-      // A scoped bot hands over only in its own inboxes.
-      await this.access.assertCanSeeConversation(tx.em, actor, conv, conversationId);
       if (action === 'transfer' && !team) throw notFound('team', String(teamId));
       const reason = action === 'transfer' ? `transferred to ${team!.name}` : 'unassigned by a coordinator';
       await this.repo.setTeam(tx.em, conv.id, action === 'transfer' ? team!.id : conv.teamId, reason);
