@@ -25,9 +25,19 @@ export interface ConversationSummary {
   snoozedUntil: string | null;
   /** The service level that applies (null: no policy matched). */
   sla: ConversationSla | null;
+  /** The latest customer, agent or bot message (notes and activity lines left out), for the list's preview. */
+  lastMessage: LastMessagePreview | null;
   lastMessageAt: string;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface LastMessagePreview {
+  /** The start of the text only (the list shows one line). */
+  text: string;
+  authorType: MessageSummary['authorType'];
+  authorId: string | null;
+  createdAt: string;
 }
 
 export type SlaClockKindName = 'first_response' | 'next_response' | 'resolution';

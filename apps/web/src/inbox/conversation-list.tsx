@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useTranslation } from 'react-i18next';
@@ -6,19 +6,41 @@ import { get, qs } from '../api/client';
 import type { ConversationSummary } from '../api/types';
 import { useLive } from '../live/live';
 import { useStoreSelect } from '../live/conversation-store';
-import { hasStatus, inTab, queryFor, selectConversations, STATUS_FILTERS, TABS, type StatusFilter, type Tab, type Viewer } from '../lib/conversation-filters';
+import { hasStatus, inTab, listQuery, previewFromMessage, selectFiltered, STATUS_FILTERS, TABS, type ListFilters, type SortOrder, type StatusFilter, type Tab, type Viewer } from '../lib/conversation-filters';
 import { useFormat } from '../i18n/format';
 import { useDirectory } from '../session/session';
 import { SlaBadge } from '../sla/sla-widgets';
-import { sortBySlaDue } from '../sla/sla-order';
+import { ListFiltersBar } from './list-filters';
+import './list.css';
+
+/** One glyph per channel kind, named for screen readers by the channel's translated name. */
+const CHANNEL_ICON: Record<ConversationSummary['channel'], string> = {
+  api: '⚙',
+  email: '✉',
+  webchat: '💬',
+  slack: '#',
+  whatsapp: '✆',
+  messenger: 'ⓜ',
+  instagram: '◎',
+  telegram: '✈',
+  x: '𝕏',
+  phone: '☎',
+};
 
 interface Props {
   tab: Tab;
   status: StatusFilter;
+  filters: ListFilters;
+  sort: SortOrder;
+  /** The page's URL parameters (a saved view stores the list's part of them). */
+  params: URLSearchParams;
   viewer: Viewer;
   selectedId: string | null;
   onTab(tab: Tab): void;
   onStatus(status: StatusFilter): void;
+  onFilters(f: ListFilters): void;
+  onSort(s: SortOrder): void;
+  onView(query: string): void;
   onSelect(id: string): void;
   /** The ids on screen, in order, for j/k navigation. */
   onVisibleIds?(ids: string[]): void;
@@ -26,12 +48,13 @@ interface Props {
 
 const ROW_HEIGHT = 76;
 
-export function ConversationList({ tab, status, viewer, selectedId, onTab, onStatus, onSelect, onVisibleIds }: Props) {
+export function ConversationList({ tab, status, filters, sort, params: urlParams, viewer, selectedId, onTab, onStatus, onFilters, onSort, onView, onSelect, onVisibleIds }: Props) {
   const { t } = useTranslation();
   const { store } = useLive();
   const fmt = useFormat();
   const { byId } = useDirectory();
-  const params = queryFor(tab, status, viewer);
+  const live = useLive();
+  const params = listQuery(tab, status, viewer, filters);
 
   const pages = useInfiniteQuery({
     queryKey: ['conversations', params],
@@ -44,18 +67,33 @@ export function ConversationList({ tab, status, viewer, selectedId, onTab, onSta
     getNextPageParam: (last) => last.nextCursor,
   });
 
-  const selected = useStoreSelect(store, (s) => selectConversations(s.all(), tab, status, viewer), [tab, status, viewer.id, viewer.teamIds.join()]);
-  const [bySla, setBySla] = useState(false);
-  const items = useMemo(() => (bySla ? sortBySlaDue(selected) : selected), [selected, bySla]);
+  const filterKey = JSON.stringify(filters);
+  const items = useStoreSelect(store, (s) => selectFiltered(s.all(), tab, status, viewer, filters, sort), [tab, status, viewer.id, viewer.teamIds.join(), filterKey, sort]);
+  const labels = useStoreSelect(store, (s) => {
+    const seen = new Set<string>();
+    for (const c of s.all()) for (const l of c.labels) seen.add(l);
+    return [...seen].sort();
+  });
+  // A tab's badge counts conversations with unread customer messages, not the messages.
   const counts = useStoreSelect(store, (s) => {
     const unread: Record<Tab, number> = { mine: 0, unassigned: 0, team: 0, all: 0 };
     // Counting needs no sort: one pass over the store, whatever its size.
     for (const c of s.all()) {
-      const n = s.unreadOf(c.id);
-      if (n && hasStatus(c, 'open')) for (const tb of TABS) if (inTab(c, tb, viewer)) unread[tb] += n;
+      if (s.unreadOf(c.id) && hasStatus(c, 'open')) for (const tb of TABS) if (inTab(c, tb, viewer)) unread[tb] += 1;
     }
     return unread;
   }, [viewer.id, viewer.teamIds.join()]);
+  // The row's preview follows live messages (a reply from another tab, a customer's answer).
+  useEffect(
+    () =>
+      live.onEvent((e) => {
+        if (e.type !== 'message') return;
+        const c = store.get(e.data.conversationId);
+        const preview = c && previewFromMessage(c, e.data);
+        if (preview) store.patch(c.id, { lastMessage: preview });
+      }),
+    [live, store],
+  );
   const unreadOf = useStoreSelect(store, (s) => (id: string) => s.unreadOf(id));
 
   useEffect(() => {
@@ -70,6 +108,19 @@ export function ConversationList({ tab, status, viewer, selectedId, onTab, onSta
     if (lastIndex >= items.length - 10 && pages.hasNextPage && !pages.isFetchingNextPage) void pages.fetchNextPage();
   }, [lastIndex, items.length, pages]);
 
+  const senderOf = (c: ConversationSummary): string => {
+    const m = c.lastMessage!;
+    const who =
+      m.authorType === 'contact'
+        ? (c.contactName ?? t('listView.sender.contact'))
+        : m.authorType === 'user'
+          ? m.authorId === viewer.id
+            ? t('listView.sender.you')
+            : (byId.get(m.authorId ?? '')?.name ?? t('listView.sender.user'))
+          : t(`listView.sender.${m.authorType}`);
+    return t('listView.senderLabel', { who });
+  };
+
   const statusLabel = useMemo(() => (s: StatusFilter) => (s === 'all' ? t('status.all') : t(`status.${s}`)), [t]);
 
   return (
@@ -78,7 +129,11 @@ export function ConversationList({ tab, status, viewer, selectedId, onTab, onSta
         {TABS.map((tb) => (
           <button key={tb} role="tab" aria-selected={tab === tb} className={tab === tb ? 'active' : ''} data-testid={`tab-${tb}`} onClick={() => onTab(tb)}>
             {t(`tabs.${tb}`)}
-            {counts[tb] > 0 && <span className="badge">{fmt.number(counts[tb])}</span>}
+            {counts[tb] > 0 && (
+              <span className="badge" aria-label={t('listView.unreadConversations', { n: counts[tb] })}>
+                {fmt.number(counts[tb])}
+              </span>
+            )}
           </button>
         ))}
       </div>
@@ -90,11 +145,9 @@ export function ConversationList({ tab, status, viewer, selectedId, onTab, onSta
             </option>
           ))}
         </select>
-        <label className="small nowrap">
-          <input type="checkbox" checked={bySla} onChange={(e) => setBySla(e.target.checked)} data-testid="sort-sla" /> {t('service.sortByDue')}
-        </label>
         <span className="muted small">{t('list.count', { n: fmt.number(items.length) })}</span>
       </div>
+      <ListFiltersBar filters={filters} sort={sort} labels={labels} params={urlParams} onFilters={onFilters} onSort={onSort} onView={onView} />
       <div ref={parentRef} className="list-scroll" data-testid="conversation-list">
         {pages.isLoading && items.length === 0 && <p className="muted pad">{t('list.loading')}</p>}
         {!pages.isLoading && items.length === 0 && <p className="muted pad">{t('list.empty')}</p>}
@@ -112,12 +165,23 @@ export function ConversationList({ tab, status, viewer, selectedId, onTab, onSta
                 onClick={() => onSelect(c.id)}
               >
                 <span className="row-top">
-                  <span className={`chan chan-${c.channel}`}>{t(`channel.${c.channel}`)}</span>
+                  <span className={`chan-icon chan-${c.channel}`} role="img" aria-label={t(`channel.${c.channel}`)} title={t(`channel.${c.channel}`)}>
+                    {CHANNEL_ICON[c.channel] ?? '•'}
+                  </span>
                   <strong className="ellipsis">{c.contactName ?? t('list.unknownContact')}</strong>
-                  <span className="muted small nowrap">{fmt.relative(c.lastMessageAt)}</span>
+                  <span className="muted small nowrap">{fmt.relative(c.lastMessage?.createdAt ?? c.lastMessageAt)}</span>
                 </span>
                 <span className="row-bottom">
-                  <span className="ellipsis muted">{c.subject ?? (c.assigneeId ? byId.get(c.assigneeId)?.name : t('list.unassigned'))}</span>
+                  <span className="ellipsis muted" data-testid="row-preview">
+                    {c.subject && <span className="row-subject">{c.subject} · </span>}
+                    {c.lastMessage ? (
+                      <>
+                        <span className="row-sender">{senderOf(c)}</span> {c.lastMessage.text || '…'}
+                      </>
+                    ) : (
+                      !c.subject && t('listView.noMessages')
+                    )}
+                  </span>
                   {c.priority >= 2 && <span className={`prio prio-${c.priority}`}>{t(`priority.p${c.priority}` as 'priority.p2')}</span>}
                   {c.status !== 'open' && <span className="pill">{t(`status.${c.status}`)}</span>}
                   <SlaBadge c={c} />

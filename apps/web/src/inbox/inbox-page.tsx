@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { useMe, useMyTeamIds } from '../session/session';
-import { STATUS_FILTERS, TABS, type StatusFilter, type Tab } from '../lib/conversation-filters';
+import { filtersFromParams, filtersToParams, STATUS_FILTERS, TABS, type StatusFilter, type Tab } from '../lib/conversation-filters';
 import { ConversationList } from './conversation-list';
 import { ConversationView, type ConversationViewHandle } from './conversation-view';
 import { useConversationPatch } from './conversation-actions';
@@ -44,6 +44,7 @@ export function InboxPage() {
   const [params, setParams] = useSearchParams();
   const tab = (TABS as string[]).includes(params.get('tab') ?? '') ? (params.get('tab') as Tab) : 'mine';
   const status = (STATUS_FILTERS as string[]).includes(params.get('status') ?? '') ? (params.get('status') as StatusFilter) : 'open';
+  const { filters, sort } = useMemo(() => filtersFromParams(params), [params]);
   const viewer = useMemo(() => ({ id: me.id, teamIds }), [me.id, teamIds]);
   const [ids, setIds] = useState<string[]>([]);
   const viewRef = useRef<ConversationViewHandle>(null);
@@ -61,10 +62,16 @@ export function InboxPage() {
       <ConversationList
         tab={tab}
         status={status}
+        filters={filters}
+        sort={sort}
+        params={params}
         viewer={viewer}
         selectedId={conversationId ?? null}
         onTab={(v) => update('tab', v)}
         onStatus={(v) => update('status', v)}
+        onFilters={(f) => setParams(filtersToParams(params, f, sort))}
+        onSort={(v) => setParams(filtersToParams(params, filters, v))}
+        onView={(query) => setParams(new URLSearchParams(query))}
         onSelect={go}
         onVisibleIds={setIds}
       />

@@ -55,7 +55,20 @@ afterEach(() => {
 });
 
 describe('ConversationList', () => {
-  const props = { status: 'open' as const, viewer: { id: 'me', teamIds: [] }, selectedId: null, onTab: () => undefined, onStatus: () => undefined, onSelect: () => undefined };
+  const props = {
+    status: 'open' as const,
+    filters: {},
+    sort: 'newest' as const,
+    params: new URLSearchParams(),
+    viewer: { id: 'me', teamIds: [] },
+    selectedId: null,
+    onTab: () => undefined,
+    onStatus: () => undefined,
+    onFilters: () => undefined,
+    onSort: () => undefined,
+    onView: () => undefined,
+    onSelect: () => undefined,
+  };
 
   it('shows a conversation the moment it is assigned to me, and drops it when it moves away', async () => {
     const store = new ConversationStore();
@@ -67,17 +80,44 @@ describe('ConversationList', () => {
     expect(screen.queryByText('Chloé')).toBeNull();
   });
 
-  it('counts unread messages on the row and the tab', async () => {
+  it('counts unread messages on the row, and conversations (not messages) on the tab', async () => {
     const store = new ConversationStore();
-    store.upsert(conv({ id: 'c1', assigneeId: 'me' }));
+    store.upsert([conv({ id: 'c1', assigneeId: 'me' }), conv({ id: 'c2', assigneeId: 'me', lastMessageAt: '2026-11-30T09:00:00.000Z' })]);
     render(wrap(<ConversationList {...props} tab="mine" />, store));
     act(() => {
       store.markUnread('c1');
       store.markUnread('c1');
+      store.markUnread('c1');
+      store.markUnread('c2');
     });
-    const row = await screen.findByTestId('conversation-row');
-    expect(within(row).getByLabelText('Unread messages: 2')).toBeTruthy();
-    expect(within(screen.getByTestId('tab-mine')).getByText('2')).toBeTruthy();
+    const [row] = await screen.findAllByTestId('conversation-row');
+    expect(within(row).getByLabelText('Unread messages: 3')).toBeTruthy();
+    expect(within(screen.getByTestId('tab-mine')).getByLabelText('Conversations with unread messages: 2').textContent).toBe('2');
+  });
+
+  it('previews the last message with its sender instead of the assignee', async () => {
+    const store = new ConversationStore();
+    store.upsert([
+      conv({ id: 'c1', assigneeId: 'me', lastMessage: { text: 'Where is my parcel?', authorType: 'contact', authorId: null, createdAt: '2026-11-30T10:00:00.000Z' } }),
+      conv({ id: 'c2', assigneeId: 'me', contactName: 'Dario', lastMessageAt: '2026-11-30T09:00:00.000Z', lastMessage: { text: 'On its way', authorType: 'user', authorId: 'me', createdAt: '2026-11-30T09:00:00.000Z' } }),
+    ]);
+    render(wrap(<ConversationList {...props} tab="mine" />, store));
+    const [first, second] = await screen.findAllByTestId('row-preview');
+    expect(first.textContent).toBe('Chloé: Where is my parcel?');
+    expect(second.textContent).toBe('You: On its way');
+    expect(screen.getAllByRole('img', { name: 'API' })).toHaveLength(2);
+  });
+
+  it('narrows and orders the rows by the filters and sort it is given', async () => {
+    const store = new ConversationStore();
+    store.upsert([
+      conv({ id: 'c1', contactName: 'Low', assigneeId: 'me', priority: 0, channel: 'email' }),
+      conv({ id: 'c2', contactName: 'Urgent', assigneeId: 'me', priority: 3, channel: 'email', lastMessageAt: '2026-11-30T08:00:00.000Z' }),
+      conv({ id: 'c3', contactName: 'Chat', assigneeId: 'me', priority: 3, channel: 'webchat' }),
+    ]);
+    render(wrap(<ConversationList {...props} tab="mine" filters={{ channel: 'email' }} sort="priority" />, store));
+    await screen.findAllByTestId('conversation-row');
+    expect(screen.getAllByTestId('conversation-row').map((r) => r.dataset.conversationId)).toEqual(['c2', 'c1']);
   });
 
   it('renders 10,000 conversations with only a screenful of rows in the DOM', async () => {

@@ -11,6 +11,8 @@ export interface ConversationListFilter {
   teamId?: string;
   contactId?: string;
   label?: string;
+  channel?: ChannelKind[];
+  priority?: number[];
   /** Agents see only conversations of the inboxes they belong to. */
   visibleToUserId?: string;
   /** Scoped bots see only their inboxes. */
@@ -84,6 +86,8 @@ export class ConversationRepository {
     if (f.teamId) where.push(`c.team_id = ${p(f.teamId)}`);
     if (f.contactId) where.push(`c.contact_id = ${p(f.contactId)}`);
     if (f.label) where.push(`c.labels @> ARRAY[${p(f.label)}]::text[]`);
+    if (f.channel?.length) where.push(`c.channel = ANY(${p(f.channel)}::text[])`);
+    if (f.priority?.length) where.push(`c.priority = ANY(${p(f.priority)}::int[])`);
     if (f.visibleToUserId) {
       const me = p(f.visibleToUserId);
       where.push(`EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = c.inbox_id AND im.user_id = ${me})`);

@@ -5,8 +5,15 @@ const iso = (d: Date | string | null): string | null => (d === null ? null : new
 export const CONVERSATION_COLUMNS = `c.id, c.inbox_id, c.channel, c.contact_id, ct.name AS contact_name, c.status, c.priority,
   c.assignee_id, c.team_id, c.labels, c.subject, c.language, c.assignment_reason, c.waiting_since,
   c.first_response_at, c.resolved_at, c.snoozed_until, c.last_message_at, c.created_at, c.updated_at,
-  c.sla, c.sla_state, c.sla_due_at`;
-export const CONVERSATION_FROM = `conversations c JOIN contacts ct ON ct.id = c.contact_id`;
+  c.sla, c.sla_state, c.sla_due_at, lm.text AS last_text, lm.author_type AS last_author_type, lm.author_id AS last_author_id, lm.created_at AS last_created_at`;
+/**
+ * The latest message (not a note: bots and webhooks see summaries; not an activity line) comes from
+ * one backward step on messages_conversation_idx per conversation, and only its first 200 characters.
+ */
+export const CONVERSATION_FROM = `conversations c JOIN contacts ct ON ct.id = c.contact_id
+  LEFT JOIN LATERAL (SELECT left(m0.text, 200) AS text, m0.author_type, m0.author_id, m0.created_at FROM messages m0
+    WHERE m0.conversation_id = c.id AND m0.kind NOT IN ('note', 'activity')
+    ORDER BY m0.created_at DESC, m0.id DESC LIMIT 1) lm ON true`;
 
 export function toConversationSummary(r: Record<string, any>): ConversationSummary {
   return {
@@ -28,6 +35,7 @@ export function toConversationSummary(r: Record<string, any>): ConversationSumma
     resolvedAt: iso(r.resolved_at),
     snoozedUntil: iso(r.snoozed_until),
     sla: toConversationSla(r),
+    lastMessage: r.last_created_at ? { text: r.last_text ?? '', authorType: r.last_author_type, authorId: r.last_author_id ?? null, createdAt: iso(r.last_created_at)! } : null,
     lastMessageAt: iso(r.last_message_at)!,
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
