@@ -139,4 +139,93 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       expect(new URL(page.url()).searchParams.get('sort')).toBe('oldest_waiting');
     });
   });
+  describe('canned responses', () => {
+    it('per team: agents see the shared ones and their teams’, staff see all; edited in place (PATCH), team checked', async () => {
+      const { team, inbox } = await apiInbox();
+      const other = (await sut.api('POST', '/teams', { token: admin, body: { name: `Other ${uid()}` } })).body;
+      const email = `agent-${uid()}@example.com`;
+      const agent = (await sut.api('POST', '/users', { token: admin, body: { email, name: 'Tea Teamer', password: 'agent-password', role: 'agent', capacity: { api: 5 } } })).body;
+      await sut.api('POST', `/teams/${team.id}/members`, { token: admin, body: { userId: agent.id } });
+      await sut.api('POST', `/inboxes/${inbox.id}/members`, { token: admin, body: { userId: agent.id } });
+      const agentToken = await sut.login(email, 'agent-password');
+      const mk = async (shortcut: string, teamId?: string) => {
+        const res = await sut.api('POST', '/canned-responses', { token: admin, body: { shortcut, title: shortcut, text: `text of ${shortcut}`, teamId } });
+        expect(res.status).toBe(201);
+        return res.body as { id: string; teamId: string | null };
+      };
+      const tag = uid().replace(/[^A-Za-z0-9]/g, '').slice(0, 8);
+      const shared = await mk(`shared${tag}`);
+      const mine = await mk(`mine${tag}`, team.id);
+      const theirs = await mk(`theirs${tag}`, other.id);
+      expect(mine.teamId).toBe(team.id);
+      expect(shared.teamId).toBeNull();
+
+      const ids = async (token: string) => ((await sut.api('GET', '/canned-responses', { token })).body as Array<{ id: string }>).map((c) => c.id);
+      const seenByAgent = await ids(agentToken);
+      expect(seenByAgent).toEqual(expect.arrayContaining([shared.id, mine.id]));
+      expect(seenByAgent).not.toContain(theirs.id);
+      expect(await ids(admin)).toEqual(expect.arrayContaining([shared.id, mine.id, theirs.id]));
+
+      // Moving a response to the agent's team shows it to them; an unknown team is a 404, not a silent "everyone".
+      const moved = await sut.api('PATCH', `/canned-responses/${theirs.id}`, { token: admin, body: { teamId: team.id, text: 'Hello {{contact.name}}' } });
+      expect(moved.status).toBe(200);
+      expect(moved.body).toMatchObject({ teamId: team.id, text: 'Hello {{contact.name}}', shortcut: `theirs${tag}` });
+      expect(await ids(agentToken)).toContain(theirs.id);
+      const unknownTeam = await sut.api('PATCH', `/canned-responses/${theirs.id}`, { token: admin, body: { teamId: '00000000-0000-4000-8000-000000000000' } });
+      expect(unknownTeam.status).toBe(404);
+      expect((await sut.api('PATCH', `/canned-responses/${theirs.id}`, { token: agentToken, body: { text: 'x' } })).status).toBe(403);
+      const shared2 = await sut.api('PATCH', `/canned-responses/${mine.id}`, { token: admin, body: { teamId: null } });
+      expect(shared2.body.teamId).toBeNull();
+    });
+
+    it('the admin edits a response in place, then the composer fills its variables in a preview, flags an unknown one and sends the filled text', async () => {
+      const { inbox } = await apiInbox();
+      const res = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, {
+        token: inbox.token,
+        body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name: 'Chloé Canned', email: `chloe-${uid()}@example.com` }, subject: 'Broken kettle', text: 'My kettle broke' },
+      });
+      const conversationId = res.body.conversationId as string;
+      const contactId = (await sut.api('GET', `/conversations/${conversationId}`, { token: admin })).body.contactId;
+      const contact = (await sut.api('GET', `/contacts/${contactId}`, { token: admin })).body;
+      const me = (await sut.api('GET', '/auth/me', { token: admin })).body.user;
+      const shortcut = `kettle${uid().replace(/[^A-Za-z0-9]/g, '').slice(0, 8)}`;
+      expect((await sut.api('POST', '/canned-responses', { token: admin, body: { shortcut, title: 'Kettle reply', text: 'Old text' } })).status).toBe(201);
+
+      const page = await openAs({ email: ADMIN.email, password: ADMIN.password }, '/admin/canned');
+      const row = page.locator('[data-testid=canned-row]', { hasText: `/${shortcut}` });
+      await row.locator('[data-testid=canned-edit]').click();
+      const editor = page.locator('[data-testid=canned-row]').filter({ has: page.locator('[data-testid=canned-save]') });
+      await editor.locator('textarea[name=canned-text]').fill('Hi {{contact.name}}, {{agent.name}} here about “{{conversation.subject}}” (#{{conversation.id}}); we write to {{contact.email}}. {{ticket.nr}}');
+      expect(await editor.locator('[data-testid=canned-admin-unknown]').textContent()).toContain('{{ticket.nr}}');
+      await editor.locator('textarea[name=canned-text]').fill('Hi {{contact.name}}, {{agent.name}} here about “{{conversation.subject}}” (#{{conversation.id}}); we write to {{contact.email}}.');
+      await editor.locator('[data-testid=canned-save]').click();
+      await page.locator('[data-testid=canned-row]', { hasText: 'Hi {{contact.name}}' }).waitFor();
+
+      await page.goto(`${sut.url}/inbox/${conversationId}?tab=all&status=all`);
+      const composer = page.locator('[data-testid=composer-text]');
+      await composer.fill(`/${shortcut.slice(0, 6)}`);
+      await page.locator('.canned-menu li', { hasText: 'Kettle reply' }).waitFor();
+      await composer.press('Enter');
+      const expected = `Hi Chloé Canned, ${me.name} here about “Broken kettle” (#${conversationId}); we write to ${contact.email}.`;
+      await eventually(async () => (await page.locator('[data-testid=canned-preview] .canned-preview-text').textContent()) === expected, 10000, 'filled preview');
+      expect(await composer.inputValue()).toContain('{{contact.name}}');
+
+      await composer.press('End');
+      await composer.pressSequentially(' {{contact.nmae}}');
+      await page.locator('[data-testid=canned-unknown]').waitFor();
+      expect(await page.locator('[data-testid=canned-unknown]').textContent()).toContain('{{contact.nmae}}');
+      expect(await page.locator('[data-testid=send]').isDisabled()).toBe(true);
+      await page.screenshot({ path: join(ARTIFACTS, 'canned-unknown-variable.png') });
+      for (let i = 0; i < ' {{contact.nmae}}'.length; i++) await composer.press('Backspace');
+      await eventually(async () => (await page.locator('[data-testid=canned-unknown]').count()) === 0, 5000, 'flag gone');
+      await page.click('[data-testid=send]');
+
+      const sent = await eventually(async () => {
+        const items = (await sut.api('GET', `/conversations/${conversationId}/messages`, { token: admin })).body.items as Array<{ direction: string; kind: string; text: string }>;
+        return items.find((m) => m.direction === 'outbound' && m.kind === 'message');
+      }, 10000, 'the reply stored');
+      expect(sent.text).toBe(expected);
+      expect(sent.text).not.toContain('{{');
+    });
+  });
 });

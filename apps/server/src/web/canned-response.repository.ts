@@ -6,30 +6,42 @@ export interface CannedResponseView {
   shortcut: string;
   title: string;
   text: string;
+  /** null: shared with everyone; else only that team's members (and admins, coordinators) see it. */
+  teamId: string | null;
   createdAt: string;
 }
 
-const COLUMNS = `id, shortcut, title, text, created_at AS "createdAt"`;
+const COLUMNS = `id, shortcut, title, text, team_id AS "teamId", created_at AS "createdAt"`;
 
 @Injectable()
 export class CannedResponseRepository {
-  list(em: EntityManager): Promise<CannedResponseView[]> {
-    return em.query(`SELECT ${COLUMNS} FROM canned_responses ORDER BY lower(shortcut)`);
+  /** `memberOf` undefined: every response (staff); else the shared ones and those of the user's teams. */
+  list(em: EntityManager, memberOf?: string): Promise<CannedResponseView[]> {
+    if (memberOf === undefined) return em.query(`SELECT ${COLUMNS} FROM canned_responses ORDER BY lower(shortcut)`);
+    return em.query(
+      `SELECT ${COLUMNS} FROM canned_responses
+       WHERE team_id IS NULL OR team_id IN (SELECT team_id FROM team_members WHERE user_id = $1)
+       ORDER BY lower(shortcut)`,
+      [memberOf],
+    );
   }
 
   /** null when the shortcut is taken (unique index on lower(shortcut)). */
-  async create(em: EntityManager, r: { shortcut: string; title: string; text: string; createdBy: string | null }): Promise<CannedResponseView | null> {
+  async create(em: EntityManager, r: { shortcut: string; title: string; text: string; teamId: string | null; createdBy: string | null }): Promise<CannedResponseView | null> {
     const rows = await em.query(
-      `INSERT INTO canned_responses (shortcut, title, text, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-      [r.shortcut, r.title, r.text, r.createdBy],
+      `INSERT INTO canned_responses (shortcut, title, text, team_id, created_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+      [r.shortcut, r.title, r.text, r.teamId, r.createdBy],
     );
     return rows[0] ?? null;
   }
 
-  async update(em: EntityManager, id: string, f: { shortcut?: string; title?: string; text?: string }): Promise<CannedResponseView | null> {
+  /** `teamId` undefined leaves the team as it is; null makes the response shared. */
+  async update(em: EntityManager, id: string, f: { shortcut?: string; title?: string; text?: string; teamId?: string | null }): Promise<CannedResponseView | null> {
     const rows = await em.query(
-      `UPDATE canned_responses SET shortcut = coalesce($2, shortcut), title = coalesce($3, title), text = coalesce($4, text) WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, f.shortcut ?? null, f.title ?? null, f.text ?? null],
+      `UPDATE canned_responses SET shortcut = coalesce($2, shortcut), title = coalesce($3, title), text = coalesce($4, text),
+         team_id = CASE WHEN $5 THEN $6::uuid ELSE team_id END
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, f.shortcut ?? null, f.title ?? null, f.text ?? null, f.teamId !== undefined, f.teamId ?? null],
     );
     // The pg driver answers UPDATE ... RETURNING with [rows, affectedCount].
     const [updated] = rows as [CannedResponseView[], number];

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
-import { DomainError, Principal, Transactions, isUniqueViolation } from '@inbox/core';
+import { IsOptional, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
+import { DomainError, Principal, Transactions, isForeignKeyViolation, isStaff, isUniqueViolation, notFound } from '@inbox/core';
 import { CurrentPrincipal, Roles } from '../http/auth.decorators';
 import { CannedResponseRepository } from './canned-response.repository';
 
@@ -11,16 +11,21 @@ const SHORTCUT_MESSAGE = 'letters, digits, - and _ only (1-40), typed after / in
 export class CreateCannedResponseDto {
   @ApiProperty({ example: 'thanks' }) @IsString() @Matches(SHORTCUT, { message: SHORTCUT_MESSAGE }) shortcut: string;
   @ApiProperty() @IsString() @Length(1, 120) title: string;
-  @ApiProperty() @IsString() @Length(1, 10_000) text: string;
+  @ApiProperty({ description: 'may use {{contact.name}}, {{contact.email}}, {{agent.name}}, {{conversation.id}}, {{conversation.subject}}: the composer fills them in' })
+  @IsString()
+  @Length(1, 10_000)
+  text: string;
+  @ApiPropertyOptional({ description: "only this team's members see it; absent or null: everyone" }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsUUID() teamId?: string | null;
 }
 
 export class UpdateCannedResponseDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Matches(SHORTCUT, { message: SHORTCUT_MESSAGE }) shortcut?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 120) title?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 10_000) text?: string;
+  @ApiPropertyOptional({ description: 'null: shared with everyone' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsUUID() teamId?: string | null;
 }
 
-/** Shared canned responses: every agent reads them, admins and coordinators curate them. */
+/** Canned responses: shared ones and those of one's teams for agents; admins and coordinators see and curate all. */
 @ApiTags('canned responses')
 @ApiBearerAuth()
 @Controller('canned-responses')
@@ -31,14 +36,20 @@ export class CannedResponsesController {
   ) {}
 
   @Get()
-  list() {
-    return this.repo.list(this.tx.manager);
+  list(@CurrentPrincipal() p: Principal) {
+    return this.repo.list(this.tx.manager, p.type === 'user' && !isStaff(p) ? p.id : undefined);
   }
 
   @Roles('admin', 'coordinator')
   @Post()
   async create(@CurrentPrincipal() p: Principal, @Body() dto: CreateCannedResponseDto) {
-    const created = await this.repo.create(this.tx.manager, { ...dto, createdBy: p.type === 'user' ? p.id : null });
+    let created;
+    try {
+      created = await this.repo.create(this.tx.manager, { shortcut: dto.shortcut, title: dto.title, text: dto.text, teamId: dto.teamId ?? null, createdBy: p.type === 'user' ? p.id : null });
+    } catch (err) {
+      if (isForeignKeyViolation(err)) throw notFound('team', String(dto.teamId));
+      throw err;
+    }
     if (!created) throw new DomainError('NAME_TAKEN', `the shortcut /${dto.shortcut} is already used`, { fields: { shortcut: ['already used'] } });
     return created;
   }
@@ -50,6 +61,7 @@ export class CannedResponsesController {
       return (await this.repo.update(this.tx.manager, id, dto)) ?? Promise.reject(new DomainError('NOT_FOUND', `canned response ${id} not found`));
     } catch (err) {
       if (isUniqueViolation(err)) throw new DomainError('NAME_TAKEN', `the shortcut /${dto.shortcut} is already used`, { fields: { shortcut: ['already used'] } });
+      if (isForeignKeyViolation(err)) throw notFound('team', String(dto.teamId));
       throw err;
     }
   }

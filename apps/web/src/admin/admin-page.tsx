@@ -3,11 +3,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { NavLink, Navigate, Route, Routes } from 'react-router';
 import { del, get, patch, post } from '../api/client';
-import type { CannedResponse, Inbox, Team, User } from '../api/types';
+import type { Inbox, Team, User } from '../api/types';
 import { LANGUAGES } from '../i18n/i18n';
 import { RulesAdmin, SlaPoliciesAdmin } from '../sla/sla-admin';
 import { SocialInboxFields, SocialInboxInfo, channelBody } from './social-inbox';
 import { BotsAdmin, WebhooksAdmin } from '../bots/bots-admin';
+import { CannedAdmin } from './canned-admin';
 
 const CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram', 'x', 'phone'] as const;
 const META_CHANNELS = ['whatsapp', 'messenger', 'instagram'];
@@ -432,43 +433,6 @@ function TeamsAdmin() {
           ))}
         </tbody>
       </table>
-    </div>
-  );
-}
-
-function CannedAdmin() {
-  const { t } = useTranslation();
-  const list = useQuery({ queryKey: ['canned'], queryFn: () => get<CannedResponse[]>('/canned-responses') });
-  const [f, setF] = useState({ shortcut: '', title: '', text: '' });
-  const create = useSave(async (body: typeof f) => {
-    await post('/canned-responses', body);
-    setF({ shortcut: '', title: '', text: '' });
-  }, ['canned']);
-  const remove = useSave((id: string) => del(`/canned-responses/${id}`), ['canned']);
-  return (
-    <div className="admin-section">
-      <form className="card form-grid" onSubmit={(e) => (e.preventDefault(), create.mutate(f))}>
-        <h3>{t('admin.create')}</h3>
-        <Field label={t('admin.shortcut')}><input value={f.shortcut} pattern="[A-Za-z0-9_-]+" onChange={(e) => setF({ ...f, shortcut: e.target.value })} required /></Field>
-        <Field label={t('admin.cannedTitle')}><input value={f.title} onChange={(e) => setF({ ...f, title: e.target.value })} required /></Field>
-        <Field label={t('admin.cannedText')}><textarea value={f.text} onChange={(e) => setF({ ...f, text: e.target.value })} required /></Field>
-        <button className="primary" type="submit">{t('admin.create')}</button>
-        <Feedback m={create} />
-      </form>
-      <table className="table">
-        <thead><tr><th>{t('admin.shortcut')}</th><th>{t('admin.cannedTitle')}</th><th>{t('admin.cannedText')}</th><th /></tr></thead>
-        <tbody>
-          {(list.data ?? []).map((c) => (
-            <tr key={c.id}>
-              <td><code>/{c.shortcut}</code></td>
-              <td>{c.title}</td>
-              <td className="small">{c.text}</td>
-              <td><button className="link" onClick={() => remove.mutate(c.id)}>{t('admin.delete')}</button></td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {list.data?.length === 0 && <p className="muted">{t('admin.empty')}</p>}
     </div>
   );
 }

@@ -74,4 +74,6 @@ export interface CannedResponse {
   shortcut: string;
   title: string;
   text: string;
+  /** null: shared with everyone; else one team's. */
+  teamId?: string | null;
 }

@@ -2,10 +2,12 @@ import { forwardRef, useEffect, useImperativeHandle, useRef, useState, type Keyb
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { get } from '../api/client';
-import type { CannedResponse, ConversationSummary } from '../api/types';
-import { applyCanned, cannedQuery, matchCanned } from '../lib/canned';
+import type { CannedResponse, Contact, ConversationSummary } from '../api/types';
+import { applyCanned, CANNED_VARIABLES, cannedQuery, fillVariables, matchCanned } from '../lib/canned';
+import { useMe } from '../session/session';
 import { useLive } from '../live/live';
 import { ArticlePicker } from '../kb/article-picker';
+import './canned.css';
 
 export interface OutgoingAttachment {
   fileName: string;
@@ -29,6 +31,7 @@ export interface ComposerHandle {
 }
 
 const MAX_ATTACHMENT_BYTES = 700 * 1024;
+const CANNED_LIST = CANNED_VARIABLES.map((v) => `{{${v}}}`).join(', ');
 
 function readBase64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -55,6 +58,19 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
   const typingRef = useRef<{ on: boolean; timer?: ReturnType<typeof setTimeout> }>({ on: false });
   useImperativeHandle(ref, () => ({ focus: () => textRef.current?.focus() }), []);
 
+  const me = useMe();
+  // The sidebar loads the same contact under this key: the email comes from its cache.
+  const contact = useQuery({ queryKey: ['contact', conversation.contactId], queryFn: () => get<Contact>(`/contacts/${conversation.contactId}`), staleTime: 60_000 });
+  const filled = fillVariables(text, {
+    'contact.name': contact.data?.name ?? conversation.contactName,
+    'contact.email': contact.data?.email,
+    'agent.name': me.name,
+    'conversation.id': conversation.id,
+    'conversation.subject': conversation.subject,
+  });
+  // Nothing goes out with a `{{…}}` still in it: a typo or a missing value is fixed first.
+  const blocked = filled.unknown.length > 0 || filled.missing.length > 0;
+
   const canned = useQuery({ queryKey: ['canned'], queryFn: () => get<CannedResponse[]>('/canned-responses'), staleTime: 60_000, retry: false });
   const query = cannedQuery(text);
   const suggestions = query !== null ? matchCanned(canned.data ?? [], query) : [];
@@ -76,8 +92,8 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
   useEffect(() => () => clearTimeout(typingRef.current.timer), []);
 
   const send = () => {
-    if (!text.trim()) return;
-    onSend({ text, isNote, subject: conversation.channel === 'email' ? subject : undefined, cc: conversation.channel === 'email' ? cc : undefined, attachments: files, kbArticleIds: !isNote && articleIds.length ? articleIds : undefined });
+    if (!text.trim() || blocked) return;
+    onSend({ text: filled.text, isNote, subject: conversation.channel === 'email' ? subject : undefined, cc: conversation.channel === 'email' ? cc : undefined, attachments: files, kbArticleIds: !isNote && articleIds.length ? articleIds : undefined });
     setText('');
     setFiles([]);
     setArticleIds([]);
@@ -137,6 +153,7 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
           {suggestions.map((c, i) => (
             <li key={c.id} role="option" aria-selected={i === cannedIndex} className={i === cannedIndex ? 'active' : ''} onMouseDown={(e) => (e.preventDefault(), setText(applyCanned(text, c)))}>
               <strong>/{c.shortcut}</strong> {c.title}
+              {c.teamId && <span className="pill small">{t('cannedVars.teamOnly')}</span>}
             </li>
           ))}
         </ul>
@@ -180,6 +197,22 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
         </ul>
       )}
       {fileError && <div className="error small">{fileError}</div>}
+      {filled.hasVariables && (
+        <div className="canned-preview small" data-testid="canned-preview">
+          <div className="muted">{t('cannedVars.preview')}</div>
+          <div className="canned-preview-text">{filled.text}</div>
+          {filled.unknown.map((v) => (
+            <div key={v} className="error" role="alert" data-testid="canned-unknown">
+              {t('cannedVars.unknown', { name: `{{${v}}}`, known: CANNED_LIST })}
+            </div>
+          ))}
+          {filled.missing.map((v) => (
+            <div key={v} className="error" role="alert" data-testid="canned-missing">
+              {t('cannedVars.missing', { name: `{{${v}}}` })}
+            </div>
+          ))}
+        </div>
+      )}
       <div className="composer-actions">
         <label className="button ghost">
           📎 {t('composer.attach')}
@@ -189,7 +222,7 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
           📖 {t('kb.insert')}
         </button>
         <div className="spacer" />
-        <button className="primary" data-testid="send" onClick={send} disabled={!text.trim()}>
+        <button className="primary" data-testid="send" onClick={send} disabled={!text.trim() || blocked}>
           {isNote ? t('composer.addNote') : t('composer.send')}
         </button>
       </div>

@@ -746,6 +746,15 @@ export const en = {
     sender: { contact: 'Customer', you: 'You', user: 'Agent', bot: 'Bot', system: 'System' },
     unreadConversations: 'Conversations with unread messages: {{n}}',
   },
+  cannedVars: {
+    preview: 'Preview of what will be sent:',
+    unknown: '{{name}} is not a variable (known: {{known}}). Correct or remove it before sending.',
+    missing: '{{name}} has no value for this conversation. Write it out or remove it before sending.',
+    hint: 'Variables filled in when an agent uses the response: {{list}}.',
+    everyone: 'Everyone',
+    teamOnly: 'team',
+    confirmDelete: 'Delete the canned response /{{shortcut}}?',
+  },
 };
 
 export type Resources = typeof en;

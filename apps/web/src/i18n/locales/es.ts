@@ -748,4 +748,13 @@ export const es: Resources = {
     sender: { contact: 'Cliente', you: 'Tú', user: 'Agente', bot: 'Bot', system: 'Sistema' },
     unreadConversations: 'Conversaciones con mensajes sin leer: {{n}}',
   },
+  cannedVars: {
+    preview: 'Vista previa de lo que se enviará:',
+    unknown: '{{name}} no es una variable (conocidas: {{known}}). Corrígela o quítala antes de enviar.',
+    missing: '{{name}} no tiene valor en esta conversación. Escríbelo o quítalo antes de enviar.',
+    hint: 'Variables que se rellenan cuando un agente usa la respuesta: {{list}}.',
+    everyone: 'Todos',
+    teamOnly: 'equipo',
+    confirmDelete: '¿Eliminar la respuesta predefinida /{{shortcut}}?',
+  },
 };

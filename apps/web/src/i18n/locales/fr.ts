@@ -748,4 +748,13 @@ export const fr: Resources = {
     sender: { contact: 'Client', you: 'Vous', user: 'Agent', bot: 'Bot', system: 'Système' },
     unreadConversations: 'Conversations avec des messages non lus : {{n}}',
   },
+  cannedVars: {
+    preview: 'Aperçu de ce qui sera envoyé :',
+    unknown: '{{name}} n’est pas une variable (connues : {{known}}). Corrigez-la ou retirez-la avant d’envoyer.',
+    missing: '{{name}} n’a pas de valeur pour cette conversation. Écrivez-la ou retirez-la avant d’envoyer.',
+    hint: 'Variables remplies quand un agent utilise la réponse : {{list}}.',
+    everyone: 'Tout le monde',
+    teamOnly: 'équipe',
+    confirmDelete: 'Supprimer la réponse prédéfinie /{{shortcut}} ?',
+  },
 };

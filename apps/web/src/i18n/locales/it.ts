@@ -748,4 +748,13 @@ export const it: Resources = {
     sender: { contact: 'Cliente', you: 'Tu', user: 'Agente', bot: 'Bot', system: 'Sistema' },
     unreadConversations: 'Conversazioni con messaggi non letti: {{n}}',
   },
+  cannedVars: {
+    preview: 'Anteprima di ciò che verrà inviato:',
+    unknown: '{{name}} non è una variabile (note: {{known}}). Correggila o rimuovila prima di inviare.',
+    missing: '{{name}} non ha un valore per questa conversazione. Scrivilo o rimuovilo prima di inviare.',
+    hint: 'Variabili compilate quando un agente usa la risposta: {{list}}.',
+    everyone: 'Tutti',
+    teamOnly: 'team',
+    confirmDelete: 'Eliminare la risposta predefinita /{{shortcut}}?',
+  },
 };
