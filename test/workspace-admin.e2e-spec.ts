@@ -1,9 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN, TestApp, bootApp, eventually, uid } from './helpers/app';
+import { connectSocket, type RecordingSocket } from './helpers/sockets';
+import { freePort } from './helpers/test-database';
 
 const ROOT = resolve(__dirname, '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'workspace-admin');
@@ -27,8 +31,12 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       stdio: 'pipe',
     });
     process.env.WEB_DIST_DIR = webDir;
+    // The widget bundle the snippet loads (as test/widget.e2e-spec.ts builds it).
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/widget/vite.config.mts', '--logLevel', 'error'], { cwd: ROOT, stdio: 'pipe' });
     mkdirSync(ARTIFACTS, { recursive: true });
-    sut = await bootApp();
+    // A known port and PUBLIC_URL: the snippet the server writes must point at this very server.
+    const port = await freePort();
+    sut = await bootApp({ PORT: String(port), PUBLIC_URL: `http://localhost:${port}` });
     admin = await sut.login();
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   });
@@ -48,6 +56,7 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
 
   async function openAs(person: { email: string; password: string }, path = '/'): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: sut.url });
     contexts.push(context);
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(`${person.email}: ${err.message}`));
@@ -228,4 +237,140 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       expect(sent.text).not.toContain('{{');
     });
   });
+  describe('inbox forms', () => {
+    let agentSocket: RecordingSocket | null = null;
+    let host: { origin: string; server: HttpServer } | null = null;
+    afterAll(async () => {
+      agentSocket?.close();
+      if (host) await new Promise((r) => host!.server.close(r));
+    });
+
+    it('GET /channels names the kinds the server runs, and the picker offers exactly those', async () => {
+      const res = await sut.api('GET', '/channels', { token: admin });
+      expect(res.status).toBe(200);
+      expect(res.body.kinds).toEqual(expect.arrayContaining(['api', 'email', 'webchat', 'slack']));
+      expect((await sut.api('GET', '/channels')).status).toBe(401);
+
+      const page = await openAs({ email: ADMIN.email, password: ADMIN.password }, '/admin/inboxes');
+      await page.waitForFunction((n) => document.querySelectorAll('select[name=inbox-channel] option').length === n, res.body.kinds.length);
+      expect(await page.locator('select[name=inbox-channel] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(res.body.kinds);
+    });
+
+    it('an admin creates a web chat inbox from the form, embeds the copied snippet in a host page where a visitor chats, and finds the chat by channel in the list', async () => {
+      let embedded = '';
+      host = await startHostSite(() => embedded);
+      const team = (await sut.api('POST', '/teams', { token: admin, body: { name: `Web ${uid()}` } })).body;
+      const email = `web-agent-${uid()}@example.com`;
+      const agent = (await sut.api('POST', '/users', { token: admin, body: { email, name: 'Wanda Web', password: 'agent-password', role: 'agent', capacity: { webchat: 5 } } })).body;
+      await sut.api('POST', `/teams/${team.id}/members`, { token: admin, body: { userId: agent.id } });
+      agentSocket = await connectSocket(sut.url, await sut.login(email, 'agent-password'));
+
+      const page = await openAs({ email: ADMIN.email, password: ADMIN.password }, '/admin/inboxes');
+      const name = `Website ${uid()}`;
+      await page.fill('input[name=inbox-name]', name);
+      await page.selectOption('select[name=inbox-channel]', 'webchat');
+      await page.selectOption('select[name=inbox-team]', team.id);
+      const form = page.locator('[data-testid=webchat-form]');
+      await form.locator('textarea[name=webchat-origins]').fill('not a site');
+      await form.locator('[data-testid=webchat-origins-invalid]').waitFor();
+      expect(await page.locator('[data-testid=inbox-form] button[type=submit]').isDisabled()).toBe(true);
+      await form.locator('textarea[name=webchat-origins]').fill(`${host.origin}/`);
+      await form.locator('input[name=webchat-color]').fill('#0a7d4f');
+      await form.locator('input[name=webchat-title]').fill('Shop help');
+      await form.locator('textarea[name=webchat-greeting]').fill('Hello from the form!');
+      expect(await form.locator('[data-testid=webchat-preview]').textContent()).toContain('Hello from the form!');
+      await page.click('[data-testid=inbox-form] button[type=submit]');
+      const created = page.locator('[data-testid=inbox-created-webchat]');
+      await created.waitFor();
+      await page.screenshot({ path: join(ARTIFACTS, 'webchat-created.png'), fullPage: true });
+      await created.locator('[data-testid=webchat-snippet-copy]').click();
+      await eventually(async () => (await created.locator('[data-testid=webchat-snippet-copy]').textContent()) === 'Copied', 5000, 'copied');
+      embedded = await page.evaluate(() => navigator.clipboard.readText());
+      expect(embedded).toMatch(new RegExp(`^<script src="${sut.url}/api/v1/widget/widget.js" data-website-token="[^"]+" async></script>$`));
+
+      const inbox = ((await sut.api('GET', '/inboxes', { token: admin })).body as Array<{ id: string; name: string; settings: any }>).find((i) => i.name === name)!;
+      expect(inbox.settings).toMatchObject({ allowedOrigins: [host.origin], color: '#0a7d4f', title: 'Shop help', greeting: 'Hello from the form!' });
+      // Routing only hands a conversation to members of its inbox.
+      await sut.api('POST', `/inboxes/${inbox.id}/members`, { token: admin, body: { userId: agent.id } });
+
+      const visitorContext = await browser.newContext({ locale: 'en-US' });
+      contexts.push(visitorContext);
+      const visitor = await visitorContext.newPage();
+      visitor.on('pageerror', (err) => pageErrors.push(`visitor: ${err.message}`));
+      await visitor.goto(`${host.origin}/`);
+      await visitor.locator('[data-inbox-widget] .launcher').click();
+      await visitor.locator('[data-inbox-widget] li.greeting', { hasText: 'Hello from the form!' }).waitFor();
+      const input = visitor.locator('[data-inbox-widget] .composer textarea');
+      await input.fill('Hi, is the green kettle in stock?');
+      await input.press('Enter');
+      await visitor.screenshot({ path: join(ARTIFACTS, 'webchat-host-page.png') });
+
+      const conv = await eventually(async () => {
+        const items = (await sut.api('GET', `/conversations?inboxId=${inbox.id}`, { token: admin })).body.items as Array<{ id: string; assigneeId: string | null; channel: string; lastMessage: { text: string } | null }>;
+        return items.find((c) => c.lastMessage?.text === 'Hi, is the green kettle in stock?');
+      }, 15000, 'the visitor’s conversation');
+      expect(conv.channel).toBe('webchat');
+      await eventually(async () => (await sut.api('GET', `/conversations/${conv.id}`, { token: admin })).body.assigneeId === agent.id, 15000, 'routed to the inbox member');
+
+      await page.goto(`${sut.url}/inbox?tab=all&status=all&channel=webchat`);
+      const row = page.locator('[data-testid=conversation-row]', { hasText: 'green kettle' });
+      await row.waitFor();
+      expect(await row.locator('[data-testid=row-preview]').textContent()).toContain(': Hi, is the green kettle in stock?');
+      const icons = await page.locator('[data-testid=conversation-row] [role=img]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+      expect(icons.length).toBeGreaterThan(0);
+      expect(new Set(icons)).toEqual(new Set(['Web chat']));
+      await page.screenshot({ path: join(ARTIFACTS, 'list-webchat-filter.png') });
+    });
+
+    it('edits an inbox, and deletes one after a confirmation saying its conversations go with it', async () => {
+      const { inbox } = await apiInbox();
+      const a = await ingest(inbox, 'first', 'Del One');
+      await ingest(inbox, 'second', 'Del Two');
+      const page = await openAs({ email: ADMIN.email, password: ADMIN.password }, '/admin/inboxes');
+      const row = page.locator('tr', { hasText: inbox.name });
+      await row.locator('[data-testid=inbox-edit]').click();
+      const renamed = `${inbox.name} renamed`;
+      await row.locator('input[name=inbox-edit-name]').fill(renamed);
+      await row.locator('[data-testid=inbox-edit-save]').click();
+      await page.locator('tr', { hasText: renamed }).locator('[data-testid=inbox-delete]').waitFor();
+      expect((await sut.api('GET', `/inboxes/${inbox.id}`, { token: admin })).body.name).toBe(renamed);
+
+      const row2 = page.locator('tr', { hasText: renamed });
+      await row2.locator('[data-testid=inbox-delete]').click();
+      const consequence = row2.locator('[data-testid=inbox-delete-consequence]');
+      await eventually(async () => (await consequence.textContent())?.includes('(2)') ?? false, 10000, 'the count');
+      expect(await consequence.textContent()).toBe('Its conversations (2) are deleted with it, with their messages and attachments, for good. Its channel stops receiving at once.');
+      await page.screenshot({ path: join(ARTIFACTS, 'inbox-delete-confirm.png') });
+      await row2.locator('[data-testid=inbox-delete-yes]').click();
+      await eventually(async () => (await page.locator('tr', { hasText: renamed }).count()) === 0, 10000, 'row gone');
+      expect((await sut.api('GET', `/inboxes/${inbox.id}`, { token: admin })).status).toBe(404);
+      expect((await sut.api('GET', `/conversations/${a.conversationId}`, { token: admin })).status).toBe(404);
+    });
+
+    it('the Slack form gives the manifest to paste, then the request URL of the new inbox', async () => {
+      const page = await openAs({ email: ADMIN.email, password: ADMIN.password }, '/admin/inboxes');
+      await page.fill('input[name=inbox-name]', 'Acme Support');
+      await page.selectOption('select[name=inbox-channel]', 'slack');
+      const manifest = await page.locator('[data-testid=slack-manifest] code').textContent();
+      expect(manifest).toContain('name: "Acme Support"');
+      expect(manifest).toContain(`request_url: ${sut.url}/api/v1/channels/slack/<inbox id>/events`);
+      expect(manifest).toContain('- message.im');
+      const submit = page.locator('[data-testid=inbox-form] button[type=submit]');
+      await page.fill('input[name=slack-bot-token]', 'not-a-token');
+      await page.fill('input[name=slack-signing-secret]', 'secret');
+      expect(await submit.isDisabled()).toBe(true);
+      await page.fill('input[name=slack-bot-token]', 'xoxb-123');
+      expect(await submit.isDisabled()).toBe(false);
+    });
+  });
 });
+
+/** A plain page of "the customer's website" on its own origin, embedding whatever snippet the admin copied. */
+async function startHostSite(body: () => string): Promise<{ origin: string; server: HttpServer }> {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html><head><title>Host ${req.url}</title></head><body><h1>Our shop</h1>${body()}</body></html>`);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}

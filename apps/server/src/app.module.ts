@@ -17,6 +17,7 @@ import { UsersController } from './admin/users.controller';
 import { TeamsController } from './admin/teams.controller';
 import { BotsController } from './admin/bots.controller';
 import { InboxesController } from './admin/inboxes.controller';
+import { ChannelsController } from './admin/channels.controller';
 import { InboxesService } from './admin/inboxes.service';
 import { ConversationsController } from './conversations/conversations.controller';
 import { ContactsController } from './contacts/contacts.controller';
@@ -74,7 +75,7 @@ export class AppModule {
         SearchModule,
         FeedbackModule,
       ],
-      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ConversationsController, ContactsController, RoutingController, DirectoryController, CannedResponsesController, WebMessagesController, ReportsController, ...INTEGRATION_CONTROLLERS, ...SERVICE_LEVEL_CONTROLLERS],
+      controllers: [HealthController, AuthController, UsersController, TeamsController, BotsController, InboxesController, ChannelsController, ConversationsController, ContactsController, RoutingController, DirectoryController, CannedResponsesController, WebMessagesController, ReportsController, ...INTEGRATION_CONTROLLERS, ...SERVICE_LEVEL_CONTROLLERS],
       providers: [
         TokenService,
         AuthService,

@@ -9,6 +9,10 @@ import { RulesAdmin, SlaPoliciesAdmin } from '../sla/sla-admin';
 import { SocialInboxFields, SocialInboxInfo, channelBody } from './social-inbox';
 import { BotsAdmin, WebhooksAdmin } from '../bots/bots-admin';
 import { CannedAdmin } from './canned-admin';
+import { initialWebchat, webchatBody, webchatReady, WebchatFields, WebchatSnippet } from './inbox-forms/webchat-form';
+import { initialSlack, slackBody, slackReady, SlackFields, SlackSetup } from './inbox-forms/slack-form';
+import { InboxRowActions } from './inbox-forms/inbox-row-actions';
+import { useChannelKinds } from './inbox-forms/channel-kinds';
 
 const CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram', 'x', 'phone'] as const;
 const META_CHANNELS = ['whatsapp', 'messenger', 'instagram'];
@@ -105,8 +109,15 @@ function InboxesAdmin() {
   const users = useQuery({ queryKey: ['users'], queryFn: () => get<User[]>('/users') });
   const [form, setForm] = useState({ name: '', channel: 'api', teamId: '', webhookUrl: '', address: '', imapHost: '', imapPort: '993', imapUser: '', imapPassword: '', smtpHost: '', smtpPort: '587', smtpUser: '', smtpPassword: '', imapPlain: false, smtpPlain: false, phoneNumberId: '', businessAccountId: '', accessToken: '', pageId: '', instagramAccountId: '', pageAccessToken: '', appSecret: '', verifyToken: '', botToken: '', consumerKey: '', consumerSecret: '', xAccessToken: '', accessTokenSecret: '', xUserId: '', number: '' });
   const [created, setCreated] = useState<Inbox | null>(null);
+  const [webchat, setWebchat] = useState(initialWebchat);
+  const [slack, setSlack] = useState(initialSlack);
+  const kinds = useChannelKinds();
   const create = useSave(async (f: typeof form) => {
+    // The secrets box of an earlier inbox must not stay on screen while another is created.
+    setCreated(null);
     const body: Record<string, unknown> = { name: f.name, channel: f.channel, teamId: f.teamId || undefined };
+    if (f.channel === 'webchat') Object.assign(body, webchatBody(webchat));
+    if (f.channel === 'slack') Object.assign(body, slackBody(slack));
     if (f.channel === 'api' && f.webhookUrl) body.webhookUrl = f.webhookUrl;
     if (f.channel === 'email') {
       body.address = f.address;
@@ -134,7 +145,7 @@ function InboxesAdmin() {
         <Field label={t('admin.name')}><input name="inbox-name" value={form.name} onChange={set('name')} required /></Field>
         <Field label={t('admin.channel')}>
           <select name="inbox-channel" value={form.channel} onChange={set('channel')}>
-            {CHANNELS.map((c) => <option key={c} value={c}>{t(`channel.${c}`)}</option>)}
+            {CHANNELS.filter((c) => !kinds || kinds.includes(c)).map((c) => <option key={c} value={c}>{t(`channel.${c}`)}</option>)}
           </select>
         </Field>
         <Field label={t('admin.team')}>
@@ -188,8 +199,12 @@ function InboxesAdmin() {
           </>
         )}
         <SocialInboxFields channel={form.channel} form={form} set={(k) => set(k as keyof typeof form)} />
-        <button className="primary" type="submit" disabled={create.isPending}>{t('admin.create')}</button>
+        {form.channel === 'webchat' && <WebchatFields value={webchat} onChange={setWebchat} />}
+        {form.channel === 'slack' && <SlackFields value={slack} onChange={setSlack} appName={form.name} />}
+        <button className="primary" type="submit" disabled={create.isPending || (form.channel === 'webchat' && !webchatReady(webchat)) || (form.channel === 'slack' && !slackReady(slack))}>{t('admin.create')}</button>
         <Feedback m={create} />
+        {created?.channel === 'webchat' && <div className="secret" data-testid="inbox-created-webchat"><WebchatSnippet inbox={created} /></div>}
+        {created?.channel === 'slack' && <div className="secret"><SlackSetup inbox={created} /></div>}
         {created && META_CHANNELS.includes(created.channel) && (
           <div className="secret" data-testid="inbox-secrets">
             <p className="small">{t('admin.secretsOnce')}</p>
@@ -219,6 +234,8 @@ function InboxesAdmin() {
                   </>
                 )}
                 <SocialInboxInfo inbox={i} />
+                {i.channel === 'webchat' && <WebchatSnippet inbox={i} />}
+                <InboxRowActions inbox={i} teams={teams.data ?? []} />
               </td>
               <td><span className={`chan chan-${i.channel}`}>{t(`channel.${i.channel}` as 'channel.api')}</span></td>
               <td>{teams.data?.find((x) => x.id === i.teamId)?.name ?? '—'}</td>
