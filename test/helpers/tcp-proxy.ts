@@ -16,15 +16,25 @@ export interface TcpProxy {
 /** A TCP proxy in front of PostgreSQL that a test can cut or freeze: no mock of the driver. */
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   let mode: 'open' | 'cut' | 'frozen' = 'open';
-  const pairs = new Set<[Socket, Socket]>();
+  // Bytes are forwarded by hand, not with pipe(): a piped stream resumes itself when its
+  // destination drains, so pause() cannot hold a freeze. Frozen bytes wait here until restore().
+  interface Pair {
+    sockets: [Socket, Socket];
+    held: Array<{ to: Socket; chunk: Buffer }>;
+  }
+  const pairs = new Set<Pair>();
   const server: Server = createServer((client) => {
     if (mode === 'cut') return void client.destroy();
     const upstream = connect(targetPort, targetHost);
-    const pair: [Socket, Socket] = [client, upstream];
+    const pair: Pair = { sockets: [client, upstream], held: [] };
     pairs.add(pair);
-    if (mode === 'frozen') for (const s of pair) s.pause();
-    client.pipe(upstream);
-    upstream.pipe(client);
+    const forward = (from: Socket, to: Socket) =>
+      from.on('data', (chunk: Buffer) => {
+        if (mode === 'frozen') pair.held.push({ to, chunk });
+        else to.write(chunk);
+      });
+    forward(client, upstream);
+    forward(upstream, client);
     const drop = () => {
       pairs.delete(pair);
       client.destroy();
@@ -45,20 +55,19 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     cut: () => {
       mode = 'cut';
-      for (const pair of [...pairs]) for (const s of pair) s.destroy();
+      for (const pair of [...pairs]) for (const s of pair.sockets) s.destroy();
     },
     freeze: () => {
+      // Nothing is forwarded from now on, on old and new connections alike; every socket stays open.
       mode = 'frozen';
-      // Paused sockets read nothing, so nothing is forwarded; the connections stay open.
-      for (const pair of pairs) for (const s of pair) s.pause();
     },
     restore: () => {
       mode = 'open';
-      for (const pair of pairs) for (const s of pair) s.resume();
+      for (const pair of pairs) for (const { to, chunk } of pair.held.splice(0)) to.write(chunk);
     },
     close: () =>
       new Promise((r) => {
-        for (const pair of [...pairs]) for (const s of pair) s.destroy();
+        for (const pair of [...pairs]) for (const s of pair.sockets) s.destroy();
         server.close(() => r());
       }),
   };
