@@ -347,6 +347,35 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       expect((await sut.api('GET', `/conversations/${a.conversationId}`, { token: admin })).status).toBe(404);
     });
 
+    it('edits a web chat inbox’s origins and greeting in place; the website token (in every pasted snippet) stays, bad values are 400s', async () => {
+      const created = await sut.api('POST', '/inboxes', { token: admin, body: { name: `Chat ${uid()}`, channel: 'webchat', allowedOrigins: ['https://old.example.com'], widget: { greeting: 'Old hello', color: '#112233' } } });
+      expect(created.status).toBe(201);
+      const inbox = created.body as { id: string; name: string; websiteToken: string };
+      const page = await openAs({ email: ADMIN.email, password: ADMIN.password }, '/admin/inboxes');
+      const row = page.locator('tr', { hasText: inbox.name });
+      await row.locator('[data-testid=inbox-edit]').click();
+      const form = row.locator('[data-testid=inbox-edit-form]');
+      expect(await form.locator('textarea[name=webchat-origins]').inputValue()).toBe('https://old.example.com');
+      expect(await form.locator('textarea[name=webchat-greeting]').inputValue()).toBe('Old hello');
+      await form.locator('textarea[name=webchat-origins]').fill('https://old.example.com\nhttps://new.example.com');
+      await form.locator('textarea[name=webchat-greeting]').fill('');
+      await form.locator('input[name=webchat-title]').fill('New title');
+      await form.locator('[data-testid=inbox-edit-save]').click();
+      await row.locator('[data-testid=inbox-edit]').waitFor();
+
+      const after = (await sut.api('GET', `/inboxes/${inbox.id}`, { token: admin })).body;
+      expect(after.settings).toMatchObject({ allowedOrigins: ['https://old.example.com', 'https://new.example.com'], greeting: null, title: 'New title', color: '#112233', websiteToken: inbox.websiteToken });
+      expect(after.settings.snippet).toContain(`data-website-token="${inbox.websiteToken}"`);
+
+      const bad = await sut.api('PATCH', `/inboxes/${inbox.id}`, { token: admin, body: { allowedOrigins: ['not a site'] } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.details.fields.allowedOrigins).toBeDefined();
+      const { inbox: api } = await apiInbox();
+      const notWebchat = await sut.api('PATCH', `/inboxes/${api.id}`, { token: admin, body: { widget: { color: '#000000' } } });
+      expect(notWebchat.status).toBe(400);
+      expect(notWebchat.body.details.fields.widget).toBeDefined();
+    });
+
     it('the Slack form gives the manifest to paste, then the request URL of the new inbox', async () => {
       const page = await openAs({ email: ADMIN.email, password: ADMIN.password }, '/admin/inboxes');
       await page.fill('input[name=inbox-name]', 'Acme Support');

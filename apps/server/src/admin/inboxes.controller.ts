@@ -42,6 +42,8 @@ export class UpdateInboxDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 120) name?: string;
   @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsUUID() teamId?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
+  @ApiPropertyOptional({ description: 'webchat: origins allowed to embed the widget (replaces the list)' }) @IsOptional() @IsArray() @IsString({ each: true }) allowedOrigins?: string[];
+  @ApiPropertyOptional({ description: 'webchat: the widget settings to change (others stay); the website token never changes' }) @IsOptional() @IsObject() widget?: Record<string, unknown>;
 }
 
 export class InboxMemberDto {
@@ -136,7 +138,8 @@ export class InboxesController {
   @Roles('admin')
   @Patch(':id')
   update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateInboxDto) {
-    return this.inboxes.update(id, dto);
+    const { allowedOrigins, widget, ...base } = dto;
+    return this.inboxes.update(id, base, { allowedOrigins, widget });
   }
 
   @Roles('admin')

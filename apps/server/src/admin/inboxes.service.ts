@@ -42,10 +42,18 @@ export class InboxesService {
     return this.view(inbox);
   }
 
-  async update(id: string, f: { name?: string; teamId?: string | null; active?: boolean }) {
-    if (!(await this.inboxes.get(this.tx.manager, id))) throw notFound('inbox', id);
+  /** `channelFields`: the kind's own settings (web chat: allowedOrigins, widget), checked by its adapter. */
+  async update(id: string, f: { name?: string; teamId?: string | null; active?: boolean }, channelFields: Record<string, unknown> = {}) {
+    const inbox = await this.inboxes.get(this.tx.manager, id);
+    if (!inbox) throw notFound('inbox', id);
+    let settings: Record<string, unknown> | undefined;
+    if (Object.values(channelFields).some((v) => v !== undefined)) {
+      const adapter = this.channels.get(inbox.channel);
+      if (!adapter.reconfigure) throw new DomainError('VALIDATION_FAILED', `the settings of a ${inbox.channel} inbox cannot be changed; create a new inbox`, { fields: Object.fromEntries(Object.keys(channelFields).map((k) => [k, ['not changeable for this channel']])) });
+      settings = await adapter.reconfigure(inbox.settings, channelFields);
+    }
     try {
-      await this.inboxes.update(this.tx.manager, id, f);
+      await this.inboxes.update(this.tx.manager, id, { ...f, settings });
     } catch (err) {
       if (isForeignKeyViolation(err)) throw notFound('team', String(f.teamId));
       throw err;

@@ -31,19 +31,36 @@ export class WebchatChannelAdapter implements ChannelAdapter {
       const first = Object.entries(parsed.errors)[0];
       throw new DomainError('VALIDATION_FAILED', `${first[0]}: ${first[1][0]}`, { fields: parsed.errors });
     }
-    const linked = parsed.settings.emailInboxId;
-    if (linked) {
-      const inbox = await this.inboxes.get(this.tx.manager, linked);
-      if (!inbox || inbox.channel !== 'email') {
-        throw new DomainError('VALIDATION_FAILED', 'widget.emailInboxId: must be the id of an email inbox', { fields: { 'widget.emailInboxId': ['must be the id of an email inbox'] } });
-      }
-    }
+    await this.assertEmailInbox(parsed.settings.emailInboxId);
     const hmacSecret = newToken('whmac');
     return {
       settings: parsed.settings as unknown as Record<string, unknown>,
       secrets: { hmacSecret },
       revealOnce: { websiteToken, hmacSecret },
     };
+  }
+
+  /** Origins, colours, texts, pre-chat form, hours and linked email inbox change; the website token (in every embedded snippet) stays. */
+  async reconfigure(current: Record<string, unknown>, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const keep = ['color', 'textColor', 'title', 'greeting', 'offlineMessage', 'position', 'locale', 'preChatForm', 'businessHours', 'emailInboxId'];
+    const widget = Object.fromEntries(keep.filter((k) => current[k] !== undefined).map((k) => [k, current[k]]));
+    const patch = (input.widget ?? {}) as Record<string, unknown>;
+    if (typeof patch !== 'object' || Array.isArray(patch)) throw new DomainError('VALIDATION_FAILED', 'widget: must be an object', { fields: { widget: ['must be an object'] } });
+    const parsed = parseWidgetSettings({ allowedOrigins: input.allowedOrigins ?? current.allowedOrigins, widget: { ...widget, ...patch } }, String(current.websiteToken));
+    if ('errors' in parsed) {
+      const first = Object.entries(parsed.errors)[0];
+      throw new DomainError('VALIDATION_FAILED', `${first[0]}: ${first[1][0]}`, { fields: parsed.errors });
+    }
+    await this.assertEmailInbox(parsed.settings.emailInboxId);
+    return parsed.settings as unknown as Record<string, unknown>;
+  }
+
+  private async assertEmailInbox(id: string | null): Promise<void> {
+    if (!id) return;
+    const inbox = await this.inboxes.get(this.tx.manager, id);
+    if (!inbox || inbox.channel !== 'email') {
+      throw new DomainError('VALIDATION_FAILED', 'widget.emailInboxId: must be the id of an email inbox', { fields: { 'widget.emailInboxId': ['must be the id of an email inbox'] } });
+    }
   }
 
   /** The website token is public by design: it is in every page's script tag, so the snippet is always shown. */

@@ -100,6 +100,12 @@ export interface ChannelAdapter {
   send(ctx: OutboundContext): Promise<SendResult>;
   /** After the inbox is deleted: unregister what configure() registered with the peer (a bot's webhook). Best effort. */
   onRemove?(inbox: InboxContext): Promise<void>;
+  /**
+   * The settings after an admin's change (PATCH /inboxes/:id), validated like configure() but keeping
+   * what identifies the inbox to its peer (the web chat's website token). Kinds without it keep the
+   * settings they were created with.
+   */
+  reconfigure?(current: Record<string, unknown>, input: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 

@@ -3,7 +3,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { del, get, patch } from '../../api/client';
 import type { ConversationSummary, Inbox, Team } from '../../api/types';
+import { webchatBody, webchatFromSettings, webchatReady, WebchatFields, type WebchatForm } from './webchat-form';
 import './inbox-forms.css';
+
+type Edit = { name: string; teamId: string; active: boolean; webchat: WebchatForm | null };
 
 /**
  * Edit (name, team, active) and delete of one inbox. Deleting removes the inbox's conversations,
@@ -13,11 +16,11 @@ import './inbox-forms.css';
 export function InboxRowActions({ inbox, teams }: { inbox: Inbox; teams: Team[] }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const [editing, setEditing] = useState<{ name: string; teamId: string; active: boolean } | null>(null);
+  const [editing, setEditing] = useState<Edit | null>(null);
   const [confirming, setConfirming] = useState(false);
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['inboxes'] });
   const save = useMutation({
-    mutationFn: (f: { name: string; teamId: string; active: boolean }) => patch(`/inboxes/${inbox.id}`, { name: f.name.trim(), teamId: f.teamId || null, active: f.active }),
+    mutationFn: (f: Edit) => patch(`/inboxes/${inbox.id}`, { name: f.name.trim(), teamId: f.teamId || null, active: f.active, ...(f.webchat ? webchatBody(f.webchat) : {}) }),
     onSuccess: () => (setEditing(null), refresh()),
   });
   const remove = useMutation({ mutationFn: () => del(`/inboxes/${inbox.id}`), onSuccess: () => (setConfirming(false), refresh()) });
@@ -34,7 +37,7 @@ export function InboxRowActions({ inbox, teams }: { inbox: Inbox; teams: Team[] 
     <div className="small" data-testid="inbox-actions">
       {!editing && !confirming && (
         <>
-          <button type="button" className="link" data-testid="inbox-edit" onClick={() => setEditing({ name: inbox.name, teamId: inbox.teamId ?? '', active: inbox.active })}>
+          <button type="button" className="link" data-testid="inbox-edit" onClick={() => setEditing({ name: inbox.name, teamId: inbox.teamId ?? '', active: inbox.active, webchat: inbox.channel === 'webchat' ? webchatFromSettings(inbox.settings as Record<string, unknown>) : null })}>
             {t('admin.edit')}
           </button>{' '}
           <button type="button" className="link" data-testid="inbox-delete" onClick={() => setConfirming(true)}>
@@ -63,8 +66,9 @@ export function InboxRowActions({ inbox, teams }: { inbox: Inbox; teams: Team[] 
           <label className="check">
             <input type="checkbox" checked={editing.active} onChange={(e) => setEditing({ ...editing, active: e.target.checked })} /> {t('inboxForms.activeHint')}
           </label>
+          {editing.webchat && <WebchatFields value={editing.webchat} onChange={(w) => setEditing({ ...editing, webchat: w })} />}
           <div>
-            <button className="primary small" type="submit" disabled={save.isPending} data-testid="inbox-edit-save">
+            <button className="primary small" type="submit" disabled={save.isPending || (editing.webchat !== null && !webchatReady(editing.webchat))} data-testid="inbox-edit-save">
               {t('admin.save')}
             </button>{' '}
             <button type="button" className="ghost small" onClick={() => setEditing(null)}>

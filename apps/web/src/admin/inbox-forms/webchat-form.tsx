@@ -48,7 +48,44 @@ export function initialWebchat(): WebchatForm {
   };
 }
 
-/** The POST /inboxes fields of a web chat inbox, as the server's widget settings validate them. */
+type StoredSettings = {
+  allowedOrigins?: string[];
+  color?: string;
+  textColor?: string;
+  title?: string | null;
+  greeting?: string | null;
+  offlineMessage?: string | null;
+  position?: 'right' | 'left';
+  locale?: string | null;
+  preChatForm?: { enabled?: boolean; requireName?: boolean; requireEmail?: boolean };
+  businessHours?: { timezone: string; days: Record<string, Range[]> } | null;
+};
+
+/** The form of an existing web chat inbox, from the settings the server returns. */
+export function webchatFromSettings(raw: Record<string, unknown> | undefined): WebchatForm {
+  const s = (raw ?? {}) as StoredSettings;
+  const base = initialWebchat();
+  const days = { ...base.days };
+  if (s.businessHours) for (const d of WEEK) days[d] = s.businessHours.days[String(d)]?.[0] ?? null;
+  return {
+    origins: (s.allowedOrigins ?? []).join('\n'),
+    color: s.color ?? base.color,
+    textColor: s.textColor ?? base.textColor,
+    title: s.title ?? '',
+    greeting: s.greeting ?? '',
+    offlineMessage: s.offlineMessage ?? '',
+    position: s.position ?? 'right',
+    locale: s.locale ?? '',
+    preChat: s.preChatForm?.enabled === true,
+    requireName: s.preChatForm?.requireName === true,
+    requireEmail: s.preChatForm?.requireEmail === true,
+    hoursOn: Boolean(s.businessHours),
+    timezone: s.businessHours?.timezone ?? base.timezone,
+    days,
+  };
+}
+
+/** The POST /inboxes (and PATCH) fields of a web chat inbox, as the server's widget settings validate them. */
 export function webchatBody(f: WebchatForm): Record<string, unknown> {
   const days: Record<string, Range[]> = {};
   for (const d of WEEK) days[d] = f.days[d] ? [f.days[d]!] : [];
@@ -57,13 +94,14 @@ export function webchatBody(f: WebchatForm): Record<string, unknown> {
     widget: {
       color: f.color,
       textColor: f.textColor,
-      title: f.title.trim() || undefined,
-      greeting: f.greeting.trim() || undefined,
-      offlineMessage: f.offlineMessage.trim() || undefined,
+      // null, not absent: on an edit an emptied field must clear, not keep its old value.
+      title: f.title.trim() || null,
+      greeting: f.greeting.trim() || null,
+      offlineMessage: f.offlineMessage.trim() || null,
       position: f.position,
-      locale: f.locale || undefined,
+      locale: f.locale || null,
       preChatForm: { enabled: f.preChat, requireName: f.preChat && f.requireName, requireEmail: f.preChat && f.requireEmail },
-      businessHours: f.hoursOn ? { timezone: f.timezone, days } : undefined,
+      businessHours: f.hoursOn ? { timezone: f.timezone, days } : null,
     },
   };
 }
