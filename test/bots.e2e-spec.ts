@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
 import { TestApp, bootApp, eventually, uid } from './helpers/app';
-import { RecordingSocket, connectSocket } from './helpers/sockets';
+import { connectSocket } from './helpers/sockets';
 import { startWebhookReceiver } from './helpers/webhook-receiver';
 
 /**

@@ -2,7 +2,10 @@
  * The one typed realtime contract, shared by the server, the web app and the widget.
  * Event names are part of the public API: external clients rely on them.
  */
-export type ChannelKindName = 'api' | 'email' | 'webchat' | 'slack' | 'whatsapp' | 'messenger' | 'instagram' | 'telegram' | 'x' | 'phone';
+import type { ChannelKind, ConversationStatus } from './vocabulary';
+export * from './vocabulary';
+
+export type ChannelKindName = ChannelKind;
 export type PresenceName = 'online' | 'away' | 'offline';
 
 export interface ConversationSummary {
@@ -11,7 +14,7 @@ export interface ConversationSummary {
   channel: ChannelKindName;
   contactId: string;
   contactName: string | null;
-  status: 'open' | 'pending' | 'snoozed' | 'resolved' | 'bot';
+  status: ConversationStatus;
   priority: number;
   assigneeId: string | null;
   teamId: string | null;

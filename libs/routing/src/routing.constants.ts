@@ -1,18 +1,8 @@
+import { CHANNEL_KINDS as VOCABULARY_CHANNEL_KINDS } from '@inbox/realtime-contract/vocabulary';
 import type { CapacityMap, ChannelKind, TeamSettings } from './routing.types';
 
-/** Fixed order: the engine stores per-kind numbers in flat typed arrays indexed by this position. */
-export const CHANNEL_KINDS: readonly ChannelKind[] = Object.freeze([
-  'api',
-  'email',
-  'webchat',
-  'slack',
-  'whatsapp',
-  'messenger',
-  'instagram',
-  'telegram',
-  'x',
-  'phone',
-] as const);
+/** Fixed order (the shared vocabulary's): the engine stores per-kind numbers in flat typed arrays indexed by this position. */
+export const CHANNEL_KINDS: readonly ChannelKind[] = VOCABULARY_CHANNEL_KINDS;
 
 export const DEFAULT_TEAM_ID = '__default__';
 

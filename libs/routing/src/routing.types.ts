@@ -1,4 +1,5 @@
-export type ChannelKind = 'api' | 'email' | 'webchat' | 'slack' | 'whatsapp' | 'messenger' | 'instagram' | 'telegram' | 'x' | 'phone';
+export type { ChannelKind } from '@inbox/realtime-contract/vocabulary';
+import type { ChannelKind } from '@inbox/realtime-contract/vocabulary';
 export type Presence = 'online' | 'away' | 'offline';
 export type RoutingStrategy = 'least_busy' | 'round_robin' | 'manual';
 export type CapacityMap = Partial<Record<ChannelKind, number>>;

@@ -3,14 +3,14 @@ import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDateString, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import type { Request, Response } from 'express';
-import { DomainError, Principal, assertCan } from '@inbox/core';
+import { CHANNEL_KINDS, DomainError, Principal, assertCan } from '@inbox/core';
 import { Can, CurrentPrincipal } from '../http/auth.decorators';
 import { ReportsRepository } from './reports.repository';
 import { ConversationExportRow, DRILL_METRICS, DrillMetric, InsightFilter, ReportInsightsRepository } from './report-insights.repository';
 import { REPORT_INTERVALS, ReportInterval, isTimeZone } from './report-math.util';
 import { CSV_BOM, CsvValue, csvRow, csvTable } from './csv.util';
 
-const CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram', 'x', 'phone'];
+const CHANNELS = CHANNEL_KINDS;
 const TABLES = ['summary', 'channels', 'agents', 'teams', 'series'] as const;
 type Table = (typeof TABLES)[number];
 

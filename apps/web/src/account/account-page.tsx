@@ -17,13 +17,14 @@ async function renew(request: Promise<{ accessToken: string }>): Promise<void> {
   }
 }
 
-function errorText(t: (k: string, o?: Record<string, unknown>) => string, err: unknown): string {
+/** Which sentence explains a failed request: the fields the server named, else its message. */
+function failure(err: unknown): { key: 'account.wrongCurrent' | 'account.sameAsCurrent' | 'common.error'; message: string } {
   if (err instanceof ApiError && err.code === 'VALIDATION_FAILED' && err.details && 'fields' in (err.details as object)) {
     const fields = (err.details as { fields: Record<string, string[]> }).fields;
-    if (fields.currentPassword) return t('account.wrongCurrent');
-    if (fields.newPassword) return t('account.sameAsCurrent');
+    if (fields.currentPassword) return { key: 'account.wrongCurrent', message: '' };
+    if (fields.newPassword) return { key: 'account.sameAsCurrent', message: '' };
   }
-  return t('common.error', { message: (err as Error).message });
+  return { key: 'common.error', message: (err as Error).message };
 }
 
 export default function AccountPage() {
@@ -48,7 +49,8 @@ export default function AccountPage() {
       setRepeat('');
       setMessage({ ok: true, text: t('account.changed') });
     } catch (err) {
-      setMessage({ ok: false, text: errorText(t, err) });
+      const f = failure(err);
+      setMessage({ ok: false, text: t(f.key, { message: f.message }) });
     } finally {
       setBusy(false);
     }
@@ -62,7 +64,8 @@ export default function AccountPage() {
       await renew(post<{ accessToken: string }>('/auth/logout-others'));
       setMessage({ ok: true, text: t('account.othersDone') });
     } catch (err) {
-      setMessage({ ok: false, text: errorText(t, err) });
+      const f = failure(err);
+      setMessage({ ok: false, text: t(f.key, { message: f.message }) });
     } finally {
       setBusy(false);
     }

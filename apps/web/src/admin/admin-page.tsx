@@ -13,8 +13,9 @@ import { initialWebchat, webchatBody, webchatReady, WebchatFields, WebchatSnippe
 import { initialSlack, slackBody, slackReady, SlackFields, SlackSetup } from './inbox-forms/slack-form';
 import { InboxRowActions } from './inbox-forms/inbox-row-actions';
 import { useChannelKinds } from './inbox-forms/channel-kinds';
+import { CHANNEL_KINDS } from '@inbox/realtime-contract';
 
-const CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram', 'x', 'phone'] as const;
+const CHANNELS = CHANNEL_KINDS;
 const META_CHANNELS = ['whatsapp', 'messenger', 'instagram'];
 const csv = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 

@@ -6,8 +6,9 @@ import type { Inbox } from '../api/types';
 import { activeFilterCount, SLA_FILTERS, SORT_ORDERS, type ListFilters, type SortOrder } from '../lib/conversation-filters';
 import { deleteView, loadViews, saveView, type SavedView } from '../lib/saved-views';
 import { useDirectory, useTeams } from '../session/session';
+import { CHANNEL_KINDS } from '@inbox/realtime-contract';
 
-const CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram', 'x', 'phone'] as const;
+const CHANNELS = CHANNEL_KINDS;
 
 interface Props {
   filters: ListFilters;

@@ -1,5 +1,6 @@
 import type { ConversationSummary } from '../api/types';
 import { sortBySlaDue } from '../sla/sla-order';
+import { CHANNEL_KINDS } from '@inbox/realtime-contract';
 
 export type Tab = 'mine' | 'unassigned' | 'team' | 'all';
 export type StatusFilter = 'open' | 'pending' | 'snoozed' | 'resolved' | 'all';
@@ -58,7 +59,7 @@ export type SortOrder = 'newest' | 'oldest_waiting' | 'priority' | 'sla_due';
 export const SORT_ORDERS: SortOrder[] = ['newest', 'oldest_waiting', 'priority', 'sla_due'];
 export const SLA_FILTERS = ['ok', 'warning', 'breached', 'met', 'none'] as const;
 export type SlaFilter = (typeof SLA_FILTERS)[number];
-const CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram', 'x', 'phone'] as const;
+const CHANNELS = CHANNEL_KINDS;
 
 /** The list's narrowing beyond tab and status; every field lives in the URL under its own name. */
 export interface ListFilters {

@@ -2,8 +2,9 @@
  * The reports screen's data shaping, kept free of React and uPlot so it is tested on its own:
  * the filters the URL holds, the query they make, the chart columns and the agent table order.
  */
+import { CHANNEL_KINDS } from '@inbox/realtime-contract';
 
-export const REPORT_CHANNELS = ['api', 'email', 'webchat', 'slack', 'whatsapp', 'messenger', 'instagram', 'telegram', 'x', 'phone'] as const;
+export const REPORT_CHANNELS = CHANNEL_KINDS;
 export const DRILL_METRICS = ['created', 'resolved', 'unresolved', 'answered', 'unanswered', 'csat_low', 'csat_rated', 'sla_breached'] as const;
 export type DrillMetric = (typeof DRILL_METRICS)[number];
 export type Interval = 'hour' | 'day' | 'week';
