@@ -54,9 +54,10 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
     if (webDir) rmSync(webDir, { recursive: true, force: true });
   });
 
-  async function openAs(person: { email: string; password: string }, path = '/'): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+  async function openAs(person: { email: string; password: string }, path = '/', opts: { language?: string; viewport?: { width: number; height: number } } = {}): Promise<Page> {
+    const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 }, locale: 'en-US' });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: sut.url });
+    if (opts.language) await context.addInitScript((lng) => localStorage.setItem('i18nextLng', lng), opts.language);
     contexts.push(context);
     const page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(`${person.email}: ${err.message}`));
@@ -390,6 +391,39 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       expect(await submit.isDisabled()).toBe(true);
       await page.fill('input[name=slack-bot-token]', 'xoxb-123');
       expect(await submit.isDisabled()).toBe(false);
+    });
+  });
+  describe('in Ukrainian on a phone', () => {
+    /** The widest element sticking out to the right, to name the culprit when the page scrolls sideways. */
+    const overflow = (page: Page) =>
+      page.evaluate(() => {
+        const doc = document.documentElement;
+        if (doc.scrollWidth <= doc.clientWidth) return null;
+        const wide = Array.from(document.querySelectorAll('body *')).map((el) => ({ el, right: el.getBoundingClientRect().right })).filter((x) => x.right > doc.clientWidth + 1);
+        const worst = wide.sort((a, b) => b.right - a.right)[0];
+        return { scrollWidth: doc.scrollWidth, element: worst ? `${worst.el.tagName}.${worst.el.className} ${(worst.el.textContent ?? '').slice(0, 40)}` : '' };
+      });
+
+    it('the list filters and the web chat form are in Ukrainian, and at 390×844 neither scrolls sideways', async () => {
+      const { inbox } = await apiInbox();
+      await ingest(inbox, 'Де моє замовлення?', 'Оксана Клієнтка', 2);
+      const page = await openAs({ email: ADMIN.email, password: ADMIN.password }, '/inbox?tab=all&status=all', { language: 'uk', viewport: { width: 390, height: 844 } });
+      await page.locator('[data-testid=conversation-row]', { hasText: 'Оксана' }).waitFor();
+      expect(await page.locator('[data-testid=filters-toggle]').textContent()).toBe('Фільтри');
+      await page.click('[data-testid=filters-toggle]');
+      await page.locator('[data-testid=filters]').waitFor();
+      expect(await page.locator('[data-testid=sort] option').allTextContents()).toEqual(['Спершу нові', 'Найдовше чекають', 'Пріоритет', 'Найближчий термін SLA']);
+      expect(await page.locator('[data-testid=conversation-row]', { hasText: 'Оксана' }).locator('[data-testid=row-preview]').textContent()).toBe('Оксана Клієнтка: Де моє замовлення?');
+      expect(await overflow(page)).toBeNull();
+      await page.screenshot({ path: join(ARTIFACTS, 'list-filters-uk-390.png'), fullPage: true });
+
+      await page.goto(`${sut.url}/admin/inboxes`);
+      await page.selectOption('select[name=inbox-channel]', 'webchat');
+      const form = page.locator('[data-testid=webchat-form]');
+      expect(await form.locator('legend').textContent()).toBe('Вебчат');
+      expect(await form.textContent()).toContain('Сайти, яким дозволено вбудовувати чат');
+      expect(await overflow(page)).toBeNull();
+      await page.screenshot({ path: join(ARTIFACTS, 'webchat-form-uk-390.png'), fullPage: true });
     });
   });
 });

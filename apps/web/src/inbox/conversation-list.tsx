@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useTranslation } from 'react-i18next';
@@ -12,12 +12,13 @@ import { useDirectory } from '../session/session';
 import { SlaBadge } from '../sla/sla-widgets';
 import { ListFiltersBar } from './list-filters';
 import './list.css';
+import { ChatBubble } from './chat-bubble';
 
 /** One glyph per channel kind, named for screen readers by the channel's translated name. */
-const CHANNEL_ICON: Record<ConversationSummary['channel'], string> = {
+const CHANNEL_ICON: Record<ConversationSummary['channel'], ReactNode> = {
   api: '⚙',
   email: '✉',
-  webchat: '💬',
+  webchat: <ChatBubble />,
   slack: '#',
   whatsapp: '✆',
   messenger: 'ⓜ',

@@ -4,6 +4,7 @@ import type { Inbox } from '../../api/types';
 import { LANGUAGES } from '../../i18n/i18n';
 import { parseOrigins } from '../../lib/inbox-forms';
 import { CopyBlock } from './copy-block';
+import { ChatBubble } from '../../inbox/chat-bubble';
 import './inbox-forms.css';
 
 type Range = { open: string; close: string };
@@ -229,7 +230,7 @@ function WebchatPreview({ f }: { f: WebchatForm }) {
         <div className="webchat-preview-body">{f.greeting.trim() && <div className="webchat-preview-bubble">{f.greeting}</div>}</div>
       </div>
       <div className="webchat-preview-launcher" style={{ background: f.color, color: f.textColor }} aria-hidden>
-        💬
+        <ChatBubble />
       </div>
     </div>
   );
