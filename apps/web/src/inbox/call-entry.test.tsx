@@ -72,6 +72,7 @@ describe('calls in the timeline', () => {
 describe('failed replies on Telegram, X and phone', () => {
   it.each([
     ['TELEGRAM_BLOCKED: Forbidden: bot was blocked by the user', 'en', 'The customer blocked the bot (Forbidden: bot was blocked by the user)'],
+    ['META_WINDOW_CLOSED: last customer message 2 days ago', 'uk', 'Поза вікном обслуговування: клієнт має написати першим (WhatsApp: 24 години; Messenger та Instagram: 7 днів для людини) (last customer message 2 days ago)'],
     ['X_REJECTED: Forbidden: You are not permitted to send Direct Messages to this user.', 'fr', 'X a refusé le message (Forbidden: You are not permitted to send Direct Messages to this user.)'],
     ['PHONE_NO_MESSAGES: a phone inbox cannot send messages', 'it', 'Una casella telefonica non invia messaggi: richiama il cliente e registra la chiamata (a phone inbox cannot send messages)'],
     ['webhook answered 400', 'en', 'webhook answered 400'],

@@ -72,7 +72,7 @@ export function CallEntry({ m }: { m: MessageSummary }) {
   );
 }
 
-const SEND_ERROR = /^(TELEGRAM_BLOCKED|TELEGRAM_AUTH_FAILED|TELEGRAM_REJECTED|X_AUTH_FAILED|X_REJECTED|PHONE_NO_MESSAGES): ?([\s\S]*)$/;
+const SEND_ERROR = /^(TELEGRAM_BLOCKED|TELEGRAM_AUTH_FAILED|TELEGRAM_REJECTED|X_AUTH_FAILED|X_REJECTED|PHONE_NO_MESSAGES|META_WINDOW_CLOSED|META_AUTH_FAILED|META_REJECTED): ?([\s\S]*)$/;
 
 /** A failed reply's error: the code translated, the peer's own words after it. Other errors are shown as they are. */
 export function useSendErrorText(): (error: string) => string {

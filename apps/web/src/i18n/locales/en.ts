@@ -435,6 +435,9 @@ export const en = {
     X_AUTH_FAILED: 'X refused the account credentials',
     X_REJECTED: 'X refused the message',
     PHONE_NO_MESSAGES: 'A phone inbox cannot send messages: call the customer back and log the call',
+    META_WINDOW_CLOSED: 'Outside the customer service window: the customer has to write first (WhatsApp: 24 hours; Messenger and Instagram: 7 days for a person)',
+    META_AUTH_FAILED: 'Meta refused the access token: update it in the inbox settings',
+    META_REJECTED: 'Meta refused the message',
   },
   social: {
     botToken: 'Bot token (from @BotFather)',

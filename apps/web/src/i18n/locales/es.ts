@@ -437,6 +437,9 @@ export const es: Resources = {
     X_AUTH_FAILED: 'X rechazó las credenciales de la cuenta',
     X_REJECTED: 'X rechazó el mensaje',
     PHONE_NO_MESSAGES: 'Una bandeja telefónica no envía mensajes: devuelve la llamada y regístrala',
+    META_WINDOW_CLOSED: 'Fuera de la ventana de atención: el cliente debe escribir primero (WhatsApp: 24 horas; Messenger e Instagram: 7 días para una persona)',
+    META_AUTH_FAILED: 'Meta rechazó el token de acceso: actualízalo en los ajustes de la bandeja',
+    META_REJECTED: 'Meta rechazó el mensaje',
   },
   social: {
     botToken: 'Token del bot (de @BotFather)',

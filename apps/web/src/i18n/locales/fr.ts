@@ -437,6 +437,9 @@ export const fr: Resources = {
     X_AUTH_FAILED: 'X a refusé les identifiants du compte',
     X_REJECTED: 'X a refusé le message',
     PHONE_NO_MESSAGES: 'Une boîte téléphone n\'envoie pas de messages : rappelez le client et consignez l\'appel',
+    META_WINDOW_CLOSED: 'Hors de la fenêtre de service client : le client doit écrire d’abord (WhatsApp : 24 heures ; Messenger et Instagram : 7 jours pour une personne)',
+    META_AUTH_FAILED: 'Meta a refusé le jeton d’accès : mettez-le à jour dans les réglages de la boîte',
+    META_REJECTED: 'Meta a refusé le message',
   },
   social: {
     botToken: 'Jeton du bot (de @BotFather)',

@@ -437,6 +437,9 @@ export const it: Resources = {
     X_AUTH_FAILED: 'X ha rifiutato le credenziali dell\'account',
     X_REJECTED: 'X ha rifiutato il messaggio',
     PHONE_NO_MESSAGES: 'Una casella telefonica non invia messaggi: richiama il cliente e registra la chiamata',
+    META_WINDOW_CLOSED: 'Fuori dalla finestra di assistenza: il cliente deve scrivere per primo (WhatsApp: 24 ore; Messenger e Instagram: 7 giorni per una persona)',
+    META_AUTH_FAILED: 'Meta ha rifiutato il token di accesso: aggiornalo nelle impostazioni della casella',
+    META_REJECTED: 'Meta ha rifiutato il messaggio',
   },
   social: {
     botToken: 'Token del bot (da @BotFather)',

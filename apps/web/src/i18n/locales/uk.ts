@@ -437,6 +437,9 @@ export const uk: Resources = {
     X_AUTH_FAILED: 'X відхилив облікові дані акаунта',
     X_REJECTED: 'X відхилив повідомлення',
     PHONE_NO_MESSAGES: 'Телефонна скринька не надсилає повідомлень: передзвоніть клієнту й занесіть дзвінок',
+    META_WINDOW_CLOSED: 'Поза вікном обслуговування: клієнт має написати першим (WhatsApp: 24 години; Messenger та Instagram: 7 днів для людини)',
+    META_AUTH_FAILED: 'Meta відхилила токен доступу: оновіть його в налаштуваннях скриньки',
+    META_REJECTED: 'Meta відхилила повідомлення',
   },
   social: {
     botToken: 'Токен бота (від @BotFather)',
