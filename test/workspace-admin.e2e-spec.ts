@@ -110,7 +110,8 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
 
     it('the admin filters by inbox and priority from the screen, the filters live in the URL and survive a reload, and a saved view brings them back', async () => {
       const { inbox } = await apiInbox();
-      await ingest(inbox, 'Everything is on fire', 'Ulla Urgent', 3);
+      const ulla = { identifier: `c-${uid()}`, conversationId: '' };
+      ulla.conversationId = (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: ulla.identifier, name: 'Ulla Urgent' }, text: 'Everything is on fire', priority: 3 } })).body.conversationId;
       await ingest(inbox, 'A small thing when you have time', 'Nils Normal', 1);
       const page = await openAs({ email: ADMIN.email, password: ADMIN.password }, '/inbox?tab=all&status=all');
 
@@ -135,6 +136,11 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       await row('Ulla Urgent').waitFor();
       expect(await rows.count()).toBe(1);
       expect(await page.locator('[data-testid=filter-priority]').inputValue()).toBe('3');
+
+      // A new customer message shows in the row's preview live, without a reload.
+      const more = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: ulla.identifier, name: 'Ulla Urgent' }, text: 'Now the smoke alarm too' } });
+      expect(more.body.conversationId).toBe(ulla.conversationId);
+      await eventually(async () => (await row('Ulla Urgent').locator('[data-testid=row-preview]').textContent()) === 'Ulla Urgent: Now the smoke alarm too', 10000, 'live preview');
 
       await page.click('[data-testid=save-view]');
       await page.fill('[data-testid=view-name]', 'Urgent here');
