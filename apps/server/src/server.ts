@@ -34,7 +34,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   let embedded: EmbeddedDatabase | null = null;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    embedded = await startEmbeddedDatabase(config.dataDir, config.embeddedPgPort);
+    embedded = await startEmbeddedDatabase(config.dataDir, config.embeddedPgPort, undefined, /^(debug|trace)$/.test(config.logLevel));
     databaseUrl = embedded.url;
   }
   let app: NestExpressApplication | null = null;

@@ -1,16 +1,17 @@
-import { Logger, Module, OnModuleInit } from '@nestjs/common';
+import { Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import express, { NextFunction, Request, Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { APP_CONFIG, AppConfig } from '@inbox/core';
 
 /**
  * Where the built web app lives. `WEB_DIST_DIR` wins (tests build into a temp folder so a
  * parallel `npm run build`, which empties dist/, cannot pull the files from under them);
  * otherwise dist/web next to the compiled server, or under the repo root when run from source.
  */
-export function webDistDir(): string | null {
-  const candidates = [process.env.WEB_DIST_DIR, resolve(__dirname, '../../../../web'), resolve(__dirname, '../../../../dist/web'), resolve(process.cwd(), 'dist/web')];
+export function webDistDir(configured?: string): string | null {
+  const candidates = [configured, resolve(__dirname, '../../../../web'), resolve(__dirname, '../../../../dist/web'), resolve(process.cwd(), 'dist/web')];
   for (const dir of candidates) if (dir && existsSync(join(dir, 'index.html'))) return dir;
   return null;
 }
@@ -30,11 +31,14 @@ export function isSpaPath(path: string): boolean {
 export class WebStaticModule implements OnModuleInit {
   private readonly logger = new Logger(WebStaticModule.name);
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** Mounted on the raw express app: Nest middleware would sit under the api/v1 global prefix. */
   onModuleInit(): void {
-    const dir = webDistDir();
+    const dir = webDistDir(this.config.webDistDir);
     if (!dir) this.logger.warn('dist/web not found: / shows a hint to run npm run build:web');
     const statics = dir ? express.static(dir, { index: false, maxAge: '1y', immutable: true }) : null;
     const handler = (req: Request, res: Response, next: NextFunction) => {

