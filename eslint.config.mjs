@@ -11,7 +11,22 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 
-const NODE_IO = ['node:fs', 'node:fs/promises', 'node:net', 'node:http', 'node:https', 'node:child_process', 'node:dgram', 'node:dns', 'node:tls', 'fs', 'net', 'http', 'https', 'child_process'];
+const NODE_IO = [
+  'node:fs',
+  'node:fs/promises',
+  'node:net',
+  'node:http',
+  'node:https',
+  'node:child_process',
+  'node:dgram',
+  'node:dns',
+  'node:tls',
+  'fs',
+  'net',
+  'http',
+  'https',
+  'child_process',
+];
 const SERVER_LIBS = ['@inbox/core', '@inbox/core/*', '@inbox/channels', '@inbox/channels/*', '@inbox/routing', '@inbox/routing/*'];
 const CHANNELS = ['api', 'email', 'slack', 'webchat', 'telegram', 'x', 'phone', 'whatsapp', 'messenger', 'instagram'];
 const META_FAMILY = ['meta', 'whatsapp', 'messenger', 'instagram'];
@@ -26,7 +41,11 @@ const channelBoundaries = CHANNELS.concat('meta').map((kind) => {
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: forbidden.map((o) => `../${o}/*`), message: 'a channel never imports another channel: go through core (ChannelRegistry, services) or a shared folder' }] },
+        {
+          patterns: [
+            { group: forbidden.map((o) => `../${o}/*`), message: 'a channel never imports another channel: go through core (ChannelRegistry, services) or a shared folder' },
+          ],
+        },
       ],
     },
   };
@@ -66,7 +85,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: SERVER_LIBS, message: 'clients import only the contract lib (@inbox/realtime-contract)' },
-            { group: ['**/libs/core/**', '**/libs/channels/**', '**/libs/routing/**', '@nestjs/*', 'typeorm'], message: 'clients import only the contract lib (libs/realtime-contract)' },
+            {
+              group: ['**/libs/core/**', '**/libs/channels/**', '**/libs/routing/**', '@nestjs/*', 'typeorm'],
+              message: 'clients import only the contract lib (libs/realtime-contract)',
+            },
           ],
         },
       ],
@@ -79,7 +101,12 @@ export default tseslint.config(
         'error',
         {
           paths: NODE_IO.map((name) => ({ name, message: 'the routing engine is pure: no I/O' })),
-          patterns: [{ group: ['@nestjs/*', 'typeorm', 'pg', 'pg-boss', 'socket.io', '@inbox/core', '@inbox/core/*', '@inbox/channels', '@inbox/channels/*'], message: 'the routing engine is pure: no Nest, no database, no other lib' }],
+          patterns: [
+            {
+              group: ['@nestjs/*', 'typeorm', 'pg', 'pg-boss', 'socket.io', '@inbox/core', '@inbox/core/*', '@inbox/channels', '@inbox/channels/*'],
+              message: 'the routing engine is pure: no Nest, no database, no other lib',
+            },
+          ],
         },
       ],
     },
@@ -89,7 +116,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@inbox/channels', '@inbox/channels/*', '**/apps/**', '**/libs/channels/**'], message: 'core depends on nothing above it: channels and apps depend on core' }] },
+        {
+          patterns: [
+            { group: ['@inbox/channels', '@inbox/channels/*', '**/apps/**', '**/libs/channels/**'], message: 'core depends on nothing above it: channels and apps depend on core' },
+          ],
+        },
       ],
     },
   },
@@ -97,7 +128,10 @@ export default tseslint.config(
   {
     files: ['libs/realtime-contract/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@nestjs/*', 'typeorm', ...SERVER_LIBS, '**/libs/**', '**/apps/**'], message: 'the contract lib is shared by every client: it imports nothing' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@nestjs/*', 'typeorm', ...SERVER_LIBS, '**/libs/**', '**/apps/**'], message: 'the contract lib is shared by every client: it imports nothing' }] },
+      ],
     },
   },
   {

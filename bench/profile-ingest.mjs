@@ -22,10 +22,15 @@ const stats = new Map();
 let counting = false;
 const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function (config, values, cb) {
-  const text = typeof config === 'string' ? config : config?.text ?? '';
+  const text = typeof config === 'string' ? config : (config?.text ?? '');
   const result = original.call(this, config, values, cb);
   if (!counting || !result || typeof result.then !== 'function') return result;
-  const key = text.replace(/\s+/g, ' ').replace(/\$\d+/g, '?').replace(/hook_\d+/g, 'hook_N').trim().slice(0, 110);
+  const key = text
+    .replace(/\s+/g, ' ')
+    .replace(/\$\d+/g, '?')
+    .replace(/hook_\d+/g, 'hook_N')
+    .trim()
+    .slice(0, 110);
   const start = performance.now();
   return result.finally(() => {
     const s = stats.get(key) ?? { n: 0, ms: 0 };
@@ -37,7 +42,20 @@ pg.Client.prototype.query = function (config, values, cb) {
 const { startServer } = require(join(BUILD, 'apps/server/src/server.js'));
 const { IngestService } = require(join(BUILD, 'libs/core/src/index.js'));
 const dataDir = mkdtempSync(join(tmpdir(), 'inbox-bench-profile-'));
-const server = await startServer({ ...process.env, DATABASE_URL: url, DATABASE_POOL_SIZE: '1', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'error', LOG_PRETTY: 'false', ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, ENCRYPTION_KEY });
+const server = await startServer({
+  ...process.env,
+  DATABASE_URL: url,
+  DATABASE_POOL_SIZE: '1',
+  PORT: '0',
+  HOST: '127.0.0.1',
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'error',
+  LOG_PRETTY: 'false',
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  JWT_SECRET,
+  ENCRYPTION_KEY,
+});
 try {
   const base = server.url.replace('localhost', '127.0.0.1');
   const admin = await loginAdmin(base);
@@ -51,7 +69,13 @@ try {
     counting = true;
     const start = performance.now();
     if (mode.startsWith('batch')) {
-      const ms = Array.from({ length: count }, (_, i) => ({ inboxId: inbox.id, channel: 'api', externalId: `${mode}-${i}`, contact: { identifier: mode === 'batch-existing' ? `warm-${i % 20}` : `${mode}-${i}` }, text: `profile ${i}` }));
+      const ms = Array.from({ length: count }, (_, i) => ({
+        inboxId: inbox.id,
+        channel: 'api',
+        externalId: `${mode}-${i}`,
+        contact: { identifier: mode === 'batch-existing' ? `warm-${i % 20}` : `${mode}-${i}` },
+        text: `profile ${i}`,
+      }));
       const t = performance.now();
       await ingest.ingestBatch(inbox.id, ms);
       console.log(`${mode}: one batch of ${count} in ${(performance.now() - t).toFixed(0)} ms`);
@@ -68,7 +92,9 @@ try {
     const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
     const total = rows.reduce((s, [, v]) => s + v.n, 0);
     const dbMs = rows.reduce((s, [, v]) => s + v.ms, 0);
-    console.log(`\n== ${mode} threads: ${count} messages one at a time, ${(wall / count).toFixed(2)} ms/message wall, ${(total / count).toFixed(1)} statements/message, ${(dbMs / count).toFixed(2)} ms/message in statements`);
+    console.log(
+      `\n== ${mode} threads: ${count} messages one at a time, ${(wall / count).toFixed(2)} ms/message wall, ${(total / count).toFixed(1)} statements/message, ${(dbMs / count).toFixed(2)} ms/message in statements`,
+    );
     for (const [k, v] of rows.slice(0, 25)) console.log(`${(v.n / count).toFixed(2).padStart(6)}/msg ${(v.ms / v.n).toFixed(2).padStart(7)} ms  ${k}`);
   }
 } finally {

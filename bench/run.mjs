@@ -23,7 +23,11 @@ const FIGURES = {
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? Object.keys(FIGURES);
+const only =
+  args
+    .find((a) => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',') ?? Object.keys(FIGURES);
 const socketsArg = args.find((a) => a.startsWith('--sockets='));
 for (const name of only) if (!FIGURES[name]) throw new Error(`unknown figure "${name}"; use ${Object.keys(FIGURES).join(', ')}`);
 
@@ -58,7 +62,18 @@ async function main() {
       log(`figure ${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
     } catch (err) {
       log(`figure ${name} FAILED: ${err?.stack ?? err}`);
-      results.push({ figure: name, name: `${name} (failed)`, value: null, unit: '', baseline: null, ratio: null, target: null, pass: false, error: String(err?.message ?? err), settings: {} });
+      results.push({
+        figure: name,
+        name: `${name} (failed)`,
+        value: null,
+        unit: '',
+        baseline: null,
+        ratio: null,
+        target: null,
+        pass: false,
+        error: String(err?.message ?? err),
+        settings: {},
+      });
     }
   }
   const meta = {

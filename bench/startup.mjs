@@ -13,7 +13,14 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'inbox-startup-'));
-const freePort = () => new Promise((ok) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); });
+const freePort = () =>
+  new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => ok(p));
+    });
+  });
 const port = await freePort();
 const pgPort = await freePort();
 const base = `http://127.0.0.1:${port}/api/v1`;
@@ -21,7 +28,17 @@ const base = `http://127.0.0.1:${port}/api/v1`;
 async function boot() {
   const t0 = Date.now();
   const proc = spawn(process.execPath, [join(ROOT, 'dist/apps/server/src/main.js')], {
-    env: { ...process.env, DATABASE_URL: '', DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', EMBEDDED_PG_PORT: String(pgPort), ADMIN_PASSWORD: 'startup-password', LOG_LEVEL: 'warn', LOG_PRETTY: 'false' },
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      DATA_DIR: dir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      EMBEDDED_PG_PORT: String(pgPort),
+      ADMIN_PASSWORD: 'startup-password',
+      LOG_LEVEL: 'warn',
+      LOG_PRETTY: 'false',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -39,9 +56,17 @@ async function boot() {
   return { proc, ms: Date.now() - t0 };
 }
 
-const stop = (proc) => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM'); });
+const stop = (proc) =>
+  new Promise((r) => {
+    proc.once('exit', r);
+    proc.kill('SIGTERM');
+  });
 const api = async (method, path, token, body) => {
-  const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return res.json();
 };
@@ -57,7 +82,14 @@ try {
   const sequential = N / ((Date.now() - t) / 1000);
   t = Date.now();
   let sent = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => { while (sent < 2 * N) { sent++; await api('POST', `/inboxes/${inbox.id}/incoming`, inbox.token, { externalId: `p-${id++}`, contact: { identifier: `p${id % 200}` }, text: 'hello' }); } }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (sent < 2 * N) {
+        sent++;
+        await api('POST', `/inboxes/${inbox.id}/incoming`, inbox.token, { externalId: `p-${id++}`, contact: { identifier: `p${id % 200}` }, text: 'hello' });
+      }
+    }),
+  );
   const parallel = (2 * N) / ((Date.now() - t) / 1000);
   await stop(first.proc);
   const second = await boot();

@@ -16,7 +16,8 @@ describe('automation rules', () => {
   });
 
   const team = async (name = `Team ${uid()}`) => (await sut.api('POST', '/teams', { token: admin, body: { name } })).body as { id: string; name: string };
-  const inbox = async (teamId: string) => (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Inbox ${uid()}`, channel: 'api', teamId } })).body as { id: string; token: string };
+  const inbox = async (teamId: string) =>
+    (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Inbox ${uid()}`, channel: 'api', teamId } })).body as { id: string; token: string };
   const ingest = async (ib: { id: string; token: string }, text: string, identifier = `c-${uid()}`) => {
     const res = await sut.api('POST', `/inboxes/${ib.id}/incoming`, { token: ib.token, body: { externalId: uid(), contact: { identifier }, text } });
     expect(res.status).toBe(201);
@@ -24,12 +25,17 @@ describe('automation rules', () => {
   };
   const conversation = async (id: string) => (await sut.api('GET', `/conversations/${id}`, { token: admin })).body;
   const ruleLines = async (id: string) =>
-    ((await sut.api('GET', `/conversations/${id}/messages`, { token: admin })).body.items as Array<{ kind: string; metadata: any }>).filter((m) => m.kind === 'activity' && m.metadata?.rule).map((m) => m.metadata.activity.code as string)
+    ((await sut.api('GET', `/conversations/${id}/messages`, { token: admin })).body.items as Array<{ kind: string; metadata: any }>)
+      .filter((m) => m.kind === 'activity' && m.metadata?.rule)
+      .map((m) => m.metadata.activity.code as string)
       // Lines written in one transaction share a timestamp: compare them as a set.
       .sort();
 
   it('shows validation errors by field', async () => {
-    const res = await sut.api('POST', '/automation-rules', { token: admin, body: { name: 'x', event: 'message.created', conditions: [{ field: 'message_text', operator: 'matches', value: '(' }], actions: [{ type: 'set_team', teamId: 'billing' }] } });
+    const res = await sut.api('POST', '/automation-rules', {
+      token: admin,
+      body: { name: 'x', event: 'message.created', conditions: [{ field: 'message_text', operator: 'matches', value: '(' }], actions: [{ type: 'set_team', teamId: 'billing' }] },
+    });
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.details.fields).sort()).toEqual(['actions.0.teamId', 'conditions.0.value']);
   });
@@ -58,7 +64,12 @@ describe('automation rules', () => {
     // Would fire on the refund rule's own change if rules re-triggered rules.
     const loop = await sut.api('POST', '/automation-rules', {
       token: admin,
-      body: { name: `Loop ${uid()}`, event: 'conversation.updated', conditions: [{ field: 'labels', operator: 'in', value: ['refund'] }], actions: [{ type: 'add_note', text: 'looped' }] },
+      body: {
+        name: `Loop ${uid()}`,
+        event: 'conversation.updated',
+        conditions: [{ field: 'labels', operator: 'in', value: ['refund'] }],
+        actions: [{ type: 'add_note', text: 'looped' }],
+      },
     });
     expect(loop.status).toBe(201);
 
@@ -94,19 +105,39 @@ describe('automation rules', () => {
     const onInbox = [{ field: 'inbox', operator: 'equals', value: ib.id }];
     for (const body of [
       { name: `Ack ${uid()}`, event: 'conversation.created', conditions: onInbox, actions: [{ type: 'send_canned_response', cannedResponseId: canned.body.id }] },
-      { name: `Late ${uid()}`, event: 'sla.breached', conditions: onInbox, actions: [{ type: 'set_priority', priority: 3 }, { type: 'add_label', label: 'late' }] },
+      {
+        name: `Late ${uid()}`,
+        event: 'sla.breached',
+        conditions: onInbox,
+        actions: [
+          { type: 'set_priority', priority: 3 },
+          { type: 'add_label', label: 'late' },
+        ],
+      },
     ]) {
       expect((await sut.api('POST', '/automation-rules', { token: admin, body })).status).toBe(201);
     }
-    const res = await sut.api('POST', `/inboxes/${ib.id}/incoming`, { token: ib.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name: 'Jean' }, text: 'hello' } });
+    const res = await sut.api('POST', `/inboxes/${ib.id}/incoming`, {
+      token: ib.token,
+      body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name: 'Jean' }, text: 'hello' },
+    });
     const id = res.body.conversationId as string;
-    const items = (await sut.api('GET', `/conversations/${id}/messages`, { token: admin })).body.items as Array<{ kind: string; direction: string; authorType: string; text: string }>;
+    const items = (await sut.api('GET', `/conversations/${id}/messages`, { token: admin })).body.items as Array<{
+      kind: string;
+      direction: string;
+      authorType: string;
+      text: string;
+    }>;
     expect(items.filter((m) => m.kind === 'message' && m.direction === 'outbound').map((m) => [m.authorType, m.text])).toEqual([['system', 'Hello Jean, we are on it']]);
     // The automatic answer is no first response: the SLA still breaches, and the sla.breached rule runs once.
-    const late = await eventually(async () => {
-      const c = await conversation(id);
-      return c.priority === 3 && c;
-    }, 15000, 'the sla.breached rule');
+    const late = await eventually(
+      async () => {
+        const c = await conversation(id);
+        return c.priority === 3 && c;
+      },
+      15000,
+      'the sla.breached rule',
+    );
     expect(late).toMatchObject({ labels: ['late'], sla: { state: 'breached' } });
     expect(await ruleLines(id)).toEqual(['rule_add_label', 'rule_send_canned_response', 'rule_set_priority']);
   });
@@ -118,12 +149,25 @@ describe('automation rules', () => {
     try {
       const hook = await sut.api('POST', '/automation-rules', {
         token: admin,
-        body: { name: `Hook ${uid()}`, event: 'conversation.created', conditions: [{ field: 'inbox', operator: 'equals', value: ib.id }], actions: [{ type: 'send_webhook', url: receiver.url }, { type: 'add_label', label: 'hooked' }] },
+        body: {
+          name: `Hook ${uid()}`,
+          event: 'conversation.created',
+          conditions: [{ field: 'inbox', operator: 'equals', value: ib.id }],
+          actions: [
+            { type: 'send_webhook', url: receiver.url },
+            { type: 'add_label', label: 'hooked' },
+          ],
+        },
       });
       expect(hook.status).toBe(201);
       const broken = await sut.api('POST', '/automation-rules', {
         token: admin,
-        body: { name: `Broken ${uid()}`, event: 'conversation.created', conditions: [{ field: 'inbox', operator: 'equals', value: ib.id }], actions: [{ type: 'send_webhook', url: 'http://127.0.0.1:1/nothing-listens-here' }] },
+        body: {
+          name: `Broken ${uid()}`,
+          event: 'conversation.created',
+          conditions: [{ field: 'inbox', operator: 'equals', value: ib.id }],
+          actions: [{ type: 'send_webhook', url: 'http://127.0.0.1:1/nothing-listens-here' }],
+        },
       });
       expect(broken.status).toBe(201);
       const id = await ingest(ib, 'hello');

@@ -188,7 +188,13 @@ describe('bots', () => {
       await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [agent.id])).rows[0]?.presence === 'online', 15000, 'agent online');
       const botSocket = await socket(bot.token);
 
-      const visitor: Socket = io(`${sut.url}/widget`, { auth: { websiteToken: inbox.websiteToken }, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: ORIGIN } });
+      const visitor: Socket = io(`${sut.url}/widget`, {
+        auth: { websiteToken: inbox.websiteToken },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        extraHeaders: { origin: ORIGIN },
+      });
       closers.push(() => visitor.close());
       const seen: Array<{ event: string; payload: any }> = [];
       visitor.onAny((event, payload) => seen.push({ event, payload }));
@@ -199,7 +205,10 @@ describe('bots', () => {
       // The bot's: status bot, no agent, the bot hears it, the agent does not.
       const created = await botSocket.waitFor('conversation.created', (c) => c.id === conversationId);
       expect(created).toMatchObject({ status: 'bot', assigneeId: null });
-      const answer = await sut.api('POST', `/conversations/${conversationId}/messages`, { token: bot.token, body: { text: 'Refunds over 50 EUR need a person. Let me hand you over.' } });
+      const answer = await sut.api('POST', `/conversations/${conversationId}/messages`, {
+        token: bot.token,
+        body: { text: 'Refunds over 50 EUR need a person. Let me hand you over.' },
+      });
       expect(answer.body).toMatchObject({ authorType: 'bot', authorId: bot.id });
       await eventually(async () => seen.find((e) => e.event === 'message.created' && e.payload.id === answer.body.id));
       expect(seen.find((e) => e.payload?.id === answer.body.id)!.payload.author).toMatchObject({ type: 'bot', name: 'FAQ bot' });
@@ -207,12 +216,20 @@ describe('bots', () => {
       expect(agentSocket.events.some((e) => e.payload?.data?.id === conversationId || e.payload?.data?.conversationId === conversationId)).toBe(false);
 
       // Handoff: open, in the team's queue, assigned live to the online agent; the note kept for them.
-      const handed = await sut.api('POST', `/conversations/${conversationId}/handoff`, { token: bot.token, body: { teamId: team.id, note: 'Wants a refund for order 42', priority: 2 } });
+      const handed = await sut.api('POST', `/conversations/${conversationId}/handoff`, {
+        token: bot.token,
+        body: { teamId: team.id, note: 'Wants a refund for order 42', priority: 2 },
+      });
       expect(handed.status).toBe(200);
       expect(handed.body).toMatchObject({ teamId: team.id, priority: 2 });
       const assigned = await agentSocket.waitFor('conversation.assigned', (e) => e.conversationId === conversationId && e.agentId === agent.id);
       expect(assigned.by).toBe('routing');
-      const timeline = (await sut.api('GET', `/conversations/${conversationId}/messages`, { token: admin })).body.items as Array<{ kind: string; text: string; authorType: string; authorId: string | null }>;
+      const timeline = (await sut.api('GET', `/conversations/${conversationId}/messages`, { token: admin })).body.items as Array<{
+        kind: string;
+        text: string;
+        authorType: string;
+        authorId: string | null;
+      }>;
       expect(timeline.find((m) => m.kind === 'note')).toMatchObject({ text: 'Wants a refund for order 42', authorType: 'bot', authorId: bot.id });
       expect(timeline.some((m) => m.kind === 'activity' && m.text.startsWith('Handed over by FAQ bot to Refunds'))).toBe(true);
       const log = (await db.query(`SELECT reason FROM assignment_log WHERE conversation_id = $1 AND reason_code = 'handoff'`, [conversationId])).rows;
@@ -223,7 +240,13 @@ describe('bots', () => {
 
       // With "hand over on request", a customer who asks for a person skips the bot.
       await sut.api('PUT', `/inboxes/${inbox.id}/bot`, { token: admin, body: { botId: bot.id, handoffMessage: 'A person will take over now.', handoffOnRequest: true } });
-      const second: Socket = io(`${sut.url}/widget`, { auth: { websiteToken: inbox.websiteToken }, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: ORIGIN } });
+      const second: Socket = io(`${sut.url}/widget`, {
+        auth: { websiteToken: inbox.websiteToken },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        extraHeaders: { origin: ORIGIN },
+      });
       closers.push(() => second.close());
       await new Promise((resolve, reject) => (second.once('session', resolve), second.once('connect_error', reject)));
       const question = await second.timeout(10000).emitWithAck('message.send', { clientId: uid() + uid(), text: 'What are your opening hours?' });

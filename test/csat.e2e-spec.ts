@@ -14,7 +14,12 @@ import { connectSocket, RecordingSocket } from './helpers/sockets';
 
 /** Posts the public page's form as a browser would (urlencoded, no login). */
 async function postForm(url: string, fields: Record<string, string>) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(), redirect: 'manual' });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  });
   return { status: res.status, html: await res.text(), headers: res.headers };
 }
 
@@ -44,7 +49,8 @@ describe('CSAT surveys', () => {
     expect(res.status).toBe(200);
     return res.body;
   };
-  const resolve = async (conversationId: string) => expect((await sut.api('PATCH', `/conversations/${conversationId}`, { token: admin, body: { status: 'resolved' } })).status).toBe(200);
+  const resolve = async (conversationId: string) =>
+    expect((await sut.api('PATCH', `/conversations/${conversationId}`, { token: admin, body: { status: 'resolved' } })).status).toBe(200);
 
   describe('settings', () => {
     it('are off by default, offer a default question in the five languages, and are for admins only', async () => {
@@ -63,9 +69,11 @@ describe('CSAT surveys', () => {
   });
 
   describe('by email', () => {
-    it('mails a rating link in the customer\'s language after resolution; rated once, changed within 24 h, then locked; forged tokens refused', async () => {
+    it("mails a rating link in the customer's language after resolution; rated once, changed within 24 h, then locked; forged tokens refused", async () => {
       const address = `support-${uid()}@acme.test`;
-      const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Mail', channel: 'email', address, imap: dovecot.imapSettings('support'), smtp: sink.smtpSettings() } })).body;
+      const inbox = (
+        await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Mail', channel: 'email', address, imap: dovecot.imapSettings('support'), smtp: sink.smtpSettings() } })
+      ).body;
       await enable(inbox.id);
       const mail = buildMail({ from: 'Claire <claire@client.test>', to: address, subject: 'Facture', body: 'Bonjour, ma facture est fausse.' });
       await dovecot.append('support', [mail.raw]);
@@ -105,7 +113,11 @@ describe('CSAT surveys', () => {
       expect(rows).toEqual([{ rating: 2, comment: null }]);
       const low = await socket.waitFor('csat.received', (d: any) => d.conversationId === conversationId && d.updated);
       expect(low).toMatchObject({ rating: 2, low: true });
-      const timeline = (await db.query(`SELECT text FROM messages WHERE conversation_id = $1 AND kind = 'activity' AND metadata->'activity'->>'code' LIKE 'csat_%' ORDER BY created_at`, [conversationId])).rows.map((r) => r.text);
+      const timeline = (
+        await db.query(`SELECT text FROM messages WHERE conversation_id = $1 AND kind = 'activity' AND metadata->'activity'->>'code' LIKE 'csat_%' ORDER BY created_at`, [
+          conversationId,
+        ])
+      ).rows.map((r) => r.text);
       expect(timeline).toEqual(['Customer rated the conversation: 4/5 — “Rapide, merci”', 'Customer changed their rating: 2/5']);
 
       // Out-of-range answers are refused and change nothing.
@@ -125,11 +137,13 @@ describe('CSAT surveys', () => {
       socket.close();
     });
 
-    it('asks once per conversation and not again within the contact\'s quiet period', async () => {
+    it("asks once per conversation and not again within the contact's quiet period", async () => {
       const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Quiet ${uid()}`, channel: 'api' } })).body;
       await enable(inbox.id, { frequencyDays: 30 });
       const identifier = uid();
-      const open = async () => (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier }, text: 'hi' } })).body.conversationId as string;
+      const open = async () =>
+        (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier }, text: 'hi' } })).body
+          .conversationId as string;
       const a = await open();
       await resolve(a);
       await eventually(async () => (await db.query(`SELECT 1 FROM csat_surveys WHERE conversation_id = $1 AND status = 'sent'`, [a])).rows[0], 15000, 'first survey sent');
@@ -149,7 +163,9 @@ describe('CSAT surveys', () => {
       try {
         const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Api ${uid()}`, channel: 'api', webhookUrl: hooks.url } })).body;
         await enable(inbox.id);
-        const conversationId = (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'hola' } })).body.conversationId as string;
+        const conversationId = (
+          await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'hola' } })
+        ).body.conversationId as string;
         await resolve(conversationId);
         const hook = await eventually(async () => hooks.received.find((h) => h.json?.conversationId === conversationId && h.json?.message?.survey), 15000, 'the survey webhook');
         expect(hook.json.message.survey).toMatchObject({ scale: 'stars', locale: 'en' });
@@ -173,11 +189,16 @@ describe('CSAT surveys', () => {
       if (build.status !== 0) throw new Error(`widget build failed: ${build.stderr}`);
       const server = createServer((_req, res) => {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(`<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1><script src="${sut.url}/api/v1/widget/widget.js" data-website-token="${websiteToken}" async></script></body></html>`);
+        res.end(
+          `<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1><script src="${sut.url}/api/v1/widget/widget.js" data-website-token="${websiteToken}" async></script></body></html>`,
+        );
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       site = { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+      browser = await chromium.launch({
+        executablePath: '/usr/bin/chromium',
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
     }, 120000);
 
     afterAll(async () => {
@@ -197,7 +218,13 @@ describe('CSAT surveys', () => {
         const input = page.locator('[data-inbox-widget] .composer textarea');
         await input.fill('My parcel is late');
         await input.press('Enter');
-        const conversationId = (await eventually(async () => (await db.query(`SELECT conversation_id FROM messages WHERE inbox_id = $1 AND text = 'My parcel is late'`, [inbox.id])).rows[0], 15000, 'the chat message')).conversation_id as string;
+        const conversationId = (
+          await eventually(
+            async () => (await db.query(`SELECT conversation_id FROM messages WHERE inbox_id = $1 AND text = 'My parcel is late'`, [inbox.id])).rows[0],
+            15000,
+            'the chat message',
+          )
+        ).conversation_id as string;
         await resolve(conversationId);
 
         const star4 = page.locator('[data-inbox-widget] .rate button[data-rating="4"]');
@@ -206,7 +233,9 @@ describe('CSAT surveys', () => {
         await page.locator('[data-inbox-widget] .rate input').fill('Quick answer');
         await star4.click();
         await eventually(async () => (await db.query(`SELECT rating, comment FROM csat_responses WHERE conversation_id = $1`, [conversationId])).rows[0], 15000, 'the rating');
-        expect((await db.query(`SELECT rating, comment, channel FROM csat_responses WHERE conversation_id = $1`, [conversationId])).rows).toEqual([{ rating: 4, comment: 'Quick answer', channel: 'webchat' }]);
+        expect((await db.query(`SELECT rating, comment, channel FROM csat_responses WHERE conversation_id = $1`, [conversationId])).rows).toEqual([
+          { rating: 4, comment: 'Quick answer', channel: 'webchat' },
+        ]);
 
         await page.reload();
         await page.locator('[data-inbox-widget] .launcher').click();

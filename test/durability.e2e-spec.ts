@@ -18,14 +18,21 @@ describe('durability across restarts', () => {
     const second = await bootApp({ DATABASE_URL: first.databaseUrl });
     try {
       const token = await second.login(ADMIN.email, ADMIN.password);
-      const sent = await eventually(async () => {
-        const msgs = await second.api('GET', `/conversations/${inc.body.conversationId}/messages`, { token });
-        return msgs.body.items.find((m: { id: string; status: string }) => m.id === reply.body.id && m.status === 'sent');
-      }, 20000, 'the reply to be sent after restart');
+      const sent = await eventually(
+        async () => {
+          const msgs = await second.api('GET', `/conversations/${inc.body.conversationId}/messages`, { token });
+          return msgs.body.items.find((m: { id: string; status: string }) => m.id === reply.body.id && m.status === 'sent');
+        },
+        20000,
+        'the reply to be sent after restart',
+      );
       expect(sent.text).toBe('answer after restart');
       expect(hook.received.map((h) => h.json.message.id)).toEqual([reply.body.id]);
       // The inbox token still works after the restart.
-      const again = await second.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'still here' } });
+      const again = await second.api('POST', `/inboxes/${inbox.id}/incoming`, {
+        token: inbox.token,
+        body: { externalId: uid(), contact: { identifier: uid() }, text: 'still here' },
+      });
       expect(again.status).toBe(201);
     } finally {
       await second.close();

@@ -14,14 +14,20 @@ import * as yaml from 'js-yaml';
 // CI clones the repository with ../shared beside it.
 const CORPUS = resolve(__dirname, '../../shared/corpus/email');
 function walk(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      return statSync(p).isDirectory() ? walk(p) : [p];
+    });
 }
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
 /** Letters and digits only: charsets, entities and line wrapping differ between parsers, words do not. */
-const words = (s: string) => s.normalize('NFC').replace(/[^\p{L}\p{N}]+/gu, '').toLowerCase();
+const words = (s: string) =>
+  s
+    .normalize('NFC')
+    .replace(/[^\p{L}\p{N}]+/gu, '')
+    .toLowerCase();
 
 /** Real mails without any sender address (no From, Reply-To or Sender): nobody to answer, so quarantined. */
 const KNOWN_QUARANTINED = ['mail-gem/error_emails/bad_encoded_subject.eml', 'mailparser/mixed.eml'];
@@ -116,7 +122,9 @@ describe('email channel: real-world corpus replayed through Dovecot', () => {
     expect(dup.rows).toEqual([]);
 
     // One line of figures for the record (README, report).
-    console.log(`email corpus: ${n} files, ${outcome.ingested.length} ingested, ${outcome.duplicateOfAnotherFile.length} duplicates of another file (same Message-ID), ${outcome.quarantined.length} quarantined:\n  ${outcome.quarantined.join('\n  ')}`);
+    console.log(
+      `email corpus: ${n} files, ${outcome.ingested.length} ingested, ${outcome.duplicateOfAnotherFile.length} duplicates of another file (same Message-ID), ${outcome.quarantined.length} quarantined:\n  ${outcome.quarantined.join('\n  ')}`,
+    );
     // Real mails (not the reply-parsing body fixtures) must all become messages, except these, which have no sender at all.
     const realQuarantined = outcome.quarantined.filter((q) => !q.startsWith('reply-parsing/')).map((q) => q.split(':')[0]);
     expect(realQuarantined.sort()).toEqual(KNOWN_QUARANTINED);
@@ -161,7 +169,10 @@ describe('email channel: real-world corpus replayed through Dovecot', () => {
 
   it('syncs a mailbox of 1,000 mails on first connect, each exactly once', async () => {
     const mails = Array.from({ length: 1000 }, (_, i) => buildMail({ subject: `bulk ${i}`, from: `customer${i % 50}@bulk.test`, body: `message number ${i}` }));
-    await dovecot.append('bulk', mails.map((m) => m.raw));
+    await dovecot.append(
+      'bulk',
+      mails.map((m) => m.raw),
+    );
     const started = Date.now();
     const inboxId = await createInbox('bulk');
     await eventually(async () => (await totals(inboxId)).m >= 1000, 300000, '1,000 mails');

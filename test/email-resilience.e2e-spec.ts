@@ -46,7 +46,11 @@ describe('email channel: dropped connections, UIDVALIDITY resets, replica takeov
     await arrived(inboxId, first.messageId!);
 
     await dovecot.stop();
-    await eventually(async () => (await sut.api('GET', `/inboxes/${inboxId}/email-status`, { token: admin })).body.watcher.connected === false, 15000, 'the watcher to notice the drop');
+    await eventually(
+      async () => (await sut.api('GET', `/inboxes/${inboxId}/email-status`, { token: admin })).body.watcher.connected === false,
+      15000,
+      'the watcher to notice the drop',
+    );
     const during = [buildMail({ subject: 'during 1' }), buildMail({ subject: 'during 2' }), buildMail({ subject: 'during 3' })];
     for (const m of during) dovecot.deliverToMaildir('support', m.raw);
     await dovecot.start();
@@ -69,7 +73,11 @@ describe('email channel: dropped connections, UIDVALIDITY resets, replica takeov
     await imap.logout();
     const inboxId = await createInbox('archive', 'Support');
     const old = [buildMail({ subject: 'old 1' }), buildMail({ subject: 'old 2' })];
-    await dovecot.append('archive', old.map((m) => m.raw), 'Support');
+    await dovecot.append(
+      'archive',
+      old.map((m) => m.raw),
+      'Support',
+    );
     for (const m of old) await arrived(inboxId, m.messageId!);
     const before = (await db.query(`SELECT uidvalidity FROM email_sync_state WHERE inbox_id = $1`, [inboxId])).rows[0].uidvalidity;
 

@@ -35,7 +35,12 @@ describe('email channel: IMAP in, SMTP out, against real Dovecot and a real SMTP
   });
 
   const messagesByExternalId = async (externalId: string) =>
-    (await db.query(`SELECT m.*, c.thread_key FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.inbox_id = $1 AND m.external_id = $2`, [inbox.id, externalId])).rows;
+    (
+      await db.query(`SELECT m.*, c.thread_key FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.inbox_id = $1 AND m.external_id = $2`, [
+        inbox.id,
+        externalId,
+      ])
+    ).rows;
   const arrived = (externalId: string) => eventually(async () => (await messagesByExternalId(externalId))[0], 15000, `mail ${externalId}`);
   const deliver = (raw: string) => dovecot.append('support', [raw]);
 
@@ -51,7 +56,10 @@ describe('email channel: IMAP in, SMTP out, against real Dovecot and a real SMTP
     });
 
     it('rejects missing or malformed settings with 400 and one message per field', async () => {
-      const res = await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Bad', channel: 'email', address: ADDRESS, imap: { host: 'bad host!', port: 99999, user: 'x' } } });
+      const res = await sut.api('POST', '/inboxes', {
+        token: admin,
+        body: { name: 'Bad', channel: 'email', address: ADDRESS, imap: { host: 'bad host!', port: 99999, user: 'x' } },
+      });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(Object.keys(res.body.details.fields).sort()).toEqual(['imap.host', 'imap.password', 'imap.port', 'smtp']);
@@ -78,7 +86,10 @@ describe('email channel: IMAP in, SMTP out, against real Dovecot and a real SMTP
       expect(m.html).not.toMatch(/ src="https:\/\/tracker/);
       expect(m.metadata.cc).toEqual(['boss@customer.test', 'other@customer.test']);
       expect(m.thread_key).toBe(mail.messageId);
-      const ident = await db.query(`SELECT i.address, c.name FROM conversations cv JOIN contact_identities i ON i.contact_id = cv.contact_id AND i.channel = 'email' JOIN contacts c ON c.id = cv.contact_id WHERE cv.id = $1`, [m.conversation_id]);
+      const ident = await db.query(
+        `SELECT i.address, c.name FROM conversations cv JOIN contact_identities i ON i.contact_id = cv.contact_id AND i.channel = 'email' JOIN contacts c ON c.id = cv.contact_id WHERE cv.id = $1`,
+        [m.conversation_id],
+      );
       expect(ident.rows[0]).toEqual({ address: 'carla@customer.test', name: 'Carla Customer' });
       const att = await db.query(`SELECT file_name, content_type, size FROM attachments WHERE message_id = $1`, [m.id]);
       expect(att.rows).toEqual([{ file_name: 'photo.png', content_type: 'image/png', size: 8 }]);
@@ -91,9 +102,15 @@ describe('email channel: IMAP in, SMTP out, against real Dovecot and a real SMTP
 
     it('routes a new mail to an online agent of the inbox team, live', async () => {
       const team = (await sut.api('POST', '/teams', { token: admin, body: { name: `Mail team ${uid()}` } })).body;
-      const routed = (await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Routed mail', channel: 'email', teamId: team.id, address: 'routed@acme.test', imap: dovecot.imapSettings('routed'), smtp: sink.smtpSettings() } })).body;
+      const routed = (
+        await sut.api('POST', '/inboxes', {
+          token: admin,
+          body: { name: 'Routed mail', channel: 'email', teamId: team.id, address: 'routed@acme.test', imap: dovecot.imapSettings('routed'), smtp: sink.smtpSettings() },
+        })
+      ).body;
       const email = `mail-agent-${uid()}@example.com`;
-      const user = (await sut.api('POST', '/users', { token: admin, body: { email, name: 'Mail Agent', password: 'agent-password', role: 'agent', capacity: { email: 10 } } })).body;
+      const user = (await sut.api('POST', '/users', { token: admin, body: { email, name: 'Mail Agent', password: 'agent-password', role: 'agent', capacity: { email: 10 } } }))
+        .body;
       await sut.api('POST', `/teams/${team.id}/members`, { token: admin, body: { userId: user.id } });
       await sut.api('POST', `/inboxes/${routed.id}/members`, { token: admin, body: { userId: user.id } });
       const agent = await connectSocket(sut.url, await sut.login(email, 'agent-password'));
@@ -101,7 +118,9 @@ describe('email channel: IMAP in, SMTP out, against real Dovecot and a real SMTP
         await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [user.id])).rows[0]?.presence === 'online');
         const mail = buildMail({ subject: 'Route me', to: 'routed@acme.test' });
         await dovecot.append('routed', [mail.raw]);
-        const m = await eventually(async () => (await db.query(`SELECT conversation_id FROM messages WHERE inbox_id = $1 AND external_id = $2`, [routed.id, mail.messageId])).rows[0]);
+        const m = await eventually(
+          async () => (await db.query(`SELECT conversation_id FROM messages WHERE inbox_id = $1 AND external_id = $2`, [routed.id, mail.messageId])).rows[0],
+        );
         const assigned = await agent.waitFor('conversation.assigned', (d) => d.conversationId === m.conversation_id);
         expect(assigned).toMatchObject({ agentId: user.id, by: 'routing' });
       } finally {
@@ -112,7 +131,12 @@ describe('email channel: IMAP in, SMTP out, against real Dovecot and a real SMTP
     it('threads a reply chain of three mails into one conversation', async () => {
       const first = buildMail({ subject: 'Invoice question', from: 'dan@customer.test' });
       const second = buildMail({ subject: 'Re: Invoice question', from: 'dan@customer.test', inReplyTo: first.messageId!, references: [first.messageId!] });
-      const third = buildMail({ subject: 'Re: Re: Invoice question', from: 'Dan <DAN@customer.test>', inReplyTo: second.messageId!, references: [first.messageId!, second.messageId!] });
+      const third = buildMail({
+        subject: 'Re: Re: Invoice question',
+        from: 'Dan <DAN@customer.test>',
+        inReplyTo: second.messageId!,
+        references: [first.messageId!, second.messageId!],
+      });
       await dovecot.append('support', [first.raw, second.raw, third.raw]);
       const rows = await eventually(async () => {
         const r = (await db.query(`SELECT conversation_id FROM messages WHERE external_id = ANY($1)`, [[first.messageId, second.messageId, third.messageId]])).rows;
@@ -176,10 +200,14 @@ describe('email channel: IMAP in, SMTP out, against real Dovecot and a real SMTP
       const sender = `rae-${uid()}@customer.test`;
       const mail = buildMail({ subject: 'raw copy refused', from: `Rae <${sender}>` });
       await deliver(mail.raw);
-      const item = await eventually(async () => {
-        const res = await sut.api('GET', `/inboxes/${inbox.id}/quarantine`, { token: admin });
-        return res.body.items.find((i: { messageId: string | null; reason: string }) => i.messageId === mail.messageId || /raw storage is full/.test(i.reason));
-      }, 15000, 'the quarantined mail');
+      const item = await eventually(
+        async () => {
+          const res = await sut.api('GET', `/inboxes/${inbox.id}/quarantine`, { token: admin });
+          return res.body.items.find((i: { messageId: string | null; reason: string }) => i.messageId === mail.messageId || /raw storage is full/.test(i.reason));
+        },
+        15000,
+        'the quarantined mail',
+      );
       expect(item.reason).toMatch(/raw storage is full/);
       // Before the fix the message was stored AND quarantined: the same mail in two places.
       expect(await messagesByExternalId(mail.messageId!)).toEqual([]);
@@ -223,7 +251,13 @@ describe('email channel: IMAP in, SMTP out, against real Dovecot and a real SMTP
       expect(out.parsed.cc && (out.parsed.cc as { value: Array<{ address: string }> }).value.map((a) => a.address)).toEqual(['partner@customer.test']);
       expect(out.parsed.text?.trim()).toBe('It ships tomorrow.');
 
-      const answer = buildMail({ from: t.contact, subject: 'Re: Where is my parcel?', inReplyTo: update.externalId, references: [t.mail.messageId!, update.externalId], body: 'Thanks!' });
+      const answer = buildMail({
+        from: t.contact,
+        subject: 'Re: Where is my parcel?',
+        inReplyTo: update.externalId,
+        references: [t.mail.messageId!, update.externalId],
+        body: 'Thanks!',
+      });
       await deliver(answer.raw);
       const back = await arrived(answer.messageId!);
       expect(back.conversation_id).toBe(t.conversationId);
@@ -234,7 +268,13 @@ describe('email channel: IMAP in, SMTP out, against real Dovecot and a real SMTP
       const sent = await reply(t.conversationId, 'We look into it.');
       const done = await eventually(async () => ((await status(sent.id)).status === 'sent' ? status(sent.id) : null));
       const count = sink.received.length;
-      const auto = buildMail({ from: t.contact, subject: 'Automatic reply: Re: Auto test', inReplyTo: done.external_id, headers: { 'Auto-Submitted': 'auto-replied', 'X-Autoreply': 'yes' }, body: 'I am out of office.' });
+      const auto = buildMail({
+        from: t.contact,
+        subject: 'Automatic reply: Re: Auto test',
+        inReplyTo: done.external_id,
+        headers: { 'Auto-Submitted': 'auto-replied', 'X-Autoreply': 'yes' },
+        body: 'I am out of office.',
+      });
       await deliver(auto.raw);
       const m = await arrived(auto.messageId!);
       expect(m.conversation_id).toBe(t.conversationId);

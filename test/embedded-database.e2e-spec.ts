@@ -9,7 +9,17 @@ describe('embedded database start-up', () => {
   it('boots with DATABASE_URL unset, prints an admin password, stops cleanly and keeps data across restarts', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'inbox-embedded-'));
     chmodSync(dataDir, 0o755);
-    const env = { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'silent', LOG_PRETTY: 'false', ADMIN_PASSWORD: '' };
+    const env = {
+      ...process.env,
+      DATABASE_URL: '',
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      EMBEDDED_PG_PORT: String(await freePort()),
+      LOG_LEVEL: 'silent',
+      LOG_PRETTY: 'false',
+      ADMIN_PASSWORD: '',
+    };
 
     const first = await startServer(env);
     let password: string;
@@ -31,7 +41,11 @@ describe('embedded database start-up', () => {
     const second = await startServer(env);
     try {
       expect(second.admin).toMatchObject({ created: false, generatedPassword: null });
-      const login = await fetch(`${second.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', password }) });
+      const login = await fetch(`${second.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@example.com', password }),
+      });
       expect(login.status).toBe(200);
     } finally {
       await second.close();

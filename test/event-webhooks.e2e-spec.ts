@@ -53,7 +53,10 @@ describe('event webhooks', () => {
     closers.push(() => s.close());
     await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [agent.id])).rows[0]?.presence === 'online', 15000, 'agent online');
     const ingest = async (text: string, identifier = `c-${uid()}`) =>
-      (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier }, text } })).body as { conversationId: string; messageId: string };
+      (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier }, text } })).body as {
+        conversationId: string;
+        messageId: string;
+      };
     return { team, inbox, agent: { ...agent, token }, ingest };
   }
 
@@ -70,7 +73,11 @@ describe('event webhooks', () => {
     const assigned = await eventually(async () => hooks.received.find((h) => h.json.event === 'conversation.assigned' && h.json.data.conversationId === conversationId));
     const mine = hooks.received.filter((h) => h.json.data.conversationId === conversationId);
     // Routing's activity line ("Assigned to Ana by routing") is a message too, committed with the assignment.
-    expect(mine.map((h) => `${h.json.event}${h.json.data.kind ? `:${h.json.data.kind}` : ''}`)).toEqual(['message.created:message', 'message.created:activity', 'conversation.assigned']);
+    expect(mine.map((h) => `${h.json.event}${h.json.data.kind ? `:${h.json.data.kind}` : ''}`)).toEqual([
+      'message.created:message',
+      'message.created:activity',
+      'conversation.assigned',
+    ]);
     expect(mine[0].json.data).toMatchObject({ id: messageId, text: 'my parcel is late', direction: 'inbound' });
     expect(assigned.json.data).toMatchObject({ agentId: d.agent.id, by: 'routing' });
     for (const h of mine) verify(h, secret);
@@ -95,7 +102,9 @@ describe('event webhooks', () => {
   it('stops at a final 4xx, and redelivers on request with the same id and a fresh signature', async () => {
     const hooks = await receiver();
     const d = await desk();
-    const { id: subId, secret } = (await sut.api('POST', '/webhooks', { token: admin, body: { url: hooks.url, events: ['message.created'], inboxIds: [d.inbox.id], secret: 'a-secret-of-our-own-choosing' } })).body;
+    const { id: subId, secret } = (
+      await sut.api('POST', '/webhooks', { token: admin, body: { url: hooks.url, events: ['message.created'], inboxIds: [d.inbox.id], secret: 'a-secret-of-our-own-choosing' } })
+    ).body;
     expect(secret).toBe('a-secret-of-our-own-choosing');
     hooks.respondWith([410]);
     const { messageId } = await d.ingest('hello');
@@ -113,7 +122,9 @@ describe('event webhooks', () => {
     await eventually(async () => ofMessage().length === 2);
     expect(ofMessage()[1].json).toMatchObject({ id: failed.id, event: 'message.created', data: { id: messageId, text: 'hello' } });
     verify(ofMessage()[1], secret);
-    await eventually(async () => (await sut.api('GET', `/webhooks/${subId}/deliveries`, { token: admin })).body.items.find((e: { id: string }) => e.id === failed.id).status === 'delivered');
+    await eventually(
+      async () => (await sut.api('GET', `/webhooks/${subId}/deliveries`, { token: admin })).body.items.find((e: { id: string }) => e.id === failed.id).status === 'delivered',
+    );
   });
 
   it('keeps a bot to its own subscriptions and inboxes', async () => {
@@ -141,12 +152,15 @@ describe('event webhooks', () => {
     expect((await sut.api('GET', '/webhooks', { token: d.agent.token })).status).toBe(403);
 
     // The bot's subscription hears its inbox only, though it asked for no inbox filter.
-    const theirs = (await sut.api('POST', `/inboxes/${other.id}/incoming`, { token: other.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'elsewhere' } })).body;
+    const theirs = (await sut.api('POST', `/inboxes/${other.id}/incoming`, { token: other.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'elsewhere' } }))
+      .body;
     const ours = await d.ingest('here');
     await eventually(async () => hooks.received.find((h) => h.json.event === 'conversation.created' && h.json.data.id === ours.conversationId));
     await eventually(async () => hooks.received.find((h) => h.json.event === 'message.created' && h.json.data.conversationId === theirs.conversationId));
     expect(hooks.received.some((h) => h.json.event === 'conversation.created' && h.json.data.id === theirs.conversationId)).toBe(false);
-    expect((await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 AND conversation_id = $2`, [own.body.id, theirs.conversationId])).rows[0].n).toBe(0);
+    expect(
+      (await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 AND conversation_id = $2`, [own.body.id, theirs.conversationId])).rows[0].n,
+    ).toBe(0);
   });
 
   it('files an event committed by a process that died before filing it (the outbox sweeper)', async () => {
@@ -157,11 +171,16 @@ describe('event webhooks', () => {
     await eventually(async () => hooks.received.find((h) => h.json.data.id === messageId));
     // What a replica leaves behind when it dies right after its commit: an outbox row nobody published.
     const payload = (await sut.api('GET', `/conversations/${conversationId}/messages`, { token: admin })).body.items.find((m: { id: string }) => m.id === messageId);
-    await db.query(`INSERT INTO outbox_events (type, conversation_id, payload) VALUES ('message.created', $1, $2::jsonb)`, [conversationId, JSON.stringify({ ...payload, text: 'committed, never published' })]);
+    await db.query(`INSERT INTO outbox_events (type, conversation_id, payload) VALUES ('message.created', $1, $2::jsonb)`, [
+      conversationId,
+      JSON.stringify({ ...payload, text: 'committed, never published' }),
+    ]);
     const swept = await eventually(async () => hooks.received.find((h) => h.json.data.text === 'committed, never published'), 20000, 'swept delivery');
     expect(swept.json).toMatchObject({ event: 'message.created', data: { conversationId } });
     // Filed once, though the live path and the sweeper both saw the earlier events.
-    const counts = (await db.query(`SELECT event_seq, count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 GROUP BY event_seq, event HAVING count(*) > 1`, [subId])).rows;
+    const counts = (
+      await db.query(`SELECT event_seq, count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1 GROUP BY event_seq, event HAVING count(*) > 1`, [subId])
+    ).rows;
     expect(counts).toEqual([]);
     expect(hooks.received.filter((h) => h.json.data.id === messageId && h.json.data.text === 'before the crash')).toHaveLength(1);
   });

@@ -60,7 +60,13 @@ describe('the FAQ bot of the README', () => {
     bot.stderr!.on('data', (c) => (output += c));
     await eventually(async () => output.includes('FAQ bot listening'), 15000, 'the bot to listen');
 
-    visitor = io(`${sut.url}/widget`, { auth: { websiteToken: inbox.websiteToken }, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: ORIGIN } });
+    visitor = io(`${sut.url}/widget`, {
+      auth: { websiteToken: inbox.websiteToken },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: { origin: ORIGIN },
+    });
     const seen: Array<{ event: string; payload: any }> = [];
     visitor.onAny((event, payload) => seen.push({ event, payload }));
     await new Promise((ok, fail) => (visitor!.once('session', ok), visitor!.once('connect_error', fail)));

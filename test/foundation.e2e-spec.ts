@@ -27,8 +27,7 @@ describe('foundation: REST API, API channel, outbound webhooks', () => {
     await sut?.close();
   });
 
-  const incoming = (body: Record<string, unknown>, token = inbox.token, inboxId = inbox.id) =>
-    sut.api('POST', `/inboxes/${inboxId}/incoming`, { token, body });
+  const incoming = (body: Record<string, unknown>, token = inbox.token, inboxId = inbox.id) => sut.api('POST', `/inboxes/${inboxId}/incoming`, { token, body });
 
   describe('health and auth', () => {
     it('answers health with the database up', async () => {
@@ -136,7 +135,12 @@ describe('foundation: REST API, API channel, outbound webhooks', () => {
     });
 
     it('sanitises HTML and derives text from it', async () => {
-      const res = await incoming({ externalId: uid(), contact: { identifier: uid() }, text: '', html: '<p>Hello <b>there</b><script>alert(1)</script><img src="https://tracker.example/p.gif"></p>' });
+      const res = await incoming({
+        externalId: uid(),
+        contact: { identifier: uid() },
+        text: '',
+        html: '<p>Hello <b>there</b><script>alert(1)</script><img src="https://tracker.example/p.gif"></p>',
+      });
       const msgs = await sut.api('GET', `/conversations/${res.body.conversationId}/messages`, { token: admin });
       const m = msgs.body.items[0];
       expect(m.html).not.toContain('<script');
@@ -195,10 +199,14 @@ describe('foundation: REST API, API channel, outbound webhooks', () => {
       const conversationId = await newConversation();
       hook.respondWith([500]);
       const reply = await sut.api('POST', `/conversations/${conversationId}/messages`, { token: admin, body: { text: 'second try works' } });
-      const sent = await eventually(async () => {
-        const m = await messageOf(conversationId, reply.body.id);
-        return m.status === 'sent' && m;
-      }, 30000, 'the retried send');
+      const sent = await eventually(
+        async () => {
+          const m = await messageOf(conversationId, reply.body.id);
+          return m.status === 'sent' && m;
+        },
+        30000,
+        'the retried send',
+      );
       expect(sent.attempts).toBe(2);
       expect(sent.error).toBeNull();
     });
@@ -236,7 +244,10 @@ describe('foundation: REST API, API channel, outbound webhooks', () => {
     it('resolves with an activity line, and a new message on the thread opens a new conversation', async () => {
       const contact = { identifier: `c-${uid()}` };
       const first = await incoming({ externalId: uid(), contact, text: 'hi' });
-      const patched = await sut.api('PATCH', `/conversations/${first.body.conversationId}`, { token: admin, body: { status: 'resolved', priority: 3, labels: ['billing', 'vip', 'billing'] } });
+      const patched = await sut.api('PATCH', `/conversations/${first.body.conversationId}`, {
+        token: admin,
+        body: { status: 'resolved', priority: 3, labels: ['billing', 'vip', 'billing'] },
+      });
       expect(patched.status).toBe(200);
       expect(patched.body).toMatchObject({ status: 'resolved', priority: 3, labels: ['billing', 'vip'] });
       expect(patched.body.resolvedAt).not.toBeNull();
@@ -302,7 +313,16 @@ describe('foundation: REST API, API channel, outbound webhooks', () => {
   describe('teams, bots and contacts', () => {
     it('creates a team with routing settings and members', async () => {
       const user = await sut.api('POST', '/users', { token: admin, body: { email: `t-${uid()}@example.com`, name: 'Teo', password: 'agent-password', role: 'agent' } });
-      const team = await sut.api('POST', '/teams', { token: admin, body: { name: `Billing ${uid()}`, strategy: 'round_robin', offerTimeoutSeconds: 30, defaultCapacity: { webchat: 3, email: 10 }, businessHours: { timezone: 'Europe/Paris', days: { 1: [{ open: '09:00', close: '17:00' }] } } } });
+      const team = await sut.api('POST', '/teams', {
+        token: admin,
+        body: {
+          name: `Billing ${uid()}`,
+          strategy: 'round_robin',
+          offerTimeoutSeconds: 30,
+          defaultCapacity: { webchat: 3, email: 10 },
+          businessHours: { timezone: 'Europe/Paris', days: { 1: [{ open: '09:00', close: '17:00' }] } },
+        },
+      });
       expect(team.status).toBe(201);
       expect((await sut.api('POST', '/teams', { token: admin, body: { name: team.body.name.toUpperCase() } })).status).toBe(409);
       expect((await sut.api('POST', '/teams', { token: admin, body: { name: 'x', defaultCapacity: { fax: 1 } } })).status).toBe(400);

@@ -32,7 +32,11 @@ describe('batch ingest (API channel)', () => {
 
   it('stores every item and answers each in its place; the same batch again answers 200 with the same ids', async () => {
     const run = uid();
-    const messages = Array.from({ length: 30 }, (_, i) => ({ externalId: `b-${run}-${i}`, contact: { identifier: `c-${run}-${i % 7}`, name: `Customer ${i % 7}` }, text: `hello ${i}` }));
+    const messages = Array.from({ length: 30 }, (_, i) => ({
+      externalId: `b-${run}-${i}`,
+      contact: { identifier: `c-${run}-${i % 7}`, name: `Customer ${i % 7}` },
+      text: `hello ${i}`,
+    }));
     const first = await batch(messages);
     expect(first.status).toBe(200);
     expect(first.body.results).toHaveLength(30);
@@ -40,7 +44,9 @@ describe('batch ingest (API channel)', () => {
     expect(first.body.results.every((r: { status: number }) => r.status === 201)).toBe(true);
     // One conversation per contact (default thread), shared by that contact's messages.
     const byContact = new Map<string, Set<string>>();
-    first.body.results.forEach((r: { conversationId: string }, i: number) => byContact.set(messages[i].contact.identifier, (byContact.get(messages[i].contact.identifier) ?? new Set()).add(r.conversationId)));
+    first.body.results.forEach((r: { conversationId: string }, i: number) =>
+      byContact.set(messages[i].contact.identifier, (byContact.get(messages[i].contact.identifier) ?? new Set()).add(r.conversationId)),
+    );
     expect(byContact.size).toBe(7);
     expect([...byContact.values()].every((s) => s.size === 1)).toBe(true);
 
@@ -116,7 +122,12 @@ describe('batch ingest (API channel)', () => {
     const b = [...shared.slice(10)].reverse();
     const answers = await Promise.all([batch(a), batch(b), batch(shared.slice(5, 25)), batch([shared[12]])]);
     for (const r of answers) expect(r.status).toBe(200);
-    const all = answers.flatMap((r, k) => r.body.results.map((x: { index: number; status: number; messageId: string; conversationId: string }) => ({ ...x, externalId: [a, b, shared.slice(5, 25), [shared[12]]][k][x.index].externalId })));
+    const all = answers.flatMap((r, k) =>
+      r.body.results.map((x: { index: number; status: number; messageId: string; conversationId: string }) => ({
+        ...x,
+        externalId: [a, b, shared.slice(5, 25), [shared[12]]][k][x.index].externalId,
+      })),
+    );
     expect(all.every((x) => x.status === 201 || x.status === 200)).toBe(true);
     const byExternal = new Map<string, typeof all>();
     for (const x of all) byExternal.set(x.externalId, [...(byExternal.get(x.externalId) ?? []), x]);
@@ -129,7 +140,9 @@ describe('batch ingest (API channel)', () => {
     // One open conversation per sender's thread, one message.created event per message.
     expect(await count(`SELECT count(DISTINCT conversation_id)::int AS n FROM messages WHERE inbox_id = $1 AND external_id LIKE $2`, [inbox.id, `r-${run}-%`])).toBe(5);
     expect(await count(`SELECT count(*)::int AS n FROM outbox_events WHERE type = 'message.created' AND payload->>'externalId' LIKE $1`, [`r-${run}-%`])).toBe(40);
-    const { rows: orphans } = await db.query(`SELECT count(*)::int AS n FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id) AND c.merged_into_id IS NULL`);
+    const { rows: orphans } = await db.query(
+      `SELECT count(*)::int AS n FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id) AND c.merged_into_id IS NULL`,
+    );
     expect(orphans[0].n).toBe(0);
   });
 

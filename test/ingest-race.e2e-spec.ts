@@ -38,13 +38,17 @@ describe('concurrent ingest', () => {
       const ids = new Set(results.filter((r, i) => copies[i].externalId === p.externalId).map((r) => r.body.messageId));
       expect(ids.size).toBe(1);
     }
-    const { rows: conv } = await db.query(`SELECT count(*)::int AS n FROM conversations c JOIN contact_identities i ON i.contact_id = c.contact_id WHERE i.address = $1`, [identifier]);
+    const { rows: conv } = await db.query(`SELECT count(*)::int AS n FROM conversations c JOIN contact_identities i ON i.contact_id = c.contact_id WHERE i.address = $1`, [
+      identifier,
+    ]);
     expect(conv[0].n).toBe(1);
     const { rows: msgs } = await db.query(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1 AND external_id LIKE $2`, [inbox.id, `race-${identifier}-%`]);
     expect(msgs[0].n).toBe(payloads.length);
     const { rows: contacts } = await db.query(`SELECT count(*)::int AS n FROM contact_identities WHERE channel = 'api' AND address = $1`, [identifier]);
     expect(contacts[0].n).toBe(1);
-    const { rows: orphans } = await db.query(`SELECT count(*)::int AS n FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id) AND c.merged_into_id IS NULL`);
+    const { rows: orphans } = await db.query(
+      `SELECT count(*)::int AS n FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id) AND c.merged_into_id IS NULL`,
+    );
     expect(orphans[0].n).toBe(0);
     const { rows: events } = await db.query(`SELECT type, count(*)::int AS n FROM outbox_events WHERE payload->>'externalId' LIKE $1 GROUP BY type`, [`race-${identifier}-%`]);
     expect(events).toEqual([{ type: 'message.created', n: payloads.length }]);

@@ -53,31 +53,73 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
     const raw = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     return sut.api('POST', webhookPath(inbox), { raw, headers: metaHeaders(secret, raw) });
   };
-  const counts = async () => (await db.query(`SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM meta_events)::int AS events, (SELECT count(*) FROM conversations)::int AS conversations`)).rows[0];
+  const counts = async () =>
+    (
+      await db.query(
+        `SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM meta_events)::int AS events, (SELECT count(*) FROM conversations)::int AS conversations`,
+      )
+    ).rows[0];
   const messageBy = async (inboxId: string, externalId: string) =>
-    eventually(async () => (await db.query(`SELECT id, conversation_id, text, metadata, status, error, direction, author_type FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, externalId])).rows[0], 20000, `message ${externalId}`);
+    eventually(
+      async () =>
+        (
+          await db.query(`SELECT id, conversation_id, text, metadata, status, error, direction, author_type FROM messages WHERE inbox_id = $1 AND external_id = $2`, [
+            inboxId,
+            externalId,
+          ])
+        ).rows[0],
+      20000,
+      `message ${externalId}`,
+    );
   const messageRow = async (id: string) => (await db.query(`SELECT status, error, external_id, attempts FROM messages WHERE id = $1`, [id])).rows[0];
   const drained = (inboxId: string) =>
-    eventually(async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'meta-events' AND state <> 'completed' AND data->>'inboxId' = $1`, [inboxId])).rows.length === 0, 30000, 'the Meta events queue to drain');
+    eventually(
+      async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'meta-events' AND state <> 'completed' AND data->>'inboxId' = $1`, [inboxId])).rows.length === 0,
+      30000,
+      'the Meta events queue to drain',
+    );
 
   const waText = (from: string, text: string, f: { id?: string; ts?: number; name?: string; extra?: Record<string, unknown> } = {}) => ({
     object: 'whatsapp_business_account',
-    entry: [{ id: meta.whatsapp.businessAccountId, changes: [{ field: 'messages', value: {
-      messaging_product: 'whatsapp',
-      metadata: { display_phone_number: '15550104422', phone_number_id: meta.whatsapp.phoneNumberId },
-      contacts: [{ profile: { name: f.name ?? 'Maria Souza' }, wa_id: from }],
-      messages: [{ from, id: f.id ?? `wamid.IN${++seq}${uid()}`, timestamp: String(f.ts ?? now()), type: 'text', text: { body: text }, ...(f.extra ?? {}) }],
-    } }] }],
+    entry: [
+      {
+        id: meta.whatsapp.businessAccountId,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550104422', phone_number_id: meta.whatsapp.phoneNumberId },
+              contacts: [{ profile: { name: f.name ?? 'Maria Souza' }, wa_id: from }],
+              messages: [{ from, id: f.id ?? `wamid.IN${++seq}${uid()}`, timestamp: String(f.ts ?? now()), type: 'text', text: { body: text }, ...(f.extra ?? {}) }],
+            },
+          },
+        ],
+      },
+    ],
   });
   const waStatus = (wamid: string, status: string, recipient: string, errors?: unknown[]) => ({
     object: 'whatsapp_business_account',
-    entry: [{ id: meta.whatsapp.businessAccountId, changes: [{ field: 'messages', value: {
-      messaging_product: 'whatsapp',
-      metadata: { display_phone_number: '15550104422', phone_number_id: meta.whatsapp.phoneNumberId },
-      statuses: [{ id: wamid, status, timestamp: String(now()), recipient_id: recipient, ...(errors ? { errors } : {}) }],
-    } }] }],
+    entry: [
+      {
+        id: meta.whatsapp.businessAccountId,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550104422', phone_number_id: meta.whatsapp.phoneNumberId },
+              statuses: [{ id: wamid, status, timestamp: String(now()), recipient_id: recipient, ...(errors ? { errors } : {}) }],
+            },
+          },
+        ],
+      },
+    ],
   });
-  const messaging = (object: 'page' | 'instagram', accountId: string, event: Record<string, unknown>) => ({ object, entry: [{ id: accountId, time: Date.now(), messaging: [event] }] });
+  const messaging = (object: 'page' | 'instagram', accountId: string, event: Record<string, unknown>) => ({
+    object,
+    entry: [{ id: accountId, time: Date.now(), messaging: [event] }],
+  });
 
   describe('adding inboxes', () => {
     it('checks the WhatsApp number with the token, keeps secrets encrypted, shows the callback URL and the verify token once', async () => {
@@ -112,9 +154,12 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
       ['messenger', { pageAccessToken: undefined }, 'pageAccessToken'],
       ['instagram', { instagramAccountId: '17841400000000000' }, 'instagramAccountId'],
     ] as const)('%s with %j: 400 naming %s', async (channel, patch, field) => {
-      const base = channel === 'whatsapp'
-        ? { phoneNumberId: meta.whatsapp.phoneNumberId, businessAccountId: meta.whatsapp.businessAccountId, accessToken: meta.whatsapp.accessToken }
-        : channel === 'messenger' ? { pageId: meta.page.id, pageAccessToken: meta.page.token } : { instagramAccountId: meta.page.instagramId, pageAccessToken: meta.page.token };
+      const base =
+        channel === 'whatsapp'
+          ? { phoneNumberId: meta.whatsapp.phoneNumberId, businessAccountId: meta.whatsapp.businessAccountId, accessToken: meta.whatsapp.accessToken }
+          : channel === 'messenger'
+            ? { pageId: meta.page.id, pageAccessToken: meta.page.token }
+            : { instagramAccountId: meta.page.instagramId, pageAccessToken: meta.page.token };
       const res = await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Bad', channel, appSecret: APP_SECRET, ...base, ...patch } });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
@@ -123,7 +168,17 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
 
     it('tells a network failure (502) from a refused token, at creation and in the connection test', async () => {
       meta.script(meta.whatsapp.phoneNumberId, [{ drop: true }]);
-      const down = await sut.api('POST', '/inboxes', { token: admin, body: { name: 'WA', channel: 'whatsapp', appSecret: APP_SECRET, phoneNumberId: meta.whatsapp.phoneNumberId, businessAccountId: meta.whatsapp.businessAccountId, accessToken: meta.whatsapp.accessToken } });
+      const down = await sut.api('POST', '/inboxes', {
+        token: admin,
+        body: {
+          name: 'WA',
+          channel: 'whatsapp',
+          appSecret: APP_SECRET,
+          phoneNumberId: meta.whatsapp.phoneNumberId,
+          businessAccountId: meta.whatsapp.businessAccountId,
+          accessToken: meta.whatsapp.accessToken,
+        },
+      });
       expect(down.status).toBe(502);
       expect(down.body.code).toBe('UPSTREAM_FAILED');
 
@@ -132,7 +187,12 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
       meta.script(meta.whatsapp.phoneNumberId, [{ drop: true }]);
       expect((await sut.api('POST', `/inboxes/${inbox.id}/meta/test-connection`, { token: admin })).body).toMatchObject({ ok: false, problem: 'network', code: 'UPSTREAM_FAILED' });
       meta.script(meta.whatsapp.phoneNumberId, [GRAPH_ERRORS.invalidToken]);
-      expect((await sut.api('POST', `/inboxes/${inbox.id}/meta/test-connection`, { token: admin })).body).toMatchObject({ ok: false, problem: 'credentials', field: 'accessToken', message: expect.stringMatching(/#190/) });
+      expect((await sut.api('POST', `/inboxes/${inbox.id}/meta/test-connection`, { token: admin })).body).toMatchObject({
+        ok: false,
+        problem: 'credentials',
+        field: 'accessToken',
+        message: expect.stringMatching(/#190/),
+      });
     });
   });
 
@@ -175,7 +235,9 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ ok: true, outcome: 'rejected', items: 0, reason: 'object "page" is not whatsapp_business_account' });
       const listed = await sut.api('GET', `/inboxes/${inbox.id}/meta/events?outcome=rejected`, { token: admin });
-      expect(listed.body).toEqual([expect.objectContaining({ outcome: 'rejected', reason: 'object "page" is not whatsapp_business_account', payload: { object: 'page', entry: [] } })]);
+      expect(listed.body).toEqual([
+        expect.objectContaining({ outcome: 'rejected', reason: 'object "page" is not whatsapp_business_account', payload: { object: 'page', entry: [] } }),
+      ]);
     });
 
     it('never duplicates a redelivered body, nor the same wamid in another body', async () => {
@@ -223,7 +285,13 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
       const sent = await socket.waitFor('message.updated', (d) => d.id === reply.body.id && d.status === 'sent');
       const call = meta.sends(`${meta.whatsapp.phoneNumberId}/messages`).find((c) => c.body.text?.body === 'Sorry! Checking now.')!;
       expect(call.token).toBe(meta.whatsapp.accessToken);
-      expect(call.body).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: customer, type: 'text', text: { preview_url: false, body: 'Sorry! Checking now.' } });
+      expect(call.body).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: customer,
+        type: 'text',
+        text: { preview_url: false, body: 'Sorry! Checking now.' },
+      });
       expect(sent.externalId).toMatch(/^wamid\./);
 
       await deliver(inbox, waStatus(sent.externalId, 'delivered', customer));
@@ -242,7 +310,13 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
 
     it('stores an image as an attachment the agent can open, and links a reply to the message it answers', async () => {
       meta.addMedia('8844001', { mimeType: 'image/jpeg', data: Buffer.from('fake-jpeg-bytes') });
-      await deliver(inbox, waText(customer, '', { id: 'wamid.IMG1', extra: { type: 'image', text: undefined, image: { mime_type: 'image/jpeg', sha256: 'x', id: '8844001', caption: 'the parcel' } } }));
+      await deliver(
+        inbox,
+        waText(customer, '', {
+          id: 'wamid.IMG1',
+          extra: { type: 'image', text: undefined, image: { mime_type: 'image/jpeg', sha256: 'x', id: '8844001', caption: 'the parcel' } },
+        }),
+      );
       const row = await messageBy(inbox.id, 'wamid.IMG1');
       const summary = (await sut.api('GET', `/conversations/${row.conversation_id}/messages`, { token: agent.token })).body.items.find((m: any) => m.id === row.id);
       expect(summary).toMatchObject({ text: 'the parcel', attachments: [expect.objectContaining({ fileName: 'image-1.jpg', contentType: 'image/jpeg', size: 15 })] });
@@ -253,7 +327,7 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
       expect((await messageBy(inbox.id, 'wamid.REPLY1')).metadata.replyTo).toEqual({ externalId: 'wamid.IMG1', messageId: row.id });
     });
 
-    it('refuses free text outside the 24-hour window before calling Graph, and fails at once on 131047 with Meta\'s text', async () => {
+    it("refuses free text outside the 24-hour window before calling Graph, and fails at once on 131047 with Meta's text", async () => {
       const old = '5511900000077';
       await deliver(inbox, waText(old, 'hello from yesterday', { id: 'wamid.OLD1', ts: now() - 25 * 3600 }));
       const row = await messageBy(inbox.id, 'wamid.OLD1');
@@ -270,7 +344,10 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
       meta.script(`${meta.whatsapp.phoneNumberId}/messages`, [GRAPH_ERRORS.reengagement]);
       const refused = await sut.api('POST', `/conversations/${fresh.conversation_id}/messages`, { token: admin, body: { text: 'Refused by Meta' } });
       const r = await eventually(async () => ((await messageRow(refused.body.id)).status === 'failed' ? messageRow(refused.body.id) : null));
-      expect(r).toMatchObject({ attempts: 1, error: 'META_WINDOW_CLOSED: (#131047) Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number.' });
+      expect(r).toMatchObject({
+        attempts: 1,
+        error: 'META_WINDOW_CLOSED: (#131047) Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+      });
     });
 
     it('retries a rate-limited reply (429) and ends sent', async () => {
@@ -287,13 +364,42 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
       const base = await messageBy(inbox.id, 'wamid.ECHOBASE');
       const reply = await sut.api('POST', `/conversations/${base.conversation_id}/messages`, { token: admin, body: { text: 'Will fail later' } });
       const sentRow = await eventually(async () => ((await messageRow(reply.body.id)).status === 'sent' ? messageRow(reply.body.id) : null));
-      await deliver(inbox, waStatus(sentRow.external_id, 'failed', '5511900000080', [{ code: 131026, title: 'Message undeliverable', error_data: { details: 'Receiver is incapable of receiving this message' } }]));
+      await deliver(
+        inbox,
+        waStatus(sentRow.external_id, 'failed', '5511900000080', [
+          { code: 131026, title: 'Message undeliverable', error_data: { details: 'Receiver is incapable of receiving this message' } },
+        ]),
+      );
       await eventually(async () => (await messageRow(reply.body.id)).status === 'failed');
       expect((await messageRow(reply.body.id)).error).toBe('131026 Message undeliverable: Receiver is incapable of receiving this message');
 
-      const echo = { object: 'whatsapp_business_account', entry: [{ id: meta.whatsapp.businessAccountId, changes: [{ field: 'smb_message_echoes', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: meta.whatsapp.phoneNumberId }, message_echoes: [{ from: '15550104422', to: '5511900000080', id: 'wamid.ECHO1', timestamp: String(now()), type: 'text', text: { body: 'Sent from the phone' } }] } }] }] };
+      const echo = {
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: meta.whatsapp.businessAccountId,
+            changes: [
+              {
+                field: 'smb_message_echoes',
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: { phone_number_id: meta.whatsapp.phoneNumberId },
+                  message_echoes: [{ from: '15550104422', to: '5511900000080', id: 'wamid.ECHO1', timestamp: String(now()), type: 'text', text: { body: 'Sent from the phone' } }],
+                },
+              },
+            ],
+          },
+        ],
+      };
       await deliver(inbox, echo);
-      expect(await messageBy(inbox.id, 'wamid.ECHO1')).toMatchObject({ direction: 'outbound', author_type: 'system', status: 'sent', text: 'Sent from the phone', conversation_id: base.conversation_id, metadata: expect.objectContaining({ sentOutsideInbox: true }) });
+      expect(await messageBy(inbox.id, 'wamid.ECHO1')).toMatchObject({
+        direction: 'outbound',
+        author_type: 'system',
+        status: 'sent',
+        text: 'Sent from the phone',
+        conversation_id: base.conversation_id,
+        metadata: expect.objectContaining({ sentOutsideInbox: true }),
+      });
     });
   });
 
@@ -302,7 +408,15 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
       const inbox = await create('messenger');
       const psid = `2${Date.now()}`;
       meta.addProfile(psid, { first_name: 'Jo', last_name: 'Park', name: 'Jo Park' });
-      await deliver(inbox, messaging('page', meta.page.id, { sender: { id: psid }, recipient: { id: meta.page.id }, timestamp: Date.now(), message: { mid: `m_in_${psid}`, text: 'Is the shop open on Sunday?' } }));
+      await deliver(
+        inbox,
+        messaging('page', meta.page.id, {
+          sender: { id: psid },
+          recipient: { id: meta.page.id },
+          timestamp: Date.now(),
+          message: { mid: `m_in_${psid}`, text: 'Is the shop open on Sunday?' },
+        }),
+      );
       const row = await messageBy(inbox.id, `m_in_${psid}`);
       expect((await sut.api('GET', `/conversations/${row.conversation_id}`, { token: admin })).body).toMatchObject({ channel: 'messenger', contactName: 'Jo Park' });
 
@@ -312,13 +426,30 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
       expect(call).toMatchObject({ token: meta.page.token, body: { recipient: { id: psid }, messaging_type: 'RESPONSE', message: { text: 'Yes, 10 to 4.' } } });
       expect(sentRow.external_id).toMatch(/^m_/);
 
-      await deliver(inbox, messaging('page', meta.page.id, { sender: { id: psid }, recipient: { id: meta.page.id }, delivery: { mids: [sentRow.external_id], watermark: Date.now(), seq: 1 } }));
+      await deliver(
+        inbox,
+        messaging('page', meta.page.id, { sender: { id: psid }, recipient: { id: meta.page.id }, delivery: { mids: [sentRow.external_id], watermark: Date.now(), seq: 1 } }),
+      );
       await eventually(async () => (await messageRow(reply.body.id)).status === 'delivered');
       await deliver(inbox, messaging('page', meta.page.id, { sender: { id: psid }, recipient: { id: meta.page.id }, timestamp: Date.now(), read: { watermark: Date.now() } }));
       await eventually(async () => (await messageRow(reply.body.id)).status === 'read');
 
-      await deliver(inbox, messaging('page', meta.page.id, { sender: { id: meta.page.id }, recipient: { id: psid }, timestamp: Date.now(), message: { is_echo: true, app_id: 263902037430900, mid: `m_echo_${psid}`, text: 'Answered from the Page inbox' } }));
-      expect(await messageBy(inbox.id, `m_echo_${psid}`)).toMatchObject({ direction: 'outbound', author_type: 'system', status: 'sent', conversation_id: row.conversation_id, metadata: expect.objectContaining({ sentOutsideInbox: true }) });
+      await deliver(
+        inbox,
+        messaging('page', meta.page.id, {
+          sender: { id: meta.page.id },
+          recipient: { id: psid },
+          timestamp: Date.now(),
+          message: { is_echo: true, app_id: 263902037430900, mid: `m_echo_${psid}`, text: 'Answered from the Page inbox' },
+        }),
+      );
+      expect(await messageBy(inbox.id, `m_echo_${psid}`)).toMatchObject({
+        direction: 'outbound',
+        author_type: 'system',
+        status: 'sent',
+        conversation_id: row.conversation_id,
+        metadata: expect.objectContaining({ sentOutsideInbox: true }),
+      });
       const customerMessages = (await db.query(`SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND direction = 'inbound'`, [row.conversation_id])).rows[0].n;
       expect(customerMessages).toBe(1);
     });
@@ -326,8 +457,24 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
     it('Messenger: answers with the HUMAN_AGENT tag after 24 hours, refuses after 7 days', async () => {
       const inbox = await create('messenger');
       const [late, gone] = [`3${Date.now()}`, `4${Date.now()}`];
-      await deliver(inbox, messaging('page', meta.page.id, { sender: { id: late }, recipient: { id: meta.page.id }, timestamp: Date.now() - 30 * 3600_000, message: { mid: `m_late_${late}`, text: 'late' } }));
-      await deliver(inbox, messaging('page', meta.page.id, { sender: { id: gone }, recipient: { id: meta.page.id }, timestamp: Date.now() - 8 * 24 * 3600_000, message: { mid: `m_gone_${gone}`, text: 'gone' } }));
+      await deliver(
+        inbox,
+        messaging('page', meta.page.id, {
+          sender: { id: late },
+          recipient: { id: meta.page.id },
+          timestamp: Date.now() - 30 * 3600_000,
+          message: { mid: `m_late_${late}`, text: 'late' },
+        }),
+      );
+      await deliver(
+        inbox,
+        messaging('page', meta.page.id, {
+          sender: { id: gone },
+          recipient: { id: meta.page.id },
+          timestamp: Date.now() - 8 * 24 * 3600_000,
+          message: { mid: `m_gone_${gone}`, text: 'gone' },
+        }),
+      );
       const [a, b] = [await messageBy(inbox.id, `m_late_${late}`), await messageBy(inbox.id, `m_gone_${gone}`)];
       const ra = await sut.api('POST', `/conversations/${a.conversation_id}/messages`, { token: admin, body: { text: 'Human here (tagged)' } });
       const rb = await sut.api('POST', `/conversations/${b.conversation_id}/messages`, { token: admin, body: { text: 'Too late' } });
@@ -340,10 +487,22 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
 
     it('Instagram: a DM arrives with the username and the reply goes out through the Send API', async () => {
       const inbox = await create('instagram');
-      expect(inbox.settings).toMatchObject({ instagramAccountId: meta.page.instagramId, accountName: meta.page.instagramUsername, callbackUrl: expect.stringContaining('/channels/instagram/') });
+      expect(inbox.settings).toMatchObject({
+        instagramAccountId: meta.page.instagramId,
+        accountName: meta.page.instagramUsername,
+        callbackUrl: expect.stringContaining('/channels/instagram/'),
+      });
       const igsid = `5${Date.now()}`;
       meta.addProfile(igsid, { name: 'Lea Martin', username: 'lea.m' });
-      await deliver(inbox, messaging('instagram', meta.page.instagramId, { sender: { id: igsid }, recipient: { id: meta.page.instagramId }, timestamp: Date.now(), message: { mid: `ig_${igsid}`, text: 'Do you ship to Lyon?' } }));
+      await deliver(
+        inbox,
+        messaging('instagram', meta.page.instagramId, {
+          sender: { id: igsid },
+          recipient: { id: meta.page.instagramId },
+          timestamp: Date.now(),
+          message: { mid: `ig_${igsid}`, text: 'Do you ship to Lyon?' },
+        }),
+      );
       const row = await messageBy(inbox.id, `ig_${igsid}`);
       expect((await sut.api('GET', `/conversations/${row.conversation_id}`, { token: admin })).body).toMatchObject({ channel: 'instagram', contactName: 'Lea Martin' });
       const reply = await sut.api('POST', `/conversations/${row.conversation_id}/messages`, { token: admin, body: { text: 'Oui !' } });
@@ -358,7 +517,22 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
     it('every WhatsApp sample (pywa) is stored or ignored with a reason, none crashes', async () => {
       const inbox = await create('whatsapp', { phoneNumberId: meta.whatsapp.phoneNumberId });
       const dir = join(CORPUS, 'whatsapp/pywa');
-      const files = ['message', 'message_status', 'callback_button', 'callback_selection', 'outgoing_message', 'deleted_message', 'edited_message', 'system', 'account_update', 'template_status_update', 'call_connect', 'call_permission_update', 'flow_completion', 'user_marketing_preferences'];
+      const files = [
+        'message',
+        'message_status',
+        'callback_button',
+        'callback_selection',
+        'outgoing_message',
+        'deleted_message',
+        'edited_message',
+        'system',
+        'account_update',
+        'template_status_update',
+        'call_connect',
+        'call_permission_update',
+        'flow_completion',
+        'user_marketing_preferences',
+      ];
       const perFile: Record<string, Record<string, number>> = {};
       for (const f of files) {
         const samples = JSON.parse(readFileSync(join(dir, `${f}.json`), 'utf8')) as Record<string, any>;
@@ -391,7 +565,17 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
       await drained(inbox.id);
       // Most samples reuse the id wamid.xyzxyz: ingest keeps one message per id.
       const ids = (await db.query(`SELECT external_id FROM messages WHERE inbox_id = $1 ORDER BY external_id`, [inbox.id])).rows.map((r) => r.external_id);
-      expect(ids).toEqual(['wamid.ID', 'wamid.wegrchytvwcggt=', 'wamid.wegrchytvwcggt==', 'wamid.x', 'wamid.xsidjw', 'wamid.xsidjx', 'wamid.xyzxyz', 'wamid.xyzxyz==', 'wamid.zyzxyz']);
+      expect(ids).toEqual([
+        'wamid.ID',
+        'wamid.wegrchytvwcggt=',
+        'wamid.wegrchytvwcggt==',
+        'wamid.x',
+        'wamid.xsidjw',
+        'wamid.xsidjx',
+        'wamid.xyzxyz',
+        'wamid.xyzxyz==',
+        'wamid.zyzxyz',
+      ]);
       expect((await sut.api('GET', '/health')).body).toMatchObject({ status: 'ok' });
     }, 120000);
 
@@ -403,7 +587,28 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
         const raw = readFileSync(join(dir, f), 'utf8').replaceAll('"625987814267888"', `"${meta.page.id}"`).replaceAll('"PAGE_ID"', `"${meta.page.id}"`);
         results[f] = outcome(await deliver(inbox, raw));
       }
-      for (const f of ['message', 'message_echo', 'delivery', 'read', 'reaction', 'postback', 'postback_from_stand_by', 'referral', 'optin', 'account_linking', 'policy_enforcement', 'pass_thread_control', 'take_thread_control', 'request_thread_control', 'app_roles', 'game_play', 'payment', 'checkout_update', 'pre_checkout', 'raw']) {
+      for (const f of [
+        'message',
+        'message_echo',
+        'delivery',
+        'read',
+        'reaction',
+        'postback',
+        'postback_from_stand_by',
+        'referral',
+        'optin',
+        'account_linking',
+        'policy_enforcement',
+        'pass_thread_control',
+        'take_thread_control',
+        'request_thread_control',
+        'app_roles',
+        'game_play',
+        'payment',
+        'checkout_update',
+        'pre_checkout',
+        'raw',
+      ]) {
         const event = JSON.parse(readFileSync(join(dir, `event/${f}.json`), 'utf8'));
         results[f] = outcome(await deliver(inbox, messaging('page', meta.page.id, event)));
       }
@@ -441,16 +646,35 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
 
       // Instagram: the hashes of chatwoot's factories (instagram_message_create_event and friends) as fixtures.
       const ig = await create('instagram');
-      const igEvent = (message: Record<string, unknown>, sender = 'Sender-id-1') => messaging('instagram', meta.page.instagramId, { sender: { id: sender }, recipient: { id: meta.page.instagramId }, timestamp: '2021-09-08T06:34:04+0000', message });
+      const igEvent = (message: Record<string, unknown>, sender = 'Sender-id-1') =>
+        messaging('instagram', meta.page.instagramId, { sender: { id: sender }, recipient: { id: meta.page.instagramId }, timestamp: '2021-09-08T06:34:04+0000', message });
       const ig1 = [
         await deliver(ig, igEvent({ mid: 'message-id-1', text: 'This is the first message from the customer' })),
         await deliver(ig, igEvent({ mid: 'message-id-2', text: 'This is message with replyto mid', reply_to: { mid: 'message-id-1' } })),
-        await deliver(ig, igEvent({ mid: 'story-reply-1', text: 'This is the story reply', reply_to: { story: { id: 'chatwoot-app-user-id-1', url: 'https://chatwoot-assets.local/sample.png' } } })),
+        await deliver(
+          ig,
+          igEvent({
+            mid: 'story-reply-1',
+            text: 'This is the story reply',
+            reply_to: { story: { id: 'chatwoot-app-user-id-1', url: 'https://chatwoot-assets.local/sample.png' } },
+          }),
+        ),
         await deliver(ig, igEvent({ mid: 'share-1', attachments: [{ type: 'share', payload: { url: 'https://www.example.com/test.jpeg' } }] })),
-        await deliver(ig, igEvent({ mid: 'reel-1', attachments: [{ type: 'ig_reel', payload: { reel_video_id: '1234', title: 'Reel title', url: 'https://www.example.com/test.jpeg' } }] })),
+        await deliver(
+          ig,
+          igEvent({ mid: 'reel-1', attachments: [{ type: 'ig_reel', payload: { reel_video_id: '1234', title: 'Reel title', url: 'https://www.example.com/test.jpeg' } }] }),
+        ),
         await deliver(ig, igEvent({ mid: 'message-id-1', is_deleted: true })),
         // chatwoot's echo factory keeps the customer as sender; a real echo is sent by the account, to the customer.
-        await deliver(ig, messaging('instagram', meta.page.instagramId, { sender: { id: meta.page.instagramId }, recipient: { id: 'Sender-id-1' }, timestamp: '2021-09-08T06:35:04+0000', message: { mid: 'mention-echo', attachments: [{ type: 'story_mention', payload: { url: 'https://www.example.com/test.jpeg' } }], is_echo: true } })),
+        await deliver(
+          ig,
+          messaging('instagram', meta.page.instagramId, {
+            sender: { id: meta.page.instagramId },
+            recipient: { id: 'Sender-id-1' },
+            timestamp: '2021-09-08T06:35:04+0000',
+            message: { mid: 'mention-echo', attachments: [{ type: 'story_mention', payload: { url: 'https://www.example.com/test.jpeg' } }], is_echo: true },
+          }),
+        ),
       ];
       expect(ig1.map(outcome)).toEqual(['queued:1', 'queued:1', 'queued:1', 'queued:1', 'queued:1', 'queued:1', 'queued:1']);
       await drained(ig.id);

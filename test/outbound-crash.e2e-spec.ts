@@ -75,14 +75,20 @@ describe('outbound delivery across a crash mid-send', () => {
     await db.end();
   });
 
-  async function crashMidSend(env: Record<string, string>): Promise<{ hook: Awaited<ReturnType<typeof startHangingReceiver>>; conversationId: string; messageId: string; killedAt: number }> {
+  async function crashMidSend(
+    env: Record<string, string>,
+  ): Promise<{ hook: Awaited<ReturnType<typeof startHangingReceiver>>; conversationId: string; messageId: string; killedAt: number }> {
     const hook = await startHangingReceiver();
     cleanup.push(hook.close);
     const replica: Replica = await startReplica({ ...COMMON, ...env, DATABASE_URL: databaseUrl, PORT: String(await freePort()) });
     // Killed below; this only covers a test that fails before the kill.
     cleanup.push(async () => void (replica.proc.exitCode === null && replica.proc.signalCode === null && replica.proc.kill('SIGKILL')));
     const api = async (method: string, path: string, token: string | null, body?: unknown) => {
-      const res = await fetch(`${replica.url}/api/v1${path}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${replica.url}/api/v1${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: res.status, body: await res.json() };
     };
     const token = (await api('POST', '/auth/login', null, ADMIN)).body.accessToken;
@@ -105,12 +111,18 @@ describe('outbound delivery across a crash mid-send', () => {
     const second: TestApp = await bootApp({ ...COMMON, DATABASE_URL: databaseUrl });
     cleanup.push(() => second.close());
     const token = await second.login();
-    const sent = await eventually(async () => {
-      const msgs = await second.api('GET', `/conversations/${conversationId}/messages`, { token });
-      return msgs.body.items.find((m: { id: string; status: string }) => m.id === messageId && m.status === 'sent');
-    }, 90_000, 'the interrupted reply to be sent by the next process');
+    const sent = await eventually(
+      async () => {
+        const msgs = await second.api('GET', `/conversations/${conversationId}/messages`, { token });
+        return msgs.body.items.find((m: { id: string; status: string }) => m.id === messageId && m.status === 'sent');
+      },
+      90_000,
+      'the interrupted reply to be sent by the next process',
+    );
     // Measured, not asserted (machines are noisy): recovery time after kill -9.
-    console.log(`outbound recovery after kill -9: ${((Date.now() - killedAt) / 1000).toFixed(1)} s (job expiry ${Math.ceil(Number(COMMON.OUTBOUND_SEND_TIMEOUT_MS) / 1000) + 5} s)`);
+    console.log(
+      `outbound recovery after kill -9: ${((Date.now() - killedAt) / 1000).toFixed(1)} s (job expiry ${Math.ceil(Number(COMMON.OUTBOUND_SEND_TIMEOUT_MS) / 1000) + 5} s)`,
+    );
     expect(sent.attempts).toBe(2);
     // At least once, de-duplicable: both deliveries carry the message id.
     expect(hook.deliveries.map((d) => d.delivery)).toEqual([messageId, messageId]);
@@ -122,10 +134,14 @@ describe('outbound delivery across a crash mid-send', () => {
     cleanup.push(() => second.close());
     const token = await second.login();
     // No try left: the job expires to `failed`, the handler never runs again, the reconciler settles the reply.
-    const failed = await eventually(async () => {
-      const msgs = await second.api('GET', `/conversations/${conversationId}/messages`, { token });
-      return msgs.body.items.find((m: { id: string; status: string }) => m.id === messageId && m.status === 'failed');
-    }, 130_000, 'the reconciler to fail the interrupted reply');
+    const failed = await eventually(
+      async () => {
+        const msgs = await second.api('GET', `/conversations/${conversationId}/messages`, { token });
+        return msgs.body.items.find((m: { id: string; status: string }) => m.id === messageId && m.status === 'failed');
+      },
+      130_000,
+      'the reconciler to fail the interrupted reply',
+    );
     expect(failed.error).toMatch(/interrupted/);
     const retried = await second.api('POST', `/conversations/${conversationId}/messages/${messageId}/retry`, { token });
     expect(retried.status).toBeLessThan(300);
@@ -133,7 +149,7 @@ describe('outbound delivery across a crash mid-send', () => {
     expect(hook.deliveries.map((d) => d.delivery)).toEqual([messageId, messageId]);
   }, 240_000);
 
-  it('ends a reply failed, with the receiver\'s answer, when its last retry fails (no reconciler needed)', async () => {
+  it("ends a reply failed, with the receiver's answer, when its last retry fails (no reconciler needed)", async () => {
     const app = await bootApp({ ...COMMON, OUTBOUND_RETRY_LIMIT: '1', DATABASE_URL: databaseUrl });
     cleanup.push(() => app.close());
     const receiver = await startWebhookReceiver();
@@ -144,10 +160,14 @@ describe('outbound delivery across a crash mid-send', () => {
     const inc = (await app.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'hi' } })).body;
     const reply = (await app.api('POST', `/conversations/${inc.conversationId}/messages`, { token, body: { text: 'nobody home' } })).body;
     // One try plus one retry; the second answer is the last word (the job knows its retry limit).
-    const failed = await eventually(async () => {
-      const r = await row(reply.id);
-      return r.status === 'failed' && r;
-    }, 30_000, 'the reply to fail after its last retry');
+    const failed = await eventually(
+      async () => {
+        const r = await row(reply.id);
+        return r.status === 'failed' && r;
+      },
+      30_000,
+      'the reply to fail after its last retry',
+    );
     expect(failed.attempts).toBe(2);
     expect(failed.error).toMatch(/503/);
     expect(receiver.received).toHaveLength(2);
@@ -163,15 +183,25 @@ describe('outbound delivery across a crash mid-send', () => {
     expect(reply.deliveryDeadline).toEqual(expect.any(String));
     // Before its deadline the reply is still in the hands of its job.
     expect((await app.api('POST', `/conversations/${inc.conversationId}/messages/${reply.id}/retry`, { token })).status).toBe(409);
-    const { rows: [before] } = await db.query(`SELECT job_id FROM messages WHERE id = $1`, [reply.id]);
-    const retried = await eventually(async () => {
-      const res = await app.api('POST', `/conversations/${inc.conversationId}/messages/${reply.id}/retry`, { token });
-      return res.status < 300 ? res : null;
-    }, 60_000, 'the stuck reply to become retryable');
+    const {
+      rows: [before],
+    } = await db.query(`SELECT job_id FROM messages WHERE id = $1`, [reply.id]);
+    const retried = await eventually(
+      async () => {
+        const res = await app.api('POST', `/conversations/${inc.conversationId}/messages/${reply.id}/retry`, { token });
+        return res.status < 300 ? res : null;
+      },
+      60_000,
+      'the stuck reply to become retryable',
+    );
     expect(retried.body.status).toBe('queued');
-    const { rows: [after] } = await db.query(`SELECT job_id FROM messages WHERE id = $1`, [reply.id]);
+    const {
+      rows: [after],
+    } = await db.query(`SELECT job_id FROM messages WHERE id = $1`, [reply.id]);
     expect(after.job_id).not.toBe(before.job_id);
-    const { rows: [old] } = await db.query(`SELECT state FROM pgboss.job WHERE id = $1`, [before.job_id]);
+    const {
+      rows: [old],
+    } = await db.query(`SELECT state FROM pgboss.job WHERE id = $1`, [before.job_id]);
     expect(old.state).toBe('cancelled');
   }, 120_000);
 });

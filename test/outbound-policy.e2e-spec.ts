@@ -124,14 +124,20 @@ describe('outbound address policy (OUTBOUND_ALLOW_PRIVATE=false)', () => {
       [{ ...imap, host: '[::1]' }, { ...smtp, host: 'localhost' }, ['imap.host', 'smtp.host']],
       [{ ...imap, host: '169.254.169.254' }, { ...smtp, host: '10.1.2.3' }, ['imap.host', 'smtp.host']],
     ])('refuses private IMAP/SMTP hosts with 400 naming the field: %p %p', async (imapIn, smtpIn, fields) => {
-      const res = await sut.api('POST', '/inboxes', { token: admin, body: { name: `Mail ${uid()}`, channel: 'email', address: `s-${uid()}@acme.test`, imap: imapIn, smtp: smtpIn } });
+      const res = await sut.api('POST', '/inboxes', {
+        token: admin,
+        body: { name: `Mail ${uid()}`, channel: 'email', address: `s-${uid()}@acme.test`, imap: imapIn, smtp: smtpIn },
+      });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('OUTBOUND_ADDRESS_REFUSED');
       expect(Object.keys(res.body.details.fields).sort()).toEqual(fields);
     });
 
     it('wants allowInsecureAuth to be a boolean, and names it', async () => {
-      const res = await sut.api('POST', '/inboxes', { token: admin, body: { name: `Mail ${uid()}`, channel: 'email', address: `s-${uid()}@acme.test`, imap: { ...imap, secure: false, allowInsecureAuth: 'yes' }, smtp } });
+      const res = await sut.api('POST', '/inboxes', {
+        token: admin,
+        body: { name: `Mail ${uid()}`, channel: 'email', address: `s-${uid()}@acme.test`, imap: { ...imap, secure: false, allowInsecureAuth: 'yes' }, smtp },
+      });
       expect(res.status).toBe(400);
       expect(Object.keys(res.body.details.fields)).toEqual(['imap.allowInsecureAuth']);
     });
@@ -142,15 +148,25 @@ describe('outbound address policy (OUTBOUND_ALLOW_PRIVATE=false)', () => {
       const created = await sut.api('POST', '/inboxes', { token: admin, body: { name: `Stored ${uid()}`, channel: 'api' } });
       expect(created.status).toBe(201);
       // Straight into the database, as a target stored while private targets were allowed would be.
-      await db.query(`UPDATE inboxes SET settings = jsonb_set(settings, '{webhookUrl}', to_jsonb($2::text)) WHERE id = $1`, [created.body.id, `http://localhost:${new URL(hook.url).port}/hook`]);
-      const incoming = await sut.api('POST', `/inboxes/${created.body.id}/incoming`, { token: created.body.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}` }, text: 'help' } });
+      await db.query(`UPDATE inboxes SET settings = jsonb_set(settings, '{webhookUrl}', to_jsonb($2::text)) WHERE id = $1`, [
+        created.body.id,
+        `http://localhost:${new URL(hook.url).port}/hook`,
+      ]);
+      const incoming = await sut.api('POST', `/inboxes/${created.body.id}/incoming`, {
+        token: created.body.token,
+        body: { externalId: uid(), contact: { identifier: `c-${uid()}` }, text: 'help' },
+      });
       expect(incoming.status).toBe(201);
       const reply = await sut.api('POST', `/conversations/${incoming.body.conversationId}/messages`, { token: admin, body: { text: 'secret answer' } });
       expect(reply.status).toBe(201);
-      const failed = await eventually(async () => {
-        const { rows } = await db.query(`SELECT status, error, attempts FROM messages WHERE id = $1`, [reply.body.id]);
-        return rows[0]?.status === 'failed' && rows[0];
-      }, 20000, 'the refused delivery');
+      const failed = await eventually(
+        async () => {
+          const { rows } = await db.query(`SELECT status, error, attempts FROM messages WHERE id = $1`, [reply.body.id]);
+          return rows[0]?.status === 'failed' && rows[0];
+        },
+        20000,
+        'the refused delivery',
+      );
       expect(failed.error).toBe('webhook address refused by outbound policy');
       expect(failed.attempts).toBe(1);
       expect(hook.received).toHaveLength(0);
@@ -174,14 +190,21 @@ describe('stored email servers are checked again at each connection', () => {
     // First life: private targets allowed (a self-hosted set-up), one email thread comes in.
     first = await bootApp();
     const firstAdmin = await first.login();
-    const created = await first.api('POST', '/inboxes', { token: firstAdmin, body: { name: 'Support', channel: 'email', address: 'support@acme.test', imap: dovecot.imapSettings('support'), smtp: sink.smtpSettings() } });
+    const created = await first.api('POST', '/inboxes', {
+      token: firstAdmin,
+      body: { name: 'Support', channel: 'email', address: 'support@acme.test', imap: dovecot.imapSettings('support'), smtp: sink.smtpSettings() },
+    });
     expect(created.status).toBe(201);
     inboxId = created.body.id;
     db = new Client({ connectionString: first.databaseUrl });
     await db.connect();
     const mail = buildMail({ subject: 'Policy', from: `Erin <erin-${uid()}@customer.test>` });
     await dovecot.append('support', [mail.raw]);
-    const arrived = await eventually(async () => (await db.query(`SELECT conversation_id FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, mail.messageId])).rows[0], 15000, 'the first mail');
+    const arrived = await eventually(
+      async () => (await db.query(`SELECT conversation_id FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, mail.messageId])).rows[0],
+      15000,
+      'the first mail',
+    );
     conversationId = arrived.conversation_id;
     await first.close();
     // The IMAP server moves to a listener that counts connections; the next life refuses private targets.
@@ -197,11 +220,15 @@ describe('stored email servers are checked again at each connection', () => {
   });
 
   it('the mailbox watcher refuses the host on every reconnect and never connects', async () => {
-    const status = await eventually(async () => {
-      const res = await sut.api('GET', `/inboxes/${inboxId}/email-status`, { token: admin });
-      const w = res.body.watcher;
-      return w && w.reconnects >= 2 && /address refused by outbound policy/.test(w.lastError ?? '') && w;
-    }, 20000, 'two refused watcher sessions');
+    const status = await eventually(
+      async () => {
+        const res = await sut.api('GET', `/inboxes/${inboxId}/email-status`, { token: admin });
+        const w = res.body.watcher;
+        return w && w.reconnects >= 2 && /address refused by outbound policy/.test(w.lastError ?? '') && w;
+      },
+      20000,
+      'two refused watcher sessions',
+    );
     expect(status.connected).toBe(false);
     expect(imapListener.connections()).toBe(0);
   });
@@ -220,10 +247,14 @@ describe('stored email servers are checked again at each connection', () => {
     const before = sink.received.length;
     const reply = await sut.api('POST', `/conversations/${conversationId}/messages`, { token: admin, body: { text: 'over plain SMTP to 127.0.0.1' } });
     expect(reply.status).toBe(201);
-    const failed = await eventually(async () => {
-      const { rows } = await db.query(`SELECT status, error, attempts FROM messages WHERE id = $1`, [reply.body.id]);
-      return rows[0]?.status === 'failed' && rows[0];
-    }, 20000, 'the refused reply');
+    const failed = await eventually(
+      async () => {
+        const { rows } = await db.query(`SELECT status, error, attempts FROM messages WHERE id = $1`, [reply.body.id]);
+        return rows[0]?.status === 'failed' && rows[0];
+      },
+      20000,
+      'the refused reply',
+    );
     expect(failed.error).toBe('SMTP server address refused by outbound policy');
     expect(failed.attempts).toBe(1);
     expect(sink.received.length).toBe(before);
@@ -279,10 +310,14 @@ describe('plain-text IMAP/SMTP login needs allowInsecureAuth', () => {
 
   it('without it, secure:false means STARTTLS or nothing: the watcher and the connection test never send credentials in clear', async () => {
     const id = await create(undefined);
-    const watcher = await eventually(async () => {
-      const w = (await sut.api('GET', `/inboxes/${id}/email-status`, { token: admin })).body.watcher;
-      return w && /STARTTLS/.test(w.lastError ?? '') && w;
-    }, 20000, 'the watcher refusing a server without STARTTLS');
+    const watcher = await eventually(
+      async () => {
+        const w = (await sut.api('GET', `/inboxes/${id}/email-status`, { token: admin })).body.watcher;
+        return w && /STARTTLS/.test(w.lastError ?? '') && w;
+      },
+      20000,
+      'the watcher refusing a server without STARTTLS',
+    );
     expect(watcher.connected).toBe(false);
     const res = await sut.api('POST', `/inboxes/${id}/test-connection`, { token: admin });
     expect(res.status).toBe(200);

@@ -121,7 +121,7 @@ describe('permissions that follow the user', () => {
 
         const reply = await sut.api('POST', `/conversations/${conversationId}/messages`, { token: admin, body: { text: 'your answer' } });
         expect(reply.status).toBe(201);
-        const delivered = await eventually(async () => receiver.received.find((r) => r.json?.message?.id === reply.body.id), 15000, "webhook delivery");
+        const delivered = await eventually(async () => receiver.received.find((r) => r.json?.message?.id === reply.body.id), 15000, 'webhook delivery');
         expect(delivered.json.contact.identifier).toBe(original);
       } finally {
         await receiver.close();
@@ -131,7 +131,11 @@ describe('permissions that follow the user', () => {
 
   describe('sockets follow current rights', () => {
     const allOnline = (ids: string[]) =>
-      eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM agent_status WHERE user_id = ANY($1) AND presence = 'online'`, [ids])).rows[0].n === ids.length, 15000, 'agents online');
+      eventually(
+        async () => (await db.query(`SELECT count(*)::int AS n FROM agent_status WHERE user_id = ANY($1) AND presence = 'online'`, [ids])).rows[0].n === ids.length,
+        15000,
+        'agents online',
+      );
 
     it('a team member outside the inbox receives none of its conversations', async () => {
       const team = (await sut.api('POST', '/teams', { token: admin, body: { name: `Team ${uid()}` } })).body;
@@ -212,7 +216,7 @@ describe('permissions that follow the user', () => {
       await expect(connectSocket(sut.url, short)).rejects.toMatchObject({ data: { code: 'UNAUTHENTICATED', reason: 'SESSION_EXPIRED' } });
     });
 
-    it('routing only assigns members of the conversation\'s inbox, and explains the wait', async () => {
+    it("routing only assigns members of the conversation's inbox, and explains the wait", async () => {
       const team = (await sut.api('POST', '/teams', { token: admin, body: { name: `Team ${uid()}` } })).body;
       const ib = await inbox({ teamId: team.id });
       const agent = await user('agent');
@@ -220,7 +224,11 @@ describe('permissions that follow the user', () => {
       const s = await connect(sut, agent.token);
       await allOnline([agent.id]);
       const { conversationId } = await ingest(ib);
-      const reason = await eventually(async () => (await db.query(`SELECT assignment_reason FROM conversations WHERE id = $1`, [conversationId])).rows[0].assignment_reason, 15000, 'a wait reason');
+      const reason = await eventually(
+        async () => (await db.query(`SELECT assignment_reason FROM conversations WHERE id = $1`, [conversationId])).rows[0].assignment_reason,
+        15000,
+        'a wait reason',
+      );
       expect(reason).toMatch(/member of this conversation's inbox/);
       expect(await assigneeOf(conversationId)).toBeNull();
       // A coordinator cannot hand it to a non-member either.
@@ -236,7 +244,7 @@ describe('permissions that follow the user', () => {
       await again.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
     });
 
-    it('leaving an inbox hands the agent\'s conversations of that inbox back to the queue', async () => {
+    it("leaving an inbox hands the agent's conversations of that inbox back to the queue", async () => {
       const ib = await inbox();
       const agent = await user('agent');
       await member(ib.id, agent.id);
@@ -304,11 +312,23 @@ describe('permissions that follow the user', () => {
       otherContactId: string;
     }
     const doors: Door[] = [
-      { action: 'conversation.assign', rest: (id, c) => ['POST', `/conversations/${id}/assign`, { agentId: c.agentId, force: true }], socket: (id, c) => ['coordinator.assign', { conversationId: id, agentId: c.agentId, force: true }] },
+      {
+        action: 'conversation.assign',
+        rest: (id, c) => ['POST', `/conversations/${id}/assign`, { agentId: c.agentId, force: true }],
+        socket: (id, c) => ['coordinator.assign', { conversationId: id, agentId: c.agentId, force: true }],
+      },
       { action: 'conversation.takeover', rest: (id) => ['POST', `/conversations/${id}/takeover`], socket: (id) => ['coordinator.takeover', { conversationId: id }] },
       { action: 'conversation.unassign', rest: (id) => ['POST', `/conversations/${id}/unassign`], socket: (id) => ['coordinator.unassign', { conversationId: id }] },
-      { action: 'conversation.transfer', rest: (id, c) => ['POST', `/conversations/${id}/transfer`, { teamId: c.teamId }], socket: (id, c) => ['coordinator.transfer', { conversationId: id, teamId: c.teamId }] },
-      { action: 'conversation.priority', rest: (id) => ['PATCH', `/conversations/${id}`, { priority: 2 }], socket: (id) => ['coordinator.priority', { conversationId: id, priority: 2 }] },
+      {
+        action: 'conversation.transfer',
+        rest: (id, c) => ['POST', `/conversations/${id}/transfer`, { teamId: c.teamId }],
+        socket: (id, c) => ['coordinator.transfer', { conversationId: id, teamId: c.teamId }],
+      },
+      {
+        action: 'conversation.priority',
+        rest: (id) => ['PATCH', `/conversations/${id}`, { priority: 2 }],
+        socket: (id) => ['coordinator.priority', { conversationId: id, priority: 2 }],
+      },
       { action: 'conversation.assignments', rest: (id) => ['GET', `/conversations/${id}/assignments`] },
       { action: 'conversation.read', rest: (id) => ['GET', `/conversations/${id}`] },
       { action: 'conversation.join', socket: (id) => ['conversation.join', { conversationId: id }] },
@@ -358,7 +378,13 @@ describe('permissions that follow the user', () => {
         for (const role of ROLES) {
           // A fresh conversation and contacts per attempt, so one door's effect never blocks the next.
           const conv = await ingest(ib);
-          const ctx: Ctx = { inboxId: ib.id, agentId: target.id, teamId: team.id, contactId: await contactOf(conv.conversationId), otherContactId: await contactOf((await ingest(ib)).conversationId) };
+          const ctx: Ctx = {
+            inboxId: ib.id,
+            agentId: target.id,
+            teamId: team.id,
+            contactId: await contactOf(conv.conversationId),
+            otherContactId: await contactOf((await ingest(ib)).conversationId),
+          };
           if (door.rest) {
             const [method, path, body] = door.rest(conv.conversationId, ctx);
             const res = await sut.api(method, path, { token: tokens[role], body });
@@ -377,7 +403,15 @@ describe('permissions that follow the user', () => {
       }
       expect(mismatches).toEqual([]);
       // Every action of the table is exercised by at least one door or stated to be covered elsewhere.
-      const covered = new Set<string>([...doors.map((d) => d.action), 'conversation.reply', 'conversation.update', 'conversation.typing', 'offer.respond', 'contact.update', 'events.replay']);
+      const covered = new Set<string>([
+        ...doors.map((d) => d.action),
+        'conversation.reply',
+        'conversation.update',
+        'conversation.typing',
+        'offer.respond',
+        'contact.update',
+        'events.replay',
+      ]);
       expect(ACTIONS.filter((a) => !covered.has(a))).toEqual([]);
     }, 180_000);
   });

@@ -55,7 +55,18 @@ describe('Phone channel (calls in the timeline)', () => {
     const ringing = await report({ externalId, direction: 'inbound', contact: c, status: 'ringing', startedAt: at(0) });
     expect(ringing.status).toBe(201);
     const answered = await report({ externalId, direction: 'inbound', contact: c, status: 'in-progress', startedAt: at(0), answeredAt: at(8), agentEmail: agent.email });
-    const completed = await report({ externalId, direction: 'inbound', contact: c, status: 'completed', startedAt: at(0), answeredAt: at(8), endedAt: at(200), recordingUrl: 'https://pbx.example.com/recordings/1.mp3', transcript: 'Hello, I am calling about my invoice…', notes: 'Invoice 4471' });
+    const completed = await report({
+      externalId,
+      direction: 'inbound',
+      contact: c,
+      status: 'completed',
+      startedAt: at(0),
+      answeredAt: at(8),
+      endedAt: at(200),
+      recordingUrl: 'https://pbx.example.com/recordings/1.mp3',
+      transcript: 'Hello, I am calling about my invoice…',
+      notes: 'Invoice 4471',
+    });
     expect([answered.status, completed.status]).toEqual([200, 200]);
     expect(completed.body.conversationId).toBe(ringing.body.conversationId);
     expect(completed.body.messageId).toBe(ringing.body.messageId);
@@ -63,7 +74,16 @@ describe('Phone channel (calls in the timeline)', () => {
     const rows = (await db.query(`SELECT kind, direction, author_type, text, metadata FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inbox.id, externalId])).rows;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'call', direction: 'inbound', author_type: 'contact', text: 'Inbound call, completed · 3 min 12 s · Ana\nInvoice 4471' });
-    expect(rows[0].metadata.call).toMatchObject({ status: 'completed', durationSeconds: 192, agentId: agent.id, agentName: 'Ana', recordingUrl: 'https://pbx.example.com/recordings/1.mp3', transcript: 'Hello, I am calling about my invoice…', notes: 'Invoice 4471', source: 'telephony' });
+    expect(rows[0].metadata.call).toMatchObject({
+      status: 'completed',
+      durationSeconds: 192,
+      agentId: agent.id,
+      agentName: 'Ana',
+      recordingUrl: 'https://pbx.example.com/recordings/1.mp3',
+      transcript: 'Hello, I am calling about my invoice…',
+      notes: 'Invoice 4471',
+      source: 'telephony',
+    });
     const conv = (await sut.api('GET', `/conversations/${ringing.body.conversationId}`, { token: agent.token })).body;
     // Answered by a known agent: in the history as their response, nothing left waiting.
     expect(conv).toMatchObject({ channel: 'phone', status: 'resolved', assigneeId: null, firstResponseAt: at(8), contactName: 'Caller 1110001' });
@@ -93,9 +113,18 @@ describe('Phone channel (calls in the timeline)', () => {
     expect(entry.metadata.call).toMatchObject({ direction: 'inbound', status: 'missed', durationSeconds: 0 });
 
     // The agent calls back from a desk phone and logs it by hand.
-    const logged = await sut.api('POST', `/conversations/${missed.body.conversationId}/calls`, { token: agent.token, body: { direction: 'outbound', outcome: 'completed', durationSeconds: 95, notes: 'Called back, sorted' } });
+    const logged = await sut.api('POST', `/conversations/${missed.body.conversationId}/calls`, {
+      token: agent.token,
+      body: { direction: 'outbound', outcome: 'completed', durationSeconds: 95, notes: 'Called back, sorted' },
+    });
     expect(logged.status).toBe(201);
-    expect(logged.body).toMatchObject({ kind: 'call', direction: 'outbound', authorType: 'user', authorId: agent.id, metadata: { call: expect.objectContaining({ source: 'manual', durationSeconds: 95, agentName: 'Ana', notes: 'Called back, sorted' }) } });
+    expect(logged.body).toMatchObject({
+      kind: 'call',
+      direction: 'outbound',
+      authorType: 'user',
+      authorId: agent.id,
+      metadata: { call: expect.objectContaining({ source: 'manual', durationSeconds: 95, agentName: 'Ana', notes: 'Called back, sorted' }) },
+    });
     const conv = (await sut.api('GET', `/conversations/${missed.body.conversationId}`, { token: agent.token })).body;
     expect(conv.firstResponseAt).toEqual(expect.any(String));
 
@@ -106,17 +135,36 @@ describe('Phone channel (calls in the timeline)', () => {
     expect((await sut.api('GET', '/reports/calls', { token: agent.token })).status).toBe(403);
   });
 
-  it('a voicemail reopens the caller\'s resolved conversation as a new one waiting for a call-back', async () => {
+  it("a voicemail reopens the caller's resolved conversation as a new one waiting for a call-back", async () => {
     const c = caller('1110004');
-    const first = await report({ externalId: `call-${uid()}`, direction: 'inbound', contact: c, status: 'completed', startedAt: at(0), answeredAt: at(2), endedAt: at(30), agentEmail: agent.email });
+    const first = await report({
+      externalId: `call-${uid()}`,
+      direction: 'inbound',
+      contact: c,
+      status: 'completed',
+      startedAt: at(0),
+      answeredAt: at(2),
+      endedAt: at(30),
+      agentEmail: agent.email,
+    });
     const externalId = `call-${uid()}`;
     const ringing = await report({ externalId, direction: 'inbound', contact: c, status: 'ringing', startedAt: at(100) });
     expect(ringing.body.conversationId).toBe(first.body.conversationId);
-    const vm = await report({ externalId, direction: 'inbound', contact: c, status: 'voicemail', startedAt: at(100), endedAt: at(160), recordingUrl: 'https://pbx.example.com/vm/7.mp3' });
+    const vm = await report({
+      externalId,
+      direction: 'inbound',
+      contact: c,
+      status: 'voicemail',
+      startedAt: at(100),
+      endedAt: at(160),
+      recordingUrl: 'https://pbx.example.com/vm/7.mp3',
+    });
     expect(vm.body.conversationId).not.toBe(first.body.conversationId);
     const conv = (await db.query(`SELECT status, waiting_since FROM conversations WHERE id = $1`, [vm.body.conversationId])).rows[0];
     expect(conv.status).toBe('open');
-    expect((await db.query(`SELECT conversation_id FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inbox.id, externalId])).rows).toEqual([{ conversation_id: vm.body.conversationId }]);
+    expect((await db.query(`SELECT conversation_id FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inbox.id, externalId])).rows).toEqual([
+      { conversation_id: vm.body.conversationId },
+    ]);
   });
 
   it.each([
@@ -145,7 +193,7 @@ describe('Phone channel (calls in the timeline)', () => {
     expect((await report(body, 'inb_not-a-token')).status).toBe(401);
   });
 
-  it('a reply typed in a phone conversation fails with a code the agent\'s screen translates', async () => {
+  it("a reply typed in a phone conversation fails with a code the agent's screen translates", async () => {
     const r = await report({ externalId: `call-${uid()}`, direction: 'inbound', contact: caller('1110011'), status: 'missed' });
     const reply = await sut.api('POST', `/conversations/${r.body.conversationId}/messages`, { token: admin, body: { text: 'hello?' } });
     const failed = await eventually(async () => (await db.query(`SELECT status, error FROM messages WHERE id = $1 AND status = 'failed'`, [reply.body.id])).rows[0]);

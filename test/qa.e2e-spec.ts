@@ -19,7 +19,9 @@ describe('QA scorecards and reviews', () => {
 
   /** A conversation of `agentId`, resolved at `resolvedAt` (known times make the weeks exact). */
   const resolvedConversation = async (agentId: string, resolvedAt: string) => {
-    const { conversationId } = (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'help' } })).body;
+    const { conversationId } = (
+      await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'help' } })
+    ).body;
     await db.query(`UPDATE conversations SET assignee_id = $2, status = 'resolved', resolved_at = $3 WHERE id = $1`, [conversationId, agentId, resolvedAt]);
     return conversationId as string;
   };
@@ -54,13 +56,35 @@ describe('QA scorecards and reviews', () => {
 
     const review = await sut.api('POST', '/qa/reviews', {
       token: coordinator,
-      body: { conversationId, scorecardId: card.body.id, summary: 'Good start', scores: [{ key: 'greeting', score: 1 }, { key: 'accuracy', score: 3, comment: 'Check the refund policy', messageId }] },
+      body: {
+        conversationId,
+        scorecardId: card.body.id,
+        summary: 'Good start',
+        scores: [
+          { key: 'greeting', score: 1 },
+          { key: 'accuracy', score: 3, comment: 'Check the refund policy', messageId },
+        ],
+      },
     });
     expect(review.status).toBe(201);
     // (1×1 + 3×0.5) / 4
     expect(review.body).toMatchObject({ agentId: ana.id, scorecardVersion: 1, totalPercent: 62.5, acknowledgedAt: null, agentReply: null });
     expect(review.body.scores[1]).toEqual({ key: 'accuracy', score: 3, comment: 'Check the refund policy', messageId });
-    expect((await sut.api('POST', '/qa/reviews', { token: coordinator, body: { conversationId, scorecardId: card.body.id, scores: [{ key: 'greeting', score: 1 }, { key: 'accuracy', score: 3 }] } })).status).toBe(409);
+    expect(
+      (
+        await sut.api('POST', '/qa/reviews', {
+          token: coordinator,
+          body: {
+            conversationId,
+            scorecardId: card.body.id,
+            scores: [
+              { key: 'greeting', score: 1 },
+              { key: 'accuracy', score: 3 },
+            ],
+          },
+        })
+      ).status,
+    ).toBe(409);
 
     const mine = await sut.api('GET', '/qa/reviews/mine', { token: ana.token });
     expect(mine.body.map((r: any) => r.id)).toEqual([review.body.id]);
@@ -93,12 +117,30 @@ describe('QA scorecards and reviews', () => {
     const card = (await sut.api('POST', '/qa/scorecards', { token: admin, body: { name: `Versioned ${uid()}`, criteria } })).body;
     const [ana] = agents;
     const first = await resolvedConversation(ana!.id, new Date().toISOString());
-    const old = (await sut.api('POST', '/qa/reviews', { token: coordinator, body: { conversationId: first, scorecardId: card.id, scores: [{ key: 'greeting', score: 0 }, { key: 'accuracy', score: 5 }] } })).body;
+    const old = (
+      await sut.api('POST', '/qa/reviews', {
+        token: coordinator,
+        body: {
+          conversationId: first,
+          scorecardId: card.id,
+          scores: [
+            { key: 'greeting', score: 0 },
+            { key: 'accuracy', score: 5 },
+          ],
+        },
+      })
+    ).body;
 
-    const edited = await sut.api('PATCH', `/qa/scorecards/${card.id}`, { token: coordinator, body: { criteria: [...criteria, { key: 'tone', label: 'Tone', weight: 2, scale: '0-2' }] } });
+    const edited = await sut.api('PATCH', `/qa/scorecards/${card.id}`, {
+      token: coordinator,
+      body: { criteria: [...criteria, { key: 'tone', label: 'Tone', weight: 2, scale: '0-2' }] },
+    });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ version: 2 });
-    expect(edited.body.versions.map((v: any) => [v.version, v.criteria.length])).toEqual([[1, 2], [2, 3]]);
+    expect(edited.body.versions.map((v: any) => [v.version, v.criteria.length])).toEqual([
+      [1, 2],
+      [2, 3],
+    ]);
     // Only the sample size: no new version.
     expect((await sut.api('PATCH', `/qa/scorecards/${card.id}`, { token: coordinator, body: { sampleSize: 3 } })).body).toMatchObject({ version: 2, sampleSize: 3 });
 
@@ -107,10 +149,33 @@ describe('QA scorecards and reviews', () => {
     expect(kept.criteria.map((c: any) => c.key)).toEqual(['greeting', 'accuracy']);
     // A new review must score the new criterion too.
     const second = await resolvedConversation(ana!.id, new Date().toISOString());
-    const missing = await sut.api('POST', '/qa/reviews', { token: coordinator, body: { conversationId: second, scorecardId: card.id, scores: [{ key: 'greeting', score: 1 }, { key: 'accuracy', score: 5 }] } });
+    const missing = await sut.api('POST', '/qa/reviews', {
+      token: coordinator,
+      body: {
+        conversationId: second,
+        scorecardId: card.id,
+        scores: [
+          { key: 'greeting', score: 1 },
+          { key: 'accuracy', score: 5 },
+        ],
+      },
+    });
     expect(missing.status).toBe(400);
     expect(missing.body.details.fields.scores).toEqual(['tone: not scored']);
-    const fresh = (await sut.api('POST', '/qa/reviews', { token: coordinator, body: { conversationId: second, scorecardId: card.id, scores: [{ key: 'greeting', score: 1 }, { key: 'accuracy', score: 5 }, { key: 'tone', score: 2 }] } })).body;
+    const fresh = (
+      await sut.api('POST', '/qa/reviews', {
+        token: coordinator,
+        body: {
+          conversationId: second,
+          scorecardId: card.id,
+          scores: [
+            { key: 'greeting', score: 1 },
+            { key: 'accuracy', score: 5 },
+            { key: 'tone', score: 2 },
+          ],
+        },
+      })
+    ).body;
     expect(fresh).toMatchObject({ scorecardVersion: 2, totalPercent: 100 });
     // Agents neither write nor edit scorecards.
     expect((await sut.api('PATCH', `/qa/scorecards/${card.id}`, { token: ana!.token, body: { sampleSize: 1 } })).status).toBe(403);

@@ -13,7 +13,12 @@ const ARTIFACTS = join(ROOT, 'test-artifacts', 'reports');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 async function postForm(url: string, fields: Record<string, string>) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(), redirect: 'manual' });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  });
   return res.status;
 }
 
@@ -49,7 +54,9 @@ describe('reports screen in a real browser', () => {
     const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Shop API', channel: 'api', teamId: team.id, webhookUrl: hooks.url } })).body;
     expect((await sut.api('PUT', `/inboxes/${inbox.id}/csat`, { token: admin, body: { enabled: true, scale: 'stars', delaySeconds: 0, frequencyDays: 0 } })).status).toBe(200);
     const agentEmail = `ana-${uid()}@example.com`;
-    const agent = (await sut.api('POST', '/users', { token: admin, body: { email: agentEmail, name: 'Ana Agent', password: 'agent-password-1', role: 'agent', capacity: { api: 10 } } })).body;
+    const agent = (
+      await sut.api('POST', '/users', { token: admin, body: { email: agentEmail, name: 'Ana Agent', password: 'agent-password-1', role: 'agent', capacity: { api: 10 } } })
+    ).body;
     await sut.api('POST', `/inboxes/${inbox.id}/members`, { token: admin, body: { userId: agent.id } });
     ana = { id: agent.id, name: 'Ana Agent' };
     const anaToken = await sut.login(agentEmail, 'agent-password-1');
@@ -57,8 +64,17 @@ describe('reports screen in a real browser', () => {
     expect((await sut.api('POST', '/users', { token: admin, body: { email: cora.email, name: 'Cora Coordinator', password, role: 'coordinator' } })).status).toBe(201);
 
     // Three conversations for Ana: answered and resolved with ratings 4 and 2, one left open.
-    for (const [i, rating] of [[0, '4'], [1, '2'], [2, null]] as const) {
-      const { conversationId } = (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name: `Client ${i}` }, text: `question ${i}` } })).body;
+    for (const [i, rating] of [
+      [0, '4'],
+      [1, '2'],
+      [2, null],
+    ] as const) {
+      const { conversationId } = (
+        await sut.api('POST', `/inboxes/${inbox.id}/incoming`, {
+          token: inbox.token,
+          body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name: `Client ${i}` }, text: `question ${i}` },
+        })
+      ).body;
       conversations.push(conversationId);
       expect((await sut.api('POST', `/conversations/${conversationId}/assign`, { token: admin, body: { agentId: agent.id, force: true } })).status).toBeLessThan(300);
       expect((await sut.api('POST', `/conversations/${conversationId}/messages`, { token: anaToken, body: { text: `answer ${i}` } })).status).toBe(201);

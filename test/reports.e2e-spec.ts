@@ -21,10 +21,15 @@ describe('KPI report', () => {
 
   it('reports volumes, first response and resolution percentiles, SLA breaches and resolution rate', async () => {
     const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `KPI ${uid()}`, channel: 'api' } })).body;
-    const open = async () => (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'help' } })).body.conversationId as string;
+    const open = async () =>
+      (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'help' } })).body
+        .conversationId as string;
     const [a, b, c] = [await open(), await open(), await open()];
     // Known timestamps make the expected figures exact.
-    await db.query(`UPDATE conversations SET created_at = now() - interval '2 hours', first_response_at = now() - interval '2 hours' + interval '60 seconds', resolved_at = now() - interval '2 hours' + interval '600 seconds', status = 'resolved' WHERE id = $1`, [a]);
+    await db.query(
+      `UPDATE conversations SET created_at = now() - interval '2 hours', first_response_at = now() - interval '2 hours' + interval '60 seconds', resolved_at = now() - interval '2 hours' + interval '600 seconds', status = 'resolved' WHERE id = $1`,
+      [a],
+    );
     await db.query(`UPDATE conversations SET created_at = now() - interval '1 hour', first_response_at = now() - interval '1 hour' + interval '120 seconds' WHERE id = $1`, [b]);
     await db.query(`UPDATE conversations SET created_at = now() - interval '30 minutes' WHERE id = $1`, [c]);
 
@@ -53,17 +58,39 @@ describe('KPI report', () => {
     it('breaks down by team with CSAT, series per local day, and CSV that parses back to the JSON numbers', async () => {
       const team = (await sut.api('POST', '/teams', { token: admin, body: { name: `Billing, "EU" ${uid()}` } })).body;
       const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Series ${uid()}`, channel: 'api', teamId: team.id } })).body;
-      const open = async (text: string) => (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid(), name: 'Олена, «Київ»' }, text } })).body.conversationId as string;
+      const open = async (text: string) =>
+        (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid(), name: 'Олена, «Київ»' }, text } }))
+          .body.conversationId as string;
       const [a, b, c] = [await open('one'), await open('two'), await open('three')];
       // Two on 29 March 2026 (Paris), one on the 30th: 22:30 UTC on the 29th is already the 30th in Paris.
-      await db.query(`UPDATE conversations SET team_id = $2, subject = 'Line 1
-Line 2, "quoted"', created_at = '2026-03-29T08:00:00Z', first_response_at = '2026-03-29T08:01:00Z', resolved_at = '2026-03-29T08:10:00Z', status = 'resolved' WHERE id = $1`, [a, team.id]);
+      await db.query(
+        `UPDATE conversations SET team_id = $2, subject = 'Line 1
+Line 2, "quoted"', created_at = '2026-03-29T08:00:00Z', first_response_at = '2026-03-29T08:01:00Z', resolved_at = '2026-03-29T08:10:00Z', status = 'resolved' WHERE id = $1`,
+        [a, team.id],
+      );
       await db.query(`UPDATE conversations SET team_id = $2, created_at = '2026-03-29T09:00:00Z', first_response_at = '2026-03-29T09:03:00Z' WHERE id = $1`, [b, team.id]);
-      await db.query(`UPDATE conversations SET team_id = $2, created_at = '2026-03-29T22:30:00Z', first_response_at = '2026-03-29T22:35:00Z', resolved_at = '2026-03-29T23:30:00Z', status = 'resolved' WHERE id = $1`, [c, team.id]);
-      for (const [id, rating] of [[a, 5], [c, 2]] as const) {
-        const survey = (await db.query(`INSERT INTO csat_surveys (conversation_id, inbox_id, contact_id, channel, locale, scale, question, status, sent_at, expires_at)
-          SELECT id, inbox_id, contact_id, channel, 'en', 'stars', 'Q?', 'sent', now(), now() + interval '7 days' FROM conversations WHERE id = $1 RETURNING id`, [id])).rows[0].id;
-        await db.query(`INSERT INTO csat_responses (survey_id, conversation_id, inbox_id, team_id, channel, scale, rating) VALUES ($1, $2, $3, $4, 'api', 'stars', $5)`, [survey, id, inbox.id, team.id, rating]);
+      await db.query(
+        `UPDATE conversations SET team_id = $2, created_at = '2026-03-29T22:30:00Z', first_response_at = '2026-03-29T22:35:00Z', resolved_at = '2026-03-29T23:30:00Z', status = 'resolved' WHERE id = $1`,
+        [c, team.id],
+      );
+      for (const [id, rating] of [
+        [a, 5],
+        [c, 2],
+      ] as const) {
+        const survey = (
+          await db.query(
+            `INSERT INTO csat_surveys (conversation_id, inbox_id, contact_id, channel, locale, scale, question, status, sent_at, expires_at)
+          SELECT id, inbox_id, contact_id, channel, 'en', 'stars', 'Q?', 'sent', now(), now() + interval '7 days' FROM conversations WHERE id = $1 RETURNING id`,
+            [id],
+          )
+        ).rows[0].id;
+        await db.query(`INSERT INTO csat_responses (survey_id, conversation_id, inbox_id, team_id, channel, scale, rating) VALUES ($1, $2, $3, $4, 'api', 'stars', $5)`, [
+          survey,
+          id,
+          inbox.id,
+          team.id,
+          rating,
+        ]);
       }
       const qs = `from=2026-03-28T23:00:00Z&to=2026-03-31T22:00:00Z&inboxId=${inbox.id}&interval=day&tz=Europe/Paris`;
       const json = (await sut.api('GET', `/reports/kpis?${qs}`, { token: admin })).body;

@@ -33,13 +33,17 @@ describe('live routing and the realtime gateway', () => {
     const agents = [];
     for (let i = 0; i < opts.agents; i++) {
       const email = `agent-${uid()}@example.com`;
-      const user = (await sut.api('POST', '/users', { token: admin, body: { email, name: `Agent ${i}`, password: 'agent-password', role: 'agent', capacity: opts.capacity ?? { api: 2 } } })).body;
+      const user = (
+        await sut.api('POST', '/users', { token: admin, body: { email, name: `Agent ${i}`, password: 'agent-password', role: 'agent', capacity: opts.capacity ?? { api: 2 } } })
+      ).body;
       await sut.api('POST', `/teams/${team.id}/members`, { token: admin, body: { userId: user.id } });
       await sut.api('POST', `/inboxes/${inbox.id}/members`, { token: admin, body: { userId: user.id } });
       agents.push({ ...user, token: await sut.login(email, 'agent-password') });
     }
     const ingest = async (text = 'help') =>
-      (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}` }, text } })).body as { conversationId: string };
+      (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}` }, text } })).body as {
+        conversationId: string;
+      };
     return { team, inbox, agents, ingest };
   }
 
@@ -51,7 +55,11 @@ describe('live routing and the realtime gateway', () => {
 
   /** Presence is written after the handshake: wait until routing can see the agents. */
   const allOnline = (ids: string[]) =>
-    eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM agent_status WHERE user_id = ANY($1) AND presence = 'online'`, [ids])).rows[0].n === ids.length, 15000, 'agents online');
+    eventually(
+      async () => (await db.query(`SELECT count(*)::int AS n FROM agent_status WHERE user_id = ANY($1) AND presence = 'online'`, [ids])).rows[0].n === ids.length,
+      15000,
+      'agents online',
+    );
 
   const assigneeOf = async (id: string) => (await db.query(`SELECT assignee_id, offered_to_id, assignment_reason FROM conversations WHERE id = $1`, [id])).rows[0];
 
@@ -282,7 +290,14 @@ describe('live routing and the realtime gateway', () => {
       await sut.api('POST', '/users', { token: admin, body: { email: coordinatorEmail, name: 'Stats', password: 'coordinator-pw', role: 'coordinator' } });
       const coordinator = await connect(await sut.login(coordinatorEmail, 'coordinator-pw'));
       const stats = await coordinator.waitFor('queue.stats', (d) => Array.isArray(d.teams) && d.agents.length > 0, 12000);
-      expect(stats.agents[0]).toEqual(expect.objectContaining({ agentId: expect.any(String), presence: expect.any(String), load: expect.any(Object), capacity: expect.objectContaining({ api: expect.any(Number) }) }));
+      expect(stats.agents[0]).toEqual(
+        expect.objectContaining({
+          agentId: expect.any(String),
+          presence: expect.any(String),
+          load: expect.any(Object),
+          capacity: expect.objectContaining({ api: expect.any(Number) }),
+        }),
+      );
       const rest = await sut.api('GET', '/routing/stats', { token: admin });
       expect(rest.status).toBe(200);
       expect(rest.body.teams.some((t: any) => t.waiting > 0)).toBe(true);

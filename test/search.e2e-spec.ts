@@ -34,9 +34,13 @@ describe('search and knowledge base', () => {
     expect(res.status).toBe(201);
     return res.body as { id: string; token: string; websiteToken: string };
   }
-  const member = async (inboxId: string, userId: string) => expect((await sut.api('POST', `/inboxes/${inboxId}/members`, { token: admin, body: { userId } })).status).toBeLessThan(300);
+  const member = async (inboxId: string, userId: string) =>
+    expect((await sut.api('POST', `/inboxes/${inboxId}/members`, { token: admin, body: { userId } })).status).toBeLessThan(300);
   async function ingest(ib: { id: string; token: string }, text: string, contact: Record<string, unknown> = {}) {
-    const res = await sut.api('POST', `/inboxes/${ib.id}/incoming`, { token: ib.token, body: { externalId: `ext-${uid()}`, contact: { identifier: `c-${uid()}`, ...contact }, text } });
+    const res = await sut.api('POST', `/inboxes/${ib.id}/incoming`, {
+      token: ib.token,
+      body: { externalId: `ext-${uid()}`, contact: { identifier: `c-${uid()}`, ...contact }, text },
+    });
     expect(res.status).toBe(201);
     return res.body as { conversationId: string; messageId: string };
   }
@@ -197,13 +201,19 @@ describe('search and knowledge base', () => {
   });
 
   describe('knowledge base', () => {
-    it('goes from a coordinator\'s draft to an agent\'s reply, the widget and the help centre', async () => {
+    it("goes from a coordinator's draft to an agent's reply, the widget and the help centre", async () => {
       const coordinator = await user('coordinator');
       const agent = await user('agent');
       const word = `colis${uid()}`;
       const draft = await sut.api('POST', '/kb/articles', {
         token: coordinator.token,
-        body: { title: `Suivre mon colis ${word}`, locale: 'fr', category: 'Livraison', tags: ['livraison'], body: `Votre **${word}** est expédié sous 48 h. Les remboursements sont traités en 5 jours.` },
+        body: {
+          title: `Suivre mon colis ${word}`,
+          locale: 'fr',
+          category: 'Livraison',
+          tags: ['livraison'],
+          body: `Votre **${word}** est expédié sous 48 h. Les remboursements sont traités en 5 jours.`,
+        },
       });
       expect(draft.status).toBe(201);
       expect(draft.body).toMatchObject({ status: 'draft', slug: `suivre-mon-colis-${word}`, locale: 'fr' });
@@ -229,7 +239,10 @@ describe('search and knowledge base', () => {
       const ib = await inbox();
       await member(ib.id, agent.id);
       const { conversationId } = await ingest(ib, 'Où est mon colis ?', { language: 'fr' });
-      const reply = await sut.api('POST', `/conversations/${conversationId}/messages`, { token: agent.token, body: { text: full.body.text, metadata: { kbArticleIds: [draft.body.id] } } });
+      const reply = await sut.api('POST', `/conversations/${conversationId}/messages`, {
+        token: agent.token,
+        body: { text: full.body.text, metadata: { kbArticleIds: [draft.body.id] } },
+      });
       expect(reply.status).toBe(201);
       const sent = await sut.api('GET', `/kb/conversations/${conversationId}/articles`, { token: agent.token });
       expect(sent.body.items).toEqual([expect.objectContaining({ id: draft.body.id, messageId: reply.body.id })]);
@@ -239,7 +252,9 @@ describe('search and knowledge base', () => {
       // The widget suggests it from a visitor's first sentence, from an allowed site only.
       const origin = 'https://shop.example';
       const chat = await inbox({ channel: 'webchat', allowedOrigins: [origin] });
-      const suggest = await fetch(`${sut.url}/api/v1/widget/${chat.websiteToken}/articles?locale=fr&q=${encodeURIComponent(`bonjour, mon ${word} n'arrive pas`)}`, { headers: { origin } });
+      const suggest = await fetch(`${sut.url}/api/v1/widget/${chat.websiteToken}/articles?locale=fr&q=${encodeURIComponent(`bonjour, mon ${word} n'arrive pas`)}`, {
+        headers: { origin },
+      });
       expect(suggest.status).toBe(200);
       expect(suggest.headers.get('access-control-allow-origin')).toBe(origin);
       const suggested = await suggest.json();
@@ -293,7 +308,10 @@ describe('search and knowledge base', () => {
 
     it('links translations of one article', async () => {
       const en = await sut.api('POST', '/kb/articles', { token: admin, body: { title: `Returns ${uid()}`, locale: 'en', body: 'How to return', status: 'published' } });
-      const uk = await sut.api('POST', '/kb/articles', { token: admin, body: { title: `Повернення ${uid()}`, locale: 'uk', body: 'Як повернути', status: 'published', translationOf: en.body.id } });
+      const uk = await sut.api('POST', '/kb/articles', {
+        token: admin,
+        body: { title: `Повернення ${uid()}`, locale: 'uk', body: 'Як повернути', status: 'published', translationOf: en.body.id },
+      });
       expect(uk.status).toBe(201);
       expect(uk.body.translations.map((t: { locale: string }) => t.locale)).toEqual(['en', 'uk']);
       const page = await (await fetch(`${sut.url}/help/en/${en.body.slug}`)).text();

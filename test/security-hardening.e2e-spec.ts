@@ -34,7 +34,13 @@ describe('security hardening', () => {
   });
 
   const widgetSocket = (auth: Record<string, unknown>, headers: Record<string, string> = {}) => {
-    const s = io(`${sut.url}/widget`, { auth: { websiteToken: chat.websiteToken, ...auth }, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: ORIGIN, ...headers } });
+    const s = io(`${sut.url}/widget`, {
+      auth: { websiteToken: chat.websiteToken, ...auth },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: { origin: ORIGIN, ...headers },
+    });
     sockets.push(s);
     return s;
   };
@@ -84,7 +90,10 @@ describe('security hardening', () => {
       let tries = 0;
       while (status !== 429 && tries < 80) {
         // The loopback proxy appends the real client (203.0.113.9); the left part is the client's own invention.
-        const res = await sut.api('POST', '/auth/login', { body: { email: `nobody-${uid()}@example.com`, password: 'Summer2026!' }, headers: { 'x-forwarded-for': `${uid()}.example, 203.0.113.9` } });
+        const res = await sut.api('POST', '/auth/login', {
+          body: { email: `nobody-${uid()}@example.com`, password: 'Summer2026!' },
+          headers: { 'x-forwarded-for': `${uid()}.example, 203.0.113.9` },
+        });
         status = res.status;
         tries++;
       }
@@ -94,7 +103,9 @@ describe('security hardening', () => {
       expect(other.status).toBe(429);
       expect(Number(other.headers.get('retry-after'))).toBeGreaterThan(0);
       // Another address is not affected.
-      expect((await sut.api('POST', '/auth/login', { body: { email: `someone-${uid()}@example.com`, password: 'x' }, headers: { 'x-forwarded-for': '203.0.113.10' } })).status).toBe(401);
+      expect(
+        (await sut.api('POST', '/auth/login', { body: { email: `someone-${uid()}@example.com`, password: 'x' }, headers: { 'x-forwarded-for': '203.0.113.10' } })).status,
+      ).toBe(401);
     });
   });
 
@@ -131,7 +142,10 @@ describe('security hardening', () => {
   describe('bad input is a 400 naming the field (item 9)', () => {
     let conversationId: string;
     beforeAll(async () => {
-      const r = await sut.api('POST', `/inboxes/${apiInbox.id}/incoming`, { token: apiInbox.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}` }, text: 'hello' } });
+      const r = await sut.api('POST', `/inboxes/${apiInbox.id}/incoming`, {
+        token: apiInbox.token,
+        body: { externalId: uid(), contact: { identifier: `c-${uid()}` }, text: 'hello' },
+      });
       conversationId = r.body.conversationId;
     });
 
@@ -155,16 +169,25 @@ describe('security hardening', () => {
       const res = await sut.api('POST', '/auth/login', { raw: JSON.stringify({ email: 'a@example.com', password: 'x' }), headers: { 'content-encoding': 'gzip' } });
       expect(res.status).toBe(400);
       expect(res.body.details.fields).toHaveProperty('content-encoding');
-      const real = await sut.api('POST', '/auth/login', { raw: gzipSync(JSON.stringify({ email: 'a@example.com', password: 'wrong-one' })), headers: { 'content-encoding': 'gzip' } });
+      const real = await sut.api('POST', '/auth/login', {
+        raw: gzipSync(JSON.stringify({ email: 'a@example.com', password: 'wrong-one' })),
+        headers: { 'content-encoding': 'gzip' },
+      });
       expect(real.status).toBe(401);
     });
 
     it('metadata nested 20,000 levels deep, or too large', async () => {
       const deep = '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000);
-      const res = await sut.api('POST', `/inboxes/${apiInbox.id}/incoming`, { token: apiInbox.token, raw: `{"externalId":"${uid()}","contact":{"identifier":"deep"},"text":"hi","metadata":${deep}}` });
+      const res = await sut.api('POST', `/inboxes/${apiInbox.id}/incoming`, {
+        token: apiInbox.token,
+        raw: `{"externalId":"${uid()}","contact":{"identifier":"deep"},"text":"hi","metadata":${deep}}`,
+      });
       expect(res.status).toBe(400);
       expect(res.body.details.fields).toHaveProperty('metadata');
-      const big = await sut.api('POST', `/inboxes/${apiInbox.id}/incoming`, { token: apiInbox.token, body: { externalId: uid(), contact: { identifier: 'big' }, text: 'hi', metadata: { blob: 'x'.repeat(20_000) } } });
+      const big = await sut.api('POST', `/inboxes/${apiInbox.id}/incoming`, {
+        token: apiInbox.token,
+        body: { externalId: uid(), contact: { identifier: 'big' }, text: 'hi', metadata: { blob: 'x'.repeat(20_000) } },
+      });
       expect(big.status).toBe(400);
       expect(big.body.details.fields).toHaveProperty('metadata');
     });

@@ -58,7 +58,12 @@ describe('service levels, escalation and timers', () => {
 
   async function online(...agents: Array<{ id: string; token: string }>) {
     const out = await Promise.all(agents.map((a) => connect(a.token)));
-    await eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM agent_status WHERE user_id = ANY($1) AND presence = 'online'`, [agents.map((a) => a.id)])).rows[0].n === agents.length, 15000, 'agents online');
+    await eventually(
+      async () =>
+        (await db.query(`SELECT count(*)::int AS n FROM agent_status WHERE user_id = ANY($1) AND presence = 'online'`, [agents.map((a) => a.id)])).rows[0].n === agents.length,
+      15000,
+      'agents online',
+    );
     return out;
   }
 
@@ -68,7 +73,8 @@ describe('service levels, escalation and timers', () => {
     return res.body.conversationId as string;
   };
   const conversation = async (id: string) => (await sut.api('GET', `/conversations/${id}`, { token: admin })).body;
-  const messages = async (id: string) => (await sut.api('GET', `/conversations/${id}/messages`, { token: admin })).body.items as Array<{ kind: string; text: string; metadata: any }>;
+  const messages = async (id: string) =>
+    (await sut.api('GET', `/conversations/${id}/messages`, { token: admin })).body.items as Array<{ kind: string; text: string; metadata: any }>;
   const policy = async (body: Record<string, unknown>) => {
     const res = await sut.api('POST', '/sla-policies', { token: admin, body: { name: `SLA ${uid()}`, ...body } });
     expect(res.status).toBe(201);
@@ -87,10 +93,14 @@ describe('service levels, escalation and timers', () => {
       const snoozed = await sut.api('PATCH', `/conversations/${id}`, { token: agent.token, body: { status: 'snoozed', snoozedUntil: until } });
       expect(snoozed.status).toBe(200);
       expect(snoozed.body.status).toBe('snoozed');
-      const woke = await eventually(async () => {
-        const c = await conversation(id);
-        return c.status === 'open' && c;
-      }, 20000, 'snooze wake-up');
+      const woke = await eventually(
+        async () => {
+          const c = await conversation(id);
+          return c.status === 'open' && c;
+        },
+        20000,
+        'snooze wake-up',
+      );
       expect(woke).toMatchObject({ snoozedUntil: null, assigneeId: agent.id });
       expect((await messages(id)).filter((m) => m.metadata?.activity?.code === 'snooze_ended')).toHaveLength(1);
     });

@@ -55,7 +55,10 @@ describe('Slack channel', () => {
 
   const deliver = (inboxId: string, body: object | string | Buffer, opts: { secret?: string; timestamp?: number; retryNum?: number; headers?: Record<string, string> } = {}) => {
     const raw = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : JSON.stringify(body);
-    return sut.api('POST', `/channels/slack/${inboxId}/events`, { raw: Buffer.isBuffer(body) ? body : raw, headers: { ...slackHeaders(opts.secret ?? SECRET, raw, opts), ...(opts.headers ?? {}) } });
+    return sut.api('POST', `/channels/slack/${inboxId}/events`, {
+      raw: Buffer.isBuffer(body) ? body : raw,
+      headers: { ...slackHeaders(opts.secret ?? SECRET, raw, opts), ...(opts.headers ?? {}) },
+    });
   };
 
   const envelope = (event: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -75,12 +78,20 @@ describe('Slack channel', () => {
 
   const messagesWhere = async (inboxId: string, externalId: string) =>
     (await db.query(`SELECT id, conversation_id, text, metadata, status FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, externalId])).rows;
-  const counts = async () => (await db.query(`SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM slack_events)::int AS events, (SELECT count(*) FROM conversations)::int AS conversations`)).rows[0];
+  const counts = async () =>
+    (
+      await db.query(
+        `SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM slack_events)::int AS events, (SELECT count(*) FROM conversations)::int AS conversations`,
+      )
+    ).rows[0];
 
   describe('adding a Slack inbox', () => {
     it('checks the token with auth.test, keeps the secrets encrypted and never shows them', async () => {
       const before = slack.calls.filter((c) => c.method === 'auth.test').length;
-      const res = await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Acme Slack', channel: 'slack', botToken: slack.botToken, signingSecret: SECRET, channels: [SHARED, SHARED] } });
+      const res = await sut.api('POST', '/inboxes', {
+        token: admin,
+        body: { name: 'Acme Slack', channel: 'slack', botToken: slack.botToken, signingSecret: SECRET, channels: [SHARED, SHARED] },
+      });
       expect(res.status).toBe(201);
       expect(res.body.settings).toEqual({ channels: [SHARED], teamId: slack.teamId, team: 'Acme', botUserId: slack.botUserId });
       expect(JSON.stringify(res.body)).not.toContain(slack.botToken);
@@ -219,14 +230,21 @@ describe('Slack channel', () => {
       const captured = slackHeaders(SECRET, raw);
       const replays = [];
       for (let i = 0; i < 2; i++) replays.push(await sut.api('POST', `/channels/slack/${inbox.id}/events`, { raw, headers: captured }));
-      expect(replays.map((r) => [r.status, r.body.outcome])).toEqual([[200, 'queued'], [200, 'duplicate']]);
+      expect(replays.map((r) => [r.status, r.body.outcome])).toEqual([
+        [200, 'queued'],
+        [200, 'duplicate'],
+      ]);
       const ev2 = envelope(message({ text: 'Raced' }));
       const raced = await Promise.all([1, 2, 3, 4].map((n) => deliver(inbox.id, ev2, { retryNum: n - 1 })));
       expect(raced.map((r) => r.body.outcome).sort()).toEqual(['duplicate', 'duplicate', 'duplicate', 'queued']);
       // The same message under a new event id (Slack re-sends after a reconnect): ingest is idempotent on channel:ts.
       await deliver(inbox.id, { ...ev, event_id: `Ev${uid().toUpperCase()}` });
       await eventually(async () => (await messagesWhere(inbox.id, `${SHARED}:${ev2.event.ts}`)).length === 1, 15000, 'the raced message');
-      await eventually(async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'slack-events' AND state <> 'completed' AND data->>'inboxId' = $1`, [inbox.id])).rows.length === 0, 15000, 'the queue to drain');
+      await eventually(
+        async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'slack-events' AND state <> 'completed' AND data->>'inboxId' = $1`, [inbox.id])).rows.length === 0,
+        15000,
+        'the queue to drain',
+      );
       expect(await messagesWhere(inbox.id, `${SHARED}:${ev.event.ts}`)).toHaveLength(1);
       expect(await messagesWhere(inbox.id, `${SHARED}:${ev2.event.ts}`)).toHaveLength(1);
     });
@@ -237,12 +255,37 @@ describe('Slack channel', () => {
       await deliver(inbox.id, envelope(original));
       const created = await socket.waitFor('message.created', (d) => d.externalId === `${SHARED}:${original.ts}`);
       const editTs = nextTs();
-      await deliver(inbox.id, envelope({ type: 'message', subtype: 'message_changed', hidden: true, channel: SHARED, channel_type: 'channel', ts: editTs, event_ts: editTs,
-        message: { ...original, text: 'My order is #1235', edited: { user: 'U0CUSTOMER', ts: editTs } }, previous_message: original }));
+      await deliver(
+        inbox.id,
+        envelope({
+          type: 'message',
+          subtype: 'message_changed',
+          hidden: true,
+          channel: SHARED,
+          channel_type: 'channel',
+          ts: editTs,
+          event_ts: editTs,
+          message: { ...original, text: 'My order is #1235', edited: { user: 'U0CUSTOMER', ts: editTs } },
+          previous_message: original,
+        }),
+      );
       const edited = await socket.waitFor('message.updated', (d) => d.id === created.id && d.text === 'My order is #1235');
       expect(edited.metadata.edited).toMatchObject({ by: 'U0CUSTOMER', previousText: 'My order is #1234' });
       const delTs = nextTs();
-      await deliver(inbox.id, envelope({ type: 'message', subtype: 'message_deleted', hidden: true, channel: SHARED, channel_type: 'channel', ts: delTs, event_ts: delTs, deleted_ts: original.ts, previous_message: original }));
+      await deliver(
+        inbox.id,
+        envelope({
+          type: 'message',
+          subtype: 'message_deleted',
+          hidden: true,
+          channel: SHARED,
+          channel_type: 'channel',
+          ts: delTs,
+          event_ts: delTs,
+          deleted_ts: original.ts,
+          previous_message: original,
+        }),
+      );
       const deleted = await socket.waitFor('message.updated', (d) => d.id === created.id && d.metadata.deleted);
       expect(deleted.metadata.deleted.at).toBe(new Date(Number(delTs) * 1000).toISOString());
     });
@@ -259,7 +302,10 @@ describe('Slack channel', () => {
       });
       expect(rows[0].conversation_id).toBe(rows[1].conversation_id);
       const reply = await sut.api('POST', `/conversations/${rows[0].conversation_id}/messages`, { token: admin, body: { text: 'Yes, here' } });
-      await eventually(async () => (await sut.api('GET', `/conversations/${rows[0].conversation_id}/messages`, { token: admin })).body.items.find((m: any) => m.id === reply.body.id)?.status === 'sent');
+      await eventually(
+        async () =>
+          (await sut.api('GET', `/conversations/${rows[0].conversation_id}/messages`, { token: admin })).body.items.find((m: any) => m.id === reply.body.id)?.status === 'sent',
+      );
       const post = slack.posted().find((c) => c.args.text === 'Yes, here')!;
       expect(post.args.channel).toBe(dm);
       expect(post.args.thread_ts).toBeUndefined();
@@ -268,11 +314,15 @@ describe('Slack channel', () => {
     it('downloads files with the bot token into attachments, and lists oversized or missing ones as skipped', async () => {
       slack.addFile('F0SMALL001', { name: 'invoice.txt', mimetype: 'text/plain', data: Buffer.from('total: 42 EUR\n') });
       slack.addFile('F0HUGE0001', { name: 'dump.bin', mimetype: 'application/octet-stream', data: Buffer.from('x'), reportedSize: 50 * 1024 * 1024 });
-      const m = message({ subtype: 'file_share', text: 'see attached', files: [
-        { id: 'F0SMALL001', name: 'invoice.txt', mimetype: 'text/plain', size: 14, url_private_download: 'https://files.slack.com/files-pri/T/F0SMALL001/download/invoice.txt' },
-        { id: 'F0HUGE0001', name: 'dump.bin', mimetype: 'application/octet-stream', size: 50 * 1024 * 1024 },
-        { id: 'F0GONE0001', name: 'gone.png', mimetype: 'image/png', size: 10 },
-      ] });
+      const m = message({
+        subtype: 'file_share',
+        text: 'see attached',
+        files: [
+          { id: 'F0SMALL001', name: 'invoice.txt', mimetype: 'text/plain', size: 14, url_private_download: 'https://files.slack.com/files-pri/T/F0SMALL001/download/invoice.txt' },
+          { id: 'F0HUGE0001', name: 'dump.bin', mimetype: 'application/octet-stream', size: 50 * 1024 * 1024 },
+          { id: 'F0GONE0001', name: 'gone.png', mimetype: 'image/png', size: 10 },
+        ],
+      });
       await deliver(inbox.id, envelope(m));
       const [row] = await eventually(async () => {
         const r = await messagesWhere(inbox.id, `${SHARED}:${m.ts}`);
@@ -314,7 +364,12 @@ describe('Slack channel', () => {
       });
       slack.script('chat.postMessage', [{ status: 429, retryAfter: 1 }]);
       const reply = await sut.api('POST', `/conversations/${row.conversation_id}/messages`, { token: admin, body: { text: 'After the pause' } });
-      await eventually(async () => (await sut.api('GET', `/conversations/${row.conversation_id}/messages`, { token: admin })).body.items.find((x: any) => x.id === reply.body.id)?.status === 'sent', 30000, 'the reply to be sent');
+      await eventually(
+        async () =>
+          (await sut.api('GET', `/conversations/${row.conversation_id}/messages`, { token: admin })).body.items.find((x: any) => x.id === reply.body.id)?.status === 'sent',
+        30000,
+        'the reply to be sent',
+      );
       const tries = slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.text === 'After the pause');
       expect(tries).toHaveLength(2);
       expect(tries[1].at - tries[0].at).toBeGreaterThanOrEqual(1000);
@@ -364,7 +419,10 @@ describe('Slack channel', () => {
       });
       expect(row.conversation_id).toBe(res.body.conversationId);
 
-      const inThread = await sut.api('POST', `/inboxes/${inbox.id}/slack/messages`, { token: bot.token, body: { channel: SHARED, threadTs: res.body.ts, text: 'Yes, for 10 minutes.' } });
+      const inThread = await sut.api('POST', `/inboxes/${inbox.id}/slack/messages`, {
+        token: bot.token,
+        body: { channel: SHARED, threadTs: res.body.ts, text: 'Yes, for 10 minutes.' },
+      });
       expect(inThread.status).toBe(201);
       expect(inThread.body).toMatchObject({ conversationId: res.body.conversationId, conversationCreated: false });
       expect(slack.posted().find((c) => c.args.text === 'Yes, for 10 minutes.')!.args.thread_ts).toBe(res.body.ts);
@@ -408,7 +466,8 @@ describe('Slack channel', () => {
   });
 
   describe('replaying the real Slack payloads of the corpus', () => {
-    const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.json') ? [join(dir, f)] : []));
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.json') ? [join(dir, f)] : []));
     const corpusFiles = files(join(CORPUS, 'slack')).sort();
 
     it('accepts or rejects every payload with a reason, never crashes, and ingests the customer messages', async () => {
@@ -424,20 +483,23 @@ describe('Slack channel', () => {
         const name = relative(join(CORPUS, 'slack'), file);
         expect({ name, handled: [200, 400].includes(res.status) || res.status }).toEqual({ name, handled: true });
         if (res.status === 400) expect(res.body.message).toEqual(expect.any(String));
-        outcomes[name] = res.status === 400 ? `rejected: ${res.body.message}` : res.body.challenge ? 'challenge' : `${res.body.outcome}${res.body.reason ? `: ${res.body.reason}` : ''}`;
+        outcomes[name] =
+          res.status === 400 ? `rejected: ${res.body.message}` : res.body.challenge ? 'challenge' : `${res.body.outcome}${res.body.reason ? `: ${res.body.reason}` : ''}`;
         const parsed = JSON.parse(raw.toString('utf8'));
         // The java-slack-sdk samples are blanked (type "", event_id ""): their events are replayed in a valid envelope too.
         if (parsed?.event && typeof parsed.event === 'object' && (parsed.type !== 'event_callback' || !parsed.event_id)) {
           const fixed = await deliver(inbox.id, { ...parsed, type: 'event_callback', event_id: `Ev${uid().toUpperCase()}` });
           expect({ name, handled: [200, 400].includes(fixed.status) || fixed.status }).toEqual({ name, handled: true });
-          outcomes[`${name} (as envelope)`] = fixed.status === 400 ? `rejected: ${fixed.body.message}` : `${fixed.body.outcome}${fixed.body.reason ? `: ${fixed.body.reason}` : ''}`;
+          outcomes[`${name} (as envelope)`] =
+            fixed.status === 400 ? `rejected: ${fixed.body.message}` : `${fixed.body.outcome}${fixed.body.reason ? `: ${fixed.body.reason}` : ''}`;
         }
         // Bare message objects (Web API answers) are replayed inside an envelope too.
         const bare = parsed?.type === 'message' ? parsed : parsed?.message?.type === 'message' ? { channel: parsed.channel, ...parsed.message } : null;
         if (bare) {
           const wrapped = await deliver(inbox.id, envelope(bare));
           expect({ name, handled: [200, 400].includes(wrapped.status) || wrapped.status }).toEqual({ name, handled: true });
-          outcomes[`${name} (as event)`] = wrapped.status === 400 ? `rejected: ${wrapped.body.message}` : `${wrapped.body.outcome}${wrapped.body.reason ? `: ${wrapped.body.reason}` : ''}`;
+          outcomes[`${name} (as event)`] =
+            wrapped.status === 400 ? `rejected: ${wrapped.body.message}` : `${wrapped.body.outcome}${wrapped.body.reason ? `: ${wrapped.body.reason}` : ''}`;
         }
       }
       expect(outcomes).toMatchObject({
@@ -456,14 +518,25 @@ describe('Slack channel', () => {
         'slack-web/FileObject/real.json': 'rejected: not an Events API envelope (no type)',
       });
       ackMs.sort((x, y) => x - y);
-      console.log(`Slack corpus replay (${corpusFiles.length} files), ack time median ${ackMs[ackMs.length >> 1].toFixed(1)} ms, max ${ackMs[ackMs.length - 1].toFixed(1)} ms:\n` + Object.entries(outcomes).map(([f, o]) => `  ${f}: ${o}`).join('\n'));
+      console.log(
+        `Slack corpus replay (${corpusFiles.length} files), ack time median ${ackMs[ackMs.length >> 1].toFixed(1)} ms, max ${ackMs[ackMs.length - 1].toFixed(1)} ms:\n` +
+          Object.entries(outcomes)
+            .map(([f, o]) => `  ${f}: ${o}`)
+            .join('\n'),
+      );
 
-      await eventually(async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'slack-events' AND state <> 'completed' AND data->>'inboxId' = $1`, [inbox.id])).rows.length === 0, 30000, 'the replayed events to be processed');
+      await eventually(
+        async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'slack-events' AND state <> 'completed' AND data->>'inboxId' = $1`, [inbox.id])).rows.length === 0,
+        30000,
+        'the replayed events to be processed',
+      );
       const stored = (await db.query(`SELECT external_id, text, metadata FROM messages WHERE inbox_id = $1 ORDER BY external_id`, [inbox.id])).rows;
       const byId = Object.fromEntries(stored.map((r) => [r.external_id, r]));
       expect(byId['C043YJGBY49:1663966382.046509']).toMatchObject({ text: 'dgsfklsdgf', metadata: { deleted: expect.any(Object) } });
       expect(byId['D0442US94JD:1664408649.009629'].text).toBe('test');
-      expect(byId['D0442US94JD:1670631527.874149'].metadata.skippedFiles).toEqual([{ id: 'F04EEHX1EES', name: 'namenamename.txt', reason: expect.stringMatching(/file_not_found/) }]);
+      expect(byId['D0442US94JD:1670631527.874149'].metadata.skippedFiles).toEqual([
+        { id: 'F04EEHX1EES', name: 'namenamename.txt', reason: expect.stringMatching(/file_not_found/) },
+      ]);
       expect((await sut.api('GET', '/health')).body).toMatchObject({ status: 'ok' });
     }, 120000);
   });

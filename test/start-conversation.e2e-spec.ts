@@ -21,7 +21,12 @@ describe('conversations started by the business', () => {
     admin = await sut.login();
     db = new Client({ connectionString: sut.databaseUrl });
     await db.connect();
-    inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Sales', channel: 'email', address: ADDRESS, imap: dovecot.imapSettings('sales'), smtp: sink.smtpSettings() } })).body;
+    inbox = (
+      await sut.api('POST', '/inboxes', {
+        token: admin,
+        body: { name: 'Sales', channel: 'email', address: ADDRESS, imap: dovecot.imapSettings('sales'), smtp: sink.smtpSettings() },
+      })
+    ).body;
     const email = `sam-${uid()}@example.com`;
     const user = (await sut.api('POST', '/users', { token: admin, body: { email, name: 'Sam Sales', password: 'agent-password', role: 'agent', capacity: { email: 10 } } })).body;
     await sut.api('POST', `/inboxes/${inbox.id}/members`, { token: admin, body: { userId: user.id } });
@@ -37,13 +42,20 @@ describe('conversations started by the business', () => {
   it('emails a new customer, assigns the conversation to the agent, and threads the reply into it', async () => {
     const res = await sut.api('POST', '/conversations', {
       token: agent.token,
-      body: { inboxId: inbox.id, contact: { identifier: 'Dana@Customer.test', name: 'Dana' }, subject: 'Your order 42', text: 'Hello Dana, your order 42 is ready. Shall we ship it?' },
+      body: {
+        inboxId: inbox.id,
+        contact: { identifier: 'Dana@Customer.test', name: 'Dana' },
+        subject: 'Your order 42',
+        text: 'Hello Dana, your order 42 is ready. Shall we ship it?',
+      },
     });
     expect(res.status).toBe(201);
     const { conversation, message } = res.body;
     expect(conversation).toMatchObject({ inboxId: inbox.id, channel: 'email', status: 'open', subject: 'Your order 42' });
     expect(message).toMatchObject({ direction: 'outbound', authorType: 'user', authorId: agent.id, status: 'queued' });
-    const stored = (await db.query(`SELECT c.assignee_id, i.address FROM conversations c JOIN contact_identities i ON i.id = c.contact_identity_id WHERE c.id = $1`, [conversation.id])).rows[0];
+    const stored = (
+      await db.query(`SELECT c.assignee_id, i.address FROM conversations c JOIN contact_identities i ON i.id = c.contact_identity_id WHERE c.id = $1`, [conversation.id])
+    ).rows[0];
     expect(stored).toEqual({ assignee_id: agent.id, address: 'dana@customer.test' });
 
     const mail = await eventually(async () => sink.received.find((m) => m.to.includes('dana@customer.test')), 20000, 'mail at the SMTP sink');
@@ -53,16 +65,29 @@ describe('conversations started by the business', () => {
     expect(mail.parsed.from?.value[0].address).toBe(ADDRESS);
     await eventually(async () => (await db.query(`SELECT status FROM messages WHERE id = $1`, [message.id])).rows[0].status === 'sent', 20000, 'sent');
 
-    const reply = buildMail({ from: 'Dana <dana@customer.test>', to: ADDRESS, subject: 'Re: Your order 42', inReplyTo: mail.parsed.messageId!.replace(/[<>]/g, ''), body: 'Yes please, ship it.' });
+    const reply = buildMail({
+      from: 'Dana <dana@customer.test>',
+      to: ADDRESS,
+      subject: 'Re: Your order 42',
+      inReplyTo: mail.parsed.messageId!.replace(/[<>]/g, ''),
+      body: 'Yes please, ship it.',
+    });
     await dovecot.append('sales', [reply.raw]);
-    const answered = await eventually(async () => (await db.query(`SELECT conversation_id FROM messages WHERE external_id = $1`, [reply.messageId])).rows[0], 20000, 'reply ingested');
+    const answered = await eventually(
+      async () => (await db.query(`SELECT conversation_id FROM messages WHERE external_id = $1`, [reply.messageId])).rows[0],
+      20000,
+      'reply ingested',
+    );
     expect(answered.conversation_id).toBe(conversation.id);
   });
 
   it('lets a bot post a new email through the inbox, as the bot, and refuses bots of other inboxes and agents', async () => {
     const bot = (await sut.api('POST', '/bots', { token: admin, body: { name: 'Order bot', inboxIds: [inbox.id] } })).body;
     const other = (await sut.api('POST', '/bots', { token: admin, body: { name: 'Elsewhere', inboxIds: [] } })).body;
-    const res = await sut.api('POST', `/inboxes/${inbox.id}/messages`, { token: bot.token, body: { target: 'eve@customer.test', subject: 'Your parcel left', text: 'It is on its way.' } });
+    const res = await sut.api('POST', `/inboxes/${inbox.id}/messages`, {
+      token: bot.token,
+      body: { target: 'eve@customer.test', subject: 'Your parcel left', text: 'It is on its way.' },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ conversationCreated: true, message: { authorType: 'bot', authorId: bot.id } });
     const conv = (await sut.api('GET', `/conversations/${res.body.conversationId}`, { token: admin })).body;
@@ -77,11 +102,17 @@ describe('conversations started by the business', () => {
     const noSubject = await sut.api('POST', '/conversations', { token: agent.token, body: { inboxId: inbox.id, contact: { identifier: 'x@customer.test' }, text: 'hi' } });
     expect(noSubject.status).toBe(400);
     expect(noSubject.body.details.fields).toHaveProperty('subject');
-    const notEmail = await sut.api('POST', '/conversations', { token: agent.token, body: { inboxId: inbox.id, contact: { identifier: 'not an address' }, subject: 's', text: 'hi' } });
+    const notEmail = await sut.api('POST', '/conversations', {
+      token: agent.token,
+      body: { inboxId: inbox.id, contact: { identifier: 'not an address' }, subject: 's', text: 'hi' },
+    });
     expect(notEmail.body.details.fields).toHaveProperty(['contact.identifier']);
     const email = `out-${uid()}@example.com`;
     await sut.api('POST', '/users', { token: admin, body: { email, name: 'Outsider', password: 'agent-password', role: 'agent' } });
-    const outsider = await sut.api('POST', '/conversations', { token: await sut.login(email, 'agent-password'), body: { inboxId: inbox.id, contact: { identifier: 'y@customer.test' }, subject: 's', text: 'hi' } });
+    const outsider = await sut.api('POST', '/conversations', {
+      token: await sut.login(email, 'agent-password'),
+      body: { inboxId: inbox.id, contact: { identifier: 'y@customer.test' }, subject: 's', text: 'hi' },
+    });
     expect(outsider.status).toBe(403);
     const webchat = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Chat ${uid()}`, channel: 'webchat', allowedOrigins: ['https://shop.example.com'] } })).body;
     const unsupported = await sut.api('POST', '/conversations', { token: admin, body: { inboxId: webchat.id, contact: { identifier: 'v-1' }, text: 'hi' } });

@@ -43,23 +43,54 @@ describe('Telegram channel', () => {
     if (res.status !== 201) throw new Error(`inbox: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   };
-  const user = (id: number, f: Partial<{ first_name: string; last_name: string; username: string; language_code: string }> = {}) => ({ id, is_bot: false, first_name: 'Olena', ...f });
+  const user = (id: number, f: Partial<{ first_name: string; last_name: string; username: string; language_code: string }> = {}) => ({
+    id,
+    is_bot: false,
+    first_name: 'Olena',
+    ...f,
+  });
   const privateText = (from: ReturnType<typeof user>, text: string, extra: Record<string, unknown> = {}) => ({
     update_id: ++updateId,
     message: { message_id: ++messageId, from, chat: { id: from.id, first_name: from.first_name, type: 'private' }, date: now(), text, ...extra },
   });
-  const counts = async () => (await db.query(`SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM channel_events)::int AS events, (SELECT count(*) FROM conversations)::int AS conversations`)).rows[0];
+  const counts = async () =>
+    (
+      await db.query(
+        `SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM channel_events)::int AS events, (SELECT count(*) FROM conversations)::int AS conversations`,
+      )
+    ).rows[0];
   const messageBy = async (inboxId: string, externalId: string) =>
-    eventually(async () => (await db.query(`SELECT id, conversation_id, text, metadata, status, error, direction FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, externalId])).rows[0], 20000, `message ${externalId}`);
+    eventually(
+      async () =>
+        (await db.query(`SELECT id, conversation_id, text, metadata, status, error, direction FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, externalId]))
+          .rows[0],
+      20000,
+      `message ${externalId}`,
+    );
   const messageRow = async (id: string) => (await db.query(`SELECT status, error, external_id, attempts FROM messages WHERE id = $1`, [id])).rows[0];
-  const settled = async (id: string) => eventually(async () => ((await messageRow(id)).status === 'sent' || (await messageRow(id)).status === 'failed' ? messageRow(id) : null), 30000, `reply ${id} to settle`);
-  const drained = () => eventually(async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'telegram-updates' AND state NOT IN ('completed', 'failed')`)).rows.length === 0, 30000, 'the Telegram queue to drain');
+  const settled = async (id: string) =>
+    eventually(async () => ((await messageRow(id)).status === 'sent' || (await messageRow(id)).status === 'failed' ? messageRow(id) : null), 30000, `reply ${id} to settle`);
+  const drained = () =>
+    eventually(
+      async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'telegram-updates' AND state NOT IN ('completed', 'failed')`)).rows.length === 0,
+      30000,
+      'the Telegram queue to drain',
+    );
 
   describe('adding a bot', () => {
     it('checks the token with getMe, registers the webhook with a secret token, keeps secrets encrypted', async () => {
       const inbox = await create();
-      expect(inbox.settings).toEqual({ botId: tg.bot.id, botUsername: tg.bot.username, botName: tg.bot.firstName, webhookUrl: expect.stringMatching(/^http:\/\/localhost:\d+\/api\/v1\/channels\/telegram\/[0-9a-f-]{36}\/webhook$/) });
-      expect(tg.webhook).toEqual({ url: inbox.settings.webhookUrl, secretToken: expect.stringMatching(/^[\w-]{40,}$/), allowedUpdates: ['message', 'edited_message', 'callback_query', 'my_chat_member'] });
+      expect(inbox.settings).toEqual({
+        botId: tg.bot.id,
+        botUsername: tg.bot.username,
+        botName: tg.bot.firstName,
+        webhookUrl: expect.stringMatching(/^http:\/\/localhost:\d+\/api\/v1\/channels\/telegram\/[0-9a-f-]{36}\/webhook$/),
+      });
+      expect(tg.webhook).toEqual({
+        url: inbox.settings.webhookUrl,
+        secretToken: expect.stringMatching(/^[\w-]{40,}$/),
+        allowedUpdates: ['message', 'edited_message', 'callback_query', 'my_chat_member'],
+      });
       expect(JSON.stringify(inbox)).not.toContain(tg.bot.token);
       const { secrets } = (await db.query(`SELECT secrets FROM inboxes WHERE id = $1`, [inbox.id])).rows[0];
       expect(secrets).toMatch(/^v1\./);
@@ -86,11 +117,24 @@ describe('Telegram channel', () => {
       expect(down.body.code).toBe('UPSTREAM_FAILED');
 
       const inbox = await create();
-      expect((await sut.api('POST', `/inboxes/${inbox.id}/telegram/test-connection`, { token: admin })).body).toMatchObject({ ok: true, account: { id: String(tg.bot.id), username: tg.bot.username }, webhook: { url: inbox.settings.webhookUrl, registered: true } });
+      expect((await sut.api('POST', `/inboxes/${inbox.id}/telegram/test-connection`, { token: admin })).body).toMatchObject({
+        ok: true,
+        account: { id: String(tg.bot.id), username: tg.bot.username },
+        webhook: { url: inbox.settings.webhookUrl, registered: true },
+      });
       tg.script('getMe', [{ drop: true }]);
-      expect((await sut.api('POST', `/inboxes/${inbox.id}/telegram/test-connection`, { token: admin })).body).toMatchObject({ ok: false, problem: 'network', code: 'UPSTREAM_FAILED' });
+      expect((await sut.api('POST', `/inboxes/${inbox.id}/telegram/test-connection`, { token: admin })).body).toMatchObject({
+        ok: false,
+        problem: 'network',
+        code: 'UPSTREAM_FAILED',
+      });
       tg.script('getMe', [{ status: 401, description: 'Unauthorized' }]);
-      expect((await sut.api('POST', `/inboxes/${inbox.id}/telegram/test-connection`, { token: admin })).body).toMatchObject({ ok: false, problem: 'credentials', field: 'botToken', message: expect.stringContaining('Unauthorized') });
+      expect((await sut.api('POST', `/inboxes/${inbox.id}/telegram/test-connection`, { token: admin })).body).toMatchObject({
+        ok: false,
+        problem: 'credentials',
+        field: 'botToken',
+        message: expect.stringContaining('Unauthorized'),
+      });
     });
 
     it('deleting the inbox calls deleteWebhook', async () => {
@@ -114,9 +158,15 @@ describe('Telegram channel', () => {
       const missing = await tg.deliver(update, { secretToken: null });
       const wrong = await tg.deliver(update, { secretToken: 'not-the-secret-token-00000000000000000000000' });
       expect([missing.status, wrong.status]).toEqual([401, 401]);
-      expect([missing.body.message, wrong.body.message]).toEqual(['Telegram webhook rejected: X-Telegram-Bot-Api-Secret-Token header missing', 'Telegram webhook rejected: secret token mismatch']);
+      expect([missing.body.message, wrong.body.message]).toEqual([
+        'Telegram webhook rejected: X-Telegram-Bot-Api-Secret-Token header missing',
+        'Telegram webhook rejected: secret token mismatch',
+      ]);
       expect(await counts()).toEqual(before);
-      const unknown = await sut.api('POST', '/channels/telegram/00000000-0000-4000-8000-000000000000/webhook', { body: update, headers: { 'x-telegram-bot-api-secret-token': tg.webhook.secretToken! } });
+      const unknown = await sut.api('POST', '/channels/telegram/00000000-0000-4000-8000-000000000000/webhook', {
+        body: update,
+        headers: { 'x-telegram-bot-api-secret-token': tg.webhook.secretToken! },
+      });
       expect(unknown.status).toBe(404);
     });
 
@@ -124,7 +174,9 @@ describe('Telegram channel', () => {
       const res = await tg.deliver({ message: { message_id: 1, text: 'no update id' } });
       expect(res).toEqual({ status: 200, body: { ok: true, outcome: 'rejected', reason: 'update_id missing or not an integer' } });
       const listed = await sut.api('GET', `/inboxes/${inbox.id}/channel-events?outcome=rejected`, { token: admin });
-      expect(listed.body).toEqual([expect.objectContaining({ outcome: 'rejected', reason: 'update_id missing or not an integer', payload: { message: { message_id: 1, text: 'no update id' } } })]);
+      expect(listed.body).toEqual([
+        expect.objectContaining({ outcome: 'rejected', reason: 'update_id missing or not an integer', payload: { message: { message_id: 1, text: 'no update id' } } }),
+      ]);
       const ignored = await tg.deliver({ update_id: ++updateId, inline_query: { id: '1', from: user(1), query: 'x', offset: '' } });
       expect(ignored.body).toEqual({ ok: true, outcome: 'ignored', reason: 'update type inline_query is not handled' });
     });
@@ -134,7 +186,9 @@ describe('Telegram channel', () => {
       const raced = await Promise.all([1, 2, 3].map(() => tg.deliver(update)));
       expect(raced.map((r) => r.body.outcome).sort()).toEqual(['duplicate', 'duplicate', 'queued']);
       await drained();
-      expect((await db.query(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inbox.id, `41002:${update.message.message_id}`])).rows[0].n).toBe(1);
+      expect((await db.query(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inbox.id, `41002:${update.message.message_id}`])).rows[0].n).toBe(
+        1,
+      );
     });
   });
 
@@ -146,7 +200,9 @@ describe('Telegram channel', () => {
       const team = (await sut.api('POST', '/teams', { token: admin, body: { name: `TG ${uid()}` } })).body;
       inbox = await create({ teamId: team.id });
       const email = `agent-${uid()}@example.com`;
-      const created = (await sut.api('POST', '/users', { token: admin, body: { email, name: 'Ana', password: 'agent-password', role: 'agent', capacity: { telegram: 5 }, languages: ['uk'] } })).body;
+      const created = (
+        await sut.api('POST', '/users', { token: admin, body: { email, name: 'Ana', password: 'agent-password', role: 'agent', capacity: { telegram: 5 }, languages: ['uk'] } })
+      ).body;
       await sut.api('POST', `/teams/${team.id}/members`, { token: admin, body: { userId: created.id } });
       await sut.api('POST', `/inboxes/${inbox.id}/members`, { token: admin, body: { userId: created.id } });
       agent = { id: created.id, token: await sut.login(email, 'agent-password') };
@@ -165,7 +221,10 @@ describe('Telegram channel', () => {
       const conv = (await sut.api('GET', `/conversations/${assigned.conversationId}`, { token: agent.token })).body;
       expect(conv).toMatchObject({ channel: 'telegram', contactName: 'Olena Koval', language: 'uk' });
 
-      const reply = await sut.api('POST', `/conversations/${assigned.conversationId}/messages`, { token: agent.token, body: { text: 'Checking it now.', metadata: { replyToExternalId: first.externalId } } });
+      const reply = await sut.api('POST', `/conversations/${assigned.conversationId}/messages`, {
+        token: agent.token,
+        body: { text: 'Checking it now.', metadata: { replyToExternalId: first.externalId } },
+      });
       expect(reply.status).toBe(201);
       const sent = await socket.waitFor('message.updated', (d) => d.id === reply.body.id && d.status === 'sent');
       const call = tg.sends('sendMessage').find((c) => c.params.text === 'Checking it now.')!;
@@ -175,28 +234,67 @@ describe('Telegram channel', () => {
 
       await tg.deliver({ update_id: ++updateId, edited_message: { ...update.message, text: 'Добрий день, my parcel #4471 is late', edit_date: now() } });
       const edited = await socket.waitFor('message.updated', (d) => d.id === first.id);
-      expect(edited).toMatchObject({ text: 'Добрий день, my parcel #4471 is late', metadata: expect.objectContaining({ edited: expect.objectContaining({ previousText: 'Добрий день, my parcel is late' }) }) });
+      expect(edited).toMatchObject({
+        text: 'Добрий день, my parcel #4471 is late',
+        metadata: expect.objectContaining({ edited: expect.objectContaining({ previousText: 'Добрий день, my parcel is late' }) }),
+      });
     });
 
     it('stores a photo fetched with getFile as an attachment, records a button press and answers it', async () => {
       tg.addFile('PHOTO-BIG', { path: 'photos/file_7.jpg', mimeType: 'image/jpeg', data: Buffer.from('fake-jpeg-bytes') });
       const customer = user(52002);
-      const update = { update_id: ++updateId, message: { message_id: ++messageId, from: customer, chat: { id: customer.id, type: 'private' }, date: now(), caption: 'the box', photo: [{ file_id: 'PHOTO-SMALL', file_unique_id: 's', width: 90, height: 90, file_size: 10 }, { file_id: 'PHOTO-BIG', file_unique_id: 'b', width: 800, height: 800, file_size: 15 }] } };
+      const update = {
+        update_id: ++updateId,
+        message: {
+          message_id: ++messageId,
+          from: customer,
+          chat: { id: customer.id, type: 'private' },
+          date: now(),
+          caption: 'the box',
+          photo: [
+            { file_id: 'PHOTO-SMALL', file_unique_id: 's', width: 90, height: 90, file_size: 10 },
+            { file_id: 'PHOTO-BIG', file_unique_id: 'b', width: 800, height: 800, file_size: 15 },
+          ],
+        },
+      };
       await tg.deliver(update);
       const row = await messageBy(inbox.id, `52002:${update.message.message_id}`);
       const summary = (await sut.api('GET', `/conversations/${row.conversation_id}/messages`, { token: admin })).body.items.find((m: any) => m.id === row.id);
       expect(summary).toMatchObject({ text: 'the box', attachments: [expect.objectContaining({ fileName: 'file_7.jpg', contentType: 'image/jpeg', size: 15 })] });
       expect(tg.calls.filter((c) => c.method === 'getFile').map((c) => c.params.file_id)).toContain('PHOTO-BIG');
 
-      await tg.deliver({ update_id: ++updateId, callback_query: { id: '4382bfdwdsb323b2d9', from: customer, chat_instance: '1', data: 'rate:5', message: { message_id: 9, from: { id: tg.bot.id, is_bot: true, first_name: 'Acme' }, chat: { id: customer.id, type: 'private' }, date: now(), text: 'How did we do?', reply_markup: { inline_keyboard: [[{ text: '⭐⭐⭐⭐⭐', callback_data: 'rate:5' }]] } } } });
+      await tg.deliver({
+        update_id: ++updateId,
+        callback_query: {
+          id: '4382bfdwdsb323b2d9',
+          from: customer,
+          chat_instance: '1',
+          data: 'rate:5',
+          message: {
+            message_id: 9,
+            from: { id: tg.bot.id, is_bot: true, first_name: 'Acme' },
+            chat: { id: customer.id, type: 'private' },
+            date: now(),
+            text: 'How did we do?',
+            reply_markup: { inline_keyboard: [[{ text: '⭐⭐⭐⭐⭐', callback_data: 'rate:5' }]] },
+          },
+        },
+      });
       const pressed = await messageBy(inbox.id, 'callback:4382bfdwdsb323b2d9');
-      expect(pressed).toMatchObject({ text: '🔘 ⭐⭐⭐⭐⭐', conversation_id: row.conversation_id, metadata: expect.objectContaining({ callbackQuery: { id: '4382bfdwdsb323b2d9', data: 'rate:5', label: '⭐⭐⭐⭐⭐' } }) });
+      expect(pressed).toMatchObject({
+        text: '🔘 ⭐⭐⭐⭐⭐',
+        conversation_id: row.conversation_id,
+        metadata: expect.objectContaining({ callbackQuery: { id: '4382bfdwdsb323b2d9', data: 'rate:5', label: '⭐⭐⭐⭐⭐' } }),
+      });
       await eventually(async () => tg.calls.some((c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === '4382bfdwdsb323b2d9'));
     });
 
     it('gives each forum topic its own conversation and answers into the topic', async () => {
       const group = { id: -1001234567001, title: 'Acme customers', is_forum: true, type: 'supergroup' };
-      const inTopic = (topic: number, from: ReturnType<typeof user>, text: string) => ({ update_id: ++updateId, message: { message_id: ++messageId, from, chat: group, date: now(), message_thread_id: topic, is_topic_message: true, text } });
+      const inTopic = (topic: number, from: ReturnType<typeof user>, text: string) => ({
+        update_id: ++updateId,
+        message: { message_id: ++messageId, from, chat: group, date: now(), message_thread_id: topic, is_topic_message: true, text },
+      });
       const a = inTopic(11, user(52010), 'Topic A question');
       const b = inTopic(12, user(52011), 'Topic B question');
       const a2 = inTopic(11, user(52012), 'Topic A, someone else');
@@ -208,7 +306,11 @@ describe('Telegram channel', () => {
       expect(conv).toEqual({ thread_key: `telegram:${group.id}:topic:11`, subject: 'Acme customers' });
       const reply = await sut.api('POST', `/conversations/${rb.conversation_id}/messages`, { token: admin, body: { text: 'Answer in topic B' } });
       expect(await settled(reply.body.id)).toMatchObject({ status: 'sent' });
-      expect(tg.sends('sendMessage').find((c) => c.params.text === 'Answer in topic B')!.params).toEqual({ chat_id: String(group.id), message_thread_id: 12, text: 'Answer in topic B' });
+      expect(tg.sends('sendMessage').find((c) => c.params.text === 'Answer in topic B')!.params).toEqual({
+        chat_id: String(group.id),
+        message_thread_id: 12,
+        text: 'Answer in topic B',
+      });
     });
 
     it('a user who blocked the bot: the reply fails with a clear reason, without calling Telegram; a 403 from Telegram fails at once too', async () => {
@@ -216,12 +318,29 @@ describe('Telegram channel', () => {
       const first = privateText(customer, 'one last question');
       await tg.deliver(first);
       const row = await messageBy(inbox.id, `52020:${first.message.message_id}`);
-      await tg.deliver({ update_id: ++updateId, my_chat_member: { chat: { id: customer.id, first_name: 'Olena', type: 'private' }, from: customer, date: now(), old_chat_member: { user: { id: tg.bot.id, is_bot: true, first_name: 'Acme' }, status: 'member' }, new_chat_member: { user: { id: tg.bot.id, is_bot: true, first_name: 'Acme' }, status: 'kicked', until_date: 0 } } });
-      await eventually(async () => (await db.query(`SELECT unreachable_reason FROM contact_identities WHERE channel = 'telegram' AND address = '52020'`)).rows[0]?.unreachable_reason === 'the customer blocked the bot');
+      await tg.deliver({
+        update_id: ++updateId,
+        my_chat_member: {
+          chat: { id: customer.id, first_name: 'Olena', type: 'private' },
+          from: customer,
+          date: now(),
+          old_chat_member: { user: { id: tg.bot.id, is_bot: true, first_name: 'Acme' }, status: 'member' },
+          new_chat_member: { user: { id: tg.bot.id, is_bot: true, first_name: 'Acme' }, status: 'kicked', until_date: 0 },
+        },
+      });
+      await eventually(
+        async () =>
+          (await db.query(`SELECT unreachable_reason FROM contact_identities WHERE channel = 'telegram' AND address = '52020'`)).rows[0]?.unreachable_reason ===
+          'the customer blocked the bot',
+      );
       const before = tg.sends().length;
       const reply = await sut.api('POST', `/conversations/${row.conversation_id}/messages`, { token: admin, body: { text: 'Are you there?' } });
       const failed = await settled(reply.body.id);
-      expect(failed).toMatchObject({ status: 'failed', attempts: 1, error: expect.stringMatching(/^TELEGRAM_BLOCKED: the customer blocked the bot \(since .+\); the reply can reach them once they unblock the bot or write again$/) });
+      expect(failed).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        error: expect.stringMatching(/^TELEGRAM_BLOCKED: the customer blocked the bot \(since .+\); the reply can reach them once they unblock the bot or write again$/),
+      });
       expect(tg.sends().length).toBe(before);
 
       // Telegram's own 403 (blocked before we heard of it) fails at once with its text.
@@ -252,7 +371,9 @@ describe('Telegram channel', () => {
   it('replays every update of the corpus: each queued, ignored or rejected with a reason, none fails', async () => {
     const inbox = await create();
     const outcomes: Record<string, number> = {};
-    const files = readdirSync(CORPUS).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(CORPUS)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     for (const [i, file] of files.entries()) {
       // Several samples share an update_id; each gets its own so every one is judged on its content.
       const update = { ...JSON.parse(readFileSync(resolve(CORPUS, file), 'utf8')), update_id: 7_000_000 + i };
@@ -263,14 +384,19 @@ describe('Telegram channel', () => {
     }
     expect(outcomes).toEqual({ queued: 39, ignored: 66 });
     await drained();
-    const failedJobs = (await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'telegram-updates' AND state = 'failed' AND data->>'inboxId' = $1`, [inbox.id])).rows[0].n;
+    const failedJobs = (await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'telegram-updates' AND state = 'failed' AND data->>'inboxId' = $1`, [inbox.id]))
+      .rows[0].n;
     expect(failedJobs).toBe(0);
-    const stored = (await db.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE metadata ? 'skippedMedia')::int AS skipped FROM messages WHERE inbox_id = $1`, [inbox.id])).rows[0];
+    const stored = (await db.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE metadata ? 'skippedMedia')::int AS skipped FROM messages WHERE inbox_id = $1`, [inbox.id]))
+      .rows[0];
     // The samples reuse a few chat and message ids (the same message twice is one message: 11 distinct);
     // their file ids are not on the fake, so their media are kept as skipped, with the reason.
     expect(stored.n).toBe(11);
     expect(stored.skipped).toBeGreaterThan(0);
     const events = (await db.query(`SELECT outcome, count(*)::int AS n FROM channel_events WHERE inbox_id = $1 GROUP BY outcome ORDER BY outcome`, [inbox.id])).rows;
-    expect(events).toEqual([{ outcome: 'ignored', n: 66 }, { outcome: 'queued', n: 39 }]);
+    expect(events).toEqual([
+      { outcome: 'ignored', n: 66 },
+      { outcome: 'queued', n: 39 },
+    ]);
   });
 });

@@ -43,7 +43,15 @@ describe('two-replica storm', () => {
     databaseUrl = await createTestDatabase();
     withRedis = await redisAnswers();
     const redis: Record<string, string> = withRedis ? { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `storm-${randomBytes(4).toString('hex')}` } : {};
-    const common = { DATABASE_URL: databaseUrl, ADMIN_PASSWORD: PASSWORD, JWT_SECRET: 'storm-jwt-secret-0123456789-0123456789', ENCRYPTION_KEY: 'ab'.repeat(32), PRESENCE_GRACE_SECONDS: '1', DATABASE_POOL_SIZE: '12', ...redis };
+    const common = {
+      DATABASE_URL: databaseUrl,
+      ADMIN_PASSWORD: PASSWORD,
+      JWT_SECRET: 'storm-jwt-secret-0123456789-0123456789',
+      ENCRYPTION_KEY: 'ab'.repeat(32),
+      PRESENCE_GRACE_SECONDS: '1',
+      DATABASE_POOL_SIZE: '12',
+      ...redis,
+    };
     // The first replica migrates and creates the admin; the second joins the running cluster.
     replicas.push(await startReplica({ ...common, PORT: String(await freePort()) }));
     replicas.push(await startReplica({ ...common, PORT: String(await freePort()) }));
@@ -134,7 +142,11 @@ describe('two-replica storm', () => {
       while (next < CONVERSATIONS) {
         const i = next++;
         const base = i % 2 === 0 ? r1.url : r2.url;
-        const res = await call(base, 'POST', `/inboxes/${inbox.id}/incoming`, inbox.token, { externalId: `storm-${i}`, contact: { identifier: `storm-customer-${i}` }, text: `help ${i}` });
+        const res = await call(base, 'POST', `/inboxes/${inbox.id}/incoming`, inbox.token, {
+          externalId: `storm-${i}`,
+          contact: { identifier: `storm-customer-${i}` },
+          text: `help ${i}`,
+        });
         if (res.status !== 201) throw new Error(`ingest ${i} answered ${res.status}`);
       }
     };

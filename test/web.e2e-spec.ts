@@ -90,7 +90,12 @@ describe('web app in a real browser', () => {
   }
 
   const ingest = async (body: Record<string, unknown>) =>
-    (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name: 'Chloé Client' }, text: 'hello', ...body } })).body as { conversationId: string };
+    (
+      await sut.api('POST', `/inboxes/${inbox.id}/incoming`, {
+        token: inbox.token,
+        body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name: 'Chloé Client' }, text: 'hello', ...body },
+      })
+    ).body as { conversationId: string };
 
   const row = (page: Page, conversationId: string) => page.locator(`[data-testid=conversation-row][data-conversation-id="${conversationId}"]`);
 
@@ -99,7 +104,11 @@ describe('web app in a real browser', () => {
 
   it('an agent receives a conversation live and replies; the reply is sent', async () => {
     anaPage = await openAs(people.ana);
-    await eventually(async () => (await sut.api('GET', '/routing/stats', { token: admin })).body.agents.some((a: any) => a.agentId === people.ana.id && a.presence === 'online'), 15000, 'Ana online');
+    await eventually(
+      async () => (await sut.api('GET', '/routing/stats', { token: admin })).body.agents.some((a: any) => a.agentId === people.ana.id && a.presence === 'online'),
+      15000,
+      'Ana online',
+    );
     ({ conversationId } = await ingest({ text: 'My parcel never arrived', contact: { identifier: `c-${uid()}`, name: 'Chloé Client' } }));
     await row(anaPage, conversationId).waitFor();
     await anaPage.screenshot({ path: join(ARTIFACTS, 'inbox.png') });
@@ -168,8 +177,17 @@ describe('web app in a real browser', () => {
     await sut.api('POST', `/teams/${offerTeam.id}/members`, { token: admin, body: { userId: eva.id } });
     await sut.api('POST', `/inboxes/${offerInbox.id}/members`, { token: admin, body: { userId: eva.id } });
     const page = await openAs({ email });
-    await eventually(async () => (await sut.api('GET', '/routing/stats', { token: admin })).body.agents.some((a: any) => a.agentId === eva.id && a.presence === 'online'), 15000, 'Eva online');
-    const pushed = (await sut.api('POST', `/inboxes/${offerInbox.id}/incoming`, { token: offerInbox.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name: 'Omar Offer' }, text: 'anyone there?' } })).body;
+    await eventually(
+      async () => (await sut.api('GET', '/routing/stats', { token: admin })).body.agents.some((a: any) => a.agentId === eva.id && a.presence === 'online'),
+      15000,
+      'Eva online',
+    );
+    const pushed = (
+      await sut.api('POST', `/inboxes/${offerInbox.id}/incoming`, {
+        token: offerInbox.token,
+        body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name: 'Omar Offer' }, text: 'anyone there?' },
+      })
+    ).body;
     const offer = page.locator('[data-testid=offer]', { hasText: 'Omar Offer' });
     await offer.waitFor();
     expect(await offer.locator('.countdown').textContent()).toMatch(/\d+ s left/);
@@ -237,7 +255,7 @@ describe('web app in a real browser', () => {
     await anaPage.locator('[data-testid=message][data-kind=note]', { hasText: 'Customer is a VIP' }).waitFor();
   });
 
-  it('an open page follows the user\'s rights: a membership change reconnects it, signing out everywhere returns it to the login page', async () => {
+  it("an open page follows the user's rights: a membership change reconnects it, signing out everywhere returns it to the login page", async () => {
     const page = await openAs(people.ben);
     // ACCESS_CHANGED closes the page's socket twice here; the page reconnects by itself with the same session,
     // into rooms that follow the new rights: a conversation of the inbox still arrives live.
@@ -317,9 +335,15 @@ describe('web app in a real browser', () => {
 
     it('a reply with attachments is stored with them; bad base64 is a 400', async () => {
       const { conversationId: id } = await ingest({ text: 'send me the invoice' });
-      const bad = await sut.api('POST', `/conversations/${id}/messages/with-attachments`, { token: admin, body: { text: 'here', attachments: [{ fileName: 'a.txt', contentType: 'text/plain', dataBase64: 'not base64!' }] } });
+      const bad = await sut.api('POST', `/conversations/${id}/messages/with-attachments`, {
+        token: admin,
+        body: { text: 'here', attachments: [{ fileName: 'a.txt', contentType: 'text/plain', dataBase64: 'not base64!' }] },
+      });
       expect(bad.status).toBe(400);
-      const ok = await sut.api('POST', `/conversations/${id}/messages/with-attachments`, { token: admin, body: { text: 'here', attachments: [{ fileName: 'invoice.txt', contentType: 'text/plain', dataBase64: Buffer.from('total: 42').toString('base64') }] } });
+      const ok = await sut.api('POST', `/conversations/${id}/messages/with-attachments`, {
+        token: admin,
+        body: { text: 'here', attachments: [{ fileName: 'invoice.txt', contentType: 'text/plain', dataBase64: Buffer.from('total: 42').toString('base64') }] },
+      });
       expect(ok.status).toBe(201);
       expect(ok.body.attachments).toEqual([expect.objectContaining({ fileName: 'invoice.txt', size: 9 })]);
       const file = await fetch(`${sut.url}/api/v1/attachments/${ok.body.attachments[0].id}`, { headers: { authorization: `Bearer ${admin}` } });

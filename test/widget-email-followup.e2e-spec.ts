@@ -24,13 +24,35 @@ describe('web chat replies to an offline visitor by email', () => {
 
   it('mails replies only while no widget of the visitor is open', async () => {
     // The IMAP side of the linked inbox is unreachable on purpose: only its SMTP sends here.
-    const emailInbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Shop mail', channel: 'email', address: 'help@shop.test', imap: { host: '127.0.0.1', port: await freePort(), secure: false, user: 'x', password: 'y' }, smtp: sink.smtpSettings() } })).body;
+    const emailInbox = (
+      await sut.api('POST', '/inboxes', {
+        token: admin,
+        body: {
+          name: 'Shop mail',
+          channel: 'email',
+          address: 'help@shop.test',
+          imap: { host: '127.0.0.1', port: await freePort(), secure: false, user: 'x', password: 'y' },
+          smtp: sink.smtpSettings(),
+        },
+      })
+    ).body;
     expect(emailInbox.id).toBeDefined();
-    const refused = await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Bad link', channel: 'webchat', allowedOrigins: [ORIGIN], widget: { emailInboxId: '00000000-0000-4000-8000-000000000000' } } });
+    const refused = await sut.api('POST', '/inboxes', {
+      token: admin,
+      body: { name: 'Bad link', channel: 'webchat', allowedOrigins: [ORIGIN], widget: { emailInboxId: '00000000-0000-4000-8000-000000000000' } },
+    });
     expect(refused.status).toBe(400);
-    const chat = (await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Shop chat', channel: 'webchat', allowedOrigins: [ORIGIN], widget: { emailInboxId: emailInbox.id } } })).body;
+    const chat = (
+      await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Shop chat', channel: 'webchat', allowedOrigins: [ORIGIN], widget: { emailInboxId: emailInbox.id } } })
+    ).body;
 
-    const socket: Socket = io(`${sut.url}/widget`, { auth: { websiteToken: chat.websiteToken }, transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin: ORIGIN } });
+    const socket: Socket = io(`${sut.url}/widget`, {
+      auth: { websiteToken: chat.websiteToken },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: { origin: ORIGIN },
+    });
     await new Promise((resolve, reject) => {
       socket.once('session', resolve);
       socket.once('connect_error', reject);

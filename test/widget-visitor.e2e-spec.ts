@@ -136,7 +136,9 @@ describe('web chat visitor API (sockets and REST)', () => {
       const history = await fetch(`${sut.url}/api/v1/widget/${inbox.websiteToken}/messages`, { headers: { origin: ORIGIN, 'x-visitor-token': b.session.visitorToken } });
       expect(history.status).toBe(200);
       expect((await history.json()).items).toEqual([]);
-      const mine = await (await fetch(`${sut.url}/api/v1/widget/${inbox.websiteToken}/messages`, { headers: { origin: ORIGIN, 'x-visitor-token': a.session.visitorToken } })).json();
+      const mine = await (
+        await fetch(`${sut.url}/api/v1/widget/${inbox.websiteToken}/messages`, { headers: { origin: ORIGIN, 'x-visitor-token': a.session.visitorToken } })
+      ).json();
       expect(mine.items.map((m: any) => m.text)).toEqual(['from a']);
       const forged = await fetch(`${sut.url}/api/v1/widget/${inbox.websiteToken}/messages`, { headers: { origin: ORIGIN, 'x-visitor-token': 'x.y' } });
       expect(forged.status).toBe(401);
@@ -151,14 +153,24 @@ describe('web chat visitor API (sockets and REST)', () => {
       expect(acks.filter((a) => !a.ok).every((a) => a.code === 'RATE_LIMITED')).toBe(true);
       expect(accepted).toBeLessThan(30);
       expect(accepted).toBeGreaterThan(0);
-      expect((await db.query(`SELECT count(*)::int AS n FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.thread_key = $1 AND m.direction = 'inbound'`, [v.session.sessionId])).rows[0].n).toBe(accepted);
+      expect(
+        (
+          await db.query(`SELECT count(*)::int AS n FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.thread_key = $1 AND m.direction = 'inbound'`, [
+            v.session.sessionId,
+          ])
+        ).rows[0].n,
+      ).toBe(accepted);
     });
   });
 
   describe('attachments', () => {
     const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
     const upload = (token: string, body: Buffer, type = 'image/png', clientId = uid() + uid()) =>
-      fetch(`${sut.url}/api/v1/widget/${inbox.websiteToken}/attachments?clientId=${clientId}`, { method: 'POST', headers: { origin: ORIGIN, 'content-type': type, 'x-visitor-token': token, 'x-file-name': 'photo.png' }, body: new Uint8Array(body) });
+      fetch(`${sut.url}/api/v1/widget/${inbox.websiteToken}/attachments?clientId=${clientId}`, {
+        method: 'POST',
+        headers: { origin: ORIGIN, 'content-type': type, 'x-visitor-token': token, 'x-file-name': 'photo.png' },
+        body: new Uint8Array(body),
+      });
 
     it('stores an image as a message the agent sees, downloadable only through its short-lived signed link', async () => {
       const v = await visitor();
@@ -195,7 +207,10 @@ describe('web chat visitor API (sockets and REST)', () => {
 
   describe('CORS', () => {
     it('answers the preflight of an allowed origin and echoes it', async () => {
-      const res = await fetch(`${sut.url}/api/v1/widget/${inbox.websiteToken}/attachments`, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-visitor-token' } });
+      const res = await fetch(`${sut.url}/api/v1/widget/${inbox.websiteToken}/attachments`, {
+        method: 'OPTIONS',
+        headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-visitor-token' },
+      });
       expect(res.status).toBe(204);
       expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
       expect(res.headers.get('access-control-allow-headers')).toContain('x-visitor-token');

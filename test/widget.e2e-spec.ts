@@ -51,10 +51,11 @@ async function startCuttableProxy(targetPort: number) {
     restore() {
       cut = false;
     },
-    close: () => new Promise<void>((r) => {
-      for (const s of open) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -204,7 +205,10 @@ describe('web chat widget in a real browser', () => {
     const rest = await fetch(`${sut.url}/api/v1/widget/${inbox.websiteToken}/config`, { headers: { origin: foreign.origin } });
     expect(rest.status).toBe(403);
     expect((await rest.json()).code).toBe('FORBIDDEN');
-    const preflight = await fetch(`${sut.url}/api/v1/widget/${inbox.websiteToken}/messages`, { method: 'OPTIONS', headers: { origin: foreign.origin, 'access-control-request-method': 'GET' } });
+    const preflight = await fetch(`${sut.url}/api/v1/widget/${inbox.websiteToken}/messages`, {
+      method: 'OPTIONS',
+      headers: { origin: foreign.origin, 'access-control-request-method': 'GET' },
+    });
     expect(preflight.status).toBe(403);
   });
 
@@ -220,8 +224,15 @@ describe('web chat widget in a real browser', () => {
     await w.launcher.click();
     await w.input.fill('I am logged in');
     await w.input.press('Enter');
-    const conv = await eventually(async () => (await db.query(
-      `SELECT c.id FROM conversations c JOIN contact_identities i ON i.contact_id = c.contact_id WHERE c.inbox_id = $1 AND i.channel = 'webchat' AND i.address = 'customer-42'`, [inbox.id])).rows[0]);
+    const conv = await eventually(
+      async () =>
+        (
+          await db.query(
+            `SELECT c.id FROM conversations c JOIN contact_identities i ON i.contact_id = c.contact_id WHERE c.inbox_id = $1 AND i.channel = 'webchat' AND i.address = 'customer-42'`,
+            [inbox.id],
+          )
+        ).rows[0],
+    );
     expect(await inboundTexts(conv.id)).toEqual(['I am logged in']);
     // The same customer in another browser sees the same conversation.
     const other = await visit('/');
@@ -256,10 +267,17 @@ describe('web chat widget in a real browser', () => {
   });
 
   it('says so outside business hours and collects an email', async () => {
-    const closed = (await sut.api('POST', '/inboxes', {
-      token: admin,
-      body: { name: 'After hours', channel: 'webchat', allowedOrigins: [site.origin], widget: { businessHours: { timezone: 'UTC', days: {} }, offlineMessage: 'We are closed. Leave your email.' } },
-    })).body;
+    const closed = (
+      await sut.api('POST', '/inboxes', {
+        token: admin,
+        body: {
+          name: 'After hours',
+          channel: 'webchat',
+          allowedOrigins: [site.origin],
+          widget: { businessHours: { timezone: 'UTC', days: {} }, offlineMessage: 'We are closed. Leave your email.' },
+        },
+      })
+    ).body;
     const real = inbox;
     inbox = closed;
     try {
@@ -273,8 +291,9 @@ describe('web chat widget in a real browser', () => {
       await w.notice.filter({ hasText: 'visitor@example.org' }).waitFor();
       await w.input.fill('Please call me back');
       await w.input.press('Enter');
-      const contact = await eventually(async () => (await db.query(
-        `SELECT ct.email FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.inbox_id = $1`, [closed.id])).rows[0]);
+      const contact = await eventually(
+        async () => (await db.query(`SELECT ct.email FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.inbox_id = $1`, [closed.id])).rows[0],
+      );
       expect(contact.email).toBe('visitor@example.org');
     } finally {
       inbox = real;

@@ -32,7 +32,10 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
     });
     process.env.WEB_DIST_DIR = webDir;
     // The widget bundle the snippet loads (as test/widget.e2e-spec.ts builds it).
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/widget/vite.config.mts', '--logLevel', 'error'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/widget/vite.config.mts', '--logLevel', 'error'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    });
     mkdirSync(ARTIFACTS, { recursive: true });
     // A known port and PUBLIC_URL: the snippet the server writes must point at this very server.
     const port = await freePort();
@@ -42,7 +45,11 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
   });
 
   afterEach(async () => {
-    while (contexts.length) await contexts.pop()!.close().catch(() => undefined);
+    while (contexts.length)
+      await contexts
+        .pop()!
+        .close()
+        .catch(() => undefined);
     const errors = pageErrors.splice(0);
     expect(errors).toEqual([]);
   });
@@ -77,7 +84,10 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
   }
 
   const ingest = async (inbox: { id: string; token: string }, text: string, name: string, priority?: number) => {
-    const res = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name }, text, priority } });
+    const res = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, {
+      token: inbox.token,
+      body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name }, text, priority },
+    });
     expect(res.status).toBe(201);
     return res.body as { conversationId: string };
   };
@@ -111,7 +121,12 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
     it('the admin filters by inbox and priority from the screen, the filters live in the URL and survive a reload, and a saved view brings them back', async () => {
       const { inbox } = await apiInbox();
       const ulla = { identifier: `c-${uid()}`, conversationId: '' };
-      ulla.conversationId = (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: ulla.identifier, name: 'Ulla Urgent' }, text: 'Everything is on fire', priority: 3 } })).body.conversationId;
+      ulla.conversationId = (
+        await sut.api('POST', `/inboxes/${inbox.id}/incoming`, {
+          token: inbox.token,
+          body: { externalId: uid(), contact: { identifier: ulla.identifier, name: 'Ulla Urgent' }, text: 'Everything is on fire', priority: 3 },
+        })
+      ).body.conversationId;
       await ingest(inbox, 'A small thing when you have time', 'Nils Normal', 1);
       const page = await openAs({ email: ADMIN.email, password: ADMIN.password }, '/inbox?tab=all&status=all');
 
@@ -138,7 +153,10 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       expect(await page.locator('[data-testid=filter-priority]').inputValue()).toBe('3');
 
       // A new customer message shows in the row's preview live, without a reload.
-      const more = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: ulla.identifier, name: 'Ulla Urgent' }, text: 'Now the smoke alarm too' } });
+      const more = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, {
+        token: inbox.token,
+        body: { externalId: uid(), contact: { identifier: ulla.identifier, name: 'Ulla Urgent' }, text: 'Now the smoke alarm too' },
+      });
       expect(more.body.conversationId).toBe(ulla.conversationId);
       await eventually(async () => (await row('Ulla Urgent').locator('[data-testid=row-preview]').textContent()) === 'Ulla Urgent: Now the smoke alarm too', 10000, 'live preview');
 
@@ -169,7 +187,9 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
         expect(res.status).toBe(201);
         return res.body as { id: string; teamId: string | null };
       };
-      const tag = uid().replace(/[^A-Za-z0-9]/g, '').slice(0, 8);
+      const tag = uid()
+        .replace(/[^A-Za-z0-9]/g, '')
+        .slice(0, 8);
       const shared = await mk(`shared${tag}`);
       const mine = await mk(`mine${tag}`, team.id);
       const theirs = await mk(`theirs${tag}`, other.id);
@@ -198,22 +218,33 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       const { inbox } = await apiInbox();
       const res = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, {
         token: inbox.token,
-        body: { externalId: uid(), contact: { identifier: `c-${uid()}`, name: 'Chloé Canned', email: `chloe-${uid()}@example.com` }, subject: 'Broken kettle', text: 'My kettle broke' },
+        body: {
+          externalId: uid(),
+          contact: { identifier: `c-${uid()}`, name: 'Chloé Canned', email: `chloe-${uid()}@example.com` },
+          subject: 'Broken kettle',
+          text: 'My kettle broke',
+        },
       });
       const conversationId = res.body.conversationId as string;
       const contactId = (await sut.api('GET', `/conversations/${conversationId}`, { token: admin })).body.contactId;
       const contact = (await sut.api('GET', `/contacts/${contactId}`, { token: admin })).body;
       const me = (await sut.api('GET', '/auth/me', { token: admin })).body.user;
-      const shortcut = `kettle${uid().replace(/[^A-Za-z0-9]/g, '').slice(0, 8)}`;
+      const shortcut = `kettle${uid()
+        .replace(/[^A-Za-z0-9]/g, '')
+        .slice(0, 8)}`;
       expect((await sut.api('POST', '/canned-responses', { token: admin, body: { shortcut, title: 'Kettle reply', text: 'Old text' } })).status).toBe(201);
 
       const page = await openAs({ email: ADMIN.email, password: ADMIN.password }, '/admin/canned');
       const row = page.locator('[data-testid=canned-row]', { hasText: `/${shortcut}` });
       await row.locator('[data-testid=canned-edit]').click();
       const editor = page.locator('[data-testid=canned-row]').filter({ has: page.locator('[data-testid=canned-save]') });
-      await editor.locator('textarea[name=canned-text]').fill('Hi {{contact.name}}, {{agent.name}} here about “{{conversation.subject}}” (#{{conversation.id}}); we write to {{contact.email}}. {{ticket.nr}}');
+      await editor
+        .locator('textarea[name=canned-text]')
+        .fill('Hi {{contact.name}}, {{agent.name}} here about “{{conversation.subject}}” (#{{conversation.id}}); we write to {{contact.email}}. {{ticket.nr}}');
       expect(await editor.locator('[data-testid=canned-admin-unknown]').textContent()).toContain('{{ticket.nr}}');
-      await editor.locator('textarea[name=canned-text]').fill('Hi {{contact.name}}, {{agent.name}} here about “{{conversation.subject}}” (#{{conversation.id}}); we write to {{contact.email}}.');
+      await editor
+        .locator('textarea[name=canned-text]')
+        .fill('Hi {{contact.name}}, {{agent.name}} here about “{{conversation.subject}}” (#{{conversation.id}}); we write to {{contact.email}}.');
       await editor.locator('[data-testid=canned-save]').click();
       await page.locator('[data-testid=canned-row]', { hasText: 'Hi {{contact.name}}' }).waitFor();
 
@@ -236,10 +267,18 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       await eventually(async () => (await page.locator('[data-testid=canned-unknown]').count()) === 0, 5000, 'flag gone');
       await page.click('[data-testid=send]');
 
-      const sent = await eventually(async () => {
-        const items = (await sut.api('GET', `/conversations/${conversationId}/messages`, { token: admin })).body.items as Array<{ direction: string; kind: string; text: string }>;
-        return items.find((m) => m.direction === 'outbound' && m.kind === 'message');
-      }, 10000, 'the reply stored');
+      const sent = await eventually(
+        async () => {
+          const items = (await sut.api('GET', `/conversations/${conversationId}/messages`, { token: admin })).body.items as Array<{
+            direction: string;
+            kind: string;
+            text: string;
+          }>;
+          return items.find((m) => m.direction === 'outbound' && m.kind === 'message');
+        },
+        10000,
+        'the reply stored',
+      );
       expect(sent.text).toBe(expected);
       expect(sent.text).not.toContain('{{');
     });
@@ -268,7 +307,8 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       host = await startHostSite(() => embedded);
       const team = (await sut.api('POST', '/teams', { token: admin, body: { name: `Web ${uid()}` } })).body;
       const email = `web-agent-${uid()}@example.com`;
-      const agent = (await sut.api('POST', '/users', { token: admin, body: { email, name: 'Wanda Web', password: 'agent-password', role: 'agent', capacity: { webchat: 5 } } })).body;
+      const agent = (await sut.api('POST', '/users', { token: admin, body: { email, name: 'Wanda Web', password: 'agent-password', role: 'agent', capacity: { webchat: 5 } } }))
+        .body;
       await sut.api('POST', `/teams/${team.id}/members`, { token: admin, body: { userId: agent.id } });
       agentSocket = await connectSocket(sut.url, await sut.login(email, 'agent-password'));
 
@@ -312,10 +352,19 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       await input.press('Enter');
       await visitor.screenshot({ path: join(ARTIFACTS, 'webchat-host-page.png') });
 
-      const conv = await eventually(async () => {
-        const items = (await sut.api('GET', `/conversations?inboxId=${inbox.id}`, { token: admin })).body.items as Array<{ id: string; assigneeId: string | null; channel: string; lastMessage: { text: string } | null }>;
-        return items.find((c) => c.lastMessage?.text === 'Hi, is the green kettle in stock?');
-      }, 15000, 'the visitor’s conversation');
+      const conv = await eventually(
+        async () => {
+          const items = (await sut.api('GET', `/conversations?inboxId=${inbox.id}`, { token: admin })).body.items as Array<{
+            id: string;
+            assigneeId: string | null;
+            channel: string;
+            lastMessage: { text: string } | null;
+          }>;
+          return items.find((c) => c.lastMessage?.text === 'Hi, is the green kettle in stock?');
+        },
+        15000,
+        'the visitor’s conversation',
+      );
       expect(conv.channel).toBe('webchat');
       await eventually(async () => (await sut.api('GET', `/conversations/${conv.id}`, { token: admin })).body.assigneeId === agent.id, 15000, 'routed to the inbox member');
 
@@ -346,7 +395,9 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       await row2.locator('[data-testid=inbox-delete]').click();
       const consequence = row2.locator('[data-testid=inbox-delete-consequence]');
       await eventually(async () => (await consequence.textContent())?.includes('(2)') ?? false, 10000, 'the count');
-      expect(await consequence.textContent()).toBe('Its conversations (2) are deleted with it, with their messages and attachments, for good. Its channel stops receiving at once.');
+      expect(await consequence.textContent()).toBe(
+        'Its conversations (2) are deleted with it, with their messages and attachments, for good. Its channel stops receiving at once.',
+      );
       await page.screenshot({ path: join(ARTIFACTS, 'inbox-delete-confirm.png') });
       await row2.locator('[data-testid=inbox-delete-yes]').click();
       await eventually(async () => (await page.locator('tr', { hasText: renamed }).count()) === 0, 10000, 'row gone');
@@ -355,7 +406,10 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
     });
 
     it('edits a web chat inbox’s origins and greeting in place; the website token (in every pasted snippet) stays, bad values are 400s', async () => {
-      const created = await sut.api('POST', '/inboxes', { token: admin, body: { name: `Chat ${uid()}`, channel: 'webchat', allowedOrigins: ['https://old.example.com'], widget: { greeting: 'Old hello', color: '#112233' } } });
+      const created = await sut.api('POST', '/inboxes', {
+        token: admin,
+        body: { name: `Chat ${uid()}`, channel: 'webchat', allowedOrigins: ['https://old.example.com'], widget: { greeting: 'Old hello', color: '#112233' } },
+      });
       expect(created.status).toBe(201);
       const inbox = created.body as { id: string; name: string; websiteToken: string };
       const page = await openAs({ email: ADMIN.email, password: ADMIN.password }, '/admin/inboxes');
@@ -371,7 +425,13 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       await row.locator('[data-testid=inbox-edit]').waitFor();
 
       const after = (await sut.api('GET', `/inboxes/${inbox.id}`, { token: admin })).body;
-      expect(after.settings).toMatchObject({ allowedOrigins: ['https://old.example.com', 'https://new.example.com'], greeting: null, title: 'New title', color: '#112233', websiteToken: inbox.websiteToken });
+      expect(after.settings).toMatchObject({
+        allowedOrigins: ['https://old.example.com', 'https://new.example.com'],
+        greeting: null,
+        title: 'New title',
+        color: '#112233',
+        websiteToken: inbox.websiteToken,
+      });
       expect(after.settings.snippet).toContain(`data-website-token="${inbox.websiteToken}"`);
 
       const bad = await sut.api('PATCH', `/inboxes/${inbox.id}`, { token: admin, body: { allowedOrigins: ['not a site'] } });
@@ -405,7 +465,9 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       page.evaluate(() => {
         const doc = document.documentElement;
         if (doc.scrollWidth <= doc.clientWidth) return null;
-        const wide = Array.from(document.querySelectorAll('body *')).map((el) => ({ el, right: el.getBoundingClientRect().right })).filter((x) => x.right > doc.clientWidth + 1);
+        const wide = Array.from(document.querySelectorAll('body *'))
+          .map((el) => ({ el, right: el.getBoundingClientRect().right }))
+          .filter((x) => x.right > doc.clientWidth + 1);
         const worst = wide.sort((a, b) => b.right - a.right)[0];
         return { scrollWidth: doc.scrollWidth, element: worst ? `${worst.el.tagName}.${worst.el.className} ${(worst.el.textContent ?? '').slice(0, 40)}` : '' };
       });
@@ -419,7 +481,9 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
       await page.click('[data-testid=filters-toggle]');
       await page.locator('[data-testid=filters]').waitFor();
       expect(await page.locator('[data-testid=sort] option').allTextContents()).toEqual(['Спершу нові', 'Найдовше чекають', 'Пріоритет', 'Найближчий термін SLA']);
-      expect(await page.locator('[data-testid=conversation-row]', { hasText: 'Оксана' }).locator('[data-testid=row-preview]').textContent()).toBe('Оксана Клієнтка: Де моє замовлення?');
+      expect(await page.locator('[data-testid=conversation-row]', { hasText: 'Оксана' }).locator('[data-testid=row-preview]').textContent()).toBe(
+        'Оксана Клієнтка: Де моє замовлення?',
+      );
       expect(await overflow(page)).toBeNull();
       await page.screenshot({ path: join(ARTIFACTS, 'list-filters-uk-390.png'), fullPage: true });
 

@@ -83,14 +83,18 @@ describe('agent workspace in a real browser', () => {
   }
 
   const online = (agentId: string) =>
-    eventually(async () => (await sut.api('GET', '/routing/stats', { token: admin })).body.agents.some((a: any) => a.agentId === agentId && a.presence === 'online'), 15000, 'agent online');
+    eventually(
+      async () => (await sut.api('GET', '/routing/stats', { token: admin })).body.agents.some((a: any) => a.agentId === agentId && a.presence === 'online'),
+      15000,
+      'agent online',
+    );
 
   const ingest = async (text: string, contact: { identifier: string; name: string }, threadKey: string) =>
     (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact, threadKey, text } })).body as { conversationId: string };
 
   const row = (page: Page, conversationId: string) => page.locator(`[data-testid=conversation-row][data-conversation-id="${conversationId}"]`);
 
-  it('notifies an agent of a new assignment and of the customer\'s reply, never of their own reply', async () => {
+  it("notifies an agent of a new assignment and of the customer's reply, never of their own reply", async () => {
     const ana = await setUp('Ana Agent');
     const page = await openAs(ana, {
       // The browser's Notification API, recorded; the tab is in the background so desktop notifications apply.
@@ -164,7 +168,9 @@ describe('agent workspace in a real browser', () => {
     page.evaluate(() => {
       const doc = document.documentElement;
       if (doc.scrollWidth <= doc.clientWidth) return null;
-      const wide = Array.from(document.querySelectorAll('body *')).map((el) => ({ el, right: el.getBoundingClientRect().right })).filter((x) => x.right > doc.clientWidth + 1);
+      const wide = Array.from(document.querySelectorAll('body *'))
+        .map((el) => ({ el, right: el.getBoundingClientRect().right }))
+        .filter((x) => x.right > doc.clientWidth + 1);
       const worst = wide.sort((a, b) => b.right - a.right)[0];
       return { scrollWidth: doc.scrollWidth, element: worst ? `${worst.el.tagName}.${worst.el.className} ${(worst.el.textContent ?? '').slice(0, 40)}` : '' };
     });

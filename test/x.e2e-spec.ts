@@ -36,7 +36,13 @@ describe('X (Twitter) direct messages', () => {
   });
 
   type Inbox = { id: string; settings: Record<string, any> };
-  const fields = () => ({ consumerKey: x.account.consumerKey, consumerSecret: x.account.consumerSecret, accessToken: x.account.accessToken, accessTokenSecret: x.account.accessTokenSecret, userId: x.account.userId });
+  const fields = () => ({
+    consumerKey: x.account.consumerKey,
+    consumerSecret: x.account.consumerSecret,
+    accessToken: x.account.accessToken,
+    accessTokenSecret: x.account.accessTokenSecret,
+    userId: x.account.userId,
+  });
   const create = async (extra: Record<string, unknown> = {}): Promise<Inbox> => {
     const res = await sut.api('POST', '/inboxes', { token: admin, body: { name: `X ${uid()}`, channel: 'x', ...fields(), ...extra } });
     if (res.status !== 201) throw new Error(`inbox: ${res.status} ${JSON.stringify(res.body)}`);
@@ -44,23 +50,47 @@ describe('X (Twitter) direct messages', () => {
   };
   // PUBLIC_URL says localhost; the app listens on sut.url.
   const hook = (inbox: Inbox) => `${sut.url}${new URL(inbox.settings.webhookUrl).pathname}`;
-  const dm = (from: string, to: string, text: string, extra: Record<string, unknown> = {}) => ({ type: 'message_create', id: String(++eventId), created_timestamp: String(Date.now()), message_create: { target: { recipient_id: to }, sender_id: from, message_data: { text, ...extra } } });
+  const dm = (from: string, to: string, text: string, extra: Record<string, unknown> = {}) => ({
+    type: 'message_create',
+    id: String(++eventId),
+    created_timestamp: String(Date.now()),
+    message_create: { target: { recipient_id: to }, sender_id: from, message_data: { text, ...extra } },
+  });
   const activity = (events: unknown[], users: Record<string, unknown> = {}) => ({ for_user_id: x.account.userId, direct_message_events: events, users });
   const counts = async () => (await db.query(`SELECT (SELECT count(*) FROM messages)::int AS messages, (SELECT count(*) FROM channel_events)::int AS events`)).rows[0];
   const messageBy = async (inboxId: string, externalId: string) =>
-    eventually(async () => (await db.query(`SELECT id, conversation_id, text, metadata, status, direction, author_type FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, externalId])).rows[0], 20000, `message ${externalId}`);
-  const settled = async (id: string) => eventually(async () => (await db.query(`SELECT status, error, attempts, external_id FROM messages WHERE id = $1 AND status IN ('sent', 'failed')`, [id])).rows[0], 30000, `reply ${id}`);
+    eventually(
+      async () =>
+        (await db.query(`SELECT id, conversation_id, text, metadata, status, direction, author_type FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, externalId]))
+          .rows[0],
+      20000,
+      `message ${externalId}`,
+    );
+  const settled = async (id: string) =>
+    eventually(
+      async () => (await db.query(`SELECT status, error, attempts, external_id FROM messages WHERE id = $1 AND status IN ('sent', 'failed')`, [id])).rows[0],
+      30000,
+      `reply ${id}`,
+    );
   const drained = () =>
-    eventually(async () => {
-      const pending = (await db.query(`SELECT state, output FROM pgboss.job WHERE name = 'x-events' AND state NOT IN ('completed', 'failed')`)).rows;
-      if (pending.length) throw new Error(JSON.stringify(pending));
-      return true;
-    }, 30000, 'the X queue');
+    eventually(
+      async () => {
+        const pending = (await db.query(`SELECT state, output FROM pgboss.job WHERE name = 'x-events' AND state NOT IN ('completed', 'failed')`)).rows;
+        if (pending.length) throw new Error(JSON.stringify(pending));
+        return true;
+      },
+      30000,
+      'the X queue',
+    );
 
   describe('adding an account', () => {
     it('checks the credentials with a signed GET /2/users/me, keeps them encrypted, shows the webhook URL', async () => {
       const inbox = await create();
-      expect(inbox.settings).toEqual({ userId: x.account.userId, username: x.account.username, webhookUrl: expect.stringMatching(/^http:\/\/localhost:\d+\/api\/v1\/channels\/x\/[0-9a-f-]{36}\/webhook$/) });
+      expect(inbox.settings).toEqual({
+        userId: x.account.userId,
+        username: x.account.username,
+        webhookUrl: expect.stringMatching(/^http:\/\/localhost:\d+\/api\/v1\/channels\/x\/[0-9a-f-]{36}\/webhook$/),
+      });
       expect(x.calls.at(-1)).toMatchObject({ method: 'GET', path: '/2/users/me', signed: true });
       const { secrets } = (await db.query(`SELECT secrets FROM inboxes WHERE id = $1`, [inbox.id])).rows[0];
       for (const s of [x.account.consumerSecret, x.account.accessTokenSecret, x.account.accessToken]) {
@@ -114,10 +144,20 @@ describe('X (Twitter) direct messages', () => {
         await x.deliver(hook(inbox), body, { signature: null }),
         await x.deliver(hook(inbox), body, { signature: 'sha256=AAAA' }),
         await x.deliver(hook(inbox), body, { signature: 'sha1=abc' }),
-        await sut.api('POST', new URL(hook(inbox)).pathname.replace('/api/v1', ''), { raw: body.replace('forged', 'f0rged'), headers: { 'x-twitter-webhooks-signature': (await import('node:crypto')).createHmac('sha256', x.account.consumerSecret).update(body).digest('base64').replace(/^/, 'sha256=') } }),
+        await sut.api('POST', new URL(hook(inbox)).pathname.replace('/api/v1', ''), {
+          raw: body.replace('forged', 'f0rged'),
+          headers: {
+            'x-twitter-webhooks-signature': (await import('node:crypto')).createHmac('sha256', x.account.consumerSecret).update(body).digest('base64').replace(/^/, 'sha256='),
+          },
+        }),
       ];
       expect(attempts.map((a) => a.status)).toEqual([401, 401, 401, 401]);
-      expect(attempts.map((a) => a.body.message)).toEqual(['X signature rejected: x-twitter-webhooks-signature header missing', 'X signature rejected: signature mismatch', 'X signature rejected: x-twitter-webhooks-signature must start with sha256=', 'X signature rejected: signature mismatch']);
+      expect(attempts.map((a) => a.body.message)).toEqual([
+        'X signature rejected: x-twitter-webhooks-signature header missing',
+        'X signature rejected: signature mismatch',
+        'X signature rejected: x-twitter-webhooks-signature must start with sha256=',
+        'X signature rejected: signature mismatch',
+      ]);
       expect(await counts()).toEqual(before);
     });
 
@@ -142,13 +182,17 @@ describe('X (Twitter) direct messages', () => {
       }
       // API responses and legacy objects, none an Account Activity body.
       expect(outcomes).toEqual({ rejected: files.length });
-      const events = [...JSON.parse(readFileSync(resolve(CORPUS, 'direct_message_events.json'), 'utf8')).events, JSON.parse(readFileSync(resolve(CORPUS, 'direct_message_event.json'), 'utf8')).event];
+      const events = [
+        ...JSON.parse(readFileSync(resolve(CORPUS, 'direct_message_events.json'), 'utf8')).events,
+        JSON.parse(readFileSync(resolve(CORPUS, 'direct_message_event.json'), 'utf8')).event,
+      ];
       // The samples were sent to other accounts: addressed to ours here.
       const ours = events.map((e: any) => ({ ...e, message_create: { ...e.message_create, target: { recipient_id: x.account.userId } } }));
       const res = await x.deliver(hook(inbox), activity(ours));
       expect(res.body).toMatchObject({ outcome: 'queued', items: ours.length });
       await drained();
-      const stored = (await db.query(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1 AND external_id = ANY($2::text[])`, [inbox.id, ours.map((e: any) => e.id)])).rows[0].n;
+      const stored = (await db.query(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1 AND external_id = ANY($2::text[])`, [inbox.id, ours.map((e: any) => e.id)]))
+        .rows[0].n;
       expect(stored).toBe(ours.length);
       const skipped = (await db.query(`SELECT metadata->'skippedMedia' AS s FROM messages WHERE inbox_id = $1 AND metadata ? 'skippedMedia'`, [inbox.id])).rows;
       expect(skipped.length).toBeGreaterThan(0);
@@ -174,8 +218,14 @@ describe('X (Twitter) direct messages', () => {
       const socket = await connectSocket(sut.url, agent.token);
       sockets.push(socket);
       await eventually(async () => (await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [agent.id])).rows[0]?.presence === 'online');
-      const event = dm('4401', x.account.userId, 'My order https://t.co/aa is wrong', { entities: { urls: [{ url: 'https://t.co/aa', expanded_url: 'https://shop.example.com/o/4401' }] } });
-      expect((await x.deliver(hook(inbox), activity([event], { 4401: { id: '4401', name: 'Marta Rossi', screen_name: 'marta' } }))).body).toEqual({ ok: true, outcome: 'queued', items: 1 });
+      const event = dm('4401', x.account.userId, 'My order https://t.co/aa is wrong', {
+        entities: { urls: [{ url: 'https://t.co/aa', expanded_url: 'https://shop.example.com/o/4401' }] },
+      });
+      expect((await x.deliver(hook(inbox), activity([event], { 4401: { id: '4401', name: 'Marta Rossi', screen_name: 'marta' } }))).body).toEqual({
+        ok: true,
+        outcome: 'queued',
+        items: 1,
+      });
       const assigned = await socket.waitFor('conversation.assigned', (d) => d.agentId === agent.id);
       const first = await socket.waitFor('message.created', (d) => d.conversationId === assigned.conversationId && d.kind === 'message');
       expect(first).toMatchObject({ direction: 'inbound', text: 'My order https://shop.example.com/o/4401 is wrong', externalId: event.id });
@@ -184,22 +234,41 @@ describe('X (Twitter) direct messages', () => {
       const reply = await sut.api('POST', `/conversations/${assigned.conversationId}/messages`, { token: agent.token, body: { text: 'Sorry Marta, fixing it.' } });
       const sent = await socket.waitFor('message.updated', (d) => d.id === reply.body.id && d.status === 'sent');
       const call = x.sends().find((c) => c.body?.text === 'Sorry Marta, fixing it.')!;
-      expect(call).toMatchObject({ path: '/2/dm_conversations/with/4401/messages', signed: true, body: { text: 'Sorry Marta, fixing it.' }, oauth: expect.objectContaining({ oauth_consumer_key: x.account.consumerKey, oauth_token: x.account.accessToken, oauth_signature_method: 'HMAC-SHA1', oauth_version: '1.0' }) });
+      expect(call).toMatchObject({
+        path: '/2/dm_conversations/with/4401/messages',
+        signed: true,
+        body: { text: 'Sorry Marta, fixing it.' },
+        oauth: expect.objectContaining({
+          oauth_consumer_key: x.account.consumerKey,
+          oauth_token: x.account.accessToken,
+          oauth_signature_method: 'HMAC-SHA1',
+          oauth_version: '1.0',
+        }),
+      });
 
       // X echoes our own message to the webhook: the same event id, so nothing new.
-      const echo = { type: 'message_create', id: sent.externalId, created_timestamp: String(Date.now()), message_create: { target: { recipient_id: '4401' }, sender_id: x.account.userId, message_data: { text: 'Sorry Marta, fixing it.' } } };
+      const echo = {
+        type: 'message_create',
+        id: sent.externalId,
+        created_timestamp: String(Date.now()),
+        message_create: { target: { recipient_id: '4401' }, sender_id: x.account.userId, message_data: { text: 'Sorry Marta, fixing it.' } },
+      };
       await x.deliver(hook(inbox), activity([echo]));
       // A message the account sent from the X app is an outbound echo, never a customer message.
       const fromApp = dm(x.account.userId, '4401', 'Sent from the X app');
       await x.deliver(hook(inbox), activity([fromApp]));
       expect(await messageBy(inbox.id, fromApp.id)).toMatchObject({ direction: 'outbound', author_type: 'system', status: 'sent', conversation_id: assigned.conversationId });
       await drained();
-      expect((await db.query(`SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND text = 'Sorry Marta, fixing it.'`, [assigned.conversationId])).rows[0].n).toBe(1);
+      expect((await db.query(`SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND text = 'Sorry Marta, fixing it.'`, [assigned.conversationId])).rows[0].n).toBe(
+        1,
+      );
     });
 
     it('stores DM media fetched with a signed request', async () => {
       const url = x.addMedia('/1.1/ton/data/dm/9/44/photo.jpg', { type: 'image/jpeg', data: Buffer.from('x-jpeg') });
-      const event = dm('4402', x.account.userId, 'see https://t.co/pic', { attachment: { type: 'media', media: { id_str: '44', type: 'photo', url: 'https://t.co/pic', media_url_https: url } } });
+      const event = dm('4402', x.account.userId, 'see https://t.co/pic', {
+        attachment: { type: 'media', media: { id_str: '44', type: 'photo', url: 'https://t.co/pic', media_url_https: url } },
+      });
       await x.deliver(hook(inbox), activity([event]));
       const row = await messageBy(inbox.id, event.id);
       const summary = (await sut.api('GET', `/conversations/${row.conversation_id}/messages`, { token: admin })).body.items.find((m: any) => m.id === row.id);
@@ -207,7 +276,7 @@ describe('X (Twitter) direct messages', () => {
       expect(x.calls.find((c) => c.path === '/1.1/ton/data/dm/9/44/photo.jpg')).toMatchObject({ signed: true });
     });
 
-    it('retries a rate-limited reply after the reset and ends sent; a refused DM fails at once with X\'s reason', async () => {
+    it("retries a rate-limited reply after the reset and ends sent; a refused DM fails at once with X's reason", async () => {
       const event = dm('4403', x.account.userId, 'hello');
       await x.deliver(hook(inbox), activity([event]));
       const row = await messageBy(inbox.id, event.id);
@@ -218,7 +287,11 @@ describe('X (Twitter) direct messages', () => {
 
       x.script('/2/dm_conversations/with/4403/messages', [{ status: 403, title: 'Forbidden', detail: 'You are not permitted to send Direct Messages to this user.' }]);
       const refused = await sut.api('POST', `/conversations/${row.conversation_id}/messages`, { token: admin, body: { text: 'refused' } });
-      expect(await settled(refused.body.id)).toMatchObject({ status: 'failed', attempts: 1, error: 'X_REJECTED: Forbidden: You are not permitted to send Direct Messages to this user.' });
+      expect(await settled(refused.body.id)).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        error: 'X_REJECTED: Forbidden: You are not permitted to send Direct Messages to this user.',
+      });
     });
   });
 });

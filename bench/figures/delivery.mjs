@@ -41,10 +41,31 @@ export async function run(ctx) {
     const agents = await createAgents(inbox.url, admin, { count: Math.ceil(total / 800), prefix: 'latency', capacity: { api: 1000 }, inboxId: box.id });
     for (const rate of rates) {
       ctx.log(`  inbox server at ${rate} msg/s for ${seconds} s (${agents.length} agents online)`);
-      const r = await runWorker(self, 'latencyRun', { kind: 'inbox', base: inbox.url, inboxId: box.id, token: box.token, agents, rate, seconds, drainMs }, { timeoutMs: seconds * 1000 + drainMs + 60000 });
+      const r = await runWorker(
+        self,
+        'latencyRun',
+        { kind: 'inbox', base: inbox.url, inboxId: box.id, token: box.token, agents, rate, seconds, drainMs },
+        { timeoutMs: seconds * 1000 + drainMs + 60000 },
+      );
       const b = bare[rate];
-      const settings = { rate, seconds, sent: r.sent, achievedRate: +r.achievedRate.toFixed(1), httpErrors: r.errors, notDelivered: r.missingMessage, notAssigned: r.missingAssigned, baselineNotDelivered: b.missingMessage, agents: agents.length, baselineP50: round(b.message.p50), baselineP95: round(b.message.p95), firstHttpError: r.firstError };
-      for (const [event, s] of [['message.created', r.message], ['conversation.assigned', r.assigned]]) {
+      const settings = {
+        rate,
+        seconds,
+        sent: r.sent,
+        achievedRate: +r.achievedRate.toFixed(1),
+        httpErrors: r.errors,
+        notDelivered: r.missingMessage,
+        notAssigned: r.missingAssigned,
+        baselineNotDelivered: b.missingMessage,
+        agents: agents.length,
+        baselineP50: round(b.message.p50),
+        baselineP95: round(b.message.p95),
+        firstHttpError: r.firstError,
+      };
+      for (const [event, s] of [
+        ['message.created', r.message],
+        ['conversation.assigned', r.assigned],
+      ]) {
         const ratio = s.p99 / b.message.p99;
         results.push({
           name: `live delivery ${event} p99 at ${rate} msg/s`,
@@ -59,8 +80,24 @@ export async function run(ctx) {
           charts:
             event === 'message.created'
               ? [
-                  { kind: 'cdf', title: `Latency POST → event at the agent socket (ms), ${rate} msg/s`, xLabel: 'ms', series: [{ label: 'message.created', values: r.messageSample }, { label: 'conversation.assigned', values: r.assignedSample }, { label: 'bare socket.io', values: b.messageSample }] },
-                  { kind: 'line', title: `Messages sent per second, ${rate} msg/s target`, series: [{ label: 'inbox', values: r.sentSeries }, { label: 'bare', values: b.sentSeries }] },
+                  {
+                    kind: 'cdf',
+                    title: `Latency POST → event at the agent socket (ms), ${rate} msg/s`,
+                    xLabel: 'ms',
+                    series: [
+                      { label: 'message.created', values: r.messageSample },
+                      { label: 'conversation.assigned', values: r.assignedSample },
+                      { label: 'bare socket.io', values: b.messageSample },
+                    ],
+                  },
+                  {
+                    kind: 'line',
+                    title: `Messages sent per second, ${rate} msg/s target`,
+                    series: [
+                      { label: 'inbox', values: r.sentSeries },
+                      { label: 'bare', values: b.sentSeries },
+                    ],
+                  },
                 ]
               : undefined,
         });
@@ -132,8 +169,7 @@ export async function latencyRun({ kind, base, inboxId, token, agents, rate, sec
         if (res.status !== 201) {
           errors++;
           firstError ??= `HTTP ${res.status}: ${JSON.stringify(out).slice(0, 200)}`;
-        }
-        else if (out?.conversationId) {
+        } else if (out?.conversationId) {
           byConversation.set(out.conversationId, i);
           const early = earlyAssigned.get(out.conversationId);
           if (early !== undefined) assignedAt[i] = early;

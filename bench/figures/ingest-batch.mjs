@@ -24,7 +24,11 @@ export async function run(ctx) {
   for (const connections of ctx.quick ? [8] : [1, 8]) {
     const databaseUrl = await ctx.db.createDatabase(`batch${connections}`);
     try {
-      await withClient(databaseUrl, (c) => c.query(`CREATE TABLE bench_raw_insert (id bigserial PRIMARY KEY, inbox_id uuid NOT NULL, external_id text NOT NULL, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`));
+      await withClient(databaseUrl, (c) =>
+        c.query(
+          `CREATE TABLE bench_raw_insert (id bigserial PRIMARY KEY, inbox_id uuid NOT NULL, external_id text NOT NULL, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+        ),
+      );
       ctx.log(`  raw INSERT baseline, ${connections} connection(s), ${seconds} s`);
       const raw = await runWorker(ingestFigure, 'rawInserts', { databaseUrl, connections, seconds }, { timeoutMs: seconds * 1000 + 60000 });
       await withClient(databaseUrl, (c) => c.query(`DROP TABLE bench_raw_insert`));
@@ -35,7 +39,12 @@ export async function run(ctx) {
         for (const threads of ['new', 'existing']) {
           const concurrency = Math.max(2, connections);
           ctx.log(`  HTTP batch ingest (${BATCH}/request), ${connections} connection(s), ${threads} threads, ${seconds} s`);
-          const r = await runWorker(self, 'httpBatches', { base: server.url, inboxId: inbox.id, token: inbox.token, concurrency, seconds, threads, prefix: `batch-${connections}` }, { timeoutMs: seconds * 1000 + 180000 });
+          const r = await runWorker(
+            self,
+            'httpBatches',
+            { base: server.url, inboxId: inbox.id, token: inbox.token, concurrency, seconds, threads, prefix: `batch-${connections}` },
+            { timeoutMs: seconds * 1000 + 180000 },
+          );
           const ratio = r.rate / raw.rate;
           results.push({
             name: `ingest batch HTTP (${BATCH}/request): ${connections} conn, ${threads} threads`,
@@ -46,8 +55,28 @@ export async function run(ctx) {
             ratio,
             target: `>= ${TARGET_RATIO}x raw INSERT`,
             pass: ratio >= TARGET_RATIO,
-            settings: { databaseConnections: connections, concurrency, batchSize: BATCH, seconds, threads, messages: r.count, requests: r.requests, errors: r.errors, requestP50ms: +r.p50.toFixed(1), requestP99ms: +r.p99.toFixed(1) },
-            charts: [{ kind: 'line', title: `Throughput over time (msg/s): batch ingest, ${connections} conn, ${threads} threads, vs raw INSERT`, series: [{ label: 'batch ingest', values: r.series }, { label: 'raw INSERT', values: raw.series }] }],
+            settings: {
+              databaseConnections: connections,
+              concurrency,
+              batchSize: BATCH,
+              seconds,
+              threads,
+              messages: r.count,
+              requests: r.requests,
+              errors: r.errors,
+              requestP50ms: +r.p50.toFixed(1),
+              requestP99ms: +r.p99.toFixed(1),
+            },
+            charts: [
+              {
+                kind: 'line',
+                title: `Throughput over time (msg/s): batch ingest, ${connections} conn, ${threads} threads, vs raw INSERT`,
+                series: [
+                  { label: 'batch ingest', values: r.series },
+                  { label: 'raw INSERT', values: raw.series },
+                ],
+              },
+            ],
           });
         }
       } finally {
@@ -66,10 +95,18 @@ export async function httpBatches({ base, inboxId, token, concurrency, seconds, 
   const batch = () =>
     Array.from({ length: BATCH }, () => {
       const i = seq++;
-      return { externalId: `${prefix}-${threads}-${i}`, contact: { identifier: threads === 'new' ? `${prefix}-new-${i}` : `${prefix}-existing-${i % EXISTING_THREADS}` }, text: `help me with order ${i}` };
+      return {
+        externalId: `${prefix}-${threads}-${i}`,
+        contact: { identifier: threads === 'new' ? `${prefix}-new-${i}` : `${prefix}-existing-${i % EXISTING_THREADS}` },
+        text: `help me with order ${i}`,
+      };
     });
   const post = async (messages) => {
-    const res = await fetch(`${base}/api/v1/inboxes/${inboxId}/incoming/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ messages }) });
+    const res = await fetch(`${base}/api/v1/inboxes/${inboxId}/incoming/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ messages }),
+    });
     const body = await res.json();
     if (res.status !== 200) throw new Error(`batch answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
     return body.results.filter((r) => r.status === 201).length;
@@ -106,5 +143,13 @@ export async function httpBatches({ base, inboxId, token, concurrency, seconds, 
   // A batch that ends after the window still counts whole: divide by the time the last one took.
   const elapsed = (Math.max(now(), end) - start) / 1000;
   lat.sort((a, b) => a - b);
-  return { count, requests, rate: count / elapsed, errors, series: perSecond(stamps, start), p50: lat[Math.floor(lat.length * 0.5)] ?? NaN, p99: lat[Math.floor(lat.length * 0.99)] ?? NaN };
+  return {
+    count,
+    requests,
+    rate: count / elapsed,
+    errors,
+    series: perSecond(stamps, start),
+    p50: lat[Math.floor(lat.length * 0.5)] ?? NaN,
+    p99: lat[Math.floor(lat.length * 0.99)] ?? NaN,
+  };
 }

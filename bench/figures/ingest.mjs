@@ -27,7 +27,11 @@ export async function run(ctx) {
     const databaseUrl = await ctx.db.createDatabase(`ingest${connections}`);
     try {
       const concurrency = connections * 2 + 2;
-      await withClient(databaseUrl, (c) => c.query(`CREATE TABLE bench_raw_insert (id bigserial PRIMARY KEY, inbox_id uuid NOT NULL, external_id text NOT NULL, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`));
+      await withClient(databaseUrl, (c) =>
+        c.query(
+          `CREATE TABLE bench_raw_insert (id bigserial PRIMARY KEY, inbox_id uuid NOT NULL, external_id text NOT NULL, body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+        ),
+      );
       ctx.log(`  raw INSERT baseline, ${connections} connection(s), ${seconds} s`);
       const raw = await runWorker(self, 'rawInserts', { databaseUrl, connections, seconds }, { timeoutMs: seconds * 1000 + 60000 });
       await withClient(databaseUrl, (c) => c.query(`DROP TABLE bench_raw_insert`));
@@ -39,7 +43,12 @@ export async function run(ctx) {
         inbox = await expectOk(api(server.url, 'POST', '/inboxes', admin, { name: 'Bench ingest', channel: 'api' }), 'create inbox');
         for (const threads of ['new', 'existing']) {
           ctx.log(`  HTTP ingest, ${connections} connection(s), ${threads} threads, ${seconds} s`);
-          const r = await runWorker(self, 'httpIngest', { base: server.url, inboxId: inbox.id, token: inbox.token, concurrency, seconds, threads, prefix: `http-${connections}` }, { timeoutMs: seconds * 1000 + 120000 });
+          const r = await runWorker(
+            self,
+            'httpIngest',
+            { base: server.url, inboxId: inbox.id, token: inbox.token, concurrency, seconds, threads, prefix: `http-${connections}` },
+            { timeoutMs: seconds * 1000 + 120000 },
+          );
           results.push(entry('HTTP (API channel)', connections, threads, r, raw, { concurrency, seconds, serverProcess: 'separate', pgBossPool: 4 }));
         }
       } finally {
@@ -47,7 +56,12 @@ export async function run(ctx) {
       }
       for (const threads of ['new', 'existing']) {
         ctx.log(`  in-process IngestService.ingest, ${connections} connection(s), ${threads} threads, ${seconds} s`);
-        const r = await runWorker(self, 'inProcessIngest', { databaseUrl, connections, inboxId: inbox.id, concurrency, seconds, threads, prefix: `inproc-${connections}` }, { timeoutMs: seconds * 1000 + 120000 });
+        const r = await runWorker(
+          self,
+          'inProcessIngest',
+          { databaseUrl, connections, inboxId: inbox.id, concurrency, seconds, threads, prefix: `inproc-${connections}` },
+          { timeoutMs: seconds * 1000 + 120000 },
+        );
         results.push(entry('in-process (IngestService)', connections, threads, r, raw, { concurrency, seconds, pgBossPool: 4 }));
       }
     } finally {
@@ -68,8 +82,26 @@ function entry(path, connections, threads, r, raw, settings) {
     ratio,
     target: `>= ${TARGET_RATIO}x raw INSERT`,
     pass: ratio >= TARGET_RATIO,
-    settings: { ...settings, databaseConnections: connections, threads, existingThreads: threads === 'existing' ? EXISTING_THREADS : undefined, messages: r.count, errors: r.errors, latencyP50ms: +r.p50.toFixed(2), latencyP99ms: +r.p99.toFixed(2) },
-    charts: [{ kind: 'line', title: `Throughput over time (msg/s): ${path}, ${connections} conn, ${threads} threads, vs raw INSERT`, series: [{ label: 'ingest', values: r.series }, { label: 'raw INSERT', values: raw.series }] }],
+    settings: {
+      ...settings,
+      databaseConnections: connections,
+      threads,
+      existingThreads: threads === 'existing' ? EXISTING_THREADS : undefined,
+      messages: r.count,
+      errors: r.errors,
+      latencyP50ms: +r.p50.toFixed(2),
+      latencyP99ms: +r.p99.toFixed(2),
+    },
+    charts: [
+      {
+        kind: 'line',
+        title: `Throughput over time (msg/s): ${path}, ${connections} conn, ${threads} threads, vs raw INSERT`,
+        series: [
+          { label: 'ingest', values: r.series },
+          { label: 'raw INSERT', values: raw.series },
+        ],
+      },
+    ],
   };
 }
 
@@ -104,7 +136,14 @@ async function closedLoop(concurrency, seconds, one) {
   const elapsed = (now() - start) / 1000;
   lat.sort((a, b) => a - b);
   if (!done.length && lastError) throw lastError;
-  return { count: done.length, rate: done.length / elapsed, errors, series: perSecond(done, start), p50: lat[Math.floor(lat.length * 0.5)] ?? NaN, p99: lat[Math.floor(lat.length * 0.99)] ?? NaN };
+  return {
+    count: done.length,
+    rate: done.length / elapsed,
+    errors,
+    series: perSecond(done, start),
+    p50: lat[Math.floor(lat.length * 0.5)] ?? NaN,
+    p99: lat[Math.floor(lat.length * 0.99)] ?? NaN,
+  };
 }
 
 /** In a worker: `connections` clients, each committing single-row INSERTs back to back. */
@@ -141,7 +180,11 @@ const message = (prefix, threads, i) => ({
 /** In a worker: POST /inboxes/:id/incoming with the inbox token, as an API-channel client would. */
 export async function httpIngest({ base, inboxId, token, concurrency, seconds, threads, prefix }) {
   const post = async (body) => {
-    const res = await fetch(`${base}/api/v1/inboxes/${inboxId}/incoming`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}/api/v1/inboxes/${inboxId}/incoming`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
     await res.arrayBuffer();
     if (res.status !== 201) throw new Error(`ingest answered ${res.status}`);
   };

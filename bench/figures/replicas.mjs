@@ -36,7 +36,12 @@ export async function run(ctx) {
       const inbox = await expectOk(api(bases[0], 'POST', '/inboxes', admin, { name: 'Bench replicas', channel: 'api', teamId: team.id }), 'create inbox');
       const agents = await createAgents(bases[0], admin, { count: agentCount, prefix: `rep${replicas}`, capacity: { api: capacity }, teamId: team.id, inboxId: inbox.id });
       ctx.log(`  ${replicas} replica(s): ${conversations} conversations, ${agentCount} agents (capacity ${capacity})`);
-      const r = await runWorker(self, 'storm', { bases, inboxId: inbox.id, inboxToken: inbox.token, agents, conversations, deadlineMs: ctx.quick ? 90000 : 240000 }, { timeoutMs: 400000 });
+      const r = await runWorker(
+        self,
+        'storm',
+        { bases, inboxId: inbox.id, inboxToken: inbox.token, agents, conversations, deadlineMs: ctx.quick ? 90000 : 240000 },
+        { timeoutMs: 400000 },
+      );
       const audit = await auditLog(databaseUrl, inbox.id);
       runs[replicas] = { ...r, ...audit };
       ctx.log(`    ${audit.assignments} assignments in ${r.seconds.toFixed(1)} s; ${audit.doubleAssignments} double assignments, ${audit.capacityBreaches} capacity breaches`);
@@ -47,7 +52,17 @@ export async function run(ctx) {
   }
   const one = runs[1];
   const two = runs[2];
-  const settings = { conversations, agents: agentCount, capacityPerAgent: capacity, routing: 'auto-assign, least busy', agentsResolveAfterMs: '20-120', redis: ctx.redis ? 'used (socket.io Redis adapter)' : 'not used (no Redis on 127.0.0.1:6379)', ingestConcurrency: 16, oneReplica: summarize(one), twoReplicas: summarize(two) };
+  const settings = {
+    conversations,
+    agents: agentCount,
+    capacityPerAgent: capacity,
+    routing: 'auto-assign, least busy',
+    agentsResolveAfterMs: '20-120',
+    redis: ctx.redis ? 'used (socket.io Redis adapter)' : 'not used (no Redis on 127.0.0.1:6379)',
+    ingestConcurrency: 16,
+    oneReplica: summarize(one),
+    twoReplicas: summarize(two),
+  };
   return [
     {
       name: 'two replicas: assignment throughput (2 vs 1 process)',
@@ -59,14 +74,50 @@ export async function run(ctx) {
       target: null,
       pass: null,
       settings,
-      charts: [{ kind: 'line', title: 'Assignments per second over time', series: [{ label: '2 replicas', values: two.series }, { label: '1 replica', values: one.series }] }],
+      charts: [
+        {
+          kind: 'line',
+          title: 'Assignments per second over time',
+          series: [
+            { label: '2 replicas', values: two.series },
+            { label: '1 replica', values: one.series },
+          ],
+        },
+      ],
     },
-    { name: 'two replicas: double assignments (both runs)', value: one.doubleAssignments + two.doubleAssignments, unit: 'count', baseline: null, baselineUnit: null, ratio: null, target: '= 0', pass: one.doubleAssignments + two.doubleAssignments === 0, settings: { ...settings, violations: [...one.violations, ...two.violations].slice(0, 10) } },
-    { name: 'two replicas: capacity breaches (both runs)', value: one.capacityBreaches + two.capacityBreaches, unit: 'count', baseline: null, baselineUnit: null, ratio: null, target: '= 0', pass: one.capacityBreaches + two.capacityBreaches === 0, settings },
+    {
+      name: 'two replicas: double assignments (both runs)',
+      value: one.doubleAssignments + two.doubleAssignments,
+      unit: 'count',
+      baseline: null,
+      baselineUnit: null,
+      ratio: null,
+      target: '= 0',
+      pass: one.doubleAssignments + two.doubleAssignments === 0,
+      settings: { ...settings, violations: [...one.violations, ...two.violations].slice(0, 10) },
+    },
+    {
+      name: 'two replicas: capacity breaches (both runs)',
+      value: one.capacityBreaches + two.capacityBreaches,
+      unit: 'count',
+      baseline: null,
+      baselineUnit: null,
+      ratio: null,
+      target: '= 0',
+      pass: one.capacityBreaches + two.capacityBreaches === 0,
+      settings,
+    },
   ];
 }
 
-const summarize = (r) => ({ seconds: +r.seconds.toFixed(1), assignments: r.assignments, resolved: r.resolved, ingestSeconds: +r.ingestSeconds.toFixed(1), unresolvedAtDeadline: r.conversations - r.resolved, logByAction: r.byAction });
+const summarize = (r) => ({
+  seconds: +r.seconds.toFixed(1),
+  assignments: r.assignments,
+  resolved: r.resolved,
+  ingestSeconds: +r.ingestSeconds.toFixed(1),
+  unresolvedAtDeadline: r.conversations - r.resolved,
+  logByAction: r.byAction,
+});
 
 /** The storm test's audit (bench/lib/assignment-audit.js) over this run's log. */
 async function auditLog(databaseUrl, inboxId) {
@@ -79,7 +130,15 @@ async function auditLog(databaseUrl, inboxId) {
     const assigned = log.filter((e) => e.action === 'accept' || e.action === 'assign');
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM conversations WHERE inbox_id = $1 AND status = 'resolved'`, [inboxId]);
     const byAction = log.reduce((acc, e) => ((acc[e.action] = (acc[e.action] ?? 0) + 1), acc), {});
-    return { doubleAssignments: violations.length, violations, capacityBreaches, assignments: assigned.length, resolvedInDb: rows[0].n, byAction, assignedTimes: assigned.map((e) => Number(e.at)) };
+    return {
+      doubleAssignments: violations.length,
+      violations,
+      capacityBreaches,
+      assignments: assigned.length,
+      resolvedInDb: rows[0].n,
+      byAction,
+      assignedTimes: assigned.map((e) => Number(e.at)),
+    };
   } finally {
     await db.end();
   }
@@ -88,7 +147,11 @@ async function auditLog(databaseUrl, inboxId) {
 /** In a worker: agents over the replicas accept work and resolve it; ingest through all replicas. */
 export async function storm({ bases, inboxId, inboxToken, agents, conversations, deadlineMs }) {
   const call = async (base, method, path, token, body) => {
-    const res = await fetch(`${base}/api/v1${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
@@ -122,7 +185,11 @@ export async function storm({ bases, inboxId, inboxToken, agents, conversations,
     Array.from({ length: 16 }, async () => {
       while (next < conversations) {
         const i = next++;
-        const res = await call(bases[i % bases.length], 'POST', `/inboxes/${inboxId}/incoming`, inboxToken, { externalId: `storm-${i}`, contact: { identifier: `storm-customer-${i}` }, text: `help ${i}` });
+        const res = await call(bases[i % bases.length], 'POST', `/inboxes/${inboxId}/incoming`, inboxToken, {
+          externalId: `storm-${i}`,
+          contact: { identifier: `storm-customer-${i}` },
+          text: `help ${i}`,
+        });
         if (res.status !== 201) throw new Error(`ingest ${i} answered ${res.status}`);
       }
     }),

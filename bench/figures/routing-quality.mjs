@@ -20,7 +20,18 @@ export async function run(ctx) {
   const self = fileURLToPath(import.meta.url);
   const a = await runWorker(self, 'erlangDay', { days: ctx.quick ? 20 : 100, seed: 11 }, { timeoutMs: 600000 });
   const b = await runWorker(self, 'realisticDay', { days: 1, seed: 5 }, { timeoutMs: 600000 });
-  const erlangSettings = { agents: a.agents, capacity: 1, arrivalsPerHour: +(a.lambda * 3600).toFixed(1), meanHandleSeconds: a.handle, utilisation: a.rho, simulatedDays: a.days, conversations: a.count, warmupDiscardedHours: 1, handleTimes: 'exponential', strategy: 'least_busy auto-assign' };
+  const erlangSettings = {
+    agents: a.agents,
+    capacity: 1,
+    arrivalsPerHour: +(a.lambda * 3600).toFixed(1),
+    meanHandleSeconds: a.handle,
+    utilisation: a.rho,
+    simulatedDays: a.days,
+    conversations: a.count,
+    warmupDiscardedHours: 1,
+    handleTimes: 'exponential',
+    strategy: 'least_busy auto-assign',
+  };
   const results = [
     {
       name: 'routing quality: mean wait vs Erlang C (M/M/c)',
@@ -31,8 +42,24 @@ export async function run(ctx) {
       ratio: a.meanWait / a.erlangWait,
       target: `<= ${TARGET_RATIO}x Erlang C`,
       pass: a.meanWait / a.erlangWait <= TARGET_RATIO,
-      settings: { ...erlangSettings, idealFcfsMeanWait: +a.idealWait.toFixed(3), ratioToIdealFcfsSameDraws: +(a.meanWait / a.idealWait).toFixed(4), erlangProbabilityOfWait: +a.erlangPw.toFixed(4), simulatedShareWaited: +a.shareWaited.toFixed(4), batchMeansCI95: a.ci95 },
-      charts: [{ kind: 'cdf', title: 'Wait (s), M/M/c day: engine vs ideal FCFS', series: [{ label: 'engine', values: a.waitSample }, { label: 'ideal FCFS', values: a.idealSample }] }],
+      settings: {
+        ...erlangSettings,
+        idealFcfsMeanWait: +a.idealWait.toFixed(3),
+        ratioToIdealFcfsSameDraws: +(a.meanWait / a.idealWait).toFixed(4),
+        erlangProbabilityOfWait: +a.erlangPw.toFixed(4),
+        simulatedShareWaited: +a.shareWaited.toFixed(4),
+        batchMeansCI95: a.ci95,
+      },
+      charts: [
+        {
+          kind: 'cdf',
+          title: 'Wait (s), M/M/c day: engine vs ideal FCFS',
+          series: [
+            { label: 'engine', values: a.waitSample },
+            { label: 'ideal FCFS', values: a.idealSample },
+          ],
+        },
+      ],
     },
     {
       name: 'routing quality: p90 wait (M/M/c)',
@@ -46,7 +73,21 @@ export async function run(ctx) {
       settings: erlangSettings,
     },
   ];
-  const bSettings = { agents: b.agents, capacities: '1-3 per agent', arrivalsPerHour: +(b.lambda * 3600).toFixed(1), meanHandleSeconds: +b.handle.toFixed(1), handleTimes: 'log-normal (sigma 0.8)', skills: b.skills, languages: b.languages, offerTimeoutSeconds: b.offerTimeout, agentBehaviour: b.behaviour, presence: b.presence, simulatedDays: b.days, conversations: b.count, erlangServers: b.slots };
+  const bSettings = {
+    agents: b.agents,
+    capacities: '1-3 per agent',
+    arrivalsPerHour: +(b.lambda * 3600).toFixed(1),
+    meanHandleSeconds: +b.handle.toFixed(1),
+    handleTimes: 'log-normal (sigma 0.8)',
+    skills: b.skills,
+    languages: b.languages,
+    offerTimeoutSeconds: b.offerTimeout,
+    agentBehaviour: b.behaviour,
+    presence: b.presence,
+    simulatedDays: b.days,
+    conversations: b.count,
+    erlangServers: b.slots,
+  };
   results.push(
     {
       name: 'routing quality day: mean wait (skills, languages, offers, presence)',
@@ -81,7 +122,13 @@ export async function run(ctx) {
       ratio: null,
       target: null,
       pass: null,
-      settings: { ...bSettings, declinedOrExpired: b.reofferTotal, reofferedIn5s: b.reofferInTime, reofferedLater: b.reofferLate, note: 'a re-offer can only come when another eligible agent has room; the rest wait for one' },
+      settings: {
+        ...bSettings,
+        declinedOrExpired: b.reofferTotal,
+        reofferedIn5s: b.reofferInTime,
+        reofferedLater: b.reofferLate,
+        note: 'a re-offer can only come when another eligible agent has room; the rest wait for one',
+      },
     },
   );
   return results;
@@ -273,9 +320,42 @@ export function erlangDay({ days, seed }) {
   for (let t = exp(r, 1 / lambda), i = 0; t < horizon; t += exp(r, 1 / lambda), i++) {
     arrivals.push({ id: `c${i}`, arrival: t, handle: exp(r, handle), q: null });
   }
-  for (const a of arrivals) a.q = { id: a.id, channel: 'api', teamId: 'team', requiredSkills: [], language: null, priority: 1, waitingSince: T0 + a.arrival * 1000, lastAgentId: null, lastAgentAt: null, declinedBy: [] };
-  const agents = Array.from({ length: c }, (_, i) => ({ id: `agent-${i}`, name: `Agent ${i}`, presence: 'online', teamIds: ['team'], skills: [], languages: [], capacity: { api: 1 }, load: { api: 0 }, lastAssignedAt: null }));
-  const team = { id: 'team', name: 'Team', strategy: 'least_busy', offerTimeoutSeconds: null, stickyWindowSeconds: 0, overflowTeamId: null, overflowAfterSeconds: null, businessHours: null, defaultCapacity: { api: 1 }, roundRobinLastAgentId: null };
+  for (const a of arrivals)
+    a.q = {
+      id: a.id,
+      channel: 'api',
+      teamId: 'team',
+      requiredSkills: [],
+      language: null,
+      priority: 1,
+      waitingSince: T0 + a.arrival * 1000,
+      lastAgentId: null,
+      lastAgentAt: null,
+      declinedBy: [],
+    };
+  const agents = Array.from({ length: c }, (_, i) => ({
+    id: `agent-${i}`,
+    name: `Agent ${i}`,
+    presence: 'online',
+    teamIds: ['team'],
+    skills: [],
+    languages: [],
+    capacity: { api: 1 },
+    load: { api: 0 },
+    lastAssignedAt: null,
+  }));
+  const team = {
+    id: 'team',
+    name: 'Team',
+    strategy: 'least_busy',
+    offerTimeoutSeconds: null,
+    stickyWindowSeconds: 0,
+    overflowTeamId: null,
+    overflowAfterSeconds: null,
+    businessHours: null,
+    defaultCapacity: { api: 1 },
+    roundRobinLastAgentId: null,
+  };
   const sim = simulate({ decide, agents, team, arrivals, horizon });
 
   // The ideal FCFS M/M/c on the same draws: each arrival takes the earliest free server.
@@ -361,10 +441,32 @@ export function realisticDay({ days, seed }) {
     const skills = r() < 0.3 ? [SKILLS[Math.floor(r() * SKILLS.length)]] : [];
     const language = r() < 0.15 ? LANGS[Math.floor(r() * LANGS.length)] : r() < 0.5 ? 'en' : null;
     const c = { id: `c${i}`, arrival: t, handle: logNormal(r, handle, 0.8) };
-    c.q = { id: c.id, channel: 'api', teamId: 'team', requiredSkills: skills, language, priority: r() < 0.1 ? 2 : 1, waitingSince: T0 + t * 1000, lastAgentId: null, lastAgentAt: null, declinedBy: [] };
+    c.q = {
+      id: c.id,
+      channel: 'api',
+      teamId: 'team',
+      requiredSkills: skills,
+      language,
+      priority: r() < 0.1 ? 2 : 1,
+      waitingSince: T0 + t * 1000,
+      lastAgentId: null,
+      lastAgentAt: null,
+      declinedBy: [],
+    };
     arrivals.push(c);
   }
-  const team = { id: 'team', name: 'Team', strategy: 'least_busy', offerTimeoutSeconds: 30, stickyWindowSeconds: 0, overflowTeamId: null, overflowAfterSeconds: null, businessHours: null, defaultCapacity: { api: 2 }, roundRobinLastAgentId: null };
+  const team = {
+    id: 'team',
+    name: 'Team',
+    strategy: 'least_busy',
+    offerTimeoutSeconds: 30,
+    stickyWindowSeconds: 0,
+    overflowTeamId: null,
+    overflowAfterSeconds: null,
+    businessHours: null,
+    defaultCapacity: { api: 2 },
+    roundRobinLastAgentId: null,
+  };
   // Agents accept after a log-normal ~4 s; 8% decline; 5% never react (the offer expires).
   const behaviour = () => {
     const x = r();

@@ -13,11 +13,21 @@ const TARGET_RATIO = 2;
 // Five languages' vocabularies: messages are random sentences of these words, so a word's
 // frequency is known (each language is a fifth of the messages; a word appears in ~1/4 of them).
 const WORDS = {
-  en: 'refund order arrived broken late parcel invoice payment card account password delivery address please thanks help replace return shipping tracking number missing wrong item size colour discount code subscription cancel renewal warranty'.split(' '),
-  fr: 'remboursement commande arrivée cassée retard colis facture paiement carte compte motdepasse livraison adresse merci aide remplacer retour expédition suivi numéro manquant erreur article taille couleur remise abonnement annuler renouvellement garantie'.split(' '),
-  it: 'rimborso ordine arrivato rotto ritardo pacco fattura pagamento carta account password consegna indirizzo grazie aiuto sostituire reso spedizione tracciamento numero mancante sbagliato articolo taglia colore sconto abbonamento annullare rinnovo garanzia'.split(' '),
-  es: 'reembolso pedido llegó roto retraso paquete factura pago tarjeta cuenta contraseña entrega dirección gracias ayuda reemplazar devolución envío seguimiento número falta equivocado artículo talla color descuento suscripción cancelar renovación garantía'.split(' '),
-  uk: 'повернення замовлення прибуло зламане затримка посилка рахунок оплата картка акаунт пароль доставка адреса дякую допомога замінити повернути відправлення відстеження номер бракує неправильний товар розмір колір знижка підписка скасувати поновлення гарантія'.split(' '),
+  en: 'refund order arrived broken late parcel invoice payment card account password delivery address please thanks help replace return shipping tracking number missing wrong item size colour discount code subscription cancel renewal warranty'.split(
+    ' ',
+  ),
+  fr: 'remboursement commande arrivée cassée retard colis facture paiement carte compte motdepasse livraison adresse merci aide remplacer retour expédition suivi numéro manquant erreur article taille couleur remise abonnement annuler renouvellement garantie'.split(
+    ' ',
+  ),
+  it: 'rimborso ordine arrivato rotto ritardo pacco fattura pagamento carta account password consegna indirizzo grazie aiuto sostituire reso spedizione tracciamento numero mancante sbagliato articolo taglia colore sconto abbonamento annullare rinnovo garanzia'.split(
+    ' ',
+  ),
+  es: 'reembolso pedido llegó roto retraso paquete factura pago tarjeta cuenta contraseña entrega dirección gracias ayuda reemplazar devolución envío seguimiento número falta equivocado artículo talla color descuento suscripción cancelar renovación garantía'.split(
+    ' ',
+  ),
+  uk: 'повернення замовлення прибуло зламане затримка посилка рахунок оплата картка акаунт пароль доставка адреса дякую допомога замінити повернути відправлення відстеження номер бракує неправильний товар розмір колір знижка підписка скасувати поновлення гарантія'.split(
+    ' ',
+  ),
 };
 const LANGS = Object.keys(WORDS);
 
@@ -88,7 +98,16 @@ export async function run(ctx) {
             ratio,
             target: `<= ${TARGET_MS} ms and <= ${TARGET_RATIO}x raw SQL`,
             pass: h.p95 <= TARGET_MS && ratio <= TARGET_RATIO,
-            settings: { q, messages, conversations, rounds, firstPageHits: hits, httpP50ms: +h.p50.toFixed(2), rawP50ms: +r.p50.toFixed(2), generatedSeconds: Math.round(generatedSeconds) },
+            settings: {
+              q,
+              messages,
+              conversations,
+              rounds,
+              firstPageHits: hits,
+              httpP50ms: +h.p50.toFixed(2),
+              rawP50ms: +r.p50.toFixed(2),
+              generatedSeconds: Math.round(generatedSeconds),
+            },
           });
         }
       } finally {
@@ -118,7 +137,16 @@ export async function run(ctx) {
 
     ctx.log('  the search migration on this database (down, then up, timed)');
     const migrationSeconds = await timeMigration(databaseUrl);
-    results.push({ name: `search migration on ${messages.toLocaleString('en')} messages`, value: +migrationSeconds.toFixed(1), unit: 's', baseline: null, ratio: null, target: 'reported', pass: true, settings: { messages, conversations } });
+    results.push({
+      name: `search migration on ${messages.toLocaleString('en')} messages`,
+      value: +migrationSeconds.toFixed(1),
+      unit: 's',
+      baseline: null,
+      ratio: null,
+      target: 'reported',
+      pass: true,
+      settings: { messages, conversations },
+    });
   } finally {
     await ctx.db.dropDatabase(databaseUrl);
   }

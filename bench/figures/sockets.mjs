@@ -35,7 +35,14 @@ export async function run(ctx) {
   const bareServer = await startBareServer({ nofile });
   let bare;
   try {
-    bare = await holdAndFanOut(self, ctx, { url: bareServer.url, pid: bareServer.pid, n, rounds, tokens: null, trigger: (i) => expectOk(fetchJson(`${bareServer.url}/emit`, { text: `fanout#${i}` }), 'bare emit') });
+    bare = await holdAndFanOut(self, ctx, {
+      url: bareServer.url,
+      pid: bareServer.pid,
+      n,
+      rounds,
+      tokens: null,
+      trigger: (i) => expectOk(fetchJson(`${bareServer.url}/emit`, { text: `fanout#${i}` }), 'bare emit'),
+    });
   } finally {
     await bareServer.stop();
   }
@@ -57,13 +64,40 @@ export async function run(ctx) {
       n,
       rounds,
       tokens: agents.map((a) => a.token),
-      trigger: (i) => expectOk(api(server.url, 'POST', `/inboxes/${box.id}/incoming`, box.token, { externalId: `fanout-${i}-${Date.now()}`, contact: { identifier: `fanout-${i}-${Date.now()}` }, text: `fanout#${i}` }), 'ingest'),
+      trigger: (i) =>
+        expectOk(
+          api(server.url, 'POST', `/inboxes/${box.id}/incoming`, box.token, {
+            externalId: `fanout-${i}-${Date.now()}`,
+            contact: { identifier: `fanout-${i}-${Date.now()}` },
+            text: `fanout#${i}`,
+          }),
+          'ingest',
+        ),
     });
   } finally {
     await server.stop();
     await ctx.db.dropDatabase(databaseUrl);
   }
-  const settings = { requested, limitNote, measuredN: n, connected: real.connected, baselineConnected: bare.connected, agents: agentCount, clientProcesses: real.workers, sourceAddresses: real.addresses, fanOutRounds: rounds, connectSeconds: +real.connectSeconds.toFixed(1), baselineConnectSeconds: +bare.connectSeconds.toFixed(1), connectFailures: real.failures, rssBeforeMiB: +(real.rssBefore / 2 ** 20).toFixed(1), rssAfterMiB: +(real.rssAfter / 2 ** 20).toFixed(1), baselineRssBeforeMiB: +(bare.rssBefore / 2 ** 20).toFixed(1), baselineRssAfterMiB: +(bare.rssAfter / 2 ** 20).toFixed(1), fanOutReached: real.reached, baselineFanOutReached: bare.reached };
+  const settings = {
+    requested,
+    limitNote,
+    measuredN: n,
+    connected: real.connected,
+    baselineConnected: bare.connected,
+    agents: agentCount,
+    clientProcesses: real.workers,
+    sourceAddresses: real.addresses,
+    fanOutRounds: rounds,
+    connectSeconds: +real.connectSeconds.toFixed(1),
+    baselineConnectSeconds: +bare.connectSeconds.toFixed(1),
+    connectFailures: real.failures,
+    rssBeforeMiB: +(real.rssBefore / 2 ** 20).toFixed(1),
+    rssAfterMiB: +(real.rssAfter / 2 ** 20).toFixed(1),
+    baselineRssBeforeMiB: +(bare.rssBefore / 2 ** 20).toFixed(1),
+    baselineRssAfterMiB: +(bare.rssAfter / 2 ** 20).toFixed(1),
+    fanOutReached: real.reached,
+    baselineFanOutReached: bare.reached,
+  };
   const memRatio = real.perSocket / bare.perSocket;
   return [
     {
@@ -98,7 +132,17 @@ export async function run(ctx) {
       target: null,
       pass: null,
       settings: { ...settings, roundsMs: real.roundsMs, baselineRoundsMs: bare.roundsMs },
-      charts: [{ kind: 'line', title: `Sockets connected over time (per second), N=${n}`, yLabel: 'sockets', series: [{ label: 'inbox server', values: real.connectedSeries }, { label: 'bare socket.io', values: bare.connectedSeries }] }],
+      charts: [
+        {
+          kind: 'line',
+          title: `Sockets connected over time (per second), N=${n}`,
+          yLabel: 'sockets',
+          series: [
+            { label: 'inbox server', values: real.connectedSeries },
+            { label: 'bare socket.io', values: bare.connectedSeries },
+          ],
+        },
+      ],
     },
   ];
 }
@@ -153,7 +197,20 @@ async function holdAndFanOut(self, ctx, { url, pid, n, rounds, tokens, trigger }
     const connectedSeries = [];
     for (const c of connects) c.series.forEach((v, i) => (connectedSeries[i] = (connectedSeries[i] ?? 0) + v));
     const sorted = [...roundsMs].sort((a, b) => a - b);
-    return { connected, failures, connectSeconds, rssBefore, rssAfter, perSocket: (rssAfter - rssBefore) / Math.max(1, connected), fanOutMs: sorted[Math.floor(sorted.length / 2)], roundsMs: roundsMs.map((x) => +x.toFixed(1)), reached, workers: workerCount, addresses, connectedSeries: Array.from(connectedSeries, (x) => x ?? 0) };
+    return {
+      connected,
+      failures,
+      connectSeconds,
+      rssBefore,
+      rssAfter,
+      perSocket: (rssAfter - rssBefore) / Math.max(1, connected),
+      fanOutMs: sorted[Math.floor(sorted.length / 2)],
+      roundsMs: roundsMs.map((x) => +x.toFixed(1)),
+      reached,
+      workers: workerCount,
+      addresses,
+      connectedSeries: Array.from(connectedSeries, (x) => x ?? 0),
+    };
   } finally {
     await Promise.all(workers.map((w) => w.call('close').catch(() => undefined)));
     await Promise.all(workers.map((w) => w.stop()));

@@ -48,12 +48,19 @@ function frame(title, xLabel, yLabel, maxX, maxY, body, legend, xLog = false, mi
   const ticks = [];
   for (let i = 0; i <= 4; i++) {
     const y = H - B - ((H - B - 20) * i) / 4;
-    ticks.push(`<line x1="${L}" x2="${W - 10}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${L - 6}" y="${y + 4}" font-size="10" text-anchor="end">${fmt((maxY * i) / 4, 2)}</text>`);
+    ticks.push(
+      `<line x1="${L}" x2="${W - 10}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${L - 6}" y="${y + 4}" font-size="10" text-anchor="end">${fmt((maxY * i) / 4, 2)}</text>`,
+    );
     const xv = xLog ? minX * (maxX / minX) ** (i / 4) : (maxX * i) / 4;
     const x = L + ((W - L - 10) * i) / 4;
     ticks.push(`<text x="${x}" y="${H - B + 14}" font-size="10" text-anchor="middle">${fmt(xv, 2)}</text>`);
   }
-  const leg = legend.map((l, i) => `<rect x="${L + 10 + i * 140}" y="6" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${L + 24 + i * 140}" y="15" font-size="11">${esc(l)}</text>`).join('');
+  const leg = legend
+    .map(
+      (l, i) =>
+        `<rect x="${L + 10 + i * 140}" y="6" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/><text x="${L + 24 + i * 140}" y="15" font-size="11">${esc(l)}</text>`,
+    )
+    .join('');
   return `<figure><figcaption>${esc(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">${ticks.join('')}<line x1="${L}" y1="${H - B}" x2="${W - 10}" y2="${H - B}" stroke="#333"/><line x1="${L}" y1="20" x2="${L}" y2="${H - B}" stroke="#333"/>${body}${leg}<text x="${(W + L) / 2}" y="${H - 4}" font-size="11" text-anchor="middle">${esc(xLabel)}</text><text x="12" y="${(H - B) / 2}" font-size="11" transform="rotate(-90 12 ${(H - B) / 2})" text-anchor="middle">${esc(yLabel)}</text></svg></figure>`;
 }
 
@@ -67,8 +74,21 @@ function chartSvg(c) {
   if (c.kind === 'line') {
     const maxX = Math.max(1, ...c.series.map((s) => s.values.length));
     const maxY = Math.max(1, ...c.series.flatMap((s) => s.values)) * 1.1;
-    const body = c.series.map((s, i) => `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.5" points="${s.values.map((v, j) => `${px(j + 0.5, maxX).toFixed(1)},${py(v, maxY).toFixed(1)}`).join(' ')}"/>`).join('');
-    return frame(c.title, 'seconds', c.yLabel ?? 'per second', maxX, maxY, body, c.series.map((s) => s.label));
+    const body = c.series
+      .map(
+        (s, i) =>
+          `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.5" points="${s.values.map((v, j) => `${px(j + 0.5, maxX).toFixed(1)},${py(v, maxY).toFixed(1)}`).join(' ')}"/>`,
+      )
+      .join('');
+    return frame(
+      c.title,
+      'seconds',
+      c.yLabel ?? 'per second',
+      maxX,
+      maxY,
+      body,
+      c.series.map((s) => s.label),
+    );
   }
   if (c.kind === 'cdf') {
     const all = c.series.flatMap((s) => s.values).filter((v) => v > 0);
@@ -82,7 +102,17 @@ function chartSvg(c) {
         return `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.5" points="${pts.join(' ')}"/>`;
       })
       .join('');
-    return frame(c.title, `${c.xLabel ?? 'value'} (log scale)`, 'share <= x', maxX, 1, body, c.series.map((s) => s.label), true, minX);
+    return frame(
+      c.title,
+      `${c.xLabel ?? 'value'} (log scale)`,
+      'share <= x',
+      maxX,
+      1,
+      body,
+      c.series.map((s) => s.label),
+      true,
+      minX,
+    );
   }
   // Histogram: log-spaced buckets shared by all series, drawn as steps.
   const all = c.series.flatMap((s) => s.values);
@@ -93,9 +123,26 @@ function chartSvg(c) {
   const maxX = edges[edges.length - 1]?.to ?? 1;
   const lx = (v) => L + ((W - L - 10) * Math.log(Math.max(v, minX) / minX)) / Math.log(maxX / minX || 10);
   const body = hs
-    .map((h, i) => h.map((b) => `<rect x="${lx(b.from).toFixed(1)}" y="${py(b.n, maxY).toFixed(1)}" width="${Math.max(1, lx(b.to) - lx(b.from) - 1).toFixed(1)}" height="${(H - B - py(b.n, maxY)).toFixed(1)}" fill="${COLORS[i % COLORS.length]}" fill-opacity="0.5"/>`).join(''))
+    .map((h, i) =>
+      h
+        .map(
+          (b) =>
+            `<rect x="${lx(b.from).toFixed(1)}" y="${py(b.n, maxY).toFixed(1)}" width="${Math.max(1, lx(b.to) - lx(b.from) - 1).toFixed(1)}" height="${(H - B - py(b.n, maxY)).toFixed(1)}" fill="${COLORS[i % COLORS.length]}" fill-opacity="0.5"/>`,
+        )
+        .join(''),
+    )
     .join('');
-  return frame(c.title, `${c.xLabel ?? 'value'} (log scale)`, 'count', maxX, maxY, body, c.series.map((s) => s.label), true, minX);
+  return frame(
+    c.title,
+    `${c.xLabel ?? 'value'} (log scale)`,
+    'count',
+    maxX,
+    maxY,
+    body,
+    c.series.map((s) => s.label),
+    true,
+    minX,
+  );
 }
 
 export function writeHtml(dir, results, meta, tableText) {

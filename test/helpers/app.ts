@@ -10,7 +10,11 @@ export interface TestApp {
   server: RunningServer;
   databaseUrl: string;
   url: string;
-  api: (method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> }) => Promise<{ status: number; body: any; headers: Headers }>;
+  api: (
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> },
+  ) => Promise<{ status: number; body: any; headers: Headers }>;
   login: (email?: string, password?: string) => Promise<string>;
   close: () => Promise<void>;
 }

@@ -47,7 +47,6 @@ export function dovecotBinary(): string {
   throw new Error('Dovecot is needed by the email tests. Install it with: sudo apt-get install -y dovecot-imapd');
 }
 
-
 async function waitForPort(port: number, timeoutMs = 15000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -78,7 +77,12 @@ export async function startDovecot(users: Record<string, string> = { support: 's
   for (const d of ['run', 'state', 'mail', 'home']) mkdirSync(join(dir, d), { recursive: true });
   if (root) for (const d of ['', 'mail', 'home']) chmodSync(join(dir, d), 0o777);
   chmodSync(dir, 0o755);
-  writeFileSync(join(dir, 'passwd'), Object.entries(users).map(([u, p]) => `${u}:{PLAIN}${p}::::::\n`).join(''));
+  writeFileSync(
+    join(dir, 'passwd'),
+    Object.entries(users)
+      .map(([u, p]) => `${u}:{PLAIN}${p}::::::\n`)
+      .join(''),
+  );
   const conf = `
 base_dir = ${dir}/run
 state_dir = ${dir}/state
@@ -142,7 +146,9 @@ userdb {
     child.stderr!.on('data', (d) => (output += d));
     proc = child;
     const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`dovecot exited (${code}): ${output}${existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8').slice(-2000) : ''}`))),
+      child.once('exit', (code) =>
+        reject(new Error(`dovecot exited (${code}): ${output}${existsSync(join(dir, 'dovecot.log')) ? readFileSync(join(dir, 'dovecot.log'), 'utf8').slice(-2000) : ''}`)),
+      ),
     );
     exited.catch(() => undefined);
     await Promise.race([waitForPort(port), exited]);

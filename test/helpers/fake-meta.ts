@@ -10,12 +10,15 @@ export interface FakeGraphCall {
 }
 
 /** Graph API error answers as Meta sends them. */
-export type GraphScript =
-  | { status: number; code: number; subcode?: number; message: string; details?: string }
-  | { drop: true };
+export type GraphScript = { status: number; code: number; subcode?: number; message: string; details?: string } | { drop: true };
 
 export const GRAPH_ERRORS = {
-  reengagement: { status: 400, code: 131047, message: '(#131047) Re-engagement message', details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.' },
+  reengagement: {
+    status: 400,
+    code: 131047,
+    message: '(#131047) Re-engagement message',
+    details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+  },
   rateLimited: { status: 429, code: 130429, message: '(#130429) Rate limit hit', details: 'Cloud API message throughput has been reached.' },
   invalidToken: { status: 401, code: 190, message: 'Invalid OAuth access token - Cannot parse access token' },
   outsideWindow: { status: 400, code: 10, subcode: 2018278, message: '(#10) This message is sent outside of allowed window.' },
@@ -43,8 +46,19 @@ export interface FakeMeta {
 }
 
 export async function startFakeMeta(): Promise<FakeMeta> {
-  const whatsapp = { phoneNumberId: '106540352242922', businessAccountId: '102290129340398', displayPhoneNumber: '+1 555-010-4422', accessToken: `EAAG${randomBytes(24).toString('hex')}` };
-  const page = { id: '117172741761305', name: 'Acme Support', token: `EAAP${randomBytes(24).toString('hex')}`, instagramId: '17841405822304914', instagramUsername: 'acme.support' };
+  const whatsapp = {
+    phoneNumberId: '106540352242922',
+    businessAccountId: '102290129340398',
+    displayPhoneNumber: '+1 555-010-4422',
+    accessToken: `EAAG${randomBytes(24).toString('hex')}`,
+  };
+  const page = {
+    id: '117172741761305',
+    name: 'Acme Support',
+    token: `EAAP${randomBytes(24).toString('hex')}`,
+    instagramId: '17841405822304914',
+    instagramUsername: 'acme.support',
+  };
   const calls: FakeGraphCall[] = [];
   const media = new Map<string, { mimeType: string; data: Buffer }>();
   const profiles = new Map<string, Record<string, string>>();
@@ -99,7 +113,11 @@ export async function startFakeMeta(): Promise<FakeMeta> {
       if (req.method === 'POST' && path === `${whatsapp.phoneNumberId}/messages` && waToken) {
         if (!body.to || body.messaging_product !== 'whatsapp') return graphError(res, { status: 400, code: 100, message: '(#100) The parameter messaging_product is required.' });
         const id = `wamid.HBgL${Buffer.from(`${body.to}:${++seq}`).toString('base64')}`;
-        return json(res, 200, { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id, ...(body.type === 'template' ? { message_status: 'accepted' } : {}) }] });
+        return json(res, 200, {
+          messaging_product: 'whatsapp',
+          contacts: [{ input: body.to, wa_id: body.to }],
+          messages: [{ id, ...(body.type === 'template' ? { message_status: 'accepted' } : {}) }],
+        });
       }
       if (req.method === 'POST' && path === `${whatsapp.phoneNumberId}/media` && waToken) return json(res, 200, { id: String(9000000000 + ++seq) });
       if (req.method === 'POST' && (path === 'me/messages' || path === `${page.id}/messages`) && pageToken) {
@@ -108,7 +126,13 @@ export async function startFakeMeta(): Promise<FakeMeta> {
         return json(res, 200, { recipient_id: recipient.id, message_id: `m_${randomBytes(12).toString('base64url')}` });
       }
       if (req.method === 'GET' && path === 'me' && pageToken) {
-        return json(res, 200, { id: page.id, name: page.name, ...(url.searchParams.get('fields')?.includes('instagram_business_account') ? { instagram_business_account: { id: page.instagramId, username: page.instagramUsername } } : {}) });
+        return json(res, 200, {
+          id: page.id,
+          name: page.name,
+          ...(url.searchParams.get('fields')?.includes('instagram_business_account')
+            ? { instagram_business_account: { id: page.instagramId, username: page.instagramUsername } }
+            : {}),
+        });
       }
       if (req.method === 'GET' && path === whatsapp.phoneNumberId && waToken) {
         return json(res, 200, { id: whatsapp.phoneNumberId, display_phone_number: whatsapp.displayPhoneNumber, verified_name: 'Acme Support', quality_rating: 'GREEN' });
@@ -118,7 +142,12 @@ export async function startFakeMeta(): Promise<FakeMeta> {
         return json(res, 200, { messaging_product: 'whatsapp', url: `${origin}/media/${path}`, mime_type: m.mimeType, sha256: 'x', file_size: m.data.length, id: path });
       }
       if (req.method === 'GET' && profiles.has(path) && pageToken) return json(res, 200, { ...profiles.get(path), id: path });
-      return graphError(res, { status: 400, code: 100, subcode: 33, message: `Unsupported get request. Object with ID '${path}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` });
+      return graphError(res, {
+        status: 400,
+        code: 100,
+        subcode: 33,
+        message: `Unsupported get request. Object with ID '${path}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+      });
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -55,27 +55,69 @@ export async function startFakeSlack(opts: { botToken?: string; teamId?: string;
     if (token !== botToken) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
     switch (method) {
       case 'auth.test':
-        return { status: 200, body: { ok: true, url: 'https://acme-support.slack.com/', team: 'Acme', user: 'support', team_id: teamId, user_id: botUserId, bot_id: botId, is_enterprise_install: false } };
+        return {
+          status: 200,
+          body: {
+            ok: true,
+            url: 'https://acme-support.slack.com/',
+            team: 'Acme',
+            user: 'support',
+            team_id: teamId,
+            user_id: botUserId,
+            bot_id: botId,
+            is_enterprise_install: false,
+          },
+        };
       case 'users.info': {
         const u = users.get(args.user);
         if (!u) return { status: 200, body: { ok: false, error: 'user_not_found' } };
-        return { status: 200, body: { ok: true, user: { id: args.user, team_id: teamId, name: u.name, real_name: u.realName ?? u.name, is_bot: false, profile: { real_name: u.realName ?? u.name, display_name: u.displayName ?? '', email: u.email } } } };
+        return {
+          status: 200,
+          body: {
+            ok: true,
+            user: {
+              id: args.user,
+              team_id: teamId,
+              name: u.name,
+              real_name: u.realName ?? u.name,
+              is_bot: false,
+              profile: { real_name: u.realName ?? u.name, display_name: u.displayName ?? '', email: u.email },
+            },
+          },
+        };
       }
       case 'files.info': {
         const f = files.get(args.file);
         if (!f) return { status: 200, body: { ok: false, error: 'file_not_found' } };
         const url = `${origin}/files-pri/${teamId}-${args.file}/download/${encodeURIComponent(f.name)}`;
-        return { status: 200, body: { ok: true, file: { id: args.file, name: f.name, title: f.name, mimetype: f.mimetype, size: f.reportedSize ?? f.data.length, url_private: url, url_private_download: url } } };
+        return {
+          status: 200,
+          body: {
+            ok: true,
+            file: { id: args.file, name: f.name, title: f.name, mimetype: f.mimetype, size: f.reportedSize ?? f.data.length, url_private: url, url_private_download: url },
+          },
+        };
       }
       case 'chat.postMessage': {
         if (!args.channel) return { status: 200, body: { ok: false, error: 'channel_not_found' } };
         if (!args.text) return { status: 200, body: { ok: false, error: 'no_text' } };
         const ts = `${1_764_720_000 + ++tsCounter}.000${String(tsCounter).padStart(3, '0')}`;
-        return { status: 200, body: { ok: true, channel: args.channel, ts, message: { type: 'message', text: args.text, user: botUserId, bot_id: botId, ts, ...(args.thread_ts ? { thread_ts: args.thread_ts } : {}) } } };
+        return {
+          status: 200,
+          body: {
+            ok: true,
+            channel: args.channel,
+            ts,
+            message: { type: 'message', text: args.text, user: botUserId, bot_id: botId, ts, ...(args.thread_ts ? { thread_ts: args.thread_ts } : {}) },
+          },
+        };
       }
       case 'conversations.replies': {
         const thread = calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === args.channel && c.args.thread_ts === args.ts);
-        return { status: 200, body: { ok: true, has_more: false, messages: thread.map((c) => ({ type: 'message', text: c.args.text, thread_ts: args.ts, user: botUserId, bot_id: botId })) } };
+        return {
+          status: 200,
+          body: { ok: true, has_more: false, messages: thread.map((c) => ({ type: 'message', text: c.args.text, thread_ts: args.ts, user: botUserId, bot_id: botId })) },
+        };
       }
       default:
         return { status: 200, body: { ok: false, error: 'unknown_method' } };

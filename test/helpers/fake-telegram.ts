@@ -68,7 +68,10 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       if (!name) continue;
       const body = rest.join('\r\n\r\n').replace(/\r\n$/, '');
       const fileName = /filename="([^"]*)"/.exec(head)?.[1];
-      out[name] = fileName !== undefined ? { fileName, type: /content-type:\s*(\S+)/i.exec(head)?.[1] ?? null, size: Buffer.from(body, 'latin1').length } : Buffer.from(body, 'latin1').toString('utf8');
+      out[name] =
+        fileName !== undefined
+          ? { fileName, type: /content-type:\s*(\S+)/i.exec(head)?.[1] ?? null, size: Buffer.from(body, 'latin1').length }
+          : Buffer.from(body, 'latin1').toString('utf8');
     }
     return out;
   };
@@ -90,7 +93,11 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       const [, token, method] = m;
       const raw = Buffer.concat(chunks);
       const type = req.headers['content-type'] ?? '';
-      const params: Record<string, any> = type.startsWith('multipart/form-data') ? parseMultipart(raw, type) : raw.length ? JSON.parse(raw.toString('utf8')) : Object.fromEntries(url.searchParams);
+      const params: Record<string, any> = type.startsWith('multipart/form-data')
+        ? parseMultipart(raw, type)
+        : raw.length
+          ? JSON.parse(raw.toString('utf8'))
+          : Object.fromEntries(url.searchParams);
       calls.push({ method, token, params, at: Date.now() });
       // Telegram answers an unknown token with 401 Unauthorized (404 for a malformed one).
       if (token !== bot.token) return fail(res, 401, 'Unauthorized');
@@ -102,7 +109,15 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       const chatId = params.chat_id !== undefined ? String(params.chat_id) : null;
       switch (method) {
         case 'getMe':
-          return ok(res, { id: bot.id, is_bot: true, first_name: bot.firstName, username: bot.username, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false });
+          return ok(res, {
+            id: bot.id,
+            is_bot: true,
+            first_name: bot.firstName,
+            username: bot.username,
+            can_join_groups: true,
+            can_read_all_group_messages: false,
+            supports_inline_queries: false,
+          });
         case 'setWebhook':
           webhook.url = params.url;
           webhook.secretToken = params.secret_token ?? null;
@@ -113,7 +128,12 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
           webhook.secretToken = null;
           return ok(res, true);
         case 'getWebhookInfo':
-          return ok(res, { url: webhook.url ?? '', has_custom_certificate: false, pending_update_count: 0, ...(webhook.allowedUpdates ? { allowed_updates: webhook.allowedUpdates } : {}) });
+          return ok(res, {
+            url: webhook.url ?? '',
+            has_custom_certificate: false,
+            pending_update_count: 0,
+            ...(webhook.allowedUpdates ? { allowed_updates: webhook.allowedUpdates } : {}),
+          });
         case 'getFile': {
           const f = files.get(params.file_id);
           if (!f) return fail(res, 400, 'Bad Request: invalid file_id');
@@ -129,7 +149,13 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
           if (blocked.has(chatId)) return fail(res, 403, TELEGRAM_ERRORS.blocked.description);
           if (method === 'sendChatAction') return ok(res, true);
           if (method === 'sendMessage' && !params.text) return fail(res, 400, 'Bad Request: message text is empty');
-          return ok(res, { message_id: ++nextMessageId, from: { id: bot.id, is_bot: true, first_name: bot.firstName, username: bot.username }, chat: { id: Number(chatId), type: chatId.startsWith('-') ? 'supergroup' : 'private' }, date: Math.floor(Date.now() / 1000), ...(params.text ? { text: params.text } : {}) });
+          return ok(res, {
+            message_id: ++nextMessageId,
+            from: { id: bot.id, is_bot: true, first_name: bot.firstName, username: bot.username },
+            chat: { id: Number(chatId), type: chatId.startsWith('-') ? 'supergroup' : 'private' },
+            date: Math.floor(Date.now() / 1000),
+            ...(params.text ? { text: params.text } : {}),
+          });
         }
         default:
           return fail(res, 404, 'Not Found');

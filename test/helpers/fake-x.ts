@@ -55,14 +55,22 @@ export async function startFakeX(): Promise<FakeX> {
     for (const m of (header ?? '').replace(/^OAuth\s+/, '').matchAll(/(\w+)="([^"]*)"/g)) oauth[m[1]] = decodeURIComponent(m[2]);
     if (oauth.oauth_consumer_key !== account.consumerKey || oauth.oauth_token !== account.accessToken || oauth.oauth_signature_method !== 'HMAC-SHA1') return { ok: false, oauth };
     const params: Array<[string, string]> = [...url.searchParams.entries(), ...Object.entries(oauth).filter(([k]) => k !== 'oauth_signature' && k !== 'realm')];
-    const normalized = params.map(([k, v]) => [enc(k), enc(v)]).sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('&');
+    const normalized = params
+      .map(([k, v]) => [enc(k), enc(v)])
+      .sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1))
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&');
     const base = [method.toUpperCase(), enc(`${url.origin}${url.pathname}`), enc(normalized)].join('&');
-    const expected = createHmac('sha1', `${enc(account.consumerSecret)}&${enc(account.accessTokenSecret)}`).update(base).digest('base64');
+    const expected = createHmac('sha1', `${enc(account.consumerSecret)}&${enc(account.accessTokenSecret)}`)
+      .update(base)
+      .digest('base64');
     return { ok: expected === oauth.oauth_signature, oauth };
   };
 
-  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => res.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers }).end(JSON.stringify(body));
-  const problem = (res: ServerResponse, status: number, title: string, detail: string, headers: Record<string, string> = {}) => json(res, status, { title, detail, type: `https://api.twitter.com/2/problems/${title.toLowerCase().replace(/\s+/g, '-')}`, status }, headers);
+  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+    res.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers }).end(JSON.stringify(body));
+  const problem = (res: ServerResponse, status: number, title: string, detail: string, headers: Record<string, string> = {}) =>
+    json(res, status, { title, detail, type: `https://api.twitter.com/2/problems/${title.toLowerCase().replace(/\s+/g, '-')}`, status }, headers);
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -77,7 +85,13 @@ export async function startFakeX(): Promise<FakeX> {
       const scripted = [...scripts.entries()].find(([suffix, list]) => url.pathname.endsWith(suffix) && list.length)?.[1].shift();
       if (scripted) {
         if ('drop' in scripted) return void req.socket.destroy();
-        return problem(res, scripted.status, scripted.title, scripted.detail, scripted.reset !== undefined ? { 'x-rate-limit-limit': '200', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(scripted.reset) } : {});
+        return problem(
+          res,
+          scripted.status,
+          scripted.title,
+          scripted.detail,
+          scripted.reset !== undefined ? { 'x-rate-limit-limit': '200', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(scripted.reset) } : {},
+        );
       }
       if (req.method === 'GET' && url.pathname === '/2/users/me') return json(res, 200, { data: { id: account.userId, name: 'Acme Support', username: account.username } });
       const dm = /^\/2\/dm_conversations\/with\/(\d+)\/messages$/.exec(url.pathname);
@@ -123,7 +137,11 @@ export async function startFakeX(): Promise<FakeX> {
     deliver: async (webhookUrl, body, opts = {}) => {
       const raw = typeof body === 'string' ? body : JSON.stringify(body);
       const signature = opts.signature === undefined ? `sha256=${createHmac('sha256', account.consumerSecret).update(raw).digest('base64')}` : opts.signature;
-      const res = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(signature !== null ? { 'x-twitter-webhooks-signature': signature } : {}) }, body: raw });
+      const res = await fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(signature !== null ? { 'x-twitter-webhooks-signature': signature } : {}) },
+        body: raw,
+      });
       return { status: res.status, body: await parse(res) };
     },
     close: () => new Promise<void>((r) => server.close(() => r())),

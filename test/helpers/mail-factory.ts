@@ -34,10 +34,34 @@ export function buildMail(s: MailSpec = {}): { raw: string; messageId: string | 
   const b = `b-${uid()}`;
   const alt = `a-${uid()}`;
   const parts = s.html
-    ? [`--${b}`, `Content-Type: multipart/alternative; boundary="${alt}"`, '', `--${alt}`, 'Content-Type: text/plain; charset=utf-8', '', text, '', `--${alt}`, 'Content-Type: text/html; charset=utf-8', '', s.html, '', `--${alt}--`, '']
+    ? [
+        `--${b}`,
+        `Content-Type: multipart/alternative; boundary="${alt}"`,
+        '',
+        `--${alt}`,
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        text,
+        '',
+        `--${alt}`,
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        s.html,
+        '',
+        `--${alt}--`,
+        '',
+      ]
     : [`--${b}`, 'Content-Type: text/plain; charset=utf-8', '', text, ''];
   if (s.attachment) {
-    parts.push(`--${b}`, `Content-Type: ${s.attachment.type}; name="${s.attachment.name}"`, `Content-Disposition: attachment; filename="${s.attachment.name}"`, 'Content-Transfer-Encoding: base64', '', s.attachment.data.toString('base64').replace(/.{76}/g, '$&\r\n'), '');
+    parts.push(
+      `--${b}`,
+      `Content-Type: ${s.attachment.type}; name="${s.attachment.name}"`,
+      `Content-Disposition: attachment; filename="${s.attachment.name}"`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      s.attachment.data.toString('base64').replace(/.{76}/g, '$&\r\n'),
+      '',
+    );
   }
   parts.push(`--${b}--`, '');
   return { raw: [...h, `Content-Type: multipart/mixed; boundary="${b}"`, '', ...parts].join('\r\n'), messageId };
@@ -59,7 +83,7 @@ export function buildBounce(originalMessageId: string, recipient: string, diagno
     `--${b}`,
     'Content-Type: text/plain; charset=us-ascii',
     '',
-    'I\'m sorry to have to inform you that your message could not be delivered.',
+    "I'm sorry to have to inform you that your message could not be delivered.",
     '',
     `--${b}`,
     'Content-Type: message/delivery-status',

@@ -23,7 +23,18 @@ export interface Replica {
 export async function startReplica(env: Record<string, string>, timeoutMs = 60000): Promise<Replica> {
   const proc = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOG_PRETTY: 'false', OUTBOUND_ALLOW_PRIVATE: 'true', RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_IP_PER_MINUTE: '1000000', RATE_LIMIT_INGEST_PER_MINUTE: '1000000', DATA_DIR: mkdtempSync(join(tmpdir(), 'inbox-replica-')), ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      LOG_PRETTY: 'false',
+      OUTBOUND_ALLOW_PRIVATE: 'true',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_IP_PER_MINUTE: '1000000',
+      RATE_LIMIT_INGEST_PER_MINUTE: '1000000',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'inbox-replica-')),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

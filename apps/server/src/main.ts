@@ -4,12 +4,7 @@ import { startServer } from './server';
 async function main(): Promise<void> {
   const server = await startServer();
   const { url, admin } = server;
-  const lines = [
-    '',
-    `  Omnichannel inbox is running: ${url}`,
-    ...(server.config.apiDocs ? [`  API docs:   ${url}/api/docs`] : []),
-    `  Health:     ${url}/api/v1/health`,
-  ];
+  const lines = ['', `  Omnichannel inbox is running: ${url}`, ...(server.config.apiDocs ? [`  API docs:   ${url}/api/docs`] : []), `  Health:     ${url}/api/v1/health`];
   if (admin.generatedPassword) lines.push(`  Admin login: ${admin.email} / ${admin.generatedPassword}   (shown once: change it after logging in)`);
   else if (admin.created) lines.push(`  Admin login: ${admin.email} / the ADMIN_PASSWORD you set`);
   else lines.push(`  Admin login: ${admin.email} (existing account)`);

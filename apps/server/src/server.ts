@@ -59,10 +59,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     app.set('trust proxy', config.trustedProxies);
     app.enableShutdownHooks();
     if (config.apiDocs) {
-      const doc = SwaggerModule.createDocument(
-        app,
-        new DocumentBuilder().setTitle('Omnichannel inbox API').setVersion('1').addBearerAuth().build(),
-      );
+      const doc = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('Omnichannel inbox API').setVersion('1').addBearerAuth().build());
       SwaggerModule.setup('api/docs', app, doc);
     }
     await app.init();

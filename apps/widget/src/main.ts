@@ -98,11 +98,21 @@ const offline = el('form', { class: 'offline', hidden: '' }, offText, offEmail, 
 const input = el('textarea', { rows: '2', maxlength: '5000' });
 const file = el('input', { type: 'file', class: 'sr', tabindex: '-1', accept: 'image/*,application/pdf,text/plain,application/zip' });
 const attachBtn = el('button', { type: 'button', class: 'ghost attach' });
-attachBtn.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z"/></svg>';
+attachBtn.innerHTML =
+  '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z"/></svg>';
 const sendBtn = el('button', { type: 'submit', class: 'send' });
 const composer = el('form', { class: 'composer' }, input, file, attachBtn, sendBtn);
-const panel = el('section', { class: 'panel', id: 'iw-panel', role: 'dialog', 'aria-labelledby': 'iw-title', hidden: '' },
-  el('header', {}, el('div', { class: 't' }, title, status), closeBtn), notice, list, typing, prechat, offline, composer);
+const panel = el(
+  'section',
+  { class: 'panel', id: 'iw-panel', role: 'dialog', 'aria-labelledby': 'iw-title', hidden: '' },
+  el('header', {}, el('div', { class: 't' }, title, status), closeBtn),
+  notice,
+  list,
+  typing,
+  prechat,
+  offline,
+  composer,
+);
 shadow.append(style, panel, launcher);
 
 function applyTexts(): void {
@@ -136,7 +146,14 @@ function showNotice(text: string | null): void {
 }
 
 function initials(name: string | null): string {
-  return (name ?? '?').split(/\s+/).filter(Boolean).slice(0, 2).map((p) => p[0]!.toUpperCase()).join('') || '?';
+  return (
+    (name ?? '?')
+      .split(/\s+/)
+      .filter(Boolean)
+      .slice(0, 2)
+      .map((p) => p[0]!.toUpperCase())
+      .join('') || '?'
+  );
 }
 
 /** Attachment URLs come signed and short-lived from the server: no visitor token in a URL. */
@@ -181,7 +198,13 @@ function renderSurvey(sv: NonNullable<VisitorMessage['survey']>, question: strin
   const comment = el('input', { type: 'text', maxlength: '2000', placeholder: t.rateComment, 'aria-label': t.rateComment });
   comment.value = surveyDrafts.get(sv.token) ?? sv.comment ?? '';
   comment.addEventListener('input', () => surveyDrafts.set(sv.token, comment.value));
-  const choices = sv.scale === 'thumbs' ? [{ v: 5, label: '👍', name: t.rateUp }, { v: 1, label: '👎', name: t.rateDown }] : [1, 2, 3, 4, 5].map((v) => ({ v, label: '★', name: fill(t.rate, { n: v }) }));
+  const choices =
+    sv.scale === 'thumbs'
+      ? [
+          { v: 5, label: '👍', name: t.rateUp },
+          { v: 1, label: '👎', name: t.rateDown },
+        ]
+      : [1, 2, 3, 4, 5].map((v) => ({ v, label: '★', name: fill(t.rate, { n: v }) }));
   const row = el('div', { class: 'stars' });
   for (const c of choices) {
     const lit = sv.rating !== null && (sv.scale === 'thumbs' ? sv.rating === c.v : c.v <= sv.rating);
@@ -206,10 +229,7 @@ function renderSurvey(sv: NonNullable<VisitorMessage['survey']>, question: strin
 function render(): void {
   const all = [...messages.values()].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
   const greeting = config?.greeting ?? t.greeting;
-  list.replaceChildren(
-    el('li', { class: 'out greeting' }, el('div', { class: 'b' }, greeting)),
-    ...all.map(renderMessage),
-  );
+  list.replaceChildren(el('li', { class: 'out greeting' }, el('div', { class: 'b' }, greeting)), ...all.map(renderMessage));
   list.scrollTop = list.scrollHeight;
   const contact = session?.contact;
   const pre = config?.preChatForm;
@@ -333,7 +353,16 @@ function queue(text: string): void {
   const clientId = newId();
   pending.push({ clientId, text });
   savePending();
-  upsert({ id: `local:${clientId}`, clientId, direction: 'inbound', text, attachments: [], author: { type: 'contact', name: null, avatarUrl: null }, status: 'queued', createdAt: new Date().toISOString() });
+  upsert({
+    id: `local:${clientId}`,
+    clientId,
+    direction: 'inbound',
+    text,
+    attachments: [],
+    author: { type: 'contact', name: null, avatarUrl: null },
+    status: 'queued',
+    createdAt: new Date().toISOString(),
+  });
   void flush();
 }
 
@@ -447,4 +476,14 @@ render();
 // A returning visitor (or one with unsent messages) reconnects at once to see replies live.
 if (store.get('token') || pending.length) connect();
 if (host.open) setOpen(true);
-for (const p of pending) upsert({ id: `local:${p.clientId}`, clientId: p.clientId, direction: 'inbound', text: p.text, attachments: [], author: { type: 'contact', name: null, avatarUrl: null }, status: 'queued', createdAt: new Date().toISOString() });
+for (const p of pending)
+  upsert({
+    id: `local:${p.clientId}`,
+    clientId: p.clientId,
+    direction: 'inbound',
+    text: p.text,
+    attachments: [],
+    author: { type: 'contact', name: null, avatarUrl: null },
+    status: 'queued',
+    createdAt: new Date().toISOString(),
+  });

@@ -78,7 +78,12 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
     return {
       module: CoreModule,
       imports: [
-        TypeOrmModule.forRoot(dataSourceOptions(opts.databaseUrl, opts.config.databasePoolSize, { connectTimeoutMs: opts.config.databaseConnectTimeoutMs, statementTimeoutMs: opts.config.databaseStatementTimeoutMs })),
+        TypeOrmModule.forRoot(
+          dataSourceOptions(opts.databaseUrl, opts.config.databasePoolSize, {
+            connectTimeoutMs: opts.config.databaseConnectTimeoutMs,
+            statementTimeoutMs: opts.config.databaseStatementTimeoutMs,
+          }),
+        ),
         opts.channels,
       ],
       providers: [

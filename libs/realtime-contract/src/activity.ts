@@ -34,7 +34,21 @@ export type RoutingReasonCodeName = (typeof ROUTING_REASON_CODES)[number];
 export const UNMET_REQUIREMENTS = ['inbox', 'skills', 'language', 'skills_and_language', 'combination', 'channel'] as const;
 
 /** Assignment changes made by people, bots, rules and timers (AssignmentService). */
-export const ASSIGNMENT_CODES = ['manual', 'takeover', 'claimed', 'started', 'rule', 'accepted', 'decline', 'expire', 'transfer', 'unassign', 'handoff', 'escalated', 'reply_timeout'] as const;
+export const ASSIGNMENT_CODES = [
+  'manual',
+  'takeover',
+  'claimed',
+  'started',
+  'rule',
+  'accepted',
+  'decline',
+  'expire',
+  'transfer',
+  'unassign',
+  'handoff',
+  'escalated',
+  'reply_timeout',
+] as const;
 export type AssignmentCodeName = (typeof ASSIGNMENT_CODES)[number];
 
 /** `metadata.activity.code` of system lines (timers, service levels, automation rules, escalation). */

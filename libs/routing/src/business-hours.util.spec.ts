@@ -29,7 +29,12 @@ describe('isOpen', () => {
     it('supports several ranges on the same day (lunch break)', () => {
       const hours: BusinessHours = {
         timezone: 'UTC',
-        days: { 3: [{ open: '09:00', close: '12:00' }, { open: '13:00', close: '17:00' }] },
+        days: {
+          3: [
+            { open: '09:00', close: '12:00' },
+            { open: '13:00', close: '17:00' },
+          ],
+        },
       };
       expect(isOpen(hours, at('2025-01-15T11:59:00Z'))).toBe(true);
       expect(isOpen(hours, at('2025-01-15T12:30:00Z'))).toBe(false);
@@ -49,7 +54,7 @@ describe('isOpen', () => {
       ['2025-01-13T22:00:00Z', true, 'Monday at the start of the shift'],
       ['2025-01-13T23:30:00Z', true, 'Monday before midnight'],
       ['2025-01-14T00:00:00Z', true, 'Tuesday at midnight'],
-      ['2025-01-14T03:00:00Z', true, 'Tuesday early morning, still Monday\'s shift'],
+      ['2025-01-14T03:00:00Z', true, "Tuesday early morning, still Monday's shift"],
       ['2025-01-14T06:00:00Z', false, 'Tuesday at the end of the shift'],
       ['2025-01-13T03:00:00Z', false, 'Monday early morning (Sunday has no shift)'],
       ['2025-01-14T22:30:00Z', false, 'Tuesday night (no Tuesday shift)'],
@@ -78,7 +83,7 @@ describe('isOpen', () => {
   });
 
   describe('time zones', () => {
-    it('evaluates the ranges in the team\'s local time', () => {
+    it("evaluates the ranges in the team's local time", () => {
       // NOW is 11:00 in Paris but 05:00 in New York.
       expect(isOpen(officeHours('Europe/Paris'), NOW)).toBe(true);
       expect(isOpen(officeHours('America/New_York'), NOW)).toBe(false);
@@ -124,9 +129,7 @@ describe('isOpen', () => {
     });
 
     it('throws a RangeError for a malformed time', () => {
-      expect(() => isOpen({ timezone: 'UTC', days: { 3: [{ open: '9am', close: '17:00' }] } }, NOW)).toThrow(
-        /Invalid business-hours time "9am"/,
-      );
+      expect(() => isOpen({ timezone: 'UTC', days: { 3: [{ open: '9am', close: '17:00' }] } }, NOW)).toThrow(/Invalid business-hours time "9am"/);
     });
   });
 });

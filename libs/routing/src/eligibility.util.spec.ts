@@ -1,11 +1,4 @@
-import {
-  capacityFor,
-  checkManualAssignment,
-  hasCapacity,
-  isEligible,
-  normalizeLanguage,
-  speaksLanguage,
-} from './eligibility.util';
+import { capacityFor, checkManualAssignment, hasCapacity, isEligible, normalizeLanguage, speaksLanguage } from './eligibility.util';
 import { aConversation, anAgent, aTeam } from './testing/routing.factories';
 
 describe('capacityFor', () => {
@@ -97,7 +90,7 @@ describe('isEligible', () => {
     expect(sut({ ...able, ...overrides }, conv, team)).toEqual({ ok: false, code });
   });
 
-  it('rejects with NOT_INBOX_MEMBER an agent outside the conversation\'s inbox', () => {
+  it("rejects with NOT_INBOX_MEMBER an agent outside the conversation's inbox", () => {
     expect(sut({ ...able, inboxIds: ['support'] }, { ...conv, inboxId: 'sales' }, team)).toEqual({ ok: false, code: 'NOT_INBOX_MEMBER' });
     expect(sut({ ...able, inboxIds: ['support', 'sales'] }, { ...conv, inboxId: 'sales' }, team)).toEqual({ ok: true });
   });
@@ -113,7 +106,7 @@ describe('isEligible', () => {
     expect(sut({ ...able, teamIds: [] }, { ...conv, teamId: null }, null)).toEqual({ ok: true });
   });
 
-  it('does not require membership when the conversation\'s team is unknown and default settings apply', () => {
+  it("does not require membership when the conversation's team is unknown and default settings apply", () => {
     expect(sut({ ...able, teamIds: [] }, { ...conv, teamId: 'deleted-team' }, aTeam({ id: 'default' }))).toEqual({ ok: true });
   });
 

@@ -1,14 +1,6 @@
 import { BUILT_IN_DEFAULT_TEAM } from './routing.constants';
 import { channelName } from './routing-reasons';
-import type {
-  AgentState,
-  ChannelKind,
-  EligibilityResult,
-  ManualAssignmentCheck,
-  ManualAssignmentWarning,
-  QueuedConversation,
-  TeamSettings,
-} from './routing.types';
+import type { AgentState, ChannelKind, EligibilityResult, ManualAssignmentCheck, ManualAssignmentWarning, QueuedConversation, TeamSettings } from './routing.types';
 
 type TeamLike = Pick<TeamSettings, 'id' | 'defaultCapacity'> | null;
 
@@ -101,12 +93,7 @@ export function isEligible(agent: AgentState, conv: QueuedConversation, team: Te
  * back as warnings for the UI to surface; only going over capacity needs an explicit `force`, because
  * that is the one that silently overloads a person.
  */
-export function checkManualAssignment(
-  agent: AgentState,
-  conv: QueuedConversation,
-  team: TeamLike,
-  opts: { force: boolean },
-): ManualAssignmentCheck {
+export function checkManualAssignment(agent: AgentState, conv: QueuedConversation, team: TeamLike, opts: { force: boolean }): ManualAssignmentCheck {
   const warnings: ManualAssignmentWarning[] = [];
   if (agent.presence === 'away') warnings.push('AGENT_AWAY');
   else if (agent.presence !== 'online') warnings.push('AGENT_OFFLINE');

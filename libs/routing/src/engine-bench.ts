@@ -1,15 +1,6 @@
 import { CHANNEL_KINDS } from './routing.constants';
 import { decide } from './routing-engine';
-import type {
-  AgentState,
-  CapacityMap,
-  ChannelKind,
-  Presence,
-  QueuedConversation,
-  RoutingInput,
-  RoutingStrategy,
-  TeamSettings,
-} from './routing.types';
+import type { AgentState, CapacityMap, ChannelKind, Presence, QueuedConversation, RoutingInput, RoutingStrategy, TeamSettings } from './routing.types';
 
 /** Small seeded PRNG so benchmark and scale-test inputs are identical on every machine. */
 export function mulberry32(seed: number): () => number {
@@ -61,8 +52,7 @@ export function buildBenchInput(opts: BenchInputOptions = {}): RoutingInput {
       stickyWindowSeconds: t % 2 === 0 ? 7 * 24 * 3600 : 0,
       overflowTeamId: t % 4 === 1 ? `team-${(t + 1) % teamCount}` : null,
       overflowAfterSeconds: t % 4 === 1 ? 600 : null,
-      businessHours:
-        t === 3 ? { timezone: 'Europe/Paris', days: { 1: [{ open: '09:00', close: '18:00' }], 3: [{ open: '09:00', close: '18:00' }] } } : null,
+      businessHours: t === 3 ? { timezone: 'Europe/Paris', days: { 1: [{ open: '09:00', close: '18:00' }], 3: [{ open: '09:00', close: '18:00' }] } } : null,
       defaultCapacity,
       roundRobinLastAgentId: null,
     });

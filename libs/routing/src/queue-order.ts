@@ -41,8 +41,7 @@ export function queueOrder(queue: readonly QueuedConversation[]): Int32Array {
   }
 
   const byDue = (x: number, y: number): number => (due[x] === due[y] ? 0 : due[x] < due[y] ? -1 : 1);
-  const before = (x: number, y: number): number =>
-    priority[y] - priority[x] || byDue(x, y) || waiting[x] - waiting[y] || compareStrings(queue[x].id, queue[y].id) || x - y;
+  const before = (x: number, y: number): number => priority[y] - priority[x] || byDue(x, y) || waiting[x] - waiting[y] || compareStrings(queue[x].id, queue[y].id) || x - y;
 
   // Drivers usually load the queue already ORDER BY priority, waiting_since: nothing to do then.
   let alreadySorted = true;

@@ -3,16 +3,7 @@ import { capacityFor, hasCapacity, isEligible, loadFor } from './eligibility.uti
 import { buildBenchInput, mulberry32 } from './engine-bench';
 import { BUILT_IN_DEFAULT_TEAM, CHANNEL_KINDS } from './routing.constants';
 import { decide } from './routing-engine';
-import type {
-  AgentState,
-  BusinessHours,
-  CapacityMap,
-  ChannelKind,
-  QueuedConversation,
-  RoutingDecision,
-  RoutingInput,
-  TeamSettings,
-} from './routing.types';
+import type { AgentState, BusinessHours, CapacityMap, ChannelKind, QueuedConversation, RoutingDecision, RoutingInput, TeamSettings } from './routing.types';
 import { DAY, HOUR, MINUTE, NOW, officeHours } from './testing/routing.factories';
 
 /**
@@ -36,9 +27,7 @@ function referenceDecide(input: RoutingInput) {
   const total = (a: AgentState) => CHANNEL_KINDS.reduce((sum, k) => sum + loadFor(a, k), 0);
   const idle = (a: AgentState) => a.lastAssignedAt ?? -Infinity;
 
-  const queue = [...input.queue].sort(
-    (x, y) => y.priority - x.priority || x.waitingSince - y.waitingSince || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0),
-  );
+  const queue = [...input.queue].sort((x, y) => y.priority - x.priority || x.waitingSince - y.waitingSince || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   const results = queue.map((conv) => {
     const known = conv.teamId === null ? undefined : teams.get(conv.teamId);
     const team = known ?? fallback;
@@ -49,8 +38,7 @@ function referenceDecide(input: RoutingInput) {
       now - conv.waitingSince >= team.overflowAfterSeconds * 1000 &&
       !conv.overflowedFromTeamIds?.includes(target.id) &&
       open(target);
-    const wait = (code: string) =>
-      overflowDue ? { type: 'overflow', id: conv.id, to: target!.id } : { type: 'wait', id: conv.id, code };
+    const wait = (code: string) => (overflowDue ? { type: 'overflow', id: conv.id, to: target!.id } : { type: 'wait', id: conv.id, code });
     if (!open(team)) return wait('closed_hours');
 
     const eligible = agents.filter((a) => isEligible(a, conv, team).ok && !conv.declinedBy.includes(a.id));
@@ -60,13 +48,7 @@ function referenceDecide(input: RoutingInput) {
       if (eligible.length > 0 || !overflowDue) return { type: 'wait', id: conv.id, code: 'manual_pick' };
     } else {
       const last = agents.find((a) => a.id === conv.lastAgentId);
-      if (
-        team.stickyWindowSeconds > 0 &&
-        conv.lastAgentAt !== null &&
-        now - conv.lastAgentAt <= team.stickyWindowSeconds * 1000 &&
-        last &&
-        eligible.includes(last)
-      ) {
+      if (team.stickyWindowSeconds > 0 && conv.lastAgentAt !== null && now - conv.lastAgentAt <= team.stickyWindowSeconds * 1000 && last && eligible.includes(last)) {
         chosen = last;
         code = 'sticky';
       } else if (team.strategy === 'round_robin') {
@@ -80,9 +62,7 @@ function referenceDecide(input: RoutingInput) {
         }
       } else {
         const util = (a: AgentState) => loadFor(a, conv.channel) / capacityFor(a, team, conv.channel);
-        chosen = [...eligible].sort(
-          (x, y) => util(x) - util(y) || total(x) - total(y) || idle(x) - idle(y) || (x.id < y.id ? -1 : 1),
-        )[0];
+        chosen = [...eligible].sort((x, y) => util(x) - util(y) || total(x) - total(y) || idle(x) - idle(y) || (x.id < y.id ? -1 : 1))[0];
         code = 'least_busy';
       }
     }
@@ -92,13 +72,9 @@ function referenceDecide(input: RoutingInput) {
       return { type: team.offerTimeoutSeconds === null ? 'assign' : 'offer', id: conv.id, agent: chosen.id, code };
     }
 
-    const members = agents.filter(
-      (a) => a.presence === 'online' && (known === undefined || a.teamIds.includes(known.id)),
-    );
+    const members = agents.filter((a) => a.presence === 'online' && (known === undefined || a.teamIds.includes(known.id)));
     if (members.length === 0) return wait('no_agent_online');
-    const matching = members.filter(
-      (a) => isEligible({ ...a, load: {}, capacity: { [conv.channel]: 1 } }, conv, team).ok,
-    );
+    const matching = members.filter((a) => isEligible({ ...a, load: {}, capacity: { [conv.channel]: 1 } }, conv, team).ok);
     const capable = matching.filter((a) => capacityFor(a, team, conv.channel) > 0);
     if (capable.length === 0) return wait('no_eligible_agent');
     if (capable.every((a) => conv.declinedBy.includes(a.id))) return wait('all_declined');

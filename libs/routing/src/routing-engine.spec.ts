@@ -36,16 +36,13 @@ describe('decide', () => {
     });
 
     it('gives scarce capacity to the most urgent conversation', () => {
-      const queue = [
-        aConversation({ id: 'normal', priority: 1, waitingSince: NOW - 60 * MINUTE }),
-        aConversation({ id: 'urgent', priority: 3, waitingSince: NOW - MINUTE }),
-      ];
+      const queue = [aConversation({ id: 'normal', priority: 1, waitingSince: NOW - 60 * MINUTE }), aConversation({ id: 'urgent', priority: 3, waitingSince: NOW - MINUTE })];
       const out = sut(anInput({ queue, agents: [anAgent({ capacity: { webchat: 1 } })] }));
       expect(summary(out)).toEqual(['urgent:ana', 'normal:wait']);
       expect(out.decisions[1].reason.code).toBe('all_at_capacity');
     });
 
-    it('breaks exact ties by conversation id, so the caller\'s order does not matter', () => {
+    it("breaks exact ties by conversation id, so the caller's order does not matter", () => {
       const queue = ['c3', 'c1', 'c2'].map((id) => aConversation({ id }));
       const out = sut(anInput({ queue, agents: [anAgent({ capacity: { webchat: 10 } })] }));
       expect(out.decisions.map((d) => d.conversationId)).toEqual(['c1', 'c2', 'c3']);
@@ -57,7 +54,7 @@ describe('decide', () => {
   });
 
   describe('capacity within a pass', () => {
-    it('never exceeds an agent\'s capacity', () => {
+    it("never exceeds an agent's capacity", () => {
       const queue = ['c1', 'c2', 'c3', 'c4'].map((id) => aConversation({ id }));
       const out = sut(anInput({ queue, agents: [anAgent({ load: { webchat: 1 } })] })); // team default: 3 chats
       expect(summary(out)).toEqual(['c1:ana', 'c2:ana', 'c3:wait', 'c4:wait']);
@@ -88,7 +85,7 @@ describe('decide', () => {
       expect(summary(out)).toEqual(['c1:ana', 'c2:wait']);
     });
 
-    it('applies the caller\'s default team settings to teamless conversations', () => {
+    it("applies the caller's default team settings to teamless conversations", () => {
       const defaultTeam = aTeam({ id: 'default', name: 'Default', offerTimeoutSeconds: 20 });
       const out = sut(anInput({ queue: [aConversation({ teamId: null })], defaultTeam }));
       expect(only(out)).toMatchObject({ type: 'offer', agentId: 'ana', expiresAt: NOW + 20_000 });
@@ -100,7 +97,7 @@ describe('decide', () => {
       expect(out.warnings).toEqual([expect.objectContaining({ code: 'UNKNOWN_TEAM', teamId: 'ghost' })]);
     });
 
-    it('only considers members of the conversation\'s team', () => {
+    it("only considers members of the conversation's team", () => {
       const agents = [anAgent({ id: 'ana', teamIds: ['sales'] }), anAgent({ id: 'bob', name: 'Bob', load: { webchat: 2 } })];
       expect(only(sut(anInput({ agents })))).toMatchObject({ agentId: 'bob' });
     });
@@ -118,7 +115,10 @@ describe('decide', () => {
     });
 
     it('combines membership with skills in one pool', () => {
-      const agents = [anAgent({ id: 'ana', skills: ['refunds'], inboxIds: ['support'] }), anAgent({ id: 'bob', name: 'Bob', skills: ['refunds'], inboxIds: ['sales'], load: { webchat: 2 } })];
+      const agents = [
+        anAgent({ id: 'ana', skills: ['refunds'], inboxIds: ['support'] }),
+        anAgent({ id: 'bob', name: 'Bob', skills: ['refunds'], inboxIds: ['sales'], load: { webchat: 2 } }),
+      ];
       const queue = [aConversation({ id: 'c1', inboxId: 'sales', requiredSkills: ['refunds'] }), aConversation({ id: 'c2', inboxId: 'support', requiredSkills: ['refunds'] })];
       expect(summary(sut(anInput({ queue, agents })))).toEqual(['c1:bob', 'c2:ana']);
     });
@@ -163,8 +163,7 @@ describe('decide', () => {
     const billing = aTeam({ overflowTeamId: 'support', overflowAfterSeconds: 300 });
     const support = aTeam({ id: 'support', name: 'Support' });
     const fullAna = anAgent({ load: { webchat: 3 } });
-    const input = (overrides: Partial<RoutingInput> = {}) =>
-      anInput({ teams: [billing, support], agents: [fullAna], ...overrides });
+    const input = (overrides: Partial<RoutingInput> = {}) => anInput({ teams: [billing, support], agents: [fullAna], ...overrides });
 
     it('moves a conversation that waited past the threshold with no room in its team', () => {
       const queue = [aConversation({ waitingSince: NOW - 10 * MINUTE })];
@@ -225,10 +224,7 @@ describe('decide', () => {
 
     it('does not also assign the overflowing conversation in the same pass', () => {
       const supportAgent = anAgent({ id: 'sam', name: 'Sam', teamIds: ['support'], capacity: { webchat: 1 } });
-      const queue = [
-        aConversation({ id: 'overflowing', priority: 3, waitingSince: NOW - 10 * MINUTE }),
-        aConversation({ id: 'support-own', teamId: 'support' }),
-      ];
+      const queue = [aConversation({ id: 'overflowing', priority: 3, waitingSince: NOW - 10 * MINUTE }), aConversation({ id: 'support-own', teamId: 'support' })];
       expect(summary(sut(input({ queue, agents: [fullAna, supportAgent] })))).toEqual(['overflowing:overflow', 'support-own:sam']);
     });
   });
@@ -275,12 +271,7 @@ describe('decide', () => {
     it.each([
       ['skills', { requiredSkills: ['vip'] }, {}, 'no online agent in Billing has the vip skill'],
       ['language', { language: 'uk' }, {}, 'no online agent in Billing speaks Ukrainian'],
-      [
-        'skills_and_language',
-        { requiredSkills: ['vip'], language: 'uk' },
-        {},
-        'no online agent in Billing speaks Ukrainian, and none has the vip skill',
-      ],
+      ['skills_and_language', { requiredSkills: ['vip'], language: 'uk' }, {}, 'no online agent in Billing speaks Ukrainian, and none has the vip skill'],
       [
         'combination',
         { requiredSkills: ['refunds'], language: 'fr' },
@@ -378,32 +369,20 @@ describe('decide', () => {
   });
 
   describe('least busy strategy', () => {
-    const pick = (agents: AgentState[], channel: 'email' | 'webchat' = 'webchat') =>
-      agentOf(only(sut(anInput({ agents, queue: [aConversation({ channel })] }))));
+    const pick = (agents: AgentState[], channel: 'email' | 'webchat' = 'webchat') => agentOf(only(sut(anInput({ agents, queue: [aConversation({ channel })] }))));
 
-    it('compares utilisation of the conversation\'s channel: 2 of 10 emails is less busy than 1 of 3', () => {
-      const agents = [
-        anAgent({ id: 'bob', capacity: { email: 3 }, load: { email: 1 } }),
-        anAgent({ id: 'ana', capacity: { email: 10 }, load: { email: 2 } }),
-      ];
+    it("compares utilisation of the conversation's channel: 2 of 10 emails is less busy than 1 of 3", () => {
+      const agents = [anAgent({ id: 'bob', capacity: { email: 3 }, load: { email: 1 } }), anAgent({ id: 'ana', capacity: { email: 10 }, load: { email: 2 } })];
       expect(pick(agents, 'email')).toBe('ana');
     });
 
     it('breaks utilisation ties by total load across channels', () => {
-      const agents = [
-        anAgent({ id: 'ana', load: { webchat: 1, email: 2 } }),
-        anAgent({ id: 'bob', load: { webchat: 1 } }),
-      ];
+      const agents = [anAgent({ id: 'ana', load: { webchat: 1, email: 2 } }), anAgent({ id: 'bob', load: { webchat: 1 } })];
       expect(pick(agents)).toBe('bob');
     });
 
     it('then prefers the agent idle the longest, never-assigned first', () => {
-      expect(
-        pick([
-          anAgent({ id: 'ana', lastAssignedAt: NOW - MINUTE }),
-          anAgent({ id: 'bob', lastAssignedAt: NOW - 60 * MINUTE }),
-        ]),
-      ).toBe('bob');
+      expect(pick([anAgent({ id: 'ana', lastAssignedAt: NOW - MINUTE }), anAgent({ id: 'bob', lastAssignedAt: NOW - 60 * MINUTE })])).toBe('bob');
       expect(pick([anAgent({ id: 'ana', lastAssignedAt: NOW - DAY }), anAgent({ id: 'bob', lastAssignedAt: null })])).toBe('bob');
     });
 
@@ -437,9 +416,7 @@ describe('decide', () => {
     });
 
     it('skips agents who are not eligible or have no room', () => {
-      const list = agents.map((a) =>
-        a.id === 'c' ? { ...a, presence: 'away' as const } : a.id === 'd' ? { ...a, load: { webchat: 10 } } : a,
-      );
+      const list = agents.map((a) => (a.id === 'c' ? { ...a, presence: 'away' as const } : a.id === 'd' ? { ...a, load: { webchat: 10 } } : a));
       expect(pick('b', list)).toBe('a');
     });
 
@@ -471,10 +448,7 @@ describe('decide', () => {
       const queue = [aConversation({ id: 'c1', lastAgentId: 'ana', lastAgentAt: NOW - DAY }), aConversation({ id: 'c2' })];
       const agents = [anAgent({ id: 'ana' }), anAgent({ id: 'bob' })];
       const out = sut(anInput({ teams: [manual], agents, queue }));
-      expect(out.decisions).toEqual([
-        expect.objectContaining({ type: 'wait', conversationId: 'c1' }),
-        expect.objectContaining({ type: 'wait', conversationId: 'c2' }),
-      ]);
+      expect(out.decisions).toEqual([expect.objectContaining({ type: 'wait', conversationId: 'c1' }), expect.objectContaining({ type: 'wait', conversationId: 'c2' })]);
       expect(out.decisions[1].reason).toMatchObject({
         code: 'manual_pick',
         params: { count: 2 },
@@ -503,7 +477,7 @@ describe('decide', () => {
       });
     });
 
-    it('counts pending offers toward the agent\'s load', () => {
+    it("counts pending offers toward the agent's load", () => {
       const queue = [aConversation({ id: 'c1' }), aConversation({ id: 'c2' })];
       const out = sut(anInput({ teams: [offering], queue, agents: [anAgent({ capacity: { webchat: 1 } })] }));
       expect(summary(out)).toEqual(['c1:ana', 'c2:wait']);
@@ -542,7 +516,7 @@ describe('decide', () => {
 });
 
 describe('requeueForAgent', () => {
-  it('puts the agent\'s conversations back in the queue with the reason', () => {
+  it("puts the agent's conversations back in the queue with the reason", () => {
     const sut = requeueForAgent;
     const conversations = [
       { id: 'c1', teamId: 'billing' },

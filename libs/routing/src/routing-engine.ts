@@ -412,10 +412,7 @@ class RoutingPass {
 
   private inPool(ctx: TeamContext, pool: Pool, a: number): boolean {
     return (
-      this.online[a] === 1 &&
-      (ctx.memberMask === null || ctx.memberMask[a] === 1) &&
-      this.matchesStatic(a, pool.skillIds, pool.languageId) &&
-      this.inInbox(a, pool.inboxSkillId)
+      this.online[a] === 1 && (ctx.memberMask === null || ctx.memberMask[a] === 1) && this.matchesStatic(a, pool.skillIds, pool.languageId) && this.inInbox(a, pool.inboxSkillId)
     );
   }
 
@@ -431,12 +428,7 @@ class RoutingPass {
   }
 
   private groupOf(ctx: TeamContext, pool: Pool): ReasonGroup {
-    return (pool.group ??= reasonGroup(
-      pool.language,
-      pool.skills,
-      ctx.realTeamId,
-      ctx.realTeamId === null ? null : ctx.team.name,
-    ));
+    return (pool.group ??= reasonGroup(pool.language, pool.skills, ctx.realTeamId, ctx.realTeamId === null ? null : ctx.team.name));
   }
 
   // Only computed when a pool is empty, to say which requirement nobody online meets.
@@ -628,15 +620,7 @@ class RoutingPass {
     return this.waitOrOverflow(conv, ctx, pool, 'all_at_capacity', capable - declinedWithCap);
   }
 
-  private give(
-    conv: QueuedConversation,
-    ctx: TeamContext,
-    pool: Pool,
-    k: number,
-    a: number,
-    count: number,
-    sticky: boolean,
-  ): RoutingDecision {
+  private give(conv: QueuedConversation, ctx: TeamContext, pool: Pool, k: number, a: number, count: number, sticky: boolean): RoutingDecision {
     const { team } = ctx;
     // Offers count too: the agent is holding that slot until they answer or the offer expires.
     this.load[k * this.n + a] += 1;
@@ -669,13 +653,7 @@ class RoutingPass {
     return { type: 'assign', conversationId: conv.id, agentId: agent.id, teamId: conv.teamId, reason };
   }
 
-  private waitOrOverflow(
-    conv: QueuedConversation,
-    ctx: TeamContext,
-    pool: Pool | null,
-    cause: WaitReasonCode,
-    count: number,
-  ): RoutingDecision {
+  private waitOrOverflow(conv: QueuedConversation, ctx: TeamContext, pool: Pool | null, cause: WaitReasonCode, count: number): RoutingDecision {
     const { team } = ctx;
     if (this.overflowDue(conv, ctx)) {
       const target = ctx.overflowTarget as TeamSettings;

@@ -34,8 +34,20 @@ describe('routing reason codes', () => {
   });
 
   it('carry every value their sentence names as a param', () => {
-    expect(reasons.leastBusyReason(group, 'email', 2, agent).params).toMatchObject({ count: 2, agent: 'Ana', language: 'fr', skills: 'billing', team: 'Billing', channel: 'email' });
+    expect(reasons.leastBusyReason(group, 'email', 2, agent).params).toMatchObject({
+      count: 2,
+      agent: 'Ana',
+      language: 'fr',
+      skills: 'billing',
+      team: 'Billing',
+      channel: 'email',
+    });
     expect(reasons.noEligibleAgentReason(group, 'email', 'skills', { missingSkills: ['vip'] }).params).toMatchObject({ requirement: 'skills', missingSkills: 'vip' });
-    expect(reasons.overflowReason({ id: 't1', name: 'Billing' }, { id: 't2', name: 'Sales' }, 120_000, 'closed_hours').params).toMatchObject({ fromTeam: 'Billing', toTeam: 'Sales', waitedSeconds: 120, cause: 'closed_hours' });
+    expect(reasons.overflowReason({ id: 't1', name: 'Billing' }, { id: 't2', name: 'Sales' }, 120_000, 'closed_hours').params).toMatchObject({
+      fromTeam: 'Billing',
+      toTeam: 'Sales',
+      waitedSeconds: 120,
+      cause: 'closed_hours',
+    });
   });
 });

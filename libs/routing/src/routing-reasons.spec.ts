@@ -75,16 +75,12 @@ describe('reason texts', () => {
 
   it('lists required skills', () => {
     const group = reasonGroup(null, ['billing', 'vip'], null, null);
-    expect(allAtCapacityReason(group, 'whatsapp', 2).text).toBe(
-      'all 2 eligible agents with the billing and vip skills are at capacity for WhatsApp',
-    );
+    expect(allAtCapacityReason(group, 'whatsapp', 2).text).toBe('all 2 eligible agents with the billing and vip skills are at capacity for WhatsApp');
   });
 
   it('speaks of "the only" agent when there is one', () => {
     const group = reasonGroup('uk', ['refunds'], 'billing', 'Billing');
-    expect(leastBusyReason(group, 'email', 1, ana).text).toBe(
-      'the only eligible Ukrainian-speaking agent with the refunds skill in Billing with capacity',
-    );
+    expect(leastBusyReason(group, 'email', 1, ana).text).toBe('the only eligible Ukrainian-speaking agent with the refunds skill in Billing with capacity');
   });
 
   it('says how long ago a returning customer was served', () => {

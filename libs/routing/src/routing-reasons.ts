@@ -76,12 +76,7 @@ export interface ReasonGroup {
   params: Readonly<Record<string, string | number>>;
 }
 
-export function reasonGroup(
-  language: string | null,
-  skills: readonly string[],
-  teamId: string | null,
-  teamName: string | null,
-): ReasonGroup {
+export function reasonGroup(language: string | null, skills: readonly string[], teamId: string | null, teamName: string | null): ReasonGroup {
   const pre = language ? `${languageName(language)}-speaking ` : '';
   const withSkills = skills.length ? ` with the ${joinList(skills)} skill${skills.length === 1 ? '' : 's'}` : '';
   const inTeam = teamName ? ` in ${teamName}` : '';
@@ -114,10 +109,7 @@ export function leastBusyReason(group: ReasonGroup, channel: string, count: numb
   params.count = count;
   params.agent = agent.name;
   params.agentId = agent.id;
-  const text =
-    count === 1
-      ? `the only eligible ${group.pre}agent${group.post} with capacity`
-      : `least busy of ${eligibleAgents(count, group)}`;
+  const text = count === 1 ? `the only eligible ${group.pre}agent${group.post} with capacity` : `least busy of ${eligibleAgents(count, group)}`;
   return { code: 'least_busy', params, text };
 }
 
@@ -126,10 +118,7 @@ export function roundRobinReason(group: ReasonGroup, channel: string, count: num
   params.count = count;
   params.agent = agent.name;
   params.agentId = agent.id;
-  const text =
-    count === 1
-      ? `the only eligible ${group.pre}agent${group.post} with capacity (round-robin)`
-      : `next in round-robin rotation of ${eligibleAgents(count, group)}`;
+  const text = count === 1 ? `the only eligible ${group.pre}agent${group.post} with capacity (round-robin)` : `next in round-robin rotation of ${eligibleAgents(count, group)}`;
   return { code: 'round_robin', params, text };
 }
 
@@ -181,9 +170,7 @@ export function noEligibleAgentReason(
       text = `${who} speaks ${lang}, and none has ${skillNoun(missing)}`;
       break;
     case 'combination':
-      text = group.language
-        ? `${who} both speaks ${lang} and has ${skillNoun(group.skills)}`
-        : `${who} has all of ${skillNoun(group.skills)} together`;
+      text = group.language ? `${who} both speaks ${lang} and has ${skillNoun(group.skills)}` : `${who} has all of ${skillNoun(group.skills)} together`;
       break;
     case 'channel': {
       const count = detail.count ?? 0;
@@ -213,9 +200,7 @@ export function allDeclinedReason(group: ReasonGroup, channel: string, count: nu
   const params = groupParams(group, channel);
   params.count = count;
   const text =
-    count === 1
-      ? `the only eligible ${group.pre}agent${group.post} declined or let the offer expire`
-      : `all ${eligibleAgents(count, group)} declined or let the offer expire`;
+    count === 1 ? `the only eligible ${group.pre}agent${group.post} declined or let the offer expire` : `all ${eligibleAgents(count, group)} declined or let the offer expire`;
   return { code: 'all_declined', params, text };
 }
 
@@ -236,10 +221,7 @@ export function manualPickReason(group: ReasonGroup, channel: string, count: num
   const params = groupParams(group, channel);
   params.count = count;
   const subject = group.teamName ?? 'this inbox';
-  const candidates =
-    count === 0
-      ? 'no eligible agent has capacity right now'
-      : `${count} eligible ${group.pre}agent${count === 1 ? '' : 's'}${group.withSkills} with capacity`;
+  const candidates = count === 0 ? 'no eligible agent has capacity right now' : `${count} eligible ${group.pre}agent${count === 1 ? '' : 's'}${group.withSkills} with capacity`;
   return {
     code: 'manual_pick',
     params,
@@ -256,12 +238,7 @@ const OVERFLOW_CAUSES: Partial<Record<WaitReasonCode, string>> = {
   all_declined: 'all eligible agents declined',
 };
 
-export function overflowReason(
-  from: { id: string; name: string },
-  to: { id: string; name: string },
-  waitedMs: number,
-  cause: WaitReasonCode,
-): RoutingReason {
+export function overflowReason(from: { id: string; name: string }, to: { id: string; name: string }, waitedMs: number, cause: WaitReasonCode): RoutingReason {
   return {
     code: 'overflow',
     params: {

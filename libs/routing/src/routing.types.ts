@@ -121,16 +121,8 @@ export type IneligibilityCode = 'AGENT_OFFLINE' | 'NOT_INBOX_MEMBER' | 'NOT_IN_T
 export type EligibilityResult = { ok: true } | { ok: false; code: IneligibilityCode };
 
 /** Things a coordinator should be told about but that do not block a manual assignment. */
-export type ManualAssignmentWarning =
-  | 'AGENT_AWAY'
-  | 'AGENT_OFFLINE'
-  | 'NOT_IN_TEAM'
-  | 'MISSING_SKILL'
-  | 'LANGUAGE_MISMATCH'
-  | 'PREVIOUSLY_DECLINED';
+export type ManualAssignmentWarning = 'AGENT_AWAY' | 'AGENT_OFFLINE' | 'NOT_IN_TEAM' | 'MISSING_SKILL' | 'LANGUAGE_MISMATCH' | 'PREVIOUSLY_DECLINED';
 
-export type ManualAssignmentCheck =
-  | { ok: true; overCapacity: boolean; warnings: ManualAssignmentWarning[] }
-  | { ok: false; code: 'AGENT_AT_CAPACITY'; message: string };
+export type ManualAssignmentCheck = { ok: true; overCapacity: boolean; warnings: ManualAssignmentWarning[] } | { ok: false; code: 'AGENT_AT_CAPACITY'; message: string };
 
 export type RequeueCause = 'offline' | 'removed_from_team' | 'removed_from_inbox';

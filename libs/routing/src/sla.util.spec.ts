@@ -20,7 +20,18 @@ const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString()
 const H = 3600;
 
 function aPolicy(o: Partial<SlaPolicyRule> = {}): SlaPolicyRule {
-  return { id: 'p1', name: 'Standard', firstResponseSeconds: 600, nextResponseSeconds: null, resolutionSeconds: null, businessHours: false, warnAtPercent: 80, appliesTo: {}, order: 0, ...o };
+  return {
+    id: 'p1',
+    name: 'Standard',
+    firstResponseSeconds: 600,
+    nextResponseSeconds: null,
+    resolutionSeconds: null,
+    businessHours: false,
+    warnAtPercent: 80,
+    appliesTo: {},
+    order: 0,
+    ...o,
+  };
 }
 
 describe('addBusinessSeconds', () => {
@@ -37,7 +48,13 @@ describe('addBusinessSeconds', () => {
     ['New York, over its DST weekend', '2025-03-07T21:30:00Z', 1 * H, officeHours('America/New_York'), '2025-03-10T13:30:00.000Z'],
     ['Tokyo (no DST), late evening UTC is morning there', '2025-01-15T23:30:00Z', 1 * H, officeHours('Asia/Tokyo'), '2025-01-16T01:00:00.000Z'],
     ['an overnight range', '2025-01-13T21:00:00Z', 2 * H, { timezone: 'UTC', days: { 1: [{ open: '22:00', close: '06:00' }] } }, '2025-01-14T00:00:00.000Z'],
-    ['a 24-hour Sunday on the day clocks go forward (23 real hours)', '2025-03-29T23:00:00Z', 4 * H, { timezone: 'Europe/Paris', days: { 0: [{ open: '00:00', close: '00:00' }] } }, '2025-03-30T03:00:00.000Z'],
+    [
+      'a 24-hour Sunday on the day clocks go forward (23 real hours)',
+      '2025-03-29T23:00:00Z',
+      4 * H,
+      { timezone: 'Europe/Paris', days: { 0: [{ open: '00:00', close: '00:00' }] } },
+      '2025-03-30T03:00:00.000Z',
+    ],
   ])('%s', (_what, start, seconds, hours, due) => {
     expect(iso(addBusinessSeconds(at(start), seconds, hours))).toBe(due);
   });
@@ -65,7 +82,11 @@ describe('matchSlaPolicy', () => {
     ['a policy without scope applies to everything', [aPolicy()], 'p1'],
     ['the first by order wins', [aPolicy({ id: 'late', order: 5 }), aPolicy({ id: 'early', order: 1 })], 'early'],
     ['a scope that does not cover the team is skipped', [aPolicy({ id: 'sales', order: 0, appliesTo: { teamIds: ['sales'] } }), aPolicy({ id: 'all', order: 1 })], 'all'],
-    ['every listed dimension must match', [aPolicy({ id: 'x', appliesTo: { channels: ['email'], priorities: [3] } }), aPolicy({ id: 'y', order: 1, appliesTo: { channels: ['email'], priorities: [2] } })], 'y'],
+    [
+      'every listed dimension must match',
+      [aPolicy({ id: 'x', appliesTo: { channels: ['email'], priorities: [3] } }), aPolicy({ id: 'y', order: 1, appliesTo: { channels: ['email'], priorities: [2] } })],
+      'y',
+    ],
     ['labels match when one of them is on the conversation', [aPolicy({ id: 'vip', appliesTo: { labels: ['gold', 'vip'] } })], 'vip'],
     ['a team scope covers the conversations of that team', [aPolicy({ appliesTo: { teamIds: ['billing'] } })], 'p1'],
   ])('%s', (_what, policies, expected) => {

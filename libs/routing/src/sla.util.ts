@@ -201,7 +201,16 @@ export function startSla(p: SlaPolicyRule, createdAt: number, hours: BusinessHou
   const h = p.businessHours ? hours : null;
   const clocks = [newClock('first_response', createdAt, p.firstResponseSeconds, p.warnAtPercent, h)];
   if (p.resolutionSeconds) clocks.push(newClock('resolution', createdAt, p.resolutionSeconds, p.warnAtPercent, h));
-  return { policyId: p.id, policyName: p.name, businessHours: p.businessHours, warnAtPercent: p.warnAtPercent, nextResponseSeconds: p.nextResponseSeconds, clocks, breaches: [], pausedAt: null };
+  return {
+    policyId: p.id,
+    policyName: p.name,
+    businessHours: p.businessHours,
+    warnAtPercent: p.warnAtPercent,
+    nextResponseSeconds: p.nextResponseSeconds,
+    clocks,
+    breaches: [],
+    pausedAt: null,
+  };
 }
 
 /**
@@ -216,10 +225,15 @@ export function retargetSla(old: SlaRecord, p: SlaPolicyRule, createdAt: number,
     if (!before) return c;
     if (!running(before)) return before;
     const fresh = newClock(c.kind, before.startedAt, c.seconds, p.warnAtPercent, h);
-    return { ...fresh, warned: before.warned && fresh.warnAt !== null && fresh.warnAt <= (before.warnAt ?? Infinity), breached: before.breached && fresh.dueAt !== null && fresh.dueAt <= (before.dueAt ?? Infinity) };
+    return {
+      ...fresh,
+      warned: before.warned && fresh.warnAt !== null && fresh.warnAt <= (before.warnAt ?? Infinity),
+      breached: before.breached && fresh.dueAt !== null && fresh.dueAt <= (before.dueAt ?? Infinity),
+    };
   });
   const nextResponse = old.clocks.find((o) => o.kind === 'next_response');
-  if (nextResponse && p.nextResponseSeconds) next.clocks.push(running(nextResponse) ? newClock('next_response', nextResponse.startedAt, p.nextResponseSeconds, p.warnAtPercent, h) : nextResponse);
+  if (nextResponse && p.nextResponseSeconds)
+    next.clocks.push(running(nextResponse) ? newClock('next_response', nextResponse.startedAt, p.nextResponseSeconds, p.warnAtPercent, h) : nextResponse);
   return next;
 }
 
@@ -282,15 +296,7 @@ export function evaluateSla(r: SlaRecord, now: number): SlaEvaluation {
   });
   const record = { ...r, clocks, breaches };
   const live = clocks.filter(running);
-  const state: SlaState = live.length
-    ? live.some((c) => c.breached)
-      ? 'breached'
-      : live.some((c) => c.warned)
-        ? 'warning'
-        : 'ok'
-    : breaches.length
-      ? 'breached'
-      : 'met';
+  const state: SlaState = live.length ? (live.some((c) => c.breached) ? 'breached' : live.some((c) => c.warned) ? 'warning' : 'ok') : breaches.length ? 'breached' : 'met';
   const dues = live.map((c) => c.dueAt).filter((t): t is number => t !== null);
   const pending = r.pausedAt !== null ? [] : live.flatMap((c) => [c.warned ? null : c.warnAt, c.breached ? null : c.dueAt]).filter((t): t is number => t !== null);
   return { record, fire, state, dueAt: dues.length ? Math.min(...dues) : null, nextCheckAt: pending.length ? Math.min(...pending) : null };

@@ -11,18 +11,42 @@ const URL_RULES = { require_tld: false, protocols: ['http', 'https'], require_pr
 export class CreateBotDto {
   @ApiProperty() @IsString() @Length(1, 80) name: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) description?: string;
-  @ApiPropertyOptional({ description: 'the only inboxes the token sees and acts in; absent: every inbox' }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID(undefined, { each: true }) inboxIds?: string[];
-  @ApiPropertyOptional({ enum: BOT_SCOPES, isArray: true, description: 'default: all' }) @IsOptional() @IsArray() @ArrayMinSize(1) @IsIn(BOT_SCOPES, { each: true }) scopes?: BotScope[];
+  @ApiPropertyOptional({ description: 'the only inboxes the token sees and acts in; absent: every inbox' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsUUID(undefined, { each: true })
+  inboxIds?: string[];
+  @ApiPropertyOptional({ enum: BOT_SCOPES, isArray: true, description: 'default: all' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsIn(BOT_SCOPES, { each: true })
+  scopes?: BotScope[];
   @ApiPropertyOptional({ description: 'the token stops working then' }) @IsOptional() @IsDateString() tokenExpiresAt?: string;
-  @ApiPropertyOptional({ description: "events are POSTed here, signed (the subscription's secret is returned once as webhookSecret)" }) @IsOptional() @IsUrl(URL_RULES) webhookUrl?: string;
-  @ApiPropertyOptional({ enum: WEBHOOK_EVENTS, isArray: true, description: 'events for webhookUrl; default: all' }) @IsOptional() @IsArray() @ArrayMinSize(1) @IsIn(WEBHOOK_EVENTS, { each: true }) events?: string[];
+  @ApiPropertyOptional({ description: "events are POSTed here, signed (the subscription's secret is returned once as webhookSecret)" })
+  @IsOptional()
+  @IsUrl(URL_RULES)
+  webhookUrl?: string;
+  @ApiPropertyOptional({ enum: WEBHOOK_EVENTS, isArray: true, description: 'events for webhookUrl; default: all' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsIn(WEBHOOK_EVENTS, { each: true })
+  events?: string[];
 }
 
 export class UpdateBotDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 80) name?: string;
   @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(500) description?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
-  @ApiPropertyOptional({ nullable: true, description: 'null: every inbox' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsArray() @ArrayMaxSize(200) @IsUUID(undefined, { each: true }) inboxIds?: string[] | null;
+  @ApiPropertyOptional({ nullable: true, description: 'null: every inbox' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsUUID(undefined, { each: true })
+  inboxIds?: string[] | null;
   @ApiPropertyOptional({ enum: BOT_SCOPES, isArray: true }) @IsOptional() @IsArray() @ArrayMinSize(1) @IsIn(BOT_SCOPES, { each: true }) scopes?: BotScope[];
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsDateString() tokenExpiresAt?: string | null;
 }
@@ -79,12 +103,19 @@ export class BotsController {
     return (await this.bots.get(this.tx.manager, id)) ?? Promise.reject(notFound('bot', id));
   }
 
-  @ApiOperation({ summary: "Change a bot; narrowing its inboxes or scopes reaches its open sockets at once" })
+  @ApiOperation({ summary: 'Change a bot; narrowing its inboxes or scopes reaches its open sockets at once' })
   @Patch(':id')
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateBotDto) {
     await this.assertInboxesExist(dto.inboxIds ?? undefined);
     const expiresAt = this.expiry(dto.tokenExpiresAt);
-    const bot = await this.bots.update(this.tx.manager, id, { name: dto.name, description: dto.description, active: dto.active, inboxIds: dto.inboxIds, scopes: dto.scopes, tokenExpiresAt: expiresAt });
+    const bot = await this.bots.update(this.tx.manager, id, {
+      name: dto.name,
+      description: dto.description,
+      active: dto.active,
+      inboxIds: dto.inboxIds,
+      scopes: dto.scopes,
+      tokenExpiresAt: expiresAt,
+    });
     if (!bot) throw notFound('bot', id);
     this.webhooks.botChanged();
     if (dto.active === false || dto.tokenExpiresAt !== undefined) this.access.publish({ subject: 'bot', id, effect: 'ended' });
@@ -97,7 +128,10 @@ export class BotsController {
   @Post(':id/token')
   async rotate(@Param('id', ParseUUIDPipe) id: string, @Body() dto: RotateTokenDto) {
     const token = newToken('bot');
-    const bot = await this.bots.update(this.tx.manager, id, { tokenHash: hashToken(token), ...(dto?.tokenExpiresAt !== undefined ? { tokenExpiresAt: this.expiry(dto.tokenExpiresAt) } : {}) });
+    const bot = await this.bots.update(this.tx.manager, id, {
+      tokenHash: hashToken(token),
+      ...(dto?.tokenExpiresAt !== undefined ? { tokenExpiresAt: this.expiry(dto.tokenExpiresAt) } : {}),
+    });
     if (!bot) throw notFound('bot', id);
     // Sockets opened with the old token close on every replica.
     this.access.publish({ subject: 'bot', id, effect: 'ended' });

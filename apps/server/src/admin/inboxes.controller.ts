@@ -1,9 +1,40 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import type { Response } from 'express';
-import { AccessChanges, CHANNEL_KINDS, ChannelKind, DomainError, InboundMessage, IngestService, Principal, UserRepository, Transactions, httpStatusFor, notFound } from '@inbox/core';
+import {
+  AccessChanges,
+  CHANNEL_KINDS,
+  ChannelKind,
+  DomainError,
+  InboundMessage,
+  IngestService,
+  Principal,
+  UserRepository,
+  Transactions,
+  httpStatusFor,
+  notFound,
+} from '@inbox/core';
 import { AllowInboxToken, CurrentPrincipal, Roles } from '../http/auth.decorators';
 import { InboxesService } from './inboxes.service';
 import { AssignmentService } from '../routing/assignment.service';
@@ -30,10 +61,22 @@ export class CreateInboxDto {
   @ApiPropertyOptional({ description: 'instagram: Instagram professional account ID' }) @IsOptional() @IsString() @MaxLength(40) instagramAccountId?: string;
   @ApiPropertyOptional({ description: 'messenger, instagram: Page access token' }) @IsOptional() @IsString() @MaxLength(1000) pageAccessToken?: string;
   @ApiPropertyOptional({ description: 'whatsapp, messenger, instagram: app secret of the Meta app (signs webhooks)' }) @IsOptional() @IsString() @MaxLength(200) appSecret?: string;
-  @ApiPropertyOptional({ description: 'whatsapp, messenger, instagram: webhook verify token; generated when absent' }) @IsOptional() @IsString() @MaxLength(200) verifyToken?: string;
+  @ApiPropertyOptional({ description: 'whatsapp, messenger, instagram: webhook verify token; generated when absent' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  verifyToken?: string;
   @ApiPropertyOptional({ description: 'x: API key (consumer key) of the X app' }) @IsOptional() @IsString() @MaxLength(200) consumerKey?: string;
-  @ApiPropertyOptional({ description: 'x: API key secret (consumer secret); signs the CRC answers and webhooks' }) @IsOptional() @IsString() @MaxLength(200) consumerSecret?: string;
-  @ApiPropertyOptional({ description: 'x: access token secret of the account (accessToken: its access token)' }) @IsOptional() @IsString() @MaxLength(200) accessTokenSecret?: string;
+  @ApiPropertyOptional({ description: 'x: API key secret (consumer secret); signs the CRC answers and webhooks' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  consumerSecret?: string;
+  @ApiPropertyOptional({ description: 'x: access token secret of the account (accessToken: its access token)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  accessTokenSecret?: string;
   @ApiPropertyOptional({ description: "x: the account's own user id (its messages are not customers')" }) @IsOptional() @IsString() @MaxLength(40) userId?: string;
   @ApiPropertyOptional({ description: 'phone: the number customers call (shown to agents)' }) @IsOptional() @IsString() @MaxLength(40) number?: string;
 }
@@ -42,8 +85,15 @@ export class UpdateInboxDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 120) name?: string;
   @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsUUID() teamId?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
-  @ApiPropertyOptional({ description: 'webchat: origins allowed to embed the widget (replaces the list)' }) @IsOptional() @IsArray() @IsString({ each: true }) allowedOrigins?: string[];
-  @ApiPropertyOptional({ description: 'webchat: the widget settings to change (others stay); the website token never changes' }) @IsOptional() @IsObject() widget?: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'webchat: origins allowed to embed the widget (replaces the list)' })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  allowedOrigins?: string[];
+  @ApiPropertyOptional({ description: 'webchat: the widget settings to change (others stay); the website token never changes' }) @IsOptional() @IsObject() widget?: Record<
+    string,
+    unknown
+  >;
 }
 
 export class InboxMemberDto {
@@ -211,7 +261,8 @@ export class InboxesController {
     );
     outcomes.forEach((o, i) => {
       const index = valid[i].index;
-      results[index] = 'error' in o ? refusal(index, o.error) : { index, status: o.created ? 201 : 200, conversationId: o.conversationId, messageId: o.messageId, contactId: o.contactId };
+      results[index] =
+        'error' in o ? refusal(index, o.error) : { index, status: o.created ? 201 : 200, conversationId: o.conversationId, messageId: o.messageId, contactId: o.contactId };
     });
     return { results };
   }

@@ -49,7 +49,10 @@ export class InboxesService {
     let settings: Record<string, unknown> | undefined;
     if (Object.values(channelFields).some((v) => v !== undefined)) {
       const adapter = this.channels.get(inbox.channel);
-      if (!adapter.reconfigure) throw new DomainError('VALIDATION_FAILED', `the settings of a ${inbox.channel} inbox cannot be changed; create a new inbox`, { fields: Object.fromEntries(Object.keys(channelFields).map((k) => [k, ['not changeable for this channel']])) });
+      if (!adapter.reconfigure)
+        throw new DomainError('VALIDATION_FAILED', `the settings of a ${inbox.channel} inbox cannot be changed; create a new inbox`, {
+          fields: Object.fromEntries(Object.keys(channelFields).map((k) => [k, ['not changeable for this channel']])),
+        });
       settings = await adapter.reconfigure(inbox.settings, channelFields);
     }
     try {

@@ -1,7 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { AccessChanges, DomainError, isForeignKeyViolation, isUniqueViolation, ROUTING_STRATEGIES, RoutingStrategyName, TeamRepository, Transactions, UserRepository, notFound } from '@inbox/core';
+import {
+  AccessChanges,
+  DomainError,
+  isForeignKeyViolation,
+  isUniqueViolation,
+  ROUTING_STRATEGIES,
+  RoutingStrategyName,
+  TeamRepository,
+  Transactions,
+  UserRepository,
+  notFound,
+} from '@inbox/core';
 import { Roles } from '../http/auth.decorators';
 import { validateCapacity } from './users.controller';
 import { AssignmentService } from '../routing/assignment.service';
@@ -9,11 +20,21 @@ import { AssignmentService } from '../routing/assignment.service';
 export class TeamSettingsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) description?: string;
   @ApiPropertyOptional({ enum: ROUTING_STRATEGIES }) @IsOptional() @IsIn(ROUTING_STRATEGIES) strategy?: RoutingStrategyName;
-  @ApiPropertyOptional({ description: 'null = auto-assign; seconds = offer-and-accept countdown' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(5) @Max(3600) offerTimeoutSeconds?: number | null;
+  @ApiPropertyOptional({ description: 'null = auto-assign; seconds = offer-and-accept countdown' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(5)
+  @Max(3600)
+  offerTimeoutSeconds?: number | null;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(90 * 86400) stickyWindowSeconds?: number;
   @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsUUID() overflowTeamId?: string | null;
   @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(1) overflowAfterSeconds?: number | null;
-  @ApiPropertyOptional({ example: { timezone: 'Europe/Paris', days: { 1: [{ open: '09:00', close: '17:00' }] } } }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsObject() businessHours?: Record<string, unknown> | null;
+  @ApiPropertyOptional({ example: { timezone: 'Europe/Paris', days: { 1: [{ open: '09:00', close: '17:00' }] } } })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsObject()
+  businessHours?: Record<string, unknown> | null;
   @ApiPropertyOptional({ example: { webchat: 3, email: 10 } }) @IsOptional() @IsObject() defaultCapacity?: Record<string, number>;
   @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(2000) awayMessage?: string | null;
   @ApiPropertyOptional({ description: 'a department (technical support, billing, sales…): offered in the escalation picker' }) @IsOptional() @IsBoolean() isDepartment?: boolean;

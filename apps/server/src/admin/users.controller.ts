@@ -10,7 +10,12 @@ export class CreateUserDto {
   @ApiProperty() @IsString() @Length(1, 120) name: string;
   @ApiProperty() @IsString() @MinLength(8) @MaxLength(200) password: string;
   @ApiProperty({ enum: USER_ROLES }) @IsIn(USER_ROLES) role: UserRole;
-  @ApiPropertyOptional() @IsOptional() @IsString({ each: true }) @Matches(/^[a-z]{2}(-[A-Z]{2})?$/, { each: true, message: 'each language must be an ISO code like fr or pt-BR' }) @ArrayMaxSize(20) languages?: string[];
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString({ each: true })
+  @Matches(/^[a-z]{2}(-[A-Z]{2})?$/, { each: true, message: 'each language must be an ISO code like fr or pt-BR' })
+  @ArrayMaxSize(20)
+  languages?: string[];
   @ApiPropertyOptional() @IsOptional() @IsString({ each: true }) @MaxLength(60, { each: true }) @ArrayMaxSize(50) skills?: string[];
   @ApiPropertyOptional({ example: { webchat: 3, email: 10 } }) @IsOptional() @IsObject() capacity?: Record<string, number>;
   @ApiPropertyOptional() @IsOptional() @IsIn(['en', 'fr', 'it', 'es', 'uk']) locale?: string;
@@ -20,7 +25,11 @@ export class UpdateUserDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 120) name?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(8) @MaxLength(200) password?: string;
   @ApiPropertyOptional({ enum: USER_ROLES }) @IsOptional() @IsIn(USER_ROLES) role?: UserRole;
-  @ApiPropertyOptional() @IsOptional() @IsString({ each: true }) @Matches(/^[a-z]{2}(-[A-Z]{2})?$/, { each: true, message: 'each language must be an ISO code like fr or pt-BR' }) languages?: string[];
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString({ each: true })
+  @Matches(/^[a-z]{2}(-[A-Z]{2})?$/, { each: true, message: 'each language must be an ISO code like fr or pt-BR' })
+  languages?: string[];
   @ApiPropertyOptional() @IsOptional() @IsString({ each: true }) skills?: string[];
   @ApiPropertyOptional() @IsOptional() @IsObject() capacity?: Record<string, number>;
   @ApiPropertyOptional() @IsOptional() @IsIn(['en', 'fr', 'it', 'es', 'uk']) locale?: string;

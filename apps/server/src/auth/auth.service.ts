@@ -45,7 +45,8 @@ export class AuthService {
     if (!hash || !(await argon2.verify(hash, currentPassword).catch(() => false))) {
       throw new DomainError('VALIDATION_FAILED', 'the current password is wrong', { fields: { currentPassword: ['is wrong'] } });
     }
-    if (currentPassword === newPassword) throw new DomainError('VALIDATION_FAILED', 'the new password must differ from the current one', { fields: { newPassword: ['must differ from the current password'] } });
+    if (currentPassword === newPassword)
+      throw new DomainError('VALIDATION_FAILED', 'the new password must differ from the current one', { fields: { newPassword: ['must differ from the current password'] } });
     const passwordHash = await this.hashPassword(newPassword);
     const state = await this.tx.run(async ({ em }) => {
       await this.users.update(em, userId, { passwordHash });

@@ -38,10 +38,14 @@ export class AutomationRuleRepository {
   }
 
   async create(em: EntityManager, r: RuleInput): Promise<RuleView> {
-    const [row] = await em.query(
-      `INSERT INTO automation_rules (name, enabled, event, conditions, actions, position) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING *`,
-      [r.name, r.enabled, r.event, JSON.stringify(r.conditions), JSON.stringify(r.actions), r.order],
-    );
+    const [row] = await em.query(`INSERT INTO automation_rules (name, enabled, event, conditions, actions, position) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING *`, [
+      r.name,
+      r.enabled,
+      r.event,
+      JSON.stringify(r.conditions),
+      JSON.stringify(r.actions),
+      r.order,
+    ]);
     return toView(row);
   }
 
@@ -60,7 +64,11 @@ export class AutomationRuleRepository {
 
   /** Claims the run of a rule for one event; false when it ran already (a retry, another replica). */
   async claimRun(em: EntityManager, ruleId: string, eventKey: string, conversationId: string): Promise<boolean> {
-    const rows = await em.query(`INSERT INTO automation_runs (rule_id, event_key, conversation_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING rule_id`, [ruleId, eventKey, conversationId]);
+    const rows = await em.query(`INSERT INTO automation_runs (rule_id, event_key, conversation_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING rule_id`, [
+      ruleId,
+      eventKey,
+      conversationId,
+    ]);
     return rows.length > 0;
   }
 

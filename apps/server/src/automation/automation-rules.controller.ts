@@ -9,7 +9,14 @@ const ruleNotFound = (id: string) => new DomainError('NOT_FOUND', `automation ru
 
 function checked(body: unknown, current?: RuleInput): RuleInput {
   const out = validateRule(body, current);
-  if (!out.ok) throw new DomainError('VALIDATION_FAILED', Object.entries(out.fields).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; '), { fields: out.fields });
+  if (!out.ok)
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      Object.entries(out.fields)
+        .map(([k, v]) => `${k}: ${v.join(', ')}`)
+        .join('; '),
+      { fields: out.fields },
+    );
   return out.rule;
 }
 
@@ -18,7 +25,11 @@ const EXAMPLE = {
   enabled: true,
   event: 'message.created',
   conditions: [{ field: 'message_text', operator: 'contains', value: ['refund', 'remboursement'] }],
-  actions: [{ type: 'add_label', label: 'refund' }, { type: 'set_team', teamId: '…' }, { type: 'set_priority', priority: 2 }],
+  actions: [
+    { type: 'add_label', label: 'refund' },
+    { type: 'set_team', teamId: '…' },
+    { type: 'set_priority', priority: 2 },
+  ],
   order: 0,
 };
 

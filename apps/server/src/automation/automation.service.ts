@@ -1,5 +1,18 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, ConversationHookEvent, ConversationHooks, ConversationRepository, ConversationService, HookContext, JobQueue, MessageRepository, OutboundService, TxContext, outboundDispatcher } from '@inbox/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  ConversationHookEvent,
+  ConversationHooks,
+  ConversationRepository,
+  ConversationService,
+  HookContext,
+  JobQueue,
+  MessageRepository,
+  OutboundService,
+  TxContext,
+  outboundDispatcher,
+} from '@inbox/core';
 import { isOpen } from '@inbox/routing';
 import type { Agent } from 'undici';
 import { AssignmentService } from '../routing/assignment.service';
@@ -41,7 +54,8 @@ export class AutomationService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.jobs.define({ name: AUTOMATION_WEBHOOK_QUEUE, retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 });
-    if (this.config.runWorkers) await this.jobs.work<{ url: string; body: unknown }>(AUTOMATION_WEBHOOK_QUEUE, (job) => this.postWebhook(job.data.url, job.data.body), { concurrency: 2 });
+    if (this.config.runWorkers)
+      await this.jobs.work<{ url: string; body: unknown }>(AUTOMATION_WEBHOOK_QUEUE, (job) => this.postWebhook(job.data.url, job.data.body), { concurrency: 2 });
   }
 
   private async onEvent(ctx: HookContext, e: ConversationHookEvent): Promise<void> {
@@ -66,7 +80,8 @@ export class AutomationService implements OnApplicationBootstrap {
         for (const ev of events) ctx.tx.emit(ev);
         // The rule's own changes: the SLA clocks and the snooze timer follow them; rules do not.
         if (changed.size) await ctx.run({ type: 'conversation.updated', conversationId: e.conversationId, changed: [...changed] }, 'rule');
-        if (changed.has('status') && (await this.conversations.summary(ctx.tx.em, e.conversationId))?.status === 'resolved') await ctx.run({ type: 'conversation.resolved', conversationId: e.conversationId }, 'rule');
+        if (changed.has('status') && (await this.conversations.summary(ctx.tx.em, e.conversationId))?.status === 'resolved')
+          await ctx.run({ type: 'conversation.resolved', conversationId: e.conversationId }, 'rule');
         const summary = await this.conversations.summary(ctx.tx.em, e.conversationId);
         if (summary && changed.size) ctx.tx.emit({ type: 'conversation.updated', conversationId: e.conversationId, payload: summary });
       } catch (err) {
@@ -98,12 +113,26 @@ export class AutomationService implements OnApplicationBootstrap {
     } catch {
       open = true; // a broken schedule counts as open, as routing does
     }
-    return { channel: f.channel, inboxId: f.inboxId, teamId: f.teamId, status: f.status, priority: f.priority, labels: f.labels, contactEmail: f.contactEmail, messageText: f.messageText, language: f.language, businessHoursOpen: open };
+    return {
+      channel: f.channel,
+      inboxId: f.inboxId,
+      teamId: f.teamId,
+      status: f.status,
+      priority: f.priority,
+      labels: f.labels,
+      contactEmail: f.contactEmail,
+      messageText: f.messageText,
+      language: f.language,
+      businessHoursOpen: open,
+    };
   }
 
   private async apply(tx: TxContext, rule: RuleView, a: RuleAction, conversationId: string, f: Facts, changed: Set<'status' | 'priority' | 'labels' | 'team'>): Promise<void> {
     const line = (text: string, params: Record<string, unknown>) =>
-      this.conversationService.addActivity(tx, conversationId, f.inboxId, null, `Rule ${rule.name}: ${text}`, { rule: { id: rule.id, name: rule.name }, activity: { code: `rule_${a.type}`, params: { rule: rule.name, ...params } } });
+      this.conversationService.addActivity(tx, conversationId, f.inboxId, null, `Rule ${rule.name}: ${text}`, {
+        rule: { id: rule.id, name: rule.name },
+        activity: { code: `rule_${a.type}`, params: { rule: rule.name, ...params } },
+      });
     const current = (await this.conversations.summary(tx.em, conversationId))!;
     switch (a.type) {
       case 'set_team': {
@@ -137,14 +166,38 @@ export class AutomationService implements OnApplicationBootstrap {
         const text = await this.repo.cannedText(tx.em, a.cannedResponseId);
         if (text === null) throw new Error(`canned response ${a.cannedResponseId} no longer exists`);
         const filled = fillTemplate(text, { 'contact.name': f.contactName, 'contact.email': f.contactEmail, 'conversation.subject': f.subject, 'conversation.id': conversationId });
-        const id = (await this.messages.insert(tx.em, { conversationId, inboxId: f.inboxId, direction: 'outbound', kind: 'message', authorType: 'system', authorId: null, text: filled, html: null, externalId: null, status: 'queued', metadata: { automatic: true, rule: { id: rule.id, name: rule.name } } }))!;
+        const id = (await this.messages.insert(tx.em, {
+          conversationId,
+          inboxId: f.inboxId,
+          direction: 'outbound',
+          kind: 'message',
+          authorType: 'system',
+          authorId: null,
+          text: filled,
+          html: null,
+          externalId: null,
+          status: 'queued',
+          metadata: { automatic: true, rule: { id: rule.id, name: rule.name } },
+        }))!;
         await this.outbound.enqueue(tx, id);
         tx.emit({ type: 'message.created', conversationId, payload: (await this.messages.summary(tx.em, id))! });
         await line('sent a canned response', { cannedResponseId: a.cannedResponseId });
         return;
       }
       case 'add_note': {
-        const id = (await this.messages.insert(tx.em, { conversationId, inboxId: f.inboxId, direction: 'outbound', kind: 'note', authorType: 'system', authorId: null, text: a.text, html: null, externalId: null, status: null, metadata: { rule: { id: rule.id, name: rule.name } } }))!;
+        const id = (await this.messages.insert(tx.em, {
+          conversationId,
+          inboxId: f.inboxId,
+          direction: 'outbound',
+          kind: 'note',
+          authorType: 'system',
+          authorId: null,
+          text: a.text,
+          html: null,
+          externalId: null,
+          status: null,
+          metadata: { rule: { id: rule.id, name: rule.name } },
+        }))!;
         tx.emit({ type: 'message.created', conversationId, payload: (await this.messages.summary(tx.em, id))! });
         await line('added a private note', {});
         return;

@@ -25,7 +25,12 @@ describe('conditionHolds', () => {
     ['text contains (Ukrainian, Cyrillic case)', refund, { messageText: 'Прошу ПОВЕРНЕННЯ коштів' }, true],
     ['text without any of the words', refund, { messageText: 'Where is my parcel?' }, false],
     ['no message text (an event without a message)', refund, { messageText: null }, false],
-    ['text matches a regular expression, case-insensitive', { field: 'message_text', operator: 'matches', value: 'order\\s*#?\\d{4,}' }, { messageText: 'About ORDER #12345' }, true],
+    [
+      'text matches a regular expression, case-insensitive',
+      { field: 'message_text', operator: 'matches', value: 'order\\s*#?\\d{4,}' },
+      { messageText: 'About ORDER #12345' },
+      true,
+    ],
     ['channel equals', { field: 'channel', operator: 'equals', value: 'email' }, {}, true],
     ['channel not equals', { field: 'channel', operator: 'not_equals', value: 'email' }, {}, false],
     ['priority in a list', { field: 'priority', operator: 'in', value: [2, 3] }, { priority: 3 }, true],
@@ -54,7 +59,9 @@ describe('ruleMatches', () => {
 
 describe('fillTemplate', () => {
   it('fills known variables and empties unknown ones', () => {
-    expect(fillTemplate('Hi {{contact.name}}, about {{ conversation.subject }}{{nope}}.', { 'contact.name': 'Jean', 'conversation.subject': 'your order' })).toBe('Hi Jean, about your order.');
+    expect(fillTemplate('Hi {{contact.name}}, about {{ conversation.subject }}{{nope}}.', { 'contact.name': 'Jean', 'conversation.subject': 'your order' })).toBe(
+      'Hi Jean, about your order.',
+    );
   });
 });
 

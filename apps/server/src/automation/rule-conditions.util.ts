@@ -31,7 +31,18 @@ export type RuleAction =
   | { type: 'send_webhook'; url: string }
   | { type: 'resolve' }
   | { type: 'snooze'; seconds: number };
-export const RULE_ACTION_TYPES = ['set_team', 'add_label', 'remove_label', 'set_priority', 'assign_agent', 'send_canned_response', 'add_note', 'send_webhook', 'resolve', 'snooze'] as const;
+export const RULE_ACTION_TYPES = [
+  'set_team',
+  'add_label',
+  'remove_label',
+  'set_priority',
+  'assign_agent',
+  'send_canned_response',
+  'add_note',
+  'send_webhook',
+  'resolve',
+  'snooze',
+] as const;
 
 /** What conditions look at. `messageText` is the triggering message (null for events without one). */
 export interface RuleFacts {
@@ -151,7 +162,8 @@ export function validateRule(input: unknown, partialOf?: RuleInput): { ok: true;
       if (!RULE_OPERATORS.includes(c.operator as RuleOperator)) err(`conditions.${i}.operator`, `must be one of ${RULE_OPERATORS.join(', ')}`);
       const v = c.value;
       const scalar = (x: unknown) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
-      if (!(scalar(v) || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' || typeof x === 'number')))) err(`conditions.${i}.value`, 'required: a value or a list of values');
+      if (!(scalar(v) || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' || typeof x === 'number'))))
+        err(`conditions.${i}.value`, 'required: a value or a list of values');
       else if (c.operator === 'matches') {
         try {
           new RegExp(String(Array.isArray(v) ? v[0] : v), 'iu');
@@ -189,5 +201,15 @@ export function validateRule(input: unknown, partialOf?: RuleInput): { ok: true;
       }
     });
   if (Object.keys(fields).length) return { ok: false, fields };
-  return { ok: true, rule: { name: (name as string).trim(), enabled: enabled as boolean, event: event as RuleEvent, conditions: conditions as RuleCondition[], actions: actions as RuleAction[], order: order as number } };
+  return {
+    ok: true,
+    rule: {
+      name: (name as string).trim(),
+      enabled: enabled as boolean,
+      event: event as RuleEvent,
+      conditions: conditions as RuleCondition[],
+      actions: actions as RuleAction[],
+      order: order as number,
+    },
+  };
 }

@@ -41,7 +41,12 @@ export class ContactsController {
   @Get()
   async list(@CurrentPrincipal() p: Principal, @Query() q: ListContactsQuery) {
     const limit = q.limit ?? 50;
-    const items = await this.contacts.list(this.tx.manager, { search: q.search, limit: limit + 1, cursor: q.cursor ? decodeCursor(q.cursor) : undefined, ...this.access.listScope(p) });
+    const items = await this.contacts.list(this.tx.manager, {
+      search: q.search,
+      limit: limit + 1,
+      cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+      ...this.access.listScope(p),
+    });
     const more = items.length > limit;
     if (more) items.pop();
     const last = items[items.length - 1];

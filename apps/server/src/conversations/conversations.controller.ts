@@ -4,20 +4,46 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsBoolean, IsDateString, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
-import { CHANNEL_KINDS, CONVERSATION_STATUSES, ChannelKind, ConversationService, ConversationStatus, MessageRepository, Principal, Transactions, decodeCursor, notFound, safeContentType } from '@inbox/core';
+import {
+  CHANNEL_KINDS,
+  CONVERSATION_STATUSES,
+  ChannelKind,
+  ConversationService,
+  ConversationStatus,
+  MessageRepository,
+  Principal,
+  Transactions,
+  decodeCursor,
+  notFound,
+  safeContentType,
+} from '@inbox/core';
 import { AllowBots, Can, CurrentPrincipal } from '../http/auth.decorators';
 import { SearchService } from '../search/search.service';
 
-const csv = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
+const csv = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : value;
 
 export class ListConversationsQuery {
   @ApiPropertyOptional({ description: 'comma-separated statuses' }) @IsOptional() @Transform(csv) @IsIn(CONVERSATION_STATUSES, { each: true }) status?: ConversationStatus[];
   @ApiPropertyOptional() @IsOptional() @IsUUID() inboxId?: string;
-  @ApiPropertyOptional({ description: 'a user id, or "none" for unassigned' }) @IsOptional() @ValidateIf((q: ListConversationsQuery) => q.assigneeId !== 'none') @IsUUID(undefined, { message: 'assigneeId must be a UUID or "none"' }) assigneeId?: string;
+  @ApiPropertyOptional({ description: 'a user id, or "none" for unassigned' })
+  @IsOptional()
+  @ValidateIf((q: ListConversationsQuery) => q.assigneeId !== 'none')
+  @IsUUID(undefined, { message: 'assigneeId must be a UUID or "none"' })
+  assigneeId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() teamId?: string;
   @ApiPropertyOptional() @IsOptional() @IsUUID() contactId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(60) label?: string;
-  @ApiPropertyOptional({ enum: CHANNEL_KINDS, description: 'comma-separated channel kinds' }) @IsOptional() @Transform(csv) @IsIn(CHANNEL_KINDS, { each: true }) channel?: ChannelKind[];
+  @ApiPropertyOptional({ enum: CHANNEL_KINDS, description: 'comma-separated channel kinds' })
+  @IsOptional()
+  @Transform(csv)
+  @IsIn(CHANNEL_KINDS, { each: true })
+  channel?: ChannelKind[];
   @ApiPropertyOptional({ description: 'comma-separated priorities, 0 low … 3 urgent' })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => (/^\s*\d+\s*$/.test(s) ? Number(s) : s)) : value))
@@ -25,7 +51,12 @@ export class ListConversationsQuery {
   @Min(0, { each: true })
   @Max(3, { each: true })
   priority?: number[];
-  @ApiPropertyOptional({ description: 'search: only conversations whose subject, messages, contact or id match (see GET /search)' }) @IsOptional() @IsString() @MinLength(1) @MaxLength(200) q?: string;
+  @ApiPropertyOptional({ description: 'search: only conversations whose subject, messages, contact or id match (see GET /search)' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  q?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() cursor?: string;
   @ApiPropertyOptional({ default: 50 }) @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(200) limit?: number;
 }

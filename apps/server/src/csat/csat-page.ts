@@ -20,11 +20,81 @@ interface PageStrings {
 }
 
 const STRINGS: Record<CsatLocale, PageStrings> = {
-  en: { title: 'Rate your conversation', stars: ['Very poor', 'Poor', 'Okay', 'Good', 'Excellent'], up: 'Good', down: 'Bad', comment: 'Anything to add? (optional)', submit: 'Send rating', change: 'Change rating', thanks: 'Thank you for your feedback!', yourRating: 'Your rating', closed: 'This survey is closed.', invalid: 'This link is not valid.', tooMany: 'Too many attempts; try again in a minute.', pick: 'Please choose a rating.' },
-  fr: { title: 'Évaluez votre échange', stars: ['Très mauvais', 'Mauvais', 'Correct', 'Bon', 'Excellent'], up: 'Bien', down: 'Pas bien', comment: 'Un commentaire ? (facultatif)', submit: 'Envoyer la note', change: 'Modifier la note', thanks: 'Merci pour votre avis !', yourRating: 'Votre note', closed: 'Cette enquête est close.', invalid: "Ce lien n'est pas valide.", tooMany: 'Trop de tentatives ; réessayez dans une minute.', pick: 'Choisissez une note.' },
-  it: { title: 'Valuta la conversazione', stars: ['Pessimo', 'Scarso', 'Discreto', 'Buono', 'Eccellente'], up: 'Bene', down: 'Male', comment: 'Vuoi aggiungere qualcosa? (facoltativo)', submit: 'Invia valutazione', change: 'Cambia valutazione', thanks: 'Grazie per il tuo riscontro!', yourRating: 'La tua valutazione', closed: 'Questo sondaggio è chiuso.', invalid: 'Questo link non è valido.', tooMany: 'Troppi tentativi; riprova tra un minuto.', pick: 'Scegli una valutazione.' },
-  es: { title: 'Valora tu conversación', stars: ['Muy mala', 'Mala', 'Aceptable', 'Buena', 'Excelente'], up: 'Bien', down: 'Mal', comment: '¿Algo que añadir? (opcional)', submit: 'Enviar valoración', change: 'Cambiar valoración', thanks: '¡Gracias por tu opinión!', yourRating: 'Tu valoración', closed: 'Esta encuesta está cerrada.', invalid: 'Este enlace no es válido.', tooMany: 'Demasiados intentos; inténtalo dentro de un minuto.', pick: 'Elige una valoración.' },
-  uk: { title: 'Оцініть розмову', stars: ['Дуже погано', 'Погано', 'Нормально', 'Добре', 'Чудово'], up: 'Добре', down: 'Погано', comment: 'Бажаєте щось додати? (необовʼязково)', submit: 'Надіслати оцінку', change: 'Змінити оцінку', thanks: 'Дякуємо за ваш відгук!', yourRating: 'Ваша оцінка', closed: 'Це опитування закрито.', invalid: 'Це посилання недійсне.', tooMany: 'Забагато спроб; спробуйте за хвилину.', pick: 'Оберіть оцінку.' },
+  en: {
+    title: 'Rate your conversation',
+    stars: ['Very poor', 'Poor', 'Okay', 'Good', 'Excellent'],
+    up: 'Good',
+    down: 'Bad',
+    comment: 'Anything to add? (optional)',
+    submit: 'Send rating',
+    change: 'Change rating',
+    thanks: 'Thank you for your feedback!',
+    yourRating: 'Your rating',
+    closed: 'This survey is closed.',
+    invalid: 'This link is not valid.',
+    tooMany: 'Too many attempts; try again in a minute.',
+    pick: 'Please choose a rating.',
+  },
+  fr: {
+    title: 'Évaluez votre échange',
+    stars: ['Très mauvais', 'Mauvais', 'Correct', 'Bon', 'Excellent'],
+    up: 'Bien',
+    down: 'Pas bien',
+    comment: 'Un commentaire ? (facultatif)',
+    submit: 'Envoyer la note',
+    change: 'Modifier la note',
+    thanks: 'Merci pour votre avis !',
+    yourRating: 'Votre note',
+    closed: 'Cette enquête est close.',
+    invalid: "Ce lien n'est pas valide.",
+    tooMany: 'Trop de tentatives ; réessayez dans une minute.',
+    pick: 'Choisissez une note.',
+  },
+  it: {
+    title: 'Valuta la conversazione',
+    stars: ['Pessimo', 'Scarso', 'Discreto', 'Buono', 'Eccellente'],
+    up: 'Bene',
+    down: 'Male',
+    comment: 'Vuoi aggiungere qualcosa? (facoltativo)',
+    submit: 'Invia valutazione',
+    change: 'Cambia valutazione',
+    thanks: 'Grazie per il tuo riscontro!',
+    yourRating: 'La tua valutazione',
+    closed: 'Questo sondaggio è chiuso.',
+    invalid: 'Questo link non è valido.',
+    tooMany: 'Troppi tentativi; riprova tra un minuto.',
+    pick: 'Scegli una valutazione.',
+  },
+  es: {
+    title: 'Valora tu conversación',
+    stars: ['Muy mala', 'Mala', 'Aceptable', 'Buena', 'Excelente'],
+    up: 'Bien',
+    down: 'Mal',
+    comment: '¿Algo que añadir? (opcional)',
+    submit: 'Enviar valoración',
+    change: 'Cambiar valoración',
+    thanks: '¡Gracias por tu opinión!',
+    yourRating: 'Tu valoración',
+    closed: 'Esta encuesta está cerrada.',
+    invalid: 'Este enlace no es válido.',
+    tooMany: 'Demasiados intentos; inténtalo dentro de un minuto.',
+    pick: 'Elige una valoración.',
+  },
+  uk: {
+    title: 'Оцініть розмову',
+    stars: ['Дуже погано', 'Погано', 'Нормально', 'Добре', 'Чудово'],
+    up: 'Добре',
+    down: 'Погано',
+    comment: 'Бажаєте щось додати? (необовʼязково)',
+    submit: 'Надіслати оцінку',
+    change: 'Змінити оцінку',
+    thanks: 'Дякуємо за ваш відгук!',
+    yourRating: 'Ваша оцінка',
+    closed: 'Це опитування закрито.',
+    invalid: 'Це посилання недійсне.',
+    tooMany: 'Забагато спроб; спробуйте за хвилину.',
+    pick: 'Оберіть оцінку.',
+  },
 };
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -47,7 +117,10 @@ export function renderCsatPage(locale: CsatLocale, view: SurveyView | null, toke
   let main: string;
   if (!view) main = notice ? '' : `<p class="error">${esc(t.invalid)}</p>`;
   else {
-    const current = view.rating !== null ? `<p>${esc(t.yourRating)}: <strong>${view.scale === 'thumbs' ? esc(view.rating >= 4 ? t.up : t.down) : `${'★'.repeat(view.rating)}${'☆'.repeat(5 - view.rating)} (${view.rating}/5)`}</strong></p>` : '';
+    const current =
+      view.rating !== null
+        ? `<p>${esc(t.yourRating)}: <strong>${view.scale === 'thumbs' ? esc(view.rating >= 4 ? t.up : t.down) : `${'★'.repeat(view.rating)}${'☆'.repeat(5 - view.rating)} (${view.rating}/5)`}</strong></p>`
+        : '';
     if (view.state === 'closed') main = `${current}<p class="note">${esc(view.rating !== null ? t.thanks : t.closed)}</p>`;
     else {
       const choices =
@@ -68,7 +141,10 @@ export function renderCsatPage(locale: CsatLocale, view: SurveyView | null, toke
 
 /** The language of a page without a survey (a forged link): the browser's first supported choice. */
 function localeOfRequest(req: Request): CsatLocale {
-  const accepted = String(req.headers['accept-language'] ?? '').toLowerCase().split(',').map((p) => p.trim().slice(0, 2));
+  const accepted = String(req.headers['accept-language'] ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((p) => p.trim().slice(0, 2));
   return (accepted.find((l) => l in STRINGS) as CsatLocale | undefined) ?? 'en';
 }
 
@@ -93,12 +169,21 @@ export class CsatPage implements OnModuleInit {
   onModuleInit(): void {
     const app = this.adapterHost.httpAdapter.getInstance<Express>();
     const wrap = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
-    app.get('/csat/:token', wrap((req, res) => this.show(req, res)));
-    app.post('/csat/:token', wrap((req, res) => this.submit(req, res)));
+    app.get(
+      '/csat/:token',
+      wrap((req, res) => this.show(req, res)),
+    );
+    app.post(
+      '/csat/:token',
+      wrap((req, res) => this.submit(req, res)),
+    );
   }
 
   private send(res: Response, status: number, html: string): void {
-    res.status(status).set({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' }).send(html);
+    res
+      .status(status)
+      .set({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' })
+      .send(html);
   }
 
   private async viewOf(token: string): Promise<SurveyView | null> {

@@ -33,11 +33,17 @@ export function jsonLimits(req: Request, _res: Response, next: NextFunction): vo
   const { depth, field } = deepestField(body);
   if (depth > MAX_JSON_DEPTH) {
     const name = field ?? 'body';
-    return next(new DomainError('VALIDATION_FAILED', `${name}: nested deeper than ${MAX_JSON_DEPTH} levels`, { fields: { [name]: [`nested deeper than ${MAX_JSON_DEPTH} levels`] } }));
+    return next(
+      new DomainError('VALIDATION_FAILED', `${name}: nested deeper than ${MAX_JSON_DEPTH} levels`, { fields: { [name]: [`nested deeper than ${MAX_JSON_DEPTH} levels`] } }),
+    );
   }
   const metadata = (body as { metadata?: unknown }).metadata;
   if (metadata !== undefined && Buffer.byteLength(JSON.stringify(metadata) ?? '') > MAX_METADATA_BYTES) {
-    return next(new DomainError('VALIDATION_FAILED', `metadata: at most ${MAX_METADATA_BYTES / 1024} KB of JSON`, { fields: { metadata: [`at most ${MAX_METADATA_BYTES / 1024} KB of JSON`] } }));
+    return next(
+      new DomainError('VALIDATION_FAILED', `metadata: at most ${MAX_METADATA_BYTES / 1024} KB of JSON`, {
+        fields: { metadata: [`at most ${MAX_METADATA_BYTES / 1024} KB of JSON`] },
+      }),
+    );
   }
   next();
 }

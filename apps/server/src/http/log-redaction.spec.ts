@@ -11,7 +11,10 @@ describe('log redaction', () => {
   it('never writes the visitor token header, bearer tokens or token query values', () => {
     const lines: string[] = [];
     const sut = pino({ redact: REDACTED_HEADERS }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
-    sut.info({ req: { url: redactUrl('/x?token=secret-1'), query: { token: 'secret-2', sig: 'secret-3' }, headers: { 'x-visitor-token': 'secret-4', authorization: 'Bearer secret-5' } } }, 'request');
+    sut.info(
+      { req: { url: redactUrl('/x?token=secret-1'), query: { token: 'secret-2', sig: 'secret-3' }, headers: { 'x-visitor-token': 'secret-4', authorization: 'Bearer secret-5' } } },
+      'request',
+    );
     expect(lines.join('')).not.toMatch(/secret-/);
   });
 });

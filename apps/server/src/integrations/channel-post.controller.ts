@@ -9,7 +9,9 @@ import { StartConversationService } from './start-conversation.service';
 
 export class ChannelPostDto {
   @ApiProperty({ description: 'where to: an email address (email), a contact identifier (API), a Slack channel id, optionally with ":<thread ts>" (Slack)', example: 'C0123ABCD' })
-  @IsString() @Length(1, 320) target: string;
+  @IsString()
+  @Length(1, 320)
+  target: string;
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(40_000) text: string;
   @ApiPropertyOptional({ description: 'required for email' }) @IsOptional() @IsString() @MaxLength(500) subject?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500_000) html?: string;
@@ -43,7 +45,9 @@ export class ChannelPostController {
       case 'slack': {
         const [channel, threadTs] = dto.target.split(':');
         if (!/^[CGD][A-Z0-9]{2,30}$/.test(channel) || (threadTs !== undefined && !/^\d{1,12}\.\d{1,8}$/.test(threadTs))) {
-          throw new DomainError('VALIDATION_FAILED', 'target must be a Slack channel id, optionally with :<thread ts>', { fields: { target: ['a Slack channel id such as C0123ABCD, or C0123ABCD:1700000000.000100'] } });
+          throw new DomainError('VALIDATION_FAILED', 'target must be a Slack channel id, optionally with :<thread ts>', {
+            fields: { target: ['a Slack channel id such as C0123ABCD, or C0123ABCD:1700000000.000100'] },
+          });
         }
         const slack = this.moduleRef.get(SlackBotService, { strict: false });
         const r = await slack.post(p, id, { channel, threadTs, text: dto.text });

@@ -7,14 +7,26 @@ import { HandoffService } from './handoff.service';
 
 export class HandoffDto {
   @ApiPropertyOptional({ description: "the team whose queue takes it (default: the conversation's team)" }) @IsOptional() @IsUUID() teamId?: string;
-  @ApiPropertyOptional({ description: 'kept as a private note for the agent', example: 'Asks about a refund over 500 EUR' }) @IsOptional() @IsString() @MaxLength(2000) note?: string;
+  @ApiPropertyOptional({ description: 'kept as a private note for the agent', example: 'Asks about a refund over 500 EUR' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  note?: string;
   @ApiPropertyOptional({ description: '0 low … 3 urgent' }) @IsOptional() @IsInt() @Min(0) @Max(3) priority?: number;
 }
 
 export class InboxBotDto {
   @ApiPropertyOptional({ nullable: true, description: 'the bot that answers first (null: agents answer first)' }) @ValidateIf((_, v) => v !== null) @IsUUID() botId: string | null;
-  @ApiPropertyOptional({ nullable: true, description: 'told to the customer at handoff' }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(1000) handoffMessage?: string | null;
-  @ApiPropertyOptional({ description: 'a customer asking for a person ("agent", "human", "humain", "оператор"…) is handed over at once' }) @IsOptional() @IsBoolean() handoffOnRequest?: boolean;
+  @ApiPropertyOptional({ nullable: true, description: 'told to the customer at handoff' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsString()
+  @MaxLength(1000)
+  handoffMessage?: string | null;
+  @ApiPropertyOptional({ description: 'a customer asking for a person ("agent", "human", "humain", "оператор"…) is handed over at once' })
+  @IsOptional()
+  @IsBoolean()
+  handoffOnRequest?: boolean;
 }
 
 @ApiTags('bots')

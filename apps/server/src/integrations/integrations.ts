@@ -15,7 +15,14 @@ import { WebhookDispatcher } from '../webhooks/webhook-dispatcher.service';
 
 /** Bots and integrations (handoff, event webhooks, business-started conversations, API limits): wired into AppModule as one list. */
 export const INTEGRATION_CONTROLLERS = [HandoffController, WebhooksController, StartConversationController, ChannelPostController, BotDirectoryController];
-export const INTEGRATION_PROVIDERS = [WebhookService, WebhookRepository, WebhookDispatcher, StartConversationService, StartConversationRepository, HandoffService, HumanRequestListener,
+export const INTEGRATION_PROVIDERS = [
+  WebhookService,
+  WebhookRepository,
+  WebhookDispatcher,
+  StartConversationService,
+  StartConversationRepository,
+  HandoffService,
+  HumanRequestListener,
   // Listed before AppModule's AuthGuard: global guards run in order, and limits come before authentication.
   { provide: APP_GUARD, useClass: ApiRateLimitGuard },
 ];

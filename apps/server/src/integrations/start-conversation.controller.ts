@@ -8,7 +8,11 @@ import { StartConversationService } from './start-conversation.service';
 
 export class StartContactDto {
   @ApiPropertyOptional({ description: 'an existing contact' }) @IsOptional() @IsUUID() id?: string;
-  @ApiPropertyOptional({ description: "the address on the inbox's channel (an email address for email)", example: 'ada@example.com' }) @IsOptional() @IsString() @Length(1, 320) identifier?: string;
+  @ApiPropertyOptional({ description: "the address on the inbox's channel (an email address for email)", example: 'ada@example.com' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 320)
+  identifier?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
   @ApiPropertyOptional() @IsOptional() @IsEmail() email?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) phone?: string;

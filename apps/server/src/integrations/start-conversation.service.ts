@@ -2,7 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
 import {
-  AccessService, ContactRepository, ConversationRepository, DomainError, InboxRepository, MessageRepository, OutboundService, Principal, Transactions, notFound, sanitizeMessageHtml,
+  AccessService,
+  ContactRepository,
+  ConversationRepository,
+  DomainError,
+  InboxRepository,
+  MessageRepository,
+  OutboundService,
+  Principal,
+  Transactions,
+  notFound,
+  sanitizeMessageHtml,
 } from '@inbox/core';
 import { AssignmentService } from '../routing/assignment.service';
 import { StartConversationRepository } from './start-conversation.repository';
@@ -52,12 +62,14 @@ export class StartConversationService {
     const inbox = await this.inboxes.get(this.tx.manager, s.inboxId);
     if (!inbox) throw notFound('inbox', s.inboxId);
     this.access.assertCanUseInbox(p, inbox.id);
-    if (p.type === 'user' && p.role === 'agent' && !(await this.inboxes.isMember(this.tx.manager, inbox.id, p.id))) throw new DomainError('FORBIDDEN', `you are not a member of inbox ${inbox.id}`);
+    if (p.type === 'user' && p.role === 'agent' && !(await this.inboxes.isMember(this.tx.manager, inbox.id, p.id)))
+      throw new DomainError('FORBIDDEN', `you are not a member of inbox ${inbox.id}`);
     if (!inbox.active) throw new DomainError('INVALID_STATE', 'this inbox is deactivated');
     const rules = STARTABLE[inbox.channel];
     if (!rules) throw new DomainError('CHANNEL_NOT_SUPPORTED', `conversations cannot be started on ${inbox.channel} inboxes yet (email and API inboxes can)`);
     if (rules.needsSubject && !s.subject?.trim()) throw new DomainError('VALIDATION_FAILED', 'an email needs a subject', { fields: { subject: ['required for an email inbox'] } });
-    if (!s.contact.id && !s.contact.identifier) throw new DomainError('VALIDATION_FAILED', 'name the contact by id or identifier', { fields: { contact: ['id or identifier is required'] } });
+    if (!s.contact.id && !s.contact.identifier)
+      throw new DomainError('VALIDATION_FAILED', 'name the contact by id or identifier', { fields: { contact: ['id or identifier is required'] } });
     if (s.contact.id) await this.access.assertCanSeeContact(this.tx.manager, p, s.contact.id);
     const identifier = s.contact.identifier?.trim();
     if (identifier && rules.identifier === 'email' && !EMAIL.test(identifier)) {
@@ -84,13 +96,31 @@ export class StartConversationService {
       }
       const now = new Date();
       const { id } = await this.conversations.upsertOpenThread(em, {
-        inboxId: inbox.id, channel: inbox.channel, contactId, identityId, threadKey: `started:${randomUUID()}`, teamId: inbox.teamId, subject: s.subject?.trim() || null, language: null, priority: 1, at: now,
+        inboxId: inbox.id,
+        channel: inbox.channel,
+        contactId,
+        identityId,
+        threadKey: `started:${randomUUID()}`,
+        teamId: inbox.teamId,
+        subject: s.subject?.trim() || null,
+        language: null,
+        priority: 1,
+        at: now,
       });
       // A person's is theirs (not the bot's, even in a bot-first inbox); a bot's stays the bot's until it hands over.
       await this.conversations.update(em, id, { status: p.type === 'bot' ? 'bot' : 'open' });
       const messageId = (await this.messages.insert(em, {
-        conversationId: id, inboxId: inbox.id, direction: 'outbound', kind: 'message', authorType: p.type, authorId: p.id,
-        text: s.text, html: s.html ? sanitizeMessageHtml(s.html) : null, externalId: null, status: 'queued', metadata: { startedBy: p.id },
+        conversationId: id,
+        inboxId: inbox.id,
+        direction: 'outbound',
+        kind: 'message',
+        authorType: p.type,
+        authorId: p.id,
+        text: s.text,
+        html: s.html ? sanitizeMessageHtml(s.html) : null,
+        externalId: null,
+        status: 'queued',
+        metadata: { startedBy: p.id },
       }))!;
       await this.conversations.markReplied(em, id, now, p.type === 'user');
       await this.outbound.enqueue(tx, messageId);

@@ -13,7 +13,12 @@ export class CreateArticleDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(300) title: string;
   @ApiProperty({ description: 'Markdown' }) @IsString() @MaxLength(200_000) body: string;
   @ApiProperty({ enum: KB_LOCALES }) @IsIn(KB_LOCALES) locale: KbLocale;
-  @ApiPropertyOptional({ description: 'from the title when absent' }) @IsOptional() @IsString() @MaxLength(120) @Matches(SLUG, { message: 'slug must be lower-case letters, digits and single dashes' }) slug?: string;
+  @ApiPropertyOptional({ description: 'from the title when absent' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(120)
+  @Matches(SLUG, { message: 'slug must be lower-case letters, digits and single dashes' })
+  slug?: string;
   @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(100) category?: string | null;
   @ApiPropertyOptional() @IsOptional() @IsString({ each: true }) @MaxLength(60, { each: true }) @ArrayMaxSize(30) tags?: string[];
   @ApiPropertyOptional({ enum: KB_STATUSES, default: 'draft' }) @IsOptional() @IsIn(KB_STATUSES) status?: KbStatus;

@@ -47,7 +47,17 @@ export class KnowledgeService {
         translationGroupId = original.translationGroupId;
       }
       const id = await this.unique(() =>
-        this.articles.insert(em, { translationGroupId, locale: a.locale, slug: a.slug ?? slugify(a.title), title: a.title, body: a.body, category: a.category ?? null, tags: a.tags ?? [], status: a.status ?? 'draft', by: p.id }),
+        this.articles.insert(em, {
+          translationGroupId,
+          locale: a.locale,
+          slug: a.slug ?? slugify(a.title),
+          title: a.title,
+          body: a.body,
+          category: a.category ?? null,
+          tags: a.tags ?? [],
+          status: a.status ?? 'draft',
+          by: p.id,
+        }),
       );
       return this.view(em, (await this.articles.get(em, id))!, p);
     });
@@ -134,7 +144,12 @@ export class KnowledgeService {
   }
 
   private async view(em: Transactions['manager'], a: ArticleRow, p: Principal) {
-    return { ...a, html: renderMarkdown(a.body), text: markdownToPlainText(a.body), translations: await this.articles.translations(em, a.translationGroupId, this.publishedOnly(p)) };
+    return {
+      ...a,
+      html: renderMarkdown(a.body),
+      text: markdownToPlainText(a.body),
+      translations: await this.articles.translations(em, a.translationGroupId, this.publishedOnly(p)),
+    };
   }
 
   /** A duplicate slug in a locale, or a second translation into one locale, is a 409 naming the field. */
@@ -145,9 +160,12 @@ export class KnowledgeService {
       const e = err as { driverError?: { code?: string; constraint?: string }; code?: string; constraint?: string };
       const code = e.driverError?.code ?? e.code;
       const constraint = e.driverError?.constraint ?? e.constraint;
-      if (code === '23505' && constraint === 'kb_articles_locale_slug_key') throw new DomainError('CONFLICT', 'another article of this locale has this slug', { fields: { slug: ['already used in this locale'] } });
-      if (code === '23505' && constraint === 'kb_articles_translation_key') throw new DomainError('CONFLICT', 'this article already has a translation in this locale', { fields: { locale: ['already translated'] } });
-      if (code === '23514') throw new DomainError('VALIDATION_FAILED', `article rejected by ${constraint}`, { fields: { [constraint?.replace(/^kb_articles_|_check$/g, '') ?? 'body']: ['invalid'] } });
+      if (code === '23505' && constraint === 'kb_articles_locale_slug_key')
+        throw new DomainError('CONFLICT', 'another article of this locale has this slug', { fields: { slug: ['already used in this locale'] } });
+      if (code === '23505' && constraint === 'kb_articles_translation_key')
+        throw new DomainError('CONFLICT', 'this article already has a translation in this locale', { fields: { locale: ['already translated'] } });
+      if (code === '23514')
+        throw new DomainError('VALIDATION_FAILED', `article rejected by ${constraint}`, { fields: { [constraint?.replace(/^kb_articles_|_check$/g, '') ?? 'body']: ['invalid'] } });
       throw err;
     }
   }
@@ -156,6 +174,7 @@ export class KnowledgeService {
 export function decodeRankCursor(cursor: string, field = 'cursor'): { rank: number; id: string } {
   const c = decodeCursor<{ rank?: string; id?: string }>(cursor, field);
   const rank = Number(c.rank);
-  if (!c.id || c.rank === undefined || !Number.isFinite(rank)) throw new DomainError('VALIDATION_FAILED', `${field} is not valid`, { fields: { [field]: ['not a cursor returned by this API'] } });
+  if (!c.id || c.rank === undefined || !Number.isFinite(rank))
+    throw new DomainError('VALIDATION_FAILED', `${field} is not valid`, { fields: { [field]: ['not a cursor returned by this API'] } });
   return { rank, id: c.id };
 }

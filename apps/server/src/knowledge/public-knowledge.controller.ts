@@ -14,7 +14,7 @@ export class PublicArticlesQuery {
 }
 
 export class SuggestQuery {
-  @ApiPropertyOptional({ description: 'the visitor\'s draft message' }) @IsString() @MinLength(1) @MaxLength(500) q: string;
+  @ApiPropertyOptional({ description: "the visitor's draft message" }) @IsString() @MinLength(1) @MaxLength(500) q: string;
   @ApiPropertyOptional({ enum: KB_LOCALES }) @IsOptional() @IsIn(KB_LOCALES) locale?: string;
 }
 
@@ -47,7 +47,16 @@ export class PublicKnowledgeController {
     const res = await this.kb.find(null, q.q, { locale: q.locale, limit: 3 });
     // Visitors write sentences: when every word must match nothing does, so fall back to any word.
     const items = res.items.length || !q.q.includes(' ') ? res.items : (await this.kb.findAny(q.q, { locale: q.locale, limit: 3 })).items;
-    return { items: items.map((a) => ({ id: a.id, title: a.title, locale: a.locale, excerpt: a.excerpt, path: `/help/${a.locale}/${a.slug}`, url: `${this.config.publicUrl}/help/${a.locale}/${a.slug}` })) };
+    return {
+      items: items.map((a) => ({
+        id: a.id,
+        title: a.title,
+        locale: a.locale,
+        excerpt: a.excerpt,
+        path: `/help/${a.locale}/${a.slug}`,
+        url: `${this.config.publicUrl}/help/${a.locale}/${a.slug}`,
+      })),
+    };
   }
 
   private withLinks<T extends { items: Array<{ locale: string; slug: string }> }>(res: T) {

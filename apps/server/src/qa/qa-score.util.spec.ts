@@ -9,26 +9,58 @@ const criteria: Criterion[] = [
 describe('totalPercent', () => {
   it('weights each criterion by its share of the best mark', () => {
     // (1×1 + 3×0.5 + 2×0.5) / 6 = 3.5 / 6
-    expect(totalPercent(criteria, [{ key: 'greeting', score: 1 }, { key: 'accuracy', score: 3 }, { key: 'tone', score: 1 }])).toBe(58.33);
+    expect(
+      totalPercent(criteria, [
+        { key: 'greeting', score: 1 },
+        { key: 'accuracy', score: 3 },
+        { key: 'tone', score: 1 },
+      ]),
+    ).toBe(58.33);
   });
   it('is 100 for best marks and 0 for the worst', () => {
-    expect(totalPercent(criteria, [{ key: 'greeting', score: 1 }, { key: 'accuracy', score: 5 }, { key: 'tone', score: 2 }])).toBe(100);
-    expect(totalPercent(criteria, [{ key: 'greeting', score: 0 }, { key: 'accuracy', score: 1 }, { key: 'tone', score: 0 }])).toBe(0);
+    expect(
+      totalPercent(criteria, [
+        { key: 'greeting', score: 1 },
+        { key: 'accuracy', score: 5 },
+        { key: 'tone', score: 2 },
+      ]),
+    ).toBe(100);
+    expect(
+      totalPercent(criteria, [
+        { key: 'greeting', score: 0 },
+        { key: 'accuracy', score: 1 },
+        { key: 'tone', score: 0 },
+      ]),
+    ).toBe(0);
   });
 });
 
 describe('scoreErrors', () => {
   it('asks for every criterion once, within its scale', () => {
-    expect(scoreErrors(criteria, [{ key: 'greeting', score: 1 }, { key: 'accuracy', score: 5 }, { key: 'tone', score: 2 }])).toEqual([]);
-    expect(scoreErrors(criteria, [{ key: 'greeting', score: 2 }, { key: 'accuracy', score: 0 }, { key: 'bogus', score: 1 }])).toEqual([
-      'greeting: 2 is outside yes_no',
-      'accuracy: 0 is outside 1-5',
-      'bogus: not a criterion of this scorecard',
-      'tone: not scored',
-    ]);
+    expect(
+      scoreErrors(criteria, [
+        { key: 'greeting', score: 1 },
+        { key: 'accuracy', score: 5 },
+        { key: 'tone', score: 2 },
+      ]),
+    ).toEqual([]);
+    expect(
+      scoreErrors(criteria, [
+        { key: 'greeting', score: 2 },
+        { key: 'accuracy', score: 0 },
+        { key: 'bogus', score: 1 },
+      ]),
+    ).toEqual(['greeting: 2 is outside yes_no', 'accuracy: 0 is outside 1-5', 'bogus: not a criterion of this scorecard', 'tone: not scored']);
   });
   it('refuses fractions and duplicates', () => {
-    expect(scoreErrors(criteria, [{ key: 'greeting', score: 1 }, { key: 'greeting', score: 1 }, { key: 'accuracy', score: 2.5 }, { key: 'tone', score: 1 }])).toEqual(['greeting: scored twice', 'accuracy: 2.5 is outside 1-5']);
+    expect(
+      scoreErrors(criteria, [
+        { key: 'greeting', score: 1 },
+        { key: 'greeting', score: 1 },
+        { key: 'accuracy', score: 2.5 },
+        { key: 'tone', score: 1 },
+      ]),
+    ).toEqual(['greeting: scored twice', 'accuracy: 2.5 is outside 1-5']);
   });
 });
 

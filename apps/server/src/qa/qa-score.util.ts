@@ -83,7 +83,7 @@ export function parseIsoWeek(week: string): { start: Date; end: Date } | null {
   if (n < 1 || n > 53) return null;
   // The week holding 4 January is week 1.
   const jan4 = Date.UTC(year, 0, 4);
-  const mondayOfWeek1 = jan4 - (((new Date(jan4).getUTCDay() + 6) % 7) * 86400_000);
+  const mondayOfWeek1 = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * 86400_000;
   const start = mondayOfWeek1 + (n - 1) * 7 * 86400_000;
   if (n === 53 && isoWeekOf(new Date(start)) !== week) return null;
   return { start: new Date(start), end: new Date(start + 7 * 86400_000) };

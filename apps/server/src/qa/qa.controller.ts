@@ -1,7 +1,25 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDateString, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDateString,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { Principal } from '@inbox/core';
 import { Can, CurrentPrincipal } from '../http/auth.decorators';
 import { QaService } from './qa.service';
@@ -27,7 +45,14 @@ export class ScorecardPatchDto {
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(50) @IsUUID('all', { each: true }) teamIds?: string[];
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(50) sampleSize?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() archived?: boolean;
-  @ApiPropertyOptional({ type: [CriterionDto] }) @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => CriterionDto) criteria?: CriterionDto[];
+  @ApiPropertyOptional({ type: [CriterionDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => CriterionDto)
+  criteria?: CriterionDto[];
 }
 
 export class ScoreDto {

@@ -96,17 +96,35 @@ export class QaRepository {
   }
 
   async updateScorecard(em: EntityManager, s: Scorecard, newVersion: boolean): Promise<void> {
-    await em.query(`UPDATE qa_scorecards SET name = $2, team_ids = $3::uuid[], sample_size = $4, archived = $5, version = $6, updated_at = now() WHERE id = $1`, [s.id, s.name, s.teamIds, s.sampleSize, s.archived, s.version]);
-    if (newVersion) await em.query(`INSERT INTO qa_scorecard_versions (scorecard_id, version, name, criteria) VALUES ($1, $2, $3, $4::jsonb)`, [s.id, s.version, s.name, JSON.stringify(s.criteria)]);
+    await em.query(`UPDATE qa_scorecards SET name = $2, team_ids = $3::uuid[], sample_size = $4, archived = $5, version = $6, updated_at = now() WHERE id = $1`, [
+      s.id,
+      s.name,
+      s.teamIds,
+      s.sampleSize,
+      s.archived,
+      s.version,
+    ]);
+    if (newVersion)
+      await em.query(`INSERT INTO qa_scorecard_versions (scorecard_id, version, name, criteria) VALUES ($1, $2, $3, $4::jsonb)`, [
+        s.id,
+        s.version,
+        s.name,
+        JSON.stringify(s.criteria),
+      ]);
   }
 
   async scorecard(id: string): Promise<Scorecard | null> {
-    const [row] = await this.em.query(`SELECT s.*, v.criteria FROM qa_scorecards s JOIN qa_scorecard_versions v ON v.scorecard_id = s.id AND v.version = s.version WHERE s.id = $1`, [id]);
+    const [row] = await this.em.query(
+      `SELECT s.*, v.criteria FROM qa_scorecards s JOIN qa_scorecard_versions v ON v.scorecard_id = s.id AND v.version = s.version WHERE s.id = $1`,
+      [id],
+    );
     return row ? toScorecard(row) : null;
   }
 
   async scorecards(): Promise<Scorecard[]> {
-    const rows = await this.em.query(`SELECT s.*, v.criteria FROM qa_scorecards s JOIN qa_scorecard_versions v ON v.scorecard_id = s.id AND v.version = s.version ORDER BY s.archived, s.name`);
+    const rows = await this.em.query(
+      `SELECT s.*, v.criteria FROM qa_scorecards s JOIN qa_scorecard_versions v ON v.scorecard_id = s.id AND v.version = s.version ORDER BY s.archived, s.name`,
+    );
     return rows.map(toScorecard);
   }
 
@@ -144,7 +162,11 @@ export class QaRepository {
   }
 
   async addToQueue(week: string, conversationId: string, addedBy: string): Promise<void> {
-    await this.em.query(`INSERT INTO qa_queue_items (week, conversation_id, added_by) VALUES ($1, $2, $3) ON CONFLICT (week, conversation_id) DO NOTHING`, [week, conversationId, addedBy]);
+    await this.em.query(`INSERT INTO qa_queue_items (week, conversation_id, added_by) VALUES ($1, $2, $3) ON CONFLICT (week, conversation_id) DO NOTHING`, [
+      week,
+      conversationId,
+      addedBy,
+    ]);
   }
 
   async conversationAgent(conversationId: string): Promise<{ exists: boolean; agentId: string | null }> {
@@ -153,7 +175,16 @@ export class QaRepository {
   }
 
   /** Inserts a review; null when this conversation already has one with this scorecard (unique index). */
-  async insertReview(r: { conversationId: string; agentId: string; reviewerId: string; scorecardId: string; version: number; scores: CriterionScore[]; totalPercent: number; summary: string | null }): Promise<string | null> {
+  async insertReview(r: {
+    conversationId: string;
+    agentId: string;
+    reviewerId: string;
+    scorecardId: string;
+    version: number;
+    scores: CriterionScore[];
+    totalPercent: number;
+    summary: string | null;
+  }): Promise<string | null> {
     const rows = await this.em.query(
       `INSERT INTO qa_reviews (conversation_id, agent_id, reviewer_id, scorecard_id, scorecard_version, scores, total_percent, summary)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (conversation_id, scorecard_id) DO NOTHING RETURNING id`,
@@ -212,7 +243,13 @@ export class QaRepository {
       perAgent: (perAgent as Array<Record<string, any>>).map((a) => {
         const weeks = new Map<string, number[]>();
         for (const p of a.points as Array<{ week: string; percent: number }>) weeks.set(p.week, [...(weeks.get(p.week) ?? []), Number(p.percent)]);
-        return { agentId: a.agentId, name: a.name, reviews: a.reviews, averagePercent: a.averagePercent, weeks: [...weeks].map(([week, xs]) => ({ week, averagePercent: Math.round((xs.reduce((s, x) => s + x, 0) / xs.length) * 100) / 100, reviews: xs.length })) };
+        return {
+          agentId: a.agentId,
+          name: a.name,
+          reviews: a.reviews,
+          averagePercent: a.averagePercent,
+          weeks: [...weeks].map(([week, xs]) => ({ week, averagePercent: Math.round((xs.reduce((s, x) => s + x, 0) / xs.length) * 100) / 100, reviews: xs.length })),
+        };
       }),
       perCriterion: perCriterion as Array<{ key: string; label: string; scores: number; averagePercent: number }>,
     };

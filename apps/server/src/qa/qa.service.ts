@@ -31,7 +31,8 @@ export class QaService {
     await this.tx.run(async ({ em }) => {
       const current = await this.repo.lockScorecard(em, id);
       if (!current) throw new DomainError('NOT_FOUND', 'scorecard not found', { id });
-      const changed = (patch.name !== undefined && patch.name !== current.name) || (patch.criteria !== undefined && JSON.stringify(patch.criteria) !== JSON.stringify(current.criteria));
+      const changed =
+        (patch.name !== undefined && patch.name !== current.name) || (patch.criteria !== undefined && JSON.stringify(patch.criteria) !== JSON.stringify(current.criteria));
       const next: Scorecard = {
         ...current,
         name: patch.name ?? current.name,
@@ -90,7 +91,16 @@ export class QaService {
     const errors = scoreErrors(s.criteria, r.scores);
     if (errors.length) throw invalid('scores', errors);
     const scores = r.scores.map((x) => ({ key: x.key, score: x.score, comment: x.comment?.trim() || null, messageId: x.messageId ?? null }));
-    const id = await this.repo.insertReview({ conversationId: r.conversationId, agentId: conv.agentId, reviewerId: p.id, scorecardId: s.id, version: s.version, scores, totalPercent: totalPercent(s.criteria, scores), summary: r.summary?.trim() || null });
+    const id = await this.repo.insertReview({
+      conversationId: r.conversationId,
+      agentId: conv.agentId,
+      reviewerId: p.id,
+      scorecardId: s.id,
+      version: s.version,
+      scores,
+      totalPercent: totalPercent(s.criteria, scores),
+      summary: r.summary?.trim() || null,
+    });
     if (!id) throw new DomainError('CONFLICT', 'this conversation is already reviewed with this scorecard');
     this.logger.log({ reviewId: id, conversationId: r.conversationId }, 'QA review recorded');
     return (await this.repo.review(id))!;

@@ -45,7 +45,14 @@ export class InboxIoAdapter extends IoAdapter {
       pingTimeout: 20000,
       // Never reflect any origin: CORS headers (polling) for CORS_ORIGINS and web chat inboxes' allowed sites; each
       // namespace then checks the handshake's origin itself (agents below, visitors per inbox in the widget gateway).
-      cors: { origin: (origin: string | undefined, cb: (err: Error | null, allow?: boolean) => void) => void this.origins.allowsCors(origin).then((ok) => cb(null, ok), () => cb(null, false)), credentials: true },
+      cors: {
+        origin: (origin: string | undefined, cb: (err: Error | null, allow?: boolean) => void) =>
+          void this.origins.allowsCors(origin).then(
+            (ok) => cb(null, ok),
+            () => cb(null, false),
+          ),
+        credentials: true,
+      },
     });
     // Agent sockets only from the inbox's own origin or CORS_ORIGINS (web chat sites get the /widget namespace only).
     server.of('/').use((socket, next) => {

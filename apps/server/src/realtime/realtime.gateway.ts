@@ -24,7 +24,6 @@ const KNOWN_EVENTS = new Set<string>([
   'coordinator.priority',
 ]);
 
-
 /**
  * The realtime edge: authenticates at the handshake, joins rooms, validates commands and
  * hands them to services. Events reach sockets through RealtimeFanout; services never

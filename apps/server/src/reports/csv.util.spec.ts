@@ -25,7 +25,10 @@ describe('CSV', () => {
   });
 
   it('starts with a byte-order mark and parses back to the same cells', () => {
-    const rows = [['Олена, «Київ»', 'He said "no"\nthen left', '42'], ['é', '', '中文']];
+    const rows = [
+      ['Олена, «Київ»', 'He said "no"\nthen left', '42'],
+      ['é', '', '中文'],
+    ];
     const text = csvTable(['name', 'note', 'n'], rows);
     expect(text.startsWith(CSV_BOM)).toBe(true);
     expect(Buffer.from(text, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));

@@ -154,12 +154,13 @@ export class ReportInsightsRepository {
 
   /** Volume, response and resolution percentiles and CSAT per local hour, day or week. */
   async series(f: InsightFilter, interval: ReportInterval, timeZone: string) {
-    const rows: Array<{ created_at: Date; frt: string | null; res: string | null; rating: number | null; resolved: boolean; with_sla: boolean; sla_breached: boolean }> = await this.tx.manager.query(
-      `SELECT c.created_at, extract(epoch FROM c.first_response_at - c.created_at) AS frt, extract(epoch FROM c.resolved_at - c.created_at) AS res,
+    const rows: Array<{ created_at: Date; frt: string | null; res: string | null; rating: number | null; resolved: boolean; with_sla: boolean; sla_breached: boolean }> =
+      await this.tx.manager.query(
+        `SELECT c.created_at, extract(epoch FROM c.first_response_at - c.created_at) AS frt, extract(epoch FROM c.resolved_at - c.created_at) AS res,
               r.rating, c.status = 'resolved' AS resolved, c.sla_state IS NOT NULL AS with_sla, ${SLA_BREACHED} AS sla_breached
        FROM conversations c LEFT JOIN csat_responses r ON r.conversation_id = c.id WHERE ${SCOPE}`,
-      this.params(f),
-    );
+        this.params(f),
+      );
     const starts = bucketsBetween(f.from.getTime(), f.to.getTime(), interval, timeZone);
     const buckets = new Map(starts.map((s) => [s, { created: 0, resolved: 0, frt: [] as number[], res: [] as number[], ratings: [] as number[], withSla: 0, slaMet: 0 }]));
     for (const r of rows) {

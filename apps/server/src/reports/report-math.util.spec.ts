@@ -18,7 +18,7 @@ describe('percentile (as PostgreSQL percentile_cont)', () => {
     else expect(got).toBeCloseTo(expected as number, 9);
   });
 
-  it('does not reorder the caller\'s array', () => {
+  it("does not reorder the caller's array", () => {
     const v = [3, 1, 2];
     percentile(v, 0.5);
     expect(v).toEqual([3, 1, 2]);

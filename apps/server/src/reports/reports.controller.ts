@@ -28,7 +28,10 @@ export class KpiQuery {
   @Min(1)
   @Max(30 * 86400)
   firstResponseTargetSeconds?: number;
-  @ApiPropertyOptional({ enum: REPORT_INTERVALS, description: 'adds a time series bucketed by local hour, day or ISO week' }) @IsOptional() @IsIn(REPORT_INTERVALS) interval?: ReportInterval;
+  @ApiPropertyOptional({ enum: REPORT_INTERVALS, description: 'adds a time series bucketed by local hour, day or ISO week' })
+  @IsOptional()
+  @IsIn(REPORT_INTERVALS)
+  interval?: ReportInterval;
   @ApiPropertyOptional({ description: 'IANA time zone of the buckets', default: 'UTC' }) @IsOptional() @IsString() @MaxLength(64) tz?: string;
   @ApiPropertyOptional({ enum: ['json', 'csv'] }) @IsOptional() @IsIn(['json', 'csv']) format?: 'json' | 'csv';
   @ApiPropertyOptional({ enum: TABLES, description: 'which table a CSV export holds', default: 'summary' }) @IsOptional() @IsIn(TABLES) table?: Table;
@@ -42,8 +45,48 @@ export class ConversationsReportQuery extends KpiQuery {
 
 const wantsCsv = (req: Request, format?: string) => format === 'csv' || (format === undefined && /\btext\/csv\b/.test(String(req.headers.accept ?? '')));
 
-const EXPORT_HEADER = ['conversation_id', 'created_at', 'channel', 'inbox', 'status', 'priority', 'subject', 'contact', 'assignee', 'team', 'first_response_at', 'resolved_at', 'first_response_seconds', 'resolution_seconds', 'csat_rating', 'csat_comment', 'sla_policy', 'sla_state', 'sla_breached'];
-const exportRow = (r: ConversationExportRow): CsvValue[] => [r.id, r.createdAt, r.channel, r.inboxName, r.status, r.priority, r.subject, r.contactName, r.assigneeName, r.teamName, r.firstResponseAt, r.resolvedAt, r.firstResponseSeconds, r.resolutionSeconds, r.csatRating, r.csatComment, r.slaPolicy, r.slaState, r.slaBreached];
+const EXPORT_HEADER = [
+  'conversation_id',
+  'created_at',
+  'channel',
+  'inbox',
+  'status',
+  'priority',
+  'subject',
+  'contact',
+  'assignee',
+  'team',
+  'first_response_at',
+  'resolved_at',
+  'first_response_seconds',
+  'resolution_seconds',
+  'csat_rating',
+  'csat_comment',
+  'sla_policy',
+  'sla_state',
+  'sla_breached',
+];
+const exportRow = (r: ConversationExportRow): CsvValue[] => [
+  r.id,
+  r.createdAt,
+  r.channel,
+  r.inboxName,
+  r.status,
+  r.priority,
+  r.subject,
+  r.contactName,
+  r.assigneeName,
+  r.teamName,
+  r.firstResponseAt,
+  r.resolvedAt,
+  r.firstResponseSeconds,
+  r.resolutionSeconds,
+  r.csatRating,
+  r.csatComment,
+  r.slaPolicy,
+  r.slaState,
+  r.slaBreached,
+];
 
 /** The coordinators' KPIs over a period: volumes, response and resolution, SLA, CSAT, QA, per channel, team and agent, over time; JSON or CSV. */
 @ApiTags('reports')
@@ -62,7 +105,8 @@ export class ReportsController {
     if (q.tz && !isTimeZone(q.tz)) throw new DomainError('VALIDATION_FAILED', 'tz is not a known time zone', { fields: { tz: ['unknown time zone'] } });
     if (q.interval) {
       const per = { hour: 3600_000, day: 86400_000, week: 7 * 86400_000 }[q.interval];
-      if ((to.getTime() - from.getTime()) / per > 2000) throw new DomainError('VALIDATION_FAILED', 'too many buckets: choose a longer interval or a shorter period', { fields: { interval: ['over 2000 buckets'] } });
+      if ((to.getTime() - from.getTime()) / per > 2000)
+        throw new DomainError('VALIDATION_FAILED', 'too many buckets: choose a longer interval or a shorter period', { fields: { interval: ['over 2000 buckets'] } });
     }
     return { from, to, teamId: q.teamId ?? null, inboxId: q.inboxId ?? null, agentId: q.agentId ?? null, channel: q.channel ?? null };
   }
@@ -79,24 +123,114 @@ export class ReportsController {
       this.insights.byAgent(f),
       q.interval || q.table === 'series' ? this.insights.series(f, q.interval ?? 'day', q.tz ?? 'UTC') : Promise.resolve(null),
     ]);
-    const report = { ...base, filters: { ...base.filters, agentId: f.agentId, channel: f.channel }, csat, sla, byTeam, byAgent, series: series ? { interval: q.interval ?? 'day', timeZone: q.tz ?? 'UTC', points: series } : null };
+    const report = {
+      ...base,
+      filters: { ...base.filters, agentId: f.agentId, channel: f.channel },
+      csat,
+      sla,
+      byTeam,
+      byAgent,
+      series: series ? { interval: q.interval ?? 'day', timeZone: q.tz ?? 'UTC', points: series } : null,
+    };
     if (!wantsCsv(req, q.format)) return report;
     assertCan(p, 'reports.export');
     const table = q.table ?? 'summary';
-    res.set({ 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="report-${table}-${f.from.toISOString().slice(0, 10)}-${f.to.toISOString().slice(0, 10)}.csv"` });
+    res.set({
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="report-${table}-${f.from.toISOString().slice(0, 10)}-${f.to.toISOString().slice(0, 10)}.csv"`,
+    });
     const tables: Record<Table, () => string> = {
       summary: () =>
-        csvTable(['metric', 'value'], [
-          ['period_from', f.from], ['period_to', f.to],
-          ['created', base.conversations.created], ['resolved', base.conversations.resolved], ['unresolved', base.conversations.unresolved], ['answered', base.conversations.answered],
-          ['resolution_rate', base.resolutionRate], ['first_response_seconds_p50', base.firstResponseSeconds.p50], ['first_response_seconds_p90', base.firstResponseSeconds.p90],
-          ['resolution_seconds_p50', base.resolutionSeconds.p50], ['resolution_seconds_p90', base.resolutionSeconds.p90], ['sla_breaches', base.slaBreaches], ['sla_met_rate', sla.metRate],
-          ['csat_average', csat.average], ['csat_responses', csat.responses], ['csat_response_rate', csat.responseRate], ['csat_satisfied_rate', csat.satisfiedRate],
-        ]),
-      channels: () => csvTable(['channel', 'created', 'resolved'], base.byChannel.map((c: Record<string, CsvValue>) => [c.channel, c.created, c.resolved])),
-      agents: () => csvTable(['agent_id', 'name', 'assigned', 'resolved', 'first_response_seconds_p50', 'resolution_seconds_p50', 'csat_average', 'csat_responses', 'qa_average_percent'], byAgent.map((a) => [a.agentId, a.name, a.assigned, a.resolved, a.firstResponseSecondsP50, a.resolutionSecondsP50, a.csatAverage, a.csatResponses, a.qaAveragePercent])),
-      teams: () => csvTable(['team_id', 'name', 'created', 'resolved', 'resolution_rate', 'first_response_seconds_p50', 'first_response_seconds_p90', 'resolution_seconds_p50', 'csat_average', 'csat_responses', 'sla_met_rate', 'qa_average_percent'], byTeam.map((t) => [t.teamId, t.name, t.created, t.resolved, t.resolutionRate, t.firstResponseSecondsP50, t.firstResponseSecondsP90, t.resolutionSecondsP50, t.csatAverage, t.csatResponses, t.slaMetRate, t.qaAveragePercent])),
-      series: () => csvTable(['bucket_start', 'created', 'resolved', 'first_response_seconds_p50', 'first_response_seconds_p90', 'resolution_seconds_p50', 'resolution_seconds_p90', 'csat_average', 'csat_responses', 'sla_met_rate'], (series ?? []).map((s) => [s.start, s.created, s.resolved, s.firstResponseSecondsP50, s.firstResponseSecondsP90, s.resolutionSecondsP50, s.resolutionSecondsP90, s.csatAverage, s.csatResponses, s.slaMetRate])),
+        csvTable(
+          ['metric', 'value'],
+          [
+            ['period_from', f.from],
+            ['period_to', f.to],
+            ['created', base.conversations.created],
+            ['resolved', base.conversations.resolved],
+            ['unresolved', base.conversations.unresolved],
+            ['answered', base.conversations.answered],
+            ['resolution_rate', base.resolutionRate],
+            ['first_response_seconds_p50', base.firstResponseSeconds.p50],
+            ['first_response_seconds_p90', base.firstResponseSeconds.p90],
+            ['resolution_seconds_p50', base.resolutionSeconds.p50],
+            ['resolution_seconds_p90', base.resolutionSeconds.p90],
+            ['sla_breaches', base.slaBreaches],
+            ['sla_met_rate', sla.metRate],
+            ['csat_average', csat.average],
+            ['csat_responses', csat.responses],
+            ['csat_response_rate', csat.responseRate],
+            ['csat_satisfied_rate', csat.satisfiedRate],
+          ],
+        ),
+      channels: () =>
+        csvTable(
+          ['channel', 'created', 'resolved'],
+          base.byChannel.map((c: Record<string, CsvValue>) => [c.channel, c.created, c.resolved]),
+        ),
+      agents: () =>
+        csvTable(
+          ['agent_id', 'name', 'assigned', 'resolved', 'first_response_seconds_p50', 'resolution_seconds_p50', 'csat_average', 'csat_responses', 'qa_average_percent'],
+          byAgent.map((a) => [a.agentId, a.name, a.assigned, a.resolved, a.firstResponseSecondsP50, a.resolutionSecondsP50, a.csatAverage, a.csatResponses, a.qaAveragePercent]),
+        ),
+      teams: () =>
+        csvTable(
+          [
+            'team_id',
+            'name',
+            'created',
+            'resolved',
+            'resolution_rate',
+            'first_response_seconds_p50',
+            'first_response_seconds_p90',
+            'resolution_seconds_p50',
+            'csat_average',
+            'csat_responses',
+            'sla_met_rate',
+            'qa_average_percent',
+          ],
+          byTeam.map((t) => [
+            t.teamId,
+            t.name,
+            t.created,
+            t.resolved,
+            t.resolutionRate,
+            t.firstResponseSecondsP50,
+            t.firstResponseSecondsP90,
+            t.resolutionSecondsP50,
+            t.csatAverage,
+            t.csatResponses,
+            t.slaMetRate,
+            t.qaAveragePercent,
+          ]),
+        ),
+      series: () =>
+        csvTable(
+          [
+            'bucket_start',
+            'created',
+            'resolved',
+            'first_response_seconds_p50',
+            'first_response_seconds_p90',
+            'resolution_seconds_p50',
+            'resolution_seconds_p90',
+            'csat_average',
+            'csat_responses',
+            'sla_met_rate',
+          ],
+          (series ?? []).map((s) => [
+            s.start,
+            s.created,
+            s.resolved,
+            s.firstResponseSecondsP50,
+            s.firstResponseSecondsP90,
+            s.resolutionSecondsP50,
+            s.resolutionSecondsP90,
+            s.csatAverage,
+            s.csatResponses,
+            s.slaMetRate,
+          ]),
+        ),
     };
     return tables[table]();
   }
@@ -120,7 +254,11 @@ export class ReportsController {
       return { items, nextCursor: more && last ? encodeCursor(last) : null };
     }
     assertCan(p, 'reports.export');
-    res.set({ 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="conversations-${f.from.toISOString().slice(0, 10)}-${f.to.toISOString().slice(0, 10)}.csv"`, 'cache-control': 'no-store' });
+    res.set({
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="conversations-${f.from.toISOString().slice(0, 10)}-${f.to.toISOString().slice(0, 10)}.csv"`,
+      'cache-control': 'no-store',
+    });
     res.status(200);
     res.write(CSV_BOM + csvRow(EXPORT_HEADER));
     let after: { createdAt: Date; id: string } | null = null;

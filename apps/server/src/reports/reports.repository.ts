@@ -65,7 +65,13 @@ export class ReportsRepository {
       slaPolicies: await this.slaReport.report({ from: f.from, to: f.to, teamId: f.teamId, inboxId: f.inboxId }),
       csat: null,
       byChannel,
-      byAgent: byAgent.map((a: Record<string, unknown>) => ({ agentId: a.agentId, name: a.name, assigned: a.assigned, resolved: a.resolved, firstResponseSecondsP50: seconds(a.frt_p50) })),
+      byAgent: byAgent.map((a: Record<string, unknown>) => ({
+        agentId: a.agentId,
+        name: a.name,
+        assigned: a.assigned,
+        resolved: a.resolved,
+        firstResponseSecondsP50: seconds(a.frt_p50),
+      })),
     };
   }
 }

@@ -1,5 +1,19 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG, AccessService, AppConfig, ConversationHooks, ConversationRepository, ConversationService, DomainError, JobQueue, MessageRepository, Principal, Transactions, TxContext, notFound } from '@inbox/core';
+import {
+  APP_CONFIG,
+  AccessService,
+  AppConfig,
+  ConversationHooks,
+  ConversationRepository,
+  ConversationService,
+  DomainError,
+  JobQueue,
+  MessageRepository,
+  Principal,
+  Transactions,
+  TxContext,
+  notFound,
+} from '@inbox/core';
 import { BUILT_IN_DEFAULT_TEAM, RequeueCause, RoutingDecision, capacityFor, checkManualAssignment, isInboxMember, requeueForAgent } from '@inbox/routing';
 import type { AssignedEvent } from '@inbox/realtime-contract';
 import { AssignmentAction, LockedConversation, RoutingRepository } from './routing.repository';
@@ -35,7 +49,9 @@ export class AssignmentService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     await this.jobs.define({ name: OFFER_EXPIRY_QUEUE, retryLimit: 5, retryDelay: 1, retryBackoff: true });
     if (this.config.runWorkers) {
-      await this.jobs.work<{ conversationId: string; agentId: string }>(OFFER_EXPIRY_QUEUE, (job) => this.expireOffer(job.data.conversationId, job.data.agentId), { concurrency: 2 });
+      await this.jobs.work<{ conversationId: string; agentId: string }>(OFFER_EXPIRY_QUEUE, (job) => this.expireOffer(job.data.conversationId, job.data.agentId), {
+        concurrency: 2,
+      });
     }
   }
 
@@ -51,7 +67,16 @@ export class AssignmentService implements OnApplicationBootstrap {
       const conv = await this.repo.lockConversation(tx.em, d.conversationId, true);
       if (!conv || conv.status !== 'open' || conv.assigneeId || conv.offeredToId) return false;
       if (d.type === 'assign') {
-        await this.assignLocked(tx, conv, d.agentId, { by: 'routing', actorId: null, action: 'assign', reason: d.reason.text, reasonCode: d.reason.code, params: d.reason.params, force: false, requireOnline: true });
+        await this.assignLocked(tx, conv, d.agentId, {
+          by: 'routing',
+          actorId: null,
+          action: 'assign',
+          reason: d.reason.text,
+          reasonCode: d.reason.code,
+          params: d.reason.params,
+          force: false,
+          requireOnline: true,
+        });
       } else {
         await this.offerLocked(tx, conv, d.agentId, new Date(d.expiresAt), d.reason.text, d.reason.code);
       }
@@ -64,8 +89,21 @@ export class AssignmentService implements OnApplicationBootstrap {
       const conv = await this.repo.lockConversation(tx.em, d.conversationId, true);
       if (!conv || conv.assigneeId || conv.offeredToId || conv.teamId !== d.fromTeamId) return;
       await this.repo.setTeam(tx.em, conv.id, d.toTeamId, d.reason.text);
-      await this.repo.log(tx.em, { conversationId: conv.id, action: 'overflow', agentId: null, previousAgentId: null, teamId: d.fromTeamId, by: 'routing', actorId: null, reason: d.reason.text, reasonCode: d.reason.code, channel: conv.channel });
-      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Moved to another team by routing: ${d.reason.text}`, { routing: { action: 'overflow', code: d.reason.code, params: d.reason.params } });
+      await this.repo.log(tx.em, {
+        conversationId: conv.id,
+        action: 'overflow',
+        agentId: null,
+        previousAgentId: null,
+        teamId: d.fromTeamId,
+        by: 'routing',
+        actorId: null,
+        reason: d.reason.text,
+        reasonCode: d.reason.code,
+        channel: conv.channel,
+      });
+      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Moved to another team by routing: ${d.reason.text}`, {
+        routing: { action: 'overflow', code: d.reason.code, params: d.reason.params },
+      });
       await this.emitUpdated(tx, conv.id);
     });
   }
@@ -86,7 +124,16 @@ export class AssignmentService implements OnApplicationBootstrap {
     tx: TxContext,
     conv: LockedConversation,
     agentId: string,
-    o: { by: By; actorId: string | null; action: AssignmentAction; reason: string; reasonCode: string | null; params?: Readonly<Record<string, string | number>>; force: boolean; requireOnline: boolean },
+    o: {
+      by: By;
+      actorId: string | null;
+      action: AssignmentAction;
+      reason: string;
+      reasonCode: string | null;
+      params?: Readonly<Record<string, string | number>>;
+      force: boolean;
+      requireOnline: boolean;
+    },
   ): Promise<void> {
     const agent = await this.repo.lockAgent(tx.em, agentId);
     if (!agent || !agent.active) throw notFound('user', agentId);
@@ -133,11 +180,28 @@ export class AssignmentService implements OnApplicationBootstrap {
     const load = await this.repo.agentLoad(tx.em, agentId, conv.channel, conv.id);
     if (load + 1 > capacity) throw new DomainError('AGENT_AT_CAPACITY', `${agent.name} is at capacity`);
     await this.repo.setOffer(tx.em, conv.id, agentId, expiresAt, reason);
-    await this.repo.log(tx.em, { conversationId: conv.id, action: 'offer', agentId, previousAgentId: null, teamId: conv.teamId, by: 'routing', actorId: null, reason, reasonCode: code, channel: conv.channel, agentLoadAfter: load + 1, agentCapacity: capacity });
+    await this.repo.log(tx.em, {
+      conversationId: conv.id,
+      action: 'offer',
+      agentId,
+      previousAgentId: null,
+      teamId: conv.teamId,
+      by: 'routing',
+      actorId: null,
+      reason,
+      reasonCode: code,
+      channel: conv.channel,
+      agentLoadAfter: load + 1,
+      agentCapacity: capacity,
+    });
     // The expiry is a durable job: it fires once, on whichever replica, even after a restart.
     await this.jobs.sendInTx(tx.em, OFFER_EXPIRY_QUEUE, { conversationId: conv.id, agentId }, { startAfter: expiresAt });
     const summary = (await this.conversations.summary(tx.em, conv.id))!;
-    tx.emit({ type: 'conversation.offered', conversationId: conv.id, payload: { conversationId: conv.id, agentId, expiresAt: expiresAt.toISOString(), reason, conversation: summary } });
+    tx.emit({
+      type: 'conversation.offered',
+      conversationId: conv.id,
+      payload: { conversationId: conv.id, agentId, expiresAt: expiresAt.toISOString(), reason, conversation: summary },
+    });
     tx.emit({ type: 'conversation.updated', conversationId: conv.id, payload: summary });
   }
 
@@ -154,7 +218,15 @@ export class AssignmentService implements OnApplicationBootstrap {
       if (!conv) throw notFound('conversation', conversationId);
       if (conv.offeredToId !== agentId) throw new DomainError('OFFER_NOT_FOUND', 'this conversation is not offered to you (it may have expired)');
       if (conv.offerExpiresAt && conv.offerExpiresAt.getTime() < Date.now()) throw new DomainError('OFFER_NOT_FOUND', 'the offer has expired');
-      await this.assignLocked(tx, conv, agentId, { by: 'agent', actorId: agentId, action: 'accept', reason: 'accepted the offer', reasonCode: 'accepted', force: false, requireOnline: false });
+      await this.assignLocked(tx, conv, agentId, {
+        by: 'agent',
+        actorId: agentId,
+        action: 'accept',
+        reason: 'accepted the offer',
+        reasonCode: 'accepted',
+        force: false,
+        requireOnline: false,
+      });
     });
   }
 
@@ -178,8 +250,26 @@ export class AssignmentService implements OnApplicationBootstrap {
       const agent = await this.repo.lockAgent(tx.em, agentId);
       const reason = action === 'decline' ? `${agent?.name ?? 'the agent'} declined` : `offer to ${agent?.name ?? 'the agent'} timed out`;
       await this.repo.clearOffer(tx.em, conv.id, agentId, reason);
-      await this.repo.log(tx.em, { conversationId: conv.id, action, agentId: null, previousAgentId: agentId, teamId: conv.teamId, by: action === 'decline' ? 'agent' : 'system', actorId: action === 'decline' ? agentId : null, reason, reasonCode: action, channel: conv.channel });
-      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Offer ${action === 'decline' ? 'declined by' : 'timed out for'} ${agent?.name ?? 'agent'}; back in the queue`, { routing: { action, agentId, code: action, params: { agent: agent?.name ?? '' } } });
+      await this.repo.log(tx.em, {
+        conversationId: conv.id,
+        action,
+        agentId: null,
+        previousAgentId: agentId,
+        teamId: conv.teamId,
+        by: action === 'decline' ? 'agent' : 'system',
+        actorId: action === 'decline' ? agentId : null,
+        reason,
+        reasonCode: action,
+        channel: conv.channel,
+      });
+      await this.conversationService.addActivity(
+        tx,
+        conv.id,
+        conv.inboxId,
+        null,
+        `Offer ${action === 'decline' ? 'declined by' : 'timed out for'} ${agent?.name ?? 'agent'}; back in the queue`,
+        { routing: { action, agentId, code: action, params: { agent: agent?.name ?? '' } } },
+      );
       await this.emitUpdated(tx, conv.id);
     });
   }
@@ -203,21 +293,63 @@ export class AssignmentService implements OnApplicationBootstrap {
       const team = await this.repo.team(tx.em, conv.teamId);
       const check = checkManualAssignment(
         target,
-        { id: conv.id, channel: conv.channel, teamId: conv.teamId, requiredSkills: conv.requiredSkills, language: conv.language, priority: conv.priority, waitingSince: 0, lastAgentId: null, lastAgentAt: null, declinedBy: conv.declinedBy },
+        {
+          id: conv.id,
+          channel: conv.channel,
+          teamId: conv.teamId,
+          requiredSkills: conv.requiredSkills,
+          language: conv.language,
+          priority: conv.priority,
+          waitingSince: 0,
+          lastAgentId: null,
+          lastAgentAt: null,
+          declinedBy: conv.declinedBy,
+        },
         team ?? BUILT_IN_DEFAULT_TEAM,
         { force },
       );
       if (!check.ok) throw new DomainError('AGENT_AT_CAPACITY', check.message);
-      if (conv.offeredToId) await this.repo.log(tx.em, { conversationId: conv.id, action: 'release', agentId: null, previousAgentId: conv.offeredToId, teamId: conv.teamId, by: 'coordinator', actorId, reason: 'offer withdrawn by a coordinator', reasonCode: 'withdrawn', channel: conv.channel });
+      if (conv.offeredToId)
+        await this.repo.log(tx.em, {
+          conversationId: conv.id,
+          action: 'release',
+          agentId: null,
+          previousAgentId: conv.offeredToId,
+          teamId: conv.teamId,
+          by: 'coordinator',
+          actorId,
+          reason: 'offer withdrawn by a coordinator',
+          reasonCode: 'withdrawn',
+          channel: conv.channel,
+        });
       const reason = actorId === agentId ? `${target.name} took over` : `reassigned by ${actor.type === 'user' ? actor.name : 'a bot'}`;
-      await this.assignLocked(tx, conv, agentId, { by: 'coordinator', actorId, action: 'assign', reason: reason + (check.warnings.length ? ` (${check.warnings.join(', ').toLowerCase()})` : ''), reasonCode: actorId === agentId ? 'takeover' : 'manual', params: { by: actor.type === 'user' ? actor.name : '' }, force, requireOnline: false });
+      await this.assignLocked(tx, conv, agentId, {
+        by: 'coordinator',
+        actorId,
+        action: 'assign',
+        reason: reason + (check.warnings.length ? ` (${check.warnings.join(', ').toLowerCase()})` : ''),
+        reasonCode: actorId === agentId ? 'takeover' : 'manual',
+        params: { by: actor.type === 'user' ? actor.name : '' },
+        force,
+        requireOnline: false,
+      });
     });
   }
 
   private async staffAsAgent(tx: TxContext, userId: string) {
     const u = await this.repo.lockAgent(tx.em, userId);
     if (!u || !u.active) throw notFound('user', userId);
-    return { id: userId, name: u.name, presence: u.presence as 'online', teamIds: u.teamIds, skills: u.skills, languages: u.languages, capacity: u.capacity, load: {}, lastAssignedAt: null };
+    return {
+      id: userId,
+      name: u.name,
+      presence: u.presence as 'online',
+      teamIds: u.teamIds,
+      skills: u.skills,
+      languages: u.languages,
+      capacity: u.capacity,
+      load: {},
+      lastAssignedAt: null,
+    };
   }
 
   async unassign(actor: Principal, conversationId: string, action: 'unassign' | 'transfer' = 'unassign', teamId?: string | null): Promise<void> {
@@ -233,9 +365,32 @@ export class AssignmentService implements OnApplicationBootstrap {
       if (action === 'transfer' && !team) throw notFound('team', String(teamId));
       const reason = action === 'transfer' ? `transferred to ${team!.name}` : 'unassigned by a coordinator';
       await this.repo.setTeam(tx.em, conv.id, action === 'transfer' ? team!.id : conv.teamId, reason);
-      await this.repo.log(tx.em, { conversationId: conv.id, action, agentId: null, previousAgentId: previous, teamId: action === 'transfer' ? team!.id : conv.teamId, by: actor.type === 'bot' ? 'system' : 'coordinator', actorId, reason, reasonCode: action, channel: conv.channel });
-      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, actor, action === 'transfer' ? `Transferred to ${team!.name}; back in its queue` : 'Unassigned; back in the queue', { routing: { action, previousAgentId: previous, code: action, params: action === 'transfer' ? { team: team!.name, teamId: team!.id } : {} } });
-      if (previous) tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId: action === 'transfer' ? team!.id : conv.teamId, reason, by: 'coordinator' } });
+      await this.repo.log(tx.em, {
+        conversationId: conv.id,
+        action,
+        agentId: null,
+        previousAgentId: previous,
+        teamId: action === 'transfer' ? team!.id : conv.teamId,
+        by: actor.type === 'bot' ? 'system' : 'coordinator',
+        actorId,
+        reason,
+        reasonCode: action,
+        channel: conv.channel,
+      });
+      await this.conversationService.addActivity(
+        tx,
+        conv.id,
+        conv.inboxId,
+        actor,
+        action === 'transfer' ? `Transferred to ${team!.name}; back in its queue` : 'Unassigned; back in the queue',
+        { routing: { action, previousAgentId: previous, code: action, params: action === 'transfer' ? { team: team!.name, teamId: team!.id } : {} } },
+      );
+      if (previous)
+        tx.emit({
+          type: 'conversation.assigned',
+          conversationId: conv.id,
+          payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId: action === 'transfer' ? team!.id : conv.teamId, reason, by: 'coordinator' },
+        });
       await this.emitUpdated(tx, conv.id);
     });
   }
@@ -244,7 +399,15 @@ export class AssignmentService implements OnApplicationBootstrap {
   async assignStarter(tx: TxContext, conversationId: string, agentId: string): Promise<void> {
     const conv = await this.repo.lockConversation(tx.em, conversationId, false);
     if (!conv) throw notFound('conversation', conversationId);
-    await this.assignLocked(tx, conv, agentId, { by: 'agent', actorId: agentId, action: 'assign', reason: 'started the conversation', reasonCode: 'started', force: true, requireOnline: false });
+    await this.assignLocked(tx, conv, agentId, {
+      by: 'agent',
+      actorId: agentId,
+      action: 'assign',
+      reason: 'started the conversation',
+      reasonCode: 'started',
+      force: true,
+      requireOnline: false,
+    });
   }
 
   /**
@@ -261,7 +424,7 @@ export class AssignmentService implements OnApplicationBootstrap {
       const previous = conv.assigneeId ?? conv.offeredToId;
       // An agent never takes a conversation away from a colleague this way (that is a coordinator's transfer).
       if (actor.type === 'user' && actor.role === 'agent' && previous !== null && previous !== actor.id) {
-        throw new DomainError('FORBIDDEN', 'agents hand over only their own, a bot\'s or unassigned conversations');
+        throw new DomainError('FORBIDDEN', "agents hand over only their own, a bot's or unassigned conversations");
       }
       if (previous) await this.repo.lockAgent(tx.em, previous);
       const team = h.teamId ? await this.repo.team(tx.em, h.teamId) : null;
@@ -272,16 +435,43 @@ export class AssignmentService implements OnApplicationBootstrap {
       const teamId = team?.id ?? conv.teamId;
       await this.repo.setTeam(tx.em, conv.id, teamId, reason);
       await this.conversations.update(tx.em, conv.id, { status: 'open', snoozedUntil: null, ...(h.priority !== undefined ? { priority: h.priority } : {}) });
-      await this.repo.log(tx.em, { conversationId: conv.id, action: team ? 'transfer' : 'unassign', agentId: null, previousAgentId: previous, teamId, by: actor.type === 'user' ? 'agent' : 'system', actorId: actor.type === 'user' ? actor.id : null, reason, reasonCode: 'handoff', channel: conv.channel });
+      await this.repo.log(tx.em, {
+        conversationId: conv.id,
+        action: team ? 'transfer' : 'unassign',
+        agentId: null,
+        previousAgentId: previous,
+        teamId,
+        by: actor.type === 'user' ? 'agent' : 'system',
+        actorId: actor.type === 'user' ? actor.id : null,
+        reason,
+        reasonCode: 'handoff',
+        channel: conv.channel,
+      });
       if (note) {
         const noteId = (await this.messages.insert(tx.em, {
-          conversationId: conv.id, inboxId: conv.inboxId, direction: 'outbound', kind: 'note', authorType: actor.type === 'bot' ? 'bot' : 'user',
-          authorId: actor.type === 'inbox' ? null : actor.id, text: note, html: null, externalId: null, status: null, metadata: { handoff: true },
+          conversationId: conv.id,
+          inboxId: conv.inboxId,
+          direction: 'outbound',
+          kind: 'note',
+          authorType: actor.type === 'bot' ? 'bot' : 'user',
+          authorId: actor.type === 'inbox' ? null : actor.id,
+          text: note,
+          html: null,
+          externalId: null,
+          status: null,
+          metadata: { handoff: true },
         }))!;
         tx.emit({ type: 'message.created', conversationId: conv.id, payload: (await this.messages.summary(tx.em, noteId))! });
       }
-      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, actor, `Handed over by ${by}${team ? ` to ${team.name}` : ''}; waiting for an agent`, { routing: { action: 'handoff', previousAgentId: previous, teamId } });
-      if (previous) tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId, reason, by: 'system' } });
+      await this.conversationService.addActivity(tx, conv.id, conv.inboxId, actor, `Handed over by ${by}${team ? ` to ${team.name}` : ''}; waiting for an agent`, {
+        routing: { action: 'handoff', previousAgentId: previous, teamId },
+      });
+      if (previous)
+        tx.emit({
+          type: 'conversation.assigned',
+          conversationId: conv.id,
+          payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId, reason, by: 'system' },
+        });
       await this.emitUpdated(tx, conv.id);
     });
   }
@@ -310,7 +500,18 @@ export class AssignmentService implements OnApplicationBootstrap {
       const priorityChanged = e.priority !== undefined && e.priority !== conv.priority;
       if (priorityChanged) await this.conversations.update(tx.em, conv.id, { priority: e.priority });
       const role = actor.type === 'user' ? (actor.role === 'agent' ? 'agent' : 'coordinator') : 'system';
-      await this.repo.log(tx.em, { conversationId: conv.id, action: 'escalate', agentId: null, previousAgentId: previous, teamId: team.id, by: role, actorId: actor.type === 'user' ? actor.id : null, reason, reasonCode: 'escalated', channel: conv.channel });
+      await this.repo.log(tx.em, {
+        conversationId: conv.id,
+        action: 'escalate',
+        agentId: null,
+        previousAgentId: previous,
+        teamId: team.id,
+        by: role,
+        actorId: actor.type === 'user' ? actor.id : null,
+        reason,
+        reasonCode: 'escalated',
+        channel: conv.channel,
+      });
       const noteId = (await this.messages.insert(tx.em, {
         conversationId: conv.id,
         inboxId: conv.inboxId,
@@ -329,7 +530,12 @@ export class AssignmentService implements OnApplicationBootstrap {
         routing: { action: 'escalate', previousAgentId: previous, code: 'escalated' },
         activity: { code: 'escalated', params: { by, team: team.name } },
       });
-      if (previous) tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId: team.id, reason, by: role === 'agent' ? 'agent' : role } });
+      if (previous)
+        tx.emit({
+          type: 'conversation.assigned',
+          conversationId: conv.id,
+          payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId: team.id, reason, by: role === 'agent' ? 'agent' : role },
+        });
       // The SLA policy may change with the team and priority; rules see the update.
       await this.hooks.run(tx, { type: 'conversation.updated', conversationId: conv.id, changed: priorityChanged ? ['team', 'priority'] : ['team'] }, 'user', actor);
       await this.emitUpdated(tx, conv.id);
@@ -346,8 +552,24 @@ export class AssignmentService implements OnApplicationBootstrap {
     if (previous) await this.repo.lockAgent(tx.em, previous);
     const reason = `rule ${ruleName}: to ${team.name}`;
     await this.repo.setTeam(tx.em, conv.id, team.id, reason);
-    await this.repo.log(tx.em, { conversationId: conv.id, action: 'transfer', agentId: null, previousAgentId: previous, teamId: team.id, by: 'system', actorId: null, reason, reasonCode: 'rule', channel: conv.channel });
-    if (previous) tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId: team.id, reason, by: 'system' } });
+    await this.repo.log(tx.em, {
+      conversationId: conv.id,
+      action: 'transfer',
+      agentId: null,
+      previousAgentId: previous,
+      teamId: team.id,
+      by: 'system',
+      actorId: null,
+      reason,
+      reasonCode: 'rule',
+      channel: conv.channel,
+    });
+    if (previous)
+      tx.emit({
+        type: 'conversation.assigned',
+        conversationId: conv.id,
+        payload: { conversationId: conv.id, agentId: null, previousAgentId: previous, teamId: team.id, reason, by: 'system' },
+      });
     return true;
   }
 
@@ -355,7 +577,16 @@ export class AssignmentService implements OnApplicationBootstrap {
   async assignByRuleInTx(tx: TxContext, conversationId: string, agentId: string, ruleName: string): Promise<boolean> {
     const conv = await this.repo.lockConversation(tx.em, conversationId, false);
     if (!conv || conv.assigneeId === agentId || conv.status === 'resolved') return false;
-    await this.assignLocked(tx, conv, agentId, { by: 'system', actorId: null, action: 'assign', reason: `rule ${ruleName}`, reasonCode: 'rule', params: { rule: ruleName }, force: false, requireOnline: false });
+    await this.assignLocked(tx, conv, agentId, {
+      by: 'system',
+      actorId: null,
+      action: 'assign',
+      reason: `rule ${ruleName}`,
+      reasonCode: 'rule',
+      params: { rule: ruleName },
+      force: false,
+      requireOnline: false,
+    });
     return true;
   }
 
@@ -370,9 +601,28 @@ export class AssignmentService implements OnApplicationBootstrap {
       if (conv.assigneeId === actor.id) return;
       if (conv.assigneeId) throw new DomainError('CONFLICT', 'the conversation is already assigned; ask a coordinator to reassign it');
       if (conv.offeredToId && conv.offeredToId !== actor.id) {
-        await this.repo.log(tx.em, { conversationId: conv.id, action: 'release', agentId: null, previousAgentId: conv.offeredToId, teamId: conv.teamId, by: 'agent', actorId: actor.id, reason: `offer withdrawn: ${actor.name} took the conversation`, reasonCode: 'withdrawn', channel: conv.channel });
+        await this.repo.log(tx.em, {
+          conversationId: conv.id,
+          action: 'release',
+          agentId: null,
+          previousAgentId: conv.offeredToId,
+          teamId: conv.teamId,
+          by: 'agent',
+          actorId: actor.id,
+          reason: `offer withdrawn: ${actor.name} took the conversation`,
+          reasonCode: 'withdrawn',
+          channel: conv.channel,
+        });
       }
-      await this.assignLocked(tx, conv, actor.id, { by: 'agent', actorId: actor.id, action: 'assign', reason: `${actor.name} took it from the queue`, reasonCode: 'claimed', force: false, requireOnline: false });
+      await this.assignLocked(tx, conv, actor.id, {
+        by: 'agent',
+        actorId: actor.id,
+        action: 'assign',
+        reason: `${actor.name} took it from the queue`,
+        reasonCode: 'claimed',
+        force: false,
+        requireOnline: false,
+      });
     });
   }
 
@@ -392,12 +642,27 @@ export class AssignmentService implements OnApplicationBootstrap {
         const reason = `${name} did not reply within ${c.seconds} s`;
         await this.repo.setTeam(tx.em, conv.id, conv.teamId, reason);
         await this.repo.addDeclined(tx.em, conv.id, c.agentId);
-        await this.repo.log(tx.em, { conversationId: conv.id, action: 'requeue', agentId: null, previousAgentId: c.agentId, teamId: conv.teamId, by: 'system', actorId: null, reason, reasonCode: 'reply_timeout', channel: conv.channel });
+        await this.repo.log(tx.em, {
+          conversationId: conv.id,
+          action: 'requeue',
+          agentId: null,
+          previousAgentId: c.agentId,
+          teamId: conv.teamId,
+          by: 'system',
+          actorId: null,
+          reason,
+          reasonCode: 'reply_timeout',
+          channel: conv.channel,
+        });
         await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Back in the queue: ${reason}`, {
           routing: { action: 'requeue', previousAgentId: c.agentId, code: 'reply_timeout' },
           activity: { code: 'reply_timeout', params: { agent: name, seconds: c.seconds } },
         });
-        tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: c.agentId, teamId: conv.teamId, reason, by: 'system' } });
+        tx.emit({
+          type: 'conversation.assigned',
+          conversationId: conv.id,
+          payload: { conversationId: conv.id, agentId: null, previousAgentId: c.agentId, teamId: conv.teamId, reason, by: 'system' },
+        });
         await this.emitUpdated(tx, conv.id);
         moved++;
       });
@@ -420,9 +685,26 @@ export class AssignmentService implements OnApplicationBootstrap {
         if (!conv || conv.assigneeId !== agentId) return;
         await this.repo.lockAgent(tx.em, agentId);
         await this.repo.setTeam(tx.em, conv.id, conv.teamId, d.reason.text);
-        await this.repo.log(tx.em, { conversationId: conv.id, action: 'requeue', agentId: null, previousAgentId: agentId, teamId: conv.teamId, by: 'system', actorId: null, reason: d.reason.text, reasonCode: d.reason.code, channel: conv.channel });
-        await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Back in the queue: ${d.reason.text}`, { routing: { action: 'requeue', previousAgentId: agentId, code: d.reason.code, params: d.reason.params } });
-        tx.emit({ type: 'conversation.assigned', conversationId: conv.id, payload: { conversationId: conv.id, agentId: null, previousAgentId: agentId, teamId: conv.teamId, reason: d.reason.text, by: 'system' } });
+        await this.repo.log(tx.em, {
+          conversationId: conv.id,
+          action: 'requeue',
+          agentId: null,
+          previousAgentId: agentId,
+          teamId: conv.teamId,
+          by: 'system',
+          actorId: null,
+          reason: d.reason.text,
+          reasonCode: d.reason.code,
+          channel: conv.channel,
+        });
+        await this.conversationService.addActivity(tx, conv.id, conv.inboxId, null, `Back in the queue: ${d.reason.text}`, {
+          routing: { action: 'requeue', previousAgentId: agentId, code: d.reason.code, params: d.reason.params },
+        });
+        tx.emit({
+          type: 'conversation.assigned',
+          conversationId: conv.id,
+          payload: { conversationId: conv.id, agentId: null, previousAgentId: agentId, teamId: conv.teamId, reason: d.reason.text, by: 'system' },
+        });
         await this.emitUpdated(tx, conv.id);
         moved++;
       });

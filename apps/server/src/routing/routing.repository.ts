@@ -165,7 +165,10 @@ export class RoutingRepository {
    * Locks the agent's status row: every change of an agent's load happens under this
    * lock, so the capacity check and the assignment are atomic across replicas.
    */
-  async lockAgent(em: EntityManager, agentId: string): Promise<{ presence: string; name: string; capacity: CapacityMap; teamIds: string[]; skills: string[]; languages: string[]; role: string; active: boolean } | null> {
+  async lockAgent(
+    em: EntityManager,
+    agentId: string,
+  ): Promise<{ presence: string; name: string; capacity: CapacityMap; teamIds: string[]; skills: string[]; languages: string[]; role: string; active: boolean } | null> {
     await em.query(`INSERT INTO agent_status (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, [agentId]);
     const [row] = await em.query(
       `SELECT s.presence, u.name, u.capacity, u.skills, u.languages, u.role, u.active,
@@ -173,7 +176,18 @@ export class RoutingRepository {
        FROM agent_status s JOIN users u ON u.id = s.user_id WHERE s.user_id = $1 FOR UPDATE OF s`,
       [agentId],
     );
-    return row ? { presence: row.presence, name: row.name, capacity: row.capacity ?? {}, teamIds: row.team_ids, skills: row.skills, languages: row.languages, role: row.role, active: row.active } : null;
+    return row
+      ? {
+          presence: row.presence,
+          name: row.name,
+          capacity: row.capacity ?? {},
+          teamIds: row.team_ids,
+          skills: row.skills,
+          languages: row.languages,
+          role: row.role,
+          active: row.active,
+        }
+      : null;
   }
 
   /** Open conversations plus pending offers of this kind, read under the agent lock. */
@@ -201,7 +215,12 @@ export class RoutingRepository {
   }
 
   async setOffer(em: EntityManager, id: string, agentId: string, expiresAt: Date, reason: string): Promise<void> {
-    await em.query(`UPDATE conversations SET offered_to_id = $2, offer_expires_at = $3, assignment_reason = $4, updated_at = now() WHERE id = $1`, [id, agentId, expiresAt, reason]);
+    await em.query(`UPDATE conversations SET offered_to_id = $2, offer_expires_at = $3, assignment_reason = $4, updated_at = now() WHERE id = $1`, [
+      id,
+      agentId,
+      expiresAt,
+      reason,
+    ]);
     await em.query(`UPDATE agent_status SET last_assigned_at = now() WHERE user_id = $1`, [agentId]);
   }
 
@@ -250,7 +269,10 @@ export class RoutingRepository {
 
   /** The agent counts as having declined: routing offers the conversation to someone else first. */
   async addDeclined(em: EntityManager, id: string, agentId: string): Promise<void> {
-    await em.query(`UPDATE conversations SET declined_by = CASE WHEN $2 = ANY(declined_by) THEN declined_by ELSE array_append(declined_by, $2::uuid) END WHERE id = $1`, [id, agentId]);
+    await em.query(`UPDATE conversations SET declined_by = CASE WHEN $2 = ANY(declined_by) THEN declined_by ELSE array_append(declined_by, $2::uuid) END WHERE id = $1`, [
+      id,
+      agentId,
+    ]);
   }
 
   /** Stores why a conversation waits, only when it changed (no write per pass otherwise). */
@@ -268,7 +290,21 @@ export class RoutingRepository {
     await em.query(
       `INSERT INTO assignment_log (conversation_id, action, agent_id, previous_agent_id, team_id, by, actor_id, reason, reason_code, channel, agent_load_after, agent_capacity, over_capacity)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [e.conversationId, e.action, e.agentId, e.previousAgentId, e.teamId, e.by, e.actorId, e.reason, e.reasonCode, e.channel, e.agentLoadAfter ?? null, e.agentCapacity ?? null, e.overCapacity ?? false],
+      [
+        e.conversationId,
+        e.action,
+        e.agentId,
+        e.previousAgentId,
+        e.teamId,
+        e.by,
+        e.actorId,
+        e.reason,
+        e.reasonCode,
+        e.channel,
+        e.agentLoadAfter ?? null,
+        e.agentCapacity ?? null,
+        e.overCapacity ?? false,
+      ],
     );
   }
 
@@ -283,7 +319,9 @@ export class RoutingRepository {
   }
 
   async offersTo(em: EntityManager, agentId: string, inboxId?: string): Promise<string[]> {
-    return (await em.query(`SELECT id FROM conversations WHERE offered_to_id = $1 AND ($2::uuid IS NULL OR inbox_id = $2)`, [agentId, inboxId ?? null])).map((r: { id: string }) => r.id);
+    return (await em.query(`SELECT id FROM conversations WHERE offered_to_id = $1 AND ($2::uuid IS NULL OR inbox_id = $2)`, [agentId, inboxId ?? null])).map(
+      (r: { id: string }) => r.id,
+    );
   }
 
   async expiredOffers(em: EntityManager): Promise<Array<{ id: string; agentId: string }>> {

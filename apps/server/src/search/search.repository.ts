@@ -115,7 +115,9 @@ export class SearchRepository {
       inner = `SELECT m.id, m.created_at, coalesce(${rank}, 0) AS rank FROM ${from} WHERE ${where.join(' AND ')}
                ORDER BY m.created_at DESC, m.id DESC LIMIT ${p.add(page.limit)}`;
     } else {
-      const keyset = page.after ? `WHERE (w.rank, w.created_at, w.id) < (${p.add(page.after.rank ?? 0)}::real, ${p.add(page.after.createdAt)}::timestamptz, ${p.add(page.after.id)}::uuid)` : '';
+      const keyset = page.after
+        ? `WHERE (w.rank, w.created_at, w.id) < (${p.add(page.after.rank ?? 0)}::real, ${p.add(page.after.createdAt)}::timestamptz, ${p.add(page.after.id)}::uuid)`
+        : '';
       inner = `SELECT w.* FROM (
                  SELECT m.id, m.created_at, coalesce(${rank}, 0)::real AS rank FROM ${from} WHERE ${where.join(' AND ')}
                  ORDER BY m.created_at DESC, m.id DESC LIMIT ${RANK_WINDOW}
@@ -148,7 +150,14 @@ export class SearchRepository {
    * Conversations whose subject, messages, contact or id match, newest activity first (the
    * order of the conversation list, so `GET /conversations?q=` pages the same way).
    */
-  async conversations(em: EntityManager, tsq: string | null, q: ParsedSearch, scope: SearchScope, f: SearchFilters, page: { limit: number; after?: { lastMessageAt: string; id: string } }): Promise<ConversationSummary[]> {
+  async conversations(
+    em: EntityManager,
+    tsq: string | null,
+    q: ParsedSearch,
+    scope: SearchScope,
+    f: SearchFilters,
+    page: { limit: number; after?: { lastMessageAt: string; id: string } },
+  ): Promise<ConversationSummary[]> {
     const p = new Params();
     const arms: string[] = [];
     const contacts = this.contactCandidates(p, tsq, q);
@@ -186,7 +195,9 @@ export class SearchRepository {
     if (!candidates) return [];
     const where = ['ct.merged_into_id IS NULL'];
     if (scope.visibleToUserId) {
-      where.push(`EXISTS (SELECT 1 FROM conversations cv JOIN inbox_members im ON im.inbox_id = cv.inbox_id AND im.user_id = ${p.add(scope.visibleToUserId)} WHERE cv.contact_id = ct.id)`);
+      where.push(
+        `EXISTS (SELECT 1 FROM conversations cv JOIN inbox_members im ON im.inbox_id = cv.inbox_id AND im.user_id = ${p.add(scope.visibleToUserId)} WHERE cv.contact_id = ct.id)`,
+      );
     }
     if (scope.inboxIds) where.push(`EXISTS (SELECT 1 FROM conversations cv WHERE cv.contact_id = ct.id AND cv.inbox_id = ANY(${p.add(scope.inboxIds)}::uuid[]))`);
     const rank = `(coalesce(ts_rank(ct.search_vector, ${tsq ? `${p.add(tsq)}::tsquery` : 'NULL::tsquery'}), 0) + CASE WHEN cand.exact THEN 1 ELSE 0 END)::real`;
@@ -199,7 +210,15 @@ export class SearchRepository {
        ) r ${keyset} ORDER BY r.rank DESC, r.id DESC LIMIT ${p.add(page.limit)}`,
       p.values,
     );
-    return rows.map((r: Record<string, any>) => ({ id: r.id, name: r.name, email: r.email, phone: r.phone, createdAt: new Date(r.created_at).toISOString(), rank: Number(r.rank), exact: r.exact }));
+    return rows.map((r: Record<string, any>) => ({
+      id: r.id,
+      name: r.name,
+      email: r.email,
+      phone: r.phone,
+      createdAt: new Date(r.created_at).toISOString(),
+      rank: Number(r.rank),
+      exact: r.exact,
+    }));
   }
 
   /** `SELECT id, exact` of contacts matching, or null when the query has nothing for contacts. */
@@ -215,9 +234,12 @@ export class SearchRepository {
     if (q.phoneDigits) {
       const digits = p.add(q.phoneDigits);
       arms.push(`SELECT id, true AS exact FROM contacts WHERE phone IS NOT NULL AND regexp_replace(phone, '[^0-9]', '', 'g') = ${digits}`);
-      arms.push(`SELECT contact_id AS id, true AS exact FROM contact_identities WHERE channel = ANY(${p.add([...CHANNEL_KINDS])}::text[]) AND address = ANY(ARRAY[${digits}, '+' || ${digits}])`);
+      arms.push(
+        `SELECT contact_id AS id, true AS exact FROM contact_identities WHERE channel = ANY(${p.add([...CHANNEL_KINDS])}::text[]) AND address = ANY(ARRAY[${digits}, '+' || ${digits}])`,
+      );
     }
-    if (q.token) arms.push(`SELECT contact_id AS id, true AS exact FROM contact_identities WHERE channel = ANY(${p.add([...CHANNEL_KINDS])}::text[]) AND address = ${p.add(q.token)}`);
+    if (q.token)
+      arms.push(`SELECT contact_id AS id, true AS exact FROM contact_identities WHERE channel = ANY(${p.add([...CHANNEL_KINDS])}::text[]) AND address = ${p.add(q.token)}`);
     return arms.length ? arms.join(' UNION ALL ') : null;
   }
 

@@ -54,7 +54,11 @@ export class SearchService {
   }
 
   /** `GET /conversations?q=`: the conversation list, narrowed to what matches, paged like the list. */
-  async conversations(p: Principal, q: string, f: SearchFilters & { cursor?: { lastMessageAt: string; id: string }; limit: number }): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
+  async conversations(
+    p: Principal,
+    q: string,
+    f: SearchFilters & { cursor?: { lastMessageAt: string; id: string }; limit: number },
+  ): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
     const parsed = this.parse(q);
     const tsq = await this.repo.tsquery(this.tx.manager, parsed);
     const items = await this.repo.conversations(this.tx.manager, tsq, parsed, this.scopeOf(p), f, { limit: f.limit + 1, after: f.cursor });

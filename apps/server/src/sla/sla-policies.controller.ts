@@ -15,7 +15,10 @@ export class SlaPolicyDto {
   @ApiPropertyOptional() @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(1) @Max(MAX_SECONDS) resolutionSeconds?: number | null;
   @ApiPropertyOptional({ description: "count only the conversation's team business hours" }) @IsOptional() @IsBoolean() businessHours?: boolean;
   @ApiPropertyOptional({ default: 80 }) @IsOptional() @IsInt() @Min(1) @Max(99) warnAtPercent?: number;
-  @ApiPropertyOptional({ example: { teamIds: [], inboxIds: [], channels: ['email'], priorities: [2, 3], labels: ['vip'] } }) @IsOptional() @IsObject() appliesTo?: Record<string, unknown>;
+  @ApiPropertyOptional({ example: { teamIds: [], inboxIds: [], channels: ['email'], priorities: [2, 3], labels: ['vip'] } }) @IsOptional() @IsObject() appliesTo?: Record<
+    string,
+    unknown
+  >;
   @ApiPropertyOptional({ description: 'the first matching policy by order applies' }) @IsOptional() @IsInt() @Min(0) @Max(1_000_000) order?: number;
 }
 
@@ -70,7 +73,14 @@ export class SlaPoliciesController {
     const missing: Record<string, string[]> = {};
     if (!dto.name) missing.name = ['required'];
     if (!dto.firstResponseSeconds) missing.firstResponseSeconds = ['required'];
-    if (Object.keys(missing).length) throw new DomainError('VALIDATION_FAILED', Object.keys(missing).map((k) => `${k} is required`).join('; '), { fields: missing });
+    if (Object.keys(missing).length)
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        Object.keys(missing)
+          .map((k) => `${k} is required`)
+          .join('; '),
+        { fields: missing },
+      );
     const created = await this.repo.createPolicy(this.tx.manager, this.fields(dto, null));
     if (!created) throw new DomainError('NAME_TAKEN', `an SLA policy named ${dto.name} already exists`, { fields: { name: ['already taken'] } });
     return created;
@@ -84,7 +94,8 @@ export class SlaPoliciesController {
     try {
       return (await this.repo.updatePolicy(this.tx.manager, id, this.fields(dto, current)))!;
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw new DomainError('NAME_TAKEN', `an SLA policy named ${dto.name} already exists`, { fields: { name: ['already taken'] } });
+      if ((err as { code?: string }).code === '23505')
+        throw new DomainError('NAME_TAKEN', `an SLA policy named ${dto.name} already exists`, { fields: { name: ['already taken'] } });
       throw err;
     }
   }
@@ -98,7 +109,8 @@ export class SlaPoliciesController {
   }
 
   private fields(dto: SlaPolicyDto, current: SlaPolicyFields | null): SlaPolicyFields {
-    const pick = <K extends keyof SlaPolicyFields>(k: K, fallback: SlaPolicyFields[K]): SlaPolicyFields[K] => ((dto as Record<string, unknown>)[k] !== undefined ? ((dto as Record<string, unknown>)[k] as SlaPolicyFields[K]) : current ? current[k] : fallback);
+    const pick = <K extends keyof SlaPolicyFields>(k: K, fallback: SlaPolicyFields[K]): SlaPolicyFields[K] =>
+      (dto as Record<string, unknown>)[k] !== undefined ? ((dto as Record<string, unknown>)[k] as SlaPolicyFields[K]) : current ? current[k] : fallback;
     return {
       name: pick('name', ''),
       firstResponseSeconds: pick('firstResponseSeconds', 0),

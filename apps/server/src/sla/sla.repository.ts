@@ -111,16 +111,30 @@ export class SlaRepository {
 
   async save(em: EntityManager, id: string, s: { record: SlaRecord | null; state: SlaState | null; dueAt: number | null; nextCheckAt: number | null }): Promise<void> {
     const d = (t: number | null) => (t === null ? null : new Date(t));
-    await em.query(
-      `UPDATE conversations SET sla_policy_id = $2, sla = $3::jsonb, sla_state = $4, sla_due_at = $5, sla_next_check_at = $6, updated_at = now() WHERE id = $1`,
-      [id, s.record?.policyId ?? null, s.record ? JSON.stringify(s.record) : null, s.state, d(s.dueAt), d(s.nextCheckAt)],
-    );
+    await em.query(`UPDATE conversations SET sla_policy_id = $2, sla = $3::jsonb, sla_state = $4, sla_due_at = $5, sla_next_check_at = $6, updated_at = now() WHERE id = $1`, [
+      id,
+      s.record?.policyId ?? null,
+      s.record ? JSON.stringify(s.record) : null,
+      s.state,
+      d(s.dueAt),
+      d(s.nextCheckAt),
+    ]);
   }
 
   /** Records a warning or breach; false when it was recorded already (another replica, a retried job). */
   async recordFiring(
     em: EntityManager,
-    e: { conversationId: string; policyId: string; kind: SlaClockKind; level: SlaLevel; dueAt: number; startedAt: number; assigneeId: string | null; teamId: string | null; channel: ChannelKind },
+    e: {
+      conversationId: string;
+      policyId: string;
+      kind: SlaClockKind;
+      level: SlaLevel;
+      dueAt: number;
+      startedAt: number;
+      assigneeId: string | null;
+      teamId: string | null;
+      channel: ChannelKind;
+    },
   ): Promise<boolean> {
     const rows = await em.query(
       `INSERT INTO sla_events (conversation_id, policy_id, kind, level, due_at, started_at, assignee_id, team_id, channel)

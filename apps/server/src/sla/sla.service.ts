@@ -1,5 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, ConversationHookEvent, ConversationHooks, ConversationRepository, ConversationService, HookContext, JobQueue, Transactions, TxContext } from '@inbox/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  ConversationHookEvent,
+  ConversationHooks,
+  ConversationRepository,
+  ConversationService,
+  HookContext,
+  JobQueue,
+  Transactions,
+  TxContext,
+} from '@inbox/core';
 import { SlaRecord, evaluateSla, matchSlaPolicy, retargetSla, slaOnCustomerMessage, slaOnReply, slaOnResolved, slaPause, slaResume, startSla } from '@inbox/routing';
 import type { SlaAlert } from '@inbox/realtime-contract';
 import { SlaConversationRow, SlaRepository } from './sla.repository';
@@ -94,12 +105,33 @@ export class SlaService implements OnApplicationBootstrap {
     const breaches: ConversationHookEvent[] = [];
     for (const f of ev.fire) {
       const clock = ev.record.clocks.find((c) => c.kind === f.kind && c.dueAt === f.dueAt);
-      const first = await this.repo.recordFiring(tx.em, { conversationId: row.id, policyId: rec.policyId, kind: f.kind, level: f.level, dueAt: f.dueAt, startedAt: clock?.startedAt ?? row.createdAt, assigneeId: row.assigneeId, teamId: row.teamId, channel: row.channel });
+      const first = await this.repo.recordFiring(tx.em, {
+        conversationId: row.id,
+        policyId: rec.policyId,
+        kind: f.kind,
+        level: f.level,
+        dueAt: f.dueAt,
+        startedAt: clock?.startedAt ?? row.createdAt,
+        assigneeId: row.assigneeId,
+        teamId: row.teamId,
+        channel: row.channel,
+      });
       if (!first) continue;
       const due = new Date(f.dueAt).toISOString();
-      const text = f.level === 'breached' ? `SLA breached: ${KIND_TEXT[f.kind]} was due at ${due} (${rec.policyName})` : `SLA warning: ${KIND_TEXT[f.kind]} due at ${due} (${rec.policyName})`;
+      const text =
+        f.level === 'breached' ? `SLA breached: ${KIND_TEXT[f.kind]} was due at ${due} (${rec.policyName})` : `SLA warning: ${KIND_TEXT[f.kind]} due at ${due} (${rec.policyName})`;
       await this.activity(tx, row, text, f.level === 'breached' ? 'sla_breached' : 'sla_warning', { policy: rec.policyName, kind: f.kind, dueAt: due });
-      const alert: SlaAlert = { conversationId: row.id, inboxId: row.inboxId, teamId: row.teamId, assigneeId: row.assigneeId, policyId: rec.policyId, policyName: rec.policyName, kind: f.kind, level: f.level, dueAt: due };
+      const alert: SlaAlert = {
+        conversationId: row.id,
+        inboxId: row.inboxId,
+        teamId: row.teamId,
+        assigneeId: row.assigneeId,
+        policyId: rec.policyId,
+        policyName: rec.policyName,
+        kind: f.kind,
+        level: f.level,
+        dueAt: due,
+      };
       tx.emit({ type: f.level === 'breached' ? 'sla.breached' : 'sla.warning', conversationId: row.id, payload: alert });
       if (f.level === 'breached') breaches.push({ type: 'sla.breached', conversationId: row.id, kind: f.kind, dueAt: f.dueAt });
     }

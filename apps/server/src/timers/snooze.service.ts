@@ -36,7 +36,8 @@ export class SnoozeService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.jobs.define({ name: SNOOZE_WAKE_QUEUE, retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 60 });
-    if (this.config.runWorkers) await this.jobs.work<{ conversationId: string }>(SNOOZE_WAKE_QUEUE, (job) => this.wake(job.data.conversationId).then(() => undefined), { concurrency: 2 });
+    if (this.config.runWorkers)
+      await this.jobs.work<{ conversationId: string }>(SNOOZE_WAKE_QUEUE, (job) => this.wake(job.data.conversationId).then(() => undefined), { concurrency: 2 });
   }
 
   /** Returns whether it woke the conversation (false: not snoozed any more, or snoozed until later). */
@@ -46,7 +47,9 @@ export class SnoozeService implements OnApplicationBootstrap {
       // pg-boss may start a job a little early; a snooze moved later has its own job.
       if (!conv || conv.status !== 'snoozed' || !conv.snoozedUntil || conv.snoozedUntil.getTime() > Date.now() + 1000) return false;
       await this.repo.wake(tx.em, conversationId);
-      await this.conversationService.addActivity(tx, conversationId, conv.inboxId, null, 'Snooze ended; the conversation is open again', { activity: { code: 'snooze_ended', params: {} } });
+      await this.conversationService.addActivity(tx, conversationId, conv.inboxId, null, 'Snooze ended; the conversation is open again', {
+        activity: { code: 'snooze_ended', params: {} },
+      });
       await this.hooks.run(tx, { type: 'conversation.updated', conversationId, changed: ['status'], previousStatus: 'snoozed' }, 'system');
       const summary = await this.conversations.summary(tx.em, conversationId);
       if (summary) tx.emit({ type: 'conversation.updated', conversationId, payload: summary });

@@ -26,10 +26,9 @@ export class TimersRepository {
 
   /** Snoozes past their time by more than `graceSeconds` (their job was lost): the sweep wakes them. */
   async overdueSnoozes(em: EntityManager, graceSeconds: number): Promise<string[]> {
-    const rows = await em.query(
-      `SELECT id FROM conversations WHERE status = 'snoozed' AND snoozed_until < now() - make_interval(secs => $1) ORDER BY snoozed_until LIMIT 500`,
-      [graceSeconds],
-    );
+    const rows = await em.query(`SELECT id FROM conversations WHERE status = 'snoozed' AND snoozed_until < now() - make_interval(secs => $1) ORDER BY snoozed_until LIMIT 500`, [
+      graceSeconds,
+    ]);
     return rows.map((r: { id: string }) => r.id);
   }
 }

@@ -15,7 +15,8 @@ export class CreateCannedResponseDto {
   @IsString()
   @Length(1, 10_000)
   text: string;
-  @ApiPropertyOptional({ description: "only this team's members see it; absent or null: everyone" }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsUUID() teamId?: string | null;
+  @ApiPropertyOptional({ description: "only this team's members see it; absent or null: everyone" }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsUUID() teamId?:
+    string | null;
 }
 
 export class UpdateCannedResponseDto {
@@ -45,7 +46,13 @@ export class CannedResponsesController {
   async create(@CurrentPrincipal() p: Principal, @Body() dto: CreateCannedResponseDto) {
     let created;
     try {
-      created = await this.repo.create(this.tx.manager, { shortcut: dto.shortcut, title: dto.title, text: dto.text, teamId: dto.teamId ?? null, createdBy: p.type === 'user' ? p.id : null });
+      created = await this.repo.create(this.tx.manager, {
+        shortcut: dto.shortcut,
+        title: dto.title,
+        text: dto.text,
+        teamId: dto.teamId ?? null,
+        createdBy: p.type === 'user' ? p.id : null,
+      });
     } catch (err) {
       if (isForeignKeyViolation(err)) throw notFound('team', String(dto.teamId));
       throw err;

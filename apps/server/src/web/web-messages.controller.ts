@@ -15,7 +15,13 @@ export class PostMessageWithAttachmentsDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(100_000) text: string;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() private?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsObject() metadata?: Record<string, unknown>;
-  @ApiProperty({ type: [UploadedAttachmentDto] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => UploadedAttachmentDto) attachments: UploadedAttachmentDto[];
+  @ApiProperty({ type: [UploadedAttachmentDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => UploadedAttachmentDto)
+  attachments: UploadedAttachmentDto[];
 }
 
 /**

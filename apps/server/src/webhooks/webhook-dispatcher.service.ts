@@ -148,12 +148,23 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     let error: string | null = null;
     let refused = false;
     try {
-      const res = await fetch(sub.url, { method: 'POST', headers: req.headers, body: req.body, dispatcher: this.dispatcher, redirect: 'manual', signal: AbortSignal.timeout(this.config.webhookTimeoutMs) });
+      const res = await fetch(sub.url, {
+        method: 'POST',
+        headers: req.headers,
+        body: req.body,
+        dispatcher: this.dispatcher,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.config.webhookTimeoutMs),
+      });
       status = res.status;
       excerpt = (await res.text()).slice(0, 500);
     } catch (err) {
       refused = isOutboundRefusal(err);
-      error = refused ? 'address refused by outbound policy' : (err as Error).name === 'TimeoutError' ? 'timed out' : `network error: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name}`;
+      error = refused
+        ? 'address refused by outbound policy'
+        : (err as Error).name === 'TimeoutError'
+          ? 'timed out'
+          : `network error: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name}`;
     }
     const latencyMs = Math.round(performance.now() - started);
     const outcome = refused ? 'failed' : outcomeOf(status);

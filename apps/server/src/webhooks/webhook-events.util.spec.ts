@@ -47,7 +47,16 @@ describe('signedRequest', () => {
 
 describe('outcomeOf', () => {
   it.each([
-    [200, 'delivered'], [204, 'delivered'], [500, 'retry'], [503, 'retry'], [429, 'retry'], [408, 'retry'], [null, 'retry'], [400, 'failed'], [410, 'failed'], [301, 'failed'],
+    [200, 'delivered'],
+    [204, 'delivered'],
+    [500, 'retry'],
+    [503, 'retry'],
+    [429, 'retry'],
+    [408, 'retry'],
+    [null, 'retry'],
+    [400, 'failed'],
+    [410, 'failed'],
+    [301, 'failed'],
   ])('%s → %s', (status, want) => expect(outcomeOf(status as number | null)).toBe(want));
 });
 

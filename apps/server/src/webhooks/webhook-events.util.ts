@@ -2,7 +2,17 @@ import { createHmac } from 'node:crypto';
 import type { DomainEvent } from '@inbox/core';
 
 /** The events a subscription can ask for: the socket events' names and shapes, plus resolution. */
-export const WEBHOOK_EVENTS = ['conversation.created', 'conversation.updated', 'conversation.assigned', 'conversation.resolved', 'message.created', 'message.updated', 'csat.received', 'sla.warning', 'sla.breached'] as const;
+export const WEBHOOK_EVENTS = [
+  'conversation.created',
+  'conversation.updated',
+  'conversation.assigned',
+  'conversation.resolved',
+  'message.created',
+  'message.updated',
+  'csat.received',
+  'sla.warning',
+  'sla.breached',
+] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
 /**

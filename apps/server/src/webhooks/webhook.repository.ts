@@ -94,7 +94,11 @@ export class WebhookRepository {
     return rows.map(toSub);
   }
 
-  async update(em: EntityManager, id: string, f: { url?: string; events?: string[]; inboxIds?: string[] | null; sealedSecret?: string; active?: boolean }): Promise<SubscriptionView | null> {
+  async update(
+    em: EntityManager,
+    id: string,
+    f: { url?: string; events?: string[]; inboxIds?: string[] | null; sealedSecret?: string; active?: boolean },
+  ): Promise<SubscriptionView | null> {
     const [row] = await queryRows(
       em,
       `UPDATE webhook_subscriptions SET url = coalesce($2, url), events = coalesce($3::text[], events),
@@ -123,7 +127,12 @@ export class WebhookRepository {
       `SELECT s.*, b.id AS b_id, b.active AS b_active, ${BOT_SCOPE} AS b_inbox_ids
        FROM webhook_subscriptions s LEFT JOIN bots b ON b.id = s.bot_id WHERE s.active`,
     );
-    return rows.map((r: Record<string, any>) => ({ ...toSub(r), sealedSecret: r.secret, afterSeq: Number(r.after_seq), bot: r.b_id ? { inboxIds: r.b_inbox_ids, active: r.b_active } : null }));
+    return rows.map((r: Record<string, any>) => ({
+      ...toSub(r),
+      sealedSecret: r.secret,
+      afterSeq: Number(r.after_seq),
+      bot: r.b_id ? { inboxIds: r.b_inbox_ids, active: r.b_active } : null,
+    }));
   }
 
   async forAttempt(em: EntityManager, deliveryId: string): Promise<{ delivery: DeliveryView & { data: unknown; inboxId: string | null }; sub: SubscriptionForDelivery } | null> {
@@ -136,7 +145,12 @@ export class WebhookRepository {
     if (!r) return null;
     return {
       delivery: { ...toDelivery({ ...r, id: r.d_id }), data: r.data, inboxId: r.conv_inbox_id },
-      sub: { ...toSub({ ...r, id: r.s_id, created_at: r.s_created_at }), sealedSecret: r.secret, afterSeq: Number(r.after_seq), bot: r.b_id ? { inboxIds: r.b_inbox_ids, active: r.b_active } : null },
+      sub: {
+        ...toSub({ ...r, id: r.s_id, created_at: r.s_created_at }),
+        sealedSecret: r.secret,
+        afterSeq: Number(r.after_seq),
+        bot: r.b_id ? { inboxIds: r.b_inbox_ids, active: r.b_active } : null,
+      },
     };
   }
 
@@ -160,7 +174,11 @@ export class WebhookRepository {
     return Boolean(row);
   }
 
-  async recordAttempt(em: EntityManager, id: string, a: { status: 'pending' | 'delivered' | 'failed'; responseStatus: number | null; latencyMs: number; excerpt: string | null; error: string | null }): Promise<void> {
+  async recordAttempt(
+    em: EntityManager,
+    id: string,
+    a: { status: 'pending' | 'delivered' | 'failed'; responseStatus: number | null; latencyMs: number; excerpt: string | null; error: string | null },
+  ): Promise<void> {
     await em.query(
       `UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, response_status = $3, latency_ms = $4, response_excerpt = $5, error = $6,
          last_attempt_at = now(), delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END WHERE id = $1`,

@@ -33,7 +33,13 @@ export class WebhookService {
     await this.checkUrl(input.url);
     await this.checkInboxes(p, input.inboxIds ?? null);
     const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
-    const sub = await this.repo.create(this.tx.manager, { url: input.url, events: [...new Set(input.events)], inboxIds: input.inboxIds ?? null, sealedSecret: this.secretBox.seal({ secret }), botId: owner });
+    const sub = await this.repo.create(this.tx.manager, {
+      url: input.url,
+      events: [...new Set(input.events)],
+      inboxIds: input.inboxIds ?? null,
+      sealedSecret: this.secretBox.seal({ secret }),
+      botId: owner,
+    });
     this.dispatcher.invalidate();
     // The secret is shown here once; only its sealed form is stored.
     return { ...sub, secret };

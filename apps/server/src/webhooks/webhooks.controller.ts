@@ -12,14 +12,20 @@ const URL_RULES = { require_tld: false, protocols: ['http', 'https'], require_pr
 export class CreateWebhookDto {
   @ApiProperty({ example: 'https://bot.example.com/hooks/inbox' }) @IsUrl(URL_RULES) url: string;
   @ApiProperty({ enum: WEBHOOK_EVENTS, isArray: true }) @IsArray() @ArrayMinSize(1) @IsIn(WEBHOOK_EVENTS, { each: true }) events: string[];
-  @ApiPropertyOptional({ description: 'only these inboxes (default: every inbox the owner sees)' }) @IsOptional() @IsArray() @ArrayMaxSize(200) @IsUUID(undefined, { each: true }) inboxIds?: string[];
+  @ApiPropertyOptional({ description: 'only these inboxes (default: every inbox the owner sees)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsUUID(undefined, { each: true })
+  inboxIds?: string[];
   @ApiPropertyOptional({ description: 'HMAC key; generated (and shown once) when absent' }) @IsOptional() @IsString() @Length(16, 200) secret?: string;
 }
 
 export class UpdateWebhookDto {
   @ApiPropertyOptional() @IsOptional() @IsUrl(URL_RULES) url?: string;
   @ApiPropertyOptional({ enum: WEBHOOK_EVENTS, isArray: true }) @IsOptional() @IsArray() @ArrayMinSize(1) @IsIn(WEBHOOK_EVENTS, { each: true }) events?: string[];
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsArray() @ArrayMaxSize(200) @IsUUID(undefined, { each: true }) inboxIds?: string[] | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @ValidateIf((_, v) => v !== null) @IsArray() @ArrayMaxSize(200) @IsUUID(undefined, { each: true }) inboxIds?:
+    string[] | null;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(16, 200) secret?: string;
   @ApiPropertyOptional({ description: 'true turns a disabled subscription back on' }) @IsOptional() @IsBoolean() active?: boolean;
 }

@@ -132,7 +132,11 @@ export function CannedAdmin() {
                 <td className="small">{teamName(c.teamId)}</td>
                 <td className="small pre-wrap">{c.text}</td>
                 <td className="nowrap">
-                  <button className="link" data-testid="canned-edit" onClick={() => setEditing({ id: c.id, draft: { shortcut: c.shortcut, title: c.title, text: c.text, teamId: c.teamId ?? '' } })}>
+                  <button
+                    className="link"
+                    data-testid="canned-edit"
+                    onClick={() => setEditing({ id: c.id, draft: { shortcut: c.shortcut, title: c.title, text: c.text, teamId: c.teamId ?? '' } })}
+                  >
                     {t('admin.edit')}
                   </button>{' '}
                   <button className="link" onClick={() => window.confirm(t('cannedVars.confirmDelete', { shortcut: c.shortcut })) && remove.mutate(c.id)}>

@@ -23,13 +23,16 @@ function renderAdmin() {
 beforeEach(async () => {
   posts.length = 0;
   await i18n.changeLanguage('en');
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-    if (init?.method === 'POST') {
-      posts.push({ url, body: JSON.parse(String(init.body)) });
-      return new Response(JSON.stringify({ id: 'new', channel: 'x', name: 'n', settings: {}, active: true }), { status: 201, headers: { 'content-type': 'application/json' } });
-    }
-    return new Response('[]', { status: 200, headers: { 'content-type': 'application/json' } });
-  }));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      if (init?.method === 'POST') {
+        posts.push({ url, body: JSON.parse(String(init.body)) });
+        return new Response(JSON.stringify({ id: 'new', channel: 'x', name: 'n', settings: {}, active: true }), { status: 201, headers: { 'content-type': 'application/json' } });
+      }
+      return new Response('[]', { status: 200, headers: { 'content-type': 'application/json' } });
+    }),
+  );
 });
 afterEach(() => {
   cleanup();
@@ -46,17 +49,35 @@ describe('admin: Telegram, X and phone inboxes', () => {
     fill('telegram-bot-token', '7000000001:AAexampleexampleexampleexample00');
     fireEvent.submit(screen.getByTestId('inbox-form'));
     await waitFor(() => expect(posts).toHaveLength(1));
-    expect(posts[0]).toMatchObject({ url: expect.stringMatching(/\/inboxes$/), body: { name: 'Support bot', channel: 'telegram', botToken: '7000000001:AAexampleexampleexampleexample00' } });
+    expect(posts[0]).toMatchObject({
+      url: expect.stringMatching(/\/inboxes$/),
+      body: { name: 'Support bot', channel: 'telegram', botToken: '7000000001:AAexampleexampleexampleexample00' },
+    });
   });
 
   it('creates an X inbox with the four credentials and the account id', async () => {
     renderAdmin();
     fill('inbox-name', 'X DMs');
     fill('inbox-channel', 'x');
-    for (const [n, v] of [['x-consumer-key', 'ck-123456789'], ['x-consumer-secret', 'cs-123456789'], ['x-access-token', '1460-abcdefghijk'], ['x-access-token-secret', 'ats-123456789'], ['x-user-id', '1460']]) fill(n, v);
+    for (const [n, v] of [
+      ['x-consumer-key', 'ck-123456789'],
+      ['x-consumer-secret', 'cs-123456789'],
+      ['x-access-token', '1460-abcdefghijk'],
+      ['x-access-token-secret', 'ats-123456789'],
+      ['x-user-id', '1460'],
+    ])
+      fill(n, v);
     fireEvent.submit(screen.getByTestId('inbox-form'));
     await waitFor(() => expect(posts).toHaveLength(1));
-    expect(posts[0].body).toEqual({ name: 'X DMs', channel: 'x', consumerKey: 'ck-123456789', consumerSecret: 'cs-123456789', accessToken: '1460-abcdefghijk', accessTokenSecret: 'ats-123456789', userId: '1460' });
+    expect(posts[0].body).toEqual({
+      name: 'X DMs',
+      channel: 'x',
+      consumerKey: 'ck-123456789',
+      consumerSecret: 'cs-123456789',
+      accessToken: '1460-abcdefghijk',
+      accessTokenSecret: 'ats-123456789',
+      userId: '1460',
+    });
   });
 
   it('creates a phone inbox with its number, in French too', async () => {

@@ -67,10 +67,10 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   return parsed as T;
 }
 
-export const get = <T,>(path: string) => api<T>('GET', path);
-export const post = <T,>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
-export const patch = <T,>(path: string, body: unknown) => api<T>('PATCH', path, body);
-export const del = <T,>(path: string) => api<T>('DELETE', path);
+export const get = <T>(path: string) => api<T>('GET', path);
+export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
+export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
+export const del = <T>(path: string) => api<T>('DELETE', path);
 
 export function qs(params: Record<string, string | number | undefined | null>): string {
   const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '') as Array<[string, string | number]>;

@@ -1,13 +1,4 @@
-export type {
-  AssignedEvent,
-  AttachmentSummary,
-  ChannelKindName,
-  ConversationSummary,
-  MessageSummary,
-  OfferedEvent,
-  PresenceName,
-  QueueStats,
-} from '@inbox/realtime-contract';
+export type { AssignedEvent, AttachmentSummary, ChannelKindName, ConversationSummary, MessageSummary, OfferedEvent, PresenceName, QueueStats } from '@inbox/realtime-contract';
 
 export type Role = 'admin' | 'coordinator' | 'agent';
 

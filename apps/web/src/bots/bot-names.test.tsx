@@ -8,16 +8,71 @@ import { ConversationStore } from '../live/conversation-store';
 import { LiveContext, type Live } from '../live/live';
 import { Timeline } from '../inbox/timeline';
 
-const conv = { id: 'c1', inboxId: 'i1', channel: 'webchat', contactId: 'k1', contactName: 'Chloé', status: 'open', priority: 1, assigneeId: null, teamId: null, labels: [], subject: null, language: null, assignmentReason: null, waitingSince: null, firstResponseAt: null, resolvedAt: null, snoozedUntil: null, lastMessageAt: '2026-11-30T10:00:00.000Z', createdAt: '2026-11-30T10:00:00.000Z', updatedAt: '2026-11-30T10:00:00.000Z' } as unknown as ConversationSummary;
+const conv = {
+  id: 'c1',
+  inboxId: 'i1',
+  channel: 'webchat',
+  contactId: 'k1',
+  contactName: 'Chloé',
+  status: 'open',
+  priority: 1,
+  assigneeId: null,
+  teamId: null,
+  labels: [],
+  subject: null,
+  language: null,
+  assignmentReason: null,
+  waitingSince: null,
+  firstResponseAt: null,
+  resolvedAt: null,
+  snoozedUntil: null,
+  lastMessageAt: '2026-11-30T10:00:00.000Z',
+  createdAt: '2026-11-30T10:00:00.000Z',
+  updatedAt: '2026-11-30T10:00:00.000Z',
+} as unknown as ConversationSummary;
 const msg = (o: Partial<MessageSummary>): MessageSummary =>
-  ({ id: 'm1', conversationId: 'c1', inboxId: 'i1', direction: 'outbound', kind: 'message', authorType: 'bot', authorId: 'b1', text: 'hi', html: null, externalId: null, status: 'sent', error: null, attempts: 0, deliveryDeadline: null, metadata: {}, attachments: [], sentAt: null, createdAt: '2026-11-30T10:00:00.000Z', ...o }) as MessageSummary;
+  ({
+    id: 'm1',
+    conversationId: 'c1',
+    inboxId: 'i1',
+    direction: 'outbound',
+    kind: 'message',
+    authorType: 'bot',
+    authorId: 'b1',
+    text: 'hi',
+    html: null,
+    externalId: null,
+    status: 'sent',
+    error: null,
+    attempts: 0,
+    deliveryDeadline: null,
+    metadata: {},
+    attachments: [],
+    sentAt: null,
+    createdAt: '2026-11-30T10:00:00.000Z',
+    ...o,
+  }) as MessageSummary;
 
-const live = (): Live => ({ store: new ConversationStore(), connected: true, presence: 'online', offers: [], typing: {}, setViewing: () => undefined, command: async () => ({}), dismissOffer: () => undefined, onEvent: () => () => undefined }) as unknown as Live;
+const live = (): Live =>
+  ({
+    store: new ConversationStore(),
+    connected: true,
+    presence: 'online',
+    offers: [],
+    typing: {},
+    setViewing: () => undefined,
+    command: async () => ({}),
+    dismissOffer: () => undefined,
+    onEvent: () => () => undefined,
+  }) as unknown as Live;
 
 beforeEach(async () => {
   Element.prototype.scrollIntoView ??= () => undefined; // jsdom lays nothing out
   await i18n.changeLanguage('en');
-  vi.stubGlobal('fetch', vi.fn(async (url: string) => new Response(JSON.stringify(url.endsWith('/directory/bots') ? [{ id: 'b1', name: 'FAQ bot', active: true }] : []), { status: 200 })));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => new Response(JSON.stringify(url.endsWith('/directory/bots') ? [{ id: 'b1', name: 'FAQ bot', active: true }] : []), { status: 200 })),
+  );
 });
 afterEach(() => {
   cleanup();
@@ -31,7 +86,12 @@ describe('timeline authorship', () => {
       <QueryClientProvider client={qc}>
         <MemoryRouter>
           <LiveContext.Provider value={live()}>
-            <Timeline messages={[msg({ id: 'x', text: 'Refunds take 5 days.' }), msg({ id: 'y', authorId: 'gone', text: 'From a deleted bot' })]} conversation={conv} pending={[]} onRetryPending={() => undefined} />
+            <Timeline
+              messages={[msg({ id: 'x', text: 'Refunds take 5 days.' }), msg({ id: 'y', authorId: 'gone', text: 'From a deleted bot' })]}
+              conversation={conv}
+              pending={[]}
+              onRetryPending={() => undefined}
+            />
           </LiveContext.Provider>
         </MemoryRouter>
       </QueryClientProvider>,

@@ -29,14 +29,21 @@ beforeEach(async () => {
   calls.length = 0;
   answers = {};
   await i18n.changeLanguage('en');
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-    const method = init?.method ?? 'GET';
-    calls.push({ method, url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
-    const key = `${method} ${url.replace(/^\/api\/v1/, '').split('?')[0]}`;
-    if (answers[key]) return json(answers[key].status, answers[key].body);
-    if (key === 'GET /inboxes') return json(200, [{ id: 'i1', name: 'Support mail', channel: 'email', active: true, teamId: null }, { id: 'i2', name: 'Chat', channel: 'webchat', active: true, teamId: null }]);
-    return json(200, []);
-  }));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      const method = init?.method ?? 'GET';
+      calls.push({ method, url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+      const key = `${method} ${url.replace(/^\/api\/v1/, '').split('?')[0]}`;
+      if (answers[key]) return json(answers[key].status, answers[key].body);
+      if (key === 'GET /inboxes')
+        return json(200, [
+          { id: 'i1', name: 'Support mail', channel: 'email', active: true, teamId: null },
+          { id: 'i2', name: 'Chat', channel: 'webchat', active: true, teamId: null },
+        ]);
+      return json(200, []);
+    }),
+  );
 });
 afterEach(() => {
   cleanup();
@@ -48,7 +55,10 @@ const tick = (name: string) => fireEvent.click(document.querySelector(`[name="${
 
 describe('admin: bots', () => {
   it('creates a bot scoped to one inbox with fewer permissions, and shows its token once', async () => {
-    answers['POST /bots'] = { status: 201, body: { id: 'b1', name: 'FAQ', inboxIds: ['i1'], scopes: ['conversations.read'], firstInboxIds: [], active: true, tokenExpiresAt: null, token: 'bot_secret123' } };
+    answers['POST /bots'] = {
+      status: 201,
+      body: { id: 'b1', name: 'FAQ', inboxIds: ['i1'], scopes: ['conversations.read'], firstInboxIds: [], active: true, tokenExpiresAt: null, token: 'bot_secret123' },
+    };
     wrap(<AdminPage />);
     await waitFor(() => expect(document.querySelector('[name="bot-inboxes-i1"]')).not.toBeNull());
     fill('bot-name', 'FAQ');
@@ -61,9 +71,12 @@ describe('admin: bots', () => {
     expect((await screen.findByTestId('once-secret')).textContent).toContain('bot_secret123');
   });
 
-  it('explains a refused webhook address in the reader\'s language', async () => {
+  it("explains a refused webhook address in the reader's language", async () => {
     await i18n.changeLanguage('fr');
-    answers['POST /webhooks'] = { status: 400, body: { statusCode: 400, code: 'OUTBOUND_ADDRESS_REFUSED', message: 'url: address refused by outbound policy', details: { fields: { url: ['x'] } } } };
+    answers['POST /webhooks'] = {
+      status: 400,
+      body: { statusCode: 400, code: 'OUTBOUND_ADDRESS_REFUSED', message: 'url: address refused by outbound policy', details: { fields: { url: ['x'] } } },
+    };
     wrap(<AdminPage />, '/admin/webhooks');
     fill('webhook-url', 'http://127.0.0.1/hook');
     fireEvent.submit(screen.getByTestId('webhook-form'));

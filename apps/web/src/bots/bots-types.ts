@@ -1,5 +1,15 @@
 export const BOT_SCOPES = ['conversations.read', 'conversations.write', 'contacts.read', 'contacts.write', 'channels.post', 'webhooks'] as const;
-export const WEBHOOK_EVENTS = ['conversation.created', 'conversation.updated', 'conversation.assigned', 'conversation.resolved', 'message.created', 'message.updated', 'csat.received', 'sla.warning', 'sla.breached'] as const;
+export const WEBHOOK_EVENTS = [
+  'conversation.created',
+  'conversation.updated',
+  'conversation.assigned',
+  'conversation.resolved',
+  'message.created',
+  'message.updated',
+  'csat.received',
+  'sla.warning',
+  'sla.breached',
+] as const;
 
 export interface Bot {
   id: string;

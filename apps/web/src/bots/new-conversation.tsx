@@ -30,7 +30,12 @@ export function NewConversation({ onStarted }: { onStarted(id: string): void }) 
       onStarted(r.conversation.id);
     },
   });
-  if (!open) return <button className="primary" data-testid="new-conversation" onClick={() => setOpen(true)}>{t('integrations.newConversation.open')}</button>;
+  if (!open)
+    return (
+      <button className="primary" data-testid="new-conversation" onClick={() => setOpen(true)}>
+        {t('integrations.newConversation.open')}
+      </button>
+    );
   const email = inbox?.channel === 'email';
   return (
     <form className="card form-grid new-conversation" data-testid="new-conversation-form" onSubmit={(e) => (e.preventDefault(), inbox && start.mutate())}>
@@ -39,7 +44,11 @@ export function NewConversation({ onStarted }: { onStarted(id: string): void }) 
       <label className="field">
         <span>{t('integrations.newConversation.inbox')}</span>
         <select name="new-inbox" value={inbox?.id ?? ''} onChange={(e) => setF({ ...f, inboxId: e.target.value })}>
-          {usable.map((i) => <option key={i.id} value={i.id}>{i.name} ({t(`channel.${i.channel as ChannelKindName}`)})</option>)}
+          {usable.map((i) => (
+            <option key={i.id} value={i.id}>
+              {i.name} ({t(`channel.${i.channel as ChannelKindName}`)})
+            </option>
+          ))}
         </select>
       </label>
       <label className="field">
@@ -61,10 +70,18 @@ export function NewConversation({ onStarted }: { onStarted(id: string): void }) 
         <textarea name="new-text" value={f.text} onChange={(e) => setF({ ...f, text: e.target.value })} required />
       </label>
       <div>
-        <button className="primary" type="submit" disabled={!inbox || start.isPending}>{t('integrations.newConversation.send')}</button>{' '}
-        <button type="button" className="link" onClick={() => setOpen(false)}>{t('common.close')}</button>
+        <button className="primary" type="submit" disabled={!inbox || start.isPending}>
+          {t('integrations.newConversation.send')}
+        </button>{' '}
+        <button type="button" className="link" onClick={() => setOpen(false)}>
+          {t('common.close')}
+        </button>
       </div>
-      {start.error && <div className="error small" role="alert">{errorText(t, start.error)}</div>}
+      {start.error && (
+        <div className="error small" role="alert">
+          {errorText(t, start.error)}
+        </div>
+      )}
     </form>
   );
 }

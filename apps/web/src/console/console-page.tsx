@@ -61,9 +61,18 @@ function ConversationCard({ c, agents, now }: { c: ConversationSummary; agents: 
         <span className={`prio prio-${c.priority}`}>{t(`priority.p${c.priority}` as 'priority.p0')}</span>
         {waited !== null && <span className="muted small nowrap">{t('console.waitTime', { time: fmt.duration(waited) })}</span>}
       </div>
-      {c.assignmentReason && <div className="muted small" data-testid="console-reason">{t('console.reason', { reason: c.assignmentReason })}</div>}
+      {c.assignmentReason && (
+        <div className="muted small" data-testid="console-reason">
+          {t('console.reason', { reason: c.assignmentReason })}
+        </div>
+      )}
       <div className="q-actions">
-        <select aria-label={t('console.assignTo')} data-testid="assign-picker" value="" onChange={(e) => e.target.value && void assign(e.target.value, agents.find((a) => a.agentId === e.target.value)?.name ?? '')}>
+        <select
+          aria-label={t('console.assignTo')}
+          data-testid="assign-picker"
+          value=""
+          onChange={(e) => e.target.value && void assign(e.target.value, agents.find((a) => a.agentId === e.target.value)?.name ?? '')}
+        >
           <option value="">{t('console.assignTo')}</option>
           {agents
             .filter((a) => a.agentId !== c.assigneeId)
@@ -73,7 +82,14 @@ function ConversationCard({ c, agents, now }: { c: ConversationSummary; agents: 
               </option>
             ))}
         </select>
-        <select aria-label={t('console.transferTo')} value="" onChange={(e) => e.target.value && void run(teams?.find((x) => x.id === e.target.value)?.name ?? '', () => live.command('coordinator.transfer', { conversationId: c.id, teamId: e.target.value }))}>
+        <select
+          aria-label={t('console.transferTo')}
+          value=""
+          onChange={(e) =>
+            e.target.value &&
+            void run(teams?.find((x) => x.id === e.target.value)?.name ?? '', () => live.command('coordinator.transfer', { conversationId: c.id, teamId: e.target.value }))
+          }
+        >
           <option value="">{t('console.transferTo')}</option>
           {(teams ?? []).map((tm) => (
             <option key={tm.id} value={tm.id}>
@@ -183,7 +199,10 @@ export default function ConsolePage() {
   });
   const open = useStoreSelect(live.store, (s) => [...s.all()].filter((c) => c.status === 'open' || c.status === 'pending' || c.status === 'bot'));
   const agents = stats.data?.agents ?? [];
-  const waiting = useMemo(() => open.filter((c) => !c.assigneeId).sort((a, b) => b.priority - a.priority || (a.waitingSince ?? a.createdAt).localeCompare(b.waitingSince ?? b.createdAt)), [open]);
+  const waiting = useMemo(
+    () => open.filter((c) => !c.assigneeId).sort((a, b) => b.priority - a.priority || (a.waitingSince ?? a.createdAt).localeCompare(b.waitingSince ?? b.createdAt)),
+    [open],
+  );
   const teams = stats.data?.teams ?? [];
 
   return (

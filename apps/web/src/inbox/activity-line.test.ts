@@ -47,28 +47,57 @@ const samples: Sample[] = [];
 for (const code of ROUTING_REASON_CODES) {
   if (code === 'no_eligible_agent') {
     for (const requirement of UNMET_REQUIREMENTS) {
-      samples.push({ name: `wait reason ${code}/${requirement}`, metadata: { routing: { action: 'requeue', previousAgentId: 'u-ana', code, params: { ...group, requirement, missingSkills: 'vip', count: 2 } } }, mustContain: [] });
+      samples.push({
+        name: `wait reason ${code}/${requirement}`,
+        metadata: { routing: { action: 'requeue', previousAgentId: 'u-ana', code, params: { ...group, requirement, missingSkills: 'vip', count: 2 } } },
+        mustContain: [],
+      });
     }
     continue;
   }
   const action = code === 'overflow' ? 'overflow' : code.startsWith('requeued_') || !['least_busy', 'round_robin', 'sticky'].includes(code) ? 'requeue' : 'assign';
-  const mustContain = code === 'overflow' ? ['Billing', 'Sales'] : code === 'closed_hours' ? ['Billing', 'Europe/Kyiv'] : action === 'assign' || code.startsWith('requeued_') ? ['Ana Agent'] : [];
+  const mustContain =
+    code === 'overflow' ? ['Billing', 'Sales'] : code === 'closed_hours' ? ['Billing', 'Europe/Kyiv'] : action === 'assign' || code.startsWith('requeued_') ? ['Ana Agent'] : [];
   samples.push({ name: `routing reason ${code}`, metadata: { routing: { action, agentId: 'u-ana', code, by: 'routing', params: routingParams[code] } }, mustContain });
 }
 const assignmentSamples: Record<(typeof ASSIGNMENT_CODES)[number], Sample> = {
-  manual: { name: 'manual', metadata: { routing: { action: 'assign', agentId: 'u-ana', code: 'manual', by: 'coordinator', params: { by: 'Bo', agent: 'Ana Agent' } } }, mustContain: ['Ana Agent', 'Bo'] },
+  manual: {
+    name: 'manual',
+    metadata: { routing: { action: 'assign', agentId: 'u-ana', code: 'manual', by: 'coordinator', params: { by: 'Bo', agent: 'Ana Agent' } } },
+    mustContain: ['Ana Agent', 'Bo'],
+  },
   takeover: { name: 'takeover', metadata: { routing: { action: 'assign', agentId: 'u-ana', code: 'takeover', params: { agent: 'Ana Agent' } } }, mustContain: ['Ana Agent'] },
-  claimed: { name: 'claimed', metadata: { routing: { action: 'assign', agentId: 'u-ana', code: 'claimed', params: { agent: 'Ana Agent' }, overCapacity: true } }, mustContain: ['Ana Agent'] },
+  claimed: {
+    name: 'claimed',
+    metadata: { routing: { action: 'assign', agentId: 'u-ana', code: 'claimed', params: { agent: 'Ana Agent' }, overCapacity: true } },
+    mustContain: ['Ana Agent'],
+  },
   started: { name: 'started', metadata: { routing: { action: 'assign', agentId: 'u-ana', code: 'started', params: { agent: 'Ana Agent' } } }, mustContain: ['Ana Agent'] },
-  rule: { name: 'rule', metadata: { routing: { action: 'assign', agentId: 'u-ana', code: 'rule', params: { rule: 'VIP first', agent: 'Ana Agent' } } }, mustContain: ['Ana Agent', 'VIP first'] },
+  rule: {
+    name: 'rule',
+    metadata: { routing: { action: 'assign', agentId: 'u-ana', code: 'rule', params: { rule: 'VIP first', agent: 'Ana Agent' } } },
+    mustContain: ['Ana Agent', 'VIP first'],
+  },
   accepted: { name: 'accepted', metadata: { routing: { action: 'accept', agentId: 'u-ana', code: 'accepted', params: { agent: 'Ana Agent' } } }, mustContain: ['Ana Agent'] },
   decline: { name: 'decline', metadata: { routing: { action: 'decline', agentId: 'u-ana', code: 'decline', params: { agent: 'Ana Agent' } } }, mustContain: ['Ana Agent'] },
   expire: { name: 'expire (old line without params)', metadata: { routing: { action: 'expire', agentId: 'u-ana' } }, mustContain: ['Ana Agent'] },
-  transfer: { name: 'transfer', metadata: { routing: { action: 'transfer', previousAgentId: 'u-ana', code: 'transfer', params: { team: 'Billing', teamId: 't-billing' } } }, mustContain: ['Billing'] },
+  transfer: {
+    name: 'transfer',
+    metadata: { routing: { action: 'transfer', previousAgentId: 'u-ana', code: 'transfer', params: { team: 'Billing', teamId: 't-billing' } } },
+    mustContain: ['Billing'],
+  },
   unassign: { name: 'unassign', metadata: { routing: { action: 'unassign', previousAgentId: 'u-ana', code: 'unassign', params: {} } }, mustContain: [] },
   handoff: { name: 'handoff', metadata: { routing: { action: 'handoff', previousAgentId: null, teamId: 't-billing' } }, mustContain: ['Billing'] },
-  escalated: { name: 'escalated', metadata: { routing: { action: 'escalate', code: 'escalated' }, activity: { code: 'escalated', params: { by: 'Bo', team: 'Billing' } } }, mustContain: ['Bo', 'Billing'] },
-  reply_timeout: { name: 'reply_timeout', metadata: { routing: { action: 'requeue', code: 'reply_timeout' }, activity: { code: 'reply_timeout', params: { agent: 'Ana Agent', seconds: 300 } } }, mustContain: ['Ana Agent'] },
+  escalated: {
+    name: 'escalated',
+    metadata: { routing: { action: 'escalate', code: 'escalated' }, activity: { code: 'escalated', params: { by: 'Bo', team: 'Billing' } } },
+    mustContain: ['Bo', 'Billing'],
+  },
+  reply_timeout: {
+    name: 'reply_timeout',
+    metadata: { routing: { action: 'requeue', code: 'reply_timeout' }, activity: { code: 'reply_timeout', params: { agent: 'Ana Agent', seconds: 300 } } },
+    mustContain: ['Ana Agent'],
+  },
 };
 samples.push(...Object.values(assignmentSamples));
 const systemParams: Record<string, Record<string, unknown>> = {
@@ -124,8 +153,12 @@ describe('activity lines', () => {
     expect(activityLine({ metadata: samples.find((s) => s.name === 'routing reason least_busy')!.metadata, authorType: 'system', authorId: null }, ctx('en'))).toBe(
       'Assigned to Ana Agent by routing: least busy of the eligible agents (3) (speaking French, skills: billing, vip, team Billing)',
     );
-    expect(activityLine({ metadata: { changes: { priority: 2 }, previous: { priority: 1 } }, authorType: 'user', authorId: 'u-bo' }, ctx('en'))).toBe('Priority: Normal → High, by Bo');
-    expect(activityLine({ metadata: { changes: { priority: 2 }, previous: { priority: 1 } }, authorType: 'user', authorId: 'u-bo' }, ctx('fr'))).toBe('Priorité : Normale → Haute, par Bo');
+    expect(activityLine({ metadata: { changes: { priority: 2 }, previous: { priority: 1 } }, authorType: 'user', authorId: 'u-bo' }, ctx('en'))).toBe(
+      'Priority: Normal → High, by Bo',
+    );
+    expect(activityLine({ metadata: { changes: { priority: 2 }, previous: { priority: 1 } }, authorType: 'user', authorId: 'u-bo' }, ctx('fr'))).toBe(
+      'Priorité : Normale → Haute, par Bo',
+    );
   });
 
   it('leaves lines it has no code for to the server text', () => {

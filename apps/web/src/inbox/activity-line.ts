@@ -56,7 +56,10 @@ export function reasonText(code: string, p: Params, ctx: ActivityContext): strin
       return ctx.t(`${K}.reason.no_agent_online`, { group: groupPhrase(p, ctx, ['team']) });
     case 'no_eligible_agent': {
       const requirement = str(p.requirement) || 'combination';
-      const skills = str(p.missingSkills || p.skills).split(',').filter(Boolean).join(', ');
+      const skills = str(p.missingSkills || p.skills)
+        .split(',')
+        .filter(Boolean)
+        .join(', ');
       const language = p.language ? languageLabel(str(p.language), ctx.lng) : '';
       return ctx.t(`${K}.requirement.${requirement}`, { skills, language, channel, n, group: groupPhrase(p, ctx, ['team']) });
     }

@@ -21,7 +21,13 @@ export function AssignPicker({ c }: { c: ConversationSummary }) {
   const people = users.filter((u) => u.active && u.id !== c.assigneeId).sort((a, b) => a.name.localeCompare(b.name));
   return (
     <div className="action-row assign-picker">
-      <select aria-label={t('workspace.assignTo')} data-testid="conversation-assign" value="" disabled={assign.isPending} onChange={(e) => e.target.value && assign.mutate(e.target.value)}>
+      <select
+        aria-label={t('workspace.assignTo')}
+        data-testid="conversation-assign"
+        value=""
+        disabled={assign.isPending}
+        onChange={(e) => e.target.value && assign.mutate(e.target.value)}
+      >
         <option value="">{t('workspace.assignTo')}</option>
         {people.map((u) => (
           <option key={u.id} value={u.id}>
@@ -29,7 +35,13 @@ export function AssignPicker({ c }: { c: ConversationSummary }) {
           </option>
         ))}
       </select>
-      <select aria-label={t('workspace.transferTo')} data-testid="conversation-transfer" value="" disabled={transfer.isPending} onChange={(e) => e.target.value && transfer.mutate(e.target.value)}>
+      <select
+        aria-label={t('workspace.transferTo')}
+        data-testid="conversation-transfer"
+        value=""
+        disabled={transfer.isPending}
+        onChange={(e) => e.target.value && transfer.mutate(e.target.value)}
+      >
         <option value="">{t('workspace.transferTo')}</option>
         {teams
           .filter((x) => x.id !== c.teamId)

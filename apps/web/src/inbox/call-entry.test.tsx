@@ -8,10 +8,66 @@ import type { ConversationSummary, MessageSummary } from '../api/types';
 import { Timeline } from './timeline';
 import { callLength } from './call-entry';
 
-const conv = { id: 'c1', inboxId: 'i1', channel: 'phone', contactId: 'k1', contactName: 'Olena', status: 'open', priority: 1, assigneeId: null, teamId: null, labels: [], subject: null, language: null, assignmentReason: null, waitingSince: null, firstResponseAt: null, resolvedAt: null, snoozedUntil: null, lastMessageAt: '2026-11-30T10:00:00.000Z', createdAt: '2026-11-30T10:00:00.000Z', updatedAt: '2026-11-30T10:00:00.000Z' } as unknown as ConversationSummary;
+const conv = {
+  id: 'c1',
+  inboxId: 'i1',
+  channel: 'phone',
+  contactId: 'k1',
+  contactName: 'Olena',
+  status: 'open',
+  priority: 1,
+  assigneeId: null,
+  teamId: null,
+  labels: [],
+  subject: null,
+  language: null,
+  assignmentReason: null,
+  waitingSince: null,
+  firstResponseAt: null,
+  resolvedAt: null,
+  snoozedUntil: null,
+  lastMessageAt: '2026-11-30T10:00:00.000Z',
+  createdAt: '2026-11-30T10:00:00.000Z',
+  updatedAt: '2026-11-30T10:00:00.000Z',
+} as unknown as ConversationSummary;
 const msg = (o: Partial<MessageSummary>): MessageSummary =>
-  ({ id: 'm1', conversationId: 'c1', inboxId: 'i1', direction: 'inbound', kind: 'message', authorType: 'contact', authorId: null, text: 'hi', html: null, externalId: null, status: null, error: null, attempts: 0, deliveryDeadline: null, metadata: {}, attachments: [], sentAt: null, createdAt: '2026-11-30T10:00:00.000Z', ...o }) as MessageSummary;
-const call = (o: Record<string, unknown>) => ({ direction: 'inbound', status: 'completed', startedAt: '2026-11-30T10:00:00.000Z', answeredAt: '2026-11-30T10:00:08.000Z', endedAt: '2026-11-30T10:03:20.000Z', durationSeconds: 192, agentId: null, agentName: 'Ana', agentEmail: 'ana@example.com', recordingUrl: 'https://pbx.example.com/r/1.mp3', transcript: 'Hello, about my invoice…', notes: 'Invoice 4471', source: 'telephony', ...o });
+  ({
+    id: 'm1',
+    conversationId: 'c1',
+    inboxId: 'i1',
+    direction: 'inbound',
+    kind: 'message',
+    authorType: 'contact',
+    authorId: null,
+    text: 'hi',
+    html: null,
+    externalId: null,
+    status: null,
+    error: null,
+    attempts: 0,
+    deliveryDeadline: null,
+    metadata: {},
+    attachments: [],
+    sentAt: null,
+    createdAt: '2026-11-30T10:00:00.000Z',
+    ...o,
+  }) as MessageSummary;
+const call = (o: Record<string, unknown>) => ({
+  direction: 'inbound',
+  status: 'completed',
+  startedAt: '2026-11-30T10:00:00.000Z',
+  answeredAt: '2026-11-30T10:00:08.000Z',
+  endedAt: '2026-11-30T10:03:20.000Z',
+  durationSeconds: 192,
+  agentId: null,
+  agentName: 'Ana',
+  agentEmail: 'ana@example.com',
+  recordingUrl: 'https://pbx.example.com/r/1.mp3',
+  transcript: 'Hello, about my invoice…',
+  notes: 'Invoice 4471',
+  source: 'telephony',
+  ...o,
+});
 
 function wrap(children: ReactNode) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
@@ -27,7 +83,10 @@ beforeAll(() => {
 });
 beforeEach(async () => {
   await i18n.changeLanguage('en');
-  vi.stubGlobal('fetch', vi.fn(async () => new Response('[]', { status: 200 })));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async () => new Response('[]', { status: 200 })),
+  );
 });
 afterEach(() => {
   cleanup();
@@ -36,7 +95,16 @@ afterEach(() => {
 
 describe('calls in the timeline', () => {
   it('shows a completed call with its direction, duration, agent, recording link, notes and a collapsed transcript', () => {
-    render(wrap(<Timeline messages={[msg({ id: 'k', kind: 'call', text: 'Inbound call, completed', metadata: { call: call({}) } })]} conversation={conv} pending={[]} onRetryPending={() => undefined} />));
+    render(
+      wrap(
+        <Timeline
+          messages={[msg({ id: 'k', kind: 'call', text: 'Inbound call, completed', metadata: { call: call({}) } })]}
+          conversation={conv}
+          pending={[]}
+          onRetryPending={() => undefined}
+        />,
+      ),
+    );
     const entry = screen.getByTestId('call');
     expect(entry.dataset.status).toBe('completed');
     expect(within(entry).getByText(/Inbound call/)).toBeTruthy();
@@ -53,16 +121,52 @@ describe('calls in the timeline', () => {
   });
 
   it('shows a missed call without duration, and never links a recording that is not http(s)', () => {
-    render(wrap(<Timeline messages={[msg({ id: 'k', kind: 'call', text: 'missed', metadata: { call: call({ status: 'missed', durationSeconds: 0, answeredAt: null, agentName: null, agentEmail: null, recordingUrl: 'javascript:alert(1)', transcript: null, notes: null }) } })]} conversation={conv} pending={[]} onRetryPending={() => undefined} />));
+    render(
+      wrap(
+        <Timeline
+          messages={[
+            msg({
+              id: 'k',
+              kind: 'call',
+              text: 'missed',
+              metadata: {
+                call: call({
+                  status: 'missed',
+                  durationSeconds: 0,
+                  answeredAt: null,
+                  agentName: null,
+                  agentEmail: null,
+                  recordingUrl: 'javascript:alert(1)',
+                  transcript: null,
+                  notes: null,
+                }),
+              },
+            }),
+          ]}
+          conversation={conv}
+          pending={[]}
+          onRetryPending={() => undefined}
+        />,
+      ),
+    );
     const entry = screen.getByTestId('call');
     expect(within(entry).getByTestId('call-status').textContent).toBe('missed');
     expect(within(entry).queryByTestId('call-duration')).toBeNull();
     expect(within(entry).queryByRole('link')).toBeNull();
   });
 
-  it('speaks the reader\'s language', async () => {
+  it("speaks the reader's language", async () => {
     await i18n.changeLanguage('uk');
-    render(wrap(<Timeline messages={[msg({ id: 'k', kind: 'call', direction: 'outbound', metadata: { call: call({ direction: 'outbound', source: 'manual' }) } })]} conversation={conv} pending={[]} onRetryPending={() => undefined} />));
+    render(
+      wrap(
+        <Timeline
+          messages={[msg({ id: 'k', kind: 'call', direction: 'outbound', metadata: { call: call({ direction: 'outbound', source: 'manual' }) } })]}
+          conversation={conv}
+          pending={[]}
+          onRetryPending={() => undefined}
+        />,
+      ),
+    );
     expect(screen.getByText(/Вихідний дзвінок/)).toBeTruthy();
     expect(screen.getByTestId('call-duration').textContent).toBe('Тривалість: 3:12');
     expect(screen.getByText(/внесено вручну/)).toBeTruthy();
@@ -72,13 +176,34 @@ describe('calls in the timeline', () => {
 describe('failed replies on Telegram, X and phone', () => {
   it.each([
     ['TELEGRAM_BLOCKED: Forbidden: bot was blocked by the user', 'en', 'The customer blocked the bot (Forbidden: bot was blocked by the user)'],
-    ['META_WINDOW_CLOSED: last customer message 2 days ago', 'uk', 'Поза вікном обслуговування: клієнт має написати першим (WhatsApp: 24 години; Messenger та Instagram: 7 днів для людини) (last customer message 2 days ago)'],
-    ['X_REJECTED: Forbidden: You are not permitted to send Direct Messages to this user.', 'fr', 'X a refusé le message (Forbidden: You are not permitted to send Direct Messages to this user.)'],
-    ['PHONE_NO_MESSAGES: a phone inbox cannot send messages', 'it', 'Una casella telefonica non invia messaggi: richiama il cliente e registra la chiamata (a phone inbox cannot send messages)'],
+    [
+      'META_WINDOW_CLOSED: last customer message 2 days ago',
+      'uk',
+      'Поза вікном обслуговування: клієнт має написати першим (WhatsApp: 24 години; Messenger та Instagram: 7 днів для людини) (last customer message 2 days ago)',
+    ],
+    [
+      'X_REJECTED: Forbidden: You are not permitted to send Direct Messages to this user.',
+      'fr',
+      'X a refusé le message (Forbidden: You are not permitted to send Direct Messages to this user.)',
+    ],
+    [
+      'PHONE_NO_MESSAGES: a phone inbox cannot send messages',
+      'it',
+      'Una casella telefonica non invia messaggi: richiama il cliente e registra la chiamata (a phone inbox cannot send messages)',
+    ],
     ['webhook answered 400', 'en', 'webhook answered 400'],
   ])('%s (%s)', async (error, lng, shown) => {
     await i18n.changeLanguage(lng);
-    render(wrap(<Timeline messages={[msg({ id: 'e', direction: 'outbound', authorType: 'user', text: 'x', status: 'failed', error })]} conversation={conv} pending={[]} onRetryPending={() => undefined} />));
+    render(
+      wrap(
+        <Timeline
+          messages={[msg({ id: 'e', direction: 'outbound', authorType: 'user', text: 'x', status: 'failed', error })]}
+          conversation={conv}
+          pending={[]}
+          onRetryPending={() => undefined}
+        />,
+      ),
+    );
     expect(screen.getByText(`· ${shown}`)).toBeTruthy();
   });
 });

@@ -47,21 +47,31 @@ export function CallEntry({ m }: { m: MessageSummary }) {
           {call.direction === 'inbound' ? '📞 ' : '📲 '}
           {t(`call.${call.direction}`)}
         </strong>{' '}
-        <span className={`pill${missed ? ' error' : ''}`} data-testid="call-status">{t(`call.status.${call.status}`)}</span>
+        <span className={`pill${missed ? ' error' : ''}`} data-testid="call-status">
+          {t(`call.status.${call.status}`)}
+        </span>
         {call.source === 'manual' && <span className="muted small"> · {t('call.manual')}</span>}
         <span className="muted small"> {fmt.dateTime(call.startedAt ?? m.createdAt)}</span>
       </header>
       <div className="small">
-        {call.durationSeconds !== null && call.status === 'completed' && <span data-testid="call-duration">{t('call.duration', { duration: callLength(call.durationSeconds) })}</span>}
+        {call.durationSeconds !== null && call.status === 'completed' && (
+          <span data-testid="call-duration">{t('call.duration', { duration: callLength(call.durationSeconds) })}</span>
+        )}
         {agent && <span> · {t('call.agent', { agent })}</span>}
         {recording && (
           <span>
             {' · '}
-            <a href={recording} target="_blank" rel="noopener noreferrer">{t('call.recording')}</a>
+            <a href={recording} target="_blank" rel="noopener noreferrer">
+              {t('call.recording')}
+            </a>
           </span>
         )}
       </div>
-      {call.notes && <div className="text"><strong>{t('call.notes')}:</strong> {call.notes}</div>}
+      {call.notes && (
+        <div className="text">
+          <strong>{t('call.notes')}:</strong> {call.notes}
+        </div>
+      )}
       {call.transcript && (
         <details>
           <summary>{t('call.transcript')}</summary>
@@ -72,7 +82,8 @@ export function CallEntry({ m }: { m: MessageSummary }) {
   );
 }
 
-const SEND_ERROR = /^(TELEGRAM_BLOCKED|TELEGRAM_AUTH_FAILED|TELEGRAM_REJECTED|X_AUTH_FAILED|X_REJECTED|PHONE_NO_MESSAGES|META_WINDOW_CLOSED|META_AUTH_FAILED|META_REJECTED): ?([\s\S]*)$/;
+const SEND_ERROR =
+  /^(TELEGRAM_BLOCKED|TELEGRAM_AUTH_FAILED|TELEGRAM_REJECTED|X_AUTH_FAILED|X_REJECTED|PHONE_NO_MESSAGES|META_WINDOW_CLOSED|META_AUTH_FAILED|META_REJECTED): ?([\s\S]*)$/;
 
 /** A failed reply's error: the code translated, the peer's own words after it. Other errors are shown as they are. */
 export function useSendErrorText(): (error: string) => string {

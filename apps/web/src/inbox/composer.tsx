@@ -93,7 +93,14 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
 
   const send = () => {
     if (!text.trim() || blocked) return;
-    onSend({ text: filled.text, isNote, subject: conversation.channel === 'email' ? subject : undefined, cc: conversation.channel === 'email' ? cc : undefined, attachments: files, kbArticleIds: !isNote && articleIds.length ? articleIds : undefined });
+    onSend({
+      text: filled.text,
+      isNote,
+      subject: conversation.channel === 'email' ? subject : undefined,
+      cc: conversation.channel === 'email' ? cc : undefined,
+      attachments: files,
+      kbArticleIds: !isNote && articleIds.length ? articleIds : undefined,
+    });
     setText('');
     setFiles([]);
     setArticleIds([]);
@@ -151,7 +158,13 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
       {suggestions.length > 0 && (
         <ul className="canned-menu" role="listbox">
           {suggestions.map((c, i) => (
-            <li key={c.id} role="option" aria-selected={i === cannedIndex} className={i === cannedIndex ? 'active' : ''} onMouseDown={(e) => (e.preventDefault(), setText(applyCanned(text, c)))}>
+            <li
+              key={c.id}
+              role="option"
+              aria-selected={i === cannedIndex}
+              className={i === cannedIndex ? 'active' : ''}
+              onMouseDown={(e) => (e.preventDefault(), setText(applyCanned(text, c)))}
+            >
               <strong>/{c.shortcut}</strong> {c.title}
               {c.teamId && <span className="pill small">{t('cannedVars.teamOnly')}</span>}
             </li>

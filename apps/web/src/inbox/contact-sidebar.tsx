@@ -111,26 +111,27 @@ export function ContactSidebar({ contactId, currentId }: { contactId: string; cu
       </button>
       {canMerge && (
         <>
-      <h4>{t('sidebar.merge')}</h4>
-      <input type="search" placeholder={t('sidebar.mergeSearch')} aria-label={t('sidebar.mergeSearch')} value={search} onChange={(e) => setSearch(e.target.value)} />
-      <ul className="plain small">
-        {(candidates.data?.items ?? [])
-          .filter((x) => x.id !== c.id)
-          .map((x) => (
-            <li key={x.id}>
-              {x.name ?? x.email ?? x.identities[0]?.address ?? x.id}{' '}
-              <button
-                className="link"
-                disabled={merge.isPending}
-                onClick={() => {
-                  if (window.confirm(t('sidebar.mergeConfirm', { source: x.name ?? x.email ?? x.identities[0]?.address ?? x.id, target: c.name ?? c.email ?? c.id }))) merge.mutate(x.id);
-                }}
-              >
-                {t('sidebar.mergeInto')}
-              </button>
-            </li>
-          ))}
-      </ul>
+          <h4>{t('sidebar.merge')}</h4>
+          <input type="search" placeholder={t('sidebar.mergeSearch')} aria-label={t('sidebar.mergeSearch')} value={search} onChange={(e) => setSearch(e.target.value)} />
+          <ul className="plain small">
+            {(candidates.data?.items ?? [])
+              .filter((x) => x.id !== c.id)
+              .map((x) => (
+                <li key={x.id}>
+                  {x.name ?? x.email ?? x.identities[0]?.address ?? x.id}{' '}
+                  <button
+                    className="link"
+                    disabled={merge.isPending}
+                    onClick={() => {
+                      if (window.confirm(t('sidebar.mergeConfirm', { source: x.name ?? x.email ?? x.identities[0]?.address ?? x.id, target: c.name ?? c.email ?? c.id })))
+                        merge.mutate(x.id);
+                    }}
+                  >
+                    {t('sidebar.mergeInto')}
+                  </button>
+                </li>
+              ))}
+          </ul>
         </>
       )}
       {merge.isSuccess && <div className="ok small">{t('sidebar.merged')}</div>}

@@ -50,7 +50,9 @@ export function ConversationActions({ c }: { c: ConversationSummary }) {
           ))}
         </select>
       </div>
-      {snoozing && <SnoozeMenu disabled={mutation.isPending} onSnooze={(snoozedUntil) => mutation.mutate({ status: 'snoozed', snoozedUntil }, { onSuccess: () => setSnoozing(false) })} />}
+      {snoozing && (
+        <SnoozeMenu disabled={mutation.isPending} onSnooze={(snoozedUntil) => mutation.mutate({ status: 'snoozed', snoozedUntil }, { onSuccess: () => setSnoozing(false) })} />
+      )}
       <AssignPicker c={c} />
       <div className="action-row labels">
         <span className="muted small">{t('actions.labels')}:</span>

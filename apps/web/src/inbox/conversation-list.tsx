@@ -6,7 +6,20 @@ import { get, qs } from '../api/client';
 import type { ConversationSummary } from '../api/types';
 import { useLive } from '../live/live';
 import { useStoreSelect } from '../live/conversation-store';
-import { hasStatus, inTab, listQuery, previewFromMessage, selectFiltered, STATUS_FILTERS, TABS, type ListFilters, type SortOrder, type StatusFilter, type Tab, type Viewer } from '../lib/conversation-filters';
+import {
+  hasStatus,
+  inTab,
+  listQuery,
+  previewFromMessage,
+  selectFiltered,
+  STATUS_FILTERS,
+  TABS,
+  type ListFilters,
+  type SortOrder,
+  type StatusFilter,
+  type Tab,
+  type Viewer,
+} from '../lib/conversation-filters';
 import { useFormat } from '../i18n/format';
 import { useDirectory } from '../session/session';
 import { SlaBadge } from '../sla/sla-widgets';
@@ -76,14 +89,18 @@ export function ConversationList({ tab, status, filters, sort, params: urlParams
     return [...seen].sort();
   });
   // A tab's badge counts conversations with unread customer messages, not the messages.
-  const counts = useStoreSelect(store, (s) => {
-    const unread: Record<Tab, number> = { mine: 0, unassigned: 0, team: 0, all: 0 };
-    // Counting needs no sort: one pass over the store, whatever its size.
-    for (const c of s.all()) {
-      if (s.unreadOf(c.id) && hasStatus(c, 'open')) for (const tb of TABS) if (inTab(c, tb, viewer)) unread[tb] += 1;
-    }
-    return unread;
-  }, [viewer.id, viewer.teamIds.join()]);
+  const counts = useStoreSelect(
+    store,
+    (s) => {
+      const unread: Record<Tab, number> = { mine: 0, unassigned: 0, team: 0, all: 0 };
+      // Counting needs no sort: one pass over the store, whatever its size.
+      for (const c of s.all()) {
+        if (s.unreadOf(c.id) && hasStatus(c, 'open')) for (const tb of TABS) if (inTab(c, tb, viewer)) unread[tb] += 1;
+      }
+      return unread;
+    },
+    [viewer.id, viewer.teamIds.join()],
+  );
   // The row's preview follows live messages (a reply from another tab, a customer's answer).
   useEffect(
     () =>

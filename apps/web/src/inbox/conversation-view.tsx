@@ -72,11 +72,23 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
       try {
         const metadata =
           d.subject || d.cc || d.kbArticleIds
-            ? { subject: d.subject || undefined, cc: d.cc ? d.cc.split(',').map((s) => s.trim()).filter(Boolean) : undefined, kbArticleIds: d.kbArticleIds }
+            ? {
+                subject: d.subject || undefined,
+                cc: d.cc
+                  ? d.cc
+                      .split(',')
+                      .map((s) => s.trim())
+                      .filter(Boolean)
+                  : undefined,
+                kbArticleIds: d.kbArticleIds,
+              }
             : undefined;
         const body = { text: d.text, private: d.isNote || undefined, metadata };
         const msg = d.attachments.length
-          ? await post<MessageSummary>(`/conversations/${id}/messages/with-attachments`, { ...body, attachments: d.attachments.map(({ fileName, contentType, dataBase64 }) => ({ fileName, contentType, dataBase64 })) })
+          ? await post<MessageSummary>(`/conversations/${id}/messages/with-attachments`, {
+              ...body,
+              attachments: d.attachments.map(({ fileName, contentType, dataBase64 }) => ({ fileName, contentType, dataBase64 })),
+            })
           : await post<MessageSummary>(`/conversations/${id}/messages`, body);
         queryClient.setQueryData<MessageSummary[]>(messagesKey(id), (list) => mergeMessage(list, msg));
         setPending((cur) => cur.filter((p) => p.localId !== localId));
@@ -92,7 +104,11 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
   if (fetched.error && !fromStore) {
     return (
       <section className="conversation empty-state">
-        <p>{fetched.error instanceof ApiError && (fetched.error.status === 403 || fetched.error.status === 404) ? t('conversation.notFound') : t('common.error', { message: fetched.error.message })}</p>
+        <p>
+          {fetched.error instanceof ApiError && (fetched.error.status === 403 || fetched.error.status === 404)
+            ? t('conversation.notFound')
+            : t('common.error', { message: fetched.error.message })}
+        </p>
       </section>
     );
   }
@@ -101,7 +117,7 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
   const typing = live.typing[id] ?? [];
   // The newest routing line says, in the reader's language, why the conversation is where it is.
   const lastRouting = [...(messages.data ?? [])].reverse().find((m) => m.kind === 'activity' && m.metadata?.routing);
-  const assignee = conversation.assigneeId ? byId.get(conversation.assigneeId)?.name ?? '…' : null;
+  const assignee = conversation.assigneeId ? (byId.get(conversation.assigneeId)?.name ?? '…') : null;
 
   return (
     <>
@@ -136,7 +152,12 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
         {messages.isLoading ? (
           <div className="timeline muted pad">{t('conversation.loading')}</div>
         ) : (
-          <Timeline messages={messages.data ?? []} conversation={conversation} pending={pending} onRetryPending={(p) => void sendDraft(p.localId, drafts.current.get(p.localId)!)} />
+          <Timeline
+            messages={messages.data ?? []}
+            conversation={conversation}
+            pending={pending}
+            onRetryPending={(p) => void sendDraft(p.localId, drafts.current.get(p.localId)!)}
+          />
         )}
         <div className="typing" aria-live="polite" data-testid="typing">
           {typing.length > 0 && t('conversation.typing', { names: typing.map((x) => x.name).join(', ') })}

@@ -13,13 +13,65 @@ import { LoginPage } from '../shell/login-page';
 import { SessionProvider } from '../session/session';
 
 const conv = (o: Partial<ConversationSummary>): ConversationSummary =>
-  ({ id: 'c1', inboxId: 'i1', channel: 'api', contactId: 'k1', contactName: 'Chloé', status: 'open', priority: 1, assigneeId: null, teamId: null, labels: [], subject: null, language: null, assignmentReason: null, waitingSince: null, firstResponseAt: null, resolvedAt: null, snoozedUntil: null, lastMessageAt: '2026-11-30T10:00:00.000Z', createdAt: '2026-11-30T10:00:00.000Z', updatedAt: '2026-11-30T10:00:00.000Z', ...o }) as ConversationSummary;
+  ({
+    id: 'c1',
+    inboxId: 'i1',
+    channel: 'api',
+    contactId: 'k1',
+    contactName: 'Chloé',
+    status: 'open',
+    priority: 1,
+    assigneeId: null,
+    teamId: null,
+    labels: [],
+    subject: null,
+    language: null,
+    assignmentReason: null,
+    waitingSince: null,
+    firstResponseAt: null,
+    resolvedAt: null,
+    snoozedUntil: null,
+    lastMessageAt: '2026-11-30T10:00:00.000Z',
+    createdAt: '2026-11-30T10:00:00.000Z',
+    updatedAt: '2026-11-30T10:00:00.000Z',
+    ...o,
+  }) as ConversationSummary;
 
 const msg = (o: Partial<MessageSummary>): MessageSummary =>
-  ({ id: 'm1', conversationId: 'c1', inboxId: 'i1', direction: 'inbound', kind: 'message', authorType: 'contact', authorId: null, text: 'hi', html: null, externalId: null, status: null, error: null, attempts: 0, deliveryDeadline: null, metadata: {}, attachments: [], sentAt: null, createdAt: '2026-11-30T10:00:00.000Z', ...o }) as MessageSummary;
+  ({
+    id: 'm1',
+    conversationId: 'c1',
+    inboxId: 'i1',
+    direction: 'inbound',
+    kind: 'message',
+    authorType: 'contact',
+    authorId: null,
+    text: 'hi',
+    html: null,
+    externalId: null,
+    status: null,
+    error: null,
+    attempts: 0,
+    deliveryDeadline: null,
+    metadata: {},
+    attachments: [],
+    sentAt: null,
+    createdAt: '2026-11-30T10:00:00.000Z',
+    ...o,
+  }) as MessageSummary;
 
 function fakeLive(store: ConversationStore): Live {
-  return { store, connected: true, presence: 'online', offers: [], typing: {}, setViewing: () => undefined, command: async () => ({}), dismissOffer: () => undefined, onEvent: () => () => undefined };
+  return {
+    store,
+    connected: true,
+    presence: 'online',
+    offers: [],
+    typing: {},
+    setViewing: () => undefined,
+    command: async () => ({}),
+    dismissOffer: () => undefined,
+    onEvent: () => () => undefined,
+  };
 }
 
 function wrap(children: ReactNode, store = new ConversationStore()) {
@@ -47,7 +99,10 @@ beforeAll(() => {
 
 beforeEach(async () => {
   await i18n.changeLanguage('en');
-  vi.stubGlobal('fetch', vi.fn(async (url: string) => new Response(JSON.stringify(url.includes('/conversations') ? { items: [], nextCursor: null } : []), { status: 200 })));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => new Response(JSON.stringify(url.includes('/conversations') ? { items: [], nextCursor: null } : []), { status: 200 })),
+  );
 });
 afterEach(() => {
   cleanup();
@@ -99,7 +154,13 @@ describe('ConversationList', () => {
     const store = new ConversationStore();
     store.upsert([
       conv({ id: 'c1', assigneeId: 'me', lastMessage: { text: 'Where is my parcel?', authorType: 'contact', authorId: null, createdAt: '2026-11-30T10:00:00.000Z' } }),
-      conv({ id: 'c2', assigneeId: 'me', contactName: 'Dario', lastMessageAt: '2026-11-30T09:00:00.000Z', lastMessage: { text: 'On its way', authorType: 'user', authorId: 'me', createdAt: '2026-11-30T09:00:00.000Z' } }),
+      conv({
+        id: 'c2',
+        assigneeId: 'me',
+        contactName: 'Dario',
+        lastMessageAt: '2026-11-30T09:00:00.000Z',
+        lastMessage: { text: 'On its way', authorType: 'user', authorId: 'me', createdAt: '2026-11-30T09:00:00.000Z' },
+      }),
     ]);
     render(wrap(<ConversationList {...props} tab="mine" />, store));
     const [first, second] = await screen.findAllByTestId('row-preview');
@@ -136,7 +197,14 @@ describe('Timeline', () => {
   it('shows direction, notes, activity lines and delivery status, with retry on failure', () => {
     const messages = [
       msg({ id: 'a', text: 'Where is my order?' }),
-      msg({ id: 'b', kind: 'activity', direction: 'outbound', authorType: 'system', text: 'Assigned to Ana by routing: least busy', metadata: { routing: { code: 'least_busy' } } }),
+      msg({
+        id: 'b',
+        kind: 'activity',
+        direction: 'outbound',
+        authorType: 'system',
+        text: 'Assigned to Ana by routing: least busy',
+        metadata: { routing: { code: 'least_busy' } },
+      }),
       msg({ id: 'c', direction: 'outbound', authorType: 'user', text: 'On its way', status: 'sent' }),
       msg({ id: 'd', direction: 'outbound', authorType: 'user', kind: 'note', text: 'VIP customer' }),
       msg({ id: 'e', direction: 'outbound', authorType: 'user', text: 'Second try', status: 'failed', error: 'webhook answered 400' }),
@@ -164,10 +232,17 @@ describe('Timeline', () => {
     expect(within(stuck).getByRole('button', { name: 'Retry' })).toBeTruthy();
   });
 
-  it('writes routing activity lines once, in the reader\'s language, from the code and params', async () => {
+  it("writes routing activity lines once, in the reader's language, from the code and params", async () => {
     await i18n.changeLanguage('fr');
     try {
-      const line = msg({ id: 'r', kind: 'activity', direction: 'outbound', authorType: 'system', text: 'Back in the queue: requeued because Ana went offline', metadata: { routing: { action: 'requeue', previousAgentId: 'ana', code: 'requeued_agent_offline', params: { agentId: 'ana', agent: 'Ana' } } } });
+      const line = msg({
+        id: 'r',
+        kind: 'activity',
+        direction: 'outbound',
+        authorType: 'system',
+        text: 'Back in the queue: requeued because Ana went offline',
+        metadata: { routing: { action: 'requeue', previousAgentId: 'ana', code: 'requeued_agent_offline', params: { agentId: 'ana', agent: 'Ana' } } },
+      });
       render(wrap(<Timeline messages={[line]} conversation={conv({})} pending={[]} onRetryPending={() => undefined} />));
       expect(screen.getByTestId('activity').textContent).toMatch(/^Retour dans la file : Ana s’est déconnecté/);
       expect(screen.queryByText(/Back in the queue|requeued_agent_offline/)).toBeNull();
@@ -205,14 +280,29 @@ describe('LoginPage', () => {
     ['es', 'Contraseña', 'Entrar'],
   ])('speaks %s', async (lng, password, submit) => {
     await i18n.changeLanguage(lng);
-    render(wrap(<SessionProvider><LoginPage /></SessionProvider>));
+    render(
+      wrap(
+        <SessionProvider>
+          <LoginPage />
+        </SessionProvider>,
+      ),
+    );
     expect(screen.getByLabelText(password)).toBeTruthy();
     expect(screen.getByRole('button', { name: submit })).toBeTruthy();
   });
 
   it('shows the server message when the password is wrong', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ statusCode: 401, code: 'INVALID_CREDENTIALS', message: 'wrong email or password' }), { status: 401 })));
-    render(wrap(<SessionProvider><LoginPage /></SessionProvider>));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response(JSON.stringify({ statusCode: 401, code: 'INVALID_CREDENTIALS', message: 'wrong email or password' }), { status: 401 })),
+    );
+    render(
+      wrap(
+        <SessionProvider>
+          <LoginPage />
+        </SessionProvider>,
+      ),
+    );
     fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'a@example.com' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'nope' } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));

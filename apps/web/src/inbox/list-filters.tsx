@@ -76,7 +76,15 @@ export function ListFiltersBar({ filters, sort, labels, params, onFilters, onSor
             setNaming(null);
           }}
         >
-          <input autoFocus aria-label={t('listView.viewName')} placeholder={t('listView.viewName')} value={naming} maxLength={60} onChange={(e) => setNaming(e.target.value)} data-testid="view-name" />
+          <input
+            autoFocus
+            aria-label={t('listView.viewName')}
+            placeholder={t('listView.viewName')}
+            value={naming}
+            maxLength={60}
+            onChange={(e) => setNaming(e.target.value)}
+            data-testid="view-name"
+          />
           <button type="submit" className="primary small" disabled={!naming.trim()}>
             {t('listView.save')}
           </button>
@@ -103,7 +111,12 @@ export function ListFiltersBar({ filters, sort, labels, params, onFilters, onSor
               </option>
             ))}
           </select>
-          <select aria-label={t('listView.channel')} data-testid="filter-channel" value={filters.channel ?? ''} onChange={(e) => set('channel', e.target.value as ListFilters['channel'])}>
+          <select
+            aria-label={t('listView.channel')}
+            data-testid="filter-channel"
+            value={filters.channel ?? ''}
+            onChange={(e) => set('channel', e.target.value as ListFilters['channel'])}
+          >
             <option value="">{t('listView.anyChannel')}</option>
             {CHANNELS.map((c) => (
               <option key={c} value={c}>
@@ -111,13 +124,25 @@ export function ListFiltersBar({ filters, sort, labels, params, onFilters, onSor
               </option>
             ))}
           </select>
-          <input list="list-filter-labels" aria-label={t('listView.label')} placeholder={t('listView.anyLabel')} data-testid="filter-label" value={filters.label ?? ''} onChange={(e) => set('label', e.target.value.trim())} />
+          <input
+            list="list-filter-labels"
+            aria-label={t('listView.label')}
+            placeholder={t('listView.anyLabel')}
+            data-testid="filter-label"
+            value={filters.label ?? ''}
+            onChange={(e) => set('label', e.target.value.trim())}
+          />
           <datalist id="list-filter-labels">
             {labels.map((l) => (
               <option key={l} value={l} />
             ))}
           </datalist>
-          <select aria-label={t('priority.label')} data-testid="filter-priority" value={filters.priority ?? ''} onChange={(e) => set('priority', e.target.value === '' ? '' : Number(e.target.value))}>
+          <select
+            aria-label={t('priority.label')}
+            data-testid="filter-priority"
+            value={filters.priority ?? ''}
+            onChange={(e) => set('priority', e.target.value === '' ? '' : Number(e.target.value))}
+          >
             <option value="">{t('listView.anyPriority')}</option>
             {[3, 2, 1, 0].map((p) => (
               <option key={p} value={p}>

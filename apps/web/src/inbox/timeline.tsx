@@ -75,7 +75,7 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
   }
   const author =
     m.authorType === 'contact'
-      ? conversation.contactName ?? t('conversation.customer')
+      ? (conversation.contactName ?? t('conversation.customer'))
       : m.authorType === 'bot'
         ? (m.authorId && botNames.get(m.authorId)) || t('conversation.bot')
         : m.authorType === 'system'
@@ -112,7 +112,17 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
   );
 }
 
-export function Timeline({ messages, conversation, pending, onRetryPending }: { messages: MessageSummary[]; conversation: ConversationSummary; pending: PendingSend[]; onRetryPending(p: PendingSend): void }) {
+export function Timeline({
+  messages,
+  conversation,
+  pending,
+  onRetryPending,
+}: {
+  messages: MessageSummary[];
+  conversation: ConversationSummary;
+  pending: PendingSend[];
+  onRetryPending(p: PendingSend): void;
+}) {
   const { t } = useTranslation();
   const endRef = useRef<HTMLDivElement>(null);
   useEffect(() => {

@@ -15,8 +15,8 @@ export function useActivityContext(): ActivityContext {
     () => ({
       t: (key, params) => (t as unknown as (k: string, p?: Record<string, unknown>) => string)(key, params),
       lng,
-      agentName: (id) => (id ? byId.get(id)?.name ?? null : null),
-      teamName: (id) => (id ? teams?.find((x) => x.id === id)?.name ?? null : null),
+      agentName: (id) => (id ? (byId.get(id)?.name ?? null) : null),
+      teamName: (id) => (id ? (teams?.find((x) => x.id === id)?.name ?? null) : null),
       dateTime: fmt.dateTime,
     }),
     // fmt changes identity every render; its output depends only on the language.

@@ -28,7 +28,15 @@ export function ArticlePicker({ language, onInsert, onClose }: { language: strin
   };
   return (
     <div className="kb-picker" data-testid="kb-picker" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
-      <input autoFocus type="search" aria-label={t('kb.insertSearch')} placeholder={t('kb.insertSearch')} value={q} onChange={(e) => setQ(e.target.value)} data-testid="kb-picker-input" />
+      <input
+        autoFocus
+        type="search"
+        aria-label={t('kb.insertSearch')}
+        placeholder={t('kb.insertSearch')}
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+        data-testid="kb-picker-input"
+      />
       <ul>
         {found.data?.items.map((a) => (
           <li key={a.id} data-testid="kb-picker-item">

@@ -23,7 +23,11 @@ export default function KnowledgeBasePage() {
   const client = useQueryClient();
   const [locale, setLocale] = useState('');
   const list = useQuery({ queryKey: ['kb', 'list', locale], queryFn: () => get<{ items: ArticleSummary[] }>(`/kb/articles${qs({ locale, limit: 100 })}`) });
-  const article = useQuery({ queryKey: ['kb', 'article', articleId], queryFn: () => get<Article>(`/kb/articles/${articleId}`), enabled: Boolean(articleId && articleId !== 'new') });
+  const article = useQuery({
+    queryKey: ['kb', 'article', articleId],
+    queryFn: () => get<Article>(`/kb/articles/${articleId}`),
+    enabled: Boolean(articleId && articleId !== 'new'),
+  });
   const [form, setForm] = useState<Form>(EMPTY);
   const [preview, setPreview] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -35,7 +39,16 @@ export default function KnowledgeBasePage() {
     setMessage(null);
   }, [article.data, articleId]);
 
-  const payload = () => ({ title: form.title, body: form.body, category: form.category.trim() || null, tags: form.tags.split(',').map((s) => s.trim()).filter(Boolean), ...(form.slug ? { slug: form.slug } : {}) });
+  const payload = () => ({
+    title: form.title,
+    body: form.body,
+    category: form.category.trim() || null,
+    tags: form.tags
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    ...(form.slug ? { slug: form.slug } : {}),
+  });
   const save = useMutation({
     mutationFn: async (status?: 'draft' | 'published') => {
       if (!articleId || articleId === 'new') return post<Article>('/kb/articles', { ...payload(), locale: form.locale, ...(status ? { status } : {}) });
@@ -131,7 +144,11 @@ export default function KnowledgeBasePage() {
               </button>
             )}
             {status && <span className="muted small">{status === 'published' ? t('kb.published') : t('kb.draft')}</span>}
-            {message && <span className="small" role="status">{message}</span>}
+            {message && (
+              <span className="small" role="status">
+                {message}
+              </span>
+            )}
           </div>
           {/* Rendered and sanitised by the server (markdown-it, then an allowlist sanitiser). */}
           {preview !== null && <div className="kb-preview" data-testid="kb-preview-html" dangerouslySetInnerHTML={{ __html: preview }} />}

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationSummary } from '../api/types';
-import { filtersFromParams, filtersToParams, inTab, listQuery, matchesFilters, previewFromMessage, queryFor, selectConversations, sortConversations, type ListFilters, type SortOrder, type Tab } from './conversation-filters';
+import {
+  filtersFromParams,
+  filtersToParams,
+  inTab,
+  listQuery,
+  matchesFilters,
+  previewFromMessage,
+  queryFor,
+  selectConversations,
+  sortConversations,
+  type ListFilters,
+  type SortOrder,
+  type Tab,
+} from './conversation-filters';
 
 const me = { id: 'me', teamIds: ['t1'] };
 const conv = (o: Partial<ConversationSummary>): ConversationSummary =>
@@ -146,7 +159,15 @@ describe('listQuery', () => {
 });
 
 describe('previewFromMessage', () => {
-  const m = (o: Partial<Parameters<typeof previewFromMessage>[1]>) => ({ conversationId: 'c', kind: 'message', text: 'Hello', authorType: 'contact' as const, authorId: null, createdAt: at2(10), ...o });
+  const m = (o: Partial<Parameters<typeof previewFromMessage>[1]>) => ({
+    conversationId: 'c',
+    kind: 'message',
+    text: 'Hello',
+    authorType: 'contact' as const,
+    authorId: null,
+    createdAt: at2(10),
+    ...o,
+  });
   const at2 = (h: number) => `2026-11-30T${h}:00:00.000Z`;
   it('takes a newer customer or agent message', () => {
     expect(previewFromMessage(conv({ lastMessage: null }), m({}))).toEqual({ text: 'Hello', authorType: 'contact', authorId: null, createdAt: at2(10) });

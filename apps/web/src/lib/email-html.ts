@@ -4,7 +4,27 @@
  * agent asks for them (they would tell the sender when and where the mail was read).
  * The result is also shown in a sandboxed iframe without scripts: two fences, not one.
  */
-const DROP = new Set(['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'form', 'input', 'button', 'textarea', 'select', 'link', 'meta', 'base', 'noscript', 'template', 'svg', 'math']);
+const DROP = new Set([
+  'script',
+  'iframe',
+  'frame',
+  'frameset',
+  'object',
+  'embed',
+  'applet',
+  'form',
+  'input',
+  'button',
+  'textarea',
+  'select',
+  'link',
+  'meta',
+  'base',
+  'noscript',
+  'template',
+  'svg',
+  'math',
+]);
 const URL_ATTRS = ['href', 'src', 'action', 'formaction', 'background', 'poster', 'xlink:href', 'srcset'];
 const SAFE_LINK = /^(https?:|mailto:|tel:|#)/i;
 

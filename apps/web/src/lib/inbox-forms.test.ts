@@ -24,7 +24,8 @@ describe('Slack', () => {
     const m = slackManifest('Acme: support "team"', 'https://h/api/v1/channels/slack/x/events');
     expect(m).toContain('request_url: https://h/api/v1/channels/slack/x/events');
     expect(m).toContain('name: "Acme: support \\"team\\""');
-    for (const scope of ['chat:write', 'channels:history', 'groups:history', 'im:history', 'mpim:history', 'users:read', 'users:read.email', 'files:read']) expect(m).toContain(`- ${scope}\n`);
+    for (const scope of ['chat:write', 'channels:history', 'groups:history', 'im:history', 'mpim:history', 'users:read', 'users:read.email', 'files:read'])
+      expect(m).toContain(`- ${scope}\n`);
     for (const ev of ['message.channels', 'message.groups', 'message.im', 'message.mpim']) expect(m).toContain(`- ${ev}\n`);
   });
   it('reads channel ids from ids or links', () => {

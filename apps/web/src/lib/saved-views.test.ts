@@ -9,7 +9,9 @@ function memory(): Pick<Storage, 'getItem' | 'setItem'> {
 
 describe('saved views', () => {
   it('keeps only what shapes the list', () => {
-    expect(viewQuery(new URLSearchParams('tab=all&status=pending&channel=email&sort=priority&utm=x&priority=3'))).toBe('tab=all&status=pending&sort=priority&channel=email&priority=3');
+    expect(viewQuery(new URLSearchParams('tab=all&status=pending&channel=email&sort=priority&utm=x&priority=3'))).toBe(
+      'tab=all&status=pending&sort=priority&channel=email&priority=3',
+    );
   });
 
   it('saves, replaces by name (any case), sorts by name and deletes', () => {

@@ -12,7 +12,7 @@ export function snoozeAt(preset: SnoozePreset, now: Date): Date {
       return d;
     case 'nextWeek': {
       // Monday 9:00 of the next week (a Monday counts as "next week" only from the one after).
-      const days = ((8 - d.getDay()) % 7) || 7;
+      const days = (8 - d.getDay()) % 7 || 7;
       d.setDate(d.getDate() + days);
       d.setHours(9, 0, 0, 0);
       return d;

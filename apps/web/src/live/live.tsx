@@ -99,7 +99,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       setConnected(false);
       // The server closes sockets when rights change (ACCESS_CHANGED) or a session ends: reconnect
       // at once; the handshake either gives rooms that follow the new rights or refuses the token.
-      if (reason === 'io server disconnect') void Promise.resolve(auth.renewing).catch(() => undefined).finally(() => socket.connect());
+      if (reason === 'io server disconnect')
+        void Promise.resolve(auth.renewing)
+          .catch(() => undefined)
+          .finally(() => socket.connect());
     });
     socket.on('connect_error', (err) => {
       // Refused at the handshake (expired, revoked, password changed elsewhere): log in again.
@@ -117,8 +120,13 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     socket.on('conversation.updated', onConversation);
     socket.on('conversation.assigned', ({ seq, data }) => {
       seen(seq);
-      if (store.get(data.conversationId)) store.patch(data.conversationId, { assigneeId: data.agentId, teamId: data.teamId ?? store.get(data.conversationId)!.teamId, assignmentReason: data.reason });
-      else get<ConversationSummary>(`/conversations/${data.conversationId}`).then((c) => store.upsert(c), () => undefined);
+      if (store.get(data.conversationId))
+        store.patch(data.conversationId, { assigneeId: data.agentId, teamId: data.teamId ?? store.get(data.conversationId)!.teamId, assignmentReason: data.reason });
+      else
+        get<ConversationSummary>(`/conversations/${data.conversationId}`).then(
+          (c) => store.upsert(c),
+          () => undefined,
+        );
       setOffers((list) => list.filter((o) => o.conversationId !== data.conversationId));
       queryClient.invalidateQueries({ queryKey: ['conversation', data.conversationId] });
       eventListeners.forEach((fn) => fn({ type: 'assigned', data }));
@@ -144,7 +152,9 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     socket.on('agent.presence', ({ seq, data }) => {
       seen(seq);
       if (data.agentId === me.id) setPresence(data.presence);
-      queryClient.setQueryData<QueueStats>(['routing-stats'], (s) => (s ? { ...s, agents: s.agents.map((a) => (a.agentId === data.agentId ? { ...a, presence: data.presence } : a)) } : s));
+      queryClient.setQueryData<QueueStats>(['routing-stats'], (s) =>
+        s ? { ...s, agents: s.agents.map((a) => (a.agentId === data.agentId ? { ...a, presence: data.presence } : a)) } : s,
+      );
     });
     socket.on('queue.stats', ({ data }) => queryClient.setQueryData(['routing-stats'], data));
     socket.on('typing', (e) => {

@@ -202,7 +202,14 @@ export function Notifications() {
         ))}
       </div>
       <div className="notify-menu">
-        <button className="ghost" aria-expanded={open} aria-label={t('notifications.settings')} title={t('notifications.settings')} data-testid="notify-settings" onClick={() => setOpen((o) => !o)}>
+        <button
+          className="ghost"
+          aria-expanded={open}
+          aria-label={t('notifications.settings')}
+          title={t('notifications.settings')}
+          data-testid="notify-settings"
+          onClick={() => setOpen((o) => !o)}
+        >
           <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden>
             <path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
             <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />

@@ -3,15 +3,21 @@ import type { MessageSummary } from '@inbox/realtime-contract';
 import { DEFAULT_SETTINGS, noticeFor, tabTitle, type NoticeContext } from './notify-rules';
 
 const ctx = (over: Partial<NoticeContext> = {}): NoticeContext => ({ meId: 'me', settings: DEFAULT_SETTINGS, assigneeOf: () => 'me', viewing: null, visible: true, ...over });
-const assigned = (over: Record<string, unknown> = {}) => ({ type: 'assigned' as const, data: { conversationId: 'c1', agentId: 'me', previousAgentId: null, teamId: null, reason: 'least busy', by: 'routing' as const, ...over } });
-const message = (over: Partial<MessageSummary> = {}) => ({ type: 'message' as const, data: { id: 'm1', conversationId: 'c1', direction: 'inbound', kind: 'message', authorType: 'contact', authorId: null, text: 'Hello?', ...over } as MessageSummary });
+const assigned = (over: Record<string, unknown> = {}) => ({
+  type: 'assigned' as const,
+  data: { conversationId: 'c1', agentId: 'me', previousAgentId: null, teamId: null, reason: 'least busy', by: 'routing' as const, ...over },
+});
+const message = (over: Partial<MessageSummary> = {}) => ({
+  type: 'message' as const,
+  data: { id: 'm1', conversationId: 'c1', direction: 'inbound', kind: 'message', authorType: 'contact', authorId: null, text: 'Hello?', ...over } as MessageSummary,
+});
 
 describe('noticeFor', () => {
   it('notifies a new assignment by routing or a coordinator', () => {
     expect(noticeFor(assigned(), ctx())).toEqual({ kind: 'assigned', conversationId: 'c1' });
     expect(noticeFor(assigned({ by: 'coordinator' }), ctx())).toEqual({ kind: 'assigned', conversationId: 'c1' });
   });
-  it('stays quiet for one\'s own actions and for others\' assignments', () => {
+  it("stays quiet for one's own actions and for others' assignments", () => {
     expect(noticeFor(assigned({ by: 'agent' }), ctx())).toBeNull();
     expect(noticeFor(assigned({ agentId: 'someone-else' }), ctx())).toBeNull();
     expect(noticeFor(assigned({ previousAgentId: 'me' }), ctx())).toBeNull();
@@ -22,7 +28,7 @@ describe('noticeFor', () => {
     expect(noticeFor(e, ctx())).toEqual({ kind: 'offered', conversationId: 'c1', expiresAt: '2030-01-01T00:00:30Z' });
     expect(noticeFor({ ...e, data: { ...e.data, agentId: 'x' } }, ctx())).toBeNull();
   });
-  it('notifies a customer reply in one\'s own conversation unless it is on screen', () => {
+  it("notifies a customer reply in one's own conversation unless it is on screen", () => {
     expect(noticeFor(message(), ctx())).toEqual({ kind: 'reply', conversationId: 'c1', text: 'Hello?' });
     expect(noticeFor(message(), ctx({ viewing: 'c1' }))).toBeNull();
     expect(noticeFor(message(), ctx({ viewing: 'c1', visible: false }))).not.toBeNull();

@@ -26,9 +26,7 @@ export function saveSettings(userId: string, s: NotificationSettings): void {
 }
 
 export type Notice =
-  | { kind: 'assigned'; conversationId: string }
-  | { kind: 'offered'; conversationId: string; expiresAt: string }
-  | { kind: 'reply'; conversationId: string; text: string };
+  { kind: 'assigned'; conversationId: string } | { kind: 'offered'; conversationId: string; expiresAt: string } | { kind: 'reply'; conversationId: string; text: string };
 
 export interface NoticeContext {
   meId: string;

@@ -14,7 +14,21 @@ export interface ChartSeries {
  * One line chart (uPlot, canvas) with a visible title, a text summary for screen readers and a
  * data table alternative: the canvas is decoration for those who can see it, the table is the data.
  */
-export function ReportChart({ id, title, xs, series, formatX, formatY }: { id: string; title: string; xs: number[]; series: ChartSeries[]; formatX: (unixSeconds: number) => string; formatY: (v: number) => string }) {
+export function ReportChart({
+  id,
+  title,
+  xs,
+  series,
+  formatX,
+  formatY,
+}: {
+  id: string;
+  title: string;
+  xs: number[];
+  series: ChartSeries[];
+  formatX: (unixSeconds: number) => string;
+  formatY: (v: number) => string;
+}) {
   const { t } = useTranslation();
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
@@ -65,7 +79,9 @@ export function ReportChart({ id, title, xs, series, formatX, formatY }: { id: s
   const summary = series
     .map((s) => {
       const vs = s.values.filter((v): v is number => v !== null);
-      return vs.length ? t('reports.chart.summary', { series: s.label, min: formatY(Math.min(...vs)), max: formatY(Math.max(...vs)) }) : t('reports.chart.noValues', { series: s.label });
+      return vs.length
+        ? t('reports.chart.summary', { series: s.label, min: formatY(Math.min(...vs)), max: formatY(Math.max(...vs)) })
+        : t('reports.chart.noValues', { series: s.label });
     })
     .join(' ');
 

@@ -50,7 +50,18 @@ describe('the period and query sent to the API', () => {
 });
 
 describe('chart columns', () => {
-  const point = (start: string, over: Partial<SeriesPoint>): SeriesPoint => ({ start, created: 0, resolved: 0, firstResponseSecondsP50: null, firstResponseSecondsP90: null, resolutionSecondsP50: null, resolutionSecondsP90: null, csatAverage: null, csatResponses: 0, ...over });
+  const point = (start: string, over: Partial<SeriesPoint>): SeriesPoint => ({
+    start,
+    created: 0,
+    resolved: 0,
+    firstResponseSecondsP50: null,
+    firstResponseSecondsP90: null,
+    resolutionSecondsP50: null,
+    resolutionSecondsP90: null,
+    csatAverage: null,
+    csatResponses: 0,
+    ...over,
+  });
 
   it('puts x in seconds and keeps empty buckets as gaps, not zeros', () => {
     const points = [point('2025-03-29T23:00:00.000Z', { firstResponseSecondsP50: 120, firstResponseSecondsP90: 600 }), point('2025-03-30T22:00:00.000Z', {})];
@@ -62,7 +73,18 @@ describe('chart columns', () => {
 });
 
 describe('agent table order', () => {
-  const row = (name: string, over: Partial<AgentRow>): AgentRow => ({ agentId: name, name, assigned: 0, resolved: 0, firstResponseSecondsP50: null, resolutionSecondsP50: null, csatAverage: null, csatResponses: 0, qaAveragePercent: null, ...over });
+  const row = (name: string, over: Partial<AgentRow>): AgentRow => ({
+    agentId: name,
+    name,
+    assigned: 0,
+    resolved: 0,
+    firstResponseSecondsP50: null,
+    resolutionSecondsP50: null,
+    csatAverage: null,
+    csatResponses: 0,
+    qaAveragePercent: null,
+    ...over,
+  });
   const rows = [row('Cleo', { assigned: 5, csatAverage: 4.5 }), row('Ana', { assigned: 9, csatAverage: null }), row('Ben', { assigned: 5, csatAverage: 3 })];
 
   it('sorts by a number either way, ties by name', () => {

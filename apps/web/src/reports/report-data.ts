@@ -57,7 +57,17 @@ export interface KpiReport {
   csat: { responses: number; surveysSent: number; responseRate: number | null; average: number | null; satisfiedRate: number | null; distribution: Record<string, number> };
   sla: { conversationsWithSla: number; met: number; metRate: number | null };
   byAgent: AgentRow[];
-  byTeam: Array<{ teamId: string; name: string; created: number; resolved: number; resolutionRate: number | null; firstResponseSecondsP50: number | null; csatAverage: number | null; slaMetRate: number | null; qaAveragePercent: number | null }>;
+  byTeam: Array<{
+    teamId: string;
+    name: string;
+    created: number;
+    resolved: number;
+    resolutionRate: number | null;
+    firstResponseSecondsP50: number | null;
+    csatAverage: number | null;
+    slaMetRate: number | null;
+    qaAveragePercent: number | null;
+  }>;
   series: { interval: Interval; timeZone: string; points: SeriesPoint[] } | null;
 }
 

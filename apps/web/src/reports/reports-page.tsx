@@ -7,7 +7,20 @@ import type { Inbox } from '../api/types';
 import { useFormat } from '../i18n/format';
 import { useDirectory, useTeams } from '../session/session';
 import { ReportChart, type ChartSeries } from './report-chart';
-import { AGENT_COLUMNS, REPORT_CHANNELS, autoInterval, filtersToParams, parseFilters, reportQuery, seriesColumns, sortAgents, type AgentColumn, type DrillMetric, type KpiReport, type ReportFilters } from './report-data';
+import {
+  AGENT_COLUMNS,
+  REPORT_CHANNELS,
+  autoInterval,
+  filtersToParams,
+  parseFilters,
+  reportQuery,
+  seriesColumns,
+  sortAgents,
+  type AgentColumn,
+  type DrillMetric,
+  type KpiReport,
+  type ReportFilters,
+} from './report-data';
 import './reports.css';
 
 const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -60,7 +73,8 @@ export default function ReportsPage() {
 
   const interval = f.interval ?? autoInterval(f.from, f.to);
   const formatX = useMemo(() => {
-    const opts: Intl.DateTimeFormatOptions = interval === 'hour' ? { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: TIME_ZONE } : { month: 'short', day: 'numeric', timeZone: TIME_ZONE };
+    const opts: Intl.DateTimeFormatOptions =
+      interval === 'hour' ? { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: TIME_ZONE } : { month: 'short', day: 'numeric', timeZone: TIME_ZONE };
     const dtf = new Intl.DateTimeFormat(lng, opts);
     return (s: number) => dtf.format(new Date(s * 1000));
   }, [interval, lng]);
@@ -176,11 +190,22 @@ export default function ReportsPage() {
       <div className="report-exports" role="group" aria-label={t('reports.export.label')}>
         <span className="muted">{t('reports.export.label')}:</span>
         {(['summary', 'agents', 'teams', 'series'] as const).map((table) => (
-          <button key={table} type="button" className="ghost" data-testid={`export-${table}`} onClick={() => exportCsv(`/reports/kpis?${reportQuery(f, TIME_ZONE, { format: 'csv', table })}`, `report-${table}.csv`)}>
+          <button
+            key={table}
+            type="button"
+            className="ghost"
+            data-testid={`export-${table}`}
+            onClick={() => exportCsv(`/reports/kpis?${reportQuery(f, TIME_ZONE, { format: 'csv', table })}`, `report-${table}.csv`)}
+          >
             {t(`reports.export.${table}`)}
           </button>
         ))}
-        <button type="button" className="ghost" data-testid="export-conversations" onClick={() => exportCsv(`/reports/conversations?${reportQuery(f, TIME_ZONE, { format: 'csv' })}`, 'conversations.csv')}>
+        <button
+          type="button"
+          className="ghost"
+          data-testid="export-conversations"
+          onClick={() => exportCsv(`/reports/conversations?${reportQuery(f, TIME_ZONE, { format: 'csv' })}`, 'conversations.csv')}
+        >
           {t('reports.export.conversations')}
         </button>
         {exportError && <span className="error">{t('common.error', { message: exportError })}</span>}
@@ -324,7 +349,12 @@ function AgentTable({ rows, onDrill }: { rows: KpiReport['byAgent']; onDrill: (m
           <tr>
             {AGENT_COLUMNS.map((c) => (
               <th key={c} scope="col" aria-sort={sort.column === c ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
-                <button type="button" className="link-button" data-testid={`sort-${c}`} onClick={() => setSort((s) => ({ column: c, dir: s.column === c && s.dir === 'desc' ? 'asc' : 'desc' }))}>
+                <button
+                  type="button"
+                  className="link-button"
+                  data-testid={`sort-${c}`}
+                  onClick={() => setSort((s) => ({ column: c, dir: s.column === c && s.dir === 'desc' ? 'asc' : 'desc' }))}
+                >
                   {t(`reports.agents.${c}`)} {sort.column === c ? (sort.dir === 'asc' ? '▲' : '▼') : ''}
                 </button>
               </th>
@@ -365,7 +395,8 @@ function DrillDown({ f, onClose, agentName }: { f: ReportFilters; onClose: () =>
   const list = useInfiniteQuery({
     queryKey: ['report-drill', base],
     initialPageParam: null as string | null,
-    queryFn: ({ pageParam }) => get<{ items: DrillRow[]; nextCursor: string | null }>(`/reports/conversations?${base}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
+    queryFn: ({ pageParam }) =>
+      get<{ items: DrillRow[]; nextCursor: string | null }>(`/reports/conversations?${base}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
     getNextPageParam: (last) => last.nextCursor,
   });
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];

@@ -79,7 +79,13 @@ export function SearchPalette() {
     if (!d) return [];
     const out: Row[] = [];
     for (const c of d.conversations?.items ?? [])
-      out.push({ key: `c-${c.id}`, group: 'conversations', title: c.subject || c.contactName || t('find.noSubject'), detail: c.contactName ?? undefined, go: () => navigate(`/inbox/${c.id}`) });
+      out.push({
+        key: `c-${c.id}`,
+        group: 'conversations',
+        title: c.subject || c.contactName || t('find.noSubject'),
+        detail: c.contactName ?? undefined,
+        go: () => navigate(`/inbox/${c.id}`),
+      });
     for (const m of d.messages?.items ?? [])
       out.push({
         key: `m-${m.id}`,
@@ -91,9 +97,22 @@ export function SearchPalette() {
           revealMessage(m.id);
         },
       });
-    for (const c of d.contacts?.items ?? []) out.push({ key: `p-${c.id}`, group: 'contacts', title: c.name || c.email || c.phone || c.id, detail: [c.email, c.phone].filter(Boolean).join(' · '), go: () => navigate(`/inbox?contactId=${c.id}`) });
+    for (const c of d.contacts?.items ?? [])
+      out.push({
+        key: `p-${c.id}`,
+        group: 'contacts',
+        title: c.name || c.email || c.phone || c.id,
+        detail: [c.email, c.phone].filter(Boolean).join(' · '),
+        go: () => navigate(`/inbox?contactId=${c.id}`),
+      });
     for (const a of d.articles?.items ?? [])
-      out.push({ key: `a-${a.id}`, group: 'articles', title: `${a.title} (${a.locale})`, detail: a.snippet ? <Snippet parts={a.snippet} /> : a.excerpt, go: () => (isStaff(me) ? navigate(`/kb/${a.id}`) : window.open(`/help/${a.locale}/${a.slug}`, '_blank')) });
+      out.push({
+        key: `a-${a.id}`,
+        group: 'articles',
+        title: `${a.title} (${a.locale})`,
+        detail: a.snippet ? <Snippet parts={a.snippet} /> : a.excerpt,
+        go: () => (isStaff(me) ? navigate(`/kb/${a.id}`) : window.open(`/help/${a.locale}/${a.slug}`, '_blank')),
+      });
     return out;
   }, [results.data, navigate, t, me]);
 
@@ -124,7 +143,15 @@ export function SearchPalette() {
     <div className="search-overlay" role="dialog" aria-label={t('find.label')} onMouseDown={(e) => e.target === e.currentTarget && close()}>
       <div className="search-palette" onKeyDown={onKeyDown}>
         <div className="search-bar">
-          <input ref={inputRef} type="search" data-testid="search-input" aria-label={t('find.label')} placeholder={t('find.placeholder')} value={q} onChange={(e) => setQ(e.target.value)} />
+          <input
+            ref={inputRef}
+            type="search"
+            data-testid="search-input"
+            aria-label={t('find.label')}
+            placeholder={t('find.placeholder')}
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+          />
           <select aria-label={t('find.type')} value={type} onChange={(e) => setType(e.target.value as SearchType)} data-testid="search-type">
             {(['all', 'conversations', 'messages', 'contacts', 'articles'] as const).map((x) => (
               <option key={x} value={x}>
@@ -139,7 +166,12 @@ export function SearchPalette() {
         {debounced && results.data && rows.length === 0 && <p className="muted">{t('find.empty', { q: debounced })}</p>}
         <ul className="search-results" role="listbox" data-testid="search-results">
           {rows.map((r, i) => {
-            const header = r.group !== lastGroup ? <li className="search-group" role="presentation">{t(`find.${r.group}`)}</li> : null;
+            const header =
+              r.group !== lastGroup ? (
+                <li className="search-group" role="presentation">
+                  {t(`find.${r.group}`)}
+                </li>
+              ) : null;
             lastGroup = r.group;
             return [
               header,

@@ -33,14 +33,14 @@ export function Shell({ children }: { children: ReactNode }) {
           <span className="logo" aria-hidden /> {t('app.name')}
         </div>
         <div className={menu}>
-        <nav>
-          <NavLink to="/inbox">{t('nav.inbox')}</NavLink>
-          {isStaff(me) && <NavLink to="/console">{t('nav.console')}</NavLink>}
-          {isStaff(me) && <NavLink to="/reports">{t('reports.nav')}</NavLink>}
-          {isStaff(me) && <NavLink to="/kb">{t('kb.nav')}</NavLink>}
-          {me.role === 'admin' && <NavLink to="/admin">{t('nav.admin')}</NavLink>}
-        </nav>
-        <SearchPalette />
+          <nav>
+            <NavLink to="/inbox">{t('nav.inbox')}</NavLink>
+            {isStaff(me) && <NavLink to="/console">{t('nav.console')}</NavLink>}
+            {isStaff(me) && <NavLink to="/reports">{t('reports.nav')}</NavLink>}
+            {isStaff(me) && <NavLink to="/kb">{t('kb.nav')}</NavLink>}
+            {me.role === 'admin' && <NavLink to="/admin">{t('nav.admin')}</NavLink>}
+          </nav>
+          <SearchPalette />
         </div>
         <div className="spacer" />
         <span className={`conn ${live.connected ? 'on' : 'off'}`} data-testid="connection">
@@ -49,7 +49,13 @@ export function Shell({ children }: { children: ReactNode }) {
         {/* While the socket is down the server cannot see us: a grey dot, not the last known presence. */}
         <label className={`presence presence-${live.connected ? live.presence : 'connecting'}`}>
           <span className="dot" aria-hidden />
-          <select aria-label={t('presence.label')} data-testid="presence" disabled={!live.connected} value={live.presence === 'away' ? 'away' : 'online'} onChange={(e) => setPresence(e.target.value as 'online' | 'away')}>
+          <select
+            aria-label={t('presence.label')}
+            data-testid="presence"
+            disabled={!live.connected}
+            value={live.presence === 'away' ? 'away' : 'online'}
+            onChange={(e) => setPresence(e.target.value as 'online' | 'away')}
+          >
             <option value="online">{t('presence.online')}</option>
             <option value="away">{t('presence.away')}</option>
           </select>
@@ -59,13 +65,13 @@ export function Shell({ children }: { children: ReactNode }) {
           ☰
         </button>
         <div className={menu}>
-        <LanguagePicker />
-        <NavLink className="me" title={me.email} to="/account" data-testid="account-link">
-          {me.name}
-        </NavLink>
-        <button className="ghost" onClick={logout}>
-          {t('nav.logout')}
-        </button>
+          <LanguagePicker />
+          <NavLink className="me" title={me.email} to="/account" data-testid="account-link">
+            {me.name}
+          </NavLink>
+          <button className="ghost" onClick={logout}>
+            {t('nav.logout')}
+          </button>
         </div>
       </header>
       <OfferBanner />

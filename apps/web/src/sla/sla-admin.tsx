@@ -42,7 +42,11 @@ function FieldError({ errors, path }: { errors: Record<string, string[]>; path: 
 
 const minutes = (s: number | null) => (s === null ? '' : String(Math.round(s / 60)));
 const seconds = (m: string) => (m.trim() === '' ? null : Math.round(Number(m) * 60));
-const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 export function SlaPoliciesAdmin() {
   const { t } = useTranslation();
@@ -118,13 +122,16 @@ export function SlaPoliciesAdmin() {
           {t('service.admin.name')} <input required value={form.name} onChange={set('name')} data-testid="sla-name" /> <FieldError errors={errors} path="name" />
         </label>
         <label>
-          {t('service.admin.firstResponseMinutes')} <input type="number" min="0.05" step="any" required value={form.first} onChange={set('first')} /> <FieldError errors={errors} path="firstResponseSeconds" />
+          {t('service.admin.firstResponseMinutes')} <input type="number" min="0.05" step="any" required value={form.first} onChange={set('first')} />{' '}
+          <FieldError errors={errors} path="firstResponseSeconds" />
         </label>
         <label>
-          {t('service.admin.nextResponseMinutes')} <input type="number" min="0" step="any" value={form.next} onChange={set('next')} /> <FieldError errors={errors} path="nextResponseSeconds" />
+          {t('service.admin.nextResponseMinutes')} <input type="number" min="0" step="any" value={form.next} onChange={set('next')} />{' '}
+          <FieldError errors={errors} path="nextResponseSeconds" />
         </label>
         <label>
-          {t('service.admin.resolutionMinutes')} <input type="number" min="0" step="any" value={form.resolution} onChange={set('resolution')} /> <FieldError errors={errors} path="resolutionSeconds" />
+          {t('service.admin.resolutionMinutes')} <input type="number" min="0" step="any" value={form.resolution} onChange={set('resolution')} />{' '}
+          <FieldError errors={errors} path="resolutionSeconds" />
         </label>
         <label>
           <input type="checkbox" checked={form.businessHours} onChange={(e) => setForm((f) => ({ ...f, businessHours: e.target.checked }))} /> {t('service.admin.businessHours')}
@@ -136,10 +143,12 @@ export function SlaPoliciesAdmin() {
           {t('service.admin.order')} <input type="number" min="0" value={form.order} onChange={set('order')} />
         </label>
         <label>
-          {t('service.admin.channels')} <input value={form.channels} onChange={set('channels')} placeholder="email, webchat" /> <FieldError errors={errors} path="appliesTo.channels" />
+          {t('service.admin.channels')} <input value={form.channels} onChange={set('channels')} placeholder="email, webchat" />{' '}
+          <FieldError errors={errors} path="appliesTo.channels" />
         </label>
         <label>
-          {t('service.admin.priorities')} <input value={form.priorities} onChange={set('priorities')} placeholder="2, 3" /> <FieldError errors={errors} path="appliesTo.priorities" />
+          {t('service.admin.priorities')} <input value={form.priorities} onChange={set('priorities')} placeholder="2, 3" />{' '}
+          <FieldError errors={errors} path="appliesTo.priorities" />
         </label>
         <label>
           {t('service.admin.labels')} <input value={form.labels} onChange={set('labels')} placeholder="vip" /> <FieldError errors={errors} path="appliesTo.labels" />
@@ -156,7 +165,18 @@ export function SlaPoliciesAdmin() {
 const EVENTS = ['conversation.created', 'message.created', 'conversation.updated', 'sla.breached', 'conversation.resolved'];
 const FIELDS = ['channel', 'inbox', 'team', 'status', 'priority', 'labels', 'contact_email_domain', 'message_text', 'customer_language', 'business_hours'];
 const OPERATORS = ['equals', 'not_equals', 'in', 'not_in', 'contains', 'not_contains', 'matches'];
-const ACTIONS: Record<string, string | null> = { set_team: 'teamId', add_label: 'label', remove_label: 'label', set_priority: 'priority', assign_agent: 'agentId', send_canned_response: 'cannedResponseId', add_note: 'text', send_webhook: 'url', resolve: null, snooze: 'seconds' };
+const ACTIONS: Record<string, string | null> = {
+  set_team: 'teamId',
+  add_label: 'label',
+  remove_label: 'label',
+  set_priority: 'priority',
+  assign_agent: 'agentId',
+  send_canned_response: 'cannedResponseId',
+  add_note: 'text',
+  send_webhook: 'url',
+  resolve: null,
+  snooze: 'seconds',
+};
 const NUMERIC = new Set(['priority', 'seconds']);
 
 export function RulesAdmin() {
@@ -164,14 +184,24 @@ export function RulesAdmin() {
   const qc = useQueryClient();
   const rules = useQuery({ queryKey: ['automation-rules'], queryFn: () => get<Rule[]>('/automation-rules') });
   const [editing, setEditing] = useState<string | null>(null);
-  const empty = { name: '', event: 'message.created', enabled: true, conditions: [{ field: 'message_text', operator: 'contains', value: '' }], actions: [{ type: 'add_label', param: '' }] };
+  const empty = {
+    name: '',
+    event: 'message.created',
+    enabled: true,
+    conditions: [{ field: 'message_text', operator: 'contains', value: '' }],
+    actions: [{ type: 'add_label', param: '' }],
+  };
   const [form, setForm] = useState(empty);
   const invalidate = () => qc.invalidateQueries({ queryKey: ['automation-rules'] });
   const body = () => ({
     name: form.name,
     event: form.event,
     enabled: form.enabled,
-    conditions: form.conditions.map((c) => ({ field: c.field, operator: c.operator, value: c.operator === 'in' || c.operator === 'not_in' || c.operator === 'contains' || c.operator === 'not_contains' ? list(String(c.value)) : c.value })),
+    conditions: form.conditions.map((c) => ({
+      field: c.field,
+      operator: c.operator,
+      value: c.operator === 'in' || c.operator === 'not_in' || c.operator === 'contains' || c.operator === 'not_contains' ? list(String(c.value)) : c.value,
+    })),
     actions: form.actions.map((a) => (ACTIONS[a.type] ? { type: a.type, [ACTIONS[a.type]!]: NUMERIC.has(ACTIONS[a.type]!) ? Number(a.param) : a.param } : { type: a.type })),
   });
   const save = useMutation({
@@ -237,7 +267,8 @@ export function RulesAdmin() {
       >
         <h4>{editing ? t('service.admin.editRule') : t('service.admin.newRule')}</h4>
         <label>
-          {t('service.admin.name')} <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} data-testid="rule-name" /> <FieldError errors={errors} path="name" />
+          {t('service.admin.name')} <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} data-testid="rule-name" />{' '}
+          <FieldError errors={errors} path="name" />
         </label>
         <label>
           {t('service.admin.event')}{' '}
@@ -267,7 +298,11 @@ export function RulesAdmin() {
                   </option>
                 ))}
               </select>
-              <input value={String(c.value)} onChange={(e) => setForm({ ...form, conditions: form.conditions.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)) })} data-testid={`condition-${i}-value`} />
+              <input
+                value={String(c.value)}
+                onChange={(e) => setForm({ ...form, conditions: form.conditions.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)) })}
+                data-testid={`condition-${i}-value`}
+              />
               <button type="button" className="link" onClick={() => setForm({ ...form, conditions: form.conditions.filter((_, j) => j !== i) })}>
                 ✕
               </button>

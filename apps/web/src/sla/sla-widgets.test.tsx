@@ -7,7 +7,30 @@ import { HandoffBanner, SlaBadge, SlaWatch, countdown } from './sla-widgets';
 const NOW = Date.parse('2026-11-30T10:00:00.000Z');
 
 const conv = (o: Partial<ConversationSummary>): ConversationSummary =>
-  ({ id: 'c1', inboxId: 'i1', channel: 'api', contactId: 'k1', contactName: 'Chloé', status: 'open', priority: 1, assigneeId: null, teamId: null, labels: [], subject: null, language: null, assignmentReason: null, waitingSince: null, firstResponseAt: null, resolvedAt: null, snoozedUntil: null, sla: null, lastMessageAt: '2026-11-30T09:00:00.000Z', createdAt: '2026-11-30T09:00:00.000Z', updatedAt: '2026-11-30T09:00:00.000Z', ...o }) as ConversationSummary;
+  ({
+    id: 'c1',
+    inboxId: 'i1',
+    channel: 'api',
+    contactId: 'k1',
+    contactName: 'Chloé',
+    status: 'open',
+    priority: 1,
+    assigneeId: null,
+    teamId: null,
+    labels: [],
+    subject: null,
+    language: null,
+    assignmentReason: null,
+    waitingSince: null,
+    firstResponseAt: null,
+    resolvedAt: null,
+    snoozedUntil: null,
+    sla: null,
+    lastMessageAt: '2026-11-30T09:00:00.000Z',
+    createdAt: '2026-11-30T09:00:00.000Z',
+    updatedAt: '2026-11-30T09:00:00.000Z',
+    ...o,
+  }) as ConversationSummary;
 
 const sla = (o: Partial<NonNullable<ConversationSummary['sla']>>): ConversationSummary['sla'] => ({
   policyId: 'p1',
@@ -80,7 +103,27 @@ describe('SlaWatch', () => {
 
 describe('HandoffBanner', () => {
   const msg = (o: Partial<MessageSummary>): MessageSummary =>
-    ({ id: 'm1', conversationId: 'c1', inboxId: 'i1', direction: 'outbound', kind: 'note', authorType: 'user', authorId: 'u1', text: 'note', html: null, externalId: null, status: null, error: null, attempts: 0, deliveryDeadline: null, metadata: {}, attachments: [], sentAt: null, createdAt: '2026-11-30T10:00:00.000Z', ...o }) as MessageSummary;
+    ({
+      id: 'm1',
+      conversationId: 'c1',
+      inboxId: 'i1',
+      direction: 'outbound',
+      kind: 'note',
+      authorType: 'user',
+      authorId: 'u1',
+      text: 'note',
+      html: null,
+      externalId: null,
+      status: null,
+      error: null,
+      attempts: 0,
+      deliveryDeadline: null,
+      metadata: {},
+      attachments: [],
+      sentAt: null,
+      createdAt: '2026-11-30T10:00:00.000Z',
+      ...o,
+    }) as MessageSummary;
 
   it('pins the latest handoff note with who sent it and to which team', () => {
     render(

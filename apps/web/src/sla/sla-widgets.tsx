@@ -35,7 +35,12 @@ export function SlaBadge({ c }: { c: ConversationSummary }) {
   const state = due !== null && due <= now ? 'breached' : sla.state;
   const label = sla.paused ? t('service.paused') : due !== null ? countdown(due - now) : t(`service.state.${sla.state}`);
   return (
-    <span className={`pill sla sla-${state}`} data-testid="sla-badge" data-state={state} title={t('service.badgeTitle', { policy: sla.policyName, state: t(`service.state.${state}`) })}>
+    <span
+      className={`pill sla sla-${state}`}
+      data-testid="sla-badge"
+      data-state={state}
+      title={t('service.badgeTitle', { policy: sla.policyName, state: t(`service.state.${state}`) })}
+    >
       {t('service.sla')} {label}
     </span>
   );
@@ -65,7 +70,9 @@ export function EscalatePanel({ c }: { c: ConversationSummary }) {
     },
   });
   const claim = useMutation({ mutationFn: () => post<ConversationSummary>(`/conversations/${c.id}/claim`), onSuccess: (u) => store.upsert(u) });
-  const sorted = [...(teams.data ?? [])].filter((x) => x.id !== c.teamId).sort((a, b) => Number(Boolean(b.isDepartment)) - Number(Boolean(a.isDepartment)) || a.name.localeCompare(b.name));
+  const sorted = [...(teams.data ?? [])]
+    .filter((x) => x.id !== c.teamId)
+    .sort((a, b) => Number(Boolean(b.isDepartment)) - Number(Boolean(a.isDepartment)) || a.name.localeCompare(b.name));
   const error = (e: unknown) => (e instanceof ApiError ? t(`service.errors.${e.code}`, { defaultValue: e.message }) : String(e));
   if (c.status === 'resolved') return null;
   return (

@@ -18,7 +18,8 @@ export class ChannelEventsController {
   @Get(':id/channel-events')
   async list(@Param('id', ParseUUIDPipe) id: string, @Query('outcome') outcome: string | undefined, @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number) {
     if (limit < 1 || limit > 500) throw new DomainError('VALIDATION_FAILED', 'limit must be between 1 and 500', { fields: { limit: ['must be between 1 and 500'] } });
-    if (outcome !== undefined && !['queued', 'ignored', 'rejected'].includes(outcome)) throw new DomainError('VALIDATION_FAILED', 'outcome must be queued, ignored or rejected', { fields: { outcome: ['must be queued, ignored or rejected'] } });
+    if (outcome !== undefined && !['queued', 'ignored', 'rejected'].includes(outcome))
+      throw new DomainError('VALIDATION_FAILED', 'outcome must be queued, ignored or rejected', { fields: { outcome: ['must be queued, ignored or rejected'] } });
     if (!(await this.inboxes.get(this.tx.manager, id))) throw notFound('inbox', id);
     return this.events.list(this.tx.manager, id, (outcome as ChannelEventOutcome | undefined) ?? null, limit);
   }

@@ -12,7 +12,10 @@ export type ChannelEventOutcome = 'queued' | 'ignored' | 'rejected';
 @Injectable()
 export class ChannelEventsRepository {
   /** true the first time this event id reaches the inbox. */
-  async record(em: EntityManager, e: { inboxId: string; channel: 'telegram' | 'x'; eventId: string; outcome: ChannelEventOutcome; reason: string | null; payload: unknown }): Promise<boolean> {
+  async record(
+    em: EntityManager,
+    e: { inboxId: string; channel: 'telegram' | 'x'; eventId: string; outcome: ChannelEventOutcome; reason: string | null; payload: unknown },
+  ): Promise<boolean> {
     const rows = await queryRows(
       em,
       `INSERT INTO channel_events (inbox_id, channel, event_id, outcome, reason, payload) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
@@ -63,7 +66,10 @@ export class ChannelEventsRepository {
   }
 
   async unreachable(em: EntityManager, channel: string, address: string): Promise<{ at: string; reason: string } | null> {
-    const [row] = await em.query(`SELECT unreachable_at, unreachable_reason FROM contact_identities WHERE channel = $1 AND address = $2 AND unreachable_at IS NOT NULL`, [channel, address]);
+    const [row] = await em.query(`SELECT unreachable_at, unreachable_reason FROM contact_identities WHERE channel = $1 AND address = $2 AND unreachable_at IS NOT NULL`, [
+      channel,
+      address,
+    ]);
     return row ? { at: new Date(row.unreachable_at).toISOString(), reason: row.unreachable_reason } : null;
   }
 }

@@ -58,7 +58,10 @@ describe('connection errors an admin can act on', () => {
   });
 
   it.each([
-    [{ authenticationFailed: true, message: 'Authentication failed.', responseText: 'Dovecot ready on backend-3 (10.2.0.4)' }, 'IMAP h:1: authentication failed, check the user and password'],
+    [
+      { authenticationFailed: true, message: 'Authentication failed.', responseText: 'Dovecot ready on backend-3 (10.2.0.4)' },
+      'IMAP h:1: authentication failed, check the user and password',
+    ],
     [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 10.2.0.4:143' }, 'IMAP h:1: connection refused'],
     [{ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND h' }, 'IMAP h:1: host not found'],
     [{ code: 'ServerBanner', message: '* BYE SSH-2.0-OpenSSH_9.2p1 Debian-2' }, 'IMAP h:1: connection failed (ServerBanner)'],

@@ -88,7 +88,15 @@ export class EmailChannelAdapter implements ChannelAdapter, OnModuleDestroy {
       entry = undefined;
     }
     if (!entry) {
-      const transport = nodemailer.createTransport({ ...options, pool: true, maxConnections: 2, maxMessages: 100, connectionTimeout: 15000, greetingTimeout: 15000, socketTimeout: 60000 });
+      const transport = nodemailer.createTransport({
+        ...options,
+        pool: true,
+        maxConnections: 2,
+        maxMessages: 100,
+        connectionTimeout: 15000,
+        greetingTimeout: 15000,
+        socketTimeout: 60000,
+      });
       entry = { key, transport, timer: setTimeout(() => undefined, 0) };
       this.transports.set(inboxId, entry);
     }

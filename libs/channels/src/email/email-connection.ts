@@ -6,9 +6,7 @@ import type { ImapSettings, SmtpSettings } from './email-settings';
 
 export type ConnectionProblem = 'auth_failed' | 'host_unreachable' | 'tls_mismatch' | 'timeout' | 'mailbox_not_found' | 'rejected' | 'address_refused' | 'unknown';
 
-export type ConnectionCheck =
-  | { ok: true; detail: string }
-  | { ok: false; problem: ConnectionProblem; error: string };
+export type ConnectionCheck = { ok: true; detail: string } | { ok: false; problem: ConnectionProblem; error: string };
 
 /**
  * Maps the many ways a socket, TLS or protocol error looks to one problem an admin can act
@@ -26,7 +24,13 @@ export function describeConnectionError(err: unknown): { problem: ConnectionProb
   const e = (err ?? {}) as { code?: string; message?: string; authenticationFailed?: boolean; tlsFailed?: boolean; responseCode?: number; serverResponseCode?: string };
   const code = String(e.code ?? '');
   const msg = String(e.message ?? err);
-  if (e.authenticationFailed || code === 'EAUTH' || e.responseCode === 535 || e.serverResponseCode === 'AUTHENTICATIONFAILED' || /authenticat(ion|e) failed|invalid credentials/i.test(msg)) {
+  if (
+    e.authenticationFailed ||
+    code === 'EAUTH' ||
+    e.responseCode === 535 ||
+    e.serverResponseCode === 'AUTHENTICATIONFAILED' ||
+    /authenticat(ion|e) failed|invalid credentials/i.test(msg)
+  ) {
     return { problem: 'auth_failed', words: `authentication failed, check the user and password` };
   }
   if (/STARTTLS/i.test(msg) || code === 'ETLS') {

@@ -117,7 +117,15 @@ export class EmailIngestService {
   }
 
   private async quarantine(box: MailboxRef, mail: RawMail, messageId: string | null, reason: string): Promise<MailOutcome> {
-    const added = await this.email.quarantine(this.tx.manager, { inboxId: box.inboxId, mailbox: box.mailbox, uid: mail.uid, uidvalidity: mail.uidvalidity, messageId, reason, raw: mail.raw });
+    const added = await this.email.quarantine(this.tx.manager, {
+      inboxId: box.inboxId,
+      mailbox: box.mailbox,
+      uid: mail.uid,
+      uidvalidity: mail.uidvalidity,
+      messageId,
+      reason,
+      raw: mail.raw,
+    });
     if (added) this.logger.warn({ inboxId: box.inboxId, uid: mail.uid, reason }, 'mail quarantined');
     return 'quarantined';
   }

@@ -12,7 +12,8 @@ export interface MailClassification {
 export type HeaderBag = Record<string, string | undefined>;
 
 const BOUNCE_SENDER = /^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@/i;
-const BOUNCE_SUBJECT = /(undeliver|undelivered|delivery (status notification|has failed|failure)|returned mail|failure notice|mail delivery (failed|subsystem)|non[- ]?delivery|could not be delivered|unzustellbar)/i;
+const BOUNCE_SUBJECT =
+  /(undeliver|undelivered|delivery (status notification|has failed|failure)|returned mail|failure notice|mail delivery (failed|subsystem)|non[- ]?delivery|could not be delivered|unzustellbar)/i;
 const AUTO_SUBJECT = /^\s*(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique)\b/i;
 
 /**

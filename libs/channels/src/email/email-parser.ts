@@ -67,7 +67,10 @@ export async function parseMail(raw: Buffer, limits = MAIL_LIMITS): Promise<Pars
 
   const headers: HeaderBag = {};
   for (const { key, line } of parsed.headerLines ?? []) {
-    const value = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+    const value = line
+      .slice(line.indexOf(':') + 1)
+      .replace(/\r?\n[ \t]+/g, ' ')
+      .trim();
     if (headers[key] === undefined) headers[key] = value;
   }
   const messageId = normalizeMessageId(parsed.messageId);

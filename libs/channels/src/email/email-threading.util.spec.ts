@@ -15,7 +15,10 @@ describe('email threading rules', () => {
 
   it.each([
     ['<a@x> <b@x>\r\n <c@x>', ['a@x', 'b@x', 'c@x']],
-    [['<a@x>', '<b@x>'], ['a@x', 'b@x']],
+    [
+      ['<a@x>', '<b@x>'],
+      ['a@x', 'b@x'],
+    ],
     ['a@x, b@x', ['a@x', 'b@x']],
     [undefined, []],
   ])('reads the ids of %p', (input, expected) => {

@@ -56,7 +56,10 @@ export class EmailRepository {
   }
 
   /** Idempotent on the raw bytes: the same bad mail seen again (re-sync, appended twice) is stored once. */
-  async quarantine(em: EntityManager, q: { inboxId: string; mailbox: string; uid: number | null; uidvalidity: number | null; messageId: string | null; reason: string; raw: Buffer }): Promise<boolean> {
+  async quarantine(
+    em: EntityManager,
+    q: { inboxId: string; mailbox: string; uid: number | null; uidvalidity: number | null; messageId: string | null; reason: string; raw: Buffer },
+  ): Promise<boolean> {
     const rows = await em.query(
       `INSERT INTO email_quarantine (inbox_id, mailbox, uid, uidvalidity, message_id, reason, raw, raw_sha256, size)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (inbox_id, raw_sha256) DO NOTHING RETURNING id`,

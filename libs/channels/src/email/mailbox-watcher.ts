@@ -126,7 +126,11 @@ export class MailboxWatcher {
       this.status.idle = client.capabilities.has('IDLE');
       const state = await this.deps.repo.syncState(this.deps.em(), this.inboxId, imap.mailbox);
       if (!state || state.uidvalidity !== uidvalidity) {
-        if (state) this.logger.warn({ inboxId: this.inboxId, from: state.uidvalidity, to: uidvalidity }, 'UIDVALIDITY changed: re-syncing the mailbox (known mails are skipped by Message-ID)');
+        if (state)
+          this.logger.warn(
+            { inboxId: this.inboxId, from: state.uidvalidity, to: uidvalidity },
+            'UIDVALIDITY changed: re-syncing the mailbox (known mails are skipped by Message-ID)',
+          );
         await this.deps.repo.saveSyncState(this.deps.em(), this.inboxId, imap.mailbox, { uidvalidity, lastUid: 0 });
       }
       await this.sync(client, box, uidvalidity);

@@ -38,13 +38,27 @@ export abstract class MessagingChannelAdapter implements ChannelAdapter {
   ) {}
 
   async configure(input: Record<string, unknown>): Promise<ConfiguredInbox> {
-    const accountId = requireString(input, this.idField, GRAPH_ID, this.idField === 'pageId' ? 'must be the Facebook Page ID (digits)' : 'must be the Instagram professional account ID (digits)');
-    const pageAccessToken = requireString(input, 'pageAccessToken', TOKEN, 'must be the Page access token (with pages_messaging' + (this.kind === 'instagram' ? ', instagram_manage_messages' : '') + ')');
+    const accountId = requireString(
+      input,
+      this.idField,
+      GRAPH_ID,
+      this.idField === 'pageId' ? 'must be the Facebook Page ID (digits)' : 'must be the Instagram professional account ID (digits)',
+    );
+    const pageAccessToken = requireString(
+      input,
+      'pageAccessToken',
+      TOKEN,
+      'must be the Page access token (with pages_messaging' + (this.kind === 'instagram' ? ', instagram_manage_messages' : '') + ')',
+    );
     const appSecret = requireString(input, 'appSecret', APP_SECRET, 'must be the app secret (App settings → Basic)');
     const { verifyToken, webhookKey } = webhookIdentity(input);
     const me = await this.testConnection({ accountId, pageAccessToken });
     const settings: MessagingSettings = { accountId, accountName: me.name, webhookKey };
-    return { settings: settings as unknown as Record<string, unknown>, secrets: { pageAccessToken, appSecret, verifyToken } satisfies MessagingSecrets, revealOnce: { verifyToken } };
+    return {
+      settings: settings as unknown as Record<string, unknown>,
+      secrets: { pageAccessToken, appSecret, verifyToken } satisfies MessagingSecrets,
+      revealOnce: { verifyToken },
+    };
   }
 
   /** GET /me with the Page token: it must be the token of this Page (or of the Page linked to this Instagram account). */
@@ -55,7 +69,8 @@ export abstract class MessagingChannelAdapter implements ChannelAdapter {
     const id = String(me.id ?? '');
     if (this.kind === 'messenger' && id !== c.accountId) throw invalid('pageAccessToken', `the token belongs to ${me.name ?? 'another Page'} (${id}), not to Page ${c.accountId}`);
     const ig = me.instagram_business_account;
-    if (this.kind === 'instagram' && ig?.id && String(ig.id) !== c.accountId) throw invalid('instagramAccountId', `the Page's Instagram account is ${ig.username ?? ig.id} (${ig.id}), not ${c.accountId}`);
+    if (this.kind === 'instagram' && ig?.id && String(ig.id) !== c.accountId)
+      throw invalid('instagramAccountId', `the Page's Instagram account is ${ig.username ?? ig.id} (${ig.id}), not ${c.accountId}`);
     return { id, name: (this.kind === 'instagram' ? ig?.username : null) ?? me.name ?? null };
   }
 
@@ -67,14 +82,20 @@ export abstract class MessagingChannelAdapter implements ChannelAdapter {
   async send(ctx: OutboundContext): Promise<SendResult> {
     const secrets = ctx.inbox.secrets as unknown as MessagingSecrets;
     const window = serviceWindow(this.kind, await this.repo.lastInboundAt(this.tx.manager, ctx.conversation.id), new Date());
-    if (!window.open) throw new PermanentSendError(`META_WINDOW_CLOSED: the customer last wrote more than 7 days ago; ${this.kind === 'messenger' ? 'Messenger' : 'Instagram'} allows no reply until they write again`);
+    if (!window.open)
+      throw new PermanentSendError(
+        `META_WINDOW_CLOSED: the customer last wrote more than 7 days ago; ${this.kind === 'messenger' ? 'Messenger' : 'Instagram'} allows no reply until they write again`,
+      );
     const tagging = window.mode === 'response' ? { messaging_type: 'RESPONSE' } : { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' };
     const recipient = { id: ctx.recipient };
     const text = ctx.message.text.trim();
     if (!text && ctx.message.attachments.length === 0) throw new PermanentSendError('META_REJECTED: nothing to send: the reply has no text');
     try {
       const ids: string[] = [];
-      if (text) ids.push((await this.graph.post<{ message_id: string }>(`${this.kind} send`, secrets.pageAccessToken, 'me/messages', { recipient, ...tagging, message: { text } })).message_id);
+      if (text)
+        ids.push(
+          (await this.graph.post<{ message_id: string }>(`${this.kind} send`, secrets.pageAccessToken, 'me/messages', { recipient, ...tagging, message: { text } })).message_id,
+        );
       for (const a of ctx.message.attachments) {
         const stored = ctx.attachments.find((x) => x.id === a.id);
         if (!stored?.data) throw new PermanentSendError(`META_REJECTED: attachment ${a.fileName} has no stored content`);

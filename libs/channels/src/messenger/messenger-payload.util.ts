@@ -2,7 +2,23 @@ import { MetaItem, MetaMedia, MetaParse, isObject, mapLink, metaTime, str } from
 
 const MEDIA_KINDS: Record<string, MetaMedia['kind']> = { image: 'image', video: 'video', audio: 'audio', file: 'file' };
 /** Events of the Messenger Platform that carry nothing for an agent. */
-const NOT_FOR_AGENTS = ['optin', 'account_linking', 'policy-enforcement', 'policy_enforcement', 'pass_thread_control', 'take_thread_control', 'request_thread_control', 'app_roles', 'game_play', 'payment', 'checkout_update', 'pre_checkout', 'referral', 'message_edit', 'response_feedback'];
+const NOT_FOR_AGENTS = [
+  'optin',
+  'account_linking',
+  'policy-enforcement',
+  'policy_enforcement',
+  'pass_thread_control',
+  'take_thread_control',
+  'request_thread_control',
+  'app_roles',
+  'game_play',
+  'payment',
+  'checkout_update',
+  'pre_checkout',
+  'referral',
+  'message_edit',
+  'response_feedback',
+];
 
 /**
  * One Messenger Platform (`object: "page"`) or Instagram Messaging (`object: "instagram"`)
@@ -31,7 +47,8 @@ export function parseMessagingWebhook(body: unknown, opts: { kind: 'messenger' |
       // Standby: another app owns the thread (a bot); the agent still sees what the customer wrote.
       ...(Array.isArray(entry.standby) ? entry.standby.map((e: unknown) => [e, true] as const) : []),
     ];
-    if (events.length === 0) ignored.push(Array.isArray(entry.changes) ? `changes (${entry.changes.map((c: any) => c?.field).join(', ')}) are not handled` : 'an entry without messaging events');
+    if (events.length === 0)
+      ignored.push(Array.isArray(entry.changes) ? `changes (${entry.changes.map((c: any) => c?.field).join(', ')}) are not handled` : 'an entry without messaging events');
     for (const [event, standby] of events) {
       const item = parseEvent(event, opts.kind, standby);
       if (typeof item === 'string') ignored.push(item);
@@ -48,29 +65,54 @@ function parseEvent(e: unknown, kind: 'messenger' | 'instagram', standby: boolea
   const at = metaTime(e.timestamp);
   if (isObject(e.delivery)) {
     if (!sender) return 'a delivery receipt without sender';
-    return { type: 'watermark', status: 'delivered', customer: sender, mids: Array.isArray(e.delivery.mids) ? e.delivery.mids.map(String) : [], watermark: e.delivery.watermark ? metaTime(e.delivery.watermark) : null };
+    return {
+      type: 'watermark',
+      status: 'delivered',
+      customer: sender,
+      mids: Array.isArray(e.delivery.mids) ? e.delivery.mids.map(String) : [],
+      watermark: e.delivery.watermark ? metaTime(e.delivery.watermark) : null,
+    };
   }
   if (isObject(e.read)) {
     if (!sender) return 'a read receipt without sender';
-    return { type: 'watermark', status: 'read', customer: sender, mids: str(e.read.mid) ? [String(e.read.mid)] : [], watermark: e.read.watermark ? metaTime(e.read.watermark) : null };
+    return {
+      type: 'watermark',
+      status: 'read',
+      customer: sender,
+      mids: str(e.read.mid) ? [String(e.read.mid)] : [],
+      watermark: e.read.watermark ? metaTime(e.read.watermark) : null,
+    };
   }
   if (isObject(e.reaction)) {
     const target = str(e.reaction.mid);
     if (!sender || !target) return 'a reaction without sender or message';
-    return { type: 'reaction', target, from: sender, emoji: e.reaction.action === 'unreact' ? null : str(e.reaction.emoji) ?? str(e.reaction.reaction), at };
+    return { type: 'reaction', target, from: sender, emoji: e.reaction.action === 'unreact' ? null : (str(e.reaction.emoji) ?? str(e.reaction.reaction)), at };
   }
   if (isObject(e.postback)) {
     if (!sender) return 'a postback without sender';
     const externalId = str(e.postback.mid) ?? `postback:${sender}:${String(e.timestamp ?? at)}`;
-    return { type: 'message', externalId, from: sender, name: null, phone: null, at, text: String(e.postback.title ?? e.postback.payload ?? ''), media: [], replyTo: null,
-      metadata: { [kind]: { standby }, postback: { payload: e.postback.payload ?? null }, ...(isObject(e.postback.referral) ? { referral: e.postback.referral } : {}) } };
+    return {
+      type: 'message',
+      externalId,
+      from: sender,
+      name: null,
+      phone: null,
+      at,
+      text: String(e.postback.title ?? e.postback.payload ?? ''),
+      media: [],
+      replyTo: null,
+      metadata: { [kind]: { standby }, postback: { payload: e.postback.payload ?? null }, ...(isObject(e.postback.referral) ? { referral: e.postback.referral } : {}) },
+    };
   }
   if (isObject(e.message)) return parseMessage(e.message, { sender, recipient, at, kind, standby, referral: e.referral });
   const key = Object.keys(e).find((k) => !['sender', 'recipient', 'timestamp'].includes(k)) ?? 'empty';
   return NOT_FOR_AGENTS.includes(key) ? `"${key}" events are not handled` : `unknown event "${key}"`;
 }
 
-function parseMessage(m: Record<string, any>, c: { sender: string | null; recipient: string | null; at: string; kind: 'messenger' | 'instagram'; standby: boolean; referral: unknown }): MetaItem | string {
+function parseMessage(
+  m: Record<string, any>,
+  c: { sender: string | null; recipient: string | null; at: string; kind: 'messenger' | 'instagram'; standby: boolean; referral: unknown },
+): MetaItem | string {
   const mid = str(m.mid);
   if (!mid) return 'a message without mid';
   if (m.is_deleted) return { type: 'revoke', target: mid, at: c.at };
@@ -104,7 +146,14 @@ function parseMessage(m: Record<string, any>, c: { sender: string | null; recipi
   if (m.is_echo) {
     // The business wrote from the Page inbox, Meta Business Suite or another app: ours is the customer's side.
     if (!c.recipient) return 'an echo without recipient';
-    return { type: 'echo', externalId: mid, to: c.recipient, at: c.at, text: text || (media.length ? `[${media.map((x) => x.kind).join(', ')}]` : ''), metadata: { ...metadata, appId: m.app_id ?? null } };
+    return {
+      type: 'echo',
+      externalId: mid,
+      to: c.recipient,
+      at: c.at,
+      text: text || (media.length ? `[${media.map((x) => x.kind).join(', ')}]` : ''),
+      metadata: { ...metadata, appId: m.app_id ?? null },
+    };
   }
   if (!c.sender) return 'a message without sender';
   const unsupported = !text && media.length === 0;

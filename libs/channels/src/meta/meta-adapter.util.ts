@@ -21,7 +21,10 @@ export const VERIFY_TOKEN = /^[\w\-.~]{8,128}$/;
 
 /** verifyToken as given, or a new random one; the webhook key names the callback URL. */
 export function webhookIdentity(input: Record<string, unknown>): { verifyToken: string; webhookKey: string } {
-  const verifyToken = input.verifyToken === undefined || input.verifyToken === null || input.verifyToken === '' ? `vt_${randomBytes(18).toString('base64url')}` : requireString(input, 'verifyToken', VERIFY_TOKEN, 'must be 8-128 letters, digits, - _ . ~');
+  const verifyToken =
+    input.verifyToken === undefined || input.verifyToken === null || input.verifyToken === ''
+      ? `vt_${randomBytes(18).toString('base64url')}`
+      : requireString(input, 'verifyToken', VERIFY_TOKEN, 'must be 8-128 letters, digits, - _ . ~');
   return { verifyToken, webhookKey: randomUUID() };
 }
 

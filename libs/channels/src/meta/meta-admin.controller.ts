@@ -22,7 +22,8 @@ export class MetaAdminController {
   @Get('inboxes/:id/meta/events')
   events(@Param('id', ParseUUIDPipe) id: string, @Query('outcome') outcome: string | undefined, @Query('limit', new DefaultValuePipe(100), ParseIntPipe) limit: number) {
     if (limit < 1 || limit > 500) throw new DomainError('VALIDATION_FAILED', 'limit must be between 1 and 500', { fields: { limit: ['must be between 1 and 500'] } });
-    if (outcome !== undefined && !['queued', 'ignored', 'rejected'].includes(outcome)) throw new DomainError('VALIDATION_FAILED', 'outcome must be queued, ignored or rejected', { fields: { outcome: ['must be queued, ignored or rejected'] } });
+    if (outcome !== undefined && !['queued', 'ignored', 'rejected'].includes(outcome))
+      throw new DomainError('VALIDATION_FAILED', 'outcome must be queued, ignored or rejected', { fields: { outcome: ['must be queued, ignored or rejected'] } });
     return this.admin.events(id, outcome ?? null, limit);
   }
 

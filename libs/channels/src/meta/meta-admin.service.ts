@@ -28,13 +28,25 @@ export class MetaAdminService {
     try {
       const account =
         inbox.channel === 'whatsapp'
-          ? await this.whatsapp.testConnection({ phoneNumberId: (inbox.settings as unknown as WhatsAppSettings).phoneNumberId, accessToken: (secrets as unknown as WhatsAppSecrets).accessToken })
-          : await (inbox.channel === 'messenger' ? this.messenger : this.instagram).testConnection({ accountId: (inbox.settings as unknown as MessagingSettings).accountId, pageAccessToken: (secrets as unknown as MessagingSecrets).pageAccessToken });
+          ? await this.whatsapp.testConnection({
+              phoneNumberId: (inbox.settings as unknown as WhatsAppSettings).phoneNumberId,
+              accessToken: (secrets as unknown as WhatsAppSecrets).accessToken,
+            })
+          : await (inbox.channel === 'messenger' ? this.messenger : this.instagram).testConnection({
+              accountId: (inbox.settings as unknown as MessagingSettings).accountId,
+              pageAccessToken: (secrets as unknown as MessagingSecrets).pageAccessToken,
+            });
       return { ok: true, account };
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       const fields = (err.details?.fields ?? null) as Record<string, string[]> | null;
-      return { ok: false, problem: err.code === 'UPSTREAM_FAILED' ? 'network' : 'credentials', code: err.code, field: fields ? Object.keys(fields)[0] : null, message: err.message };
+      return {
+        ok: false,
+        problem: err.code === 'UPSTREAM_FAILED' ? 'network' : 'credentials',
+        code: err.code,
+        field: fields ? Object.keys(fields)[0] : null,
+        message: err.message,
+      };
     }
   }
 
@@ -45,7 +57,8 @@ export class MetaAdminService {
 
   async window(p: Principal, conversationId: string) {
     const conversation = await this.conversations.get(p, conversationId);
-    if (!(META_CHANNEL_KINDS as readonly string[]).includes(conversation.channel)) throw new DomainError('CHANNEL_NOT_SUPPORTED', `a ${conversation.channel} conversation has no customer service window`);
+    if (!(META_CHANNEL_KINDS as readonly string[]).includes(conversation.channel))
+      throw new DomainError('CHANNEL_NOT_SUPPORTED', `a ${conversation.channel} conversation has no customer service window`);
     const last = await this.repo.lastInboundAt(this.tx.manager, conversationId);
     return { channel: conversation.channel, lastCustomerMessageAt: last?.toISOString() ?? null, ...serviceWindow(conversation.channel as MetaChannelKind, last, new Date()) };
   }
@@ -53,7 +66,8 @@ export class MetaAdminService {
   private async metaInbox(id: string) {
     const inbox = await this.inboxes.withSecrets(this.tx.manager, id);
     if (!inbox) throw notFound('inbox', id);
-    if (!(META_CHANNEL_KINDS as readonly string[]).includes(inbox.channel)) throw new DomainError('CHANNEL_NOT_SUPPORTED', `inbox ${id} is a ${inbox.channel} inbox, not a WhatsApp, Messenger or Instagram inbox`);
+    if (!(META_CHANNEL_KINDS as readonly string[]).includes(inbox.channel))
+      throw new DomainError('CHANNEL_NOT_SUPPORTED', `inbox ${id} is a ${inbox.channel} inbox, not a WhatsApp, Messenger or Instagram inbox`);
     return inbox;
   }
 }

@@ -49,9 +49,7 @@ export type MetaItem =
   | { type: 'revoke'; target: string; at: string }
   | { type: 'edit'; target: string; text: string; at: string };
 
-export type MetaParse =
-  | { ok: true; items: MetaItem[]; ignored: string[] }
-  | { ok: false; reason: string };
+export type MetaParse = { ok: true; items: MetaItem[]; ignored: string[] } | { ok: false; reason: string };
 
 /** Meta's timestamps come as unix seconds, milliseconds (Messenger), numeric strings or ISO strings (Instagram samples). */
 export function metaTime(v: unknown, fallback: Date = new Date()): string {

@@ -95,7 +95,11 @@ export class MetaGraphClient {
     }
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
-      throw new GraphCallError('media download', res.status === 429 ? 'rate_limited' : res.status >= 500 ? 'server' : 'rejected', `HTTP ${res.status}`, { status: res.status, code: null, subcode: null });
+      throw new GraphCallError('media download', res.status === 429 ? 'rate_limited' : res.status >= 500 ? 'server' : 'rejected', `HTTP ${res.status}`, {
+        status: res.status,
+        code: null,
+        subcode: null,
+      });
     }
     const declared = Number(res.headers.get('content-length') ?? NaN);
     if (declared > maxBytes) {

@@ -9,7 +9,20 @@ import { MetaRepository } from './meta.repository';
 export const META_MAX_MEDIA_BYTES = 25 * 1024 * 1024;
 export const META_MAX_MEDIA_PER_MESSAGE = 10;
 
-const EXT: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif', 'video/mp4': 'mp4', 'video/3gpp': '3gp', 'audio/ogg': 'ogg', 'audio/mpeg': 'mp3', 'audio/aac': 'aac', 'audio/mp4': 'm4a', 'audio/amr': 'amr', 'application/pdf': 'pdf' };
+const EXT: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'video/mp4': 'mp4',
+  'video/3gpp': '3gp',
+  'audio/ogg': 'ogg',
+  'audio/mpeg': 'mp3',
+  'audio/aac': 'aac',
+  'audio/mp4': 'm4a',
+  'audio/amr': 'amr',
+  'application/pdf': 'pdf',
+};
 
 /**
  * Applies the items of one Meta webhook, in order: customer messages through the core ingest
@@ -56,9 +69,17 @@ export class MetaInboundService {
       case 'status':
         return this.update(inboxId, (em) => this.repo.applyStatus(em, inboxId, item.externalId, item.status, item.error), `status ${item.status} of ${item.externalId}`);
       case 'watermark':
-        return this.update(inboxId, (em) => this.repo.applyWatermark(em, { inboxId, channel: kind, customer: item.customer, status: item.status, mids: item.mids, watermark: item.watermark }), `${item.status} receipt of ${item.customer}`);
+        return this.update(
+          inboxId,
+          (em) => this.repo.applyWatermark(em, { inboxId, channel: kind, customer: item.customer, status: item.status, mids: item.mids, watermark: item.watermark }),
+          `${item.status} receipt of ${item.customer}`,
+        );
       case 'reaction':
-        return this.update(inboxId, async (em) => [await this.repo.applyReaction(em, inboxId, item.target, item.from, item.emoji, item.at)].filter((x) => x !== null), `reaction on ${item.target}`);
+        return this.update(
+          inboxId,
+          async (em) => [await this.repo.applyReaction(em, inboxId, item.target, item.from, item.emoji, item.at)].filter((x) => x !== null),
+          `reaction on ${item.target}`,
+        );
       case 'revoke':
         return this.update(inboxId, async (em) => [await this.repo.markDeleted(em, inboxId, item.target, item.at)].filter((x) => x !== null), `deletion of ${item.target}`);
       case 'edit':
@@ -79,7 +100,11 @@ export class MetaInboundService {
     const name = m.name ?? (kind === 'whatsapp' ? null : await this.profileName(kind, token, m.from));
     const { attachments, skipped } = await this.fetchMedia(kind, token, m, lastAttempt);
     const replyTo = m.replyTo ? await this.repo.findMessage(this.tx.manager, inboxId, m.replyTo) : null;
-    const firstLine = m.text.split('\n').find((l) => l.trim())?.trim() ?? null;
+    const firstLine =
+      m.text
+        .split('\n')
+        .find((l) => l.trim())
+        ?.trim() ?? null;
     const result = await this.ingestService.ingest({
       inboxId,
       channel: kind,
@@ -154,7 +179,8 @@ export class MetaInboundService {
     if (media.mediaId) {
       // WhatsApp: the id resolves to a short-lived URL that needs the token too.
       const info = await this.graph.get('media lookup', token, media.mediaId);
-      if (Number(info.file_size ?? 0) > META_MAX_MEDIA_BYTES) throw new GraphCallError('media lookup', 'rejected', `file is ${info.file_size} bytes, over the ${META_MAX_MEDIA_BYTES} byte limit`);
+      if (Number(info.file_size ?? 0) > META_MAX_MEDIA_BYTES)
+        throw new GraphCallError('media lookup', 'rejected', `file is ${info.file_size} bytes, over the ${META_MAX_MEDIA_BYTES} byte limit`);
       url = info.url ?? url;
       mimeType = info.mime_type ?? mimeType;
     }

@@ -31,11 +31,26 @@ describe('verifyMetaSignature', () => {
 
 describe('checkVerification', () => {
   it.each([
-    [{ mode: 'subscribe', token: 'tok-123', challenge: '1158201444' }, { ok: true, challenge: '1158201444' }],
-    [{ mode: 'subscribe', token: 'tok-124', challenge: '1158201444' }, { ok: false, reason: 'hub.verify_token does not match this inbox' }],
-    [{ mode: 'subscribe', challenge: '1158201444' }, { ok: false, reason: 'hub.verify_token does not match this inbox' }],
-    [{ mode: 'unsubscribe', token: 'tok-123', challenge: '1' }, { ok: false, reason: 'hub.mode must be subscribe' }],
-    [{ mode: 'subscribe', token: 'tok-123' }, { ok: false, reason: 'hub.challenge missing' }],
+    [
+      { mode: 'subscribe', token: 'tok-123', challenge: '1158201444' },
+      { ok: true, challenge: '1158201444' },
+    ],
+    [
+      { mode: 'subscribe', token: 'tok-124', challenge: '1158201444' },
+      { ok: false, reason: 'hub.verify_token does not match this inbox' },
+    ],
+    [
+      { mode: 'subscribe', challenge: '1158201444' },
+      { ok: false, reason: 'hub.verify_token does not match this inbox' },
+    ],
+    [
+      { mode: 'unsubscribe', token: 'tok-123', challenge: '1' },
+      { ok: false, reason: 'hub.mode must be subscribe' },
+    ],
+    [
+      { mode: 'subscribe', token: 'tok-123' },
+      { ok: false, reason: 'hub.challenge missing' },
+    ],
   ])('%j', (q, expected) => {
     expect(checkVerification(q, 'tok-123')).toEqual(expected);
   });

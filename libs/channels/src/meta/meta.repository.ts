@@ -19,7 +19,10 @@ export class MetaRepository {
   }
 
   /** true the first time this exact body reaches the inbox; the unique key settles concurrent redeliveries. */
-  async recordEvent(em: EntityManager, e: { inboxId: string; sha256: string; outcome: 'queued' | 'ignored' | 'rejected'; reason: string | null; items: number; payload: unknown }): Promise<boolean> {
+  async recordEvent(
+    em: EntityManager,
+    e: { inboxId: string; sha256: string; outcome: 'queued' | 'ignored' | 'rejected'; reason: string | null; items: number; payload: unknown },
+  ): Promise<boolean> {
     const rows = await queryRows(
       em,
       `INSERT INTO meta_events (inbox_id, body_sha256, outcome, reason, items, payload) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
@@ -64,7 +67,10 @@ export class MetaRepository {
    * sent before it is delivered (or read). Our sent_at is taken after Graph answered, a moment
    * after Meta's own timestamp of the message, hence the few seconds of slack.
    */
-  async applyWatermark(em: EntityManager, w: { inboxId: string; channel: MetaChannelKind; customer: string; status: 'delivered' | 'read'; mids: string[]; watermark: string | null }): Promise<Changed[]> {
+  async applyWatermark(
+    em: EntityManager,
+    w: { inboxId: string; channel: MetaChannelKind; customer: string; status: 'delivered' | 'read'; mids: string[]; watermark: string | null },
+  ): Promise<Changed[]> {
     const rows = await queryRows(
       em,
       `UPDATE messages m SET status = $3
@@ -125,19 +131,26 @@ export class MetaRepository {
 
   /** A reply of ours still in flight with this text: its echo must not become a second copy. */
   async hasQueuedReply(em: EntityManager, conversationId: string, text: string): Promise<boolean> {
-    const rows = await em.query(`SELECT 1 FROM messages WHERE conversation_id = $1 AND direction = 'outbound' AND kind = 'message' AND status = 'queued' AND text = $2 LIMIT 1`, [conversationId, text]);
+    const rows = await em.query(`SELECT 1 FROM messages WHERE conversation_id = $1 AND direction = 'outbound' AND kind = 'message' AND status = 'queued' AND text = $2 LIMIT 1`, [
+      conversationId,
+      text,
+    ]);
     return rows.length > 0;
   }
 
   /** What the business sent from another tool (Page inbox, Business Suite, the WhatsApp Business app). */
-  async insertEcho(em: EntityManager, e: { inboxId: string; conversationId: string; externalId: string; text: string; at: string; metadata: Record<string, unknown> }): Promise<string | null> {
+  async insertEcho(
+    em: EntityManager,
+    e: { inboxId: string; conversationId: string; externalId: string; text: string; at: string; metadata: Record<string, unknown> },
+  ): Promise<string | null> {
     const rows = await em.query(
       `INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, external_id, status, metadata, sent_at, created_at)
        VALUES ($1, $2, 'outbound', 'message', 'system', NULL, $3, $4, 'sent', $5::jsonb, $6, $6)
        ON CONFLICT (inbox_id, external_id) DO NOTHING RETURNING id`,
       [e.conversationId, e.inboxId, e.text, e.externalId, JSON.stringify({ ...e.metadata, sentOutsideInbox: true }), e.at],
     );
-    if (rows[0]) await em.query(`UPDATE conversations SET last_message_at = greatest(last_message_at, $2::timestamptz), updated_at = now() WHERE id = $1`, [e.conversationId, e.at]);
+    if (rows[0])
+      await em.query(`UPDATE conversations SET last_message_at = greatest(last_message_at, $2::timestamptz), updated_at = now() WHERE id = $1`, [e.conversationId, e.at]);
     return rows[0]?.id ?? null;
   }
 

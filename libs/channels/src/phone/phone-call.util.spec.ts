@@ -7,10 +7,26 @@ const fold = (reports: CallReport[]): CallDetails => reports.reduce<CallDetails 
 describe('mergeCall', () => {
   const ringing: CallReport = { direction: 'inbound', status: 'ringing', startedAt: T(0) };
   const answered: CallReport = { direction: 'inbound', status: 'in-progress', startedAt: T(0), answeredAt: T(10), agent: { id: 'ana', name: 'Ana', email: 'ana@example.com' } };
-  const completed: CallReport = { direction: 'inbound', status: 'completed', startedAt: T(0), answeredAt: T(10), endedAt: T(202), recordingUrl: 'https://pbx.example.com/r/1.mp3', agent: { id: 'ana', name: 'Ana', email: 'ana@example.com' } };
+  const completed: CallReport = {
+    direction: 'inbound',
+    status: 'completed',
+    startedAt: T(0),
+    answeredAt: T(10),
+    endedAt: T(202),
+    recordingUrl: 'https://pbx.example.com/r/1.mp3',
+    agent: { id: 'ana', name: 'Ana', email: 'ana@example.com' },
+  };
 
   it('ringing → in-progress → completed ends completed with the talk time and the agent', () => {
-    expect(fold([ringing, answered, completed])).toMatchObject({ status: 'completed', durationSeconds: 192, agentName: 'Ana', recordingUrl: 'https://pbx.example.com/r/1.mp3', startedAt: T(0), answeredAt: T(10), endedAt: T(202) });
+    expect(fold([ringing, answered, completed])).toMatchObject({
+      status: 'completed',
+      durationSeconds: 192,
+      agentName: 'Ana',
+      recordingUrl: 'https://pbx.example.com/r/1.mp3',
+      startedAt: T(0),
+      answeredAt: T(10),
+      endedAt: T(202),
+    });
   });
 
   it.each([
@@ -29,7 +45,12 @@ describe('mergeCall', () => {
   });
 
   it('keeps the direction of the first report and the earliest start', () => {
-    expect(fold([{ ...completed, startedAt: T(5) }, { ...ringing, direction: 'outbound' }])).toMatchObject({ direction: 'inbound', startedAt: T(0) });
+    expect(
+      fold([
+        { ...completed, startedAt: T(5) },
+        { ...ringing, direction: 'outbound' },
+      ]),
+    ).toMatchObject({ direction: 'inbound', startedAt: T(0) });
   });
 });
 
@@ -54,6 +75,14 @@ describe('needsCallback', () => {
 
 describe('callSummary', () => {
   it('says direction, outcome, duration and agent', () => {
-    expect(callSummary(mergeCall(null, { direction: 'inbound', status: 'completed', startedAt: T(0), answeredAt: T(0), endedAt: T(192), agent: { id: 'a', name: 'Ana', email: null }, notes: 'Wants a refund' }, RECEIVED))).toBe('Inbound call, completed · 3 min 12 s · Ana\nWants a refund');
+    expect(
+      callSummary(
+        mergeCall(
+          null,
+          { direction: 'inbound', status: 'completed', startedAt: T(0), answeredAt: T(0), endedAt: T(192), agent: { id: 'a', name: 'Ana', email: null }, notes: 'Wants a refund' },
+          RECEIVED,
+        ),
+      ),
+    ).toBe('Inbound call, completed · 3 min 12 s · Ana\nWants a refund');
   });
 });

@@ -24,7 +24,11 @@ export class ReportCallDto {
   @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) answeredAt?: string;
   @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) endedAt?: string;
   @ApiPropertyOptional({ description: 'the agent who took or made the call' }) @IsOptional() @IsString() @MaxLength(320) agentEmail?: string;
-  @ApiPropertyOptional() @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'recordingUrl must be an http(s) URL' }) @MaxLength(2000) recordingUrl?: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'recordingUrl must be an http(s) URL' })
+  @MaxLength(2000)
+  recordingUrl?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200_000) transcript?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(10_000) notes?: string;
 }
@@ -58,8 +62,13 @@ export class PhoneCallsController {
   async report(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: ReportCallDto, @Res({ passthrough: true }) res: Response) {
     if (p.type !== 'inbox') throw new DomainError('FORBIDDEN', 'use the inbox token returned when the phone inbox was created');
     if (p.inboxId !== id) throw new DomainError('FORBIDDEN', 'this token belongs to another inbox');
-    for (const [a, b] of [['startedAt', 'answeredAt'], ['answeredAt', 'endedAt'], ['startedAt', 'endedAt']] as const) {
-      if (dto[a] && dto[b] && new Date(dto[a]!) > new Date(dto[b]!)) throw new DomainError('VALIDATION_FAILED', `${b} must not be before ${a}`, { fields: { [b]: [`must not be before ${a}`] } });
+    for (const [a, b] of [
+      ['startedAt', 'answeredAt'],
+      ['answeredAt', 'endedAt'],
+      ['startedAt', 'endedAt'],
+    ] as const) {
+      if (dto[a] && dto[b] && new Date(dto[a]!) > new Date(dto[b]!))
+        throw new DomainError('VALIDATION_FAILED', `${b} must not be before ${a}`, { fields: { [b]: [`must not be before ${a}`] } });
     }
     const r = await this.calls.report(id, dto);
     res.status(r.created ? 201 : 200);
@@ -79,7 +88,8 @@ export class PhoneCallsController {
   report_(@Query('from') from: string | undefined, @Query('to') to: string | undefined, @Query('inboxId') inboxId: string | undefined) {
     const end = date('to', to, new Date());
     const start = date('from', from, new Date(end.getTime() - 30 * 86_400_000));
-    if (inboxId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(inboxId)) throw new DomainError('VALIDATION_FAILED', 'inboxId must be a UUID', { fields: { inboxId: ['must be a UUID'] } });
+    if (inboxId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(inboxId))
+      throw new DomainError('VALIDATION_FAILED', 'inboxId must be a UUID', { fields: { inboxId: ['must be a UUID'] } });
     return this.calls.callsReport({ from: start, to: end, inboxId: inboxId ?? null });
   }
 }

@@ -1,5 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ContactRepository, ConversationRepository, ConversationService, DomainError, InboxRepository, MessageRepository, Principal, Transactions, TxContext, notFound } from '@inbox/core';
+import {
+  ContactRepository,
+  ConversationRepository,
+  ConversationService,
+  DomainError,
+  InboxRepository,
+  MessageRepository,
+  Principal,
+  Transactions,
+  TxContext,
+  notFound,
+} from '@inbox/core';
 import { CallDetails, CallDirection, CallReport, CallStatus, callSummary, isFinal, mergeCall, needsCallback } from './phone-call.util';
 import { PhoneRepository } from './phone.repository';
 
@@ -63,7 +74,10 @@ export class PhoneCallsService {
     if (!inbox) throw notFound('inbox', inboxId);
     if (inbox.channel !== 'phone') throw new DomainError('CHANNEL_NOT_SUPPORTED', `inbox ${inboxId} is a ${inbox.channel} inbox; calls are reported to phone inboxes`);
     if (!inbox.active) throw new DomainError('INVALID_STATE', `inbox ${inboxId} is inactive`);
-    if (await this.repo.externalIdTaken(em, inboxId, r.externalId)) throw new DomainError('CONFLICT', `externalId ${r.externalId} names a message of this inbox that is not a call`, { fields: { externalId: ['already used by a message that is not a call'] } });
+    if (await this.repo.externalIdTaken(em, inboxId, r.externalId))
+      throw new DomainError('CONFLICT', `externalId ${r.externalId} names a message of this inbox that is not a call`, {
+        fields: { externalId: ['already used by a message that is not a call'] },
+      });
     const agent = r.agentEmail ? await this.repo.userByEmail(em, r.agentEmail) : null;
     const now = new Date();
     const report: CallReport = { ...r, agent: r.agentEmail || agent ? { id: agent?.id ?? null, name: agent?.name ?? null, email: r.agentEmail ?? null } : null };
@@ -75,7 +89,18 @@ export class PhoneCallsService {
     const text = callSummary(call);
     const at = call.startedAt ?? now.toISOString();
     const openForCallback = async () => {
-      const c = await this.conversations.upsertOpenThread(em, { inboxId, channel: 'phone', contactId: identity.contactId, identityId: identity.identityId, threadKey, teamId: inbox.teamId, subject: text.split('\n')[0], language: null, priority: 1, at: new Date(at) });
+      const c = await this.conversations.upsertOpenThread(em, {
+        inboxId,
+        channel: 'phone',
+        contactId: identity.contactId,
+        identityId: identity.identityId,
+        threadKey,
+        teamId: inbox.teamId,
+        subject: text.split('\n')[0],
+        language: null,
+        priority: 1,
+        at: new Date(at),
+      });
       return { id: c.id, created: c.created };
     };
 
@@ -100,7 +125,20 @@ export class PhoneCallsService {
         const open = await this.repo.currentConversation(em, inboxId, threadKey);
         conv = open
           ? { id: open, created: false }
-          : { id: await this.repo.insertResolvedConversation(em, { inboxId, contactId: identity.contactId, identityId: identity.identityId, threadKey, teamId: inbox.teamId, subject: text.split('\n')[0], assigneeId: call.agentId, firstResponseAt: null, at }), created: true };
+          : {
+              id: await this.repo.insertResolvedConversation(em, {
+                inboxId,
+                contactId: identity.contactId,
+                identityId: identity.identityId,
+                threadKey,
+                teamId: inbox.teamId,
+                subject: text.split('\n')[0],
+                assigneeId: call.agentId,
+                firstResponseAt: null,
+                at,
+              }),
+              created: true,
+            };
       }
       conversationId = conv.id;
       conversationCreated = conv.created;
@@ -121,7 +159,8 @@ export class PhoneCallsService {
       if (!inserted) throw new CallRace();
       messageId = inserted;
     }
-    if (call.agentId && (call.status === 'completed' || (call.direction === 'outbound' && isFinal(call.status)))) await this.repo.markFirstResponse(em, conversationId, call.answeredAt ?? call.endedAt ?? at);
+    if (call.agentId && (call.status === 'completed' || (call.direction === 'outbound' && isFinal(call.status))))
+      await this.repo.markFirstResponse(em, conversationId, call.answeredAt ?? call.endedAt ?? at);
     await this.repo.touch(em, conversationId, call.endedAt ?? at);
 
     const conversation = await this.conversations.summary(em, conversationId);
@@ -143,15 +182,20 @@ export class PhoneCallsService {
       const author = p.type === 'user' ? await em.query(`SELECT id, name, email FROM users WHERE id = $1`, [p.id]).then((r: any[]) => r[0] ?? null) : null;
       const ended = m.endedAt ? new Date(m.endedAt) : new Date();
       const started = new Date(ended.getTime() - m.durationSeconds * 1000);
-      const call = mergeCall(null, {
-        direction: m.direction,
-        status: m.outcome,
-        startedAt: started.toISOString(),
-        answeredAt: m.outcome === 'completed' ? started.toISOString() : null,
-        endedAt: ended.toISOString(),
-        agent: author ? { id: author.id, name: author.name, email: author.email } : null,
-        notes: m.notes ?? null,
-      }, new Date(), 'manual');
+      const call = mergeCall(
+        null,
+        {
+          direction: m.direction,
+          status: m.outcome,
+          startedAt: started.toISOString(),
+          answeredAt: m.outcome === 'completed' ? started.toISOString() : null,
+          endedAt: ended.toISOString(),
+          agent: author ? { id: author.id, name: author.name, email: author.email } : null,
+          notes: m.notes ?? null,
+        },
+        new Date(),
+        'manual',
+      );
       const messageId = (await this.messages.insert(em, {
         conversationId,
         inboxId: conv.inboxId,

@@ -30,7 +30,10 @@ export class PhoneRepository {
 
   /** The caller's open conversation on this line, else their latest one: one history per caller. */
   async currentConversation(em: EntityManager, inboxId: string, threadKey: string): Promise<string | null> {
-    const [row] = await em.query(`SELECT id FROM conversations WHERE inbox_id = $1 AND thread_key = $2 ORDER BY (status <> 'resolved') DESC, last_message_at DESC LIMIT 1`, [inboxId, threadKey]);
+    const [row] = await em.query(`SELECT id FROM conversations WHERE inbox_id = $1 AND thread_key = $2 ORDER BY (status <> 'resolved') DESC, last_message_at DESC LIMIT 1`, [
+      inboxId,
+      threadKey,
+    ]);
     return row?.id ?? null;
   }
 
@@ -38,7 +41,20 @@ export class PhoneRepository {
    * A call that asks nothing of anyone (answered, outbound, still ringing) goes into the history
    * without creating work: a resolved conversation, assigned to the agent who took the call.
    */
-  async insertResolvedConversation(em: EntityManager, c: { inboxId: string; contactId: string; identityId: string; threadKey: string; teamId: string | null; subject: string; assigneeId: string | null; firstResponseAt: string | null; at: string }): Promise<string> {
+  async insertResolvedConversation(
+    em: EntityManager,
+    c: {
+      inboxId: string;
+      contactId: string;
+      identityId: string;
+      threadKey: string;
+      teamId: string | null;
+      subject: string;
+      assigneeId: string | null;
+      firstResponseAt: string | null;
+      at: string;
+    },
+  ): Promise<string> {
     const [row] = await em.query(
       `INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, team_id, subject, assignee_id, first_response_at, resolved_at, waiting_since, last_message_at, created_at)
        VALUES ($1, 'phone', $2, $3, $4, 'resolved', $5, $6, $7, $8, now(), NULL, $9, $9) RETURNING id`,
@@ -62,7 +78,10 @@ export class PhoneRepository {
 
   /** A call an agent answered (or made) is a response: the first one sets first_response_at. */
   async markFirstResponse(em: EntityManager, conversationId: string, at: string): Promise<void> {
-    await em.query(`UPDATE conversations SET first_response_at = $2 WHERE id = $1 AND first_response_at IS NULL AND created_at <= $2::timestamptz + interval '1 day'`, [conversationId, at]);
+    await em.query(`UPDATE conversations SET first_response_at = $2 WHERE id = $1 AND first_response_at IS NULL AND created_at <= $2::timestamptz + interval '1 day'`, [
+      conversationId,
+      at,
+    ]);
   }
 
   async touch(em: EntityManager, conversationId: string, at: string): Promise<void> {
@@ -89,7 +108,13 @@ export class PhoneRepository {
        WHERE m.kind = 'call' AND m.created_at >= $1 AND m.created_at < $2 AND ($3::uuid IS NULL OR m.inbox_id = $3)`,
       [f.from, f.to, f.inboxId],
     );
-    return rows.map((r) => ({ id: r.id as string, createdAt: new Date(r.created_at), channel: r.channel as string, call: r.call as CallDetails, calledBackAt: r.called_back_at ? new Date(r.called_back_at) : null }));
+    return rows.map((r) => ({
+      id: r.id as string,
+      createdAt: new Date(r.created_at),
+      channel: r.channel as string,
+      call: r.call as CallDetails,
+      calledBackAt: r.called_back_at ? new Date(r.called_back_at) : null,
+    }));
   }
 
   async userNames(em: EntityManager, ids: string[]): Promise<Map<string, string>> {

@@ -85,7 +85,13 @@ export class SlackApiClient {
   async fileInfo(auth: SlackAuth, fileId: string): Promise<SlackFileInfo> {
     const r = await this.call(auth, 'files.info', { file: fileId });
     const f = r.file ?? {};
-    return { id: fileId, name: f.name ?? f.title ?? fileId, mimetype: f.mimetype ?? 'application/octet-stream', size: Number(f.size ?? 0), downloadUrl: f.url_private_download ?? f.url_private ?? null };
+    return {
+      id: fileId,
+      name: f.name ?? f.title ?? fileId,
+      mimetype: f.mimetype ?? 'application/octet-stream',
+      size: Number(f.size ?? 0),
+      downloadUrl: f.url_private_download ?? f.url_private ?? null,
+    };
   }
 
   async postMessage(auth: SlackAuth, m: { channel: string; text: string; threadTs?: string | null }): Promise<{ channel: string; ts: string }> {

@@ -5,9 +5,15 @@ import { AccessService, Can, CurrentPrincipal, Principal } from '@inbox/core';
 import { SlackBotService } from './slack-bot.service';
 
 export class SlackPostDto {
-  @ApiProperty({ description: 'Slack channel id (C…, G…, D…)' }) @IsString() @Matches(/^[CGD][A-Z0-9]{2,30}$/, { message: 'channel must be a Slack channel id such as C0123ABCD' }) channel: string;
+  @ApiProperty({ description: 'Slack channel id (C…, G…, D…)' })
+  @IsString()
+  @Matches(/^[CGD][A-Z0-9]{2,30}$/, { message: 'channel must be a Slack channel id such as C0123ABCD' })
+  channel: string;
   @ApiPropertyOptional({ description: 'ts of the thread parent; omitted = a new top-level message (a new thread)' })
-  @IsOptional() @IsString() @Matches(/^\d{1,12}\.\d{1,8}$/, { message: 'threadTs must be a Slack ts such as 1700000000.000100' }) threadTs?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^\d{1,12}\.\d{1,8}$/, { message: 'threadTs must be a Slack ts such as 1700000000.000100' })
+  threadTs?: string;
   @ApiProperty({ description: 'Slack mrkdwn' }) @IsString() @Length(1, 40_000) text: string;
 }
 

@@ -7,7 +7,17 @@ import { slackExternalId, slackThreadKey } from './slack-event.util';
 import { SlackRepository } from './slack.repository';
 
 /** Slack errors that are the caller's fault: a 400 naming Slack's code, not a 502. */
-const CALLER_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'msg_too_long', 'no_text', 'thread_not_found', 'invalid_thread_ts', 'cannot_reply_to_message', 'restricted_action']);
+const CALLER_ERRORS = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'msg_too_long',
+  'no_text',
+  'thread_not_found',
+  'invalid_thread_ts',
+  'cannot_reply_to_message',
+  'restricted_action',
+]);
 
 export interface BotSlackPost {
   channel: string;
@@ -36,7 +46,11 @@ export class SlackBotService {
     private readonly repo: SlackRepository,
   ) {}
 
-  async post(p: Principal, inboxId: string, m: BotSlackPost): Promise<{ conversationId: string; conversationCreated: boolean; message: MessageSummary; channel: string; ts: string }> {
+  async post(
+    p: Principal,
+    inboxId: string,
+    m: BotSlackPost,
+  ): Promise<{ conversationId: string; conversationCreated: boolean; message: MessageSummary; channel: string; ts: string }> {
     if (p.type === 'inbox') throw new DomainError('FORBIDDEN', 'an inbox token can only push incoming messages');
     const inbox = await this.inboxes.withSecrets(this.tx.manager, inboxId);
     if (!inbox) throw notFound('inbox', inboxId);
@@ -50,7 +64,8 @@ export class SlackBotService {
       posted = await this.slack.postMessage({ token: secrets.botToken, apiUrl: settings.slackApiUrl ?? null }, { channel: m.channel, threadTs: m.threadTs ?? null, text: m.text });
     } catch (err) {
       if (!(err instanceof SlackCallError)) throw err;
-      if (err.slackError === 'ratelimited') throw new DomainError('RATE_LIMITED', `Slack rate limited this workspace; retry after ${err.retryAfterSeconds ?? 1} s`, { retryAfterSeconds: err.retryAfterSeconds ?? 1 });
+      if (err.slackError === 'ratelimited')
+        throw new DomainError('RATE_LIMITED', `Slack rate limited this workspace; retry after ${err.retryAfterSeconds ?? 1} s`, { retryAfterSeconds: err.retryAfterSeconds ?? 1 });
       if (CALLER_ERRORS.has(err.slackError)) throw new DomainError('VALIDATION_FAILED', `Slack refused the message: ${err.slackError}`, { slackError: err.slackError });
       throw new DomainError('UPSTREAM_FAILED', `Slack could not take the message: ${err.slackError}`, { slackError: err.slackError });
     }

@@ -35,11 +35,13 @@ export class SlackChannelAdapter implements ChannelAdapter {
   async configure(input: Record<string, unknown>): Promise<ConfiguredInbox> {
     const { botToken, signingSecret, channels, slackApiUrl } = input;
     if (typeof botToken !== 'string' || !/^xoxb-[\w-]+$/.test(botToken)) throw invalid('botToken', 'must be the bot token of the Slack app (xoxb-...)');
-    if (typeof signingSecret !== 'string' || !/^[0-9a-zA-Z]{16,128}$/.test(signingSecret)) throw invalid('signingSecret', 'must be the signing secret of the Slack app (Basic Information → App Credentials)');
+    if (typeof signingSecret !== 'string' || !/^[0-9a-zA-Z]{16,128}$/.test(signingSecret))
+      throw invalid('signingSecret', 'must be the signing secret of the Slack app (Basic Information → App Credentials)');
     if (channels !== undefined && (!Array.isArray(channels) || channels.some((c) => typeof c !== 'string' || !isSlackChannelId(c)))) {
       throw invalid('channels', 'must be Slack channel ids such as C0123ABCD');
     }
-    if (slackApiUrl !== undefined && slackApiUrl !== null && (typeof slackApiUrl !== 'string' || !/^https?:\/\/\S+$/.test(slackApiUrl))) throw invalid('slackApiUrl', 'must be an http(s) URL');
+    if (slackApiUrl !== undefined && slackApiUrl !== null && (typeof slackApiUrl !== 'string' || !/^https?:\/\/\S+$/.test(slackApiUrl)))
+      throw invalid('slackApiUrl', 'must be an http(s) URL');
     const apiUrl = (slackApiUrl as string | undefined) ?? null;
     let auth;
     try {

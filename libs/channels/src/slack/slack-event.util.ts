@@ -149,7 +149,9 @@ export function classifySlackEnvelope(body: unknown, rules: SlackInboxRules): Sl
   if (user === 'USLACKBOT') return { action: 'ignore', reason: 'a Slackbot notice', eventId };
   const threadTs = str(event.thread_ts);
   const files: SlackFileRef[] = Array.isArray(event.files)
-    ? event.files.filter((f: unknown) => isObject(f) && str(f.id)).map((f: Record<string, any>) => ({ id: f.id, name: str(f.name), mimetype: str(f.mimetype), size: typeof f.size === 'number' ? f.size : null }))
+    ? event.files
+        .filter((f: unknown) => isObject(f) && str(f.id))
+        .map((f: Record<string, any>) => ({ id: f.id, name: str(f.name), mimetype: str(f.mimetype), size: typeof f.size === 'number' ? f.size : null }))
     : [];
   const text = slackTextToPlain(messageText(event));
   if (!text.trim() && files.length === 0) return { action: 'ignore', reason: 'a message with neither text nor files', eventId };
@@ -175,7 +177,7 @@ function messageText(event: Record<string, any>): string {
   const own = typeof event.text === 'string' ? event.text : '';
   if (own.trim() || !Array.isArray(event.attachments)) return own;
   return event.attachments
-    .map((a: unknown) => (isObject(a) ? str(a.fallback) ?? str(a.text) : null))
+    .map((a: unknown) => (isObject(a) ? (str(a.fallback) ?? str(a.text)) : null))
     .filter((t: string | null): t is string => t !== null)
     .join('\n');
 }

@@ -1,17 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  APP_CONFIG,
-  AppConfig,
-  DomainError,
-  InboxRepository,
-  IngestService,
-  JobQueue,
-  MessageRepository,
-  PgJob,
-  SecretBox,
-  Transactions,
-  notFound,
-} from '@inbox/core';
+import { APP_CONFIG, AppConfig, DomainError, InboxRepository, IngestService, JobQueue, MessageRepository, PgJob, SecretBox, Transactions, notFound } from '@inbox/core';
 import { SlackApiClient, SlackAuth, SlackCallError } from './slack-api.client';
 import { SlackEventDecision, SlackInboundEvent, classifySlackEnvelope, slackExternalId, slackThreadKey, slackTsToDate } from './slack-event.util';
 import { verifySlackSignature } from './slack-signature.util';
@@ -39,9 +27,7 @@ export interface SlackDelivery {
   retryReason: string | undefined;
 }
 
-export type SlackAck =
-  | { challenge: string }
-  | { ok: true; outcome: 'queued' | 'duplicate' | 'ignored'; eventId: string | null; reason?: string };
+export type SlackAck = { challenge: string } | { ok: true; outcome: 'queued' | 'duplicate' | 'ignored'; eventId: string | null; reason?: string };
 
 /**
  * Slack wants an answer within 3 s and retries otherwise: the request only verifies,
@@ -125,9 +111,10 @@ export class SlackEventsService {
     if (decision.action === 'ingest') return this.ingest(inboxId, auth, decision.message, lastAttempt);
     const externalId = slackExternalId(decision.channel, decision.ts);
     await this.tx.run(async ({ em, emit }) => {
-      const changed = decision.action === 'edit'
-        ? await this.repo.applyEdit(em, inboxId, externalId, { text: decision.text, editedAt: decision.editedAt, editedBy: decision.editedBy })
-        : await this.repo.markDeleted(em, inboxId, externalId, decision.deletedAt);
+      const changed =
+        decision.action === 'edit'
+          ? await this.repo.applyEdit(em, inboxId, externalId, { text: decision.text, editedAt: decision.editedAt, editedBy: decision.editedBy })
+          : await this.repo.markDeleted(em, inboxId, externalId, decision.deletedAt);
       if (!changed) {
         this.logger.log({ inboxId, externalId, action: decision.action }, 'Slack edit/delete of a message we do not hold (or no change), ignored');
         return;
@@ -139,7 +126,11 @@ export class SlackEventsService {
   private async ingest(inboxId: string, auth: SlackAuth, m: SlackInboundEvent, lastAttempt: boolean): Promise<void> {
     const user = await this.lookupUser(auth, m.user, lastAttempt);
     const { attachments, skipped } = await this.fetchFiles(auth, m, lastAttempt);
-    const firstLine = m.text.split('\n').find((l) => l.trim())?.trim() ?? null;
+    const firstLine =
+      m.text
+        .split('\n')
+        .find((l) => l.trim())
+        ?.trim() ?? null;
     const result = await this.ingestService.ingest({
       inboxId,
       channel: 'slack',

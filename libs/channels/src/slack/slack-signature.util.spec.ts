@@ -27,7 +27,9 @@ describe('verifySlackSignature', () => {
   });
 
   it('refuses everything when the inbox has no secret', () => {
-    expect(verifySlackSignature({ signingSecret: '', rawBody: body, nowSeconds: now, timestampHeader: String(now), signatureHeader: signed(now, body, '') })).toMatchObject({ ok: false });
+    expect(verifySlackSignature({ signingSecret: '', rawBody: body, nowSeconds: now, timestampHeader: String(now), signatureHeader: signed(now, body, '') })).toMatchObject({
+      ok: false,
+    });
   });
 
   it("agrees with Bolt's verifier on what Slack signs", () => {

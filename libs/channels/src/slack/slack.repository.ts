@@ -7,7 +7,11 @@ import { queryRows } from '@inbox/core';
 export class SlackRepository {
   /** true the first time an (inbox, event_id) is seen; the primary key settles concurrent redeliveries. */
   async markEventSeen(em: EntityManager, inboxId: string, eventId: string, retryNum: number): Promise<boolean> {
-    const rows = await queryRows(em, `INSERT INTO slack_events (inbox_id, event_id, retry_num) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`, [inboxId, eventId, retryNum]);
+    const rows = await queryRows(em, `INSERT INTO slack_events (inbox_id, event_id, retry_num) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`, [
+      inboxId,
+      eventId,
+      retryNum,
+    ]);
     return rows.length > 0;
   }
 
@@ -17,7 +21,12 @@ export class SlackRepository {
   }
 
   /** The previous text is kept in metadata: an edit must not erase what the agent already read. */
-  async applyEdit(em: EntityManager, inboxId: string, externalId: string, e: { text: string; editedAt: string; editedBy: string | null }): Promise<{ id: string; conversationId: string } | null> {
+  async applyEdit(
+    em: EntityManager,
+    inboxId: string,
+    externalId: string,
+    e: { text: string; editedAt: string; editedBy: string | null },
+  ): Promise<{ id: string; conversationId: string } | null> {
     const [row] = await queryRows(
       em,
       `UPDATE messages SET text = $3, html = NULL,
@@ -49,7 +58,10 @@ export class SlackRepository {
    * A thread a bot starts belongs to the bot (status `bot`, nobody waiting): routing leaves
    * it alone until the bot hands it over. A concurrent opener of the same thread wins.
    */
-  async openBotConversation(em: EntityManager, c: { inboxId: string; contactId: string; identityId: string; threadKey: string; teamId: string | null; subject: string | null }): Promise<{ id: string; created: boolean }> {
+  async openBotConversation(
+    em: EntityManager,
+    c: { inboxId: string; contactId: string; identityId: string; threadKey: string; teamId: string | null; subject: string | null },
+  ): Promise<{ id: string; created: boolean }> {
     const [row] = await em.query(
       `INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, team_id, subject, waiting_since, last_message_at)
        VALUES ($1, 'slack', $2, $6, $3, 'bot', $4, $5, NULL, now())

@@ -32,15 +32,25 @@ export class TelegramAdminController {
     const expected = telegramWebhookUrl(this.config.publicUrl, (inbox.settings as unknown as TelegramSettings).webhookKey);
     try {
       const bot = await this.adapter.testConnection(botToken);
-      const info = await this.telegram.call<{ url?: string; pending_update_count?: number; last_error_message?: string; last_error_date?: number }>(botToken, 'getWebhookInfo', {}).catch(() => null);
+      const info = await this.telegram
+        .call<{ url?: string; pending_update_count?: number; last_error_message?: string; last_error_date?: number }>(botToken, 'getWebhookInfo', {})
+        .catch(() => null);
       return {
         ok: true,
         account: { id: String(bot.id), name: bot.firstName, username: bot.username },
-        webhook: info ? { url: info.url ?? null, registered: info.url === expected, pendingUpdateCount: info.pending_update_count ?? 0, lastErrorMessage: info.last_error_message ?? null } : null,
+        webhook: info
+          ? { url: info.url ?? null, registered: info.url === expected, pendingUpdateCount: info.pending_update_count ?? 0, lastErrorMessage: info.last_error_message ?? null }
+          : null,
       };
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return { ok: false, problem: err.code === 'UPSTREAM_FAILED' ? 'network' : 'credentials', code: err.code, field: err.code === 'VALIDATION_FAILED' ? 'botToken' : null, message: err.message };
+      return {
+        ok: false,
+        problem: err.code === 'UPSTREAM_FAILED' ? 'network' : 'credentials',
+        code: err.code,
+        field: err.code === 'VALIDATION_FAILED' ? 'botToken' : null,
+        message: err.message,
+      };
     }
   }
 }

@@ -62,7 +62,13 @@ export class TelegramApiClient {
 
   async getMe(token: string): Promise<TelegramBot> {
     const r = await this.call<Record<string, any>>(token, 'getMe', {});
-    return { id: r.id, username: r.username ?? null, firstName: r.first_name ?? '', canJoinGroups: r.can_join_groups === true, canReadAllGroupMessages: r.can_read_all_group_messages === true };
+    return {
+      id: r.id,
+      username: r.username ?? null,
+      firstName: r.first_name ?? '',
+      canJoinGroups: r.can_join_groups === true,
+      canReadAllGroupMessages: r.can_read_all_group_messages === true,
+    };
   }
 
   async call<T = any>(token: string, method: string, params: Record<string, unknown> | FormData): Promise<T> {
@@ -86,7 +92,11 @@ export class TelegramApiClient {
     try {
       res = await fetch(url, { signal: AbortSignal.timeout(this.config.webhookTimeoutMs * 3) });
     } catch (err) {
-      throw new TelegramCallError('file download', 'network', `could not reach ${new URL(this.baseUrl).origin} (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message})`);
+      throw new TelegramCallError(
+        'file download',
+        'network',
+        `could not reach ${new URL(this.baseUrl).origin} (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message})`,
+      );
     }
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);

@@ -1,6 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { APP_CONFIG, AppConfig, ChannelAdapter, ConfiguredInbox, DomainError, InboxContext, MessageRepository, OutboundContext, PermanentSendError, SendResult, Transactions } from '@inbox/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  ChannelAdapter,
+  ConfiguredInbox,
+  DomainError,
+  InboxContext,
+  MessageRepository,
+  OutboundContext,
+  PermanentSendError,
+  SendResult,
+  Transactions,
+} from '@inbox/core';
 import { ChannelEventsRepository } from '../channel-events/channel-events.repository';
 import { TelegramApiClient, TelegramBot, TelegramCallError } from './telegram-api.client';
 import { parseTelegramThreadKey } from './telegram-update.util';
@@ -82,7 +94,9 @@ export class TelegramChannelAdapter implements ChannelAdapter {
       if (!(err instanceof TelegramCallError)) throw err;
       if (err.kind === 'auth') throw invalid('botToken', `Telegram refused the token (${err.detail})`);
       // "bad webhook: HTTPS url must be provided", an unreachable PUBLIC_URL...: the operator's to fix, not the form's.
-      throw new DomainError('UPSTREAM_FAILED', `Telegram did not accept the webhook ${url}: ${err.detail}; PUBLIC_URL must be an https URL Telegram can reach`, { telegramError: err.kind });
+      throw new DomainError('UPSTREAM_FAILED', `Telegram did not accept the webhook ${url}: ${err.detail}; PUBLIC_URL must be an https URL Telegram can reach`, {
+        telegramError: err.kind,
+      });
     }
     this.logger.log({ bot: bot.username }, 'Telegram webhook registered');
     const settings: TelegramSettings = { botId: bot.id, botUsername: bot.username, botName: bot.firstName, webhookKey };
@@ -96,20 +110,29 @@ export class TelegramChannelAdapter implements ChannelAdapter {
     } catch (err) {
       if (!(err instanceof TelegramCallError)) throw err;
       if (!err.retryable) throw invalid('botToken', `Telegram refused the token (${err.detail})`);
-      throw new DomainError('UPSTREAM_FAILED', `could not check the bot token with the Telegram Bot API at ${this.telegram.baseUrl}: ${err.detail}; try again`, { telegramError: err.kind });
+      throw new DomainError('UPSTREAM_FAILED', `could not check the bot token with the Telegram Bot API at ${this.telegram.baseUrl}: ${err.detail}; try again`, {
+        telegramError: err.kind,
+      });
     }
   }
 
   publicSettings(settings: Record<string, unknown>): Record<string, unknown> {
     const s = settings as unknown as TelegramSettings;
-    return { botId: s.botId ?? null, botUsername: s.botUsername ?? null, botName: s.botName ?? null, webhookUrl: s.webhookKey ? telegramWebhookUrl(this.config.publicUrl, s.webhookKey) : null };
+    return {
+      botId: s.botId ?? null,
+      botUsername: s.botUsername ?? null,
+      botName: s.botName ?? null,
+      webhookUrl: s.webhookKey ? telegramWebhookUrl(this.config.publicUrl, s.webhookKey) : null,
+    };
   }
 
   /** The bot stops sending updates here; a failure is logged, never a reason to keep the inbox. */
   async onRemove(inbox: InboxContext): Promise<void> {
     const secrets = inbox.secrets as unknown as TelegramSecrets;
     if (!secrets.botToken) return;
-    await this.telegram.call(secrets.botToken, 'deleteWebhook', {}).catch((err) => this.logger.warn({ inboxId: inbox.id, reason: (err as Error).message }, 'Telegram deleteWebhook failed'));
+    await this.telegram
+      .call(secrets.botToken, 'deleteWebhook', {})
+      .catch((err) => this.logger.warn({ inboxId: inbox.id, reason: (err as Error).message }, 'Telegram deleteWebhook failed'));
   }
 
   async send(ctx: OutboundContext): Promise<SendResult> {

@@ -9,7 +9,17 @@ import { TELEGRAM_UPDATES_QUEUE, TelegramUpdateJob } from './telegram-webhook.se
 /** Bots may download files up to 20 MB through getFile; we store up to that. */
 export const TELEGRAM_MAX_MEDIA_BYTES = 20 * 1024 * 1024;
 
-const EXT: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'video/mp4': 'mp4', 'video/webm': 'webm', 'audio/ogg': 'ogg', 'audio/mpeg': 'mp3', 'application/pdf': 'pdf', 'application/x-tgsticker': 'tgs' };
+const EXT: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+  'audio/ogg': 'ogg',
+  'audio/mpeg': 'mp3',
+  'application/pdf': 'pdf',
+  'application/x-tgsticker': 'tgs',
+};
 
 /**
  * Applies one Telegram update: customer messages (and button presses) through the core
@@ -62,7 +72,11 @@ export class TelegramInboundService {
   private async ingest(inboxId: string, botToken: string, m: TelegramMessageItem, lastAttempt: boolean): Promise<void> {
     const { attachments, skipped } = await this.fetchMedia(botToken, m.media, lastAttempt);
     const replyTo = m.replyTo ? await this.events.findMessage(this.tx.manager, inboxId, m.replyTo) : null;
-    const firstLine = m.text.split('\n').find((l) => l.trim())?.trim() ?? null;
+    const firstLine =
+      m.text
+        .split('\n')
+        .find((l) => l.trim())
+        ?.trim() ?? null;
     const result = await this.ingestService.ingest({
       inboxId,
       channel: 'telegram',
@@ -70,7 +84,12 @@ export class TelegramInboundService {
       contact: { identifier: m.from.id, name: m.from.name, language: m.from.language },
       threadKey: m.threadKey,
       text: m.text,
-      subject: m.chatType === 'private' ? (firstLine ? firstLine.slice(0, 120) : null) : String((m.metadata.telegram as { chatTitle?: string }).chatTitle ?? firstLine ?? '').slice(0, 120) || null,
+      subject:
+        m.chatType === 'private'
+          ? firstLine
+            ? firstLine.slice(0, 120)
+            : null
+          : String((m.metadata.telegram as { chatTitle?: string }).chatTitle ?? firstLine ?? '').slice(0, 120) || null,
       language: m.from.language,
       attachments,
       receivedAt: new Date(m.at),
@@ -84,7 +103,9 @@ export class TelegramInboundService {
     if (m.chatType === 'private') await this.events.setReachability(this.tx.manager, 'telegram', m.from.id, null, m.at);
     if (m.callbackQueryId && result.created) {
       // Stops the button's spinner; the query expires quickly, so a failure is only logged.
-      await this.telegram.call(botToken, 'answerCallbackQuery', { callback_query_id: m.callbackQueryId }).catch((err) => this.logger.debug({ inboxId, reason: (err as Error).message }, 'answerCallbackQuery failed'));
+      await this.telegram
+        .call(botToken, 'answerCallbackQuery', { callback_query_id: m.callbackQueryId })
+        .catch((err) => this.logger.debug({ inboxId, reason: (err as Error).message }, 'answerCallbackQuery failed'));
     }
     this.logger.log({ inboxId, conversationId: result.conversationId, created: result.created }, 'Telegram message ingested');
   }
@@ -95,13 +116,18 @@ export class TelegramInboundService {
     const skipped: Array<{ kind: string; fileId: string; reason: string }> = [];
     for (const [i, f] of media.entries()) {
       try {
-        if (f.size !== null && f.size > TELEGRAM_MAX_MEDIA_BYTES) throw new TelegramCallError('getFile', 'rejected', `file is ${f.size} bytes, over the ${TELEGRAM_MAX_MEDIA_BYTES} byte limit`);
+        if (f.size !== null && f.size > TELEGRAM_MAX_MEDIA_BYTES)
+          throw new TelegramCallError('getFile', 'rejected', `file is ${f.size} bytes, over the ${TELEGRAM_MAX_MEDIA_BYTES} byte limit`);
         const info = await this.telegram.call<{ file_path?: string; file_size?: number }>(botToken, 'getFile', { file_id: f.fileId });
         if (!info.file_path) throw new TelegramCallError('getFile', 'rejected', 'no file_path: the file is not downloadable');
         const file = await this.telegram.download(botToken, info.file_path, TELEGRAM_MAX_MEDIA_BYTES);
         const contentType = (f.mimeType ?? file.contentType ?? 'application/octet-stream').split(';')[0].trim();
         const fromPath = info.file_path.split('/').pop() ?? null;
-        attachments.push({ fileName: f.fileName ?? (fromPath && fromPath.includes('.') ? fromPath : `${f.kind}-${i + 1}.${EXT[contentType] ?? 'bin'}`), contentType, data: file.data });
+        attachments.push({
+          fileName: f.fileName ?? (fromPath && fromPath.includes('.') ? fromPath : `${f.kind}-${i + 1}.${EXT[contentType] ?? 'bin'}`),
+          contentType,
+          data: file.data,
+        });
       } catch (err) {
         if (!(err instanceof TelegramCallError)) throw err;
         if (err.retryable && !lastAttempt) throw err;

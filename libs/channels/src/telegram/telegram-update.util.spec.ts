@@ -12,7 +12,10 @@ const NOW = new Date('2025-01-01T00:00:00Z');
 describe('parseTelegramUpdate: customer messages (nutgram corpus)', () => {
   it.each([
     ['text.json', { externalId: expect.stringMatching(/^\d+:\d+$/), chatType: 'private', media: [] }],
-    ['message.json', { externalId: '456:123', threadKey: 'telegram:456', text: 'Ciao', from: { id: '456', name: 'Mario', username: 'Bros', language: 'en' }, at: '2023-05-25T03:17:44.000Z' }],
+    [
+      'message.json',
+      { externalId: '456:123', threadKey: 'telegram:456', text: 'Ciao', from: { id: '456', name: 'Mario', username: 'Bros', language: 'en' }, at: '2023-05-25T03:17:44.000Z' },
+    ],
     ['photo.json', { text: 'asdasdasdasdasdasd', media: [{ kind: 'photo', fileId: 'SAAS', fileName: null, mimeType: 'image/jpeg', size: 84913 }] }],
     ['document.json', { media: [expect.objectContaining({ kind: 'document' })] }],
     ['voice.json', { media: [expect.objectContaining({ kind: 'voice', mimeType: expect.stringMatching(/^audio\//) })] }],
@@ -21,13 +24,19 @@ describe('parseTelegramUpdate: customer messages (nutgram corpus)', () => {
     ['video_note.json', { media: [expect.objectContaining({ kind: 'video_note' })] }],
     ['sticker.json', { media: [expect.objectContaining({ kind: 'sticker' })] }],
     ['animation.json', { media: [expect.objectContaining({ kind: 'animation' })] }],
-    ['location.json', { text: expect.stringContaining('openstreetmap.org'), metadata: expect.objectContaining({ location: expect.objectContaining({ latitude: expect.any(Number) }) }) }],
+    [
+      'location.json',
+      { text: expect.stringContaining('openstreetmap.org'), metadata: expect.objectContaining({ location: expect.objectContaining({ latitude: expect.any(Number) }) }) },
+    ],
     ['venue.json', { text: expect.stringMatching(/^📍 /), metadata: expect.objectContaining({ location: expect.any(Object) }) }],
     ['contact.json', { text: expect.stringMatching(/^👤 /), metadata: expect.objectContaining({ sharedContact: expect.objectContaining({ phoneNumber: expect.any(String) }) }) }],
     ['dice.json', { text: expect.stringMatching(/\d$/), metadata: expect.objectContaining({ contentType: 'dice' }) }],
     ['entities.json', { metadata: expect.objectContaining({ telegram: expect.objectContaining({ entities: expect.any(Array) }) }) }],
     ['message_topic.json', { chatType: 'supergroup', threadKey: 'telegram:-1001234567489:topic:33', replyTo: null, text: 'lòklò' }],
-    ['callback_query.json', { externalId: 'callback:666728699048485871', threadKey: 'telegram:222222222', text: '🔘 thedata', callbackQueryId: '666728699048485871', replyTo: '222222222:69587' }],
+    [
+      'callback_query.json',
+      { externalId: 'callback:666728699048485871', threadKey: 'telegram:222222222', text: '🔘 thedata', callbackQueryId: '666728699048485871', replyTo: '222222222:69587' },
+    ],
   ])('%s becomes a message', (file, expected) => {
     const r = parseTelegramUpdate(update(file), NOW);
     if (!r.ok || !r.item || r.item.type !== 'message') throw new Error(`${file}: ${JSON.stringify(r)}`);

@@ -42,9 +42,7 @@ export type TelegramItem =
   /** The user blocked (`kicked`) or unblocked (`member`) the bot in their private chat. */
   | { type: 'reachability'; userId: string; reachable: boolean; at: string };
 
-export type TelegramParse =
-  | { ok: true; updateId: string; item: TelegramItem | null; ignored: string | null }
-  | { ok: false; updateId: string | null; reason: string };
+export type TelegramParse = { ok: true; updateId: string; item: TelegramItem | null; ignored: string | null } | { ok: false; updateId: string | null; reason: string };
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const idOf = (v: unknown): string | null => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : typeof v === 'string' && /^-?\d{1,20}$/.test(v) ? v : null);
@@ -64,7 +62,10 @@ export function telegramUser(u: unknown): TelegramUser | null {
   if (!isObject(u)) return null;
   const id = idOf(u.id);
   if (!id) return null;
-  const full = [u.first_name, u.last_name].filter((x) => typeof x === 'string' && x.trim()).join(' ').trim();
+  const full = [u.first_name, u.last_name]
+    .filter((x) => typeof x === 'string' && x.trim())
+    .join(' ')
+    .trim();
   const username = typeof u.username === 'string' && u.username ? u.username : null;
   const language = typeof u.language_code === 'string' && /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(u.language_code) ? u.language_code.slice(0, 2).toLowerCase() : null;
   return { id, name: full || (username ? `@${username}` : null), username, language };
@@ -83,7 +84,48 @@ const DESCRIBED: Record<string, (v: any) => string> = {
 
 /** Service messages (joins, titles, pins, topics...): nothing a customer said. */
 function serviceKey(m: Record<string, any>): string | null {
-  const known = ['new_chat_members', 'left_chat_member', 'new_chat_title', 'new_chat_photo', 'delete_chat_photo', 'group_chat_created', 'supergroup_chat_created', 'channel_chat_created', 'message_auto_delete_timer_changed', 'migrate_to_chat_id', 'migrate_from_chat_id', 'pinned_message', 'forum_topic_created', 'forum_topic_edited', 'forum_topic_closed', 'forum_topic_reopened', 'general_forum_topic_hidden', 'general_forum_topic_unhidden', 'video_chat_started', 'video_chat_ended', 'video_chat_scheduled', 'video_chat_participants_invited', 'proximity_alert_triggered', 'boost_added', 'chat_shared', 'users_shared', 'connected_website', 'successful_payment', 'refunded_payment', 'giveaway', 'giveaway_created', 'giveaway_completed', 'giveaway_winners', 'passport_data', 'write_access_allowed', 'checklist_tasks_done', 'checklist_tasks_added', 'chat_owner_changed', 'chat_owner_left', 'direct_message_price_changed'];
+  const known = [
+    'new_chat_members',
+    'left_chat_member',
+    'new_chat_title',
+    'new_chat_photo',
+    'delete_chat_photo',
+    'group_chat_created',
+    'supergroup_chat_created',
+    'channel_chat_created',
+    'message_auto_delete_timer_changed',
+    'migrate_to_chat_id',
+    'migrate_from_chat_id',
+    'pinned_message',
+    'forum_topic_created',
+    'forum_topic_edited',
+    'forum_topic_closed',
+    'forum_topic_reopened',
+    'general_forum_topic_hidden',
+    'general_forum_topic_unhidden',
+    'video_chat_started',
+    'video_chat_ended',
+    'video_chat_scheduled',
+    'video_chat_participants_invited',
+    'proximity_alert_triggered',
+    'boost_added',
+    'chat_shared',
+    'users_shared',
+    'connected_website',
+    'successful_payment',
+    'refunded_payment',
+    'giveaway',
+    'giveaway_created',
+    'giveaway_completed',
+    'giveaway_winners',
+    'passport_data',
+    'write_access_allowed',
+    'checklist_tasks_done',
+    'checklist_tasks_added',
+    'chat_owner_changed',
+    'chat_owner_left',
+    'direct_message_price_changed',
+  ];
   return known.find((k) => k in m) ?? null;
 }
 
@@ -91,7 +133,13 @@ function mediaOf(m: Record<string, any>): TelegramMedia[] {
   const out: TelegramMedia[] = [];
   const file = (kind: TelegramMedia['kind'], f: any, mime?: string | null) => {
     if (!isObject(f) || typeof f.file_id !== 'string') return;
-    out.push({ kind, fileId: f.file_id, fileName: typeof f.file_name === 'string' ? f.file_name : null, mimeType: typeof f.mime_type === 'string' ? f.mime_type : (mime ?? null), size: typeof f.file_size === 'number' ? f.file_size : null });
+    out.push({
+      kind,
+      fileId: f.file_id,
+      fileName: typeof f.file_name === 'string' ? f.file_name : null,
+      mimeType: typeof f.mime_type === 'string' ? f.mime_type : (mime ?? null),
+      size: typeof f.file_size === 'number' ? f.file_size : null,
+    });
   };
   if (Array.isArray(m.photo) && m.photo.length) {
     // Sizes come smallest first, but not always: take the largest by pixels.
@@ -150,7 +198,16 @@ function messageItem(updateId: string, m: Record<string, any>, now: Date): { ite
   const { text, entities, extra } = textOf(m);
   if (!text && media.length === 0) {
     const service = serviceKey(m);
-    return { item: null, reason: service ? `service message (${service})` : `message without text or supported content (${Object.keys(m).filter((k) => !['message_id', 'from', 'chat', 'date', 'message_thread_id', 'is_topic_message'].includes(k)).join(', ') || 'empty'})` };
+    return {
+      item: null,
+      reason: service
+        ? `service message (${service})`
+        : `message without text or supported content (${
+            Object.keys(m)
+              .filter((k) => !['message_id', 'from', 'chat', 'date', 'message_thread_id', 'is_topic_message'].includes(k))
+              .join(', ') || 'empty'
+          })`,
+    };
   }
   const topicId = chat.is_forum === true && m.is_topic_message === true && typeof m.message_thread_id === 'number' ? m.message_thread_id : null;
   const replyTarget = isObject(m.reply_to_message) && idOf(m.reply_to_message.message_id) ? m.reply_to_message : null;
@@ -217,7 +274,7 @@ export function parseTelegramUpdate(body: unknown, now: Date = new Date()): Tele
     const topicId = msg?.chat?.is_forum === true && msg?.is_topic_message === true && typeof msg?.message_thread_id === 'number' ? msg.message_thread_id : null;
     const data = typeof q.data === 'string' ? q.data : typeof q.game_short_name === 'string' ? q.game_short_name : '';
     // Which button: its label when the message (with its keyboard) is still accessible.
-    const label = Array.isArray(msg?.reply_markup?.inline_keyboard) ? msg!.reply_markup.inline_keyboard.flat().find((b: any) => b?.callback_data === data)?.text ?? null : null;
+    const label = Array.isArray(msg?.reply_markup?.inline_keyboard) ? (msg!.reply_markup.inline_keyboard.flat().find((b: any) => b?.callback_data === data)?.text ?? null) : null;
     return {
       ok: true,
       updateId,

@@ -62,10 +62,15 @@ export class TelegramWebhookService {
     let reason = parsed.ok ? parsed.ignored : parsed.reason;
     if (outcome === 'queued' && !inbox.active) [outcome, reason] = ['ignored', 'the inbox is inactive'];
     // Without an update_id (never from Telegram itself), the body's hash stands in for it.
-    const eventId = parsed.updateId ?? `sha256:${createHash('sha256').update(rawBody ?? Buffer.from(JSON.stringify(body ?? null))).digest('hex')}`;
+    const eventId =
+      parsed.updateId ??
+      `sha256:${createHash('sha256')
+        .update(rawBody ?? Buffer.from(JSON.stringify(body ?? null)))
+        .digest('hex')}`;
     const fresh = await this.tx.run(async ({ em }) => {
       if (!(await this.events.record(em, { inboxId: inbox.id, channel: 'telegram', eventId, outcome, reason, payload: outcome === 'rejected' ? body : null }))) return false;
-      if (outcome === 'queued' && parsed.ok && parsed.item) await this.jobs.sendInTx(em, TELEGRAM_UPDATES_QUEUE, { inboxId: inbox.id, updateId: eventId, item: parsed.item } satisfies TelegramUpdateJob);
+      if (outcome === 'queued' && parsed.ok && parsed.item)
+        await this.jobs.sendInTx(em, TELEGRAM_UPDATES_QUEUE, { inboxId: inbox.id, updateId: eventId, item: parsed.item } satisfies TelegramUpdateJob);
       return true;
     });
     void this.pruneNowAndThen();

@@ -20,7 +20,14 @@ export function signAttachmentPath(key: string, websiteToken: string, attachment
 
 export type AttachmentUrlCheck = 'ok' | 'expired' | 'invalid';
 
-export function checkAttachmentSignature(key: string, websiteToken: string, attachmentId: string, exp: unknown, signature: unknown, nowSeconds = Math.floor(Date.now() / 1000)): AttachmentUrlCheck {
+export function checkAttachmentSignature(
+  key: string,
+  websiteToken: string,
+  attachmentId: string,
+  exp: unknown,
+  signature: unknown,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): AttachmentUrlCheck {
   if (typeof exp !== 'string' || !/^\d{1,12}$/.test(exp) || typeof signature !== 'string' || signature.length > 100) return 'invalid';
   const expected = sig(key, websiteToken, attachmentId, Number(exp));
   const given = Buffer.from(signature, 'base64url');

@@ -1,5 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, ChannelAdapter, ChannelRegistry, ConfiguredInbox, DomainError, InboxRepository, OutboundContext, PermanentSendError, SecretBox, SendResult, Transactions, newToken } from '@inbox/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  ChannelAdapter,
+  ChannelRegistry,
+  ConfiguredInbox,
+  DomainError,
+  InboxRepository,
+  OutboundContext,
+  PermanentSendError,
+  SecretBox,
+  SendResult,
+  Transactions,
+  newToken,
+} from '@inbox/core';
 import { parseWidgetSettings } from './widget-settings.util';
 import { VisitorRooms } from './visitor-rooms';
 import { WebchatVisitorService } from './webchat-visitor.service';
@@ -59,7 +73,9 @@ export class WebchatChannelAdapter implements ChannelAdapter {
     if (!id) return;
     const inbox = await this.inboxes.get(this.tx.manager, id);
     if (!inbox || inbox.channel !== 'email') {
-      throw new DomainError('VALIDATION_FAILED', 'widget.emailInboxId: must be the id of an email inbox', { fields: { 'widget.emailInboxId': ['must be the id of an email inbox'] } });
+      throw new DomainError('VALIDATION_FAILED', 'widget.emailInboxId: must be the id of an email inbox', {
+        fields: { 'widget.emailInboxId': ['must be the id of an email inbox'] },
+      });
     }
   }
 

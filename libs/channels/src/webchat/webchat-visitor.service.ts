@@ -153,7 +153,8 @@ export class WebchatVisitorService {
   async send(ctx: VisitorContext, p: unknown, attachment?: { fileName: string; contentType: string; data: Buffer }): Promise<{ message: VisitorMessage; duplicate: boolean }> {
     const payload = (p ?? {}) as Record<string, unknown>;
     const clientId = payload.clientId;
-    if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) throw new DomainError('VALIDATION_FAILED', 'clientId must be 8-64 characters of A-Z a-z 0-9 _ -', { fields: { clientId: ['invalid'] } });
+    if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId))
+      throw new DomainError('VALIDATION_FAILED', 'clientId must be 8-64 characters of A-Z a-z 0-9 _ -', { fields: { clientId: ['invalid'] } });
     const text = typeof payload.text === 'string' ? payload.text : '';
     if (text.length > WIDGET_MAX_TEXT) throw new DomainError('PAYLOAD_TOO_LARGE', `a message is at most ${WIDGET_MAX_TEXT} characters`);
     if (!text.trim() && !attachment) throw new DomainError('VALIDATION_FAILED', 'text must not be empty', { fields: { text: ['must not be empty'] } });
@@ -178,7 +179,8 @@ export class WebchatVisitorService {
     const payload = (p ?? {}) as Record<string, unknown>;
     const name = typeof payload.name === 'string' && payload.name.trim() ? payload.name.trim().slice(0, 200) : null;
     const email = typeof payload.email === 'string' && payload.email.trim() ? payload.email.trim().toLowerCase() : null;
-    if (email !== null && (email.length > 320 || !EMAIL.test(email))) throw new DomainError('VALIDATION_FAILED', 'email is not a valid address', { fields: { email: ['not a valid address'] } });
+    if (email !== null && (email.length > 320 || !EMAIL.test(email)))
+      throw new DomainError('VALIDATION_FAILED', 'email is not a valid address', { fields: { email: ['not a valid address'] } });
     if (!name && !email) throw new DomainError('VALIDATION_FAILED', 'give a name or an email');
     await this.repo.updateSessionContact(this.tx.manager, ctx.session.id, { name, email });
     ctx.session.name = name ?? ctx.session.name;
@@ -223,7 +225,13 @@ export class WebchatVisitorService {
         clientId: m.direction === 'inbound' && typeof m.metadata?.clientId === 'string' ? (m.metadata.clientId as string) : null,
         direction: m.direction,
         text: m.text,
-        attachments: m.attachments.map((x) => ({ id: x.id, fileName: x.fileName, contentType: x.contentType, size: x.size, url: signAttachmentPath(this.attachmentKey, websiteToken, x.id) })),
+        attachments: m.attachments.map((x) => ({
+          id: x.id,
+          fileName: x.fileName,
+          contentType: x.contentType,
+          size: x.size,
+          url: signAttachmentPath(this.attachmentKey, websiteToken, x.id),
+        })),
         author: { type: m.authorType, name: m.authorType === 'contact' ? null : (a?.name ?? null), avatarUrl: a?.avatarUrl ?? null },
         // `sending` is an internal step: the visitor sees the reply as queued until it is sent.
         status: m.status === 'sending' ? 'queued' : m.status,

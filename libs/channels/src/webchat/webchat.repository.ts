@@ -90,7 +90,8 @@ export class WebchatRepository {
   async authors(em: EntityManager, userIds: string[], botIds: string[]): Promise<Map<string, AuthorInfo>> {
     const out = new Map<string, AuthorInfo>();
     if (userIds.length) {
-      for (const r of await em.query(`SELECT id, name, avatar_url FROM users WHERE id = ANY($1::uuid[])`, [userIds])) out.set(r.id, { id: r.id, name: r.name, avatarUrl: r.avatar_url });
+      for (const r of await em.query(`SELECT id, name, avatar_url FROM users WHERE id = ANY($1::uuid[])`, [userIds]))
+        out.set(r.id, { id: r.id, name: r.name, avatarUrl: r.avatar_url });
     }
     if (botIds.length) {
       for (const r of await em.query(`SELECT id, name FROM bots WHERE id = ANY($1::uuid[])`, [botIds])) out.set(r.id, { id: r.id, name: r.name, avatarUrl: null });
@@ -113,7 +114,12 @@ export class WebchatRepository {
     return rows.map((r: Record<string, any>) => ({ id: r.id, conversationId: r.conversation_id }));
   }
 
-  async attachmentForSession(em: EntityManager, attachmentId: string, inboxId: string, sessionId: string): Promise<{ fileName: string; contentType: string; data: Buffer | null; storagePath: string | null } | null> {
+  async attachmentForSession(
+    em: EntityManager,
+    attachmentId: string,
+    inboxId: string,
+    sessionId: string,
+  ): Promise<{ fileName: string; contentType: string; data: Buffer | null; storagePath: string | null } | null> {
     const [row] = await em.query(
       `SELECT a.file_name, a.content_type, a.data, a.storage_path FROM attachments a
        JOIN messages m ON m.id = a.message_id JOIN conversations c ON c.id = m.conversation_id
@@ -124,7 +130,11 @@ export class WebchatRepository {
   }
 
   /** A customer-visible attachment of this inbox (widget downloads through signed links). */
-  async attachmentOfInbox(em: EntityManager, attachmentId: string, inboxId: string): Promise<{ fileName: string; contentType: string; data: Buffer | null; storagePath: string | null } | null> {
+  async attachmentOfInbox(
+    em: EntityManager,
+    attachmentId: string,
+    inboxId: string,
+  ): Promise<{ fileName: string; contentType: string; data: Buffer | null; storagePath: string | null } | null> {
     const [row] = await em.query(
       `SELECT a.file_name, a.content_type, a.data, a.storage_path FROM attachments a
        JOIN messages m ON m.id = a.message_id JOIN conversations c ON c.id = m.conversation_id
@@ -136,10 +146,9 @@ export class WebchatRepository {
 
   /** Someone can answer now: an agent of the inbox is online. */
   async agentsOnline(em: EntityManager, inboxId: string): Promise<number> {
-    const [row] = await em.query(
-      `SELECT count(*)::int AS n FROM inbox_members m JOIN agent_status s ON s.user_id = m.user_id WHERE m.inbox_id = $1 AND s.presence = 'online'`,
-      [inboxId],
-    );
+    const [row] = await em.query(`SELECT count(*)::int AS n FROM inbox_members m JOIN agent_status s ON s.user_id = m.user_id WHERE m.inbox_id = $1 AND s.presence = 'online'`, [
+      inboxId,
+    ]);
     return row?.n ?? 0;
   }
 }

@@ -33,7 +33,10 @@ describe('isOriginAllowed', () => {
 
 describe('parseWidgetSettings', () => {
   it('fills defaults and keeps only known, valid settings', () => {
-    const r = parseWidgetSettings({ allowedOrigins: ['https://shop.example.com/', 'https://shop.example.com'], widget: { title: '  Help  ', preChatForm: { enabled: true, requireEmail: true } } }, 'wt_x');
+    const r = parseWidgetSettings(
+      { allowedOrigins: ['https://shop.example.com/', 'https://shop.example.com'], widget: { title: '  Help  ', preChatForm: { enabled: true, requireEmail: true } } },
+      'wt_x',
+    );
     expect(r).toEqual({
       settings: expect.objectContaining({
         websiteToken: 'wt_x',

@@ -26,7 +26,12 @@ export class WidgetController {
     if (!path) throw new DomainError('NOT_FOUND', 'the widget bundle is not built: run `npx vite build --config apps/widget/vite.config.ts`');
     const { mtimeMs } = statSync(path);
     if (!this.bundle || this.bundle.path !== path || this.bundle.mtimeMs !== mtimeMs) this.bundle = { path, mtimeMs, body: readFileSync(path) };
-    res.set({ 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' });
+    res.set({
+      'content-type': 'application/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=300',
+      'access-control-allow-origin': '*',
+      'x-content-type-options': 'nosniff',
+    });
     res.send(this.bundle.body);
   }
 
@@ -56,9 +61,14 @@ export class WidgetController {
   ) {
     const inbox = await this.visitors.inboxFor(websiteToken, origin);
     const session = await this.visitors.authenticate(inbox, visitorToken);
-    const contentType = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (contentType && !isValidContentType(contentType)) throw new DomainError('VALIDATION_FAILED', 'content-type is not a MIME type', { fields: { 'content-type': ['not a MIME type'] } });
-    if (!WIDGET_ALLOWED_UPLOAD_TYPES.test(contentType)) throw new DomainError('VALIDATION_FAILED', `files of type ${contentType || '(none)'} are not accepted; send images, PDF, text or zip`);
+    const contentType = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
+    if (contentType && !isValidContentType(contentType))
+      throw new DomainError('VALIDATION_FAILED', 'content-type is not a MIME type', { fields: { 'content-type': ['not a MIME type'] } });
+    if (!WIDGET_ALLOWED_UPLOAD_TYPES.test(contentType))
+      throw new DomainError('VALIDATION_FAILED', `files of type ${contentType || '(none)'} are not accepted; send images, PDF, text or zip`);
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > WIDGET_MAX_UPLOAD_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', `a file is at most ${WIDGET_MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
     const data = await readLimited(req, WIDGET_MAX_UPLOAD_BYTES);

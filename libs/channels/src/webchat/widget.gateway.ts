@@ -112,13 +112,17 @@ export class WidgetGateway implements OnGatewayInit, OnGatewayConnection {
       const ack = args[args.length - 1];
       if (typeof ack === 'function') ack({ ok: false, code: 'UNKNOWN_EVENT', message: `unknown event "${event}"` });
     });
-    on('message.send', async (p) => {
-      const r = await this.visitors.send(ctx, p);
-      return { message: r.message, duplicate: r.duplicate };
-    }, async () => {
-      if (!this.sendsPerVisitor.take(ctx.session.id)) throw new DomainError('RATE_LIMITED', 'too many messages; slow down');
-      await this.sendsPerIp.take(ip, 'too many messages; slow down');
-    });
+    on(
+      'message.send',
+      async (p) => {
+        const r = await this.visitors.send(ctx, p);
+        return { message: r.message, duplicate: r.duplicate };
+      },
+      async () => {
+        if (!this.sendsPerVisitor.take(ctx.session.id)) throw new DomainError('RATE_LIMITED', 'too many messages; slow down');
+        await this.sendsPerIp.take(ip, 'too many messages; slow down');
+      },
+    );
     on('read', async (p) => ({ read: await this.visitors.markRead(ctx, p) }));
     on('contact.update', async (p) => ({ contact: await this.visitors.updateContact(ctx, p) }));
     // The survey's signed token is the authority (as on the public rating page); it only ever reaches this visitor's chat.

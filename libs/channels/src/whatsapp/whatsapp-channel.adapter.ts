@@ -84,13 +84,21 @@ export class WhatsAppChannelAdapter implements ChannelAdapter {
       // Refused before Meta answers 131047: free text outside the 24-hour window only costs a failed call.
       const window = serviceWindow('whatsapp', await this.repo.lastInboundAt(this.tx.manager, ctx.conversation.id), new Date());
       if (!window.open) {
-        throw new PermanentSendError(`META_WINDOW_CLOSED: the customer last wrote more than 24 hours ago${window.until ? ` (the window closed at ${window.until})` : ''}; send an approved template instead`);
+        throw new PermanentSendError(
+          `META_WINDOW_CLOSED: the customer last wrote more than 24 hours ago${window.until ? ` (the window closed at ${window.until})` : ''}; send an approved template instead`,
+        );
       }
     }
     const to = ctx.recipient;
     const replyTo = typeof ctx.message.metadata?.replyToExternalId === 'string' ? { context: { message_id: ctx.message.metadata.replyToExternalId } } : {};
     const post = (body: Record<string, unknown>) =>
-      this.graph.post<{ messages?: Array<{ id: string }> }>('WhatsApp send', secrets.accessToken, `${s.phoneNumberId}/messages`, { messaging_product: 'whatsapp', recipient_type: 'individual', to, ...replyTo, ...body });
+      this.graph.post<{ messages?: Array<{ id: string }> }>('WhatsApp send', secrets.accessToken, `${s.phoneNumberId}/messages`, {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to,
+        ...replyTo,
+        ...body,
+      });
     try {
       const ids: string[] = [];
       if (template) {

@@ -27,11 +27,23 @@ describe('parseWhatsAppWebhook: customer messages (pywa corpus)', () => {
     ['voice', { media: [expect.objectContaining({ kind: 'voice', mimeType: 'audio/ogg; codecs=opus' })] }],
     ['static_sticker', { media: [expect.objectContaining({ kind: 'sticker', mimeType: 'image/webp' })] }],
     ['animated_sticker', { media: [expect.objectContaining({ kind: 'sticker' })], metadata: expect.objectContaining({ animatedSticker: true }) }],
-    ['current_location', { text: '(12.25089, 43.90539) https://www.openstreetmap.org/?mlat=12.25089&mlon=43.90539#map=16/12.25089/43.90539', metadata: expect.objectContaining({ location: expect.objectContaining({ latitude: 12.25089 }) }) }],
+    [
+      'current_location',
+      {
+        text: '(12.25089, 43.90539) https://www.openstreetmap.org/?mlat=12.25089&mlon=43.90539#map=16/12.25089/43.90539',
+        metadata: expect.objectContaining({ location: expect.objectContaining({ latitude: 12.25089 }) }),
+      },
+    ],
     ['chosen_location', { text: expect.stringMatching(/^Facebook HQ, 1 Hacker Way, Menlo Park, CA 94025 \(37.4611978, -122.2164385\) https:/) }],
     ['contacts', { text: 'Chandler Bing +1 555-555-5555\nMonica +1 666-666-6666\nRachel Green +1 777-777-7777' }],
     ['order', { text: expect.stringMatching(/^Order from catalog 354160437058781:\n3 × HAMBURGER at 30 ILS\n/) }],
-    ['unsupported', { text: '[Unsupported WhatsApp message: unsupported]', metadata: expect.objectContaining({ unsupported: expect.any(Object), errors: '131051 Message type unknown: Message type is currently not supported.' }) }],
+    [
+      'unsupported',
+      {
+        text: '[Unsupported WhatsApp message: unsupported]',
+        metadata: expect.objectContaining({ unsupported: expect.any(Object), errors: '131051 Message type unknown: Message type is currently not supported.' }),
+      },
+    ],
     ['unsupported_with_type', { text: '[Unsupported WhatsApp message: pool]' }],
     ['reply', { text: 'replied text', replyTo: 'wamid.xyzxyz==' }],
     ['forwarded_many_times', { metadata: expect.objectContaining({ forwarded: 'frequently' }) }],
@@ -63,7 +75,11 @@ describe('parseWhatsAppWebhook: customer messages (pywa corpus)', () => {
 
   it('turns revokes and edits into updates of the original message', () => {
     expect(only('deleted_message.json', 'revoke')).toMatchObject({ type: 'revoke', target: '<ORIGINAL_WHATSAPP_MESSAGE_ID>' });
-    expect(only('edited_message.json', 'image')).toMatchObject({ type: 'edit', target: 'wamid.HBgLMTQxMjU1NTA4MjkVAgASGBQzQUNCNjk5RDUwNUZGMUZEM0VBRAA=', text: 'Updated image caption' });
+    expect(only('edited_message.json', 'image')).toMatchObject({
+      type: 'edit',
+      target: 'wamid.HBgLMTQxMjU1NTA4MjkVAgASGBQzQUNCNjk5RDUwNUZGMUZEM0VBRAA=',
+      text: 'Updated image caption',
+    });
   });
 });
 
@@ -85,16 +101,23 @@ describe('parseWhatsAppWebhook: statuses and echoes', () => {
 });
 
 describe('parseWhatsAppWebhook: what is not for agents, and what is not a webhook', () => {
-  it.each(['account_update.json', 'template_status_update.json', 'template_quality_update.json', 'template_category_update.json', 'template_components_update.json', 'call_connect.json', 'call_status.json', 'call_terminate.json', 'user_marketing_preferences.json'])(
-    '%s: every sample is ignored with a reason',
-    (file) => {
-      for (const [name, body] of Object.entries(pywa(file))) {
-        const r = parseWhatsAppWebhook(body, { phoneNumberId: null });
-        expect({ name, ok: r.ok, items: r.ok ? r.items : null }).toEqual({ name, ok: true, items: [] });
-        if (r.ok) expect(r.ignored.join()).toMatch(/is not handled|not a customer/);
-      }
-    },
-  );
+  it.each([
+    'account_update.json',
+    'template_status_update.json',
+    'template_quality_update.json',
+    'template_category_update.json',
+    'template_components_update.json',
+    'call_connect.json',
+    'call_status.json',
+    'call_terminate.json',
+    'user_marketing_preferences.json',
+  ])('%s: every sample is ignored with a reason', (file) => {
+    for (const [name, body] of Object.entries(pywa(file))) {
+      const r = parseWhatsAppWebhook(body, { phoneNumberId: null });
+      expect({ name, ok: r.ok, items: r.ok ? r.items : null }).toEqual({ name, ok: true, items: [] });
+      if (r.ok) expect(r.ignored.join()).toMatch(/is not handled|not a customer/);
+    }
+  });
 
   it('ignores changes for another phone number of the business account', () => {
     const r = parse(sample('message.json', 'text'), '999999999');
@@ -110,7 +133,9 @@ describe('parseWhatsAppWebhook: what is not for agents, and what is not a webhoo
   });
 
   it('never throws on hostile shapes', () => {
-    for (const body of [{ object: 'whatsapp_business_account', entry: [null, 1, { changes: [null, { field: 'messages', value: { messages: [null, {}, { id: 'x' }], statuses: [{}, null] } }] }] }]) {
+    for (const body of [
+      { object: 'whatsapp_business_account', entry: [null, 1, { changes: [null, { field: 'messages', value: { messages: [null, {}, { id: 'x' }], statuses: [{}, null] } }] }] },
+    ]) {
       const r = parse(body, null);
       expect(r.items).toEqual([]);
       expect(r.ignored.length).toBeGreaterThan(3);
@@ -118,7 +143,9 @@ describe('parseWhatsAppWebhook: what is not for agents, and what is not a webhoo
   });
 
   it('describes Graph errors with code, title and details', () => {
-    expect(describeGraphErrors([{ code: 131047, title: 'Re-engagement message', error_data: { details: 'More than 24 hours have passed' } }])).toBe('131047 Re-engagement message: More than 24 hours have passed');
+    expect(describeGraphErrors([{ code: 131047, title: 'Re-engagement message', error_data: { details: 'More than 24 hours have passed' } }])).toBe(
+      '131047 Re-engagement message: More than 24 hours have passed',
+    );
     expect(describeGraphErrors(undefined)).toBeNull();
   });
 });

@@ -68,7 +68,14 @@ export function parseWhatsAppWebhook(body: unknown, opts: { phoneNumberId: strin
           ignored.push(`status "${String(isObject(s) ? s.status : s)}" is not handled`);
           continue;
         }
-        items.push({ type: 'status', externalId: String(s.id), status: STATUS_MAP[s.status], recipient: String(s.recipient_id ?? ''), at: metaTime(s.timestamp), error: describeGraphErrors(s.errors) });
+        items.push({
+          type: 'status',
+          externalId: String(s.id),
+          status: STATUS_MAP[s.status],
+          recipient: String(s.recipient_id ?? ''),
+          at: metaTime(s.timestamp),
+          error: describeGraphErrors(s.errors),
+        });
       }
     }
   }
@@ -122,12 +129,18 @@ function parseMessage(m: unknown, names: Map<string, string>): MetaItem | string
   } else if (type === 'contacts' && Array.isArray(m.contacts)) {
     text = m.contacts
       .filter(isObject)
-      .map((c: Record<string, any>) => [c.name?.formatted_name ?? [c.name?.first_name, c.name?.last_name].filter(Boolean).join(' '), ...(Array.isArray(c.phones) ? c.phones.map((p: any) => p?.phone).filter(Boolean) : [])].join(' '))
+      .map((c: Record<string, any>) =>
+        [
+          c.name?.formatted_name ?? [c.name?.first_name, c.name?.last_name].filter(Boolean).join(' '),
+          ...(Array.isArray(c.phones) ? c.phones.map((p: any) => p?.phone).filter(Boolean) : []),
+        ].join(' '),
+      )
       .join('\n');
     metadata.contacts = m.contacts;
   } else if (type === 'interactive' && isObject(m.interactive) && isObject(m.interactive[m.interactive.type])) {
     const reply = m.interactive[m.interactive.type];
-    text = [reply.title, reply.description].filter(Boolean).join(' — ') || `[WhatsApp ${String(m.interactive.type).replace(/_/g, ' ')}${reply.response ? `: ${reply.response}` : ''}]`;
+    text =
+      [reply.title, reply.description].filter(Boolean).join(' — ') || `[WhatsApp ${String(m.interactive.type).replace(/_/g, ' ')}${reply.response ? `: ${reply.response}` : ''}]`;
     metadata.interactive = { type: m.interactive.type, id: reply.id ?? null, ...(reply.title ? {} : { reply }) };
   } else if (type === 'button' && isObject(m.button)) {
     text = String(m.button.text ?? '');
@@ -151,8 +164,12 @@ function parseMessage(m: unknown, names: Map<string, string>): MetaItem | string
 function parseEcho(e: unknown): MetaItem | string {
   if (!isObject(e) || !str(e.id) || !str(e.to)) return 'an echo without id or recipient';
   const at = metaTime(e.timestamp);
-  if (e.type === 'revoke') return str(e.revoke?.original_message_id) ? { type: 'revoke', target: String(e.revoke.original_message_id), at } : 'a revoke echo without the original message';
-  if (e.type === 'edit') return str(e.edit?.original_message_id) ? { type: 'edit', target: String(e.edit.original_message_id), text: String(e.edit.message?.text?.body ?? ''), at } : 'an edit echo without the original message';
+  if (e.type === 'revoke')
+    return str(e.revoke?.original_message_id) ? { type: 'revoke', target: String(e.revoke.original_message_id), at } : 'a revoke echo without the original message';
+  if (e.type === 'edit')
+    return str(e.edit?.original_message_id)
+      ? { type: 'edit', target: String(e.edit.original_message_id), text: String(e.edit.message?.text?.body ?? ''), at }
+      : 'an edit echo without the original message';
   const text = e.type === 'text' ? String(e.text?.body ?? '') : `[${String(e.type ?? 'message')} sent from the WhatsApp Business app]`;
   return { type: 'echo', externalId: String(e.id), to: String(e.to), at, text, metadata: { whatsapp: { type: e.type ?? null }, ...(e.type === 'text' ? {} : { raw: e }) } };
 }

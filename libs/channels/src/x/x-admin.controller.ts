@@ -26,11 +26,18 @@ export class XAdminController {
     try {
       const me = await this.adapter.testConnection(secrets);
       const expected = (inbox.settings as unknown as XSettings).userId;
-      if (me.id !== expected) return { ok: false, problem: 'credentials', code: 'VALIDATION_FAILED', field: 'userId', message: `the access token now belongs to account ${me.id}, not ${expected}` };
+      if (me.id !== expected)
+        return { ok: false, problem: 'credentials', code: 'VALIDATION_FAILED', field: 'userId', message: `the access token now belongs to account ${me.id}, not ${expected}` };
       return { ok: true, account: { id: me.id, username: me.username, name: me.name } };
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      return { ok: false, problem: err.code === 'UPSTREAM_FAILED' ? 'network' : 'credentials', code: err.code, field: err.code === 'VALIDATION_FAILED' ? 'accessToken' : null, message: err.message };
+      return {
+        ok: false,
+        problem: err.code === 'UPSTREAM_FAILED' ? 'network' : 'credentials',
+        code: err.code,
+        field: err.code === 'VALIDATION_FAILED' ? 'accessToken' : null,
+        message: err.message,
+      };
     }
   }
 }

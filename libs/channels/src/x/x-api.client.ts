@@ -31,9 +31,17 @@ export class XCallError extends Error {
  * Classifies an X API v2 error answer (problem+json `{title, detail, type}` or `{errors:[{message}]}`)
  * and its rate-limit headers (pure, unit-tested). `now` in epoch seconds.
  */
-export function classifyXError(status: number, body: unknown, headers: { reset?: string | null; retryAfter?: string | null }, now: number): { kind: XErrorKind; detail: string; retryAfterSeconds: number | null } {
+export function classifyXError(
+  status: number,
+  body: unknown,
+  headers: { reset?: string | null; retryAfter?: string | null },
+  now: number,
+): { kind: XErrorKind; detail: string; retryAfterSeconds: number | null } {
   const b = (typeof body === 'object' && body !== null ? body : {}) as { title?: unknown; detail?: unknown; errors?: Array<{ message?: unknown }> };
-  const detail = [typeof b.title === 'string' ? b.title : null, typeof b.detail === 'string' ? b.detail : typeof b.errors?.[0]?.message === 'string' ? b.errors[0].message : null].filter(Boolean).join(': ') || `HTTP ${status}`;
+  const detail =
+    [typeof b.title === 'string' ? b.title : null, typeof b.detail === 'string' ? b.detail : typeof b.errors?.[0]?.message === 'string' ? b.errors[0].message : null]
+      .filter(Boolean)
+      .join(': ') || `HTTP ${status}`;
   if (status === 429) {
     const reset = Number(headers.reset);
     const after = Number(headers.retryAfter);
@@ -87,7 +95,13 @@ export class XApiClient {
   }
 
   async sendDirectMessage(c: XCredentials, participantId: string, text: string): Promise<{ dmEventId: string | null; dmConversationId: string | null }> {
-    const r = await this.call<{ data?: { dm_event_id?: string; dm_conversation_id?: string } }>(c, 'direct message send', 'POST', `/2/dm_conversations/with/${encodeURIComponent(participantId)}/messages`, { text });
+    const r = await this.call<{ data?: { dm_event_id?: string; dm_conversation_id?: string } }>(
+      c,
+      'direct message send',
+      'POST',
+      `/2/dm_conversations/with/${encodeURIComponent(participantId)}/messages`,
+      { text },
+    );
     return { dmEventId: r.data?.dm_event_id ?? null, dmConversationId: r.data?.dm_conversation_id ?? null };
   }
 

@@ -51,7 +51,11 @@ export class XChannelAdapter implements ChannelAdapter {
     const me = await this.testConnection({ consumerKey, consumerSecret, accessToken, accessTokenSecret });
     if (me.id !== userId) throw invalid('userId', `the access token belongs to account ${me.id}${me.username ? ` (@${me.username})` : ''}, not ${userId}`);
     const settings: XSettings = { userId, username: me.username, webhookKey: randomUUID() };
-    return { settings: settings as unknown as Record<string, unknown>, secrets: { consumerKey, consumerSecret, accessToken, accessTokenSecret } satisfies XSecrets, revealOnce: {} };
+    return {
+      settings: settings as unknown as Record<string, unknown>,
+      secrets: { consumerKey, consumerSecret, accessToken, accessTokenSecret } satisfies XSecrets,
+      revealOnce: {},
+    };
   }
 
   /** GET /2/users/me: refused credentials are a 400 on accessToken (fix them), an unreachable API a 502 (try again). */

@@ -55,7 +55,20 @@ function expandText(text: string, entities: unknown, mediaUrl: string | null): s
 }
 
 /** Event types of a body that are not direct messages (recorded as ignored, with their names). */
-const OTHER_EVENTS = ['tweet_create_events', 'favorite_events', 'follow_events', 'unfollow_events', 'block_events', 'unblock_events', 'mute_events', 'unmute_events', 'user_event', 'direct_message_indicate_typing_events', 'direct_message_mark_read_events', 'tweet_delete_events'];
+const OTHER_EVENTS = [
+  'tweet_create_events',
+  'favorite_events',
+  'follow_events',
+  'unfollow_events',
+  'block_events',
+  'unblock_events',
+  'mute_events',
+  'unmute_events',
+  'user_event',
+  'direct_message_indicate_typing_events',
+  'direct_message_mark_read_events',
+  'tweet_delete_events',
+];
 
 /** Parses one Account Activity webhook body for the account `userId`. */
 export function parseXWebhook(body: unknown, userId: string): XParse {
@@ -106,7 +119,13 @@ export function parseXWebhook(body: unknown, userId: string): XParse {
       at: Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : new Date().toISOString(),
       text,
       media: mediaUrl ? [{ url: mediaUrl, type: typeof media!.type === 'string' ? media!.type : null, id: id(media!.id_str ?? media!.id) }] : [],
-      metadata: { x: { eventId, ...(u?.screen_name || u?.username ? { username: u.screen_name ?? u.username } : {}), ...(typeof mc.source_app_id === 'string' ? { sourceAppId: mc.source_app_id } : {}) } },
+      metadata: {
+        x: {
+          eventId,
+          ...(u?.screen_name || u?.username ? { username: u.screen_name ?? u.username } : {}),
+          ...(typeof mc.source_app_id === 'string' ? { sourceAppId: mc.source_app_id } : {}),
+        },
+      },
     });
   }
   return { ok: true, items, ignored };

@@ -21,7 +21,12 @@ export class XWebhookController {
 
   @Post(':key/webhook')
   @HttpCode(200)
-  receive(@Param('key', ParseUUIDPipe) key: string, @Req() req: Request & { rawBody?: Buffer }, @Body() body: unknown, @Headers('x-twitter-webhooks-signature') signature: string | undefined) {
+  receive(
+    @Param('key', ParseUUIDPipe) key: string,
+    @Req() req: Request & { rawBody?: Buffer },
+    @Body() body: unknown,
+    @Headers('x-twitter-webhooks-signature') signature: string | undefined,
+  ) {
     return this.webhooks.receive(key, req.rawBody, body, signature);
   }
 }

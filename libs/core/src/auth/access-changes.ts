@@ -7,9 +7,7 @@ import { EventEmitter } from 'node:events';
  * stay valid but what they may see or do changed (role, inbox or team membership): open sockets
  * re-authenticate so their rooms follow the new rights.
  */
-export type AccessChange =
-  | { subject: 'user'; id: string; effect: 'ended' | 'changed' }
-  | { subject: 'bot'; id: string; effect: 'ended' | 'changed' };
+export type AccessChange = { subject: 'user'; id: string; effect: 'ended' | 'changed' } | { subject: 'bot'; id: string; effect: 'ended' | 'changed' };
 
 /**
  * Services and controllers announce rights changes here after commit; the realtime layer

@@ -107,5 +107,3 @@ export interface ChannelAdapter {
    */
   reconfigure?(current: Record<string, unknown>, input: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
-
-

@@ -8,8 +8,7 @@ import { TrustedProxies, parseOrigins, parseTrustedProxies } from './proxy-and-o
  * The one validated configuration of the server. Every setting comes from the
  * environment; a wrong value fails at boot with one clear line naming it.
  */
-const intFrom = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+const intFrom = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 
 const schema = z.object({
   PORT: intFrom(3000, 0, 65535),
@@ -24,8 +23,14 @@ const schema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: intFrom(30000, 100),
   HEALTH_TIMEOUT_MS: intFrom(1000, 50),
   OUTBOUND_SEND_TIMEOUT_MS: intFrom(30000, 500),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
-  REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1-64 letters, digits, _ : . -').default('inbox'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/, 'must be 1-64 letters, digits, _ : . -')
+    .default('inbox'),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_PG_PORT: intFrom(54329, 1, 65535),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -52,10 +57,22 @@ const schema = z.object({
   RATE_LIMIT_INGEST_PER_MINUTE: intFrom(6000, 1),
   OUTBOUND_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false'),
   RUN_WORKERS: z.enum(['true', 'false', '1', '0']).default('true'),
-  SLACK_API_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://slack.com/api/'),
-  META_GRAPH_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://graph.facebook.com/v26.0/'),
-  TELEGRAM_API_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://api.telegram.org'),
-  X_API_URL: z.url().regex(/^https?:\/\//, 'must be an http(s) URL').default('https://api.x.com'),
+  SLACK_API_URL: z
+    .url()
+    .regex(/^https?:\/\//, 'must be an http(s) URL')
+    .default('https://slack.com/api/'),
+  META_GRAPH_URL: z
+    .url()
+    .regex(/^https?:\/\//, 'must be an http(s) URL')
+    .default('https://graph.facebook.com/v26.0/'),
+  TELEGRAM_API_URL: z
+    .url()
+    .regex(/^https?:\/\//, 'must be an http(s) URL')
+    .default('https://api.telegram.org'),
+  X_API_URL: z
+    .url()
+    .regex(/^https?:\/\//, 'must be an http(s) URL')
+    .default('https://api.x.com'),
   TRUSTED_PROXIES: z.string().default('loopback'),
   CORS_ORIGINS: z.string().optional(),
   API_DOCS: z.enum(['true', 'false', '1', '0']).optional(),

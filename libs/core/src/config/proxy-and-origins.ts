@@ -14,7 +14,10 @@ export function parseTrustedProxies(raw: string): TrustedProxies {
   const v = raw.trim().toLowerCase();
   if (v === 'none' || v === 'false' || v === '0') return false;
   if (/^\d+$/.test(v)) return Number(v);
-  const parts = v.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = v
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   for (const p of parts) {
     if (NAMES.has(p)) continue;
     const [ip, bits, extra] = p.split('/');
@@ -31,14 +34,18 @@ export function parseTrustedProxies(raw: string): TrustedProxies {
 /** `CORS_ORIGINS`: comma list of exact origins (`https://app.example.com`); default the PUBLIC_URL's origin. */
 export function parseOrigins(raw: string | undefined, publicUrl: string): string[] {
   if (!raw) return [new URL(publicUrl).origin];
-  return raw.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
-    let u: URL;
-    try {
-      u = new URL(o);
-    } catch {
-      throw new Error(`"${o}" is not an origin like https://app.example.com`);
-    }
-    if (!/^https?:$/.test(u.protocol) || u.origin !== o.replace(/\/$/, '')) throw new Error(`"${o}" is not an origin like https://app.example.com`);
-    return u.origin;
-  });
+  return raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      let u: URL;
+      try {
+        u = new URL(o);
+      } catch {
+        throw new Error(`"${o}" is not an origin like https://app.example.com`);
+      }
+      if (!/^https?:$/.test(u.protocol) || u.origin !== o.replace(/\/$/, '')) throw new Error(`"${o}" is not an origin like https://app.example.com`);
+      return u.origin;
+    });
 }

@@ -51,10 +51,10 @@ export class AccessService {
       return Boolean(hit);
     }
     if (p.type !== 'user') return false;
-    const [row] = await em.query(
-      `SELECT 1 FROM conversations c JOIN inbox_members m ON m.inbox_id = c.inbox_id AND m.user_id = $2 WHERE c.contact_id = $1 LIMIT 1`,
-      [contactId, p.id],
-    );
+    const [row] = await em.query(`SELECT 1 FROM conversations c JOIN inbox_members m ON m.inbox_id = c.inbox_id AND m.user_id = $2 WHERE c.contact_id = $1 LIMIT 1`, [
+      contactId,
+      p.id,
+    ]);
     return Boolean(row);
   }
 

@@ -64,9 +64,11 @@ export class ConversationService {
       if (patch.status && patch.status !== conv!.status) {
         fields.status = patch.status;
         if (patch.status === 'snoozed') {
-          if (!patch.snoozedUntil) throw new DomainError('VALIDATION_FAILED', 'snoozedUntil is required to snooze', { fields: { snoozedUntil: ['required when status is snoozed'] } });
+          if (!patch.snoozedUntil)
+            throw new DomainError('VALIDATION_FAILED', 'snoozedUntil is required to snooze', { fields: { snoozedUntil: ['required when status is snoozed'] } });
           const until = new Date(patch.snoozedUntil);
-          if (!(until.getTime() > Date.now())) throw new DomainError('VALIDATION_FAILED', 'snoozedUntil must be in the future', { fields: { snoozedUntil: ['must be in the future'] } });
+          if (!(until.getTime() > Date.now()))
+            throw new DomainError('VALIDATION_FAILED', 'snoozedUntil must be in the future', { fields: { snoozedUntil: ['must be in the future'] } });
           fields.snoozedUntil = until;
         } else fields.snoozedUntil = null;
         fields.resolvedAt = patch.status === 'resolved' ? new Date() : null;
@@ -93,7 +95,11 @@ export class ConversationService {
         throw err;
       }
       // `previous` lets clients write "Priority: Normal → High" in their own language.
-      const previous = { status: fields.status !== undefined ? conv!.status : undefined, priority: fields.priority !== undefined ? conv!.priority : undefined, labels: fields.labels !== undefined ? conv!.labels : undefined };
+      const previous = {
+        status: fields.status !== undefined ? conv!.status : undefined,
+        priority: fields.priority !== undefined ? conv!.priority : undefined,
+        labels: fields.labels !== undefined ? conv!.labels : undefined,
+      };
       await this.addActivity({ em, emit }, id, conv!.inboxId, p, changes.join('; '), { changes: fields, previous });
       // SLA clocks (pause, resume, policy) and automation rules follow the change in this transaction.
       const changed = (['status', 'priority', 'labels'] as const).filter((k) => fields[k] !== undefined);
@@ -106,7 +112,11 @@ export class ConversationService {
   }
 
   /** A reply to the customer (outbound, queued, sent by a durable job) or a private note. */
-  async postMessage(p: Principal, id: string, body: { text: string; html?: string | null; private?: boolean; attachments?: NewAttachment[]; metadata?: Record<string, unknown> }): Promise<MessageSummary> {
+  async postMessage(
+    p: Principal,
+    id: string,
+    body: { text: string; html?: string | null; private?: boolean; attachments?: NewAttachment[]; metadata?: Record<string, unknown> },
+  ): Promise<MessageSummary> {
     if (p.type === 'inbox') throw new DomainError('FORBIDDEN', 'an inbox token can only push incoming messages');
     return this.tx.run(async (tx) => {
       const { em, emit } = tx;
@@ -172,14 +182,22 @@ export class ConversationService {
     const msg = await this.messages.summary(this.tx.manager, messageId);
     if (!msg || msg.conversationId !== conversationId) throw notFound('message', messageId);
     // Failed, or stuck queued/sending past its deadline (its job died with a process): checked again atomically in retry.
-    const notRetryable = () => new DomainError('INVALID_STATE', `only failed replies, or replies still unsent past their delivery deadline, can be retried; this one is ${msg.status ?? 'not a reply'}`);
+    const notRetryable = () =>
+      new DomainError('INVALID_STATE', `only failed replies, or replies still unsent past their delivery deadline, can be retried; this one is ${msg.status ?? 'not a reply'}`);
     if (msg.status !== 'failed' && msg.status !== 'queued' && msg.status !== 'sending') throw notRetryable();
     if (!(await this.outbound.retry(messageId))) throw notRetryable();
     return (await this.messages.summary(this.tx.manager, messageId))!;
   }
 
   /** Activity lines make every change visible in the timeline. */
-  async addActivity(tx: Pick<Parameters<Parameters<Transactions['run']>[0]>[0], 'em' | 'emit'>, conversationId: string, inboxId: string, actor: Principal | null, text: string, metadata: Record<string, unknown> = {}): Promise<void> {
+  async addActivity(
+    tx: Pick<Parameters<Parameters<Transactions['run']>[0]>[0], 'em' | 'emit'>,
+    conversationId: string,
+    inboxId: string,
+    actor: Principal | null,
+    text: string,
+    metadata: Record<string, unknown> = {},
+  ): Promise<void> {
     const id = (await this.messages.insert(tx.em, {
       conversationId,
       inboxId,

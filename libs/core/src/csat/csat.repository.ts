@@ -98,7 +98,16 @@ export class CsatRepository {
        FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = $1`,
       [conversationId],
     );
-    return row ? { inboxId: row.inbox_id as string, contactId: row.contact_id as string, channel: row.channel as string, status: row.status as string, language: row.language as string | null, contactLanguage: row.contact_language as string | null } : null;
+    return row
+      ? {
+          inboxId: row.inbox_id as string,
+          contactId: row.contact_id as string,
+          channel: row.channel as string,
+          status: row.status as string,
+          language: row.language as string | null,
+          contactLanguage: row.contact_language as string | null,
+        }
+      : null;
   }
 
   /** Whether this contact was already asked within the last `days` days (the "do not ask again" rule). */
@@ -131,7 +140,11 @@ export class CsatRepository {
   }
 
   async markSent(em: EntityManager, id: string, messageId: string, windowSeconds: number): Promise<void> {
-    await em.query(`UPDATE csat_surveys SET status = 'sent', message_id = $2, sent_at = now(), expires_at = now() + make_interval(secs => $3) WHERE id = $1`, [id, messageId, windowSeconds]);
+    await em.query(`UPDATE csat_surveys SET status = 'sent', message_id = $2, sent_at = now(), expires_at = now() + make_interval(secs => $3) WHERE id = $1`, [
+      id,
+      messageId,
+      windowSeconds,
+    ]);
   }
 
   async markSkipped(em: EntityManager, id: string): Promise<void> {
@@ -144,7 +157,20 @@ export class CsatRepository {
   }
 
   /** Insert or replace the conversation's one rating; `first_rated_at` stays the first answer's time. */
-  async upsertResponse(em: EntityManager, r: { surveyId: string; conversationId: string; inboxId: string; teamId: string | null; agentId: string | null; channel: string; scale: CsatScale; rating: number; comment: string | null }): Promise<CsatResponseRow> {
+  async upsertResponse(
+    em: EntityManager,
+    r: {
+      surveyId: string;
+      conversationId: string;
+      inboxId: string;
+      teamId: string | null;
+      agentId: string | null;
+      channel: string;
+      scale: CsatScale;
+      rating: number;
+      comment: string | null;
+    },
+  ): Promise<CsatResponseRow> {
     const [row] = await em.query(
       `INSERT INTO csat_responses (survey_id, conversation_id, inbox_id, team_id, agent_id, channel, scale, rating, comment)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

@@ -83,7 +83,15 @@ export class CsatService implements OnApplicationBootstrap {
     if (settings.frequencyDays > 0 && (await this.repo.askedRecently(tx.em, conv.contactId, settings.frequencyDays))) return null;
     const locale = csatLocaleOf(conv.language, conv.contactLanguage);
     const question = settings.questions[locale]?.trim() || DEFAULT_QUESTIONS[locale];
-    const surveyId = await this.repo.insertSurvey(tx.em, { conversationId, inboxId: conv.inboxId, contactId: conv.contactId, channel: conv.channel, locale, scale: settings.scale, question });
+    const surveyId = await this.repo.insertSurvey(tx.em, {
+      conversationId,
+      inboxId: conv.inboxId,
+      contactId: conv.contactId,
+      channel: conv.channel,
+      locale,
+      scale: settings.scale,
+      question,
+    });
     if (!surveyId) return null;
     await this.jobs.sendInTx(tx.em, CSAT_SURVEY_QUEUE, { surveyId }, { startAfter: settings.delaySeconds, singletonKey: surveyId });
     return surveyId;
@@ -113,7 +121,10 @@ export class CsatService implements OnApplicationBootstrap {
         html: null,
         externalId: null,
         status: 'queued',
-        metadata: { automatic: true, csat: { surveyId, token, url, scale: survey.scale, locale, rating: null, comment: null, expiresAt: new Date(Date.now() + CSAT_WINDOW_SECONDS * 1000).toISOString() } },
+        metadata: {
+          automatic: true,
+          csat: { surveyId, token, url, scale: survey.scale, locale, rating: null, comment: null, expiresAt: new Date(Date.now() + CSAT_WINDOW_SECONDS * 1000).toISOString() },
+        },
       }))!;
       await this.outbound.enqueue(tx, messageId);
       await this.repo.markSent(tx.em, surveyId, messageId, CSAT_WINDOW_SECONDS);
@@ -126,7 +137,14 @@ export class CsatService implements OnApplicationBootstrap {
   async view(token: unknown): Promise<SurveyView> {
     const survey = await this.surveyOfToken(token);
     const response = await this.repo.responseOf(this.tx.manager, survey.conversationId);
-    return { locale: survey.locale as CsatLocale, question: survey.question, scale: survey.scale, rating: response?.rating ?? null, comment: response?.comment ?? null, state: this.stateOf(survey.expiresAt, response) };
+    return {
+      locale: survey.locale as CsatLocale,
+      question: survey.question,
+      scale: survey.scale,
+      rating: response?.rating ?? null,
+      comment: response?.comment ?? null,
+      state: this.stateOf(survey.expiresAt, response),
+    };
   }
 
   private stateOf(expiresAt: Date | null, response: CsatResponseRow | null, now = Date.now()): SurveyView['state'] {
@@ -155,11 +173,25 @@ export class CsatService implements OnApplicationBootstrap {
       const survey = await this.repo.lockSurvey(tx.em, id);
       if (!survey || survey.status !== 'sent') throw new DomainError('NOT_FOUND', 'this survey link is not valid');
       const valid = survey.scale === 'thumbs' ? rating === 1 || rating === 5 : Number.isInteger(rating) && rating >= 1 && rating <= 5;
-      if (!valid) throw new DomainError('VALIDATION_FAILED', survey.scale === 'thumbs' ? 'rating must be 1 (thumbs down) or 5 (thumbs up)' : 'rating must be a whole number from 1 to 5', { fields: { rating: ['out of range'] } });
+      if (!valid)
+        throw new DomainError('VALIDATION_FAILED', survey.scale === 'thumbs' ? 'rating must be 1 (thumbs down) or 5 (thumbs up)' : 'rating must be a whole number from 1 to 5', {
+          fields: { rating: ['out of range'] },
+        });
       const previous = await this.repo.responseOf(tx.em, survey.conversationId);
-      if (this.stateOf(survey.expiresAt, previous) === 'closed') throw new DomainError('INVALID_STATE', previous ? 'this conversation was already rated and can no longer be changed' : 'this survey has closed');
+      if (this.stateOf(survey.expiresAt, previous) === 'closed')
+        throw new DomainError('INVALID_STATE', previous ? 'this conversation was already rated and can no longer be changed' : 'this survey has closed');
       const conv = (await this.conversations.summary(tx.em, survey.conversationId))!;
-      const saved = await this.repo.upsertResponse(tx.em, { surveyId: id, conversationId: survey.conversationId, inboxId: survey.inboxId, teamId: conv.teamId, agentId: conv.assigneeId, channel: survey.channel, scale: survey.scale, rating, comment });
+      const saved = await this.repo.upsertResponse(tx.em, {
+        surveyId: id,
+        conversationId: survey.conversationId,
+        inboxId: survey.inboxId,
+        teamId: conv.teamId,
+        agentId: conv.assigneeId,
+        channel: survey.channel,
+        scale: survey.scale,
+        rating,
+        comment,
+      });
       if (survey.messageId) {
         await this.repo.setSurveyAnswer(tx.em, survey.messageId, rating, comment);
         const m = await this.messages.summary(tx.em, survey.messageId);
@@ -183,7 +215,18 @@ export class CsatService implements OnApplicationBootstrap {
       tx.emit({
         type: 'csat.received',
         conversationId: survey.conversationId,
-        payload: { conversationId: survey.conversationId, inboxId: survey.inboxId, teamId: conv.teamId, agentId: conv.assigneeId, rating, scale: survey.scale, comment, low: rating <= 2, updated: Boolean(previous), ratedAt: saved.ratedAt.toISOString() },
+        payload: {
+          conversationId: survey.conversationId,
+          inboxId: survey.inboxId,
+          teamId: conv.teamId,
+          agentId: conv.assigneeId,
+          rating,
+          scale: survey.scale,
+          comment,
+          low: rating <= 2,
+          updated: Boolean(previous),
+          ratedAt: saved.ratedAt.toISOString(),
+        },
       });
       return { rating, updated: Boolean(previous) };
     });
@@ -194,8 +237,19 @@ export class CsatService implements OnApplicationBootstrap {
     const em = this.tx.manager;
     const [survey, response] = await Promise.all([this.repo.surveyOfConversation(em, conversationId), this.repo.responseOf(em, conversationId)]);
     return {
-      survey: survey ? { status: survey.status, channel: survey.channel, locale: survey.locale, scale: survey.scale, sentAt: survey.sentAt?.toISOString() ?? null, expiresAt: survey.expiresAt?.toISOString() ?? null } : null,
-      rating: response ? { rating: response.rating, scale: response.scale, comment: response.comment, ratedAt: response.ratedAt.toISOString(), firstRatedAt: response.firstRatedAt.toISOString() } : null,
+      survey: survey
+        ? {
+            status: survey.status,
+            channel: survey.channel,
+            locale: survey.locale,
+            scale: survey.scale,
+            sentAt: survey.sentAt?.toISOString() ?? null,
+            expiresAt: survey.expiresAt?.toISOString() ?? null,
+          }
+        : null,
+      rating: response
+        ? { rating: response.rating, scale: response.scale, comment: response.comment, ratedAt: response.ratedAt.toISOString(), firstRatedAt: response.firstRatedAt.toISOString() }
+        : null,
     };
   }
 
@@ -205,9 +259,11 @@ export class CsatService implements OnApplicationBootstrap {
   }
 
   async saveSettings(inboxId: string, s: Omit<CsatSettings, 'inboxId'>): Promise<CsatSettings> {
-    const questions = Object.fromEntries(Object.entries(s.questions).filter(([l, q]) => isCsatLocale(l) && typeof q === 'string' && q.trim()).map(([l, q]) => [l, q!.trim().slice(0, 500)]));
+    const questions = Object.fromEntries(
+      Object.entries(s.questions)
+        .filter(([l, q]) => isCsatLocale(l) && typeof q === 'string' && q.trim())
+        .map(([l, q]) => [l, q!.trim().slice(0, 500)]),
+    );
     return this.repo.saveSettings(this.tx.manager, { ...s, inboxId, questions });
   }
 }
-
-

@@ -21,7 +21,26 @@ import { QaQueue1766040000000 } from './migrations/1766040000000-QaQueue';
 import { CannedTeams1766100200000 } from './migrations/1766100200000-CannedTeams';
 
 /** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
-export const MIGRATIONS = [Init1764460800000, Routing1764547200000, EmailChannel1764633600000, Webchat1764806400000, SlackEvents1764720000000, CannedResponses1764892800000, MetaEvents1765040000000, Sessions1765100000000, OutboundDelivery1765160000000, RateLimits1765300000000, SocialPhone1765460000000, Search1765519000000, SlaAutomation1765616000000, BotsWebhooks1765700000000, HandoffKeywords1765700500000, CsatQa1765800000000, QaQueue1766040000000, CannedTeams1766100200000];
+export const MIGRATIONS = [
+  Init1764460800000,
+  Routing1764547200000,
+  EmailChannel1764633600000,
+  Webchat1764806400000,
+  SlackEvents1764720000000,
+  CannedResponses1764892800000,
+  MetaEvents1765040000000,
+  Sessions1765100000000,
+  OutboundDelivery1765160000000,
+  RateLimits1765300000000,
+  SocialPhone1765460000000,
+  Search1765519000000,
+  SlaAutomation1765616000000,
+  BotsWebhooks1765700000000,
+  HandoffKeywords1765700500000,
+  CsatQa1765800000000,
+  QaQueue1766040000000,
+  CannedTeams1766100200000,
+];
 
 /** `timeouts` for the application's pool; migrations run without a statement timeout (they may be long). */
 export function dataSourceOptions(url: string, poolSize = 10, timeouts?: DatabaseTimeouts): DataSourceOptions {

@@ -12,10 +12,7 @@ export class OutboxRepository {
       values.push(e.type, e.conversationId, JSON.stringify(e.payload));
       return `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3}::jsonb)`;
     });
-    const rows: Array<{ seq: string }> = await em.query(
-      `INSERT INTO outbox_events (type, conversation_id, payload) VALUES ${tuples.join(', ')} RETURNING seq`,
-      values,
-    );
+    const rows: Array<{ seq: string }> = await em.query(`INSERT INTO outbox_events (type, conversation_id, payload) VALUES ${tuples.join(', ')} RETURNING seq`, values);
     return events.map((e, i): DomainEvent => ({ ...e, seq: Number(rows[i].seq) }));
   }
 

@@ -329,6 +329,11 @@ function itemError(err: unknown): DomainError | null {
 export function normalise(input: InboundMessage): InboundMessage {
   const html = input.html ? sanitizeMessageHtml(input.html) : null;
   const text = input.text?.trim() ? input.text : html ? htmlToText(html) : '';
-  const externalId = input.externalId?.trim() || 'sha256:' + createHash('sha256').update(`${input.contact.identifier}\n${input.receivedAt?.toISOString() ?? ''}\n${text}`).digest('hex');
+  const externalId =
+    input.externalId?.trim() ||
+    'sha256:' +
+      createHash('sha256')
+        .update(`${input.contact.identifier}\n${input.receivedAt?.toISOString() ?? ''}\n${text}`)
+        .digest('hex');
   return { ...input, html, text, externalId };
 }

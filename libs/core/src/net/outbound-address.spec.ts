@@ -1,5 +1,15 @@
 import { DomainError } from '../errors/domain-error';
-import { HostResolver, OutboundAddressRefusedError, addressRange, assertOutboundHosts, isOutboundRefusal, pinOutbound, refusalOf, resolveOutbound, systemResolver } from './outbound-address';
+import {
+  HostResolver,
+  OutboundAddressRefusedError,
+  addressRange,
+  assertOutboundHosts,
+  isOutboundRefusal,
+  pinOutbound,
+  refusalOf,
+  resolveOutbound,
+  systemResolver,
+} from './outbound-address';
 
 const strict = { allowPrivate: false };
 const lenient = { allowPrivate: true };

@@ -18,7 +18,8 @@ async function receiver(handle: (req: IncomingMessage, res: ServerResponse) => v
 
 const fakeDns =
   (table: Record<string, string>): HostResolver =>
-  async (host) => (table[host] ? [{ address: table[host], family: 4 }] : Promise.reject(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' })));
+  async (host) =>
+    table[host] ? [{ address: table[host], family: 4 }] : Promise.reject(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }));
 
 describe('outboundDispatcher', () => {
   let sut: ReturnType<typeof outboundDispatcher>;

@@ -10,7 +10,8 @@ export const OUTBOUND_RECONCILE_QUEUE = 'outbound-reconcile';
 /** Every minute; pg-boss files each occurrence once across replicas. */
 const RECONCILE_CRON = '* * * * *';
 
-export const INTERRUPTED_SEND_ERROR = 'delivery was interrupted (the server stopped mid-send) and could not be confirmed; it may have reached the recipient. Retry to send it again.';
+export const INTERRUPTED_SEND_ERROR =
+  'delivery was interrupted (the server stopped mid-send) and could not be confirmed; it may have reached the recipient. Retry to send it again.';
 export const LOST_JOB_ERROR = 'delivery job was lost before it could run. Retry to send it again.';
 
 /**

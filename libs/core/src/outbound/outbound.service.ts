@@ -117,11 +117,15 @@ export class OutboundService {
       // Everything the adapter needs, loaded here: its `send` is transport only.
       const delivery = await this.messages.deliveryContext(em, message);
       const adapter = this.channels.get(inbox.channel);
-      const result = await withTimeout(this.config.outboundSendTimeoutMs, `${inbox.channel} delivery did not finish within ${this.config.outboundSendTimeoutMs} ms`, adapter.send({
-        inbox: { id: inbox.id, name: inbox.name, channel: inbox.channel, settings: inbox.settings, secrets: inbox.secrets ? this.secretBox.open(inbox.secrets) : {} },
-        message,
-        ...delivery,
-      }));
+      const result = await withTimeout(
+        this.config.outboundSendTimeoutMs,
+        `${inbox.channel} delivery did not finish within ${this.config.outboundSendTimeoutMs} ms`,
+        adapter.send({
+          inbox: { id: inbox.id, name: inbox.name, channel: inbox.channel, settings: inbox.settings, secrets: inbox.secrets ? this.secretBox.open(inbox.secrets) : {} },
+          message,
+          ...delivery,
+        }),
+      );
       await this.settle(messageId, attempt, 'sent', { externalId: result.externalId ?? null });
       this.logger.log({ messageId, channel: inbox.channel, attempt: claimed.attempt }, 'outbound message sent');
     } catch (err) {
@@ -140,7 +144,12 @@ export class OutboundService {
     }
   }
 
-  private async settle(messageId: string, claim: { jobId: string; attempt: number }, status: 'sent' | 'failed' | 'queued', f: { error?: string; externalId?: string | null; deadlineSeconds?: number }): Promise<void> {
+  private async settle(
+    messageId: string,
+    claim: { jobId: string; attempt: number },
+    status: 'sent' | 'failed' | 'queued',
+    f: { error?: string; externalId?: string | null; deadlineSeconds?: number },
+  ): Promise<void> {
     await this.tx.run(async ({ em, emit }) => {
       const settled = await this.messages.settleAttempt(em, messageId, claim, status, f);
       if (!settled) {

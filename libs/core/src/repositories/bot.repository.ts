@@ -56,7 +56,10 @@ export interface BotFields {
 
 @Injectable()
 export class BotRepository {
-  async create(em: EntityManager, b: { name: string; description: string | null; webhookUrl: string | null; tokenHash: string; inboxIds: string[] | null; scopes: BotScope[]; tokenExpiresAt: Date | null }): Promise<BotView> {
+  async create(
+    em: EntityManager,
+    b: { name: string; description: string | null; webhookUrl: string | null; tokenHash: string; inboxIds: string[] | null; scopes: BotScope[]; tokenExpiresAt: Date | null },
+  ): Promise<BotView> {
     const [row] = await em.query(
       `INSERT INTO bots (name, description, webhook_url, token_hash, all_inboxes, scopes, token_expires_at) VALUES ($1, $2, $3, $4, $5, $6::text[], $7) RETURNING id`,
       [b.name, b.description, b.webhookUrl, b.tokenHash, b.inboxIds === null, b.scopes, b.tokenExpiresAt],
@@ -89,8 +92,19 @@ export class BotRepository {
          token_expires_at = CASE WHEN $12 THEN $13::timestamptz ELSE token_expires_at END
        WHERE id = $1 RETURNING id`,
       [
-        id, f.name ?? null, f.description !== undefined, f.description ?? null, f.webhookUrl !== undefined, f.webhookUrl ?? null, f.active ?? null, f.tokenHash ?? null,
-        f.inboxIds !== undefined, f.inboxIds === null, f.scopes ?? null, f.tokenExpiresAt !== undefined, f.tokenExpiresAt ?? null,
+        id,
+        f.name ?? null,
+        f.description !== undefined,
+        f.description ?? null,
+        f.webhookUrl !== undefined,
+        f.webhookUrl ?? null,
+        f.active ?? null,
+        f.tokenHash ?? null,
+        f.inboxIds !== undefined,
+        f.inboxIds === null,
+        f.scopes ?? null,
+        f.tokenExpiresAt !== undefined,
+        f.tokenExpiresAt ?? null,
       ],
     );
     if (!rows.length) return null;
@@ -114,7 +128,16 @@ export class BotRepository {
 
   /** Makes an inbox bot-first (or not, with null) and sets what the customer is told at handoff. */
   async setInboxBot(em: EntityManager, inboxId: string, s: InboxBotSettings): Promise<boolean> {
-    return (await queryRows(em, `UPDATE inboxes SET bot_id = $2, handoff_message = $3, handoff_on_request = $4 WHERE id = $1 RETURNING id`, [inboxId, s.botId, s.handoffMessage, s.handoffOnRequest])).length > 0;
+    return (
+      (
+        await queryRows(em, `UPDATE inboxes SET bot_id = $2, handoff_message = $3, handoff_on_request = $4 WHERE id = $1 RETURNING id`, [
+          inboxId,
+          s.botId,
+          s.handoffMessage,
+          s.handoffOnRequest,
+        ])
+      ).length > 0
+    );
   }
 
   async inboxBot(em: EntityManager, inboxId: string): Promise<InboxBotSettings | null> {
@@ -123,7 +146,10 @@ export class BotRepository {
   }
 
   /** What a customer's message needs to decide on a handoff by request: the conversation's state and its inbox's bot. */
-  async handoffContext(em: EntityManager, conversationId: string): Promise<{ status: string; bot: { id: string; name: string } | null; handoffOnRequest: boolean; language: string | null } | null> {
+  async handoffContext(
+    em: EntityManager,
+    conversationId: string,
+  ): Promise<{ status: string; bot: { id: string; name: string } | null; handoffOnRequest: boolean; language: string | null } | null> {
     const [row] = await em.query(
       `SELECT c.status, c.language, i.handoff_on_request, b.id AS bot_id, b.name AS bot_name
        FROM conversations c JOIN inboxes i ON i.id = c.inbox_id LEFT JOIN bots b ON b.id = i.bot_id AND b.active WHERE c.id = $1`,

@@ -84,7 +84,10 @@ export class ContactRepository {
   }
 
   /** `visibleToUserId`: only contacts with a conversation in one of that agent's inboxes; `inboxIds`: in one of those inboxes (scoped bots). */
-  async list(em: EntityManager, q: { search?: string; limit: number; cursor?: { createdAt: string; id: string }; visibleToUserId?: string; inboxIds?: string[] }): Promise<ContactView[]> {
+  async list(
+    em: EntityManager,
+    q: { search?: string; limit: number; cursor?: { createdAt: string; id: string }; visibleToUserId?: string; inboxIds?: string[] },
+  ): Promise<ContactView[]> {
     const params: unknown[] = [q.limit];
     const where = ['c.merged_into_id IS NULL'];
     if (q.visibleToUserId) {
@@ -118,7 +121,19 @@ export class ContactRepository {
       `UPDATE contacts SET name = CASE WHEN $2 THEN $3 ELSE name END, email = CASE WHEN $4 THEN $5 ELSE email END,
          phone = CASE WHEN $6 THEN $7 ELSE phone END, notes = CASE WHEN $8 THEN $9 ELSE notes END,
          labels = CASE WHEN $10 THEN $11::text[] ELSE labels END, updated_at = now() WHERE id = $1`,
-      [id, d.name !== undefined, d.name ?? null, d.email !== undefined, d.email ?? null, d.phone !== undefined, d.phone ?? null, d.notes !== undefined, d.notes ?? null, d.labels !== undefined, d.labels ?? []],
+      [
+        id,
+        d.name !== undefined,
+        d.name ?? null,
+        d.email !== undefined,
+        d.email ?? null,
+        d.phone !== undefined,
+        d.phone ?? null,
+        d.notes !== undefined,
+        d.notes ?? null,
+        d.labels !== undefined,
+        d.labels ?? [],
+      ],
     );
   }
 

@@ -106,7 +106,17 @@ export class ConversationRepository {
   async update(
     em: EntityManager,
     id: string,
-    fields: Partial<{ status: ConversationStatus; priority: number; labels: string[]; snoozedUntil: Date | null; resolvedAt: Date | null; teamId: string | null; language: string | null; requiredSkills: string[]; waitingSince: Date | null }>,
+    fields: Partial<{
+      status: ConversationStatus;
+      priority: number;
+      labels: string[];
+      snoozedUntil: Date | null;
+      resolvedAt: Date | null;
+      teamId: string | null;
+      language: string | null;
+      requiredSkills: string[];
+      waitingSince: Date | null;
+    }>,
   ): Promise<void> {
     const columns: Record<string, string> = {
       status: 'status',

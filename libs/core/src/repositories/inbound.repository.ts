@@ -50,8 +50,20 @@ export class InboundRepository {
    * What ingest needs before it writes, in one round trip: the inbox (null when unknown) and the
    * messages already stored under these external ids, with their conversation's contact.
    */
-  async precheck(em: EntityManager, inboxId: string, externalIds: string[]): Promise<{ inbox: { channel: string; teamId: string | null; active: boolean } | null; seen: Map<string, SeenMessage> }> {
-    const rows = await queryRows<{ channel: string; team_id: string | null; active: boolean; external_id: string | null; message_id: string | null; conversation_id: string | null; contact_id: string | null }>(
+  async precheck(
+    em: EntityManager,
+    inboxId: string,
+    externalIds: string[],
+  ): Promise<{ inbox: { channel: string; teamId: string | null; active: boolean } | null; seen: Map<string, SeenMessage> }> {
+    const rows = await queryRows<{
+      channel: string;
+      team_id: string | null;
+      active: boolean;
+      external_id: string | null;
+      message_id: string | null;
+      conversation_id: string | null;
+      contact_id: string | null;
+    }>(
       em,
       `SELECT i.channel, i.team_id, i.active, m.external_id, m.id AS message_id, m.conversation_id, c.contact_id
        FROM inboxes i
@@ -84,7 +96,14 @@ export class InboundRepository {
    * step-by-step path, whose next statement does.
    */
   async store(em: EntityManager, w: InboundWrite): Promise<InboundStored | null> {
-    const [row] = await queryRows<{ identity_id: string; contact_id: string; new_contact: boolean; conversation_id: string | null; conversation_created: boolean | null; message_id: string | null }>(
+    const [row] = await queryRows<{
+      identity_id: string;
+      contact_id: string;
+      new_contact: boolean;
+      conversation_id: string | null;
+      conversation_created: boolean | null;
+      message_id: string | null;
+    }>(
       em,
       `WITH found AS (
          SELECT id, contact_id FROM contact_identities WHERE channel = $1::text AND address = $2::text

@@ -25,11 +25,18 @@ const toRow = (r: Record<string, any>): InboxRow => ({
 
 @Injectable()
 export class InboxRepository {
-  async create(em: EntityManager, i: { name: string; channel: ChannelKind; teamId: string | null; settings: Record<string, unknown>; secrets: string | null; tokenHash: string | null }): Promise<InboxRow> {
-    const [row] = await em.query(
-      `INSERT INTO inboxes (name, channel, team_id, settings, secrets, token_hash) VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING *`,
-      [i.name, i.channel, i.teamId, JSON.stringify(i.settings), i.secrets, i.tokenHash],
-    );
+  async create(
+    em: EntityManager,
+    i: { name: string; channel: ChannelKind; teamId: string | null; settings: Record<string, unknown>; secrets: string | null; tokenHash: string | null },
+  ): Promise<InboxRow> {
+    const [row] = await em.query(`INSERT INTO inboxes (name, channel, team_id, settings, secrets, token_hash) VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING *`, [
+      i.name,
+      i.channel,
+      i.teamId,
+      JSON.stringify(i.settings),
+      i.secrets,
+      i.tokenHash,
+    ]);
     return toRow(row);
   }
 

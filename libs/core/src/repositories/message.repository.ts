@@ -39,7 +39,11 @@ export class MessageRepository {
    * What ingest needs before it writes, in one round trip: the inbox (null when unknown)
    * and the message already stored under this external id, if any.
    */
-  async ingestPrecheck(em: EntityManager, inboxId: string, externalId: string): Promise<{ inbox: { channel: string; teamId: string | null; active: boolean } | null; seen: { id: string; conversationId: string } | null }> {
+  async ingestPrecheck(
+    em: EntityManager,
+    inboxId: string,
+    externalId: string,
+  ): Promise<{ inbox: { channel: string; teamId: string | null; active: boolean } | null; seen: { id: string; conversationId: string } | null }> {
     const [row] = await em.query(
       `SELECT i.channel, i.team_id, i.active, m.id AS message_id, m.conversation_id
        FROM inboxes i LEFT JOIN messages m ON m.inbox_id = i.id AND m.external_id = $2 WHERE i.id = $1`,
@@ -73,10 +77,14 @@ export class MessageRepository {
 
   async insertAttachments(em: EntityManager, messageId: string, attachments: NewAttachment[]): Promise<void> {
     for (const a of attachments) {
-      await em.query(
-        `INSERT INTO attachments (message_id, file_name, content_type, size, content_id, data) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [messageId, a.fileName, a.contentType, a.data.length, a.contentId ?? null, a.data],
-      );
+      await em.query(`INSERT INTO attachments (message_id, file_name, content_type, size, content_id, data) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        messageId,
+        a.fileName,
+        a.contentType,
+        a.data.length,
+        a.contentId ?? null,
+        a.data,
+      ]);
     }
   }
 
@@ -90,7 +98,10 @@ export class MessageRepository {
    * identity the conversation came from), the author, earlier channel ids of the thread, the CC of
    * the customer's last message and the attachments' bytes.
    */
-  async deliveryContext(em: EntityManager, m: MessageSummary): Promise<{
+  async deliveryContext(
+    em: EntityManager,
+    m: MessageSummary,
+  ): Promise<{
     conversation: { id: string; threadKey: string; subject: string | null; contactId: string };
     recipient: string;
     author: { type: 'user' | 'bot' | 'system'; id: string | null; name: string | null };
@@ -98,7 +109,15 @@ export class MessageRepository {
     cc: string[];
     attachments: Array<{ id: string; fileName: string; contentType: string; data: Buffer }>;
   }> {
-    const [conv] = await queryRows<{ id: string; thread_key: string; subject: string | null; contact_id: string; recipient: string | null; author_name: string | null; last_cc: unknown }>(
+    const [conv] = await queryRows<{
+      id: string;
+      thread_key: string;
+      subject: string | null;
+      contact_id: string;
+      recipient: string | null;
+      author_name: string | null;
+      last_cc: unknown;
+    }>(
       em,
       `SELECT c.id, c.thread_key, c.subject, c.contact_id,
          -- The identity the conversation came from: a merge never redirects replies elsewhere.
@@ -254,7 +273,10 @@ export class MessageRepository {
     );
   }
 
-  async attachment(em: EntityManager, id: string): Promise<{ id: string; messageId: string; fileName: string; contentType: string; data: Buffer | null; storagePath: string | null } | null> {
+  async attachment(
+    em: EntityManager,
+    id: string,
+  ): Promise<{ id: string; messageId: string; fileName: string; contentType: string; data: Buffer | null; storagePath: string | null } | null> {
     const [row] = await em.query(`SELECT id, message_id, file_name, content_type, data, storage_path FROM attachments WHERE id = $1`, [id]);
     return row ? { id: row.id, messageId: row.message_id, fileName: row.file_name, contentType: row.content_type, data: row.data, storagePath: row.storage_path } : null;
   }

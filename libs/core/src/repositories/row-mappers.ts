@@ -43,7 +43,13 @@ export function toConversationSummary(r: Record<string, any>): ConversationSumma
 }
 
 type StoredClock = { kind: SlaClockKindName; dueAt: number | null; metAt: number | null; stoppedAt: number | null };
-type StoredSla = { policyId: string; policyName: string; pausedAt: number | null; clocks: StoredClock[]; breaches: Array<{ kind: SlaClockKindName; dueAt: number; breachedAt: number }> };
+type StoredSla = {
+  policyId: string;
+  policyName: string;
+  pausedAt: number | null;
+  clocks: StoredClock[];
+  breaches: Array<{ kind: SlaClockKindName; dueAt: number; breachedAt: number }>;
+};
 
 /** The flat view of the SLA record the SLA service keeps in `conversations.sla` (epoch ms inside). */
 function toConversationSla(r: Record<string, any>): ConversationSla | null {

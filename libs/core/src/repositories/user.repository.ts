@@ -39,7 +39,10 @@ export class UserRepository {
   }
 
   /** Returns null when the email is taken (unique on lower(email)). */
-  async create(em: EntityManager, u: { email: string; name: string; passwordHash: string; role: UserRole; languages?: string[]; skills?: string[]; capacity?: Record<string, number>; locale?: string }): Promise<UserView | null> {
+  async create(
+    em: EntityManager,
+    u: { email: string; name: string; passwordHash: string; role: UserRole; languages?: string[]; skills?: string[]; capacity?: Record<string, number>; locale?: string },
+  ): Promise<UserView | null> {
     const rows = await em.query(
       `INSERT INTO users (email, name, password_hash, role, languages, skills, capacity, locale) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
        ON CONFLICT ((lower(email))) DO NOTHING RETURNING *`,
@@ -81,7 +84,17 @@ export class UserRepository {
   }
 
   async update(em: EntityManager, id: string, f: UserFields): Promise<UserView | null> {
-    const columns: Record<string, string> = { name: 'name', role: 'role', languages: 'languages', skills: 'skills', capacity: 'capacity', locale: 'locale', active: 'active', email: 'email', passwordHash: 'password_hash' };
+    const columns: Record<string, string> = {
+      name: 'name',
+      role: 'role',
+      languages: 'languages',
+      skills: 'skills',
+      capacity: 'capacity',
+      locale: 'locale',
+      active: 'active',
+      email: 'email',
+      passwordHash: 'password_hash',
+    };
     const sets: string[] = [];
     const params: unknown[] = [id];
     for (const [k, v] of Object.entries(f)) {

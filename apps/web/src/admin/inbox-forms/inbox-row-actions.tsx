@@ -37,7 +37,19 @@ export function InboxRowActions({ inbox, teams }: { inbox: Inbox; teams: Team[] 
     <div className="small" data-testid="inbox-actions">
       {!editing && !confirming && (
         <>
-          <button type="button" className="link" data-testid="inbox-edit" onClick={() => setEditing({ name: inbox.name, teamId: inbox.teamId ?? '', active: inbox.active, webchat: inbox.channel === 'webchat' ? webchatFromSettings(inbox.settings as Record<string, unknown>) : null })}>
+          <button
+            type="button"
+            className="link"
+            data-testid="inbox-edit"
+            onClick={() =>
+              setEditing({
+                name: inbox.name,
+                teamId: inbox.teamId ?? '',
+                active: inbox.active,
+                webchat: inbox.channel === 'webchat' ? webchatFromSettings(inbox.settings as Record<string, unknown>) : null,
+              })
+            }
+          >
             {t('admin.edit')}
           </button>{' '}
           <button type="button" className="link" data-testid="inbox-delete" onClick={() => setConfirming(true)}>

@@ -178,10 +178,12 @@ export function WebchatFields({ value: f, onChange }: { value: WebchatForm; onCh
         {f.preChat && (
           <>
             <label className="check">
-              <input type="checkbox" name="webchat-require-name" checked={f.requireName} onChange={(e) => set('requireName', e.target.checked)} /> {t('inboxForms.webchat.requireName')}
+              <input type="checkbox" name="webchat-require-name" checked={f.requireName} onChange={(e) => set('requireName', e.target.checked)} />{' '}
+              {t('inboxForms.webchat.requireName')}
             </label>
             <label className="check">
-              <input type="checkbox" name="webchat-require-email" checked={f.requireEmail} onChange={(e) => set('requireEmail', e.target.checked)} /> {t('inboxForms.webchat.requireEmail')}
+              <input type="checkbox" name="webchat-require-email" checked={f.requireEmail} onChange={(e) => set('requireEmail', e.target.checked)} />{' '}
+              {t('inboxForms.webchat.requireEmail')}
             </label>
           </>
         )}
@@ -204,8 +206,18 @@ export function WebchatFields({ value: f, onChange }: { value: WebchatForm; onCh
                 </label>
                 {r && (
                   <>
-                    <input type="time" aria-label={t('inboxForms.webchat.opens')} value={r.open} onChange={(e) => set('days', { ...f.days, [d]: { ...r, open: e.target.value } })} />
-                    <input type="time" aria-label={t('inboxForms.webchat.closes')} value={r.close} onChange={(e) => set('days', { ...f.days, [d]: { ...r, close: e.target.value } })} />
+                    <input
+                      type="time"
+                      aria-label={t('inboxForms.webchat.opens')}
+                      value={r.open}
+                      onChange={(e) => set('days', { ...f.days, [d]: { ...r, open: e.target.value } })}
+                    />
+                    <input
+                      type="time"
+                      aria-label={t('inboxForms.webchat.closes')}
+                      value={r.close}
+                      onChange={(e) => set('days', { ...f.days, [d]: { ...r, close: e.target.value } })}
+                    />
                   </>
                 )}
               </div>
