@@ -155,7 +155,7 @@ export class PhoneCallsService {
         status: null,
         metadata: { call },
         createdAt: new Date(at),
-      } as never);
+      });
       if (!inserted) throw new CallRace();
       messageId = inserted;
     }
@@ -163,13 +163,13 @@ export class PhoneCallsService {
       await this.repo.markFirstResponse(em, conversationId, call.answeredAt ?? call.endedAt ?? at);
     await this.repo.touch(em, conversationId, call.endedAt ?? at);
 
-    const conversation = await this.conversations.summary(em, conversationId);
-    emit({ type: conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId, payload: conversation as never });
-    const message = await this.messages.summary(em, messageId);
-    emit({ type: existing && existing.conversationId === conversationId ? 'message.updated' : 'message.created', conversationId, payload: message as never });
+    const conversation = (await this.conversations.summary(em, conversationId))!;
+    emit({ type: conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId, payload: conversation });
+    const message = await this.messages.mustSummary(em, messageId);
+    emit({ type: existing && existing.conversationId === conversationId ? 'message.updated' : 'message.created', conversationId, payload: message });
     if (existing && existing.conversationId !== conversationId) {
       const old = await this.conversations.summary(em, existing.conversationId);
-      if (old) emit({ type: 'conversation.updated', conversationId: old.id, payload: old as never });
+      if (old) emit({ type: 'conversation.updated', conversationId: old.id, payload: old });
     }
     this.logger.log({ inboxId, conversationId, status: call.status, created: !existing }, 'call reported');
     return { conversationId, messageId, created: !existing, call };
@@ -209,12 +209,12 @@ export class PhoneCallsService {
         status: null,
         metadata: { call },
         createdAt: started,
-      } as never))!;
+      }))!;
       // Calling the customer back (or taking their call) answers them.
       if (author && (m.outcome === 'completed' || m.direction === 'outbound')) await this.repo.markFirstResponse(em, conversationId, ended.toISOString());
       await this.repo.touch(em, conversationId, ended.toISOString());
-      emit({ type: 'message.created', conversationId, payload: (await this.messages.summary(em, messageId)) as never });
-      emit({ type: 'conversation.updated', conversationId, payload: (await this.conversations.summary(em, conversationId)) as never });
+      emit({ type: 'message.created', conversationId, payload: await this.messages.mustSummary(em, messageId) });
+      emit({ type: 'conversation.updated', conversationId, payload: (await this.conversations.summary(em, conversationId))! });
       return (await this.messages.summary(em, messageId))!;
     });
   }

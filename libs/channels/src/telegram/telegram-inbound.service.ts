@@ -59,7 +59,7 @@ export class TelegramInboundService {
         return this.tx.run(async ({ em, emit }) => {
           const changed = await this.events.applyEdit(em, inboxId, item.externalId, item.text, item.at);
           if (!changed) return void this.logger.debug({ inboxId, externalId: item.externalId }, 'edit of a message we do not hold (or no change), ignored');
-          emit({ type: 'message.updated', conversationId: changed.conversationId, payload: (await this.messages.summary(em, changed.id)) as never });
+          emit({ type: 'message.updated', conversationId: changed.conversationId, payload: await this.messages.mustSummary(em, changed.id) });
         });
       case 'reachability': {
         const reason = item.reachable ? null : 'the customer blocked the bot';

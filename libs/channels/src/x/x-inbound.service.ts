@@ -80,7 +80,7 @@ export class XInboundService {
       if (!conversationId) return void this.logger.log({ inboxId, externalId: e.externalId }, 'echo for a customer with no conversation here yet, not stored');
       if (await this.repo.hasReplyInFlight(em, conversationId, e.text)) return; // our own reply, echoed before our send settled
       const id = await this.repo.insertEcho(em, { inboxId, conversationId, externalId: e.externalId, text: e.text, at: e.at, metadata: e.metadata });
-      if (id) emit({ type: 'message.created', conversationId, payload: (await this.messages.summary(em, id)) as never });
+      if (id) emit({ type: 'message.created', conversationId, payload: await this.messages.mustSummary(em, id) });
     });
   }
 

@@ -106,7 +106,7 @@ export class ConversationService {
       await this.hooks.run(tx, { type: 'conversation.updated', conversationId: id, changed: [...changed], previousStatus: conv!.status }, 'user', p);
       if (fields.status === 'resolved') await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id }, 'user', p);
       const summary = (await this.conversations.summary(em, id))!;
-      emit({ type: 'conversation.updated', conversationId: id, payload: summary as never });
+      emit({ type: 'conversation.updated', conversationId: id, payload: summary });
       return summary;
     });
   }
@@ -141,10 +141,10 @@ export class ConversationService {
         await this.conversations.markReplied(em, id, new Date(), p.type === 'user');
         await this.hooks.run(tx, { type: 'message.created', conversationId: id, messageId, from: p.type === 'bot' ? 'bot' : 'agent' }, 'user', p);
         await this.outbound.enqueue(tx, messageId);
-        emit({ type: 'conversation.updated', conversationId: id, payload: (await this.conversations.summary(em, id)) as never });
+        emit({ type: 'conversation.updated', conversationId: id, payload: (await this.conversations.summary(em, id))! });
       }
       const summary = (await this.messages.summary(em, messageId))!;
-      emit({ type: 'message.created', conversationId: id, payload: summary as never });
+      emit({ type: 'message.created', conversationId: id, payload: summary });
       return summary;
     });
   }
@@ -172,7 +172,7 @@ export class ConversationService {
       }))!;
       await this.outbound.enqueue(tx, messageId);
       const summary = (await this.messages.summary(tx.em, messageId))!;
-      tx.emit({ type: 'message.created', conversationId, payload: summary as never });
+      tx.emit({ type: 'message.created', conversationId, payload: summary });
       return summary;
     });
   }
@@ -211,7 +211,7 @@ export class ConversationService {
       status: null,
       metadata,
     }))!;
-    tx.emit({ type: 'message.created', conversationId, payload: (await this.messages.summary(tx.em, id)) as never });
+    tx.emit({ type: 'message.created', conversationId, payload: await this.messages.mustSummary(tx.em, id) });
   }
 }
 

@@ -289,8 +289,8 @@ export class IngestService {
     await this.hooks.run(hookTx, { type: 'message.created', conversationId, messageId, from: 'customer' }, 'customer');
 
     const summaries = await this.messages.summaries(em, conversationId, messageId);
-    emit({ type: conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId, payload: summaries.conversation as never });
-    emit({ type: 'message.created', conversationId, payload: summaries.message as never });
+    emit({ type: conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId, payload: summaries.conversation });
+    emit({ type: 'message.created', conversationId, payload: summaries.message });
     for (const e of hookEvents) emit(e);
     return { conversationId, messageId, contactId, created: true, conversationCreated };
   }
