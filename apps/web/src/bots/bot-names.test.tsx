@@ -3,55 +3,14 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import i18n from '../i18n/i18n';
-import type { ConversationSummary, MessageSummary } from '../api/types';
+import type { MessageSummary } from '../api/types';
 import { ConversationStore } from '../live/conversation-store';
 import { LiveContext, type Live } from '../live/live';
 import { Timeline } from '../inbox/timeline';
+import { aConversation, aMessage } from '../testing/factories';
 
-const conv = {
-  id: 'c1',
-  inboxId: 'i1',
-  channel: 'webchat',
-  contactId: 'k1',
-  contactName: 'Chloé',
-  status: 'open',
-  priority: 1,
-  assigneeId: null,
-  teamId: null,
-  labels: [],
-  subject: null,
-  language: null,
-  assignmentReason: null,
-  waitingSince: null,
-  firstResponseAt: null,
-  resolvedAt: null,
-  snoozedUntil: null,
-  lastMessageAt: '2026-11-30T10:00:00.000Z',
-  createdAt: '2026-11-30T10:00:00.000Z',
-  updatedAt: '2026-11-30T10:00:00.000Z',
-} as unknown as ConversationSummary;
-const msg = (o: Partial<MessageSummary>): MessageSummary =>
-  ({
-    id: 'm1',
-    conversationId: 'c1',
-    inboxId: 'i1',
-    direction: 'outbound',
-    kind: 'message',
-    authorType: 'bot',
-    authorId: 'b1',
-    text: 'hi',
-    html: null,
-    externalId: null,
-    status: 'sent',
-    error: null,
-    attempts: 0,
-    deliveryDeadline: null,
-    metadata: {},
-    attachments: [],
-    sentAt: null,
-    createdAt: '2026-11-30T10:00:00.000Z',
-    ...o,
-  }) as MessageSummary;
+const conv = aConversation({ channel: 'webchat' });
+const msg = (o: Partial<MessageSummary>): MessageSummary => aMessage({ direction: 'outbound', authorType: 'bot', authorId: 'b1', status: 'sent', ...o });
 
 const live = (): Live =>
   ({

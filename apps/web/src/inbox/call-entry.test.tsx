@@ -4,54 +4,12 @@ import { MemoryRouter } from 'react-router';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReactNode } from 'react';
 import i18n from '../i18n/i18n';
-import type { ConversationSummary, MessageSummary } from '../api/types';
 import { Timeline } from './timeline';
 import { callLength } from './call-entry';
+import { aConversation, aMessage } from '../testing/factories';
 
-const conv = {
-  id: 'c1',
-  inboxId: 'i1',
-  channel: 'phone',
-  contactId: 'k1',
-  contactName: 'Olena',
-  status: 'open',
-  priority: 1,
-  assigneeId: null,
-  teamId: null,
-  labels: [],
-  subject: null,
-  language: null,
-  assignmentReason: null,
-  waitingSince: null,
-  firstResponseAt: null,
-  resolvedAt: null,
-  snoozedUntil: null,
-  lastMessageAt: '2026-11-30T10:00:00.000Z',
-  createdAt: '2026-11-30T10:00:00.000Z',
-  updatedAt: '2026-11-30T10:00:00.000Z',
-} as unknown as ConversationSummary;
-const msg = (o: Partial<MessageSummary>): MessageSummary =>
-  ({
-    id: 'm1',
-    conversationId: 'c1',
-    inboxId: 'i1',
-    direction: 'inbound',
-    kind: 'message',
-    authorType: 'contact',
-    authorId: null,
-    text: 'hi',
-    html: null,
-    externalId: null,
-    status: null,
-    error: null,
-    attempts: 0,
-    deliveryDeadline: null,
-    metadata: {},
-    attachments: [],
-    sentAt: null,
-    createdAt: '2026-11-30T10:00:00.000Z',
-    ...o,
-  }) as MessageSummary;
+const conv = aConversation({ channel: 'phone', contactName: 'Olena' });
+const msg = aMessage;
 const call = (o: Record<string, unknown>) => ({
   direction: 'inbound',
   status: 'completed',

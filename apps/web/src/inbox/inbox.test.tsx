@@ -4,61 +4,17 @@ import { MemoryRouter } from 'react-router';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReactNode } from 'react';
 import i18n from '../i18n/i18n';
-import type { ConversationSummary, MessageSummary } from '../api/types';
 import { ConversationStore } from '../live/conversation-store';
 import { LiveContext, type Live } from '../live/live';
 import { ConversationList } from './conversation-list';
 import { Timeline } from './timeline';
 import { LoginPage } from '../shell/login-page';
 import { SessionProvider } from '../session/session';
+import { aConversation, aMessage } from '../testing/factories';
 
-const conv = (o: Partial<ConversationSummary>): ConversationSummary =>
-  ({
-    id: 'c1',
-    inboxId: 'i1',
-    channel: 'api',
-    contactId: 'k1',
-    contactName: 'Chloé',
-    status: 'open',
-    priority: 1,
-    assigneeId: null,
-    teamId: null,
-    labels: [],
-    subject: null,
-    language: null,
-    assignmentReason: null,
-    waitingSince: null,
-    firstResponseAt: null,
-    resolvedAt: null,
-    snoozedUntil: null,
-    lastMessageAt: '2026-11-30T10:00:00.000Z',
-    createdAt: '2026-11-30T10:00:00.000Z',
-    updatedAt: '2026-11-30T10:00:00.000Z',
-    ...o,
-  }) as ConversationSummary;
+const conv = aConversation;
 
-const msg = (o: Partial<MessageSummary>): MessageSummary =>
-  ({
-    id: 'm1',
-    conversationId: 'c1',
-    inboxId: 'i1',
-    direction: 'inbound',
-    kind: 'message',
-    authorType: 'contact',
-    authorId: null,
-    text: 'hi',
-    html: null,
-    externalId: null,
-    status: null,
-    error: null,
-    attempts: 0,
-    deliveryDeadline: null,
-    metadata: {},
-    attachments: [],
-    sentAt: null,
-    createdAt: '2026-11-30T10:00:00.000Z',
-    ...o,
-  }) as MessageSummary;
+const msg = aMessage;
 
 function fakeLive(store: ConversationStore): Live {
   return {

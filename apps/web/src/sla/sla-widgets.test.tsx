@@ -3,34 +3,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import i18n from '../i18n/i18n';
 import type { ConversationSummary, MessageSummary } from '../api/types';
 import { HandoffBanner, SlaBadge, SlaWatch, countdown } from './sla-widgets';
+import { aConversation } from '../testing/factories';
 
 const NOW = Date.parse('2026-11-30T10:00:00.000Z');
 
 const conv = (o: Partial<ConversationSummary>): ConversationSummary =>
-  ({
-    id: 'c1',
-    inboxId: 'i1',
-    channel: 'api',
-    contactId: 'k1',
-    contactName: 'Chloé',
-    status: 'open',
-    priority: 1,
-    assigneeId: null,
-    teamId: null,
-    labels: [],
-    subject: null,
-    language: null,
-    assignmentReason: null,
-    waitingSince: null,
-    firstResponseAt: null,
-    resolvedAt: null,
-    snoozedUntil: null,
-    sla: null,
-    lastMessageAt: '2026-11-30T09:00:00.000Z',
-    createdAt: '2026-11-30T09:00:00.000Z',
-    updatedAt: '2026-11-30T09:00:00.000Z',
-    ...o,
-  }) as ConversationSummary;
+  aConversation({ lastMessageAt: '2026-11-30T09:00:00.000Z', createdAt: '2026-11-30T09:00:00.000Z', updatedAt: '2026-11-30T09:00:00.000Z', ...o });
 
 const sla = (o: Partial<NonNullable<ConversationSummary['sla']>>): ConversationSummary['sla'] => ({
   policyId: 'p1',
