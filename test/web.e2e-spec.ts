@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN, TestApp, bootApp, eventually, uid } from './helpers/app';
@@ -10,6 +8,7 @@ import { fr } from '../apps/web/src/i18n/locales/fr';
 import { it as itLocale } from '../apps/web/src/i18n/locales/it';
 import { es } from '../apps/web/src/i18n/locales/es';
 import { uk } from '../apps/web/src/i18n/locales/uk';
+import { buildWebApp } from './helpers/web-build';
 
 const ROOT = resolve(__dirname, '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'web');
@@ -30,14 +29,7 @@ describe('web app in a real browser', () => {
   const people: Record<'ana' | 'ben' | 'cora', { id: string; email: string; name: string }> = {} as never;
 
   beforeAll(async () => {
-    // Built into a folder of its own: a parallel `npm run build` empties dist/.
-    webDir = mkdtempSync(join(tmpdir(), 'inbox-web-'));
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/web/vite.config.mts', '--logLevel', 'error'], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'production', WEB_OUT_DIR: webDir },
-      stdio: 'pipe',
-    });
-    process.env.WEB_DIST_DIR = webDir;
+    webDir = buildWebApp();
     mkdirSync(ARTIFACTS, { recursive: true });
     hook = await startWebhookReceiver();
     sut = await bootApp();

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN, TestApp, bootApp, eventually, uid } from './helpers/app';
 import { connectSocket, type RecordingSocket } from './helpers/sockets';
 import { freePort } from './helpers/test-database';
+import { buildWebApp } from './helpers/web-build';
 
 const ROOT = resolve(__dirname, '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'workspace-admin');
@@ -23,14 +23,7 @@ describe('workspace: list, canned responses and inbox forms in a real browser', 
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    // Built into a folder of its own: a parallel `npm run build` empties dist/.
-    webDir = mkdtempSync(join(tmpdir(), 'inbox-web-'));
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/web/vite.config.mts', '--logLevel', 'error'], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'production', WEB_OUT_DIR: webDir },
-      stdio: 'pipe',
-    });
-    process.env.WEB_DIST_DIR = webDir;
+    webDir = buildWebApp();
     // The widget bundle the snippet loads (as test/widget.e2e-spec.ts builds it).
     execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/widget/vite.config.mts', '--logLevel', 'error'], {
       cwd: ROOT,

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { TestApp, bootApp, eventually, uid } from './helpers/app';
 import { startWebhookReceiver } from './helpers/webhook-receiver';
+import { buildWebApp } from './helpers/web-build';
 
 const ROOT = resolve(__dirname, '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'workspace');
@@ -27,14 +26,7 @@ describe('agent workspace in a real browser', () => {
   const password = 'agent-password';
 
   beforeAll(async () => {
-    // Built into a folder of its own: a parallel `npm run build` empties dist/.
-    webDir = mkdtempSync(join(tmpdir(), 'inbox-web-'));
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/web/vite.config.mts', '--logLevel', 'error'], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'production', WEB_OUT_DIR: webDir },
-      stdio: 'pipe',
-    });
-    process.env.WEB_DIST_DIR = webDir;
+    webDir = buildWebApp();
     mkdirSync(ARTIFACTS, { recursive: true });
     hook = await startWebhookReceiver();
     sut = await bootApp();
