@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { io } from 'socket.io-client';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
 
 /** Live routing over real sockets against a real PostgreSQL. */
@@ -11,10 +11,7 @@ describe('live routing and the realtime gateway', () => {
   const sockets: RecordingSocket[] = [];
 
   beforeAll(async () => {
-    sut = await bootApp({ PRESENCE_GRACE_SECONDS: '1' });
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture({ PRESENCE_GRACE_SECONDS: '1' }));
   });
 
   afterEach(() => {
@@ -22,7 +19,6 @@ describe('live routing and the realtime gateway', () => {
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
   });
 
@@ -63,6 +59,28 @@ describe('live routing and the realtime gateway', () => {
 
   const assigneeOf = async (id: string) => (await db.query(`SELECT assignee_id, offered_to_id, assignment_reason FROM conversations WHERE id = $1`, [id])).rows[0];
 
+  type Scenario = Awaited<ReturnType<typeof scenario>>;
+
+  /** The scenario's first agent online and one new conversation routed to them: where most tests start. */
+  const routedToFirstAgent = async (s: Scenario) => {
+    const first = await connect(s.agents[0].token);
+    await allOnline([s.agents[0].id]);
+    const { conversationId } = await s.ingest();
+    await first.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
+    return { first, conversationId };
+  };
+
+  /** Both agents online and the first offer of one new conversation, made to either of them. */
+  const offeredToEither = async (s: Scenario) => {
+    const [a, b] = [await connect(s.agents[0].token), await connect(s.agents[1].token)];
+    await allOnline(s.agents.map((x) => x.id));
+    const { conversationId } = await s.ingest();
+    const offer = await Promise.race([a, b].map((x) => x.waitFor('conversation.offered', (d) => d.conversationId === conversationId)));
+    const [offered, other] = offer.agentId === s.agents[0].id ? [a, b] : [b, a];
+    const otherId = offer.agentId === s.agents[0].id ? s.agents[1].id : s.agents[0].id;
+    return { conversationId, offer, offered, other, otherId };
+  };
+
   describe('handshake', () => {
     it('refuses a bad token with a connect_error carrying a code', async () => {
       const socket = io(sut.url, { auth: { token: 'nope' }, transports: ['websocket'], reconnection: false, forceNew: true });
@@ -95,10 +113,7 @@ describe('live routing and the realtime gateway', () => {
 
     it('never exceeds capacity and assigns the waiting conversation when capacity frees up', async () => {
       const s = await scenario({ agents: 1, capacity: { api: 1 } });
-      const agent = await connect(s.agents[0].token);
-      await allOnline([s.agents[0].id]);
-      const first = await s.ingest();
-      await agent.waitFor('conversation.assigned', (d) => d.conversationId === first.conversationId);
+      const { first: agent, conversationId: first } = await routedToFirstAgent(s);
       const second = await s.ingest();
       const waiting = await eventually(async () => {
         const row = await assigneeOf(second.conversationId);
@@ -106,7 +121,7 @@ describe('live routing and the realtime gateway', () => {
       });
       expect(waiting.assignee_id).toBeNull();
       expect(waiting.assignment_reason).toMatch(/capacity/);
-      await sut.api('PATCH', `/conversations/${first.conversationId}`, { token: s.agents[0].token, body: { status: 'resolved' } });
+      await sut.api('PATCH', `/conversations/${first}`, { token: s.agents[0].token, body: { status: 'resolved' } });
       await agent.waitFor('conversation.assigned', (d) => d.conversationId === second.conversationId);
     });
 
@@ -125,13 +140,8 @@ describe('live routing and the realtime gateway', () => {
   describe('offer and accept', () => {
     it('offers with a countdown; a decline goes to the next agent, who accepts', async () => {
       const s = await scenario({ agents: 2, team: { offerTimeoutSeconds: 30 } });
-      const [a, b] = [await connect(s.agents[0].token), await connect(s.agents[1].token)];
-      await allOnline(s.agents.map((x) => x.id));
-      const { conversationId } = await s.ingest();
-      const offer = await Promise.race([a, b].map((x) => x.waitFor('conversation.offered', (d) => d.conversationId === conversationId)));
+      const { conversationId, offer, offered: first, other: second, otherId: secondId } = await offeredToEither(s);
       expect(new Date(offer.expiresAt).getTime()).toBeGreaterThan(Date.now() + 20000);
-      const [first, second] = offer.agentId === s.agents[0].id ? [a, b] : [b, a];
-      const secondId = offer.agentId === s.agents[0].id ? s.agents[1].id : s.agents[0].id;
       expect(await first.emit('offer.decline', { conversationId })).toEqual({ ok: true });
       const next = await second.waitFor('conversation.offered', (d) => d.conversationId === conversationId);
       expect(next.agentId).toBe(secondId);
@@ -145,55 +155,55 @@ describe('live routing and the realtime gateway', () => {
 
     it('moves an offer that times out to the next agent', async () => {
       const s = await scenario({ agents: 2, team: { offerTimeoutSeconds: 5 } });
-      const [a, b] = [await connect(s.agents[0].token), await connect(s.agents[1].token)];
-      await allOnline(s.agents.map((x) => x.id));
-      const { conversationId } = await s.ingest();
-      const offer = await Promise.race([a, b].map((x) => x.waitFor('conversation.offered', (d) => d.conversationId === conversationId)));
-      const other = offer.agentId === s.agents[0].id ? b : a;
+      const { conversationId, offer, other, otherId } = await offeredToEither(s);
       const next = await other.waitFor('conversation.offered', (d) => d.conversationId === conversationId, 20000);
       expect(next.agentId).not.toBe(offer.agentId);
+      expect(next.agentId).toBe(otherId);
       const actions = (await sut.api('GET', `/conversations/${conversationId}/assignments`, { token: admin })).body.map((l: any) => l.action);
       expect(actions).toEqual(['offer', 'expire', 'offer']);
     }, 30000);
   });
 
   describe('presence loss', () => {
-    it('requeues the conversations of an agent gone past the grace period to another agent', async () => {
-      const s = await scenario({ agents: 2, capacity: { api: 5 } });
-      const a = await connect(s.agents[0].token);
-      await allOnline([s.agents[0].id]);
-      const { conversationId } = await s.ingest();
-      await a.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
-      const b = await connect(s.agents[1].token);
-      a.close();
-      const moved = await b.waitFor('conversation.assigned', (d) => d.conversationId === conversationId && d.agentId === s.agents[1].id, 20000);
-      expect(moved.agentId).toBe(s.agents[1].id);
-      const log = (await sut.api('GET', `/conversations/${conversationId}/assignments`, { token: admin })).body;
-      expect(log.map((l: any) => l.action)).toEqual(['assign', 'requeue', 'assign']);
-      expect(log[1].reason).toMatch(/offline/);
-      expect((await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [s.agents[0].id])).rows[0].presence).toBe('offline');
-    }, 30000);
+    /** Ways the first agent stops serving the team; each must requeue their conversation to the second agent. */
+    const leavings: Array<{ how: string; leave: (s: Scenario, first: RecordingSocket) => Promise<void>; reason: RegExp; afterwards?: (s: Scenario) => Promise<void> }> = [
+      {
+        how: 'gone past the grace period',
+        leave: async (_s, first) => first.close(),
+        reason: /offline/,
+        afterwards: async (s) => {
+          expect((await db.query(`SELECT presence FROM agent_status WHERE user_id = $1`, [s.agents[0].id])).rows[0].presence).toBe('offline');
+        },
+      },
+      {
+        how: 'removed from the team',
+        leave: async (s) => {
+          expect((await sut.api('DELETE', `/teams/${s.team.id}/members/${s.agents[0].id}`, { token: admin })).status).toBe(204);
+        },
+        reason: /removed from the team/,
+      },
+    ];
 
-    it('requeues an agent’s conversations of a team they are removed from', async () => {
-      const s = await scenario({ agents: 2, capacity: { api: 5 } });
-      const a = await connect(s.agents[0].token);
-      await allOnline([s.agents[0].id]);
-      const { conversationId } = await s.ingest();
-      await a.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
-      const b = await connect(s.agents[1].token);
-      expect((await sut.api('DELETE', `/teams/${s.team.id}/members/${s.agents[0].id}`, { token: admin })).status).toBe(204);
-      await b.waitFor('conversation.assigned', (d) => d.conversationId === conversationId && d.agentId === s.agents[1].id);
-      const log = (await sut.api('GET', `/conversations/${conversationId}/assignments`, { token: admin })).body;
-      expect(log.map((l: any) => l.action)).toEqual(['assign', 'requeue', 'assign']);
-      expect(log[1].reason).toMatch(/removed from the team/);
-    });
+    it.each(leavings)(
+      'requeues the conversations of an agent $how to another agent',
+      async ({ leave, reason, afterwards }) => {
+        const s = await scenario({ agents: 2, capacity: { api: 5 } });
+        const { first, conversationId } = await routedToFirstAgent(s);
+        const b = await connect(s.agents[1].token);
+        await leave(s, first);
+        const moved = await b.waitFor('conversation.assigned', (d) => d.conversationId === conversationId && d.agentId === s.agents[1].id, 20000);
+        expect(moved.agentId).toBe(s.agents[1].id);
+        const log = (await sut.api('GET', `/conversations/${conversationId}/assignments`, { token: admin })).body;
+        expect(log.map((l: any) => l.action)).toEqual(['assign', 'requeue', 'assign']);
+        expect(log[1].reason).toMatch(reason);
+        await afterwards?.(s);
+      },
+      30000,
+    );
 
     it('keeps conversations through a quick reconnect (page reload)', async () => {
       const s = await scenario({ agents: 2 });
-      const a = await connect(s.agents[0].token);
-      await allOnline([s.agents[0].id]);
-      const { conversationId } = await s.ingest();
-      await a.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
+      const { first: a, conversationId } = await routedToFirstAgent(s);
       a.close();
       await connect(s.agents[0].token);
       await new Promise((r) => setTimeout(r, 2500)); // longer than the 1 s grace
@@ -205,10 +215,7 @@ describe('live routing and the realtime gateway', () => {
   describe('coordinators', () => {
     it('reassigns live: the old and the new agent both see it at once', async () => {
       const s = await scenario({ agents: 2, capacity: { api: 5 } });
-      const a = await connect(s.agents[0].token);
-      await allOnline([s.agents[0].id]);
-      const { conversationId } = await s.ingest();
-      await a.waitFor('conversation.assigned', (d) => d.conversationId === conversationId);
+      const { first: a, conversationId } = await routedToFirstAgent(s);
       const b = await connect(s.agents[1].token);
       const coordinatorEmail = `coord-${uid()}@example.com`;
       await sut.api('POST', '/users', { token: admin, body: { email: coordinatorEmail, name: 'Coco', password: 'coordinator-pw', role: 'coordinator' } });
@@ -225,10 +232,7 @@ describe('live routing and the realtime gateway', () => {
 
     it('refuses to push an agent past capacity unless forced, and marks a forced one', async () => {
       const s = await scenario({ agents: 1, capacity: { api: 1 } });
-      const a = await connect(s.agents[0].token);
-      await allOnline([s.agents[0].id]);
-      const first = await s.ingest();
-      await a.waitFor('conversation.assigned', (d) => d.conversationId === first.conversationId);
+      await routedToFirstAgent(s);
       const second = await s.ingest();
       const refused = await sut.api('POST', `/conversations/${second.conversationId}/assign`, { token: admin, body: { agentId: s.agents[0].id } });
       expect(refused.status).toBe(409);

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { startServer, RunningServer } from '../../apps/server/src/server';
 import { createTestDatabase } from './test-database';
 
@@ -73,6 +74,36 @@ export async function bootApp(env: Record<string, string> = {}): Promise<TestApp
     return res.body.accessToken as string;
   };
   return { server, databaseUrl, url, api, login, close: () => server.close() };
+}
+
+/** What most e2e files start from: the booted app, the admin's token and a pg client on the file's database. */
+export interface AppFixture {
+  sut: TestApp;
+  admin: string;
+  db: Client;
+}
+
+/**
+ * Boots the app (see `bootApp`), signs the admin in and connects a pg client to the same database.
+ * The returned app's `close()` ends the pg client first, so one `await sut?.close()` in `afterAll` cleans up both.
+ */
+export async function bootFixture(env: Record<string, string> = {}): Promise<AppFixture> {
+  const sut = await bootApp(env);
+  const db = new Client({ connectionString: sut.databaseUrl });
+  try {
+    await db.connect();
+    const admin = await sut.login();
+    const closeServer = sut.close;
+    sut.close = async () => {
+      await db.end();
+      await closeServer();
+    };
+    return { sut, admin, db };
+  } catch (err) {
+    await db.end().catch(() => undefined);
+    await sut.close();
+    throw err;
+  }
 }
 
 /** Polls until `fn` returns a truthy value (no fixed sleeps in tests). */
