@@ -346,6 +346,54 @@ describe('email channel: IMAP in, SMTP out, against real Dovecot and a real SMTP
       expect(c.body.imap.error).toMatch(/secure/);
     });
 
+    describe('settings typed in the admin form, before the inbox exists', () => {
+      let authSink: SmtpSink;
+      beforeAll(async () => {
+        authSink = await startSmtpSink({ users: { mailer: 'smtp-pass' } });
+      });
+      afterAll(async () => authSink?.close());
+      const probe = (imapPassword: string, smtpPassword: string) =>
+        sut.api('POST', '/inboxes/test-email-connection', {
+          token: admin,
+          body: { imap: { ...dovecot.imapSettings('support'), password: imapPassword }, smtp: { ...authSink.smtpSettings(), user: 'mailer', password: smtpPassword } },
+        });
+
+      it('logs in to IMAP and SMTP with good credentials and stores nothing', async () => {
+        const before = (await db.query(`SELECT count(*)::int AS n FROM inboxes`)).rows[0].n;
+        const res = await probe(dovecot.users.support, 'smtp-pass');
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ ok: true, imap: { ok: true, code: 'OK' }, smtp: { ok: true, code: 'OK' } });
+        expect((await db.query(`SELECT count(*)::int AS n FROM inboxes`)).rows[0].n).toBe(before);
+      });
+
+      it('answers AUTH_FAILED per part for a wrong password', async () => {
+        const res = await probe('wrong-imap', 'wrong-smtp');
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ ok: false, imap: { ok: false, code: 'AUTH_FAILED' }, smtp: { ok: false, code: 'AUTH_FAILED' } });
+        expect(res.body.imap.message).toMatch(/authentication failed/);
+        const half = await probe(dovecot.users.support, 'wrong-smtp');
+        expect(half.body).toMatchObject({ ok: false, imap: { ok: true }, smtp: { ok: false, code: 'AUTH_FAILED' } });
+      });
+
+      it('names a closed port CONNECTION_REFUSED', async () => {
+        const closed = await freePort();
+        const res = await sut.api('POST', '/inboxes/test-email-connection', {
+          token: admin,
+          body: { imap: { ...dovecot.imapSettings('support'), port: closed }, smtp: { host: '127.0.0.1', port: closed, secure: false, allowInsecureAuth: true } },
+        });
+        expect(res.body).toMatchObject({ ok: false, imap: { code: 'CONNECTION_REFUSED' }, smtp: { code: 'CONNECTION_REFUSED' } });
+      });
+
+      it('refuses malformed settings with 400 naming the fields, and agents with 403', async () => {
+        const bad = await sut.api('POST', '/inboxes/test-email-connection', { token: admin, body: { imap: { host: 'bad host!', port: 0 }, smtp: {} } });
+        expect(bad.status).toBe(400);
+        expect(Object.keys(bad.body.details.fields)).toEqual(expect.arrayContaining(['imap.host', 'imap.port', 'imap.user', 'smtp.host']));
+        await sut.api('POST', '/users', { token: admin, body: { email: 'agent-probe@example.com', name: 'Agent P', password: 'agent-password-1', role: 'agent' } });
+        const agent = await sut.login('agent-probe@example.com', 'agent-password-1');
+        expect((await sut.api('POST', '/inboxes/test-email-connection', { token: agent, body: {} })).status).toBe(403);
+      });
+    });
+
     it('is for admins only, and only for email inboxes', async () => {
       const api = await sut.api('POST', '/inboxes', { token: admin, body: { name: `API ${uid()}`, channel: 'api' } });
       const res = await sut.api('POST', `/inboxes/${api.body.id}/test-connection`, { token: admin });

@@ -350,6 +350,18 @@ describe('permissions that follow the user', () => {
       { action: 'conversation.claim', rest: (id) => ['POST', `/conversations/${id}/claim`] },
       { action: 'sla.manage', rest: () => ['GET', '/sla-policies'] },
       { action: 'rules.manage', rest: () => ['GET', '/automation-rules'] },
+      // A closed local port: the check answers 200 with CONNECTION_REFUSED for each part, no mail server needed.
+      {
+        action: 'inbox.manage',
+        rest: () => [
+          'POST',
+          '/inboxes/test-email-connection',
+          {
+            imap: { host: '127.0.0.1', port: 1, secure: false, allowInsecureAuth: true, user: 'u', password: 'p' },
+            smtp: { host: '127.0.0.1', port: 1, secure: false, allowInsecureAuth: true },
+          },
+        ],
+      },
       { action: 'conversation.handoff', rest: (id) => ['POST', `/conversations/${id}/handoff`, { note: 'over to you' }] },
       { action: 'conversation.create', rest: (_, c) => ['POST', '/conversations', { inboxId: c.inboxId, contact: { identifier: `new-${uid()}` }, text: 'hello first' }] },
       { action: 'webhook.manage', rest: () => ['GET', '/webhooks'] },

@@ -19,15 +19,24 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-/** A real SMTP server (the `smtp-server` package) on 127.0.0.1 that records what it receives. */
-export async function startSmtpSink(): Promise<SmtpSink> {
+/**
+ * A real SMTP server (the `smtp-server` package) on 127.0.0.1 that records what it receives.
+ * With `users`, a login is checked against them (a wrong password is answered 535); without, any login passes.
+ */
+export async function startSmtpSink(opts: { users?: Record<string, string> } = {}): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
   const failures: Array<{ code: number; message: string }> = [];
   const port = await freePort();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    allowInsecureAuth: true,
     logger: false,
+    onAuth(auth, _session, callback) {
+      const users = opts.users;
+      if (users && users[auth.username ?? ''] !== auth.password) return callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+      callback(null, { user: auth.username });
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));

@@ -12,6 +12,7 @@ import { TokenService } from './auth/token.service';
 import { AuthService } from './auth/auth.service';
 import { AuthController } from './auth/auth.controller';
 import { LoginRateLimiter } from './auth/login-rate-limiter';
+import { PASSWORD_RESET_CONTROLLERS, PASSWORD_RESET_PROVIDERS } from './auth/password-reset';
 import { HealthController } from './health/health.controller';
 import { UsersController } from './admin/users.controller';
 import { TeamsController } from './admin/teams.controller';
@@ -78,6 +79,7 @@ export class AppModule {
       controllers: [
         HealthController,
         AuthController,
+        ...PASSWORD_RESET_CONTROLLERS,
         UsersController,
         TeamsController,
         BotsController,
@@ -97,6 +99,7 @@ export class AppModule {
         TokenService,
         AuthService,
         LoginRateLimiter,
+        ...PASSWORD_RESET_PROVIDERS,
         InboxesService,
         RoutingRepository,
         AssignmentService,

@@ -13,6 +13,7 @@ import { initialWebchat, webchatBody, webchatReady, WebchatFields, WebchatSnippe
 import { initialSlack, slackBody, slackReady, SlackFields, SlackSetup } from './inbox-forms/slack-form';
 import { InboxRowActions } from './inbox-forms/inbox-row-actions';
 import { useChannelKinds } from './inbox-forms/channel-kinds';
+import { EmailTestConnection, emailServersBody } from './inbox-forms/email-test-connection';
 import { CHANNEL_KINDS } from '@inbox/realtime-contract';
 
 const CHANNELS = CHANNEL_KINDS;
@@ -199,22 +200,7 @@ function InboxesAdmin() {
       if (f.channel === 'api' && f.webhookUrl) body.webhookUrl = f.webhookUrl;
       if (f.channel === 'email') {
         body.address = f.address;
-        body.imap = {
-          host: f.imapHost,
-          port: Number(f.imapPort),
-          secure: Number(f.imapPort) === 993,
-          user: f.imapUser,
-          password: f.imapPassword,
-          allowInsecureAuth: Number(f.imapPort) !== 993 && f.imapPlain,
-        };
-        body.smtp = {
-          host: f.smtpHost,
-          port: Number(f.smtpPort),
-          secure: Number(f.smtpPort) === 465,
-          user: f.smtpUser || undefined,
-          password: f.smtpPassword || undefined,
-          allowInsecureAuth: Number(f.smtpPort) !== 465 && f.smtpPlain,
-        };
+        Object.assign(body, emailServersBody(f));
       }
       if (META_CHANNELS.includes(f.channel)) {
         const ids =
@@ -310,6 +296,7 @@ function InboxesAdmin() {
                 <input type="checkbox" name="smtp-allow-insecure-auth" checked={form.smtpPlain} onChange={(e) => setForm({ ...form, smtpPlain: e.target.checked })} />
               </Field>
             )}
+            <EmailTestConnection body={() => ({ address: form.address || undefined, ...emailServersBody(form) })} />
           </>
         )}
         {META_CHANNELS.includes(form.channel) && (
@@ -420,6 +407,7 @@ function InboxesAdmin() {
                 )}
                 <SocialInboxInfo inbox={i} />
                 {i.channel === 'webchat' && <WebchatSnippet inbox={i} />}
+                {i.channel === 'email' && <EmailTestConnection inboxId={i.id} />}
                 <InboxRowActions inbox={i} teams={teams.data ?? []} />
               </td>
               <td>

@@ -6,21 +6,44 @@ import type { ImapSettings, SmtpSettings } from './email-settings';
 
 export type ConnectionProblem = 'auth_failed' | 'host_unreachable' | 'tls_mismatch' | 'timeout' | 'mailbox_not_found' | 'rejected' | 'address_refused' | 'unknown';
 
-export type ConnectionCheck = { ok: true; detail: string } | { ok: false; problem: ConnectionProblem; error: string };
+/** The stable code a client translates (the web admin form shows it in the admin's language). */
+export type ConnectionCode =
+  | 'OK'
+  | 'AUTH_FAILED'
+  | 'CONNECTION_REFUSED'
+  | 'HOST_NOT_FOUND'
+  | 'HOST_UNREACHABLE'
+  | 'CONNECTION_CLOSED'
+  | 'TIMEOUT'
+  | 'TLS'
+  | 'STARTTLS_MISSING'
+  | 'MAILBOX_NOT_FOUND'
+  | 'ADDRESS_REFUSED'
+  | 'UNKNOWN';
+
+/** `problem`/`error`/`detail` are the English words for logs and API users; `code` + `message` what clients show. */
+export type ConnectionCheck =
+  { ok: true; code: 'OK'; message: string; detail: string } | { ok: false; code: Exclude<ConnectionCode, 'OK'>; message: string; problem: ConnectionProblem; error: string };
 
 /**
  * Maps the many ways a socket, TLS or protocol error looks to one problem an admin can act
  * on. The words are ours: the server's banner and response text never reach the user (they
  * would turn a connection test into a probe of whatever answers on that port).
  */
-export function classifyConnectionError(err: unknown, protocol: 'IMAP' | 'SMTP', host: string, port: number): { problem: ConnectionProblem; error: string } {
-  const { problem, words } = describeConnectionError(err);
-  return { problem, error: `${protocol} ${host}:${port}: ${words}` };
+export function classifyConnectionError(
+  err: unknown,
+  protocol: 'IMAP' | 'SMTP',
+  host: string,
+  port: number,
+): { problem: ConnectionProblem; code: Exclude<ConnectionCode, 'OK'>; error: string; message: string } {
+  const { problem, code, words } = describeConnectionError(err);
+  const error = `${protocol} ${host}:${port}: ${words}`;
+  return { problem, code, error, message: error };
 }
 
 /** The problem and the words for it, without saying where (see classifyConnectionError). */
-export function describeConnectionError(err: unknown): { problem: ConnectionProblem; words: string } {
-  if (isOutboundRefusal(err)) return { problem: 'address_refused', words: `address refused by outbound policy` };
+export function describeConnectionError(err: unknown): { problem: ConnectionProblem; code: Exclude<ConnectionCode, 'OK'>; words: string } {
+  if (isOutboundRefusal(err)) return { problem: 'address_refused', code: 'ADDRESS_REFUSED', words: `address refused by outbound policy` };
   const e = (err ?? {}) as { code?: string; message?: string; authenticationFailed?: boolean; tlsFailed?: boolean; responseCode?: number; serverResponseCode?: string };
   const code = String(e.code ?? '');
   const msg = String(e.message ?? err);
@@ -31,27 +54,29 @@ export function describeConnectionError(err: unknown): { problem: ConnectionProb
     e.serverResponseCode === 'AUTHENTICATIONFAILED' ||
     /authenticat(ion|e) failed|invalid credentials/i.test(msg)
   ) {
-    return { problem: 'auth_failed', words: `authentication failed, check the user and password` };
+    return { problem: 'auth_failed', code: 'AUTH_FAILED', words: `authentication failed, check the user and password` };
   }
   if (/STARTTLS/i.test(msg) || code === 'ETLS') {
     return {
       problem: 'tls_mismatch',
+      code: 'STARTTLS_MISSING',
       words: `TLS failed: the server did not upgrade the connection with STARTTLS; use "secure": true on an implicit TLS port (993, 465), or set "allowInsecureAuth": true to log in without encryption`,
     };
   }
   if (e.tlsFailed || /ssl|tls|wrong version number|certificate|self[- ]signed|EPROTO|handshake|ClosedAfterConnectTLS|ClosedAfterConnectText/i.test(`${code} ${msg}`)) {
-    return { problem: 'tls_mismatch', words: `TLS failed; check "secure": true for implicit TLS ports (993, 465), false for plain/STARTTLS ports (143, 587, 25)` };
+    return { problem: 'tls_mismatch', code: 'TLS', words: `TLS failed; check "secure": true for implicit TLS ports (993, 465), false for plain/STARTTLS ports (143, 587, 25)` };
   }
   const socket = `${code} ${msg}`;
-  if (/ECONNREFUSED/.test(socket)) return { problem: 'host_unreachable', words: `connection refused` };
-  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME|EDNS|getaddrinfo/.test(socket)) return { problem: 'host_unreachable', words: `host not found` };
-  if (/EHOSTUNREACH|ENETUNREACH/.test(socket)) return { problem: 'host_unreachable', words: `host unreachable` };
-  if (/ECONNRESET|NoConnection|EConnectionClosed|ECONNECTION|connection closed/i.test(socket)) return { problem: 'host_unreachable', words: `connection closed by the server` };
+  if (/ECONNREFUSED/.test(socket)) return { problem: 'host_unreachable', code: 'CONNECTION_REFUSED', words: `connection refused` };
+  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME|EDNS|getaddrinfo/.test(socket)) return { problem: 'host_unreachable', code: 'HOST_NOT_FOUND', words: `host not found` };
+  if (/EHOSTUNREACH|ENETUNREACH/.test(socket)) return { problem: 'host_unreachable', code: 'HOST_UNREACHABLE', words: `host unreachable` };
+  if (/ECONNRESET|NoConnection|EConnectionClosed|ECONNECTION|connection closed/i.test(socket))
+    return { problem: 'host_unreachable', code: 'CONNECTION_CLOSED', words: `connection closed by the server` };
   if (/TIMEOUT|ETIMEDOUT|timed? ?out/i.test(socket)) {
-    return { problem: 'timeout', words: `timed out; a TLS setting that does not match the port often looks like this` };
+    return { problem: 'timeout', code: 'TIMEOUT', words: `timed out; a TLS setting that does not match the port often looks like this` };
   }
-  if (code === 'NotFound') return { problem: 'mailbox_not_found', words: `${msg}` };
-  return { problem: 'unknown', words: `connection failed${/^[A-Za-z_]{2,40}$/.test(code) ? ` (${code})` : ''}` };
+  if (code === 'NotFound') return { problem: 'mailbox_not_found', code: 'MAILBOX_NOT_FOUND', words: `${msg}` };
+  return { problem: 'unknown', code: 'UNKNOWN', words: `connection failed${/^[A-Za-z_]{2,40}$/.test(code) ? ` (${code})` : ''}` };
 }
 
 /**
@@ -97,7 +122,8 @@ export async function checkImap(s: ImapSettings, password: string, policy: Outbo
       throw Object.assign(new Error(`mailbox "${s.mailbox}" cannot be opened`), { code: 'NotFound' });
     });
     const idle = client.capabilities.has('IDLE');
-    return { ok: true, detail: `mailbox "${s.mailbox}" has ${box.exists} messages; ${idle ? 'IDLE push supported' : 'no IDLE: polling'}` };
+    const detail = `mailbox "${s.mailbox}" has ${box.exists} messages; ${idle ? 'IDLE push supported' : 'no IDLE: polling'}`;
+    return { ok: true, code: 'OK', message: detail, detail };
   } catch (err) {
     return { ok: false, ...classifyConnectionError(err, 'IMAP', s.host, s.port) };
   } finally {
@@ -111,7 +137,8 @@ export async function checkSmtp(s: SmtpSettings, password: string | null, policy
   try {
     transport = nodemailer.createTransport({ ...(await smtpConnectOptions(s, password, policy)), ...TIMEOUTS });
     await transport.verify();
-    return { ok: true, detail: `SMTP server accepted the connection${s.user ? ' and the login' : ''}` };
+    const detail = `SMTP server accepted the connection${s.user ? ' and the login' : ''}`;
+    return { ok: true, code: 'OK', message: detail, detail };
   } catch (err) {
     return { ok: false, ...classifyConnectionError(err, 'SMTP', s.host, s.port) };
   } finally {

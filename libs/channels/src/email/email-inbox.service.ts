@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, DomainError, InboxRepository, OutboundPolicy, SecretBox, Transactions, assertOutboundHosts, notFound } from '@inbox/core';
 import { EmailRepository } from './email.repository';
 import { checkImap, checkSmtp } from './email-connection';
-import { EmailSecrets, emailSettingsOf } from './email-settings';
+import { EmailSecrets, emailSettingsOf, parseEmailInboxInput } from './email-settings';
 import { EmailWatcherService } from './email-watcher.service';
 
 /** Admin operations on an email inbox: quarantine, connection test, sync status. */
@@ -39,6 +39,19 @@ export class EmailInboxService {
     // A refused target is refused before any connection, so the answer cannot tell an open internal port from a closed one.
     await assertOutboundHosts({ 'imap.host': s.imap.host, 'smtp.host': s.smtp.host }, this.policy);
     const secrets = inbox.secrets ? this.secretBox.open<EmailSecrets>(inbox.secrets) : { imapPassword: '', smtpPassword: null };
+    const [imap, smtp] = await Promise.all([checkImap(s.imap, secrets.imapPassword, this.policy), checkSmtp(s.smtp, secrets.smtpPassword, this.policy)]);
+    return { ok: imap.ok && smtp.ok, imap, smtp };
+  }
+
+  /**
+   * The same test for settings typed in the admin form, before the inbox exists: body as the email
+   * part of `POST /inboxes` (validated the same way, per field), nothing stored.
+   */
+  async testSettings(input: unknown) {
+    if (!input || typeof input !== 'object' || Array.isArray(input))
+      throw new DomainError('VALIDATION_FAILED', 'body must be an object {imap, smtp}', { fields: { body: ['must be an object'] } });
+    const { settings: s, secrets } = parseEmailInboxInput(input as Record<string, unknown>, { addressOptional: true });
+    await assertOutboundHosts({ 'imap.host': s.imap.host, 'smtp.host': s.smtp.host }, this.policy);
     const [imap, smtp] = await Promise.all([checkImap(s.imap, secrets.imapPassword, this.policy), checkSmtp(s.smtp, secrets.smtpPassword, this.policy)]);
     return { ok: imap.ok && smtp.ok, imap, smtp };
   }

@@ -31,12 +31,14 @@ const EMAIL = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$|^[^\s@<>()",;]+@l
 const HOST = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$|^\[?[0-9a-f:.]+\]?$/i;
 
 /** Validates the email part of `POST /inboxes`; every problem is reported at once, per field. */
-export function parseEmailInboxInput(input: Record<string, unknown>): { settings: EmailSettings; secrets: EmailSecrets } {
+export function parseEmailInboxInput(input: Record<string, unknown>, opts: { addressOptional?: boolean } = {}): { settings: EmailSettings; secrets: EmailSecrets } {
   const fields: Record<string, string[]> = {};
   const err = (field: string, msg: string) => (fields[field] ??= []).push(msg);
   const address = typeof input.address === 'string' ? input.address.trim().toLowerCase() : '';
-  if (!address) err('address', 'is required: the address customers write to');
-  else if (!EMAIL.test(address)) err('address', 'must be an email address');
+  // A connection test runs before the form is complete: the address is checked only when given.
+  if (!address) {
+    if (!opts.addressOptional) err('address', 'is required: the address customers write to');
+  } else if (!EMAIL.test(address)) err('address', 'must be an email address');
 
   const obj = (name: 'imap' | 'smtp') => {
     const v = input[name];

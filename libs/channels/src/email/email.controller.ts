@@ -1,7 +1,7 @@
-import { Controller, DefaultValuePipe, Get, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, DefaultValuePipe, Get, HttpCode, Param, ParseIntPipe, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DomainError, Roles } from '@inbox/core';
+import { Can, DomainError, Roles } from '@inbox/core';
 import { EmailInboxService } from './email-inbox.service';
 
 @ApiTags('inboxes')
@@ -28,8 +28,19 @@ export class EmailController {
     res.send(raw);
   }
 
+  /**
+   * Logs in to IMAP and SMTP with settings not stored yet (the admin form's "Test connection"):
+   * per part `{ok, code, message}`, the code translated by the client.
+   */
+  @Can('inbox.manage')
+  @Post('test-email-connection')
+  @HttpCode(200)
+  testSettings(@Body() body: unknown) {
+    return this.email.testSettings(body);
+  }
+
   /** Logs in to IMAP and SMTP with the stored settings and says what is wrong in words an admin can act on. */
-  @Roles('admin')
+  @Can('inbox.manage')
   @Post(':id/test-connection')
   @HttpCode(200)
   testConnection(@Param('id', ParseUUIDPipe) id: string) {

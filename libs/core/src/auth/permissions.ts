@@ -58,6 +58,8 @@ export const POLICY = {
   // Service levels and automation rules are configuration.
   'sla.manage': ['admin'],
   'rules.manage': ['admin'],
+  // Inbox set-up checks that reach out to a channel's servers (an email inbox's "Test connection").
+  'inbox.manage': ['admin'],
   // Event webhook subscriptions: admins for everything, bots for their own inboxes.
   'webhook.manage': ['admin', 'bot'],
   // Posting into a channel through an inbox (a Slack channel or thread), recorded in a conversation.

@@ -47,4 +47,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, OUTBOUND_ALLOW_PRIVATE: 'true' }).outboundAllowPrivate).toBe(true);
     expect(() => loadConfig({ ...base, OUTBOUND_ALLOW_PRIVATE: 'yes' })).toThrow(/OUTBOUND_ALLOW_PRIVATE/);
   });
+
+  it('turns system mail on only with an SMTP URL and a sender', () => {
+    const base = { DATA_DIR: dataDir(), JWT_SECRET: 'x'.repeat(40), ENCRYPTION_KEY: 'ab'.repeat(32) };
+    expect(loadConfig(base).systemMail).toBeNull();
+    expect(loadConfig({ ...base, SYSTEM_SMTP_URL: 'smtp://u:p@mail.example.com:587', SYSTEM_MAIL_FROM: 'Support <support@example.com>' }).systemMail).toEqual({
+      smtpUrl: 'smtp://u:p@mail.example.com:587',
+      from: 'Support <support@example.com>',
+    });
+    expect(() => loadConfig({ ...base, SYSTEM_SMTP_URL: 'smtp://mail.example.com' })).toThrow(/SYSTEM_MAIL_FROM is required/);
+    expect(() => loadConfig({ ...base, SYSTEM_SMTP_URL: 'http://mail.example.com', SYSTEM_MAIL_FROM: 'a@example.com' })).toThrow(/SYSTEM_SMTP_URL/);
+    expect(() => loadConfig({ ...base, SYSTEM_SMTP_URL: 'smtps://mail.example.com', SYSTEM_MAIL_FROM: 'nobody' })).toThrow(/SYSTEM_MAIL_FROM/);
+  });
 });

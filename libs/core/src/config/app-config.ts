@@ -79,6 +79,14 @@ const schema = z.object({
   WEB_DIST_DIR: z.string().min(1).optional(),
   NODE_ENV: z.string().optional(),
   VISITOR_TOKEN_TTL_SECONDS: intFrom(30 * 24 * 3600, 300),
+  SYSTEM_SMTP_URL: z
+    .url()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL, like smtp://user:password@mail.example.com:587')
+    .optional(),
+  SYSTEM_MAIL_FROM: z
+    .string()
+    .regex(/^([^<>\r\n]{0,100}<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'must be an address, like support@example.com or "Support <support@example.com>"')
+    .optional(),
 });
 
 export interface AppConfig {
@@ -141,6 +149,11 @@ export interface AppConfig {
   /** The built web app's folder; unset = dist/web beside the server or under the working directory. */
   webDistDir: string | undefined;
   visitorTokenTtlSeconds: number;
+  /**
+   * The transport for the server's own mail (password reset links), not any inbox's: null
+   * when `SYSTEM_SMTP_URL` is unset, and then the login page offers no "forgot password".
+   */
+  systemMail: { smtpUrl: string; from: string } | null;
 }
 
 export class ConfigError extends Error {}
@@ -168,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const c = result.data;
+  if (c.SYSTEM_SMTP_URL && !c.SYSTEM_MAIL_FROM) throw new ConfigError('Invalid configuration: SYSTEM_MAIL_FROM is required when SYSTEM_SMTP_URL is set');
   const dataDir = resolve(c.DATA_DIR);
   const needGenerated = !c.JWT_SECRET || !c.ENCRYPTION_KEY;
   const generated = needGenerated ? loadOrCreateSecrets(dataDir) : undefined;
@@ -224,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiDocs: c.API_DOCS ? truthy(c.API_DOCS) : c.NODE_ENV !== 'production',
     webDistDir: c.WEB_DIST_DIR,
     visitorTokenTtlSeconds: c.VISITOR_TOKEN_TTL_SECONDS,
+    systemMail: c.SYSTEM_SMTP_URL ? { smtpUrl: c.SYSTEM_SMTP_URL, from: c.SYSTEM_MAIL_FROM! } : null,
   };
 }
 
