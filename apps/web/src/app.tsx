@@ -15,6 +15,8 @@ const KnowledgeBasePage = lazy(() => import('./kb/kb-page'));
 // The reports screen carries uPlot: it comes with its own chunk.
 const ReportsPage = lazy(() => import('./reports/reports-page'));
 const AccountPage = lazy(() => import('./account/account-page'));
+// Quality review: staff get the queue, trends and scorecards; everyone their own reviews.
+const QaPage = lazy(() => import('./qa/qa-page'));
 
 export function createQueryClient() {
   return new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false, staleTime: 10_000 } } });
@@ -36,6 +38,8 @@ function Routed() {
             <Route path="/account" element={<AccountPage />} />
             {isStaff(user) && <Route path="/console" element={<ConsolePage />} />}
             {isStaff(user) && <Route path="/reports" element={<ReportsPage />} />}
+            {isStaff(user) && <Route path="/qa/*" element={<QaPage />} />}
+            <Route path="/qa/mine" element={<QaPage />} />
             {isStaff(user) && <Route path="/kb" element={<KnowledgeBasePage />} />}
             {isStaff(user) && <Route path="/kb/:articleId" element={<KnowledgeBasePage />} />}
             {user.role === 'admin' && <Route path="/admin/*" element={<AdminPage />} />}

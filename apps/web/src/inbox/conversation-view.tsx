@@ -15,6 +15,7 @@ import { ContactSidebar } from './contact-sidebar';
 import { useFormat } from '../i18n/format';
 import { activityLine } from './activity-line';
 import { useActivityContext } from './use-activity-context';
+import { CsatRating } from '../qa/csat-rating';
 
 export interface ConversationViewHandle {
   focusComposer(): void;
@@ -134,6 +135,7 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
                 {t(`status.${conversation.status}`)}
               </span>
               <SlaBadge c={conversation} />
+              <CsatRating conversationId={id} />
               <span data-testid="assignee">{assignee ? t('conversation.assignedTo', { name: assignee }) : t('conversation.unassigned')}</span>
               {conversation.language && <span>{t('conversation.language', { language: conversation.language })}</span>}
               {conversation.snoozedUntil && conversation.status === 'snoozed' && <span>⏰ {fmt.dateTime(conversation.snoozedUntil)}</span>}

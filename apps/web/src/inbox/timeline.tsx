@@ -48,7 +48,7 @@ function Attachments({ list }: { list: AttachmentSummary[] }) {
   );
 }
 
-function Message({ m, conversation }: { m: MessageSummary; conversation: ConversationSummary }) {
+function Message({ m, conversation, readOnly }: { m: MessageSummary; conversation: ConversationSummary; readOnly?: boolean }) {
   const { t } = useTranslation();
   const fmt = useFormat();
   const { byId } = useDirectory();
@@ -98,7 +98,7 @@ function Message({ m, conversation }: { m: MessageSummary; conversation: Convers
       {m.kind === 'message' && m.direction === 'outbound' && m.status && (
         <footer className={`delivery delivery-${m.status}`} data-testid="delivery">
           {t(`delivery.${m.status}`)}
-          {(m.status === 'failed' || stuck) && (
+          {(m.status === 'failed' || stuck) && !readOnly && (
             <>
               {m.error && <span className="error small"> · {sendError(m.error)}</span>}{' '}
               <button className="link" disabled={retry.isPending} onClick={() => retry.mutate()}>
@@ -117,11 +117,14 @@ export function Timeline({
   conversation,
   pending,
   onRetryPending,
+  readOnly,
 }: {
   messages: MessageSummary[];
   conversation: ConversationSummary;
   pending: PendingSend[];
   onRetryPending(p: PendingSend): void;
+  /** Shown for reading only (quality review): no retry buttons. */
+  readOnly?: boolean;
 }) {
   const { t } = useTranslation();
   const endRef = useRef<HTMLDivElement>(null);
@@ -131,7 +134,7 @@ export function Timeline({
   return (
     <div className="timeline" data-testid="timeline">
       {messages.map((m) => (
-        <Message key={m.id} m={m} conversation={conversation} />
+        <Message key={m.id} m={m} conversation={conversation} readOnly={readOnly} />
       ))}
       {pending.map((p) => (
         <article key={p.localId} className={`msg ${p.isNote ? 'note' : 'outbound'} pending`} data-testid="pending-message">

@@ -6,6 +6,8 @@ import { auth, get } from '../api/client';
 import type { AssignedEvent, ConversationSummary, MessageSummary, OfferedEvent, PresenceName, QueueStats } from '../api/types';
 import { useMe } from '../session/session';
 import { ConversationStore } from './conversation-store';
+import { csatKey } from '../qa/csat-rating';
+import type { ConversationCsat } from '../qa/qa-types';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -157,6 +159,15 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       );
     });
     socket.on('queue.stats', ({ data }) => queryClient.setQueryData(['routing-stats'], data));
+    // A customer's rating: the conversation header shows it at once, then the server's full answer.
+    socket.on('csat.received', ({ seq, data }) => {
+      seen(seq);
+      queryClient.setQueryData<ConversationCsat>(csatKey(data.conversationId), (cur) => ({
+        survey: cur?.survey ?? null,
+        rating: { rating: data.rating, scale: data.scale, comment: data.comment, ratedAt: data.ratedAt, firstRatedAt: cur?.rating?.firstRatedAt ?? data.ratedAt },
+      }));
+      void queryClient.invalidateQueries({ queryKey: csatKey(data.conversationId) });
+    });
     socket.on('typing', (e) => {
       if (e.userId === me.id) return;
       setTyping((cur) => {

@@ -37,6 +37,15 @@ export function Shell({ children }: { children: ReactNode }) {
             <NavLink to="/inbox">{t('nav.inbox')}</NavLink>
             {isStaff(me) && <NavLink to="/console">{t('nav.console')}</NavLink>}
             {isStaff(me) && <NavLink to="/reports">{t('reports.nav')}</NavLink>}
+            {isStaff(me) ? (
+              <NavLink to="/qa" data-testid="nav-qa">
+                {t('qa.nav')}
+              </NavLink>
+            ) : (
+              <NavLink to="/qa/mine" data-testid="nav-qa-mine">
+                {t('qa.mineNav')}
+              </NavLink>
+            )}
             {isStaff(me) && <NavLink to="/kb">{t('kb.nav')}</NavLink>}
             {me.role === 'admin' && <NavLink to="/admin">{t('nav.admin')}</NavLink>}
           </nav>

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { del, get, patch } from '../../api/client';
 import type { ConversationSummary, Inbox, Team } from '../../api/types';
+import { CsatSettingsForm } from '../../qa/csat-settings';
 import { webchatBody, webchatFromSettings, webchatReady, WebchatFields, type WebchatForm } from './webchat-form';
 import './inbox-forms.css';
 
@@ -89,6 +90,8 @@ export function InboxRowActions({ inbox, teams }: { inbox: Inbox; teams: Team[] 
           </div>
         </form>
       )}
+      {/* Its own form: the survey settings are saved by their own route (PUT /inboxes/:id/csat). */}
+      {editing && <CsatSettingsForm inboxId={inbox.id} />}
       {confirming && (
         <div className="inbox-danger" role="alertdialog" aria-labelledby={`del-${inbox.id}`} data-testid="inbox-delete-confirm">
           <p id={`del-${inbox.id}`}>
