@@ -26,6 +26,7 @@ import { BotRepository } from './repositories/bot.repository';
 import { RateLimits } from './security/rate-limits';
 import { CsatRepository } from './csat/csat.repository';
 import { CsatService } from './csat/csat.service';
+import { CsatReplyService } from './csat/csat-reply.service';
 
 const EXPORTED = [
   Transactions,
@@ -51,6 +52,7 @@ const EXPORTED = [
   RateLimits,
   CsatRepository,
   CsatService,
+  CsatReplyService,
 ];
 
 export interface CoreModuleOptions {

@@ -68,7 +68,7 @@ export class AutomationService implements OnApplicationBootstrap {
     for (const rule of rules) {
       const f = await this.repo.facts(ctx.tx.em, e.conversationId, 'messageId' in e ? e.messageId : null);
       if (!f) return;
-      if (!ruleMatches(rule.conditions, this.toFacts(f))) continue;
+      if (!ruleMatches(rule.conditions, this.toFacts(f, e))) continue;
       if (!(await this.repo.claimRun(ctx.tx.em, rule.id, key, e.conversationId))) continue;
       await ctx.tx.em.query('SAVEPOINT automation_rule');
       const events: Array<Parameters<TxContext['emit']>[0]> = [];
@@ -106,7 +106,7 @@ export class AutomationService implements OnApplicationBootstrap {
     }
   }
 
-  private toFacts(f: Facts): RuleFacts {
+  private toFacts(f: Facts, e: ConversationHookEvent): RuleFacts {
     let open = true;
     try {
       open = isOpen(f.businessHours ?? null, Date.now());
@@ -121,9 +121,10 @@ export class AutomationService implements OnApplicationBootstrap {
       priority: f.priority,
       labels: f.labels,
       contactEmail: f.contactEmail,
-      messageText: f.messageText,
+      messageText: e.type === 'csat.received' ? e.comment : f.messageText,
       language: f.language,
       businessHoursOpen: open,
+      rating: e.type === 'csat.received' ? e.rating : null,
     };
   }
 

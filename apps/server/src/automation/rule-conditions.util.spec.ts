@@ -11,6 +11,7 @@ const facts = (o: Partial<RuleFacts> = {}): RuleFacts => ({
   messageText: 'Bonjour, je voudrais être REMBOURSÉ',
   language: 'fr-FR',
   businessHoursOpen: true,
+  rating: null,
   ...o,
 });
 
@@ -42,6 +43,14 @@ describe('conditionHolds', () => {
     ['business hours closed', { field: 'business_hours', operator: 'equals', value: 'closed' }, { businessHoursOpen: false }, true],
     ['business hours open', { field: 'business_hours', operator: 'equals', value: 'closed' }, {}, false],
     ['team equals, no team', { field: 'team', operator: 'equals', value: '22222222-2222-2222-2222-222222222222' }, {}, false],
+    ['a rating at most 2: a 2', { field: 'rating', operator: 'at_most', value: 2 }, { rating: 2 }, true],
+    ['a rating at most 2: a 1', { field: 'rating', operator: 'at_most', value: 2 }, { rating: 1 }, true],
+    ['a rating at most 2: a 3', { field: 'rating', operator: 'at_most', value: 2 }, { rating: 3 }, false],
+    ['a rating at least 4: a 5', { field: 'rating', operator: 'at_least', value: 4 }, { rating: 5 }, true],
+    ['a rating at least 4: a 3', { field: 'rating', operator: 'at_least', value: 4 }, { rating: 3 }, false],
+    ['no rating (another event) is never at most anything', { field: 'rating', operator: 'at_most', value: 5 }, {}, false],
+    ['a rating in a list', { field: 'rating', operator: 'in', value: [1, 2] }, { rating: 1 }, true],
+    ['priority at least high', { field: 'priority', operator: 'at_least', value: 2 }, { priority: 3 }, true],
   ])('%s', (_what, c, o, expected) => {
     expect(conditionHolds(c, facts(o))).toBe(expected);
   });
@@ -82,10 +91,16 @@ describe('validateRule', () => {
     ['a priority out of range', { actions: [{ type: 'set_priority', priority: 7 }] }, 'actions.0.priority'],
     ['a webhook that is not http(s)', { actions: [{ type: 'send_webhook', url: 'ftp://x' }] }, 'actions.0.url'],
     ['an unknown action', { actions: [{ type: 'explode' }] }, 'actions.0.type'],
+    ['a comparison with no number', { conditions: [{ field: 'rating', operator: 'at_most', value: 'low' }] }, 'conditions.0.value'],
   ])('names the field of %s', (_what, patch, field) => {
     const out = validateRule({ ...good, ...patch });
     expect(out.ok).toBe(false);
     expect(Object.keys((out as { fields: Record<string, string[]> }).fields)).toEqual([field]);
+  });
+
+  it('accepts a rule on a low rating', () => {
+    const low = { name: 'Unhappy', event: 'csat.received', conditions: [{ field: 'rating', operator: 'at_most', value: 2 }], actions: [{ type: 'set_priority', priority: 2 }] };
+    expect(validateRule(low)).toEqual({ ok: true, rule: { ...low, enabled: true, order: 0 } });
   });
 
   it('validates a partial update against the stored rule', () => {

@@ -5,13 +5,26 @@
  * Ukrainian messages alike ("Remboursé" contains "rembourse").
  */
 
-export const RULE_EVENTS = ['conversation.created', 'message.created', 'conversation.updated', 'sla.breached', 'conversation.resolved'] as const;
+export const RULE_EVENTS = ['conversation.created', 'message.created', 'conversation.updated', 'sla.breached', 'conversation.resolved', 'csat.received'] as const;
 export type RuleEvent = (typeof RULE_EVENTS)[number];
 
-export const RULE_FIELDS = ['channel', 'inbox', 'team', 'status', 'priority', 'labels', 'contact_email_domain', 'message_text', 'customer_language', 'business_hours'] as const;
+export const RULE_FIELDS = [
+  'channel',
+  'inbox',
+  'team',
+  'status',
+  'priority',
+  'labels',
+  'contact_email_domain',
+  'message_text',
+  'customer_language',
+  'business_hours',
+  'rating',
+] as const;
 export type RuleField = (typeof RULE_FIELDS)[number];
 
-export const RULE_OPERATORS = ['equals', 'not_equals', 'in', 'not_in', 'contains', 'not_contains', 'matches'] as const;
+/** `at_most` / `at_least` compare numbers (`rating` at_most 2, `priority` at_least 2). */
+export const RULE_OPERATORS = ['equals', 'not_equals', 'in', 'not_in', 'contains', 'not_contains', 'matches', 'at_most', 'at_least'] as const;
 export type RuleOperator = (typeof RULE_OPERATORS)[number];
 
 export interface RuleCondition {
@@ -44,7 +57,11 @@ export const RULE_ACTION_TYPES = [
   'snooze',
 ] as const;
 
-/** What conditions look at. `messageText` is the triggering message (null for events without one). */
+/**
+ * What conditions look at. `messageText` is the triggering message (null for events without one;
+ * a rating's comment on `csat.received`). `rating`: the customer's rating on `csat.received`
+ * (1-5, thumbs are 1 or 5), null on other events.
+ */
 export interface RuleFacts {
   channel: string;
   inboxId: string;
@@ -56,6 +73,7 @@ export interface RuleFacts {
   messageText: string | null;
   language: string | null;
   businessHoursOpen: boolean;
+  rating: number | null;
 }
 
 export interface RuleInput {
@@ -94,6 +112,8 @@ function factOf(f: RuleFacts, field: RuleField): string | number | boolean | str
       return f.language ? f.language.toLowerCase().split(/[-_]/)[0] : null;
     case 'business_hours':
       return f.businessHoursOpen ? 'open' : 'closed';
+    case 'rating':
+      return f.rating;
   }
 }
 
@@ -119,6 +139,13 @@ export function conditionHolds(c: RuleCondition, facts: RuleFacts): boolean {
     case 'matches': {
       const re = new RegExp(String(Array.isArray(c.value) ? c.value[0] : c.value), 'iu');
       return fact !== null && (Array.isArray(fact) ? fact : [String(fact)]).some((i) => re.test(i) || re.test(foldText(i)));
+    }
+    case 'at_most':
+    case 'at_least': {
+      const bound = Number(Array.isArray(c.value) ? c.value[0] : c.value);
+      const n = typeof fact === 'number' ? fact : typeof fact === 'string' && fact.trim() !== '' ? Number(fact) : NaN;
+      if (!Number.isFinite(n) || !Number.isFinite(bound)) return false;
+      return c.operator === 'at_most' ? n <= bound : n >= bound;
     }
   }
 }
@@ -164,6 +191,7 @@ export function validateRule(input: unknown, partialOf?: RuleInput): { ok: true;
       const scalar = (x: unknown) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
       if (!(scalar(v) || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' || typeof x === 'number'))))
         err(`conditions.${i}.value`, 'required: a value or a list of values');
+      else if ((c.operator === 'at_most' || c.operator === 'at_least') && !(typeof v === 'number' && Number.isFinite(v))) err(`conditions.${i}.value`, 'a number to compare with');
       else if (c.operator === 'matches') {
         try {
           new RegExp(String(Array.isArray(v) ? v[0] : v), 'iu');

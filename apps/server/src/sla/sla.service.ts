@@ -65,7 +65,8 @@ export class SlaService implements OnApplicationBootstrap {
   }
 
   private async onConversationEvent(ctx: HookContext, e: ConversationHookEvent): Promise<void> {
-    if (e.type === 'sla.breached') return;
+    // A breach is the clocks' own report; a rating changes no clock.
+    if (e.type === 'sla.breached' || e.type === 'csat.received') return;
     const { tx } = ctx;
     const row = await this.repo.lockConversation(tx.em, e.conversationId);
     if (!row) return;

@@ -9,7 +9,9 @@ export type ConversationHookEvent =
   | { type: 'message.created'; conversationId: string; messageId: string; from: 'customer' | 'agent' | 'bot' }
   | { type: 'conversation.updated'; conversationId: string; changed: Array<'status' | 'priority' | 'labels' | 'team'>; previousStatus?: string }
   | { type: 'conversation.resolved'; conversationId: string }
-  | { type: 'sla.breached'; conversationId: string; kind: string; dueAt: number };
+  | { type: 'sla.breached'; conversationId: string; kind: string; dueAt: number }
+  /** A customer's satisfaction rating (1-5; thumbs are 1 or 5), new or changed. */
+  | { type: 'csat.received'; conversationId: string; rating: number; comment: string | null; updated: boolean };
 
 /**
  * Who caused it. `rule`: an automation rule's own change, which must not trigger rules again

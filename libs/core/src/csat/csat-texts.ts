@@ -30,14 +30,35 @@ const LINK_LABEL: Record<CsatLocale, string> = {
   uk: 'Оцініть нас тут',
 };
 
+/** Chat channels, where the customer can answer the survey by replying (the reply is read as the rating). */
+export const REPLY_CHANNELS: ReadonlySet<string> = new Set(['slack', 'telegram', 'whatsapp', 'messenger', 'instagram', 'x']);
+
+const REPLY_HINT: Record<CsatScale, Record<CsatLocale, string>> = {
+  stars: {
+    en: 'Or simply reply with a number from 1 to 5.',
+    fr: 'Ou répondez simplement par un chiffre de 1 à 5.',
+    it: 'Oppure rispondi semplicemente con un numero da 1 a 5.',
+    es: 'O simplemente responde con un número del 1 al 5.',
+    uk: 'Або просто надішліть у відповідь число від 1 до 5.',
+  },
+  thumbs: {
+    en: 'Or simply reply 👍 or 👎.',
+    fr: 'Ou répondez simplement 👍 ou 👎.',
+    it: 'Oppure rispondi semplicemente 👍 o 👎.',
+    es: 'O simplemente responde 👍 o 👎.',
+    uk: 'Або просто надішліть у відповідь 👍 чи 👎.',
+  },
+};
+
 /**
  * The survey as a plain message: web chat shows the question with stars under it (the widget
  * reads the survey from the message), every other channel gets the question and the link to
- * the rating page.
+ * the rating page, and chat channels also the invitation to answer by replying.
  */
-export function surveyMessageText(channel: string, locale: CsatLocale, question: string, url: string): string {
+export function surveyMessageText(channel: string, locale: CsatLocale, question: string, url: string, scale: CsatScale): string {
   if (channel === 'webchat') return question;
-  return `${question}\n\n${LINK_LABEL[locale]}: ${url}`;
+  const text = `${question}\n\n${LINK_LABEL[locale]}: ${url}`;
+  return REPLY_CHANNELS.has(channel) ? `${text}\n${REPLY_HINT[scale][locale]}` : text;
 }
 
 /** Rating 1-5 as the timeline shows it. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { queryRows } from '../db/sql';
 import type { CsatScale } from './csat-texts';
 
 export interface CsatSettings {
@@ -127,6 +128,28 @@ export class CsatRepository {
       [s.conversationId, s.inboxId, s.contactId, s.channel, s.locale, s.scale, s.question],
     );
     return rows[0]?.id ?? null;
+  }
+
+  /**
+   * The survey a chat reply may answer: the sender's latest conversation in this inbox thread,
+   * when it is resolved, no conversation of the thread is open, and its survey was sent. Walks
+   * from the sender's identity (unique) to their conversations (indexed by contact), so only the
+   * customer who was asked can answer, and an ordinary message costs one indexed lookup.
+   */
+  async surveyAwaitingReply(em: EntityManager, w: { inboxId: string; channel: string; address: string; threadKey: string }): Promise<string | null> {
+    const [row] = await queryRows<{ status: string; survey_id: string | null }>(
+      em,
+      `SELECT c.status, s.id AS survey_id
+       FROM contact_identities ci
+       JOIN conversations c ON c.contact_id = ci.contact_id AND c.inbox_id = $3 AND c.thread_key = $4
+       LEFT JOIN csat_surveys s ON s.conversation_id = c.id AND s.status = 'sent'
+       WHERE ci.channel = $1 AND ci.address = $2
+         AND NOT EXISTS (SELECT 1 FROM conversations o WHERE o.inbox_id = $3 AND o.thread_key = $4 AND o.status <> 'resolved')
+       ORDER BY c.created_at DESC, c.id DESC
+       LIMIT 1`,
+      [w.channel, w.address, w.inboxId, w.threadKey],
+    );
+    return row?.status === 'resolved' ? row.survey_id : null;
   }
 
   async lockSurvey(em: EntityManager, id: string): Promise<SurveyRow | null> {

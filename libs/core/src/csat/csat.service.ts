@@ -7,7 +7,7 @@ import { JobQueue } from '../jobs/job-queue';
 import { OutboundService } from '../outbound/outbound.service';
 import { ConversationRepository } from '../repositories/conversation.repository';
 import { MessageRepository } from '../repositories/message.repository';
-import { CsatRepository, CsatResponseRow, CsatSettings } from './csat.repository';
+import { CsatRepository, CsatResponseRow, CsatSettings, SurveyRow } from './csat.repository';
 import { CsatLocale, CsatScale, DEFAULT_QUESTIONS, csatLocaleOf, isCsatLocale, ratingLabel, surveyMessageText } from './csat-texts';
 import { signSurveyToken, verifySurveyToken } from './csat-token.util';
 
@@ -47,7 +47,7 @@ export class CsatService implements OnApplicationBootstrap {
     private readonly messages: MessageRepository,
     private readonly conversations: ConversationRepository,
     private readonly outbound: OutboundService,
-    hooks: ConversationHooks,
+    private readonly hooks: ConversationHooks,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // Last: after rules and SLA bookkeeping have had their say on the resolution.
@@ -117,7 +117,7 @@ export class CsatService implements OnApplicationBootstrap {
         kind: 'message',
         authorType: 'system',
         authorId: null,
-        text: surveyMessageText(survey.channel, locale, survey.question, url),
+        text: surveyMessageText(survey.channel, locale, survey.question, url, survey.scale),
         html: null,
         externalId: null,
         status: 'queued',
@@ -147,7 +147,7 @@ export class CsatService implements OnApplicationBootstrap {
     };
   }
 
-  private stateOf(expiresAt: Date | null, response: CsatResponseRow | null, now = Date.now()): SurveyView['state'] {
+  stateOf(expiresAt: Date | null, response: CsatResponseRow | null, now = Date.now()): SurveyView['state'] {
     if (!expiresAt || expiresAt.getTime() <= now) return 'closed';
     if (!response) return 'open';
     return now - response.firstRatedAt.getTime() < CSAT_CHANGE_SECONDS * 1000 ? 'changeable' : 'closed';
@@ -180,56 +180,68 @@ export class CsatService implements OnApplicationBootstrap {
       const previous = await this.repo.responseOf(tx.em, survey.conversationId);
       if (this.stateOf(survey.expiresAt, previous) === 'closed')
         throw new DomainError('INVALID_STATE', previous ? 'this conversation was already rated and can no longer be changed' : 'this survey has closed');
-      const conv = (await this.conversations.summary(tx.em, survey.conversationId))!;
-      const saved = await this.repo.upsertResponse(tx.em, {
-        surveyId: id,
+      return this.record(tx, survey, rating, comment, previous);
+    });
+  }
+
+  /**
+   * Stores an answer the caller has checked (the survey locked and `sent`, the rating on its
+   * scale, the survey still taking answers), in the caller's transaction: the page, the widget
+   * and a chat reply all end here. The survey message carries the answer, an activity line tells
+   * the timeline, `csat.received` goes live (`low` for 2 or less: the coordinators' alert), and
+   * automation rules on `csat.received` run.
+   */
+  async record(tx: TxContext, survey: SurveyRow, rating: number, comment: string | null, previous: CsatResponseRow | null): Promise<{ rating: number; updated: boolean }> {
+    const conv = (await this.conversations.summary(tx.em, survey.conversationId))!;
+    const saved = await this.repo.upsertResponse(tx.em, {
+      surveyId: survey.id,
+      conversationId: survey.conversationId,
+      inboxId: survey.inboxId,
+      teamId: conv.teamId,
+      agentId: conv.assigneeId,
+      channel: survey.channel,
+      scale: survey.scale,
+      rating,
+      comment,
+    });
+    if (survey.messageId) {
+      await this.repo.setSurveyAnswer(tx.em, survey.messageId, rating, comment);
+      const m = await this.messages.summary(tx.em, survey.messageId);
+      if (m) tx.emit({ type: 'message.updated', conversationId: survey.conversationId, payload: m });
+    }
+    const label = ratingLabel(survey.scale, rating);
+    const activityId = (await this.messages.insert(tx.em, {
+      conversationId: survey.conversationId,
+      inboxId: survey.inboxId,
+      direction: 'inbound',
+      kind: 'activity',
+      authorType: 'system',
+      authorId: null,
+      text: `${previous ? 'Customer changed their rating' : 'Customer rated the conversation'}: ${label}${comment ? ` — “${comment}”` : ''}`,
+      html: null,
+      externalId: null,
+      status: null,
+      metadata: { activity: { code: previous ? 'csat_changed' : 'csat_received', params: { rating, scale: survey.scale, comment } } },
+    }))!;
+    tx.emit({ type: 'message.created', conversationId: survey.conversationId, payload: (await this.messages.summary(tx.em, activityId))! });
+    tx.emit({
+      type: 'csat.received',
+      conversationId: survey.conversationId,
+      payload: {
         conversationId: survey.conversationId,
         inboxId: survey.inboxId,
         teamId: conv.teamId,
         agentId: conv.assigneeId,
-        channel: survey.channel,
-        scale: survey.scale,
         rating,
+        scale: survey.scale,
         comment,
-      });
-      if (survey.messageId) {
-        await this.repo.setSurveyAnswer(tx.em, survey.messageId, rating, comment);
-        const m = await this.messages.summary(tx.em, survey.messageId);
-        if (m) tx.emit({ type: 'message.updated', conversationId: survey.conversationId, payload: m });
-      }
-      const label = ratingLabel(survey.scale, rating);
-      const activityId = (await this.messages.insert(tx.em, {
-        conversationId: survey.conversationId,
-        inboxId: survey.inboxId,
-        direction: 'inbound',
-        kind: 'activity',
-        authorType: 'system',
-        authorId: null,
-        text: `${previous ? 'Customer changed their rating' : 'Customer rated the conversation'}: ${label}${comment ? ` — “${comment}”` : ''}`,
-        html: null,
-        externalId: null,
-        status: null,
-        metadata: { activity: { code: previous ? 'csat_changed' : 'csat_received', params: { rating, scale: survey.scale, comment } } },
-      }))!;
-      tx.emit({ type: 'message.created', conversationId: survey.conversationId, payload: (await this.messages.summary(tx.em, activityId))! });
-      tx.emit({
-        type: 'csat.received',
-        conversationId: survey.conversationId,
-        payload: {
-          conversationId: survey.conversationId,
-          inboxId: survey.inboxId,
-          teamId: conv.teamId,
-          agentId: conv.assigneeId,
-          rating,
-          scale: survey.scale,
-          comment,
-          low: rating <= 2,
-          updated: Boolean(previous),
-          ratedAt: saved.ratedAt.toISOString(),
-        },
-      });
-      return { rating, updated: Boolean(previous) };
+        low: rating <= 2,
+        updated: Boolean(previous),
+        ratedAt: saved.ratedAt.toISOString(),
+      },
     });
+    await this.hooks.run(tx, { type: 'csat.received', conversationId: survey.conversationId, rating, comment, updated: Boolean(previous) }, 'customer');
+    return { rating, updated: Boolean(previous) };
   }
 
   /** The rating shown in the conversation header (null: none yet), with the survey's state. */

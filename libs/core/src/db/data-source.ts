@@ -19,6 +19,7 @@ import { HandoffKeywords1765700500000 } from './migrations/1765700500000-Handoff
 import { CsatQa1765800000000 } from './migrations/1765800000000-CsatQa';
 import { QaQueue1766040000000 } from './migrations/1766040000000-QaQueue';
 import { CannedTeams1766100200000 } from './migrations/1766100200000-CannedTeams';
+import { CsatRules1766210000000 } from './migrations/1766210000000-CsatRules';
 import { PasswordResets1766230000000 } from './migrations/1766230000000-PasswordResets';
 
 /** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
@@ -41,6 +42,7 @@ export const MIGRATIONS = [
   CsatQa1765800000000,
   QaQueue1766040000000,
   CannedTeams1766100200000,
+  CsatRules1766210000000,
   PasswordResets1766230000000,
 ];
 

@@ -8,6 +8,7 @@ import { ConversationRepository } from '../repositories/conversation.repository'
 import { MessageRepository } from '../repositories/message.repository';
 import { InboundRepository, SeenMessage } from '../repositories/inbound.repository';
 import { ConversationHooks } from '../conversations/conversation-hooks';
+import { CsatReplyService } from '../csat/csat-reply.service';
 import type { PendingEvent } from '../events/domain-events';
 import { DomainError, notFound } from '../errors/domain-error';
 import { sanitizeMessageHtml } from '../util/sanitize';
@@ -32,6 +33,7 @@ export class IngestService {
     private readonly messages: MessageRepository,
     private readonly hooks: ConversationHooks,
     private readonly inbound: InboundRepository,
+    private readonly csatReplies: CsatReplyService,
   ) {}
 
   /** Ingest is idempotent, so a deadlock victim (another writer touched the same rows) simply tries again. */
@@ -227,6 +229,24 @@ export class IngestService {
     const threadKey = msg.threadKey ?? `contact:${msg.contact.identifier}`;
     const language = msg.language ?? msg.contact.language ?? null;
     const priority = msg.priority ?? 1;
+    // A customer answering the satisfaction survey in the chat ("4", "👍"): the rating, kept in the
+    // resolved conversation's timeline; no new conversation, no rules or SLA clocks on the message.
+    const reply = await this.csatReplies.take(tx, {
+      inboxId: msg.inboxId,
+      channel: msg.channel,
+      address: msg.contact.identifier,
+      threadKey,
+      text: msg.text,
+      hasAttachments: Boolean(msg.attachments?.length),
+      externalId: msg.externalId,
+      metadata: msg.metadata ?? {},
+      at,
+    });
+    if (reply) {
+      if (!reply.messageId) throw new AlreadyIngested();
+      if (input.onStored) await input.onStored(em, { messageId: reply.messageId, conversationId: reply.conversationId });
+      return { conversationId: reply.conversationId, messageId: reply.messageId, contactId: reply.contactId, created: true, conversationCreated: false };
+    }
     // One statement in the usual case; the step-by-step path when a concurrent first message of
     // the same sender holds the identity's unique key (its row is not in this statement's snapshot).
     let stored = await this.inbound.store(em, {

@@ -1,0 +1,227 @@
+import { Client } from 'pg';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
+import { RecordingSocket, connectSocket } from './helpers/sockets';
+import { FakeSlack, slackHeaders, startFakeSlack } from './helpers/fake-slack';
+import { FakeTelegram, startFakeTelegram } from './helpers/fake-telegram';
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/**
+ * CSAT in the customer's own chat: the survey invites a reply, and a reply that is only a rating
+ * ("4", "👍") is the answer — recorded like the rating page's, kept in the resolved conversation,
+ * opening nothing. Telegram (updates POSTed with the secret token) and Slack (events signed as
+ * Slack signs) end to end, real PostgreSQL, real sockets, the survey job on the real queue.
+ */
+describe('CSAT answered in the chat', () => {
+  let sut: TestApp;
+  let admin: string;
+  let db: Client;
+  let tg: FakeTelegram;
+  let slack: FakeSlack;
+  const sockets: RecordingSocket[] = [];
+  let updateId = 700000;
+  let messageId = 300;
+
+  beforeAll(async () => {
+    [tg, slack] = await Promise.all([startFakeTelegram(), startFakeSlack()]);
+    ({ sut, admin, db } = await bootFixture({ TELEGRAM_API_URL: tg.url, SLACK_API_URL: slack.apiUrl }));
+    tg.appOrigin = sut.url;
+  });
+
+  afterEach(() => {
+    while (sockets.length) sockets.pop()!.close();
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await Promise.all([tg?.close(), slack?.close()]);
+  });
+
+  const enableCsat = async (inbox: { id: string }, scale: 'stars' | 'thumbs' = 'stars') => {
+    const res = await sut.api('PUT', `/inboxes/${inbox.id}/csat`, { token: admin, body: { enabled: true, scale, delaySeconds: 0, frequencyDays: 0 } });
+    expect(res.status).toBe(200);
+    return inbox;
+  };
+  const telegramInbox = async (scale: 'stars' | 'thumbs' = 'stars') =>
+    enableCsat(
+      (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Telegram ${uid()}`, channel: 'telegram', botToken: tg.bot.token } })).body as { id: string },
+      scale,
+    );
+  const say = async (chatId: number, text: string, languageCode = 'en') => {
+    const from = { id: chatId, is_bot: false, first_name: 'Olena', language_code: languageCode };
+    const update = { update_id: ++updateId, message: { message_id: ++messageId, from, chat: { id: chatId, first_name: 'Olena', type: 'private' }, date: now(), text } };
+    expect((await tg.deliver(update)).body).toMatchObject({ ok: true });
+    return `${chatId}:${update.message.message_id}`;
+  };
+  const stored = (inboxId: string, externalId: string) =>
+    eventually(
+      async () => (await db.query(`SELECT id, conversation_id, text, metadata FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, externalId])).rows[0],
+      20000,
+      `message ${externalId}`,
+    );
+  const resolve = async (conversationId: string) =>
+    expect((await sut.api('PATCH', `/conversations/${conversationId}`, { token: admin, body: { status: 'resolved' } })).status).toBe(200);
+  const surveySent = (chatId: number) =>
+    eventually(async () => tg.sends('sendMessage').find((c) => String(c.params.chat_id) === String(chatId) && /\/csat\//.test(c.params.text)), 20000, 'the survey');
+  const conversationsOf = async (inboxId: string) =>
+    (await db.query(`SELECT id, status, priority, labels FROM conversations WHERE inbox_id = $1 ORDER BY created_at`, [inboxId])).rows;
+  const ratingOf = async (conversationId: string) => (await db.query(`SELECT rating FROM csat_responses WHERE conversation_id = $1`, [conversationId])).rows[0]?.rating ?? null;
+
+  it('a "4" reply is the rating: recorded, live to coordinators, kept in the timeline; the conversation stays resolved and no new one opens', async () => {
+    const inbox = await telegramInbox();
+    const chatId = 61001;
+    const first = await stored(inbox.id, await say(chatId, 'My parcel is late'));
+    const conversationId = first.conversation_id as string;
+    await resolve(conversationId);
+
+    const survey = await surveySent(chatId);
+    expect(survey.params.text).toContain('How would you rate the help you received?');
+    expect(survey.params.text).toContain('Or simply reply with a number from 1 to 5.');
+
+    const coordinator = await connectSocket(sut.url, admin);
+    sockets.push(coordinator);
+    const reply = await stored(inbox.id, await say(chatId, ' 4 '));
+    expect(reply.conversation_id).toBe(conversationId);
+    expect(reply.metadata.csatReply).toMatchObject({ rating: 4, recorded: true });
+    expect(await coordinator.waitFor('csat.received', (d) => d.conversationId === conversationId)).toMatchObject({ rating: 4, low: false, updated: false, inboxId: inbox.id });
+    expect(await ratingOf(conversationId)).toBe(4);
+    expect((await sut.api('GET', `/conversations/${conversationId}/csat`, { token: admin })).body.rating).toMatchObject({ rating: 4, scale: 'stars' });
+    expect(await conversationsOf(inbox.id)).toEqual([expect.objectContaining({ id: conversationId, status: 'resolved' })]);
+    const activity = (
+      await db.query(`SELECT text FROM messages WHERE conversation_id = $1 AND kind = 'activity' AND metadata->'activity'->>'code' LIKE 'csat_%'`, [conversationId])
+    ).rows.map((r) => r.text);
+    expect(activity).toEqual(['Customer rated the conversation: 4/5']);
+    // The survey message carries the answer, as after the page's.
+    expect(
+      (await db.query(`SELECT metadata->'csat'->>'rating' AS rating FROM messages WHERE id = (SELECT message_id FROM csat_surveys WHERE conversation_id = $1)`, [conversationId]))
+        .rows[0].rating,
+    ).toBe('4');
+    // Nothing was sent back to the customer for their rating.
+    expect(tg.sends('sendMessage').filter((c) => String(c.params.chat_id) === String(chatId))).toHaveLength(1);
+  });
+
+  it('a low rating in the chat triggers the "rating ≤ 2" automation rule; text that is more than a rating opens a new conversation as before', async () => {
+    const inbox = await telegramInbox();
+    const rule = await sut.api('POST', '/automation-rules', {
+      token: admin,
+      body: {
+        name: `Unhappy customers ${uid()}`,
+        event: 'csat.received',
+        conditions: [
+          { field: 'inbox', operator: 'equals', value: inbox.id },
+          { field: 'rating', operator: 'at_most', value: 2 },
+        ],
+        actions: [
+          { type: 'set_priority', priority: 2 },
+          { type: 'add_label', label: 'unhappy' },
+        ],
+      },
+    });
+    expect(rule.status).toBe(201);
+    const chatId = 61002;
+    const conversationId = (await stored(inbox.id, await say(chatId, 'Where is my refund?'))).conversation_id as string;
+    await resolve(conversationId);
+    await surveySent(chatId);
+
+    // 4 first: above the rule's bound, nothing happens.
+    await stored(inbox.id, await say(chatId, '⭐⭐⭐⭐'));
+    expect(await ratingOf(conversationId)).toBe(4);
+    expect(await conversationsOf(inbox.id)).toEqual([{ id: conversationId, status: 'resolved', priority: 1, labels: [] }]);
+
+    // Changed within 24 h to 👎 (1): the rule raises the priority and labels it; still resolved.
+    const coordinator = await connectSocket(sut.url, admin);
+    sockets.push(coordinator);
+    await stored(inbox.id, await say(chatId, '👎'));
+    expect(await coordinator.waitFor('csat.received', (d) => d.conversationId === conversationId && d.updated)).toMatchObject({ rating: 1, low: true });
+    expect(await ratingOf(conversationId)).toBe(1);
+    expect(await conversationsOf(inbox.id)).toEqual([{ id: conversationId, status: 'resolved', priority: 2, labels: ['unhappy'] }]);
+    const codes = (
+      await db.query(`SELECT metadata->'activity'->>'code' AS code FROM messages WHERE conversation_id = $1 AND kind = 'activity' ORDER BY created_at, id`, [conversationId])
+    ).rows.map((r) => r.code);
+    expect(codes).toEqual(expect.arrayContaining(['csat_received', 'csat_changed', 'rule_set_priority', 'rule_add_label']));
+
+    // Talking, not rating: a new conversation, as any message after resolution.
+    const talk = await stored(inbox.id, await say(chatId, '4 stars is too low, my order 12345'));
+    expect(talk.conversation_id).not.toBe(conversationId);
+    expect(talk.metadata.csatReply).toBeUndefined();
+    // While that one is open, a "5" belongs to it and rates nothing.
+    const five = await stored(inbox.id, await say(chatId, '5'));
+    expect(five.conversation_id).toBe(talk.conversation_id);
+    expect(five.metadata.csatReply).toBeUndefined();
+    expect(await ratingOf(conversationId)).toBe(1);
+    expect((await conversationsOf(inbox.id)).map((c) => c.status)).toEqual(['resolved', 'open']);
+  });
+
+  it("after the survey closed a rating reply changes nothing and reopens nothing; the survey speaks the customer's language and scale", async () => {
+    const inbox = await telegramInbox('thumbs');
+    const chatId = 61003;
+    const conversationId = (await stored(inbox.id, await say(chatId, 'Доброго дня, де моя посилка?', 'uk'))).conversation_id as string;
+    await resolve(conversationId);
+    const survey = await surveySent(chatId);
+    expect(survey.params.text).toContain('Як би ви оцінили отриману допомогу?');
+    expect(survey.params.text).toContain('Або просто надішліть у відповідь 👍 чи 👎.');
+
+    await db.query(`UPDATE csat_surveys SET expires_at = now() - interval '1 minute' WHERE conversation_id = $1`, [conversationId]);
+    const late = await stored(inbox.id, await say(chatId, '👍'));
+    expect(late.conversation_id).toBe(conversationId);
+    expect(late.metadata.csatReply).toMatchObject({ rating: 5, recorded: false });
+    expect(await ratingOf(conversationId)).toBeNull();
+    expect(await conversationsOf(inbox.id)).toEqual([expect.objectContaining({ id: conversationId, status: 'resolved' })]);
+    // A "3" is no answer on the thumbs scale: an ordinary message, in a new conversation.
+    const three = await stored(inbox.id, await say(chatId, '3', 'uk'));
+    expect(three.conversation_id).not.toBe(conversationId);
+    expect(three.metadata.csatReply).toBeUndefined();
+  });
+
+  describe('on Slack', () => {
+    const SECRET = '8f742231b10e8888abcd99ccdd85a5f1';
+    const SHARED = 'C0CSAT0001';
+    let tsSeq = 0;
+    // Slack's ts is the post time (seconds.sequence).
+    const nextTs = () => {
+      tsSeq = Math.max(Date.now() * 1000, tsSeq + 1);
+      return `${Math.floor(tsSeq / 1e6)}.${String(tsSeq % 1e6).padStart(6, '0')}`;
+    };
+    const post = (inboxId: string, f: Record<string, unknown>) => {
+      const ts = nextTs();
+      const event = { type: 'message', channel: SHARED, channel_type: 'channel', user: 'U0RATER', team: 'T0CUSTOMERS', ts, event_ts: ts, ...f };
+      const raw = JSON.stringify({
+        token: 'unused',
+        team_id: slack.teamId,
+        api_app_id: 'A0442TUPHGR',
+        type: 'event_callback',
+        event_id: `Ev${uid().toUpperCase()}`,
+        event_time: now(),
+        event,
+        is_ext_shared_channel: true,
+      });
+      return sut.api('POST', `/channels/slack/${inboxId}/events`, { raw, headers: slackHeaders(SECRET, raw) }).then((res) => {
+        expect(res.body).toMatchObject({ ok: true, outcome: 'queued' });
+        return `${SHARED}:${ts}`;
+      });
+    };
+
+    it('a "2/5" answered in the survey\'s thread is the rating; the conversation stays resolved', async () => {
+      slack.addUser('U0RATER', { name: 'fox', realName: 'Fox Mulder', email: 'fox@customer.example' });
+      const created = await sut.api('POST', '/inboxes', {
+        token: admin,
+        body: { name: `Slack ${uid()}`, channel: 'slack', botToken: slack.botToken, signingSecret: SECRET, channels: [SHARED] },
+      });
+      expect(created.status).toBe(201);
+      const inbox = await enableCsat(created.body);
+      const parent = await post(inbox.id, { text: 'The export button does nothing' });
+      const conversationId = (await stored(inbox.id, parent)).conversation_id as string;
+      await resolve(conversationId);
+      const parentTs = parent.split(':')[1];
+      const survey = await eventually(async () => slack.posted().find((c) => c.args.channel === SHARED && /\/csat\//.test(c.args.text)), 20000, 'the Slack survey');
+      expect(survey.args).toMatchObject({ thread_ts: parentTs });
+      expect(survey.args.text).toContain('Or simply reply with a number from 1 to 5.');
+
+      const reply = await stored(inbox.id, await post(inbox.id, { text: '2/5', thread_ts: parentTs }));
+      expect(reply.conversation_id).toBe(conversationId);
+      expect(reply.metadata.csatReply).toMatchObject({ rating: 2, recorded: true });
+      expect(await ratingOf(conversationId)).toBe(2);
+      expect(await conversationsOf(inbox.id)).toEqual([expect.objectContaining({ id: conversationId, status: 'resolved' })]);
+    });
+  });
+});
