@@ -71,6 +71,8 @@ export const SYSTEM_ACTIVITY_CODES = [
   'rule_send_webhook',
   'rule_resolve',
   'rule_snooze',
+  'csat_received',
+  'csat_changed',
 ] as const;
 export type SystemActivityCodeName = (typeof SYSTEM_ACTIVITY_CODES)[number];
 

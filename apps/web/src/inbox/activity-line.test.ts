@@ -114,6 +114,8 @@ const systemParams: Record<string, Record<string, unknown>> = {
   rule_set_priority: { rule: 'VIP', from: 1, to: 3 },
   rule_assign_agent: { rule: 'VIP', agentId: 'u-ana' },
   rule_snooze: { rule: 'VIP', until: '2030-01-02T09:00:00.000Z' },
+  csat_received: { rating: 2, scale: 'stars', comment: 'Too slow' },
+  csat_changed: { rating: 5, scale: 'thumbs', comment: null },
 };
 for (const code of SYSTEM_ACTIVITY_CODES) {
   samples.push({ name: `system ${code}`, metadata: { activity: { code, params: { rule: 'VIP', ...systemParams[code] } } }, mustContain: code.startsWith('rule_') ? ['VIP'] : [] });

@@ -156,6 +156,13 @@ function systemLine(code: string, p: Params, ctx: ActivityContext): string | nul
       return ctx.t(`${K}.system.rule_assign_agent`, { rule: str(p.rule), agent: ctx.agentName(str(p.agentId)) ?? ctx.t('conversation.someone') });
     case 'rule_snooze':
       return ctx.t(`${K}.system.rule_snooze`, { rule: str(p.rule), until: p.until ? ctx.dateTime(str(p.until)) : '' });
+    case 'csat_received':
+    case 'csat_changed': {
+      const r = Number(p.rating);
+      const rating = p.scale === 'thumbs' ? ctx.t(r >= 4 ? 'csat.header.up' : 'csat.header.down') : ctx.t('csat.header.rated', { rating: r });
+      const line = ctx.t(code === 'csat_received' ? 'csat.activity.received' : 'csat.activity.changed', { rating });
+      return p.comment ? ctx.t('csat.activity.withComment', { line, comment: str(p.comment) }) : line;
+    }
     default:
       return null;
   }

@@ -129,8 +129,9 @@ export function Timeline({
   const { t } = useTranslation();
   const endRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    endRef.current?.scrollIntoView({ block: 'end' });
-  }, [messages.length, pending.length]);
+    // Read-only, the conversation is read from its start (and the page around it must not scroll).
+    if (!readOnly) endRef.current?.scrollIntoView({ block: 'end' });
+  }, [messages.length, pending.length, readOnly]);
   return (
     <div className="timeline" data-testid="timeline">
       {messages.map((m) => (

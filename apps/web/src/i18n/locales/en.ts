@@ -820,6 +820,11 @@ export const en = {
     },
   },
   csat: {
+    activity: {
+      received: 'The customer rated the conversation: {{rating}}',
+      changed: 'The customer changed their rating: {{rating}}',
+      withComment: '{{line}} — “{{comment}}”',
+    },
     header: {
       title: 'Customer rating',
       rated: '{{rating}} / 5',

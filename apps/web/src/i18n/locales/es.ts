@@ -852,6 +852,11 @@ export const es: Resources = {
     },
   },
   csat: {
+    activity: {
+      received: 'El cliente valoró la conversación: {{rating}}',
+      changed: 'El cliente cambió su valoración: {{rating}}',
+      withComment: '{{line}} — «{{comment}}»',
+    },
     header: {
       title: 'Valoración del cliente',
       rated: '{{rating}} / 5',

@@ -844,6 +844,11 @@ export const fr: Resources = {
     },
   },
   csat: {
+    activity: {
+      received: 'Le client a noté la conversation : {{rating}}',
+      changed: 'Le client a changé sa note : {{rating}}',
+      withComment: '{{line}} — « {{comment}} »',
+    },
     header: {
       title: 'Note du client',
       rated: '{{rating}} / 5',

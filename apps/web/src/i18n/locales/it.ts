@@ -845,6 +845,11 @@ export const it: Resources = {
     },
   },
   csat: {
+    activity: {
+      received: 'Il cliente ha valutato la conversazione: {{rating}}',
+      changed: 'Il cliente ha cambiato il suo voto: {{rating}}',
+      withComment: '{{line}} — «{{comment}}»',
+    },
     header: {
       title: 'Voto del cliente',
       rated: '{{rating}} / 5',

@@ -837,6 +837,11 @@ export const uk: Resources = {
     },
   },
   csat: {
+    activity: {
+      received: 'Клієнт оцінив розмову: {{rating}}',
+      changed: 'Клієнт змінив оцінку: {{rating}}',
+      withComment: '{{line}} — «{{comment}}»',
+    },
     header: {
       title: 'Оцінка клієнта',
       rated: '{{rating}} / 5',
