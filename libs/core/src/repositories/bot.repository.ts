@@ -21,7 +21,21 @@ export interface BotView {
 const BOT_SELECT = `SELECT b.*, CASE WHEN b.all_inboxes THEN NULL ELSE coalesce((SELECT array_agg(bi.inbox_id::text ORDER BY bi.inbox_id) FROM bot_inboxes bi WHERE bi.bot_id = b.id), '{}') END AS inbox_ids,
   coalesce((SELECT array_agg(i.id::text ORDER BY i.id) FROM inboxes i WHERE i.bot_id = b.id), '{}') AS first_inbox_ids FROM bots b`;
 
-const toView = (r: Record<string, any>): BotView => ({
+/** A row of BOT_SELECT. */
+interface BotRow {
+  id: string;
+  name: string;
+  description: string | null;
+  webhook_url: string | null;
+  active: boolean;
+  inbox_ids: string[] | null;
+  scopes: BotScope[];
+  token_expires_at: Date | null;
+  first_inbox_ids: string[] | null;
+  created_at: Date;
+}
+
+const toView = (r: BotRow): BotView => ({
   id: r.id,
   name: r.name,
   description: r.description,
@@ -60,7 +74,8 @@ export class BotRepository {
     em: EntityManager,
     b: { name: string; description: string | null; webhookUrl: string | null; tokenHash: string; inboxIds: string[] | null; scopes: BotScope[]; tokenExpiresAt: Date | null },
   ): Promise<BotView> {
-    const [row] = await em.query(
+    const [row] = await queryRows<{ id: string }>(
+      em,
       `INSERT INTO bots (name, description, webhook_url, token_hash, all_inboxes, scopes, token_expires_at) VALUES ($1, $2, $3, $4, $5, $6::text[], $7) RETURNING id`,
       [b.name, b.description, b.webhookUrl, b.tokenHash, b.inboxIds === null, b.scopes, b.tokenExpiresAt],
     );
@@ -69,22 +84,22 @@ export class BotRepository {
   }
 
   async get(em: EntityManager, id: string): Promise<BotView | null> {
-    const [row] = await em.query(`${BOT_SELECT} WHERE b.id = $1`, [id]);
+    const [row] = await queryRows<BotRow>(em, `${BOT_SELECT} WHERE b.id = $1`, [id]);
     return row ? toView(row) : null;
   }
 
   /** Active, with an unexpired token. */
   async findActiveByTokenHash(em: EntityManager, tokenHash: string): Promise<BotView | null> {
-    const [row] = await em.query(`${BOT_SELECT} WHERE b.token_hash = $1 AND b.active AND (b.token_expires_at IS NULL OR b.token_expires_at > now())`, [tokenHash]);
+    const [row] = await queryRows<BotRow>(em, `${BOT_SELECT} WHERE b.token_hash = $1 AND b.active AND (b.token_expires_at IS NULL OR b.token_expires_at > now())`, [tokenHash]);
     return row ? toView(row) : null;
   }
 
   async list(em: EntityManager): Promise<BotView[]> {
-    return (await em.query(`${BOT_SELECT} ORDER BY b.name`)).map(toView);
+    return (await queryRows<BotRow>(em, `${BOT_SELECT} ORDER BY b.name`)).map(toView);
   }
 
   async update(em: EntityManager, id: string, f: BotFields): Promise<BotView | null> {
-    const rows = await queryRows(
+    const rows = await queryRows<{ id: string }>(
       em,
       `UPDATE bots SET name = coalesce($2, name), description = CASE WHEN $3 THEN $4 ELSE description END,
          webhook_url = CASE WHEN $5 THEN $6 ELSE webhook_url END, active = coalesce($7, active), token_hash = coalesce($8, token_hash),
@@ -119,18 +134,18 @@ export class BotRepository {
 
   /** Names for timelines: which bot wrote or acted (every signed-in person may read them). */
   async names(em: EntityManager): Promise<Array<{ id: string; name: string; active: boolean }>> {
-    return em.query(`SELECT id, name, active FROM bots ORDER BY name`);
+    return queryRows<{ id: string; name: string; active: boolean }>(em, `SELECT id, name, active FROM bots ORDER BY name`);
   }
 
   async delete(em: EntityManager, id: string): Promise<boolean> {
-    return (await queryRows(em, `DELETE FROM bots WHERE id = $1 RETURNING id`, [id])).length > 0;
+    return (await queryRows<{ id: string }>(em, `DELETE FROM bots WHERE id = $1 RETURNING id`, [id])).length > 0;
   }
 
   /** Makes an inbox bot-first (or not, with null) and sets what the customer is told at handoff. */
   async setInboxBot(em: EntityManager, inboxId: string, s: InboxBotSettings): Promise<boolean> {
     return (
       (
-        await queryRows(em, `UPDATE inboxes SET bot_id = $2, handoff_message = $3, handoff_on_request = $4 WHERE id = $1 RETURNING id`, [
+        await queryRows<{ id: string }>(em, `UPDATE inboxes SET bot_id = $2, handoff_message = $3, handoff_on_request = $4 WHERE id = $1 RETURNING id`, [
           inboxId,
           s.botId,
           s.handoffMessage,
@@ -141,7 +156,11 @@ export class BotRepository {
   }
 
   async inboxBot(em: EntityManager, inboxId: string): Promise<InboxBotSettings | null> {
-    const [row] = await em.query(`SELECT bot_id, handoff_message, handoff_on_request FROM inboxes WHERE id = $1`, [inboxId]);
+    const [row] = await queryRows<{ bot_id: string | null; handoff_message: string | null; handoff_on_request: boolean }>(
+      em,
+      `SELECT bot_id, handoff_message, handoff_on_request FROM inboxes WHERE id = $1`,
+      [inboxId],
+    );
     return row ? { botId: row.bot_id, handoffMessage: row.handoff_message, handoffOnRequest: row.handoff_on_request } : null;
   }
 
@@ -150,11 +169,14 @@ export class BotRepository {
     em: EntityManager,
     conversationId: string,
   ): Promise<{ status: string; bot: { id: string; name: string } | null; handoffOnRequest: boolean; language: string | null } | null> {
-    const [row] = await em.query(
+    const [row] = await queryRows<{ status: string; language: string | null; handoff_on_request: boolean; bot_id: string | null; bot_name: string | null }>(
+      em,
       `SELECT c.status, c.language, i.handoff_on_request, b.id AS bot_id, b.name AS bot_name
        FROM conversations c JOIN inboxes i ON i.id = c.inbox_id LEFT JOIN bots b ON b.id = i.bot_id AND b.active WHERE c.id = $1`,
       [conversationId],
     );
-    return row ? { status: row.status, language: row.language, handoffOnRequest: row.handoff_on_request, bot: row.bot_id ? { id: row.bot_id, name: row.bot_name } : null } : null;
+    return row
+      ? { status: row.status, language: row.language, handoffOnRequest: row.handoff_on_request, bot: row.bot_id ? { id: row.bot_id, name: row.bot_name ?? '' } : null }
+      : null;
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { queryRows } from '../db/sql';
 import type { ChannelKind } from '../entities/enums';
+import type { VisitorInfo } from '@inbox/realtime-contract';
 
 export interface ContactDetails {
   name?: string | null;
@@ -19,6 +21,26 @@ export interface ContactView {
   labels: string[];
   createdAt: string;
   identities: Array<{ id: string; channel: ChannelKind; address: string }>;
+  /** Short, stable and unique: "Visitor #N" for a web chat visitor without a name. */
+  number: number;
+  /** The latest web chat visitor info (browser, OS, page, time zone); null for other channels. */
+  visitor: VisitorInfo | null;
+}
+
+/** A contacts row with its identities aggregated (`SELECT c.*, ... AS identities`). */
+interface ContactRow {
+  id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  language: string | null;
+  notes: string | null;
+  labels: string[] | null;
+  created_at: Date;
+  identities: ContactView['identities'];
+  /** bigint: pg returns it as a string. */
+  number: string;
+  visitor: VisitorInfo | null;
 }
 
 @Injectable()
@@ -32,7 +54,8 @@ export class ContactRepository {
   async resolveIdentity(em: EntityManager, channel: ChannelKind, address: string, details: ContactDetails): Promise<{ contactId: string; identityId: string; created: boolean }> {
     const existing = await this.identityOf(em, channel, address);
     if (existing) return { ...existing, created: false };
-    const inserted = await em.query(
+    const inserted = await queryRows<{ id: string; contact_id: string }>(
+      em,
       `INSERT INTO contact_identities (contact_id, channel, address) VALUES (gen_random_uuid(), $1, $2)
        ON CONFLICT (channel, address) DO NOTHING RETURNING id, contact_id`,
       [channel, address],
@@ -42,8 +65,8 @@ export class ContactRepository {
       if (!winner) throw new Error(`identity ${channel}:${address} vanished during ingest`);
       return { ...winner, created: false };
     }
-    const contactId: string = inserted[0].contact_id;
-    const identityId: string = inserted[0].id;
+    const contactId = inserted[0].contact_id;
+    const identityId = inserted[0].id;
     await em.query(`INSERT INTO contacts (id, name, email, phone, language) VALUES ($1, $2, $3, $4, $5)`, [
       contactId,
       details.name ?? null,
@@ -55,7 +78,7 @@ export class ContactRepository {
   }
 
   private async identityOf(em: EntityManager, channel: ChannelKind, address: string): Promise<{ contactId: string; identityId: string } | null> {
-    const [row] = await em.query(`SELECT id, contact_id FROM contact_identities WHERE channel = $1 AND address = $2`, [channel, address]);
+    const [row] = await queryRows<{ id: string; contact_id: string }>(em, `SELECT id, contact_id FROM contact_identities WHERE channel = $1 AND address = $2`, [channel, address]);
     return row ? { contactId: row.contact_id, identityId: row.id } : null;
   }
 
@@ -74,7 +97,8 @@ export class ContactRepository {
   }
 
   async get(em: EntityManager, id: string): Promise<ContactView | null> {
-    const [row] = await em.query(
+    const [row] = await queryRows<ContactRow>(
+      em,
       `SELECT c.*, coalesce((SELECT json_agg(json_build_object('id', i.id, 'channel', i.channel, 'address', i.address) ORDER BY i.created_at)
          FROM contact_identities i WHERE i.contact_id = c.id), '[]') AS identities
        FROM contacts c WHERE c.id = $1 AND c.merged_into_id IS NULL`,
@@ -100,20 +124,24 @@ export class ContactRepository {
     }
     if (q.search) {
       params.push(`%${q.search.replace(/[%_\\]/g, (m) => '\\' + m)}%`);
-      where.push(`(c.name ILIKE $${params.length} OR c.email ILIKE $${params.length} OR c.phone ILIKE $${params.length}
-        OR EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id AND i.address ILIKE $${params.length}))`);
+      // "#1234" (or "Visitor #1234" in any language) finds the contact by its number.
+      const number = /(?:#|№|\bn\.?\s?[°º]|\bn\.)\s*(\d{1,15})\s*$/i.exec(q.search)?.[1];
+      params.push(number ?? null);
+      where.push(`(c.name ILIKE $${params.length - 1} OR c.email ILIKE $${params.length - 1} OR c.phone ILIKE $${params.length - 1}
+        OR EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id AND i.address ILIKE $${params.length - 1}) OR c.number = $${params.length}::bigint)`);
     }
     if (q.cursor) {
       params.push(q.cursor.createdAt, q.cursor.id);
       where.push(`(c.created_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
-    const rows = await em.query(
+    const rows = await queryRows<ContactRow>(
+      em,
       `SELECT c.*, coalesce((SELECT json_agg(json_build_object('id', i.id, 'channel', i.channel, 'address', i.address) ORDER BY i.created_at)
          FROM contact_identities i WHERE i.contact_id = c.id), '[]') AS identities
        FROM contacts c WHERE ${where.join(' AND ')} ORDER BY c.created_at DESC, c.id DESC LIMIT $1`,
       params,
     );
-    return rows.map((r: Record<string, any>) => this.toView(r));
+    return rows.map((r) => this.toView(r));
   }
 
   async update(em: EntityManager, id: string, d: ContactDetails & { notes?: string | null; labels?: string[] }): Promise<void> {
@@ -154,7 +182,7 @@ export class ContactRepository {
     await em.query(`UPDATE contacts SET merged_into_id = $1, updated_at = now() WHERE id = $2`, [targetId, sourceId]);
   }
 
-  private toView(r: Record<string, any>): ContactView {
+  private toView(r: ContactRow): ContactView {
     return {
       id: r.id,
       name: r.name,
@@ -165,6 +193,8 @@ export class ContactRepository {
       labels: r.labels ?? [],
       createdAt: new Date(r.created_at).toISOString(),
       identities: r.identities,
+      number: Number(r.number),
+      visitor: r.visitor ?? null,
     };
   }
 }

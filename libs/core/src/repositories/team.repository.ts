@@ -39,7 +39,26 @@ const COLUMNS: Record<keyof TeamFields, string> = {
 };
 const JSON_FIELDS = new Set(['businessHours', 'defaultCapacity']);
 
-const toView = (r: Record<string, any>): TeamView => ({
+/** A row of SELECT (teams plus member_ids). */
+interface TeamRow {
+  id: string;
+  name: string;
+  description: string | null;
+  strategy: RoutingStrategyName;
+  offer_timeout_seconds: number | null;
+  sticky_window_seconds: number;
+  overflow_team_id: string | null;
+  overflow_after_seconds: number | null;
+  business_hours: unknown | null;
+  default_capacity: Record<string, number> | null;
+  away_message: string | null;
+  is_department: boolean | null;
+  reassign_if_no_reply_seconds: number | null;
+  round_robin_last_agent_id: string | null;
+  member_ids: string[] | null;
+}
+
+const toView = (r: TeamRow): TeamView => ({
   id: r.id,
   name: r.name,
   description: r.description,
@@ -64,7 +83,8 @@ export class TeamRepository {
   async create(em: EntityManager, f: TeamFields & { name: string }): Promise<TeamView | null> {
     const keys = Object.keys(f).filter((k) => (f as Record<string, unknown>)[k] !== undefined) as Array<keyof TeamFields>;
     const params = keys.map((k) => (JSON_FIELDS.has(k) ? JSON.stringify(f[k]) : f[k]));
-    const rows = await em.query(
+    const rows = await queryRows<{ id: string }>(
+      em,
       `INSERT INTO teams (${keys.map((k) => COLUMNS[k]).join(', ')}) VALUES (${keys.map((k, i) => `$${i + 1}${JSON_FIELDS.has(k) ? '::jsonb' : ''}`).join(', ')})
        ON CONFLICT ((lower(name))) DO NOTHING RETURNING id`,
       params,
@@ -73,12 +93,12 @@ export class TeamRepository {
   }
 
   async get(em: EntityManager, id: string): Promise<TeamView | null> {
-    const [row] = await em.query(`${SELECT} WHERE t.id = $1`, [id]);
+    const [row] = await queryRows<TeamRow>(em, `${SELECT} WHERE t.id = $1`, [id]);
     return row ? toView(row) : null;
   }
 
   async list(em: EntityManager): Promise<TeamView[]> {
-    const rows = await em.query(`${SELECT} ORDER BY t.name`);
+    const rows = await queryRows<TeamRow>(em, `${SELECT} ORDER BY t.name`);
     return rows.map(toView);
   }
 
@@ -90,17 +110,17 @@ export class TeamRepository {
   }
 
   async delete(em: EntityManager, id: string): Promise<boolean> {
-    const rows = await queryRows(em, `DELETE FROM teams WHERE id = $1 RETURNING id`, [id]);
+    const rows = await queryRows<{ id: string }>(em, `DELETE FROM teams WHERE id = $1 RETURNING id`, [id]);
     return rows.length > 0;
   }
 
   async addMember(em: EntityManager, teamId: string, userId: string): Promise<boolean> {
-    const rows = await em.query(`INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING user_id`, [teamId, userId]);
+    const rows = await queryRows<{ user_id: string }>(em, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING user_id`, [teamId, userId]);
     return rows.length > 0;
   }
 
   async removeMember(em: EntityManager, teamId: string, userId: string): Promise<boolean> {
-    const rows = await queryRows(em, `DELETE FROM team_members WHERE team_id = $1 AND user_id = $2 RETURNING user_id`, [teamId, userId]);
+    const rows = await queryRows<{ user_id: string }>(em, `DELETE FROM team_members WHERE team_id = $1 AND user_id = $2 RETURNING user_id`, [teamId, userId]);
     return rows.length > 0;
   }
 }

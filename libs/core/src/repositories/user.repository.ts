@@ -16,7 +16,23 @@ export interface UserView {
   createdAt: string;
 }
 
-const toView = (r: Record<string, any>): UserView => ({
+/** A row of the users table (`SELECT *`). */
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: UserRole;
+  languages: string[] | null;
+  skills: string[] | null;
+  capacity: Record<string, number> | null;
+  locale: string;
+  active: boolean;
+  created_at: Date;
+  password_hash: string;
+  token_version: number;
+}
+
+const toView = (r: UserRow): UserView => ({
   id: r.id,
   email: r.email,
   name: r.name,
@@ -34,7 +50,7 @@ export type UserFields = Partial<Pick<UserView, 'name' | 'role' | 'languages' | 
 @Injectable()
 export class UserRepository {
   async count(em: EntityManager): Promise<number> {
-    const [row] = await em.query(`SELECT count(*)::int AS n FROM users`);
+    const [row] = await queryRows<{ n: number }>(em, `SELECT count(*)::int AS n FROM users`);
     return row.n;
   }
 
@@ -43,7 +59,8 @@ export class UserRepository {
     em: EntityManager,
     u: { email: string; name: string; passwordHash: string; role: UserRole; languages?: string[]; skills?: string[]; capacity?: Record<string, number>; locale?: string },
   ): Promise<UserView | null> {
-    const rows = await em.query(
+    const rows = await queryRows<UserRow>(
+      em,
       `INSERT INTO users (email, name, password_hash, role, languages, skills, capacity, locale) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
        ON CONFLICT ((lower(email))) DO NOTHING RETURNING *`,
       [u.email, u.name, u.passwordHash, u.role, u.languages ?? [], u.skills ?? [], JSON.stringify(u.capacity ?? {}), u.locale ?? 'en'],
@@ -52,34 +69,40 @@ export class UserRepository {
   }
 
   async get(em: EntityManager, id: string): Promise<UserView | null> {
-    const [row] = await em.query(`SELECT * FROM users WHERE id = $1`, [id]);
+    const [row] = await queryRows<UserRow>(em, `SELECT * FROM users WHERE id = $1`, [id]);
     return row ? toView(row) : null;
   }
 
   async credentialsByEmail(em: EntityManager, email: string): Promise<(UserView & { passwordHash: string; tokenVersion: number }) | null> {
-    const [row] = await em.query(`SELECT * FROM users WHERE lower(email) = lower($1)`, [email]);
+    const [row] = await queryRows<UserRow>(em, `SELECT * FROM users WHERE lower(email) = lower($1)`, [email]);
     return row ? { ...toView(row), passwordHash: row.password_hash, tokenVersion: row.token_version } : null;
   }
 
   /** What every request and socket command re-checks: a session lives only while these still match its token. */
   async sessionState(em: EntityManager, id: string): Promise<{ id: string; name: string; role: UserRole; active: boolean; tokenVersion: number } | null> {
-    const [row] = await em.query(`SELECT id, name, role, active, token_version FROM users WHERE id = $1`, [id]);
+    const [row] = await queryRows<Pick<UserRow, 'id' | 'name' | 'role' | 'active' | 'token_version'>>(em, `SELECT id, name, role, active, token_version FROM users WHERE id = $1`, [
+      id,
+    ]);
     return row ? { id: row.id, name: row.name, role: row.role, active: row.active, tokenVersion: row.token_version } : null;
   }
 
   /** Ends every session of the user: tokens carrying an older version stop working at once. */
   async endSessions(em: EntityManager, id: string): Promise<number | null> {
-    const [row] = await queryRows(em, `UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING token_version`, [id]);
+    const [row] = await queryRows<Pick<UserRow, 'token_version'>>(
+      em,
+      `UPDATE users SET token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING token_version`,
+      [id],
+    );
     return row ? Number(row.token_version) : null;
   }
 
   async passwordHash(em: EntityManager, id: string): Promise<string | null> {
-    const [row] = await em.query(`SELECT password_hash FROM users WHERE id = $1`, [id]);
+    const [row] = await queryRows<Pick<UserRow, 'password_hash'>>(em, `SELECT password_hash FROM users WHERE id = $1`, [id]);
     return row?.password_hash ?? null;
   }
 
   async list(em: EntityManager): Promise<UserView[]> {
-    const rows = await em.query(`SELECT * FROM users ORDER BY name, id`);
+    const rows = await queryRows<UserRow>(em, `SELECT * FROM users ORDER BY name, id`);
     return rows.map(toView);
   }
 
@@ -103,7 +126,7 @@ export class UserRepository {
       sets.push(`${columns[k]} = $${params.length}${k === 'capacity' ? '::jsonb' : ''}`);
     }
     if (sets.length === 0) return this.get(em, id);
-    const [row] = await queryRows(em, `UPDATE users SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 RETURNING *`, params);
+    const [row] = await queryRows<UserRow>(em, `UPDATE users SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 RETURNING *`, params);
     return row ? toView(row) : null;
   }
 }
