@@ -100,6 +100,34 @@ describe('CSAT answered in the chat', () => {
     expect(tg.sends('sendMessage').filter((c) => String(c.params.chat_id) === String(chatId))).toHaveLength(1);
   });
 
+  it('on Telegram the answers are buttons under the survey; a press is the rating, answered so the spinner stops', async () => {
+    const inbox = await telegramInbox();
+    const chatId = 61004;
+    const conversationId = (await stored(inbox.id, await say(chatId, 'Can I change my delivery address?'))).conversation_id as string;
+    await resolve(conversationId);
+    const survey = await surveySent(chatId);
+    const keyboard = survey.params.reply_markup.inline_keyboard;
+    expect(keyboard).toEqual([['1', '2', '3', '4', '5'].map((n) => ({ text: n, callback_data: n }))]);
+
+    const from = { id: chatId, is_bot: false, first_name: 'Olena' };
+    const surveyMessage = {
+      message_id: 900,
+      from: { id: tg.bot.id, is_bot: true, first_name: tg.bot.firstName },
+      chat: { id: chatId, type: 'private' },
+      date: now(),
+      text: survey.params.text,
+      reply_markup: survey.params.reply_markup,
+    };
+    const press = { update_id: ++updateId, callback_query: { id: `cb${uid()}`, from, message: surveyMessage, chat_instance: '1', data: '5' } };
+    expect((await tg.deliver(press)).body).toMatchObject({ ok: true, outcome: 'queued' });
+    const reply = await stored(inbox.id, `callback:${press.callback_query.id}`);
+    expect(reply).toMatchObject({ conversation_id: conversationId, text: '🔘 5' });
+    expect(reply.metadata.csatReply).toMatchObject({ rating: 5, recorded: true });
+    expect(await ratingOf(conversationId)).toBe(5);
+    await eventually(async () => tg.calls.find((c) => c.method === 'answerCallbackQuery' && c.params.callback_query_id === press.callback_query.id), 10000, 'the callback answer');
+    expect((await conversationsOf(inbox.id)).map((c) => c.status)).toEqual(['resolved']);
+  });
+
   it('a low rating in the chat triggers the "rating ≤ 2" automation rule; text that is more than a rating opens a new conversation as before', async () => {
     const inbox = await telegramInbox();
     const rule = await sut.api('POST', '/automation-rules', {

@@ -12,6 +12,7 @@ import {
   PermanentSendError,
   SendResult,
   Transactions,
+  surveyReplyOptions,
 } from '@inbox/core';
 import { ChannelEventsRepository } from '../channel-events/channel-events.repository';
 import { TelegramApiClient, TelegramBot, TelegramCallError } from './telegram-api.client';
@@ -154,8 +155,18 @@ export class TelegramChannelAdapter implements ChannelAdapter {
     try {
       const captioned = files.length === 1 && text.length > 0 && text.length <= TELEGRAM_CAPTION_LIMIT;
       if (text && !captioned) {
-        for (const [i, part] of splitTelegramText(text).entries()) {
-          const sent = await this.telegram.call<{ message_id: number }>(botToken, 'sendMessage', { ...common, ...(i === 0 ? reply : {}), text: part });
+        const parts = splitTelegramText(text);
+        // A satisfaction survey: its answers as buttons under the last part. A press comes back as a
+        // callback query whose text ("🔘 4") ingest reads as the rating, as it reads a typed "4".
+        const options = surveyReplyOptions(ctx.message.metadata);
+        const keyboard = options ? { reply_markup: { inline_keyboard: [options.map((o) => ({ text: o, callback_data: o }))] } } : {};
+        for (const [i, part] of parts.entries()) {
+          const sent = await this.telegram.call<{ message_id: number }>(botToken, 'sendMessage', {
+            ...common,
+            ...(i === 0 ? reply : {}),
+            text: part,
+            ...(i === parts.length - 1 ? keyboard : {}),
+          });
           ids.push(sent.message_id);
         }
       }

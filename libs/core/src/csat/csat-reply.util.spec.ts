@@ -25,6 +25,7 @@ describe('parseRatingReply', () => {
       ['👍👍', 5],
       ['👎', 1],
       ['👎🏿!', 1],
+      ['🔘 4', 4], // a pressed button, as the Telegram adapter writes it
     ])('%j → %d', (text, rating) => {
       expect(parseRatingReply(text, 'stars')).toBe(rating);
     });
@@ -54,6 +55,8 @@ describe('parseRatingReply', () => {
       '   ',
       'order #4',
       '4?',
+      '🔘',
+      '🔘 Order status',
       'x'.repeat(50),
     ])('%j is not a rating', (text) => {
       expect(parseRatingReply(text, 'stars')).toBeNull();

@@ -4,7 +4,8 @@ import type { CsatScale } from './csat-texts';
  * Reads a customer's chat reply as a survey answer when the reply is nothing but a rating:
  * "4", " 5 ", "4/5", "5!", "４", "4️⃣", "⭐⭐⭐⭐", "★★★☆☆", "👍", "👎🏽". Anything with more in it
  * ("4 stars is too low, my order 12345") is a message, not a rating: the customer is talking,
- * and a support team wants that read as a conversation.
+ * and a support team wants that read as a conversation. A pressed button arrives as its label
+ * behind "🔘" (how chat adapters write a button press as text): "🔘 4".
  *
  * The answer on the survey's scale: stars are 1-5 (a thumb up counts 5, down 1); thumbs are 5 (up)
  * or 1 (down), where a digit counts by its side of the middle (4-5 up, 1-2 down, 3 is no answer).
@@ -17,6 +18,7 @@ export function parseRatingReply(text: string | null | undefined, scale: CsatSca
     // Emoji presentation, keycap and skin-tone marks say nothing about the value.
     .replace(/[\uFE0E\uFE0F\u20E3]|\u{1F3FB}|\u{1F3FC}|\u{1F3FD}|\u{1F3FE}|\u{1F3FF}/gu, '')
     .trim()
+    .replace(/^🔘\s*/u, '')
     .replace(/[.!]+$/u, '')
     .trim();
   const stars = starsOf(s);

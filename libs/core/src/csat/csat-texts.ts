@@ -61,6 +61,16 @@ export function surveyMessageText(channel: string, locale: CsatLocale, question:
   return REPLY_CHANNELS.has(channel) ? `${text}\n${REPLY_HINT[scale][locale]}` : text;
 }
 
+/**
+ * The answers a chat adapter may offer as buttons under a survey message (null: the message is
+ * no survey). Each label, sent back as the customer's text, reads as that rating.
+ */
+export function surveyReplyOptions(metadata: Record<string, unknown> | null | undefined): string[] | null {
+  const csat = metadata?.csat as { scale?: unknown } | undefined;
+  if (!csat || typeof csat !== 'object') return null;
+  return csat.scale === 'thumbs' ? ['👍', '👎'] : ['1', '2', '3', '4', '5'];
+}
+
 /** Rating 1-5 as the timeline shows it. */
 export function ratingLabel(scale: CsatScale, rating: number): string {
   if (scale === 'thumbs') return rating >= 4 ? 'thumbs up' : 'thumbs down';
