@@ -201,6 +201,28 @@ describe('CSAT answered in the chat', () => {
     expect(three.metadata.csatReply).toBeUndefined();
   });
 
+  it('is channel-neutral and idempotent: the same "5" delivered twice at once through the API channel is one message, one rating, one activity line', async () => {
+    const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Api ${uid()}`, channel: 'api' } })).body as { id: string; token: string };
+    await enableCsat(inbox);
+    const identifier = uid();
+    const incoming = (externalId: string, text: string) =>
+      sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId, contact: { identifier }, text } });
+    const conversationId = (await incoming(uid(), 'Is my invoice paid?')).body.conversationId as string;
+    await resolve(conversationId);
+    await eventually(async () => (await db.query(`SELECT 1 FROM csat_surveys WHERE conversation_id = $1 AND status = 'sent'`, [conversationId])).rows[0], 15000, 'the survey');
+
+    const externalId = uid();
+    const answers = await Promise.all([incoming(externalId, '5'), incoming(externalId, '5')]);
+    expect(answers.map((a) => a.body.conversationId)).toEqual([conversationId, conversationId]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+    expect((await db.query(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inbox.id, externalId])).rows[0].n).toBe(1);
+    expect(await ratingOf(conversationId)).toBe(5);
+    expect((await db.query(`SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND metadata->'activity'->>'code' LIKE 'csat_%'`, [conversationId])).rows[0].n).toBe(
+      1,
+    );
+    expect(await conversationsOf(inbox.id)).toEqual([expect.objectContaining({ id: conversationId, status: 'resolved' })]);
+  });
+
   describe('on Slack', () => {
     const SECRET = '8f742231b10e8888abcd99ccdd85a5f1';
     const SHARED = 'C0CSAT0001';
