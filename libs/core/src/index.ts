@@ -17,6 +17,7 @@ export * from './channels/channel-registry';
 export * from './ingest/ingest.service';
 export * from './outbound/outbound.service';
 export * from './conversations/conversation.service';
+export * from './conversations/conversation-order';
 export * from './conversations/access.service';
 export * from './conversations/conversation-hooks';
 export * from './auth/principal';

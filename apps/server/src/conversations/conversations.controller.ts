@@ -6,8 +6,12 @@ import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
 import {
   CHANNEL_KINDS,
+  CONVERSATION_SLA_FILTERS,
+  CONVERSATION_SORTS,
   CONVERSATION_STATUSES,
   ChannelKind,
+  ConversationSlaFilter,
+  ConversationSort,
   ConversationService,
   ConversationStatus,
   MessageRepository,
@@ -15,6 +19,7 @@ import {
   Transactions,
   decodeCursor,
   notFound,
+  parseListCursor,
   safeContentType,
 } from '@inbox/core';
 import { AllowBots, Can, CurrentPrincipal } from '../http/auth.decorators';
@@ -57,7 +62,16 @@ export class ListConversationsQuery {
   @MinLength(1)
   @MaxLength(200)
   q?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() cursor?: string;
+  @ApiPropertyOptional({ enum: CONVERSATION_SLA_FILTERS, description: 'comma-separated SLA states (warning = due soon; none = no service level)' })
+  @IsOptional()
+  @Transform(csv)
+  @IsIn(CONVERSATION_SLA_FILTERS, { each: true })
+  sla?: ConversationSlaFilter[];
+  @ApiPropertyOptional({ enum: CONVERSATION_SORTS, default: 'newest', description: 'ignored with q (search ranks by relevance)' })
+  @IsOptional()
+  @IsIn(CONVERSATION_SORTS)
+  sort?: ConversationSort;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page, with the same sort' }) @IsOptional() @IsString() cursor?: string;
   @ApiPropertyOptional({ default: 50 }) @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(200) limit?: number;
 }
 
@@ -115,7 +129,9 @@ export class ConversationsController {
       label: q.label,
       channel: q.channel,
       priority: q.priority,
-      cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+      sla: q.sla,
+      sort: q.sort,
+      cursor: q.cursor ? parseListCursor(q.cursor, q.sort ?? 'newest') : undefined,
       limit: q.limit ?? 50,
     });
   }

@@ -68,7 +68,7 @@ export function ConversationList({ tab, status, filters, sort, params: urlParams
   const fmt = useFormat();
   const { byId } = useDirectory();
   const live = useLive();
-  const params = listQuery(tab, status, viewer, filters);
+  const params = listQuery(tab, status, viewer, filters, sort);
 
   const pages = useInfiniteQuery({
     queryKey: ['conversations', params],

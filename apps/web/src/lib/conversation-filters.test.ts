@@ -153,8 +153,24 @@ describe('listQuery', () => {
       priority: '0',
       assigneeId: 'me',
       status: 'open,bot',
+      sla: 'breached',
+      sort: undefined,
     });
     expect(listQuery('all', 'all', me, { assigneeId: 'none' }).assigneeId).toBe('none');
+  });
+
+  it.each<[string, Record<string, string | undefined>]>([
+    ['sort=oldest_waiting', { sort: 'oldest_waiting', sla: undefined }],
+    ['sort=sla_due&sla=warning', { sort: 'sla_due', sla: 'warning' }],
+    ['sort=priority&sla=none', { sort: 'priority', sla: 'none' }],
+    ['sla=breached', { sort: undefined, sla: 'breached' }],
+    ['sort=bogus&sla=late', { sort: undefined, sla: undefined }],
+  ])('asks the server for the order and SLA state the URL holds: %s', (query, expected) => {
+    const { filters, sort } = filtersFromParams(new URLSearchParams(query));
+    const q = listQuery('all', 'all', me, filters, sort);
+    expect({ sort: q.sort, sla: q.sla }).toEqual(expected);
+    // And back: the URL written from what was read is the URL's own list part.
+    expect(filtersFromParams(filtersToParams(new URLSearchParams(), filters, sort))).toEqual({ filters, sort });
   });
 });
 

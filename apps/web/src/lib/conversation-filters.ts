@@ -129,7 +129,8 @@ export function matchesFilters(c: ConversationSummary, f: ListFilters): boolean 
 const time = (iso: string | null | undefined) => (iso ? Date.parse(iso) : Infinity);
 
 /**
- * Orders an already filtered list. Newest: latest message first. Oldest waiting: the customer waiting
+ * Orders an already filtered list, exactly as the server orders its pages (GET /conversations?sort=,
+ * libs/core/src/conversations/conversation-order.ts), so live rows fall where the next page would put them. Newest: latest message first. Oldest waiting: the customer waiting
  * longest first, those not waiting after them by newest. Priority: urgent first, then the longest wait.
  * SLA due: soonest due time first, those without a running clock after them by newest (sortBySlaDue).
  */
@@ -148,7 +149,7 @@ export function sortConversations(list: readonly ConversationSummary[], sort: So
   });
 }
 
-/** The filters the list endpoint applies itself (the SLA state is narrowed on the client). */
+/** The filters the list endpoint applies itself: all of them. */
 export function serverFilters(f: ListFilters): Record<string, string | undefined> {
   return {
     inboxId: f.inboxId,
@@ -157,14 +158,19 @@ export function serverFilters(f: ListFilters): Record<string, string | undefined
     label: f.label,
     priority: f.priority === undefined ? undefined : String(f.priority),
     assigneeId: f.assigneeId,
+    sla: f.sla,
   };
 }
 
-/** The first pages of a tab under filters: the tab's own assignee/team rule wins over a contradicting filter. */
-export function listQuery(tab: Tab, status: StatusFilter, me: Viewer, f: ListFilters): Record<string, string | undefined> {
+/**
+ * The pages of a tab under filters, in the chosen order: the server sorts and pages by the same key
+ * (its cursor stays correct per order), so the first page already holds the top of the list, not
+ * merely the newest conversations re-sorted. The tab's own assignee/team rule wins over a contradicting filter.
+ */
+export function listQuery(tab: Tab, status: StatusFilter, me: Viewer, f: ListFilters, sort: SortOrder = 'newest'): Record<string, string | undefined> {
   const base = queryFor(tab, status, me);
   const extra = serverFilters(f);
-  return { ...extra, ...Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) };
+  return { ...extra, ...Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)), sort: sort === 'newest' ? undefined : sort };
 }
 
 export function selectFiltered(all: Iterable<ConversationSummary>, tab: Tab, status: StatusFilter, me: Viewer, f: ListFilters, sort: SortOrder): ConversationSummary[] {

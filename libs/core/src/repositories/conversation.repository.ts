@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { queryRows } from '../db/sql';
 import type { ConversationSummary } from '@inbox/realtime-contract';
 import { CONVERSATION_COLUMNS, CONVERSATION_FROM, toConversationSummary } from './row-mappers';
 import type { ChannelKind, ConversationStatus } from '../entities/enums';
+import { ConversationCursor, ConversationSlaFilter, ConversationSort, ORDER_KEY_COLUMNS, OrderKeyRow, afterCursorSql, orderBySql } from '../conversations/conversation-order';
 
 export interface ConversationListFilter {
   status?: ConversationStatus[];
@@ -17,7 +19,11 @@ export interface ConversationListFilter {
   visibleToUserId?: string;
   /** Scoped bots see only their inboxes. */
   inboxIds?: string[];
-  cursor?: { lastMessageAt: string; id: string };
+  /** SLA states to keep; `none` = conversations no service level applies to. */
+  sla?: ConversationSlaFilter[];
+  /** Default `newest`; the cursor must come from a page of the same order. */
+  sort?: ConversationSort;
+  cursor?: ConversationCursor;
   limit: number;
 }
 
@@ -72,7 +78,8 @@ export class ConversationRepository {
     return this.summary(em, id);
   }
 
-  async list(em: EntityManager, f: ConversationListFilter): Promise<ConversationSummary[]> {
+  /** One page in the requested order; each row carries its exact sort key, for the next cursor. */
+  async list(em: EntityManager, f: ConversationListFilter): Promise<Array<{ summary: ConversationSummary; key: OrderKeyRow }>> {
     const where: string[] = [];
     const params: unknown[] = [];
     const p = (v: unknown) => {
@@ -93,14 +100,21 @@ export class ConversationRepository {
       where.push(`EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = c.inbox_id AND im.user_id = ${me})`);
     }
     if (f.inboxIds) where.push(`c.inbox_id = ANY(${p(f.inboxIds)}::uuid[])`);
-    if (f.cursor) where.push(`(c.last_message_at, c.id) < (${p(f.cursor.lastMessageAt)}::timestamptz, ${p(f.cursor.id)}::uuid)`);
-    const rows = await em.query(
-      `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM}
+    if (f.sla?.length) {
+      const states = f.sla.filter((x) => x !== 'none');
+      const any = [...(states.length ? [`c.sla_state = ANY(${p(states)}::text[])`] : []), ...(f.sla.includes('none') ? ['c.sla_state IS NULL'] : [])];
+      where.push(`(${any.join(' OR ')})`);
+    }
+    const sort = f.sort ?? 'newest';
+    if (f.cursor) where.push(afterCursorSql(sort, f.cursor, p));
+    const rows = await queryRows<Record<string, unknown> & OrderKeyRow>(
+      em,
+      `SELECT ${CONVERSATION_COLUMNS}, ${ORDER_KEY_COLUMNS} FROM ${CONVERSATION_FROM}
        ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-       ORDER BY c.last_message_at DESC, c.id DESC LIMIT ${p(f.limit)}`,
+       ORDER BY ${orderBySql(sort)} LIMIT ${p(f.limit)}`,
       params,
     );
-    return rows.map(toConversationSummary);
+    return rows.map((r) => ({ summary: toConversationSummary(r), key: r }));
   }
 
   async update(
