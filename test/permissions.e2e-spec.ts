@@ -365,6 +365,10 @@ describe('permissions that follow the user', () => {
       { action: 'conversation.handoff', rest: (id) => ['POST', `/conversations/${id}/handoff`, { note: 'over to you' }] },
       { action: 'conversation.create', rest: (_, c) => ['POST', '/conversations', { inboxId: c.inboxId, contact: { identifier: `new-${uid()}` }, text: 'hello first' }] },
       { action: 'webhook.manage', rest: () => ['GET', '/webhooks'] },
+      { action: 'mention.create', rest: (id, c) => ['POST', `/conversations/${id}/messages`, { text: 'have a look', private: true, mentions: [c.agentId] }] },
+      { action: 'mention.create', rest: (id) => ['GET', `/conversations/${id}/mentionable`] },
+      { action: 'mention.read', rest: () => ['GET', '/mentions?unread=true'] },
+      { action: 'mention.read', rest: (id) => ['POST', '/mentions/read', { conversationId: id }] },
       { action: 'channel.post', rest: (_, c) => ['POST', `/inboxes/${c.inboxId}/messages`, { target: `to-${uid()}`, text: 'posted by an integration' }] },
     ];
 

@@ -41,6 +41,7 @@ import { CannedResponseRepository } from './web/canned-response.repository';
 import { WebMessagesController } from './web/web-messages.controller';
 import { SearchModule } from './search/search.module';
 import { FeedbackModule } from './feedback.module';
+import { MentionsModule } from './mentions/mentions.module';
 import { SERVICE_LEVEL_CONTROLLERS, SERVICE_LEVEL_PROVIDERS } from './sla/service-levels';
 import { INTEGRATION_CONTROLLERS, INTEGRATION_PROVIDERS } from './integrations/integrations';
 
@@ -75,6 +76,7 @@ export class AppModule {
         WebStaticModule,
         SearchModule,
         FeedbackModule,
+        MentionsModule,
       ],
       controllers: [
         HealthController,

@@ -27,6 +27,8 @@ import { RateLimits } from './security/rate-limits';
 import { CsatRepository } from './csat/csat.repository';
 import { CsatService } from './csat/csat.service';
 import { CsatReplyService } from './csat/csat-reply.service';
+import { MentionRepository } from './mentions/mention.repository';
+import { MentionService } from './mentions/mention.service';
 
 const EXPORTED = [
   Transactions,
@@ -53,6 +55,8 @@ const EXPORTED = [
   CsatRepository,
   CsatService,
   CsatReplyService,
+  MentionRepository,
+  MentionService,
 ];
 
 export interface CoreModuleOptions {

@@ -43,3 +43,5 @@ export * from './csat/csat.service';
 export * from './csat/csat.repository';
 export * from './csat/csat-texts';
 export * from './csat/csat-token.util';
+export * from './mentions/mention.service';
+export * from './mentions/mention.repository';

@@ -88,6 +88,39 @@ export interface CsatReceived {
   ratedAt: string;
 }
 
+/**
+ * `mention.created`: a teammate named the user in a private note. Only to the mentioned user's
+ * own room (`agent:<id>`), never to the author. Notes name people as plain `@Name` text; the
+ * ids travel beside it (the request's `mentions`, the note's `metadata.mentions`).
+ */
+export interface MentionSummary {
+  id: string;
+  messageId: string;
+  conversationId: string;
+  /** The mentioned user. */
+  userId: string;
+  authorId: string;
+  authorName: string | null;
+  /** The start of the note (one line in a list or a toast). */
+  excerpt: string;
+  createdAt: string;
+  readAt: string | null;
+  conversation: { id: string; inboxId: string; channel: ChannelKindName; contactName: string | null; subject: string | null; status: ConversationStatus };
+}
+
+/** `mention.read`: the user's mentions marked read (in another tab too), to the user's own room. */
+export interface MentionsRead {
+  userId: string;
+  ids: string[];
+  readAt: string;
+}
+
+/** A note's `metadata.mentions`: who it names, so a timeline highlights `@Name` without another request. */
+export interface NoteMention {
+  userId: string;
+  name: string;
+}
+
 export interface AttachmentSummary {
   id: string;
   fileName: string;
@@ -166,6 +199,8 @@ export interface ServerToClientEvents {
   'csat.received': (e: Envelope<CsatReceived>) => void;
   'sla.warning': (e: Envelope<SlaAlert>) => void;
   'sla.breached': (e: Envelope<SlaAlert>) => void;
+  'mention.created': (e: Envelope<MentionSummary>) => void;
+  'mention.read': (e: Envelope<MentionsRead>) => void;
   typing: (e: { conversationId: string; userId: string; name: string; typing: boolean }) => void;
   /** Sent just before the server closes the socket because the session's rights changed or ended. */
   'session.ended': (e: SessionEnded) => void;
@@ -210,6 +245,8 @@ export const SERVER_EVENTS = [
   'csat.received',
   'sla.warning',
   'sla.breached',
+  'mention.created',
+  'mention.read',
 ] as const;
 export type ServerEventName = (typeof SERVER_EVENTS)[number];
 

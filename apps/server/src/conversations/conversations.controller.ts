@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsBoolean, IsDateString, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDateString, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import type { Response } from 'express';
 import { createReadStream } from 'node:fs';
 import {
@@ -14,6 +14,7 @@ import {
   ConversationSort,
   ConversationService,
   ConversationStatus,
+  MAX_MENTIONS_PER_NOTE,
   MessageRepository,
   Principal,
   Transactions,
@@ -92,6 +93,12 @@ export class PostMessageDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500_000) html?: string;
   @ApiPropertyOptional({ description: 'true = a private note only agents see' }) @IsOptional() @IsBoolean() private?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'private notes only: ids of teammates the note names as @Name; each must be able to see the inbox', type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_MENTIONS_PER_NOTE)
+  @IsUUID(undefined, { each: true })
+  mentions?: string[];
 }
 
 @ApiTags('conversations')

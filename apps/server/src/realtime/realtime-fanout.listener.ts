@@ -94,6 +94,8 @@ export class RealtimeFanout implements OnApplicationShutdown {
   }
 
   private async mayReceive(p: Principal, e: DomainEvent): Promise<boolean> {
+    // A mention is its user's alone: not the coordinators', not the bots', not the author's.
+    if (e.type === 'mention.created' || e.type === 'mention.read') return p.type === 'user' && e.payload.userId === p.id;
     if (isStaff(p) || (p.type === 'bot' && p.inboxIds === null)) return true;
     if (p.type === 'bot') {
       if (!e.conversationId || e.type === 'conversation.offered') return false;
@@ -157,6 +159,10 @@ export class RealtimeFanout implements OnApplicationShutdown {
   /** One committed event → one emit to the union of rooms allowed to see it. */
   private async fanOut(e: DomainEvent, known?: Map<string, ConversationMeta>): Promise<void> {
     if (!this.io) return;
+    if (e.type === 'mention.created' || e.type === 'mention.read') {
+      emitEvent(this.io.to(rooms.agent(e.payload.userId)), e);
+      return;
+    }
     const targets = new Set<string>([rooms.coordinators, 'bots']);
     if (e.type === 'agent.presence') {
       targets.add(rooms.agent(e.payload.agentId));

@@ -1,8 +1,23 @@
 import { Body, Controller, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBase64, IsBoolean, IsObject, IsOptional, IsString, Length, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
-import { ConversationService, MIME_TYPE, Principal } from '@inbox/core';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBase64,
+  IsBoolean,
+  IsUUID,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { ConversationService, MAX_MENTIONS_PER_NOTE, MIME_TYPE, Principal } from '@inbox/core';
 import { CurrentPrincipal } from '../http/auth.decorators';
 
 export class UploadedAttachmentDto {
@@ -15,6 +30,12 @@ export class PostMessageWithAttachmentsDto {
   @ApiProperty() @IsString() @MinLength(1) @MaxLength(100_000) text: string;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() private?: boolean;
   @ApiPropertyOptional() @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'private notes only: ids of the teammates the note names', type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_MENTIONS_PER_NOTE)
+  @IsUUID(undefined, { each: true })
+  mentions?: string[];
   @ApiProperty({ type: [UploadedAttachmentDto] })
   @IsArray()
   @ArrayMinSize(1)
@@ -40,6 +61,7 @@ export class WebMessagesController {
       text: dto.text,
       private: dto.private,
       metadata: dto.metadata,
+      mentions: dto.mentions,
       attachments: dto.attachments.map((a) => ({ fileName: a.fileName, contentType: a.contentType, data: Buffer.from(a.dataBase64, 'base64') })),
     });
   }

@@ -7,6 +7,7 @@ import { applyCanned, CANNED_VARIABLES, cannedQuery, fillVariables, matchCanned 
 import { useMe } from '../session/session';
 import { useLive } from '../live/live';
 import { ArticlePicker } from '../kb/article-picker';
+import { useMentionPicker } from './mention-picker';
 import './canned.css';
 
 export interface OutgoingAttachment {
@@ -24,6 +25,8 @@ export interface Draft {
   attachments: OutgoingAttachment[];
   /** Knowledge base articles inserted into this reply (the conversation lists them). */
   kbArticleIds?: string[];
+  /** Teammates a note names as `@Name` (their ids). */
+  mentions?: string[];
 }
 
 export interface ComposerHandle {
@@ -57,6 +60,7 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
   const textRef = useRef<HTMLTextAreaElement>(null);
   const typingRef = useRef<{ on: boolean; timer?: ReturnType<typeof setTimeout> }>({ on: false });
   useImperativeHandle(ref, () => ({ focus: () => textRef.current?.focus() }), []);
+  const mentions = useMentionPicker({ conversationId: conversation.id, enabled: isNote, text, setText, textRef });
 
   const me = useMe();
   // The sidebar loads the same contact under this key: the email comes from its cache.
@@ -100,7 +104,9 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
       cc: conversation.channel === 'email' ? cc : undefined,
       attachments: files,
       kbArticleIds: !isNote && articleIds.length ? articleIds : undefined,
+      mentions: isNote ? mentions.idsIn(filled.text) : undefined,
     });
+    mentions.reset();
     setText('');
     setFiles([]);
     setArticleIds([]);
@@ -108,6 +114,7 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (mentions.onKeyDown(e)) return;
     if (suggestions.length) {
       if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
@@ -171,6 +178,7 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
           ))}
         </ul>
       )}
+      {mentions.menu}
       {query !== null && canned.isSuccess && suggestions.length === 0 && <div className="muted small">{t('composer.noCanned')}</div>}
       {picking && (
         <ArticlePicker
@@ -193,8 +201,10 @@ export const Composer = forwardRef<ComposerHandle, { conversation: ConversationS
         onChange={(e) => {
           setText(e.target.value);
           setCannedIndex(0);
+          mentions.onCaret(e.target.selectionStart);
           if (!isNote) setTyping(Boolean(e.target.value));
         }}
+        onSelect={(e) => mentions.onCaret(e.currentTarget.selectionStart)}
         onKeyDown={onKeyDown}
       />
       {files.length > 0 && (

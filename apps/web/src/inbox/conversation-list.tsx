@@ -26,6 +26,7 @@ import { SlaBadge } from '../sla/sla-widgets';
 import { ListFiltersBar } from './list-filters';
 import './list.css';
 import { ChatBubble } from './chat-bubble';
+import { MentionsList, MentionsTabButton } from './mentions-list';
 
 /** One glyph per channel kind, named for screen readers by the channel's translated name. */
 const CHANNEL_ICON: Record<ConversationSummary['channel'], ReactNode> = {
@@ -68,6 +69,8 @@ export function ConversationList({ tab, status, filters, sort, params: urlParams
   const fmt = useFormat();
   const { byId } = useDirectory();
   const live = useLive();
+  // `?tab=mentions`: notes that name me take the list's place (the conversation tabs stay as they were).
+  const mentionsTab = urlParams.get('tab') === 'mentions';
   const params = listQuery(tab, status, viewer, filters, sort);
 
   const pages = useInfiniteQuery({
@@ -142,10 +145,17 @@ export function ConversationList({ tab, status, filters, sort, params: urlParams
   const statusLabel = useMemo(() => (s: StatusFilter) => (s === 'all' ? t('status.all') : t(`status.${s}`)), [t]);
 
   return (
-    <section className="list-pane" aria-label={t('nav.inbox')}>
+    <section className={`list-pane ${mentionsTab ? 'showing-mentions' : ''}`} aria-label={t('nav.inbox')}>
       <div className="tabs" role="tablist">
         {TABS.map((tb) => (
-          <button key={tb} role="tab" aria-selected={tab === tb} className={tab === tb ? 'active' : ''} data-testid={`tab-${tb}`} onClick={() => onTab(tb)}>
+          <button
+            key={tb}
+            role="tab"
+            aria-selected={tab === tb && !mentionsTab}
+            className={tab === tb && !mentionsTab ? 'active' : ''}
+            data-testid={`tab-${tb}`}
+            onClick={() => onTab(tb)}
+          >
             {t(`tabs.${tb}`)}
             {counts[tb] > 0 && (
               <span className="badge" aria-label={t('listView.unreadConversations', { n: counts[tb] })}>
@@ -154,7 +164,9 @@ export function ConversationList({ tab, status, filters, sort, params: urlParams
             )}
           </button>
         ))}
+        <MentionsTabButton active={mentionsTab} />
       </div>
+      {mentionsTab && <MentionsList selectedId={selectedId} onSelect={onSelect} />}
       <div className="list-toolbar">
         <select aria-label={t('status.label')} data-testid="status-filter" value={status} onChange={(e) => onStatus(e.target.value as StatusFilter)}>
           {STATUS_FILTERS.map((s) => (

@@ -84,7 +84,7 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
                 kbArticleIds: d.kbArticleIds,
               }
             : undefined;
-        const body = { text: d.text, private: d.isNote || undefined, metadata };
+        const body = { text: d.text, private: d.isNote || undefined, metadata, mentions: d.mentions?.length ? d.mentions : undefined };
         const msg = d.attachments.length
           ? await post<MessageSummary>(`/conversations/${id}/messages/with-attachments`, {
               ...body,

@@ -7,6 +7,7 @@ import { ConversationList } from './conversation-list';
 import { ConversationView, type ConversationViewHandle } from './conversation-view';
 import { useConversationPatch } from './conversation-actions';
 import { NewConversation } from '../bots/new-conversation';
+import { useReadMentionsOnOpen } from './mentions-list';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -48,6 +49,7 @@ export function InboxPage() {
   const viewer = useMemo(() => ({ id: me.id, teamIds }), [me.id, teamIds]);
   const [ids, setIds] = useState<string[]>([]);
   const viewRef = useRef<ConversationViewHandle>(null);
+  useReadMentionsOnOpen(conversationId ?? null);
 
   const search = params.toString() ? `?${params.toString()}` : '';
   const go = useCallback((id: string) => navigate(`/inbox/${id}${search}`), [navigate, search]);

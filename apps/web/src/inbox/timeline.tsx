@@ -12,6 +12,7 @@ import { useActivityContext } from './use-activity-context';
 import { activityLine } from './activity-line';
 import { useBotNames } from '../bots/use-bot-names';
 
+import { NoteText } from './mention-text';
 export interface PendingSend {
   localId: string;
   text: string;
@@ -93,7 +94,7 @@ function Message({ m, conversation, readOnly }: { m: MessageSummary; conversatio
         <span className={`chan chan-${conversation.channel}`}>{t(`channel.${conversation.channel}`)}</span>
         <span className="muted small">{fmt.dateTime(m.createdAt)}</span>
       </header>
-      {m.html && m.direction === 'inbound' ? <EmailBody html={m.html} /> : <div className="text">{m.text}</div>}
+      {m.html && m.direction === 'inbound' ? <EmailBody html={m.html} /> : <div className="text">{m.kind === 'note' ? <NoteText m={m} /> : m.text}</div>}
       <Attachments list={m.attachments} />
       {m.kind === 'message' && m.direction === 'outbound' && m.status && (
         <footer className={`delivery delivery-${m.status}`} data-testid="delivery">

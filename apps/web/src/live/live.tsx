@@ -1,7 +1,7 @@
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '@inbox/realtime-contract';
+import type { Ack, ClientToServerEvents, MentionSummary, ServerToClientEvents } from '@inbox/realtime-contract';
 import { auth, get } from '../api/client';
 import type { AssignedEvent, ConversationSummary, MessageSummary, OfferedEvent, PresenceName, QueueStats } from '../api/types';
 import { useMe } from '../session/session';
@@ -17,7 +17,8 @@ export interface TypingState {
 }
 
 /** Live events other parts of the app react to (notifications), after the store has them. */
-export type LiveEvent = { type: 'assigned'; data: AssignedEvent } | { type: 'offered'; data: OfferedEvent } | { type: 'message'; data: MessageSummary };
+export type LiveEvent =
+  { type: 'assigned'; data: AssignedEvent } | { type: 'offered'; data: OfferedEvent } | { type: 'message'; data: MessageSummary } | { type: 'mention'; data: MentionSummary };
 
 export interface Live {
   store: ConversationStore;
@@ -167,6 +168,16 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         rating: { rating: data.rating, scale: data.scale, comment: data.comment, ratedAt: data.ratedAt, firstRatedAt: cur?.rating?.firstRatedAt ?? data.ratedAt },
       }));
       void queryClient.invalidateQueries({ queryKey: csatKey(data.conversationId) });
+    });
+    // A teammate named me in a note (only my own room hears it); the Mentions tab refetches.
+    socket.on('mention.created', ({ seq, data }) => {
+      seen(seq);
+      void queryClient.invalidateQueries({ queryKey: ['mentions'] });
+      eventListeners.forEach((fn) => fn({ type: 'mention', data }));
+    });
+    socket.on('mention.read', ({ seq }) => {
+      seen(seq);
+      void queryClient.invalidateQueries({ queryKey: ['mentions'] });
     });
     socket.on('typing', (e) => {
       if (e.userId === me.id) return;

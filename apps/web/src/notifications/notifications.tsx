@@ -93,6 +93,11 @@ export function Notifications() {
         }
         case 'reply':
           return { title: t('notifications.replyTitle', { contact: who }), body: n.text.length > 140 ? `${n.text.slice(0, 139)}…` : n.text };
+        case 'mention':
+          return {
+            title: t('mentions.notifyTitle', { author: n.author ?? t('conversation.someone'), contact: n.contact ?? c?.contactName ?? t('list.unknownContact') }),
+            body: n.text.length > 140 ? `${n.text.slice(0, 139)}…` : n.text,
+          };
       }
     },
     [live.store, t],
@@ -218,7 +223,7 @@ export function Notifications() {
         {open && (
           <div className="popover" role="dialog" aria-label={t('notifications.settings')}>
             <strong>{t('notifications.settings')}</strong>
-            {(['assignments', 'offers', 'replies', 'sound', 'desktop'] as const).map((k) => (
+            {(['assignments', 'offers', 'replies', 'mentions', 'sound', 'desktop'] as const).map((k) => (
               <label key={k} className="check">
                 <input
                   type="checkbox"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageSummary } from '@inbox/realtime-contract';
+import type { MentionSummary, MessageSummary } from '@inbox/realtime-contract';
 import { DEFAULT_SETTINGS, noticeFor, tabTitle, type NoticeContext } from './notify-rules';
 
 const ctx = (over: Partial<NoticeContext> = {}): NoticeContext => ({ meId: 'me', settings: DEFAULT_SETTINGS, assigneeOf: () => 'me', viewing: null, visible: true, ...over });
@@ -39,6 +39,30 @@ describe('noticeFor', () => {
     const off = { ...DEFAULT_SETTINGS, assignments: false, replies: false };
     expect(noticeFor(assigned(), ctx({ settings: off }))).toBeNull();
     expect(noticeFor(message(), ctx({ settings: off }))).toBeNull();
+  });
+  it('notifies a mention of me by a teammate, not my own, not when off or on screen', () => {
+    const mention = (over: Partial<MentionSummary> = {}) => ({
+      type: 'mention' as const,
+      data: {
+        id: 'n1',
+        messageId: 'm1',
+        conversationId: 'c1',
+        userId: 'me',
+        authorId: 'ana',
+        authorName: 'Ana',
+        excerpt: '@Me look at this',
+        createdAt: '2030-01-01T00:00:00Z',
+        readAt: null,
+        conversation: { id: 'c1', inboxId: 'i1', channel: 'email' as const, contactName: 'Carla', subject: null, status: 'open' as const },
+        ...over,
+      },
+    });
+    expect(noticeFor(mention(), ctx({ assigneeOf: () => null }))).toEqual({ kind: 'mention', conversationId: 'c1', author: 'Ana', contact: 'Carla', text: '@Me look at this' });
+    expect(noticeFor(mention({ authorId: 'me' }), ctx())).toBeNull();
+    expect(noticeFor(mention({ userId: 'someone-else' }), ctx())).toBeNull();
+    expect(noticeFor(mention(), ctx({ settings: { ...DEFAULT_SETTINGS, mentions: false } }))).toBeNull();
+    expect(noticeFor(mention(), ctx({ viewing: 'c1' }))).toBeNull();
+    expect(noticeFor(mention(), ctx({ viewing: 'c1', visible: false }))).not.toBeNull();
   });
 });
 

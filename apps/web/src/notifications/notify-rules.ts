@@ -5,11 +5,13 @@ export interface NotificationSettings {
   assignments: boolean;
   offers: boolean;
   replies: boolean;
+  /** A teammate @mentioned me in a private note. */
+  mentions: boolean;
   sound: boolean;
   desktop: boolean;
 }
 
-export const DEFAULT_SETTINGS: NotificationSettings = { assignments: true, offers: true, replies: true, sound: true, desktop: true };
+export const DEFAULT_SETTINGS: NotificationSettings = { assignments: true, offers: true, replies: true, mentions: true, sound: true, desktop: true };
 
 const key = (userId: string) => `inbox.notifications.${userId}`;
 
@@ -26,7 +28,10 @@ export function saveSettings(userId: string, s: NotificationSettings): void {
 }
 
 export type Notice =
-  { kind: 'assigned'; conversationId: string } | { kind: 'offered'; conversationId: string; expiresAt: string } | { kind: 'reply'; conversationId: string; text: string };
+  | { kind: 'assigned'; conversationId: string }
+  | { kind: 'offered'; conversationId: string; expiresAt: string }
+  | { kind: 'reply'; conversationId: string; text: string }
+  | { kind: 'mention'; conversationId: string; author: string | null; contact: string | null; text: string };
 
 export interface NoticeContext {
   meId: string;
@@ -58,6 +63,13 @@ export function noticeFor(e: LiveEvent, ctx: NoticeContext): Notice | null {
       if (ctx.assigneeOf(m.conversationId) !== ctx.meId) return null;
       if (ctx.viewing === m.conversationId && ctx.visible) return null;
       return { kind: 'reply', conversationId: m.conversationId, text: m.text };
+    }
+    case 'mention': {
+      // The server tells only the mentioned user; the checks keep one's own notes quiet whatever arrives.
+      const n = e.data;
+      if (!ctx.settings.mentions || n.userId !== ctx.meId || n.authorId === ctx.meId) return null;
+      if (ctx.viewing === n.conversationId && ctx.visible) return null;
+      return { kind: 'mention', conversationId: n.conversationId, author: n.authorName, contact: n.conversation.contactName, text: n.excerpt };
     }
   }
 }

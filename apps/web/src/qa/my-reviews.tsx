@@ -68,19 +68,28 @@ function MyReview({ review }: { review: QaReview }) {
   );
 }
 
-/** "My reviews": every review of the signed-in person's conversations, newest first, unacknowledged marked. */
-export function MyReviews() {
+/**
+ * "My reviews": every review of the signed-in person's conversations, newest first, the count of
+ * unacknowledged ones beside the title (the page's own title for agents, a section under the tabs for staff).
+ */
+export function MyReviews({ asPage = false }: { asPage?: boolean }) {
   const { t } = useTranslation();
   const reviews = useQuery({ queryKey: MINE_KEY, queryFn: () => get<QaReview[]>('/qa/reviews/mine') });
   if (reviews.isLoading) return <div className="muted">{t('common.loading')}</div>;
   if (reviews.error) return <div className="error">{t('common.error', { message: reviews.error.message })}</div>;
   const list = reviews.data ?? [];
   const open = list.filter((r) => !r.acknowledgedAt).length;
+  const Title = asPage ? 'h1' : 'h2';
   return (
     <section className="qa-mine" data-testid="qa-mine">
-      <h2>
-        {t('qa.mine.title')} {open > 0 && <span className="badge">{t('qa.mine.new', { n: open })}</span>}
-      </h2>
+      <Title>
+        {t('qa.mine.title')}{' '}
+        {open > 0 && (
+          <span className="badge" data-testid="qa-mine-new">
+            {t('qa.mine.new', { n: open })}
+          </span>
+        )}
+      </Title>
       {list.length === 0 ? (
         <p className="muted" data-testid="qa-mine-empty">
           {t('qa.mine.empty')}

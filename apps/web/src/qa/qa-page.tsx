@@ -30,7 +30,7 @@ export default function QaPage() {
           : 'queue';
   return (
     <div className="qa-page" data-testid="qa-page" data-tab={tab}>
-      <h1>{staff ? t('qa.title') : t('qa.mine.title')}</h1>
+      {staff && <h1>{t('qa.title')}</h1>}
       {staff && (
         <nav className="qa-tabs" aria-label={t('qa.title')}>
           <NavLink to="/qa" end data-testid="qa-tab-queue">
@@ -50,7 +50,7 @@ export default function QaPage() {
       {tab === 'queue' && <QaQueue />}
       {tab === 'trends' && <QaTrends />}
       {tab === 'scorecards' && <QaScorecards />}
-      {tab === 'mine' && <MyReviews />}
+      {tab === 'mine' && <MyReviews asPage={!staff} />}
     </div>
   );
 }

@@ -49,6 +49,9 @@ export const POLICY = {
   'qa.manage': ['admin', 'coordinator'],
   'qa.review': ['admin', 'coordinator'],
   'qa.read_own': ['admin', 'coordinator', 'agent'],
+  // @mentions of teammates in private notes, and one's own mentions (list, mark read). People only.
+  'mention.create': ['admin', 'coordinator', 'agent'],
+  'mention.read': ['admin', 'coordinator', 'agent'],
   'events.replay': ['admin', 'coordinator', 'agent', 'bot'],
   // Search finds only what the actor may see (the list scopes above; bots never find private notes).
   'search.read': ['admin', 'coordinator', 'agent', 'bot'],

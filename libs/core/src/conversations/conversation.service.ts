@@ -7,6 +7,7 @@ import { OutboundService } from '../outbound/outbound.service';
 import { AccessService } from './access.service';
 import { cursorAfter } from './conversation-order';
 import { decodeCursor, encodeCursor } from './cursor';
+import { MentionService } from '../mentions/mention.service';
 import { ConversationHooks } from './conversation-hooks';
 import { Principal } from '../auth/principal';
 import { assertCan } from '../auth/permissions';
@@ -31,6 +32,7 @@ export class ConversationService {
     private readonly outbound: OutboundService,
     private readonly access: AccessService,
     private readonly hooks: ConversationHooks,
+    private readonly mentions: MentionService,
   ) {}
 
   async list(p: Principal, f: Omit<ConversationListFilter, 'visibleToUserId' | 'inboxIds'>): Promise<{ items: ConversationSummary[]; nextCursor: string | null }> {
@@ -117,14 +119,21 @@ export class ConversationService {
   async postMessage(
     p: Principal,
     id: string,
-    body: { text: string; html?: string | null; private?: boolean; attachments?: NewAttachment[]; metadata?: Record<string, unknown> },
+    body: { text: string; html?: string | null; private?: boolean; attachments?: NewAttachment[]; metadata?: Record<string, unknown>; mentions?: string[] },
   ): Promise<MessageSummary> {
     if (p.type === 'inbox') throw new DomainError('FORBIDDEN', 'an inbox token can only push incoming messages');
+    if (body.mentions?.length && body.private !== true)
+      throw new DomainError('VALIDATION_FAILED', 'mentions: only private notes can mention teammates', { fields: { mentions: ['only private notes can mention teammates'] } });
     return this.tx.run(async (tx) => {
       const { em, emit } = tx;
       const conv = await this.conversations.summary(em, id);
       await this.access.assertCanSeeConversation(em, p, conv, id);
       const isNote = body.private === true;
+      // Who the note names, checked before anything is written; `metadata.mentions` is the server's, never the client's.
+      const mentions = await this.mentions.resolve(tx, p, conv!.inboxId, body.mentions ?? []);
+      const metadata: Record<string, unknown> = { ...(body.metadata ?? {}) };
+      delete metadata.mentions;
+      if (mentions.length) metadata.mentions = mentions;
       const messageId = (await this.messages.insert(em, {
         conversationId: id,
         inboxId: conv!.inboxId,
@@ -136,9 +145,10 @@ export class ConversationService {
         html: body.html ? sanitizeMessageHtml(body.html) : null,
         externalId: null,
         status: isNote ? null : 'queued',
-        metadata: body.metadata ?? {},
+        metadata,
       }))!;
       if (body.attachments?.length) await this.messages.insertAttachments(em, messageId, body.attachments);
+      if (mentions.length && p.type === 'user') await this.mentions.record(tx, { messageId, conversationId: id, authorId: p.id }, mentions);
       if (!isNote) {
         await this.conversations.markReplied(em, id, new Date(), p.type === 'user');
         await this.hooks.run(tx, { type: 'message.created', conversationId: id, messageId, from: p.type === 'bot' ? 'bot' : 'agent' }, 'user', p);

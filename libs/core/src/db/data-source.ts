@@ -19,6 +19,7 @@ import { HandoffKeywords1765700500000 } from './migrations/1765700500000-Handoff
 import { CsatQa1765800000000 } from './migrations/1765800000000-CsatQa';
 import { QaQueue1766040000000 } from './migrations/1766040000000-QaQueue';
 import { CannedTeams1766100200000 } from './migrations/1766100200000-CannedTeams';
+import { Mentions1766200000000 } from './migrations/1766200000000-Mentions';
 import { CsatRules1766210000000 } from './migrations/1766210000000-CsatRules';
 import { PasswordResets1766230000000 } from './migrations/1766230000000-PasswordResets';
 
@@ -42,6 +43,7 @@ export const MIGRATIONS = [
   CsatQa1765800000000,
   QaQueue1766040000000,
   CannedTeams1766100200000,
+  Mentions1766200000000,
   CsatRules1766210000000,
   PasswordResets1766230000000,
 ];
