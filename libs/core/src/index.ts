@@ -2,6 +2,7 @@ export * from './config/app-config';
 export * from './crypto/secret-box';
 export * from './errors/domain-error';
 export * from './errors/error-status';
+export * from './errors/validation-errors';
 export * from './entities';
 export * from './db/data-source';
 export * from './db/migrate';

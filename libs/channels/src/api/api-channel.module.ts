@@ -1,8 +1,9 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { ChannelRegistry } from '@inbox/core';
 import { ApiChannelAdapter } from './api-channel.adapter';
+import { ApiIncomingController } from './api-incoming.controller';
 
-@Module({ providers: [ApiChannelAdapter], exports: [ApiChannelAdapter] })
+@Module({ controllers: [ApiIncomingController], providers: [ApiChannelAdapter], exports: [ApiChannelAdapter] })
 export class ApiChannelModule implements OnModuleInit {
   constructor(
     private readonly registry: ChannelRegistry,
