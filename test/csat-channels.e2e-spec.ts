@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
+import { FakeMeta, metaHeaders, startFakeMeta } from './helpers/fake-meta';
 import { FakeSlack, slackHeaders, startFakeSlack } from './helpers/fake-slack';
 import { FakeTelegram, startFakeTelegram } from './helpers/fake-telegram';
 
@@ -9,8 +10,8 @@ const now = () => Math.floor(Date.now() / 1000);
 /**
  * CSAT in the customer's own chat: the survey invites a reply, and a reply that is only a rating
  * ("4", "👍") is the answer — recorded like the rating page's, kept in the resolved conversation,
- * opening nothing. Telegram (updates POSTed with the secret token) and Slack (events signed as
- * Slack signs) end to end, real PostgreSQL, real sockets, the survey job on the real queue.
+ * opening nothing. Telegram (updates POSTed with the secret token), Slack (events signed as
+ * Slack signs) and WhatsApp (webhooks signed as Meta signs) end to end, real PostgreSQL, real sockets, the survey job on the real queue.
  */
 describe('CSAT answered in the chat', () => {
   let sut: TestApp;
@@ -18,13 +19,15 @@ describe('CSAT answered in the chat', () => {
   let db: Client;
   let tg: FakeTelegram;
   let slack: FakeSlack;
+  let meta: FakeMeta;
   const sockets: RecordingSocket[] = [];
   let updateId = 700000;
   let messageId = 300;
 
   beforeAll(async () => {
-    [tg, slack] = await Promise.all([startFakeTelegram(), startFakeSlack()]);
-    ({ sut, admin, db } = await bootFixture({ TELEGRAM_API_URL: tg.url, SLACK_API_URL: slack.apiUrl }));
+    [tg, slack, meta] = await Promise.all([startFakeTelegram(), startFakeSlack(), startFakeMeta()]);
+    // The fake Graph API listens on 127.0.0.1 (media downloads go through the SSRF policy).
+    ({ sut, admin, db } = await bootFixture({ TELEGRAM_API_URL: tg.url, SLACK_API_URL: slack.apiUrl, META_GRAPH_URL: meta.url, OUTBOUND_ALLOW_PRIVATE: 'true' }));
     tg.appOrigin = sut.url;
   });
 
@@ -34,7 +37,7 @@ describe('CSAT answered in the chat', () => {
 
   afterAll(async () => {
     await sut?.close();
-    await Promise.all([tg?.close(), slack?.close()]);
+    await Promise.all([tg?.close(), slack?.close(), meta?.close()]);
   });
 
   const enableCsat = async (inbox: { id: string }, scale: 'stars' | 'thumbs' = 'stars') => {
@@ -272,6 +275,83 @@ describe('CSAT answered in the chat', () => {
       expect(reply.metadata.csatReply).toMatchObject({ rating: 2, recorded: true });
       expect(await ratingOf(conversationId)).toBe(2);
       expect(await conversationsOf(inbox.id)).toEqual([expect.objectContaining({ id: conversationId, status: 'resolved' })]);
+    });
+  });
+
+  describe('on WhatsApp', () => {
+    const APP_SECRET = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+    const inboundOf = (from: string, message: Record<string, unknown>) => ({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: meta.whatsapp.businessAccountId,
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550104422', phone_number_id: meta.whatsapp.phoneNumberId },
+                contacts: [{ profile: { name: 'Maria Souza' }, wa_id: from }],
+                messages: [{ from, id: `wamid.IN${uid()}`, timestamp: String(now()), ...message }],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const deliver = async (inbox: { settings: Record<string, any> }, body: ReturnType<typeof inboundOf>) => {
+      const raw = Buffer.from(JSON.stringify(body));
+      const res = await sut.api('POST', new URL(inbox.settings.callbackUrl).pathname.replace(/^\/api\/v1/, ''), { raw, headers: metaHeaders(APP_SECRET, raw) });
+      expect(res.status).toBe(200);
+      return body.entry[0].changes[0].value.messages[0].id as string;
+    };
+
+    it("offers 1-5 as a list in the customer's language and 👍/👎 as reply buttons; a tap is the rating", async () => {
+      for (const [scale, from, language] of [
+        ['stars', '5511900000001', 'es'],
+        ['thumbs', '5511900000002', 'en'],
+      ] as const) {
+        const created = await sut.api('POST', '/inboxes', {
+          token: admin,
+          body: {
+            name: `WhatsApp ${uid()}`,
+            channel: 'whatsapp',
+            appSecret: APP_SECRET,
+            phoneNumberId: meta.whatsapp.phoneNumberId,
+            businessAccountId: meta.whatsapp.businessAccountId,
+            accessToken: meta.whatsapp.accessToken,
+          },
+        });
+        expect(created.status).toBe(201);
+        const inbox = await enableCsat(created.body, scale);
+        const conversationId = (await stored(inbox.id, await deliver(created.body, inboundOf(from, { type: 'text', text: { body: 'Hola, mi pedido no llegó' } }))))
+          .conversation_id as string;
+        await db.query(`UPDATE conversations SET language = $2 WHERE id = $1`, [conversationId, language]);
+        await resolve(conversationId);
+        const survey = await eventually(
+          async () => meta.sends(`${meta.whatsapp.phoneNumberId}/messages`).find((c) => c.body?.to === from && c.body?.type === 'interactive'),
+          20000,
+          'the WhatsApp survey',
+        );
+        const interactive = survey.body.interactive;
+        if (scale === 'stars') {
+          expect(interactive).toMatchObject({
+            type: 'list',
+            action: { button: 'Valorar', sections: [{ rows: ['1', '2', '3', '4', '5'].map((n) => ({ id: `csat:${n}`, title: n })) }] },
+          });
+          expect(interactive.body.text).toContain('O simplemente responde con un número del 1 al 5.');
+        } else {
+          expect(interactive).toMatchObject({ type: 'button', action: { buttons: ['👍', '👎'].map((t) => ({ type: 'reply', reply: { id: `csat:${t}`, title: t } })) } });
+        }
+        const tap =
+          scale === 'stars'
+            ? { type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: 'csat:4', title: '4' } } }
+            : { type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'csat:👎', title: '👎' } } };
+        const reply = await stored(inbox.id, await deliver(created.body, inboundOf(from, tap)));
+        expect(reply.conversation_id).toBe(conversationId);
+        expect(await ratingOf(conversationId)).toBe(scale === 'stars' ? 4 : 1);
+        expect(await conversationsOf(inbox.id)).toEqual([expect.objectContaining({ id: conversationId, status: 'resolved' })]);
+      }
     });
   });
 });

@@ -1,5 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, ChannelAdapter, ConfiguredInbox, MessageRepository, OutboundContext, PermanentSendError, SendResult, Transactions } from '@inbox/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  ChannelAdapter,
+  ConfiguredInbox,
+  MessageRepository,
+  OutboundContext,
+  PermanentSendError,
+  SendResult,
+  Transactions,
+  surveyPickerLabel,
+  surveyReplyOptions,
+} from '@inbox/core';
 import { APP_SECRET, GRAPH_ID, TOKEN, callbackUrl, checkGraph, requireString, toSendError, webhookIdentity } from '../meta/meta-adapter.util';
 import { MetaGraphClient } from '../meta/meta-graph.client';
 import { MetaRepository } from '../meta/meta.repository';
@@ -121,7 +133,7 @@ export class WhatsAppChannelAdapter implements ChannelAdapter {
           ids.push(...(sent.messages ?? []).map((m) => m.id));
         }
         const captioned = ctx.message.attachments.length === 1 && MEDIA_TYPE(ctx.message.attachments[0].contentType) !== 'audio';
-        if (text && !captioned) ids.unshift(...((await post({ type: 'text', text: { preview_url: false, body: text } })).messages ?? []).map((m) => m.id));
+        if (text && !captioned) ids.unshift(...((await post(textBody(text, ctx.message.metadata))).messages ?? []).map((m) => m.id));
         if (!text && ctx.message.attachments.length === 0) throw new PermanentSendError('META_REJECTED: nothing to send: the reply has no text');
       }
       // The first wamid names the message: its status webhooks (delivered, read) find it by this id.
@@ -130,4 +142,20 @@ export class WhatsAppChannelAdapter implements ChannelAdapter {
       throw toSendError(err);
     }
   }
+}
+
+/**
+ * A text message, or a satisfaction survey with its answers to tap: reply buttons for thumbs (two
+ * fit WhatsApp's three), a list for 1-5. A tap comes back as an interactive reply whose title ("4",
+ * "👍") ingest reads as the rating. Interactive bodies stop at 1024 characters: a longer survey
+ * goes as plain text (the customer can still type the number).
+ */
+function textBody(text: string, metadata: Record<string, unknown> | null | undefined): Record<string, unknown> {
+  const options = surveyReplyOptions(metadata);
+  if (!options || text.length > 1024) return { type: 'text', text: { preview_url: false, body: text } };
+  const action =
+    options.length <= 3
+      ? { buttons: options.map((o) => ({ type: 'reply', reply: { id: `csat:${o}`, title: o } })) }
+      : { button: surveyPickerLabel(metadata), sections: [{ rows: options.map((o) => ({ id: `csat:${o}`, title: o })) }] };
+  return { type: 'interactive', interactive: { type: options.length <= 3 ? 'button' : 'list', body: { text }, action } };
 }

@@ -71,6 +71,14 @@ export function surveyReplyOptions(metadata: Record<string, unknown> | null | un
   return csat.scale === 'thumbs' ? ['👍', '👎'] : ['1', '2', '3', '4', '5'];
 }
 
+const PICKER_LABEL: Record<CsatLocale, string> = { en: 'Rate', fr: 'Noter', it: 'Valuta', es: 'Valorar', uk: 'Оцінити' };
+
+/** The label of the control that opens a survey's answers, where a channel shows them as a list (WhatsApp), in the survey's language. */
+export function surveyPickerLabel(metadata: Record<string, unknown> | null | undefined): string {
+  const locale = (metadata?.csat as { locale?: unknown } | undefined)?.locale;
+  return PICKER_LABEL[isCsatLocale(locale) ? locale : 'en'];
+}
+
 /** Rating 1-5 as the timeline shows it. */
 export function ratingLabel(scale: CsatScale, rating: number): string {
   if (scale === 'thumbs') return rating >= 4 ? 'thumbs up' : 'thumbs down';
