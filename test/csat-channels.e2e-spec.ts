@@ -11,7 +11,7 @@ const now = () => Math.floor(Date.now() / 1000);
  * CSAT in the customer's own chat: the survey invites a reply, and a reply that is only a rating
  * ("4", "👍") is the answer — recorded like the rating page's, kept in the resolved conversation,
  * opening nothing. Telegram (updates POSTed with the secret token), Slack (events signed as
- * Slack signs) and WhatsApp (webhooks signed as Meta signs) end to end, real PostgreSQL, real sockets, the survey job on the real queue.
+ * Slack signs), WhatsApp and Messenger (webhooks signed as Meta signs) end to end, real PostgreSQL, real sockets, the survey job on the real queue.
  */
 describe('CSAT answered in the chat', () => {
   let sut: TestApp;
@@ -352,6 +352,38 @@ describe('CSAT answered in the chat', () => {
         expect(await ratingOf(conversationId)).toBe(scale === 'stars' ? 4 : 1);
         expect(await conversationsOf(inbox.id)).toEqual([expect.objectContaining({ id: conversationId, status: 'resolved' })]);
       }
+    });
+
+    it('Messenger: the answers as quick replies; a tap is the rating', async () => {
+      const created = await sut.api('POST', '/inboxes', {
+        token: admin,
+        body: { name: `Messenger ${uid()}`, channel: 'messenger', appSecret: APP_SECRET, pageId: meta.page.id, pageAccessToken: meta.page.token },
+      });
+      expect(created.status).toBe(201);
+      const inbox = await enableCsat(created.body);
+      const psid = `3${Date.now()}`;
+      const messengerEvent = (message: Record<string, unknown>) => ({
+        object: 'page',
+        entry: [{ id: meta.page.id, time: Date.now(), messaging: [{ sender: { id: psid }, recipient: { id: meta.page.id }, timestamp: Date.now(), message }] }],
+      });
+      const send = async (message: Record<string, unknown>) => {
+        const raw = Buffer.from(JSON.stringify(messengerEvent(message)));
+        const res = await sut.api('POST', new URL(created.body.settings.callbackUrl).pathname.replace(/^\/api\/v1/, ''), { raw, headers: metaHeaders(APP_SECRET, raw) });
+        expect(res.status).toBe(200);
+        return message.mid as string;
+      };
+      const conversationId = (await stored(inbox.id, await send({ mid: `m_in_${uid()}`, text: 'Is the shop open on Sunday?' }))).conversation_id as string;
+      await resolve(conversationId);
+      const survey = await eventually(
+        async () => meta.sends('me/messages').find((c) => c.body.recipient?.id === psid && /\/csat\//.test(c.body.message?.text ?? '')),
+        20000,
+        'the Messenger survey',
+      );
+      expect(survey.body.message.quick_replies).toEqual(['1', '2', '3', '4', '5'].map((n) => ({ content_type: 'text', title: n, payload: `csat:${n}` })));
+      const reply = await stored(inbox.id, await send({ mid: `m_in_${uid()}`, text: '3', quick_reply: { payload: 'csat:3' } }));
+      expect(reply.conversation_id).toBe(conversationId);
+      expect(await ratingOf(conversationId)).toBe(3);
+      expect(await conversationsOf(inbox.id)).toEqual([expect.objectContaining({ id: conversationId, status: 'resolved' })]);
     });
   });
 });

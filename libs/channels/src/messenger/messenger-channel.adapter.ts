@@ -1,5 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, ChannelAdapter, ConfiguredInbox, MessageRepository, OutboundContext, PermanentSendError, SendResult, Transactions } from '@inbox/core';
+import {
+  APP_CONFIG,
+  AppConfig,
+  ChannelAdapter,
+  ConfiguredInbox,
+  MessageRepository,
+  OutboundContext,
+  PermanentSendError,
+  SendResult,
+  Transactions,
+  surveyReplyOptions,
+} from '@inbox/core';
 import { APP_SECRET, GRAPH_ID, TOKEN, callbackUrl, checkGraph, invalid, requireString, toSendError, webhookIdentity } from '../meta/meta-adapter.util';
 import { MetaGraphClient } from '../meta/meta-graph.client';
 import { MetaRepository } from '../meta/meta.repository';
@@ -90,11 +101,21 @@ export abstract class MessagingChannelAdapter implements ChannelAdapter {
     const recipient = { id: ctx.recipient };
     const text = ctx.message.text.trim();
     if (!text && ctx.message.attachments.length === 0) throw new PermanentSendError('META_REJECTED: nothing to send: the reply has no text');
+    // A satisfaction survey: its answers as quick replies; a tap comes back as a message whose text
+    // is the reply's title ("4", "👍"), which ingest reads as the rating.
+    const options = surveyReplyOptions(ctx.message.metadata);
+    const quickReplies = options ? { quick_replies: options.map((o) => ({ content_type: 'text', title: o, payload: `csat:${o}` })) } : {};
     try {
       const ids: string[] = [];
       if (text)
         ids.push(
-          (await this.graph.post<{ message_id: string }>(`${this.kind} send`, secrets.pageAccessToken, 'me/messages', { recipient, ...tagging, message: { text } })).message_id,
+          (
+            await this.graph.post<{ message_id: string }>(`${this.kind} send`, secrets.pageAccessToken, 'me/messages', {
+              recipient,
+              ...tagging,
+              message: { text, ...quickReplies },
+            })
+          ).message_id,
         );
       for (const a of ctx.message.attachments) {
         const stored = ctx.attachments.find((x) => x.id === a.id);
