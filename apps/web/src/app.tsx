@@ -1,9 +1,10 @@
 import { lazy, Suspense } from 'react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { BrowserRouter, Navigate, Route, Routes, useMatch } from 'react-router';
 import { SessionProvider, isStaff, useSession } from './session/session';
 import { LiveProvider } from './live/live';
 import { LoginPage } from './shell/login-page';
+import { ResetPasswordPage } from './shell/password-reset';
 import { Shell } from './shell/shell';
 import { InboxPage } from './inbox/inbox-page';
 import { useTranslation } from 'react-i18next';
@@ -24,8 +25,11 @@ export function createQueryClient() {
 
 function Routed() {
   const { user, loading } = useSession();
+  // The mailed reset link works signed in or out: it is about an account, not this browser's session.
+  const reset = useMatch('/reset-password/:token');
   const { t } = useTranslation();
   if (loading) return <div className="splash">{t('common.loading')}</div>;
+  if (reset?.params.token) return <ResetPasswordPage token={reset.params.token} />;
   if (!user) return <LoginPage />;
   return (
     <LiveProvider>

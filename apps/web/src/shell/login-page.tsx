@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../session/session';
 import { LanguagePicker } from './language-picker';
+import { ForgotPasswordForm, usePasswordResetOffered } from './password-reset';
 
 export function LoginPage() {
   const { t } = useTranslation();
@@ -10,6 +11,8 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const resetOffered = usePasswordResetOffered();
+  const [forgot, setForgot] = useState(false);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -22,6 +25,13 @@ export function LoginPage() {
       setBusy(false);
     }
   };
+
+  if (forgot)
+    return (
+      <div className="login">
+        <ForgotPasswordForm onBack={() => setForgot(false)} />
+      </div>
+    );
 
   return (
     <div className="login">
@@ -47,6 +57,11 @@ export function LoginPage() {
         <button className="primary" type="submit" disabled={busy}>
           {t('login.submit')}
         </button>
+        {resetOffered && (
+          <button type="button" className="link small" onClick={() => setForgot(true)} data-testid="forgot-password">
+            {t('passwordReset.forgot')}
+          </button>
+        )}
         <LanguagePicker />
       </form>
     </div>
