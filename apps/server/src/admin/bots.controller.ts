@@ -154,7 +154,7 @@ export class BotsController {
 
   private async assertInboxesExist(ids: string[] | undefined): Promise<void> {
     if (!ids?.length) return;
-    const rows: Array<{ id: string }> = await this.tx.manager.query(`SELECT id FROM inboxes WHERE id = ANY($1::uuid[])`, [ids]);
+    const rows = await this.tx.manager.query<Array<{ id: string }>>(`SELECT id FROM inboxes WHERE id = ANY($1::uuid[])`, [ids]);
     const missing = ids.find((i) => !rows.some((r) => r.id === i));
     if (missing) throw new DomainError('VALIDATION_FAILED', `unknown inbox ${missing}`, { fields: { inboxIds: [`unknown inbox ${missing}`] } });
   }

@@ -21,7 +21,7 @@ export class HealthController {
     try {
       // Its own short limit: a frozen database (or a pool it has exhausted) must not make the
       // load balancer's probe hang; the pool's timeouts are far longer.
-      await withinMs(this.config.healthTimeoutMs, this.tx.manager.query('SELECT 1'));
+      await withinMs(this.config.healthTimeoutMs, this.tx.manager.query<Array<{ one: number }>>('SELECT 1 AS one'));
       return { status: 'ok', database: 'up', databaseLatencyMs: Date.now() - started, uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) };
     } catch (err) {
       res.status(503).setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));

@@ -20,9 +20,9 @@ export class InboxIoAdapter extends IoAdapter {
   ) {
     super(app);
     this.origins = new SocketOriginPolicy(config?.corsOrigins ?? [], async () => {
-      const rows: Array<{ o: string }> = await app
+      const rows = await app
         .get(Transactions)
-        .manager.query(`SELECT DISTINCT jsonb_array_elements_text(settings->'allowedOrigins') AS o FROM inboxes WHERE channel = 'webchat' AND active`);
+        .manager.query<Array<{ o: string }>>(`SELECT DISTINCT jsonb_array_elements_text(settings->'allowedOrigins') AS o FROM inboxes WHERE channel = 'webchat' AND active`);
       return rows.map((r) => r.o);
     });
   }

@@ -96,7 +96,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       if (p.type !== 'user') return;
       const joins = [rooms.agent(p.id)];
       if (isStaff(p)) joins.push(rooms.coordinators);
-      const teams: Array<{ team_id: string }> = await this.tx.manager.query(`SELECT team_id FROM team_members WHERE user_id = $1`, [p.id]);
+      const teams = await this.tx.manager.query<Array<{ team_id: string }>>(`SELECT team_id FROM team_members WHERE user_id = $1`, [p.id]);
       joins.push(...teams.map((t) => rooms.team(t.team_id)));
       const inboxes = await this.inboxes.list(this.tx.manager, p.id);
       joins.push(...inboxes.map((i) => rooms.inbox(i.id)));

@@ -27,7 +27,19 @@ export class ReportsRepository {
   async kpis(f: KpiFilter) {
     const params = [f.from, f.to, f.teamId, f.inboxId, f.targetSeconds];
     const scope = `c.created_at >= $1 AND c.created_at < $2 AND ($3::uuid IS NULL OR c.team_id = $3) AND ($4::uuid IS NULL OR c.inbox_id = $4)`;
-    const [totals] = await this.tx.manager.query(
+    const [totals] = await this.tx.manager.query<
+      Array<{
+        created: number;
+        resolved: number;
+        unresolved: number;
+        answered: number;
+        frt_p50: number | null;
+        frt_p90: number | null;
+        resolution_p50: number | null;
+        resolution_p90: number | null;
+        sla_breaches: number;
+      }>
+    >(
       `SELECT count(*)::int AS created,
               count(*) FILTER (WHERE c.status = 'resolved')::int AS resolved,
               count(*) FILTER (WHERE c.status <> 'resolved')::int AS unresolved,
@@ -43,12 +55,12 @@ export class ReportsRepository {
        FROM conversations c WHERE ${scope}`,
       params,
     );
-    const byChannel = await this.tx.manager.query(
+    const byChannel = await this.tx.manager.query<Array<{ channel: string; created: number; resolved: number }>>(
       `SELECT c.channel, count(*)::int AS created, count(*) FILTER (WHERE c.status = 'resolved')::int AS resolved
        FROM conversations c WHERE ${scope} GROUP BY c.channel ORDER BY c.channel`,
       params.slice(0, 4),
     );
-    const byAgent = await this.tx.manager.query(
+    const byAgent = await this.tx.manager.query<Array<{ agentId: string; name: string; assigned: number; resolved: number; frt_p50: number | null }>>(
       `SELECT u.id AS "agentId", u.name, count(*)::int AS assigned, count(*) FILTER (WHERE c.status = 'resolved')::int AS resolved,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.first_response_at - c.created_at)) AS frt_p50
        FROM conversations c JOIN users u ON u.id = c.assignee_id WHERE ${scope} GROUP BY u.id, u.name ORDER BY assigned DESC, u.name`,
@@ -65,7 +77,7 @@ export class ReportsRepository {
       slaPolicies: await this.slaReport.report({ from: f.from, to: f.to, teamId: f.teamId, inboxId: f.inboxId }),
       csat: null,
       byChannel,
-      byAgent: byAgent.map((a: Record<string, unknown>) => ({
+      byAgent: byAgent.map((a) => ({
         agentId: a.agentId,
         name: a.name,
         assigned: a.assigned,

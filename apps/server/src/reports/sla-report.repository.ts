@@ -61,7 +61,9 @@ export class SlaReportRepository {
   }
 
   private async group(params: unknown[], conv: string, breaches: string, key: string, name = 'NULL'): Promise<SlaGroup[]> {
-    const rows = await this.tx.manager.query(
+    const rows = await this.tx.manager.query<
+      Array<{ key: string | null; name: string | null; conversations: number; met: number; median: number | null; by_kind: Record<string, number> }>
+    >(
       `WITH conv AS (${conv}), ev AS (${breaches}),
        g AS (SELECT ${key} AS key, count(*)::int AS conversations, count(*) FILTER (WHERE NOT breached)::int AS met FROM conv GROUP BY 1),
        k AS (SELECT ${key} AS key, kind, count(*)::int AS n FROM ev GROUP BY 1, 2),
@@ -71,13 +73,13 @@ export class SlaReportRepository {
        FROM g LEFT JOIN m ON m.key IS NOT DISTINCT FROM g.key ORDER BY g.conversations DESC, g.key`,
       params,
     );
-    return rows.map((r: Record<string, any>) => ({
-      key: r.key as string | null,
-      name: r.name as string | null,
-      conversations: r.conversations as number,
-      met: r.met as number,
+    return rows.map((r) => ({
+      key: r.key,
+      name: r.name,
+      conversations: r.conversations,
+      met: r.met,
       metRate: r.conversations ? r.met / r.conversations : null,
-      breachesByKind: r.by_kind as Record<string, number>,
+      breachesByKind: r.by_kind,
       medianSecondsToBreach: seconds(r.median),
     }));
   }

@@ -5,12 +5,15 @@ import { EntityManager } from 'typeorm';
 @Injectable()
 export class TimersRepository {
   async lockSnoozed(em: EntityManager, id: string): Promise<{ id: string; inboxId: string; status: string; snoozedUntil: Date | null } | null> {
-    const [r] = await em.query(`SELECT id, inbox_id, status, snoozed_until FROM conversations WHERE id = $1 FOR UPDATE`, [id]);
+    const [r] = await em.query<Array<{ id: string; inbox_id: string; status: string; snoozed_until: Date | null }>>(
+      `SELECT id, inbox_id, status, snoozed_until FROM conversations WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
     return r ? { id: r.id, inboxId: r.inbox_id, status: r.status, snoozedUntil: r.snoozed_until } : null;
   }
 
   async snoozedUntil(em: EntityManager, id: string): Promise<Date | null> {
-    const [r] = await em.query(`SELECT snoozed_until FROM conversations WHERE id = $1 AND status = 'snoozed'`, [id]);
+    const [r] = await em.query<Array<{ snoozed_until: Date | null }>>(`SELECT snoozed_until FROM conversations WHERE id = $1 AND status = 'snoozed'`, [id]);
     return r?.snoozed_until ?? null;
   }
 
@@ -26,9 +29,10 @@ export class TimersRepository {
 
   /** Snoozes past their time by more than `graceSeconds` (their job was lost): the sweep wakes them. */
   async overdueSnoozes(em: EntityManager, graceSeconds: number): Promise<string[]> {
-    const rows = await em.query(`SELECT id FROM conversations WHERE status = 'snoozed' AND snoozed_until < now() - make_interval(secs => $1) ORDER BY snoozed_until LIMIT 500`, [
-      graceSeconds,
-    ]);
-    return rows.map((r: { id: string }) => r.id);
+    const rows = await em.query<Array<{ id: string }>>(
+      `SELECT id FROM conversations WHERE status = 'snoozed' AND snoozed_until < now() - make_interval(secs => $1) ORDER BY snoozed_until LIMIT 500`,
+      [graceSeconds],
+    );
+    return rows.map((r) => r.id);
   }
 }

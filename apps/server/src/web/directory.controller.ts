@@ -14,6 +14,6 @@ export class DirectoryController {
 
   @Get('users')
   users(): Promise<Array<{ id: string; name: string; role: string; active: boolean }>> {
-    return this.tx.manager.query(`SELECT id, name, role, active FROM users ORDER BY name`);
+    return this.tx.manager.query<Array<{ id: string; name: string; role: string; active: boolean }>>(`SELECT id, name, role, active FROM users ORDER BY name`);
   }
 }

@@ -111,7 +111,7 @@ export class WebhookService {
       if (outside.length) throw new DomainError('FORBIDDEN', `this bot token is not allowed in inbox ${outside[0]}`, { reason: 'INBOX_OUT_OF_SCOPE' });
     }
     if (!inboxIds?.length) return;
-    const rows: Array<{ id: string }> = await this.tx.manager.query(`SELECT id FROM inboxes WHERE id = ANY($1::uuid[])`, [inboxIds]);
+    const rows = await this.tx.manager.query<Array<{ id: string }>>(`SELECT id FROM inboxes WHERE id = ANY($1::uuid[])`, [inboxIds]);
     const missing = inboxIds.filter((i) => !rows.some((r) => r.id === i));
     if (missing.length) throw new DomainError('VALIDATION_FAILED', `unknown inbox ${missing[0]}`, { fields: { inboxIds: [`unknown inbox ${missing[0]}`] } });
   }

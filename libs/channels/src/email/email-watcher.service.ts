@@ -73,12 +73,14 @@ export class EmailWatcherService implements OnApplicationBootstrap, OnModuleDest
       this.watchers.delete(id);
       // Not awaited: a watcher stuck in a slow connect must not hold up the other inboxes. Session locks
       // stack, so each successful try-lock is matched by exactly one unlock, whenever it comes.
-      void watcher.stop().then(() => lock.query(`SELECT pg_advisory_unlock(hashtextextended('inbox-email:' || $1, 0))`, [id]).catch(() => undefined));
+      void watcher
+        .stop()
+        .then(() => lock.query<{ unlocked: boolean }>(`SELECT pg_advisory_unlock(hashtextextended('inbox-email:' || $1, 0)) AS unlocked`, [id]).catch(() => undefined));
       this.logger.log({ inboxId: id }, 'stopped watching a removed or deactivated email inbox');
     }
     for (const id of active) {
       if (this.watchers.has(id) || this.stopped) continue;
-      const [row] = (await lock.query(`SELECT pg_try_advisory_lock(hashtextextended('inbox-email:' || $1, 0)) AS locked`, [id])).rows;
+      const [row] = (await lock.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended('inbox-email:' || $1, 0)) AS locked`, [id])).rows;
       if (!row.locked) continue;
       const watcher = new MailboxWatcher(id, {
         load: () => this.load(id),

@@ -179,7 +179,10 @@ export class PhoneCallsService {
   async logManual(p: Principal, conversationId: string, m: ManualCall) {
     const conv = await this.conversationService.get(p, conversationId);
     return this.tx.run(async ({ em, emit }) => {
-      const author = p.type === 'user' ? await em.query(`SELECT id, name, email FROM users WHERE id = $1`, [p.id]).then((r: any[]) => r[0] ?? null) : null;
+      const author =
+        p.type === 'user'
+          ? await em.query<Array<{ id: string; name: string; email: string }>>(`SELECT id, name, email FROM users WHERE id = $1`, [p.id]).then((r) => r[0] ?? null)
+          : null;
       const ended = m.endedAt ? new Date(m.endedAt) : new Date();
       const started = new Date(ended.getTime() - m.durationSeconds * 1000);
       const call = mergeCall(

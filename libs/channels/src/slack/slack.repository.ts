@@ -7,16 +7,16 @@ import { queryRows } from '@inbox/core';
 export class SlackRepository {
   /** true the first time an (inbox, event_id) is seen; the primary key settles concurrent redeliveries. */
   async markEventSeen(em: EntityManager, inboxId: string, eventId: string, retryNum: number): Promise<boolean> {
-    const rows = await queryRows(em, `INSERT INTO slack_events (inbox_id, event_id, retry_num) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`, [
-      inboxId,
-      eventId,
-      retryNum,
-    ]);
+    const rows = await queryRows<{ event_id: string }>(
+      em,
+      `INSERT INTO slack_events (inbox_id, event_id, retry_num) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
+      [inboxId, eventId, retryNum],
+    );
     return rows.length > 0;
   }
 
   async pruneSeenEvents(em: EntityManager, olderThanHours: number): Promise<number> {
-    const rows = await queryRows(em, `DELETE FROM slack_events WHERE received_at < now() - make_interval(hours => $1) RETURNING event_id`, [olderThanHours]);
+    const rows = await queryRows<{ event_id: string }>(em, `DELETE FROM slack_events WHERE received_at < now() - make_interval(hours => $1) RETURNING event_id`, [olderThanHours]);
     return rows.length;
   }
 
@@ -27,7 +27,7 @@ export class SlackRepository {
     externalId: string,
     e: { text: string; editedAt: string; editedBy: string | null },
   ): Promise<{ id: string; conversationId: string } | null> {
-    const [row] = await queryRows(
+    const [row] = await queryRows<{ id: string; conversation_id: string }>(
       em,
       `UPDATE messages SET text = $3, html = NULL,
          metadata = metadata || jsonb_build_object('edited', jsonb_build_object('at', $4::text, 'by', $5::text, 'previousText', text))
@@ -39,7 +39,7 @@ export class SlackRepository {
   }
 
   async markDeleted(em: EntityManager, inboxId: string, externalId: string, deletedAt: string): Promise<{ id: string; conversationId: string } | null> {
-    const [row] = await queryRows(
+    const [row] = await queryRows<{ id: string; conversation_id: string }>(
       em,
       `UPDATE messages SET metadata = metadata || jsonb_build_object('deleted', jsonb_build_object('at', $3::text))
        WHERE inbox_id = $1 AND external_id = $2 AND kind = 'message' AND NOT (metadata ? 'deleted')
@@ -50,7 +50,7 @@ export class SlackRepository {
   }
 
   async findOpenConversation(em: EntityManager, inboxId: string, threadKey: string): Promise<string | null> {
-    const [row] = await em.query(`SELECT id FROM conversations WHERE inbox_id = $1 AND thread_key = $2 AND status <> 'resolved'`, [inboxId, threadKey]);
+    const [row] = await em.query<Array<{ id: string }>>(`SELECT id FROM conversations WHERE inbox_id = $1 AND thread_key = $2 AND status <> 'resolved'`, [inboxId, threadKey]);
     return row?.id ?? null;
   }
 
@@ -62,7 +62,7 @@ export class SlackRepository {
     em: EntityManager,
     c: { inboxId: string; contactId: string; identityId: string; threadKey: string; teamId: string | null; subject: string | null },
   ): Promise<{ id: string; created: boolean }> {
-    const [row] = await em.query(
+    const [row] = await em.query<Array<{ id: string; created: boolean }>>(
       `INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, team_id, subject, waiting_since, last_message_at)
        VALUES ($1, 'slack', $2, $6, $3, 'bot', $4, $5, NULL, now())
        ON CONFLICT (inbox_id, thread_key) WHERE status <> 'resolved' DO UPDATE SET last_message_at = now(), updated_at = now()

@@ -102,7 +102,7 @@ export class WebchatChannelAdapter implements ChannelAdapter {
   /** The linked email inbox's adapter sends it; a temporary failure retries the whole send. */
   private async emailFollowUp(ctx: OutboundContext, emailInboxId: string): Promise<void> {
     const em = this.tx.manager;
-    const [contact] = await em.query(`SELECT email FROM contacts WHERE id = $1`, [ctx.conversation.contactId]);
+    const [contact] = await em.query<Array<{ email: string | null }>>(`SELECT email FROM contacts WHERE id = $1`, [ctx.conversation.contactId]);
     if (!contact?.email) return;
     const inbox = await this.inboxes.withSecrets(em, emailInboxId);
     if (!inbox || inbox.channel !== 'email' || !inbox.active) {

@@ -58,7 +58,7 @@ export class WidgetFanout implements OnApplicationBootstrap, OnModuleDestroy {
   private async isWebchatInbox(inboxId: string): Promise<boolean> {
     const known = this.webchatInbox.get(inboxId);
     if (known !== undefined) return known;
-    const [row] = await this.tx.manager.query(`SELECT channel FROM inboxes WHERE id = $1`, [inboxId]);
+    const [row] = await this.tx.manager.query<Array<{ channel: string }>>(`SELECT channel FROM inboxes WHERE id = $1`, [inboxId]);
     const isWebchat = row?.channel === 'webchat';
     if (row) this.webchatInbox.set(inboxId, isWebchat);
     return isWebchat;
@@ -76,7 +76,7 @@ export class WidgetFanout implements OnApplicationBootstrap, OnModuleDestroy {
   private async websiteTokenOf(inboxId: string): Promise<string | null> {
     const cached = this.tokenByInbox.get(inboxId);
     if (cached) return cached;
-    const [row] = await this.tx.manager.query(`SELECT settings->>'websiteToken' AS t FROM inboxes WHERE id = $1`, [inboxId]);
+    const [row] = await this.tx.manager.query<Array<{ t: string | null }>>(`SELECT settings->>'websiteToken' AS t FROM inboxes WHERE id = $1`, [inboxId]);
     if (row?.t) this.tokenByInbox.set(inboxId, row.t);
     return row?.t ?? null;
   }

@@ -47,14 +47,17 @@ export class AccessService {
   async canSeeContact(em: EntityManager, p: Principal, contactId: string): Promise<boolean> {
     if (isStaff(p) || (p.type === 'bot' && p.inboxIds === null)) return true;
     if (p.type === 'bot') {
-      const [hit] = await em.query(`SELECT 1 FROM conversations c WHERE c.contact_id = $1 AND c.inbox_id = ANY($2::uuid[]) LIMIT 1`, [contactId, p.inboxIds]);
+      const [hit] = await em.query<Array<{ one: number }>>(`SELECT 1 AS one FROM conversations c WHERE c.contact_id = $1 AND c.inbox_id = ANY($2::uuid[]) LIMIT 1`, [
+        contactId,
+        p.inboxIds,
+      ]);
       return Boolean(hit);
     }
     if (p.type !== 'user') return false;
-    const [row] = await em.query(`SELECT 1 FROM conversations c JOIN inbox_members m ON m.inbox_id = c.inbox_id AND m.user_id = $2 WHERE c.contact_id = $1 LIMIT 1`, [
-      contactId,
-      p.id,
-    ]);
+    const [row] = await em.query<Array<{ one: number }>>(
+      `SELECT 1 AS one FROM conversations c JOIN inbox_members m ON m.inbox_id = c.inbox_id AND m.user_id = $2 WHERE c.contact_id = $1 LIMIT 1`,
+      [contactId, p.id],
+    );
     return Boolean(row);
   }
 

@@ -12,12 +12,12 @@ export class OutboxRepository {
       values.push(e.type, e.conversationId, JSON.stringify(e.payload));
       return `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3}::jsonb)`;
     });
-    const rows: Array<{ seq: string }> = await em.query(`INSERT INTO outbox_events (type, conversation_id, payload) VALUES ${tuples.join(', ')} RETURNING seq`, values);
+    const rows = await em.query<Array<{ seq: string }>>(`INSERT INTO outbox_events (type, conversation_id, payload) VALUES ${tuples.join(', ')} RETURNING seq`, values);
     return events.map((e, i): DomainEvent => ({ ...e, seq: Number(rows[i].seq) }));
   }
 
   async after(em: EntityManager, afterSeq: number, limit: number): Promise<DomainEvent[]> {
-    const rows: Array<{ seq: string; type: DomainEvent['type']; conversation_id: string | null; payload: unknown }> = await em.query(
+    const rows = await em.query<Array<{ seq: string; type: DomainEvent['type']; conversation_id: string | null; payload: unknown }>>(
       `SELECT seq, type, conversation_id, payload FROM outbox_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
       [afterSeq, limit],
     );
@@ -26,7 +26,7 @@ export class OutboxRepository {
   }
 
   async lastSeq(em: EntityManager): Promise<number> {
-    const [row] = await em.query(`SELECT coalesce(max(seq), 0) AS seq FROM outbox_events`);
+    const [row] = await em.query<Array<{ seq: string }>>(`SELECT coalesce(max(seq), 0) AS seq FROM outbox_events`);
     return Number(row.seq);
   }
 }

@@ -107,6 +107,8 @@ export class JobQueue {
     const db = {
       executeSql: async (text: string, values?: unknown[]) => {
         if (!em.queryRunner) throw new Error('sendInTx needs a transactional entity manager');
+        // pg-boss reads its own rows; QueryRunner's structured query takes no row type.
+        // eslint-disable-next-line no-restricted-syntax
         const result = await em.queryRunner.query(text, values as unknown[], true);
         return { rows: result.records ?? [] };
       },
