@@ -18,6 +18,7 @@ import {
   MessageRepository,
   Principal,
   Transactions,
+  attachmentDisposition,
   decodeCursor,
   notFound,
   parseListCursor,
@@ -33,6 +34,13 @@ const csv = ({ value }: { value: unknown }) =>
         .map((s) => s.trim())
         .filter(Boolean)
     : value;
+
+export class AttachmentQuery {
+  @ApiPropertyOptional({ enum: ['inline', 'attachment'], description: 'inline: show an image or PDF in place (other types are always downloads)' })
+  @IsOptional()
+  @IsIn(['inline', 'attachment'])
+  disposition?: 'inline' | 'attachment';
+}
 
 export class ListConversationsQuery {
   @ApiPropertyOptional({ description: 'comma-separated statuses' }) @IsOptional() @Transform(csv) @IsIn(CONVERSATION_STATUSES, { each: true }) status?: ConversationStatus[];
@@ -173,9 +181,10 @@ export class ConversationsController {
     return this.conversations.retryMessage(p, id, messageId);
   }
 
+  /** `?disposition=inline` shows an image or a PDF in place (previews); any other type stays a download. */
   @Can('conversation.read')
   @Get('attachments/:id')
-  async attachment(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
+  async attachment(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Query() q: AttachmentQuery, @Res({ passthrough: true }) res: Response) {
     const a = await this.messages.attachment(this.tx.manager, id);
     if (!a) throw notFound('message', id);
     const msg = (await this.messages.summary(this.tx.manager, a.messageId))!;
@@ -183,7 +192,7 @@ export class ConversationsController {
     res.set({
       // Stored types come from every channel (mail parts, Slack files): a malformed one must not fail the download.
       'content-type': safeContentType(a.contentType),
-      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(a.fileName)}`,
+      'content-disposition': attachmentDisposition(a.fileName, a.contentType, q.disposition === 'inline'),
       'x-content-type-options': 'nosniff',
     });
     return a.data ? new StreamableFile(a.data) : new StreamableFile(createReadStream(a.storagePath!));

@@ -2,11 +2,12 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { mergeMessage, messagesKey } from '../live/live';
-import { auth, post } from '../api/client';
-import type { AttachmentSummary, ConversationSummary, MessageSummary } from '../api/types';
+import { post } from '../api/client';
+import type { ConversationSummary, MessageSummary } from '../api/types';
 import { useFormat } from '../i18n/format';
 import { useDirectory } from '../session/session';
 import { EmailBody } from './email-body';
+import { AttachmentList } from './attachment-list';
 import { CallEntry, useSendErrorText } from './call-entry';
 import { useActivityContext } from './use-activity-context';
 import { activityLine } from './activity-line';
@@ -18,35 +19,6 @@ export interface PendingSend {
   text: string;
   isNote: boolean;
   error: string | null;
-}
-
-async function download(a: AttachmentSummary) {
-  // Attachment URLs need the bearer token, which a plain link cannot carry.
-  const res = await fetch(a.url.startsWith('http') ? a.url : `/api/v1/attachments/${a.id}`, { headers: { authorization: `Bearer ${auth.token}` } });
-  const url = URL.createObjectURL(await res.blob());
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = a.fileName;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-function Attachments({ list }: { list: AttachmentSummary[] }) {
-  const { t } = useTranslation();
-  const fmt = useFormat();
-  if (!list.length) return null;
-  return (
-    <ul className="attachments" aria-label={t('conversation.attachments')}>
-      {list.map((a) => (
-        <li key={a.id}>
-          <button className="link" onClick={() => void download(a)}>
-            📎 {a.fileName}
-          </button>{' '}
-          <span className="muted small">{fmt.number(Math.ceil(a.size / 1024))} KB</span>
-        </li>
-      ))}
-    </ul>
-  );
 }
 
 function Message({ m, conversation, readOnly }: { m: MessageSummary; conversation: ConversationSummary; readOnly?: boolean }) {
@@ -95,7 +67,7 @@ function Message({ m, conversation, readOnly }: { m: MessageSummary; conversatio
         <span className="muted small">{fmt.dateTime(m.createdAt)}</span>
       </header>
       {m.html && m.direction === 'inbound' ? <EmailBody html={m.html} /> : <div className="text">{m.kind === 'note' ? <NoteText m={m} /> : m.text}</div>}
-      <Attachments list={m.attachments} />
+      <AttachmentList list={m.attachments} />
       {m.kind === 'message' && m.direction === 'outbound' && m.status && (
         <footer className={`delivery delivery-${m.status}`} data-testid="delivery">
           {t(`delivery.${m.status}`)}

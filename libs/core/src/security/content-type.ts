@@ -9,3 +9,19 @@ export function isValidContentType(v: unknown): v is string {
 export function safeContentType(v: unknown): string {
   return isValidContentType(v) ? v : 'application/octet-stream';
 }
+
+/**
+ * Types a browser may show in place (`Content-Disposition: inline`): raster images and PDF,
+ * which run no script of ours. HTML, SVG (scriptable XML), XML and everything else is always
+ * a download, whatever the caller asks.
+ */
+const INLINE_SAFE = /^(image\/(png|jpeg|gif|webp|avif|bmp)|application\/pdf)$/;
+
+export function isInlineSafe(contentType: unknown): boolean {
+  return typeof contentType === 'string' && INLINE_SAFE.test(contentType.split(';')[0].trim().toLowerCase());
+}
+
+/** The Content-Disposition of a stored file: inline only when asked and the type is inline-safe. */
+export function attachmentDisposition(fileName: string, contentType: unknown, wantInline: boolean): string {
+  return `${wantInline && isInlineSafe(contentType) ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
