@@ -1,5 +1,13 @@
 import { io, type Socket } from 'socket.io-client';
-import type { VisitorMessage, WidgetAck, WidgetClientEvents, WidgetConfig, WidgetServerEvents, WidgetSession } from '../../../libs/realtime-contract/src/widget';
+import type {
+  VisitorMessage,
+  WidgetAck,
+  WidgetClientEvents,
+  WidgetConfig,
+  WidgetServerEvents,
+  WidgetSession,
+  WidgetVisitorHints,
+} from '../../../libs/realtime-contract/src/widget';
 import { fill, pickLocale, texts, type Texts } from './i18n';
 import { css } from './styles';
 
@@ -258,6 +266,17 @@ function markRead(): void {
 }
 
 // ---- transport ------------------------------------------------------------------------
+/** The page the visitor is on, where they came from and their time zone, for the agent's contact panel (browser and OS the server reads from the User-Agent). */
+function visitorHints(): WidgetVisitorHints {
+  let timeZone: string | null = null;
+  try {
+    timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone ?? null;
+  } catch {
+    /* an old browser without time zone support: the offset still tells the local time */
+  }
+  return { pageUrl: location.href, pageTitle: document.title || null, referrer: document.referrer || null, timeZone, utcOffsetMinutes: -new Date().getTimezoneOffset() };
+}
+
 function connect(): void {
   if (socket || unavailable || !websiteToken) return;
   socket = io(`${baseUrl}/widget`, {
@@ -265,7 +284,7 @@ function connect(): void {
     reconnectionDelay: 500,
     reconnectionDelayMax: 4000,
     // A function: every reconnect presents the latest visitor token.
-    auth: (cb) => cb({ websiteToken, visitorToken: store.get('token'), identifier: identifier ?? null, identifierHash: identifierHash ?? null, locale }),
+    auth: (cb) => cb({ websiteToken, visitorToken: store.get('token'), identifier: identifier ?? null, identifierHash: identifierHash ?? null, locale, visitor: visitorHints() }),
   }) as Sock;
   // Silent renewal: the server sends a fresh token before the current one expires.
   socket.on('token', ({ visitorToken }) => {

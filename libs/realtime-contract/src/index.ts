@@ -14,6 +14,8 @@ export interface ConversationSummary {
   channel: ChannelKindName;
   contactId: string;
   contactName: string | null;
+  /** The contact's short stable number: clients show "Visitor #N" for a web chat visitor without a name. */
+  contactNumber: number;
   status: ConversationStatus;
   priority: number;
   assigneeId: string | null;
@@ -33,6 +35,30 @@ export interface ConversationSummary {
   lastMessageAt: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * What a web chat visitor's browser told us at its latest connect (untrusted hints, shown to
+ * agents): browser and OS parsed from the User-Agent on the server, the page, where the visitor
+ * came from, and the visitor's time zone for a local clock.
+ */
+export interface VisitorInfo {
+  browser: string | null;
+  browserVersion: string | null;
+  os: string | null;
+  osVersion: string | null;
+  /** `desktop`, `mobile`, `tablet`, … as the User-Agent says; null when it does not. */
+  device: string | null;
+  /** http(s) only. */
+  pageUrl: string | null;
+  pageTitle: string | null;
+  /** http(s) only; null for a direct visit. */
+  referrer: string | null;
+  /** An IANA zone such as `Europe/Kyiv`. */
+  timeZone: string | null;
+  /** Minutes east of UTC at the visit (+120 for UTC+2). */
+  utcOffsetMinutes: number | null;
+  seenAt: string;
 }
 
 export interface LastMessagePreview {

@@ -83,6 +83,16 @@ export interface WidgetClientEvents {
   'csat.rate': (p: { token: string; rating: number; comment?: string | null }, ack: (a: WidgetAck<{ rating: number }>) => void) => void;
 }
 
+/** What the widget tells about the page it runs in (hints shown to agents; the server checks and trims them). */
+export interface WidgetVisitorHints {
+  pageUrl?: string | null;
+  pageTitle?: string | null;
+  referrer?: string | null;
+  timeZone?: string | null;
+  /** Minutes east of UTC (the opposite sign of Date#getTimezoneOffset). */
+  utcOffsetMinutes?: number | null;
+}
+
 /** What the script tag / host page passes in the socket handshake. */
 export interface WidgetHandshake {
   websiteToken: string;
@@ -90,4 +100,5 @@ export interface WidgetHandshake {
   identifier?: string | null;
   identifierHash?: string | null;
   locale?: string | null;
+  visitor?: WidgetVisitorHints | null;
 }

@@ -1,4 +1,15 @@
-export type { AssignedEvent, AttachmentSummary, ChannelKindName, ConversationSummary, MessageSummary, OfferedEvent, PresenceName, QueueStats } from '@inbox/realtime-contract';
+export type {
+  AssignedEvent,
+  AttachmentSummary,
+  ChannelKindName,
+  ConversationSummary,
+  MessageSummary,
+  OfferedEvent,
+  PresenceName,
+  QueueStats,
+  VisitorInfo,
+} from '@inbox/realtime-contract';
+import type { VisitorInfo } from '@inbox/realtime-contract';
 
 export type Role = 'admin' | 'coordinator' | 'agent';
 
@@ -58,6 +69,10 @@ export interface Contact {
   labels: string[];
   createdAt: string;
   identities: Array<{ id: string; channel: string; address: string }>;
+  /** Short and stable: "Visitor #N" while a web chat visitor has no name. */
+  number: number;
+  /** The latest web chat visitor info; null for other channels. */
+  visitor: VisitorInfo | null;
 }
 
 export interface CannedResponse {

@@ -6,6 +6,8 @@ import { get, patch, post, qs } from '../api/client';
 import type { Contact, ConversationSummary } from '../api/types';
 import { useFormat } from '../i18n/format';
 import { useMe } from '../session/session';
+import { useContactLabel } from './contact-label';
+import { VisitorInfoPanel } from './visitor-info-panel';
 
 type ContactDetail = Contact & { conversations: ConversationSummary[] };
 
@@ -15,6 +17,7 @@ export function ContactSidebar({ contactId, currentId }: { contactId: string; cu
   const queryClient = useQueryClient();
   // Merging rewrites a customer's history: coordinators and admins only (the server enforces it too).
   const canMerge = useMe().role !== 'agent';
+  const contactLabel = useContactLabel();
   const contact = useQuery({ queryKey: ['contact', contactId], queryFn: () => get<ContactDetail>(`/contacts/${contactId}`) });
   const [notes, setNotes] = useState('');
   const [label, setLabel] = useState('');
@@ -45,7 +48,9 @@ export function ContactSidebar({ contactId, currentId }: { contactId: string; cu
   return (
     <aside className="sidebar" data-testid="contact-sidebar">
       <h3>{t('sidebar.contact')}</h3>
-      <div className="contact-name">{c.name ?? t('list.unknownContact')}</div>
+      <div className="contact-name" data-testid="contact-name">
+        {contactLabel({ name: c.name, number: c.number, webchat: Boolean(c.visitor) || c.identities.some((i) => i.channel === 'webchat') })}
+      </div>
       <dl className="kv small">
         {c.email && (
           <>
@@ -66,6 +71,7 @@ export function ContactSidebar({ contactId, currentId }: { contactId: string; cu
           </>
         )}
       </dl>
+      <VisitorInfoPanel visitor={c.visitor} />
       <h4>{t('sidebar.identities')}</h4>
       <ul className="plain small">
         {c.identities.map((i) => (

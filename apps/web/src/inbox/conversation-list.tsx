@@ -27,6 +27,7 @@ import { ListFiltersBar } from './list-filters';
 import './list.css';
 import { ChatBubble } from './chat-bubble';
 import { MentionsList, MentionsTabButton } from './mentions-list';
+import { useConversationContactLabel } from './contact-label';
 
 /** One glyph per channel kind, named for screen readers by the channel's translated name. */
 const CHANNEL_ICON: Record<ConversationSummary['channel'], ReactNode> = {
@@ -65,6 +66,7 @@ const ROW_HEIGHT = 76;
 
 export function ConversationList({ tab, status, filters, sort, params: urlParams, viewer, selectedId, onTab, onStatus, onFilters, onSort, onView, onSelect, onVisibleIds }: Props) {
   const { t } = useTranslation();
+  const contactLabel = useConversationContactLabel();
   const { store } = useLive();
   const fmt = useFormat();
   const { byId } = useDirectory();
@@ -198,7 +200,7 @@ export function ConversationList({ tab, status, filters, sort, params: urlParams
                   <span className={`chan-icon chan-${c.channel}`} role="img" aria-label={t(`channel.${c.channel}`)} title={t(`channel.${c.channel}`)}>
                     {CHANNEL_ICON[c.channel] ?? '•'}
                   </span>
-                  <strong className="ellipsis">{c.contactName ?? t('list.unknownContact')}</strong>
+                  <strong className="ellipsis">{contactLabel(c)}</strong>
                   <span className="muted small nowrap">{fmt.relative(c.lastMessage?.createdAt ?? c.lastMessageAt)}</span>
                 </span>
                 <span className="row-bottom">

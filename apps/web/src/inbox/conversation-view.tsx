@@ -16,6 +16,7 @@ import { useFormat } from '../i18n/format';
 import { activityLine } from './activity-line';
 import { useActivityContext } from './use-activity-context';
 import { CsatRating } from '../qa/csat-rating';
+import { useConversationContactLabel } from './contact-label';
 
 export interface ConversationViewHandle {
   focusComposer(): void;
@@ -23,6 +24,7 @@ export interface ConversationViewHandle {
 
 export const ConversationView = forwardRef<ConversationViewHandle, { id: string }>(function ConversationView({ id }, ref) {
   const { t } = useTranslation();
+  const contactLabel = useConversationContactLabel();
   const live = useLive();
   const queryClient = useQueryClient();
   const { byId } = useDirectory();
@@ -128,7 +130,7 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
             ← {t('conversation.back')}
           </button>
           <div className="conv-title">
-            <h2>{conversation.contactName ?? t('list.unknownContact')}</h2>
+            <h2>{contactLabel(conversation)}</h2>
             <div className="muted small conv-meta">
               <span className={`chan chan-${conversation.channel}`}>{t(`channel.${conversation.channel}`)}</span>
               <span className="pill" data-testid="conversation-status">

@@ -8,6 +8,7 @@ export const aConversation = (o: Partial<ConversationSummary> = {}): Conversatio
     channel: 'api',
     contactId: 'k1',
     contactName: 'Chloé',
+    contactNumber: 7,
     status: 'open',
     priority: 1,
     assigneeId: null,

@@ -2,11 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { APP_CONFIG, AppConfig, ContactRepository, DomainError, IngestService, SecretBox, Transactions, MessageRepository } from '@inbox/core';
 import { isOpen } from '@inbox/routing';
-import type { MessageSummary } from '@inbox/realtime-contract';
+import type { MessageSummary, VisitorInfo } from '@inbox/realtime-contract';
 import { VisitorSession, WebchatInbox, WebchatRepository } from './webchat.repository';
 import { VisitorClaims, isVisitorTokenLive, signVisitorToken, verifyIdentity, verifyVisitorToken, visitorTokenNeedsRenewal } from './visitor-token.util';
 import { checkAttachmentSignature, signAttachmentPath } from './attachment-url.util';
 import { isOriginAllowed } from './widget-settings.util';
+import { visitorInfoFrom } from './visitor-info.util';
 import type { VisitorMessage, VisitorSurvey, WidgetConfig, WidgetHandshake, WidgetSession } from '@inbox/realtime-contract/widget';
 
 export const WIDGET_MAX_TEXT = 5000;
@@ -62,7 +63,7 @@ export class WebchatVisitorService {
    * Resumes the session of a valid visitor token, or starts one. A verified identifier wins over
    * the token: a customer logging in on the host site gets their own history, not the browser's.
    */
-  async connect(h: WidgetHandshake, origin: string | undefined): Promise<VisitorContext & { token: string }> {
+  async connect(h: WidgetHandshake, origin: string | undefined, userAgent?: string): Promise<VisitorContext & { token: string }> {
     const inbox = await this.inboxFor(h.websiteToken, origin);
     let identifier: string | null = null;
     if (h.identifier !== undefined && h.identifier !== null && h.identifier !== '') {
@@ -78,8 +79,16 @@ export class WebchatVisitorService {
     if (!session && identifier) session = await this.repo.latestSessionOf(this.tx.manager, inbox.id, identifier);
     if (!session) session = await this.repo.createSession(this.tx.manager, inbox.id, identifier);
     else await this.repo.touch(this.tx.manager, session.id);
+    await this.recordVisitor(session, inbox.id, visitorInfoFrom(h.visitor, userAgent, new Date()));
     // Every connect hands out a fresh token: a visitor who comes back within its lifetime keeps the session for good.
     return { inbox, session, token: this.issueToken(inbox.id, session) };
+  }
+
+  /** The page and browser of this connect, on the session and (a returning visitor) on the contact already known. */
+  private async recordVisitor(session: VisitorSession, inboxId: string, visitor: VisitorInfo): Promise<void> {
+    await this.repo.setSessionVisitor(this.tx.manager, session.id, visitor);
+    const conv = await this.repo.openConversationOf(this.tx.manager, inboxId, session.id);
+    if (conv) await this.repo.copySessionVisitorToContact(this.tx.manager, session.id, conv.contactId);
   }
 
   /** A fresh token for an open socket whose token is past half its life; null while it is young. */
@@ -169,6 +178,8 @@ export class WebchatVisitorService {
       attachments: attachment ? [attachment] : undefined,
       metadata: { clientId, source: 'webchat' },
     });
+    // The first message creates the contact: it learns the browser and page the session saw.
+    await this.repo.copySessionVisitorToContact(this.tx.manager, session.id, result.contactId);
     const summary = (await this.messages.summary(this.tx.manager, result.messageId))!;
     const [message] = await this.toVisitor(inbox.settings.websiteToken, [summary]);
     return { message, duplicate: !result.created };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { MESSAGE_COLUMNS, toMessageSummary, queryRows } from '@inbox/core';
-import type { MessageSummary } from '@inbox/realtime-contract';
+import type { MessageSummary, VisitorInfo } from '@inbox/realtime-contract';
 import type { WidgetSettings } from './widget-settings.util';
 
 export interface WebchatInbox {
@@ -55,6 +55,23 @@ export class WebchatRepository {
 
   async touch(em: EntityManager, id: string): Promise<void> {
     await em.query(`UPDATE webchat_sessions SET last_seen_at = now() WHERE id = $1`, [id]);
+  }
+
+  /** What the widget told at this connect (see visitorInfoFrom). */
+  async setSessionVisitor(em: EntityManager, id: string, visitor: VisitorInfo): Promise<void> {
+    await em.query(`UPDATE webchat_sessions SET visitor = $2 WHERE id = $1`, [id, JSON.stringify(visitor)]);
+  }
+
+  /**
+   * The contacts behind this session (a verified customer's contact, or the anonymous session's) get
+   * its latest visitor info. A no-op when nothing changed, so every message can call it.
+   */
+  async copySessionVisitorToContact(em: EntityManager, sessionId: string, contactId: string): Promise<void> {
+    await em.query(
+      `UPDATE contacts ct SET visitor = s.visitor FROM webchat_sessions s
+       WHERE s.id = $1 AND ct.id = $2 AND s.visitor IS NOT NULL AND ct.visitor IS DISTINCT FROM s.visitor`,
+      [sessionId, contactId],
+    );
   }
 
   async updateSessionContact(em: EntityManager, id: string, f: { name?: string | null; email?: string | null }): Promise<void> {

@@ -62,7 +62,7 @@ export class WidgetGateway implements OnGatewayInit, OnGatewayConnection {
       const ip = clientIp(socket.handshake.address, socket.handshake.headers, this.trust);
       try {
         await this.handshakesPerIp.take(ip, 'too many connections from this address; try again shortly');
-        const ctx = await this.visitors.connect((socket.handshake.auth ?? {}) as WidgetHandshake, socket.handshake.headers.origin);
+        const ctx = await this.visitors.connect((socket.handshake.auth ?? {}) as WidgetHandshake, socket.handshake.headers.origin, socket.handshake.headers['user-agent']);
         socket.data.ctx = { inbox: ctx.inbox, session: ctx.session };
         socket.data.token = ctx.token;
         socket.data.ip = ip;

@@ -21,6 +21,7 @@ import { QaQueue1766040000000 } from './migrations/1766040000000-QaQueue';
 import { CannedTeams1766100200000 } from './migrations/1766100200000-CannedTeams';
 import { Mentions1766200000000 } from './migrations/1766200000000-Mentions';
 import { CsatRules1766210000000 } from './migrations/1766210000000-CsatRules';
+import { VisitorInfo1766220000000 } from './migrations/1766220000000-VisitorInfo';
 import { PasswordResets1766230000000 } from './migrations/1766230000000-PasswordResets';
 
 /** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
@@ -45,6 +46,7 @@ export const MIGRATIONS = [
   CannedTeams1766100200000,
   Mentions1766200000000,
   CsatRules1766210000000,
+  VisitorInfo1766220000000,
   PasswordResets1766230000000,
 ];
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../db/sql';
 import type { ChannelKind } from '../entities/enums';
+import type { VisitorInfo } from '@inbox/realtime-contract';
 
 export interface ContactDetails {
   name?: string | null;
@@ -20,6 +21,10 @@ export interface ContactView {
   labels: string[];
   createdAt: string;
   identities: Array<{ id: string; channel: ChannelKind; address: string }>;
+  /** Short, stable and unique: "Visitor #N" for a web chat visitor without a name. */
+  number: number;
+  /** The latest web chat visitor info (browser, OS, page, time zone); null for other channels. */
+  visitor: VisitorInfo | null;
 }
 
 /** A contacts row with its identities aggregated (`SELECT c.*, ... AS identities`). */
@@ -116,8 +121,11 @@ export class ContactRepository {
     }
     if (q.search) {
       params.push(`%${q.search.replace(/[%_\\]/g, (m) => '\\' + m)}%`);
-      where.push(`(c.name ILIKE $${params.length} OR c.email ILIKE $${params.length} OR c.phone ILIKE $${params.length}
-        OR EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id AND i.address ILIKE $${params.length}))`);
+      // "#1234" (or "Visitor #1234" in any language) finds the contact by its number.
+      const number = /(?:#|№|\bn\.?\s?[°º]|\bn\.)\s*(\d{1,15})\s*$/i.exec(q.search)?.[1];
+      params.push(number ?? null);
+      where.push(`(c.name ILIKE $${params.length - 1} OR c.email ILIKE $${params.length - 1} OR c.phone ILIKE $${params.length - 1}
+        OR EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id AND i.address ILIKE $${params.length - 1}) OR c.number = $${params.length}::bigint)`);
     }
     if (q.cursor) {
       params.push(q.cursor.createdAt, q.cursor.id);
@@ -182,6 +190,8 @@ export class ContactRepository {
       labels: r.labels ?? [],
       createdAt: new Date(r.created_at).toISOString(),
       identities: r.identities,
+      number: Number(r.number),
+      visitor: r.visitor ?? null,
     };
   }
 }

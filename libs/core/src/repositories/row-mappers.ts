@@ -2,7 +2,7 @@ import type { AttachmentSummary, ConversationSla, ConversationSummary, MessageSu
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
-export const CONVERSATION_COLUMNS = `c.id, c.inbox_id, c.channel, c.contact_id, ct.name AS contact_name, c.status, c.priority,
+export const CONVERSATION_COLUMNS = `c.id, c.inbox_id, c.channel, c.contact_id, ct.name AS contact_name, ct.number AS contact_number, c.status, c.priority,
   c.assignee_id, c.team_id, c.labels, c.subject, c.language, c.assignment_reason, c.waiting_since,
   c.first_response_at, c.resolved_at, c.snoozed_until, c.last_message_at, c.created_at, c.updated_at,
   c.sla, c.sla_state, c.sla_due_at, lm.text AS last_text, lm.author_type AS last_author_type, lm.author_id AS last_author_id, lm.created_at AS last_created_at`;
@@ -22,6 +22,7 @@ export function toConversationSummary(r: Record<string, any>): ConversationSumma
     channel: r.channel,
     contactId: r.contact_id,
     contactName: r.contact_name ?? null,
+    contactNumber: Number(r.contact_number),
     status: r.status,
     priority: Number(r.priority),
     assigneeId: r.assignee_id,
