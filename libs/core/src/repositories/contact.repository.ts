@@ -38,6 +38,9 @@ interface ContactRow {
   labels: string[] | null;
   created_at: Date;
   identities: ContactView['identities'];
+  /** bigint: pg returns it as a string. */
+  number: string;
+  visitor: VisitorInfo | null;
 }
 
 @Injectable()
