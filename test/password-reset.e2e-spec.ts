@@ -1,6 +1,13 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { chromium, type Browser } from 'playwright-core';
 import { ADMIN, TestApp, bootApp, eventually, uid } from './helpers/app';
 import { SmtpSink, startSmtpSink } from './helpers/smtp-sink';
+import { buildWebApp } from './helpers/web-build';
+
+const ARTIFACTS = join(resolve(__dirname, '..'), 'test-artifacts', 'web');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
  * "Forgot password" by email through a real SMTP server (the sink): the request answers alike
@@ -12,8 +19,11 @@ describe('password reset by email', () => {
   let smtp: SmtpSink;
   let db: Client;
   let admin: string;
+  let webDir: string;
 
   beforeAll(async () => {
+    webDir = buildWebApp();
+    mkdirSync(ARTIFACTS, { recursive: true });
     smtp = await startSmtpSink();
     sut = await bootApp({ SYSTEM_SMTP_URL: `smtp://${smtp.host}:${smtp.port}`, SYSTEM_MAIL_FROM: 'Support <no-reply@example.com>' });
     db = new Client({ connectionString: sut.databaseUrl });
@@ -25,6 +35,8 @@ describe('password reset by email', () => {
     await db?.end();
     await sut?.close();
     await smtp?.close();
+    delete process.env.WEB_DIST_DIR;
+    if (webDir) rmSync(webDir, { recursive: true, force: true });
   });
 
   // Every test speaks from its own address, so the per-address limit of one test never meets another's.
@@ -130,6 +142,45 @@ describe('password reset by email', () => {
     const limited = await request(`spray-x-${uid()}@example.com`, ip);
     expect(limited.status).toBe(429);
     expect(limited.body).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: expect.any(Number) } });
+  });
+
+  it('in Chromium (Ukrainian): forgot password on the login page, the mailed link, a new password, signed in with it', async () => {
+    const email = await user('uk');
+    let browser: Browser | undefined;
+    try {
+      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'uk-UA', extraHTTPHeaders: from() });
+      await context.addInitScript(() => localStorage.setItem('i18nextLng', 'uk'));
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+
+      await page.goto(sut.url + '/');
+      await page.click('[data-testid=forgot-password]');
+      await page.fill('input[name=email]', email);
+      await page.click('button[type=submit]');
+      expect(await page.textContent('[data-testid=forgot-sent]')).toContain(email);
+      await page.screenshot({ path: join(ARTIFACTS, 'password-reset-requested-uk.png') });
+
+      const mail = await eventually(async () => mailsTo(email)[0], 15000, 'the reset mail');
+      expect(mail.parsed.subject).toBe('Скидання пароля');
+      const token = tokenOf(mail.parsed.text ?? '')!;
+      await page.goto(`${sut.url}/reset-password/${token}`);
+      await page.fill('input[name=new-password]', 'browser-password-9');
+      await page.fill('input[name=repeat-password]', 'browser-password-9');
+      await page.click('[data-testid=reset-form] button[type=submit]');
+      expect(await page.textContent('[data-testid=reset-done]')).toBe('Пароль збережено. Увійдіть із ним.');
+      await page.screenshot({ path: join(ARTIFACTS, 'password-reset-done-uk.png') });
+
+      await page.click('[data-testid=reset-to-login]');
+      await page.fill('input[name=email]', email);
+      await page.fill('input[name=password]', 'browser-password-9');
+      await page.click('button[type=submit]');
+      await page.waitForSelector('[data-testid=connection]');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser?.close();
+    }
   });
 
   it('rejects a malformed request naming the field', async () => {
