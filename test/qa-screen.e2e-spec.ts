@@ -222,6 +222,18 @@ describe('quality review screens in a real browser', () => {
     await page.context().close();
   });
 
+  it("the coordinator sees that the agent acknowledged the review, and the agent's reply", async () => {
+    const page = await openAs(people.cora.email, '/qa/trends');
+    await page.locator(`[data-testid=qa-trend-agent][data-agent-id="${people.ana.id}"] [data-testid=qa-trend-agent-reviews]`).click();
+    const list = page.locator(`[data-testid=qa-agent-reviews][data-agent-id="${people.ana.id}"]`);
+    await list.locator('[data-testid=qa-review]').waitFor();
+    await list.locator('[data-testid=qa-acknowledged]').waitFor();
+    expect(await list.locator('[data-testid=qa-reply] p').textContent()).toBe('Дякую, виправлю.');
+    expect(await list.locator('[data-testid=qa-acknowledge], textarea[name=qa-reply]').count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'qa-agent-reviews-en.png'), fullPage: true });
+    await page.context().close();
+  });
+
   it('another agent sees none of it: no queue, no review of someone else, the server refuses', async () => {
     const page = await openAs(people.ben.email, '/qa/mine');
     expect((await page.locator('[data-testid=qa-mine-empty]').textContent()) ?? '').toBe(en.qa.mine.empty);

@@ -830,6 +830,9 @@ export const en = {
       average: 'Average',
       weeks: 'By week',
       weekReviews: '{{week}}: {{n}} reviews',
+      reviewsOf: 'Reviews of {{name}}',
+      notAcknowledged: 'Not acknowledged yet',
+      agentReply: 'Reply from {{name}}, {{date}}',
     },
     scorecards: {
       create: 'New scorecard',

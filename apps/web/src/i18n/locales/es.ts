@@ -862,6 +862,9 @@ export const es: Resources = {
       average: 'Media',
       weeks: 'Por semana',
       weekReviews: '{{week}}: {{n}} evaluaciones',
+      reviewsOf: 'Evaluaciones de {{name}}',
+      notAcknowledged: 'Aún no leída',
+      agentReply: 'Respuesta de {{name}}, {{date}}',
     },
     scorecards: {
       create: 'Nueva ficha',

@@ -854,6 +854,9 @@ export const fr: Resources = {
       average: 'Moyenne',
       weeks: 'Par semaine',
       weekReviews: '{{week}} : {{n}} évaluations',
+      reviewsOf: 'Évaluations de {{name}}',
+      notAcknowledged: 'Pas encore lue',
+      agentReply: 'Réponse de {{name}}, {{date}}',
     },
     scorecards: {
       create: 'Nouvelle grille',

@@ -855,6 +855,9 @@ export const it: Resources = {
       average: 'Media',
       weeks: 'Per settimana',
       weekReviews: '{{week}}: {{n}} valutazioni',
+      reviewsOf: 'Valutazioni di {{name}}',
+      notAcknowledged: 'Non ancora letta',
+      agentReply: 'Risposta di {{name}}, {{date}}',
     },
     scorecards: {
       create: 'Nuova scheda',

@@ -847,6 +847,9 @@ export const uk: Resources = {
       average: 'Середнє',
       weeks: 'За тижнями',
       weekReviews: '{{week}}: оцінювань — {{n}}',
+      reviewsOf: 'Оцінювання: {{name}}',
+      notAcknowledged: 'Ще не ознайомився',
+      agentReply: 'Відповідь від {{name}}, {{date}}',
     },
     scorecards: {
       create: 'Нова оцінна картка',
