@@ -34,6 +34,10 @@ const METRIC_SQL: Record<DrillMetric, string> = {
   sla_breached: SLA_BREACHED,
 };
 
+/** `numeric` (avg, extract(epoch ...)) comes back from pg as text; `double precision` (percentile_cont) as a number. */
+type Numeric = string | null;
+type Double = number | null;
+
 export interface ConversationExportRow {
   id: string;
   createdAt: Date;
@@ -70,7 +74,7 @@ export class ReportInsightsRepository {
   }
 
   async csat(f: InsightFilter) {
-    const [row] = await this.tx.manager.query(
+    const [row] = await this.tx.manager.query<Array<{ responses: number; average: Numeric; r1: number; r2: number; r3: number; r4: number; r5: number; surveys: number }>>(
       `SELECT count(r.*)::int AS responses, avg(r.rating) AS average,
               count(*) FILTER (WHERE r.rating = 1)::int AS r1, count(*) FILTER (WHERE r.rating = 2)::int AS r2, count(*) FILTER (WHERE r.rating = 3)::int AS r3,
               count(*) FILTER (WHERE r.rating = 4)::int AS r4, count(*) FILTER (WHERE r.rating = 5)::int AS r5,
@@ -90,7 +94,7 @@ export class ReportInsightsRepository {
   }
 
   async slaMet(f: InsightFilter) {
-    const [row] = await this.tx.manager.query(
+    const [row] = await this.tx.manager.query<Array<{ with_sla: number; met: number }>>(
       `SELECT count(*) FILTER (WHERE c.sla_state IS NOT NULL)::int AS with_sla, count(*) FILTER (WHERE c.sla_state IS NOT NULL AND NOT ${SLA_BREACHED})::int AS met
        FROM conversations c WHERE ${SCOPE}`,
       this.params(f),
@@ -99,7 +103,22 @@ export class ReportInsightsRepository {
   }
 
   async byTeam(f: InsightFilter) {
-    const rows = await this.tx.manager.query(
+    const rows = await this.tx.manager.query<
+      Array<{
+        teamId: string;
+        name: string;
+        created: number;
+        resolved: number;
+        frt_p50: Double;
+        frt_p90: Double;
+        res_p50: Double;
+        csat: Numeric;
+        csat_responses: number;
+        with_sla: number;
+        sla_met: number;
+        qa: Numeric;
+      }>
+    >(
       `SELECT t.id AS "teamId", t.name, count(*)::int AS created, count(*) FILTER (WHERE c.status = 'resolved')::int AS resolved,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.first_response_at - c.created_at)) AS frt_p50,
               percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM c.first_response_at - c.created_at)) AS frt_p90,
@@ -111,7 +130,7 @@ export class ReportInsightsRepository {
        WHERE ${SCOPE} GROUP BY t.id, t.name ORDER BY created DESC, t.name`,
       this.params(f),
     );
-    return (rows as Array<Record<string, any>>).map((r) => ({
+    return rows.map((r) => ({
       teamId: r.teamId,
       name: r.name,
       created: r.created,
@@ -129,7 +148,9 @@ export class ReportInsightsRepository {
 
   /** Per agent: the base figures plus resolution and satisfaction, for the sortable table. */
   async byAgent(f: InsightFilter) {
-    const rows = await this.tx.manager.query(
+    const rows = await this.tx.manager.query<
+      Array<{ agentId: string; name: string; assigned: number; resolved: number; frt_p50: Double; res_p50: Double; csat: Numeric; csat_responses: number; qa: Numeric }>
+    >(
       `SELECT u.id AS "agentId", u.name, count(*)::int AS assigned, count(*) FILTER (WHERE c.status = 'resolved')::int AS resolved,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.first_response_at - c.created_at)) AS frt_p50,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.resolved_at - c.created_at)) AS res_p50,
@@ -139,7 +160,7 @@ export class ReportInsightsRepository {
        WHERE ${SCOPE} GROUP BY u.id, u.name ORDER BY assigned DESC, u.name`,
       this.params(f),
     );
-    return (rows as Array<Record<string, any>>).map((r) => ({
+    return rows.map((r) => ({
       agentId: r.agentId,
       name: r.name,
       assigned: r.assigned,
@@ -154,13 +175,14 @@ export class ReportInsightsRepository {
 
   /** Volume, response and resolution percentiles and CSAT per local hour, day or week. */
   async series(f: InsightFilter, interval: ReportInterval, timeZone: string) {
-    const rows: Array<{ created_at: Date; frt: string | null; res: string | null; rating: number | null; resolved: boolean; with_sla: boolean; sla_breached: boolean }> =
-      await this.tx.manager.query(
-        `SELECT c.created_at, extract(epoch FROM c.first_response_at - c.created_at) AS frt, extract(epoch FROM c.resolved_at - c.created_at) AS res,
+    const rows = await this.tx.manager.query<
+      Array<{ created_at: Date; frt: Numeric; res: Numeric; rating: number | null; resolved: boolean; with_sla: boolean; sla_breached: boolean }>
+    >(
+      `SELECT c.created_at, extract(epoch FROM c.first_response_at - c.created_at) AS frt, extract(epoch FROM c.resolved_at - c.created_at) AS res,
               r.rating, c.status = 'resolved' AS resolved, c.sla_state IS NOT NULL AS with_sla, ${SLA_BREACHED} AS sla_breached
        FROM conversations c LEFT JOIN csat_responses r ON r.conversation_id = c.id WHERE ${SCOPE}`,
-        this.params(f),
-      );
+      this.params(f),
+    );
     const starts = bucketsBetween(f.from.getTime(), f.to.getTime(), interval, timeZone);
     const buckets = new Map(starts.map((s) => [s, { created: 0, resolved: 0, frt: [] as number[], res: [] as number[], ratings: [] as number[], withSla: 0, slaMet: 0 }]));
     for (const r of rows) {
@@ -197,7 +219,29 @@ export class ReportInsightsRepository {
 
   /** One page of the conversations behind a number, oldest first, keyset-paginated on (created_at, id). */
   async conversations(f: InsightFilter, metric: DrillMetric, after: { createdAt: Date; id: string } | null, limit: number): Promise<ConversationExportRow[]> {
-    const rows = await this.tx.manager.query(
+    const rows = await this.tx.manager.query<
+      Array<{
+        id: string;
+        created_at: Date;
+        channel: string;
+        inbox_name: string;
+        status: string;
+        priority: number;
+        subject: string | null;
+        contact_name: string | null;
+        assignee_name: string | null;
+        team_name: string | null;
+        first_response_at: Date | null;
+        resolved_at: Date | null;
+        frt: Numeric;
+        res: Numeric;
+        rating: number | null;
+        comment: string | null;
+        sla_policy: string | null;
+        sla_state: string | null;
+        sla_breached: boolean | null;
+      }>
+    >(
       `SELECT c.id, c.created_at, c.channel, i.name AS inbox_name, c.status, c.priority, c.subject, ct.name AS contact_name, u.name AS assignee_name, t.name AS team_name,
               c.first_response_at, c.resolved_at, extract(epoch FROM c.first_response_at - c.created_at) AS frt, extract(epoch FROM c.resolved_at - c.created_at) AS res,
               r.rating, r.comment, sp.name AS sla_policy, c.sla_state, ${SLA_BREACHED} AS sla_breached
@@ -208,7 +252,7 @@ export class ReportInsightsRepository {
        ORDER BY c.created_at, c.id LIMIT $9`,
       [...this.params(f), after?.createdAt ?? null, after?.id ?? null, limit],
     );
-    return (rows as Array<Record<string, any>>).map((r) => ({
+    return rows.map((r) => ({
       id: r.id,
       createdAt: r.created_at,
       channel: r.channel,

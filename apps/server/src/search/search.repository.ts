@@ -69,14 +69,14 @@ export class SearchRepository {
   /** The tsquery of the parsed words, phrases and addresses (null when only stop words were typed). */
   async tsquery(em: EntityManager, q: ParsedSearch): Promise<string | null> {
     if (!q.words.length && !q.phrases.length && !q.emails.length) return null;
-    const [row] = await em.query(`SELECT inbox_search_tsquery($1::text[], $2::text[], $3::text[])::text AS q`, [q.words, q.phrases, q.emails]);
+    const [row] = await em.query<Array<{ q: string | null }>>(`SELECT inbox_search_tsquery($1::text[], $2::text[], $3::text[])::text AS q`, [q.words, q.phrases, q.emails]);
     return row.q || null;
   }
 
   /** Any one of the words (each as in `tsquery`): for suggestions from a whole sentence. */
   async anyTsquery(em: EntityManager, words: string[]): Promise<string | null> {
     if (!words.length) return null;
-    const [row] = await em.query(
+    const [row] = await em.query<Array<{ q: string | null }>>(
       `SELECT string_agg('(' || t.q::text || ')', ' | ') AS q FROM (SELECT inbox_search_tsquery(ARRAY[w], '{}', '{}') AS q FROM unnest($1::text[]) w) t WHERE t.q IS NOT NULL`,
       [words],
     );
@@ -123,7 +123,24 @@ export class SearchRepository {
                  ORDER BY m.created_at DESC, m.id DESC LIMIT ${RANK_WINDOW}
                ) w ${keyset} ORDER BY w.rank DESC, w.created_at DESC, w.id DESC LIMIT ${p.add(page.limit)}`;
     }
-    const rows = await em.query(
+    const rows = await em.query<
+      Array<{
+        rank: number;
+        id: string;
+        conversation_id: string;
+        inbox_id: string;
+        kind: string;
+        direction: string;
+        author_type: string;
+        created_at: Date;
+        subject: string | null;
+        status: string;
+        channel: string;
+        contact_id: string;
+        contact_name: string | null;
+        headline: string | null;
+      }>
+    >(
       `SELECT hit.rank, m.id, m.conversation_id, m.inbox_id, m.kind, m.direction, m.author_type, m.created_at,
               c.subject, c.status, c.channel, c.contact_id, ct.name AS contact_name,
               CASE WHEN ${tq} IS NULL THEN left(m.text, 200) ELSE ts_headline(inbox_search_config(c.language, coalesce(m.metadata #>> '{email,subject}', '') || ' ' || left(m.text, 2000)), ${clean('left(m.text, 20000)')}, ${tq}, ${OPTIONS}) END AS headline
@@ -132,7 +149,7 @@ export class SearchRepository {
        ORDER BY ${page.sort === 'recent' ? 'hit.created_at DESC, hit.id DESC' : 'hit.rank DESC, hit.created_at DESC, hit.id DESC'}`,
       p.values,
     );
-    return rows.map((r: Record<string, any>) => ({
+    return rows.map((r) => ({
       id: r.id,
       conversationId: r.conversation_id,
       inboxId: r.inbox_id,
@@ -179,7 +196,8 @@ export class SearchRepository {
     if (scope.inboxIds) where.push(`c.inbox_id = ANY(${p.add(scope.inboxIds)}::uuid[])`);
     this.filterConversations(p, where, f, 'c.last_message_at');
     if (page.after) where.push(`(c.last_message_at, c.id) < (${p.add(page.after.lastMessageAt)}::timestamptz, ${p.add(page.after.id)}::uuid)`);
-    const rows = await em.query(
+    // The row is CONVERSATION_COLUMNS, whose shape toConversationSummary (libs/core row-mappers) owns.
+    const rows = await em.query<Array<Parameters<typeof toConversationSummary>[0]>>(
       `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM}
        WHERE c.id IN (${arms.join(' UNION ')}) ${where.length ? 'AND ' + where.join(' AND ') : ''}
        ORDER BY c.last_message_at DESC, c.id DESC LIMIT ${p.add(page.limit)}`,
@@ -202,7 +220,7 @@ export class SearchRepository {
     if (scope.inboxIds) where.push(`EXISTS (SELECT 1 FROM conversations cv WHERE cv.contact_id = ct.id AND cv.inbox_id = ANY(${p.add(scope.inboxIds)}::uuid[]))`);
     const rank = `(coalesce(ts_rank(ct.search_vector, ${tsq ? `${p.add(tsq)}::tsquery` : 'NULL::tsquery'}), 0) + CASE WHEN cand.exact THEN 1 ELSE 0 END)::real`;
     const keyset = page.after ? `WHERE (r.rank, r.id) < (${p.add(page.after.rank)}::real, ${p.add(page.after.id)}::uuid)` : '';
-    const rows = await em.query(
+    const rows = await em.query<Array<{ id: string; name: string | null; email: string | null; phone: string | null; created_at: Date; exact: boolean; rank: number }>>(
       `SELECT r.* FROM (
          SELECT ct.id, ct.name, ct.email, ct.phone, ct.created_at, cand.exact, ${rank} AS rank
          FROM (SELECT id, bool_or(exact) AS exact FROM (${candidates}) x GROUP BY id) cand JOIN contacts ct ON ct.id = cand.id
@@ -210,7 +228,7 @@ export class SearchRepository {
        ) r ${keyset} ORDER BY r.rank DESC, r.id DESC LIMIT ${p.add(page.limit)}`,
       p.values,
     );
-    return rows.map((r: Record<string, any>) => ({
+    return rows.map((r) => ({
       id: r.id,
       name: r.name,
       email: r.email,
