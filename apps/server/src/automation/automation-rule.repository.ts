@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { queryRows } from '@inbox/core';
+import { oncePerTransaction, queryRows } from '@inbox/core';
 import type { RuleEvent, RuleInput } from './rule-conditions.util';
 
 export interface RuleView extends RuleInput {
@@ -33,8 +33,12 @@ export class AutomationRuleRepository {
     return r ? toView(r) : null;
   }
 
+  /** The enabled rules of one event, in order; all enabled rules are read once per transaction. */
   async enabledFor(em: EntityManager, event: RuleEvent): Promise<RuleView[]> {
-    return (await em.query(`SELECT * FROM automation_rules WHERE enabled AND event = $1 ORDER BY position, created_at`, [event])).map(toView);
+    const all = await oncePerTransaction(em, 'automation_rules', async () =>
+      (await queryRows(em, `SELECT * FROM automation_rules WHERE enabled ORDER BY position, created_at`)).map(toView),
+    );
+    return all.filter((r) => r.event === event);
   }
 
   async create(em: EntityManager, r: RuleInput): Promise<RuleView> {

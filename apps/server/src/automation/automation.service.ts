@@ -49,7 +49,14 @@ export class AutomationService implements OnApplicationBootstrap {
   ) {
     this.dispatcher = outboundDispatcher({ allowPrivate: config.outboundAllowPrivate }, { connectTimeoutMs: config.webhookTimeoutMs });
     // Before the SLA clocks (order 20), which then follow what rules changed.
-    this.hooks.register('automation', 10, (ctx, e) => this.onEvent(ctx, e));
+    // Skipped without a savepoint when no enabled rule listens to the event (rules read once per transaction).
+    this.hooks.register(
+      'automation',
+      10,
+      (ctx, e) => this.onEvent(ctx, e),
+      undefined,
+      async (tx, e, origin) => origin !== 'rule' && !(e.type === 'message.created' && e.from !== 'customer') && (await this.repo.enabledFor(tx.em, e.type as RuleEvent)).length > 0,
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {

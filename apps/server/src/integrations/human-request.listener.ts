@@ -28,8 +28,27 @@ export class HumanRequestListener implements OnApplicationBootstrap, OnApplicati
     this.unsubscribe?.();
   }
 
+  /**
+   * Conversation statuses told by the events of the latest commit: an ingest commits the
+   * conversation's summary before its message, so only a conversation a bot holds is read again
+   * (one read per inbound message otherwise, and a burst of a batch's messages at once).
+   */
+  private knownBatch: number | undefined;
+  private readonly knownStatus = new Map<string, string>();
+
   private async onEvent(e: DomainEvent): Promise<void> {
+    if (e.type === 'conversation.created' || e.type === 'conversation.updated') {
+      if (e.batch === undefined) return;
+      if (e.batch !== this.knownBatch) {
+        this.knownBatch = e.batch;
+        this.knownStatus.clear();
+      }
+      this.knownStatus.set(e.payload.id, e.payload.status);
+      return;
+    }
     if (e.type !== 'message.created' || e.payload.direction !== 'inbound' || e.payload.kind !== 'message' || !e.conversationId) return;
+    const known = e.batch !== undefined && e.batch === this.knownBatch ? this.knownStatus.get(e.conversationId) : undefined;
+    if (known !== undefined && known !== 'bot') return;
     const ctx = await this.bots.handoffContext(this.tx.manager, e.conversationId);
     if (!ctx || ctx.status !== 'bot' || !ctx.handoffOnRequest || !ctx.bot) return;
     if (!asksForHuman(e.payload.text, ctx.language)) return;

@@ -16,7 +16,7 @@ import {
 } from '@inbox/core';
 import { BUILT_IN_DEFAULT_TEAM, RequeueCause, RoutingDecision, capacityFor, checkManualAssignment, isInboxMember, requeueForAgent } from '@inbox/routing';
 import type { AssignedEvent } from '@inbox/realtime-contract';
-import { AssignmentAction, LockedConversation, RoutingRepository } from './routing.repository';
+import { AssignmentAction, LockedAgent, LockedConversation, RoutingRepository } from './routing.repository';
 
 export const OFFER_EXPIRY_QUEUE = 'routing-offer-expiry';
 
@@ -26,7 +26,7 @@ type Decision<T extends RoutingDecision['type']> = Extract<RoutingDecision, { ty
 /**
  * The only writer of assignments: routing's decisions, offers and their answers, coordinator
  * overrides, unassign/transfer and requeues all change `assignee_id`/`offered_to_id` here,
- * each in its own transaction under row locks (conversation FOR UPDATE, SKIP LOCKED for
+ * each in its own transaction (a routing pass's assignments: many in one) under row locks (conversation FOR UPDATE, SKIP LOCKED for
  * automatic passes; the agent's status row FOR UPDATE while capacity is checked on fresh
  * counts). Two replicas may race; the locks let only one of them change a conversation or
  * push an agent past capacity. Every change writes the assignment log, an activity line and
@@ -58,29 +58,151 @@ export class AssignmentService implements OnApplicationBootstrap {
   // ---- routing's decisions ----
 
   /**
-   * Applies an assign or offer decision of a pass. Returns false when the conversation is gone,
-   * locked by another replica or no longer waiting (the next pass sees the truth); throws a
-   * DomainError when the agent's capacity or presence changed since the pass read them.
+   * Applies many assign/offer decisions of one pass in ONE transaction: the conversations locked
+   * together (SKIP LOCKED: another replica's rows are left to it), then the agents' status rows in
+   * id order, their loads recounted under those locks, and each decision checked against capacity
+   * in the pass's order, counting the ones before it. Writes and events go out in a few statements
+   * for the whole batch, and its events are published after the one commit.
+   * `skipped`: conversations locked elsewhere or no longer waiting; `refused`: the agent went
+   * offline or filled up since the pass read the state (the next pass sees the truth).
    */
-  async applyAutomatic(d: Decision<'assign'> | Decision<'offer'>): Promise<boolean> {
-    return this.tx.run(async (tx) => {
-      const conv = await this.repo.lockConversation(tx.em, d.conversationId, true);
-      if (!conv || conv.status !== 'open' || conv.assigneeId || conv.offeredToId) return false;
-      if (d.type === 'assign') {
-        await this.assignLocked(tx, conv, d.agentId, {
-          by: 'routing',
-          actorId: null,
-          action: 'assign',
-          reason: d.reason.text,
-          reasonCode: d.reason.code,
-          params: d.reason.params,
-          force: false,
-          requireOnline: true,
-        });
-      } else {
-        await this.offerLocked(tx, conv, d.agentId, new Date(d.expiresAt), d.reason.text, d.reason.code);
+  async applyAutomaticBatch(decisions: Array<Decision<'assign'> | Decision<'offer'>>): Promise<{ assigned: number; offered: number; skipped: number; refused: number }> {
+    const out = { assigned: 0, offered: 0, skipped: 0, refused: 0 };
+    if (!decisions.length) return out;
+    await this.tx.run(async (tx) => {
+      const convs = await this.repo.lockConversations(
+        tx.em,
+        decisions.map((d) => d.conversationId),
+      );
+      const ready: Array<{ d: Decision<'assign'> | Decision<'offer'>; conv: LockedConversation }> = [];
+      for (const d of decisions) {
+        const conv = convs.get(d.conversationId);
+        if (!conv || conv.status !== 'open' || conv.assigneeId || conv.offeredToId) out.skipped++;
+        else ready.push({ d, conv });
       }
-      return true;
+      if (!ready.length) return;
+      const agentIds = [...new Set(ready.map((r) => r.d.agentId))];
+      const agents = await this.repo.lockAgents(tx.em, agentIds);
+      const loads = await this.repo.agentLoads(tx.em, agentIds);
+      const teams = await this.repo.teamsByIds(tx.em, [...new Set(ready.flatMap((r) => (r.conv.teamId ? [r.conv.teamId] : [])))]);
+      const assigns: Array<{ conv: LockedConversation; d: Decision<'assign'>; agent: LockedAgent; load: number; capacity: number }> = [];
+      const offers: Array<{ conv: LockedConversation; d: Decision<'offer'>; agent: LockedAgent; load: number; capacity: number }> = [];
+      for (const { d, conv } of ready) {
+        const agent = agents.get(d.agentId);
+        if (!agent || !agent.active || agent.presence !== 'online') {
+          out.refused++;
+          continue;
+        }
+        const capacity = capacityFor({ capacity: agent.capacity }, (conv.teamId && teams.get(conv.teamId)) || BUILT_IN_DEFAULT_TEAM, conv.channel);
+        const perKind = loads.get(d.agentId)!;
+        const load = perKind[conv.channel] ?? 0;
+        if (load + 1 > capacity) {
+          out.refused++;
+          continue;
+        }
+        perKind[conv.channel] = load + 1;
+        if (d.type === 'assign') assigns.push({ conv, d, agent, load: load + 1, capacity });
+        else offers.push({ conv, d, agent, load: load + 1, capacity });
+      }
+      if (!assigns.length && !offers.length) return;
+      await this.repo.setAssignees(
+        tx.em,
+        assigns.map((a) => ({ id: a.conv.id, agentId: a.agent.id, contactId: a.conv.contactId, reason: a.d.reason.text })),
+      );
+      await this.repo.setOffers(
+        tx.em,
+        offers.map((o) => ({ id: o.conv.id, agentId: o.agent.id, expiresAt: new Date(o.d.expiresAt), reason: o.d.reason.text })),
+      );
+      const base = { previousAgentId: null, by: 'routing' as const, actorId: null, overCapacity: false };
+      await this.repo.logMany(tx.em, [
+        ...assigns.map((a) => ({
+          ...base,
+          conversationId: a.conv.id,
+          action: 'assign' as const,
+          agentId: a.agent.id,
+          teamId: a.conv.teamId,
+          reason: a.d.reason.text,
+          reasonCode: a.d.reason.code,
+          channel: a.conv.channel,
+          agentLoadAfter: a.load,
+          agentCapacity: a.capacity,
+        })),
+        ...offers.map((o) => ({
+          ...base,
+          conversationId: o.conv.id,
+          action: 'offer' as const,
+          agentId: o.agent.id,
+          teamId: o.conv.teamId,
+          reason: o.d.reason.text,
+          reasonCode: o.d.reason.code,
+          channel: o.conv.channel,
+          agentLoadAfter: o.load,
+          agentCapacity: o.capacity,
+        })),
+      ]);
+      // The same activity line as assignLocked writes for routing's assignments.
+      const lines = await this.messages.insertActivities(
+        tx.em,
+        assigns.map((a) => ({
+          conversationId: a.conv.id,
+          inboxId: a.conv.inboxId,
+          text: `Assigned to ${a.agent.name} by routing: ${a.d.reason.text}`,
+          metadata: {
+            routing: {
+              action: 'assign',
+              agentId: a.agent.id,
+              previousAgentId: null,
+              code: a.d.reason.code,
+              overCapacity: false,
+              by: 'routing',
+              params: { ...a.d.reason.params, agent: a.agent.name },
+            },
+          },
+        })),
+      );
+      // The expiry is a durable job: it fires once, on whichever replica, even after a restart.
+      for (const o of offers) await this.jobs.sendInTx(tx.em, OFFER_EXPIRY_QUEUE, { conversationId: o.conv.id, agentId: o.agent.id }, { startAfter: new Date(o.d.expiresAt) });
+      const summaries = await this.conversations.summariesOf(tx.em, [...assigns.map((a) => a.conv.id), ...offers.map((o) => o.conv.id)]);
+      assigns.forEach((a, i) => {
+        const id = a.conv.id;
+        tx.emit({ type: 'message.created', conversationId: id, payload: lines[i] });
+        tx.emit({
+          type: 'conversation.assigned',
+          conversationId: id,
+          payload: { conversationId: id, agentId: a.agent.id, previousAgentId: null, teamId: a.conv.teamId, reason: a.d.reason.text, by: 'routing' },
+        });
+        const summary = summaries.get(id);
+        if (summary) tx.emit({ type: 'conversation.updated', conversationId: id, payload: summary });
+      });
+      for (const o of offers) {
+        const id = o.conv.id;
+        const summary = summaries.get(id)!;
+        tx.emit({
+          type: 'conversation.offered',
+          conversationId: id,
+          payload: { conversationId: id, agentId: o.agent.id, expiresAt: new Date(o.d.expiresAt).toISOString(), reason: o.d.reason.text, conversation: summary },
+        });
+        tx.emit({ type: 'conversation.updated', conversationId: id, payload: summary });
+      }
+      out.assigned = assigns.length;
+      out.offered = offers.length;
+    });
+    return out;
+  }
+
+  /** Stores why conversations still wait, shown to coordinators; only changed reasons are written (one statement for all). */
+  async recordWaits(ds: Array<Decision<'wait'>>): Promise<void> {
+    if (!ds.length) return;
+    await this.tx.run(async (tx) => {
+      const changed = await this.repo.setWaitReasons(
+        tx.em,
+        ds.map((d) => ({ id: d.conversationId, reason: d.reason.text })),
+      );
+      const summaries = await this.conversations.summariesOf(tx.em, changed);
+      for (const id of changed) {
+        const summary = summaries.get(id);
+        if (summary) tx.emit({ type: 'conversation.updated', conversationId: id, payload: summary });
+      }
     });
   }
 
@@ -105,13 +227,6 @@ export class AssignmentService implements OnApplicationBootstrap {
         routing: { action: 'overflow', code: d.reason.code, params: d.reason.params },
       });
       await this.emitUpdated(tx, conv.id);
-    });
-  }
-
-  /** Why a conversation still waits, shown to coordinators; written only when it changed. */
-  async recordWait(d: Decision<'wait'>): Promise<void> {
-    await this.tx.run(async (tx) => {
-      if (await this.repo.setWaitReason(tx.em, d.conversationId, d.reason.text)) await this.emitUpdated(tx, d.conversationId);
     });
   }
 

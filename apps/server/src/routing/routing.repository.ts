@@ -38,6 +38,15 @@ export interface LogEntry {
   overCapacity?: boolean;
 }
 
+/** An agent's status row, locked for a batch of automatic assignments. */
+export interface LockedAgent {
+  id: string;
+  presence: string;
+  name: string;
+  capacity: CapacityMap;
+  active: boolean;
+}
+
 const mapLocked = (r: Record<string, any>): LockedConversation => ({
   id: r.id,
   inboxId: r.inbox_id,
@@ -150,15 +159,126 @@ export class RoutingRepository {
   }
 
   async saveRoundRobin(em: EntityManager, pointers: Record<string, string>): Promise<void> {
-    for (const [teamId, agentId] of Object.entries(pointers)) {
-      await em.query(`UPDATE teams SET round_robin_last_agent_id = $2 WHERE id = $1`, [teamId, agentId]);
-    }
+    const entries = Object.entries(pointers);
+    if (!entries.length) return;
+    await em.query(`UPDATE teams t SET round_robin_last_agent_id = v.agent_id FROM unnest($1::uuid[], $2::uuid[]) AS v(id, agent_id) WHERE t.id = v.id`, [
+      entries.map(([teamId]) => teamId),
+      entries.map(([, agentId]) => agentId),
+    ]);
+  }
+
+  /** Team settings of the given ids, read in the caller's transaction. */
+  async teamsByIds(em: EntityManager, ids: string[]): Promise<Map<string, TeamSettings>> {
+    if (!ids.length) return new Map();
+    const rows = await queryRows(em, `SELECT * FROM teams WHERE id = ANY($1::uuid[])`, [ids]);
+    return new Map(rows.map((r) => [r.id as string, toTeamSettings(r)]));
   }
 
   /** Locks a conversation for a change; SKIP LOCKED lets another replica's pass move on instead of waiting. */
   async lockConversation(em: EntityManager, id: string, skipLocked: boolean): Promise<LockedConversation | null> {
     const [row] = await em.query(`SELECT * FROM conversations WHERE id = $1 FOR UPDATE ${skipLocked ? 'SKIP LOCKED' : ''}`, [id]);
     return row ? mapLocked(row) : null;
+  }
+
+  /**
+   * Locks the waiting conversations of a pass's decisions at once. SKIP LOCKED: rows another
+   * replica's pass (or any writer) holds are left out, never waited for, so batches of two
+   * replicas never block each other here and the other side's next pass sees the outcome.
+   */
+  async lockConversations(em: EntityManager, ids: string[]): Promise<Map<string, LockedConversation>> {
+    if (!ids.length) return new Map();
+    const rows = await queryRows(em, `SELECT * FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED`, [ids]);
+    return new Map(rows.map((r) => [r.id as string, mapLocked(r)]));
+  }
+
+  /**
+   * Locks the status rows of many agents, in id order (the order every batch takes them in, so two
+   * replicas' batches wait for each other instead of deadlocking). Agents without a status row
+   * have never been online: they are left out, and automatic routing skips them.
+   */
+  async lockAgents(em: EntityManager, ids: string[]): Promise<Map<string, LockedAgent>> {
+    if (!ids.length) return new Map();
+    const rows = await queryRows(
+      em,
+      `SELECT s.user_id AS id, s.presence, u.name, u.capacity, u.active
+       FROM agent_status s JOIN users u ON u.id = s.user_id WHERE s.user_id = ANY($1::uuid[]) ORDER BY s.user_id FOR UPDATE OF s`,
+      [[...ids].sort()],
+    );
+    return new Map(rows.map((r) => [r.id as string, { id: r.id, presence: r.presence, name: r.name, capacity: r.capacity ?? {}, active: r.active }]));
+  }
+
+  /**
+   * Each agent's open conversations plus pending offers, per channel kind: the same count as
+   * `agentLoad`, for many agents in one statement. Read under the agents' locks.
+   */
+  async agentLoads(em: EntityManager, ids: string[]): Promise<Map<string, Partial<Record<ChannelKind, number>>>> {
+    const loads = new Map<string, Partial<Record<ChannelKind, number>>>(ids.map((id) => [id, {}]));
+    if (!ids.length) return loads;
+    const rows = await queryRows<{ agent_id: string; channel: ChannelKind; n: number }>(
+      em,
+      `SELECT a.id AS agent_id, c.channel, count(*)::int AS n
+       FROM unnest($1::uuid[]) AS a(id)
+       JOIN conversations c ON (c.assignee_id = a.id AND c.status = 'open') OR c.offered_to_id = a.id
+       GROUP BY a.id, c.channel`,
+      [ids],
+    );
+    for (const r of rows) loads.get(r.agent_id)![r.channel] = r.n;
+    return loads;
+  }
+
+  /** Many assignments of one batch: conversations, the agents' last-assigned time, the contacts' last agent (sticky routing). */
+  async setAssignees(em: EntityManager, rows: Array<{ id: string; agentId: string; contactId: string; reason: string }>): Promise<void> {
+    if (!rows.length) return;
+    await em.query(
+      `UPDATE conversations c SET assignee_id = v.agent_id, offered_to_id = NULL, offer_expires_at = NULL, assignment_reason = v.reason,
+         assigned_at = now(), declined_by = '{}', updated_at = now()
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS v(id, agent_id, reason) WHERE c.id = v.id`,
+      [rows.map((r) => r.id), rows.map((r) => r.agentId), rows.map((r) => r.reason)],
+    );
+    await this.touchAgents(
+      em,
+      rows.map((r) => r.agentId),
+    );
+    // One row per contact (its last assignment of the batch wins), in id order like every other batch lock.
+    const lastAgent = new Map<string, string>();
+    for (const r of rows) lastAgent.set(r.contactId, r.agentId);
+    const contacts = [...lastAgent.keys()].sort();
+    await em.query(
+      `UPDATE contacts ct SET last_agent_id = v.agent_id, last_agent_at = now()
+       FROM unnest($1::uuid[], $2::uuid[]) AS v(id, agent_id) WHERE ct.id = v.id`,
+      [contacts, contacts.map((id) => lastAgent.get(id))],
+    );
+  }
+
+  /** Many offers of one batch. */
+  async setOffers(em: EntityManager, rows: Array<{ id: string; agentId: string; expiresAt: Date; reason: string }>): Promise<void> {
+    if (!rows.length) return;
+    await em.query(
+      `UPDATE conversations c SET offered_to_id = v.agent_id, offer_expires_at = v.expires_at, assignment_reason = v.reason, updated_at = now()
+       FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[]) AS v(id, agent_id, expires_at, reason) WHERE c.id = v.id`,
+      [rows.map((r) => r.id), rows.map((r) => r.agentId), rows.map((r) => r.expiresAt.toISOString()), rows.map((r) => r.reason)],
+    );
+    await this.touchAgents(
+      em,
+      rows.map((r) => r.agentId),
+    );
+  }
+
+  private async touchAgents(em: EntityManager, agentIds: string[]): Promise<void> {
+    await em.query(`UPDATE agent_status SET last_assigned_at = now() WHERE user_id = ANY($1::uuid[])`, [[...new Set(agentIds)].sort()]);
+  }
+
+  /** Why many conversations wait, in one statement; returns the ids whose reason changed. */
+  async setWaitReasons(em: EntityManager, rows: Array<{ id: string; reason: string }>): Promise<string[]> {
+    if (!rows.length) return [];
+    const changed = await queryRows<{ id: string }>(
+      em,
+      `UPDATE conversations c SET assignment_reason = v.reason, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[]) AS v(id, reason)
+       WHERE c.id = v.id AND c.assignee_id IS NULL AND c.offered_to_id IS NULL AND c.assignment_reason IS DISTINCT FROM v.reason RETURNING c.id`,
+      [rows.map((r) => r.id), rows.map((r) => r.reason)],
+    );
+    return changed.map((r) => r.id);
   }
 
   /**
@@ -275,15 +395,32 @@ export class RoutingRepository {
     ]);
   }
 
-  /** Stores why a conversation waits, only when it changed (no write per pass otherwise). */
-  async setWaitReason(em: EntityManager, id: string, reason: string): Promise<boolean> {
-    const rows = await queryRows(
-      em,
-      `UPDATE conversations SET assignment_reason = $2, updated_at = now()
-       WHERE id = $1 AND assignee_id IS NULL AND offered_to_id IS NULL AND assignment_reason IS DISTINCT FROM $2 RETURNING id`,
-      [id, reason],
+  /** Many log rows in one statement, in the order given (ids ascend with it). */
+  async logMany(em: EntityManager, entries: LogEntry[]): Promise<void> {
+    if (!entries.length) return;
+    const col = <T>(f: (e: LogEntry) => T) => entries.map(f);
+    await em.query(
+      `INSERT INTO assignment_log (conversation_id, action, agent_id, previous_agent_id, team_id, by, actor_id, reason, reason_code, channel, agent_load_after, agent_capacity, over_capacity)
+       SELECT v.conversation_id, v.action, v.agent_id, v.previous_agent_id, v.team_id, v.by, v.actor_id, v.reason, v.reason_code, v.channel, v.agent_load_after, v.agent_capacity, v.over_capacity
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::int[], $12::int[], $13::bool[])
+       WITH ORDINALITY AS v(conversation_id, action, agent_id, previous_agent_id, team_id, by, actor_id, reason, reason_code, channel, agent_load_after, agent_capacity, over_capacity, ord)
+       ORDER BY ord`,
+      [
+        col((e) => e.conversationId),
+        col((e) => e.action),
+        col((e) => e.agentId),
+        col((e) => e.previousAgentId),
+        col((e) => e.teamId),
+        col((e) => e.by),
+        col((e) => e.actorId),
+        col((e) => e.reason),
+        col((e) => e.reasonCode),
+        col((e) => e.channel),
+        col((e) => e.agentLoadAfter ?? null),
+        col((e) => e.agentCapacity ?? null),
+        col((e) => e.overCapacity ?? false),
+      ],
     );
-    return rows.length > 0;
   }
 
   async log(em: EntityManager, e: LogEntry): Promise<void> {

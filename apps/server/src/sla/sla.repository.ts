@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { queryRows } from '@inbox/core';
+import { oncePerTransaction, queryRows } from '@inbox/core';
 import type { BusinessHours, ChannelKind, SlaAppliesTo, SlaClockKind, SlaLevel, SlaPolicyRule, SlaRecord, SlaState } from '@inbox/routing';
 
 export interface SlaPolicyFields {
@@ -50,8 +50,9 @@ const ms = (d: Date | string | null) => (d === null ? null : new Date(d).getTime
 /** All SLA SQL: policies, each conversation's clocks, and the fired warnings/breaches (once each). */
 @Injectable()
 export class SlaRepository {
-  async policies(em: EntityManager) {
-    return (await em.query(`SELECT * FROM sla_policies ORDER BY position, id`)).map(toPolicy);
+  /** Read once per transaction (a batch ingest applies them to many conversations). */
+  async policies(em: EntityManager): Promise<ReturnType<typeof toPolicy>[]> {
+    return oncePerTransaction(em, 'sla_policies', async () => (await em.query(`SELECT * FROM sla_policies ORDER BY position, id`)).map(toPolicy));
   }
 
   async policy(em: EntityManager, id: string) {

@@ -40,7 +40,14 @@ export class SlaService implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // After automation rules (order 10): the clocks follow what rules changed.
-    this.hooks.register('sla', 20, (ctx, e) => this.onConversationEvent(ctx, e));
+    // A new conversation with no SLA policy defined has no clock to start: skipped without a savepoint.
+    this.hooks.register(
+      'sla',
+      20,
+      (ctx, e) => this.onConversationEvent(ctx, e),
+      undefined,
+      async (tx, e) => e.type !== 'sla.breached' && e.type !== 'csat.received' && (e.type !== 'conversation.created' || (await this.repo.policies(tx.em)).length > 0),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -29,6 +29,9 @@ export interface HookContext {
 
 export type ConversationHook = (ctx: HookContext, e: ConversationHookEvent) => Promise<void>;
 
+/** Whether a hook has anything to do with this event; reads only (it runs outside the hook's savepoint). */
+export type HookWanted = (tx: TxContext, e: ConversationHookEvent, origin: HookOrigin) => boolean | Promise<boolean>;
+
 let savepoints = 0;
 
 /**
@@ -40,15 +43,17 @@ let savepoints = 0;
 @Injectable()
 export class ConversationHooks {
   private readonly logger = new Logger(ConversationHooks.name);
-  private readonly hooks: Array<{ order: number; name: string; fn: ConversationHook; on: ReadonlySet<ConversationHookEvent['type']> | null }> = [];
+  private readonly hooks: Array<{ order: number; name: string; fn: ConversationHook; on: ReadonlySet<ConversationHookEvent['type']> | null; wanted: HookWanted | null }> = [];
 
   /**
    * Lower `order` runs first: rules (which may change team or priority) before SLA bookkeeping.
    * `on`: the only event types the hook reacts to; the others skip it without a savepoint (two
    * round trips per hook and event on every ingested message otherwise).
+   * `wanted`: a read-only check before the savepoint (no rule for this event, no SLA policy at
+   * all): false skips the hook the same way.
    */
-  register(name: string, order: number, fn: ConversationHook, on?: Array<ConversationHookEvent['type']>): void {
-    this.hooks.push({ order, name, fn, on: on ? new Set(on) : null });
+  register(name: string, order: number, fn: ConversationHook, on?: Array<ConversationHookEvent['type']>, wanted?: HookWanted): void {
+    this.hooks.push({ order, name, fn, on: on ? new Set(on) : null, wanted: wanted ?? null });
     this.hooks.sort((a, b) => a.order - b.order);
   }
 
@@ -56,6 +61,7 @@ export class ConversationHooks {
     if (depth > 3) return;
     for (const hook of this.hooks) {
       if (hook.on && !hook.on.has(e.type)) continue;
+      if (hook.wanted && !(await hook.wanted(tx, e, origin))) continue;
       const sp = `hook_${++savepoints}`;
       const buffered: PendingEvent[] = [];
       const hooksAfter: Array<() => unknown> = [];

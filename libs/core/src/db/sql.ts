@@ -17,3 +17,19 @@ export async function affectedRows(em: EntityManager, sql: string, params: unkno
   const result = await em.query<unknown>(sql, params);
   return Array.isArray(result) && result.length === 2 && typeof result[1] === 'number' ? result[1] : 0;
 }
+
+const memos = new WeakMap<EntityManager, Map<string, Promise<unknown>>>();
+
+/**
+ * Reads the same settings (automation rules, SLA policies) once per transaction instead of once
+ * per hook call: a batch ingest of 500 messages reads them once. Always fresh: a later transaction
+ * reads again. Outside a transaction (the shared manager) nothing is kept.
+ */
+export function oncePerTransaction<T>(em: EntityManager, key: string, load: () => Promise<T>): Promise<T> {
+  if (!em.queryRunner?.isTransactionActive) return load();
+  let memo = memos.get(em);
+  if (!memo) memos.set(em, (memo = new Map()));
+  let value = memo.get(key) as Promise<T> | undefined;
+  if (!value) memo.set(key, (value = load()));
+  return value;
+}

@@ -73,6 +73,13 @@ export class ConversationRepository {
     return row ? toConversationSummary(row) : null;
   }
 
+  /** Summaries of many conversations in one round trip (missing ids are left out). */
+  async summariesOf(em: EntityManager, ids: string[]): Promise<Map<string, ConversationSummary>> {
+    if (!ids.length) return new Map();
+    const rows = await queryRows(em, `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = ANY($1::uuid[])`, [ids]);
+    return new Map(rows.map((r) => [r.id as string, toConversationSummary(r)]));
+  }
+
   async lockForUpdate(em: EntityManager, id: string): Promise<ConversationSummary | null> {
     await em.query(`SELECT id FROM conversations WHERE id = $1 FOR UPDATE`, [id]);
     return this.summary(em, id);
