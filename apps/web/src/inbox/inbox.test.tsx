@@ -137,6 +137,15 @@ describe('ConversationList', () => {
     expect(screen.getAllByTestId('conversation-row').map((r) => r.dataset.conversationId)).toEqual(['c2', 'c1']);
   });
 
+  it('asks the server for the pages in its order and SLA state, so the first page is the top of that order', async () => {
+    render(wrap(<ConversationList {...props} tab="all" filters={{ sla: 'breached' }} sort="sla_due" />));
+    expect(await screen.findByText('No conversations here.')).toBeTruthy();
+    const urls = vi.mocked(fetch).mock.calls.map(([u]) => String(u));
+    const list = urls.find((u) => u.startsWith('/api/v1/conversations?'));
+    expect(new URL(list!, 'http://x').searchParams.get('sort')).toBe('sla_due');
+    expect(new URL(list!, 'http://x').searchParams.get('sla')).toBe('breached');
+  });
+
   it('renders 10,000 conversations with only a screenful of rows in the DOM', async () => {
     const store = new ConversationStore();
     store.upsert(Array.from({ length: 10_000 }, (_, i) => conv({ id: `c${i}`, assigneeId: 'me', lastMessageAt: new Date(Date.UTC(2026, 10, 30, 0, 0, i)).toISOString() })));
