@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import { auth } from '../api/client';
 import type { AttachmentSummary } from '../api/types';
@@ -62,6 +63,23 @@ async function download(a: AttachmentSummary) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** Icons drawn, not emoji: machines without an emoji font would show a box (as ChatBubble). */
+const PaperclipIcon = () => (
+  <svg viewBox="0 0 16 16" width="1em" height="1em" aria-hidden focusable="false" className="att-icon">
+    <path fill="none" stroke="currentColor" strokeWidth="1.4" strokeLinecap="round" d="M10.5 4.5 5.6 9.4a1.4 1.4 0 0 0 2 2l5-5a2.8 2.8 0 0 0-4-4l-5 5a4.2 4.2 0 0 0 6 6l4.4-4.4" />
+  </svg>
+);
+const DocumentIcon = () => (
+  <svg viewBox="0 0 16 16" width="1em" height="1em" aria-hidden focusable="false" className="att-icon">
+    <path fill="none" stroke="currentColor" strokeWidth="1.3" strokeLinejoin="round" d="M4 1.5h5.5L13 5v9.5H4zM9.5 1.5V5H13M6 8.5h5M6 11h5" />
+  </svg>
+);
+const DownloadIcon = () => (
+  <svg viewBox="0 0 16 16" width="1em" height="1em" aria-hidden focusable="false" className="att-icon">
+    <path fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" strokeLinejoin="round" d="M8 2v8m-3.5-3.5L8 10l3.5-3.5M3 13.5h10" />
+  </svg>
+);
+
 /** A full-window overlay (lightbox or PDF viewer): Escape, the close button or a click outside closes it. */
 function Overlay({ title, onClose, children }: { title: string; onClose(): void; children: ReactNode }) {
   const { t } = useTranslation();
@@ -78,7 +96,8 @@ function Overlay({ title, onClose, children }: { title: string; onClose(): void;
       before?.focus?.();
     };
   }, [onClose]);
-  return (
+  // In document.body: a message bubble's stacking context would keep it under the header and toasts.
+  return createPortal(
     <div className="att-overlay" role="dialog" aria-modal="true" aria-label={title} data-testid="attachment-overlay" onClick={(e) => e.target === e.currentTarget && onClose()}>
       <div className="att-overlay-bar">
         <span className="ellipsis">{title}</span>
@@ -87,7 +106,8 @@ function Overlay({ title, onClose, children }: { title: string; onClose(): void;
         </button>
       </div>
       {children}
-    </div>
+    </div>,
+    document.body,
   );
 }
 
@@ -123,11 +143,11 @@ function PdfAttachment({ a, size }: { a: AttachmentSummary; size: string }) {
   return (
     <li className="att att-pdf" data-testid="attachment" data-kind="pdf">
       <button type="button" className="link" onClick={() => setOpen(true)} aria-label={t('attachment.open', { name: a.fileName })}>
-        📄 {a.fileName}
+        <DocumentIcon /> {a.fileName}
       </button>{' '}
       <span className="muted small">{size}</span>{' '}
       <button type="button" className="link small" onClick={() => void download(a)} aria-label={t('attachment.download', { name: a.fileName })}>
-        ⤓
+        <DownloadIcon />
       </button>
       {open && (
         <Overlay title={a.fileName} onClose={() => setOpen(false)}>
@@ -147,7 +167,7 @@ function FileAttachment({ a, size }: { a: AttachmentSummary; size: string }) {
   return (
     <li className="att att-file" data-testid="attachment" data-kind="file">
       <button type="button" className="link" onClick={() => void download(a)} aria-label={t('attachment.download', { name: a.fileName })}>
-        📎 {a.fileName}
+        <PaperclipIcon /> {a.fileName}
       </button>{' '}
       <span className="muted small">{size}</span>
     </li>
