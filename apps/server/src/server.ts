@@ -27,7 +27,7 @@ export interface RunningServer {
  * Starts the whole server: the database (embedded when DATABASE_URL is unset),
  * migrations, HTTP + websockets. Used by `main.ts` and by the e2e tests alike.
  */
-export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+export async function startServer(env?: NodeJS.ProcessEnv): Promise<RunningServer> {
   const started = Date.now();
   const config = loadConfig(env);
   const logger = new Logger('Bootstrap');
@@ -71,7 +71,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     const running: RunningServer = {
       app,
       // With PORT=0 (tests) the real port is only known now.
-      url: env.PUBLIC_URL ? config.publicUrl : `http://localhost:${port}`,
+      url: config.publicUrlSet ? config.publicUrl : `http://localhost:${port}`,
       config,
       databaseUrl,
       admin,

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from './app-config';
+import { ConfigError, loadConfig, loadDatabaseUrl } from './app-config';
 
 describe('loadConfig', () => {
   const dataDir = () => mkdtempSync(join(tmpdir(), 'cfg-'));
@@ -58,5 +58,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, SYSTEM_SMTP_URL: 'smtp://mail.example.com' })).toThrow(/SYSTEM_MAIL_FROM is required/);
     expect(() => loadConfig({ ...base, SYSTEM_SMTP_URL: 'http://mail.example.com', SYSTEM_MAIL_FROM: 'a@example.com' })).toThrow(/SYSTEM_SMTP_URL/);
     expect(() => loadConfig({ ...base, SYSTEM_SMTP_URL: 'smtps://mail.example.com', SYSTEM_MAIL_FROM: 'nobody' })).toThrow(/SYSTEM_MAIL_FROM/);
+  });
+});
+
+describe('loadDatabaseUrl', () => {
+  it('reads DATABASE_URL by the rule of loadConfig, and nothing else', () => {
+    expect(loadDatabaseUrl({ DATABASE_URL: 'postgres://u@db:5432/inbox', PORT: 'eighty' })).toBe('postgres://u@db:5432/inbox');
+    expect(loadDatabaseUrl({})).toBeUndefined();
+    expect(loadDatabaseUrl({ DATABASE_URL: '' })).toBeUndefined();
+  });
+
+  it('refuses a URL that is not PostgreSQL with the same clear line', () => {
+    const sut = () => loadDatabaseUrl({ DATABASE_URL: 'mysql://x' });
+    expect(sut).toThrow(ConfigError);
+    expect(sut).toThrow(/DATABASE_URL must start with postgres/);
   });
 });

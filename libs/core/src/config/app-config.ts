@@ -93,6 +93,8 @@ export interface AppConfig {
   port: number;
   host: string;
   publicUrl: string;
+  /** PUBLIC_URL was set; otherwise `publicUrl` is derived from PORT (and the real port is known only once listening). */
+  publicUrlSet: boolean;
   databaseUrl: string | undefined;
   databasePoolSize: number;
   /** Waiting for a database connection (new, or from an exhausted pool). */
@@ -198,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: c.PORT,
     host: c.HOST,
     publicUrl,
+    publicUrlSet: c.PUBLIC_URL !== undefined,
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
     databaseConnectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
@@ -243,3 +246,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/**
+ * The database URL alone, by the same rule as `loadConfig`: for tools that need nothing else (the
+ * TypeORM CLI's data source), so they neither require nor generate the server's secrets.
+ */
+export function loadDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const result = schema.pick({ DATABASE_URL: true }).safeParse({ DATABASE_URL: env.DATABASE_URL || undefined });
+  if (!result.success) throw new ConfigError(`Invalid configuration: ${result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
+  return result.data.DATABASE_URL;
+}

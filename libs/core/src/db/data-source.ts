@@ -1,4 +1,4 @@
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../entities';
 import { DatabaseTimeouts, poolTimeoutOptions } from './pool-options';
 import { OutboundDelivery1765160000000 } from './migrations/1765160000000-OutboundDelivery';
@@ -64,6 +64,3 @@ export function dataSourceOptions(url: string, poolSize = 10, timeouts?: Databas
     extra: { max: poolSize, application_name: 'omnichannel-inbox', ...(timeouts ? poolTimeoutOptions(timeouts) : {}) },
   };
 }
-
-/** For the TypeORM CLI (`npx typeorm migration:show -d dist/libs/core/src/db/data-source.js`). Migrations are written by hand. */
-export default new DataSource(dataSourceOptions(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'));
