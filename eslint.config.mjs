@@ -1,7 +1,8 @@
 // ESLint (flat config): typescript-eslint's recommended rules, Prettier for layout (eslint-config-prettier
 // turns off every stylistic rule so the two never disagree), and import boundaries that encode the
 // dependency direction of the monorepo:
-//   libs/routing      pure: nothing of Nest, TypeORM, pg or Node I/O, no other lib but the contract
+//   libs/routing      pure: nothing of Nest, TypeORM, pg or Node I/O, no other lib but the contract and business-hours
+//   libs/business-hours  pure the same way, and no other lib at all (routing, SLA, automation and webchat use it)
 //   libs/core         never apps/ nor libs/channels
 //   libs/channels     a channel never imports another channel (shared folders: meta, channel-events)
 //   apps/web, widget  only the contract lib
@@ -27,7 +28,16 @@ const NODE_IO = [
   'https',
   'child_process',
 ];
-const SERVER_LIBS = ['@inbox/core', '@inbox/core/*', '@inbox/channels', '@inbox/channels/*', '@inbox/routing', '@inbox/routing/*'];
+const SERVER_LIBS = [
+  '@inbox/core',
+  '@inbox/core/*',
+  '@inbox/channels',
+  '@inbox/channels/*',
+  '@inbox/routing',
+  '@inbox/routing/*',
+  '@inbox/business-hours',
+  '@inbox/business-hours/*',
+];
 const CHANNELS = ['api', 'email', 'slack', 'webchat', 'telegram', 'x', 'phone', 'whatsapp', 'messenger', 'instagram'];
 const META_FAMILY = ['meta', 'whatsapp', 'messenger', 'instagram'];
 const SHARED_CHANNEL_FOLDERS = ['channel-events'];
@@ -122,7 +132,7 @@ export default tseslint.config(
           patterns: [
             { group: SERVER_LIBS, message: 'clients import only the contract lib (@inbox/realtime-contract)' },
             {
-              group: ['**/libs/core/**', '**/libs/channels/**', '**/libs/routing/**', '@nestjs/*', 'typeorm'],
+              group: ['**/libs/core/**', '**/libs/channels/**', '**/libs/routing/**', '**/libs/business-hours/**', '@nestjs/*', 'typeorm'],
               message: 'clients import only the contract lib (libs/realtime-contract)',
             },
           ],
@@ -141,6 +151,23 @@ export default tseslint.config(
             {
               group: ['@nestjs/*', 'typeorm', 'pg', 'pg-boss', 'socket.io', '@inbox/core', '@inbox/core/*', '@inbox/channels', '@inbox/channels/*'],
               message: 'the routing engine is pure: no Nest, no database, no other lib',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/business-hours/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: NODE_IO.map((name) => ({ name, message: 'business hours are pure: no I/O' })),
+          patterns: [
+            {
+              group: ['@nestjs/*', 'typeorm', 'pg', 'pg-boss', 'socket.io', '@inbox/*', '**/libs/**', '**/apps/**', '!@inbox/business-hours', '!@inbox/business-hours/*'],
+              message: 'business hours are pure: no Nest, no database, no other lib',
             },
           ],
         },

@@ -6,6 +6,8 @@ const moduleNameMapper = {
   '^@inbox/core/(.*)$': '<rootDir>/libs/core/src/$1',
   '^@inbox/routing$': '<rootDir>/libs/routing/src',
   '^@inbox/routing/(.*)$': '<rootDir>/libs/routing/src/$1',
+  '^@inbox/business-hours$': '<rootDir>/libs/business-hours/src',
+  '^@inbox/business-hours/(.*)$': '<rootDir>/libs/business-hours/src/$1',
   '^@inbox/realtime-contract$': '<rootDir>/libs/realtime-contract/src',
   '^@inbox/channels$': '<rootDir>/libs/channels/src',
   '^@inbox/channels/(.*)$': '<rootDir>/libs/channels/src/$1',

@@ -2,8 +2,6 @@ export * from './routing.types';
 export * from './routing.constants';
 export { decide, requeueForAgent } from './routing-engine';
 export { queueOrder } from './queue-order';
-export { isOpen, localWallClock, parseClockTime, validateBusinessHours } from './business-hours.util';
-export type { LocalWallClock } from './business-hours.util';
 export {
   capacityFor,
   checkManualAssignment,
@@ -20,8 +18,6 @@ export { channelName, humanDuration, languageName } from './routing-reasons';
 export type { UnmetRequirement } from './routing-reasons';
 export {
   SLA_CLOCK_KINDS,
-  addBusinessSeconds,
-  businessMsBetween,
   dueAtOf,
   evaluateSla,
   matchSlaPolicy,

@@ -1,9 +1,9 @@
-import { isOpen } from './business-hours.util';
+import { isOpen, type BusinessHours } from '@inbox/business-hours';
 import { capacityFor, hasCapacity, isEligible, loadFor } from './eligibility.util';
 import { buildBenchInput, mulberry32 } from './engine-bench';
 import { BUILT_IN_DEFAULT_TEAM, CHANNEL_KINDS } from './routing.constants';
 import { decide } from './routing-engine';
-import type { AgentState, BusinessHours, CapacityMap, ChannelKind, QueuedConversation, RoutingDecision, RoutingInput, TeamSettings } from './routing.types';
+import type { AgentState, CapacityMap, ChannelKind, QueuedConversation, RoutingDecision, RoutingInput, TeamSettings } from './routing.types';
 import { DAY, HOUR, MINUTE, NOW, officeHours } from './testing/routing.factories';
 
 /**

@@ -1,4 +1,4 @@
-import { isOpen } from './business-hours.util';
+import { isOpen } from '@inbox/business-hours';
 import { capacityFor, loadFor, normalizeLanguage } from './eligibility.util';
 import { queueOrder } from './queue-order';
 import { BUILT_IN_DEFAULT_TEAM, CHANNEL_KINDS } from './routing.constants';

@@ -1,5 +1,6 @@
 export type { ChannelKind } from '@inbox/realtime-contract/vocabulary';
 import type { ChannelKind } from '@inbox/realtime-contract/vocabulary';
+import type { BusinessHours } from '@inbox/business-hours';
 export type Presence = 'online' | 'away' | 'offline';
 export type RoutingStrategy = 'least_busy' | 'round_robin' | 'manual';
 export type CapacityMap = Partial<Record<ChannelKind, number>>;
@@ -42,18 +43,6 @@ export interface AgentState {
   capacity: CapacityMap; // per-agent override; a kind missing here falls back to the team's defaultCapacity, then to 0 (= cannot take that kind)
   load: CapacityMap; // current open conversations + pending offers per kind
   lastAssignedAt: number | null;
-}
-
-export type Weekday = 0 | 1 | 2 | 3 | 4 | 5 | 6;
-
-export interface BusinessHoursRange {
-  open: string; // 'HH:MM' 24h local time
-  close: string; // 'HH:MM'; a close at or before open means "on the next day" (22:00-06:00)
-}
-
-export interface BusinessHours {
-  timezone: string; // IANA
-  days: Partial<Record<Weekday, BusinessHoursRange[]>>; // 0=Sunday
 }
 
 export interface TeamSettings {

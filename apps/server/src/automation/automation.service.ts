@@ -13,7 +13,7 @@ import {
   TxContext,
   outboundDispatcher,
 } from '@inbox/core';
-import { isOpen } from '@inbox/routing';
+import { isOpen } from '@inbox/business-hours';
 import type { Agent } from 'undici';
 import { AssignmentService } from '../routing/assignment.service';
 import { AutomationRuleRepository, RuleView } from './automation-rule.repository';

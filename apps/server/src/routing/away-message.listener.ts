@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConversationService, DomainEvents, Transactions } from '@inbox/core';
-import { isOpen } from '@inbox/routing';
+import { isOpen } from '@inbox/business-hours';
 
 /** Outside a team's business hours a new conversation waits, and the customer is told so once. */
 @Injectable()

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '@inbox/core';
-import { AgentState, BUILT_IN_DEFAULT_CAPACITY, BusinessHours, CapacityMap, ChannelKind, QueuedConversation, TeamSettings } from '@inbox/routing';
+import type { BusinessHours } from '@inbox/business-hours';
+import { AgentState, BUILT_IN_DEFAULT_CAPACITY, CapacityMap, ChannelKind, QueuedConversation, TeamSettings } from '@inbox/routing';
 
 export interface LockedConversation {
   id: string;

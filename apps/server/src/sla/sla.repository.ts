@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { oncePerTransaction, queryRows } from '@inbox/core';
-import type { BusinessHours, ChannelKind, SlaAppliesTo, SlaClockKind, SlaLevel, SlaPolicyRule, SlaRecord, SlaState } from '@inbox/routing';
+import type { BusinessHours } from '@inbox/business-hours';
+import type { ChannelKind, SlaAppliesTo, SlaClockKind, SlaLevel, SlaPolicyRule, SlaRecord, SlaState } from '@inbox/routing';
 
 export interface SlaPolicyFields {
   name: string;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { APP_CONFIG, AppConfig, ContactRepository, DomainError, IngestService, SecretBox, Transactions, MessageRepository } from '@inbox/core';
-import { isOpen } from '@inbox/routing';
+import { isOpen } from '@inbox/business-hours';
 import type { MessageSummary, VisitorInfo } from '@inbox/realtime-contract';
 import { VisitorSession, WebchatInbox, WebchatRepository } from './webchat.repository';
 import { VisitorClaims, isVisitorTokenLive, signVisitorToken, verifyIdentity, verifyVisitorToken, visitorTokenNeedsRenewal } from './visitor-token.util';

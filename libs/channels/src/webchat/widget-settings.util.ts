@@ -1,4 +1,4 @@
-import { validateBusinessHours, type BusinessHours } from '@inbox/routing';
+import { validateBusinessHours, type BusinessHours } from '@inbox/business-hours';
 
 export const WIDGET_LOCALES = ['en', 'fr', 'it', 'es', 'uk'] as const;
 export type WidgetLocale = (typeof WIDGET_LOCALES)[number];

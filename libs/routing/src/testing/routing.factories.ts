@@ -1,4 +1,4 @@
-import type { AgentState, BusinessHours, QueuedConversation, RoutingInput, TeamSettings } from '../routing.types';
+import type { AgentState, QueuedConversation, RoutingInput, TeamSettings } from '../routing.types';
 
 /** Wednesday 2025-01-15 10:00:00 UTC. Every spec routes "now" at this instant unless it says otherwise. */
 export const NOW = Date.UTC(2025, 0, 15, 10, 0, 0);
@@ -58,8 +58,4 @@ export function anInput(overrides: Partial<RoutingInput> = {}): RoutingInput {
   return { now: NOW, queue: [aConversation()], agents: [anAgent()], teams: [aTeam()], ...overrides };
 }
 
-/** Mon-Fri 09:00-17:00 in `timezone`. */
-export function officeHours(timezone: string, open = '09:00', close = '17:00'): BusinessHours {
-  const day = [{ open, close }];
-  return { timezone, days: { 1: day, 2: day, 3: day, 4: day, 5: day } };
-}
+export { officeHours } from '@inbox/business-hours/testing/business-hours.factories';

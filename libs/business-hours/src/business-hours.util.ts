@@ -1,4 +1,4 @@
-import type { BusinessHours, BusinessHoursRange, Weekday } from './routing.types';
+import type { BusinessHours, BusinessHoursRange, Weekday } from './business-hours.types';
 
 const WEEKDAY_BY_SHORT_NAME: Record<string, Weekday> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
 const HH_MM = /^(\d{1,2}):(\d{2})$/;

@@ -1,6 +1,9 @@
 import { isOpen, localWallClock, parseClockTime, validateBusinessHours } from './business-hours.util';
-import type { BusinessHours } from './routing.types';
-import { NOW, officeHours } from './testing/routing.factories';
+import type { BusinessHours } from './business-hours.types';
+import { officeHours } from './testing/business-hours.factories';
+
+/** Wednesday 2025-01-15 10:00 UTC. */
+const NOW = Date.UTC(2025, 0, 15, 10, 0, 0);
 
 const at = (iso: string) => Date.parse(iso);
 
