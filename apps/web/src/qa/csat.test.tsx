@@ -31,7 +31,7 @@ afterEach(() => {
 
 const client = () => new QueryClient({ defaultOptions: { queries: { retry: false } } });
 
-describe('the rating in the conversation header', () => {
+describe('the rating in the conversation header', { timeout: 30_000 }, () => {
   it('waits for the survey, then shows the stars and the comment when the rating arrives', async () => {
     answers['GET /conversations/c1/csat'] = {
       status: 200,
@@ -79,7 +79,7 @@ describe('the rating in the conversation header', () => {
   });
 });
 
-describe('the survey settings of an inbox', () => {
+describe('the survey settings of an inbox', { timeout: 30_000 }, () => {
   it('shows the defaults as placeholders and saves only the questions written', async () => {
     const defaults = {
       en: 'How would you rate the help you received?',

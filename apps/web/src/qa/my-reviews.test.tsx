@@ -78,7 +78,7 @@ function renderMine() {
 
 const posts = () => calls.filter((c) => c.method === 'POST');
 
-describe('my reviews', () => {
+describe('my reviews', { timeout: 30_000 }, () => {
   it('shows the review read-only: marks, comments quoting their message, summary, total', async () => {
     renderMine();
     const card = await screen.findByTestId('qa-review');

@@ -170,47 +170,49 @@ export function QaQueue() {
         </p>
       )}
       {items.length > 0 && (
-        <table className="table qa-queue-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('qa.queue.agent')}</th>
-              <th scope="col">{t('qa.queue.contact')}</th>
-              <th scope="col">{t('qa.queue.resolvedAt')}</th>
-              <th scope="col">{t('qa.queue.source')}</th>
-              <th scope="col">{t('qa.queue.status')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((i) => (
-              <tr
-                key={i.conversationId}
-                className={i.conversationId === open ? 'selected' : ''}
-                data-testid="qa-queue-item"
-                data-conversation-id={i.conversationId}
-                data-reviewed={i.reviewId ? 'true' : 'false'}
-              >
-                <td>{i.agentName ?? '—'}</td>
-                <td>
-                  <button type="button" className="link" onClick={() => setParam({ open: i.conversationId })}>
-                    {i.contactName ?? t('list.unknownContact')}
-                  </button>
-                  <div className="muted small">
-                    <span className={`chan chan-${i.channel}`}>{t(`channel.${i.channel}` as 'channel.api')}</span> {i.subject}
-                  </div>
-                </td>
-                <td>{i.resolvedAt ? fmt.dateTime(i.resolvedAt) : '—'}</td>
-                <td>{t(`qa.queue.${i.source}`)}</td>
-                <td>
-                  {i.reviewId && i.totalPercent !== null ? (
-                    <span className="qa-score-pill">{percent(i.totalPercent)}</span>
-                  ) : (
-                    <span className="pill">{t('qa.queue.toReview')}</span>
-                  )}
-                </td>
+        <div className="qa-table-wrap">
+          <table className="table qa-queue-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('qa.queue.agent')}</th>
+                <th scope="col">{t('qa.queue.contact')}</th>
+                <th scope="col">{t('qa.queue.resolvedAt')}</th>
+                <th scope="col">{t('qa.queue.source')}</th>
+                <th scope="col">{t('qa.queue.status')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {items.map((i) => (
+                <tr
+                  key={i.conversationId}
+                  className={i.conversationId === open ? 'selected' : ''}
+                  data-testid="qa-queue-item"
+                  data-conversation-id={i.conversationId}
+                  data-reviewed={i.reviewId ? 'true' : 'false'}
+                >
+                  <td>{i.agentName ?? '—'}</td>
+                  <td>
+                    <button type="button" className="link" onClick={() => setParam({ open: i.conversationId })}>
+                      {i.contactName ?? t('list.unknownContact')}
+                    </button>
+                    <div className="muted small">
+                      <span className={`chan chan-${i.channel}`}>{t(`channel.${i.channel}` as 'channel.api')}</span> {i.subject}
+                    </div>
+                  </td>
+                  <td>{i.resolvedAt ? fmt.dateTime(i.resolvedAt) : '—'}</td>
+                  <td>{t(`qa.queue.${i.source}`)}</td>
+                  <td>
+                    {i.reviewId && i.totalPercent !== null ? (
+                      <span className="qa-score-pill">{percent(i.totalPercent)}</span>
+                    ) : (
+                      <span className="pill">{t('qa.queue.toReview')}</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {open ? (
         <ReviewPane key={open} conversationId={open} reviewId={opened?.reviewId ?? null} scorecard={scorecard} />

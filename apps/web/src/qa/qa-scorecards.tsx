@@ -5,6 +5,8 @@ import { get, patch, post } from '../api/client';
 import { CRITERION_SCALES, criterionKeys, type Criterion, type CriterionScale, type Scorecard } from './qa-types';
 
 interface Row {
+  /** Set for a criterion of the scorecard being edited: its key stays. */
+  key?: string;
   label: string;
   description: string;
   weight: string;
@@ -21,10 +23,26 @@ export function QaScorecards() {
   const [name, setName] = useState('');
   const [sampleSize, setSampleSize] = useState('2');
   const [rows, setRows] = useState<Row[]>([emptyRow()]);
+  const [editing, setEditing] = useState<Scorecard | null>(null);
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['qa-scorecards'] });
-  const create = useMutation({
+  const reset = () => {
+    setEditing(null);
+    setName('');
+    setSampleSize('2');
+    setRows([emptyRow()]);
+  };
+  const edit = (s: Scorecard) => {
+    setEditing(s);
+    setName(s.name);
+    setSampleSize(String(s.sampleSize));
+    setRows(s.criteria.map((c) => ({ key: c.key, label: c.label, description: c.description ?? '', weight: String(c.weight), scale: c.scale })));
+  };
+  const save = useMutation({
     mutationFn: () => {
-      const keys = criterionKeys(rows.map((r) => r.label));
+      const keys = criterionKeys(
+        rows.map((r) => r.label),
+        rows.map((r) => r.key),
+      );
       const criteria: Criterion[] = rows.map((r, i) => ({
         key: keys[i]!,
         label: r.label.trim(),
@@ -32,11 +50,11 @@ export function QaScorecards() {
         weight: Number(r.weight),
         scale: r.scale,
       }));
-      return post<Scorecard>('/qa/scorecards', { name: name.trim(), sampleSize: Number(sampleSize), criteria });
+      const body = { name: name.trim(), sampleSize: Number(sampleSize), criteria };
+      return editing ? patch<Scorecard>(`/qa/scorecards/${editing.id}`, body) : post<Scorecard>('/qa/scorecards', body);
     },
     onSuccess: () => {
-      setName('');
-      setRows([emptyRow()]);
+      reset();
       refresh();
     },
   });
@@ -44,7 +62,7 @@ export function QaScorecards() {
   const setRow = (i: number, p: Partial<Row>) => setRows((cur) => cur.map((r, j) => (j === i ? { ...r, ...p } : r)));
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    create.mutate();
+    save.mutate();
   };
 
   return (
@@ -77,6 +95,9 @@ export function QaScorecards() {
               </td>
               <td>{s.sampleSize}</td>
               <td>
+                <button type="button" className="link" data-testid="qa-scorecard-edit" onClick={() => edit(s)}>
+                  {t('qa.scorecards.edit')}
+                </button>{' '}
                 <button type="button" className="link" disabled={archive.isPending} onClick={() => archive.mutate(s)}>
                   {s.archived ? t('qa.scorecards.restore') : t('qa.scorecards.archive')}
                 </button>
@@ -87,7 +108,8 @@ export function QaScorecards() {
       </table>
       {list.data?.length === 0 && <p className="muted">{t('qa.scorecards.none')}</p>}
       <form className="card form-grid" onSubmit={submit} data-testid="qa-scorecard-form">
-        <h3>{t('qa.scorecards.create')}</h3>
+        <h3>{editing ? t('qa.scorecards.editTitle', { name: editing.name }) : t('qa.scorecards.create')}</h3>
+        {editing && <p className="muted small qa-full">{t('qa.scorecards.versionHint')}</p>}
         <label className="field">
           <span>{t('qa.scorecards.name')}</span>
           <input name="scorecard-name" value={name} maxLength={200} required onChange={(e) => setName(e.target.value)} />
@@ -141,13 +163,18 @@ export function QaScorecards() {
           <button type="button" className="ghost" onClick={() => setRows((cur) => [...cur, emptyRow()])}>
             {t('qa.scorecards.addCriterion')}
           </button>{' '}
-          <button type="submit" className="primary" disabled={create.isPending}>
+          <button type="submit" className="primary" disabled={save.isPending}>
             {t('qa.scorecards.save')}
-          </button>
+          </button>{' '}
+          {editing && (
+            <button type="button" className="ghost" onClick={reset}>
+              {t('qa.scorecards.cancel')}
+            </button>
+          )}
         </div>
-        {create.error && (
+        {save.error && (
           <div className="error" role="alert">
-            {t('common.error', { message: create.error.message })}
+            {t('common.error', { message: save.error.message })}
           </div>
         )}
         {archive.error && (

@@ -39,6 +39,8 @@ describe('scales, weeks and keys', () => {
   });
   it('makes unique keys the server accepts from any label', () => {
     expect(criterionKeys(['First reply', 'First reply!', 'Тон', 'Ça va'])).toEqual(['first_reply', 'first_reply_2', 'c3', 'ca_va']);
+    // Editing: existing keys stay, a new label never takes one of them.
+    expect(criterionKeys(['Greeting (renamed)', 'Greeting', 'Tone'], ['greeting', undefined, undefined])).toEqual(['greeting', 'greeting_2', 'tone']);
     for (const k of criterionKeys(['Ввічливість', 'A'.repeat(80)])) expect(k).toMatch(/^[a-z0-9_]{1,40}$/);
   });
 });

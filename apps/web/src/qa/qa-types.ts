@@ -150,10 +150,14 @@ export function conversationIdFrom(input: string): string | null {
   return UUID.exec(input.trim())?.[0]?.toLowerCase() ?? null;
 }
 
-/** Criterion keys (`^[a-z0-9_]{1,40}$`, unique) from labels: "First reply" → first_reply; a label with no Latin letters → c2. */
-export function criterionKeys(labels: string[]): string[] {
-  const used = new Set<string>();
+/**
+ * Criterion keys (`^[a-z0-9_]{1,40}$`, unique) from labels: "First reply" → first_reply; a label with
+ * no Latin letters → c2. A criterion that already has a key keeps it (an edited scorecard's scores stay comparable).
+ */
+export function criterionKeys(labels: string[], existing: Array<string | undefined> = []): string[] {
+  const used = new Set<string>(existing.filter((k): k is string => Boolean(k)));
   return labels.map((label, i) => {
+    if (existing[i]) return existing[i]!;
     const base =
       label
         .normalize('NFKD')

@@ -57,7 +57,7 @@ function renderForm(onSaved = vi.fn()) {
 
 const score = (key: string, value: number) => fireEvent.click(document.querySelector(`input[name="score-${key}"][value="${value}"]`)!);
 
-describe('the scorecard', () => {
+describe('the scorecard', { timeout: 30_000 }, () => {
   it('offers each criterion its own scale: yes/no, 1 to 5, 0 to 2', () => {
     renderForm();
     const marks = (key: string) => [...screen.getByTestId(`criterion-${key}`).querySelectorAll('.qa-mark')].map((l) => l.textContent);

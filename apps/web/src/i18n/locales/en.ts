@@ -850,6 +850,10 @@ export const en = {
       archived: 'Archived',
       archive: 'Archive',
       restore: 'Restore',
+      edit: 'Edit',
+      editTitle: 'Edit “{{name}}”',
+      versionHint: 'Changing the name or the criteria makes a new version; past reviews keep the version they were made with.',
+      cancel: 'Cancel',
     },
   },
   csat: {

@@ -882,6 +882,10 @@ export const es: Resources = {
       archived: 'Archivada',
       archive: 'Archivar',
       restore: 'Restaurar',
+      edit: 'Editar',
+      editTitle: 'Editar «{{name}}»',
+      versionHint: 'Cambiar el nombre o los criterios crea una nueva versión; las evaluaciones anteriores conservan la suya.',
+      cancel: 'Cancelar',
     },
   },
   csat: {

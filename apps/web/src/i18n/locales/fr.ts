@@ -874,6 +874,10 @@ export const fr: Resources = {
       archived: 'Archivée',
       archive: 'Archiver',
       restore: 'Rétablir',
+      edit: 'Modifier',
+      editTitle: 'Modifier « {{name}} »',
+      versionHint: 'Changer le nom ou les critères crée une nouvelle version ; les évaluations passées gardent la leur.',
+      cancel: 'Annuler',
     },
   },
   csat: {

@@ -875,6 +875,10 @@ export const it: Resources = {
       archived: 'Archiviata',
       archive: 'Archivia',
       restore: 'Ripristina',
+      edit: 'Modifica',
+      editTitle: 'Modifica «{{name}}»',
+      versionHint: 'Cambiare il nome o i criteri crea una nuova versione; le valutazioni passate mantengono la loro.',
+      cancel: 'Annulla',
     },
   },
   csat: {

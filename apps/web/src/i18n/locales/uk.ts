@@ -867,6 +867,10 @@ export const uk: Resources = {
       archived: 'В архіві',
       archive: 'В архів',
       restore: 'Повернути',
+      edit: 'Змінити',
+      editTitle: 'Зміна «{{name}}»',
+      versionHint: 'Зміна назви чи критеріїв створює нову версію; попередні оцінювання зберігають свою.',
+      cancel: 'Скасувати',
     },
   },
   csat: {
