@@ -48,6 +48,21 @@ function OnceSecret({ label, value }: { label: string; value: string }) {
   );
 }
 
+/** The enable/disable and delete links every bot and webhook row ends with. */
+function EnableDeleteActions({ active, onToggle, onDelete }: { active: boolean; onToggle: () => void; onDelete: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <button className="link" onClick={onToggle}>
+        {active ? t('integrations.bots.disable') : t('integrations.bots.enable')}
+      </button>{' '}
+      <button className="link" onClick={onDelete}>
+        {t('integrations.delete')}
+      </button>
+    </>
+  );
+}
+
 function Checks({
   name,
   options,
@@ -177,12 +192,7 @@ export function BotsAdmin() {
                 <button className="link" onClick={() => rotate.mutate(b.id)}>
                   {t('integrations.bots.rotate')}
                 </button>{' '}
-                <button className="link" onClick={() => toggle.mutate(b)}>
-                  {b.active ? t('integrations.bots.disable') : t('integrations.bots.enable')}
-                </button>{' '}
-                <button className="link" onClick={() => remove.mutate(b.id)}>
-                  {t('integrations.delete')}
-                </button>
+                <EnableDeleteActions active={b.active} onToggle={() => toggle.mutate(b)} onDelete={() => remove.mutate(b.id)} />
               </td>
             </tr>
           ))}
@@ -352,12 +362,7 @@ export function WebhooksAdmin() {
                 <button className="link" onClick={() => setOpen(open === s.id ? null : s.id)}>
                   {t('integrations.deliveries.show')}
                 </button>{' '}
-                <button className="link" onClick={() => toggle.mutate(s)}>
-                  {s.active ? t('integrations.bots.disable') : t('integrations.bots.enable')}
-                </button>{' '}
-                <button className="link" onClick={() => remove.mutate(s.id)}>
-                  {t('integrations.delete')}
-                </button>
+                <EnableDeleteActions active={s.active} onToggle={() => toggle.mutate(s)} onDelete={() => remove.mutate(s.id)} />
               </td>
             </tr>
           ))}

@@ -6,6 +6,7 @@ import { ApiError, auth, get } from '../api/client';
 import type { Inbox } from '../api/types';
 import { useFormat } from '../i18n/format';
 import { useDirectory, useTeams } from '../session/session';
+import { FilterSelect } from './filter-select';
 import { ReportChart, type ChartSeries } from './report-chart';
 import {
   AGENT_COLUMNS,
@@ -130,61 +131,46 @@ export default function ReportsPage() {
           {t('reports.filters.to')}
           <input type="date" name="to" value={f.to} min={f.from} onChange={(e) => e.target.value && update({ to: e.target.value, drill: null })} />
         </label>
-        <label>
-          {t('reports.filters.team')}
-          <select name="teamId" value={f.teamId ?? ''} onChange={(e) => update({ teamId: e.target.value || null, drill: null })}>
-            <option value="">{t('reports.filters.any')}</option>
-            {(teams.data ?? []).map((x) => (
-              <option key={x.id} value={x.id}>
-                {x.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('reports.filters.inbox')}
-          <select name="inboxId" value={f.inboxId ?? ''} onChange={(e) => update({ inboxId: e.target.value || null, drill: null })}>
-            <option value="">{t('reports.filters.any')}</option>
-            {(inboxes.data ?? []).map((x) => (
-              <option key={x.id} value={x.id}>
-                {x.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('reports.filters.channel')}
-          <select name="channel" value={f.channel ?? ''} onChange={(e) => update({ channel: e.target.value || null, drill: null })}>
-            <option value="">{t('reports.filters.any')}</option>
-            {REPORT_CHANNELS.map((c) => (
-              <option key={c} value={c}>
-                {t(`channel.${c}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('reports.filters.agent')}
-          <select name="agentId" value={f.agentId ?? ''} onChange={(e) => update({ agentId: e.target.value || null, drill: null })}>
-            <option value="">{t('reports.filters.any')}</option>
-            {directory.users
-              .filter((u) => u.active)
-              .map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name}
-                </option>
-              ))}
-          </select>
-        </label>
-        <label>
-          {t('reports.filters.interval')}
-          <select name="interval" value={f.interval ?? ''} onChange={(e) => update({ interval: (e.target.value || null) as ReportFilters['interval'] })}>
-            <option value="">{t('reports.filters.auto')}</option>
-            <option value="hour">{t('reports.filters.hour')}</option>
-            <option value="day">{t('reports.filters.day')}</option>
-            <option value="week">{t('reports.filters.week')}</option>
-          </select>
-        </label>
+        <FilterSelect
+          label={t('reports.filters.team')}
+          name="teamId"
+          value={f.teamId}
+          emptyLabel={t('reports.filters.any')}
+          options={(teams.data ?? []).map((x) => ({ value: x.id, label: x.name }))}
+          onChange={(teamId) => update({ teamId, drill: null })}
+        />
+        <FilterSelect
+          label={t('reports.filters.inbox')}
+          name="inboxId"
+          value={f.inboxId}
+          emptyLabel={t('reports.filters.any')}
+          options={(inboxes.data ?? []).map((x) => ({ value: x.id, label: x.name }))}
+          onChange={(inboxId) => update({ inboxId, drill: null })}
+        />
+        <FilterSelect
+          label={t('reports.filters.channel')}
+          name="channel"
+          value={f.channel}
+          emptyLabel={t('reports.filters.any')}
+          options={REPORT_CHANNELS.map((c) => ({ value: c, label: t(`channel.${c}`) }))}
+          onChange={(channel) => update({ channel, drill: null })}
+        />
+        <FilterSelect
+          label={t('reports.filters.agent')}
+          name="agentId"
+          value={f.agentId}
+          emptyLabel={t('reports.filters.any')}
+          options={directory.users.filter((u) => u.active).map((u) => ({ value: u.id, label: u.name }))}
+          onChange={(agentId) => update({ agentId, drill: null })}
+        />
+        <FilterSelect
+          label={t('reports.filters.interval')}
+          name="interval"
+          value={f.interval}
+          emptyLabel={t('reports.filters.auto')}
+          options={(['hour', 'day', 'week'] as const).map((i) => ({ value: i, label: t(`reports.filters.${i}`) }))}
+          onChange={(interval) => update({ interval: interval as ReportFilters['interval'] })}
+        />
       </form>
 
       <div className="report-exports" role="group" aria-label={t('reports.export.label')}>
