@@ -162,9 +162,11 @@ export function SlaPoliciesAdmin() {
   );
 }
 
-const EVENTS = ['conversation.created', 'message.created', 'conversation.updated', 'sla.breached', 'conversation.resolved'];
-const FIELDS = ['channel', 'inbox', 'team', 'status', 'priority', 'labels', 'contact_email_domain', 'message_text', 'customer_language', 'business_hours'];
-const OPERATORS = ['equals', 'not_equals', 'in', 'not_in', 'contains', 'not_contains', 'matches'];
+export const EVENTS = ['conversation.created', 'message.created', 'conversation.updated', 'sla.breached', 'conversation.resolved', 'csat.received'];
+export const FIELDS = ['channel', 'inbox', 'team', 'status', 'priority', 'labels', 'contact_email_domain', 'message_text', 'customer_language', 'business_hours', 'rating'];
+export const OPERATORS = ['equals', 'not_equals', 'in', 'not_in', 'contains', 'not_contains', 'matches', 'at_most', 'at_least'];
+/** Operators that compare numbers (rating, priority): the value is sent as a number. */
+const NUMERIC_OPERATORS = new Set(['at_most', 'at_least']);
 const ACTIONS: Record<string, string | null> = {
   set_team: 'teamId',
   add_label: 'label',
@@ -178,6 +180,13 @@ const ACTIONS: Record<string, string | null> = {
   snooze: 'seconds',
 };
 const NUMERIC = new Set(['priority', 'seconds']);
+
+/** A condition's value as the server takes it: a list for set operators, a number for comparisons, else as typed. */
+export function conditionValue(operator: string, value: unknown): unknown {
+  if (operator === 'in' || operator === 'not_in' || operator === 'contains' || operator === 'not_contains') return list(String(value));
+  if (NUMERIC_OPERATORS.has(operator)) return Number(value);
+  return value;
+}
 
 export function RulesAdmin() {
   const { t } = useTranslation();
@@ -200,7 +209,7 @@ export function RulesAdmin() {
     conditions: form.conditions.map((c) => ({
       field: c.field,
       operator: c.operator,
-      value: c.operator === 'in' || c.operator === 'not_in' || c.operator === 'contains' || c.operator === 'not_contains' ? list(String(c.value)) : c.value,
+      value: conditionValue(c.operator, c.value),
     })),
     actions: form.actions.map((a) => (ACTIONS[a.type] ? { type: a.type, [ACTIONS[a.type]!]: NUMERIC.has(ACTIONS[a.type]!) ? Number(a.param) : a.param } : { type: a.type })),
   });

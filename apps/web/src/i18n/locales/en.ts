@@ -159,6 +159,7 @@ export const en = {
       conversation_updated: 'A conversation changes',
       sla_breached: 'An SLA is breached',
       conversation_resolved: 'A conversation is resolved',
+      csat_received: 'A customer rates the conversation',
     },
     fields: {
       channel: 'Channel',
@@ -171,6 +172,7 @@ export const en = {
       message_text: 'Message text',
       customer_language: 'Customer language',
       business_hours: 'Business hours (open/closed)',
+      rating: 'Customer rating (1–5)',
     },
     operators: {
       equals: 'is',
@@ -180,6 +182,8 @@ export const en = {
       contains: 'contains one of',
       not_contains: 'contains none of',
       matches: 'matches (regex)',
+      at_most: 'at most',
+      at_least: 'at least',
     },
     actions: {
       set_team: 'Send to team',

@@ -161,6 +161,7 @@ export const es: Resources = {
       conversation_updated: 'Una conversación cambia',
       sla_breached: 'Se incumple un SLA',
       conversation_resolved: 'Se resuelve una conversación',
+      csat_received: 'Un cliente valora la conversación',
     },
     fields: {
       channel: 'Canal',
@@ -173,6 +174,7 @@ export const es: Resources = {
       message_text: 'Texto del mensaje',
       customer_language: 'Idioma del cliente',
       business_hours: 'Horario laboral (abierto/cerrado)',
+      rating: 'Valoración del cliente (1–5)',
     },
     operators: {
       equals: 'es',
@@ -182,6 +184,8 @@ export const es: Resources = {
       contains: 'contiene uno de',
       not_contains: 'no contiene ninguno de',
       matches: 'coincide con (regex)',
+      at_most: 'como máximo',
+      at_least: 'como mínimo',
     },
     actions: {
       set_team: 'Enviar al equipo',

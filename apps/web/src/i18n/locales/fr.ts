@@ -162,6 +162,7 @@ export const fr: Resources = {
       conversation_updated: 'Une conversation change',
       sla_breached: 'Un SLA est dépassé',
       conversation_resolved: 'Une conversation est résolue',
+      csat_received: 'Un client note la conversation',
     },
     fields: {
       channel: 'Canal',
@@ -174,6 +175,7 @@ export const fr: Resources = {
       message_text: 'Texte du message',
       customer_language: 'Langue du client',
       business_hours: 'Heures ouvrées (ouvert/fermé)',
+      rating: 'Note du client (1–5)',
     },
     operators: {
       equals: 'est',
@@ -183,6 +185,8 @@ export const fr: Resources = {
       contains: 'contient l’un de',
       not_contains: 'ne contient aucun de',
       matches: 'correspond à (regex)',
+      at_most: 'au plus',
+      at_least: 'au moins',
     },
     actions: {
       set_team: 'Envoyer à l’équipe',

@@ -161,6 +161,7 @@ export const it: Resources = {
       conversation_updated: 'Una conversazione cambia',
       sla_breached: 'Uno SLA viene superato',
       conversation_resolved: 'Una conversazione viene risolta',
+      csat_received: 'Un cliente valuta la conversazione',
     },
     fields: {
       channel: 'Canale',
@@ -173,6 +174,7 @@ export const it: Resources = {
       message_text: 'Testo del messaggio',
       customer_language: 'Lingua del cliente',
       business_hours: 'Orario lavorativo (aperto/chiuso)',
+      rating: 'Valutazione del cliente (1–5)',
     },
     operators: {
       equals: 'è',
@@ -182,6 +184,8 @@ export const it: Resources = {
       contains: 'contiene uno tra',
       not_contains: 'non contiene nessuno tra',
       matches: 'corrisponde a (regex)',
+      at_most: 'al massimo',
+      at_least: 'almeno',
     },
     actions: {
       set_team: 'Invia al team',

@@ -161,6 +161,7 @@ export const uk: Resources = {
       conversation_updated: 'Розмова змінюється',
       sla_breached: 'Порушено SLA',
       conversation_resolved: 'Розмову вирішено',
+      csat_received: 'Клієнт оцінює розмову',
     },
     fields: {
       channel: 'Канал',
@@ -173,6 +174,7 @@ export const uk: Resources = {
       message_text: 'Текст повідомлення',
       customer_language: 'Мова клієнта',
       business_hours: 'Робочі години (відкрито/закрито)',
+      rating: 'Оцінка клієнта (1–5)',
     },
     operators: {
       equals: 'дорівнює',
@@ -182,6 +184,8 @@ export const uk: Resources = {
       contains: 'містить одне з',
       not_contains: 'не містить жодного з',
       matches: 'відповідає (regex)',
+      at_most: 'не більше',
+      at_least: 'не менше',
     },
     actions: {
       set_team: 'Надіслати команді',
