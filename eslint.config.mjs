@@ -86,7 +86,6 @@ const UNTYPED_SQL_PENDING = [
   'apps/server/src/routing/routing.controller.ts',
   'apps/server/src/routing/routing.repository.ts',
   'apps/server/src/sla/sla.repository.ts',
-  'apps/server/src/webhooks/webhook.repository.ts',
   'libs/channels/src/email/email.repository.ts',
   'libs/channels/src/meta/meta.repository.ts',
   'libs/channels/src/phone/phone.repository.ts',

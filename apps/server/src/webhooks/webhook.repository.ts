@@ -39,7 +39,50 @@ export interface DeliveryView {
 
 const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
 
-const toSub = (r: Record<string, any>): SubscriptionView => ({
+/** A webhook_subscriptions row (`SELECT *`). */
+interface SubscriptionRow {
+  id: string;
+  url: string;
+  events: string[];
+  inbox_ids: string[] | null;
+  bot_id: string | null;
+  active: boolean;
+  disabled_reason: string | null;
+  failing_since: Date | null;
+  created_at: Date;
+  secret: string;
+  /** bigint: text from pg. */
+  after_seq: string;
+}
+
+/** A webhook_deliveries row (`SELECT *`). */
+interface DeliveryRow {
+  id: string;
+  subscription_id: string;
+  event: string;
+  /** bigint: text from pg. */
+  event_seq: string;
+  conversation_id: string | null;
+  status: DeliveryView['status'];
+  attempts: number;
+  response_status: number | null;
+  latency_ms: number | null;
+  response_excerpt: string | null;
+  error: string | null;
+  data: unknown;
+  created_at: Date;
+  last_attempt_at: Date | null;
+  delivered_at: Date | null;
+}
+
+/** The bot a subscription belongs to, joined with BOT_SCOPE. */
+interface BotScopeColumns {
+  b_id: string | null;
+  b_active: boolean | null;
+  b_inbox_ids: string[] | null;
+}
+
+const toSub = (r: SubscriptionRow): SubscriptionView => ({
   id: r.id,
   url: r.url,
   events: r.events,
@@ -51,7 +94,7 @@ const toSub = (r: Record<string, any>): SubscriptionView => ({
   createdAt: iso(r.created_at)!,
 });
 
-const toDelivery = (r: Record<string, any>): DeliveryView => ({
+const toDelivery = (r: DeliveryRow): DeliveryView => ({
   id: r.id,
   subscriptionId: r.subscription_id,
   event: r.event,
@@ -73,7 +116,8 @@ const BOT_SCOPE = `CASE WHEN b.id IS NULL THEN NULL WHEN b.all_inboxes THEN NULL
 @Injectable()
 export class WebhookRepository {
   async create(em: EntityManager, s: { url: string; events: string[]; inboxIds: string[] | null; sealedSecret: string; botId: string | null }): Promise<SubscriptionView> {
-    const [row] = await em.query(
+    const [row] = await queryRows<SubscriptionRow>(
+      em,
       `INSERT INTO webhook_subscriptions (url, events, inbox_ids, secret, bot_id, after_seq)
        VALUES ($1, $2::text[], $3::uuid[], $4, $5, (SELECT coalesce(max(seq), 0) FROM outbox_events)) RETURNING *`,
       [s.url, s.events, s.inboxIds, s.sealedSecret, s.botId],
@@ -82,15 +126,15 @@ export class WebhookRepository {
   }
 
   async get(em: EntityManager, id: string): Promise<SubscriptionView | null> {
-    const [row] = await em.query(`SELECT * FROM webhook_subscriptions WHERE id = $1`, [id]);
+    const [row] = await queryRows<SubscriptionRow>(em, `SELECT * FROM webhook_subscriptions WHERE id = $1`, [id]);
     return row ? toSub(row) : null;
   }
 
   /** `botId` undefined: all (admins); otherwise that bot's own. */
   async list(em: EntityManager, botId?: string): Promise<SubscriptionView[]> {
     const rows = botId
-      ? await em.query(`SELECT * FROM webhook_subscriptions WHERE bot_id = $1 ORDER BY created_at, id`, [botId])
-      : await em.query(`SELECT * FROM webhook_subscriptions ORDER BY created_at, id`);
+      ? await queryRows<SubscriptionRow>(em, `SELECT * FROM webhook_subscriptions WHERE bot_id = $1 ORDER BY created_at, id`, [botId])
+      : await queryRows<SubscriptionRow>(em, `SELECT * FROM webhook_subscriptions ORDER BY created_at, id`);
     return rows.map(toSub);
   }
 
@@ -99,7 +143,7 @@ export class WebhookRepository {
     id: string,
     f: { url?: string; events?: string[]; inboxIds?: string[] | null; sealedSecret?: string; active?: boolean },
   ): Promise<SubscriptionView | null> {
-    const [row] = await queryRows(
+    const [row] = await queryRows<SubscriptionRow>(
       em,
       `UPDATE webhook_subscriptions SET url = coalesce($2, url), events = coalesce($3::text[], events),
          inbox_ids = CASE WHEN $4 THEN $5::uuid[] ELSE inbox_ids END, secret = coalesce($6, secret),
@@ -113,30 +157,34 @@ export class WebhookRepository {
   }
 
   async delete(em: EntityManager, id: string): Promise<boolean> {
-    return (await queryRows(em, `DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING id`, [id])).length > 0;
+    return (await queryRows<{ id: string }>(em, `DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING id`, [id])).length > 0;
   }
 
   /** The bot's own subscription to its `webhookUrl` (the one POST /bots creates), if any. */
   async botDefault(em: EntityManager, botId: string): Promise<SubscriptionView | null> {
-    const [row] = await em.query(`SELECT * FROM webhook_subscriptions WHERE bot_id = $1 ORDER BY created_at LIMIT 1`, [botId]);
+    const [row] = await queryRows<SubscriptionRow>(em, `SELECT * FROM webhook_subscriptions WHERE bot_id = $1 ORDER BY created_at LIMIT 1`, [botId]);
     return row ? toSub(row) : null;
   }
 
   async activeForDelivery(em: EntityManager): Promise<SubscriptionForDelivery[]> {
-    const rows = await em.query(
+    const rows = await queryRows<SubscriptionRow & BotScopeColumns>(
+      em,
       `SELECT s.*, b.id AS b_id, b.active AS b_active, ${BOT_SCOPE} AS b_inbox_ids
        FROM webhook_subscriptions s LEFT JOIN bots b ON b.id = s.bot_id WHERE s.active`,
     );
-    return rows.map((r: Record<string, any>) => ({
+    return rows.map((r) => ({
       ...toSub(r),
       sealedSecret: r.secret,
       afterSeq: Number(r.after_seq),
-      bot: r.b_id ? { inboxIds: r.b_inbox_ids, active: r.b_active } : null,
+      bot: r.b_id ? { inboxIds: r.b_inbox_ids, active: r.b_active ?? false } : null,
     }));
   }
 
   async forAttempt(em: EntityManager, deliveryId: string): Promise<{ delivery: DeliveryView & { data: unknown; inboxId: string | null }; sub: SubscriptionForDelivery } | null> {
-    const [r] = await em.query(
+    const [r] = await queryRows<
+      DeliveryRow & Omit<SubscriptionRow, 'id' | 'created_at'> & BotScopeColumns & { d_id: string; conv_inbox_id: string | null; s_id: string; s_created_at: Date }
+    >(
+      em,
       `SELECT d.*, d.id AS d_id, (SELECT cv.inbox_id FROM conversations cv WHERE cv.id = d.conversation_id) AS conv_inbox_id, s.id AS s_id, s.url, s.events, s.inbox_ids, s.bot_id, s.active, s.disabled_reason, s.failing_since, s.created_at AS s_created_at, s.secret, s.after_seq,
               b.id AS b_id, b.active AS b_active, ${BOT_SCOPE} AS b_inbox_ids
        FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id LEFT JOIN bots b ON b.id = s.bot_id WHERE d.id = $1`,
@@ -149,14 +197,15 @@ export class WebhookRepository {
         ...toSub({ ...r, id: r.s_id, created_at: r.s_created_at }),
         sealedSecret: r.secret,
         afterSeq: Number(r.after_seq),
-        bot: r.b_id ? { inboxIds: r.b_inbox_ids, active: r.b_active } : null,
+        bot: r.b_id ? { inboxIds: r.b_inbox_ids, active: r.b_active ?? false } : null,
       },
     };
   }
 
   /** Files one delivery; null when this subscription already has this event (the sweeper and the live path met). */
   async insertDelivery(em: EntityManager, d: { subscriptionId: string; eventSeq: number; event: string; conversationId: string | null; data: unknown }): Promise<string | null> {
-    const [row] = await em.query(
+    const [row] = await queryRows<{ id: string }>(
+      em,
       `INSERT INTO webhook_deliveries (subscription_id, event_seq, event, conversation_id, data) VALUES ($1, $2, $3, $4, $5::jsonb)
        ON CONFLICT (subscription_id, event_seq, event) DO NOTHING RETURNING id`,
       [d.subscriptionId, d.eventSeq, d.event, d.conversationId, JSON.stringify(d.data)],
@@ -167,8 +216,9 @@ export class WebhookRepository {
   /** An earlier delivery of the same conversation to the same subscription still waiting: this one must wait for it. */
   async hasEarlierPending(em: EntityManager, d: { id: string; subscriptionId: string; conversationId: string | null; eventSeq: number }): Promise<boolean> {
     if (!d.conversationId) return false;
-    const [row] = await em.query(
-      `SELECT 1 FROM webhook_deliveries WHERE subscription_id = $1 AND conversation_id = $2 AND status = 'pending' AND event_seq < $3 AND id <> $4 LIMIT 1`,
+    const [row] = await queryRows<{ one: number }>(
+      em,
+      `SELECT 1 AS one FROM webhook_deliveries WHERE subscription_id = $1 AND conversation_id = $2 AND status = 'pending' AND event_seq < $3 AND id <> $4 LIMIT 1`,
       [d.subscriptionId, d.conversationId, d.eventSeq, d.id],
     );
     return Boolean(row);
@@ -192,7 +242,7 @@ export class WebhookRepository {
 
   /** Success clears the failure streak; a failure starts it (once) and returns when it started. */
   async noteHealth(em: EntityManager, subscriptionId: string, ok: boolean): Promise<Date | null> {
-    const [row] = await queryRows(
+    const [row] = await queryRows<{ failing_since: Date | null }>(
       em,
       `UPDATE webhook_subscriptions SET failing_since = CASE WHEN $2 THEN NULL ELSE coalesce(failing_since, now()) END WHERE id = $1 RETURNING failing_since`,
       [subscriptionId, ok],
@@ -206,7 +256,7 @@ export class WebhookRepository {
 
   /** Back to pending for a redelivery (same id, same data). */
   async resetForRedelivery(em: EntityManager, id: string): Promise<boolean> {
-    return (await queryRows(em, `UPDATE webhook_deliveries SET status = 'pending', error = NULL WHERE id = $1 RETURNING id`, [id])).length > 0;
+    return (await queryRows<{ id: string }>(em, `UPDATE webhook_deliveries SET status = 'pending', error = NULL WHERE id = $1 RETURNING id`, [id])).length > 0;
   }
 
   async deliveries(em: EntityManager, subscriptionId: string, q: { limit: number; before?: { createdAt: string; id: string } }): Promise<DeliveryView[]> {
@@ -216,18 +266,18 @@ export class WebhookRepository {
       params.push(q.before.createdAt, q.before.id);
       keyset = `AND (created_at, id) < ($3::timestamptz, $4::uuid)`;
     }
-    const rows = await em.query(`SELECT * FROM webhook_deliveries WHERE subscription_id = $1 ${keyset} ORDER BY created_at DESC, id DESC LIMIT $2`, params);
+    const rows = await queryRows<DeliveryRow>(em, `SELECT * FROM webhook_deliveries WHERE subscription_id = $1 ${keyset} ORDER BY created_at DESC, id DESC LIMIT $2`, params);
     return rows.map(toDelivery);
   }
 
   async delivery(em: EntityManager, id: string): Promise<DeliveryView | null> {
-    const [row] = await em.query(`SELECT * FROM webhook_deliveries WHERE id = $1`, [id]);
+    const [row] = await queryRows<DeliveryRow>(em, `SELECT * FROM webhook_deliveries WHERE id = $1`, [id]);
     return row ? toDelivery(row) : null;
   }
 
   /** The sweeper's claim: the cursor row locked (one replica at a time), and the committed-long-enough events after it. */
   async lockCursor(em: EntityManager): Promise<number | null> {
-    const [row] = await em.query(`SELECT last_seq FROM webhook_cursor FOR UPDATE SKIP LOCKED`);
+    const [row] = await queryRows<{ last_seq: string }>(em, `SELECT last_seq FROM webhook_cursor FOR UPDATE SKIP LOCKED`);
     return row ? Number(row.last_seq) : null;
   }
 
@@ -236,7 +286,8 @@ export class WebhookRepository {
    * event may still have an older-seq neighbour in flight, so the cursor never passes it.
    */
   async settledEventsAfter(em: EntityManager, afterSeq: number, lagSeconds: number, limit: number): Promise<DomainEvent[]> {
-    const rows: Array<{ seq: string; type: DomainEvent['type']; conversation_id: string | null; payload: unknown; settled: boolean }> = await em.query(
+    const rows = await queryRows<{ seq: string; type: DomainEvent['type']; conversation_id: string | null; payload: unknown; settled: boolean }>(
+      em,
       `SELECT seq, type, conversation_id, payload, created_at < now() - make_interval(secs => $2) AS settled FROM outbox_events WHERE seq > $1 ORDER BY seq LIMIT $3`,
       [afterSeq, lagSeconds, limit],
     );
@@ -251,7 +302,7 @@ export class WebhookRepository {
 
   async inboxesOf(em: EntityManager, conversationIds: string[]): Promise<Map<string, string>> {
     if (!conversationIds.length) return new Map();
-    const rows: Array<{ id: string; inbox_id: string }> = await em.query(`SELECT id, inbox_id FROM conversations WHERE id = ANY($1::uuid[])`, [conversationIds]);
+    const rows = await queryRows<{ id: string; inbox_id: string }>(em, `SELECT id, inbox_id FROM conversations WHERE id = ANY($1::uuid[])`, [conversationIds]);
     return new Map(rows.map((r) => [r.id, r.inbox_id]));
   }
 }
