@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { connectSocket } from './helpers/sockets';
 import { startWebhookReceiver } from './helpers/webhook-receiver';
 
@@ -16,10 +16,7 @@ describe('bots', () => {
   const closers: Array<() => unknown> = [];
 
   beforeAll(async () => {
-    sut = await bootApp({ PRESENCE_GRACE_SECONDS: '0' });
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture({ PRESENCE_GRACE_SECONDS: '0' }));
   });
 
   afterEach(async () => {
@@ -27,7 +24,6 @@ describe('bots', () => {
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
   });
 

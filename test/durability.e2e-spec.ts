@@ -1,5 +1,4 @@
-import { Client } from 'pg';
-import { ADMIN, bootApp, eventually, uid } from './helpers/app';
+import { ADMIN, bootApp, bootFixture, eventually, uid } from './helpers/app';
 import { startWebhookReceiver } from './helpers/webhook-receiver';
 
 describe('durability across restarts', () => {
@@ -41,11 +40,8 @@ describe('durability across restarts', () => {
   });
 
   it('rolls back the message when its job cannot be enqueued (nothing half-written)', async () => {
-    const app = await bootApp();
-    const db = new Client({ connectionString: app.databaseUrl });
-    await db.connect();
+    const { sut: app, admin, db } = await bootFixture();
     try {
-      const admin = await app.login();
       const inbox = (await app.api('POST', '/inboxes', { token: admin, body: { name: `Atomic ${uid()}`, channel: 'api' } })).body;
       const inc = await app.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'hi' } });
       // Make the job insert fail inside the reply's transaction.
@@ -59,7 +55,6 @@ describe('durability across restarts', () => {
       const { rows } = await db.query(`SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND direction = 'outbound'`, [inc.body.conversationId]);
       expect(rows[0].n).toBe(0);
     } finally {
-      await db.end();
       await app.close();
     }
   });

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Client } from 'pg';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
 import { ReceivedHook, startWebhookReceiver } from './helpers/webhook-receiver';
 
@@ -13,10 +13,7 @@ describe('event webhooks', () => {
 
   beforeAll(async () => {
     // A one-second sweep lag: the sweeper (the safety net behind the live path) races every test here too.
-    sut = await bootApp({ WEBHOOK_RETRY_DELAY_SECONDS: '1', WEBHOOK_SWEEP_LAG_SECONDS: '1' });
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture({ WEBHOOK_RETRY_DELAY_SECONDS: '1', WEBHOOK_SWEEP_LAG_SECONDS: '1' }));
   });
 
   afterEach(async () => {
@@ -24,7 +21,6 @@ describe('event webhooks', () => {
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
   });
 

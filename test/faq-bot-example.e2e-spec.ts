@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { freePort } from './helpers/dovecot';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
 
@@ -20,17 +20,13 @@ describe('the FAQ bot of the README', () => {
   let visitor: Socket | null = null;
 
   beforeAll(async () => {
-    sut = await bootApp({ PRESENCE_GRACE_SECONDS: '0' });
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture({ PRESENCE_GRACE_SECONDS: '0' }));
   });
 
   afterAll(async () => {
     visitor?.close();
     agentSocket?.close();
     bot?.kill();
-    await db?.end();
     await sut?.close();
   });
 

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { TestApp, bootApp, uid } from './helpers/app';
+import { TestApp, bootFixture, uid } from './helpers/app';
 
 /**
  * POST /inboxes/:id/incoming/batch: many messages in one request, each answered in its place
@@ -13,16 +13,13 @@ describe('batch ingest (API channel)', () => {
   let other: { id: string; token: string };
 
   beforeAll(async () => {
-    sut = await bootApp({ DATABASE_POOL_SIZE: '8' });
-    const admin = await sut.login();
+    let admin: string;
+    ({ sut, admin, db } = await bootFixture({ DATABASE_POOL_SIZE: '8' }));
     inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Batch ${uid()}`, channel: 'api' } })).body;
     other = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Other ${uid()}`, channel: 'api' } })).body;
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
   });
 

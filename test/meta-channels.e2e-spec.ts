@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
 import { FakeMeta, GRAPH_ERRORS, metaHeaders, startFakeMeta } from './helpers/fake-meta';
 
@@ -20,10 +20,7 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
 
   beforeAll(async () => {
     meta = await startFakeMeta();
-    sut = await bootApp({ META_GRAPH_URL: meta.url, OUTBOUND_ALLOW_PRIVATE: 'true' });
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture({ META_GRAPH_URL: meta.url, OUTBOUND_ALLOW_PRIVATE: 'true' }));
   });
 
   afterEach(() => {
@@ -31,7 +28,6 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
     await meta?.close();
   });

@@ -1,7 +1,7 @@
 import { createServer, Server, Socket } from 'node:net';
 import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootApp, bootFixture, eventually, uid } from './helpers/app';
 import { startDovecot, TestDovecot } from './helpers/dovecot';
 import { buildMail } from './helpers/mail-factory';
 import { startSmtpSink, SmtpSink } from './helpers/smtp-sink';
@@ -72,14 +72,10 @@ describe('outbound address policy (OUTBOUND_ALLOW_PRIVATE=false)', () => {
 
   beforeAll(async () => {
     hook = await startWebhookReceiver();
-    sut = await bootApp({ OUTBOUND_ALLOW_PRIVATE: 'false' });
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture({ OUTBOUND_ALLOW_PRIVATE: 'false' }));
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
     await hook?.close();
   });

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
 
 /** Phone calls end to end: a telephony system reporting calls with the inbox token over real HTTP, real sockets, routing and PostgreSQL. */
@@ -13,10 +13,7 @@ describe('Phone channel (calls in the timeline)', () => {
   let team: { id: string };
 
   beforeAll(async () => {
-    sut = await bootApp();
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture());
     team = (await sut.api('POST', '/teams', { token: admin, body: { name: `Phone ${uid()}` } })).body;
     const res = await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Support line', channel: 'phone', number: '+380 44 123 4567', teamId: team.id } });
     expect(res.status).toBe(201);
@@ -33,7 +30,6 @@ describe('Phone channel (calls in the timeline)', () => {
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
   });
 

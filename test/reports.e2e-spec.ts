@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { TestApp, bootApp, uid } from './helpers/app';
+import { TestApp, bootFixture, uid } from './helpers/app';
 import { parseCsv } from '../apps/server/src/reports/csv.util';
 
 describe('KPI report', () => {
@@ -8,14 +8,10 @@ describe('KPI report', () => {
   let db: Client;
 
   beforeAll(async () => {
-    sut = await bootApp();
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture());
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
   });
 

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { TestApp, bootApp, uid } from './helpers/app';
+import { TestApp, bootFixture, uid } from './helpers/app';
 
 /**
  * Search and the knowledge base through the real server and PostgreSQL: language-aware
@@ -12,14 +12,10 @@ describe('search and knowledge base', () => {
   let db: Client;
 
   beforeAll(async () => {
-    sut = await bootApp();
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture());
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
   });
 

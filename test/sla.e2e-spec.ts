@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
 
 /**
@@ -14,10 +14,7 @@ describe('service levels, escalation and timers', () => {
   const sockets: RecordingSocket[] = [];
 
   beforeAll(async () => {
-    sut = await bootApp({ PRESENCE_GRACE_SECONDS: '0' });
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture({ PRESENCE_GRACE_SECONDS: '0' }));
   });
 
   afterEach(() => {
@@ -25,7 +22,6 @@ describe('service levels, escalation and timers', () => {
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
   });
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Client } from 'pg';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
 import { FakeSlack, slackHeaders, startFakeSlack } from './helpers/fake-slack';
 
@@ -25,10 +25,7 @@ describe('Slack channel', () => {
 
   beforeAll(async () => {
     slack = await startFakeSlack();
-    sut = await bootApp({ SLACK_API_URL: slack.apiUrl });
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture({ SLACK_API_URL: slack.apiUrl }));
   });
 
   afterEach(() => {
@@ -36,7 +33,6 @@ describe('Slack channel', () => {
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
     await slack?.close();
   });

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { startDovecot, TestDovecot } from './helpers/dovecot';
 import { startSmtpSink, SmtpSink } from './helpers/smtp-sink';
 import { buildMail } from './helpers/mail-factory';
@@ -17,10 +17,7 @@ describe('conversations started by the business', () => {
 
   beforeAll(async () => {
     [dovecot, sink] = await Promise.all([startDovecot({ sales: 'sales-pass' }), startSmtpSink()]);
-    sut = await bootApp();
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture());
     inbox = (
       await sut.api('POST', '/inboxes', {
         token: admin,
@@ -34,7 +31,6 @@ describe('conversations started by the business', () => {
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
     await Promise.all([dovecot?.close(), sink?.close()]);
   });

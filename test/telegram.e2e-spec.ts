@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
 import { FakeTelegram, TELEGRAM_ERRORS, startFakeTelegram } from './helpers/fake-telegram';
 
@@ -20,11 +20,8 @@ describe('Telegram channel', () => {
 
   beforeAll(async () => {
     tg = await startFakeTelegram();
-    sut = await bootApp({ TELEGRAM_API_URL: tg.url });
+    ({ sut, admin, db } = await bootFixture({ TELEGRAM_API_URL: tg.url }));
     tg.appOrigin = sut.url;
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
   });
 
   afterEach(() => {
@@ -32,7 +29,6 @@ describe('Telegram channel', () => {
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
     await tg?.close();
   });

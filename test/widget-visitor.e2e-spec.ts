@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
 
 const ORIGIN = 'https://shop.example.com';
@@ -24,10 +24,7 @@ describe('web chat visitor API (sockets and REST)', () => {
   const open: Array<{ close: () => void }> = [];
 
   beforeAll(async () => {
-    sut = await bootApp();
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture());
     inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: 'Site', channel: 'webchat', allowedOrigins: [ORIGIN] } })).body;
     const email = `bo-${uid()}@example.com`;
     const user = (await sut.api('POST', '/users', { token: admin, body: { email, name: 'Bo', password: 'agent-password', role: 'agent', capacity: { webchat: 50 } } })).body;
@@ -42,7 +39,6 @@ describe('web chat visitor API (sockets and REST)', () => {
 
   afterAll(async () => {
     agentSocket?.close();
-    await db?.end();
     await sut?.close();
   });
 

@@ -6,7 +6,7 @@ import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { chromium, Browser, BrowserContext, Page } from 'playwright-core';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -87,11 +87,8 @@ describe('web chat widget in a real browser', () => {
   beforeAll(async () => {
     const build = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/widget/vite.config.mts'], { encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`widget build failed: ${build.stderr}`);
-    sut = await bootApp();
+    ({ sut, admin, db } = await bootFixture());
     scriptBase = sut.url;
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
     site = await startHostSite(() => `<script src="${scriptBase}/api/v1/widget/widget.js" data-website-token="${inbox.websiteToken}" ${snippetAttrs} async></script>`);
     foreign = await startHostSite(() => `<script src="${sut.url}/api/v1/widget/widget.js" data-website-token="${inbox.websiteToken}" async></script>`);
     proxy = await startCuttableProxy(Number(new URL(sut.url).port));
@@ -124,7 +121,6 @@ describe('web chat widget in a real browser', () => {
     await browser?.close();
     await proxy?.close();
     for (const s of [site, foreign]) if (s) await new Promise((r) => s.server.close(r));
-    await db?.end();
     await sut?.close();
   });
 

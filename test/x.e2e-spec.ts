@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
 import { FakeX, startFakeX } from './helpers/fake-x';
 
@@ -19,10 +19,7 @@ describe('X (Twitter) direct messages', () => {
   beforeAll(async () => {
     x = await startFakeX();
     // Two retries: corpus media on X's real hosts cannot be fetched here, and are kept as skipped after the last one.
-    sut = await bootApp({ X_API_URL: x.url, OUTBOUND_RETRY_LIMIT: '2' });
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture({ X_API_URL: x.url, OUTBOUND_RETRY_LIMIT: '2' }));
   });
 
   afterEach(() => {
@@ -30,7 +27,6 @@ describe('X (Twitter) direct messages', () => {
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
     await x?.close();
   });
