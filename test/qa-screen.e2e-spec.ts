@@ -185,7 +185,10 @@ describe('quality review screens in a real browser', () => {
 
   it('the agent reads the review in Ukrainian, acknowledges it and answers once; the coordinator screens stay closed to them', async () => {
     const page = await openAs(people.ana.email, '/qa/mine', { language: 'uk' });
-    expect(await page.locator('[data-testid=nav-qa-mine]').textContent()).toBe(uk.qa.mineNav);
+    // The header says a review waits for them.
+    const nav = page.locator('[data-testid=nav-qa-mine]');
+    expect(await nav.textContent()).toBe(`${uk.qa.mineNav}1`);
+    expect(await nav.locator('[data-testid=qa-new-reviews]').textContent()).toBe('1');
     expect(await page.locator('[data-testid=nav-qa]').count()).toBe(0);
     const review = page.locator('[data-testid=qa-review]');
     await review.waitFor();
@@ -207,6 +210,7 @@ describe('quality review screens in a real browser', () => {
 
     await review.locator('[data-testid=qa-acknowledge]', { hasText: uk.qa.mine.acknowledge }).click();
     await review.locator('[data-testid=qa-acknowledged]').waitFor();
+    expect(await nav.textContent()).toBe(uk.qa.mineNav);
     const reviewId = await review.getAttribute('data-review-id');
     expect((await sut.api('GET', `/qa/reviews/${reviewId}`, { token: people.ana.token })).body.acknowledgedAt).not.toBeNull();
     await review.locator('textarea[name=qa-reply]').fill('Дякую, виправлю.');

@@ -1,13 +1,12 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { get, post } from '../api/client';
+import { post } from '../api/client';
 import { useFormat } from '../i18n/format';
 import { useConversationMessages } from './review-parts';
 import { ReviewView } from './review-view';
+import { MINE_KEY, useMyReviews } from './new-reviews-badge';
 import type { QaReview } from './qa-types';
-
-export const MINE_KEY = ['qa-reviews-mine'] as const;
 
 function replaceReview(list: QaReview[] | undefined, r: QaReview) {
   return list?.map((x) => (x.id === r.id ? r : x));
@@ -74,7 +73,7 @@ function MyReview({ review }: { review: QaReview }) {
  */
 export function MyReviews({ asPage = false }: { asPage?: boolean }) {
   const { t } = useTranslation();
-  const reviews = useQuery({ queryKey: MINE_KEY, queryFn: () => get<QaReview[]>('/qa/reviews/mine') });
+  const reviews = useMyReviews();
   if (reviews.isLoading) return <div className="muted">{t('common.loading')}</div>;
   if (reviews.error) return <div className="error">{t('common.error', { message: reviews.error.message })}</div>;
   const list = reviews.data ?? [];

@@ -7,6 +7,7 @@ import { LanguagePicker } from './language-picker';
 import { OfferBanner } from '../inbox/offer-banner';
 import { SearchPalette } from '../search/search-palette';
 import { Notifications } from '../notifications/notifications';
+import { NewReviewsBadge } from '../qa/new-reviews-badge';
 import './responsive.css';
 
 export function Shell({ children }: { children: ReactNode }) {
@@ -40,10 +41,12 @@ export function Shell({ children }: { children: ReactNode }) {
             {isStaff(me) ? (
               <NavLink to="/qa" data-testid="nav-qa">
                 {t('qa.nav')}
+                <NewReviewsBadge />
               </NavLink>
             ) : (
               <NavLink to="/qa/mine" data-testid="nav-qa-mine">
                 {t('qa.mineNav')}
+                <NewReviewsBadge />
               </NavLink>
             )}
             {isStaff(me) && <NavLink to="/kb">{t('kb.nav')}</NavLink>}
