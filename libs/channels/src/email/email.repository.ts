@@ -19,7 +19,20 @@ export interface QuarantineItem {
   receivedAt: string;
 }
 
-const toQuarantine = (r: Record<string, any>): QuarantineItem => ({
+/** An email_quarantine row without the raw bytes; uid, uidvalidity and size are bigint (text from pg). */
+interface QuarantineRow {
+  id: string;
+  inbox_id: string;
+  mailbox: string;
+  uid: string | null;
+  uidvalidity: string | null;
+  message_id: string | null;
+  reason: string;
+  size: string;
+  received_at: Date;
+}
+
+const toQuarantine = (r: QuarantineRow): QuarantineItem => ({
   id: r.id,
   inboxId: r.inbox_id,
   mailbox: r.mailbox,
@@ -35,12 +48,15 @@ const toQuarantine = (r: Record<string, any>): QuarantineItem => ({
 @Injectable()
 export class EmailRepository {
   async activeInboxIds(em: EntityManager): Promise<string[]> {
-    const rows = await em.query(`SELECT id FROM inboxes WHERE channel = 'email' AND active ORDER BY created_at`);
-    return rows.map((r: { id: string }) => r.id);
+    const rows = await em.query<Array<{ id: string }>>(`SELECT id FROM inboxes WHERE channel = 'email' AND active ORDER BY created_at`);
+    return rows.map((r) => r.id);
   }
 
   async syncState(em: EntityManager, inboxId: string, mailbox: string): Promise<SyncState | null> {
-    const [row] = await em.query(`SELECT uidvalidity, last_uid FROM email_sync_state WHERE inbox_id = $1 AND mailbox = $2`, [inboxId, mailbox]);
+    const [row] = await em.query<Array<{ uidvalidity: string; last_uid: string }>>(`SELECT uidvalidity, last_uid FROM email_sync_state WHERE inbox_id = $1 AND mailbox = $2`, [
+      inboxId,
+      mailbox,
+    ]);
     return row ? { uidvalidity: Number(row.uidvalidity), lastUid: Number(row.last_uid) } : null;
   }
 
@@ -60,7 +76,7 @@ export class EmailRepository {
     em: EntityManager,
     q: { inboxId: string; mailbox: string; uid: number | null; uidvalidity: number | null; messageId: string | null; reason: string; raw: Buffer },
   ): Promise<boolean> {
-    const rows = await em.query(
+    const rows = await em.query<Array<{ id: string }>>(
       `INSERT INTO email_quarantine (inbox_id, mailbox, uid, uidvalidity, message_id, reason, raw, raw_sha256, size)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (inbox_id, raw_sha256) DO NOTHING RETURNING id`,
       [q.inboxId, q.mailbox, q.uid, q.uidvalidity, q.messageId, q.reason.slice(0, 2000), q.raw, createHash('sha256').update(q.raw).digest('hex'), q.raw.length],
@@ -69,7 +85,7 @@ export class EmailRepository {
   }
 
   async listQuarantine(em: EntityManager, inboxId: string, limit: number): Promise<QuarantineItem[]> {
-    const rows = await em.query(
+    const rows = await em.query<QuarantineRow[]>(
       `SELECT id, inbox_id, mailbox, uid, uidvalidity, message_id, reason, size, received_at FROM email_quarantine WHERE inbox_id = $1 ORDER BY received_at DESC, id LIMIT $2`,
       [inboxId, limit],
     );
@@ -77,7 +93,7 @@ export class EmailRepository {
   }
 
   async quarantineRaw(em: EntityManager, inboxId: string, id: string): Promise<Buffer | null> {
-    const [row] = await em.query(`SELECT raw FROM email_quarantine WHERE inbox_id = $1 AND id = $2`, [inboxId, id]);
+    const [row] = await em.query<Array<{ raw: Buffer }>>(`SELECT raw FROM email_quarantine WHERE inbox_id = $1 AND id = $2`, [inboxId, id]);
     return row?.raw ?? null;
   }
 
@@ -86,7 +102,7 @@ export class EmailRepository {
   }
 
   async raw(em: EntityManager, messageId: string): Promise<Buffer | null> {
-    const [row] = await em.query(`SELECT raw FROM email_raw_messages WHERE message_id = $1`, [messageId]);
+    const [row] = await em.query<Array<{ raw: Buffer }>>(`SELECT raw FROM email_raw_messages WHERE message_id = $1`, [messageId]);
     return row?.raw ?? null;
   }
 
@@ -96,7 +112,7 @@ export class EmailRepository {
    */
   async threadKeyFor(em: EntityManager, inboxId: string, candidates: string[], ownUuids: string[]): Promise<string | null> {
     if (!candidates.length && !ownUuids.length) return null;
-    const rows: Array<{ id: string; external_id: string | null; thread_key: string }> = await em.query(
+    const rows = await em.query<Array<{ id: string; external_id: string | null; thread_key: string }>>(
       `SELECT m.id, m.external_id, c.thread_key FROM messages m JOIN conversations c ON c.id = m.conversation_id
        WHERE m.inbox_id = $1 AND (m.external_id = ANY($2::text[]) OR m.id = ANY($3::uuid[]))`,
       [inboxId, candidates, ownUuids],
@@ -115,7 +131,7 @@ export class EmailRepository {
   /** The outbound message a bounce refers to (by our Message-ID or its uuid), if it is ours. */
   async outboundFor(em: EntityManager, inboxId: string, ids: string[], ownUuids: string[]): Promise<{ id: string; conversationId: string; status: string } | null> {
     if (!ids.length && !ownUuids.length) return null;
-    const [row] = await em.query(
+    const [row] = await em.query<Array<{ id: string; conversation_id: string; status: string }>>(
       `SELECT id, conversation_id, status FROM messages
        WHERE inbox_id = $1 AND direction = 'outbound' AND kind = 'message' AND (external_id = ANY($2::text[]) OR id = ANY($3::uuid[]))
        ORDER BY created_at DESC LIMIT 1`,

@@ -15,7 +15,8 @@ export interface StoredCall {
 export class PhoneRepository {
   /** The call reported before under this id, locked: concurrent updates of one call apply one after the other. */
   async lockCall(em: EntityManager, inboxId: string, externalId: string): Promise<StoredCall | null> {
-    const [row] = await em.query(
+    const [row] = await queryRows<{ id: string; conversation_id: string; call: CallDetails; status: string }>(
+      em,
       `SELECT m.id, m.conversation_id, m.metadata->'call' AS call, c.status FROM messages m JOIN conversations c ON c.id = m.conversation_id
        WHERE m.inbox_id = $1 AND m.external_id = $2 AND m.kind = 'call' FOR UPDATE OF m`,
       [inboxId, externalId],
@@ -24,16 +25,17 @@ export class PhoneRepository {
   }
 
   async externalIdTaken(em: EntityManager, inboxId: string, externalId: string): Promise<boolean> {
-    const rows = await em.query(`SELECT 1 FROM messages WHERE inbox_id = $1 AND external_id = $2 AND kind <> 'call'`, [inboxId, externalId]);
+    const rows = await queryRows<{ one: number }>(em, `SELECT 1 AS one FROM messages WHERE inbox_id = $1 AND external_id = $2 AND kind <> 'call'`, [inboxId, externalId]);
     return rows.length > 0;
   }
 
   /** The caller's open conversation on this line, else their latest one: one history per caller. */
   async currentConversation(em: EntityManager, inboxId: string, threadKey: string): Promise<string | null> {
-    const [row] = await em.query(`SELECT id FROM conversations WHERE inbox_id = $1 AND thread_key = $2 ORDER BY (status <> 'resolved') DESC, last_message_at DESC LIMIT 1`, [
-      inboxId,
-      threadKey,
-    ]);
+    const [row] = await queryRows<{ id: string }>(
+      em,
+      `SELECT id FROM conversations WHERE inbox_id = $1 AND thread_key = $2 ORDER BY (status <> 'resolved') DESC, last_message_at DESC LIMIT 1`,
+      [inboxId, threadKey],
+    );
     return row?.id ?? null;
   }
 
@@ -55,7 +57,8 @@ export class PhoneRepository {
       at: string;
     },
   ): Promise<string> {
-    const [row] = await em.query(
+    const [row] = await queryRows<{ id: string }>(
+      em,
       `INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, team_id, subject, assignee_id, first_response_at, resolved_at, waiting_since, last_message_at, created_at)
        VALUES ($1, 'phone', $2, $3, $4, 'resolved', $5, $6, $7, $8, now(), NULL, $9, $9) RETURNING id`,
       [c.inboxId, c.contactId, c.identityId, c.threadKey, c.teamId, c.subject, c.assigneeId, c.firstResponseAt, c.at],
@@ -89,7 +92,7 @@ export class PhoneRepository {
   }
 
   async userByEmail(em: EntityManager, email: string): Promise<{ id: string; name: string; email: string } | null> {
-    const [row] = await em.query(`SELECT id, name, email FROM users WHERE lower(email) = lower($1)`, [email]);
+    const [row] = await queryRows<{ id: string; name: string; email: string }>(em, `SELECT id, name, email FROM users WHERE lower(email) = lower($1)`, [email]);
     return row ?? null;
   }
 
@@ -99,7 +102,7 @@ export class PhoneRepository {
    * contact afterwards (the call-back).
    */
   async callsReport(em: EntityManager, f: { from: Date; to: Date; inboxId: string | null }) {
-    const rows = await queryRows(
+    const rows = await queryRows<{ id: string; created_at: Date; channel: string; contact_id: string; call: CallDetails; called_back_at: Date | null }>(
       em,
       `SELECT m.id, m.created_at, c.channel, c.contact_id, m.metadata->'call' AS call,
          (SELECT min(o.created_at) FROM messages o JOIN conversations oc ON oc.id = o.conversation_id
@@ -109,17 +112,17 @@ export class PhoneRepository {
       [f.from, f.to, f.inboxId],
     );
     return rows.map((r) => ({
-      id: r.id as string,
+      id: r.id,
       createdAt: new Date(r.created_at),
-      channel: r.channel as string,
-      call: r.call as CallDetails,
+      channel: r.channel,
+      call: r.call,
       calledBackAt: r.called_back_at ? new Date(r.called_back_at) : null,
     }));
   }
 
   async userNames(em: EntityManager, ids: string[]): Promise<Map<string, string>> {
     if (!ids.length) return new Map();
-    const rows = await em.query(`SELECT id, name FROM users WHERE id = ANY($1::uuid[])`, [ids]);
-    return new Map(rows.map((r: any) => [r.id, r.name]));
+    const rows = await queryRows<{ id: string; name: string }>(em, `SELECT id, name FROM users WHERE id = ANY($1::uuid[])`, [ids]);
+    return new Map(rows.map((r) => [r.id, r.name]));
   }
 }
