@@ -1,5 +1,6 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, ChannelRegistry } from '@inbox/core';
+import { ChannelEventsModule } from '../channel-events/channel-events.module';
 import { InstagramChannelAdapter } from '../instagram/instagram-channel.adapter';
 import { MessengerChannelAdapter } from '../messenger/messenger-channel.adapter';
 import { WhatsAppChannelAdapter } from '../whatsapp/whatsapp-channel.adapter';
@@ -13,6 +14,7 @@ import { MetaRepository } from './meta.repository';
 
 /** WhatsApp, Messenger and Instagram: three adapters over one Graph API client and one webhook. */
 @Module({
+  imports: [ChannelEventsModule],
   controllers: [MetaWebhookController, MetaAdminController],
   providers: [MetaGraphClient, MetaRepository, MetaWebhookService, MetaInboundService, MetaAdminService, WhatsAppChannelAdapter, MessengerChannelAdapter, InstagramChannelAdapter],
   exports: [MetaGraphClient],

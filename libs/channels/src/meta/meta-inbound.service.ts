@@ -4,6 +4,7 @@ import { MetaChannelKind, MetaEchoItem, MetaInboundItem, MetaItem, MetaMedia } f
 import { GraphCallError, MetaGraphClient } from './meta-graph.client';
 import { META_EVENTS_QUEUE, MetaEventJob } from './meta-webhook.service';
 import { MetaRepository } from './meta.repository';
+import { fetchFilesOrSkip, isLastAttempt, subjectOf } from '../channel-events/inbound-job.util';
 
 /** WhatsApp's own ceilings are 16 MB (audio, video) and 100 MB (documents); we store up to this per file. */
 export const META_MAX_MEDIA_BYTES = 25 * 1024 * 1024;
@@ -52,7 +53,7 @@ export class MetaInboundService {
 
   async process(job: PgJob<MetaEventJob>): Promise<void> {
     const { inboxId, kind, items } = job.data;
-    const lastAttempt = job.retryCount >= job.retryLimit;
+    const lastAttempt = isLastAttempt(job);
     const inbox = await this.inboxes.withSecrets(this.tx.manager, inboxId);
     if (!inbox) return; // deleted since
     const secrets = inbox.secrets ? this.secretBox.open<{ accessToken?: string; pageAccessToken?: string }>(inbox.secrets) : {};
@@ -100,11 +101,6 @@ export class MetaInboundService {
     const name = m.name ?? (kind === 'whatsapp' ? null : await this.profileName(kind, token, m.from));
     const { attachments, skipped } = await this.fetchMedia(kind, token, m, lastAttempt);
     const replyTo = m.replyTo ? await this.repo.findMessage(this.tx.manager, inboxId, m.replyTo) : null;
-    const firstLine =
-      m.text
-        .split('\n')
-        .find((l) => l.trim())
-        ?.trim() ?? null;
     const result = await this.ingestService.ingest({
       inboxId,
       channel: kind,
@@ -112,7 +108,7 @@ export class MetaInboundService {
       contact: { identifier: m.from, name, phone: m.phone },
       threadKey: `contact:${m.from}`,
       text: m.text,
-      subject: firstLine ? firstLine.slice(0, 120) : null,
+      subject: subjectOf(m.text),
       attachments,
       receivedAt: new Date(m.at),
       metadata: {
@@ -153,24 +149,14 @@ export class MetaInboundService {
     return name;
   }
 
-  /** Temporary failures retry the job; permanent ones (and the last attempt) keep the message and list the media as skipped. */
-  private async fetchMedia(kind: MetaChannelKind, token: string, m: MetaInboundItem, lastAttempt: boolean) {
-    const attachments: Array<{ fileName: string; contentType: string; data: Buffer }> = [];
-    const skipped: Array<{ kind: string; mediaId: string | null; reason: string }> = [];
-    for (const [i, media] of m.media.entries()) {
-      if (i >= META_MAX_MEDIA_PER_MESSAGE) {
-        skipped.push({ kind: media.kind, mediaId: media.mediaId, reason: `more than ${META_MAX_MEDIA_PER_MESSAGE} files in one message` });
-        continue;
-      }
-      try {
-        attachments.push(await this.fetchOne(kind, token, media, m.externalId, i));
-      } catch (err) {
-        if (!(err instanceof GraphCallError)) throw err;
-        if (err.retryable && !lastAttempt) throw err;
-        skipped.push({ kind: media.kind, mediaId: media.mediaId, reason: err.message });
-      }
-    }
-    return { attachments, skipped };
+  private fetchMedia(kind: MetaChannelKind, token: string, m: MetaInboundItem, lastAttempt: boolean) {
+    return fetchFilesOrSkip(m.media, {
+      max: META_MAX_MEDIA_PER_MESSAGE,
+      lastAttempt,
+      callError: GraphCallError,
+      fetch: (media, i) => this.fetchOne(kind, token, media, m.externalId, i),
+      skip: (media, reason) => ({ kind: media.kind, mediaId: media.mediaId, reason }),
+    });
   }
 
   private async fetchOne(kind: MetaChannelKind, token: string, media: MetaMedia, externalId: string, index: number) {

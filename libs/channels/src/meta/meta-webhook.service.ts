@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { APP_CONFIG, AppConfig, DomainError, InboxRepository, JobQueue, SecretBox, Transactions, notFound } from '@inbox/core';
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError, Transactions } from '@inbox/core';
+import { WebhookIntakeService, intakeDecision, sha256Hex } from '../channel-events/webhook-intake.service';
 import { parseMessagingWebhook } from '../messenger/messenger-payload.util';
 import { parseWhatsAppWebhook } from '../whatsapp/whatsapp-payload.util';
 import { MetaChannelKind, MetaItem, MetaParse } from './meta-events';
@@ -31,24 +31,19 @@ export function parseFor(kind: MetaChannelKind, body: unknown, settings: Record<
 @Injectable()
 export class MetaWebhookService {
   private readonly logger = new Logger(MetaWebhookService.name);
-  private lastPrune = 0;
 
   constructor(
     private readonly tx: Transactions,
-    private readonly jobs: JobQueue,
-    private readonly inboxes: InboxRepository,
-    private readonly secretBox: SecretBox,
+    private readonly intake: WebhookIntakeService,
     private readonly repo: MetaRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async defineQueue(): Promise<void> {
-    await this.jobs.define({ name: META_EVENTS_QUEUE, retryLimit: this.config.outboundRetryLimit, retryDelay: this.config.outboundRetryDelaySeconds, retryBackoff: true });
+    await this.intake.defineQueue(META_EVENTS_QUEUE);
   }
 
   async verify(kind: MetaChannelKind, key: string, q: { mode?: string; token?: string; challenge?: string }): Promise<string> {
-    const inbox = await this.inbox(kind, key);
-    const secrets = inbox.secrets ? this.secretBox.open<{ verifyToken?: string }>(inbox.secrets) : {};
+    const { inbox, secrets } = await this.inbox<{ verifyToken?: string }>(kind, key);
     const check = checkVerification(q, secrets.verifyToken ?? '');
     if (!check.ok) {
       this.logger.warn({ inboxId: inbox.id, reason: check.reason }, 'Meta webhook verification refused');
@@ -59,8 +54,7 @@ export class MetaWebhookService {
   }
 
   async receive(kind: MetaChannelKind, key: string, rawBody: Buffer | undefined, body: unknown, signature: string | undefined): Promise<MetaAck> {
-    const inbox = await this.inbox(kind, key);
-    const secrets = inbox.secrets ? this.secretBox.open<{ appSecret?: string }>(inbox.secrets) : {};
+    const { inbox, secrets } = await this.inbox<{ appSecret?: string }>(kind, key);
     const check = verifyMetaSignature(secrets.appSecret ?? '', rawBody, signature);
     if (!check.ok) {
       this.logger.warn({ inboxId: inbox.id, reason: check.reason }, 'Meta webhook refused');
@@ -68,16 +62,17 @@ export class MetaWebhookService {
     }
     const parsed = parseFor(kind, body, inbox.settings);
     const items = parsed.ok ? parsed.items : [];
-    let outcome: 'queued' | 'ignored' | 'rejected' = parsed.ok ? (items.length ? 'queued' : 'ignored') : 'rejected';
-    let reason = parsed.ok ? (items.length ? null : parsed.ignored.join('; ') || 'no messages, receipts or reactions in it') : parsed.reason;
-    if (outcome === 'queued' && !inbox.active) [outcome, reason] = ['ignored', 'the inbox is inactive'];
-    const sha256 = createHash('sha256').update(rawBody!).digest('hex');
-    const fresh = await this.tx.run(async ({ em }) => {
-      if (!(await this.repo.recordEvent(em, { inboxId: inbox.id, sha256, outcome, reason, items: items.length, payload: outcome === 'rejected' ? body : null }))) return false;
-      if (outcome === 'queued') await this.jobs.sendInTx(em, META_EVENTS_QUEUE, { inboxId: inbox.id, kind, items } satisfies MetaEventJob);
-      return true;
+    const { outcome, reason } = intakeDecision(
+      parsed.ok ? { work: items.length > 0, reason: items.length ? null : parsed.ignored.join('; ') || 'no messages, receipts or reactions in it' } : { rejected: parsed.reason },
+      inbox.active,
+    );
+    const sha256 = sha256Hex(rawBody!);
+    const fresh = await this.intake.store({
+      record: (em) => this.repo.recordEvent(em, { inboxId: inbox.id, sha256, outcome, reason, items: items.length, payload: outcome === 'rejected' ? body : null }),
+      queue: META_EVENTS_QUEUE,
+      job: outcome === 'queued' ? ({ inboxId: inbox.id, kind, items } satisfies MetaEventJob) : null,
     });
-    void this.pruneNowAndThen();
+    this.intake.pruneNowAndThen('Meta webhook records', (em) => this.repo.pruneEvents(em, 30));
     if (!fresh) {
       this.logger.log({ inboxId: inbox.id, kind }, 'Meta webhook redelivered, already handled');
       return { ok: true, outcome: 'duplicate', items: items.length };
@@ -87,17 +82,7 @@ export class MetaWebhookService {
     return { ok: true, outcome, items: items.length, ...(reason ? { reason } : {}) };
   }
 
-  private async inbox(kind: MetaChannelKind, key: string) {
-    const id = await this.repo.findInboxIdByWebhookKey(this.tx.manager, kind, key);
-    const inbox = id ? await this.inboxes.withSecrets(this.tx.manager, id) : null;
-    if (!inbox) throw notFound('inbox', key);
-    return inbox;
-  }
-
-  private async pruneNowAndThen(): Promise<void> {
-    if (Date.now() - this.lastPrune < 3600_000) return;
-    this.lastPrune = Date.now();
-    const n = await this.repo.pruneEvents(this.tx.manager, 30).catch(() => 0);
-    if (n) this.logger.log({ pruned: n }, 'old Meta webhook records pruned');
+  private async inbox<S extends object>(kind: MetaChannelKind, key: string) {
+    return this.intake.inbox<S>(await this.repo.findInboxIdByWebhookKey(this.tx.manager, kind, key), key);
   }
 }

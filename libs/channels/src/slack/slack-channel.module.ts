@@ -1,5 +1,6 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig, ChannelRegistry } from '@inbox/core';
+import { ChannelEventsModule } from '../channel-events/channel-events.module';
 import { SlackApiClient } from './slack-api.client';
 import { SlackBotController } from './slack-bot.controller';
 import { SlackBotService } from './slack-bot.service';
@@ -9,6 +10,7 @@ import { SlackEventsService } from './slack-events.service';
 import { SlackRepository } from './slack.repository';
 
 @Module({
+  imports: [ChannelEventsModule],
   controllers: [SlackEventsController, SlackBotController],
   providers: [SlackApiClient, SlackRepository, SlackChannelAdapter, SlackEventsService, SlackBotService],
   exports: [SlackChannelAdapter, SlackApiClient],

@@ -1,10 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, DomainError, InboxRepository, IngestService, JobQueue, MessageRepository, PgJob, SecretBox, Transactions, notFound } from '@inbox/core';
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError, InboxRepository, IngestService, JobQueue, MessageRepository, PgJob, SecretBox, Transactions, notFound } from '@inbox/core';
+import { WebhookIntakeService } from '../channel-events/webhook-intake.service';
 import { SlackApiClient, SlackAuth, SlackCallError } from './slack-api.client';
 import { SlackEventDecision, SlackInboundEvent, classifySlackEnvelope, slackExternalId, slackThreadKey, slackTsToDate } from './slack-event.util';
 import { verifySlackSignature } from './slack-signature.util';
 import { SlackRepository } from './slack.repository';
 import { SlackSecrets, SlackSettings } from './slack-channel.adapter';
+import { fetchFilesOrSkip, isLastAttempt, subjectOf } from '../channel-events/inbound-job.util';
 
 export const SLACK_EVENTS_QUEUE = 'slack-events';
 /** Per file; larger files are listed in the message metadata instead of stored. */
@@ -37,7 +39,6 @@ export type SlackAck = { challenge: string } | { ok: true; outcome: 'queued' | '
 @Injectable()
 export class SlackEventsService {
   private readonly logger = new Logger(SlackEventsService.name);
-  private lastPrune = 0;
 
   constructor(
     private readonly tx: Transactions,
@@ -48,11 +49,11 @@ export class SlackEventsService {
     private readonly secretBox: SecretBox,
     private readonly slack: SlackApiClient,
     private readonly repo: SlackRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly intake: WebhookIntakeService,
   ) {}
 
   async defineQueue(): Promise<void> {
-    await this.jobs.define({ name: SLACK_EVENTS_QUEUE, retryLimit: this.config.outboundRetryLimit, retryDelay: this.config.outboundRetryDelaySeconds, retryBackoff: true });
+    await this.intake.defineQueue(SLACK_EVENTS_QUEUE);
   }
 
   /** One worker keeps a workspace's events in order (an edit after its message). */
@@ -61,11 +62,10 @@ export class SlackEventsService {
   }
 
   async receive(d: SlackDelivery): Promise<SlackAck> {
-    const inbox = await this.inboxes.withSecrets(this.tx.manager, d.inboxId);
-    if (!inbox || inbox.channel !== 'slack') throw notFound('inbox', d.inboxId);
-    const secrets = inbox.secrets ? this.secretBox.open<SlackSecrets>(inbox.secrets) : null;
+    const { inbox, secrets } = await this.intake.inbox<Partial<SlackSecrets>>(d.inboxId, d.inboxId);
+    if (inbox.channel !== 'slack') throw notFound('inbox', d.inboxId);
     const check = verifySlackSignature({
-      signingSecret: secrets?.signingSecret ?? '',
+      signingSecret: secrets.signingSecret ?? '',
       rawBody: d.rawBody ?? Buffer.alloc(0),
       timestampHeader: d.timestamp,
       signatureHeader: d.signature,
@@ -88,12 +88,12 @@ export class SlackEventsService {
     if (!inbox.active) return { ok: true, outcome: 'ignored', eventId: decision.eventId, reason: 'the inbox is inactive' };
 
     const retryNum = Number(d.retryNum ?? 0) || 0;
-    const fresh = await this.tx.run(async ({ em }) => {
-      if (!(await this.repo.markEventSeen(em, d.inboxId, decision.eventId, retryNum))) return false;
-      await this.jobs.sendInTx(em, SLACK_EVENTS_QUEUE, { inboxId: d.inboxId, decision } satisfies SlackEventJob);
-      return true;
+    const fresh = await this.intake.store({
+      record: (em) => this.repo.markEventSeen(em, d.inboxId, decision.eventId, retryNum),
+      queue: SLACK_EVENTS_QUEUE,
+      job: { inboxId: d.inboxId, decision } satisfies SlackEventJob,
     });
-    void this.pruneNowAndThen();
+    this.intake.pruneNowAndThen('Slack event ids', (em) => this.repo.pruneSeenEvents(em, 72));
     if (!fresh) {
       this.logger.log({ inboxId: d.inboxId, eventId: decision.eventId, retryNum, retryReason: d.retryReason }, 'Slack event redelivered, already queued');
       return { ok: true, outcome: 'duplicate', eventId: decision.eventId };
@@ -103,7 +103,7 @@ export class SlackEventsService {
 
   async process(job: PgJob<SlackEventJob>): Promise<void> {
     const { inboxId, decision } = job.data;
-    const lastAttempt = job.retryCount >= job.retryLimit;
+    const lastAttempt = isLastAttempt(job);
     const inbox = await this.inboxes.withSecrets(this.tx.manager, inboxId);
     if (!inbox) return; // deleted since: nothing to attach the event to
     const secrets = inbox.secrets ? this.secretBox.open<SlackSecrets>(inbox.secrets) : ({} as SlackSecrets);
@@ -126,11 +126,6 @@ export class SlackEventsService {
   private async ingest(inboxId: string, auth: SlackAuth, m: SlackInboundEvent, lastAttempt: boolean): Promise<void> {
     const user = await this.lookupUser(auth, m.user, lastAttempt);
     const { attachments, skipped } = await this.fetchFiles(auth, m, lastAttempt);
-    const firstLine =
-      m.text
-        .split('\n')
-        .find((l) => l.trim())
-        ?.trim() ?? null;
     const result = await this.ingestService.ingest({
       inboxId,
       channel: 'slack',
@@ -138,7 +133,7 @@ export class SlackEventsService {
       contact: { identifier: m.user, name: user?.name ?? null, email: user?.email ?? null },
       threadKey: slackThreadKey(m.channel, m.ts, m.threadTs, m.channelType),
       text: m.text,
-      subject: firstLine ? firstLine.slice(0, 120) : null,
+      subject: subjectOf(m.text),
       attachments,
       receivedAt: slackTsToDate(m.ts),
       metadata: {
@@ -166,33 +161,19 @@ export class SlackEventsService {
    * Temporary failures retry the whole job (ingest is idempotent); permanent ones, and
    * anything still failing on the last attempt, keep the message and list the file as skipped.
    */
-  private async fetchFiles(auth: SlackAuth, m: SlackInboundEvent, lastAttempt: boolean) {
-    const attachments: Array<{ fileName: string; contentType: string; data: Buffer }> = [];
-    const skipped: Array<{ id: string; name: string | null; reason: string }> = [];
-    for (const [i, f] of m.files.entries()) {
-      if (i >= SLACK_MAX_FILES_PER_MESSAGE) {
-        skipped.push({ id: f.id, name: f.name, reason: `more than ${SLACK_MAX_FILES_PER_MESSAGE} files in one message` });
-        continue;
-      }
-      try {
+  private fetchFiles(auth: SlackAuth, m: SlackInboundEvent, lastAttempt: boolean) {
+    return fetchFilesOrSkip(m.files, {
+      max: SLACK_MAX_FILES_PER_MESSAGE,
+      lastAttempt,
+      callError: SlackCallError,
+      fetch: async (f) => {
         const info = await this.slack.fileInfo(auth, f.id);
         if (info.size > SLACK_MAX_FILE_BYTES) throw new SlackCallError('files.info', `file is ${info.size} bytes, over the ${SLACK_MAX_FILE_BYTES} byte limit`, false);
         if (!info.downloadUrl) throw new SlackCallError('files.info', 'file has no download URL (external or deleted file)', false);
         const data = await this.slack.download(auth, info.downloadUrl, SLACK_MAX_FILE_BYTES);
-        attachments.push({ fileName: info.name, contentType: info.mimetype, data });
-      } catch (err) {
-        if (!(err instanceof SlackCallError)) throw err;
-        if (err.retryable && !lastAttempt) throw err;
-        skipped.push({ id: f.id, name: f.name, reason: err.message });
-      }
-    }
-    return { attachments, skipped };
-  }
-
-  private async pruneNowAndThen(): Promise<void> {
-    if (Date.now() - this.lastPrune < 3600_000) return;
-    this.lastPrune = Date.now();
-    const n = await this.repo.pruneSeenEvents(this.tx.manager, 72).catch(() => 0);
-    if (n) this.logger.log({ pruned: n }, 'old Slack event ids pruned');
+        return { fileName: info.name, contentType: info.mimetype, data };
+      },
+      skip: (f, reason) => ({ id: f.id, name: f.name, reason }),
+    });
   }
 }

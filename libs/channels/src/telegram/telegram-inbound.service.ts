@@ -5,6 +5,7 @@ import { TelegramApiClient, TelegramCallError } from './telegram-api.client';
 import type { TelegramSecrets } from './telegram-channel.adapter';
 import { TelegramMedia, TelegramMessageItem } from './telegram-update.util';
 import { TELEGRAM_UPDATES_QUEUE, TelegramUpdateJob } from './telegram-webhook.service';
+import { fetchFilesOrSkip, firstLineOf, isLastAttempt } from '../channel-events/inbound-job.util';
 
 /** Bots may download files up to 20 MB through getFile; we store up to that. */
 export const TELEGRAM_MAX_MEDIA_BYTES = 20 * 1024 * 1024;
@@ -54,7 +55,7 @@ export class TelegramInboundService {
     const { botToken } = inbox.secrets ? this.secretBox.open<TelegramSecrets>(inbox.secrets) : ({} as TelegramSecrets);
     switch (item.type) {
       case 'message':
-        return this.ingest(inboxId, botToken, item, this.lastAttempt(job));
+        return this.ingest(inboxId, botToken, item, isLastAttempt(job, this.config.outboundRetryLimit));
       case 'edit':
         return this.tx.run(async ({ em, emit }) => {
           const changed = await this.events.applyEdit(em, inboxId, item.externalId, item.text, item.at);
@@ -72,11 +73,7 @@ export class TelegramInboundService {
   private async ingest(inboxId: string, botToken: string, m: TelegramMessageItem, lastAttempt: boolean): Promise<void> {
     const { attachments, skipped } = await this.fetchMedia(botToken, m.media, lastAttempt);
     const replyTo = m.replyTo ? await this.events.findMessage(this.tx.manager, inboxId, m.replyTo) : null;
-    const firstLine =
-      m.text
-        .split('\n')
-        .find((l) => l.trim())
-        ?.trim() ?? null;
+    const firstLine = firstLineOf(m.text);
     const result = await this.ingestService.ingest({
       inboxId,
       channel: 'telegram',
@@ -110,12 +107,11 @@ export class TelegramInboundService {
     this.logger.log({ inboxId, conversationId: result.conversationId, created: result.created }, 'Telegram message ingested');
   }
 
-  /** Temporary failures retry the job; permanent ones (and the last attempt) keep the message and list the media as skipped. */
-  private async fetchMedia(botToken: string, media: TelegramMedia[], lastAttempt: boolean) {
-    const attachments: Array<{ fileName: string; contentType: string; data: Buffer }> = [];
-    const skipped: Array<{ kind: string; fileId: string; reason: string }> = [];
-    for (const [i, f] of media.entries()) {
-      try {
+  private fetchMedia(botToken: string, media: TelegramMedia[], lastAttempt: boolean) {
+    return fetchFilesOrSkip(media, {
+      lastAttempt,
+      callError: TelegramCallError,
+      fetch: async (f, i) => {
         if (f.size !== null && f.size > TELEGRAM_MAX_MEDIA_BYTES)
           throw new TelegramCallError('getFile', 'rejected', `file is ${f.size} bytes, over the ${TELEGRAM_MAX_MEDIA_BYTES} byte limit`);
         const info = await this.telegram.call<{ file_path?: string; file_size?: number }>(botToken, 'getFile', { file_id: f.fileId });
@@ -123,22 +119,9 @@ export class TelegramInboundService {
         const file = await this.telegram.download(botToken, info.file_path, TELEGRAM_MAX_MEDIA_BYTES);
         const contentType = (f.mimeType ?? file.contentType ?? 'application/octet-stream').split(';')[0].trim();
         const fromPath = info.file_path.split('/').pop() ?? null;
-        attachments.push({
-          fileName: f.fileName ?? (fromPath && fromPath.includes('.') ? fromPath : `${f.kind}-${i + 1}.${EXT[contentType] ?? 'bin'}`),
-          contentType,
-          data: file.data,
-        });
-      } catch (err) {
-        if (!(err instanceof TelegramCallError)) throw err;
-        if (err.retryable && !lastAttempt) throw err;
-        skipped.push({ kind: f.kind, fileId: f.fileId, reason: err.message });
-      }
-    }
-    return { attachments, skipped };
-  }
-
-  /** pg-boss hands workers the attempt number (retryCount) but not the queue's limit: it is the one the queue was defined with. */
-  private lastAttempt(job: PgJob<unknown>): boolean {
-    return job.retryCount >= (job.retryLimit ?? this.config.outboundRetryLimit);
+        return { fileName: f.fileName ?? (fromPath && fromPath.includes('.') ? fromPath : `${f.kind}-${i + 1}.${EXT[contentType] ?? 'bin'}`), contentType, data: file.data };
+      },
+      skip: (f, reason) => ({ kind: f.kind, fileId: f.fileId, reason }),
+    });
   }
 }

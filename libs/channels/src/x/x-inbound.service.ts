@@ -5,6 +5,7 @@ import type { XSecrets } from './x-channel.adapter';
 import { XDirectMessage } from './x-events.util';
 import { X_EVENTS_QUEUE, XEventJob } from './x-webhook.service';
 import { XRepository } from './x.repository';
+import { fetchFilesOrSkip, isLastAttempt } from '../channel-events/inbound-job.util';
 
 /** DM images and GIFs are at most 5 MB (15 MB videos): we store up to this per file. */
 export const X_MAX_MEDIA_BYTES = 16 * 1024 * 1024;
@@ -40,25 +41,22 @@ export class XInboundService {
     const secrets = inbox.secrets ? this.secretBox.open<XSecrets>(inbox.secrets) : ({} as XSecrets);
     for (const item of job.data.items) {
       if (item.type === 'echo') await this.echo(inbox.id, item);
-      else await this.ingest(inbox.id, secrets, item, this.lastAttempt(job));
+      else await this.ingest(inbox.id, secrets, item, isLastAttempt(job, this.config.outboundRetryLimit));
     }
   }
 
   private async ingest(inboxId: string, secrets: XSecrets, m: XDirectMessage, lastAttempt: boolean): Promise<void> {
-    const attachments: Array<{ fileName: string; contentType: string; data: Buffer }> = [];
-    const skipped: Array<{ url: string; reason: string }> = [];
-    for (const [i, media] of m.media.entries()) {
-      try {
+    const { attachments, skipped } = await fetchFilesOrSkip(m.media, {
+      lastAttempt,
+      callError: XCallError,
+      fetch: async (media, i) => {
         const file = await this.x.download(secrets, media.url, X_MAX_MEDIA_BYTES);
         const contentType = (file.contentType ?? 'application/octet-stream').split(';')[0].trim();
         const name = new URL(media.url).pathname.split('/').pop() || `${media.type ?? 'media'}-${i + 1}`;
-        attachments.push({ fileName: name, contentType, data: file.data });
-      } catch (err) {
-        if (!(err instanceof XCallError)) throw err;
-        if (err.retryable && !lastAttempt) throw err;
-        skipped.push({ url: media.url, reason: err.message });
-      }
-    }
+        return { fileName: name, contentType, data: file.data };
+      },
+      skip: (media, reason) => ({ url: media.url, reason }),
+    });
     const result = await this.ingestService.ingest({
       inboxId,
       channel: 'x',
@@ -82,10 +80,5 @@ export class XInboundService {
       const id = await this.repo.insertEcho(em, { inboxId, conversationId, externalId: e.externalId, text: e.text, at: e.at, metadata: e.metadata });
       if (id) emit({ type: 'message.created', conversationId, payload: await this.messages.mustSummary(em, id) });
     });
-  }
-
-  /** pg-boss hands workers the attempt number (retryCount) but not the queue's limit: it is the one the queue was defined with. */
-  private lastAttempt(job: PgJob<unknown>): boolean {
-    return job.retryCount >= (job.retryLimit ?? this.config.outboundRetryLimit);
   }
 }

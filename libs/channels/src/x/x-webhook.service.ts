@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { APP_CONFIG, AppConfig, DomainError, InboxRepository, JobQueue, SecretBox, Transactions, notFound } from '@inbox/core';
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError, Transactions } from '@inbox/core';
 import { ChannelEventsRepository } from '../channel-events/channel-events.repository';
+import { WebhookIntakeService, bodyDigest, intakeDecision } from '../channel-events/webhook-intake.service';
 import type { XSecrets, XSettings } from './x-channel.adapter';
 import { XDirectMessage, crcResponse, parseXWebhook, verifyXSignature } from './x-events.util';
 import { XRepository } from './x.repository';
@@ -26,16 +26,13 @@ export class XWebhookService {
 
   constructor(
     private readonly tx: Transactions,
-    private readonly jobs: JobQueue,
-    private readonly inboxes: InboxRepository,
-    private readonly secretBox: SecretBox,
+    private readonly intake: WebhookIntakeService,
     private readonly events: ChannelEventsRepository,
     private readonly repo: XRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async defineQueue(): Promise<void> {
-    await this.jobs.define({ name: X_EVENTS_QUEUE, retryLimit: this.config.outboundRetryLimit, retryDelay: this.config.outboundRetryDelaySeconds, retryBackoff: true });
+    await this.intake.defineQueue(X_EVENTS_QUEUE);
   }
 
   async crc(key: string, crcToken: string | undefined): Promise<{ response_token: string }> {
@@ -54,14 +51,15 @@ export class XWebhookService {
     }
     const parsed = parseXWebhook(body, (inbox.settings as unknown as XSettings).userId);
     const items = parsed.ok ? parsed.items : [];
-    let outcome: 'queued' | 'ignored' | 'rejected' = parsed.ok ? (items.length ? 'queued' : 'ignored') : 'rejected';
-    let reason = parsed.ok ? (items.length ? null : parsed.ignored.join('; ') || 'no direct messages in it') : parsed.reason;
-    if (outcome === 'queued' && !inbox.active) [outcome, reason] = ['ignored', 'the inbox is inactive'];
-    const eventId = `sha256:${createHash('sha256').update(rawBody!).digest('hex')}`;
-    const fresh = await this.tx.run(async ({ em }) => {
-      if (!(await this.events.record(em, { inboxId: inbox.id, channel: 'x', eventId, outcome, reason, payload: outcome === 'rejected' ? body : null }))) return false;
-      if (outcome === 'queued') await this.jobs.sendInTx(em, X_EVENTS_QUEUE, { inboxId: inbox.id, items } satisfies XEventJob);
-      return true;
+    const { outcome, reason } = intakeDecision(
+      parsed.ok ? { work: items.length > 0, reason: items.length ? null : parsed.ignored.join('; ') || 'no direct messages in it' } : { rejected: parsed.reason },
+      inbox.active,
+    );
+    const eventId = bodyDigest(rawBody!);
+    const fresh = await this.intake.store({
+      record: (em) => this.events.record(em, { inboxId: inbox.id, channel: 'x', eventId, outcome, reason, payload: outcome === 'rejected' ? body : null }),
+      queue: X_EVENTS_QUEUE,
+      job: outcome === 'queued' ? ({ inboxId: inbox.id, items } satisfies XEventJob) : null,
     });
     if (!fresh) return { ok: true, outcome: 'duplicate', items: items.length };
     if (outcome !== 'queued') this.logger.log({ inboxId: inbox.id, outcome, reason }, 'X webhook not ingested');
@@ -69,10 +67,6 @@ export class XWebhookService {
   }
 
   private async inbox(key: string) {
-    const id = await this.repo.findInboxIdByWebhookKey(this.tx.manager, key);
-    const inbox = id ? await this.inboxes.withSecrets(this.tx.manager, id) : null;
-    if (!inbox) throw notFound('inbox', key);
-    const secrets = inbox.secrets ? this.secretBox.open<XSecrets>(inbox.secrets) : ({} as XSecrets);
-    return { inbox, secrets };
+    return this.intake.inbox<XSecrets>(await this.repo.findInboxIdByWebhookKey(this.tx.manager, key), key);
   }
 }
