@@ -5,7 +5,7 @@ import { AddressInfo } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { Client } from 'pg';
 import { chromium, Browser } from 'playwright-core';
-import { TestApp, bootApp, eventually, uid } from './helpers/app';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { startDovecot, TestDovecot } from './helpers/dovecot';
 import { buildMail } from './helpers/mail-factory';
 import { startSmtpSink, SmtpSink } from './helpers/smtp-sink';
@@ -32,14 +32,10 @@ describe('CSAT surveys', () => {
 
   beforeAll(async () => {
     [dovecot, sink] = await Promise.all([startDovecot({ support: 'support-pass' }), startSmtpSink()]);
-    sut = await bootApp();
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture());
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
     await Promise.all([dovecot?.close(), sink?.close()]);
   });

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Client } from 'pg';
-import { ADMIN, TestApp, bootApp, eventually, uid } from './helpers/app';
+import { ADMIN, TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { startWebhookReceiver } from './helpers/webhook-receiver';
 
 describe('foundation: REST API, API channel, outbound webhooks', () => {
@@ -11,18 +11,14 @@ describe('foundation: REST API, API channel, outbound webhooks', () => {
   let db: Client;
 
   beforeAll(async () => {
-    sut = await bootApp();
-    admin = await sut.login();
+    ({ sut, admin, db } = await bootFixture());
     hook = await startWebhookReceiver();
     const res = await sut.api('POST', '/inboxes', { token: admin, body: { name: `API ${uid()}`, channel: 'api', webhookUrl: hook.url } });
     expect(res.status).toBe(201);
     inbox = res.body;
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
   });
 
   afterAll(async () => {
-    await db?.end();
     await hook?.close();
     await sut?.close();
   });

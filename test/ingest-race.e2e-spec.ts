@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { TestApp, bootApp, uid } from './helpers/app';
+import { TestApp, bootFixture, uid } from './helpers/app';
 
 /**
  * The same payloads fired in parallel over many connections must never open two
@@ -11,15 +11,12 @@ describe('concurrent ingest', () => {
   let inbox: { id: string; token: string };
 
   beforeAll(async () => {
-    sut = await bootApp({ DATABASE_POOL_SIZE: '24' });
-    const admin = await sut.login();
+    let admin: string;
+    ({ sut, admin, db } = await bootFixture({ DATABASE_POOL_SIZE: '24' }));
     inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Race ${uid()}`, channel: 'api' } })).body;
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
   });
 

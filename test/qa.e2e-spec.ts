@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { TestApp, bootApp, uid } from './helpers/app';
+import { TestApp, bootFixture, uid } from './helpers/app';
 
 /** Quality review end to end: scorecards with versions, the weekly queue, reviews and the agent's side. */
 describe('QA scorecards and reviews', () => {
@@ -32,17 +32,13 @@ describe('QA scorecards and reviews', () => {
   ];
 
   beforeAll(async () => {
-    sut = await bootApp();
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture());
     inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `QA ${uid()}`, channel: 'api' } })).body;
     coordinator = (await user('coordinator')).token;
     agents.push(await user('agent'), await user('agent'));
   });
 
   afterAll(async () => {
-    await db?.end();
     await sut?.close();
   });
 
