@@ -74,7 +74,7 @@ export function MentionsList({ selectedId, onSelect }: { selectedId: string | nu
             <span className="muted small nowrap">{fmt.relative(m.createdAt)}</span>
           </span>
           <span className="row-bottom">
-            <span className="mention-excerpt muted">{m.excerpt}</span>
+            <span className="ellipsis muted">{m.excerpt}</span>
             {!m.readAt && (
               <span className="badge" aria-hidden>
                 @
@@ -99,8 +99,10 @@ export function MentionsTabButton({ active }: { active: boolean }) {
     setParams(next);
   };
   return (
-    <button role="tab" aria-selected={active} className={active ? 'active' : ''} data-testid="tab-mentions" onClick={open}>
-      {t('mentions.tab')}
+    // "@" keeps the tab row on one line beside the four conversation tabs in every language; the name is its label.
+    <button role="tab" aria-selected={active} className={`mentions-tab ${active ? 'active' : ''}`} title={t('mentions.tab')} data-testid="tab-mentions" onClick={open}>
+      <span aria-hidden>@</span>
+      <span className="sr-only">{t('mentions.tab')}</span>
       {unread > 0 && (
         <span className="badge" data-testid="mentions-badge" aria-label={t('mentions.unread', { n: fmt.number(unread) })}>
           {fmt.number(unread)}
