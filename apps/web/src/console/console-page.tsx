@@ -9,6 +9,7 @@ import { useStoreSelect } from '../live/conversation-store';
 import { useFormat } from '../i18n/format';
 import { useTeams } from '../session/session';
 import { SlaWatch } from '../sla/sla-widgets';
+import { useConversationContactLabel } from '../inbox/contact-label';
 
 type Agent = QueueStats['agents'][number];
 
@@ -25,6 +26,7 @@ const DRAG_TYPE = 'application/x-conversation-id';
 
 function ConversationCard({ c, agents, now }: { c: ConversationSummary; agents: Agent[]; now: number }) {
   const { t } = useTranslation();
+  const contactLabel = useConversationContactLabel();
   const live = useLive();
   const fmt = useFormat();
   const { data: teams } = useTeams();
@@ -55,7 +57,7 @@ function ConversationCard({ c, agents, now }: { c: ConversationSummary; agents: 
       <div className="q-top">
         <span className={`chan chan-${c.channel}`}>{t(`channel.${c.channel}`)}</span>
         <Link to={`/inbox/${c.id}`} className="ellipsis">
-          <strong>{c.contactName ?? t('list.unknownContact')}</strong>
+          <strong>{contactLabel(c)}</strong>
         </Link>
         {c.language && <span className="pill">{c.language}</span>}
         <span className={`prio prio-${c.priority}`}>{t(`priority.p${c.priority}` as 'priority.p0')}</span>

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { useLive } from '../live/live';
 import type { OfferedEvent } from '../api/types';
+import { useConversationContactLabel } from './contact-label';
 
 function useNow(intervalMs = 1000): number {
   const [now, setNow] = useState(Date.now());
@@ -15,6 +16,7 @@ function useNow(intervalMs = 1000): number {
 
 function Offer({ offer }: { offer: OfferedEvent }) {
   const { t } = useTranslation();
+  const contactLabel = useConversationContactLabel();
   const live = useLive();
   const navigate = useNavigate();
   const now = useNow();
@@ -38,7 +40,7 @@ function Offer({ offer }: { offer: OfferedEvent }) {
   return (
     <div className="offer" role="alert" data-testid="offer">
       <div>
-        <strong>{t('offer.title')}</strong> · {c.contactName ?? t('list.unknownContact')} · {t(`channel.${c.channel}`)}
+        <strong>{t('offer.title')}</strong> · {contactLabel(c)} · {t(`channel.${c.channel}`)}
         <div className="muted small">{offer.reason}</div>
         {error && <div className="error small">{t('offer.failed', { message: error })}</div>}
       </div>

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiError, get, post } from '../api/client';
 import type { ConversationSummary, MessageSummary } from '../api/types';
 import { useLive } from '../live/live';
+import { useConversationContactLabel } from '../inbox/contact-label';
 
 /** Ticks once a second while mounted, for countdowns. */
 function useNow(): number {
@@ -150,6 +151,7 @@ export function HandoffBanner({ messages }: { messages: MessageSummary[] | undef
 /** Console: conversations whose SLA is at risk or breached, soonest first, live from the store. */
 export function SlaWatch({ conversations, onOpen }: { conversations: ConversationSummary[]; onOpen?: (id: string) => void }) {
   const { t } = useTranslation();
+  const contactLabel = useConversationContactLabel();
   const now = useNow();
   const atRisk = conversations
     .filter((c) => c.sla && c.sla.dueAt && c.status !== 'resolved')
@@ -164,7 +166,7 @@ export function SlaWatch({ conversations, onOpen }: { conversations: Conversatio
         {atRisk.map((c) => (
           <li key={c.id}>
             <button className="link" onClick={() => onOpen?.(c.id)}>
-              {c.contactName ?? t('list.unknownContact')}
+              {contactLabel(c)}
             </button>{' '}
             <SlaBadge c={c} /> <span className="muted small">{c.sla!.policyName}</span>
           </li>
