@@ -53,15 +53,22 @@ export class WidgetFanout implements OnApplicationBootstrap, OnModuleDestroy {
     this.rooms.emit(target.sessionId, e.type, vm);
   }
 
-  /** An inbox never changes channel: one lookup per inbox keeps other channels' messages off this path. */
-  private readonly webchatInbox = new Map<string, boolean>();
-  private async isWebchatInbox(inboxId: string): Promise<boolean> {
+  /**
+   * An inbox never changes channel: one lookup per inbox keeps other channels' messages off this path.
+   * The lookup itself is shared, so a batch's burst of messages of a new inbox reads it once.
+   */
+  private readonly webchatInbox = new Map<string, Promise<boolean>>();
+  private isWebchatInbox(inboxId: string): Promise<boolean> {
     const known = this.webchatInbox.get(inboxId);
     if (known !== undefined) return known;
-    const [row] = await this.tx.manager.query<Array<{ channel: string }>>(`SELECT channel FROM inboxes WHERE id = $1`, [inboxId]);
-    const isWebchat = row?.channel === 'webchat';
-    if (row) this.webchatInbox.set(inboxId, isWebchat);
-    return isWebchat;
+    const lookup = this.tx.manager.query<Array<{ channel: string }>>(`SELECT channel FROM inboxes WHERE id = $1`, [inboxId]).then(([row]) => {
+      // An unknown inbox is asked again next time.
+      if (!row) this.webchatInbox.delete(inboxId);
+      return row?.channel === 'webchat';
+    });
+    lookup.catch(() => this.webchatInbox.delete(inboxId));
+    this.webchatInbox.set(inboxId, lookup);
+    return lookup;
   }
 
   private async sessionOf(conversationId: string) {
