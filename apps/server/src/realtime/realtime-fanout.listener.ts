@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { AccessChange, AccessChanges, AccessService, DomainEvent, DomainEvents, OutboxRepository, Principal, Transactions, isStaff } from '@inbox/core';
 import { rooms, type ServerEventName, type SessionEnded } from '@inbox/realtime-contract';
 import { QueueStatsService } from './queue-stats.service';
@@ -35,10 +35,11 @@ export function emitEvent(target: unknown, e: DomainEvent): void {
  * AccessChanges.
  */
 @Injectable()
-export class RealtimeFanout implements OnApplicationShutdown {
+export class RealtimeFanout implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RealtimeFanout.name);
   private io: InboxServer | null = null;
   private readonly unsubscribers: Array<() => void> = [];
+  private closing = false;
 
   constructor(
     private readonly tx: Transactions,
@@ -57,7 +58,13 @@ export class RealtimeFanout implements OnApplicationShutdown {
     this.stats.attach((payload) => io.local.to(rooms.coordinators).emit('queue.stats', { seq: 0, data: payload }));
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * Before Nest disposes the socket.io adapter (which quits its Redis clients): an emit after
+   * that would be a publish on a closed connection, rejected where nobody can catch it. A
+   * fan-out still reading its conversation when the app closes drops its emit instead.
+   */
+  beforeApplicationShutdown(): void {
+    this.closing = true;
     for (const off of this.unsubscribers.splice(0)) off();
   }
 
@@ -68,7 +75,7 @@ export class RealtimeFanout implements OnApplicationShutdown {
    * the handshake refuses it and it logs in again.
    */
   private onAccessChange(c: AccessChange): void {
-    if (!this.io) return;
+    if (!this.io || this.closing) return;
     const room = c.subject === 'bot' ? rooms.bot(c.id) : rooms.agent(c.id);
     const code: SessionEnded['code'] = c.effect === 'ended' ? 'SESSION_REVOKED' : 'ACCESS_CHANGED';
     this.io.in(room).emit('session.ended', { code });
@@ -158,7 +165,7 @@ export class RealtimeFanout implements OnApplicationShutdown {
 
   /** One committed event → one emit to the union of rooms allowed to see it. */
   private async fanOut(e: DomainEvent, known?: Map<string, ConversationMeta>): Promise<void> {
-    if (!this.io) return;
+    if (!this.io || this.closing) return;
     if (e.type === 'mention.created' || e.type === 'mention.read') {
       emitEvent(this.io.to(rooms.agent(e.payload.userId)), e);
       return;
@@ -189,6 +196,7 @@ export class RealtimeFanout implements OnApplicationShutdown {
         if (e.payload.previousAgentId) targets.add(rooms.agent(e.payload.previousAgentId));
       }
     }
+    if (this.closing) return;
     emitEvent(this.io.to([...targets]), e);
   }
 }
