@@ -86,7 +86,6 @@ const UNTYPED_SQL_PENDING = [
   'apps/server/src/routing/routing.controller.ts',
   'apps/server/src/routing/routing.repository.ts',
   'apps/server/src/sla/sla.repository.ts',
-  'libs/channels/src/meta/meta.repository.ts',
   'libs/channels/src/telegram/telegram-webhook.service.ts',
   'libs/channels/src/webchat/webchat.repository.ts',
   'libs/core/src/csat/csat.repository.ts',

@@ -4,7 +4,9 @@ import { queryRows } from '@inbox/core';
 import type { MetaChannelKind } from './meta-events';
 
 type Changed = { id: string; conversationId: string };
-const changed = (rows: Array<Record<string, any>>): Changed[] => rows.map((r) => ({ id: r.id, conversationId: r.conversation_id }));
+/** `RETURNING id, conversation_id` of a message change. */
+type ChangedRow = { id: string; conversation_id: string };
+const changed = (rows: ChangedRow[]): Changed[] => rows.map((r) => ({ id: r.id, conversationId: r.conversation_id }));
 
 /** Forward-only delivery states: a late `delivered` never turns `read` back, a `failed` after delivery is ignored. */
 const RANK = `CASE status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 ELSE 9 END`;
@@ -14,7 +16,7 @@ const NEW_RANK = `CASE $3::text WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 
 @Injectable()
 export class MetaRepository {
   async findInboxIdByWebhookKey(em: EntityManager, kind: MetaChannelKind, key: string): Promise<string | null> {
-    const [row] = await em.query(`SELECT id FROM inboxes WHERE channel = $1 AND settings->>'webhookKey' = $2`, [kind, key]);
+    const [row] = await em.query<Array<{ id: string }>>(`SELECT id FROM inboxes WHERE channel = $1 AND settings->>'webhookKey' = $2`, [kind, key]);
     return row?.id ?? null;
   }
 
@@ -23,7 +25,7 @@ export class MetaRepository {
     em: EntityManager,
     e: { inboxId: string; sha256: string; outcome: 'queued' | 'ignored' | 'rejected'; reason: string | null; items: number; payload: unknown },
   ): Promise<boolean> {
-    const rows = await queryRows(
+    const rows = await queryRows<{ id: string }>(
       em,
       `INSERT INTO meta_events (inbox_id, body_sha256, outcome, reason, items, payload) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
        ON CONFLICT (inbox_id, body_sha256) DO NOTHING RETURNING id`,
@@ -33,25 +35,28 @@ export class MetaRepository {
   }
 
   async listEvents(em: EntityManager, inboxId: string, outcome: string | null, limit: number) {
-    const rows = await em.query(
+    const rows = await em.query<Array<{ id: string; outcome: string; reason: string | null; items: number; payload: unknown; received_at: Date }>>(
       `SELECT id, outcome, reason, items, payload, received_at FROM meta_events WHERE inbox_id = $1 AND ($2::text IS NULL OR outcome = $2) ORDER BY received_at DESC, id LIMIT $3`,
       [inboxId, outcome, limit],
     );
-    return rows.map((r: any) => ({ id: r.id, outcome: r.outcome, reason: r.reason, items: r.items, payload: r.payload, receivedAt: new Date(r.received_at).toISOString() }));
+    return rows.map((r) => ({ id: r.id, outcome: r.outcome, reason: r.reason, items: r.items, payload: r.payload, receivedAt: new Date(r.received_at).toISOString() }));
   }
 
   async pruneEvents(em: EntityManager, olderThanDays: number): Promise<number> {
-    const rows = await queryRows(em, `DELETE FROM meta_events WHERE received_at < now() - make_interval(days => $1) RETURNING id`, [olderThanDays]);
+    const rows = await queryRows<{ id: string }>(em, `DELETE FROM meta_events WHERE received_at < now() - make_interval(days => $1) RETURNING id`, [olderThanDays]);
     return rows.length;
   }
 
   async findMessage(em: EntityManager, inboxId: string, externalId: string): Promise<(Changed & { direction: string }) | null> {
-    const [row] = await em.query(`SELECT id, conversation_id, direction FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, externalId]);
+    const [row] = await em.query<Array<ChangedRow & { direction: string }>>(`SELECT id, conversation_id, direction FROM messages WHERE inbox_id = $1 AND external_id = $2`, [
+      inboxId,
+      externalId,
+    ]);
     return row ? { id: row.id, conversationId: row.conversation_id, direction: row.direction } : null;
   }
 
   async applyStatus(em: EntityManager, inboxId: string, externalId: string, status: 'sent' | 'delivered' | 'read' | 'failed', error: string | null): Promise<Changed[]> {
-    const rows = await queryRows(
+    const rows = await queryRows<ChangedRow>(
       em,
       `UPDATE messages SET status = $3, error = CASE WHEN $3 = 'failed' THEN $4 ELSE error END
        WHERE inbox_id = $1 AND external_id = $2 AND direction = 'outbound' AND kind = 'message'
@@ -71,7 +76,7 @@ export class MetaRepository {
     em: EntityManager,
     w: { inboxId: string; channel: MetaChannelKind; customer: string; status: 'delivered' | 'read'; mids: string[]; watermark: string | null },
   ): Promise<Changed[]> {
-    const rows = await queryRows(
+    const rows = await queryRows<ChangedRow>(
       em,
       `UPDATE messages m SET status = $3
        FROM conversations c JOIN contact_identities i ON i.contact_id = c.contact_id AND i.channel = $2 AND i.address = $4
@@ -86,7 +91,7 @@ export class MetaRepository {
 
   /** Reactions are kept on the message they react to, one per person; an empty emoji removes it. */
   async applyReaction(em: EntityManager, inboxId: string, target: string, from: string, emoji: string | null, at: string): Promise<Changed | null> {
-    const [row] = await queryRows(
+    const [row] = await queryRows<ChangedRow>(
       em,
       emoji
         ? `UPDATE messages SET metadata = jsonb_set(metadata, '{reactions}', coalesce(metadata->'reactions', '{}'::jsonb) || jsonb_build_object($3::text, jsonb_build_object('emoji', $4::text, 'at', $5::text)))
@@ -99,7 +104,7 @@ export class MetaRepository {
   }
 
   async markDeleted(em: EntityManager, inboxId: string, externalId: string, at: string): Promise<Changed | null> {
-    const [row] = await queryRows(
+    const [row] = await queryRows<ChangedRow>(
       em,
       `UPDATE messages SET metadata = metadata || jsonb_build_object('deleted', jsonb_build_object('at', $3::text))
        WHERE inbox_id = $1 AND external_id = $2 AND kind = 'message' AND NOT (metadata ? 'deleted') RETURNING id, conversation_id`,
@@ -110,7 +115,7 @@ export class MetaRepository {
 
   /** The previous text is kept in metadata: an edit must not erase what the agent already read. */
   async applyEdit(em: EntityManager, inboxId: string, externalId: string, text: string, at: string): Promise<Changed | null> {
-    const [row] = await queryRows(
+    const [row] = await queryRows<ChangedRow>(
       em,
       `UPDATE messages SET text = $3, html = NULL, metadata = metadata || jsonb_build_object('edited', jsonb_build_object('at', $4::text, 'previousText', text))
        WHERE inbox_id = $1 AND external_id = $2 AND kind = 'message' AND text IS DISTINCT FROM $3 RETURNING id, conversation_id`,
@@ -121,7 +126,7 @@ export class MetaRepository {
 
   /** The customer's open conversation in this inbox, else their latest one (an echo belongs with the history). */
   async conversationForContact(em: EntityManager, inboxId: string, channel: MetaChannelKind, customer: string): Promise<string | null> {
-    const [row] = await em.query(
+    const [row] = await em.query<Array<{ id: string }>>(
       `SELECT c.id FROM conversations c JOIN contact_identities i ON i.contact_id = c.contact_id AND i.channel = $2 AND i.address = $3
        WHERE c.inbox_id = $1 ORDER BY (c.status <> 'resolved') DESC, c.last_message_at DESC LIMIT 1`,
       [inboxId, channel, customer],
@@ -131,10 +136,10 @@ export class MetaRepository {
 
   /** A reply of ours still in flight with this text: its echo must not become a second copy. */
   async hasQueuedReply(em: EntityManager, conversationId: string, text: string): Promise<boolean> {
-    const rows = await em.query(`SELECT 1 FROM messages WHERE conversation_id = $1 AND direction = 'outbound' AND kind = 'message' AND status = 'queued' AND text = $2 LIMIT 1`, [
-      conversationId,
-      text,
-    ]);
+    const rows = await em.query<Array<{ one: number }>>(
+      `SELECT 1 AS one FROM messages WHERE conversation_id = $1 AND direction = 'outbound' AND kind = 'message' AND status = 'queued' AND text = $2 LIMIT 1`,
+      [conversationId, text],
+    );
     return rows.length > 0;
   }
 
@@ -143,7 +148,7 @@ export class MetaRepository {
     em: EntityManager,
     e: { inboxId: string; conversationId: string; externalId: string; text: string; at: string; metadata: Record<string, unknown> },
   ): Promise<string | null> {
-    const rows = await em.query(
+    const rows = await em.query<Array<{ id: string }>>(
       `INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, external_id, status, metadata, sent_at, created_at)
        VALUES ($1, $2, 'outbound', 'message', 'system', NULL, $3, $4, 'sent', $5::jsonb, $6, $6)
        ON CONFLICT (inbox_id, external_id) DO NOTHING RETURNING id`,
@@ -156,7 +161,10 @@ export class MetaRepository {
 
   /** When the customer last wrote in this conversation: the start of the customer service window. */
   async lastInboundAt(em: EntityManager, conversationId: string): Promise<Date | null> {
-    const [row] = await em.query(`SELECT max(created_at) AS at FROM messages WHERE conversation_id = $1 AND direction = 'inbound' AND kind = 'message'`, [conversationId]);
+    const [row] = await em.query<Array<{ at: Date | null }>>(
+      `SELECT max(created_at) AS at FROM messages WHERE conversation_id = $1 AND direction = 'inbound' AND kind = 'message'`,
+      [conversationId],
+    );
     return row?.at ? new Date(row.at) : null;
   }
 }
