@@ -80,13 +80,8 @@ const TYPED_SQL_ROWS = [
 const UNTYPED_SQL_PENDING = [
   'apps/server/src/automation/automation-rule.repository.ts',
   'apps/server/src/qa/qa.repository.ts',
-  'apps/server/src/realtime/realtime-fanout.listener.ts',
-  'apps/server/src/routing/assignment.service.ts',
-  'apps/server/src/routing/away-message.listener.ts',
-  'apps/server/src/routing/routing.controller.ts',
   'apps/server/src/routing/routing.repository.ts',
   'apps/server/src/sla/sla.repository.ts',
-  'libs/channels/src/telegram/telegram-webhook.service.ts',
   'libs/channels/src/webchat/webchat.repository.ts',
   'libs/core/src/csat/csat.repository.ts',
   'libs/core/src/repositories/conversation.repository.ts',

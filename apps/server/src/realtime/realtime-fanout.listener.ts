@@ -127,7 +127,10 @@ export class RealtimeFanout implements BeforeApplicationShutdown {
     if (e && (e.type === 'conversation.created' || e.type === 'conversation.updated')) return metaOfSummary(e.payload);
     const meta = known?.get(conversationId);
     if (meta) return meta;
-    const [row] = await this.tx.manager.query(`SELECT inbox_id, assignee_id, team_id, status FROM conversations WHERE id = $1`, [conversationId]);
+    const [row] = await this.tx.manager.query<Array<{ inbox_id: string; assignee_id: string | null; team_id: string | null; status: string }>>(
+      `SELECT inbox_id, assignee_id, team_id, status FROM conversations WHERE id = $1`,
+      [conversationId],
+    );
     return row ? { inboxId: row.inbox_id, assigneeId: row.assignee_id, teamId: row.team_id, status: row.status } : null;
   }
 

@@ -791,7 +791,7 @@ export class AssignmentService implements OnApplicationBootstrap {
     const convs = await this.repo.openConversationsOf(em, agentId, scope);
     // Offers go with the conversations: all of them when the agent left, that inbox's when they lost access to it.
     const offers = cause === 'offline' ? await this.repo.offersTo(em, agentId) : cause === 'removed_from_inbox' ? await this.repo.offersTo(em, agentId, scope.inboxId) : [];
-    const [agentRow] = await em.query(`SELECT name FROM users WHERE id = $1`, [agentId]);
+    const [agentRow] = await em.query<Array<{ name: string }>>(`SELECT name FROM users WHERE id = $1`, [agentId]);
     const decisions = requeueForAgent(agentId, convs, cause, { agentName: agentRow?.name });
     let moved = 0;
     for (const d of decisions) {

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConversationService, DomainEvents, Transactions } from '@inbox/core';
-import { isOpen } from '@inbox/business-hours';
+import { BusinessHours, isOpen } from '@inbox/business-hours';
 
 /** Outside a team's business hours a new conversation waits, and the customer is told so once. */
 @Injectable()
@@ -28,7 +28,10 @@ export class AwayMessageListener implements OnApplicationBootstrap, OnModuleDest
 
   private async sendAwayMessageIfClosed(conversationId: string, teamId: string | null): Promise<void> {
     if (!teamId) return;
-    const [row] = await this.tx.manager.query(`SELECT away_message, business_hours FROM teams WHERE id = $1`, [teamId]);
+    const [row] = await this.tx.manager.query<Array<{ away_message: string | null; business_hours: BusinessHours | null }>>(
+      `SELECT away_message, business_hours FROM teams WHERE id = $1`,
+      [teamId],
+    );
     if (!row?.away_message || !row.business_hours || isOpen(row.business_hours, Date.now())) return;
     await this.conversationService.postSystemReply(conversationId, row.away_message, { reason: 'away_message' });
   }

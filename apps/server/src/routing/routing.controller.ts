@@ -107,7 +107,23 @@ export class RoutingController {
   @Get('conversations/:id/assignments')
   async log(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string) {
     await this.conversations.get(p, id);
-    return this.tx.manager.query(
+    return this.tx.manager.query<
+      Array<{
+        /** bigserial: text from pg. */
+        id: string;
+        action: string;
+        agentId: string | null;
+        agentName: string | null;
+        previousAgentId: string | null;
+        teamId: string | null;
+        by: string;
+        actorId: string | null;
+        reason: string | null;
+        reasonCode: string | null;
+        overCapacity: boolean;
+        createdAt: Date;
+      }>
+    >(
       `SELECT l.id, l.action, l.agent_id AS "agentId", u.name AS "agentName", l.previous_agent_id AS "previousAgentId", l.team_id AS "teamId", l.by, l.actor_id AS "actorId",
               l.reason, l.reason_code AS "reasonCode", l.over_capacity AS "overCapacity", l.created_at AS "createdAt"
        FROM assignment_log l LEFT JOIN users u ON u.id = l.agent_id WHERE l.conversation_id = $1 ORDER BY l.id`,

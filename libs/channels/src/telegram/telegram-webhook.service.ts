@@ -45,7 +45,7 @@ export class TelegramWebhookService {
   }
 
   async receive(key: string, rawBody: Buffer | undefined, body: unknown, secretHeader: string | undefined): Promise<TelegramAck> {
-    const [row] = await this.tx.manager.query(`SELECT id FROM inboxes WHERE channel = 'telegram' AND settings->>'webhookKey' = $1`, [key]);
+    const [row] = await this.tx.manager.query<Array<{ id: string }>>(`SELECT id FROM inboxes WHERE channel = 'telegram' AND settings->>'webhookKey' = $1`, [key]);
     const { inbox, secrets } = await this.intake.inbox<TelegramSecrets>(row?.id ?? null, key);
     const check = checkTelegramSecret(secrets.secretToken ?? '', secretHeader);
     if (!check.ok) {
