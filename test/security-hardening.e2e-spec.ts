@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { createHmac } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { io, Socket } from 'socket.io-client';
-import { TestApp, bootApp, uid } from './helpers/app';
+import { TestApp, bootApp, bootFixture, uid } from './helpers/app';
 import { signVisitorToken, verifyVisitorToken } from '../libs/channels/src/webchat/visitor-token.util';
 
 const ORIGIN = 'https://shop.example';
@@ -19,17 +19,13 @@ describe('security hardening', () => {
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    sut = await bootApp();
-    admin = await sut.login();
-    db = new Client({ connectionString: sut.databaseUrl });
-    await db.connect();
+    ({ sut, admin, db } = await bootFixture());
     apiInbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `API ${uid()}`, channel: 'api' } })).body;
     chat = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Site ${uid()}`, channel: 'webchat', allowedOrigins: [ORIGIN] } })).body;
   });
 
   afterAll(async () => {
     for (const s of sockets) s.close();
-    await db?.end();
     await sut?.close();
   });
 
