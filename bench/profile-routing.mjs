@@ -21,6 +21,10 @@ const agentCount = Number(args.find((a) => a.startsWith('--agents='))?.slice(9) 
 const replicaCount = Number(args.find((a) => a.startsWith('--replicas='))?.slice(11) ?? 1);
 const capacity = Math.ceil(count / agentCount);
 const require = createRequire(import.meta.url);
+// On a saturated machine the servers' background pollers may time out waiting for a pooled
+// connection; that is logged by them and must not end the measurement.
+process.on('uncaughtException', (err) => console.error(`uncaught: ${err?.message ?? err}`));
+process.on('unhandledRejection', (err) => console.error(`unhandled: ${err?.message ?? err}`));
 buildServer();
 const db = await openDatabaseServer(console.log);
 const url = await db.createDatabase('profile-routing');
