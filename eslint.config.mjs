@@ -80,7 +80,6 @@ const TYPED_SQL_ROWS = [
 const UNTYPED_SQL_PENDING = [
   'apps/server/src/qa/qa.repository.ts',
   'apps/server/src/routing/routing.repository.ts',
-  'apps/server/src/sla/sla.repository.ts',
   'libs/channels/src/webchat/webchat.repository.ts',
   'libs/core/src/csat/csat.repository.ts',
   'libs/core/src/repositories/conversation.repository.ts',

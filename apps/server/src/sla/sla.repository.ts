@@ -32,7 +32,22 @@ export interface SlaConversationRow {
   businessHours: BusinessHours | null;
 }
 
-const toPolicy = (r: Record<string, any>): SlaPolicyRule & { createdAt: string; updatedAt: string } => ({
+/** An sla_policies row (`SELECT *`). */
+interface SlaPolicyRow {
+  id: string;
+  name: string;
+  first_response_seconds: number;
+  next_response_seconds: number | null;
+  resolution_seconds: number | null;
+  business_hours: boolean;
+  warn_at_percent: number;
+  applies_to: SlaAppliesTo | null;
+  position: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toPolicy = (r: SlaPolicyRow): SlaPolicyRule & { createdAt: string; updatedAt: string } => ({
   id: r.id,
   name: r.name,
   firstResponseSeconds: r.first_response_seconds,
@@ -53,17 +68,18 @@ const ms = (d: Date | string | null) => (d === null ? null : new Date(d).getTime
 export class SlaRepository {
   /** Read once per transaction (a batch ingest applies them to many conversations). */
   async policies(em: EntityManager): Promise<ReturnType<typeof toPolicy>[]> {
-    return oncePerTransaction(em, 'sla_policies', async () => (await em.query(`SELECT * FROM sla_policies ORDER BY position, id`)).map(toPolicy));
+    return oncePerTransaction(em, 'sla_policies', async () => (await queryRows<SlaPolicyRow>(em, `SELECT * FROM sla_policies ORDER BY position, id`)).map(toPolicy));
   }
 
   async policy(em: EntityManager, id: string) {
-    const [row] = await em.query(`SELECT * FROM sla_policies WHERE id = $1`, [id]);
+    const [row] = await queryRows<SlaPolicyRow>(em, `SELECT * FROM sla_policies WHERE id = $1`, [id]);
     return row ? toPolicy(row) : null;
   }
 
   /** null when the name is taken. */
   async createPolicy(em: EntityManager, f: SlaPolicyFields) {
-    const rows = await em.query(
+    const rows = await queryRows<SlaPolicyRow>(
+      em,
       `INSERT INTO sla_policies (name, first_response_seconds, next_response_seconds, resolution_seconds, business_hours, warn_at_percent, applies_to, position)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) ON CONFLICT ((lower(name))) DO NOTHING RETURNING *`,
       [f.name, f.firstResponseSeconds, f.nextResponseSeconds, f.resolutionSeconds, f.businessHours, f.warnAtPercent, JSON.stringify(f.appliesTo), f.order],
@@ -72,7 +88,7 @@ export class SlaRepository {
   }
 
   async updatePolicy(em: EntityManager, id: string, f: SlaPolicyFields) {
-    const rows = await queryRows(
+    const rows = await queryRows<SlaPolicyRow>(
       em,
       `UPDATE sla_policies SET name = $2, first_response_seconds = $3, next_response_seconds = $4, resolution_seconds = $5, business_hours = $6,
          warn_at_percent = $7, applies_to = $8::jsonb, position = $9, updated_at = now() WHERE id = $1 RETURNING *`,
@@ -82,12 +98,28 @@ export class SlaRepository {
   }
 
   async deletePolicy(em: EntityManager, id: string): Promise<boolean> {
-    return (await queryRows(em, `DELETE FROM sla_policies WHERE id = $1 RETURNING id`, [id])).length > 0;
+    return (await queryRows<{ id: string }>(em, `DELETE FROM sla_policies WHERE id = $1 RETURNING id`, [id])).length > 0;
   }
 
   /** The conversation as the SLA clocks see it, locked (the caller's transaction changes it). */
   async lockConversation(em: EntityManager, id: string): Promise<SlaConversationRow | null> {
-    const [r] = await em.query(
+    const [r] = await queryRows<{
+      id: string;
+      inbox_id: string;
+      channel: ChannelKind;
+      team_id: string | null;
+      assignee_id: string | null;
+      priority: number;
+      labels: string[] | null;
+      status: string;
+      created_at: Date;
+      sla: SlaRecord | null;
+      sla_state: SlaState | null;
+      sla_due_at: Date | null;
+      sla_next_check_at: Date | null;
+      business_hours: BusinessHours | null;
+    }>(
+      em,
       `SELECT c.id, c.inbox_id, c.channel, c.team_id, c.assignee_id, c.priority, c.labels, c.status, c.created_at, c.sla, c.sla_state, c.sla_due_at, c.sla_next_check_at, t.business_hours
        FROM conversations c LEFT JOIN teams t ON t.id = c.team_id WHERE c.id = $1 FOR UPDATE OF c`,
       [id],
@@ -138,7 +170,8 @@ export class SlaRepository {
       channel: ChannelKind;
     },
   ): Promise<boolean> {
-    const rows = await em.query(
+    const rows = await queryRows<{ id: string }>(
+      em,
       `INSERT INTO sla_events (conversation_id, policy_id, kind, level, due_at, started_at, assignee_id, team_id, channel)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (conversation_id, kind, level, due_at) DO NOTHING RETURNING id`,
       [e.conversationId, e.policyId, e.kind, e.level, new Date(e.dueAt), new Date(e.startedAt), e.assigneeId, e.teamId, e.channel],
@@ -148,7 +181,11 @@ export class SlaRepository {
 
   /** Checks whose job is overdue (lost, or the queue was purged): the sweep runs them. */
   async overdueChecks(em: EntityManager, graceSeconds: number): Promise<string[]> {
-    const rows = await em.query(`SELECT id FROM conversations WHERE sla_next_check_at < now() - make_interval(secs => $1) ORDER BY sla_next_check_at LIMIT 500`, [graceSeconds]);
-    return rows.map((r: { id: string }) => r.id);
+    const rows = await queryRows<{ id: string }>(
+      em,
+      `SELECT id FROM conversations WHERE sla_next_check_at < now() - make_interval(secs => $1) ORDER BY sla_next_check_at LIMIT 500`,
+      [graceSeconds],
+    );
+    return rows.map((r) => r.id);
   }
 }
