@@ -82,7 +82,6 @@ const UNTYPED_SQL_PENDING = [
   'apps/server/src/routing/routing.repository.ts',
   'libs/channels/src/webchat/webchat.repository.ts',
   'libs/core/src/csat/csat.repository.ts',
-  'libs/core/src/repositories/conversation.repository.ts',
   'libs/core/src/repositories/message.repository.ts',
 ];
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { CHANNEL_KINDS, CONVERSATION_COLUMNS, CONVERSATION_FROM, ConversationStatus, toConversationSummary } from '@inbox/core';
+import { CHANNEL_KINDS, CONVERSATION_COLUMNS, CONVERSATION_FROM, ConversationStatus, ConversationSummaryRow, toConversationSummary } from '@inbox/core';
 import type { ConversationSummary } from '@inbox/realtime-contract';
 import type { ParsedSearch } from './search-query.util';
 
@@ -196,8 +196,7 @@ export class SearchRepository {
     if (scope.inboxIds) where.push(`c.inbox_id = ANY(${p.add(scope.inboxIds)}::uuid[])`);
     this.filterConversations(p, where, f, 'c.last_message_at');
     if (page.after) where.push(`(c.last_message_at, c.id) < (${p.add(page.after.lastMessageAt)}::timestamptz, ${p.add(page.after.id)}::uuid)`);
-    // The row is CONVERSATION_COLUMNS, whose shape toConversationSummary (libs/core row-mappers) owns.
-    const rows = await em.query<Array<Parameters<typeof toConversationSummary>[0]>>(
+    const rows = await em.query<ConversationSummaryRow[]>(
       `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM}
        WHERE c.id IN (${arms.join(' UNION ')}) ${where.length ? 'AND ' + where.join(' AND ') : ''}
        ORDER BY c.last_message_at DESC, c.id DESC LIMIT ${p.add(page.limit)}`,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../db/sql';
 import type { ConversationSummary } from '@inbox/realtime-contract';
-import { CONVERSATION_COLUMNS, CONVERSATION_FROM, toConversationSummary } from './row-mappers';
+import { CONVERSATION_COLUMNS, CONVERSATION_FROM, ConversationSummaryRow, toConversationSummary } from './row-mappers';
 import type { ChannelKind, ConversationStatus } from '../entities/enums';
 import { ConversationCursor, ConversationSlaFilter, ConversationSort, ORDER_KEY_COLUMNS, OrderKeyRow, afterCursorSql, orderBySql } from '../conversations/conversation-order';
 
@@ -49,7 +49,8 @@ export class ConversationRepository {
    * re-opens a pending or snoozed conversation. In a bot-first inbox a new one starts as the bot's.
    */
   async upsertOpenThread(em: EntityManager, u: OpenThreadUpsert): Promise<{ id: string; created: boolean }> {
-    const [row] = await em.query(
+    const [row] = await queryRows<{ id: string; created: boolean }>(
+      em,
       `INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, priority, team_id, subject, language, waiting_since, last_message_at)
        VALUES ($1, $2, $3, $10, $4,
          -- Bot-first inboxes: a new conversation is the inbox's bot's until it hands off (routing only takes 'open').
@@ -69,15 +70,15 @@ export class ConversationRepository {
   }
 
   async summary(em: EntityManager, id: string): Promise<ConversationSummary | null> {
-    const [row] = await em.query(`SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = $1`, [id]);
+    const [row] = await queryRows<ConversationSummaryRow>(em, `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = $1`, [id]);
     return row ? toConversationSummary(row) : null;
   }
 
   /** Summaries of many conversations in one round trip (missing ids are left out). */
   async summariesOf(em: EntityManager, ids: string[]): Promise<Map<string, ConversationSummary>> {
     if (!ids.length) return new Map();
-    const rows = await queryRows(em, `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = ANY($1::uuid[])`, [ids]);
-    return new Map(rows.map((r) => [r.id as string, toConversationSummary(r)]));
+    const rows = await queryRows<ConversationSummaryRow>(em, `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = ANY($1::uuid[])`, [ids]);
+    return new Map(rows.map((r) => [r.id, toConversationSummary(r)]));
   }
 
   async lockForUpdate(em: EntityManager, id: string): Promise<ConversationSummary | null> {
@@ -114,7 +115,7 @@ export class ConversationRepository {
     }
     const sort = f.sort ?? 'newest';
     if (f.cursor) where.push(afterCursorSql(sort, f.cursor, p));
-    const rows = await queryRows<Record<string, unknown> & OrderKeyRow>(
+    const rows = await queryRows<ConversationSummaryRow & OrderKeyRow>(
       em,
       `SELECT ${CONVERSATION_COLUMNS}, ${ORDER_KEY_COLUMNS} FROM ${CONVERSATION_FROM}
        ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
@@ -173,7 +174,7 @@ export class ConversationRepository {
   }
 
   async inboxIdOf(em: EntityManager, id: string): Promise<string | null> {
-    const [row] = await em.query(`SELECT inbox_id FROM conversations WHERE id = $1`, [id]);
+    const [row] = await queryRows<{ inbox_id: string }>(em, `SELECT inbox_id FROM conversations WHERE id = $1`, [id]);
     return row?.inbox_id ?? null;
   }
 }

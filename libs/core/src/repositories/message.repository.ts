@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../db/sql';
 import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
-import { CONVERSATION_COLUMNS, CONVERSATION_FROM, MESSAGE_COLUMNS, toConversationSummary, toMessageSummary } from './row-mappers';
+import { CONVERSATION_COLUMNS, CONVERSATION_FROM, MESSAGE_COLUMNS, MessageSummaryRow, toConversationSummary, toMessageSummary } from './row-mappers';
 import type { AuthorType, DeliveryStatus, MessageDirection, MessageKind } from '../entities/enums';
 
 export interface NewMessage {
@@ -83,7 +83,7 @@ export class MessageRepository {
   async insertActivities(em: EntityManager, lines: Array<{ conversationId: string; inboxId: string; text: string; metadata: Record<string, unknown> }>): Promise<MessageSummary[]> {
     if (!lines.length) return [];
     const ids = lines.map(() => randomUUID());
-    const rows = await queryRows(
+    const rows = await queryRows<MessageSummaryRow>(
       em,
       `WITH m AS (
          INSERT INTO messages (id, conversation_id, inbox_id, direction, kind, author_type, text, metadata)
@@ -93,7 +93,7 @@ export class MessageRepository {
        SELECT ${MESSAGE_COLUMNS} FROM m`,
       [ids, lines.map((l) => l.conversationId), lines.map((l) => l.inboxId), lines.map((l) => l.text), lines.map((l) => JSON.stringify(l.metadata))],
     );
-    const byId = new Map(rows.map((r) => [r.id as string, toMessageSummary(r)]));
+    const byId = new Map(rows.map((r) => [r.id, toMessageSummary(r)]));
     return ids.map((id) => byId.get(id)!);
   }
 

@@ -15,7 +15,40 @@ export const CONVERSATION_FROM = `conversations c JOIN contacts ct ON ct.id = c.
     WHERE m0.conversation_id = c.id AND m0.kind NOT IN ('note', 'activity')
     ORDER BY m0.created_at DESC, m0.id DESC LIMIT 1) lm ON true`;
 
-export function toConversationSummary(r: Record<string, any>): ConversationSummary {
+/** A row of CONVERSATION_COLUMNS FROM CONVERSATION_FROM. */
+export interface ConversationSummaryRow {
+  id: string;
+  inbox_id: string;
+  channel: ConversationSummary['channel'];
+  contact_id: string;
+  contact_name: string | null;
+  /** bigint: text from pg. */
+  contact_number: string | null;
+  status: ConversationSummary['status'];
+  priority: number;
+  assignee_id: string | null;
+  team_id: string | null;
+  labels: string[] | null;
+  subject: string | null;
+  language: string | null;
+  assignment_reason: ConversationSummary['assignmentReason'];
+  waiting_since: Date | null;
+  first_response_at: Date | null;
+  resolved_at: Date | null;
+  snoozed_until: Date | null;
+  last_message_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  sla: StoredSla | null;
+  sla_state: ConversationSla['state'] | null;
+  sla_due_at: Date | null;
+  last_text: string | null;
+  last_author_type: NonNullable<ConversationSummary['lastMessage']>['authorType'] | null;
+  last_author_id: string | null;
+  last_created_at: Date | null;
+}
+
+export function toConversationSummary(r: ConversationSummaryRow): ConversationSummary {
   return {
     id: r.id,
     inboxId: r.inbox_id,
@@ -36,7 +69,7 @@ export function toConversationSummary(r: Record<string, any>): ConversationSumma
     resolvedAt: iso(r.resolved_at),
     snoozedUntil: iso(r.snoozed_until),
     sla: toConversationSla(r),
-    lastMessage: r.last_created_at ? { text: r.last_text ?? '', authorType: r.last_author_type, authorId: r.last_author_id ?? null, createdAt: iso(r.last_created_at)! } : null,
+    lastMessage: r.last_created_at ? { text: r.last_text ?? '', authorType: r.last_author_type!, authorId: r.last_author_id ?? null, createdAt: iso(r.last_created_at)! } : null,
     lastMessageAt: iso(r.last_message_at)!,
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
@@ -53,8 +86,8 @@ type StoredSla = {
 };
 
 /** The flat view of the SLA record the SLA service keeps in `conversations.sla` (epoch ms inside). */
-function toConversationSla(r: Record<string, any>): ConversationSla | null {
-  const s = r.sla as StoredSla | null;
+function toConversationSla(r: Pick<ConversationSummaryRow, 'sla' | 'sla_state' | 'sla_due_at'>): ConversationSla | null {
+  const s = r.sla;
   if (!s || !r.sla_state) return null;
   const msIso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
   const dueOf = (kind: SlaClockKindName) => {
@@ -80,8 +113,30 @@ export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.inbox_id, m.direction
   coalesce((SELECT json_agg(json_build_object('id', a.id, 'fileName', a.file_name, 'contentType', a.content_type, 'size', a.size) ORDER BY a.created_at)
             FROM attachments a WHERE a.message_id = m.id), '[]') AS attachments`;
 
-export function toMessageSummary(r: Record<string, any>): MessageSummary {
-  const attachments: AttachmentSummary[] = (r.attachments ?? []).map((a: Omit<AttachmentSummary, 'url'>) => ({
+/** A row of MESSAGE_COLUMNS. */
+export interface MessageSummaryRow {
+  id: string;
+  conversation_id: string;
+  inbox_id: string;
+  direction: MessageSummary['direction'];
+  kind: MessageSummary['kind'];
+  author_type: MessageSummary['authorType'];
+  author_id: string | null;
+  text: string;
+  html: string | null;
+  external_id: string | null;
+  status: MessageSummary['status'];
+  error: string | null;
+  attempts: number;
+  delivery_deadline: Date | null;
+  metadata: MessageSummary['metadata'] | null;
+  sent_at: Date | null;
+  created_at: Date;
+  attachments: Array<Omit<AttachmentSummary, 'url'>> | null;
+}
+
+export function toMessageSummary(r: MessageSummaryRow): MessageSummary {
+  const attachments: AttachmentSummary[] = (r.attachments ?? []).map((a) => ({
     ...a,
     url: `/api/v1/attachments/${a.id}`,
   }));
