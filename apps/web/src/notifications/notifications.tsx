@@ -1,6 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
+import { get } from '../api/client';
+import type { ConversationSummary } from '../api/types';
+import { useConversationContactLabel } from '../inbox/contact-label';
 import { useLive } from '../live/live';
 import { useStoreSelect } from '../live/conversation-store';
 import { useMe } from '../session/session';
@@ -79,10 +82,15 @@ export function Notifications() {
   const location = useLocation();
   viewing.current = /^\/inbox\/([^/]+)/.exec(location.pathname)?.[1] ?? null;
 
+  const contactLabel = useConversationContactLabel();
+  // An assignment or offer arrives before the conversation's own update: read it when the list has not got it yet.
+  const conversationOf = useCallback(
+    async (id: string): Promise<ConversationSummary | undefined> => live.store.get(id) ?? (await get<ConversationSummary>(`/conversations/${id}`).catch(() => undefined)),
+    [live.store],
+  );
   const describe = useCallback(
-    (n: Notice): { title: string; body: string } => {
-      const c = live.store.get(n.conversationId);
-      const who = c?.contactName ?? t('list.unknownContact');
+    (n: Notice, c: ConversationSummary | undefined): { title: string; body: string } => {
+      const who = c ? contactLabel(c) : t('list.unknownContact');
       const channel = c ? t(`channel.${c.channel}`) : '';
       switch (n.kind) {
         case 'assigned':
@@ -95,13 +103,43 @@ export function Notifications() {
           return { title: t('notifications.replyTitle', { contact: who }), body: n.text.length > 140 ? `${n.text.slice(0, 139)}…` : n.text };
         case 'mention':
           return {
-            title: t('mentions.notifyTitle', { author: n.author ?? t('conversation.someone'), contact: n.contact ?? c?.contactName ?? t('list.unknownContact') }),
+            title: t('mentions.notifyTitle', { author: n.author ?? t('conversation.someone'), contact: n.contact ?? who }),
             body: n.text.length > 140 ? `${n.text.slice(0, 139)}…` : n.text,
           };
       }
     },
-    [live.store, t],
+    [contactLabel, t],
   );
+
+  const show = useCallback(
+    (notice: Notice, { title, body }: { title: string; body: string }) => {
+      const s = settingsRef.current;
+      if (s.sound) chime();
+      if (s.desktop && desktopSupported() && Notification.permission === 'granted' && (document.visibilityState !== 'visible' || !document.hasFocus())) {
+        try {
+          const n = new Notification(title, { body, tag: `${notice.kind}:${notice.conversationId}` });
+          n.onclick = () => {
+            window.focus();
+            navigate(`/inbox/${notice.conversationId}`);
+          };
+        } catch {
+          // Some browsers allow notifications only from a service worker: the toast remains.
+        }
+      }
+      // Offers have their own banner with a countdown and Accept / Decline.
+      if (notice.kind === 'offered') return;
+      const id = nextId.current++;
+      setToasts((cur) => [...cur.filter((x) => x.notice.conversationId !== notice.conversationId || x.notice.kind !== notice.kind), { id, notice, title, body }].slice(-4));
+      setTimeout(() => setToasts((cur) => cur.filter((x) => x.id !== id)), 8000);
+    },
+    [navigate],
+  );
+
+  // The label and navigation functions change with the render; the subscription stays put and reads the latest.
+  const describeRef = useRef(describe);
+  describeRef.current = describe;
+  const showRef = useRef(show);
+  showRef.current = show;
 
   useEffect(
     () =>
@@ -114,27 +152,9 @@ export function Notifications() {
           visible: document.visibilityState === 'visible',
         });
         if (!notice) return;
-        const { title, body } = describe(notice);
-        const s = settingsRef.current;
-        if (s.sound) chime();
-        if (s.desktop && desktopSupported() && Notification.permission === 'granted' && (document.visibilityState !== 'visible' || !document.hasFocus())) {
-          try {
-            const n = new Notification(title, { body, tag: `${notice.kind}:${notice.conversationId}` });
-            n.onclick = () => {
-              window.focus();
-              navigate(`/inbox/${notice.conversationId}`);
-            };
-          } catch {
-            // Some browsers allow notifications only from a service worker: the toast remains.
-          }
-        }
-        // Offers have their own banner with a countdown and Accept / Decline.
-        if (notice.kind === 'offered') return;
-        const id = nextId.current++;
-        setToasts((cur) => [...cur.filter((x) => x.notice.conversationId !== notice.conversationId || x.notice.kind !== notice.kind), { id, notice, title, body }].slice(-4));
-        setTimeout(() => setToasts((cur) => cur.filter((x) => x.id !== id)), 8000);
+        void conversationOf(notice.conversationId).then((c) => showRef.current(notice, describeRef.current(notice, c)));
       }),
-    [live, me.id, describe, navigate],
+    [live, me.id, conversationOf],
   );
 
   // Tab title: unread conversations, and the seconds left on an offer.
