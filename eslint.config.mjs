@@ -81,7 +81,6 @@ const UNTYPED_SQL_PENDING = [
   'apps/server/src/qa/qa.repository.ts',
   'apps/server/src/routing/routing.repository.ts',
   'libs/channels/src/webchat/webchat.repository.ts',
-  'libs/core/src/csat/csat.repository.ts',
   'libs/core/src/repositories/message.repository.ts',
 ];
 

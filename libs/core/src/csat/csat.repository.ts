@@ -38,7 +38,45 @@ export interface CsatResponseRow {
   teamId: string | null;
 }
 
-const toSettings = (r: Record<string, any>): CsatSettings => ({
+/** A csat_settings row (`SELECT *`). */
+interface SettingsRow {
+  inbox_id: string;
+  enabled: boolean;
+  scale: CsatScale;
+  questions: Partial<Record<string, string>> | null;
+  delay_seconds: number;
+  frequency_days: number;
+}
+
+/** A csat_surveys row (`SELECT *`). */
+interface SurveyTableRow {
+  id: string;
+  conversation_id: string;
+  inbox_id: string;
+  contact_id: string;
+  channel: string;
+  locale: string;
+  scale: CsatScale;
+  question: string;
+  status: SurveyRow['status'];
+  message_id: string | null;
+  sent_at: Date | null;
+  expires_at: Date | null;
+}
+
+/** A csat_responses row (`SELECT *`). */
+interface ResponseTableRow {
+  conversation_id: string;
+  rating: number;
+  scale: CsatScale;
+  comment: string | null;
+  first_rated_at: Date;
+  rated_at: Date;
+  agent_id: string | null;
+  team_id: string | null;
+}
+
+const toSettings = (r: SettingsRow): CsatSettings => ({
   inboxId: r.inbox_id,
   enabled: r.enabled,
   scale: r.scale,
@@ -47,7 +85,7 @@ const toSettings = (r: Record<string, any>): CsatSettings => ({
   frequencyDays: r.frequency_days,
 });
 
-const toSurvey = (r: Record<string, any>): SurveyRow => ({
+const toSurvey = (r: SurveyTableRow): SurveyRow => ({
   id: r.id,
   conversationId: r.conversation_id,
   inboxId: r.inbox_id,
@@ -62,7 +100,7 @@ const toSurvey = (r: Record<string, any>): SurveyRow => ({
   expiresAt: r.expires_at,
 });
 
-const toResponse = (r: Record<string, any>): CsatResponseRow => ({
+const toResponse = (r: ResponseTableRow): CsatResponseRow => ({
   conversationId: r.conversation_id,
   rating: Number(r.rating),
   scale: r.scale,
@@ -76,12 +114,13 @@ const toResponse = (r: Record<string, any>): CsatResponseRow => ({
 @Injectable()
 export class CsatRepository {
   async settingsOf(em: EntityManager, inboxId: string): Promise<CsatSettings | null> {
-    const [row] = await em.query(`SELECT * FROM csat_settings WHERE inbox_id = $1`, [inboxId]);
+    const [row] = await queryRows<SettingsRow>(em, `SELECT * FROM csat_settings WHERE inbox_id = $1`, [inboxId]);
     return row ? toSettings(row) : null;
   }
 
   async saveSettings(em: EntityManager, s: CsatSettings): Promise<CsatSettings> {
-    const [row] = await em.query(
+    const [row] = await queryRows<SettingsRow>(
+      em,
       `INSERT INTO csat_settings (inbox_id, enabled, scale, questions, delay_seconds, frequency_days, updated_at)
        VALUES ($1, $2, $3, $4::jsonb, $5, $6, now())
        ON CONFLICT (inbox_id) DO UPDATE SET enabled = EXCLUDED.enabled, scale = EXCLUDED.scale, questions = EXCLUDED.questions,
@@ -94,27 +133,29 @@ export class CsatRepository {
 
   /** What a survey needs to know about the conversation it asks about. */
   async conversationForSurvey(em: EntityManager, conversationId: string) {
-    const [row] = await em.query(
+    const [row] = await queryRows<{ id: string; inbox_id: string; contact_id: string; channel: string; status: string; language: string | null; contact_language: string | null }>(
+      em,
       `SELECT c.id, c.inbox_id, c.contact_id, c.channel, c.status, c.language, ct.language AS contact_language
        FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = $1`,
       [conversationId],
     );
     return row
       ? {
-          inboxId: row.inbox_id as string,
-          contactId: row.contact_id as string,
-          channel: row.channel as string,
-          status: row.status as string,
-          language: row.language as string | null,
-          contactLanguage: row.contact_language as string | null,
+          inboxId: row.inbox_id,
+          contactId: row.contact_id,
+          channel: row.channel,
+          status: row.status,
+          language: row.language,
+          contactLanguage: row.contact_language,
         }
       : null;
   }
 
   /** Whether this contact was already asked within the last `days` days (the "do not ask again" rule). */
   async askedRecently(em: EntityManager, contactId: string, days: number): Promise<boolean> {
-    const [row] = await em.query(
-      `SELECT 1 FROM csat_surveys WHERE contact_id = $1 AND status <> 'skipped' AND coalesce(sent_at, created_at) > now() - make_interval(days => $2) LIMIT 1`,
+    const [row] = await queryRows<{ one: number }>(
+      em,
+      `SELECT 1 AS one FROM csat_surveys WHERE contact_id = $1 AND status <> 'skipped' AND coalesce(sent_at, created_at) > now() - make_interval(days => $2) LIMIT 1`,
       [contactId, days],
     );
     return Boolean(row);
@@ -122,7 +163,8 @@ export class CsatRepository {
 
   /** One survey per conversation, ever (unique index): resolving again does not ask again. Null when one exists. */
   async insertSurvey(em: EntityManager, s: Omit<SurveyRow, 'id' | 'status' | 'messageId' | 'sentAt' | 'expiresAt'>): Promise<string | null> {
-    const rows = await em.query(
+    const rows = await queryRows<{ id: string }>(
+      em,
       `INSERT INTO csat_surveys (conversation_id, inbox_id, contact_id, channel, locale, scale, question)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (conversation_id) DO NOTHING RETURNING id`,
       [s.conversationId, s.inboxId, s.contactId, s.channel, s.locale, s.scale, s.question],
@@ -153,12 +195,12 @@ export class CsatRepository {
   }
 
   async lockSurvey(em: EntityManager, id: string): Promise<SurveyRow | null> {
-    const [row] = await em.query(`SELECT * FROM csat_surveys WHERE id = $1 FOR UPDATE`, [id]);
+    const [row] = await queryRows<SurveyTableRow>(em, `SELECT * FROM csat_surveys WHERE id = $1 FOR UPDATE`, [id]);
     return row ? toSurvey(row) : null;
   }
 
   async surveyOfConversation(em: EntityManager, conversationId: string): Promise<SurveyRow | null> {
-    const [row] = await em.query(`SELECT * FROM csat_surveys WHERE conversation_id = $1`, [conversationId]);
+    const [row] = await queryRows<SurveyTableRow>(em, `SELECT * FROM csat_surveys WHERE conversation_id = $1`, [conversationId]);
     return row ? toSurvey(row) : null;
   }
 
@@ -175,7 +217,7 @@ export class CsatRepository {
   }
 
   async responseOf(em: EntityManager, conversationId: string): Promise<CsatResponseRow | null> {
-    const [row] = await em.query(`SELECT * FROM csat_responses WHERE conversation_id = $1`, [conversationId]);
+    const [row] = await queryRows<ResponseTableRow>(em, `SELECT * FROM csat_responses WHERE conversation_id = $1`, [conversationId]);
     return row ? toResponse(row) : null;
   }
 
@@ -194,7 +236,8 @@ export class CsatRepository {
       comment: string | null;
     },
   ): Promise<CsatResponseRow> {
-    const [row] = await em.query(
+    const [row] = await queryRows<ResponseTableRow>(
+      em,
       `INSERT INTO csat_responses (survey_id, conversation_id, inbox_id, team_id, agent_id, channel, scale, rating, comment)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (conversation_id) DO UPDATE SET rating = EXCLUDED.rating, comment = EXCLUDED.comment, rated_at = now()
