@@ -28,6 +28,11 @@ beforeEach(async () => {
     vi.fn(async (url: string, init?: RequestInit) => {
       const method = init?.method ?? 'GET';
       calls.push({ method, url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+      if (method === 'GET' && url.endsWith('/teams'))
+        return json(200, [
+          { id: 't-billing', name: 'Billing' },
+          { id: 't-tech', name: 'Technical' },
+        ]);
       return method === 'GET' ? json(200, [existing]) : json(200, existing);
     }),
   );
@@ -66,6 +71,7 @@ describe('scorecards', { timeout: 30_000 }, () => {
       url: '/api/v1/qa/scorecards',
       body: {
         name: 'Chat quality',
+        teamIds: [],
         sampleSize: 3,
         criteria: [
           { key: 'first_reply', label: 'First reply', weight: 2, scale: 'yes_no' },
@@ -90,6 +96,7 @@ describe('scorecards', { timeout: 30_000 }, () => {
       url: '/api/v1/qa/scorecards/s1',
       body: {
         name: 'Support basics',
+        teamIds: [],
         sampleSize: 2,
         criteria: [
           { key: 'greeting', label: 'Greeting and name', weight: 1, scale: 'yes_no' },
@@ -98,5 +105,17 @@ describe('scorecards', { timeout: 30_000 }, () => {
         ],
       },
     });
+  });
+
+  it('samples only the ticked teams, and the list names them', async () => {
+    calls.length = 0;
+    renderIt();
+    expect((await screen.findAllByTestId('qa-scorecard-teams', {}, { timeout: 5000 }))[0]!.textContent).toBe('Every team');
+    fireEvent.click(await screen.findByRole('checkbox', { name: 'Technical' }, { timeout: 5000 }));
+    fill('scorecard-name', 'Tech depth');
+    fill('criterion-label-0', 'Diagnosis');
+    fireEvent.submit(screen.getByTestId('qa-scorecard-form'));
+    await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true), { timeout: 5000 });
+    expect(calls.find((c) => c.method === 'POST')!.body).toMatchObject({ name: 'Tech depth', teamIds: ['t-tech'] });
   });
 });

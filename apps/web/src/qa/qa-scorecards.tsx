@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { get, patch, post } from '../api/client';
+import type { Team } from '../api/types';
 import { CRITERION_SCALES, criterionKeys, type Criterion, type CriterionScale, type Scorecard } from './qa-types';
 
 interface Row {
@@ -22,6 +23,10 @@ export function QaScorecards() {
   const list = useQuery({ queryKey: ['qa-scorecards'], queryFn: () => get<Scorecard[]>('/qa/scorecards') });
   const [name, setName] = useState('');
   const [sampleSize, setSampleSize] = useState('2');
+  const teams = useQuery({ queryKey: ['teams'], queryFn: () => get<Team[]>('/teams') });
+  const teamName = new Map((teams.data ?? []).map((tm) => [tm.id, tm.name]));
+  /** The teams whose agents are sampled; none = every team. */
+  const [teamIds, setTeamIds] = useState<string[]>([]);
   const [rows, setRows] = useState<Row[]>([emptyRow()]);
   const [editing, setEditing] = useState<Scorecard | null>(null);
   const refresh = () => void queryClient.invalidateQueries({ queryKey: ['qa-scorecards'] });
@@ -29,12 +34,14 @@ export function QaScorecards() {
     setEditing(null);
     setName('');
     setSampleSize('2');
+    setTeamIds([]);
     setRows([emptyRow()]);
   };
   const edit = (s: Scorecard) => {
     setEditing(s);
     setName(s.name);
     setSampleSize(String(s.sampleSize));
+    setTeamIds(s.teamIds);
     setRows(s.criteria.map((c) => ({ key: c.key, label: c.label, description: c.description ?? '', weight: String(c.weight), scale: c.scale })));
   };
   const save = useMutation({
@@ -50,7 +57,7 @@ export function QaScorecards() {
         weight: Number(r.weight),
         scale: r.scale,
       }));
-      const body = { name: name.trim(), sampleSize: Number(sampleSize), criteria };
+      const body = { name: name.trim(), teamIds, sampleSize: Number(sampleSize), criteria };
       return editing ? patch<Scorecard>(`/qa/scorecards/${editing.id}`, body) : post<Scorecard>('/qa/scorecards', body);
     },
     onSuccess: () => {
@@ -82,6 +89,9 @@ export function QaScorecards() {
               <td>
                 {s.name} <span className="muted small">{t('qa.review.version', { version: s.version })}</span>
                 {s.archived && <span className="pill">{t('qa.scorecards.archived')}</span>}
+                <div className="muted small" data-testid="qa-scorecard-teams">
+                  {s.teamIds.length ? s.teamIds.map((id) => teamName.get(id) ?? '…').join(', ') : t('qa.scorecards.everyTeam')}
+                </div>
               </td>
               <td>
                 {s.criteria.map((c) => (
@@ -118,6 +128,23 @@ export function QaScorecards() {
           <span>{t('qa.scorecards.sampleSize')}</span>
           <input name="scorecard-sample" type="number" min={0} max={50} value={sampleSize} onChange={(e) => setSampleSize(e.target.value)} />
         </label>
+        {(teams.data?.length ?? 0) > 0 && (
+          <fieldset className="qa-full" data-testid="qa-scorecard-team-picker">
+            <legend>{t('qa.scorecards.teams')}</legend>
+            {teams.data!.map((tm) => (
+              <label key={tm.id} className="checkbox">
+                <input
+                  type="checkbox"
+                  name={`scorecard-team-${tm.id}`}
+                  checked={teamIds.includes(tm.id)}
+                  onChange={(e) => setTeamIds((cur) => (e.target.checked ? [...cur, tm.id] : cur.filter((x) => x !== tm.id)))}
+                />{' '}
+                {tm.name}
+              </label>
+            ))}
+            <p className="muted small">{t('qa.scorecards.teamsHint')}</p>
+          </fieldset>
+        )}
         <h4>{t('qa.scorecards.criteria')}</h4>
         {rows.map((r, i) => (
           <fieldset key={i} className="qa-criterion-edit">
