@@ -12,8 +12,8 @@ import { CallEntry, useSendErrorText } from './call-entry';
 import { useActivityContext } from './use-activity-context';
 import { activityLine } from './activity-line';
 import { useBotNames } from '../bots/use-bot-names';
-
 import { NoteText } from './mention-text';
+
 export interface PendingSend {
   localId: string;
   text: string;
