@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Transactions } from '@inbox/core';
+import { queryRows, Transactions } from '@inbox/core';
+import type { ChannelKind } from '@inbox/core';
 import type { Criterion, CriterionScore } from './qa-score.util';
 
 export interface Scorecard {
@@ -35,11 +36,84 @@ export interface QaReview {
   createdAt: Date;
 }
 
+/** A row of REVIEW_SELECT: qa_reviews plus the scorecard version's name and criteria and the two people's names. */
+interface ReviewRow {
+  id: string;
+  conversation_id: string;
+  agent_id: string;
+  agent_name: string | null;
+  reviewer_id: string;
+  reviewer_name: string | null;
+  scorecard_id: string;
+  scorecard_version: number;
+  scorecard_name: string;
+  criteria: Criterion[];
+  scores: CriterionScore[];
+  /** numeric(5, 2): pg answers text. */
+  total_percent: string;
+  summary: string | null;
+  acknowledged_at: Date | null;
+  agent_reply: string | null;
+  agent_replied_at: Date | null;
+  created_at: Date;
+}
+
+/** A row of qa_scorecards plus the current version's criteria. */
+interface ScorecardRow {
+  id: string;
+  name: string;
+  team_ids: string[] | null;
+  version: number;
+  sample_size: number;
+  archived: boolean;
+  criteria: Criterion[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface VersionRow {
+  version: number;
+  name: string;
+  criteria: Criterion[];
+  created_at: Date;
+}
+
+/** A row of the week's queue (camelCase aliases, as the API answers them). */
+interface QueueRow {
+  conversationId: string;
+  source: 'sample' | 'manual';
+  agentId: string | null;
+  agentName: string | null;
+  resolvedAt: Date | null;
+  channel: ChannelKind;
+  subject: string | null;
+  contactName: string | null;
+  reviewId: string | null;
+  /** numeric(5, 2): pg answers text. */
+  totalPercent: string | null;
+}
+
+/** Per agent over a period; `points` is a json array of each review's week and percent. */
+interface AgentTrendRow {
+  agentId: string;
+  name: string;
+  reviews: number;
+  averagePercent: number;
+  points: Array<{ week: string; percent: number }>;
+}
+
+interface CriterionTrendRow {
+  key: string;
+  label: string;
+  scores: number;
+  averagePercent: number;
+}
+
 const REVIEW_SELECT = `SELECT q.*, v.name AS scorecard_name, v.criteria, a.name AS agent_name, r.name AS reviewer_name
   FROM qa_reviews q JOIN qa_scorecard_versions v ON v.scorecard_id = q.scorecard_id AND v.version = q.scorecard_version
   LEFT JOIN users a ON a.id = q.agent_id LEFT JOIN users r ON r.id = q.reviewer_id`;
 
-const toReview = (r: Record<string, any>): QaReview => ({
+const toReview = (r: ReviewRow): QaReview => ({
   id: r.id,
   conversationId: r.conversation_id,
   agentId: r.agent_id,
@@ -59,7 +133,7 @@ const toReview = (r: Record<string, any>): QaReview => ({
   createdAt: r.created_at,
 });
 
-const toScorecard = (r: Record<string, any>): Scorecard => ({
+const toScorecard = (r: ScorecardRow): Scorecard => ({
   id: r.id,
   name: r.name,
   teamIds: r.team_ids ?? [],
@@ -81,14 +155,19 @@ export class QaRepository {
   }
 
   async createScorecard(em: EntityManager, s: { name: string; teamIds: string[]; sampleSize: number; criteria: Criterion[] }): Promise<string> {
-    const [row] = await em.query(`INSERT INTO qa_scorecards (name, team_ids, sample_size) VALUES ($1, $2::uuid[], $3) RETURNING id`, [s.name, s.teamIds, s.sampleSize]);
+    const [row] = await queryRows<{ id: string }>(em, `INSERT INTO qa_scorecards (name, team_ids, sample_size) VALUES ($1, $2::uuid[], $3) RETURNING id`, [
+      s.name,
+      s.teamIds,
+      s.sampleSize,
+    ]);
     await em.query(`INSERT INTO qa_scorecard_versions (scorecard_id, version, name, criteria) VALUES ($1, 1, $2, $3::jsonb)`, [row.id, s.name, JSON.stringify(s.criteria)]);
     return row.id;
   }
 
   /** Locks the scorecard so two edits at once make two versions in turn, never the same number twice. */
   async lockScorecard(em: EntityManager, id: string): Promise<Scorecard | null> {
-    const [row] = await em.query(
+    const [row] = await queryRows<ScorecardRow>(
+      em,
       `SELECT s.*, v.criteria FROM qa_scorecards s JOIN qa_scorecard_versions v ON v.scorecard_id = s.id AND v.version = s.version WHERE s.id = $1 FOR UPDATE OF s`,
       [id],
     );
@@ -114,7 +193,8 @@ export class QaRepository {
   }
 
   async scorecard(id: string): Promise<Scorecard | null> {
-    const [row] = await this.em.query(
+    const [row] = await queryRows<ScorecardRow>(
+      this.em,
       `SELECT s.*, v.criteria FROM qa_scorecards s JOIN qa_scorecard_versions v ON v.scorecard_id = s.id AND v.version = s.version WHERE s.id = $1`,
       [id],
     );
@@ -122,15 +202,16 @@ export class QaRepository {
   }
 
   async scorecards(): Promise<Scorecard[]> {
-    const rows = await this.em.query(
+    const rows = await queryRows<ScorecardRow>(
+      this.em,
       `SELECT s.*, v.criteria FROM qa_scorecards s JOIN qa_scorecard_versions v ON v.scorecard_id = s.id AND v.version = s.version ORDER BY s.archived, s.name`,
     );
     return rows.map(toScorecard);
   }
 
   async versions(id: string): Promise<Array<{ version: number; name: string; criteria: Criterion[]; createdAt: Date }>> {
-    const rows = await this.em.query(`SELECT version, name, criteria, created_at FROM qa_scorecard_versions WHERE scorecard_id = $1 ORDER BY version`, [id]);
-    return rows.map((r: Record<string, any>) => ({ version: r.version, name: r.name, criteria: r.criteria, createdAt: r.created_at }));
+    const rows = await queryRows<VersionRow>(this.em, `SELECT version, name, criteria, created_at FROM qa_scorecard_versions WHERE scorecard_id = $1 ORDER BY version`, [id]);
+    return rows.map((r) => ({ version: r.version, name: r.name, criteria: r.criteria, createdAt: r.created_at }));
   }
 
   /**
@@ -139,7 +220,8 @@ export class QaRepository {
    * each week), plus the ones added by hand. Team-scoped scorecards sample only their teams.
    */
   async queue(week: string, start: Date, end: Date, sampleSize: number, teamIds: string[], scorecardId: string) {
-    const rows = await this.em.query(
+    const rows = await queryRows<QueueRow>(
+      this.em,
       `WITH sampled AS (
          SELECT c.id, c.assignee_id, c.resolved_at,
                 row_number() OVER (PARTITION BY c.assignee_id ORDER BY md5($1 || ':' || c.assignee_id::text || ':' || c.id::text)) AS n
@@ -158,7 +240,7 @@ export class QaRepository {
        ORDER BY u.name NULLS LAST, c.resolved_at, c.id`,
       [week, start, end, sampleSize, teamIds, scorecardId],
     );
-    return (rows as Array<Record<string, any>>).map((r) => ({ ...r, totalPercent: r.totalPercent === null ? null : Number(r.totalPercent) }));
+    return rows.map((r) => ({ ...r, totalPercent: r.totalPercent === null ? null : Number(r.totalPercent) }));
   }
 
   async addToQueue(week: string, conversationId: string, addedBy: string): Promise<void> {
@@ -170,7 +252,7 @@ export class QaRepository {
   }
 
   async conversationAgent(conversationId: string): Promise<{ exists: boolean; agentId: string | null }> {
-    const [row] = await this.em.query(`SELECT assignee_id FROM conversations WHERE id = $1`, [conversationId]);
+    const [row] = await queryRows<{ assignee_id: string | null }>(this.em, `SELECT assignee_id FROM conversations WHERE id = $1`, [conversationId]);
     return { exists: !!row, agentId: row?.assignee_id ?? null };
   }
 
@@ -185,7 +267,8 @@ export class QaRepository {
     totalPercent: number;
     summary: string | null;
   }): Promise<string | null> {
-    const rows = await this.em.query(
+    const rows = await queryRows<{ id: string }>(
+      this.em,
       `INSERT INTO qa_reviews (conversation_id, agent_id, reviewer_id, scorecard_id, scorecard_version, scores, total_percent, summary)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) ON CONFLICT (conversation_id, scorecard_id) DO NOTHING RETURNING id`,
       [r.conversationId, r.agentId, r.reviewerId, r.scorecardId, r.version, JSON.stringify(r.scores), r.totalPercent, r.summary],
@@ -194,12 +277,13 @@ export class QaRepository {
   }
 
   async review(id: string): Promise<QaReview | null> {
-    const [row] = await this.em.query(`${REVIEW_SELECT} WHERE q.id = $1`, [id]);
+    const [row] = await queryRows<ReviewRow>(this.em, `${REVIEW_SELECT} WHERE q.id = $1`, [id]);
     return row ? toReview(row) : null;
   }
 
   async reviews(f: { agentId: string | null; from: Date | null; to: Date | null }): Promise<QaReview[]> {
-    const rows = await this.em.query(
+    const rows = await queryRows<ReviewRow>(
+      this.em,
       `${REVIEW_SELECT} WHERE ($1::uuid IS NULL OR q.agent_id = $1) AND ($2::timestamptz IS NULL OR q.created_at >= $2) AND ($3::timestamptz IS NULL OR q.created_at < $3)
        ORDER BY q.created_at DESC LIMIT 500`,
       [f.agentId, f.from, f.to],
@@ -214,7 +298,8 @@ export class QaRepository {
   /** Records the agent's one reply; false when there already is one. */
   async reply(id: string, text: string): Promise<boolean> {
     // Wrapped in a CTE: TypeORM answers a bare UPDATE with [rows, count], a SELECT with rows.
-    const rows = await this.em.query(
+    const rows = await queryRows<{ id: string }>(
+      this.em,
       `WITH u AS (UPDATE qa_reviews SET agent_reply = $2, agent_replied_at = now(), acknowledged_at = coalesce(acknowledged_at, now()) WHERE id = $1 AND agent_reply IS NULL RETURNING id) SELECT id FROM u`,
       [id, text],
     );
@@ -223,13 +308,15 @@ export class QaRepository {
 
   /** Averages per agent (with the weekly trend) and per criterion (normalised 0–100) over a period. */
   async trends(from: Date, to: Date) {
-    const perAgent = await this.em.query(
+    const perAgent = await queryRows<AgentTrendRow>(
+      this.em,
       `SELECT q.agent_id AS "agentId", u.name, count(*)::int AS reviews, round(avg(q.total_percent), 2)::float AS "averagePercent",
               json_agg(json_build_object('week', to_char(date_trunc('week', q.created_at AT TIME ZONE 'UTC'), 'IYYY-"W"IW'), 'percent', q.total_percent) ORDER BY q.created_at) AS points
        FROM qa_reviews q JOIN users u ON u.id = q.agent_id WHERE q.created_at >= $1 AND q.created_at < $2 GROUP BY q.agent_id, u.name ORDER BY u.name`,
       [from, to],
     );
-    const perCriterion = await this.em.query(
+    const perCriterion = await queryRows<CriterionTrendRow>(
+      this.em,
       `SELECT s.key, max(c.label) AS label, count(*)::int AS scores,
               round(avg(CASE c.scale WHEN '0-2' THEN s.score / 2.0 WHEN '1-5' THEN (s.score - 1) / 4.0 ELSE s.score END) * 100, 2)::float AS "averagePercent"
        FROM qa_reviews q JOIN qa_scorecard_versions v ON v.scorecard_id = q.scorecard_id AND v.version = q.scorecard_version
@@ -240,9 +327,9 @@ export class QaRepository {
     );
     // Weekly averages per agent, folded in TypeScript from the ordered points.
     return {
-      perAgent: (perAgent as Array<Record<string, any>>).map((a) => {
+      perAgent: perAgent.map((a) => {
         const weeks = new Map<string, number[]>();
-        for (const p of a.points as Array<{ week: string; percent: number }>) weeks.set(p.week, [...(weeks.get(p.week) ?? []), Number(p.percent)]);
+        for (const p of a.points) weeks.set(p.week, [...(weeks.get(p.week) ?? []), Number(p.percent)]);
         return {
           agentId: a.agentId,
           name: a.name,
@@ -251,7 +338,7 @@ export class QaRepository {
           weeks: [...weeks].map(([week, xs]) => ({ week, averagePercent: Math.round((xs.reduce((s, x) => s + x, 0) / xs.length) * 100) / 100, reviews: xs.length })),
         };
       }),
-      perCriterion: perCriterion as Array<{ key: string; label: string; scores: number; averagePercent: number }>,
+      perCriterion,
     };
   }
 }
