@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { MESSAGE_COLUMNS, toMessageSummary, queryRows } from '@inbox/core';
+import type { MessageSummaryRow } from '@inbox/core';
 import type { MessageSummary, VisitorInfo } from '@inbox/realtime-contract';
 import type { WidgetSettings } from './widget-settings.util';
 
@@ -27,29 +28,59 @@ export interface AuthorInfo {
   avatarUrl: string | null;
 }
 
-const toSession = (r: Record<string, any>): VisitorSession => ({ id: r.id, inboxId: r.inbox_id, identifier: r.identifier, name: r.name, email: r.email });
+/** A row of webchat_sessions (`SELECT *`). */
+interface SessionRow {
+  id: string;
+  inbox_id: string;
+  identifier: string | null;
+  name: string | null;
+  email: string | null;
+  visitor: VisitorInfo | null;
+  created_at: Date;
+  last_seen_at: Date;
+}
+
+interface InboxRow {
+  id: string;
+  name: string;
+  active: boolean;
+  team_id: string | null;
+  settings: WidgetSettings;
+  secrets: string | null;
+}
+
+interface AttachmentRow {
+  file_name: string;
+  content_type: string;
+  data: Buffer | null;
+  storage_path: string | null;
+}
+
+const toSession = (r: SessionRow): VisitorSession => ({ id: r.id, inboxId: r.inbox_id, identifier: r.identifier, name: r.name, email: r.email });
 
 /** Every query the web chat channel needs, in one place. */
 @Injectable()
 export class WebchatRepository {
   async inboxByWebsiteToken(em: EntityManager, websiteToken: string): Promise<WebchatInbox | null> {
-    const [row] = await em.query(`SELECT id, name, active, team_id, settings, secrets FROM inboxes WHERE channel = 'webchat' AND settings->>'websiteToken' = $1`, [websiteToken]);
+    const [row] = await queryRows<InboxRow>(em, `SELECT id, name, active, team_id, settings, secrets FROM inboxes WHERE channel = 'webchat' AND settings->>'websiteToken' = $1`, [
+      websiteToken,
+    ]);
     return row ? { id: row.id, name: row.name, active: row.active, teamId: row.team_id, settings: row.settings, secrets: row.secrets } : null;
   }
 
   async createSession(em: EntityManager, inboxId: string, identifier: string | null): Promise<VisitorSession> {
-    const [row] = await em.query(`INSERT INTO webchat_sessions (inbox_id, identifier) VALUES ($1, $2) RETURNING *`, [inboxId, identifier]);
+    const [row] = await queryRows<SessionRow>(em, `INSERT INTO webchat_sessions (inbox_id, identifier) VALUES ($1, $2) RETURNING *`, [inboxId, identifier]);
     return toSession(row);
   }
 
   async session(em: EntityManager, id: string): Promise<VisitorSession | null> {
-    const [row] = await em.query(`SELECT * FROM webchat_sessions WHERE id = $1`, [id]);
+    const [row] = await queryRows<SessionRow>(em, `SELECT * FROM webchat_sessions WHERE id = $1`, [id]);
     return row ? toSession(row) : null;
   }
 
   /** A verified customer finds the same session (and so the same history) from any browser. */
   async latestSessionOf(em: EntityManager, inboxId: string, identifier: string): Promise<VisitorSession | null> {
-    const [row] = await em.query(`SELECT * FROM webchat_sessions WHERE inbox_id = $1 AND identifier = $2 ORDER BY created_at DESC LIMIT 1`, [inboxId, identifier]);
+    const [row] = await queryRows<SessionRow>(em, `SELECT * FROM webchat_sessions WHERE inbox_id = $1 AND identifier = $2 ORDER BY created_at DESC LIMIT 1`, [inboxId, identifier]);
     return row ? toSession(row) : null;
   }
 
@@ -80,7 +111,8 @@ export class WebchatRepository {
 
   /** Customer-visible history only: no private notes, no activity lines. */
   async history(em: EntityManager, inboxId: string, sessionId: string, limit: number): Promise<MessageSummary[]> {
-    const rows = await em.query(
+    const rows = await queryRows<MessageSummaryRow>(
+      em,
       `SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conversation_id
          WHERE c.inbox_id = $1 AND c.thread_key = $2 AND m.kind = 'message'
          ORDER BY m.created_at DESC, m.id DESC LIMIT $3) recent ORDER BY created_at, id`,
@@ -91,12 +123,17 @@ export class WebchatRepository {
 
   /** The session behind a webchat conversation, or null for any other channel. */
   async sessionOfConversation(em: EntityManager, conversationId: string): Promise<{ sessionId: string; inboxId: string; contactId: string } | null> {
-    const [row] = await em.query(`SELECT thread_key, inbox_id, contact_id FROM conversations WHERE id = $1 AND channel = 'webchat'`, [conversationId]);
+    const [row] = await queryRows<{ thread_key: string; inbox_id: string; contact_id: string }>(
+      em,
+      `SELECT thread_key, inbox_id, contact_id FROM conversations WHERE id = $1 AND channel = 'webchat'`,
+      [conversationId],
+    );
     return row ? { sessionId: row.thread_key, inboxId: row.inbox_id, contactId: row.contact_id } : null;
   }
 
   async openConversationOf(em: EntityManager, inboxId: string, sessionId: string): Promise<{ id: string; contactId: string; contactName: string | null } | null> {
-    const [row] = await em.query(
+    const [row] = await queryRows<{ id: string; contact_id: string; name: string | null }>(
+      em,
       `SELECT c.id, c.contact_id, ct.name FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
        WHERE c.inbox_id = $1 AND c.thread_key = $2 ORDER BY c.created_at DESC LIMIT 1`,
       [inboxId, sessionId],
@@ -107,18 +144,19 @@ export class WebchatRepository {
   async authors(em: EntityManager, userIds: string[], botIds: string[]): Promise<Map<string, AuthorInfo>> {
     const out = new Map<string, AuthorInfo>();
     if (userIds.length) {
-      for (const r of await em.query(`SELECT id, name, avatar_url FROM users WHERE id = ANY($1::uuid[])`, [userIds]))
+      for (const r of await queryRows<{ id: string; name: string; avatar_url: string | null }>(em, `SELECT id, name, avatar_url FROM users WHERE id = ANY($1::uuid[])`, [userIds]))
         out.set(r.id, { id: r.id, name: r.name, avatarUrl: r.avatar_url });
     }
     if (botIds.length) {
-      for (const r of await em.query(`SELECT id, name FROM bots WHERE id = ANY($1::uuid[])`, [botIds])) out.set(r.id, { id: r.id, name: r.name, avatarUrl: null });
+      for (const r of await queryRows<{ id: string; name: string }>(em, `SELECT id, name FROM bots WHERE id = ANY($1::uuid[])`, [botIds]))
+        out.set(r.id, { id: r.id, name: r.name, avatarUrl: null });
     }
     return out;
   }
 
   /** The visitor saw replies up to `messageId`: they become `read` (agents see it live). */
   async markRead(em: EntityManager, inboxId: string, sessionId: string, messageId: string): Promise<Array<{ id: string; conversationId: string }>> {
-    const rows = await queryRows(
+    const rows = await queryRows<{ id: string; conversation_id: string }>(
       em,
       `UPDATE messages m SET status = 'read' FROM conversations c, messages upto
        WHERE upto.id = $3 AND c.id = m.conversation_id AND c.inbox_id = $1 AND c.thread_key = $2
@@ -128,7 +166,7 @@ export class WebchatRepository {
        RETURNING m.id, m.conversation_id`,
       [inboxId, sessionId, messageId],
     );
-    return rows.map((r: Record<string, any>) => ({ id: r.id, conversationId: r.conversation_id }));
+    return rows.map((r) => ({ id: r.id, conversationId: r.conversation_id }));
   }
 
   async attachmentForSession(
@@ -137,7 +175,8 @@ export class WebchatRepository {
     inboxId: string,
     sessionId: string,
   ): Promise<{ fileName: string; contentType: string; data: Buffer | null; storagePath: string | null } | null> {
-    const [row] = await em.query(
+    const [row] = await queryRows<AttachmentRow>(
+      em,
       `SELECT a.file_name, a.content_type, a.data, a.storage_path FROM attachments a
        JOIN messages m ON m.id = a.message_id JOIN conversations c ON c.id = m.conversation_id
        WHERE a.id = $1 AND c.inbox_id = $2 AND c.thread_key = $3 AND m.kind = 'message'`,
@@ -152,7 +191,8 @@ export class WebchatRepository {
     attachmentId: string,
     inboxId: string,
   ): Promise<{ fileName: string; contentType: string; data: Buffer | null; storagePath: string | null } | null> {
-    const [row] = await em.query(
+    const [row] = await queryRows<AttachmentRow>(
+      em,
       `SELECT a.file_name, a.content_type, a.data, a.storage_path FROM attachments a
        JOIN messages m ON m.id = a.message_id JOIN conversations c ON c.id = m.conversation_id
        WHERE a.id = $1 AND c.inbox_id = $2 AND m.kind = 'message'`,
@@ -163,9 +203,11 @@ export class WebchatRepository {
 
   /** Someone can answer now: an agent of the inbox is online. */
   async agentsOnline(em: EntityManager, inboxId: string): Promise<number> {
-    const [row] = await em.query(`SELECT count(*)::int AS n FROM inbox_members m JOIN agent_status s ON s.user_id = m.user_id WHERE m.inbox_id = $1 AND s.presence = 'online'`, [
-      inboxId,
-    ]);
+    const [row] = await queryRows<{ n: number }>(
+      em,
+      `SELECT count(*)::int AS n FROM inbox_members m JOIN agent_status s ON s.user_id = m.user_id WHERE m.inbox_id = $1 AND s.presence = 'online'`,
+      [inboxId],
+    );
     return row?.n ?? 0;
   }
 }
