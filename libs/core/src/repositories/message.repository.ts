@@ -4,7 +4,8 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../db/sql';
 import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
-import { CONVERSATION_COLUMNS, CONVERSATION_FROM, MESSAGE_COLUMNS, MessageSummaryRow, toConversationSummary, toMessageSummary } from './row-mappers';
+import { CONVERSATION_COLUMNS, CONVERSATION_FROM, MESSAGE_COLUMNS, toConversationSummary, toMessageSummary } from './row-mappers';
+import type { ConversationSummaryRow, MessageSummaryRow } from './row-mappers';
 import type { AuthorType, DeliveryStatus, MessageDirection, MessageKind } from '../entities/enums';
 
 export interface NewMessage {
@@ -29,10 +30,41 @@ export interface NewAttachment {
   contentId?: string | null;
 }
 
+/** The inbox behind an ingest, and the message already stored under the external id (LEFT JOIN: nulls when none). */
+interface IngestPrecheckRow {
+  channel: string;
+  team_id: string | null;
+  active: boolean;
+  message_id: string | null;
+  conversation_id: string | null;
+}
+
+/**
+ * Both summaries of one write as row_to_json objects: their timestamps arrive as ISO text, which
+ * the mappers read as well as Dates.
+ */
+interface SummariesRow {
+  conversation: ConversationSummaryRow;
+  message: MessageSummaryRow;
+}
+
+/** A row of attachments without its size and content id. */
+interface AttachmentRow {
+  id: string;
+  message_id: string;
+  file_name: string;
+  content_type: string;
+  data: Buffer | null;
+  storage_path: string | null;
+}
+
 @Injectable()
 export class MessageRepository {
   async findByExternalId(em: EntityManager, inboxId: string, externalId: string): Promise<{ id: string; conversationId: string } | null> {
-    const [row] = await em.query(`SELECT id, conversation_id FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, externalId]);
+    const [row] = await queryRows<{ id: string; conversation_id: string }>(em, `SELECT id, conversation_id FROM messages WHERE inbox_id = $1 AND external_id = $2`, [
+      inboxId,
+      externalId,
+    ]);
     return row ? { id: row.id, conversationId: row.conversation_id } : null;
   }
 
@@ -45,18 +77,20 @@ export class MessageRepository {
     inboxId: string,
     externalId: string,
   ): Promise<{ inbox: { channel: string; teamId: string | null; active: boolean } | null; seen: { id: string; conversationId: string } | null }> {
-    const [row] = await em.query(
+    const [row] = await queryRows<IngestPrecheckRow>(
+      em,
       `SELECT i.channel, i.team_id, i.active, m.id AS message_id, m.conversation_id
        FROM inboxes i LEFT JOIN messages m ON m.inbox_id = i.id AND m.external_id = $2 WHERE i.id = $1`,
       [inboxId, externalId],
     );
     if (!row) return { inbox: null, seen: null };
-    return { inbox: { channel: row.channel, teamId: row.team_id, active: row.active }, seen: row.message_id ? { id: row.message_id, conversationId: row.conversation_id } : null };
+    return { inbox: { channel: row.channel, teamId: row.team_id, active: row.active }, seen: row.message_id ? { id: row.message_id, conversationId: row.conversation_id! } : null };
   }
 
   /** The conversation and message summaries for the events of one write, in one round trip. */
   async summaries(em: EntityManager, conversationId: string, messageId: string): Promise<{ conversation: ConversationSummary; message: MessageSummary }> {
-    const [row] = await em.query(
+    const [row] = await queryRows<SummariesRow>(
+      em,
       `SELECT (SELECT row_to_json(x) FROM (SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = $1) x) AS conversation,
               (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = $2) y) AS message`,
       [conversationId, messageId],
@@ -66,7 +100,8 @@ export class MessageRepository {
 
   /** Returns null when (inbox_id, external_id) already exists: the caller treats it as a redelivery. */
   async insert(em: EntityManager, m: NewMessage): Promise<string | null> {
-    const rows = await em.query(
+    const rows = await queryRows<{ id: string }>(
+      em,
       `INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, html, external_id, status, metadata, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, coalesce($12, now()))
        ON CONFLICT (inbox_id, external_id) DO NOTHING
@@ -111,7 +146,7 @@ export class MessageRepository {
   }
 
   async summary(em: EntityManager, id: string): Promise<MessageSummary | null> {
-    const [row] = await em.query(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = $1`, [id]);
+    const [row] = await queryRows<MessageSummaryRow>(em, `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = $1`, [id]);
     return row ? toMessageSummary(row) : null;
   }
 
@@ -189,7 +224,8 @@ export class MessageRepository {
       params.push(opts.before.createdAt, opts.before.id);
       cursor = `AND (m.created_at, m.id) < ($3::timestamptz, $4::uuid)`;
     }
-    const rows = await em.query(
+    const rows = await queryRows<MessageSummaryRow>(
+      em,
       `SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.conversation_id = $1 ${cursor}
         ORDER BY m.created_at DESC, m.id DESC LIMIT $2) recent ORDER BY created_at, id`,
       params,
@@ -209,7 +245,7 @@ export class MessageRepository {
    * Null when the message is settled, or owned by another job (retried by hand meanwhile).
    */
   async startAttempt(em: EntityManager, id: string, jobId: string, deadlineSeconds: number): Promise<{ attempt: number; resumed: boolean } | null> {
-    const [row] = await queryRows(
+    const [row] = await queryRows<{ attempts: number; previous: string }>(
       em,
       `UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, job_id = $2, delivery_deadline = now() + make_interval(secs => $3)
        FROM (SELECT id, status AS previous FROM messages WHERE id = $1 FOR UPDATE) p
@@ -232,7 +268,7 @@ export class MessageRepository {
     status: 'sent' | 'failed' | 'queued',
     fields: { error?: string | null; externalId?: string | null; deadlineSeconds?: number },
   ): Promise<boolean> {
-    const rows = await queryRows(
+    const rows = await queryRows<{ id: string }>(
       em,
       `UPDATE messages SET status = $4, error = $5, external_id = coalesce($6, external_id),
          sent_at = CASE WHEN $4 = 'sent' THEN now() ELSE sent_at END,
@@ -250,7 +286,7 @@ export class MessageRepository {
    * (to cancel), or null when the message is not retryable.
    */
   async resetForRetry(em: EntityManager, id: string): Promise<{ conversationId: string; previousJobId: string | null } | null> {
-    const [row] = await queryRows(
+    const [row] = await queryRows<{ conversation_id: string; previous_job_id: string | null }>(
       em,
       `UPDATE messages m SET status = 'queued', error = NULL, attempts = 0, job_id = NULL
        FROM (SELECT id, job_id AS previous_job_id FROM messages WHERE id = $1 FOR UPDATE) p
@@ -268,7 +304,7 @@ export class MessageRepository {
    * attempt in progress are skipped. Replies queued before job ids were recorded match by payload.
    */
   async failOrphaned(em: EntityManager, queue: string, errors: { sending: string; queued: string }, limit = 500): Promise<Array<{ id: string; conversationId: string }>> {
-    return queryRows(
+    return queryRows<{ id: string; conversationId: string }>(
       em,
       `UPDATE messages m SET status = 'failed', error = CASE WHEN m.status = 'sending' THEN $2 ELSE $3 END
        WHERE m.id IN (
@@ -299,7 +335,7 @@ export class MessageRepository {
     em: EntityManager,
     id: string,
   ): Promise<{ id: string; messageId: string; fileName: string; contentType: string; data: Buffer | null; storagePath: string | null } | null> {
-    const [row] = await em.query(`SELECT id, message_id, file_name, content_type, data, storage_path FROM attachments WHERE id = $1`, [id]);
+    const [row] = await queryRows<AttachmentRow>(em, `SELECT id, message_id, file_name, content_type, data, storage_path FROM attachments WHERE id = $1`, [id]);
     return row ? { id: row.id, messageId: row.message_id, fileName: row.file_name, contentType: row.content_type, data: row.data, storagePath: row.storage_path } : null;
   }
 }
