@@ -286,3 +286,4 @@ export const rooms = {
   visitor: (session: string) => `visitor:${session}`,
 } as const;
 export * from './activity';
+export * from './views';

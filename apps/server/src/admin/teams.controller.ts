@@ -16,6 +16,7 @@ import {
 import { Roles } from '../http/auth.decorators';
 import { validateCapacity } from './users.controller';
 import { AssignmentService } from '../routing/assignment.service';
+import type { BusinessHoursView } from '@inbox/realtime-contract';
 
 export class TeamSettingsDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) description?: string;
@@ -59,8 +60,9 @@ export class MemberDto {
   @ApiProperty() @IsUUID() userId: string;
 }
 
-function validateBusinessHours(bh: Record<string, unknown> | null | undefined): void {
-  if (!bh) return;
+/** The schedule as the team view types it, once every field is checked (400 naming the field otherwise). */
+function validBusinessHours(bh: Record<string, unknown> | null | undefined): BusinessHoursView | null | undefined {
+  if (!bh) return bh;
   const fields: Record<string, string[]> = {};
   try {
     new Intl.DateTimeFormat('en', { timeZone: String(bh.timezone) });
@@ -73,6 +75,7 @@ function validateBusinessHours(bh: Record<string, unknown> | null | undefined): 
     if (!ok) fields[`businessHours.days.${day}`] = ['day must be 0 (Sunday) to 6, each range {open:"HH:MM", close:"HH:MM"}'];
   }
   if (Object.keys(fields).length) throw new DomainError('VALIDATION_FAILED', Object.entries(fields)[0].join(': '), { fields });
+  return bh as unknown as BusinessHoursView;
 }
 
 @ApiTags('teams')
@@ -100,8 +103,7 @@ export class TeamsController {
   @Roles('admin')
   @Post()
   async create(@Body() dto: CreateTeamDto) {
-    validateBusinessHours(dto.businessHours);
-    const team = await this.teams.create(this.tx.manager, { ...dto, defaultCapacity: validateCapacity(dto.defaultCapacity) });
+    const team = await this.teams.create(this.tx.manager, { ...dto, businessHours: validBusinessHours(dto.businessHours), defaultCapacity: validateCapacity(dto.defaultCapacity) });
     if (!team) throw new DomainError('NAME_TAKEN', `a team named ${dto.name} already exists`, { fields: { name: ['already taken'] } });
     return team;
   }
@@ -109,11 +111,11 @@ export class TeamsController {
   @Roles('admin')
   @Patch(':id')
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateTeamDto) {
-    validateBusinessHours(dto.businessHours);
+    const businessHours = validBusinessHours(dto.businessHours);
     if (dto.overflowTeamId === id) throw new DomainError('VALIDATION_FAILED', 'a team cannot overflow to itself', { fields: { overflowTeamId: ['cannot be the team itself'] } });
     if (!(await this.teams.get(this.tx.manager, id))) throw notFound('team', id);
     try {
-      await this.teams.update(this.tx.manager, id, { ...dto, defaultCapacity: validateCapacity(dto.defaultCapacity) });
+      await this.teams.update(this.tx.manager, id, { ...dto, businessHours, defaultCapacity: validateCapacity(dto.defaultCapacity) });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DomainError('NAME_TAKEN', `a team named ${dto.name} already exists`);
       if (isForeignKeyViolation(err)) throw notFound('team', String(dto.overflowTeamId));

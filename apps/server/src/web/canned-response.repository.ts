@@ -1,16 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { affectedRows, queryRows } from '@inbox/core';
+import type { CannedResponseView } from '@inbox/realtime-contract';
 
-export interface CannedResponseView {
-  id: string;
-  shortcut: string;
-  title: string;
-  text: string;
-  /** null: shared with everyone; else only that team's members (and admins, coordinators) see it. */
-  teamId: string | null;
-  createdAt: string;
-}
+export type { CannedResponseView };
 
 const COLUMNS = `id, shortcut, title, text, team_id AS "teamId", created_at AS "createdAt"`;
 

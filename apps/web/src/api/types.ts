@@ -9,43 +9,17 @@ export type {
   QueueStats,
   VisitorInfo,
 } from '@inbox/realtime-contract';
-import type { VisitorInfo } from '@inbox/realtime-contract';
 
-export type Role = 'admin' | 'coordinator' | 'agent';
+import type { UserRole } from '@inbox/realtime-contract';
 
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  languages: string[];
-  skills: string[];
-  capacity: Record<string, number>;
-  locale: string;
-  active: boolean;
-  createdAt: string;
-}
+/** REST views, the same types the server's repositories return. */
+export type { UserView as User, TeamView as Team, ContactView as Contact, CannedResponseView as CannedResponse, UserRole as Role } from '@inbox/realtime-contract';
 
 export interface DirectoryUser {
   id: string;
   name: string;
-  role: Role;
+  role: UserRole;
   active: boolean;
-}
-
-export interface Team {
-  id: string;
-  name: string;
-  description: string | null;
-  strategy: 'least_busy' | 'round_robin' | 'manual';
-  offerTimeoutSeconds: number | null;
-  stickyWindowSeconds: number;
-  overflowTeamId: string | null;
-  overflowAfterSeconds: number | null;
-  businessHours: { timezone: string; days: Record<string, Array<{ open: string; close: string }>> } | null;
-  defaultCapacity: Record<string, number>;
-  awayMessage: string | null;
-  memberIds: string[];
 }
 
 export interface Inbox {
@@ -57,29 +31,4 @@ export interface Inbox {
   token?: string;
   webhookSecret?: string;
   [key: string]: unknown;
-}
-
-export interface Contact {
-  id: string;
-  name: string | null;
-  email: string | null;
-  phone: string | null;
-  language: string | null;
-  notes: string | null;
-  labels: string[];
-  createdAt: string;
-  identities: Array<{ id: string; channel: string; address: string }>;
-  /** Short and stable: "Visitor #N" while a web chat visitor has no name. */
-  number: number;
-  /** The latest web chat visitor info; null for other channels. */
-  visitor: VisitorInfo | null;
-}
-
-export interface CannedResponse {
-  id: string;
-  shortcut: string;
-  title: string;
-  text: string;
-  /** null: shared with everyone; else one team's. */
-  teamId?: string | null;
 }

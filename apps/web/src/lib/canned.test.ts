@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { CannedResponse } from '../api/types';
 import { applyCanned, cannedQuery, fillVariables, matchCanned } from './canned';
 
-const list = [
-  { id: '1', shortcut: 'thanks', title: 'Thank you', text: 'Thanks for reaching out!' },
-  { id: '2', shortcut: 'refund', title: 'Refund policy', text: 'Refunds take 5 days.' },
+const created = { teamId: null, createdAt: '2026-11-30T09:00:00.000Z' };
+const list: CannedResponse[] = [
+  { id: '1', shortcut: 'thanks', title: 'Thank you', text: 'Thanks for reaching out!', ...created },
+  { id: '2', shortcut: 'refund', title: 'Refund policy', text: 'Refunds take 5 days.', ...created },
 ];
 
 describe('canned responses', () => {

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { queryRows } from '../db/sql';
 import type { ChannelKind } from '../entities/enums';
 import type { VisitorInfo } from '@inbox/realtime-contract';
+import type { ContactView } from '@inbox/realtime-contract';
 
 export interface ContactDetails {
   name?: string | null;
@@ -11,21 +12,7 @@ export interface ContactDetails {
   language?: string | null;
 }
 
-export interface ContactView {
-  id: string;
-  name: string | null;
-  email: string | null;
-  phone: string | null;
-  language: string | null;
-  notes: string | null;
-  labels: string[];
-  createdAt: string;
-  identities: Array<{ id: string; channel: ChannelKind; address: string }>;
-  /** Short, stable and unique: "Visitor #N" for a web chat visitor without a name. */
-  number: number;
-  /** The latest web chat visitor info (browser, OS, page, time zone); null for other channels. */
-  visitor: VisitorInfo | null;
-}
+export type { ContactView };
 
 /** A contacts row with its identities aggregated (`SELECT c.*, ... AS identities`). */
 interface ContactRow {

@@ -2,24 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../db/sql';
 import type { RoutingStrategyName } from '../entities/enums';
+import type { BusinessHoursView, TeamView } from '@inbox/realtime-contract';
 
-export interface TeamView {
-  id: string;
-  name: string;
-  description: string | null;
-  strategy: RoutingStrategyName;
-  offerTimeoutSeconds: number | null;
-  stickyWindowSeconds: number;
-  overflowTeamId: string | null;
-  overflowAfterSeconds: number | null;
-  businessHours: unknown | null;
-  defaultCapacity: Record<string, number>;
-  awayMessage: string | null;
-  isDepartment: boolean;
-  reassignIfNoReplySeconds: number | null;
-  roundRobinLastAgentId: string | null;
-  memberIds: string[];
-}
+export type { TeamView };
 
 export type TeamFields = Partial<Omit<TeamView, 'id' | 'memberIds' | 'roundRobinLastAgentId'>>;
 
@@ -49,7 +34,7 @@ interface TeamRow {
   sticky_window_seconds: number;
   overflow_team_id: string | null;
   overflow_after_seconds: number | null;
-  business_hours: unknown | null;
+  business_hours: BusinessHoursView | null;
   default_capacity: Record<string, number> | null;
   away_message: string | null;
   is_department: boolean | null;

@@ -2,19 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '../db/sql';
 import type { UserRole } from '../entities/enums';
+import type { UserView } from '@inbox/realtime-contract';
 
-export interface UserView {
-  id: string;
-  email: string;
-  name: string;
-  role: UserRole;
-  languages: string[];
-  skills: string[];
-  capacity: Record<string, number>;
-  locale: string;
-  active: boolean;
-  createdAt: string;
-}
+export type { UserView };
 
 /** A row of the users table (`SELECT *`). */
 interface UserRow {
