@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { queryRows } from '@inbox/core';
 import type { BusinessHours } from '@inbox/business-hours';
-import { AgentState, BUILT_IN_DEFAULT_CAPACITY, CapacityMap, ChannelKind, QueuedConversation, TeamSettings } from '@inbox/routing';
+import { AgentState, BUILT_IN_DEFAULT_CAPACITY, CapacityMap, ChannelKind, Presence, QueuedConversation, RoutingStrategy, TeamSettings } from '@inbox/routing';
 
 export interface LockedConversation {
   id: string;
@@ -48,7 +48,83 @@ export interface LockedAgent {
   active: boolean;
 }
 
-const mapLocked = (r: Record<string, any>): LockedConversation => ({
+/** The conversations columns a lock reads (`SELECT *`). */
+interface ConversationRow {
+  id: string;
+  inbox_id: string;
+  channel: ChannelKind;
+  contact_id: string;
+  status: string;
+  assignee_id: string | null;
+  team_id: string | null;
+  offered_to_id: string | null;
+  offer_expires_at: Date | null;
+  declined_by: string[];
+  required_skills: string[];
+  language: string | null;
+  priority: number;
+  waiting_since: Date | null;
+}
+
+/** The teams columns routing reads (`SELECT *`). */
+export interface TeamRow {
+  id: string;
+  name: string;
+  strategy: RoutingStrategy;
+  offer_timeout_seconds: number | null;
+  sticky_window_seconds: number;
+  overflow_team_id: string | null;
+  overflow_after_seconds: number | null;
+  business_hours: BusinessHours | null;
+  default_capacity: CapacityMap;
+  round_robin_last_agent_id: string | null;
+}
+
+/** A waiting conversation with its contact's last agent (sticky routing). */
+interface QueueRow {
+  id: string;
+  inbox_id: string;
+  channel: ChannelKind;
+  assignment_reason: string | null;
+  team_id: string | null;
+  required_skills: string[];
+  language: string | null;
+  priority: number;
+  /** coalesce(waiting_since, created_at): never null. */
+  waiting_since: Date;
+  sla_due_at: Date | null;
+  declined_by: string[];
+  last_agent_id: string | null;
+  last_agent_at: Date | null;
+}
+
+/** An active agent with memberships and current load per channel kind. */
+interface AgentRow {
+  id: string;
+  name: string;
+  skills: string[];
+  languages: string[];
+  capacity: CapacityMap;
+  presence: Presence;
+  last_assigned_at: Date | null;
+  team_ids: string[];
+  inbox_ids: string[];
+  load: CapacityMap;
+}
+
+/** An agent's status row joined with the user, locked (`lockAgent`). */
+interface LockedAgentRow {
+  presence: string;
+  name: string;
+  capacity: CapacityMap;
+  skills: string[];
+  languages: string[];
+  role: string;
+  active: boolean;
+  team_ids: string[];
+}
+
+const mapLocked = (r: ConversationRow): LockedConversation => ({
   id: r.id,
   inboxId: r.inbox_id,
   channel: r.channel,
@@ -66,7 +142,7 @@ const mapLocked = (r: Record<string, any>): LockedConversation => ({
 });
 
 /** Team settings with the built-in capacities under the team's own, so an unset kind is never 0 by accident. */
-export function toTeamSettings(r: Record<string, any>): TeamSettings {
+export function toTeamSettings(r: TeamRow): TeamSettings {
   return {
     id: r.id,
     name: r.name,
@@ -75,7 +151,7 @@ export function toTeamSettings(r: Record<string, any>): TeamSettings {
     stickyWindowSeconds: r.sticky_window_seconds,
     overflowTeamId: r.overflow_team_id,
     overflowAfterSeconds: r.overflow_after_seconds,
-    businessHours: (r.business_hours as BusinessHours | null) ?? null,
+    businessHours: r.business_hours ?? null,
     defaultCapacity: { ...BUILT_IN_DEFAULT_CAPACITY, ...(r.default_capacity ?? {}) },
     roundRobinLastAgentId: r.round_robin_last_agent_id,
   };
@@ -86,7 +162,8 @@ export function toTeamSettings(r: Record<string, any>): TeamSettings {
 export class RoutingRepository {
   /** The waiting conversations, plus the reason each currently shows (so unchanged reasons are not rewritten). */
   async queue(em: EntityManager, limit: number): Promise<{ queue: QueuedConversation[]; reasons: Map<string, string | null> }> {
-    const rows = await em.query(
+    const rows = await queryRows<QueueRow>(
+      em,
       `SELECT c.id, c.inbox_id, c.channel, c.assignment_reason, c.team_id, c.required_skills, c.language, c.priority, coalesce(c.waiting_since, c.created_at) AS waiting_since, c.sla_due_at,
               c.declined_by, ct.last_agent_id, ct.last_agent_at
        FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
@@ -94,19 +171,20 @@ export class RoutingRepository {
        ORDER BY c.priority DESC, c.sla_due_at NULLS LAST, coalesce(c.waiting_since, c.created_at) LIMIT $1`,
       [limit],
     );
-    const reasons = new Map<string, string | null>(rows.map((r: Record<string, any>) => [r.id, r.assignment_reason]));
+    const reasons = new Map<string, string | null>(rows.map((r) => [r.id, r.assignment_reason]));
     // Overflow history only matters when some team overflows: one grouped query instead of one per row.
-    const [{ any }] = await em.query(`SELECT EXISTS (SELECT 1 FROM teams WHERE overflow_team_id IS NOT NULL) AS any`);
+    const [{ any }] = await queryRows<{ any: boolean }>(em, `SELECT EXISTS (SELECT 1 FROM teams WHERE overflow_team_id IS NOT NULL) AS any`);
     const overflowed = new Map<string, string[]>();
     if (any && rows.length) {
-      const hist = await em.query(
+      const hist = await queryRows<{ conversation_id: string; teams: string[] }>(
+        em,
         `SELECT conversation_id, array_agg(DISTINCT team_id) AS teams FROM assignment_log
          WHERE action = 'overflow' AND team_id IS NOT NULL AND conversation_id = ANY($1::uuid[]) GROUP BY conversation_id`,
-        [rows.map((r: Record<string, any>) => r.id)],
+        [rows.map((r) => r.id)],
       );
       for (const h of hist) overflowed.set(h.conversation_id, h.teams);
     }
-    const queue = rows.map((r: Record<string, any>) => ({
+    const queue = rows.map((r) => ({
       id: r.id,
       inboxId: r.inbox_id,
       channel: r.channel,
@@ -125,7 +203,8 @@ export class RoutingRepository {
   }
 
   async agents(em: EntityManager, onlyOnline: boolean): Promise<AgentState[]> {
-    const rows = await em.query(
+    const rows = await queryRows<AgentRow>(
+      em,
       `SELECT u.id, u.name, u.skills, u.languages, u.capacity, coalesce(s.presence, 'offline') AS presence, s.last_assigned_at,
               coalesce((SELECT array_agg(team_id) FROM team_members m WHERE m.user_id = u.id), '{}') AS team_ids,
               coalesce((SELECT array_agg(inbox_id) FROM inbox_members im WHERE im.user_id = u.id), '{}') AS inbox_ids,
@@ -135,7 +214,7 @@ export class RoutingRepository {
        FROM users u LEFT JOIN agent_status s ON s.user_id = u.id
        WHERE u.active AND u.role = 'agent' ${onlyOnline ? `AND s.presence = 'online'` : ''}`,
     );
-    return rows.map((r: Record<string, any>) => ({
+    return rows.map((r) => ({
       id: r.id,
       name: r.name,
       presence: r.presence,
@@ -150,12 +229,12 @@ export class RoutingRepository {
   }
 
   async teams(em: EntityManager): Promise<TeamSettings[]> {
-    return (await em.query(`SELECT * FROM teams`)).map(toTeamSettings);
+    return (await queryRows<TeamRow>(em, `SELECT * FROM teams`)).map(toTeamSettings);
   }
 
   async team(em: EntityManager, id: string | null): Promise<TeamSettings | null> {
     if (!id) return null;
-    const [row] = await em.query(`SELECT * FROM teams WHERE id = $1`, [id]);
+    const [row] = await queryRows<TeamRow>(em, `SELECT * FROM teams WHERE id = $1`, [id]);
     return row ? toTeamSettings(row) : null;
   }
 
@@ -171,13 +250,13 @@ export class RoutingRepository {
   /** Team settings of the given ids, read in the caller's transaction. */
   async teamsByIds(em: EntityManager, ids: string[]): Promise<Map<string, TeamSettings>> {
     if (!ids.length) return new Map();
-    const rows = await queryRows(em, `SELECT * FROM teams WHERE id = ANY($1::uuid[])`, [ids]);
-    return new Map(rows.map((r) => [r.id as string, toTeamSettings(r)]));
+    const rows = await queryRows<TeamRow>(em, `SELECT * FROM teams WHERE id = ANY($1::uuid[])`, [ids]);
+    return new Map(rows.map((r) => [r.id, toTeamSettings(r)]));
   }
 
   /** Locks a conversation for a change; SKIP LOCKED lets another replica's pass move on instead of waiting. */
   async lockConversation(em: EntityManager, id: string, skipLocked: boolean): Promise<LockedConversation | null> {
-    const [row] = await em.query(`SELECT * FROM conversations WHERE id = $1 FOR UPDATE ${skipLocked ? 'SKIP LOCKED' : ''}`, [id]);
+    const [row] = await queryRows<ConversationRow>(em, `SELECT * FROM conversations WHERE id = $1 FOR UPDATE ${skipLocked ? 'SKIP LOCKED' : ''}`, [id]);
     return row ? mapLocked(row) : null;
   }
 
@@ -188,8 +267,8 @@ export class RoutingRepository {
    */
   async lockConversations(em: EntityManager, ids: string[]): Promise<Map<string, LockedConversation>> {
     if (!ids.length) return new Map();
-    const rows = await queryRows(em, `SELECT * FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED`, [ids]);
-    return new Map(rows.map((r) => [r.id as string, mapLocked(r)]));
+    const rows = await queryRows<ConversationRow>(em, `SELECT * FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED`, [ids]);
+    return new Map(rows.map((r) => [r.id, mapLocked(r)]));
   }
 
   /**
@@ -199,13 +278,13 @@ export class RoutingRepository {
    */
   async lockAgents(em: EntityManager, ids: string[]): Promise<Map<string, LockedAgent>> {
     if (!ids.length) return new Map();
-    const rows = await queryRows(
+    const rows = await queryRows<LockedAgent>(
       em,
       `SELECT s.user_id AS id, s.presence, u.name, u.capacity, u.active
        FROM agent_status s JOIN users u ON u.id = s.user_id WHERE s.user_id = ANY($1::uuid[]) ORDER BY s.user_id FOR UPDATE OF s`,
       [[...ids].sort()],
     );
-    return new Map(rows.map((r) => [r.id as string, { id: r.id, presence: r.presence, name: r.name, capacity: r.capacity ?? {}, active: r.active }]));
+    return new Map(rows.map((r) => [r.id, { id: r.id, presence: r.presence, name: r.name, capacity: r.capacity ?? {}, active: r.active }]));
   }
 
   /**
@@ -291,7 +370,8 @@ export class RoutingRepository {
     agentId: string,
   ): Promise<{ presence: string; name: string; capacity: CapacityMap; teamIds: string[]; skills: string[]; languages: string[]; role: string; active: boolean } | null> {
     await em.query(`INSERT INTO agent_status (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, [agentId]);
-    const [row] = await em.query(
+    const [row] = await queryRows<LockedAgentRow>(
+      em,
       `SELECT s.presence, u.name, u.capacity, u.skills, u.languages, u.role, u.active,
               coalesce((SELECT array_agg(team_id) FROM team_members m WHERE m.user_id = u.id), '{}') AS team_ids
        FROM agent_status s JOIN users u ON u.id = s.user_id WHERE s.user_id = $1 FOR UPDATE OF s`,
@@ -313,7 +393,8 @@ export class RoutingRepository {
 
   /** Open conversations plus pending offers of this kind, read under the agent lock. */
   async agentLoad(em: EntityManager, agentId: string, channel: ChannelKind, excludingConversationId: string): Promise<number> {
-    const [row] = await em.query(
+    const [row] = await queryRows<{ n: number }>(
+      em,
       `SELECT count(*)::int AS n FROM conversations
        WHERE channel = $2 AND id <> $3 AND ((assignee_id = $1 AND status = 'open') OR offered_to_id = $1)`,
       [agentId, channel, excludingConversationId],
@@ -369,17 +450,19 @@ export class RoutingRepository {
 
   /** Assigned conversations whose customer has waited longer than the team's reply timeout since the assignment. */
   async unansweredPastTimeout(em: EntityManager): Promise<Array<{ id: string; agentId: string; seconds: number }>> {
-    const rows = await em.query(
+    const rows = await queryRows<{ id: string; assignee_id: string; seconds: number }>(
+      em,
       `SELECT c.id, c.assignee_id, t.reassign_if_no_reply_seconds AS seconds FROM conversations c JOIN teams t ON t.id = c.team_id
        WHERE c.status = 'open' AND c.assignee_id IS NOT NULL AND c.waiting_since IS NOT NULL AND t.reassign_if_no_reply_seconds IS NOT NULL
          AND greatest(c.waiting_since, c.assigned_at) < now() - make_interval(secs => t.reassign_if_no_reply_seconds)
        ORDER BY c.waiting_since LIMIT 200`,
     );
-    return rows.map((r: Record<string, any>) => ({ id: r.id, agentId: r.assignee_id, seconds: r.seconds }));
+    return rows.map((r) => ({ id: r.id, agentId: r.assignee_id, seconds: r.seconds }));
   }
 
   async isUnansweredPastTimeout(em: EntityManager, id: string): Promise<boolean> {
-    const [row] = await em.query(
+    const [row] = await queryRows<{ '?column?': number }>(
+      em,
       `SELECT 1 FROM conversations c JOIN teams t ON t.id = c.team_id
        WHERE c.id = $1 AND c.status = 'open' AND c.assignee_id IS NOT NULL AND c.waiting_since IS NOT NULL AND t.reassign_if_no_reply_seconds IS NOT NULL
          AND greatest(c.waiting_since, c.assigned_at) < now() - make_interval(secs => t.reassign_if_no_reply_seconds)`,
@@ -448,32 +531,37 @@ export class RoutingRepository {
 
   /** The agent's open conversations, all or those of one team or one inbox. */
   async openConversationsOf(em: EntityManager, agentId: string, scope: { teamId?: string; inboxId?: string } = {}): Promise<Array<{ id: string; teamId: string | null }>> {
-    const rows = await em.query(
+    const rows = await queryRows<{ id: string; team_id: string | null }>(
+      em,
       `SELECT id, team_id FROM conversations WHERE assignee_id = $1 AND status = 'open'
          AND ($2::uuid IS NULL OR team_id = $2) AND ($3::uuid IS NULL OR inbox_id = $3)`,
       [agentId, scope.teamId ?? null, scope.inboxId ?? null],
     );
-    return rows.map((r: Record<string, any>) => ({ id: r.id, teamId: r.team_id }));
+    return rows.map((r) => ({ id: r.id, teamId: r.team_id }));
   }
 
   async offersTo(em: EntityManager, agentId: string, inboxId?: string): Promise<string[]> {
-    return (await em.query(`SELECT id FROM conversations WHERE offered_to_id = $1 AND ($2::uuid IS NULL OR inbox_id = $2)`, [agentId, inboxId ?? null])).map(
-      (r: { id: string }) => r.id,
+    return (await queryRows<{ id: string }>(em, `SELECT id FROM conversations WHERE offered_to_id = $1 AND ($2::uuid IS NULL OR inbox_id = $2)`, [agentId, inboxId ?? null])).map(
+      (r) => r.id,
     );
   }
 
   async expiredOffers(em: EntityManager): Promise<Array<{ id: string; agentId: string }>> {
-    const rows = await em.query(`SELECT id, offered_to_id FROM conversations WHERE offered_to_id IS NOT NULL AND offer_expires_at < now() - interval '2 seconds' LIMIT 500`);
-    return rows.map((r: Record<string, any>) => ({ id: r.id, agentId: r.offered_to_id }));
+    const rows = await queryRows<{ id: string; offered_to_id: string }>(
+      em,
+      `SELECT id, offered_to_id FROM conversations WHERE offered_to_id IS NOT NULL AND offer_expires_at < now() - interval '2 seconds' LIMIT 500`,
+    );
+    return rows.map((r) => ({ id: r.id, agentId: r.offered_to_id }));
   }
 
   async queueStats(em: EntityManager): Promise<{ teams: Array<{ teamId: string | null; name: string; waiting: number; oldestWaitSeconds: number }> }> {
-    const rows = await em.query(
+    const rows = await queryRows<{ team_id: string | null; name: string; waiting: number; oldest: number }>(
+      em,
       `SELECT c.team_id, coalesce(t.name, 'No team') AS name, count(*)::int AS waiting,
               coalesce(extract(epoch FROM now() - min(coalesce(c.waiting_since, c.created_at))), 0)::int AS oldest
        FROM conversations c LEFT JOIN teams t ON t.id = c.team_id
        WHERE c.status = 'open' AND c.assignee_id IS NULL GROUP BY c.team_id, t.name ORDER BY name`,
     );
-    return { teams: rows.map((r: Record<string, any>) => ({ teamId: r.team_id, name: r.name, waiting: r.waiting, oldestWaitSeconds: r.oldest })) };
+    return { teams: rows.map((r) => ({ teamId: r.team_id, name: r.name, waiting: r.waiting, oldestWaitSeconds: r.oldest })) };
   }
 }
