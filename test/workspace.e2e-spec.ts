@@ -133,6 +133,39 @@ describe('agent workspace in a real browser', () => {
     await eventually(async () => (await page.title()) === '(1) Inbox', 15000, 'the unread count in the tab title');
   });
 
+  it('an agent takes a queued conversation with "assign to me", snoozes it with the 1-hour preset, and the durable timer wakes it live (Ukrainian)', async () => {
+    const ira = await setUp('Ira Agent');
+    const page = await openAs(ira, { language: 'uk' });
+    await online(ira.id);
+    // Away, so routing leaves the new conversation in the queue for her to take.
+    await page.selectOption('[data-testid=presence]', 'away');
+    await eventually(
+      async () => (await sut.api('GET', '/routing/stats', { token: admin })).body.agents.some((a: any) => a.agentId === ira.id && a.presence === 'away'),
+      15000,
+      'agent away',
+    );
+    const { conversationId } = await ingest('Can someone look at my refund?', { identifier: `c-${uid()}`, name: 'Oksana Client' }, uid());
+    await page.click('[data-testid=tab-unassigned]');
+    await row(page, conversationId).click();
+    await page.click('[data-testid=claim]');
+    await eventually(async () => (await sut.api('GET', `/conversations/${conversationId}`, { token: admin })).body.assigneeId === ira.id, 15000, 'assigned to her');
+    await page.locator('[data-testid=claim]').waitFor({ state: 'detached' });
+
+    // "In 1 hour" in the agent's own clock: the page's clock is set an hour (less 20 s) back, so the
+    // preset asks for a wake-up 20 s from now and the real timer job has to fire for the test to pass.
+    await page.clock.setFixedTime(new Date(Date.now() - 3600_000 + 20_000));
+    await page.click('[data-testid=snooze-toggle]');
+    await page.click('[data-testid=snooze-hour]');
+    await eventually(async () => (await sut.api('GET', `/conversations/${conversationId}`, { token: admin })).body.status === 'snoozed', 15000, 'snoozed');
+    await page.locator('[data-testid=open]').waitFor();
+    await eventually(async () => (await sut.api('GET', `/conversations/${conversationId}`, { token: admin })).body.status === 'open', 60000, 'woken by its timer');
+    // Live in the open page: the Open button goes, the wake-up line arrives in Ukrainian.
+    await page.locator('[data-testid=open]').waitFor({ state: 'detached' });
+    await page.getByText('Відкладення скінчилося; розмова знову відкрита').waitFor();
+    expect((await sut.api('GET', `/conversations/${conversationId}`, { token: admin })).body.assigneeId).toBe(ira.id);
+    await page.screenshot({ path: join(ARTIFACTS, 'snooze-woken-uk.png') });
+  });
+
   it('writes activity lines in Ukrainian, with no English routing sentence and no raw code', async () => {
     const olena = await setUp('Олена Оператор');
     const page = await openAs(olena, { language: 'uk' });

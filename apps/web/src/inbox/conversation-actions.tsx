@@ -39,7 +39,7 @@ export function ConversationActions({ c }: { c: ConversationSummary }) {
           </button>
         )}
         {c.status !== 'pending' && <button onClick={() => mutation.mutate({ status: 'pending' })}>{t('actions.pending')}</button>}
-        <button onClick={() => setSnoozing((s) => !s)} aria-expanded={snoozing}>
+        <button onClick={() => setSnoozing((s) => !s)} aria-expanded={snoozing} data-testid="snooze-toggle">
           {t('actions.snooze')}
         </button>
         <select aria-label={t('priority.label')} value={c.priority} onChange={(e) => mutation.mutate({ priority: Number(e.target.value) })}>
