@@ -180,5 +180,5 @@ describe('email channel: real-world corpus replayed through Dovecot', () => {
     expect(await totals(inboxId)).toEqual({ m: 1000, q: 0 });
     expect(Number((await db.query(`SELECT count(DISTINCT conversation_id)::int AS n FROM messages WHERE inbox_id = $1`, [inboxId])).rows[0].n)).toBe(1000);
     console.log(`email initial sync: 1000 mails in ${seconds.toFixed(1)} s = ${(1000 / seconds).toFixed(0)} mails/s`);
-  });
+  }, 300_000);
 });
