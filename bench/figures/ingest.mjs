@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
-import { BUILD, now, sleep } from '../lib/env.mjs';
+import { BUILD, UNLIMITED_RATES, now, sleep } from '../lib/env.mjs';
 import { runWorker, startInboxServer } from '../lib/processes.mjs';
 import { api, expectOk, loginAdmin, serverEnv, pool as inPool, ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, ENCRYPTION_KEY } from '../lib/api.mjs';
 import { withClient } from '../lib/database.mjs';
@@ -201,6 +201,7 @@ export async function inProcessIngest({ databaseUrl, connections, inboxId, concu
   const dataDir = mkdtempSync(join(tmpdir(), 'inbox-bench-inproc-'));
   const server = await startServer({
     ...process.env,
+    ...UNLIMITED_RATES,
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: String(connections),
     PORT: '0',

@@ -2,7 +2,7 @@ import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAIN, ROOT, isRoot } from './env.mjs';
+import { MAIN, ROOT, UNLIMITED_RATES, isRoot } from './env.mjs';
 
 const live = new Set();
 
@@ -93,7 +93,7 @@ export async function startInboxServer(env, { nofile, timeoutMs = 90000 } = {}) 
   const dataDir = mkdtempSync(join(tmpdir(), 'inbox-bench-data-'));
   const proc = spawnNode([MAIN], {
     nofile,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_PRETTY: 'false', DATA_DIR: dataDir, ...env },
+    env: { ...process.env, ...UNLIMITED_RATES, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_PRETTY: 'false', DATA_DIR: dataDir, ...env },
   });
   const { result, output } = waitFor(proc, /is running: (http:\/\/\S+)/, timeoutMs, 'server');
   const m = await result;
