@@ -4,7 +4,7 @@ import { useLocation, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ApiError, get, post } from '../api/client';
 import type { ConversationSummary, MessageSummary } from '../api/types';
-import { mergeMessage, messagesKey, useLive } from '../live/live';
+import { mergeAnswer, messagesKey, useLive } from '../live/live';
 import { useStoreSelect } from '../live/conversation-store';
 import { useDirectory } from '../session/session';
 import { Composer, type ComposerHandle, type Draft } from './composer';
@@ -93,7 +93,7 @@ export const ConversationView = forwardRef<ConversationViewHandle, { id: string 
               attachments: d.attachments.map(({ fileName, contentType, dataBase64 }) => ({ fileName, contentType, dataBase64 })),
             })
           : await post<MessageSummary>(`/conversations/${id}/messages`, body);
-        queryClient.setQueryData<MessageSummary[]>(messagesKey(id), (list) => mergeMessage(list, msg));
+        queryClient.setQueryData<MessageSummary[]>(messagesKey(id), (list) => mergeAnswer(list, msg));
         setPending((cur) => cur.filter((p) => p.localId !== localId));
         drafts.current.delete(localId);
       } catch (err) {

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { mergeMessage, messagesKey } from '../live/live';
+import { mergeAnswer, messagesKey } from '../live/live';
 import { post } from '../api/client';
 import type { ConversationSummary, MessageSummary } from '../api/types';
 import { useFormat } from '../i18n/format';
@@ -30,7 +30,7 @@ function Message({ m, conversation, readOnly }: { m: MessageSummary; conversatio
   // The answer is the message as it stands now (queued again): shown at once, live events follow.
   const retry = useMutation({
     mutationFn: () => post<MessageSummary>(`/conversations/${m.conversationId}/messages/${m.id}/retry`),
-    onSuccess: (updated) => queryClient.setQueryData<MessageSummary[]>(messagesKey(m.conversationId), (list) => mergeMessage(list, updated)),
+    onSuccess: (updated) => queryClient.setQueryData<MessageSummary[]>(messagesKey(m.conversationId), (list) => mergeAnswer(list, updated, true)),
   });
   const sendError = useSendErrorText();
   const activityCtx = useActivityContext();

@@ -53,6 +53,22 @@ export function messagesKey(conversationId: string) {
 }
 
 /** Appends or replaces one message in a conversation's cached timeline. */
+/**
+ * A request's answer (a new reply as stored, a retry queued again) can arrive after the live
+ * events that followed it: a local receiver may have taken the reply before the HTTP answer got
+ * back. The answer then must not put a reply that is already further along back to `queued`.
+ * `isRetry`: a failed reply (or one whose delivery stalled) becomes queued again; otherwise the
+ * copy already in the list is kept.
+ */
+export function mergeAnswer(list: MessageSummary[] | undefined, m: MessageSummary, isRetry = false): MessageSummary[] | undefined {
+  const existing = list?.find((x) => x.id === m.id);
+  if (!existing) return mergeMessage(list, m);
+  if (!isRetry) return list;
+  const settled = existing.status === 'sent' || existing.status === 'delivered' || existing.status === 'read';
+  const underway = existing.status === 'sending' && existing.attempts > 0 && existing.deliveryDeadline !== null && Date.parse(existing.deliveryDeadline) > Date.now();
+  return settled || underway ? list : mergeMessage(list, m);
+}
+
 export function mergeMessage(list: MessageSummary[] | undefined, m: MessageSummary): MessageSummary[] | undefined {
   if (!list) return list;
   const i = list.findIndex((x) => x.id === m.id);
