@@ -287,3 +287,4 @@ export const rooms = {
 } as const;
 export * from './activity';
 export * from './views';
+export * from './qa';

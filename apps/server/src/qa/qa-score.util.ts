@@ -1,34 +1,18 @@
 /**
  * Pure rules of quality review: criterion scales, the weighted total and ISO weeks. No I/O, no clock.
  */
-export const CRITERION_SCALES = ['0-2', '1-5', 'yes_no'] as const;
-export type CriterionScale = (typeof CRITERION_SCALES)[number];
+import { CRITERION_RANGE, type Criterion, type CriterionScale, type CriterionScore } from '@inbox/realtime-contract';
+export { CRITERION_SCALES, type Criterion, type CriterionScale, type CriterionScore } from '@inbox/realtime-contract';
 
-export interface Criterion {
-  key: string;
-  label: string;
-  description?: string | null;
-  weight: number;
-  scale: CriterionScale;
-}
-
-export interface CriterionScore {
-  key: string;
-  score: number;
-  comment?: string | null;
-  messageId?: string | null;
-}
-
-const RANGE: Record<CriterionScale, [number, number]> = { '0-2': [0, 2], '1-5': [1, 5], yes_no: [0, 1] };
 
 export function isValidScore(scale: CriterionScale, score: number): boolean {
-  const [lo, hi] = RANGE[scale];
+  const [lo, hi] = CRITERION_RANGE[scale];
   return Number.isInteger(score) && score >= lo && score <= hi;
 }
 
 /** A score on its scale as a share of the best mark: 1 of 0–2 is 0.5, 3 of 1–5 is 0.5, "yes" is 1. */
 export function normalise(scale: CriterionScale, score: number): number {
-  const [lo, hi] = RANGE[scale];
+  const [lo, hi] = CRITERION_RANGE[scale];
   return (score - lo) / (hi - lo);
 }
 
@@ -55,7 +39,7 @@ export function totalPercent(criteria: Criterion[], scores: CriterionScore[]): n
   let weights = 0;
   for (const c of criteria) {
     weights += c.weight;
-    sum += c.weight * normalise(c.scale, byKey.get(c.key) ?? RANGE[c.scale][0]);
+    sum += c.weight * normalise(c.scale, byKey.get(c.key) ?? CRITERION_RANGE[c.scale][0]);
   }
   return weights ? Math.round((sum / weights) * 10000) / 100 : 0;
 }

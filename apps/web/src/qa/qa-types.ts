@@ -4,23 +4,8 @@
  * with the same rule (apps/server/src/qa/qa-score.util.ts); the screen shows the server's figure once
  * the review is saved.
  */
-export const CRITERION_SCALES = ['0-2', '1-5', 'yes_no'] as const;
-export type CriterionScale = (typeof CRITERION_SCALES)[number];
-
-export interface Criterion {
-  key: string;
-  label: string;
-  description?: string | null;
-  weight: number;
-  scale: CriterionScale;
-}
-
-export interface CriterionScore {
-  key: string;
-  score: number;
-  comment?: string | null;
-  messageId?: string | null;
-}
+import { CRITERION_RANGE, type Criterion, type CriterionScale, type CriterionScore } from '@inbox/realtime-contract';
+export { CRITERION_SCALES, type Criterion, type CriterionScale, type CriterionScore } from '@inbox/realtime-contract';
 
 export interface Scorecard {
   id: string;
@@ -98,11 +83,10 @@ export interface CsatSettings {
   defaults: Record<string, string>;
 }
 
-const RANGE: Record<CriterionScale, [number, number]> = { '0-2': [0, 2], '1-5': [1, 5], yes_no: [0, 1] };
 
 /** The marks a criterion offers, worst first: 0 1 2, 1 2 3 4 5, no (0) yes (1). */
 export function scaleMarks(scale: CriterionScale): number[] {
-  const [lo, hi] = RANGE[scale];
+  const [lo, hi] = CRITERION_RANGE[scale];
   return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
 }
 
@@ -116,7 +100,7 @@ export function weightedTotal(criteria: Criterion[], scores: Record<string, numb
   for (const c of criteria) {
     const s = scores[c.key];
     if (s === undefined) return null;
-    const [lo, hi] = RANGE[c.scale];
+    const [lo, hi] = CRITERION_RANGE[c.scale];
     weights += c.weight;
     sum += (c.weight * (s - lo)) / (hi - lo);
   }
