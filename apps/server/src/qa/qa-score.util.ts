@@ -4,7 +4,6 @@
 import { CRITERION_RANGE, type Criterion, type CriterionScale, type CriterionScore } from '@inbox/realtime-contract';
 export { CRITERION_SCALES, type Criterion, type CriterionScale, type CriterionScore } from '@inbox/realtime-contract';
 
-
 export function isValidScore(scale: CriterionScale, score: number): boolean {
   const [lo, hi] = CRITERION_RANGE[scale];
   return Number.isInteger(score) && score >= lo && score <= hi;

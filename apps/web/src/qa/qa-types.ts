@@ -83,7 +83,6 @@ export interface CsatSettings {
   defaults: Record<string, string>;
 }
 
-
 /** The marks a criterion offers, worst first: 0 1 2, 1 2 3 4 5, no (0) yes (1). */
 export function scaleMarks(scale: CriterionScale): number[] {
   const [lo, hi] = CRITERION_RANGE[scale];
