@@ -23,22 +23,59 @@ let counting = false;
 const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function (config, values, cb) {
   const text = typeof config === 'string' ? config : (config?.text ?? '');
-  const result = original.call(this, config, values, cb);
-  if (!counting || !result || typeof result.then !== 'function') return result;
-  const key = text
-    .replace(/\s+/g, ' ')
-    .replace(/\$\d+/g, '?')
-    .replace(/hook_\d+/g, 'hook_N')
-    .trim()
-    .slice(0, 110);
+  const key = () =>
+    text
+      .replace(/\s+/g, ' ')
+      .replace(/\$\d+/g, '?')
+      .replace(/hook_\d+/g, 'hook_N')
+      .trim()
+      .slice(0, 110);
   const start = performance.now();
-  return result.finally(() => {
-    const s = stats.get(key) ?? { n: 0, ms: 0 };
+  const record = () => {
+    const k = key();
+    const s = stats.get(k) ?? { n: 0, ms: 0 };
     s.n++;
     s.ms += performance.now() - start;
-    stats.set(key, s);
-  });
+    stats.set(k, s);
+  };
+  // pg.Pool#query (the rate limiter's path) passes a callback: count those too.
+  const callback = typeof values === 'function' ? values : cb;
+  if (counting && typeof callback === 'function') {
+    const wrapped = (...a) => {
+      record();
+      return callback(...a);
+    };
+    return typeof values === 'function' ? original.call(this, config, wrapped) : original.call(this, config, values, wrapped);
+  }
+  const result = original.call(this, config, values, cb);
+  if (!counting || !result || typeof result.then !== 'function') return result;
+  return result.finally(record);
 };
+
+/**
+ * CPU seconds of this process and of the database's server processes (from /proc, where the
+ * database runs on this machine): the split says whether Node or PostgreSQL bounds an ingest.
+ */
+async function cpuSnapshot(client) {
+  const node = process.cpuUsage();
+  let dbTicks = null;
+  try {
+    const { rows } = await client.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    const { readFileSync } = await import('node:fs');
+    dbTicks = 0;
+    for (const { pid } of rows) {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        dbTicks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // the backend ended between the listing and the read
+      }
+    }
+  } catch {
+    dbTicks = null;
+  }
+  return { nodeMs: (node.user + node.system) / 1000, dbMs: dbTicks === null ? null : dbTicks * 10 };
+}
 const { startServer } = require(join(BUILD, 'apps/server/src/server.js'));
 const { IngestService } = require(join(BUILD, 'libs/core/src/index.js'));
 const dataDir = mkdtempSync(join(tmpdir(), 'inbox-bench-profile-'));
@@ -56,16 +93,20 @@ const server = await startServer({
   JWT_SECRET,
   ENCRYPTION_KEY,
 });
+let probe = null;
 try {
   const base = server.url.replace('localhost', '127.0.0.1');
   const admin = await loginAdmin(base);
   const inbox = await expectOk(api(base, 'POST', '/inboxes', admin, { name: 'profile', channel: 'api' }), 'inbox');
   const ingest = server.app.get(IngestService);
+  probe = new pg.Client({ connectionString: url });
+  await probe.connect();
   for (let i = 0; i < 20; i++) await ingest.ingest({ inboxId: inbox.id, channel: 'api', externalId: `warm-${i}`, contact: { identifier: `warm-${i}` }, text: 'warm' });
   await new Promise((r) => setTimeout(r, 1000));
   const modes = process.argv.includes('--batch') ? ['batch-new', 'batch-existing'] : ['new', 'existing', 'http-new'];
   for (const mode of modes) {
     stats.clear();
+    const cpuBefore = await cpuSnapshot(probe);
     counting = true;
     const start = performance.now();
     if (mode.startsWith('batch')) {
@@ -89,15 +130,20 @@ try {
     await new Promise((r) => setTimeout(r, 1500));
     counting = false;
     const wall = performance.now() - start - 1500;
+    const cpuAfter = await cpuSnapshot(probe);
+    const cpu = `CPU per message: Node ${((cpuAfter.nodeMs - cpuBefore.nodeMs) / count).toFixed(2)} ms, PostgreSQL ${
+      cpuAfter.dbMs === null ? 'n/a' : ((cpuAfter.dbMs - cpuBefore.dbMs) / count).toFixed(2) + ' ms'
+    }`;
     const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
     const total = rows.reduce((s, [, v]) => s + v.n, 0);
     const dbMs = rows.reduce((s, [, v]) => s + v.ms, 0);
     console.log(
-      `\n== ${mode} threads: ${count} messages one at a time, ${(wall / count).toFixed(2)} ms/message wall, ${(total / count).toFixed(1)} statements/message, ${(dbMs / count).toFixed(2)} ms/message in statements`,
+      `\n== ${mode} threads: ${count} messages one at a time, ${(wall / count).toFixed(2)} ms/message wall, ${(total / count).toFixed(1)} statements/message, ${(dbMs / count).toFixed(2)} ms/message in statements; ${cpu}`,
     );
     for (const [k, v] of rows.slice(0, 25)) console.log(`${(v.n / count).toFixed(2).padStart(6)}/msg ${(v.ms / v.n).toFixed(2).padStart(7)} ms  ${k}`);
   }
 } finally {
+  await probe?.end();
   await server.close();
   await db.close();
   rmSync(dataDir, { recursive: true, force: true });
