@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { dataSourceOptions } from './db/data-source';
 import { Transactions } from './db/transactions';
+import { usePreparedStatements } from './db/sql';
 import { DomainEvents } from './events/domain-events';
 import { OutboxRepository } from './events/outbox.repository';
 import { JobQueue } from './jobs/job-queue';
@@ -81,6 +82,7 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   static forRoot(opts: CoreModuleOptions): DynamicModule {
+    usePreparedStatements(opts.config.databasePreparedStatements);
     return {
       module: CoreModule,
       imports: [

@@ -1,4 +1,5 @@
-import { capacityFor, checkManualAssignment, hasCapacity, isEligible, normalizeLanguage, speaksLanguage } from './eligibility.util';
+import { anySpareCapacity, capacityFor, checkManualAssignment, hasCapacity, isEligible, normalizeLanguage, speaksLanguage } from './eligibility.util';
+import { BUILT_IN_DEFAULT_CAPACITY } from './routing.constants';
 import { aConversation, anAgent, aTeam } from './testing/routing.factories';
 
 describe('capacityFor', () => {
@@ -35,6 +36,30 @@ describe('hasCapacity', () => {
 
   it('is false for a kind the agent cannot take at all', () => {
     expect(hasCapacity(anAgent(), team, 'whatsapp')).toBe(false);
+  });
+});
+
+describe('anySpareCapacity', () => {
+  const full = (capacity: Record<string, number>) => anAgent({ capacity, load: { ...capacity } });
+  // Every kind the built-in default team allows, at its limit: nothing left under the default settings.
+  const allKinds = { ...BUILT_IN_DEFAULT_CAPACITY } as Record<string, number>;
+
+  it('is false with nobody online', () => {
+    expect(anySpareCapacity([], [aTeam()])).toBe(false);
+  });
+
+  it('is false when every agent is at capacity in every kind', () => {
+    expect(anySpareCapacity([full(allKinds), full(allKinds)], [])).toBe(false);
+  });
+
+  it('is true when one agent has room in one kind', () => {
+    expect(anySpareCapacity([full(allKinds), anAgent({ capacity: allKinds, load: { ...allKinds, api: 2 } })], [])).toBe(true);
+  });
+
+  it("counts a team's default capacity where the agent has no override", () => {
+    const agent = anAgent({ capacity: {}, load: { ...allKinds } });
+    expect(anySpareCapacity([agent], [])).toBe(false);
+    expect(anySpareCapacity([agent], [aTeam({ defaultCapacity: { webchat: 5 } })])).toBe(true);
   });
 });
 

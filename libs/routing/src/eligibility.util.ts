@@ -1,4 +1,4 @@
-import { BUILT_IN_DEFAULT_TEAM } from './routing.constants';
+import { BUILT_IN_DEFAULT_TEAM, CHANNEL_KINDS } from './routing.constants';
 import { channelName } from './routing-reasons';
 import type { AgentState, ChannelKind, EligibilityResult, ManualAssignmentCheck, ManualAssignmentWarning, QueuedConversation, TeamSettings } from './routing.types';
 
@@ -43,6 +43,17 @@ export function loadFor(agent: Pick<AgentState, 'load'>, channel: ChannelKind): 
 /** True when one more conversation of `channel` keeps the agent within capacity. */
 export function hasCapacity(agent: Pick<AgentState, 'capacity' | 'load'>, team: TeamLike, channel: ChannelKind): boolean {
   return loadFor(agent, channel) < capacityFor(agent, team, channel);
+}
+
+/**
+ * False when no agent could take one more conversation of any channel under any team's settings
+ * (`teams` plus the built-in default): then a pass can neither assign nor offer, whatever waits.
+ * The scheduler skips reading the queue for such passes; agents and teams are a few rows, a
+ * queue in a burst is thousands.
+ */
+export function anySpareCapacity(agents: readonly Pick<AgentState, 'capacity' | 'load'>[], teams: readonly TeamLike[]): boolean {
+  const settings: TeamLike[] = [null, ...teams];
+  return agents.some((a) => CHANNEL_KINDS.some((k) => settings.some((t) => hasCapacity(a, t, k))));
 }
 
 /**

@@ -3,6 +3,7 @@ export * from './routing.constants';
 export { decide, requeueForAgent } from './routing-engine';
 export { queueOrder } from './queue-order';
 export {
+  anySpareCapacity,
   capacityFor,
   checkManualAssignment,
   hasAllSkills,

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DomainError, DomainEvents, Transactions, isRetryableConflict } from '@inbox/core';
 import type { ConversationSummary } from '@inbox/realtime-contract';
-import { BUILT_IN_DEFAULT_TEAM, RoutingDecision, TeamSettings, decide } from '@inbox/routing';
+import { BUILT_IN_DEFAULT_TEAM, RoutingDecision, TeamSettings, anySpareCapacity, decide } from '@inbox/routing';
 import { AssignmentService } from './assignment.service';
 import { RoutingRepository } from './routing.repository';
 
@@ -31,7 +31,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
   /** Counts for benchmarks and logs. */
-  readonly stats = { passes: 0, batches: 0, assigned: 0, offered: 0, skippedLocked: 0, refused: 0, applyMs: 0, lastPassMs: 0, lastDecideMs: 0 };
+  readonly stats = { passes: 0, skippedFull: 0, batches: 0, assigned: 0, offered: 0, skippedLocked: 0, refused: 0, applyMs: 0, lastPassMs: 0, lastDecideMs: 0 };
 
   constructor(
     private readonly tx: Transactions,
@@ -104,9 +104,16 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private async pass(withWaitReasons: boolean): Promise<void> {
     const started = performance.now();
     const em = this.tx.manager;
-    const { queue, reasons } = await this.repo.queue(em, QUEUE_LIMIT);
-    if (queue.length === 0) return;
     const [agents, teams] = await Promise.all([this.repo.agents(em, true), this.repo.teams(em)]);
+    // Nobody online with room (a burst while every agent is full, a night without agents): nothing to
+    // assign or offer, so the queue (thousands of rows in a burst) is not read. The periodic pass
+    // (withWaitReasons) always reads it, for overflow thresholds and the reasons conversations show.
+    if (!withWaitReasons && !anySpareCapacity(agents, teams)) {
+      this.stats.skippedFull++;
+      return;
+    }
+    const { queue, reasons } = await this.repo.queue(em, QUEUE_LIMIT, teams);
+    if (queue.length === 0) return;
     const decideStart = performance.now();
     const out = decide({ now: Date.now(), queue, agents, teams, defaultTeam: BUILT_IN_DEFAULT_TEAM as TeamSettings });
     this.stats.lastDecideMs = performance.now() - decideStart;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { queryRows } from '@inbox/core';
+import { prepared, queryRows } from '@inbox/core';
 import type { BusinessHours } from '@inbox/business-hours';
 import { AgentState, BUILT_IN_DEFAULT_CAPACITY, CapacityMap, ChannelKind, Presence, QueuedConversation, RoutingStrategy, TeamSettings } from '@inbox/routing';
 
@@ -157,25 +157,43 @@ export function toTeamSettings(r: TeamRow): TeamSettings {
   };
 }
 
-/** All routing SQL: state loading for the engine, and the row locks that make decisions race-free. */
-@Injectable()
-export class RoutingRepository {
-  /** The waiting conversations, plus the reason each currently shows (so unchanged reasons are not rewritten). */
-  async queue(em: EntityManager, limit: number): Promise<{ queue: QueuedConversation[]; reasons: Map<string, string | null> }> {
-    const rows = await queryRows<QueueRow>(
-      em,
-      `SELECT c.id, c.inbox_id, c.channel, c.assignment_reason, c.team_id, c.required_skills, c.language, c.priority, coalesce(c.waiting_since, c.created_at) AS waiting_since, c.sla_due_at,
+/** A routing pass reads the queue and the agents through these (passes run after every burst). */
+const QUEUE = prepared(
+  'routing_queue',
+  `SELECT c.id, c.inbox_id, c.channel, c.assignment_reason, c.team_id, c.required_skills, c.language, c.priority, coalesce(c.waiting_since, c.created_at) AS waiting_since, c.sla_due_at,
               c.declined_by, ct.last_agent_id, ct.last_agent_at
        FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
        WHERE c.status = 'open' AND c.assignee_id IS NULL AND c.offered_to_id IS NULL
        ORDER BY c.priority DESC, c.sla_due_at NULLS LAST, coalesce(c.waiting_since, c.created_at) LIMIT $1`,
-      [limit],
-    );
+);
+
+/** Every agent who can take work, with their teams, inboxes and current load per channel. */
+const AGENTS = `SELECT u.id, u.name, u.skills, u.languages, u.capacity, coalesce(s.presence, 'offline') AS presence, s.last_assigned_at,
+              coalesce((SELECT array_agg(team_id) FROM team_members m WHERE m.user_id = u.id), '{}') AS team_ids,
+              coalesce((SELECT array_agg(inbox_id) FROM inbox_members im WHERE im.user_id = u.id), '{}') AS inbox_ids,
+              coalesce((SELECT json_object_agg(channel, n) FROM (
+                 SELECT channel, count(*)::int AS n FROM conversations c
+                 WHERE (c.assignee_id = u.id AND c.status = 'open') OR c.offered_to_id = u.id GROUP BY channel) l), '{}') AS load
+       FROM users u LEFT JOIN agent_status s ON s.user_id = u.id
+       WHERE u.active AND u.role = 'agent'`;
+const AGENTS_ONLINE = prepared('routing_agents_online', `${AGENTS} AND s.presence = 'online'`);
+const AGENTS_ALL = prepared('routing_agents_all', AGENTS);
+
+/** All routing SQL: state loading for the engine, and the row locks that make decisions race-free. */
+@Injectable()
+export class RoutingRepository {
+  /** The waiting conversations, plus the reason each currently shows (so unchanged reasons are not rewritten). */
+  /** `teams`: the teams the pass routes with (read once per pass), to know whether any overflows. */
+  async queue(
+    em: EntityManager,
+    limit: number,
+    teams: readonly Pick<TeamSettings, 'overflowTeamId'>[],
+  ): Promise<{ queue: QueuedConversation[]; reasons: Map<string, string | null> }> {
+    const rows = await queryRows<QueueRow>(em, QUEUE, [limit]);
     const reasons = new Map<string, string | null>(rows.map((r) => [r.id, r.assignment_reason]));
     // Overflow history only matters when some team overflows: one grouped query instead of one per row.
-    const [{ any }] = await queryRows<{ any: boolean }>(em, `SELECT EXISTS (SELECT 1 FROM teams WHERE overflow_team_id IS NOT NULL) AS any`);
     const overflowed = new Map<string, string[]>();
-    if (any && rows.length) {
+    if (teams.some((t) => t.overflowTeamId) && rows.length) {
       const hist = await queryRows<{ conversation_id: string; teams: string[] }>(
         em,
         `SELECT conversation_id, array_agg(DISTINCT team_id) AS teams FROM assignment_log
@@ -203,17 +221,7 @@ export class RoutingRepository {
   }
 
   async agents(em: EntityManager, onlyOnline: boolean): Promise<AgentState[]> {
-    const rows = await queryRows<AgentRow>(
-      em,
-      `SELECT u.id, u.name, u.skills, u.languages, u.capacity, coalesce(s.presence, 'offline') AS presence, s.last_assigned_at,
-              coalesce((SELECT array_agg(team_id) FROM team_members m WHERE m.user_id = u.id), '{}') AS team_ids,
-              coalesce((SELECT array_agg(inbox_id) FROM inbox_members im WHERE im.user_id = u.id), '{}') AS inbox_ids,
-              coalesce((SELECT json_object_agg(channel, n) FROM (
-                 SELECT channel, count(*)::int AS n FROM conversations c
-                 WHERE (c.assignee_id = u.id AND c.status = 'open') OR c.offered_to_id = u.id GROUP BY channel) l), '{}') AS load
-       FROM users u LEFT JOIN agent_status s ON s.user_id = u.id
-       WHERE u.active AND u.role = 'agent' ${onlyOnline ? `AND s.presence = 'online'` : ''}`,
-    );
+    const rows = await queryRows<AgentRow>(em, onlyOnline ? AGENTS_ONLINE : AGENTS_ALL);
     return rows.map((r) => ({
       id: r.id,
       name: r.name,

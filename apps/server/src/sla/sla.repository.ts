@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { oncePerTransaction, queryRows } from '@inbox/core';
+import { oncePerTransaction, prepared, queryRows } from '@inbox/core';
 import type { BusinessHours } from '@inbox/business-hours';
 import type { ChannelKind, SlaAppliesTo, SlaClockKind, SlaLevel, SlaPolicyRule, SlaRecord, SlaState } from '@inbox/routing';
 
@@ -63,6 +63,13 @@ const toPolicy = (r: SlaPolicyRow): SlaPolicyRule & { createdAt: string; updated
 
 const ms = (d: Date | string | null) => (d === null ? null : new Date(d).getTime());
 
+/** Every ingest and status change locks its conversation through this (the SLA clocks). */
+const LOCK_CONVERSATION = prepared(
+  'sla_lock_conversation',
+  `SELECT c.id, c.inbox_id, c.channel, c.team_id, c.assignee_id, c.priority, c.labels, c.status, c.created_at, c.sla, c.sla_state, c.sla_due_at, c.sla_next_check_at, t.business_hours
+   FROM conversations c LEFT JOIN teams t ON t.id = c.team_id WHERE c.id = $1 FOR UPDATE OF c`,
+);
+
 /** All SLA SQL: policies, each conversation's clocks, and the fired warnings/breaches (once each). */
 @Injectable()
 export class SlaRepository {
@@ -118,12 +125,7 @@ export class SlaRepository {
       sla_due_at: Date | null;
       sla_next_check_at: Date | null;
       business_hours: BusinessHours | null;
-    }>(
-      em,
-      `SELECT c.id, c.inbox_id, c.channel, c.team_id, c.assignee_id, c.priority, c.labels, c.status, c.created_at, c.sla, c.sla_state, c.sla_due_at, c.sla_next_check_at, t.business_hours
-       FROM conversations c LEFT JOIN teams t ON t.id = c.team_id WHERE c.id = $1 FOR UPDATE OF c`,
-      [id],
-    );
+    }>(em, LOCK_CONVERSATION, [id]);
     if (!r) return null;
     return {
       id: r.id,

@@ -21,6 +21,7 @@ const schema = z.object({
   DATABASE_POOL_SIZE: intFrom(10, 1, 500),
   DATABASE_CONNECT_TIMEOUT_MS: intFrom(5000, 100),
   DATABASE_STATEMENT_TIMEOUT_MS: intFrom(30000, 100),
+  DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false', '1', '0']).default('true'),
   HEALTH_TIMEOUT_MS: intFrom(1000, 50),
   OUTBOUND_SEND_TIMEOUT_MS: intFrom(30000, 500),
   REDIS_URL: z
@@ -97,6 +98,8 @@ export interface AppConfig {
   publicUrlSet: boolean;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Hot statements as named prepared statements (off behind a PgBouncer older than 1.21 in transaction mode). */
+  databasePreparedStatements: boolean;
   /** Waiting for a database connection (new, or from an exhausted pool). */
   databaseConnectTimeoutMs: number;
   /** One statement (server-side), and one query without an answer (client-side, a little longer). */
@@ -203,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrlSet: c.PUBLIC_URL !== undefined,
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
+    databasePreparedStatements: truthy(c.DATABASE_PREPARED_STATEMENTS),
     databaseConnectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
     databaseStatementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
     healthTimeoutMs: c.HEALTH_TIMEOUT_MS,

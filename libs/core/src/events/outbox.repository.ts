@@ -1,19 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { prepared, queryRows } from '../db/sql';
 import { DomainEvent, PendingEvent } from './domain-events';
+
+const APPEND = prepared(
+  'outbox_append',
+  `INSERT INTO outbox_events (type, conversation_id, payload)
+   SELECT type, conversation_id, payload FROM unnest($1::text[], $2::uuid[], $3::jsonb[]) WITH ORDINALITY AS e(type, conversation_id, payload, n) ORDER BY n
+   RETURNING seq`,
+);
 
 @Injectable()
 export class OutboxRepository {
   /** Appends in the caller's transaction; the returned events carry their sequence numbers. */
   async append(em: EntityManager, events: PendingEvent[]): Promise<DomainEvent[]> {
     if (events.length === 0) return [];
-    const values: unknown[] = [];
-    const tuples = events.map((e, i) => {
-      values.push(e.type, e.conversationId, JSON.stringify(e.payload));
-      return `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3}::jsonb)`;
-    });
-    const rows = await em.query<Array<{ seq: string }>>(`INSERT INTO outbox_events (type, conversation_id, payload) VALUES ${tuples.join(', ')} RETURNING seq`, values);
-    return events.map((e, i): DomainEvent => ({ ...e, seq: Number(rows[i].seq) }));
+    // One statement text for any number of events (so it stays prepared). Rows take their sequence
+    // numbers in input order (ORDER BY n), so the sorted numbers map back to the events in order.
+    const rows = await queryRows<{ seq: string }>(em, APPEND, [events.map((e) => e.type), events.map((e) => e.conversationId), events.map((e) => JSON.stringify(e.payload))]);
+    const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
+    return events.map((e, i): DomainEvent => ({ ...e, seq: seqs[i] }));
   }
 
   async after(em: EntityManager, afterSeq: number, limit: number): Promise<DomainEvent[]> {

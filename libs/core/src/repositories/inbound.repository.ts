@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { queryRows } from '../db/sql';
+import { prepared, queryRows } from '../db/sql';
 import type { ChannelKind } from '../entities/enums';
 import type { ContactDetails } from './contact.repository';
 
@@ -38,74 +38,18 @@ export interface SeenMessage {
   contactId: string;
 }
 
-/**
- * The write side of ingest in as few round trips as the invariants allow. The same rows, the
- * same unique indexes and the same lock order as the step-by-step path in the contact,
- * conversation and message repositories (identity → conversation → message: each CTE feeds the
- * next, so PostgreSQL takes the locks in that order).
- */
-@Injectable()
-export class InboundRepository {
-  /**
-   * What ingest needs before it writes, in one round trip: the inbox (null when unknown) and the
-   * messages already stored under these external ids, with their conversation's contact.
-   */
-  async precheck(
-    em: EntityManager,
-    inboxId: string,
-    externalIds: string[],
-  ): Promise<{ inbox: { channel: string; teamId: string | null; active: boolean } | null; seen: Map<string, SeenMessage> }> {
-    const rows = await queryRows<{
-      channel: string;
-      team_id: string | null;
-      active: boolean;
-      external_id: string | null;
-      message_id: string | null;
-      conversation_id: string | null;
-      contact_id: string | null;
-    }>(
-      em,
-      `SELECT i.channel, i.team_id, i.active, m.external_id, m.id AS message_id, m.conversation_id, c.contact_id
+const PRECHECK = prepared(
+  'ingest_precheck',
+  `SELECT i.channel, i.team_id, i.active, m.external_id, m.id AS message_id, m.conversation_id, c.contact_id
        FROM inboxes i
        LEFT JOIN messages m ON m.inbox_id = i.id AND m.external_id = ANY($2::text[])
        LEFT JOIN conversations c ON c.id = m.conversation_id
        WHERE i.id = $1`,
-      [inboxId, externalIds],
-    );
-    const seen = new Map<string, SeenMessage>();
-    if (!rows.length) return { inbox: null, seen };
-    for (const r of rows) if (r.message_id && r.external_id) seen.set(r.external_id, { id: r.message_id, conversationId: r.conversation_id!, contactId: r.contact_id! });
-    return { inbox: { channel: rows[0].channel, teamId: rows[0].team_id, active: rows[0].active }, seen };
-  }
+);
 
-  /** A message stored by a transaction that committed after the precheck (or earlier in this one). */
-  async seen(em: EntityManager, inboxId: string, externalId: string): Promise<SeenMessage | null> {
-    const [row] = await queryRows<{ id: string; conversation_id: string; contact_id: string }>(
-      em,
-      `SELECT m.id, m.conversation_id, c.contact_id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.inbox_id = $1 AND m.external_id = $2`,
-      [inboxId, externalId],
-    );
-    return row ? { id: row.id, conversationId: row.conversation_id, contactId: row.contact_id } : null;
-  }
-
-  /**
-   * Identity (created with its contact when new), the open conversation of the thread (upserted
-   * on the partial unique index) and the message (unique per inbox and external id) in ONE
-   * statement. Null when a concurrent first message of the same sender is inserting the identity
-   * right now: this statement's snapshot cannot see the winner's row, so the caller takes the
-   * step-by-step path, whose next statement does.
-   */
-  async store(em: EntityManager, w: InboundWrite): Promise<InboundStored | null> {
-    const [row] = await queryRows<{
-      identity_id: string;
-      contact_id: string;
-      new_contact: boolean;
-      conversation_id: string | null;
-      conversation_created: boolean | null;
-      message_id: string | null;
-    }>(
-      em,
-      `WITH found AS (
+const STORE = prepared(
+  'ingest_store',
+  `WITH found AS (
          SELECT id, contact_id FROM contact_identities WHERE channel = $1::text AND address = $2::text
        ), made AS (
          -- The contact FK is deferred: the identity claims a fresh contact id before that row exists.
@@ -142,26 +86,84 @@ export class InboundRepository {
        )
        SELECT ident.id AS identity_id, ident.contact_id, ident.new_contact, conv.id AS conversation_id, conv.created AS conversation_created, (SELECT id FROM msg) AS message_id
        FROM ident LEFT JOIN conv ON true`,
-      [
-        w.channel,
-        w.address,
-        w.contact.name ?? null,
-        w.contact.email ?? null,
-        w.contact.phone ?? null,
-        w.contact.language ?? null,
-        w.inboxId,
-        w.threadKey,
-        w.priority,
-        w.teamId,
-        w.subject,
-        w.language,
-        w.at,
-        w.text,
-        w.html,
-        w.externalId,
-        JSON.stringify(w.metadata),
-      ],
+);
+
+/**
+ * The write side of ingest in as few round trips as the invariants allow. The same rows, the
+ * same unique indexes and the same lock order as the step-by-step path in the contact,
+ * conversation and message repositories (identity → conversation → message: each CTE feeds the
+ * next, so PostgreSQL takes the locks in that order).
+ */
+@Injectable()
+export class InboundRepository {
+  /**
+   * What ingest needs before it writes, in one round trip: the inbox (null when unknown) and the
+   * messages already stored under these external ids, with their conversation's contact.
+   */
+  async precheck(
+    em: EntityManager,
+    inboxId: string,
+    externalIds: string[],
+  ): Promise<{ inbox: { channel: string; teamId: string | null; active: boolean } | null; seen: Map<string, SeenMessage> }> {
+    const rows = await queryRows<{
+      channel: string;
+      team_id: string | null;
+      active: boolean;
+      external_id: string | null;
+      message_id: string | null;
+      conversation_id: string | null;
+      contact_id: string | null;
+    }>(em, PRECHECK, [inboxId, externalIds]);
+    const seen = new Map<string, SeenMessage>();
+    if (!rows.length) return { inbox: null, seen };
+    for (const r of rows) if (r.message_id && r.external_id) seen.set(r.external_id, { id: r.message_id, conversationId: r.conversation_id!, contactId: r.contact_id! });
+    return { inbox: { channel: rows[0].channel, teamId: rows[0].team_id, active: rows[0].active }, seen };
+  }
+
+  /** A message stored by a transaction that committed after the precheck (or earlier in this one). */
+  async seen(em: EntityManager, inboxId: string, externalId: string): Promise<SeenMessage | null> {
+    const [row] = await queryRows<{ id: string; conversation_id: string; contact_id: string }>(
+      em,
+      `SELECT m.id, m.conversation_id, c.contact_id FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.inbox_id = $1 AND m.external_id = $2`,
+      [inboxId, externalId],
     );
+    return row ? { id: row.id, conversationId: row.conversation_id, contactId: row.contact_id } : null;
+  }
+
+  /**
+   * Identity (created with its contact when new), the open conversation of the thread (upserted
+   * on the partial unique index) and the message (unique per inbox and external id) in ONE
+   * statement. Null when a concurrent first message of the same sender is inserting the identity
+   * right now: this statement's snapshot cannot see the winner's row, so the caller takes the
+   * step-by-step path, whose next statement does.
+   */
+  async store(em: EntityManager, w: InboundWrite): Promise<InboundStored | null> {
+    const [row] = await queryRows<{
+      identity_id: string;
+      contact_id: string;
+      new_contact: boolean;
+      conversation_id: string | null;
+      conversation_created: boolean | null;
+      message_id: string | null;
+    }>(em, STORE, [
+      w.channel,
+      w.address,
+      w.contact.name ?? null,
+      w.contact.email ?? null,
+      w.contact.phone ?? null,
+      w.contact.language ?? null,
+      w.inboxId,
+      w.threadKey,
+      w.priority,
+      w.teamId,
+      w.subject,
+      w.language,
+      w.at,
+      w.text,
+      w.html,
+      w.externalId,
+      JSON.stringify(w.metadata),
+    ]);
     if (!row?.conversation_id) return null;
     return {
       contactId: row.contact_id,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { queryRows } from '../db/sql';
+import { prepared, queryRows } from '../db/sql';
 import type { ChannelKind } from '../entities/enums';
 
 export interface InboxRow {
@@ -35,6 +35,9 @@ const toRow = (r: InboxTableRow): InboxRow => ({
   createdAt: new Date(r.created_at).toISOString(),
 });
 
+/** Read on every request with an inbox token (API-channel ingest). */
+const ID_BY_TOKEN = prepared('inbox_id_by_token', `SELECT id FROM inboxes WHERE token_hash = $1 AND active`);
+
 @Injectable()
 export class InboxRepository {
   async create(
@@ -60,7 +63,7 @@ export class InboxRepository {
   }
 
   async findIdByTokenHash(em: EntityManager, tokenHash: string): Promise<string | null> {
-    const [row] = await queryRows<{ id: string }>(em, `SELECT id FROM inboxes WHERE token_hash = $1 AND active`, [tokenHash]);
+    const [row] = await queryRows<{ id: string }>(em, ID_BY_TOKEN, [tokenHash]);
     return row?.id ?? null;
   }
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { queryRows } from '../db/sql';
+import { prepared, queryRows } from '../db/sql';
 import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
 import { CONVERSATION_COLUMNS, CONVERSATION_FROM, MESSAGE_COLUMNS, toConversationSummary, toMessageSummary } from './row-mappers';
 import type { ConversationSummaryRow, MessageSummaryRow } from './row-mappers';
@@ -58,6 +58,13 @@ interface AttachmentRow {
   storage_path: string | null;
 }
 
+/** The conversation and message summaries an ingest's events carry (every ingest). */
+const SUMMARIES = prepared(
+  'message_summaries',
+  `SELECT (SELECT row_to_json(x) FROM (SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = $1) x) AS conversation,
+          (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = $2) y) AS message`,
+);
+
 @Injectable()
 export class MessageRepository {
   async findByExternalId(em: EntityManager, inboxId: string, externalId: string): Promise<{ id: string; conversationId: string } | null> {
@@ -89,12 +96,7 @@ export class MessageRepository {
 
   /** The conversation and message summaries for the events of one write, in one round trip. */
   async summaries(em: EntityManager, conversationId: string, messageId: string): Promise<{ conversation: ConversationSummary; message: MessageSummary }> {
-    const [row] = await queryRows<SummariesRow>(
-      em,
-      `SELECT (SELECT row_to_json(x) FROM (SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = $1) x) AS conversation,
-              (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = $2) y) AS message`,
-      [conversationId, messageId],
-    );
+    const [row] = await queryRows<SummariesRow>(em, SUMMARIES, [conversationId, messageId]);
     return { conversation: toConversationSummary(row.conversation), message: toMessageSummary(row.message) };
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { queryRows } from '../db/sql';
+import { prepared, queryRows } from '../db/sql';
 import type { UserRole } from '../entities/enums';
 import type { UserView } from '@inbox/realtime-contract';
 
@@ -37,6 +37,9 @@ const toView = (r: UserRow): UserView => ({
 
 export type UserFields = Partial<Pick<UserView, 'name' | 'role' | 'languages' | 'skills' | 'capacity' | 'locale' | 'active'>> & { email?: string; passwordHash?: string };
 
+/** Read on every request and socket command of a signed-in user. */
+const SESSION_STATE = prepared('user_session_state', `SELECT id, name, role, active, token_version FROM users WHERE id = $1`);
+
 @Injectable()
 export class UserRepository {
   async count(em: EntityManager): Promise<number> {
@@ -70,9 +73,7 @@ export class UserRepository {
 
   /** What every request and socket command re-checks: a session lives only while these still match its token. */
   async sessionState(em: EntityManager, id: string): Promise<{ id: string; name: string; role: UserRole; active: boolean; tokenVersion: number } | null> {
-    const [row] = await queryRows<Pick<UserRow, 'id' | 'name' | 'role' | 'active' | 'token_version'>>(em, `SELECT id, name, role, active, token_version FROM users WHERE id = $1`, [
-      id,
-    ]);
+    const [row] = await queryRows<Pick<UserRow, 'id' | 'name' | 'role' | 'active' | 'token_version'>>(em, SESSION_STATE, [id]);
     return row ? { id: row.id, name: row.name, role: row.role, active: row.active, tokenVersion: row.token_version } : null;
   }
 
