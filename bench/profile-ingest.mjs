@@ -2,7 +2,8 @@
  * Where an ingest's time goes: boots the server in this process on a fresh database,
  * counts every SQL statement (and its round-trip time) the pg driver sends while
  * `count` messages are ingested one at a time, grouped by statement shape.
- *   npx node bench/profile-ingest.mjs [count] [--cpu-prof is passed to node: npx node --cpu-prof bench/profile-ingest.mjs]
+ *   npx node bench/profile-ingest.mjs [count] [--batch] [--modes=new,existing,http-new,batch-new,batch-existing]
+ *   (a CPU profile: npx node --cpu-prof bench/profile-ingest.mjs ...)
  */
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -103,7 +104,8 @@ try {
   await probe.connect();
   for (let i = 0; i < 20; i++) await ingest.ingest({ inboxId: inbox.id, channel: 'api', externalId: `warm-${i}`, contact: { identifier: `warm-${i}` }, text: 'warm' });
   await new Promise((r) => setTimeout(r, 1000));
-  const modes = process.argv.includes('--batch') ? ['batch-new', 'batch-existing'] : ['new', 'existing', 'http-new'];
+  const only = process.argv.find((a) => a.startsWith('--modes='))?.slice('--modes='.length).split(',');
+  const modes = only ?? (process.argv.includes('--batch') ? ['batch-new', 'batch-existing'] : ['new', 'existing', 'http-new']);
   for (const mode of modes) {
     stats.clear();
     const cpuBefore = await cpuSnapshot(probe);

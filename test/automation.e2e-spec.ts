@@ -142,6 +142,24 @@ describe('automation rules', () => {
     expect(await ruleLines(id)).toEqual(['rule_add_label', 'rule_send_canned_response', 'rule_set_priority']);
   });
 
+  it('a rule created, changed or deleted while messages flow applies from the next message (rules are cached per settings version)', async () => {
+    const t = await team();
+    const ib = await inbox(t.id);
+    // Messages before the rule: ingest has read (and cached) the rules as they were.
+    expect((await conversation(await ingest(ib, 'first'))).labels).toEqual([]);
+    const rule = await sut.api('POST', '/automation-rules', {
+      token: admin,
+      body: { name: `Cache ${uid()}`, event: 'conversation.created', conditions: [{ field: 'inbox', operator: 'equals', value: ib.id }], actions: [{ type: 'add_label', label: 'v1' }] },
+    });
+    expect(rule.status).toBe(201);
+    expect((await conversation(await ingest(ib, 'second'))).labels).toEqual(['v1']);
+    const changed = await sut.api('PATCH', `/automation-rules/${rule.body.id}`, { token: admin, body: { actions: [{ type: 'add_label', label: 'v2' }] } });
+    expect(changed.status).toBe(200);
+    expect((await conversation(await ingest(ib, 'third'))).labels).toEqual(['v2']);
+    expect((await sut.api('DELETE', `/automation-rules/${rule.body.id}`, { token: admin })).status).toBeLessThan(300);
+    expect((await conversation(await ingest(ib, 'fourth'))).labels).toEqual([]);
+  });
+
   it('a failing webhook action does not fail the customer message; a disabled rule does nothing', async () => {
     const t = await team();
     const ib = await inbox(t.id);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { oncePerTransaction, queryRows } from '@inbox/core';
+import { queryRows, settingsPerVersion } from '@inbox/core';
 import type { BusinessHours } from '@inbox/business-hours';
 import type { RuleAction, RuleCondition, RuleEvent, RuleInput } from './rule-conditions.util';
 
@@ -49,7 +49,7 @@ export class AutomationRuleRepository {
 
   /** The enabled rules of one event, in order; all enabled rules are read once per transaction. */
   async enabledFor(em: EntityManager, event: RuleEvent): Promise<RuleView[]> {
-    const all = await oncePerTransaction(em, 'automation_rules', async () =>
+    const all = await settingsPerVersion(em, 'automation_rules', async () =>
       (await queryRows<RuleRow>(em, `SELECT * FROM automation_rules WHERE enabled ORDER BY position, created_at`)).map(toView),
     );
     return all.filter((r) => r.event === event);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { oncePerTransaction, prepared, queryRows } from '@inbox/core';
+import { prepared, queryRows, settingsPerVersion } from '@inbox/core';
 import type { BusinessHours } from '@inbox/business-hours';
 import type { ChannelKind, SlaAppliesTo, SlaClockKind, SlaLevel, SlaPolicyRule, SlaRecord, SlaState } from '@inbox/routing';
 
@@ -73,9 +73,9 @@ const LOCK_CONVERSATION = prepared(
 /** All SLA SQL: policies, each conversation's clocks, and the fired warnings/breaches (once each). */
 @Injectable()
 export class SlaRepository {
-  /** Read once per transaction (a batch ingest applies them to many conversations). */
+  /** Read once per transaction (a batch ingest applies them to many conversations), or from the cache when ingest knows the settings version. */
   async policies(em: EntityManager): Promise<ReturnType<typeof toPolicy>[]> {
-    return oncePerTransaction(em, 'sla_policies', async () => (await queryRows<SlaPolicyRow>(em, `SELECT * FROM sla_policies ORDER BY position, id`)).map(toPolicy));
+    return settingsPerVersion(em, 'sla_policies', async () => (await queryRows<SlaPolicyRow>(em, `SELECT * FROM sla_policies ORDER BY position, id`)).map(toPolicy));
   }
 
   async policy(em: EntityManager, id: string) {

@@ -23,6 +23,7 @@ import { Mentions1766200000000 } from './migrations/1766200000000-Mentions';
 import { CsatRules1766210000000 } from './migrations/1766210000000-CsatRules';
 import { VisitorInfo1766220000000 } from './migrations/1766220000000-VisitorInfo';
 import { PasswordResets1766230000000 } from './migrations/1766230000000-PasswordResets';
+import { SettingsVersion1766240000000 } from './migrations/1766240000000-SettingsVersion';
 
 /** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
 export const MIGRATIONS = [
@@ -48,6 +49,7 @@ export const MIGRATIONS = [
   CsatRules1766210000000,
   VisitorInfo1766220000000,
   PasswordResets1766230000000,
+  SettingsVersion1766240000000,
 ];
 
 /** `timeouts` for the application's pool; migrations run without a statement timeout (they may be long). */

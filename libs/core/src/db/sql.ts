@@ -81,3 +81,37 @@ export function oncePerTransaction<T>(em: EntityManager, key: string, load: () =
   if (!value) memo.set(key, (value = load()));
   return value;
 }
+
+const txSettingsVersion = new WeakMap<EntityManager, string>();
+const settingsCache = new WeakMap<object, Map<string, { version: string; value: Promise<unknown> }>>();
+
+/**
+ * The settings version (table `settings_version`, bumped by triggers on every change to automation
+ * rules and SLA policies) this transaction was started under: ingest reads it with its precheck.
+ */
+export function useSettingsVersion(em: EntityManager, version: string | null | undefined): void {
+  if (version && em.queryRunner?.isTransactionActive) txSettingsVersion.set(em, version);
+}
+
+/**
+ * Settings read through the process's cache when the transaction knows its settings version (the
+ * same version: the same rows), else once per transaction. Cached per database, so two servers in
+ * one process (tests) never share. Values are shared between transactions: callers only read them.
+ * A change committed after the precheck reaches the next message, as if this one came a moment
+ * earlier.
+ */
+export function settingsPerVersion<T>(em: EntityManager, key: string, load: () => Promise<T>): Promise<T> {
+  const version = txSettingsVersion.get(em);
+  if (version === undefined) return oncePerTransaction(em, key, load);
+  let cache = settingsCache.get(em.connection);
+  if (!cache) settingsCache.set(em.connection, (cache = new Map()));
+  const hit = cache.get(key);
+  if (hit?.version === version) return hit.value as Promise<T>;
+  const value = oncePerTransaction(em, key, load);
+  const entry = { version, value };
+  cache.set(key, entry);
+  value.catch(() => {
+    if (cache.get(key) === entry) cache.delete(key);
+  });
+  return value;
+}

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { InboundMessage, IngestResult } from '../channels/channel-adapter';
 import { Transactions, TxContext } from '../db/transactions';
 import { isRetryableConflict, pgErrorCode } from '../db/pg-errors';
+import { useSettingsVersion } from '../db/sql';
 import { ContactRepository } from '../repositories/contact.repository';
 import { ConversationRepository } from '../repositories/conversation.repository';
 import { MessageRepository } from '../repositories/message.repository';
@@ -59,7 +60,10 @@ export class IngestService {
     if (already) return this.duplicate(already, msg);
     assertChannel(inbox, msg);
     try {
-      return await this.tx.run((tx) => this.store(tx, inbox, msg, input));
+      return await this.tx.run((tx) => {
+        useSettingsVersion(tx.em, inbox.settingsVersion);
+        return this.store(tx, inbox, msg, input);
+      });
     } catch (err) {
       if (!(err instanceof AlreadyIngested)) throw err;
       const winner = await this.inbound.seen(this.tx.manager, msg.inboxId, msg.externalId);
@@ -160,7 +164,7 @@ export class IngestService {
    * savepoints (`isolated`) each failing item is rolled back and answered alone here.
    */
   private async runBatch(
-    inbox: { teamId: string | null },
+    inbox: { teamId: string | null; settingsVersion: string | null },
     msgs: Array<InboundMessage | null>,
     inputs: InboundMessage[],
     todo: number[],
@@ -177,6 +181,7 @@ export class IngestService {
     }
     try {
       await this.tx.run(async (tx) => {
+        useSettingsVersion(tx.em, inbox.settingsVersion);
         for (const i of todo) {
           const msg = msgs[i]!;
           if (!isolated) {

@@ -40,7 +40,8 @@ export interface SeenMessage {
 
 const PRECHECK = prepared(
   'ingest_precheck',
-  `SELECT i.channel, i.team_id, i.active, m.external_id, m.id AS message_id, m.conversation_id, c.contact_id
+  `SELECT i.channel, i.team_id, i.active, m.external_id, m.id AS message_id, m.conversation_id, c.contact_id,
+              (SELECT version::text FROM settings_version) AS settings_version
        FROM inboxes i
        LEFT JOIN messages m ON m.inbox_id = i.id AND m.external_id = ANY($2::text[])
        LEFT JOIN conversations c ON c.id = m.conversation_id
@@ -97,14 +98,15 @@ const STORE = prepared(
 @Injectable()
 export class InboundRepository {
   /**
-   * What ingest needs before it writes, in one round trip: the inbox (null when unknown) and the
-   * messages already stored under these external ids, with their conversation's contact.
+   * What ingest needs before it writes, in one round trip: the inbox (null when unknown), the
+   * messages already stored under these external ids, with their conversation's contact, and the
+   * settings version (rules and policies are then read from the cache; see settingsPerVersion).
    */
   async precheck(
     em: EntityManager,
     inboxId: string,
     externalIds: string[],
-  ): Promise<{ inbox: { channel: string; teamId: string | null; active: boolean } | null; seen: Map<string, SeenMessage> }> {
+  ): Promise<{ inbox: { channel: string; teamId: string | null; active: boolean; settingsVersion: string | null } | null; seen: Map<string, SeenMessage> }> {
     const rows = await queryRows<{
       channel: string;
       team_id: string | null;
@@ -113,11 +115,12 @@ export class InboundRepository {
       message_id: string | null;
       conversation_id: string | null;
       contact_id: string | null;
+      settings_version: string | null;
     }>(em, PRECHECK, [inboxId, externalIds]);
     const seen = new Map<string, SeenMessage>();
     if (!rows.length) return { inbox: null, seen };
     for (const r of rows) if (r.message_id && r.external_id) seen.set(r.external_id, { id: r.message_id, conversationId: r.conversation_id!, contactId: r.contact_id! });
-    return { inbox: { channel: rows[0].channel, teamId: rows[0].team_id, active: rows[0].active }, seen };
+    return { inbox: { channel: rows[0].channel, teamId: rows[0].team_id, active: rows[0].active, settingsVersion: rows[0].settings_version }, seen };
   }
 
   /** A message stored by a transaction that committed after the precheck (or earlier in this one). */
