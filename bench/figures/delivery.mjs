@@ -5,7 +5,8 @@ import { runWorker, startBareServer, startInboxServer } from '../lib/processes.m
 import { api, createAgents, expectOk, loginAdmin, serverEnv } from '../lib/api.mjs';
 import { sample, summary } from '../lib/stats.mjs';
 
-const TARGET_RATIO = 3;
+/** Issue 21: `message.created` within 3x bare at every rate; `conversation.assigned` 5x at 20 and 100 msg/s, 10x at 500. */
+const targetRatio = (event, rate) => (event === 'message.created' ? 3 : rate >= 500 ? 10 : 5);
 const round = (x) => (typeof x === 'number' && Number.isFinite(x) ? +x.toFixed(2) : null);
 
 /**
@@ -67,6 +68,7 @@ export async function run(ctx) {
         ['conversation.assigned', r.assigned],
       ]) {
         const ratio = s.p99 / b.message.p99;
+        const target = targetRatio(event, rate);
         results.push({
           name: `live delivery ${event} p99 at ${rate} msg/s`,
           value: s.p99,
@@ -74,8 +76,8 @@ export async function run(ctx) {
           baseline: b.message.p99,
           baselineUnit: 'ms (bare socket.io p99)',
           ratio,
-          target: `<= ${TARGET_RATIO}x bare`,
-          pass: ratio <= TARGET_RATIO && r[event === 'message.created' ? 'missingMessage' : 'missingAssigned'] === 0,
+          target: `<= ${target}x bare`,
+          pass: ratio <= target && r[event === 'message.created' ? 'missingMessage' : 'missingAssigned'] === 0,
           settings: { ...settings, event, received: s.count, p50: round(s.p50), p95: round(s.p95), p99: round(s.p99), max: round(s.max) },
           charts:
             event === 'message.created'

@@ -10,7 +10,8 @@ import { api, expectOk, loginAdmin, serverEnv, pool as inPool, ADMIN_EMAIL, ADMI
 import { withClient } from '../lib/database.mjs';
 import { perSecond } from '../lib/stats.mjs';
 
-const TARGET_RATIO = 0.5;
+/** Issue 21: in-process 0.5x the raw INSERT rate; over HTTP 0.3x on one connection, 0.25x on eight. */
+const targetRatio = (path, connections) => (path.startsWith('HTTP') ? (connections === 1 ? 0.3 : 0.25) : 0.5);
 const EXISTING_THREADS = 200;
 
 /**
@@ -73,6 +74,7 @@ export async function run(ctx) {
 
 function entry(path, connections, threads, r, raw, settings) {
   const ratio = r.rate / raw.rate;
+  const target = targetRatio(path, connections);
   return {
     name: `ingest ${path}: ${connections} conn, ${threads} threads`,
     value: r.rate,
@@ -80,8 +82,8 @@ function entry(path, connections, threads, r, raw, settings) {
     baseline: raw.rate,
     baselineUnit: `raw INSERT tx/s (${connections} conn)`,
     ratio,
-    target: `>= ${TARGET_RATIO}x raw INSERT`,
-    pass: ratio >= TARGET_RATIO,
+    target: `>= ${target}x raw INSERT`,
+    pass: ratio >= target,
     settings: {
       ...settings,
       databaseConnections: connections,

@@ -71,8 +71,8 @@ export async function run(ctx) {
       baseline: one.assignments / one.seconds,
       baselineUnit: 'assignments/s (1 process)',
       ratio: two.assignments / two.seconds / (one.assignments / one.seconds),
-      target: null,
-      pass: null,
+      target: '>= 1x one process',
+      pass: two.assignments / two.seconds >= one.assignments / one.seconds,
       settings,
       charts: [
         {
@@ -84,6 +84,18 @@ export async function run(ctx) {
           ],
         },
       ],
+    },
+    {
+      // New conversations arrive over HTTP as fast as 16 clients can post them; agents resolve each after 20-120 ms.
+      name: 'storm: assignments per second, 1 process',
+      value: one.assignments / one.seconds,
+      unit: 'assignments/s',
+      baseline: one.conversations / one.ingestSeconds,
+      baselineUnit: 'new conversations/s ingested over HTTP (same run)',
+      ratio: one.assignments / one.seconds / (one.conversations / one.ingestSeconds),
+      target: '>= 500 assignments/s',
+      pass: one.assignments / one.seconds >= 500,
+      settings,
     },
     {
       name: 'two replicas: double assignments (both runs)',
