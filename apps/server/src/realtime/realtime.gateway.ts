@@ -9,20 +9,19 @@ import { RealtimeFanout, botInboxRoom } from './realtime-fanout.listener';
 import type { InboxServer, InboxSocket } from './realtime.types';
 import { TokenBucket, requireInt, requireOneOf, requireUuid, toErrorAck } from './socket-guards';
 
-const KNOWN_EVENTS = new Set<string>([
-  'presence.set',
-  'offer.accept',
-  'offer.decline',
-  'conversation.join',
-  'conversation.leave',
-  'typing',
-  'events.replay',
-  'coordinator.assign',
-  'coordinator.transfer',
-  'coordinator.unassign',
-  'coordinator.takeover',
-  'coordinator.priority',
-]);
+/** A command's payload as the client sent it: read field by field through socket-guards. */
+type CommandPayload = any;
+
+interface Command {
+  /** The permission the command needs (null: none beyond a live session). */
+  action: Action | null;
+  run(socket: InboxSocket, payload: CommandPayload, p: Principal): Promise<Record<string, unknown> | void>;
+}
+
+function requireUser(p: Principal): Extract<Principal, { type: 'user' }> {
+  if (p.type !== 'user') throw new DomainError('FORBIDDEN', 'only agents can do this');
+  return p;
+}
 
 /**
  * The realtime edge: authenticates at the handshake, joins rooms, validates commands and
@@ -114,84 +113,90 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (p?.type === 'user') await this.presence.disconnected(p.id).catch((err) => this.logger.warn({ err }, 'presence update failed'));
   }
 
+  /**
+   * Every command, defined once for all sockets (a socket holds one `onAny` listener, not a
+   * closure per command: thousands of idle agent sockets cost less memory).
+   */
+  private readonly commands: Partial<Record<keyof ClientToServerEvents, Command>> = {
+    'presence.set': {
+      action: 'presence.set',
+      run: async (_socket, payload, p) => ({ presence: await this.presence.choose(requireUser(p).id, requireOneOf(payload, 'presence', ['online', 'away'] as const)) }),
+    },
+    'offer.accept': { action: 'offer.respond', run: (_socket, payload, p) => this.routing.acceptOffer(requireUser(p).id, requireUuid(payload, 'conversationId')) },
+    'offer.decline': { action: 'offer.respond', run: (_socket, payload, p) => this.routing.declineOffer(requireUser(p).id, requireUuid(payload, 'conversationId')) },
+    'conversation.join': {
+      action: 'conversation.join',
+      run: async (socket, payload, p) => {
+        const id = requireUuid(payload, 'conversationId');
+        await this.conversations.get(p, id); // 404 / 403 as over REST
+        await socket.join(rooms.conversation(id));
+      },
+    },
+    'conversation.leave': {
+      action: null,
+      run: async (socket, payload) => {
+        await socket.leave(rooms.conversation(requireUuid(payload, 'conversationId')));
+      },
+    },
+    typing: {
+      action: 'conversation.typing',
+      run: async (socket, payload, p) => {
+        const user = requireUser(p);
+        const id = requireUuid(payload, 'conversationId');
+        if (!socket.rooms.has(rooms.conversation(id))) throw new DomainError('FORBIDDEN', 'join the conversation first');
+        socket.to(rooms.conversation(id)).emit('typing', { conversationId: id, userId: user.id, name: user.name, typing: Boolean(payload?.typing) });
+      },
+    },
+    'events.replay': { action: 'events.replay', run: (socket, payload, p) => this.fanout.replay(socket, p, requireInt(payload, 'afterSeq', 0, Number.MAX_SAFE_INTEGER)) },
+    'coordinator.assign': {
+      action: 'conversation.assign',
+      run: (_socket, payload, p) => this.routing.coordinatorAssign(p, requireUuid(payload, 'conversationId'), requireUuid(payload, 'agentId'), payload?.force === true),
+    },
+    'coordinator.takeover': {
+      action: 'conversation.takeover',
+      run: (_socket, payload, p) => this.routing.coordinatorAssign(requireUser(p), requireUuid(payload, 'conversationId'), requireUser(p).id, true),
+    },
+    'coordinator.unassign': { action: 'conversation.unassign', run: (_socket, payload, p) => this.routing.unassign(p, requireUuid(payload, 'conversationId')) },
+    'coordinator.transfer': {
+      action: 'conversation.transfer',
+      run: (_socket, payload, p) => this.routing.unassign(p, requireUuid(payload, 'conversationId'), 'transfer', requireUuid(payload, 'teamId')),
+    },
+    'coordinator.priority': {
+      action: 'conversation.priority',
+      run: async (_socket, payload, p) => {
+        await this.conversations.update(p, requireUuid(payload, 'conversationId'), { priority: requireInt(payload, 'priority', 0, 3) });
+      },
+    },
+  };
+
   private registerHandlers(socket: InboxSocket): void {
-    /**
-     * Every command runs as the principal's CURRENT self: the token is re-checked (expiry,
-     * deactivation, token version, bot token rotation) and the role re-read, then the one
-     * permission policy decides, exactly as the REST guard does.
-     */
-    const on = <E extends keyof ClientToServerEvents>(event: E, action: Action | null, handler: (payload: any, p: Principal) => Promise<Record<string, unknown> | void>) => {
-      socket.on(event as any, async (payload: unknown, ack?: (a: Ack) => void) => {
-        const reply = typeof ack === 'function' ? ack : () => undefined;
-        if (!socket.data.bucket.take()) return reply({ ok: false, code: 'RATE_LIMITED', message: 'too many events; slow down' });
-        try {
-          await socket.data.ready;
-          const p = await this.currentPrincipal(socket);
-          if (!p) return reply({ ok: false, code: 'UNAUTHENTICATED', message: 'this session has ended: log in again' });
-          if (action) assertCan(p, action);
-          const result = await handler(payload, p);
-          reply({ ok: true, ...(result ?? {}) });
-        } catch (err) {
-          if (!(err instanceof DomainError)) this.logger.error({ err, event }, 'socket command failed');
-          reply(toErrorAck(err));
-        }
-      });
-    };
-    const requireUser = (p: Principal) => {
-      if (p.type !== 'user') throw new DomainError('FORBIDDEN', 'only agents can do this');
-      return p;
-    };
+    socket.onAny((event: string, ...args: unknown[]) => void this.dispatch(socket, event, args));
+  }
 
-    socket.onAny((event: string, ...args: unknown[]) => {
-      if (KNOWN_EVENTS.has(event)) return;
-      const ack = args[args.length - 1];
-      if (typeof ack === 'function') ack({ ok: false, code: 'UNKNOWN_EVENT', message: `unknown event "${event}"` });
-    });
-
-    on('presence.set', 'presence.set', async (payload, p) => {
-      const user = requireUser(p);
-      return { presence: await this.presence.choose(user.id, requireOneOf(payload, 'presence', ['online', 'away'] as const)) };
-    });
-    on('offer.accept', 'offer.respond', async (payload, p) => {
-      await this.routing.acceptOffer(requireUser(p).id, requireUuid(payload, 'conversationId'));
-    });
-    on('offer.decline', 'offer.respond', async (payload, p) => {
-      await this.routing.declineOffer(requireUser(p).id, requireUuid(payload, 'conversationId'));
-    });
-    on('conversation.join', 'conversation.join', async (payload, p) => {
-      const id = requireUuid(payload, 'conversationId');
-      await this.conversations.get(p, id); // 404 / 403 as over REST
-      await socket.join(rooms.conversation(id));
-    });
-    on('conversation.leave', null, async (payload) => {
-      await socket.leave(rooms.conversation(requireUuid(payload, 'conversationId')));
-    });
-    on('typing', 'conversation.typing', async (payload, p) => {
-      const user = requireUser(p);
-      const id = requireUuid(payload, 'conversationId');
-      if (!socket.rooms.has(rooms.conversation(id))) throw new DomainError('FORBIDDEN', 'join the conversation first');
-      socket.to(rooms.conversation(id)).emit('typing', { conversationId: id, userId: user.id, name: user.name, typing: Boolean(payload?.typing) });
-    });
-    on('events.replay', 'events.replay', async (payload, p) => {
-      const afterSeq = requireInt(payload, 'afterSeq', 0, Number.MAX_SAFE_INTEGER);
-      return this.fanout.replay(socket, p, afterSeq);
-    });
-    on('coordinator.assign', 'conversation.assign', async (payload, p) => {
-      await this.routing.coordinatorAssign(p, requireUuid(payload, 'conversationId'), requireUuid(payload, 'agentId'), payload?.force === true);
-    });
-    on('coordinator.takeover', 'conversation.takeover', async (payload, p) => {
-      const actor = requireUser(p);
-      await this.routing.coordinatorAssign(actor, requireUuid(payload, 'conversationId'), actor.id, true);
-    });
-    on('coordinator.unassign', 'conversation.unassign', async (payload, p) => {
-      await this.routing.unassign(p, requireUuid(payload, 'conversationId'));
-    });
-    on('coordinator.transfer', 'conversation.transfer', async (payload, p) => {
-      await this.routing.unassign(p, requireUuid(payload, 'conversationId'), 'transfer', requireUuid(payload, 'teamId'));
-    });
-    on('coordinator.priority', 'conversation.priority', async (payload, p) => {
-      await this.conversations.update(p, requireUuid(payload, 'conversationId'), { priority: requireInt(payload, 'priority', 0, 3) });
-    });
+  /**
+   * Every command runs as the principal's CURRENT self: the token is re-checked (expiry,
+   * deactivation, token version, bot token rotation) and the role re-read, then the one
+   * permission policy decides, exactly as the REST guard does.
+   */
+  private async dispatch(socket: InboxSocket, event: string, args: unknown[]): Promise<void> {
+    const last = args[args.length - 1];
+    const reply = typeof last === 'function' ? (last as (a: Ack) => void) : () => undefined;
+    const command = Object.hasOwn(this.commands, event) ? this.commands[event as keyof ClientToServerEvents] : undefined;
+    if (!command) return reply({ ok: false, code: 'UNKNOWN_EVENT', message: `unknown event "${event}"` });
+    if (!socket.data.bucket.take()) return reply({ ok: false, code: 'RATE_LIMITED', message: 'too many events; slow down' });
+    try {
+      await socket.data.ready;
+      const p = await this.currentPrincipal(socket);
+      if (!p) return reply({ ok: false, code: 'UNAUTHENTICATED', message: 'this session has ended: log in again' });
+      if (command.action) assertCan(p, command.action);
+      // The payload is the first argument unless the client sent only an ack.
+      const payload = typeof args[0] === 'function' ? undefined : args[0];
+      const result = await command.run(socket, payload as CommandPayload, p);
+      reply({ ok: true, ...(result ?? {}) });
+    } catch (err) {
+      if (!(err instanceof DomainError)) this.logger.error({ err, event }, 'socket command failed');
+      reply(toErrorAck(err));
+    }
   }
 
   /**
