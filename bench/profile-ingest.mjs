@@ -104,7 +104,10 @@ try {
   await probe.connect();
   for (let i = 0; i < 20; i++) await ingest.ingest({ inboxId: inbox.id, channel: 'api', externalId: `warm-${i}`, contact: { identifier: `warm-${i}` }, text: 'warm' });
   await new Promise((r) => setTimeout(r, 1000));
-  const only = process.argv.find((a) => a.startsWith('--modes='))?.slice('--modes='.length).split(',');
+  const only = process.argv
+    .find((a) => a.startsWith('--modes='))
+    ?.slice('--modes='.length)
+    .split(',');
   const modes = only ?? (process.argv.includes('--batch') ? ['batch-new', 'batch-existing'] : ['new', 'existing', 'http-new']);
   for (const mode of modes) {
     stats.clear();

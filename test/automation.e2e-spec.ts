@@ -149,7 +149,12 @@ describe('automation rules', () => {
     expect((await conversation(await ingest(ib, 'first'))).labels).toEqual([]);
     const rule = await sut.api('POST', '/automation-rules', {
       token: admin,
-      body: { name: `Cache ${uid()}`, event: 'conversation.created', conditions: [{ field: 'inbox', operator: 'equals', value: ib.id }], actions: [{ type: 'add_label', label: 'v1' }] },
+      body: {
+        name: `Cache ${uid()}`,
+        event: 'conversation.created',
+        conditions: [{ field: 'inbox', operator: 'equals', value: ib.id }],
+        actions: [{ type: 'add_label', label: 'v1' }],
+      },
     });
     expect(rule.status).toBe(201);
     expect((await conversation(await ingest(ib, 'second'))).labels).toEqual(['v1']);
