@@ -47,6 +47,8 @@ export class CommandError extends Error {
 }
 
 const presenceKey = (userId: string) => `inbox.presence.${userId}`;
+const restorePresenceChoice = (userId: string, choice: string | null) =>
+  choice === null ? localStorage.removeItem(presenceKey(userId)) : localStorage.setItem(presenceKey(userId), choice);
 
 export function messagesKey(conversationId: string) {
   return ['messages', conversationId] as const;
@@ -222,12 +224,22 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       async command(event, payload) {
         const socket = socketRef.current;
         if (!socket) throw new CommandError('OFFLINE', 'not connected');
-        const ack = (await (socket as any).timeout(10_000).emitWithAck(event, payload)) as Ack;
-        if (!ack.ok) throw new CommandError(ack.code, ack.message);
-        if (event === 'presence.set') {
-          localStorage.setItem(presenceKey(me.id), (payload as { presence: string }).presence);
-          setPresence((ack as unknown as { presence: PresenceName }).presence);
+        // The presence choice is kept before it is sent: a reload while the answer is on its way
+        // must re-assert the new choice, not the old one. A refusal puts the old one back.
+        const previousChoice = event === 'presence.set' ? localStorage.getItem(presenceKey(me.id)) : null;
+        if (event === 'presence.set') localStorage.setItem(presenceKey(me.id), (payload as { presence: string }).presence);
+        let ack: Ack;
+        try {
+          ack = (await (socket as any).timeout(10_000).emitWithAck(event, payload)) as Ack;
+        } catch (err) {
+          if (event === 'presence.set') restorePresenceChoice(me.id, previousChoice);
+          throw err;
         }
+        if (!ack.ok) {
+          if (event === 'presence.set') restorePresenceChoice(me.id, previousChoice);
+          throw new CommandError(ack.code, ack.message);
+        }
+        if (event === 'presence.set') setPresence((ack as unknown as { presence: PresenceName }).presence);
         return ack;
       },
       dismissOffer(conversationId) {
