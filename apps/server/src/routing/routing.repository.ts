@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { prepared, queryRows } from '@inbox/core';
+import { affectedRows, prepared, queryRows } from '@inbox/core';
 import type { BusinessHours } from '@inbox/business-hours';
 import { AgentState, BUILT_IN_DEFAULT_CAPACITY, CapacityMap, ChannelKind, Presence, QueuedConversation, RoutingStrategy, TeamSettings } from '@inbox/routing';
 
@@ -179,6 +179,46 @@ const AGENTS = `SELECT u.id, u.name, u.skills, u.languages, u.capacity, coalesce
 const AGENTS_ONLINE = prepared('routing_agents_online', `${AGENTS} AND s.presence = 'online'`);
 const AGENTS_ALL = prepared('routing_agents_all', AGENTS);
 
+/** The statements of every assignment batch (fixed texts over arrays: prepared once per connection). */
+const LOCK_CONVERSATIONS = prepared('routing_lock_conversations', `SELECT * FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED`);
+const LOCK_AGENTS = prepared(
+  'routing_lock_agents',
+  `SELECT s.user_id AS id, s.presence, u.name, u.capacity, u.active
+       FROM agent_status s JOIN users u ON u.id = s.user_id WHERE s.user_id = ANY($1::uuid[]) ORDER BY s.user_id FOR UPDATE OF s`,
+);
+const AGENT_LOADS = prepared(
+  'routing_agent_loads',
+  `SELECT a.id AS agent_id, c.channel, count(*)::int AS n
+       FROM unnest($1::uuid[]) AS a(id)
+       JOIN conversations c ON (c.assignee_id = a.id AND c.status = 'open') OR c.offered_to_id = a.id
+       GROUP BY a.id, c.channel`,
+);
+const SET_ASSIGNEES = prepared(
+  'routing_set_assignees',
+  `UPDATE conversations c SET assignee_id = v.agent_id, offered_to_id = NULL, offer_expires_at = NULL, assignment_reason = v.reason,
+         assigned_at = now(), declined_by = '{}', updated_at = now()
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS v(id, agent_id, reason) WHERE c.id = v.id`,
+);
+const SET_LAST_AGENTS = prepared(
+  'routing_set_last_agents',
+  `UPDATE contacts ct SET last_agent_id = v.agent_id, last_agent_at = now()
+       FROM unnest($1::uuid[], $2::uuid[]) AS v(id, agent_id) WHERE ct.id = v.id`,
+);
+const SET_OFFERS = prepared(
+  'routing_set_offers',
+  `UPDATE conversations c SET offered_to_id = v.agent_id, offer_expires_at = v.expires_at, assignment_reason = v.reason, updated_at = now()
+       FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[]) AS v(id, agent_id, expires_at, reason) WHERE c.id = v.id`,
+);
+const TOUCH_AGENTS = prepared('routing_touch_agents', `UPDATE agent_status SET last_assigned_at = now() WHERE user_id = ANY($1::uuid[])`);
+const LOG_MANY = prepared(
+  'routing_log_many',
+  `INSERT INTO assignment_log (conversation_id, action, agent_id, previous_agent_id, team_id, by, actor_id, reason, reason_code, channel, agent_load_after, agent_capacity, over_capacity)
+       SELECT v.conversation_id, v.action, v.agent_id, v.previous_agent_id, v.team_id, v.by, v.actor_id, v.reason, v.reason_code, v.channel, v.agent_load_after, v.agent_capacity, v.over_capacity
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::int[], $12::int[], $13::bool[])
+       WITH ORDINALITY AS v(conversation_id, action, agent_id, previous_agent_id, team_id, by, actor_id, reason, reason_code, channel, agent_load_after, agent_capacity, over_capacity, ord)
+       ORDER BY ord`,
+);
+
 /** All routing SQL: state loading for the engine, and the row locks that make decisions race-free. */
 @Injectable()
 export class RoutingRepository {
@@ -275,7 +315,7 @@ export class RoutingRepository {
    */
   async lockConversations(em: EntityManager, ids: string[]): Promise<Map<string, LockedConversation>> {
     if (!ids.length) return new Map();
-    const rows = await queryRows<ConversationRow>(em, `SELECT * FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED`, [ids]);
+    const rows = await queryRows<ConversationRow>(em, LOCK_CONVERSATIONS, [ids]);
     return new Map(rows.map((r) => [r.id, mapLocked(r)]));
   }
 
@@ -286,12 +326,7 @@ export class RoutingRepository {
    */
   async lockAgents(em: EntityManager, ids: string[]): Promise<Map<string, LockedAgent>> {
     if (!ids.length) return new Map();
-    const rows = await queryRows<LockedAgent>(
-      em,
-      `SELECT s.user_id AS id, s.presence, u.name, u.capacity, u.active
-       FROM agent_status s JOIN users u ON u.id = s.user_id WHERE s.user_id = ANY($1::uuid[]) ORDER BY s.user_id FOR UPDATE OF s`,
-      [[...ids].sort()],
-    );
+    const rows = await queryRows<LockedAgent>(em, LOCK_AGENTS, [[...ids].sort()]);
     return new Map(rows.map((r) => [r.id, { id: r.id, presence: r.presence, name: r.name, capacity: r.capacity ?? {}, active: r.active }]));
   }
 
@@ -302,14 +337,7 @@ export class RoutingRepository {
   async agentLoads(em: EntityManager, ids: string[]): Promise<Map<string, Partial<Record<ChannelKind, number>>>> {
     const loads = new Map<string, Partial<Record<ChannelKind, number>>>(ids.map((id) => [id, {}]));
     if (!ids.length) return loads;
-    const rows = await queryRows<{ agent_id: string; channel: ChannelKind; n: number }>(
-      em,
-      `SELECT a.id AS agent_id, c.channel, count(*)::int AS n
-       FROM unnest($1::uuid[]) AS a(id)
-       JOIN conversations c ON (c.assignee_id = a.id AND c.status = 'open') OR c.offered_to_id = a.id
-       GROUP BY a.id, c.channel`,
-      [ids],
-    );
+    const rows = await queryRows<{ agent_id: string; channel: ChannelKind; n: number }>(em, AGENT_LOADS, [ids]);
     for (const r of rows) loads.get(r.agent_id)![r.channel] = r.n;
     return loads;
   }
@@ -317,12 +345,7 @@ export class RoutingRepository {
   /** Many assignments of one batch: conversations, the agents' last-assigned time, the contacts' last agent (sticky routing). */
   async setAssignees(em: EntityManager, rows: Array<{ id: string; agentId: string; contactId: string; reason: string }>): Promise<void> {
     if (!rows.length) return;
-    await em.query(
-      `UPDATE conversations c SET assignee_id = v.agent_id, offered_to_id = NULL, offer_expires_at = NULL, assignment_reason = v.reason,
-         assigned_at = now(), declined_by = '{}', updated_at = now()
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS v(id, agent_id, reason) WHERE c.id = v.id`,
-      [rows.map((r) => r.id), rows.map((r) => r.agentId), rows.map((r) => r.reason)],
-    );
+    await affectedRows(em, SET_ASSIGNEES, [rows.map((r) => r.id), rows.map((r) => r.agentId), rows.map((r) => r.reason)]);
     await this.touchAgents(
       em,
       rows.map((r) => r.agentId),
@@ -331,21 +354,13 @@ export class RoutingRepository {
     const lastAgent = new Map<string, string>();
     for (const r of rows) lastAgent.set(r.contactId, r.agentId);
     const contacts = [...lastAgent.keys()].sort();
-    await em.query(
-      `UPDATE contacts ct SET last_agent_id = v.agent_id, last_agent_at = now()
-       FROM unnest($1::uuid[], $2::uuid[]) AS v(id, agent_id) WHERE ct.id = v.id`,
-      [contacts, contacts.map((id) => lastAgent.get(id))],
-    );
+    await affectedRows(em, SET_LAST_AGENTS, [contacts, contacts.map((id) => lastAgent.get(id))]);
   }
 
   /** Many offers of one batch. */
   async setOffers(em: EntityManager, rows: Array<{ id: string; agentId: string; expiresAt: Date; reason: string }>): Promise<void> {
     if (!rows.length) return;
-    await em.query(
-      `UPDATE conversations c SET offered_to_id = v.agent_id, offer_expires_at = v.expires_at, assignment_reason = v.reason, updated_at = now()
-       FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[]) AS v(id, agent_id, expires_at, reason) WHERE c.id = v.id`,
-      [rows.map((r) => r.id), rows.map((r) => r.agentId), rows.map((r) => r.expiresAt.toISOString()), rows.map((r) => r.reason)],
-    );
+    await affectedRows(em, SET_OFFERS, [rows.map((r) => r.id), rows.map((r) => r.agentId), rows.map((r) => r.expiresAt.toISOString()), rows.map((r) => r.reason)]);
     await this.touchAgents(
       em,
       rows.map((r) => r.agentId),
@@ -353,7 +368,7 @@ export class RoutingRepository {
   }
 
   private async touchAgents(em: EntityManager, agentIds: string[]): Promise<void> {
-    await em.query(`UPDATE agent_status SET last_assigned_at = now() WHERE user_id = ANY($1::uuid[])`, [[...new Set(agentIds)].sort()]);
+    await affectedRows(em, TOUCH_AGENTS, [[...new Set(agentIds)].sort()]);
   }
 
   /** Why many conversations wait, in one statement; returns the ids whose reason changed. */
@@ -491,28 +506,21 @@ export class RoutingRepository {
   async logMany(em: EntityManager, entries: LogEntry[]): Promise<void> {
     if (!entries.length) return;
     const col = <T>(f: (e: LogEntry) => T) => entries.map(f);
-    await em.query(
-      `INSERT INTO assignment_log (conversation_id, action, agent_id, previous_agent_id, team_id, by, actor_id, reason, reason_code, channel, agent_load_after, agent_capacity, over_capacity)
-       SELECT v.conversation_id, v.action, v.agent_id, v.previous_agent_id, v.team_id, v.by, v.actor_id, v.reason, v.reason_code, v.channel, v.agent_load_after, v.agent_capacity, v.over_capacity
-       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::int[], $12::int[], $13::bool[])
-       WITH ORDINALITY AS v(conversation_id, action, agent_id, previous_agent_id, team_id, by, actor_id, reason, reason_code, channel, agent_load_after, agent_capacity, over_capacity, ord)
-       ORDER BY ord`,
-      [
-        col((e) => e.conversationId),
-        col((e) => e.action),
-        col((e) => e.agentId),
-        col((e) => e.previousAgentId),
-        col((e) => e.teamId),
-        col((e) => e.by),
-        col((e) => e.actorId),
-        col((e) => e.reason),
-        col((e) => e.reasonCode),
-        col((e) => e.channel),
-        col((e) => e.agentLoadAfter ?? null),
-        col((e) => e.agentCapacity ?? null),
-        col((e) => e.overCapacity ?? false),
-      ],
-    );
+    await affectedRows(em, LOG_MANY, [
+      col((e) => e.conversationId),
+      col((e) => e.action),
+      col((e) => e.agentId),
+      col((e) => e.previousAgentId),
+      col((e) => e.teamId),
+      col((e) => e.by),
+      col((e) => e.actorId),
+      col((e) => e.reason),
+      col((e) => e.reasonCode),
+      col((e) => e.channel),
+      col((e) => e.agentLoadAfter ?? null),
+      col((e) => e.agentCapacity ?? null),
+      col((e) => e.overCapacity ?? false),
+    ]);
   }
 
   async log(em: EntityManager, e: LogEntry): Promise<void> {

@@ -65,6 +65,17 @@ const SUMMARIES = prepared(
           (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = $2) y) AS message`,
 );
 
+/** Activity lines of many conversations (a routing batch's assignments). */
+const INSERT_ACTIVITIES = prepared(
+  'message_insert_activities',
+  `WITH m AS (
+     INSERT INTO messages (id, conversation_id, inbox_id, direction, kind, author_type, text, metadata)
+     SELECT v.id, v.conversation_id, v.inbox_id, 'outbound', 'activity', 'system', v.text, v.metadata::jsonb
+     FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) AS v(id, conversation_id, inbox_id, text, metadata)
+     RETURNING *)
+   SELECT ${MESSAGE_COLUMNS} FROM m`,
+);
+
 @Injectable()
 export class MessageRepository {
   async findByExternalId(em: EntityManager, inboxId: string, externalId: string): Promise<{ id: string; conversationId: string } | null> {
@@ -120,16 +131,13 @@ export class MessageRepository {
   async insertActivities(em: EntityManager, lines: Array<{ conversationId: string; inboxId: string; text: string; metadata: Record<string, unknown> }>): Promise<MessageSummary[]> {
     if (!lines.length) return [];
     const ids = lines.map(() => randomUUID());
-    const rows = await queryRows<MessageSummaryRow>(
-      em,
-      `WITH m AS (
-         INSERT INTO messages (id, conversation_id, inbox_id, direction, kind, author_type, text, metadata)
-         SELECT v.id, v.conversation_id, v.inbox_id, 'outbound', 'activity', 'system', v.text, v.metadata::jsonb
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) AS v(id, conversation_id, inbox_id, text, metadata)
-         RETURNING *)
-       SELECT ${MESSAGE_COLUMNS} FROM m`,
-      [ids, lines.map((l) => l.conversationId), lines.map((l) => l.inboxId), lines.map((l) => l.text), lines.map((l) => JSON.stringify(l.metadata))],
-    );
+    const rows = await queryRows<MessageSummaryRow>(em, INSERT_ACTIVITIES, [
+      ids,
+      lines.map((l) => l.conversationId),
+      lines.map((l) => l.inboxId),
+      lines.map((l) => l.text),
+      lines.map((l) => JSON.stringify(l.metadata)),
+    ]);
     const byId = new Map(rows.map((r) => [r.id, toMessageSummary(r)]));
     return ids.map((id) => byId.get(id)!);
   }
