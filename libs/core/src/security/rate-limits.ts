@@ -135,7 +135,15 @@ export class SharedBudget {
     // Unknown, stale or near the limit: this hit (with this replica's unsynced ones) goes to PostgreSQL now.
     const carried = st && now < st.resetAt ? st.pending : 0;
     if (st) st.pending = 0;
-    const { res, refused } = await this.consume(key, 1 + carried);
+    let answer: { res: RateLimiterRes; refused: boolean };
+    try {
+      answer = await this.consume(key, 1 + carried);
+    } catch (err) {
+      // Not counted anywhere: the carried hits wait for the next sync.
+      if (st) st.pending += carried;
+      throw err;
+    }
+    const { res, refused } = answer;
     this.learn(key, res);
     return { refused, limit: this.points, remaining: Math.max(0, res.remainingPoints), msBeforeNext: res.msBeforeNext };
   }
