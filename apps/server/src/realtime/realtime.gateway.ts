@@ -154,7 +154,10 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     },
     'coordinator.takeover': {
       action: 'conversation.takeover',
-      run: (_socket, payload, p) => this.routing.coordinatorAssign(requireUser(p), requireUuid(payload, 'conversationId'), requireUser(p).id, true),
+      run: (_socket, payload, p) => {
+        const actor = requireUser(p);
+        return this.routing.coordinatorAssign(actor, requireUuid(payload, 'conversationId'), actor.id, true);
+      },
     },
     'coordinator.unassign': { action: 'conversation.unassign', run: (_socket, payload, p) => this.routing.unassign(p, requireUuid(payload, 'conversationId')) },
     'coordinator.transfer': {

@@ -222,8 +222,10 @@ const LOG_MANY = prepared(
 /** All routing SQL: state loading for the engine, and the row locks that make decisions race-free. */
 @Injectable()
 export class RoutingRepository {
-  /** The waiting conversations, plus the reason each currently shows (so unchanged reasons are not rewritten). */
-  /** `teams`: the teams the pass routes with (read once per pass), to know whether any overflows. */
+  /**
+   * The waiting conversations, plus the reason each currently shows (so unchanged reasons are not
+   * rewritten). `teams`: the teams the pass routes with (read once per pass), to know whether any overflows.
+   */
   async queue(
     em: EntityManager,
     limit: number,

@@ -41,6 +41,24 @@ export interface OpenThreadUpsert {
   at: Date;
 }
 
+/**
+ * What a message does to its thread's open conversation when one exists (the partial unique index
+ * on inbox and thread key): re-opens a pending or snoozed one, keeps the first waiting time. Shared
+ * by the one-statement ingest (InboundRepository) and the step-by-step path here.
+ */
+/** A new conversation's status: in a bot-first inbox (`inboxParam`) it is the bot's until it hands off. */
+export const newThreadStatus = (inboxParam: string) =>
+  `CASE WHEN EXISTS (SELECT 1 FROM inboxes i JOIN bots b ON b.id = i.bot_id AND b.active WHERE i.id = ${inboxParam}) THEN 'bot' ELSE 'open' END`;
+
+export const OPEN_THREAD_CONFLICT = `ON CONFLICT (inbox_id, thread_key) WHERE status <> 'resolved'
+ DO UPDATE SET
+   last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
+   status = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN 'open' ELSE conversations.status END,
+   snoozed_until = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN NULL ELSE conversations.snoozed_until END,
+   waiting_since = coalesce(conversations.waiting_since, EXCLUDED.waiting_since),
+   updated_at = now()
+ RETURNING id, (xmax = 0) AS created`;
+
 @Injectable()
 export class ConversationRepository {
   /**
@@ -54,16 +72,9 @@ export class ConversationRepository {
       `INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, priority, team_id, subject, language, waiting_since, last_message_at)
        VALUES ($1, $2, $3, $10, $4,
          -- Bot-first inboxes: a new conversation is the inbox's bot's until it hands off (routing only takes 'open').
-         CASE WHEN EXISTS (SELECT 1 FROM inboxes i JOIN bots b ON b.id = i.bot_id AND b.active WHERE i.id = $1) THEN 'bot' ELSE 'open' END,
+         ${newThreadStatus('$1')},
          $5, $6, $7, $8, $9, $9)
-       ON CONFLICT (inbox_id, thread_key) WHERE status <> 'resolved'
-       DO UPDATE SET
-         last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
-         status = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN 'open' ELSE conversations.status END,
-         snoozed_until = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN NULL ELSE conversations.snoozed_until END,
-         waiting_since = coalesce(conversations.waiting_since, EXCLUDED.waiting_since),
-         updated_at = now()
-       RETURNING id, (xmax = 0) AS created`,
+       ${OPEN_THREAD_CONFLICT}`,
       [u.inboxId, u.channel, u.contactId, u.threadKey, u.priority, u.teamId, u.subject, u.language, u.at, u.identityId],
     );
     return { id: row.id, created: row.created };

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { prepared, queryRows } from '../db/sql';
 import type { ChannelKind } from '../entities/enums';
 import type { ContactDetails } from './contact.repository';
+import { OPEN_THREAD_CONFLICT, newThreadStatus } from './conversation.repository';
 
 export interface InboundWrite {
   inboxId: string;
@@ -67,17 +68,10 @@ const STORE = prepared(
          INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, priority, team_id, subject, language, waiting_since, last_message_at)
          SELECT $7::uuid, $1::text, ident.contact_id, ident.id, $8::text,
            -- Bot-first inboxes: a new conversation is the inbox's bot's until it hands off (routing only takes 'open').
-           CASE WHEN EXISTS (SELECT 1 FROM inboxes i JOIN bots b ON b.id = i.bot_id AND b.active WHERE i.id = $7::uuid) THEN 'bot' ELSE 'open' END,
+           ${newThreadStatus('$7::uuid')},
            $9::smallint, $10::uuid, $11::text, $12::text, $13::timestamptz, $13::timestamptz
          FROM ident
-         ON CONFLICT (inbox_id, thread_key) WHERE status <> 'resolved'
-         DO UPDATE SET
-           last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
-           status = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN 'open' ELSE conversations.status END,
-           snoozed_until = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN NULL ELSE conversations.snoozed_until END,
-           waiting_since = coalesce(conversations.waiting_since, EXCLUDED.waiting_since),
-           updated_at = now()
-         RETURNING id, (xmax = 0) AS created
+         ${OPEN_THREAD_CONFLICT}
        ), msg AS (
          INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, html, external_id, status, metadata, created_at)
          SELECT conv.id, $7::uuid, 'inbound', 'message', 'contact', ident.contact_id, $14::text, $15::text, $16::text, NULL, $17::jsonb, $13::timestamptz
