@@ -17,6 +17,9 @@ import { SlaConversationRow, SlaRepository } from './sla.repository';
 
 export const SLA_CHECK_QUEUE = 'sla-check';
 
+/** Conversations whose clocks this SLA service stored in a transaction (keyed by its manager: one per transaction). */
+const clockedIn = new WeakMap<object, Set<string>>();
+
 const KIND_TEXT = { first_response: 'first response', next_response: 'next response', resolution: 'resolution' } as const;
 
 /**
@@ -40,13 +43,20 @@ export class SlaService implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // After automation rules (order 10): the clocks follow what rules changed.
-    // A new conversation with no SLA policy defined has no clock to start: skipped without a savepoint.
+    // Skipped without a savepoint: a new conversation when no SLA policy is defined (no clock to
+    // start), and a customer's message into a conversation that had no clocks when ingest stored
+    // it, unless this transaction started them since (a customer message starts none: only a
+    // policy applied on creation or on a team, priority or label change does, and both pass here).
     this.hooks.register(
       'sla',
       20,
       (ctx, e) => this.onConversationEvent(ctx, e),
       undefined,
-      async (tx, e) => e.type !== 'sla.breached' && e.type !== 'csat.received' && (e.type !== 'conversation.created' || (await this.repo.policies(tx.em)).length > 0),
+      async (tx, e) => {
+        if (e.type === 'sla.breached' || e.type === 'csat.received') return false;
+        if (e.type === 'message.created' && e.slaRecord === false) return clockedIn.get(tx.em)?.has(e.conversationId) ?? false;
+        return e.type !== 'conversation.created' || (await this.repo.policies(tx.em)).length > 0;
+      },
     );
   }
 
@@ -109,6 +119,9 @@ export class SlaService implements OnApplicationBootstrap {
 
   /** Fires what is due, stores the clocks, schedules the next check. Returns whether the visible SLA changed. */
   private async apply(tx: TxContext, row: SlaConversationRow, rec: SlaRecord, now: number, runHook: (e: ConversationHookEvent) => Promise<void>): Promise<boolean> {
+    let clocked = clockedIn.get(tx.em);
+    if (!clocked) clockedIn.set(tx.em, (clocked = new Set()));
+    clocked.add(row.id);
     const ev = evaluateSla(rec, now);
     const breaches: ConversationHookEvent[] = [];
     for (const f of ev.fire) {

@@ -6,7 +6,18 @@ import type { TxContext } from '../db/transactions';
 /** What happened to a conversation, told to hooks inside the transaction that did it. */
 export type ConversationHookEvent =
   | { type: 'conversation.created'; conversationId: string; messageId: string }
-  | { type: 'message.created'; conversationId: string; messageId: string; from: 'customer' | 'agent' | 'bot' }
+  | {
+      type: 'message.created';
+      conversationId: string;
+      messageId: string;
+      from: 'customer' | 'agent' | 'bot';
+      /**
+       * Ingest knows, from the statement that stored the message and locked the conversation,
+       * whether it carried SLA clocks then: false lets the SLA hook skip a conversation without
+       * clocks unless a hook of this transaction started them since. Unset: unknown.
+       */
+      slaRecord?: boolean;
+    }
   | { type: 'conversation.updated'; conversationId: string; changed: Array<'status' | 'priority' | 'labels' | 'team'>; previousStatus?: string }
   | { type: 'conversation.resolved'; conversationId: string }
   | { type: 'sla.breached'; conversationId: string; kind: string; dueAt: number }

@@ -182,11 +182,12 @@ export class IngestService {
     try {
       await this.tx.run(async (tx) => {
         useSettingsVersion(tx.em, inbox.settingsVersion);
+        const deferred: DeferredEvents[] = [];
         for (const i of todo) {
           const msg = msgs[i]!;
           if (!isolated) {
             try {
-              outcomes[i] = await this.store(tx, inbox, msg, inputs[i]);
+              outcomes[i] = await this.store(tx, inbox, msg, inputs[i], deferred);
             } catch (err) {
               // A deadlock victim's transaction is lost whole: `ingestBatch` runs the batch again.
               if (isRetryableConflict(err)) throw err;
@@ -199,7 +200,7 @@ export class IngestService {
           const itemTx: TxContext = { em: tx.em, emit: (e) => events.push(e), afterCommit: (fn) => after.push(fn) };
           await tx.em.query('SAVEPOINT ingest_item');
           try {
-            outcomes[i] = await this.store(itemTx, inbox, msg, inputs[i]);
+            outcomes[i] = await this.store(itemTx, inbox, msg, inputs[i], deferred);
             await tx.em.query('RELEASE SAVEPOINT ingest_item');
             for (const e of events) tx.emit(e);
             for (const fn of after) tx.afterCommit(fn);
@@ -219,6 +220,7 @@ export class IngestService {
             outcomes[i] = { error };
           }
         }
+        await this.emitDeferred(tx, deferred);
       });
       return null;
     } catch (err) {
@@ -227,8 +229,30 @@ export class IngestService {
     }
   }
 
-  /** One message inside the caller's transaction: identity → conversation → message → hooks → events. */
-  private async store(tx: TxContext, inbox: { teamId: string | null }, msg: InboundMessage, input: InboundMessage): Promise<IngestResult> {
+  /**
+   * A batch's events in item order (each item's conversation event, its message event, then what
+   * its hooks reported), with every summary read in one statement after the last item: a
+   * conversation written by several items is told in its state at commit.
+   */
+  private async emitDeferred(tx: TxContext, deferred: DeferredEvents[]): Promise<void> {
+    if (!deferred.length) return;
+    const sums = await this.messages.summariesMany(
+      tx.em,
+      deferred.map((d) => d.conversationId),
+      deferred.map((d) => d.messageId),
+    );
+    for (const d of deferred) {
+      tx.emit({ type: d.conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId: d.conversationId, payload: sums.conversations.get(d.conversationId)! });
+      tx.emit({ type: 'message.created', conversationId: d.conversationId, payload: sums.messages.get(d.messageId)! });
+      for (const e of d.hookEvents) tx.emit(e);
+    }
+  }
+
+  /**
+   * One message inside the caller's transaction: identity → conversation → message → hooks → events.
+   * With `deferred` (a batch) the events wait there for one summaries statement for the whole batch.
+   */
+  private async store(tx: TxContext, inbox: { teamId: string | null }, msg: InboundMessage, input: InboundMessage, deferred?: DeferredEvents[]): Promise<IngestResult> {
     const { em, emit } = tx;
     const at = msg.receivedAt ?? new Date();
     const threadKey = msg.threadKey ?? `contact:${msg.contact.identifier}`;
@@ -298,7 +322,7 @@ export class IngestService {
         metadata: msg.metadata ?? {},
         createdAt: at,
       });
-      stored = { contactId, identityId, newContact, conversationId: conversation.id, conversationCreated: conversation.created, messageId };
+      stored = { contactId, identityId, newContact, conversationId: conversation.id, conversationCreated: conversation.created, slaRecord: conversation.slaRecord, messageId };
     }
     const { contactId, conversationId, conversationCreated, messageId } = stored;
     if (!messageId) throw new AlreadyIngested();
@@ -311,8 +335,12 @@ export class IngestService {
     const hookEvents: PendingEvent[] = [];
     const hookTx = { ...tx, emit: (e: PendingEvent) => hookEvents.push(e) };
     if (conversationCreated) await this.hooks.run(hookTx, { type: 'conversation.created', conversationId, messageId }, 'customer');
-    await this.hooks.run(hookTx, { type: 'message.created', conversationId, messageId, from: 'customer' }, 'customer');
+    await this.hooks.run(hookTx, { type: 'message.created', conversationId, messageId, from: 'customer', slaRecord: stored.slaRecord }, 'customer');
 
+    if (deferred) {
+      deferred.push({ conversationId, messageId, conversationCreated, hookEvents });
+      return { conversationId, messageId, contactId, created: true, conversationCreated };
+    }
     const summaries = await this.messages.summaries(em, conversationId, messageId);
     emit({ type: conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId, payload: summaries.conversation });
     emit({ type: 'message.created', conversationId, payload: summaries.message });
@@ -324,6 +352,14 @@ export class IngestService {
     this.logger.debug({ inboxId: msg.inboxId, externalId: msg.externalId }, 'redelivered message ignored');
     return { conversationId: seen.conversationId, messageId: seen.id, contactId: seen.contactId, created: false, conversationCreated: false };
   }
+}
+
+/** A batch item's events, emitted once the batch's summaries are read. */
+interface DeferredEvents {
+  conversationId: string;
+  messageId: string;
+  conversationCreated: boolean;
+  hookEvents: PendingEvent[];
 }
 
 /** One item of a batch: its ingest result, or why it was refused (the others are unaffected). */

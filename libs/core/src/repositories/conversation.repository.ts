@@ -57,7 +57,7 @@ export const OPEN_THREAD_CONFLICT = `ON CONFLICT (inbox_id, thread_key) WHERE st
    snoozed_until = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN NULL ELSE conversations.snoozed_until END,
    waiting_since = coalesce(conversations.waiting_since, EXCLUDED.waiting_since),
    updated_at = now()
- RETURNING id, (xmax = 0) AS created`;
+ RETURNING id, (xmax = 0) AS created, (sla IS NOT NULL) AS has_sla`;
 
 @Injectable()
 export class ConversationRepository {
@@ -66,8 +66,8 @@ export class ConversationRepository {
    * index serialises concurrent ingests of one thread. A customer writing again
    * re-opens a pending or snoozed conversation. In a bot-first inbox a new one starts as the bot's.
    */
-  async upsertOpenThread(em: EntityManager, u: OpenThreadUpsert): Promise<{ id: string; created: boolean }> {
-    const [row] = await queryRows<{ id: string; created: boolean }>(
+  async upsertOpenThread(em: EntityManager, u: OpenThreadUpsert): Promise<{ id: string; created: boolean; slaRecord: boolean }> {
+    const [row] = await queryRows<{ id: string; created: boolean; has_sla: boolean }>(
       em,
       `INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, priority, team_id, subject, language, waiting_since, last_message_at)
        VALUES ($1, $2, $3, $10, $4,
@@ -77,7 +77,7 @@ export class ConversationRepository {
        ${OPEN_THREAD_CONFLICT}`,
       [u.inboxId, u.channel, u.contactId, u.threadKey, u.priority, u.teamId, u.subject, u.language, u.at, u.identityId],
     );
-    return { id: row.id, created: row.created };
+    return { id: row.id, created: row.created, slaRecord: row.has_sla };
   }
 
   async summary(em: EntityManager, id: string): Promise<ConversationSummary | null> {

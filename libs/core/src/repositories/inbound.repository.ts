@@ -29,6 +29,8 @@ export interface InboundStored {
   newContact: boolean;
   conversationId: string;
   conversationCreated: boolean;
+  /** The conversation carried SLA clocks when the message was stored (its row stays locked until commit). */
+  slaRecord: boolean;
   /** Null: (inbox, external id) was already stored; the caller rolls the upsert back (a redelivery). */
   messageId: string | null;
 }
@@ -79,7 +81,7 @@ const STORE = prepared(
          ON CONFLICT (inbox_id, external_id) DO NOTHING
          RETURNING id
        )
-       SELECT ident.id AS identity_id, ident.contact_id, ident.new_contact, conv.id AS conversation_id, conv.created AS conversation_created, (SELECT id FROM msg) AS message_id
+       SELECT ident.id AS identity_id, ident.contact_id, ident.new_contact, conv.id AS conversation_id, conv.created AS conversation_created, conv.has_sla, (SELECT id FROM msg) AS message_id
        FROM ident LEFT JOIN conv ON true`,
 );
 
@@ -141,6 +143,7 @@ export class InboundRepository {
       new_contact: boolean;
       conversation_id: string | null;
       conversation_created: boolean | null;
+      has_sla: boolean | null;
       message_id: string | null;
     }>(em, STORE, [
       w.channel,
@@ -168,6 +171,7 @@ export class InboundRepository {
       newContact: row.new_contact,
       conversationId: row.conversation_id,
       conversationCreated: Boolean(row.conversation_created),
+      slaRecord: Boolean(row.has_sla),
       messageId: row.message_id,
     };
   }

@@ -65,6 +65,13 @@ const SUMMARIES = prepared(
           (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = $2) y) AS message`,
 );
 
+/** The summaries of a batch's writes: each conversation once, each message once. */
+const SUMMARIES_MANY = prepared(
+  'message_summaries_many',
+  `SELECT (SELECT coalesce(json_agg(row_to_json(x)), '[]') FROM (SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = ANY($1::uuid[])) x) AS conversations,
+          (SELECT coalesce(json_agg(row_to_json(y)), '[]') FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = ANY($2::uuid[])) y) AS messages`,
+);
+
 /** Activity lines of many conversations (a routing batch's assignments). */
 const INSERT_ACTIVITIES = prepared(
   'message_insert_activities',
@@ -109,6 +116,22 @@ export class MessageRepository {
   async summaries(em: EntityManager, conversationId: string, messageId: string): Promise<{ conversation: ConversationSummary; message: MessageSummary }> {
     const [row] = await queryRows<SummariesRow>(em, SUMMARIES, [conversationId, messageId]);
     return { conversation: toConversationSummary(row.conversation), message: toMessageSummary(row.message) };
+  }
+
+  /** `summaries` for many writes in one round trip (a batch ingest): by conversation id and by message id. */
+  async summariesMany(
+    em: EntityManager,
+    conversationIds: string[],
+    messageIds: string[],
+  ): Promise<{ conversations: Map<string, ConversationSummary>; messages: Map<string, MessageSummary> }> {
+    const [row] = await queryRows<{ conversations: ConversationSummaryRow[]; messages: MessageSummaryRow[] }>(em, SUMMARIES_MANY, [
+      [...new Set(conversationIds)],
+      messageIds,
+    ]);
+    return {
+      conversations: new Map(row.conversations.map((r) => [r.id, toConversationSummary(r)])),
+      messages: new Map(row.messages.map((r) => [r.id, toMessageSummary(r)])),
+    };
   }
 
   /** Returns null when (inbox_id, external_id) already exists: the caller treats it as a redelivery. */
