@@ -69,6 +69,51 @@ describe('batch ingest (API channel)', () => {
     ]);
   });
 
+  it("keeps one-by-one ingest's details when a batch is written in one statement", async () => {
+    const run = uid();
+    const ana = `ana-${run}`;
+    // An existing contact whose missing email a batch item fills; a new one whose details come
+    // from its first item and are filled by a later one; one thread written by both of them.
+    const known = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: `d-${run}-0`, contact: { identifier: ana }, text: 'earlier' } });
+    expect(known.status).toBe(201);
+    const before = (await db.query(`SELECT max(seq) AS seq FROM outbox_events`)).rows[0].seq;
+    const res = await batch([
+      { externalId: `d-${run}-1`, contact: { identifier: ana, email: `ana-${run}@example.com` }, text: 'hi again', metadata: { order: 'A-1' } },
+      { externalId: `d-${run}-2`, contact: { identifier: `bo-${run}`, name: 'Bo' }, threadKey: `t-${run}`, subject: 'First subject', priority: 2, text: 'one' },
+      { externalId: `d-${run}-3`, contact: { identifier: `bo-${run}`, phone: '+3312345678' }, threadKey: `t-${run}`, subject: 'Second subject', priority: 0, text: 'two' },
+      { externalId: `d-${run}-4`, contact: { identifier: ana }, threadKey: `t-${run}`, text: 'three, from Ana' },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([201, 201, 201, 201]);
+    const [r1, r2, r3, r4] = res.body.results as Array<{ conversationId: string; messageId: string }>;
+    expect(r1.conversationId).toBe(known.body.conversationId);
+    expect(new Set([r2.conversationId, r3.conversationId, r4.conversationId]).size).toBe(1);
+    expect(r2.conversationId).not.toBe(r1.conversationId);
+
+    const contact = async (identifier: string) =>
+      (await db.query(`SELECT c.* FROM contacts c JOIN contact_identities i ON i.contact_id = c.id WHERE i.channel = 'api' AND i.address = $1`, [identifier])).rows[0];
+    expect(await contact(ana)).toMatchObject({ email: `ana-${run}@example.com` });
+    expect(await contact(`bo-${run}`)).toMatchObject({ name: 'Bo', phone: '+3312345678' });
+    // The thread: opened by its first message (contact, subject, priority), last message time of its last.
+    const { rows: convs } = await db.query(`SELECT * FROM conversations WHERE id = $1`, [r2.conversationId]);
+    expect(convs[0]).toMatchObject({ subject: 'First subject', priority: 2, contact_id: (await contact(`bo-${run}`)).id });
+    const { rows: msgs } = await db.query(`SELECT external_id, author_id, metadata, created_at FROM messages WHERE inbox_id = $1 AND external_id LIKE $2 ORDER BY external_id`, [
+      inbox.id,
+      `d-${run}-%`,
+    ]);
+    expect(msgs.map((m) => m.external_id)).toEqual([0, 1, 2, 3, 4].map((i) => `d-${run}-${i}`));
+    expect(msgs[1].metadata).toEqual({ order: 'A-1' });
+    expect(msgs[4].author_id).toBe((await contact(ana)).id);
+    expect(convs[0].last_message_at.getTime()).toBe(Math.max(...msgs.slice(2).map((m) => m.created_at.getTime())));
+    // One conversation.created for the new thread (carrying all three messages' state), one conversation.updated for Ana's.
+    const { rows: events } = await db.query(
+      `SELECT type, conversation_id FROM outbox_events WHERE conversation_id = ANY($1::uuid[]) AND type LIKE 'conversation.%' AND seq > $2 ORDER BY seq`,
+      [[r1.conversationId, r2.conversationId], before],
+    );
+    expect(events.filter((e) => e.conversation_id === r2.conversationId).map((e) => e.type)).toEqual(['conversation.created', 'conversation.updated', 'conversation.updated']);
+    expect(events.filter((e) => e.conversation_id === r1.conversationId).map((e) => e.type)).toEqual(['conversation.updated']);
+  });
+
   it('refuses a bad item in its place and stores the others', async () => {
     const run = uid();
     const good = (i: number) => ({ externalId: `p-${run}-${i}`, contact: { identifier: `p-${run}` }, text: `ok ${i}` });

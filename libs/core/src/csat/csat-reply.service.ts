@@ -51,9 +51,14 @@ export class CsatReplyService {
   ) {}
 
   /** Null: not a survey answer; the message goes the usual way. */
+  /** Whether a message could answer a survey at all (no query): the star scale reads every rating form. */
+  mayAnswer(m: { text: string; hasAttachments: boolean }): boolean {
+    return !m.hasAttachments && parseRatingReply(m.text, 'stars') !== null;
+  }
+
   async take(tx: TxContext, m: CsatReplyInput): Promise<CsatReplyTaken | null> {
-    // Most messages stop here, before any query: the star scale reads every rating form.
-    if (m.hasAttachments || parseRatingReply(m.text, 'stars') === null) return null;
+    // Most messages stop here, before any query.
+    if (!this.mayAnswer(m)) return null;
     const surveyId = await this.repo.surveyAwaitingReply(tx.em, m);
     if (!surveyId) return null;
     // The survey's lock orders this answer with the page's and the widget's (and a redelivery).

@@ -1,13 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { createHash } from 'node:crypto';
 import { InboundMessage, IngestResult } from '../channels/channel-adapter';
+import type { ChannelKind } from '../entities/enums';
 import { Transactions, TxContext } from '../db/transactions';
 import { isRetryableConflict, pgErrorCode } from '../db/pg-errors';
 import { useSettingsVersion } from '../db/sql';
 import { ContactRepository } from '../repositories/contact.repository';
 import { ConversationRepository } from '../repositories/conversation.repository';
 import { MessageRepository } from '../repositories/message.repository';
-import { InboundRepository, SeenMessage } from '../repositories/inbound.repository';
+import { InboundRepository, InboundStored, InboundWrite, SeenMessage } from '../repositories/inbound.repository';
 import { ConversationHooks } from '../conversations/conversation-hooks';
 import { CsatReplyService } from '../csat/csat-reply.service';
 import type { PendingEvent } from '../events/domain-events';
@@ -17,6 +19,13 @@ import { htmlToText } from '../util/text';
 
 /** Raised inside the transaction to roll back everything when another ingest stored the message first. */
 class AlreadyIngested extends Error {}
+
+/** The database refused a batch's one-statement write: some item's data, but which one it cannot tell. */
+class OneStatementRefused extends Error {
+  constructor(readonly cause: unknown) {
+    super('the one-statement batch write was refused');
+  }
+}
 
 /**
  * The one ingest path of every channel: identity, conversation, message and outbox
@@ -133,8 +142,18 @@ export class IngestService {
     // subtransactions every snapshot in the database gets slower). An item that fails rolls the
     // batch back; it is answered alone and the batch runs again without it. After a few such
     // reruns the batch falls back to a savepoint per item.
+    let oneStatement = true;
     for (let rerun = 0; todo.length; rerun++) {
-      const failed = await this.runBatch(inbox, msgs, inputs, todo, outcomes, rerun >= 3);
+      let failed: { index: number; err: unknown } | null;
+      try {
+        failed = await this.runBatch({ ...inbox, id: inboxId, channel: inbox.channel as ChannelKind }, msgs, inputs, todo, outcomes, rerun >= 3, oneStatement);
+      } catch (err) {
+        if (!(err instanceof OneStatementRefused)) throw err;
+        this.logger.warn({ inboxId, err: err.cause }, 'a batch item was refused by the database; the batch runs again item by item');
+        oneStatement = false;
+        rerun--;
+        continue;
+      }
       if (failed === null) break;
       const { index, err } = failed;
       const msg = msgs[index]!;
@@ -164,12 +183,13 @@ export class IngestService {
    * savepoints (`isolated`) each failing item is rolled back and answered alone here.
    */
   private async runBatch(
-    inbox: { teamId: string | null; settingsVersion: string | null },
+    inbox: { id: string; channel: ChannelKind; teamId: string | null; settingsVersion: string | null },
     msgs: Array<InboundMessage | null>,
     inputs: InboundMessage[],
     todo: number[],
     outcomes: BatchIngestOutcome[],
     isolated: boolean,
+    oneStatement: boolean,
   ): Promise<{ index: number; err: unknown } | null> {
     class ItemFailed extends Error {
       constructor(
@@ -183,11 +203,13 @@ export class IngestService {
       await this.tx.run(async (tx) => {
         useSettingsVersion(tx.em, inbox.settingsVersion);
         const deferred: DeferredEvents[] = [];
+        const written = isolated || !oneStatement ? new Map<number, InboundStored | null>() : await this.storeTogether(tx, inbox, msgs, inputs, todo);
         for (const i of todo) {
           const msg = msgs[i]!;
           if (!isolated) {
             try {
-              outcomes[i] = await this.store(tx, inbox, msg, inputs[i], deferred);
+              const stored = written.get(i);
+              outcomes[i] = stored ? await this.finish(tx, msg, inputs[i], stored, deferred) : await this.store(tx, inbox, msg, inputs[i], deferred);
             } catch (err) {
               // A deadlock victim's transaction is lost whole: `ingestBatch` runs the batch again.
               if (isRetryableConflict(err)) throw err;
@@ -230,6 +252,34 @@ export class IngestService {
   }
 
   /**
+   * The batch's plain messages (no attachments, no channel rows, nothing that could answer a
+   * satisfaction survey) written in one statement before the others are stored one by one:
+   * what each wrote, by item. Data PostgreSQL refuses cannot be pinned on one item here:
+   * `OneStatementRefused`, and the batch runs again item by item, which can.
+   */
+  private async storeTogether(
+    tx: TxContext,
+    inbox: { id: string; channel: ChannelKind; teamId: string | null },
+    msgs: Array<InboundMessage | null>,
+    inputs: InboundMessage[],
+    todo: number[],
+  ): Promise<Map<number, InboundStored | null>> {
+    const plain = todo.filter((i) => !inputs[i].onStored && !msgs[i]!.attachments?.length && !this.csatReplies.mayAnswer({ text: msgs[i]!.text, hasAttachments: false }));
+    if (plain.length < 2) return new Map();
+    try {
+      const stored = await this.inbound.storeMany(
+        tx.em,
+        inbox,
+        plain.map((i) => ({ ...inboundWrite(inbox, msgs[i]!), position: i })),
+      );
+      return new Map(plain.map((i, k) => [i, stored[k]]));
+    } catch (err) {
+      if (!isRetryableConflict(err) && itemError(err)) throw new OneStatementRefused(err);
+      throw err;
+    }
+  }
+
+  /**
    * A batch's events in item order (each item's conversation event, its message event, then what
    * its hooks reported), with every summary read in one statement after the last item: a
    * conversation written by several items is told in its state at commit.
@@ -253,23 +303,20 @@ export class IngestService {
    * With `deferred` (a batch) the events wait there for one summaries statement for the whole batch.
    */
   private async store(tx: TxContext, inbox: { teamId: string | null }, msg: InboundMessage, input: InboundMessage, deferred?: DeferredEvents[]): Promise<IngestResult> {
-    const { em, emit } = tx;
-    const at = msg.receivedAt ?? new Date();
-    const threadKey = msg.threadKey ?? `contact:${msg.contact.identifier}`;
-    const language = msg.language ?? msg.contact.language ?? null;
-    const priority = msg.priority ?? 1;
+    const { em } = tx;
+    const w = inboundWrite(inbox, msg);
     // A customer answering the satisfaction survey in the chat ("4", "👍"): the rating, kept in the
     // resolved conversation's timeline; no new conversation, no rules or SLA clocks on the message.
     const reply = await this.csatReplies.take(tx, {
-      inboxId: msg.inboxId,
-      channel: msg.channel,
-      address: msg.contact.identifier,
-      threadKey,
-      text: msg.text,
+      inboxId: w.inboxId,
+      channel: w.channel,
+      address: w.address,
+      threadKey: w.threadKey,
+      text: w.text,
       hasAttachments: Boolean(msg.attachments?.length),
-      externalId: msg.externalId,
-      metadata: msg.metadata ?? {},
-      at,
+      externalId: w.externalId,
+      metadata: w.metadata,
+      at: w.at,
     });
     if (reply) {
       if (!reply.messageId) throw new AlreadyIngested();
@@ -278,52 +325,44 @@ export class IngestService {
     }
     // One statement in the usual case; the step-by-step path when a concurrent first message of
     // the same sender holds the identity's unique key (its row is not in this statement's snapshot).
-    let stored = await this.inbound.store(em, {
-      inboxId: msg.inboxId,
-      channel: msg.channel,
-      address: msg.contact.identifier,
-      contact: msg.contact,
-      threadKey,
-      teamId: inbox.teamId,
-      subject: msg.subject ?? null,
-      language,
-      priority,
-      at,
-      text: msg.text,
-      html: msg.html ?? null,
-      externalId: msg.externalId,
-      metadata: msg.metadata ?? {},
+    const stored = (await this.inbound.store(em, w)) ?? (await this.storeStepByStep(em, w));
+    return this.finish(tx, msg, input, stored, deferred);
+  }
+
+  private async storeStepByStep(em: EntityManager, w: InboundWrite): Promise<InboundStored> {
+    const { contactId, identityId, created: newContact } = await this.contacts.resolveIdentity(em, w.channel, w.address, w.contact);
+    const conversation = await this.conversations.upsertOpenThread(em, {
+      inboxId: w.inboxId,
+      channel: w.channel,
+      contactId,
+      identityId,
+      threadKey: w.threadKey,
+      teamId: w.teamId,
+      subject: w.subject,
+      language: w.language,
+      priority: w.priority,
+      at: w.at,
     });
-    if (!stored) {
-      const { contactId, identityId, created: newContact } = await this.contacts.resolveIdentity(em, msg.channel, msg.contact.identifier, msg.contact);
-      const conversation = await this.conversations.upsertOpenThread(em, {
-        inboxId: msg.inboxId,
-        channel: msg.channel,
-        contactId,
-        identityId,
-        threadKey,
-        teamId: inbox.teamId,
-        subject: msg.subject ?? null,
-        language,
-        priority,
-        at,
-      });
-      const messageId = await this.messages.insert(em, {
-        conversationId: conversation.id,
-        inboxId: msg.inboxId,
-        direction: 'inbound',
-        kind: 'message',
-        authorType: 'contact',
-        authorId: contactId,
-        text: msg.text,
-        html: msg.html ?? null,
-        externalId: msg.externalId,
-        status: null,
-        metadata: msg.metadata ?? {},
-        createdAt: at,
-      });
-      stored = { contactId, identityId, newContact, conversationId: conversation.id, conversationCreated: conversation.created, slaRecord: conversation.slaRecord, messageId };
-    }
+    const messageId = await this.messages.insert(em, {
+      conversationId: conversation.id,
+      inboxId: w.inboxId,
+      direction: 'inbound',
+      kind: 'message',
+      authorType: 'contact',
+      authorId: contactId,
+      text: w.text,
+      html: w.html,
+      externalId: w.externalId,
+      status: null,
+      metadata: w.metadata,
+      createdAt: w.at,
+    });
+    return { contactId, identityId, newContact, conversationId: conversation.id, conversationCreated: conversation.created, slaRecord: conversation.slaRecord, messageId };
+  }
+
+  /** After the message's row: contact details, attachments, the channel's rows, hooks, events. */
+  private async finish(tx: TxContext, msg: InboundMessage, input: InboundMessage, stored: InboundStored, deferred?: DeferredEvents[]): Promise<IngestResult> {
+    const { em, emit } = tx;
     const { contactId, conversationId, conversationCreated, messageId } = stored;
     if (!messageId) throw new AlreadyIngested();
     // After the conversation's row lock (taken by the upsert): routing locks conversation then contact.
@@ -352,6 +391,26 @@ export class IngestService {
     this.logger.debug({ inboxId: msg.inboxId, externalId: msg.externalId }, 'redelivered message ignored');
     return { conversationId: seen.conversationId, messageId: seen.id, contactId: seen.contactId, created: false, conversationCreated: false };
   }
+}
+
+/** What the storing statements write for a message (the thread, language and time defaults applied). */
+function inboundWrite(inbox: { teamId: string | null }, msg: InboundMessage): InboundWrite {
+  return {
+    inboxId: msg.inboxId,
+    channel: msg.channel,
+    address: msg.contact.identifier,
+    contact: msg.contact,
+    threadKey: msg.threadKey ?? `contact:${msg.contact.identifier}`,
+    teamId: inbox.teamId,
+    subject: msg.subject ?? null,
+    language: msg.language ?? msg.contact.language ?? null,
+    priority: msg.priority ?? 1,
+    at: msg.receivedAt ?? new Date(),
+    text: msg.text,
+    html: msg.html ?? null,
+    externalId: msg.externalId,
+    metadata: msg.metadata ?? {},
+  };
 }
 
 /** A batch item's events, emitted once the batch's summaries are read. */

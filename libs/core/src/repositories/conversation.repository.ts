@@ -57,7 +57,7 @@ export const OPEN_THREAD_CONFLICT = `ON CONFLICT (inbox_id, thread_key) WHERE st
    snoozed_until = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN NULL ELSE conversations.snoozed_until END,
    waiting_since = coalesce(conversations.waiting_since, EXCLUDED.waiting_since),
    updated_at = now()
- RETURNING id, (xmax = 0) AS created, (sla IS NOT NULL) AS has_sla`;
+ RETURNING id, thread_key, (xmax = 0) AS created, (sla IS NOT NULL) AS has_sla`;
 
 @Injectable()
 export class ConversationRepository {

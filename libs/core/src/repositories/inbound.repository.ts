@@ -86,6 +86,61 @@ const STORE = prepared(
 );
 
 /**
+ * STORE for many messages of one inbox and channel (a batch): each sender's identity once, each
+ * thread's open conversation once (created with the details of its first message as the sender
+ * listed them, `position`, and the time of its last), every message; one row per input in input
+ * order. Identities are written in address order and conversations in thread order, so
+ * concurrent batches lock in the same order.
+ */
+const STORE_MANY = prepared(
+  'ingest_store_many',
+  `WITH v AS MATERIALIZED (
+         SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                              $12::smallint[], $13::timestamptz[], $14::text[], $15::text[], $16::text[], $17::jsonb[], $18::int[])
+           WITH ORDINALITY AS v(address, name, email, phone, contact_language, thread_key, subject, language, priority, at, text, html, external_id, metadata, position, ord)
+       ), senders AS (
+         SELECT DISTINCT ON (address) address, name, email, phone, contact_language FROM v ORDER BY address, position
+       ), found AS (
+         SELECT ci.id, ci.contact_id, ci.address FROM contact_identities ci JOIN senders s ON ci.channel = $1::text AND ci.address = s.address
+       ), made AS (
+         INSERT INTO contact_identities (contact_id, channel, address)
+         SELECT gen_random_uuid(), $1::text, s.address FROM senders s WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.address = s.address) ORDER BY s.address
+         ON CONFLICT (channel, address) DO NOTHING
+         RETURNING id, contact_id, address
+       ), new_contact AS (
+         INSERT INTO contacts (id, name, email, phone, language)
+         SELECT m.contact_id, s.name, s.email, s.phone, s.contact_language FROM made m JOIN senders s ON s.address = m.address RETURNING id
+       ), ident AS (
+         SELECT id, contact_id, address, false AS new_contact FROM found
+         UNION ALL SELECT id, contact_id, address, true FROM made
+       ), threads AS (
+         SELECT DISTINCT ON (thread_key) thread_key, address, subject, language, priority, at AS first_at, max(at) OVER (PARTITION BY thread_key) AS last_at
+         FROM v ORDER BY thread_key, position
+       ), conv AS (
+         INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, priority, team_id, subject, language, waiting_since, last_message_at)
+         SELECT $2::uuid, $1::text, i.contact_id, i.id, t.thread_key,
+           ${newThreadStatus('$2::uuid')},
+           t.priority, $3::uuid, t.subject, t.language, t.first_at, t.last_at
+         FROM threads t JOIN ident i ON i.address = t.address
+         ORDER BY t.thread_key
+         ${OPEN_THREAD_CONFLICT}
+       ), msg AS (
+         INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, html, external_id, status, metadata, created_at)
+         SELECT c.id, $2::uuid, 'inbound', 'message', 'contact', i.contact_id, v.text, v.html, v.external_id, NULL, v.metadata, v.at
+         FROM v JOIN conv c ON c.thread_key = v.thread_key JOIN ident i ON i.address = v.address
+         ORDER BY v.ord
+         ON CONFLICT (inbox_id, external_id) DO NOTHING
+         RETURNING id, external_id
+       )
+       SELECT i.id AS identity_id, i.contact_id, i.new_contact, c.id AS conversation_id, c.created AS conversation_created, c.has_sla, m.id AS message_id
+       FROM v
+       LEFT JOIN ident i ON i.address = v.address
+       LEFT JOIN conv c ON c.thread_key = v.thread_key
+       LEFT JOIN msg m ON m.external_id = v.external_id
+       ORDER BY v.ord`,
+);
+
+/**
  * The write side of ingest in as few round trips as the invariants allow. The same rows, the
  * same unique indexes and the same lock order as the step-by-step path in the contact,
  * conversation and message repositories (identity → conversation → message: each CTE feeds the
@@ -136,6 +191,67 @@ export class InboundRepository {
    * right now: this statement's snapshot cannot see the winner's row, so the caller takes the
    * step-by-step path, whose next statement does.
    */
+  /**
+   * `store` for many messages of one inbox in ONE statement, one answer per input in input order
+   * (external ids distinct). Null for an input whose sender's identity or thread a concurrent
+   * transaction is creating right now (the caller stores it with `store`); `conversationCreated`
+   * only on the first input of a new conversation; a null `messageId` is a redelivery.
+   */
+  async storeMany(
+    em: EntityManager,
+    inbox: { id: string; channel: ChannelKind; teamId: string | null },
+    ws: Array<InboundWrite & { position: number }>,
+  ): Promise<Array<InboundStored | null>> {
+    const rows = await queryRows<{
+      identity_id: string | null;
+      contact_id: string | null;
+      new_contact: boolean | null;
+      conversation_id: string | null;
+      conversation_created: boolean | null;
+      has_sla: boolean | null;
+      message_id: string | null;
+    }>(em, STORE_MANY, [
+      inbox.channel,
+      inbox.id,
+      inbox.teamId,
+      ws.map((w) => w.address),
+      ws.map((w) => w.contact.name ?? null),
+      ws.map((w) => w.contact.email ?? null),
+      ws.map((w) => w.contact.phone ?? null),
+      ws.map((w) => w.contact.language ?? null),
+      ws.map((w) => w.threadKey),
+      ws.map((w) => w.subject),
+      ws.map((w) => w.language),
+      ws.map((w) => w.priority),
+      ws.map((w) => w.at),
+      ws.map((w) => w.text),
+      ws.map((w) => w.html),
+      ws.map((w) => w.externalId),
+      ws.map((w) => JSON.stringify(w.metadata)),
+      ws.map((w) => w.position),
+    ]);
+    // New conversation and new contact are told once, on the first input, as one-by-one ingest
+    // would: a sender's later inputs may still fill the contact's missing details.
+    const opened = new Set<string>();
+    const introduced = new Set<string>();
+    return rows.map((r) => {
+      if (!r.conversation_id || !r.identity_id || !r.contact_id) return null;
+      const first = Boolean(r.conversation_created) && !opened.has(r.conversation_id);
+      if (first) opened.add(r.conversation_id);
+      const newContact = Boolean(r.new_contact) && !introduced.has(r.identity_id);
+      if (newContact) introduced.add(r.identity_id);
+      return {
+        contactId: r.contact_id,
+        identityId: r.identity_id,
+        newContact,
+        conversationId: r.conversation_id,
+        conversationCreated: first,
+        slaRecord: Boolean(r.has_sla),
+        messageId: r.message_id,
+      };
+    });
+  }
+
   async store(em: EntityManager, w: InboundWrite): Promise<InboundStored | null> {
     const [row] = await queryRows<{
       identity_id: string;
