@@ -292,7 +292,11 @@ export class IngestService {
       deferred.map((d) => d.messageId),
     );
     for (const d of deferred) {
-      tx.emit({ type: d.conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId: d.conversationId, payload: sums.conversations.get(d.conversationId)! });
+      tx.emit({
+        type: d.conversationCreated ? 'conversation.created' : 'conversation.updated',
+        conversationId: d.conversationId,
+        payload: sums.conversations.get(d.conversationId)!,
+      });
       tx.emit({ type: 'message.created', conversationId: d.conversationId, payload: sums.messages.get(d.messageId)! });
       for (const e of d.hookEvents) tx.emit(e);
     }

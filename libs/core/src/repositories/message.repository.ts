@@ -124,10 +124,7 @@ export class MessageRepository {
     conversationIds: string[],
     messageIds: string[],
   ): Promise<{ conversations: Map<string, ConversationSummary>; messages: Map<string, MessageSummary> }> {
-    const [row] = await queryRows<{ conversations: ConversationSummaryRow[]; messages: MessageSummaryRow[] }>(em, SUMMARIES_MANY, [
-      [...new Set(conversationIds)],
-      messageIds,
-    ]);
+    const [row] = await queryRows<{ conversations: ConversationSummaryRow[]; messages: MessageSummaryRow[] }>(em, SUMMARIES_MANY, [[...new Set(conversationIds)], messageIds]);
     return {
       conversations: new Map(row.conversations.map((r) => [r.id, toConversationSummary(r)])),
       messages: new Map(row.messages.map((r) => [r.id, toMessageSummary(r)])),
