@@ -2,7 +2,9 @@
  * Where an ingest's time goes: boots the server in this process on a fresh database,
  * counts every SQL statement (and its round-trip time) the pg driver sends while
  * `count` messages are ingested one at a time, grouped by statement shape.
- *   npx node bench/profile-ingest.mjs [count] [--batch] [--modes=new,existing,http-new,batch-new,batch-existing]
+ *   npx node bench/profile-ingest.mjs [count] [--batch] [--batches=N] [--modes=new,existing,http-new,batch-new,batch-existing]
+ *   (batch modes post N batches of `count`; per-message figures are per batch's message;
+ *   --explain prints the redelivery precheck's plan for 500 external ids at the end)
  *   (a CPU profile: npx node --cpu-prof bench/profile-ingest.mjs ...)
  */
 import { createRequire } from 'node:module';
@@ -14,6 +16,7 @@ import { openDatabaseServer } from './lib/database.mjs';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ENCRYPTION_KEY, JWT_SECRET, api, expectOk, loginAdmin } from './lib/api.mjs';
 
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200);
+const batches = Number(process.argv.find((a) => a.startsWith('--batches='))?.slice('--batches='.length) ?? 1);
 const require = createRequire(import.meta.url);
 buildServer();
 const db = await openDatabaseServer(console.log);
@@ -115,16 +118,20 @@ try {
     counting = true;
     const start = performance.now();
     if (mode.startsWith('batch')) {
-      const ms = Array.from({ length: count }, (_, i) => ({
-        inboxId: inbox.id,
-        channel: 'api',
-        externalId: `${mode}-${i}`,
-        contact: { identifier: mode === 'batch-existing' ? `warm-${i % 20}` : `${mode}-${i}` },
-        text: `profile ${i}`,
-      }));
-      const t = performance.now();
-      await ingest.ingestBatch(inbox.id, ms);
-      console.log(`${mode}: one batch of ${count} in ${(performance.now() - t).toFixed(0)} ms`);
+      const times = [];
+      for (let b = 0; b < batches; b++) {
+        const ms = Array.from({ length: count }, (_, i) => ({
+          inboxId: inbox.id,
+          channel: 'api',
+          externalId: `${mode}-${b}-${i}`,
+          contact: { identifier: mode === 'batch-existing' ? `warm-${i % 20}` : `${mode}-${b}-${i}` },
+          text: `profile ${i}`,
+        }));
+        const t = performance.now();
+        await ingest.ingestBatch(inbox.id, ms);
+        times.push(performance.now() - t);
+      }
+      console.log(`${mode}: ${batches} batch(es) of ${count}: ${times.map((t) => t.toFixed(0)).join(', ')} ms`);
     }
     for (let i = 0; i < (mode.startsWith('batch') ? 0 : count); i++) {
       const m = { externalId: `${mode}-${i}`, contact: { identifier: mode === 'existing' ? `warm-${i % 20}` : `${mode}-${i}` }, text: `profile ${i}` };
@@ -135,17 +142,29 @@ try {
     await new Promise((r) => setTimeout(r, 1500));
     counting = false;
     const wall = performance.now() - start - 1500;
+    const messages = mode.startsWith('batch') ? count * batches : count;
     const cpuAfter = await cpuSnapshot(probe);
-    const cpu = `CPU per message: Node ${((cpuAfter.nodeMs - cpuBefore.nodeMs) / count).toFixed(2)} ms, PostgreSQL ${
-      cpuAfter.dbMs === null ? 'n/a' : ((cpuAfter.dbMs - cpuBefore.dbMs) / count).toFixed(2) + ' ms'
+    const cpu = `CPU per message: Node ${((cpuAfter.nodeMs - cpuBefore.nodeMs) / messages).toFixed(2)} ms, PostgreSQL ${
+      cpuAfter.dbMs === null ? 'n/a' : ((cpuAfter.dbMs - cpuBefore.dbMs) / messages).toFixed(2) + ' ms'
     }`;
     const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
     const total = rows.reduce((s, [, v]) => s + v.n, 0);
     const dbMs = rows.reduce((s, [, v]) => s + v.ms, 0);
     console.log(
-      `\n== ${mode} threads: ${count} messages one at a time, ${(wall / count).toFixed(2)} ms/message wall, ${(total / count).toFixed(1)} statements/message, ${(dbMs / count).toFixed(2)} ms/message in statements; ${cpu}`,
+      `\n== ${mode} threads: ${messages} messages${mode.startsWith('batch') ? '' : ' one at a time'}, ${(wall / messages).toFixed(2)} ms/message wall, ${(total / messages).toFixed(1)} statements/message, ${(dbMs / messages).toFixed(2)} ms/message in statements; ${cpu}`,
     );
-    for (const [k, v] of rows.slice(0, 25)) console.log(`${(v.n / count).toFixed(2).padStart(6)}/msg ${(v.ms / v.n).toFixed(2).padStart(7)} ms  ${k}`);
+    for (const [k, v] of rows.slice(0, 25)) console.log(`${(v.n / messages).toFixed(2).padStart(6)}/msg ${(v.ms / v.n).toFixed(2).padStart(7)} ms  ${k}`);
+  }
+  if (process.argv.includes('--explain')) {
+    // The precheck's plan for a batch's 500 external ids, first custom then generic (the 7th run).
+    const ids = Array.from({ length: 500 }, (_, i) => `batch-existing-0-${i}`);
+    const { PRECHECK } = require(join(BUILD, 'libs/core/src/repositories/inbound.repository.js'));
+    await probe.query(`PREPARE pc(uuid, text[]) AS ${PRECHECK.text}`);
+    for (let k = 0; k < 7; k++) {
+      const lit = `'${inbox.id}', ARRAY[${ids.map((x) => `'${x}'`).join(',')}]`;
+      const r = await probe.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE pc(${lit})`);
+      if (k === 0 || k === 6) console.log(r.rows.map((x) => x['QUERY PLAN'].replace(/'\{[^}]*\}'/g, "'{...}'")).join('\n'));
+    }
   }
 } finally {
   await probe?.end();

@@ -105,12 +105,12 @@ describe('batch ingest (API channel)', () => {
     expect(msgs[1].metadata).toEqual({ order: 'A-1' });
     expect(msgs[4].author_id).toBe((await contact(ana)).id);
     expect(convs[0].last_message_at.getTime()).toBe(Math.max(...msgs.slice(2).map((m) => m.created_at.getTime())));
-    // One conversation.created for the new thread (carrying all three messages' state), one conversation.updated for Ana's.
+    // Each conversation told once, in its state at commit: created for the new thread, updated for Ana's.
     const { rows: events } = await db.query(
       `SELECT type, conversation_id FROM outbox_events WHERE conversation_id = ANY($1::uuid[]) AND type LIKE 'conversation.%' AND seq > $2 ORDER BY seq`,
       [[r1.conversationId, r2.conversationId], before],
     );
-    expect(events.filter((e) => e.conversation_id === r2.conversationId).map((e) => e.type)).toEqual(['conversation.created', 'conversation.updated', 'conversation.updated']);
+    expect(events.filter((e) => e.conversation_id === r2.conversationId).map((e) => e.type)).toEqual(['conversation.created']);
     expect(events.filter((e) => e.conversation_id === r1.conversationId).map((e) => e.type)).toEqual(['conversation.updated']);
   });
 

@@ -280,9 +280,10 @@ export class IngestService {
   }
 
   /**
-   * A batch's events in item order (each item's conversation event, its message event, then what
-   * its hooks reported), with every summary read in one statement after the last item: a
-   * conversation written by several items is told in its state at commit.
+   * A batch's events in item order (each item's message event, then what its hooks reported),
+   * with every summary read in one statement after the last item. A conversation written by
+   * several items is told once, before its first message, in its state at commit: created when
+   * the batch opened it, else updated (its intermediate states were never visible to anyone).
    */
   private async emitDeferred(tx: TxContext, deferred: DeferredEvents[]): Promise<void> {
     if (!deferred.length) return;
@@ -291,12 +292,17 @@ export class IngestService {
       deferred.map((d) => d.conversationId),
       deferred.map((d) => d.messageId),
     );
+    const created = new Set(deferred.filter((d) => d.conversationCreated).map((d) => d.conversationId));
+    const told = new Set<string>();
     for (const d of deferred) {
-      tx.emit({
-        type: d.conversationCreated ? 'conversation.created' : 'conversation.updated',
-        conversationId: d.conversationId,
-        payload: sums.conversations.get(d.conversationId)!,
-      });
+      if (!told.has(d.conversationId)) {
+        told.add(d.conversationId);
+        tx.emit({
+          type: created.has(d.conversationId) ? 'conversation.created' : 'conversation.updated',
+          conversationId: d.conversationId,
+          payload: sums.conversations.get(d.conversationId)!,
+        });
+      }
       tx.emit({ type: 'message.created', conversationId: d.conversationId, payload: sums.messages.get(d.messageId)! });
       for (const e of d.hookEvents) tx.emit(e);
     }

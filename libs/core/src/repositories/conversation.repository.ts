@@ -88,7 +88,12 @@ export class ConversationRepository {
   /** Summaries of many conversations in one round trip (missing ids are left out). */
   async summariesOf(em: EntityManager, ids: string[]): Promise<Map<string, ConversationSummary>> {
     if (!ids.length) return new Map();
-    const rows = await queryRows<ConversationSummaryRow>(em, `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = ANY($1::uuid[])`, [ids]);
+    // One primary-key probe per id, whatever the statistics say (see message_summaries_many).
+    const rows = await queryRows<ConversationSummaryRow>(
+      em,
+      `SELECT x.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = k.id LIMIT 1) x`,
+      [ids],
+    );
     return new Map(rows.map((r) => [r.id, toConversationSummary(r)]));
   }
 

@@ -41,13 +41,22 @@ export interface SeenMessage {
   contactId: string;
 }
 
-const PRECHECK = prepared(
+/** Exported for `bench/profile-ingest.mjs --explain`. */
+export const PRECHECK = prepared(
   'ingest_precheck',
-  `SELECT i.channel, i.team_id, i.active, m.external_id, m.id AS message_id, m.conversation_id, c.contact_id,
+  `SELECT i.channel, i.team_id, i.active, m.external_id, m.id AS message_id, m.conversation_id, m.contact_id,
               (SELECT version::text FROM settings_version) AS settings_version
        FROM inboxes i
-       LEFT JOIN messages m ON m.inbox_id = i.id AND m.external_id = ANY($2::text[])
-       LEFT JOIN conversations c ON c.id = m.conversation_id
+       -- One unique-index probe per external id, whatever the statistics say: as a join (or as
+       -- \`external_id = ANY($2)\`) the planner, with statistics from before the inbox grew,
+       -- read every message of the inbox (LIMIT 1 keeps the probe a subquery of its own).
+       LEFT JOIN LATERAL (
+         SELECT p.* FROM unnest($2::text[]) AS e(external_id)
+         CROSS JOIN LATERAL (
+           SELECT m.external_id, m.id, m.conversation_id, c.contact_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+           WHERE m.inbox_id = i.id AND m.external_id = e.external_id LIMIT 1
+         ) p
+       ) m ON true
        WHERE i.id = $1`,
 );
 

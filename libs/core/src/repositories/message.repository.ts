@@ -68,8 +68,12 @@ const SUMMARIES = prepared(
 /** The summaries of a batch's writes: each conversation once, each message once. */
 const SUMMARIES_MANY = prepared(
   'message_summaries_many',
-  `SELECT (SELECT coalesce(json_agg(row_to_json(x)), '[]') FROM (SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = ANY($1::uuid[])) x) AS conversations,
-          (SELECT coalesce(json_agg(row_to_json(y)), '[]') FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = ANY($2::uuid[])) y) AS messages`,
+  // One primary-key probe per id (a LIMIT 1 subquery each): as \`id = ANY($1)\`, statistics from
+  // before the tables grew made the planner scan them whole and filter each row against the array.
+  `SELECT (SELECT coalesce(json_agg(row_to_json(x)), '[]') FROM unnest($1::uuid[]) AS k(id)
+             CROSS JOIN LATERAL (SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = k.id LIMIT 1) x) AS conversations,
+          (SELECT coalesce(json_agg(row_to_json(y)), '[]') FROM unnest($2::uuid[]) AS k(id)
+             CROSS JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = k.id LIMIT 1) y) AS messages`,
 );
 
 /** Activity lines of many conversations (a routing batch's assignments). */
