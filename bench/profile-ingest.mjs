@@ -21,6 +21,20 @@ const require = createRequire(import.meta.url);
 buildServer();
 const db = await openDatabaseServer(console.log);
 const url = await db.createDatabase('profile');
+// --auto-explain=MS: PostgreSQL's auto_explain logs the plan (with actual times) of every statement
+// of this database slower than MS, nested ones included, to the server's log.
+const autoExplain = process.argv.find((a) => a.startsWith('--auto-explain='))?.slice('--auto-explain='.length);
+if (autoExplain) {
+  const name = new URL(url).pathname.slice(1);
+  await db.withClient?.(url, () => {});
+  const admin = new (createRequire(import.meta.url)('pg').Client)({ connectionString: url });
+  await admin.connect();
+  await admin.query(`ALTER DATABASE "${name}" SET session_preload_libraries = 'auto_explain'`);
+  await admin.query(`ALTER DATABASE "${name}" SET auto_explain.log_min_duration = ${Number(autoExplain)}`);
+  await admin.query(`ALTER DATABASE "${name}" SET auto_explain.log_analyze = on`);
+  await admin.query(`ALTER DATABASE "${name}" SET auto_explain.log_nested_statements = on`);
+  await admin.end();
+}
 const pg = require('pg');
 const stats = new Map();
 let counting = false;

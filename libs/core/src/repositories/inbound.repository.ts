@@ -110,7 +110,9 @@ const STORE_MANY = prepared(
        ), senders AS (
          SELECT DISTINCT ON (address) address, name, email, phone, contact_language FROM v ORDER BY address, position
        ), found AS (
-         SELECT ci.id, ci.contact_id, ci.address FROM contact_identities ci JOIN senders s ON ci.channel = $1::text AND ci.address = s.address
+         -- A unique-key probe per sender (a join read every identity of the channel on stale statistics).
+         SELECT ci.id, ci.contact_id, s.address FROM senders s
+         CROSS JOIN LATERAL (SELECT id, contact_id FROM contact_identities WHERE channel = $1::text AND address = s.address LIMIT 1) ci
        ), made AS (
          INSERT INTO contact_identities (contact_id, channel, address)
          SELECT gen_random_uuid(), $1::text, s.address FROM senders s WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.address = s.address) ORDER BY s.address
