@@ -91,7 +91,10 @@ function waitFor(proc, re, timeoutMs, what) {
 /** The real server (production entry point of the private build) as its own process. */
 export async function startInboxServer(env, { nofile, timeoutMs = 90000 } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'inbox-bench-data-'));
-  const proc = spawnNode([MAIN], {
+  // BENCH_SERVER_NODE_ARGS: options for the servers' node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+  // (a CPU profile per server, written when it stops).
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const proc = spawnNode([...nodeArgs, MAIN], {
     nofile,
     env: { ...process.env, ...UNLIMITED_RATES, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_PRETTY: 'false', DATA_DIR: dataDir, ...env },
   });

@@ -17,6 +17,11 @@ import { SlaConversationRow, SlaRepository } from './sla.repository';
 
 export const SLA_CHECK_QUEUE = 'sla-check';
 
+/** Whether the event may apply, change or remove a policy: creation, or a team, priority or label change. */
+function policyMayChange(e: ConversationHookEvent): boolean {
+  return e.type === 'conversation.created' || (e.type === 'conversation.updated' && e.changed.some((c) => c !== 'status'));
+}
+
 /** Conversations whose clocks this SLA service stored in a transaction (keyed by its manager: one per transaction). */
 const clockedIn = new WeakMap<object, Set<string>>();
 
@@ -44,9 +49,9 @@ export class SlaService implements OnApplicationBootstrap {
   ) {
     // After automation rules (order 10): the clocks follow what rules changed.
     // Skipped without a savepoint: a new conversation when no SLA policy is defined (no clock to
-    // start), and a customer's message into a conversation that had no clocks when ingest stored
-    // it, unless this transaction started them since (a customer message starts none: only a
-    // policy applied on creation or on a team, priority or label change does, and both pass here).
+    // start), and an event that cannot apply a policy (a message, a status change, a resolve) on a
+    // conversation its caller saw without clocks (`slaRecord`), unless this transaction started
+    // them since (only a policy applied on creation or on a team, priority or label change does).
     this.hooks.register(
       'sla',
       20,
@@ -54,7 +59,7 @@ export class SlaService implements OnApplicationBootstrap {
       undefined,
       async (tx, e) => {
         if (e.type === 'sla.breached' || e.type === 'csat.received') return false;
-        if (e.type === 'message.created' && e.slaRecord === false) return clockedIn.get(tx.em)?.has(e.conversationId) ?? false;
+        if ('slaRecord' in e && e.slaRecord === false && !policyMayChange(e)) return clockedIn.get(tx.em)?.has(e.conversationId) ?? false;
         return e.type !== 'conversation.created' || (await this.repo.policies(tx.em)).length > 0;
       },
     );
@@ -89,8 +94,7 @@ export class SlaService implements OnApplicationBootstrap {
     if (!row) return;
     const now = Date.now();
     let rec: SlaRecord | null = row.sla;
-    const policyMayChange = e.type === 'conversation.created' || (e.type === 'conversation.updated' && e.changed.some((c) => c !== 'status'));
-    if (policyMayChange) {
+    if (policyMayChange(e)) {
       const policy = matchSlaPolicy(await this.repo.policies(tx.em), row);
       if (policy && !rec) {
         rec = startSla(policy, row.createdAt, row.businessHours);

@@ -31,6 +31,8 @@ export class SnoozeService implements OnApplicationBootstrap {
         if (until) await this.jobs.sendInTx(tx.em, SNOOZE_WAKE_QUEUE, { conversationId: e.conversationId, until: until.toISOString() }, { startAfter: until });
       },
       ['conversation.updated'],
+      // Only a change to snoozed schedules a wake-up (the status is unknown: read it).
+      (_tx, e) => e.type === 'conversation.updated' && e.changed.includes('status') && (e.status === undefined || e.status === 'snoozed'),
     );
   }
 

@@ -6,23 +6,27 @@ import type { TxContext } from '../db/transactions';
 /** What happened to a conversation, told to hooks inside the transaction that did it. */
 export type ConversationHookEvent =
   | { type: 'conversation.created'; conversationId: string; messageId: string }
+  | { type: 'message.created'; conversationId: string; messageId: string; from: 'customer' | 'agent' | 'bot'; slaRecord?: boolean }
   | {
-      type: 'message.created';
+      type: 'conversation.updated';
       conversationId: string;
-      messageId: string;
-      from: 'customer' | 'agent' | 'bot';
-      /**
-       * Ingest knows, from the statement that stored the message and locked the conversation,
-       * whether it carried SLA clocks then: false lets the SLA hook skip a conversation without
-       * clocks unless a hook of this transaction started them since. Unset: unknown.
-       */
+      changed: Array<'status' | 'priority' | 'labels' | 'team'>;
+      previousStatus?: string;
+      /** The new status, when the status changed and the caller knows it. */
+      status?: string;
       slaRecord?: boolean;
     }
-  | { type: 'conversation.updated'; conversationId: string; changed: Array<'status' | 'priority' | 'labels' | 'team'>; previousStatus?: string }
-  | { type: 'conversation.resolved'; conversationId: string }
+  | { type: 'conversation.resolved'; conversationId: string; slaRecord?: boolean }
   | { type: 'sla.breached'; conversationId: string; kind: string; dueAt: number }
   /** A customer's satisfaction rating (1-5; thumbs are 1 or 5), new or changed. */
   | { type: 'csat.received'; conversationId: string; rating: number; comment: string | null; updated: boolean };
+
+/**
+ * `slaRecord` (on the events above that carry it): whether the conversation carried SLA clocks
+ * when the caller read it under its row lock. False lets the SLA hook skip a conversation
+ * without clocks on an event that cannot apply a policy, unless a hook of this transaction
+ * started them since. Unset: unknown, the hook reads the row.
+ */
 
 /**
  * Who caused it. `rule`: an automation rule's own change, which must not trigger rules again

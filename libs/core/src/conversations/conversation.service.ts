@@ -107,8 +107,15 @@ export class ConversationService {
       await this.addActivity({ em, emit }, id, conv!.inboxId, p, changes.join('; '), { changes: fields, previous });
       // SLA clocks (pause, resume, policy) and automation rules follow the change in this transaction.
       const changed = (['status', 'priority', 'labels'] as const).filter((k) => fields[k] !== undefined);
-      await this.hooks.run(tx, { type: 'conversation.updated', conversationId: id, changed: [...changed], previousStatus: conv!.status }, 'user', p);
-      if (fields.status === 'resolved') await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id }, 'user', p);
+      // The row was read under its lock: whether it has SLA clocks spares the SLA hook a read.
+      const slaRecord = conv!.sla !== null;
+      await this.hooks.run(
+        tx,
+        { type: 'conversation.updated', conversationId: id, changed: [...changed], previousStatus: conv!.status, status: fields.status, slaRecord },
+        'user',
+        p,
+      );
+      if (fields.status === 'resolved') await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id, slaRecord }, 'user', p);
       const summary = (await this.conversations.summary(em, id))!;
       emit({ type: 'conversation.updated', conversationId: id, payload: summary });
       return summary;

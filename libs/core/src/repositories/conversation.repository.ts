@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { queryRows } from '../db/sql';
+import { prepared, queryRows } from '../db/sql';
 import type { ConversationSummary } from '@inbox/realtime-contract';
 import { CONVERSATION_COLUMNS, CONVERSATION_FROM, ConversationSummaryRow, toConversationSummary } from './row-mappers';
 import type { ChannelKind, ConversationStatus } from '../entities/enums';
@@ -59,6 +59,8 @@ export const OPEN_THREAD_CONFLICT = `ON CONFLICT (inbox_id, thread_key) WHERE st
    updated_at = now()
  RETURNING id, thread_key, (xmax = 0) AS created, (sla IS NOT NULL) AS has_sla`;
 
+const LOCK_SUMMARY = prepared('conversation_lock_summary', `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = $1 FOR UPDATE OF c`);
+
 @Injectable()
 export class ConversationRepository {
   /**
@@ -97,9 +99,14 @@ export class ConversationRepository {
     return new Map(rows.map((r) => [r.id, toConversationSummary(r)]));
   }
 
+  /**
+   * Locks the conversation's row and reads its summary in one statement: the conversation's own
+   * columns are those of the row as locked (after any writer it waited for); the contact's name
+   * and the last message come from the statement's snapshot.
+   */
   async lockForUpdate(em: EntityManager, id: string): Promise<ConversationSummary | null> {
-    await em.query(`SELECT id FROM conversations WHERE id = $1 FOR UPDATE`, [id]);
-    return this.summary(em, id);
+    const [row] = await queryRows<ConversationSummaryRow>(em, LOCK_SUMMARY, [id]);
+    return row ? toConversationSummary(row) : null;
   }
 
   /** One page in the requested order; each row carries its exact sort key, for the next cursor. */
