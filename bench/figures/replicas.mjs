@@ -208,7 +208,8 @@ export async function storm({ bases, inboxId, inboxToken, agents, conversations,
         const messages = [];
         for (let i = first; i < next; i++) messages.push({ externalId: `storm-${i}`, contact: { identifier: `storm-customer-${i}` }, text: `help ${i}` });
         const res = await call(bases[request++ % bases.length], 'POST', `/inboxes/${inboxId}/incoming/batch`, inboxToken, { messages });
-        if (res.status !== 200 || res.body.results.some((r) => r.status !== 201)) throw new Error(`batch from ${first} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+        if (res.status !== 200 || res.body.results.some((r) => r.status !== 201))
+          throw new Error(`batch from ${first} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
       }
     }),
   );
