@@ -122,7 +122,7 @@ export class SlaService implements OnApplicationBootstrap {
   }
 
   /** Fires what is due, stores the clocks, schedules the next check. Returns whether the visible SLA changed. */
-  private async apply(tx: TxContext, row: SlaConversationRow, rec: SlaRecord, now: number, runHook: (e: ConversationHookEvent) => Promise<void>): Promise<boolean> {
+  private async apply(tx: TxContext, row: SlaConversationRow, rec: SlaRecord, now: number, runHook: (e: ConversationHookEvent) => Promise<unknown>): Promise<boolean> {
     let clocked = clockedIn.get(tx.em);
     if (!clocked) clockedIn.set(tx.em, (clocked = new Set()));
     clocked.add(row.id);

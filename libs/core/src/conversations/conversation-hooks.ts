@@ -39,7 +39,7 @@ export interface HookContext {
   origin: HookOrigin;
   actor: Principal | null;
   /** Lets a hook report further events (an SLA breach) to the hooks after it, in the same transaction. */
-  run(e: ConversationHookEvent, origin?: HookOrigin): Promise<void>;
+  run(e: ConversationHookEvent, origin?: HookOrigin): Promise<boolean>;
 }
 
 export type ConversationHook = (ctx: HookContext, e: ConversationHookEvent) => Promise<void>;
@@ -72,11 +72,14 @@ export class ConversationHooks {
     this.hooks.sort((a, b) => a.order - b.order);
   }
 
-  async run(tx: TxContext, e: ConversationHookEvent, origin: HookOrigin, actor: Principal | null = null, depth = 0): Promise<void> {
-    if (depth > 3) return;
+  /** Returns whether any hook ran (false: every hook skipped the event, nothing was written). */
+  async run(tx: TxContext, e: ConversationHookEvent, origin: HookOrigin, actor: Principal | null = null, depth = 0): Promise<boolean> {
+    if (depth > 3) return false;
+    let ran = false;
     for (const hook of this.hooks) {
       if (hook.on && !hook.on.has(e.type)) continue;
       if (hook.wanted && !(await hook.wanted(tx, e, origin))) continue;
+      ran = true;
       const sp = `hook_${++savepoints}`;
       const buffered: PendingEvent[] = [];
       const hooksAfter: Array<() => unknown> = [];
@@ -92,5 +95,6 @@ export class ConversationHooks {
         this.logger.error({ err, hook: hook.name, event: e.type, conversationId: e.conversationId }, 'conversation hook failed; its changes were rolled back');
       }
     }
+    return ran;
   }
 }

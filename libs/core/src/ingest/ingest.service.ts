@@ -376,21 +376,24 @@ export class IngestService {
     const { contactId, conversationId, conversationCreated, messageId } = stored;
     if (!messageId) throw new AlreadyIngested();
     // After the conversation's row lock (taken by the upsert): routing locks conversation then contact.
-    if (!stored.newContact) await this.contacts.fillMissing(em, contactId, msg.contact);
+    const contactChanged = !stored.newContact && (await this.contacts.fillMissing(em, contactId, msg.contact));
     if (msg.attachments?.length) await this.messages.insertAttachments(em, messageId, msg.attachments);
     // The channel's own rows that belong to the message (the raw email) commit with it, or not at all.
     if (input.onStored) await input.onStored(em, { messageId, conversationId });
     // SLA clocks and automation rules react in this transaction; their events follow the message's.
     const hookEvents: PendingEvent[] = [];
     const hookTx = { ...tx, emit: (e: PendingEvent) => hookEvents.push(e) };
-    if (conversationCreated) await this.hooks.run(hookTx, { type: 'conversation.created', conversationId, messageId }, 'customer');
-    await this.hooks.run(hookTx, { type: 'message.created', conversationId, messageId, from: 'customer', slaRecord: stored.slaRecord }, 'customer');
+    const createdHooks = conversationCreated && (await this.hooks.run(hookTx, { type: 'conversation.created', conversationId, messageId }, 'customer'));
+    const messageHooks = await this.hooks.run(hookTx, { type: 'message.created', conversationId, messageId, from: 'customer', slaRecord: stored.slaRecord }, 'customer');
 
     if (deferred) {
       deferred.push({ conversationId, messageId, conversationCreated, hookEvents });
       return { conversationId, messageId, contactId, created: true, conversationCreated };
     }
-    const summaries = await this.messages.summaries(em, conversationId, messageId);
+    // The storing statement's summaries are the truth unless something wrote since (contact
+    // details, attachments, the channel's rows, a hook).
+    const unchanged = !contactChanged && !msg.attachments?.length && !input.onStored && !createdHooks && !messageHooks;
+    const summaries = (unchanged && stored.summaries) || (await this.messages.summaries(em, conversationId, messageId));
     emit({ type: conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId, payload: summaries.conversation });
     emit({ type: 'message.created', conversationId, payload: summaries.message });
     for (const e of hookEvents) emit(e);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { queryRows } from '../db/sql';
+import { affectedRows, queryRows } from '../db/sql';
 import type { ChannelKind } from '../entities/enums';
 import type { VisitorInfo } from '@inbox/realtime-contract';
 import type { ContactView } from '@inbox/realtime-contract';
@@ -74,13 +74,15 @@ export class ContactRepository {
    * conversation's row lock first: routing locks conversation then contact, and the same
    * order everywhere is what keeps the two from deadlocking.
    */
-  async fillMissing(em: EntityManager, contactId: string, d: ContactDetails): Promise<void> {
-    if (!d.name && !d.email && !d.phone && !d.language) return;
-    await em.query(
+  /** Whether it changed the contact. */
+  async fillMissing(em: EntityManager, contactId: string, d: ContactDetails): Promise<boolean> {
+    if (!d.name && !d.email && !d.phone && !d.language) return false;
+    return (await affectedRows(
+      em,
       `UPDATE contacts SET name = coalesce(name, $2), email = coalesce(email, $3), phone = coalesce(phone, $4), language = coalesce(language, $5), updated_at = now()
        WHERE id = $1 AND ((name IS NULL AND $2::text IS NOT NULL) OR (email IS NULL AND $3::text IS NOT NULL) OR (phone IS NULL AND $4::text IS NOT NULL) OR (language IS NULL AND $5::text IS NOT NULL))`,
       [contactId, d.name ?? null, d.email ?? null, d.phone ?? null, d.language ?? null],
-    );
+    )) > 0;
   }
 
   async get(em: EntityManager, id: string): Promise<ContactView | null> {

@@ -41,23 +41,26 @@ export interface OpenThreadUpsert {
   at: Date;
 }
 
+/** A new conversation's status: in a bot-first inbox (`inboxParam`) it is the bot's until it hands off. */
+export const newThreadStatus = (inboxParam: string) =>
+  `CASE WHEN EXISTS (SELECT 1 FROM inboxes i JOIN bots b ON b.id = i.bot_id AND b.active WHERE i.id = ${inboxParam}) THEN 'bot' ELSE 'open' END`;
+
+/** What the open-thread upsert returns by default: the row's id and thread, whether it is new, whether it has SLA clocks. */
+const OPEN_THREAD_RETURNING = `id, thread_key, (xmax = 0) AS created, (sla IS NOT NULL) AS has_sla`;
+
 /**
  * What a message does to its thread's open conversation when one exists (the partial unique index
  * on inbox and thread key): re-opens a pending or snoozed one, keeps the first waiting time. Shared
  * by the one-statement ingest (InboundRepository) and the step-by-step path here.
  */
-/** A new conversation's status: in a bot-first inbox (`inboxParam`) it is the bot's until it hands off. */
-export const newThreadStatus = (inboxParam: string) =>
-  `CASE WHEN EXISTS (SELECT 1 FROM inboxes i JOIN bots b ON b.id = i.bot_id AND b.active WHERE i.id = ${inboxParam}) THEN 'bot' ELSE 'open' END`;
-
-export const OPEN_THREAD_CONFLICT = `ON CONFLICT (inbox_id, thread_key) WHERE status <> 'resolved'
+export const openThreadConflict = (returning = OPEN_THREAD_RETURNING) => `ON CONFLICT (inbox_id, thread_key) WHERE status <> 'resolved'
  DO UPDATE SET
    last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
    status = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN 'open' ELSE conversations.status END,
    snoozed_until = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN NULL ELSE conversations.snoozed_until END,
    waiting_since = coalesce(conversations.waiting_since, EXCLUDED.waiting_since),
    updated_at = now()
- RETURNING id, thread_key, (xmax = 0) AS created, (sla IS NOT NULL) AS has_sla`;
+ RETURNING ${returning}`;
 
 const LOCK_SUMMARY = prepared('conversation_lock_summary', `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = $1 FOR UPDATE OF c`);
 
@@ -76,7 +79,7 @@ export class ConversationRepository {
          -- Bot-first inboxes: a new conversation is the inbox's bot's until it hands off (routing only takes 'open').
          ${newThreadStatus('$1')},
          $5, $6, $7, $8, $9, $9)
-       ${OPEN_THREAD_CONFLICT}`,
+       ${openThreadConflict()}`,
       [u.inboxId, u.channel, u.contactId, u.threadKey, u.priority, u.teamId, u.subject, u.language, u.at, u.identityId],
     );
     return { id: row.id, created: row.created, slaRecord: row.has_sla };

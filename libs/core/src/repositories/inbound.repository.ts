@@ -3,7 +3,10 @@ import { EntityManager } from 'typeorm';
 import { prepared, queryRows } from '../db/sql';
 import type { ChannelKind } from '../entities/enums';
 import type { ContactDetails } from './contact.repository';
-import { OPEN_THREAD_CONFLICT, newThreadStatus } from './conversation.repository';
+import { newThreadStatus, openThreadConflict } from './conversation.repository';
+import { CONVERSATION_COLUMNS, MESSAGE_COLUMNS, lastMessage, toConversationSummary, toMessageSummary } from './row-mappers';
+import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
+import type { ConversationSummaryRow, MessageSummaryRow } from './row-mappers';
 
 export interface InboundWrite {
   inboxId: string;
@@ -33,6 +36,8 @@ export interface InboundStored {
   slaRecord: boolean;
   /** Null: (inbox, external id) was already stored; the caller rolls the upsert back (a redelivery). */
   messageId: string | null;
+  /** The events' summaries as this statement wrote the rows (one-message `store` only). */
+  summaries?: { conversation: ConversationSummary; message: MessageSummary };
 }
 
 export interface SeenMessage {
@@ -71,7 +76,7 @@ const STORE = prepared(
          ON CONFLICT (channel, address) DO NOTHING
          RETURNING id, contact_id
        ), new_contact AS (
-         INSERT INTO contacts (id, name, email, phone, language) SELECT contact_id, $3::text, $4::text, $5::text, $6::text FROM made RETURNING id
+         INSERT INTO contacts (id, name, email, phone, language) SELECT contact_id, $3::text, $4::text, $5::text, $6::text FROM made RETURNING id, name, number
        ), ident AS (
          SELECT id, contact_id, false AS new_contact FROM found
          UNION ALL SELECT id, contact_id, true FROM made
@@ -82,15 +87,23 @@ const STORE = prepared(
            ${newThreadStatus('$7::uuid')},
            $9::smallint, $10::uuid, $11::text, $12::text, $13::timestamptz, $13::timestamptz
          FROM ident
-         ${OPEN_THREAD_CONFLICT}
+         ${openThreadConflict('*, (xmax = 0) AS created, (sla IS NOT NULL) AS has_sla')}
        ), msg AS (
          INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, html, external_id, status, metadata, created_at)
          SELECT conv.id, $7::uuid, 'inbound', 'message', 'contact', ident.contact_id, $14::text, $15::text, $16::text, NULL, $17::jsonb, $13::timestamptz
          FROM conv, ident
          ON CONFLICT (inbox_id, external_id) DO NOTHING
-         RETURNING id
+         RETURNING *
        )
-       SELECT ident.id AS identity_id, ident.contact_id, ident.new_contact, conv.id AS conversation_id, conv.created AS conversation_created, conv.has_sla, (SELECT id FROM msg) AS message_id
+       SELECT ident.id AS identity_id, ident.contact_id, ident.new_contact, conv.id AS conversation_id, conv.created AS conversation_created, conv.has_sla, (SELECT id FROM msg) AS message_id,
+         -- The events' summaries as the rows were written (the same columns as MessageRepository.summaries):
+         -- this statement's own rows are not in its snapshot, so they come from the CTEs.
+         (SELECT row_to_json(x) FROM (
+            SELECT ${CONVERSATION_COLUMNS} FROM conv c
+            CROSS JOIN LATERAL (SELECT name, number FROM new_contact WHERE id = c.contact_id
+                                UNION ALL SELECT name, number FROM contacts WHERE id = c.contact_id LIMIT 1) ct
+            LEFT JOIN LATERAL ${lastMessage('msg')} lm ON true) x) AS conversation,
+         (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM msg m) y) AS message
        FROM ident LEFT JOIN conv ON true`,
 );
 
@@ -134,7 +147,7 @@ const STORE_MANY = prepared(
            t.priority, $3::uuid, t.subject, t.language, t.first_at, t.last_at
          FROM threads t JOIN ident i ON i.address = t.address
          ORDER BY t.thread_key
-         ${OPEN_THREAD_CONFLICT}
+         ${openThreadConflict()}
        ), msg AS (
          INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, html, external_id, status, metadata, created_at)
          SELECT c.id, $2::uuid, 'inbound', 'message', 'contact', i.contact_id, v.text, v.html, v.external_id, NULL, v.metadata, v.at
@@ -272,6 +285,8 @@ export class InboundRepository {
       conversation_created: boolean | null;
       has_sla: boolean | null;
       message_id: string | null;
+      conversation: ConversationSummaryRow | null;
+      message: MessageSummaryRow | null;
     }>(em, STORE, [
       w.channel,
       w.address,
@@ -300,6 +315,7 @@ export class InboundRepository {
       conversationCreated: Boolean(row.conversation_created),
       slaRecord: Boolean(row.has_sla),
       messageId: row.message_id,
+      summaries: row.conversation && row.message ? { conversation: toConversationSummary(row.conversation), message: toMessageSummary(row.message) } : undefined,
     };
   }
 }

@@ -11,9 +11,22 @@ export const CONVERSATION_COLUMNS = `c.id, c.inbox_id, c.channel, c.contact_id, 
  * one backward step on messages_conversation_idx per conversation, and only its first 200 characters.
  */
 export const CONVERSATION_FROM = `conversations c JOIN contacts ct ON ct.id = c.contact_id
-  LEFT JOIN LATERAL (SELECT left(m0.text, 200) AS text, m0.author_type, m0.author_id, m0.created_at FROM messages m0
+  LEFT JOIN LATERAL ${lastMessage('')} lm ON true`;
+
+/**
+ * The latest message subquery of CONVERSATION_FROM (for conversation `c`). `written`: messages
+ * the caller's own statement is inserting (a CTE with the messages table's columns), which its
+ * snapshot cannot see in the table: they take part as if stored.
+ */
+export function lastMessage(written: string): string {
+  const from = written
+    ? `(SELECT text, author_type, author_id, created_at, id, conversation_id, kind FROM ${written}
+        UNION ALL SELECT text, author_type, author_id, created_at, id, conversation_id, kind FROM messages) m0`
+    : 'messages m0';
+  return `(SELECT left(m0.text, 200) AS text, m0.author_type, m0.author_id, m0.created_at FROM ${from}
     WHERE m0.conversation_id = c.id AND m0.kind NOT IN ('note', 'activity')
-    ORDER BY m0.created_at DESC, m0.id DESC LIMIT 1) lm ON true`;
+    ORDER BY m0.created_at DESC, m0.id DESC LIMIT 1)`;
+}
 
 /** A row of CONVERSATION_COLUMNS FROM CONVERSATION_FROM. */
 export interface ConversationSummaryRow {
