@@ -77,12 +77,14 @@ export class ContactRepository {
   /** Whether it changed the contact. */
   async fillMissing(em: EntityManager, contactId: string, d: ContactDetails): Promise<boolean> {
     if (!d.name && !d.email && !d.phone && !d.language) return false;
-    return (await affectedRows(
-      em,
-      `UPDATE contacts SET name = coalesce(name, $2), email = coalesce(email, $3), phone = coalesce(phone, $4), language = coalesce(language, $5), updated_at = now()
+    return (
+      (await affectedRows(
+        em,
+        `UPDATE contacts SET name = coalesce(name, $2), email = coalesce(email, $3), phone = coalesce(phone, $4), language = coalesce(language, $5), updated_at = now()
        WHERE id = $1 AND ((name IS NULL AND $2::text IS NOT NULL) OR (email IS NULL AND $3::text IS NOT NULL) OR (phone IS NULL AND $4::text IS NOT NULL) OR (language IS NULL AND $5::text IS NOT NULL))`,
-      [contactId, d.name ?? null, d.email ?? null, d.phone ?? null, d.language ?? null],
-    )) > 0;
+        [contactId, d.name ?? null, d.email ?? null, d.phone ?? null, d.language ?? null],
+      )) > 0
+    );
   }
 
   async get(em: EntityManager, id: string): Promise<ContactView | null> {
