@@ -211,10 +211,53 @@ export class InboundRepository {
   /**
    * Identity (created with its contact when new), the open conversation of the thread (upserted
    * on the partial unique index) and the message (unique per inbox and external id) in ONE
-   * statement. Null when a concurrent first message of the same sender is inserting the identity
+   * statement, which also returns the events' summaries of what it wrote. Null when a concurrent first message of the same sender is inserting the identity
    * right now: this statement's snapshot cannot see the winner's row, so the caller takes the
    * step-by-step path, whose next statement does.
    */
+  async store(em: EntityManager, w: InboundWrite): Promise<InboundStored | null> {
+    const [row] = await queryRows<{
+      identity_id: string;
+      contact_id: string;
+      new_contact: boolean;
+      conversation_id: string | null;
+      conversation_created: boolean | null;
+      has_sla: boolean | null;
+      message_id: string | null;
+      conversation: ConversationSummaryRow | null;
+      message: MessageSummaryRow | null;
+    }>(em, STORE, [
+      w.channel,
+      w.address,
+      w.contact.name ?? null,
+      w.contact.email ?? null,
+      w.contact.phone ?? null,
+      w.contact.language ?? null,
+      w.inboxId,
+      w.threadKey,
+      w.priority,
+      w.teamId,
+      w.subject,
+      w.language,
+      w.at,
+      w.text,
+      w.html,
+      w.externalId,
+      JSON.stringify(w.metadata),
+    ]);
+    if (!row?.conversation_id) return null;
+    return {
+      contactId: row.contact_id,
+      identityId: row.identity_id,
+      newContact: row.new_contact,
+      conversationId: row.conversation_id,
+      conversationCreated: Boolean(row.conversation_created),
+      slaRecord: Boolean(row.has_sla),
+      messageId: row.message_id,
+      summaries: row.conversation && row.message ? { conversation: toConversationSummary(row.conversation), message: toMessageSummary(row.message) } : undefined,
+    };
+  }
+
   /**
    * `store` for many messages of one inbox in ONE statement, one answer per input in input order
    * (external ids distinct). Null for an input whose sender's identity or thread a concurrent
@@ -274,48 +317,5 @@ export class InboundRepository {
         messageId: r.message_id,
       };
     });
-  }
-
-  async store(em: EntityManager, w: InboundWrite): Promise<InboundStored | null> {
-    const [row] = await queryRows<{
-      identity_id: string;
-      contact_id: string;
-      new_contact: boolean;
-      conversation_id: string | null;
-      conversation_created: boolean | null;
-      has_sla: boolean | null;
-      message_id: string | null;
-      conversation: ConversationSummaryRow | null;
-      message: MessageSummaryRow | null;
-    }>(em, STORE, [
-      w.channel,
-      w.address,
-      w.contact.name ?? null,
-      w.contact.email ?? null,
-      w.contact.phone ?? null,
-      w.contact.language ?? null,
-      w.inboxId,
-      w.threadKey,
-      w.priority,
-      w.teamId,
-      w.subject,
-      w.language,
-      w.at,
-      w.text,
-      w.html,
-      w.externalId,
-      JSON.stringify(w.metadata),
-    ]);
-    if (!row?.conversation_id) return null;
-    return {
-      contactId: row.contact_id,
-      identityId: row.identity_id,
-      newContact: row.new_contact,
-      conversationId: row.conversation_id,
-      conversationCreated: Boolean(row.conversation_created),
-      slaRecord: Boolean(row.has_sla),
-      messageId: row.message_id,
-      summaries: row.conversation && row.message ? { conversation: toConversationSummary(row.conversation), message: toMessageSummary(row.message) } : undefined,
-    };
   }
 }
