@@ -3,7 +3,13 @@ import type { Principal } from '../auth/principal';
 import type { PendingEvent } from '../events/domain-events';
 import type { TxContext } from '../db/transactions';
 
-/** What happened to a conversation, told to hooks inside the transaction that did it. */
+/**
+ * What happened to a conversation, told to hooks inside the transaction that did it.
+ * `slaRecord` (where present): whether the conversation carried SLA clocks when the caller read
+ * it under its row lock. False lets the SLA hook skip a conversation without clocks on an event
+ * that cannot apply a policy, unless a hook of this transaction started them since. Unset:
+ * unknown, the hook reads the row.
+ */
 export type ConversationHookEvent =
   | { type: 'conversation.created'; conversationId: string; messageId: string }
   | { type: 'message.created'; conversationId: string; messageId: string; from: 'customer' | 'agent' | 'bot'; slaRecord?: boolean }
@@ -20,13 +26,6 @@ export type ConversationHookEvent =
   | { type: 'sla.breached'; conversationId: string; kind: string; dueAt: number }
   /** A customer's satisfaction rating (1-5; thumbs are 1 or 5), new or changed. */
   | { type: 'csat.received'; conversationId: string; rating: number; comment: string | null; updated: boolean };
-
-/**
- * `slaRecord` (on the events above that carry it): whether the conversation carried SLA clocks
- * when the caller read it under its row lock. False lets the SLA hook skip a conversation
- * without clocks on an event that cannot apply a policy, unless a hook of this transaction
- * started them since. Unset: unknown, the hook reads the row.
- */
 
 /**
  * Who caused it. `rule`: an automation rule's own change, which must not trigger rules again
