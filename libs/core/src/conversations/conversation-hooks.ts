@@ -8,7 +8,8 @@ import type { TxContext } from '../db/transactions';
  * `slaRecord` (where present): whether the conversation carried SLA clocks when the caller read
  * it under its row lock. False lets the SLA hook skip a conversation without clocks on an event
  * that cannot apply a policy, unless a hook of this transaction started them since. Unset:
- * unknown, the hook reads the row.
+ * unknown, the hook reads the row. `inboxId` on a resolve lets the survey hook check the inbox's
+ * survey settings before its savepoint.
  */
 export type ConversationHookEvent =
   | { type: 'conversation.created'; conversationId: string; messageId: string }
@@ -22,7 +23,7 @@ export type ConversationHookEvent =
       status?: string;
       slaRecord?: boolean;
     }
-  | { type: 'conversation.resolved'; conversationId: string; slaRecord?: boolean }
+  | { type: 'conversation.resolved'; conversationId: string; slaRecord?: boolean; inboxId?: string }
   | { type: 'sla.breached'; conversationId: string; kind: string; dueAt: number }
   /** A customer's satisfaction rating (1-5; thumbs are 1 or 5), new or changed. */
   | { type: 'csat.received'; conversationId: string; rating: number; comment: string | null; updated: boolean };

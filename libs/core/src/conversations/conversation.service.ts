@@ -115,7 +115,7 @@ export class ConversationService {
         'user',
         p,
       );
-      if (fields.status === 'resolved') await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id, slaRecord }, 'user', p);
+      if (fields.status === 'resolved') await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id, slaRecord, inboxId: conv!.inboxId }, 'user', p);
       const summary = (await this.conversations.summary(em, id))!;
       emit({ type: 'conversation.updated', conversationId: id, payload: summary });
       return summary;

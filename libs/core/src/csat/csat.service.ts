@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConversationHooks } from '../conversations/conversation-hooks';
 import { Transactions, TxContext } from '../db/transactions';
+import { oncePerTransaction } from '../db/sql';
+import type { EntityManager } from 'typeorm';
 import { DomainError } from '../errors/domain-error';
 import { JobQueue } from '../jobs/job-queue';
 import { OutboundService } from '../outbound/outbound.service';
@@ -58,6 +60,8 @@ export class CsatService implements OnApplicationBootstrap {
         if (e.type === 'conversation.resolved') await this.schedule(hookTx, e.conversationId);
       },
       ['conversation.resolved'],
+      // An inbox that asks nobody (the caller knows the inbox): skipped before the savepoint.
+      async (tx, e) => e.type === 'conversation.resolved' && (e.inboxId === undefined || Boolean((await this.settingsInTx(tx.em, e.inboxId))?.enabled)),
     );
   }
 
@@ -75,10 +79,15 @@ export class CsatService implements OnApplicationBootstrap {
   }
 
   /** Files the survey of a resolved conversation when its inbox asks, and the job that sends it. */
+  /** An inbox's survey settings, read once per transaction (the hook's check and the scheduling share it). */
+  private settingsInTx(em: EntityManager, inboxId: string): Promise<CsatSettings | null> {
+    return oncePerTransaction(em, `csat_settings:${inboxId}`, () => this.repo.settingsOf(em, inboxId));
+  }
+
   async schedule(tx: Pick<TxContext, 'em'>, conversationId: string): Promise<string | null> {
     const conv = await this.repo.conversationForSurvey(tx.em, conversationId);
     if (!conv || !SURVEY_CHANNELS.has(conv.channel)) return null;
-    const settings = await this.repo.settingsOf(tx.em, conv.inboxId);
+    const settings = await this.settingsInTx(tx.em, conv.inboxId);
     if (!settings?.enabled) return null;
     if (settings.frequencyDays > 0 && (await this.repo.askedRecently(tx.em, conv.contactId, settings.frequencyDays))) return null;
     const locale = csatLocaleOf(conv.language, conv.contactLanguage);
