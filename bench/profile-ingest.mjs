@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD, buildServer } from './lib/env.mjs';
-import { openDatabaseServer } from './lib/database.mjs';
+import { openDatabaseServer, withClient } from './lib/database.mjs';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ENCRYPTION_KEY, JWT_SECRET, api, expectOk, loginAdmin } from './lib/api.mjs';
 
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200);
@@ -26,14 +26,12 @@ const url = await db.createDatabase('profile');
 const autoExplain = process.argv.find((a) => a.startsWith('--auto-explain='))?.slice('--auto-explain='.length);
 if (autoExplain) {
   const name = new URL(url).pathname.slice(1);
-  await db.withClient?.(url, () => {});
-  const admin = new (createRequire(import.meta.url)('pg').Client)({ connectionString: url });
-  await admin.connect();
-  await admin.query(`ALTER DATABASE "${name}" SET session_preload_libraries = 'auto_explain'`);
-  await admin.query(`ALTER DATABASE "${name}" SET auto_explain.log_min_duration = ${Number(autoExplain)}`);
-  await admin.query(`ALTER DATABASE "${name}" SET auto_explain.log_analyze = on`);
-  await admin.query(`ALTER DATABASE "${name}" SET auto_explain.log_nested_statements = on`);
-  await admin.end();
+  await withClient(url, async (c) => {
+    await c.query(`ALTER DATABASE "${name}" SET session_preload_libraries = 'auto_explain'`);
+    await c.query(`ALTER DATABASE "${name}" SET auto_explain.log_min_duration = ${Number(autoExplain)}`);
+    await c.query(`ALTER DATABASE "${name}" SET auto_explain.log_analyze = on`);
+    await c.query(`ALTER DATABASE "${name}" SET auto_explain.log_nested_statements = on`);
+  });
 }
 const pg = require('pg');
 const stats = new Map();

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { prepared, queryRows } from '../db/sql';
 import type { ConversationSummary } from '@inbox/realtime-contract';
-import { CONVERSATION_COLUMNS, CONVERSATION_FROM, ConversationSummaryRow, toConversationSummary } from './row-mappers';
+import { CONVERSATION_COLUMNS, CONVERSATION_FROM, ConversationSummaryRow, conversationSummariesByIds, toConversationSummary } from './row-mappers';
 import type { ChannelKind, ConversationStatus } from '../entities/enums';
 import { ConversationCursor, ConversationSlaFilter, ConversationSort, ORDER_KEY_COLUMNS, OrderKeyRow, afterCursorSql, orderBySql } from '../conversations/conversation-order';
 
@@ -93,12 +93,7 @@ export class ConversationRepository {
   /** Summaries of many conversations in one round trip (missing ids are left out). */
   async summariesOf(em: EntityManager, ids: string[]): Promise<Map<string, ConversationSummary>> {
     if (!ids.length) return new Map();
-    // One primary-key probe per id, whatever the statistics say (see message_summaries_many).
-    const rows = await queryRows<ConversationSummaryRow>(
-      em,
-      `SELECT x.* FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = k.id LIMIT 1) x`,
-      [ids],
-    );
+    const rows = await queryRows<ConversationSummaryRow>(em, conversationSummariesByIds('$1'), [ids]);
     return new Map(rows.map((r) => [r.id, toConversationSummary(r)]));
   }
 

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { prepared, queryRows } from '../db/sql';
 import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
-import { CONVERSATION_COLUMNS, CONVERSATION_FROM, MESSAGE_COLUMNS, toConversationSummary, toMessageSummary } from './row-mappers';
+import { CONVERSATION_COLUMNS, CONVERSATION_FROM, MESSAGE_COLUMNS, conversationSummariesByIds, toConversationSummary, toMessageSummary } from './row-mappers';
 import type { ConversationSummaryRow, MessageSummaryRow } from './row-mappers';
 import type { AuthorType, DeliveryStatus, MessageDirection, MessageKind } from '../entities/enums';
 
@@ -68,10 +68,8 @@ const SUMMARIES = prepared(
 /** The summaries of a batch's writes: each conversation once, each message once. */
 const SUMMARIES_MANY = prepared(
   'message_summaries_many',
-  // One primary-key probe per id (a LIMIT 1 subquery each): as \`id = ANY($1)\`, statistics from
-  // before the tables grew made the planner scan them whole and filter each row against the array.
-  `SELECT (SELECT coalesce(json_agg(row_to_json(x)), '[]') FROM unnest($1::uuid[]) AS k(id)
-             CROSS JOIN LATERAL (SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = k.id LIMIT 1) x) AS conversations,
+  // One primary-key probe per id, whatever the statistics say (see conversationSummariesByIds).
+  `SELECT (SELECT coalesce(json_agg(row_to_json(x)), '[]') FROM (${conversationSummariesByIds('$1')}) x) AS conversations,
           (SELECT coalesce(json_agg(row_to_json(y)), '[]') FROM unnest($2::uuid[]) AS k(id)
              CROSS JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = k.id LIMIT 1) y) AS messages`,
 );

@@ -14,6 +14,14 @@ export const CONVERSATION_FROM = `conversations c JOIN contacts ct ON ct.id = c.
   LEFT JOIN LATERAL ${lastMessage('')} lm ON true`;
 
 /**
+ * Summary rows of the conversations whose ids are in the uuid array `param`: one primary-key probe
+ * per id (a LIMIT 1 subquery each). As \`c.id = ANY(param)\`, statistics from before the table
+ * grew made the planner scan it whole and filter every row against the array.
+ */
+export const conversationSummariesByIds = (param: string) =>
+  `SELECT x.* FROM unnest(${param}::uuid[]) AS k(id) CROSS JOIN LATERAL (SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = k.id LIMIT 1) x`;
+
+/**
  * The latest message subquery of CONVERSATION_FROM (for conversation `c`). `written`: messages
  * the caller's own statement is inserting (a CTE with the messages table's columns), which its
  * snapshot cannot see in the table: they take part as if stored.
