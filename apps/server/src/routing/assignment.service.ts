@@ -105,67 +105,43 @@ export class AssignmentService implements OnApplicationBootstrap {
         else offers.push({ conv, d, agent, load: load + 1, capacity });
       }
       if (!assigns.length && !offers.length) return;
-      await this.repo.setAssignees(
-        tx.em,
-        assigns.map((a) => ({ id: a.conv.id, agentId: a.agent.id, contactId: a.conv.contactId, reason: a.d.reason.text })),
-      );
-      await this.repo.setOffers(
-        tx.em,
-        offers.map((o) => ({ id: o.conv.id, agentId: o.agent.id, expiresAt: new Date(o.d.expiresAt), reason: o.d.reason.text })),
-      );
-      const base = { previousAgentId: null, by: 'routing' as const, actorId: null, overCapacity: false };
-      await this.repo.logMany(tx.em, [
-        ...assigns.map((a) => ({
-          ...base,
-          conversationId: a.conv.id,
-          action: 'assign' as const,
-          agentId: a.agent.id,
-          teamId: a.conv.teamId,
-          reason: a.d.reason.text,
-          reasonCode: a.d.reason.code,
-          channel: a.conv.channel,
-          agentLoadAfter: a.load,
-          agentCapacity: a.capacity,
-        })),
-        ...offers.map((o) => ({
-          ...base,
-          conversationId: o.conv.id,
-          action: 'offer' as const,
-          agentId: o.agent.id,
-          teamId: o.conv.teamId,
-          reason: o.d.reason.text,
-          reasonCode: o.d.reason.code,
-          channel: o.conv.channel,
-          agentLoadAfter: o.load,
-          agentCapacity: o.capacity,
-        })),
-      ]);
-      // The same activity line as assignLocked writes for routing's assignments.
-      const lines = await this.messages.insertActivities(
-        tx.em,
-        assigns.map((a) => ({
-          conversationId: a.conv.id,
-          inboxId: a.conv.inboxId,
-          text: `Assigned to ${a.agent.name} by routing: ${a.d.reason.text}`,
-          metadata: {
-            routing: {
-              action: 'assign',
-              agentId: a.agent.id,
-              previousAgentId: null,
-              code: a.d.reason.code,
-              overCapacity: false,
-              by: 'routing',
-              params: { ...a.d.reason.params, agent: a.agent.name },
-            },
+      const activity = (a: (typeof assigns)[number]) => ({
+        text: `Assigned to ${a.agent.name} by routing: ${a.d.reason.text}`,
+        metadata: {
+          routing: {
+            action: 'assign',
+            agentId: a.agent.id,
+            previousAgentId: null,
+            code: a.d.reason.code,
+            overCapacity: false,
+            by: 'routing',
+            params: { ...a.d.reason.params, agent: a.agent.name },
           },
-        })),
-      );
+        },
+      });
+      const pick = (p: (typeof assigns)[number] | (typeof offers)[number]) => ({
+        conversationId: p.conv.id,
+        inboxId: p.conv.inboxId,
+        contactId: p.conv.contactId,
+        teamId: p.conv.teamId,
+        channel: p.conv.channel,
+        agentId: p.agent.id,
+        reason: p.d.reason.text,
+        reasonCode: p.d.reason.code,
+        agentLoadAfter: p.load,
+        agentCapacity: p.capacity,
+      });
+      // Conversations, agents' last-assigned time, contacts' last agent, the log and the assignments'
+      // activity lines (the same line assignLocked writes for routing's assignments): one statement.
+      const { summaries, activities } = await this.repo.applyAutomatic(tx.em, [
+        ...assigns.map((a) => ({ ...pick(a), action: 'assign' as const, activity: activity(a) })),
+        ...offers.map((o) => ({ ...pick(o), action: 'offer' as const, expiresAt: new Date(o.d.expiresAt) })),
+      ]);
       // The expiry is a durable job: it fires once, on whichever replica, even after a restart.
       for (const o of offers) await this.jobs.sendInTx(tx.em, OFFER_EXPIRY_QUEUE, { conversationId: o.conv.id, agentId: o.agent.id }, { startAfter: new Date(o.d.expiresAt) });
-      const summaries = await this.conversations.summariesOf(tx.em, [...assigns.map((a) => a.conv.id), ...offers.map((o) => o.conv.id)]);
-      assigns.forEach((a, i) => {
+      for (const a of assigns) {
         const id = a.conv.id;
-        tx.emit({ type: 'message.created', conversationId: id, payload: lines[i] });
+        tx.emit({ type: 'message.created', conversationId: id, payload: activities.get(id)! });
         tx.emit({
           type: 'conversation.assigned',
           conversationId: id,
@@ -173,7 +149,7 @@ export class AssignmentService implements OnApplicationBootstrap {
         });
         const summary = summaries.get(id);
         if (summary) tx.emit({ type: 'conversation.updated', conversationId: id, payload: summary });
-      });
+      }
       for (const o of offers) {
         const id = o.conv.id;
         const summary = summaries.get(id)!;

@@ -43,7 +43,10 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
   async onApplicationBootstrap(): Promise<void> {
     // Any change that may free capacity or need an agent asks for a pass; passes coalesce.
     this.unsubscribe = this.events.subscribe((e) => {
-      if (e.type === 'conversation.created' || e.type === 'agent.presence' || (e.type === 'conversation.updated' && this.routingStateChanged(e.payload))) this.requestPass();
+      if (e.type === 'conversation.created') {
+        this.routingStateChanged(e.payload);
+        this.requestPass();
+      } else if (e.type === 'agent.presence' || (e.type === 'conversation.updated' && this.routingStateChanged(e.payload))) this.requestPass();
     });
     // A slow tick covers what no event announces: overflow thresholds, business hours opening, other replicas' changes.
     this.ticker = setInterval(() => {
@@ -164,15 +167,29 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
 
   /**
    * A conversation update matters to routing when what routing looks at changed (status,
-   * assignee, offer, team, priority); a customer's second message in a waiting or an
-   * assigned conversation changes none of it. Unknown conversations count as changed.
+   * assignee, offer, team, priority) in a way that may free capacity or ask for an agent; a
+   * customer's second message in a waiting or an assigned conversation changes none of it, and
+   * neither does an assignment taking a conversation off the queue (it only uses capacity: the
+   * pass that made it, or the next event, routes the rest). Unknown conversations count as changed.
    */
-  private readonly lastRoutingState = new Map<string, string>();
+  private readonly lastRoutingState = new Map<string, RoutingState>();
   private routingStateChanged(c: ConversationSummary): boolean {
-    const key = `${c.status}|${c.assigneeId}|${c.teamId}|${c.priority}|${c.assignmentReason}`;
+    const now: RoutingState = { status: c.status, assigneeId: c.assigneeId, teamId: c.teamId, priority: c.priority, reason: c.assignmentReason };
     const before = this.lastRoutingState.get(c.id);
     if (this.lastRoutingState.size > 100_000) this.lastRoutingState.clear();
-    this.lastRoutingState.set(c.id, key);
-    return before !== key;
+    this.lastRoutingState.set(c.id, now);
+    if (!before) return true;
+    const same = before.status === now.status && before.teamId === now.teamId && before.priority === now.priority;
+    if (same && before.assigneeId === now.assigneeId && before.reason === now.reason) return false;
+    const tookFromQueue = same && before.assigneeId === null && now.assigneeId !== null;
+    return !tookFromQueue;
   }
+}
+
+interface RoutingState {
+  status: string;
+  assigneeId: string | null;
+  teamId: string | null;
+  priority: number;
+  reason: string | null;
 }

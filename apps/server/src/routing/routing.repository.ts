@@ -1,6 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { affectedRows, prepared, queryRows } from '@inbox/core';
+import {
+  CONVERSATION_COLUMNS,
+  ConversationSummaryRow,
+  MESSAGE_COLUMNS,
+  MessageSummaryRow,
+  lastMessage,
+  prepared,
+  queryRows,
+  toConversationSummary,
+  toMessageSummary,
+} from '@inbox/core';
+import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
 import type { BusinessHours } from '@inbox/business-hours';
 import { AgentState, BUILT_IN_DEFAULT_CAPACITY, CapacityMap, ChannelKind, Presence, QueuedConversation, RoutingStrategy, TeamSettings } from '@inbox/routing';
 
@@ -193,31 +204,71 @@ const AGENT_LOADS = prepared(
        JOIN conversations c ON (c.assignee_id = a.id AND c.status = 'open') OR c.offered_to_id = a.id
        GROUP BY a.id, c.channel`,
 );
-const SET_ASSIGNEES = prepared(
-  'routing_set_assignees',
-  `UPDATE conversations c SET assignee_id = v.agent_id, offered_to_id = NULL, offer_expires_at = NULL, assignment_reason = v.reason,
-         assigned_at = now(), declined_by = '{}', updated_at = now()
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS v(id, agent_id, reason) WHERE c.id = v.id`,
+/**
+ * Everything a batch of automatic assignments and offers writes, in ONE statement (each part a
+ * data-modifying CTE; PostgreSQL runs every one of them once, read or not): the conversations
+ * (assignee or offer), the agents' last-assigned time, the contacts' last agent (sticky routing),
+ * the assignment log in the order given, and the assignments' activity lines. It returns each
+ * conversation's summary as written (from the UPDATE's own rows: the statement's snapshot cannot see
+ * them in the table; what else a summary reads, the contact and the latest customer or agent
+ * message, this statement does not change) with its activity line. The conversations and agents
+ * are locked before (LOCK_CONVERSATIONS, LOCK_AGENTS), so this statement only adds the contacts'
+ * row locks, as the separate statements did.
+ */
+const APPLY_AUTOMATIC = prepared(
+  'routing_apply_automatic',
+  `WITH assigned AS (
+     UPDATE conversations c SET assignee_id = v.agent_id, offered_to_id = NULL, offer_expires_at = NULL, assignment_reason = v.reason,
+            assigned_at = now(), declined_by = '{}', updated_at = now()
+     FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS v(id, agent_id, reason) WHERE c.id = v.id
+     RETURNING c.*),
+   offered AS (
+     UPDATE conversations c SET offered_to_id = v.agent_id, offer_expires_at = v.expires_at, assignment_reason = v.reason, updated_at = now()
+     FROM unnest($4::uuid[], $5::uuid[], $6::timestamptz[], $7::text[]) AS v(id, agent_id, expires_at, reason) WHERE c.id = v.id
+     RETURNING c.*),
+   touched AS (
+     UPDATE agent_status SET last_assigned_at = now() WHERE user_id = ANY($8::uuid[]) RETURNING user_id),
+   sticky AS (
+     UPDATE contacts ct SET last_agent_id = v.agent_id, last_agent_at = now()
+     FROM unnest($9::uuid[], $10::uuid[]) AS v(id, agent_id) WHERE ct.id = v.id RETURNING ct.id),
+   logged AS (
+     INSERT INTO assignment_log (conversation_id, action, agent_id, previous_agent_id, team_id, by, actor_id, reason, reason_code, channel, agent_load_after, agent_capacity, over_capacity)
+     SELECT v.conversation_id, v.action, v.agent_id, NULL, v.team_id, 'routing', NULL, v.reason, v.reason_code, v.channel, v.agent_load_after, v.agent_capacity, false
+     FROM unnest($11::uuid[], $12::text[], $13::uuid[], $14::uuid[], $15::text[], $16::text[], $17::text[], $18::int[], $19::int[])
+       WITH ORDINALITY AS v(conversation_id, action, agent_id, team_id, reason, reason_code, channel, agent_load_after, agent_capacity, ord)
+     ORDER BY ord
+     RETURNING id),
+   m AS (
+     INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, text, metadata)
+     SELECT v.conversation_id, v.inbox_id, 'outbound', 'activity', 'system', v.text, v.metadata::jsonb
+     FROM unnest($20::uuid[], $21::uuid[], $22::text[], $23::text[]) AS v(conversation_id, inbox_id, text, metadata)
+     RETURNING *)
+   SELECT row_to_json(x) AS conversation,
+          (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM m WHERE m.conversation_id = x.id) y) AS activity
+   FROM (SELECT ${CONVERSATION_COLUMNS}
+         FROM (SELECT * FROM assigned UNION ALL SELECT * FROM offered) c
+         JOIN contacts ct ON ct.id = c.contact_id
+         LEFT JOIN LATERAL ${lastMessage('')} lm ON true) x`,
 );
-const SET_LAST_AGENTS = prepared(
-  'routing_set_last_agents',
-  `UPDATE contacts ct SET last_agent_id = v.agent_id, last_agent_at = now()
-       FROM unnest($1::uuid[], $2::uuid[]) AS v(id, agent_id) WHERE ct.id = v.id`,
-);
-const SET_OFFERS = prepared(
-  'routing_set_offers',
-  `UPDATE conversations c SET offered_to_id = v.agent_id, offer_expires_at = v.expires_at, assignment_reason = v.reason, updated_at = now()
-       FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[]) AS v(id, agent_id, expires_at, reason) WHERE c.id = v.id`,
-);
-const TOUCH_AGENTS = prepared('routing_touch_agents', `UPDATE agent_status SET last_assigned_at = now() WHERE user_id = ANY($1::uuid[])`);
-const LOG_MANY = prepared(
-  'routing_log_many',
-  `INSERT INTO assignment_log (conversation_id, action, agent_id, previous_agent_id, team_id, by, actor_id, reason, reason_code, channel, agent_load_after, agent_capacity, over_capacity)
-       SELECT v.conversation_id, v.action, v.agent_id, v.previous_agent_id, v.team_id, v.by, v.actor_id, v.reason, v.reason_code, v.channel, v.agent_load_after, v.agent_capacity, v.over_capacity
-       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::int[], $12::int[], $13::bool[])
-       WITH ORDINALITY AS v(conversation_id, action, agent_id, previous_agent_id, team_id, by, actor_id, reason, reason_code, channel, agent_load_after, agent_capacity, over_capacity, ord)
-       ORDER BY ord`,
-);
+
+/** One automatic assignment or offer of a batch, as `applyAutomatic` writes it. */
+export interface AutomaticPick {
+  action: 'assign' | 'offer';
+  conversationId: string;
+  inboxId: string;
+  contactId: string;
+  teamId: string | null;
+  channel: ChannelKind;
+  agentId: string;
+  reason: string;
+  reasonCode: string | null;
+  agentLoadAfter: number;
+  agentCapacity: number;
+  /** Offers only: when the offer lapses. */
+  expiresAt?: Date;
+  /** Assignments only: the activity line the conversation shows. */
+  activity?: { text: string; metadata: Record<string, unknown> };
+}
 
 /** All routing SQL: state loading for the engine, and the row locks that make decisions race-free. */
 @Injectable()
@@ -344,33 +395,50 @@ export class RoutingRepository {
     return loads;
   }
 
-  /** Many assignments of one batch: conversations, the agents' last-assigned time, the contacts' last agent (sticky routing). */
-  async setAssignees(em: EntityManager, rows: Array<{ id: string; agentId: string; contactId: string; reason: string }>): Promise<void> {
-    if (!rows.length) return;
-    await affectedRows(em, SET_ASSIGNEES, [rows.map((r) => r.id), rows.map((r) => r.agentId), rows.map((r) => r.reason)]);
-    await this.touchAgents(
-      em,
-      rows.map((r) => r.agentId),
-    );
-    // One row per contact (its last assignment of the batch wins), in id order like every other batch lock.
+  /**
+   * A batch's assignments and offers in one statement (APPLY_AUTOMATIC); returns, by conversation
+   * id, each conversation's summary after the write and the assignments' activity lines.
+   */
+  async applyAutomatic(em: EntityManager, picks: AutomaticPick[]): Promise<{ summaries: Map<string, ConversationSummary>; activities: Map<string, MessageSummary> }> {
+    if (!picks.length) return { summaries: new Map(), activities: new Map() };
+    const assigns = picks.filter((p) => p.action === 'assign');
+    const offers = picks.filter((p) => p.action === 'offer');
+    // One row per contact (its last assignment of the batch wins).
     const lastAgent = new Map<string, string>();
-    for (const r of rows) lastAgent.set(r.contactId, r.agentId);
+    for (const a of assigns) lastAgent.set(a.contactId, a.agentId);
     const contacts = [...lastAgent.keys()].sort();
-    await affectedRows(em, SET_LAST_AGENTS, [contacts, contacts.map((id) => lastAgent.get(id))]);
-  }
-
-  /** Many offers of one batch. */
-  async setOffers(em: EntityManager, rows: Array<{ id: string; agentId: string; expiresAt: Date; reason: string }>): Promise<void> {
-    if (!rows.length) return;
-    await affectedRows(em, SET_OFFERS, [rows.map((r) => r.id), rows.map((r) => r.agentId), rows.map((r) => r.expiresAt.toISOString()), rows.map((r) => r.reason)]);
-    await this.touchAgents(
-      em,
-      rows.map((r) => r.agentId),
-    );
-  }
-
-  private async touchAgents(em: EntityManager, agentIds: string[]): Promise<void> {
-    await affectedRows(em, TOUCH_AGENTS, [[...new Set(agentIds)].sort()]);
+    const rows = await queryRows<{ conversation: ConversationSummaryRow; activity: MessageSummaryRow | null }>(em, APPLY_AUTOMATIC, [
+      assigns.map((a) => a.conversationId),
+      assigns.map((a) => a.agentId),
+      assigns.map((a) => a.reason),
+      offers.map((o) => o.conversationId),
+      offers.map((o) => o.agentId),
+      offers.map((o) => o.expiresAt!.toISOString()),
+      offers.map((o) => o.reason),
+      [...new Set(picks.map((p) => p.agentId))].sort(),
+      contacts,
+      contacts.map((id) => lastAgent.get(id)),
+      picks.map((p) => p.conversationId),
+      picks.map((p) => p.action),
+      picks.map((p) => p.agentId),
+      picks.map((p) => p.teamId),
+      picks.map((p) => p.reason),
+      picks.map((p) => p.reasonCode),
+      picks.map((p) => p.channel),
+      picks.map((p) => p.agentLoadAfter),
+      picks.map((p) => p.agentCapacity),
+      assigns.map((a) => a.conversationId),
+      assigns.map((a) => a.inboxId),
+      assigns.map((a) => a.activity!.text),
+      assigns.map((a) => JSON.stringify(a.activity!.metadata)),
+    ]);
+    const summaries = new Map<string, ConversationSummary>();
+    const activities = new Map<string, MessageSummary>();
+    for (const r of rows) {
+      summaries.set(r.conversation.id, toConversationSummary(r.conversation));
+      if (r.activity) activities.set(r.conversation.id, toMessageSummary(r.activity));
+    }
+    return { summaries, activities };
   }
 
   /** Why many conversations wait, in one statement; returns the ids whose reason changed. */
@@ -501,27 +569,6 @@ export class RoutingRepository {
     await em.query(`UPDATE conversations SET declined_by = CASE WHEN $2 = ANY(declined_by) THEN declined_by ELSE array_append(declined_by, $2::uuid) END WHERE id = $1`, [
       id,
       agentId,
-    ]);
-  }
-
-  /** Many log rows in one statement, in the order given (ids ascend with it). */
-  async logMany(em: EntityManager, entries: LogEntry[]): Promise<void> {
-    if (!entries.length) return;
-    const col = <T>(f: (e: LogEntry) => T) => entries.map(f);
-    await affectedRows(em, LOG_MANY, [
-      col((e) => e.conversationId),
-      col((e) => e.action),
-      col((e) => e.agentId),
-      col((e) => e.previousAgentId),
-      col((e) => e.teamId),
-      col((e) => e.by),
-      col((e) => e.actorId),
-      col((e) => e.reason),
-      col((e) => e.reasonCode),
-      col((e) => e.channel),
-      col((e) => e.agentLoadAfter ?? null),
-      col((e) => e.agentCapacity ?? null),
-      col((e) => e.overCapacity ?? false),
     ]);
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { ClientBase, QueryResult } from 'pg';
+import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { DomainEvent, DomainEvents, PendingEvent } from '../events/domain-events';
 import { OutboxRepository } from '../events/outbox.repository';
 
@@ -12,6 +13,39 @@ export interface TxContext {
 }
 
 let batches = 0;
+
+/**
+ * The begin of every service transaction, one round trip: statements in it use generic plans. Every
+ * prepared statement of ingest and routing (sql.ts `prepared`) takes arrays (`unnest($1::uuid[])`),
+ * which PostgreSQL's generic plan estimates at 100 rows, so its plan cache kept choosing a custom
+ * plan, that is planning each statement again on each execution: 0.3 to 0.7 ms of a 1 ms
+ * statement (`npx node bench/profile-latency.mjs` with --require of a statement timeline). The
+ * statements of a transaction look rows up by key, where a generic plan is the custom one; reads
+ * outside transactions (lists, search), whose plans depend on their values, keep custom plans.
+ */
+const BEGIN = 'START TRANSACTION; SET LOCAL plan_cache_mode = force_generic_plan';
+
+/**
+ * One simple-protocol query (several statements allowed, no parameters): pg answers with one result
+ * per statement. Errors come out as TypeORM's QueryFailedError, like every other statement's.
+ */
+async function simpleQuery<Row extends object = object>(client: ClientBase, sql: string): Promise<QueryResult<Row>[]> {
+  try {
+    const out = (await client.query<Row>(sql)) as QueryResult<Row> | QueryResult<Row>[];
+    return Array.isArray(out) ? out : [out];
+  } catch (err) {
+    throw new QueryFailedError(sql.length > 200 ? `${sql.slice(0, 200)}…` : sql, [], err as Error);
+  }
+}
+
+/**
+ * Tells TypeORM's query runner what the simple queries above did to its transaction (what its own
+ * startTransaction and commitTransaction would have recorded), so its rollback and any nested use
+ * behave as after its own calls.
+ */
+function markTransaction(runner: QueryRunner, active: boolean): void {
+  Object.assign(runner, { isTransactionActive: active, transactionDepth: active ? 1 : 0 });
+}
 
 @Injectable()
 export class Transactions {
@@ -29,11 +63,28 @@ export class Transactions {
     const pending: PendingEvent[] = [];
     const hooks: Array<() => unknown> = [];
     let published: DomainEvent[] = [];
-    const result = await this.dataSource.transaction(async (em) => {
-      const value = await work({ em, emit: (e) => pending.push(e), afterCommit: (fn) => hooks.push(fn) });
-      published = await this.outbox.append(em, pending);
-      return value;
-    });
+    let result: T;
+    // EntityManager.transaction's steps, with the begin and the commit each one round trip that
+    // carries more (see BEGIN and the outbox's appendStatement).
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as ClientBase;
+      await simpleQuery(client, BEGIN);
+      markTransaction(runner, true);
+      result = await work({ em: runner.manager, emit: (e) => pending.push(e), afterCommit: (fn) => hooks.push(fn) });
+      if (pending.length) {
+        // If the INSERT fails PostgreSQL runs nothing after it (the COMMIT included) and the catch
+        // below rolls back; if the COMMIT fails the transaction is gone, as with a plain COMMIT.
+        const [inserted] = await simpleQuery<{ seq: string }>(client, `${this.outbox.appendStatement(pending)};\nCOMMIT`);
+        published = this.outbox.numbered(pending, inserted.rows);
+      } else await simpleQuery(client, 'COMMIT');
+      markTransaction(runner, false);
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
     const batch = ++batches;
     this.events.publish(published.map((e) => ({ ...e, batch })));
     for (const hook of hooks) await hook();

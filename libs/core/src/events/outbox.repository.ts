@@ -1,23 +1,26 @@
 import { Injectable } from '@nestjs/common';
+import { escapeLiteral } from 'pg';
 import { EntityManager } from 'typeorm';
-import { prepared, queryRows } from '../db/sql';
 import { DomainEvent, PendingEvent } from './domain-events';
-
-const APPEND = prepared(
-  'outbox_append',
-  `INSERT INTO outbox_events (type, conversation_id, payload)
-   SELECT type, conversation_id, payload FROM unnest($1::text[], $2::uuid[], $3::jsonb[]) WITH ORDINALITY AS e(type, conversation_id, payload, n) ORDER BY n
-   RETURNING seq`,
-);
 
 @Injectable()
 export class OutboxRepository {
-  /** Appends in the caller's transaction; the returned events carry their sequence numbers. */
-  async append(em: EntityManager, events: PendingEvent[]): Promise<DomainEvent[]> {
-    if (events.length === 0) return [];
-    // One statement text for any number of events (so it stays prepared). Rows take their sequence
-    // numbers in input order (ORDER BY n), so the sorted numbers map back to the events in order.
-    const rows = await queryRows<{ seq: string }>(em, APPEND, [events.map((e) => e.type), events.map((e) => e.conversationId), events.map((e) => JSON.stringify(e.payload))]);
+  /**
+   * The statement that writes a transaction's events to the outbox, as text with escaped literals
+   * (pg's `escapeLiteral`): Transactions sends it together with the COMMIT in one simple-protocol
+   * query, which cannot bind parameters. Rows take their sequence numbers in VALUES order.
+   */
+  appendStatement(events: PendingEvent[]): string {
+    const values = events
+      .map(
+        (e) => `(${escapeLiteral(e.type)}, ${e.conversationId === null ? 'NULL' : `${escapeLiteral(e.conversationId)}::uuid`}, ${escapeLiteral(JSON.stringify(e.payload))}::jsonb)`,
+      )
+      .join(',\n');
+    return `INSERT INTO outbox_events (type, conversation_id, payload) VALUES ${values} RETURNING seq`;
+  }
+
+  /** The events with the sequence numbers `appendStatement` returned (sorted, they map back in order). */
+  numbered(events: PendingEvent[], rows: Array<{ seq: string }>): DomainEvent[] {
     const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
     return events.map((e, i): DomainEvent => ({ ...e, seq: seqs[i] }));
   }

@@ -63,16 +63,20 @@ export class IngestService {
 
   private async ingestOnce(input: InboundMessage): Promise<IngestResult> {
     const msg = normalise(input);
-    const { inbox, seen } = await this.inbound.precheck(this.tx.manager, msg.inboxId, [msg.externalId]);
-    if (!inbox) throw notFound('inbox', msg.inboxId);
-    const already = seen.get(msg.externalId);
-    if (already) return this.duplicate(already, msg);
-    assertChannel(inbox, msg);
     try {
-      return await this.tx.run((tx) => {
+      // The precheck is the transaction's first statement: no round trip more than before it (the
+      // begin carries nothing else), and its plan is the transaction's generic one (Transactions).
+      // A redelivery commits an empty transaction.
+      const out = await this.tx.run(async (tx): Promise<{ stored: IngestResult } | { already: SeenMessage }> => {
+        const { inbox, seen } = await this.inbound.precheck(tx.em, msg.inboxId, [msg.externalId]);
+        if (!inbox) throw notFound('inbox', msg.inboxId);
+        const already = seen.get(msg.externalId);
+        if (already) return { already };
+        assertChannel(inbox, msg);
         useSettingsVersion(tx.em, inbox.settingsVersion);
-        return this.store(tx, inbox, msg, input);
+        return { stored: await this.store(tx, inbox, msg, input) };
       });
+      return 'already' in out ? this.duplicate(out.already, msg) : out.stored;
     } catch (err) {
       if (!(err instanceof AlreadyIngested)) throw err;
       const winner = await this.inbound.seen(this.tx.manager, msg.inboxId, msg.externalId);

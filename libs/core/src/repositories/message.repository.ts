@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { prepared, queryRows } from '../db/sql';
@@ -75,16 +74,6 @@ const SUMMARIES_MANY = prepared(
 );
 
 /** Activity lines of many conversations (a routing batch's assignments). */
-const INSERT_ACTIVITIES = prepared(
-  'message_insert_activities',
-  `WITH m AS (
-     INSERT INTO messages (id, conversation_id, inbox_id, direction, kind, author_type, text, metadata)
-     SELECT v.id, v.conversation_id, v.inbox_id, 'outbound', 'activity', 'system', v.text, v.metadata::jsonb
-     FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) AS v(id, conversation_id, inbox_id, text, metadata)
-     RETURNING *)
-   SELECT ${MESSAGE_COLUMNS} FROM m`,
-);
-
 @Injectable()
 export class MessageRepository {
   async findByExternalId(em: EntityManager, inboxId: string, externalId: string): Promise<{ id: string; conversationId: string } | null> {
@@ -144,24 +133,6 @@ export class MessageRepository {
       [m.conversationId, m.inboxId, m.direction, m.kind, m.authorType, m.authorId, m.text, m.html, m.externalId, m.status, JSON.stringify(m.metadata), m.createdAt ?? null],
     );
     return rows[0]?.id ?? null;
-  }
-
-  /**
-   * Activity lines of many conversations in one statement (a routing pass's assignments), returned
-   * as summaries in the order given. Ids are chosen here so each line maps back to its input.
-   */
-  async insertActivities(em: EntityManager, lines: Array<{ conversationId: string; inboxId: string; text: string; metadata: Record<string, unknown> }>): Promise<MessageSummary[]> {
-    if (!lines.length) return [];
-    const ids = lines.map(() => randomUUID());
-    const rows = await queryRows<MessageSummaryRow>(em, INSERT_ACTIVITIES, [
-      ids,
-      lines.map((l) => l.conversationId),
-      lines.map((l) => l.inboxId),
-      lines.map((l) => l.text),
-      lines.map((l) => JSON.stringify(l.metadata)),
-    ]);
-    const byId = new Map(rows.map((r) => [r.id, toMessageSummary(r)]));
-    return ids.map((id) => byId.get(id)!);
   }
 
   async insertAttachments(em: EntityManager, messageId: string, attachments: NewAttachment[]): Promise<void> {
