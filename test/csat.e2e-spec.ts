@@ -151,6 +151,26 @@ describe('CSAT surveys', () => {
       expect((await db.query(`SELECT count(*)::int AS n FROM csat_surveys WHERE conversation_id = $1`, [a])).rows[0].n).toBe(1);
       expect((await db.query(`SELECT count(*)::int AS n FROM csat_surveys WHERE conversation_id = $1`, [b])).rows[0].n).toBe(0);
     });
+
+    it('applies a settings change to the very next resolve (settings are cached per settings version)', async () => {
+      const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Toggle ${uid()}`, channel: 'api' } })).body;
+      const surveys = async (conversationId: string) => (await db.query(`SELECT count(*)::int AS n FROM csat_surveys WHERE conversation_id = $1`, [conversationId])).rows[0].n;
+      const open = async () =>
+        (await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'hi' } })).body
+          .conversationId as string;
+      // Off: the resolve reads (and caches) "no survey" under the current version.
+      const a = await open();
+      await resolve(a);
+      expect(await surveys(a)).toBe(0);
+      await enable(inbox.id);
+      const b = await open();
+      await resolve(b);
+      expect(await surveys(b)).toBe(1);
+      expect((await sut.api('PUT', `/inboxes/${inbox.id}/csat`, { token: admin, body: { enabled: false, scale: 'stars', delaySeconds: 0, frequencyDays: 0 } })).status).toBe(200);
+      const c = await open();
+      await resolve(c);
+      expect(await surveys(c)).toBe(0);
+    });
   });
 
   describe('API channel', () => {

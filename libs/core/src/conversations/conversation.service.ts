@@ -91,8 +91,9 @@ export class ConversationService {
         }
       }
       if (changes.length === 0) return conv!;
+      let written: ConversationSummary | null;
       try {
-        await this.conversations.update(em, id, fields);
+        written = await this.conversations.updateWithSummary(em, id, fields);
       } catch (err) {
         // Re-opening a resolved conversation whose thread already has a newer open one.
         if (isUniqueViolation(err)) throw new DomainError('CONFLICT', 'this thread already has another open conversation');
@@ -109,14 +110,16 @@ export class ConversationService {
       const changed = (['status', 'priority', 'labels'] as const).filter((k) => fields[k] !== undefined);
       // The row was read under its lock: whether it has SLA clocks spares the SLA hook a read.
       const slaRecord = conv!.sla !== null;
-      await this.hooks.run(
+      let hooked = await this.hooks.run(
         tx,
         { type: 'conversation.updated', conversationId: id, changed: [...changed], previousStatus: conv!.status, status: fields.status, slaRecord },
         'user',
         p,
       );
-      if (fields.status === 'resolved') await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id, slaRecord, inboxId: conv!.inboxId }, 'user', p);
-      const summary = (await this.conversations.summary(em, id))!;
+      if (fields.status === 'resolved')
+        hooked = (await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id, slaRecord, inboxId: conv!.inboxId }, 'user', p)) || hooked;
+      // The summary the update returned is current unless a hook wrote since (the activity line is not part of it).
+      const summary = hooked || !written ? (await this.conversations.summary(em, id))! : written;
       emit({ type: 'conversation.updated', conversationId: id, payload: summary });
       return summary;
     });
@@ -217,20 +220,15 @@ export class ConversationService {
     text: string,
     metadata: Record<string, unknown> = {},
   ): Promise<void> {
-    const id = (await this.messages.insert(tx.em, {
+    const line = await this.messages.insertActivity(tx.em, {
       conversationId,
       inboxId,
-      direction: 'outbound',
-      kind: 'activity',
       authorType: actor?.type === 'user' ? 'user' : actor?.type === 'bot' ? 'bot' : 'system',
       authorId: actor && actor.type !== 'inbox' ? actor.id : null,
       text,
-      html: null,
-      externalId: null,
-      status: null,
       metadata,
-    }))!;
-    tx.emit({ type: 'message.created', conversationId, payload: await this.messages.mustSummary(tx.em, id) });
+    });
+    tx.emit({ type: 'message.created', conversationId, payload: line });
   }
 }
 

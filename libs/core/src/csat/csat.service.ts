@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ConversationHooks } from '../conversations/conversation-hooks';
 import { Transactions, TxContext } from '../db/transactions';
-import { oncePerTransaction } from '../db/sql';
+import { settingsPerVersion } from '../db/sql';
 import type { EntityManager } from 'typeorm';
 import { DomainError } from '../errors/domain-error';
 import { JobQueue } from '../jobs/job-queue';
@@ -78,12 +78,16 @@ export class CsatService implements OnApplicationBootstrap {
     return signSurveyToken(this.tokenKey(), surveyId);
   }
 
-  /** Files the survey of a resolved conversation when its inbox asks, and the job that sends it. */
-  /** An inbox's survey settings, read once per transaction (the hook's check and the scheduling share it). */
+  /**
+   * An inbox's survey settings: from the process's cache when the transaction knows its settings
+   * version (changes to csat_settings bump it), else once per transaction (the hook's check and the
+   * scheduling share it). Callers only read the value.
+   */
   private settingsInTx(em: EntityManager, inboxId: string): Promise<CsatSettings | null> {
-    return oncePerTransaction(em, `csat_settings:${inboxId}`, () => this.repo.settingsOf(em, inboxId));
+    return settingsPerVersion(em, `csat_settings:${inboxId}`, () => this.repo.settingsOf(em, inboxId));
   }
 
+  /** Files the survey of a resolved conversation when its inbox asks, and the job that sends it. */
   async schedule(tx: Pick<TxContext, 'em'>, conversationId: string): Promise<string | null> {
     const conv = await this.repo.conversationForSurvey(tx.em, conversationId);
     if (!conv || !SURVEY_CHANNELS.has(conv.channel)) return null;

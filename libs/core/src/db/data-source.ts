@@ -24,6 +24,7 @@ import { CsatRules1766210000000 } from './migrations/1766210000000-CsatRules';
 import { VisitorInfo1766220000000 } from './migrations/1766220000000-VisitorInfo';
 import { PasswordResets1766230000000 } from './migrations/1766230000000-PasswordResets';
 import { SettingsVersion1766240000000 } from './migrations/1766240000000-SettingsVersion';
+import { CsatSettingsVersion1766250000000 } from './migrations/1766250000000-CsatSettingsVersion';
 
 /** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
 export const MIGRATIONS = [
@@ -50,6 +51,7 @@ export const MIGRATIONS = [
   VisitorInfo1766220000000,
   PasswordResets1766230000000,
   SettingsVersion1766240000000,
+  CsatSettingsVersion1766250000000,
 ];
 
 /** `timeouts` for the application's pool; migrations run without a statement timeout (they may be long). */

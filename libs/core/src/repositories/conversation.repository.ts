@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { prepared, queryRows } from '../db/sql';
+import { prepared, queryRows, useSettingsVersion } from '../db/sql';
 import type { ConversationSummary } from '@inbox/realtime-contract';
-import { CONVERSATION_COLUMNS, CONVERSATION_FROM, ConversationSummaryRow, conversationSummariesByIds, toConversationSummary } from './row-mappers';
+import { CONVERSATION_COLUMNS, CONVERSATION_FROM, ConversationSummaryRow, conversationSummariesByIds, lastMessage, toConversationSummary } from './row-mappers';
 import type { ChannelKind, ConversationStatus } from '../entities/enums';
 import { ConversationCursor, ConversationSlaFilter, ConversationSort, ORDER_KEY_COLUMNS, OrderKeyRow, afterCursorSql, orderBySql } from '../conversations/conversation-order';
 
@@ -62,7 +62,10 @@ export const openThreadConflict = (returning = OPEN_THREAD_RETURNING) => `ON CON
    updated_at = now()
  RETURNING ${returning}`;
 
-const LOCK_SUMMARY = prepared('conversation_lock_summary', `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = $1 FOR UPDATE OF c`);
+const LOCK_SUMMARY = prepared(
+  'conversation_lock_summary',
+  `SELECT ${CONVERSATION_COLUMNS}, (SELECT version::text FROM settings_version) AS settings_version FROM ${CONVERSATION_FROM} WHERE c.id = $1 FOR UPDATE OF c`,
+);
 
 @Injectable()
 export class ConversationRepository {
@@ -100,11 +103,15 @@ export class ConversationRepository {
   /**
    * Locks the conversation's row and reads its summary in one statement: the conversation's own
    * columns are those of the row as locked (after any writer it waited for); the contact's name
-   * and the last message come from the statement's snapshot.
+   * and the last message come from the statement's snapshot. It also tells the transaction its
+   * settings version, so the hooks of the change take automation rules and SLA policies from the
+   * process's cache (see settingsPerVersion) instead of reading them again.
    */
   async lockForUpdate(em: EntityManager, id: string): Promise<ConversationSummary | null> {
-    const [row] = await queryRows<ConversationSummaryRow>(em, LOCK_SUMMARY, [id]);
-    return row ? toConversationSummary(row) : null;
+    const [row] = await queryRows<ConversationSummaryRow & { settings_version: string | null }>(em, LOCK_SUMMARY, [id]);
+    if (!row) return null;
+    useSettingsVersion(em, row.settings_version);
+    return toConversationSummary(row);
   }
 
   /** One page in the requested order; each row carries its exact sort key, for the next cursor. */
@@ -146,41 +153,27 @@ export class ConversationRepository {
     return rows.map((r) => ({ summary: toConversationSummary(r), key: r }));
   }
 
-  async update(
-    em: EntityManager,
-    id: string,
-    fields: Partial<{
-      status: ConversationStatus;
-      priority: number;
-      labels: string[];
-      snoozedUntil: Date | null;
-      resolvedAt: Date | null;
-      teamId: string | null;
-      language: string | null;
-      requiredSkills: string[];
-      waitingSince: Date | null;
-    }>,
-  ): Promise<void> {
-    const columns: Record<string, string> = {
-      status: 'status',
-      priority: 'priority',
-      labels: 'labels',
-      snoozedUntil: 'snoozed_until',
-      resolvedAt: 'resolved_at',
-      teamId: 'team_id',
-      language: 'language',
-      requiredSkills: 'required_skills',
-      waitingSince: 'waiting_since',
-    };
-    const sets: string[] = [];
-    const params: unknown[] = [id];
-    for (const [key, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
-      params.push(value);
-      sets.push(`${columns[key]} = $${params.length}`);
-    }
-    if (sets.length === 0) return;
-    await em.query(`UPDATE conversations SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params);
+  async update(em: EntityManager, id: string, fields: ConversationFields): Promise<void> {
+    const set = updateSet(id, fields);
+    if (!set) return;
+    await em.query(`UPDATE conversations SET ${set.sql}, updated_at = now() WHERE id = $1`, set.params);
+  }
+
+  /**
+   * `update`, returning the conversation's summary as written: the row from the UPDATE itself (the
+   * statement's snapshot cannot see it in the table), the contact and the latest customer or agent
+   * message from the snapshot (an update changes neither). Null when nothing was to change.
+   */
+  async updateWithSummary(em: EntityManager, id: string, fields: ConversationFields): Promise<ConversationSummary | null> {
+    const set = updateSet(id, fields);
+    if (!set) return null;
+    const [row] = await queryRows<ConversationSummaryRow>(
+      em,
+      `WITH c AS (UPDATE conversations SET ${set.sql}, updated_at = now() WHERE id = $1 RETURNING *)
+       SELECT ${CONVERSATION_COLUMNS} FROM c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN LATERAL ${lastMessage('')} lm ON true`,
+      set.params,
+    );
+    return row ? toConversationSummary(row) : null;
   }
 
   /** After an agent or bot replies: the customer is no longer waiting; the first human reply is the first response. */
@@ -198,4 +191,41 @@ export class ConversationRepository {
     const [row] = await queryRows<{ inbox_id: string }>(em, `SELECT inbox_id FROM conversations WHERE id = $1`, [id]);
     return row?.inbox_id ?? null;
   }
+}
+
+/** The columns a conversation update may change. */
+export type ConversationFields = Partial<{
+  status: ConversationStatus;
+  priority: number;
+  labels: string[];
+  snoozedUntil: Date | null;
+  resolvedAt: Date | null;
+  teamId: string | null;
+  language: string | null;
+  requiredSkills: string[];
+  waitingSince: Date | null;
+}>;
+
+const UPDATE_COLUMNS: Record<keyof ConversationFields, string> = {
+  status: 'status',
+  priority: 'priority',
+  labels: 'labels',
+  snoozedUntil: 'snoozed_until',
+  resolvedAt: 'resolved_at',
+  teamId: 'team_id',
+  language: 'language',
+  requiredSkills: 'required_skills',
+  waitingSince: 'waiting_since',
+};
+
+/** The SET list of an update (`$1` is the id); null when no field is given. */
+function updateSet(id: string, fields: ConversationFields): { sql: string; params: unknown[] } | null {
+  const sets: string[] = [];
+  const params: unknown[] = [id];
+  for (const [key, value] of Object.entries(fields) as Array<[keyof ConversationFields, unknown]>) {
+    if (value === undefined) continue;
+    params.push(value);
+    sets.push(`${UPDATE_COLUMNS[key]} = $${params.length}`);
+  }
+  return sets.length ? { sql: sets.join(', '), params } : null;
 }

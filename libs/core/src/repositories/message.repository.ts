@@ -74,6 +74,15 @@ const SUMMARIES_MANY = prepared(
 );
 
 /** Activity lines of many conversations (a routing batch's assignments). */
+const INSERT_ACTIVITY = prepared(
+  'message_insert_activity',
+  `WITH m AS (
+     INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, metadata)
+     VALUES ($1, $2, 'outbound', 'activity', $3, $4, $5, $6::jsonb)
+     RETURNING *)
+   SELECT ${MESSAGE_COLUMNS} FROM m`,
+);
+
 @Injectable()
 export class MessageRepository {
   async findByExternalId(em: EntityManager, inboxId: string, externalId: string): Promise<{ id: string; conversationId: string } | null> {
@@ -133,6 +142,18 @@ export class MessageRepository {
       [m.conversationId, m.inboxId, m.direction, m.kind, m.authorType, m.authorId, m.text, m.html, m.externalId, m.status, JSON.stringify(m.metadata), m.createdAt ?? null],
     );
     return rows[0]?.id ?? null;
+  }
+
+  /**
+   * An activity line (no channel id, no attachments) stored and read back as its summary in one
+   * statement: every status, priority or label change writes one.
+   */
+  async insertActivity(
+    em: EntityManager,
+    m: { conversationId: string; inboxId: string; authorType: MessageSummary['authorType']; authorId: string | null; text: string; metadata: Record<string, unknown> },
+  ): Promise<MessageSummary> {
+    const [row] = await queryRows<MessageSummaryRow>(em, INSERT_ACTIVITY, [m.conversationId, m.inboxId, m.authorType, m.authorId, m.text, JSON.stringify(m.metadata)]);
+    return toMessageSummary(row);
   }
 
   async insertAttachments(em: EntityManager, messageId: string, attachments: NewAttachment[]): Promise<void> {
