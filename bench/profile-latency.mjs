@@ -1,16 +1,22 @@
 /**
- * Where a live delivery's time goes, at a low fixed rate: for each inbound message (a new
- * thread, as in figure 2), POST start -> HTTP response, -> `message.created` and ->
- * `conversation.assigned` at the agent's socket. Prints medians and p99s of each.
- *   npx node bench/profile-latency.mjs [count=200] [--rate=20] [--agents=4]
+ * Where a live delivery's time goes: for each inbound message (a new thread, as in figure 2) at a
+ * fixed open-loop rate, POST start -> HTTP response, -> `message.created` and ->
+ * `conversation.assigned` at an agent's socket (p50/p95/p99), and the server's CPU a message.
+ * --statements: also every SQL statement the server sent while measuring (preloads
+ * bench/lib/statement-timeline.cjs): how many a message, and each one's count, median and p99 time
+ * as the server waited for it; plus the server-side time of the POSTs.
+ *   npx node bench/profile-latency.mjs [count=200] [--rate=20] [--agents=4] [--statements]
  */
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import { buildServer, now, sleep } from './lib/env.mjs';
 import { openDatabaseServer } from './lib/database.mjs';
 import { startInboxServer } from './lib/processes.mjs';
 import { api, createAgents, expectOk, loginAdmin, serverEnv } from './lib/api.mjs';
 import { summary } from './lib/stats.mjs';
-import { readFileSync } from 'node:fs';
 
 /** CPU ms (user + system) a process has used, from /proc. */
 const cpuOf = (pid) => {
@@ -22,24 +28,34 @@ const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 200);
 const arg = (name, d) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? d);
 const rate = arg('rate', 20);
 const agentCount = arg('agents', 4);
+const statements = process.argv.includes('--statements');
+const timelineFile = join(tmpdir(), `statement-timeline-${process.pid}.json`);
+if (statements) {
+  const preload = fileURLToPath(new URL('./lib/statement-timeline.cjs', import.meta.url));
+  process.env.BENCH_SERVER_NODE_ARGS = `${process.env.BENCH_SERVER_NODE_ARGS ?? ''} --require ${preload}`;
+}
 buildServer();
 const db = await openDatabaseServer(() => {});
 const url = await db.createDatabase('profilelatency');
-const server = await startInboxServer(serverEnv(url));
+const server = await startInboxServer(serverEnv(url, statements ? { STATEMENT_TIMELINE_FILE: timelineFile } : {}));
 const sockets = [];
+const show = (name, s) => console.log(`${name.padEnd(24)} n=${s.count} p50=${s.p50.toFixed(2)} p95=${s.p95.toFixed(2)} p99=${s.p99.toFixed(2)} max=${s.max.toFixed(2)} ms`);
 try {
   const admin = await loginAdmin(server.url);
   const box = await expectOk(api(server.url, 'POST', '/inboxes', admin, { name: 'lat', channel: 'api' }), 'inbox');
   const agents = await createAgents(server.url, admin, { count: agentCount, prefix: 'lat', capacity: { api: 1000 }, inboxId: box.id });
-  const sent = [],
-    response = [],
-    message = [],
-    assigned = [];
+  const sent = [];
+  const response = [];
+  const message = [];
+  const assigned = [];
   const byConv = new Map();
   const early = new Map();
   for (const a of agents) {
     const s = io(server.url, { auth: { token: a.token }, transports: ['websocket'], reconnection: false, forceNew: true });
-    await new Promise((r, j) => (s.once('connect', r), s.once('connect_error', j)));
+    await new Promise((resolve, reject) => {
+      s.once('connect', resolve);
+      s.once('connect_error', reject);
+    });
     sockets.push(s);
     s.on('message.created', ({ data }) => {
       const m = /^lat#(\d+)$/.exec(data?.text ?? '');
@@ -58,10 +74,11 @@ try {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${box.token}` },
       body: JSON.stringify(body),
     });
+  // Warm-up (not measured): connections, JIT, prepared statements.
   for (let i = 0; i < 30; i++) await (await post({ externalId: `w${i}`, contact: { identifier: `w${i}` }, text: 'warm' })).arrayBuffer();
   await sleep(500);
   const cpu0 = cpuOf(server.pid);
-  if (process.env.COUNT_SIGNALS) process.kill(server.pid, 'SIGUSR1');
+  if (statements) process.kill(server.pid, 'SIGUSR1');
   const start = now();
   const inflight = [];
   for (let i = 0; i < count; i++) {
@@ -78,21 +95,37 @@ try {
     );
   }
   await Promise.all(inflight);
+  const deadline = now() + 10000;
+  while (now() < deadline && (message.filter(Boolean).length < count || assigned.filter(Boolean).length < count)) await sleep(20);
   const cpu1 = cpuOf(server.pid);
-  if (process.env.COUNT_SIGNALS) process.kill(server.pid, 'SIGUSR2');
-  await sleep(1000);
-  console.log(`server CPU ${((cpu1 - cpu0) / count).toFixed(2)} ms a message (${(((cpu1 - cpu0) / (now() - 1000 - start)) * 100) | 0}% of one core)`);
+  if (statements) process.kill(server.pid, 'SIGUSR2');
+  console.log(`server CPU ${((cpu1 - cpu0) / count).toFixed(2)} ms a message`);
   const lat = (arr) => summary(arr.map((t, i) => t - sent[i]).filter((x) => Number.isFinite(x)));
-  const show = (name, s) => console.log(`${name.padEnd(24)} n=${s.count} p50=${s.p50.toFixed(2)} p95=${s.p95.toFixed(2)} p99=${s.p99.toFixed(2)} max=${s.max.toFixed(2)} ms`);
   show('HTTP response', lat(response));
   show('message.created', lat(message));
   show('conversation.assigned', lat(assigned));
-  const gap = summary(message.map((t, i) => t - response[i]).filter((x) => Number.isFinite(x)));
-  show('event - response', gap);
+  if (statements) {
+    await sleep(500);
+    const events = JSON.parse(readFileSync(timelineFile, 'utf8'));
+    const by = new Map();
+    for (const [, t0, t1, key] of events) {
+      const list = by.get(key) ?? [];
+      list.push(t1 - t0);
+      by.set(key, list);
+    }
+    const sql = events.filter((e) => e[0] === 'sql').length;
+    console.log(`\n${(sql / count).toFixed(1)} statements a message (pg-boss polling included), server-side time of each (ms):`);
+    for (const [key, list] of [...by].sort((a, b) => b[1].length - a[1].length)) {
+      if (list.length < count / 10) continue;
+      const s = summary(list);
+      console.log(`${(list.length / count).toFixed(2).padStart(6)}/msg  p50 ${s.p50.toFixed(2).padStart(6)}  p99 ${s.p99.toFixed(2).padStart(6)}  ${key}`);
+    }
+  }
 } finally {
   for (const s of sockets) s.disconnect();
   await server.stop();
   await db.dropDatabase(url);
   await db.close?.();
+  rmSync(timelineFile, { force: true });
 }
 process.exit(0);

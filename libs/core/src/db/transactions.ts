@@ -15,15 +15,22 @@ export interface TxContext {
 let batches = 0;
 
 /**
- * The begin of every service transaction, one round trip: statements in it use generic plans. Every
- * prepared statement of ingest and routing (sql.ts `prepared`) takes arrays (`unnest($1::uuid[])`),
- * which PostgreSQL's generic plan estimates at 100 rows, so its plan cache kept choosing a custom
- * plan, that is planning each statement again on each execution: 0.3 to 0.7 ms of a 1 ms
- * statement (`npx node bench/profile-latency.mjs` with --require of a statement timeline). The
- * statements of a transaction look rows up by key, where a generic plan is the custom one; reads
- * outside transactions (lists, search), whose plans depend on their values, keep custom plans.
+ * How a transaction begins: one round trip either way. `genericPlans` (RunOptions) adds `SET LOCAL
+ * plan_cache_mode = force_generic_plan`: the prepared statements (sql.ts `prepared`) take arrays
+ * (`unnest($1::uuid[])`), whose length a generic plan cannot know, so PostgreSQL's plan cache
+ * kept choosing a custom plan, that is planning the statement again on every execution: 0.3 to
+ * 0.7 ms of a 1 ms statement for one message (`npx node bench/profile-latency.mjs --statements`).
+ * For a batch the custom plan, which sees 500 elements, is the better one (generic plans cost
+ * batch ingest 5 to 25% of its rate), so only the transactions of one message, one conversation
+ * or a small routing batch ask for generic plans.
  */
-const BEGIN = 'START TRANSACTION; SET LOCAL plan_cache_mode = force_generic_plan';
+const BEGIN = 'START TRANSACTION';
+const BEGIN_GENERIC = 'START TRANSACTION; SET LOCAL plan_cache_mode = force_generic_plan';
+
+export interface RunOptions {
+  /** Statements of this transaction use generic plans (see BEGIN_GENERIC): for transactions about one message or conversation. */
+  genericPlans?: boolean;
+}
 
 /**
  * One simple-protocol query (several statements allowed, no parameters): pg answers with one result
@@ -59,17 +66,17 @@ export class Transactions {
     return this.dataSource.manager;
   }
 
-  async run<T>(work: (tx: TxContext) => Promise<T>): Promise<T> {
+  async run<T>(work: (tx: TxContext) => Promise<T>, opts: RunOptions = {}): Promise<T> {
     const pending: PendingEvent[] = [];
     const hooks: Array<() => unknown> = [];
     let published: DomainEvent[] = [];
     let result: T;
     // EntityManager.transaction's steps, with the begin and the commit each one round trip that
-    // carries more (see BEGIN and the outbox's appendStatement).
+    // carries more (see BEGIN_GENERIC and the outbox's appendStatement).
     const runner = this.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as ClientBase;
-      await simpleQuery(client, BEGIN);
+      await simpleQuery(client, opts.genericPlans ? BEGIN_GENERIC : BEGIN);
       markTransaction(runner, true);
       result = await work({ em: runner.manager, emit: (e) => pending.push(e), afterCommit: (fn) => hooks.push(fn) });
       if (pending.length) {

@@ -64,18 +64,21 @@ export class IngestService {
   private async ingestOnce(input: InboundMessage): Promise<IngestResult> {
     const msg = normalise(input);
     try {
-      // The precheck is the transaction's first statement: no round trip more than before it (the
-      // begin carries nothing else), and its plan is the transaction's generic one (Transactions).
-      // A redelivery commits an empty transaction.
-      const out = await this.tx.run(async (tx): Promise<{ stored: IngestResult } | { already: SeenMessage }> => {
-        const { inbox, seen } = await this.inbound.precheck(tx.em, msg.inboxId, [msg.externalId]);
-        if (!inbox) throw notFound('inbox', msg.inboxId);
-        const already = seen.get(msg.externalId);
-        if (already) return { already };
-        assertChannel(inbox, msg);
-        useSettingsVersion(tx.em, inbox.settingsVersion);
-        return { stored: await this.store(tx, inbox, msg, input) };
-      });
+      // The precheck is the transaction's first statement: no round trip more than before it, and
+      // with generic plans (one message: see Transactions' BEGIN_GENERIC). A redelivery commits an
+      // empty transaction.
+      const out = await this.tx.run(
+        async (tx): Promise<{ stored: IngestResult } | { already: SeenMessage }> => {
+          const { inbox, seen } = await this.inbound.precheck(tx.em, msg.inboxId, [msg.externalId]);
+          if (!inbox) throw notFound('inbox', msg.inboxId);
+          const already = seen.get(msg.externalId);
+          if (already) return { already };
+          assertChannel(inbox, msg);
+          useSettingsVersion(tx.em, inbox.settingsVersion);
+          return { stored: await this.store(tx, inbox, msg, input) };
+        },
+        { genericPlans: true },
+      );
       return 'already' in out ? this.duplicate(out.already, msg) : out.stored;
     } catch (err) {
       if (!(err instanceof AlreadyIngested)) throw err;
