@@ -7,6 +7,7 @@ import {
   ConversationRepository,
   ConversationService,
   DomainError,
+  GENERIC_PLANS,
   JobQueue,
   MessageRepository,
   Principal,
@@ -24,6 +25,13 @@ type By = AssignedEvent['by'];
 type Decision<T extends RoutingDecision['type']> = Extract<RoutingDecision, { type: T }>;
 
 /**
+ * Routing batches up to this size run with generic plans (Transactions' BEGIN_GENERIC): the usual
+ * batch of a pass after one new conversation is one decision, whose statements were planned again
+ * on every execution; a storm's batches of up to 200 keep custom plans, made for their arrays.
+ */
+const GENERIC_PLAN_BATCH = 10;
+
+/**
  * The only writer of assignments: routing's decisions, offers and their answers, coordinator
  * overrides, unassign/transfer and requeues all change `assignee_id`/`offered_to_id` here,
  * each in its own transaction (a routing pass's assignments: many in one) under row locks (conversation FOR UPDATE, SKIP LOCKED for
@@ -32,13 +40,6 @@ type Decision<T extends RoutingDecision['type']> = Extract<RoutingDecision, { ty
  * push an agent past capacity. Every change writes the assignment log, an activity line and
  * the events that reach both agents' screens.
  */
-/**
- * Routing batches up to this size run with generic plans (Transactions' BEGIN_GENERIC): the usual
- * batch of a pass after one new conversation is one decision, whose statements were planned again
- * on every execution; a storm's batches of up to 200 keep custom plans, made for their arrays.
- */
-const GENERIC_PLAN_BATCH = 10;
-
 @Injectable()
 export class AssignmentService implements OnApplicationBootstrap {
   constructor(
@@ -76,103 +77,101 @@ export class AssignmentService implements OnApplicationBootstrap {
   async applyAutomaticBatch(decisions: Array<Decision<'assign'> | Decision<'offer'>>): Promise<{ assigned: number; offered: number; skipped: number; refused: number }> {
     const out = { assigned: 0, offered: 0, skipped: 0, refused: 0 };
     if (!decisions.length) return out;
-    await this.tx.run(
-      async (tx) => {
-        const convs = await this.repo.lockConversations(
-          tx.em,
-          decisions.map((d) => d.conversationId),
-        );
-        const ready: Array<{ d: Decision<'assign'> | Decision<'offer'>; conv: LockedConversation }> = [];
-        for (const d of decisions) {
-          const conv = convs.get(d.conversationId);
-          if (!conv || conv.status !== 'open' || conv.assigneeId || conv.offeredToId) out.skipped++;
-          else ready.push({ d, conv });
+    const plans = decisions.length <= GENERIC_PLAN_BATCH ? GENERIC_PLANS : {};
+    await this.tx.run(async (tx) => {
+      const convs = await this.repo.lockConversations(
+        tx.em,
+        decisions.map((d) => d.conversationId),
+      );
+      const ready: Array<{ d: Decision<'assign'> | Decision<'offer'>; conv: LockedConversation }> = [];
+      for (const d of decisions) {
+        const conv = convs.get(d.conversationId);
+        if (!conv || conv.status !== 'open' || conv.assigneeId || conv.offeredToId) out.skipped++;
+        else ready.push({ d, conv });
+      }
+      if (!ready.length) return;
+      const agentIds = [...new Set(ready.map((r) => r.d.agentId))];
+      const agents = await this.repo.lockAgents(tx.em, agentIds);
+      const loads = await this.repo.agentLoads(tx.em, agentIds);
+      const teams = await this.repo.teamsByIds(tx.em, [...new Set(ready.flatMap((r) => (r.conv.teamId ? [r.conv.teamId] : [])))]);
+      const assigns: Array<{ conv: LockedConversation; d: Decision<'assign'>; agent: LockedAgent; load: number; capacity: number }> = [];
+      const offers: Array<{ conv: LockedConversation; d: Decision<'offer'>; agent: LockedAgent; load: number; capacity: number }> = [];
+      for (const { d, conv } of ready) {
+        const agent = agents.get(d.agentId);
+        if (!agent || !agent.active || agent.presence !== 'online') {
+          out.refused++;
+          continue;
         }
-        if (!ready.length) return;
-        const agentIds = [...new Set(ready.map((r) => r.d.agentId))];
-        const agents = await this.repo.lockAgents(tx.em, agentIds);
-        const loads = await this.repo.agentLoads(tx.em, agentIds);
-        const teams = await this.repo.teamsByIds(tx.em, [...new Set(ready.flatMap((r) => (r.conv.teamId ? [r.conv.teamId] : [])))]);
-        const assigns: Array<{ conv: LockedConversation; d: Decision<'assign'>; agent: LockedAgent; load: number; capacity: number }> = [];
-        const offers: Array<{ conv: LockedConversation; d: Decision<'offer'>; agent: LockedAgent; load: number; capacity: number }> = [];
-        for (const { d, conv } of ready) {
-          const agent = agents.get(d.agentId);
-          if (!agent || !agent.active || agent.presence !== 'online') {
-            out.refused++;
-            continue;
-          }
-          const capacity = capacityFor({ capacity: agent.capacity }, (conv.teamId && teams.get(conv.teamId)) || BUILT_IN_DEFAULT_TEAM, conv.channel);
-          const perKind = loads.get(d.agentId)!;
-          const load = perKind[conv.channel] ?? 0;
-          if (load + 1 > capacity) {
-            out.refused++;
-            continue;
-          }
-          perKind[conv.channel] = load + 1;
-          if (d.type === 'assign') assigns.push({ conv, d, agent, load: load + 1, capacity });
-          else offers.push({ conv, d, agent, load: load + 1, capacity });
+        const capacity = capacityFor({ capacity: agent.capacity }, (conv.teamId && teams.get(conv.teamId)) || BUILT_IN_DEFAULT_TEAM, conv.channel);
+        const perKind = loads.get(d.agentId)!;
+        const load = perKind[conv.channel] ?? 0;
+        if (load + 1 > capacity) {
+          out.refused++;
+          continue;
         }
-        if (!assigns.length && !offers.length) return;
-        const activity = (a: (typeof assigns)[number]) => ({
-          text: `Assigned to ${a.agent.name} by routing: ${a.d.reason.text}`,
-          metadata: {
-            routing: {
-              action: 'assign',
-              agentId: a.agent.id,
-              previousAgentId: null,
-              code: a.d.reason.code,
-              overCapacity: false,
-              by: 'routing',
-              params: { ...a.d.reason.params, agent: a.agent.name },
-            },
+        perKind[conv.channel] = load + 1;
+        if (d.type === 'assign') assigns.push({ conv, d, agent, load: load + 1, capacity });
+        else offers.push({ conv, d, agent, load: load + 1, capacity });
+      }
+      if (!assigns.length && !offers.length) return;
+      const activity = (a: (typeof assigns)[number]) => ({
+        text: `Assigned to ${a.agent.name} by routing: ${a.d.reason.text}`,
+        metadata: {
+          routing: {
+            action: 'assign',
+            agentId: a.agent.id,
+            previousAgentId: null,
+            code: a.d.reason.code,
+            overCapacity: false,
+            by: 'routing',
+            params: { ...a.d.reason.params, agent: a.agent.name },
           },
+        },
+      });
+      const pick = (p: (typeof assigns)[number] | (typeof offers)[number]) => ({
+        conversationId: p.conv.id,
+        inboxId: p.conv.inboxId,
+        contactId: p.conv.contactId,
+        teamId: p.conv.teamId,
+        channel: p.conv.channel,
+        agentId: p.agent.id,
+        reason: p.d.reason.text,
+        reasonCode: p.d.reason.code,
+        agentLoadAfter: p.load,
+        agentCapacity: p.capacity,
+      });
+      // Conversations, agents' last-assigned time, contacts' last agent, the log and the assignments'
+      // activity lines (the same line assignLocked writes for routing's assignments): one statement.
+      const { summaries, activities } = await this.repo.applyAutomatic(tx.em, [
+        ...assigns.map((a) => ({ ...pick(a), action: 'assign' as const, activity: activity(a) })),
+        ...offers.map((o) => ({ ...pick(o), action: 'offer' as const, expiresAt: new Date(o.d.expiresAt) })),
+      ]);
+      // The expiry is a durable job: it fires once, on whichever replica, even after a restart.
+      for (const o of offers) await this.jobs.sendInTx(tx.em, OFFER_EXPIRY_QUEUE, { conversationId: o.conv.id, agentId: o.agent.id }, { startAfter: new Date(o.d.expiresAt) });
+      for (const a of assigns) {
+        const id = a.conv.id;
+        tx.emit({ type: 'message.created', conversationId: id, payload: activities.get(id)! });
+        tx.emit({
+          type: 'conversation.assigned',
+          conversationId: id,
+          payload: { conversationId: id, agentId: a.agent.id, previousAgentId: null, teamId: a.conv.teamId, reason: a.d.reason.text, by: 'routing' },
         });
-        const pick = (p: (typeof assigns)[number] | (typeof offers)[number]) => ({
-          conversationId: p.conv.id,
-          inboxId: p.conv.inboxId,
-          contactId: p.conv.contactId,
-          teamId: p.conv.teamId,
-          channel: p.conv.channel,
-          agentId: p.agent.id,
-          reason: p.d.reason.text,
-          reasonCode: p.d.reason.code,
-          agentLoadAfter: p.load,
-          agentCapacity: p.capacity,
+        const summary = summaries.get(id);
+        if (summary) tx.emit({ type: 'conversation.updated', conversationId: id, payload: summary });
+      }
+      for (const o of offers) {
+        const id = o.conv.id;
+        const summary = summaries.get(id)!;
+        tx.emit({
+          type: 'conversation.offered',
+          conversationId: id,
+          payload: { conversationId: id, agentId: o.agent.id, expiresAt: new Date(o.d.expiresAt).toISOString(), reason: o.d.reason.text, conversation: summary },
         });
-        // Conversations, agents' last-assigned time, contacts' last agent, the log and the assignments'
-        // activity lines (the same line assignLocked writes for routing's assignments): one statement.
-        const { summaries, activities } = await this.repo.applyAutomatic(tx.em, [
-          ...assigns.map((a) => ({ ...pick(a), action: 'assign' as const, activity: activity(a) })),
-          ...offers.map((o) => ({ ...pick(o), action: 'offer' as const, expiresAt: new Date(o.d.expiresAt) })),
-        ]);
-        // The expiry is a durable job: it fires once, on whichever replica, even after a restart.
-        for (const o of offers) await this.jobs.sendInTx(tx.em, OFFER_EXPIRY_QUEUE, { conversationId: o.conv.id, agentId: o.agent.id }, { startAfter: new Date(o.d.expiresAt) });
-        for (const a of assigns) {
-          const id = a.conv.id;
-          tx.emit({ type: 'message.created', conversationId: id, payload: activities.get(id)! });
-          tx.emit({
-            type: 'conversation.assigned',
-            conversationId: id,
-            payload: { conversationId: id, agentId: a.agent.id, previousAgentId: null, teamId: a.conv.teamId, reason: a.d.reason.text, by: 'routing' },
-          });
-          const summary = summaries.get(id);
-          if (summary) tx.emit({ type: 'conversation.updated', conversationId: id, payload: summary });
-        }
-        for (const o of offers) {
-          const id = o.conv.id;
-          const summary = summaries.get(id)!;
-          tx.emit({
-            type: 'conversation.offered',
-            conversationId: id,
-            payload: { conversationId: id, agentId: o.agent.id, expiresAt: new Date(o.d.expiresAt).toISOString(), reason: o.d.reason.text, conversation: summary },
-          });
-          tx.emit({ type: 'conversation.updated', conversationId: id, payload: summary });
-        }
-        out.assigned = assigns.length;
-        out.offered = offers.length;
-      },
-      { genericPlans: decisions.length <= GENERIC_PLAN_BATCH },
-    );
+        tx.emit({ type: 'conversation.updated', conversationId: id, payload: summary });
+      }
+      out.assigned = assigns.length;
+      out.offered = offers.length;
+    }, plans);
     return out;
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
-import { Transactions } from '../db/transactions';
+import { GENERIC_PLANS, Transactions } from '../db/transactions';
 import { ConversationListFilter, ConversationRepository } from '../repositories/conversation.repository';
 import { MessageRepository, NewAttachment } from '../repositories/message.repository';
 import { OutboundService } from '../outbound/outbound.service';
@@ -59,73 +59,70 @@ export class ConversationService {
 
   async update(p: Principal, id: string, patch: ConversationPatch): Promise<ConversationSummary> {
     if (patch.priority !== undefined) assertCan(p, 'conversation.priority');
-    return this.tx.run(
-      async (tx) => {
-        const { em, emit } = tx;
-        const conv = await this.conversations.lockForUpdate(em, id);
-        await this.access.assertCanSeeConversation(em, p, conv, id);
-        const changes: string[] = [];
-        const fields: Parameters<ConversationRepository['update']>[2] = {};
-        if (patch.status && patch.status !== conv!.status) {
-          fields.status = patch.status;
-          if (patch.status === 'snoozed') {
-            if (!patch.snoozedUntil)
-              throw new DomainError('VALIDATION_FAILED', 'snoozedUntil is required to snooze', { fields: { snoozedUntil: ['required when status is snoozed'] } });
-            const until = new Date(patch.snoozedUntil);
-            if (!(until.getTime() > Date.now()))
-              throw new DomainError('VALIDATION_FAILED', 'snoozedUntil must be in the future', { fields: { snoozedUntil: ['must be in the future'] } });
-            fields.snoozedUntil = until;
-          } else fields.snoozedUntil = null;
-          fields.resolvedAt = patch.status === 'resolved' ? new Date() : null;
-          if (patch.status === 'resolved') fields.waitingSince = null;
-          changes.push(`status ${conv!.status} → ${patch.status}`);
+    return this.tx.run(async (tx) => {
+      const { em, emit } = tx;
+      const conv = await this.conversations.lockForUpdate(em, id);
+      await this.access.assertCanSeeConversation(em, p, conv, id);
+      const changes: string[] = [];
+      const fields: Parameters<ConversationRepository['update']>[2] = {};
+      if (patch.status && patch.status !== conv!.status) {
+        fields.status = patch.status;
+        if (patch.status === 'snoozed') {
+          if (!patch.snoozedUntil)
+            throw new DomainError('VALIDATION_FAILED', 'snoozedUntil is required to snooze', { fields: { snoozedUntil: ['required when status is snoozed'] } });
+          const until = new Date(patch.snoozedUntil);
+          if (!(until.getTime() > Date.now()))
+            throw new DomainError('VALIDATION_FAILED', 'snoozedUntil must be in the future', { fields: { snoozedUntil: ['must be in the future'] } });
+          fields.snoozedUntil = until;
+        } else fields.snoozedUntil = null;
+        fields.resolvedAt = patch.status === 'resolved' ? new Date() : null;
+        if (patch.status === 'resolved') fields.waitingSince = null;
+        changes.push(`status ${conv!.status} → ${patch.status}`);
+      }
+      if (patch.priority !== undefined && patch.priority !== conv!.priority) {
+        fields.priority = patch.priority;
+        changes.push(`priority ${conv!.priority} → ${patch.priority}`);
+      }
+      if (patch.labels) {
+        const labels = [...new Set(patch.labels.map((l) => l.trim()).filter(Boolean))].sort();
+        if (labels.join('\n') !== [...conv!.labels].sort().join('\n')) {
+          fields.labels = labels;
+          changes.push(`labels: ${labels.join(', ') || 'none'}`);
         }
-        if (patch.priority !== undefined && patch.priority !== conv!.priority) {
-          fields.priority = patch.priority;
-          changes.push(`priority ${conv!.priority} → ${patch.priority}`);
-        }
-        if (patch.labels) {
-          const labels = [...new Set(patch.labels.map((l) => l.trim()).filter(Boolean))].sort();
-          if (labels.join('\n') !== [...conv!.labels].sort().join('\n')) {
-            fields.labels = labels;
-            changes.push(`labels: ${labels.join(', ') || 'none'}`);
-          }
-        }
-        if (changes.length === 0) return conv!;
-        let written: ConversationSummary | null;
-        try {
-          written = await this.conversations.updateWithSummary(em, id, fields);
-        } catch (err) {
-          // Re-opening a resolved conversation whose thread already has a newer open one.
-          if (isUniqueViolation(err)) throw new DomainError('CONFLICT', 'this thread already has another open conversation');
-          throw err;
-        }
-        // `previous` lets clients write "Priority: Normal → High" in their own language.
-        const previous = {
-          status: fields.status !== undefined ? conv!.status : undefined,
-          priority: fields.priority !== undefined ? conv!.priority : undefined,
-          labels: fields.labels !== undefined ? conv!.labels : undefined,
-        };
-        await this.addActivity({ em, emit }, id, conv!.inboxId, p, changes.join('; '), { changes: fields, previous });
-        // SLA clocks (pause, resume, policy) and automation rules follow the change in this transaction.
-        const changed = (['status', 'priority', 'labels'] as const).filter((k) => fields[k] !== undefined);
-        // The row was read under its lock: whether it has SLA clocks spares the SLA hook a read.
-        const slaRecord = conv!.sla !== null;
-        let hooked = await this.hooks.run(
-          tx,
-          { type: 'conversation.updated', conversationId: id, changed: [...changed], previousStatus: conv!.status, status: fields.status, slaRecord },
-          'user',
-          p,
-        );
-        if (fields.status === 'resolved')
-          hooked = (await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id, slaRecord, inboxId: conv!.inboxId }, 'user', p)) || hooked;
-        // The summary the update returned is current unless a hook wrote since (the activity line is not part of it).
-        const summary = hooked || !written ? (await this.conversations.summary(em, id))! : written;
-        emit({ type: 'conversation.updated', conversationId: id, payload: summary });
-        return summary;
-      },
-      { genericPlans: true },
-    );
+      }
+      if (changes.length === 0) return conv!;
+      let written: ConversationSummary | null;
+      try {
+        written = await this.conversations.updateWithSummary(em, id, fields);
+      } catch (err) {
+        // Re-opening a resolved conversation whose thread already has a newer open one.
+        if (isUniqueViolation(err)) throw new DomainError('CONFLICT', 'this thread already has another open conversation');
+        throw err;
+      }
+      // `previous` lets clients write "Priority: Normal → High" in their own language.
+      const previous = {
+        status: fields.status !== undefined ? conv!.status : undefined,
+        priority: fields.priority !== undefined ? conv!.priority : undefined,
+        labels: fields.labels !== undefined ? conv!.labels : undefined,
+      };
+      await this.addActivity({ em, emit }, id, conv!.inboxId, p, changes.join('; '), { changes: fields, previous });
+      // SLA clocks (pause, resume, policy) and automation rules follow the change in this transaction.
+      const changed = (['status', 'priority', 'labels'] as const).filter((k) => fields[k] !== undefined);
+      // The row was read under its lock: whether it has SLA clocks spares the SLA hook a read.
+      const slaRecord = conv!.sla !== null;
+      let hooked = await this.hooks.run(
+        tx,
+        { type: 'conversation.updated', conversationId: id, changed: [...changed], previousStatus: conv!.status, status: fields.status, slaRecord },
+        'user',
+        p,
+      );
+      if (fields.status === 'resolved')
+        hooked = (await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id, slaRecord, inboxId: conv!.inboxId }, 'user', p)) || hooked;
+      // The summary the update returned is current unless a hook wrote since (the activity line is not part of it).
+      const summary = hooked || !written ? (await this.conversations.summary(em, id))! : written;
+      emit({ type: 'conversation.updated', conversationId: id, payload: summary });
+      return summary;
+    }, GENERIC_PLANS);
   }
 
   /** A reply to the customer (outbound, queued, sent by a durable job) or a private note. */

@@ -32,16 +32,20 @@ export interface RunOptions {
   genericPlans?: boolean;
 }
 
+/** `tx.run(work, GENERIC_PLANS)`: see BEGIN_GENERIC. */
+export const GENERIC_PLANS: RunOptions = Object.freeze({ genericPlans: true });
+
 /**
  * One simple-protocol query (several statements allowed, no parameters): pg answers with one result
- * per statement. Errors come out as TypeORM's QueryFailedError, like every other statement's.
+ * per statement. Errors come out as TypeORM's QueryFailedError, like every other statement's, named
+ * by `label` (the outbox's statement carries message texts, which do not belong in error logs).
  */
-async function simpleQuery<Row extends object = object>(client: ClientBase, sql: string): Promise<QueryResult<Row>[]> {
+async function simpleQuery<Row extends object = object>(client: ClientBase, sql: string, label = sql): Promise<QueryResult<Row>[]> {
   try {
     const out = (await client.query<Row>(sql)) as QueryResult<Row> | QueryResult<Row>[];
     return Array.isArray(out) ? out : [out];
   } catch (err) {
-    throw new QueryFailedError(sql.length > 200 ? `${sql.slice(0, 200)}…` : sql, [], err as Error);
+    throw new QueryFailedError(label, [], err as Error);
   }
 }
 
@@ -82,7 +86,7 @@ export class Transactions {
       if (pending.length) {
         // If the INSERT fails PostgreSQL runs nothing after it (the COMMIT included) and the catch
         // below rolls back; if the COMMIT fails the transaction is gone, as with a plain COMMIT.
-        const [inserted] = await simpleQuery<{ seq: string }>(client, `${this.outbox.appendStatement(pending)};\nCOMMIT`);
+        const [inserted] = await simpleQuery<{ seq: string }>(client, `${this.outbox.appendStatement(pending)};\nCOMMIT`, 'INSERT INTO outbox_events (…); COMMIT');
         published = this.outbox.numbered(pending, inserted.rows);
       } else await simpleQuery(client, 'COMMIT');
       markTransaction(runner, false);

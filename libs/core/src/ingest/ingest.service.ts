@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { createHash } from 'node:crypto';
 import { InboundMessage, IngestResult } from '../channels/channel-adapter';
 import type { ChannelKind } from '../entities/enums';
-import { Transactions, TxContext } from '../db/transactions';
+import { GENERIC_PLANS, Transactions, TxContext } from '../db/transactions';
 import { isRetryableConflict, pgErrorCode } from '../db/pg-errors';
 import { useSettingsVersion } from '../db/sql';
 import { ContactRepository } from '../repositories/contact.repository';
@@ -67,18 +67,15 @@ export class IngestService {
       // The precheck is the transaction's first statement: no round trip more than before it, and
       // with generic plans (one message: see Transactions' BEGIN_GENERIC). A redelivery commits an
       // empty transaction.
-      const out = await this.tx.run(
-        async (tx): Promise<{ stored: IngestResult } | { already: SeenMessage }> => {
-          const { inbox, seen } = await this.inbound.precheck(tx.em, msg.inboxId, [msg.externalId]);
-          if (!inbox) throw notFound('inbox', msg.inboxId);
-          const already = seen.get(msg.externalId);
-          if (already) return { already };
-          assertChannel(inbox, msg);
-          useSettingsVersion(tx.em, inbox.settingsVersion);
-          return { stored: await this.store(tx, inbox, msg, input) };
-        },
-        { genericPlans: true },
-      );
+      const out = await this.tx.run(async (tx): Promise<{ stored: IngestResult } | { already: SeenMessage }> => {
+        const { inbox, seen } = await this.inbound.precheck(tx.em, msg.inboxId, [msg.externalId]);
+        if (!inbox) throw notFound('inbox', msg.inboxId);
+        const already = seen.get(msg.externalId);
+        if (already) return { already };
+        assertChannel(inbox, msg);
+        useSettingsVersion(tx.em, inbox.settingsVersion);
+        return { stored: await this.store(tx, inbox, msg, input) };
+      }, GENERIC_PLANS);
       return 'already' in out ? this.duplicate(out.already, msg) : out.stored;
     } catch (err) {
       if (!(err instanceof AlreadyIngested)) throw err;
