@@ -216,6 +216,14 @@ describe('permissions that follow the user', () => {
       await expect(connectSocket(sut.url, short)).rejects.toMatchObject({ data: { code: 'UNAUTHENTICATED', reason: 'SESSION_EXPIRED' } });
     });
 
+    it('takes user tokens signed with HS256 only', async () => {
+      const agent = await user('agent');
+      const claims = { sub: agent.id, role: 'agent', name: agent.name, tv: 0 };
+      expect((await sut.api('GET', '/auth/me', { token: jwt.sign(claims, JWT_SECRET, { expiresIn: 60 }) })).status).toBe(200);
+      expect((await sut.api('GET', '/auth/me', { token: jwt.sign(claims, JWT_SECRET, { expiresIn: 60, algorithm: 'HS512' }) })).status).toBe(401);
+      await expect(connectSocket(sut.url, jwt.sign(claims, JWT_SECRET, { algorithm: 'HS384' }))).rejects.toMatchObject({ data: { code: 'UNAUTHENTICATED' } });
+    });
+
     it("routing only assigns members of the conversation's inbox, and explains the wait", async () => {
       const team = (await sut.api('POST', '/teams', { token: admin, body: { name: `Team ${uid()}` } })).body;
       const ib = await inbox({ teamId: team.id });

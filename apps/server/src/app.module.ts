@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import { AppConfig, CoreModule } from '@inbox/core';
 import { ChannelsModule } from '@inbox/channels';
 import { AuthGuard } from './http/auth.guard';
@@ -71,7 +71,9 @@ export class AppModule {
             transport: config.logPretty ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } : undefined,
           },
         }),
-        JwtModule.register({}),
+        // The key as a KeyObject made once: given a string, jsonwebtoken first tries to parse it as a
+        // public key on every verify (a thrown exception a request) before taking it as a secret.
+        JwtModule.register({ secret: createSecretKey(Buffer.from(config.jwtSecret)), signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } }),
         CoreModule.forRoot({ config, databaseUrl: opts.databaseUrl, channels: ChannelsModule }),
         WebStaticModule,
         SearchModule,

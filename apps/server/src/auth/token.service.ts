@@ -19,7 +19,7 @@ export class TokenService {
 
   /** `tv` is the user's token version: bumping it in the database ends every session signed before. */
   sign(user: { id: string; role: string; name: string; tokenVersion: number }): string {
-    return this.jwt.sign({ sub: user.id, role: user.role, name: user.name, tv: user.tokenVersion }, { secret: this.config.jwtSecret, expiresIn: this.config.jwtTtlSeconds });
+    return this.jwt.sign({ sub: user.id, role: user.role, name: user.name, tv: user.tokenVersion }, { expiresIn: this.config.jwtTtlSeconds });
   }
 
   /** When an agent token stops working (epoch ms), for sockets to end the session on time; null for other tokens. */
@@ -46,7 +46,7 @@ export class TokenService {
     }
     let claims: { sub: string; tv?: number };
     try {
-      claims = this.jwt.verify(token, { secret: this.config.jwtSecret });
+      claims = this.jwt.verify(token);
     } catch (err) {
       if ((err as Error).name === 'TokenExpiredError') throw new DomainError('UNAUTHENTICATED', 'token expired: log in again', { reason: 'SESSION_EXPIRED' });
       throw new DomainError('UNAUTHENTICATED', 'invalid token');

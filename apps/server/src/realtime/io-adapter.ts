@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import { AppConfig, Transactions } from '@inbox/core';
+import { CorkedWebSocketServer } from './corked-ws-server';
 import { SocketOriginPolicy } from './socket-origin.policy';
 
 /** socket.io on the HTTP server; with REDIS_URL, the Redis adapter fans events out across replicas. */
@@ -29,7 +30,9 @@ export class InboxIoAdapter extends IoAdapter {
 
   async connectRedis(): Promise<void> {
     if (!this.redisUrl) return;
-    const pub = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    // Auto-pipelining: the adapter publishes once per emit, and a commit's events are emitted in
+    // one pass; ioredis sends the publishes of a tick in one write.
+    const pub = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true });
     const sub = pub.duplicate();
     await Promise.all([pub.connect(), sub.connect()]);
     this.clients = [pub, sub];
@@ -41,6 +44,7 @@ export class InboxIoAdapter extends IoAdapter {
     const server: Server = super.createIOServer(port, {
       ...options,
       maxHttpBufferSize: 1e6,
+      wsEngine: CorkedWebSocketServer,
       pingInterval: 20000,
       pingTimeout: 20000,
       // Never reflect any origin: CORS headers (polling) for CORS_ORIGINS and web chat inboxes' allowed sites; each
@@ -66,6 +70,8 @@ export class InboxIoAdapter extends IoAdapter {
   }
 
   async dispose(): Promise<void> {
+    // Publishes of the last tick leave on the next one (auto-pipelining): before QUIT, not after it.
+    await new Promise((flushed) => setImmediate(flushed));
     await Promise.all(this.clients.map((c) => c.quit().catch(() => undefined)));
   }
 }
