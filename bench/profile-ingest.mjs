@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD, buildServer } from './lib/env.mjs';
 import { openDatabaseServer, withClient } from './lib/database.mjs';
+import { cpuSince, databaseCpu } from './lib/cpu.mjs';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ENCRYPTION_KEY, JWT_SECRET, api, expectOk, loginAdmin } from './lib/api.mjs';
 
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200);
@@ -69,28 +70,13 @@ pg.Client.prototype.query = function (config, values, cb) {
 };
 
 /**
- * CPU seconds of this process and of the database's server processes (from /proc, where the
+ * CPU milliseconds of this process and of the database's server processes (from /proc, where the
  * database runs on this machine): the split says whether Node or PostgreSQL bounds an ingest.
  */
 async function cpuSnapshot(client) {
   const node = process.cpuUsage();
-  let dbTicks = null;
-  try {
-    const { rows } = await client.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
-    const { readFileSync } = await import('node:fs');
-    dbTicks = 0;
-    for (const { pid } of rows) {
-      try {
-        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        dbTicks += Number(f[11]) + Number(f[12]);
-      } catch {
-        // the backend ended between the listing and the read
-      }
-    }
-  } catch {
-    dbTicks = null;
-  }
-  return { nodeMs: (node.user + node.system) / 1000, dbMs: dbTicks === null ? null : dbTicks * 10 };
+  const db = await databaseCpu(client).catch(() => new Map());
+  return { nodeMs: (node.user + node.system) / 1000, db };
 }
 const { startServer } = require(join(BUILD, 'apps/server/src/server.js'));
 const { IngestService } = require(join(BUILD, 'libs/core/src/index.js'));
@@ -157,7 +143,7 @@ try {
     const messages = mode.startsWith('batch') ? count * batches : count;
     const cpuAfter = await cpuSnapshot(probe);
     const cpu = `CPU per message: Node ${((cpuAfter.nodeMs - cpuBefore.nodeMs) / messages).toFixed(2)} ms, PostgreSQL ${
-      cpuAfter.dbMs === null ? 'n/a' : ((cpuAfter.dbMs - cpuBefore.dbMs) / messages).toFixed(2) + ' ms'
+      cpuAfter.db.size === 0 ? 'n/a' : (cpuSince(cpuBefore.db, cpuAfter.db) / messages).toFixed(2) + ' ms'
     }`;
     const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
     const total = rows.reduce((s, [, v]) => s + v.n, 0);

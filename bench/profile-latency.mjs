@@ -17,12 +17,7 @@ import { openDatabaseServer } from './lib/database.mjs';
 import { startInboxServer } from './lib/processes.mjs';
 import { api, createAgents, expectOk, loginAdmin, serverEnv } from './lib/api.mjs';
 import { summary } from './lib/stats.mjs';
-
-/** CPU ms (user + system) a process has used, from /proc. */
-const cpuOf = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
+import { cpuMsOf as cpuOf } from './lib/cpu.mjs';
 
 const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 200);
 const arg = (name, d) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? d);

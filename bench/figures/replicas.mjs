@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { io } from 'socket.io-client';
@@ -6,6 +7,7 @@ import { now, sleep } from '../lib/env.mjs';
 import { runWorker, startInboxServer } from '../lib/processes.mjs';
 import { api, createAgents, expectOk, loginAdmin, serverEnv } from '../lib/api.mjs';
 import { perSecond } from '../lib/stats.mjs';
+import { cpuMsOf, cpuSince, databaseCpu } from '../lib/cpu.mjs';
 import { createRequire } from 'node:module';
 
 const { auditAssignmentLog, AUDIT_QUERY } = createRequire(import.meta.url)('../lib/assignment-audit.js');
@@ -42,12 +44,14 @@ export async function run(ctx) {
       const r = await runWorker(
         self,
         'storm',
-        { bases, inboxId: inbox.id, inboxToken: inbox.token, agents, conversations, deadlineMs: ctx.quick ? 90000 : 240000 },
+        { bases, inboxId: inbox.id, inboxToken: inbox.token, agents, conversations, deadlineMs: ctx.quick ? 90000 : 240000, databaseUrl, serverPids: servers.map((s) => s.pid) },
         { timeoutMs: 400000 },
       );
       const audit = await auditLog(databaseUrl, inbox.id);
       runs[replicas] = { ...r, ...audit };
       ctx.log(`    ${audit.assignments} assignments in ${r.seconds.toFixed(1)} s; ${audit.doubleAssignments} double assignments, ${audit.capacityBreaches} capacity breaches`);
+      const perAssignment = (ms) => (ms === null ? 'n/a' : `${(ms / audit.assignments).toFixed(2)} ms`);
+      ctx.log(`    CPU per assignment: server ${perAssignment(r.cpu.serverMs)}, PostgreSQL ${perAssignment(r.cpu.databaseMs)}, load generator ${perAssignment(r.cpu.loadMs)}`);
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
       await ctx.db.dropDatabase(databaseUrl);
@@ -100,6 +104,7 @@ export async function run(ctx) {
       pass: one.assignments / one.seconds >= 500,
       settings,
     },
+    stormCpu(one),
     {
       name: 'two replicas: double assignments (both runs)',
       value: one.doubleAssignments + two.doubleAssignments,
@@ -125,6 +130,29 @@ export async function run(ctx) {
   ];
 }
 
+/**
+ * What the storm costs the machine a assignment, all processes together, and the rate at which
+ * that cost would fill every core: the ceiling of the storm figure on this machine, whatever the
+ * server does, as long as the load generator shares the cores with it.
+ */
+function stormCpu(r) {
+  const { serverMs, databaseMs, loadMs } = r.cpu;
+  if (serverMs === null || databaseMs === null) return { name: 'storm: CPU per assignment, 1 process', value: null, unit: 'ms', baseline: null, baselineUnit: 'not measurable: the database runs on another machine', ratio: null, target: null, pass: null };
+  const per = (ms) => ms / r.assignments;
+  const total = per(serverMs + databaseMs + loadMs);
+  const cores = availableParallelism();
+  return {
+    name: 'storm: CPU per assignment, 1 process',
+    value: total,
+    unit: `ms (server ${per(serverMs).toFixed(2)}, PostgreSQL ${per(databaseMs).toFixed(2)}, load generator ${per(loadMs).toFixed(2)})`,
+    baseline: (cores * 1000) / total,
+    baselineUnit: `assignments/s would fill all ${cores} cores`,
+    ratio: null,
+    target: null,
+    pass: null,
+  };
+}
+
 const summarize = (r) => ({
   seconds: +r.seconds.toFixed(1),
   assignments: r.assignments,
@@ -132,6 +160,7 @@ const summarize = (r) => ({
   ingestSeconds: +r.ingestSeconds.toFixed(1),
   unresolvedAtDeadline: r.conversations - r.resolved,
   logByAction: r.byAction,
+  cpuMsPerAssignment: Object.fromEntries(Object.entries(r.cpu).map(([k, ms]) => [k, ms === null ? null : +(ms / r.assignments).toFixed(2)])),
 });
 
 /** The storm test's audit (bench/lib/assignment-audit.js) over this run's log. */
@@ -160,7 +189,7 @@ async function auditLog(databaseUrl, inboxId) {
 }
 
 /** In a worker: agents over the replicas accept work and resolve it; ingest through all replicas. */
-export async function storm({ bases, inboxId, inboxToken, agents, conversations, deadlineMs }) {
+export async function storm({ bases, inboxId, inboxToken, agents, conversations, deadlineMs, databaseUrl, serverPids }) {
   const call = async (base, method, path, token, body) => {
     const res = await fetch(`${base}/api/v1${path}`, {
       method,
@@ -194,6 +223,16 @@ export async function storm({ bases, inboxId, inboxToken, agents, conversations,
     }),
   );
   await sleep(1000);
+  // CPU of the storm: the servers', PostgreSQL's (this database's backends) and this load
+  // generator's (50 agents' sockets receiving every event of their inbox, and the HTTP clients).
+  const probe = new pg.Client({ connectionString: databaseUrl });
+  await probe.connect();
+  const cpuAt = async () => {
+    const servers = serverPids.map(cpuMsOf);
+    const own = process.cpuUsage();
+    return { servers: servers.includes(null) ? null : servers.reduce((a, b) => a + b, 0), database: await databaseCpu(probe), load: (own.user + own.system) / 1000 };
+  };
+  const cpuBefore = await cpuAt();
   const started = now();
   // The burst: new conversations in batches of STORM_BATCH from 4 clients over all replicas, as
   // fast as the server takes them (one message a request tops out near 100 a second here, which
@@ -216,6 +255,13 @@ export async function storm({ bases, inboxId, inboxToken, agents, conversations,
   const ingestSeconds = (now() - started) / 1000;
   while (resolved < conversations && now() - started < deadlineMs) await sleep(100);
   const seconds = (now() - started) / 1000;
+  const cpuAfter = await cpuAt();
+  await probe.end();
+  const cpu = {
+    serverMs: cpuBefore.servers === null || cpuAfter.servers === null ? null : cpuAfter.servers - cpuBefore.servers,
+    databaseMs: cpuAfter.database.size ? cpuSince(cpuBefore.database, cpuAfter.database) : null,
+    loadMs: cpuAfter.load - cpuBefore.load,
+  };
   for (const s of sockets) s.disconnect();
-  return { seconds, ingestSeconds, resolved, conversations, series: perSecond(assignedAt, started) };
+  return { seconds, ingestSeconds, resolved, conversations, cpu, series: perSecond(assignedAt, started) };
 }

@@ -35,13 +35,28 @@ export class AccessService {
     if (!this.canUseInbox(p, inboxId)) throw new DomainError('FORBIDDEN', `this token is not allowed in inbox ${inboxId}`, { reason: 'INBOX_OUT_OF_SCOPE' });
   }
 
-  async canSeeConversation(em: EntityManager, p: Principal, conv: { id: string; inboxId: string; assigneeId: string | null }): Promise<boolean> {
+  /**
+   * The user whose inbox membership decides what `p` sees (an agent), or null when membership
+   * does not matter; a statement that reads a conversation can read that membership with it
+   * (ConversationRepository.summaryForViewer) and hand it to `canSeeConversation`.
+   */
+  membershipSubject(p: Principal): string | null {
+    return p.type === 'user' && !isStaff(p) ? p.id : null;
+  }
+
+  /** `viewerMember`: the membership of `membershipSubject(p)` in the conversation's inbox, when already read. */
+  async canSeeConversation(
+    em: EntityManager,
+    p: Principal,
+    conv: { id: string; inboxId: string; assigneeId: string | null },
+    viewerMember: boolean | null = null,
+  ): Promise<boolean> {
     if (p.type === 'bot') return this.canUseInbox(p, conv.inboxId);
     if (isStaff(p)) return true;
     if (p.type === 'inbox') return p.inboxId === conv.inboxId;
     // Membership only: an assignment never widens what an agent sees (routing and coordinators
     // only assign members, and leaving an inbox hands its conversations back to the queue).
-    return this.inboxes.isMember(em, conv.inboxId, p.id);
+    return viewerMember ?? this.inboxes.isMember(em, conv.inboxId, p.id);
   }
 
   async canSeeContact(em: EntityManager, p: Principal, contactId: string): Promise<boolean> {
@@ -66,8 +81,14 @@ export class AccessService {
     if (!(await this.canSeeContact(em, p, contactId))) throw notFound('contact', contactId);
   }
 
-  async assertCanSeeConversation(em: EntityManager, p: Principal, conv: { id: string; inboxId: string; assigneeId: string | null } | null, id: string): Promise<void> {
+  async assertCanSeeConversation(
+    em: EntityManager,
+    p: Principal,
+    conv: { id: string; inboxId: string; assigneeId: string | null } | null,
+    id: string,
+    viewerMember: boolean | null = null,
+  ): Promise<void> {
     if (!conv) throw notFound('conversation', id);
-    if (!(await this.canSeeConversation(em, p, conv))) throw new DomainError('FORBIDDEN', `you are not a member of the inbox of conversation ${id}`);
+    if (!(await this.canSeeConversation(em, p, conv, viewerMember))) throw new DomainError('FORBIDDEN', `you are not a member of the inbox of conversation ${id}`);
   }
 }

@@ -44,9 +44,9 @@ export class ConversationService {
   }
 
   async get(p: Principal, id: string): Promise<ConversationSummary> {
-    const conv = await this.conversations.summary(this.tx.manager, id);
-    await this.access.assertCanSeeConversation(this.tx.manager, p, conv, id);
-    return conv!;
+    const seen = await this.conversations.summaryForViewer(this.tx.manager, id, this.access.membershipSubject(p));
+    await this.access.assertCanSeeConversation(this.tx.manager, p, seen?.conv ?? null, id, seen?.viewerMember);
+    return seen!.conv;
   }
 
   async messagesOf(p: Principal, id: string, opts: { before?: string; limit: number }): Promise<{ items: MessageSummary[]; prevCursor: string | null }> {
@@ -61,11 +61,12 @@ export class ConversationService {
     if (patch.priority !== undefined) assertCan(p, 'conversation.priority');
     return this.tx.run(async (tx) => {
       const { em, emit } = tx;
-      const conv = await this.conversations.lockForUpdate(em, id);
-      await this.access.assertCanSeeConversation(em, p, conv, id);
+      const locked = await this.conversations.lockForUpdate(em, id, this.access.membershipSubject(p));
+      await this.access.assertCanSeeConversation(em, p, locked?.conv ?? null, id, locked?.viewerMember);
+      const conv = locked!.conv;
       const changes: string[] = [];
       const fields: Parameters<ConversationRepository['update']>[2] = {};
-      if (patch.status && patch.status !== conv!.status) {
+      if (patch.status && patch.status !== conv.status) {
         fields.status = patch.status;
         if (patch.status === 'snoozed') {
           if (!patch.snoozedUntil)
@@ -77,20 +78,20 @@ export class ConversationService {
         } else fields.snoozedUntil = null;
         fields.resolvedAt = patch.status === 'resolved' ? new Date() : null;
         if (patch.status === 'resolved') fields.waitingSince = null;
-        changes.push(`status ${conv!.status} → ${patch.status}`);
+        changes.push(`status ${conv.status} → ${patch.status}`);
       }
-      if (patch.priority !== undefined && patch.priority !== conv!.priority) {
+      if (patch.priority !== undefined && patch.priority !== conv.priority) {
         fields.priority = patch.priority;
-        changes.push(`priority ${conv!.priority} → ${patch.priority}`);
+        changes.push(`priority ${conv.priority} → ${patch.priority}`);
       }
       if (patch.labels) {
         const labels = [...new Set(patch.labels.map((l) => l.trim()).filter(Boolean))].sort();
-        if (labels.join('\n') !== [...conv!.labels].sort().join('\n')) {
+        if (labels.join('\n') !== [...conv.labels].sort().join('\n')) {
           fields.labels = labels;
           changes.push(`labels: ${labels.join(', ') || 'none'}`);
         }
       }
-      if (changes.length === 0) return conv!;
+      if (changes.length === 0) return conv;
       let written: ConversationSummary | null;
       try {
         written = await this.conversations.updateWithSummary(em, id, fields);
@@ -101,23 +102,23 @@ export class ConversationService {
       }
       // `previous` lets clients write "Priority: Normal → High" in their own language.
       const previous = {
-        status: fields.status !== undefined ? conv!.status : undefined,
-        priority: fields.priority !== undefined ? conv!.priority : undefined,
-        labels: fields.labels !== undefined ? conv!.labels : undefined,
+        status: fields.status !== undefined ? conv.status : undefined,
+        priority: fields.priority !== undefined ? conv.priority : undefined,
+        labels: fields.labels !== undefined ? conv.labels : undefined,
       };
-      await this.addActivity({ em, emit }, id, conv!.inboxId, p, changes.join('; '), { changes: fields, previous });
+      await this.addActivity({ em, emit }, id, conv.inboxId, p, changes.join('; '), { changes: fields, previous });
       // SLA clocks (pause, resume, policy) and automation rules follow the change in this transaction.
       const changed = (['status', 'priority', 'labels'] as const).filter((k) => fields[k] !== undefined);
       // The row was read under its lock: whether it has SLA clocks spares the SLA hook a read.
-      const slaRecord = conv!.sla !== null;
+      const slaRecord = conv.sla !== null;
       let hooked = await this.hooks.run(
         tx,
-        { type: 'conversation.updated', conversationId: id, changed: [...changed], previousStatus: conv!.status, status: fields.status, slaRecord },
+        { type: 'conversation.updated', conversationId: id, changed: [...changed], previousStatus: conv.status, status: fields.status, slaRecord },
         'user',
         p,
       );
       if (fields.status === 'resolved')
-        hooked = (await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id, slaRecord, inboxId: conv!.inboxId }, 'user', p)) || hooked;
+        hooked = (await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id, slaRecord, inboxId: conv.inboxId }, 'user', p)) || hooked;
       // The summary the update returned is current unless a hook wrote since (the activity line is not part of it).
       const summary = hooked || !written ? (await this.conversations.summary(em, id))! : written;
       emit({ type: 'conversation.updated', conversationId: id, payload: summary });
@@ -136,17 +137,18 @@ export class ConversationService {
       throw new DomainError('VALIDATION_FAILED', 'mentions: only private notes can mention teammates', { fields: { mentions: ['only private notes can mention teammates'] } });
     return this.tx.run(async (tx) => {
       const { em, emit } = tx;
-      const conv = await this.conversations.summary(em, id);
-      await this.access.assertCanSeeConversation(em, p, conv, id);
+      const seen = await this.conversations.summaryForViewer(em, id, this.access.membershipSubject(p));
+      await this.access.assertCanSeeConversation(em, p, seen?.conv ?? null, id, seen?.viewerMember);
+      const conv = seen!.conv;
       const isNote = body.private === true;
       // Who the note names, checked before anything is written; `metadata.mentions` is the server's, never the client's.
-      const mentions = await this.mentions.resolve(tx, p, conv!.inboxId, body.mentions ?? []);
+      const mentions = await this.mentions.resolve(tx, p, conv.inboxId, body.mentions ?? []);
       const metadata: Record<string, unknown> = { ...(body.metadata ?? {}) };
       delete metadata.mentions;
       if (mentions.length) metadata.mentions = mentions;
       const messageId = (await this.messages.insert(em, {
         conversationId: id,
-        inboxId: conv!.inboxId,
+        inboxId: conv.inboxId,
         direction: 'outbound',
         kind: isNote ? 'note' : 'message',
         authorType: p.type,

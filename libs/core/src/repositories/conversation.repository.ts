@@ -62,10 +62,24 @@ export const openThreadConflict = (returning = OPEN_THREAD_RETURNING) => `ON CON
    updated_at = now()
  RETURNING ${returning}`;
 
+/**
+ * Whether the user `$2` belongs to the conversation's inbox (null when no user is given): what
+ * AccessService decides an agent's access by, read with the conversation instead of after it.
+ */
+const VIEWER_MEMBER = `CASE WHEN $2::uuid IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = c.inbox_id AND im.user_id = $2::uuid) END AS viewer_member`;
+
+const SUMMARY_FOR_VIEWER = prepared('conversation_summary_viewer', `SELECT ${CONVERSATION_COLUMNS}, ${VIEWER_MEMBER} FROM ${CONVERSATION_FROM} WHERE c.id = $1`);
+
 const LOCK_SUMMARY = prepared(
   'conversation_lock_summary',
-  `SELECT ${CONVERSATION_COLUMNS}, (SELECT version::text FROM settings_version) AS settings_version FROM ${CONVERSATION_FROM} WHERE c.id = $1 FOR UPDATE OF c`,
+  `SELECT ${CONVERSATION_COLUMNS}, ${VIEWER_MEMBER}, (SELECT version::text FROM settings_version) AS settings_version FROM ${CONVERSATION_FROM} WHERE c.id = $1 FOR UPDATE OF c`,
 );
+
+/** A conversation and, when asked for a user, whether that user is a member of its inbox. */
+export interface ViewedConversation {
+  conv: ConversationSummary;
+  viewerMember: boolean | null;
+}
 
 @Injectable()
 export class ConversationRepository {
@@ -88,6 +102,12 @@ export class ConversationRepository {
     return { id: row.id, created: row.created, slaRecord: row.has_sla };
   }
 
+  /** The summary and whether `viewerId` (null: nobody) belongs to its inbox, in one statement. */
+  async summaryForViewer(em: EntityManager, id: string, viewerId: string | null): Promise<ViewedConversation | null> {
+    const [row] = await queryRows<ConversationSummaryRow & { viewer_member: boolean | null }>(em, SUMMARY_FOR_VIEWER, [id, viewerId]);
+    return row ? { conv: toConversationSummary(row), viewerMember: row.viewer_member } : null;
+  }
+
   async summary(em: EntityManager, id: string): Promise<ConversationSummary | null> {
     const [row] = await queryRows<ConversationSummaryRow>(em, `SELECT ${CONVERSATION_COLUMNS} FROM ${CONVERSATION_FROM} WHERE c.id = $1`, [id]);
     return row ? toConversationSummary(row) : null;
@@ -107,11 +127,11 @@ export class ConversationRepository {
    * settings version, so the hooks of the change take automation rules and SLA policies from the
    * process's cache (see settingsPerVersion) instead of reading them again.
    */
-  async lockForUpdate(em: EntityManager, id: string): Promise<ConversationSummary | null> {
-    const [row] = await queryRows<ConversationSummaryRow & { settings_version: string | null }>(em, LOCK_SUMMARY, [id]);
+  async lockForUpdate(em: EntityManager, id: string, viewerId: string | null): Promise<ViewedConversation | null> {
+    const [row] = await queryRows<ConversationSummaryRow & { viewer_member: boolean | null; settings_version: string | null }>(em, LOCK_SUMMARY, [id, viewerId]);
     if (!row) return null;
     useSettingsVersion(em, row.settings_version);
-    return toConversationSummary(row);
+    return { conv: toConversationSummary(row), viewerMember: row.viewer_member };
   }
 
   /** One page in the requested order; each row carries its exact sort key, for the next cursor. */
