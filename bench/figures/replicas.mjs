@@ -137,7 +137,17 @@ export async function run(ctx) {
  */
 function stormCpu(r) {
   const { serverMs, databaseMs, loadMs } = r.cpu;
-  if (serverMs === null || databaseMs === null) return { name: 'storm: CPU per assignment, 1 process', value: null, unit: 'ms', baseline: null, baselineUnit: 'not measurable: the database runs on another machine', ratio: null, target: null, pass: null };
+  if (serverMs === null || databaseMs === null)
+    return {
+      name: 'storm: CPU per assignment, 1 process',
+      value: null,
+      unit: 'ms',
+      baseline: null,
+      baselineUnit: 'not measurable: the database runs on another machine',
+      ratio: null,
+      target: null,
+      pass: null,
+    };
   const per = (ms) => ms / r.assignments;
   const total = per(serverMs + databaseMs + loadMs);
   const cores = availableParallelism();
