@@ -50,3 +50,34 @@ describe('CorkedWebSocketServer', () => {
     client.close();
   });
 });
+
+describe('CorkedWebSocketServer under socket.io', () => {
+  it("sends the events emitted to a socket in one tick in one write, engine.io's queue included", async () => {
+    const { Server } = await import('socket.io');
+    const { io: connect } = await import('socket.io-client');
+    const http = createServer();
+    const io = new Server(http, { wsEngine: CorkedWebSocketServer, transports: ['websocket'] });
+    const sockets: Duplex[] = [];
+    io.engine.on('connection', (c: { transport: { socket: { _socket: Duplex } } }) => sockets.push(c.transport.socket._socket));
+    await new Promise<void>((ok) => http.listen(0, '127.0.0.1', ok));
+    const client = connect(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, { transports: ['websocket'], forceNew: true, reconnection: false });
+    try {
+      const received: number[] = [];
+      client.on('tick', (n: number) => received.push(n));
+      await new Promise<void>((ok) => client.once('connect', () => ok()));
+      await new Promise((ok) => setTimeout(ok, 50));
+      const writev = jest.spyOn(sockets[0] as Duplex & { _writev: (...a: unknown[]) => void }, '_writev');
+      const write = jest.spyOn(sockets[0] as Duplex & { _write: (...a: unknown[]) => void }, '_write');
+      for (let n = 0; n < 5; n++) io.emit('tick', n);
+      await new Promise<void>((ok) => {
+        const check = () => (received.length === 5 ? ok() : setTimeout(check, 5));
+        check();
+      });
+      expect(received).toEqual([0, 1, 2, 3, 4]);
+      expect(writev.mock.calls.length + write.mock.calls.length).toBe(1);
+    } finally {
+      client.disconnect();
+      await io.close();
+    }
+  });
+});
