@@ -4,19 +4,16 @@
  * existing threads; requests per second and the server's CPU per request (from /proc).
  *   npx node bench/profile-http.mjs
  */
-import { readFileSync } from 'node:fs';
 import { buildServer } from './lib/env.mjs';
 import { openDatabaseServer } from './lib/database.mjs';
 import { startInboxServer } from './lib/processes.mjs';
 import { api, expectOk, loginAdmin, serverEnv } from './lib/api.mjs';
+import { cpuMsOf } from './lib/cpu.mjs';
 buildServer();
 const db = await openDatabaseServer(() => {});
 const url = await db.createDatabase('profilehttp');
 const server = await startInboxServer(serverEnv(url, { DATABASE_POOL_SIZE: '1' }));
-const cpu = () => {
-  const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
+const cpu = () => cpuMsOf(server.pid);
 try {
   const admin = await loginAdmin(server.url);
   const inbox = await expectOk(api(server.url, 'POST', '/inboxes', admin, { name: 'z', channel: 'api' }), 'inbox');
