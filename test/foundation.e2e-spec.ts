@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Client } from 'pg';
 import { ADMIN, TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { startWebhookReceiver } from './helpers/webhook-receiver';
+import { connectSocket } from './helpers/sockets';
 
 describe('foundation: REST API, API channel, outbound webhooks', () => {
   let sut: TestApp;
@@ -240,6 +241,7 @@ describe('foundation: REST API, API channel, outbound webhooks', () => {
     it('resolves with an activity line, and a new message on the thread opens a new conversation', async () => {
       const contact = { identifier: `c-${uid()}` };
       const first = await incoming({ externalId: uid(), contact, text: 'hi' });
+      const live = await connectSocket(sut.url, admin);
       const patched = await sut.api('PATCH', `/conversations/${first.body.conversationId}`, {
         token: admin,
         body: { status: 'resolved', priority: 3, labels: ['billing', 'vip', 'billing'] },
@@ -248,7 +250,15 @@ describe('foundation: REST API, API channel, outbound webhooks', () => {
       expect(patched.body).toMatchObject({ status: 'resolved', priority: 3, labels: ['billing', 'vip'] });
       expect(patched.body.resolvedAt).not.toBeNull();
       const msgs = await sut.api('GET', `/conversations/${first.body.conversationId}/messages`, { token: admin });
-      expect(msgs.body.items.find((m: { kind: string }) => m.kind === 'activity').text).toContain('status open → resolved');
+      const line = msgs.body.items.find((m: { kind: string }) => m.kind === 'activity');
+      expect(line.text).toContain('status open → resolved');
+      expect(line).toMatchObject({ authorType: 'user', metadata: { previous: { status: 'open', priority: 1, labels: [] }, changes: { status: 'resolved', priority: 3 } } });
+      // The line the agents' screens receive live is the one stored, field for field.
+      try {
+        expect(await live.waitFor('message.created', (m) => m.id === line.id)).toEqual(line);
+      } finally {
+        live.close();
+      }
       const next = await incoming({ externalId: uid(), contact, text: 'again' });
       expect(next.body.conversationId).not.toBe(first.body.conversationId);
       const reopen = await sut.api('PATCH', `/conversations/${first.body.conversationId}`, { token: admin, body: { status: 'open' } });

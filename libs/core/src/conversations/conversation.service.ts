@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
 import { GENERIC_PLANS, Transactions } from '../db/transactions';
 import { ConversationListFilter, ConversationRepository } from '../repositories/conversation.repository';
-import { MessageRepository, NewAttachment } from '../repositories/message.repository';
+import { ActivityLine, MessageRepository, NewAttachment } from '../repositories/message.repository';
 import { OutboundService } from '../outbound/outbound.service';
 import { AccessService } from './access.service';
 import { cursorAfter } from './conversation-order';
@@ -92,21 +92,22 @@ export class ConversationService {
         }
       }
       if (changes.length === 0) return conv;
-      let written: ConversationSummary | null;
-      try {
-        written = await this.conversations.updateWithSummary(em, id, fields);
-      } catch (err) {
-        // Re-opening a resolved conversation whose thread already has a newer open one.
-        if (isUniqueViolation(err)) throw new DomainError('CONFLICT', 'this thread already has another open conversation');
-        throw err;
-      }
       // `previous` lets clients write "Priority: Normal → High" in their own language.
       const previous = {
         status: fields.status !== undefined ? conv.status : undefined,
         priority: fields.priority !== undefined ? conv.priority : undefined,
         labels: fields.labels !== undefined ? conv.labels : undefined,
       };
-      await this.addActivity({ em, emit }, id, conv.inboxId, p, changes.join('; '), { changes: fields, previous });
+      let written: Awaited<ReturnType<ConversationRepository['updateWithActivity']>>;
+      try {
+        // The change and its activity line in one statement.
+        written = await this.conversations.updateWithActivity(em, id, fields, { ...activityAuthor(p), text: changes.join('; '), metadata: { changes: fields, previous } });
+      } catch (err) {
+        // Re-opening a resolved conversation whose thread already has a newer open one.
+        if (isUniqueViolation(err)) throw new DomainError('CONFLICT', 'this thread already has another open conversation');
+        throw err;
+      }
+      if (written) emit({ type: 'message.created', conversationId: id, payload: written.activity });
       // SLA clocks (pause, resume, policy) and automation rules follow the change in this transaction.
       const changed = (['status', 'priority', 'labels'] as const).filter((k) => fields[k] !== undefined);
       // The row was read under its lock: whether it has SLA clocks spares the SLA hook a read.
@@ -120,7 +121,7 @@ export class ConversationService {
       if (fields.status === 'resolved')
         hooked = (await this.hooks.run(tx, { type: 'conversation.resolved', conversationId: id, slaRecord, inboxId: conv.inboxId }, 'user', p)) || hooked;
       // The summary the update returned is current unless a hook wrote since (the activity line is not part of it).
-      const summary = hooked || !written ? (await this.conversations.summary(em, id))! : written;
+      const summary = hooked || !written ? (await this.conversations.summary(em, id))! : written.summary;
       emit({ type: 'conversation.updated', conversationId: id, payload: summary });
       return summary;
     }, GENERIC_PLANS);
@@ -222,16 +223,14 @@ export class ConversationService {
     text: string,
     metadata: Record<string, unknown> = {},
   ): Promise<void> {
-    const line = await this.messages.insertActivity(tx.em, {
-      conversationId,
-      inboxId,
-      authorType: actor?.type === 'user' ? 'user' : actor?.type === 'bot' ? 'bot' : 'system',
-      authorId: actor && actor.type !== 'inbox' ? actor.id : null,
-      text,
-      metadata,
-    });
+    const line = await this.messages.insertActivity(tx.em, { conversationId, inboxId, ...activityAuthor(actor), text, metadata });
     tx.emit({ type: 'message.created', conversationId, payload: line });
   }
+}
+
+/** Who an activity line names as its author: the user or bot who acted, else the system. */
+function activityAuthor(actor: Principal | null): Pick<ActivityLine, 'authorType' | 'authorId'> {
+  return { authorType: actor?.type === 'user' ? 'user' : actor?.type === 'bot' ? 'bot' : 'system', authorId: actor && actor.type !== 'inbox' ? actor.id : null };
 }
 
 // Cursors moved to their own file (the list order builds them too); re-exported for existing imports.

@@ -1,8 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { prepared, queryRows, useSettingsVersion } from '../db/sql';
-import type { ConversationSummary } from '@inbox/realtime-contract';
-import { CONVERSATION_COLUMNS, CONVERSATION_FROM, ConversationSummaryRow, conversationSummariesByIds, lastMessage, toConversationSummary } from './row-mappers';
+import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
+import {
+  CONVERSATION_COLUMNS,
+  CONVERSATION_FROM,
+  ConversationSummaryRow,
+  MESSAGE_COLUMNS,
+  MessageSummaryRow,
+  conversationSummariesByIds,
+  lastMessage,
+  toConversationSummary,
+  toMessageSummary,
+} from './row-mappers';
+import { ActivityLine, insertActivitySql } from './message.repository';
 import type { ChannelKind, ConversationStatus } from '../entities/enums';
 import { ConversationCursor, ConversationSlaFilter, ConversationSort, ORDER_KEY_COLUMNS, OrderKeyRow, afterCursorSql, orderBySql } from '../conversations/conversation-order';
 
@@ -180,20 +191,30 @@ export class ConversationRepository {
   }
 
   /**
-   * `update`, returning the conversation's summary as written: the row from the UPDATE itself (the
-   * statement's snapshot cannot see it in the table), the contact and the latest customer or agent
-   * message from the snapshot (an update changes neither). Null when nothing was to change.
+   * `update` and the activity line that tells it, in one statement, returning the conversation's
+   * summary as written (the row from the UPDATE itself, which the statement's snapshot cannot see
+   * in the table; the contact and the latest customer or agent message from the snapshot: an
+   * update changes neither, and an activity line is neither) and the line. Null when nothing was
+   * to change: then no line is written either.
    */
-  async updateWithSummary(em: EntityManager, id: string, fields: ConversationFields): Promise<ConversationSummary | null> {
+  async updateWithActivity(
+    em: EntityManager,
+    id: string,
+    fields: ConversationFields,
+    line: ActivityLine,
+  ): Promise<{ summary: ConversationSummary; activity: MessageSummary } | null> {
     const set = updateSet(id, fields);
     if (!set) return null;
-    const [row] = await queryRows<ConversationSummaryRow>(
+    const n = set.params.length;
+    const [row] = await queryRows<ConversationSummaryRow & { activity: MessageSummaryRow }>(
       em,
-      `WITH c AS (UPDATE conversations SET ${set.sql}, updated_at = now() WHERE id = $1 RETURNING *)
-       SELECT ${CONVERSATION_COLUMNS} FROM c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN LATERAL ${lastMessage('')} lm ON true`,
-      set.params,
+      `WITH c AS (UPDATE conversations SET ${set.sql}, updated_at = now() WHERE id = $1 RETURNING *),
+       m AS (${insertActivitySql(`SELECT c.id, c.inbox_id, $${n + 1}, $${n + 2}::uuid, $${n + 3}, $${n + 4}::jsonb FROM c`)})
+       SELECT ${CONVERSATION_COLUMNS}, (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM m) y) AS activity
+       FROM c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN LATERAL ${lastMessage('')} lm ON true`,
+      [...set.params, line.authorType, line.authorId, line.text, JSON.stringify(line.metadata)],
     );
-    return row ? toConversationSummary(row) : null;
+    return row ? { summary: toConversationSummary(row), activity: toMessageSummary(row.activity) } : null;
   }
 
   /** After an agent or bot replies: the customer is no longer waiting; the first human reply is the first response. */

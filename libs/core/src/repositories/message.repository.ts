@@ -74,12 +74,24 @@ const SUMMARIES_MANY = prepared(
 );
 
 /** Activity lines of many conversations (a routing batch's assignments). */
+/** An activity line's author and words (the conversation and inbox come from the statement that writes it). */
+export interface ActivityLine {
+  authorType: MessageSummary['authorType'];
+  authorId: string | null;
+  text: string;
+  metadata: Record<string, unknown>;
+}
+
+/** The INSERT of activity lines, values (conversation, inbox, author type, author, text, metadata) from `source`, a VALUES list or a SELECT. */
+export const insertActivitySql = (source: string) =>
+  `INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, metadata)
+   SELECT v.conversation_id, v.inbox_id, 'outbound', 'activity', v.author_type, v.author_id, v.text, v.metadata
+   FROM (${source}) AS v(conversation_id, inbox_id, author_type, author_id, text, metadata)
+   RETURNING *`;
+
 const INSERT_ACTIVITY = prepared(
   'message_insert_activity',
-  `WITH m AS (
-     INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, metadata)
-     VALUES ($1, $2, 'outbound', 'activity', $3, $4, $5, $6::jsonb)
-     RETURNING *)
+  `WITH m AS (${insertActivitySql(`VALUES ($1::uuid, $2::uuid, $3, $4::uuid, $5, $6::jsonb)`)})
    SELECT ${MESSAGE_COLUMNS} FROM m`,
 );
 
