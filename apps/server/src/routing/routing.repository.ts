@@ -5,6 +5,7 @@ import {
   ConversationSummaryRow,
   MESSAGE_COLUMNS,
   MessageSummaryRow,
+  insertActivitySql,
   lastMessage,
   prepared,
   queryRows,
@@ -238,11 +239,10 @@ const APPLY_AUTOMATIC = prepared(
        WITH ORDINALITY AS v(conversation_id, action, agent_id, team_id, reason, reason_code, channel, agent_load_after, agent_capacity, ord)
      ORDER BY ord
      RETURNING id),
-   m AS (
-     INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, text, metadata)
-     SELECT v.conversation_id, v.inbox_id, 'outbound', 'activity', 'system', v.text, v.metadata::jsonb
-     FROM unnest($20::uuid[], $21::uuid[], $22::text[], $23::text[]) AS v(conversation_id, inbox_id, text, metadata)
-     RETURNING *)
+   m AS (${insertActivitySql(
+     `SELECT a.conversation_id, a.inbox_id, 'system', NULL::uuid, a.text, a.metadata::jsonb
+      FROM unnest($20::uuid[], $21::uuid[], $22::text[], $23::text[]) AS a(conversation_id, inbox_id, text, metadata)`,
+   )})
    SELECT row_to_json(x) AS conversation,
           (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM m WHERE m.conversation_id = x.id) y) AS activity
    FROM (SELECT ${CONVERSATION_COLUMNS}

@@ -73,7 +73,6 @@ const SUMMARIES_MANY = prepared(
              CROSS JOIN LATERAL (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = k.id LIMIT 1) y) AS messages`,
 );
 
-/** Activity lines of many conversations (a routing batch's assignments). */
 /** An activity line's author and words (the conversation and inbox come from the statement that writes it). */
 export interface ActivityLine {
   authorType: MessageSummary['authorType'];
@@ -89,6 +88,7 @@ export const insertActivitySql = (source: string) =>
    FROM (${source}) AS v(conversation_id, inbox_id, author_type, author_id, text, metadata)
    RETURNING *`;
 
+/** One activity line, returned as its summary. */
 const INSERT_ACTIVITY = prepared(
   'message_insert_activity',
   `WITH m AS (${insertActivitySql(`VALUES ($1::uuid, $2::uuid, $3, $4::uuid, $5, $6::jsonb)`)})
