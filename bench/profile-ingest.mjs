@@ -151,7 +151,7 @@ try {
     console.log(
       `\n== ${mode} threads: ${messages} messages${mode.startsWith('batch') ? '' : ' one at a time'}, ${(wall / messages).toFixed(2)} ms/message wall, ${(total / messages).toFixed(1)} statements/message, ${(dbMs / messages).toFixed(2)} ms/message in statements; ${cpu}`,
     );
-    for (const [k, v] of rows.slice(0, 25)) console.log(`${(v.n / messages).toFixed(2).padStart(6)}/msg ${(v.ms / v.n).toFixed(2).padStart(7)} ms  ${k}`);
+    for (const [k, v] of rows.slice(0, 25)) console.log(`${(v.n / messages).toFixed(2).padStart(6)}/msg ${String(v.n).padStart(5)}x ${(v.ms / v.n).toFixed(2).padStart(7)} ms = ${v.ms.toFixed(0).padStart(6)} ms  ${k}`);
   }
   if (process.argv.includes('--explain')) {
     // The precheck's plan for a batch's 500 external ids, first custom then generic (the 7th run).
@@ -163,6 +163,12 @@ try {
       const r = await probe.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE pc(${lit})`);
       if (k === 0 || k === 6) console.log(r.rows.map((x) => x['QUERY PLAN'].replace(/'\{[^}]*\}'/g, "'{...}'")).join('\n'));
     }
+  }
+  if (process.env.PROFILE_DUMP_OUTBOX) {
+    const r = await probe.query(`SELECT type, count(*)::int AS n, avg(length(payload::text))::int AS bytes FROM outbox_events GROUP BY type`);
+    console.table(r.rows);
+    const s = await probe.query(`SELECT type, payload::text FROM outbox_events WHERE type IN ('conversation.created','message.created') ORDER BY seq DESC LIMIT 2`);
+    for (const x of s.rows) console.log(x.type, x.payload);
   }
 } finally {
   await probe?.end();

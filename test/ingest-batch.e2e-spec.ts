@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { TestApp, bootFixture, uid } from './helpers/app';
+import { connectSocket } from './helpers/sockets';
 
 /**
  * POST /inboxes/:id/incoming/batch: many messages in one request, each answered in its place
@@ -11,9 +12,9 @@ describe('batch ingest (API channel)', () => {
   let db: Client;
   let inbox: { id: string; token: string };
   let other: { id: string; token: string };
+  let admin: string;
 
   beforeAll(async () => {
-    let admin: string;
     ({ sut, admin, db } = await bootFixture({ DATABASE_POOL_SIZE: '8' }));
     inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Batch ${uid()}`, channel: 'api' } })).body;
     other = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Other ${uid()}`, channel: 'api' } })).body;
@@ -67,6 +68,30 @@ describe('batch ingest (API channel)', () => {
       { type: 'conversation.created', n: 7 },
       { type: 'message.created', n: 30 },
     ]);
+  });
+
+  it('numbers a large batch\'s events as stored: each live event carries the sequence number of its own outbox row', async () => {
+    // 40 new threads = 80 events, more than go inline with the COMMIT (OUTBOX_INLINE_MAX).
+    const run = uid();
+    const live = await connectSocket(sut.url, admin);
+    try {
+      const messages = Array.from({ length: 40 }, (_, i) => ({ externalId: `n-${run}-${i}`, contact: { identifier: `n-${run}-${i}` }, text: `numbered ${i}` }));
+      const res = await batch(messages);
+      expect(res.status).toBe(200);
+      const ids = new Set(res.body.results.map((r: { messageId: string }) => r.messageId));
+      await Promise.all([...ids].map((id) => live.waitFor('message.created', (d) => d.id === id)));
+      const told = live.events.filter((e) => e.event === 'message.created' && ids.has(e.payload.data.id));
+      const { rows } = await db.query(`SELECT seq::int AS seq, payload FROM outbox_events WHERE type = 'message.created' AND payload->>'externalId' LIKE $1`, [`n-${run}-%`]);
+      expect(rows).toHaveLength(40);
+      const bySeq = new Map(rows.map((r) => [r.seq, r]));
+      expect(told).toHaveLength(40);
+      for (const e of told) {
+        expect(bySeq.get(e.payload.seq)?.payload.id).toBe(e.payload.data.id);
+        expect(bySeq.get(e.payload.seq)?.payload).toEqual(e.payload.data);
+      }
+    } finally {
+      live.close();
+    }
   });
 
   it("keeps one-by-one ingest's details when a batch is written in one statement", async () => {

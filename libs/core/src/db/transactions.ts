@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ClientBase, QueryResult } from 'pg';
 import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { DomainEvent, DomainEvents, PendingEvent } from '../events/domain-events';
-import { OutboxRepository } from '../events/outbox.repository';
+import { OUTBOX_INLINE_MAX, OutboxRepository } from '../events/outbox.repository';
 
 export interface TxContext {
   em: EntityManager;
@@ -83,7 +83,10 @@ export class Transactions {
       await simpleQuery(client, opts.genericPlans ? BEGIN_GENERIC : BEGIN);
       markTransaction(runner, true);
       result = await work({ em: runner.manager, emit: (e) => pending.push(e), afterCommit: (fn) => hooks.push(fn) });
-      if (pending.length) {
+      if (pending.length > OUTBOX_INLINE_MAX) {
+        published = this.outbox.numbered(pending, await this.outbox.appendMany(runner.manager, pending));
+        await simpleQuery(client, 'COMMIT');
+      } else if (pending.length) {
         // If the INSERT fails PostgreSQL runs nothing after it (the COMMIT included) and the catch
         // below rolls back; if the COMMIT fails the transaction is gone, as with a plain COMMIT.
         const [inserted] = await simpleQuery<{ seq: string }>(client, `${this.outbox.appendStatement(pending)};\nCOMMIT`, 'INSERT INTO outbox_events (…); COMMIT');
