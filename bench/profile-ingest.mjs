@@ -151,7 +151,8 @@ try {
     console.log(
       `\n== ${mode} threads: ${messages} messages${mode.startsWith('batch') ? '' : ' one at a time'}, ${(wall / messages).toFixed(2)} ms/message wall, ${(total / messages).toFixed(1)} statements/message, ${(dbMs / messages).toFixed(2)} ms/message in statements; ${cpu}`,
     );
-    for (const [k, v] of rows.slice(0, 25)) console.log(`${(v.n / messages).toFixed(2).padStart(6)}/msg ${String(v.n).padStart(5)}x ${(v.ms / v.n).toFixed(2).padStart(7)} ms = ${v.ms.toFixed(0).padStart(6)} ms  ${k}`);
+    for (const [k, v] of rows.slice(0, 25))
+      console.log(`${(v.n / messages).toFixed(2).padStart(6)}/msg ${String(v.n).padStart(5)}x ${(v.ms / v.n).toFixed(2).padStart(7)} ms = ${v.ms.toFixed(0).padStart(6)} ms  ${k}`);
   }
   if (process.argv.includes('--explain')) {
     // The precheck's plan for a batch's 500 external ids, first custom then generic (the 7th run).

@@ -70,7 +70,7 @@ describe('batch ingest (API channel)', () => {
     ]);
   });
 
-  it('numbers a large batch\'s events as stored: each live event carries the sequence number of its own outbox row', async () => {
+  it("numbers a large batch's events as stored: each live event carries the sequence number of its own outbox row", async () => {
     // 40 new threads = 80 events, more than go inline with the COMMIT (OUTBOX_INLINE_MAX).
     const run = uid();
     const live = await connectSocket(sut.url, admin);
