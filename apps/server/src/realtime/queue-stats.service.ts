@@ -17,7 +17,7 @@ export class QueueStatsService implements OnApplicationShutdown {
 
   async compute(): Promise<QueueStats> {
     const em = this.tx.manager;
-    const [{ teams }, agents] = await Promise.all([this.repo.queueStats(em), this.repo.agents(em, false)]);
+    const [{ teams }, agents] = await Promise.all([this.repo.queueStats(em), this.repo.agents(em)]);
     return {
       at: new Date().toISOString(),
       teams,

@@ -383,7 +383,7 @@ export class AssignmentService implements OnApplicationBootstrap {
       if (!conv) throw notFound('conversation', conversationId);
       if (conv.status === 'resolved') throw new DomainError('INVALID_STATE', 'the conversation is resolved; reopen it first');
       if (conv.assigneeId === agentId) return;
-      const agents = await this.repo.agents(tx.em, false);
+      const agents = await this.repo.agents(tx.em);
       const asAgent = agents.find((a) => a.id === agentId);
       const target = asAgent ?? (await this.staffAsAgent(tx, agentId));
       // An agent must be able to open what they are given; coordinators and admins see every inbox.

@@ -109,7 +109,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private async pass(withWaitReasons: boolean): Promise<void> {
     const started = performance.now();
     const em = this.tx.manager;
-    const [agents, teams] = await Promise.all([this.repo.agents(em, true), this.repo.teams(em)]);
+    const { agents, teams } = await this.repo.routingState(em);
     // Nobody online with room (a burst while every agent is full, a night without agents): nothing to
     // assign or offer, so the queue (thousands of rows in a burst) is not read. The periodic pass
     // (withWaitReasons) always reads it, for overflow thresholds and the reasons conversations show.

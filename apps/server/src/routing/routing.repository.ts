@@ -118,7 +118,8 @@ interface AgentRow {
   languages: string[];
   capacity: CapacityMap;
   presence: Presence;
-  last_assigned_at: Date | null;
+  /** A Date as a row, an ISO string inside ROUTING_STATE's JSON. */
+  last_assigned_at: Date | string | null;
   team_ids: string[];
   inbox_ids: string[];
   load: CapacityMap;
@@ -169,6 +170,22 @@ export function toTeamSettings(r: TeamRow): TeamSettings {
   };
 }
 
+/** As a row or as JSON (ROUTING_STATE): the timestamp is a Date or an ISO string, both read by `new Date`. */
+function toAgentState(r: AgentRow): AgentState {
+  return {
+    id: r.id,
+    name: r.name,
+    presence: r.presence,
+    teamIds: r.team_ids,
+    inboxIds: r.inbox_ids,
+    skills: r.skills ?? [],
+    languages: r.languages ?? [],
+    capacity: r.capacity ?? {},
+    load: r.load ?? {},
+    lastAssignedAt: r.last_assigned_at ? new Date(r.last_assigned_at).getTime() : null,
+  };
+}
+
 /** A routing pass reads the queue and the agents through these (passes run after every burst). */
 const QUEUE = prepared(
   'routing_queue',
@@ -188,8 +205,17 @@ const AGENTS = `SELECT u.id, u.name, u.skills, u.languages, u.capacity, coalesce
                  WHERE (c.assignee_id = u.id AND c.status = 'open') OR c.offered_to_id = u.id GROUP BY channel) l), '{}') AS load
        FROM users u LEFT JOIN agent_status s ON s.user_id = u.id
        WHERE u.active AND u.role = 'agent'`;
-const AGENTS_ONLINE = prepared('routing_agents_online', `${AGENTS} AND s.presence = 'online'`);
 const AGENTS_ALL = prepared('routing_agents_all', AGENTS);
+/**
+ * What every routing pass starts from, in one statement: the online agents and every team's
+ * settings, each as a JSON array of the rows `AGENTS` and `SELECT * FROM teams` would give (one
+ * round trip and one pool connection a pass instead of two, at a pass per new conversation).
+ */
+const ROUTING_STATE = prepared(
+  'routing_state',
+  `SELECT (SELECT coalesce(json_agg(a), '[]') FROM (${AGENTS} AND s.presence = 'online') a) AS agents,
+          (SELECT coalesce(json_agg(t), '[]') FROM teams t) AS teams`,
+);
 
 /** The statements of every assignment batch (fixed texts over arrays: prepared once per connection). */
 const LOCK_CONVERSATIONS = prepared('routing_lock_conversations', `SELECT * FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED`);
@@ -313,24 +339,15 @@ export class RoutingRepository {
     return { queue, reasons };
   }
 
-  async agents(em: EntityManager, onlyOnline: boolean): Promise<AgentState[]> {
-    const rows = await queryRows<AgentRow>(em, onlyOnline ? AGENTS_ONLINE : AGENTS_ALL);
-    return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      presence: r.presence,
-      teamIds: r.team_ids,
-      inboxIds: r.inbox_ids,
-      skills: r.skills ?? [],
-      languages: r.languages ?? [],
-      capacity: r.capacity ?? {},
-      load: r.load ?? {},
-      lastAssignedAt: r.last_assigned_at ? new Date(r.last_assigned_at).getTime() : null,
-    }));
+  /** Every active agent, online or not (reassignment, queue statistics). */
+  async agents(em: EntityManager): Promise<AgentState[]> {
+    return (await queryRows<AgentRow>(em, AGENTS_ALL)).map(toAgentState);
   }
 
-  async teams(em: EntityManager): Promise<TeamSettings[]> {
-    return (await queryRows<TeamRow>(em, `SELECT * FROM teams`)).map(toTeamSettings);
+  /** The online agents and every team: what a routing pass decides from (ROUTING_STATE). */
+  async routingState(em: EntityManager): Promise<{ agents: AgentState[]; teams: TeamSettings[] }> {
+    const [row] = await queryRows<{ agents: AgentRow[]; teams: TeamRow[] }>(em, ROUTING_STATE);
+    return { agents: row.agents.map(toAgentState), teams: row.teams.map(toTeamSettings) };
   }
 
   async team(em: EntityManager, id: string | null): Promise<TeamSettings | null> {

@@ -1,0 +1,140 @@
+import { Client } from 'pg';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { DomainEvent, DomainEvents, GENERIC_PLANS, OutboxRepository, Transactions, isRetryableConflict, prepared, queryRows } from '@inbox/core';
+import { createTestDatabase } from './helpers/test-database';
+
+/**
+ * Transactions.run against a real PostgreSQL: the BEGIN travels with the transaction's first
+ * statement (one round trip), and everything a transaction promises still holds: its first
+ * statement inside it, errors as from any statement, a connection that comes back clean, the
+ * outbox rows of a transaction that read nothing.
+ */
+describe('transactions: the BEGIN with the first statement', () => {
+  let ds: DataSource;
+  let tx: Transactions;
+  const published: DomainEvent[] = [];
+  const sent: string[] = [];
+  const query = Client.prototype.query;
+
+  beforeAll(async () => {
+    // One connection: statements parsed by one transaction are known to the next.
+    ds = new DataSource({ type: 'postgres', url: await createTestDatabase(), extra: { max: 1 } });
+    await ds.initialize();
+    await ds.query(`CREATE TABLE tx_probe (id int PRIMARY KEY, label text NOT NULL)`);
+    const events = new DomainEvents();
+    events.subscribe((e) => published.push(e));
+    tx = new Transactions(ds, new OutboxRepository(), events);
+    // Every round trip this file's pool sends, by its text.
+    Client.prototype.query = function (this: Client, config: unknown, ...rest: unknown[]) {
+      sent.push(typeof config === 'string' ? config : String((config as { text?: string }).text));
+      return (query as (...args: unknown[]) => unknown).call(this, config, ...rest);
+    } as typeof query;
+  });
+
+  afterAll(async () => {
+    Client.prototype.query = query;
+    await ds?.destroy();
+  });
+
+  beforeEach(() => {
+    sent.length = 0;
+    published.length = 0;
+  });
+
+  const INSERT = prepared('test_tx_probe_insert', `INSERT INTO tx_probe (id, label) VALUES ($1, $2) RETURNING id`);
+  const READ = prepared('test_tx_probe_read', `SELECT label FROM tx_probe WHERE id = ANY($1::int[]) ORDER BY id`);
+  const labels = async (ids: number[]) => (await queryRows<{ label: string }>(ds.manager, READ, [ids])).map((r) => r.label);
+
+  it('sends a parsed prepared statement with the BEGIN, inside the transaction', async () => {
+    await labels([0]); // parses READ on the connection
+    await tx.run(async ({ em }) => {
+      await queryRows(em, INSERT, [1, 'first']); // not parsed yet: BEGIN, then the statement
+    });
+    expect(sent.slice(-3)).toEqual(['START TRANSACTION', INSERT.text, 'COMMIT']);
+
+    sent.length = 0;
+    const out = await tx.run(async ({ em }) => {
+      const seen = await queryRows<{ label: string }>(em, READ, [[1, 2]]);
+      await queryRows(em, INSERT, [2, "it's second"]);
+      return seen;
+    }, GENERIC_PLANS);
+    expect(out).toEqual([{ label: 'first' }]);
+    expect(sent[0]).toMatch(/^START TRANSACTION; SET LOCAL plan_cache_mode = force_generic_plan;\nEXECUTE "test_tx_probe_read"\('\{"1","2"\}'\)$/);
+    expect(sent).toHaveLength(3);
+    expect(await labels([1, 2])).toEqual(['first', "it's second"]);
+
+    // The first statement belongs to the transaction: a failure after it takes it back.
+    sent.length = 0;
+    await expect(
+      tx.run(async ({ em }) => {
+        await queryRows(em, INSERT, [3, 'rolled back']);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(sent[0]).toMatch(/^START TRANSACTION;\nEXECUTE "test_tx_probe_insert"\('3', 'rolled back'\)$/);
+    expect(await labels([3])).toEqual([]);
+  });
+
+  it('reports a failing first statement as any statement, and the connection comes back clean', async () => {
+    const failed = await tx
+      .run(async ({ em }) => {
+        await queryRows(em, INSERT, [1, 'duplicate']);
+      })
+      .catch((err: unknown) => err);
+    expect(failed).toBeInstanceOf(QueryFailedError);
+    expect((failed as QueryFailedError & { driverError: { code: string } }).driverError.code).toBe('23505');
+    // The same (only) connection: no transaction left open or aborted.
+    expect(await queryRows<{ n: number }>(ds.manager, `SELECT count(*)::int AS n FROM tx_probe`)).toEqual([{ n: 2 }]);
+    await tx.run(async ({ em }) => {
+      await queryRows(em, INSERT, [4, 'after the failure']);
+    });
+    expect(await labels([4])).toEqual(['after the failure']);
+  });
+
+  it('keeps PostgreSQL’s own error for a NUL character, bound as a parameter rather than written into the text', async () => {
+    const bound = await queryRows(ds.manager, INSERT, [5, 'nul \u0000 inside']).catch((err: unknown) => err);
+    const first = await tx
+      .run(async ({ em }) => {
+        await queryRows(em, INSERT, [5, 'nul \u0000 inside']);
+      })
+      .catch((err: unknown) => err);
+    expect((first as { driverError: { code: string } }).driverError.code).toBe((bound as { driverError: { code: string } }).driverError.code);
+    expect(await labels([5])).toEqual([]);
+  });
+
+  it('writes the events of a transaction that sent no statement, with its BEGIN, and sends nothing for one without events', async () => {
+    await tx.run(async () => undefined);
+    expect(sent).toEqual([]);
+
+    await tx.run(async ({ emit }) => {
+      emit({ type: 'queue.stats', conversationId: null, payload: { teams: [] } } as never);
+    });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^START TRANSACTION;\nINSERT INTO outbox_events .*;\nCOMMIT$/s);
+    expect(published).toHaveLength(1);
+    const [row] = await queryRows<{ type: string }>(ds.manager, `SELECT type FROM outbox_events WHERE seq = $1`, [published[0].seq]);
+    expect(row.type).toBe('queue.stats');
+
+    // More events than go inline (OUTBOX_INLINE_MAX), still with no statement of the work.
+    published.length = 0;
+    await tx.run(async ({ emit }) => {
+      for (let i = 0; i < 40; i++) emit({ type: 'queue.stats', conversationId: null, payload: { teams: [], i } } as never);
+    });
+    expect(published.map((e) => (e.payload as unknown as { i: number }).i)).toEqual([...Array(40).keys()]);
+    const rows = await queryRows<{ seq: string; i: number }>(ds.manager, `SELECT seq, (payload->>'i')::int AS i FROM outbox_events WHERE seq = ANY($1::bigint[]) ORDER BY seq`, [
+      published.map((e) => e.seq),
+    ]);
+    expect(rows.map((r) => r.i)).toEqual([...Array(40).keys()]);
+    expect(rows.map((r) => Number(r.seq))).toEqual(published.map((e) => e.seq));
+  });
+
+  it('reports a first statement whose table changed shape as retryable, and the retry answers', async () => {
+    const READ_ALL = prepared('test_tx_probe_all', `SELECT * FROM tx_probe WHERE id = $1`);
+    expect(await queryRows(ds.manager, READ_ALL, [1])).toEqual([{ id: 1, label: 'first' }]);
+    await ds.query(`ALTER TABLE tx_probe ADD COLUMN note text`);
+    const attempt = () => tx.run(async ({ em }) => queryRows(em, READ_ALL, [1]));
+    const failed = await attempt().catch((err: unknown) => err);
+    expect(isRetryableConflict(failed)).toBe(true);
+    expect(await attempt()).toEqual([{ id: 1, label: 'first', note: null }]);
+  });
+});
