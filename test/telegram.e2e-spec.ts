@@ -295,7 +295,9 @@ describe('Telegram channel', () => {
       const b = inTopic(12, user(52011), 'Topic B question');
       const a2 = inTopic(11, user(52012), 'Topic A, someone else');
       for (const u of [a, b, a2]) await tg.deliver(u);
-      const [ra, rb, ra2] = await Promise.all([a, b, a2].map((u) => messageBy(inbox.id, `${group.id}:${u.message.message_id}`)));
+      const found = [];
+      for (const u of [a, b, a2]) found.push(await messageBy(inbox.id, `${group.id}:${u.message.message_id}`));
+      const [ra, rb, ra2] = found;
       expect(ra.conversation_id).toBe(ra2.conversation_id);
       expect(rb.conversation_id).not.toBe(ra.conversation_id);
       const conv = (await db.query(`SELECT thread_key, subject FROM conversations WHERE id = $1`, [ra.conversation_id])).rows[0];
