@@ -88,7 +88,8 @@ function beginWithFirstStatement(client: ClientBase, begin: string): { settle():
 
 /** `EXECUTE name('literal', …)` for a named statement already parsed on this connection, else null. */
 function executeLiteral(client: ClientBase, config: unknown, values: unknown): string | null {
-  if (typeof config !== 'object' || config === null) return null;
+  // Only sql.ts's `{name, text}`: other query options (a row mode, custom types) are pg's to apply.
+  if (typeof config !== 'object' || config === null || Object.keys(config).some((k) => k !== 'name' && k !== 'text')) return null;
   const { name, text } = config as { name?: unknown; text?: unknown };
   const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, string> } }).connection?.parsedStatements;
   if (typeof name !== 'string' || typeof text !== 'string' || !parsed || parsed[name] !== text) return null;
