@@ -128,6 +128,30 @@ describe('transactions: the BEGIN with the first statement', () => {
     expect(rows.map((r) => Number(r.seq))).toEqual(published.map((e) => e.seq));
   });
 
+  it('goes through a query method set on the connection itself (instrumentation) and puts it back', async () => {
+    // The pool's one connection, as the transactions will get it.
+    const runner = ds.createQueryRunner();
+    const client = (await runner.connect()) as Client;
+    await runner.release();
+    const seen: string[] = [];
+    const instrumented = function (this: Client, config: unknown, ...rest: unknown[]) {
+      seen.push(typeof config === 'string' ? config : String((config as { text?: string }).text));
+      return (Client.prototype.query as (...args: unknown[]) => unknown).call(this, config, ...rest);
+    } as typeof query;
+    Object.defineProperty(client, 'query', { value: instrumented, writable: true, configurable: true });
+    try {
+      await tx.run(async ({ em }) => {
+        await queryRows(em, READ, [[1]]);
+        await queryRows(em, READ, [[2]]);
+      });
+      expect(seen).toHaveLength(3);
+      expect(seen[0]).toMatch(/^START TRANSACTION;\nEXECUTE "test_tx_probe_read"/);
+      expect(Object.getOwnPropertyDescriptor(client, 'query')?.value).toBe(instrumented);
+    } finally {
+      delete (client as Partial<Client>).query;
+    }
+  });
+
   it('reports a first statement whose table changed shape as retryable, and the retry answers', async () => {
     const READ_ALL = prepared('test_tx_probe_all', `SELECT * FROM tx_probe WHERE id = $1`);
     expect(await queryRows(ds.manager, READ_ALL, [1])).toEqual([{ id: 1, label: 'first' }]);

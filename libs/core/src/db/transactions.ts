@@ -67,8 +67,13 @@ async function simpleQuery<Row extends object = object>(client: ClientBase, sql:
 function beginWithFirstStatement(client: ClientBase, begin: string): { settle(): boolean } {
   let sent = false;
   const own = client as ClientBase & { query: ClientBase['query'] };
-  const send = Object.getPrototypeOf(client).query as (...args: unknown[]) => Promise<unknown>;
-  const unwrap = () => delete (own as Partial<typeof own>).query;
+  // A query method already set on this client (instrumentation) is the one to call, and comes back after.
+  const previous = Object.getOwnPropertyDescriptor(client, 'query');
+  const send = (previous?.value ?? Object.getPrototypeOf(client).query) as (...args: unknown[]) => Promise<unknown>;
+  const unwrap = () => {
+    if (previous) Object.defineProperty(client, 'query', previous);
+    else delete (own as Partial<typeof own>).query;
+  };
   own.query = function firstStatement(config: unknown, values?: unknown, ...rest: unknown[]) {
     unwrap();
     sent = true;
