@@ -9,6 +9,14 @@ import { createTestDatabase } from './helpers/test-database';
  * statement inside it, errors as from any statement, a connection that comes back clean, the
  * outbox rows of a transaction that read nothing.
  */
+/** A pg query method that records each query's text in `into`, then calls `next`. */
+function recording(into: string[], next: Client['query']): Client['query'] {
+  return function (this: Client, config: unknown, ...rest: unknown[]) {
+    into.push(typeof config === 'string' ? config : String((config as { text?: string }).text));
+    return (next as (...args: unknown[]) => unknown).call(this, config, ...rest);
+  } as Client['query'];
+}
+
 describe('transactions: the BEGIN with the first statement', () => {
   let ds: DataSource;
   let tx: Transactions;
@@ -25,10 +33,7 @@ describe('transactions: the BEGIN with the first statement', () => {
     events.subscribe((e) => published.push(e));
     tx = new Transactions(ds, new OutboxRepository(), events);
     // Every round trip this file's pool sends, by its text.
-    Client.prototype.query = function (this: Client, config: unknown, ...rest: unknown[]) {
-      sent.push(typeof config === 'string' ? config : String((config as { text?: string }).text));
-      return (query as (...args: unknown[]) => unknown).call(this, config, ...rest);
-    } as typeof query;
+    Client.prototype.query = recording(sent, query);
   });
 
   afterAll(async () => {
@@ -134,10 +139,7 @@ describe('transactions: the BEGIN with the first statement', () => {
     const client = (await runner.connect()) as Client;
     await runner.release();
     const seen: string[] = [];
-    const instrumented = function (this: Client, config: unknown, ...rest: unknown[]) {
-      seen.push(typeof config === 'string' ? config : String((config as { text?: string }).text));
-      return (Client.prototype.query as (...args: unknown[]) => unknown).call(this, config, ...rest);
-    } as typeof query;
+    const instrumented = recording(seen, Client.prototype.query);
     Object.defineProperty(client, 'query', { value: instrumented, writable: true, configurable: true });
     try {
       await tx.run(async ({ em }) => {
