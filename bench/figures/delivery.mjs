@@ -4,6 +4,7 @@ import { now, sleep } from '../lib/env.mjs';
 import { runWorker, startBareServer, startInboxServer } from '../lib/processes.mjs';
 import { api, createAgents, expectOk, loginAdmin, serverEnv } from '../lib/api.mjs';
 import { sample, summary } from '../lib/stats.mjs';
+import { cpuMeter, cpuRow } from '../lib/cpu.mjs';
 
 /** Issue 21: `message.created` within 3x bare at every rate; `conversation.assigned` 5x at 20 and 100 msg/s, 10x at 500. */
 const targetRatio = (event, rate) => (event === 'message.created' ? 3 : rate >= 500 ? 10 : 5);
@@ -45,7 +46,7 @@ export async function run(ctx) {
       const r = await runWorker(
         self,
         'latencyRun',
-        { kind: 'inbox', base: inbox.url, inboxId: box.id, token: box.token, agents, rate, seconds, drainMs },
+        { kind: 'inbox', base: inbox.url, inboxId: box.id, token: box.token, agents, rate, seconds, drainMs, databaseUrl, serverPid: inbox.pid },
         { timeoutMs: seconds * 1000 + drainMs + 60000 },
       );
       const b = bare[rate];
@@ -104,6 +105,9 @@ export async function run(ctx) {
               : undefined,
         });
       }
+      // What a message costs the machine end to end (ingest, routing, fan-out to the agents'
+      // sockets): the rate that fills every core is where a backlog must start.
+      if (rate >= 100) results.push(cpuRow(`live delivery at ${rate} msg/s: CPU per message`, r.cpu, r.sent - r.errors, 'messages'));
     }
   } finally {
     await inbox.stop();
@@ -113,7 +117,7 @@ export async function run(ctx) {
 }
 
 /** In a worker: agent sockets plus an open-loop sender; latency = event arrival − POST start. */
-export async function latencyRun({ kind, base, inboxId, token, agents, rate, seconds, drainMs }) {
+export async function latencyRun({ kind, base, inboxId, token, agents, rate, seconds, drainMs, databaseUrl, serverPid }) {
   const count = Math.round(rate * seconds);
   // Filled, not sparse: every() skips holes and would call a half-delivered run complete.
   const sentAt = new Array(count).fill(undefined);
@@ -158,6 +162,7 @@ export async function latencyRun({ kind, base, inboxId, token, agents, rate, sec
   let errors = 0;
   let firstError = null;
   const inFlight = new Set();
+  const meter = kind === 'inbox' ? await cpuMeter(databaseUrl, [serverPid]) : null;
   const start = now();
   for (let i = 0; i < count; i++) {
     const due = start + (i * 1000) / rate;
@@ -189,6 +194,7 @@ export async function latencyRun({ kind, base, inboxId, token, agents, rate, sec
   const deadline = now() + drainMs;
   const complete = () => messageAt.every((x) => x !== undefined) && (kind === 'bare' || assignedAt.every((x) => x !== undefined));
   while (!complete() && now() < deadline) await sleep(50);
+  const cpu = await meter?.stop();
   for (const s of sockets) s.disconnect();
   const lat = (arr) => arr.map((t, i) => (t === undefined ? undefined : t - sentAt[i])).filter((x) => x !== undefined);
   const m = lat(messageAt);
@@ -210,5 +216,6 @@ export async function latencyRun({ kind, base, inboxId, token, agents, rate, sec
     messageSample: sample(m),
     assignedSample: sample(a),
     sentSeries: Array.from(sentSeries, (x) => x ?? 0),
+    cpu,
   };
 }

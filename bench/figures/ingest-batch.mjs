@@ -5,6 +5,9 @@ import { runWorker, startInboxServer } from '../lib/processes.mjs';
 import { api, expectOk, loginAdmin, serverEnv } from '../lib/api.mjs';
 import { withClient } from '../lib/database.mjs';
 import { perSecond } from '../lib/stats.mjs';
+import { cpuMeter, cpuRow } from '../lib/cpu.mjs';
+import { FLOOR_EXISTING_MANY, FLOOR_NEW_MANY } from '../lib/floor-sql.mjs';
+import { floorEntry, onClients } from './ingest.mjs';
 
 const TARGET_RATIO = 1.0;
 const BATCH = 500;
@@ -33,16 +36,17 @@ export async function run(ctx) {
       const raw = await runWorker(ingestFigure, 'rawInserts', { databaseUrl, connections, seconds }, { timeoutMs: seconds * 1000 + 60000 });
       await withClient(databaseUrl, (c) => c.query(`DROP TABLE bench_raw_insert`));
       const server = await startInboxServer(serverEnv(databaseUrl, { DATABASE_POOL_SIZE: String(connections) }));
+      let inbox;
       try {
         const admin = await loginAdmin(server.url);
-        const inbox = await expectOk(api(server.url, 'POST', '/inboxes', admin, { name: 'Bench batch', channel: 'api' }), 'create inbox');
+        inbox = await expectOk(api(server.url, 'POST', '/inboxes', admin, { name: 'Bench batch', channel: 'api' }), 'create inbox');
         for (const threads of ['new', 'existing']) {
           const concurrency = Math.max(2, connections);
           ctx.log(`  HTTP batch ingest (${BATCH}/request), ${connections} connection(s), ${threads} threads, ${seconds} s`);
           const r = await runWorker(
             self,
             'httpBatches',
-            { base: server.url, inboxId: inbox.id, token: inbox.token, concurrency, seconds, threads, prefix: `batch-${connections}` },
+            { base: server.url, inboxId: inbox.id, token: inbox.token, concurrency, seconds, threads, prefix: `batch-${connections}`, databaseUrl, serverPid: server.pid },
             { timeoutMs: seconds * 1000 + 180000 },
           );
           const ratio = r.rate / raw.rate;
@@ -66,6 +70,7 @@ export async function run(ctx) {
               errors: r.errors,
               requestP50ms: +r.p50.toFixed(1),
               requestP99ms: +r.p99.toFixed(1),
+              cpuMsPerMessage: Object.fromEntries(Object.entries(r.cpu).map(([k, ms]) => [k, ms === null ? null : +(ms / r.count).toFixed(3)])),
             },
             charts: [
               {
@@ -78,9 +83,20 @@ export async function run(ctx) {
               },
             ],
           });
+          results.push(cpuRow(`ingest batch HTTP (${BATCH}/request): ${connections} conn, ${threads} threads: CPU per message`, r.cpu, r.count, 'messages'));
         }
       } finally {
         await server.stop();
+      }
+      for (const threads of ['new', 'existing']) {
+        ctx.log(`  schema floor (one raw SQL statement a batch of ${BATCH}, no server), ${connections} connection(s), ${threads} threads, ${seconds} s`);
+        const r = await runWorker(
+          self,
+          'floorBatches',
+          { databaseUrl, connections, seconds, threads, inboxId: inbox.id, prefix: `floor-${connections}` },
+          { timeoutMs: seconds * 1000 + 120000 },
+        );
+        results.push(floorEntry(`ingest batch floor (the same rows, one raw SQL statement a batch, no server): ${connections} conn, ${threads} threads`, r, raw, connections));
       }
     } finally {
       await ctx.db.dropDatabase(databaseUrl);
@@ -89,18 +105,56 @@ export async function run(ctx) {
   return results;
 }
 
-/** In a worker: `concurrency` loops POSTing batches of 500 back to back; counts stored messages per second. */
-export async function httpBatches({ base, inboxId, token, concurrency, seconds, threads, prefix }) {
-  let seq = 0;
-  const batch = () =>
-    Array.from({ length: BATCH }, () => {
-      const i = seq++;
-      return {
-        externalId: `${prefix}-${threads}-${i}`,
-        contact: { identifier: threads === 'new' ? `${prefix}-new-${i}` : `${prefix}-existing-${i % EXISTING_THREADS}` },
-        text: `help me with order ${i}`,
-      };
+/** The messages of batch number `b`: new threads, or the EXISTING_THREADS threads in turn (as httpBatches). */
+const batchKeys = (prefix, threads, b) =>
+  Array.from({ length: BATCH }, (_, j) => {
+    const i = b * BATCH + j;
+    return threads === 'new' ? `${prefix}-new-${i}` : `${prefix}-existing-${i % EXISTING_THREADS}`;
+  });
+
+/**
+ * In a worker: the schema's floor for a batch (bench/lib/floor-sql.mjs): the rows of BATCH
+ * messages written by one prepared statement, back to back on `connections` clients.
+ */
+export async function floorBatches({ databaseUrl, connections, seconds, threads, inboxId, prefix }) {
+  const write = (c, text, keys, tag) =>
+    c.query({
+      name: `floor-${text === FLOOR_NEW_MANY ? 'new' : 'existing'}-many`,
+      text,
+      values: [inboxId, keys, keys.map((_, j) => `help me with order ${tag}-${j}`), keys.map((_, j) => `${prefix}-${tag}-${j}`)],
     });
+  const r = await onClients(
+    databaseUrl,
+    connections,
+    seconds,
+    (c, b) => write(c, threads === 'new' ? FLOOR_NEW_MANY : FLOOR_EXISTING_MANY, batchKeys(prefix, threads, b), `${threads}-${b}`),
+    {
+      setup: async (c) => {
+        if (threads === 'existing')
+          await write(
+            c,
+            FLOOR_NEW_MANY,
+            Array.from({ length: EXISTING_THREADS }, (_, k) => `${prefix}-existing-${k}`),
+            'open',
+          );
+      },
+      meter: true,
+    },
+  );
+  return { ...r, rate: r.rate * BATCH, count: r.count * BATCH };
+}
+
+/** In a worker: `concurrency` loops POSTing batches of 500 back to back; counts stored messages per second. */
+export async function httpBatches({ base, inboxId, token, concurrency, seconds, threads, prefix, databaseUrl, serverPid }) {
+  let next = 0;
+  const batch = () => {
+    const b = next++;
+    return batchKeys(prefix, threads, b).map((identifier, j) => ({
+      externalId: `${prefix}-${threads}-${b * BATCH + j}`,
+      contact: { identifier },
+      text: `help me with order ${b * BATCH + j}`,
+    }));
+  };
   const post = async (messages) => {
     const res = await fetch(`${base}/api/v1/inboxes/${inboxId}/incoming/batch`, {
       method: 'POST',
@@ -115,6 +169,7 @@ export async function httpBatches({ base, inboxId, token, concurrency, seconds, 
     // Open every thread first (not timed).
     await post(Array.from({ length: EXISTING_THREADS }, (_, i) => ({ externalId: `${prefix}-open-${i}`, contact: { identifier: `${prefix}-existing-${i}` }, text: 'open' })));
   }
+  const meter = await cpuMeter(databaseUrl, [serverPid]);
   const start = now();
   const end = start + seconds * 1000;
   const stamps = [];
@@ -142,6 +197,7 @@ export async function httpBatches({ base, inboxId, token, concurrency, seconds, 
   );
   // A batch that ends after the window still counts whole: divide by the time the last one took.
   const elapsed = (Math.max(now(), end) - start) / 1000;
+  const cpu = await meter.stop();
   lat.sort((a, b) => a - b);
   return {
     count,
@@ -151,5 +207,6 @@ export async function httpBatches({ base, inboxId, token, concurrency, seconds, 
     series: perSecond(stamps, start),
     p50: lat[Math.floor(lat.length * 0.5)] ?? NaN,
     p99: lat[Math.floor(lat.length * 0.99)] ?? NaN,
+    cpu,
   };
 }

@@ -9,6 +9,8 @@ import { runWorker, startInboxServer } from '../lib/processes.mjs';
 import { api, expectOk, loginAdmin, serverEnv, pool as inPool, ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, ENCRYPTION_KEY } from '../lib/api.mjs';
 import { withClient } from '../lib/database.mjs';
 import { perSecond } from '../lib/stats.mjs';
+import { cpuMeter, cpuRow } from '../lib/cpu.mjs';
+import { FLOOR_EXISTING, FLOOR_NEW } from '../lib/floor-sql.mjs';
 
 /** Issue 21: in-process 0.5x the raw INSERT rate; over HTTP 0.3x on one connection, 0.25x on eight. */
 const targetRatio = (path, connections) => (path.startsWith('HTTP') ? (connections === 1 ? 0.3 : 0.25) : 0.5);
@@ -47,10 +49,11 @@ export async function run(ctx) {
           const r = await runWorker(
             self,
             'httpIngest',
-            { base: server.url, inboxId: inbox.id, token: inbox.token, concurrency, seconds, threads, prefix: `http-${connections}` },
+            { base: server.url, inboxId: inbox.id, token: inbox.token, concurrency, seconds, threads, prefix: `http-${connections}`, databaseUrl, serverPid: server.pid },
             { timeoutMs: seconds * 1000 + 120000 },
           );
           results.push(entry('HTTP (API channel)', connections, threads, r, raw, { concurrency, seconds, serverProcess: 'separate', pgBossPool: 4 }));
+          results.push(cpuRow(`ingest HTTP (API channel): ${connections} conn, ${threads} threads: CPU per message`, r.cpu, r.count, 'messages'));
         }
       } finally {
         await server.stop();
@@ -65,11 +68,40 @@ export async function run(ctx) {
         );
         results.push(entry('in-process (IngestService)', connections, threads, r, raw, { concurrency, seconds, pgBossPool: 4 }));
       }
+      for (const threads of ['new', 'existing']) {
+        ctx.log(`  schema floor (one raw SQL statement a message, no server), ${connections} connection(s), ${threads} threads, ${seconds} s`);
+        const r = await runWorker(
+          self,
+          'floorIngest',
+          { databaseUrl, connections, seconds, threads, inboxId: inbox.id, prefix: `floor-${connections}` },
+          { timeoutMs: seconds * 1000 + 120000 },
+        );
+        results.push(floorEntry(`ingest floor (the same rows, one raw SQL statement a message, no server): ${connections} conn, ${threads} threads`, r, raw, connections));
+      }
     } finally {
       await ctx.db.dropDatabase(databaseUrl);
     }
   }
   return results;
+}
+
+/**
+ * A floor figure (bench/lib/floor-sql.mjs): its ratio to the raw INSERT is what the schema leaves
+ * for the targets; a target above it cannot be met by any server on this machine.
+ */
+export function floorEntry(name, r, raw, connections) {
+  const per = (ms) => (ms === null ? null : +(ms / r.count).toFixed(3));
+  return {
+    name,
+    value: r.rate,
+    unit: 'msg/s',
+    baseline: raw.rate,
+    baselineUnit: `raw INSERT tx/s (${connections} conn)`,
+    ratio: r.rate / raw.rate,
+    target: null,
+    pass: null,
+    settings: { databaseConnections: connections, messages: r.count, errors: r.errors, cpuMsPerMessage: { postgres: per(r.cpu.databaseMs), driver: per(r.cpu.loadMs) } },
+  };
 }
 
 function entry(path, connections, threads, r, raw, settings) {
@@ -93,6 +125,7 @@ function entry(path, connections, threads, r, raw, settings) {
       errors: r.errors,
       latencyP50ms: +r.p50.toFixed(2),
       latencyP99ms: +r.p99.toFixed(2),
+      cpuMsPerMessage: r.cpu && Object.fromEntries(Object.entries(r.cpu).map(([k, ms]) => [k, ms === null ? null : +(ms / r.count).toFixed(3)])),
     },
     charts: [
       {
@@ -148,8 +181,12 @@ async function closedLoop(concurrency, seconds, one) {
   };
 }
 
-/** In a worker: `connections` clients, each committing single-row INSERTs back to back. */
-export async function rawInserts({ databaseUrl, connections, seconds }) {
+/**
+ * Runs `closedLoop` over `connections` pg clients of their own: `one(client, i)` gets an idle one.
+ * `setup(client)` runs first (not timed); with `meter`, the answer carries the CPU of the loop
+ * (PostgreSQL's backends and this process).
+ */
+export async function onClients(databaseUrl, connections, seconds, one, { setup, meter: metered = false } = {}) {
   const clients = await Promise.all(
     Array.from({ length: connections }, async () => {
       const c = new pg.Client({ connectionString: databaseUrl });
@@ -157,20 +194,48 @@ export async function rawInserts({ databaseUrl, connections, seconds }) {
       return c;
     }),
   );
-  const inbox = '00000000-0000-4000-8000-000000000001';
   try {
+    if (setup) await setup(clients[0]);
+    const meter = metered ? await cpuMeter(databaseUrl) : null;
     const idle = [...clients];
-    return await closedLoop(connections, seconds, async (i) => {
+    const r = await closedLoop(connections, seconds, async (i) => {
       const c = idle.pop();
       try {
-        await c.query(`INSERT INTO bench_raw_insert (inbox_id, external_id, body) VALUES ($1, $2, $3)`, [inbox, `raw-${i}`, `help ${i}`]);
+        await one(c, i);
       } finally {
         idle.push(c);
       }
     });
+    return meter ? { ...r, cpu: await meter.stop() } : r;
   } finally {
     await Promise.all(clients.map((c) => c.end()));
   }
+}
+
+/** In a worker: `connections` clients, each committing single-row INSERTs back to back. */
+export async function rawInserts({ databaseUrl, connections, seconds }) {
+  const inbox = '00000000-0000-4000-8000-000000000001';
+  return onClients(databaseUrl, connections, seconds, (c, i) =>
+    c.query(`INSERT INTO bench_raw_insert (inbox_id, external_id, body) VALUES ($1, $2, $3)`, [inbox, `raw-${i}`, `help ${i}`]),
+  );
+}
+
+/**
+ * In a worker: the schema's floor (bench/lib/floor-sql.mjs), the rows of one message written by one
+ * prepared statement on `connections` clients, into the same new or existing threads as the ingest
+ * runs. The CPU it costs (PostgreSQL's and this driver's) comes back with the rate.
+ */
+export async function floorIngest({ databaseUrl, connections, seconds, threads, inboxId, prefix }) {
+  const write = (c, key, i) =>
+    c.query({ name: `floor-${threads}`, text: threads === 'new' ? FLOOR_NEW : FLOOR_EXISTING, values: [inboxId, key, `help me with order ${i}`, `${prefix}-${threads}-${i}`] });
+  const openThreads = async (c) => {
+    if (threads !== 'existing') return;
+    for (let k = 0; k < EXISTING_THREADS; k++) await c.query({ name: 'floor-open', text: FLOOR_NEW, values: [inboxId, `${prefix}-existing-${k}`, 'open', `${prefix}-open-${k}`] });
+  };
+  return onClients(databaseUrl, connections, seconds, (c, i) => write(c, threads === 'new' ? `${prefix}-new-${i}` : `${prefix}-existing-${i % EXISTING_THREADS}`, i), {
+    setup: openThreads,
+    meter: true,
+  });
 }
 
 const message = (prefix, threads, i) => ({
@@ -180,7 +245,7 @@ const message = (prefix, threads, i) => ({
 });
 
 /** In a worker: POST /inboxes/:id/incoming with the inbox token, as an API-channel client would. */
-export async function httpIngest({ base, inboxId, token, concurrency, seconds, threads, prefix }) {
+export async function httpIngest({ base, inboxId, token, concurrency, seconds, threads, prefix, databaseUrl, serverPid }) {
   const post = async (body) => {
     const res = await fetch(`${base}/api/v1/inboxes/${inboxId}/incoming`, {
       method: 'POST',
@@ -192,7 +257,9 @@ export async function httpIngest({ base, inboxId, token, concurrency, seconds, t
   };
   // Existing threads: open every thread first (not timed).
   if (threads === 'existing') await inPool(EXISTING_THREADS, concurrency, (i) => post(message(prefix, 'existing', -1 - i)));
-  return closedLoop(concurrency, seconds, (i) => post(message(prefix, threads, i)));
+  const meter = await cpuMeter(databaseUrl, [serverPid]);
+  const r = await closedLoop(concurrency, seconds, (i) => post(message(prefix, threads, i)));
+  return { ...r, cpu: await meter.stop() };
 }
 
 /** In a worker: boots the real server in this process and calls IngestService.ingest directly. */
@@ -221,10 +288,13 @@ export async function inProcessIngest({ databaseUrl, connections, inboxId, concu
     const ingest = server.app.get(IngestService);
     const one = (m) => ingest.ingest({ inboxId, channel: 'api', ...m });
     if (threads === 'existing') await inPool(EXISTING_THREADS, concurrency, (i) => one(message(prefix, 'existing', -1 - i)));
-    return await closedLoop(concurrency, seconds, async (i) => {
-      const r = await one(message(prefix, threads, i));
-      if (!r.created) throw new Error('message was not created');
+    // This process is server and load generator at once: its CPU comes back as loadMs.
+    const meter = await cpuMeter(databaseUrl);
+    const r = await closedLoop(concurrency, seconds, async (i) => {
+      const res = await one(message(prefix, threads, i));
+      if (!res.created) throw new Error('message was not created');
     });
+    return { ...r, cpu: await meter.stop() };
   } finally {
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });

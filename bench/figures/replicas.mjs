@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { io } from 'socket.io-client';
@@ -7,7 +6,7 @@ import { now, sleep } from '../lib/env.mjs';
 import { runWorker, startInboxServer } from '../lib/processes.mjs';
 import { api, createAgents, expectOk, loginAdmin, serverEnv } from '../lib/api.mjs';
 import { perSecond } from '../lib/stats.mjs';
-import { cpuMsOf, cpuSince, databaseCpu } from '../lib/cpu.mjs';
+import { cpuMeter, cpuRow } from '../lib/cpu.mjs';
 import { createRequire } from 'node:module';
 
 const { auditAssignmentLog, AUDIT_QUERY } = createRequire(import.meta.url)('../lib/assignment-audit.js');
@@ -135,33 +134,7 @@ export async function run(ctx) {
  * that cost would fill every core: the ceiling of the storm figure on this machine, whatever the
  * server does, as long as the load generator shares the cores with it.
  */
-function stormCpu(r) {
-  const { serverMs, databaseMs, loadMs } = r.cpu;
-  if (serverMs === null || databaseMs === null)
-    return {
-      name: 'storm: CPU per assignment, 1 process',
-      value: null,
-      unit: 'ms',
-      baseline: null,
-      baselineUnit: 'not measurable: the database runs on another machine',
-      ratio: null,
-      target: null,
-      pass: null,
-    };
-  const per = (ms) => ms / r.assignments;
-  const total = per(serverMs + databaseMs + loadMs);
-  const cores = availableParallelism();
-  return {
-    name: 'storm: CPU per assignment, 1 process',
-    value: total,
-    unit: `ms (server ${per(serverMs).toFixed(2)}, PostgreSQL ${per(databaseMs).toFixed(2)}, load generator ${per(loadMs).toFixed(2)})`,
-    baseline: (cores * 1000) / total,
-    baselineUnit: `assignments/s would fill all ${cores} cores`,
-    ratio: null,
-    target: null,
-    pass: null,
-  };
-}
+const stormCpu = (r) => cpuRow('storm: CPU per assignment, 1 process', r.cpu, r.assignments, 'assignments');
 
 const summarize = (r) => ({
   seconds: +r.seconds.toFixed(1),
@@ -235,14 +208,7 @@ export async function storm({ bases, inboxId, inboxToken, agents, conversations,
   await sleep(1000);
   // CPU of the storm: the servers', PostgreSQL's (this database's backends) and this load
   // generator's (50 agents' sockets receiving every event of their inbox, and the HTTP clients).
-  const probe = new pg.Client({ connectionString: databaseUrl });
-  await probe.connect();
-  const cpuAt = async () => {
-    const servers = serverPids.map(cpuMsOf);
-    const own = process.cpuUsage();
-    return { servers: servers.includes(null) ? null : servers.reduce((a, b) => a + b, 0), database: await databaseCpu(probe), load: (own.user + own.system) / 1000 };
-  };
-  const cpuBefore = await cpuAt();
+  const meter = await cpuMeter(databaseUrl, serverPids);
   const started = now();
   // The burst: new conversations in batches of STORM_BATCH from 4 clients over all replicas, as
   // fast as the server takes them (one message a request tops out near 100 a second here, which
@@ -265,13 +231,7 @@ export async function storm({ bases, inboxId, inboxToken, agents, conversations,
   const ingestSeconds = (now() - started) / 1000;
   while (resolved < conversations && now() - started < deadlineMs) await sleep(100);
   const seconds = (now() - started) / 1000;
-  const cpuAfter = await cpuAt();
-  await probe.end();
-  const cpu = {
-    serverMs: cpuBefore.servers === null || cpuAfter.servers === null ? null : cpuAfter.servers - cpuBefore.servers,
-    databaseMs: cpuAfter.database.size ? cpuSince(cpuBefore.database, cpuAfter.database) : null,
-    loadMs: cpuAfter.load - cpuBefore.load,
-  };
+  const cpu = await meter.stop();
   for (const s of sockets) s.disconnect();
   return { seconds, ingestSeconds, resolved, conversations, cpu, series: perSecond(assignedAt, started) };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /** /proc/<pid>/stat counts in clock ticks of 10 ms (USER_HZ 100 on Linux). */
 const TICK_MS = 10;
@@ -36,3 +37,64 @@ export async function databaseCpu(client) {
 
 /** CPU the processes of `after` used since `before` (a backend that started in between counts from its start). */
 export const cpuSince = (before, after) => [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
+
+/**
+ * Meters the CPU of a run from inside its load generator: the server processes' (by pid; none for
+ * an in-process run), PostgreSQL's (`databaseUrl`'s backends, through a probe connection of its
+ * own) and this process's. `stop()` answers the milliseconds each used since `cpuMeter` returned;
+ * serverMs is null without server pids or when one is gone, databaseMs null when the database
+ * runs on another machine.
+ */
+export async function cpuMeter(databaseUrl, serverPids = []) {
+  const pg = (await import('pg')).default;
+  const probe = new pg.Client({ connectionString: databaseUrl });
+  await probe.connect();
+  const at = async () => {
+    const servers = serverPids.map(cpuMsOf);
+    const own = process.cpuUsage();
+    return {
+      servers: !servers.length || servers.includes(null) ? null : servers.reduce((a, b) => a + b, 0),
+      database: await databaseCpu(probe),
+      load: (own.user + own.system) / 1000,
+    };
+  };
+  const before = await at();
+  return {
+    async stop() {
+      const after = await at();
+      await probe.end();
+      return {
+        serverMs: before.servers === null || after.servers === null ? null : after.servers - before.servers,
+        databaseMs: after.database.size ? cpuSince(before.database, after.database) : null,
+        loadMs: after.load - before.load,
+      };
+    },
+  };
+}
+
+/**
+ * A figure's row for what one unit of its work (a message, an assignment) costs the machine, all
+ * processes together, and the rate at which that cost fills every core: the figure's ceiling on
+ * this machine while the load generator shares the cores (null parts are not measurable here).
+ */
+export function cpuRow(name, cpu, count, unitName) {
+  const { serverMs, databaseMs, loadMs } = cpu;
+  if (databaseMs === null || !count)
+    return { name, value: null, unit: 'ms', baseline: null, baselineUnit: 'not measurable: the database runs on another machine', ratio: null, target: null, pass: null };
+  const per = (ms) => ms / count;
+  const total = per((serverMs ?? 0) + databaseMs + loadMs);
+  const cores = availableParallelism();
+  const parts = [serverMs === null ? null : `server ${per(serverMs).toFixed(2)}`, `PostgreSQL ${per(databaseMs).toFixed(2)}`, `load generator ${per(loadMs).toFixed(2)}`];
+  return {
+    name,
+    value: total,
+    unit: `ms (${parts.filter(Boolean).join(', ')})`,
+    baseline: (cores * 1000) / total,
+    // The server's JavaScript runs on one thread: at the rate where its process uses a whole core it
+    // is near its own cap on any machine (the process's CPU includes its GC and I/O helper threads).
+    baselineUnit: `${unitName}/s would fill all ${cores} cores${serverMs ? `; server at 1 core: ${Math.round(1000 / per(serverMs))}/s` : ''}`,
+    ratio: null,
+    target: null,
+    pass: null,
+  };
+}
