@@ -25,7 +25,7 @@ const server = await startInboxServer({ ...serverEnv(url, { DATABASE_POOL_SIZE: 
 try {
   const admin = await loginAdmin(server.url);
   const inbox = await expectOk(api(server.url, 'POST', '/inboxes', admin, { name: 'Profile batch', channel: 'api' }), 'create inbox');
-  const r = await httpBatches({ base: server.url, inboxId: inbox.id, token: inbox.token, concurrency, seconds, threads, prefix: 'p' });
+  const r = await httpBatches({ base: server.url, inboxId: inbox.id, token: inbox.token, concurrency, seconds, threads, prefix: 'p', databaseUrl: url, serverPid: server.pid });
   console.log(`${threads} threads: ${r.rate.toFixed(0)} msg/s, request p50 ${r.p50.toFixed(0)} ms`);
 } finally {
   await server.stop();

@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { BUILD, UNLIMITED_RATES, now, sleep } from '../lib/env.mjs';
-import { runWorker, startInboxServer } from '../lib/processes.mjs';
+import { runWorker, startBareServer, startInboxServer } from '../lib/processes.mjs';
 import { api, expectOk, loginAdmin, serverEnv, pool as inPool, ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, ENCRYPTION_KEY } from '../lib/api.mjs';
 import { withClient } from '../lib/database.mjs';
 import { perSecond } from '../lib/stats.mjs';
@@ -37,6 +38,21 @@ export async function run(ctx) {
       );
       ctx.log(`  raw INSERT baseline, ${connections} connection(s), ${seconds} s`);
       const raw = await runWorker(self, 'rawInserts', { databaseUrl, connections, seconds }, { timeoutMs: seconds * 1000 + 60000 });
+      ctx.log(`  bare HTTP server + raw INSERT, ${connections} connection(s), ${seconds} s`);
+      const bare = await startBareServer({ script: 'bare-http-insert.mjs', env: { DATABASE_URL: databaseUrl, BARE_POOL_SIZE: String(connections) } });
+      let bareHttp;
+      try {
+        const r = (bareHttp = await runWorker(
+          self,
+          'httpIngest',
+          { base: bare.url, inboxId: 'bare', token: 'bare', concurrency, seconds, threads: 'new', prefix: `bare-${connections}`, databaseUrl, serverPid: bare.pid },
+          { timeoutMs: seconds * 1000 + 60000 },
+        ));
+        results.push(floorEntry(`ingest bare HTTP (node:http, JSON, the raw INSERT, no framework): ${connections} conn`, r, raw, connections));
+        results.push(cpuRow(`ingest bare HTTP (node:http, JSON, the raw INSERT, no framework): ${connections} conn: CPU per message`, r.cpu, r.count, 'messages'));
+      } finally {
+        await bare.stop();
+      }
       await withClient(databaseUrl, (c) => c.query(`DROP TABLE bench_raw_insert`));
 
       const server = await startInboxServer(serverEnv(databaseUrl, { DATABASE_POOL_SIZE: String(connections) }));
@@ -77,6 +93,7 @@ export async function run(ctx) {
           { timeoutMs: seconds * 1000 + 120000 },
         );
         results.push(floorEntry(`ingest floor (the same rows, one raw SQL statement a message, no server): ${connections} conn, ${threads} threads`, r, raw, connections));
+        results.push(ceilingEntry(connections, threads, r, bareHttp, raw));
       }
     } finally {
       await ctx.db.dropDatabase(databaseUrl);
@@ -86,8 +103,9 @@ export async function run(ctx) {
 }
 
 /**
- * A floor figure (bench/lib/floor-sql.mjs): its ratio to the raw INSERT is what the schema leaves
- * for the targets; a target above it cannot be met by any server on this machine.
+ * A bound on the targets, measured beside them: the schema's floor (bench/lib/floor-sql.mjs) or the
+ * bare HTTP server (bench/lib/bare-http-insert.mjs). Its ratio to the raw INSERT is the most that
+ * part alone leaves: a target above it cannot be met by any server on this machine.
  */
 export function floorEntry(name, r, raw, connections) {
   const per = (ms) => (ms === null ? null : +(ms / r.count).toFixed(3));
@@ -100,7 +118,35 @@ export function floorEntry(name, r, raw, connections) {
     ratio: r.rate / raw.rate,
     target: null,
     pass: null,
-    settings: { databaseConnections: connections, messages: r.count, errors: r.errors, cpuMsPerMessage: { postgres: per(r.cpu.databaseMs), driver: per(r.cpu.loadMs) } },
+    settings: {
+      databaseConnections: connections,
+      messages: r.count,
+      errors: r.errors,
+      cpuMsPerMessage: { server: per(r.cpu.serverMs), postgres: per(r.cpu.databaseMs), loadGenerator: per(r.cpu.loadMs) },
+    },
+  };
+}
+
+/**
+ * The most HTTP ingest can reach on this machine with its load generator on it: a server that costs
+ * no more CPU a message than the bare HTTP one and writes only the floor's rows. Its CPU a message
+ * (the bare server's and load generator's, the floor's PostgreSQL and driver) fills every core at
+ * one rate; the floor's own rate bounds it too (on one connection the statements run one at a time).
+ */
+function ceilingEntry(connections, threads, floor, bareHttp, raw) {
+  const per = (r, ms) => (ms ?? NaN) / r.count;
+  const cpu = per(bareHttp, bareHttp.cpu.serverMs) + per(bareHttp, bareHttp.cpu.loadMs) + per(floor, floor.cpu.databaseMs) + per(floor, floor.cpu.loadMs);
+  const cores = availableParallelism();
+  const rate = Math.min(floor.rate, (cores * 1000) / cpu);
+  return {
+    name: `ingest HTTP ceiling (bare HTTP's CPU + the floor's rows): ${connections} conn, ${threads} threads`,
+    value: Number.isFinite(rate) ? rate : null,
+    unit: `msg/s (${cpu.toFixed(2)} ms CPU a message on ${cores} cores; the floor's rate ${floor.rate.toFixed(0)}/s)`,
+    baseline: raw.rate,
+    baselineUnit: `raw INSERT tx/s (${connections} conn)`,
+    ratio: Number.isFinite(rate) ? rate / raw.rate : null,
+    target: null,
+    pass: null,
   };
 }
 

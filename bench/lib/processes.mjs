@@ -114,9 +114,9 @@ export async function startInboxServer(env, { nofile, timeoutMs = 90000 } = {}) 
   };
 }
 
-/** The bare socket.io baseline server (bench/lib/bare-server.mjs). */
-export async function startBareServer({ nofile } = {}) {
-  const proc = spawnNode([join(ROOT, 'bench/lib/bare-server.mjs')], { nofile, env: process.env });
+/** A bare baseline server: the socket.io relay (bench/lib/bare-server.mjs) or another script of bench/lib. */
+export async function startBareServer({ nofile, script = 'bare-server.mjs', env = {} } = {}) {
+  const proc = spawnNode([join(ROOT, 'bench/lib', script)], { nofile, env: { ...process.env, ...env } });
   const { result, output } = waitFor(proc, /bare server listening: (http:\/\/\S+)/, 30000, 'bare server');
   const m = await result;
   return { url: m[1], pid: proc.pid, proc, output, stop: stopper(proc) };
