@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { DomainEvent, DomainEvents, GENERIC_PLANS, OutboxRepository, Transactions, isRetryableConflict, prepared, queryRows } from '@inbox/core';
+import { DomainEvent, DomainEvents, GENERIC_PLANS, OutboxRepository, Transactions, isRetryableConflict, prepared, queryRows, queryRowsTogether } from '@inbox/core';
 import { createTestDatabase } from './helpers/test-database';
 
 /**
@@ -19,6 +19,7 @@ function recording(into: string[], next: Client['query']): Client['query'] {
 
 describe('transactions: the BEGIN with the first statement', () => {
   let ds: DataSource;
+  let url: string;
   let tx: Transactions;
   const published: DomainEvent[] = [];
   const sent: string[] = [];
@@ -26,7 +27,8 @@ describe('transactions: the BEGIN with the first statement', () => {
 
   beforeAll(async () => {
     // One connection: statements parsed by one transaction are known to the next.
-    ds = new DataSource({ type: 'postgres', url: await createTestDatabase(), extra: { max: 1 } });
+    url = await createTestDatabase();
+    ds = new DataSource({ type: 'postgres', url, extra: { max: 1 } });
     await ds.initialize();
     await ds.query(`CREATE TABLE tx_probe (id int PRIMARY KEY, label text NOT NULL)`);
     const events = new DomainEvents();
@@ -152,6 +154,54 @@ describe('transactions: the BEGIN with the first statement', () => {
     } finally {
       delete (client as Partial<Client>).query;
     }
+  });
+
+  it('sends parsed statements together in one round trip (with the BEGIN), each seeing what committed while the ones before it waited', async () => {
+    const LOCK = prepared('test_tx_probe_lock', `SELECT id FROM tx_probe WHERE id = $1 FOR UPDATE`);
+    const COUNT = prepared('test_tx_probe_count', `SELECT count(*)::int AS n FROM tx_probe WHERE id >= $1`);
+    const together = () => tx.run(async ({ em }) => queryRowsTogether<[{ id: number }, { n: number }]>(em, [LOCK, [1]], [COUNT, [100]]), GENERIC_PLANS);
+    // Not parsed on the connection yet: one after the other (after their BEGIN), which prepares them.
+    expect(await together()).toEqual([[{ id: 1 }], [{ n: 0 }]]);
+    expect(sent).toEqual([expect.stringMatching(/^START TRANSACTION; SET LOCAL/), LOCK.text, COUNT.text, 'COMMIT']);
+
+    // Parsed: one simple query with the BEGIN. Another connection holds row 1 while the first
+    // statement waits for it, and commits a row the second statement counts: the second
+    // statement's snapshot is taken after the first one's lock was granted (one snapshot for
+    // the two would count 0).
+    const other = new Client({ connectionString: url });
+    Object.defineProperty(other, 'query', { value: query, writable: true, configurable: true }); // not recorded
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT id FROM tx_probe WHERE id = 1 FOR UPDATE');
+      sent.length = 0;
+      const result = together();
+      const waiting = async () =>
+        (await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%test_tx_probe_lock%'`)).rows[0].n as number;
+      for (let i = 0; i < 200 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await waiting()).toBe(1);
+      await other.query(`INSERT INTO tx_probe (id, label) VALUES (100, 'committed while the lock was awaited')`);
+      await other.query('COMMIT');
+      expect(await result).toEqual([[{ id: 1 }], [{ n: 1 }]]);
+    } finally {
+      await other.end();
+    }
+    expect(sent).toEqual([
+      `START TRANSACTION; SET LOCAL plan_cache_mode = force_generic_plan;\nEXECUTE "test_tx_probe_lock"('1');\nEXECUTE "test_tx_probe_count"('100')`,
+      'COMMIT',
+    ]);
+
+    // Not first in its transaction: the statements alone, one round trip; an error is any statement's.
+    sent.length = 0;
+    const failed = await tx
+      .run(async ({ em }) => {
+        await queryRows(em, READ, [[1]]);
+        await queryRowsTogether<[{ id: number }, { id: number }]>(em, [LOCK, [1]], [INSERT, [1, 'duplicate']]);
+      })
+      .catch((err: unknown) => err);
+    expect((failed as QueryFailedError & { driverError: { code: string } }).driverError.code).toBe('23505');
+    expect(sent).toContain(`EXECUTE "test_tx_probe_lock"('1');\nEXECUTE "test_tx_probe_insert"('1', 'duplicate')`);
+    await ds.query(`DELETE FROM tx_probe WHERE id = 100`);
   });
 
   it('reports a first statement whose table changed shape as retryable, and the retry answers', async () => {

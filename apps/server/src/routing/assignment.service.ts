@@ -79,9 +79,17 @@ export class AssignmentService implements OnApplicationBootstrap {
     if (!decisions.length) return out;
     const plans = decisions.length <= GENERIC_PLAN_BATCH ? GENERIC_PLANS : {};
     await this.tx.run(async (tx) => {
-      const convs = await this.repo.lockConversations(
+      // Everything the batch decides from, locked, in one round trip (with the BEGIN): the agents of
+      // every decision, also of one whose conversation turns out taken (a lock held a moment longer).
+      const {
+        conversations: convs,
+        agents,
+        loads,
+        teams,
+      } = await this.repo.lockBatch(
         tx.em,
         decisions.map((d) => d.conversationId),
+        decisions.map((d) => d.agentId),
       );
       const ready: Array<{ d: Decision<'assign'> | Decision<'offer'>; conv: LockedConversation }> = [];
       for (const d of decisions) {
@@ -90,10 +98,6 @@ export class AssignmentService implements OnApplicationBootstrap {
         else ready.push({ d, conv });
       }
       if (!ready.length) return;
-      const agentIds = [...new Set(ready.map((r) => r.d.agentId))];
-      const agents = await this.repo.lockAgents(tx.em, agentIds);
-      const loads = await this.repo.agentLoads(tx.em, agentIds);
-      const teams = await this.repo.teamsByIds(tx.em, [...new Set(ready.flatMap((r) => (r.conv.teamId ? [r.conv.teamId] : [])))]);
       const assigns: Array<{ conv: LockedConversation; d: Decision<'assign'>; agent: LockedAgent; load: number; capacity: number }> = [];
       const offers: Array<{ conv: LockedConversation; d: Decision<'offer'>; agent: LockedAgent; load: number; capacity: number }> = [];
       for (const { d, conv } of ready) {

@@ -30,6 +30,8 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private ticker: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
+  /** The last pass left nobody waiting: the next one reads state and queue together (see `pass`). */
+  private expectRoom = true;
   /** Counts for benchmarks and logs. */
   readonly stats = { passes: 0, skippedFull: 0, batches: 0, assigned: 0, offered: 0, skippedLocked: 0, refused: 0, applyMs: 0, lastPassMs: 0, lastDecideMs: 0 };
 
@@ -109,15 +111,21 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private async pass(withWaitReasons: boolean): Promise<void> {
     const started = performance.now();
     const em = this.tx.manager;
-    const { agents, teams } = await this.repo.routingState(em);
+    // A pass after one that left nobody waiting (agents with room: each new conversation is
+    // assigned as it comes) reads the state and the queue in one round trip. After a pass that left
+    // conversations waiting, the house is probably full: the state alone first.
+    const together = this.expectRoom ? await this.repo.routingStateAndQueue(em, QUEUE_LIMIT) : null;
+    const { agents, teams } = together ?? (await this.repo.routingState(em));
     // Nobody online with room (a burst while every agent is full, a night without agents): nothing to
     // assign or offer, so the queue (thousands of rows in a burst) is not read. The periodic pass
     // (withWaitReasons) always reads it, for overflow thresholds and the reasons conversations show.
     if (!withWaitReasons && !anySpareCapacity(agents, teams)) {
       this.stats.skippedFull++;
+      this.expectRoom = false;
       return;
     }
-    const { queue, reasons } = await this.repo.queue(em, QUEUE_LIMIT, teams);
+    const { queue, reasons } = together ?? (await this.repo.queue(em, QUEUE_LIMIT, teams));
+    this.expectRoom = true;
     if (queue.length === 0) return;
     const decideStart = performance.now();
     const out = decide({ now: Date.now(), queue, agents, teams, defaultTeam: BUILT_IN_DEFAULT_TEAM as TeamSettings });
@@ -129,8 +137,11 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
     for (const d of out.decisions) {
       if (d.type === 'assign' || d.type === 'offer') picks.push(d);
       else if (d.type === 'overflow') overflows.push(d);
-      // Most of a long queue just keeps waiting for the same reason: nothing to write.
-      else if (withWaitReasons && reasons.get(d.conversationId) !== d.reason.text) waits.push(d);
+      else {
+        this.expectRoom = false;
+        // Most of a long queue just keeps waiting for the same reason: nothing to write.
+        if (withWaitReasons && reasons.get(d.conversationId) !== d.reason.text) waits.push(d);
+      }
     }
     // Assignments and offers in batches, each one transaction (see AssignmentService.applyAutomaticBatch).
     for (let i = 0; i < picks.length && !this.stopped; i += BATCH_SIZE) await this.applyBatch(picks.slice(i, i + BATCH_SIZE));

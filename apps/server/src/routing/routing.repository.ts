@@ -9,6 +9,7 @@ import {
   lastMessage,
   prepared,
   queryRows,
+  queryRowsTogether,
   toConversationSummary,
   toMessageSummary,
 } from '@inbox/core';
@@ -137,6 +138,8 @@ interface LockedAgentRow {
   team_ids: string[];
 }
 
+const lockedAgent = (r: LockedAgent): LockedAgent => ({ id: r.id, presence: r.presence, name: r.name, capacity: r.capacity ?? {}, active: r.active });
+
 const mapLocked = (r: ConversationRow): LockedConversation => ({
   id: r.id,
   inboxId: r.inbox_id,
@@ -231,6 +234,8 @@ const AGENT_LOADS = prepared(
        JOIN conversations c ON (c.assignee_id = a.id AND c.status = 'open') OR c.offered_to_id = a.id
        GROUP BY a.id, c.channel`,
 );
+/** The teams of the given conversations (read after LOCK_CONVERSATIONS: the locked rows' teams cannot change). */
+const TEAMS_OF_CONVERSATIONS = prepared('routing_teams_of_conversations', `SELECT t.* FROM teams t WHERE t.id IN (SELECT team_id FROM conversations WHERE id = ANY($1::uuid[]))`);
 /**
  * Everything a batch of automatic assignments and offers writes, in ONE statement (each part a
  * data-modifying CTE; PostgreSQL runs every one of them once, read or not): the conversations
@@ -308,7 +313,15 @@ export class RoutingRepository {
     limit: number,
     teams: readonly Pick<TeamSettings, 'overflowTeamId'>[],
   ): Promise<{ queue: QueuedConversation[]; reasons: Map<string, string | null> }> {
-    const rows = await queryRows<QueueRow>(em, QUEUE, [limit]);
+    return this.queueOf(em, await queryRows<QueueRow>(em, QUEUE, [limit]), teams);
+  }
+
+  /** `queue` for rows already read (QUEUE): the overflow history, when some team overflows, and the mapping. */
+  private async queueOf(
+    em: EntityManager,
+    rows: QueueRow[],
+    teams: readonly Pick<TeamSettings, 'overflowTeamId'>[],
+  ): Promise<{ queue: QueuedConversation[]; reasons: Map<string, string | null> }> {
     const reasons = new Map<string, string | null>(rows.map((r) => [r.id, r.assignment_reason]));
     // Overflow history only matters when some team overflows: one grouped query instead of one per row.
     const overflowed = new Map<string, string[]>();
@@ -350,6 +363,26 @@ export class RoutingRepository {
     return { agents: row.agents.map(toAgentState), teams: row.teams.map(toTeamSettings) };
   }
 
+  /**
+   * `routingState` and `queue` in one round trip (queryRowsTogether on a connection of its own, once
+   * the connection has parsed both): for a pass that expects to assign. The queue is read even when
+   * the state shows no room, so a pass that expects a full house reads the state alone.
+   */
+  async routingStateAndQueue(
+    em: EntityManager,
+    limit: number,
+  ): Promise<{ agents: AgentState[]; teams: TeamSettings[]; queue: QueuedConversation[]; reasons: Map<string, string | null> }> {
+    const runner = em.connection.createQueryRunner();
+    try {
+      await runner.connect();
+      const [[state], rows] = await queryRowsTogether<[{ agents: AgentRow[]; teams: TeamRow[] }, QueueRow]>(runner.manager, [ROUTING_STATE, []], [QUEUE, [limit]]);
+      const teams = state.teams.map(toTeamSettings);
+      return { agents: state.agents.map(toAgentState), teams, ...(await this.queueOf(runner.manager, rows, teams)) };
+    } finally {
+      await runner.release();
+    }
+  }
+
   async team(em: EntityManager, id: string | null): Promise<TeamSettings | null> {
     if (!id) return null;
     const [row] = await queryRows<TeamRow>(em, `SELECT * FROM teams WHERE id = $1`, [id]);
@@ -365,13 +398,6 @@ export class RoutingRepository {
     ]);
   }
 
-  /** Team settings of the given ids, read in the caller's transaction. */
-  async teamsByIds(em: EntityManager, ids: string[]): Promise<Map<string, TeamSettings>> {
-    if (!ids.length) return new Map();
-    const rows = await queryRows<TeamRow>(em, `SELECT * FROM teams WHERE id = ANY($1::uuid[])`, [ids]);
-    return new Map(rows.map((r) => [r.id, toTeamSettings(r)]));
-  }
-
   /** Locks a conversation for a change; SKIP LOCKED lets another replica's pass move on instead of waiting. */
   async lockConversation(em: EntityManager, id: string, skipLocked: boolean): Promise<LockedConversation | null> {
     const [row] = await queryRows<ConversationRow>(em, `SELECT * FROM conversations WHERE id = $1 FOR UPDATE ${skipLocked ? 'SKIP LOCKED' : ''}`, [id]);
@@ -379,37 +405,42 @@ export class RoutingRepository {
   }
 
   /**
-   * Locks the waiting conversations of a pass's decisions at once. SKIP LOCKED: rows another
-   * replica's pass (or any writer) holds are left out, never waited for, so batches of two
-   * replicas never block each other here and the other side's next pass sees the outcome.
+   * What a batch of automatic assignments decides from, locked, in ONE round trip (queryRowsTogether;
+   * the transaction's BEGIN goes with it): the conversations (LOCK_CONVERSATIONS, skipping those
+   * another transaction holds), then the agents' status rows (LOCK_AGENTS, all the batch names), then
+   * the agents' loads and the conversations' teams, each statement with a snapshot taken after the
+   * locks before it were granted, so the loads count every assignment committed before them, as the
+   * four statements sent one after the other did. Conversations, then agents in id order: the order
+   * every batch takes them in, so two replicas' batches wait for each other instead of deadlocking.
+   * Agents without a status row have never been online: they are left out, and routing skips them.
+   * Loads are each agent's open conversations plus pending offers, per channel kind (`agentLoad`).
    */
-  async lockConversations(em: EntityManager, ids: string[]): Promise<Map<string, LockedConversation>> {
-    if (!ids.length) return new Map();
-    const rows = await queryRows<ConversationRow>(em, LOCK_CONVERSATIONS, [ids]);
-    return new Map(rows.map((r) => [r.id, mapLocked(r)]));
-  }
-
-  /**
-   * Locks the status rows of many agents, in id order (the order every batch takes them in, so two
-   * replicas' batches wait for each other instead of deadlocking). Agents without a status row
-   * have never been online: they are left out, and automatic routing skips them.
-   */
-  async lockAgents(em: EntityManager, ids: string[]): Promise<Map<string, LockedAgent>> {
-    if (!ids.length) return new Map();
-    const rows = await queryRows<LockedAgent>(em, LOCK_AGENTS, [[...ids].sort()]);
-    return new Map(rows.map((r) => [r.id, { id: r.id, presence: r.presence, name: r.name, capacity: r.capacity ?? {}, active: r.active }]));
-  }
-
-  /**
-   * Each agent's open conversations plus pending offers, per channel kind: the same count as
-   * `agentLoad`, for many agents in one statement. Read under the agents' locks.
-   */
-  async agentLoads(em: EntityManager, ids: string[]): Promise<Map<string, Partial<Record<ChannelKind, number>>>> {
-    const loads = new Map<string, Partial<Record<ChannelKind, number>>>(ids.map((id) => [id, {}]));
-    if (!ids.length) return loads;
-    const rows = await queryRows<{ agent_id: string; channel: ChannelKind; n: number }>(em, AGENT_LOADS, [ids]);
-    for (const r of rows) loads.get(r.agent_id)![r.channel] = r.n;
-    return loads;
+  async lockBatch(
+    em: EntityManager,
+    conversationIds: string[],
+    agentIds: string[],
+  ): Promise<{
+    conversations: Map<string, LockedConversation>;
+    agents: Map<string, LockedAgent>;
+    loads: Map<string, Partial<Record<ChannelKind, number>>>;
+    teams: Map<string, TeamSettings>;
+  }> {
+    const ids = [...new Set(agentIds)].sort();
+    const [convs, agents, loads, teams] = await queryRowsTogether<[ConversationRow, LockedAgent, { agent_id: string; channel: ChannelKind; n: number }, TeamRow]>(
+      em,
+      [LOCK_CONVERSATIONS, [conversationIds]],
+      [LOCK_AGENTS, [ids]],
+      [AGENT_LOADS, [ids]],
+      [TEAMS_OF_CONVERSATIONS, [conversationIds]],
+    );
+    const perAgent = new Map<string, Partial<Record<ChannelKind, number>>>(ids.map((id) => [id, {}]));
+    for (const r of loads) perAgent.get(r.agent_id)![r.channel] = r.n;
+    return {
+      conversations: new Map(convs.map((r) => [r.id, mapLocked(r)])),
+      agents: new Map(agents.map((r) => [r.id, lockedAgent(r)])),
+      loads: perAgent,
+      teams: new Map(teams.map((r) => [r.id, toTeamSettings(r)])),
+    };
   }
 
   /**

@@ -1,4 +1,6 @@
-import { EntityManager } from 'typeorm';
+import { escapeIdentifier, escapeLiteral, type ClientBase, type QueryResult } from 'pg';
+import { prepareValue } from 'pg/lib/utils';
+import { EntityManager, QueryFailedError } from 'typeorm';
 import { isStalePlan } from './pg-errors';
 
 /**
@@ -34,10 +36,13 @@ export function usePreparedStatements(on: boolean): void {
  */
 let generation = 0;
 
+/** The name a prepared statement goes by on the connections now (see `generation`). */
+const nameOf = (sql: PreparedStatement) => (generation ? `${sql.name}_${generation}` : sql.name);
+
 async function run(em: EntityManager, sql: string | PreparedStatement, params: unknown[]): Promise<unknown> {
   if (typeof sql === 'string' || !preparing) return em.query<unknown>(typeof sql === 'string' ? sql : sql.text, params);
   // pg takes a query config object where TypeORM passes the text through; a fresh object each time (pg adds the values to it).
-  const named = () => ({ name: generation ? `${sql.name}_${generation}` : sql.name, text: sql.text }) as unknown as string;
+  const named = () => ({ name: nameOf(sql), text: sql.text }) as unknown as string;
   try {
     return await em.query<unknown>(named(), params);
   } catch (err) {
@@ -64,6 +69,60 @@ export async function queryRows<Row extends object>(em: EntityManager, sql: stri
 export async function affectedRows(em: EntityManager, sql: string | PreparedStatement, params: unknown[] = []): Promise<number> {
   const result = await run(em, sql, params);
   return Array.isArray(result) && result.length === 2 && typeof result[1] === 'number' ? result[1] : 0;
+}
+
+/**
+ * `EXECUTE name('literal', …)` for a named statement already parsed on this connection (sql.ts's
+ * `{name, text}` configs only: other query options, a row mode or custom types, are pg's to
+ * apply), else null: SQL's EXECUTE runs a protocol-prepared statement and reports its command
+ * tag, so it can travel inside a simple-protocol query with other statements. Values that cannot
+ * be written as literals (binary data, a NUL character) give null too.
+ */
+export function executeLiteral(client: ClientBase, config: unknown, values: unknown): string | null {
+  if (typeof config !== 'object' || config === null || Object.keys(config).some((k) => k !== 'name' && k !== 'text')) return null;
+  const { name, text } = config as { name?: unknown; text?: unknown };
+  const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, string> } }).connection?.parsedStatements;
+  if (typeof name !== 'string' || typeof text !== 'string' || !parsed || parsed[name] !== text) return null;
+  const literals: string[] = [];
+  for (const v of Array.isArray(values) ? values : []) {
+    const raw = prepareValue(v);
+    if (raw === null) literals.push('NULL');
+    // A NUL cannot travel inside a simple query's text (the protocol ends the text there); bound as
+    // a parameter PostgreSQL refuses it with its own error, which callers handle (batch ingest does).
+    else if (typeof raw === 'string' && !raw.includes('\u0000')) literals.push(escapeLiteral(raw));
+    else return null;
+  }
+  return `EXECUTE ${escapeIdentifier(name)}${literals.length ? `(${literals.join(', ')})` : ''}`;
+}
+
+type Rows<T> = { [K in keyof T]: T[K] extends object ? T[K][] : never };
+
+/**
+ * Several prepared statements of one transaction in ONE round trip: `EXECUTE a(…); EXECUTE b(…)` as
+ * one simple-protocol query when the connection has parsed each of them already, else one after
+ * the other (the first use on a connection prepares them). Each statement still runs on its own:
+ * under READ COMMITTED every statement of a multi-statement query takes a new snapshot when it
+ * starts, so a statement sees what the locks of the ones before it waited for, as when sent
+ * separately. As the transaction's first statement it goes with the BEGIN too (Transactions).
+ * The rows of each, in order: `const [a, b] = await queryRowsTogether<[ARow, BRow]>(em, [A, [x]], [B, [y]])`.
+ */
+export async function queryRowsTogether<T extends object[]>(em: EntityManager, ...parts: { [K in keyof T]: readonly [PreparedStatement, unknown[]] }): Promise<Rows<T>> {
+  const client = (em.queryRunner as { databaseConnection?: ClientBase } | undefined)?.databaseConnection;
+  const texts = client && preparing ? parts.map(([sql, params]) => executeLiteral(client, { name: nameOf(sql), text: sql.text }, params)) : [];
+  if (!client || texts.some((t) => t === null) || texts.length !== parts.length) {
+    const out: object[][] = [];
+    for (const [sql, params] of parts) out.push(await queryRows<object>(em, sql, params));
+    return out as Rows<T>;
+  }
+  const text = texts.join(';\n');
+  let results: QueryResult<object> | QueryResult<object>[];
+  try {
+    results = (await client.query<object>(text)) as QueryResult<object> | QueryResult<object>[];
+  } catch (err) {
+    if (isStalePlan(err)) generation++;
+    throw new QueryFailedError(parts.map(([sql]) => `EXECUTE ${nameOf(sql)}(…)`).join('; '), [], err as Error);
+  }
+  return (Array.isArray(results) ? results : [results]).map((r) => r.rows) as Rows<T>;
 }
 
 const memos = new WeakMap<EntityManager, Map<string, Promise<unknown>>>();

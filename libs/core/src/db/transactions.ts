@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { escapeIdentifier, escapeLiteral, type ClientBase, type QueryResult } from 'pg';
-import { prepareValue } from 'pg/lib/utils';
+import { type ClientBase, type QueryResult } from 'pg';
 import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { DomainEvent, DomainEvents, PendingEvent } from '../events/domain-events';
 import { OUTBOX_INLINE_MAX, OutboxRepository } from '../events/outbox.repository';
+import { executeLiteral } from './sql';
 
 export interface TxContext {
   em: EntityManager;
@@ -27,6 +27,9 @@ let batches = 0;
  */
 const BEGIN = 'START TRANSACTION';
 const BEGIN_GENERIC = 'START TRANSACTION; SET LOCAL plan_cache_mode = force_generic_plan';
+
+/** How many results a BEGIN text answers with (its statements: constants without quoted semicolons). */
+const beginStatements = (begin: string) => begin.split(';').length;
 
 export interface RunOptions {
   /** Statements of this transaction use generic plans (see BEGIN_GENERIC): for transactions about one message or conversation. */
@@ -81,6 +84,14 @@ function beginWithFirstStatement(client: ClientBase, begin: string): { settle():
     if (inline !== null && rest.length === 0) {
       return (send.call(client, `${begin};\n${inline}`) as Promise<QueryResult | QueryResult[]>).then((out) => (Array.isArray(out) ? out[out.length - 1] : out));
     }
+    // Several statements as one simple query (sql.ts queryRowsTogether): the BEGIN goes first, and
+    // the caller gets the results of its own statements, as pg gives them for its text alone.
+    if (typeof config === 'string' && values === undefined && rest.length === 0) {
+      return (send.call(client, `${begin};\n${config}`) as Promise<QueryResult | QueryResult[]>).then((out) => {
+        const own = (Array.isArray(out) ? out : [out]).slice(beginStatements(begin));
+        return own.length === 1 ? own[0] : own;
+      });
+    }
     return (send.call(client, begin) as Promise<unknown>).then(() => send.call(client, config, values, ...rest));
   } as ClientBase['query'];
   return {
@@ -89,25 +100,6 @@ function beginWithFirstStatement(client: ClientBase, begin: string): { settle():
       return sent;
     },
   };
-}
-
-/** `EXECUTE name('literal', …)` for a named statement already parsed on this connection, else null. */
-function executeLiteral(client: ClientBase, config: unknown, values: unknown): string | null {
-  // Only sql.ts's `{name, text}`: other query options (a row mode, custom types) are pg's to apply.
-  if (typeof config !== 'object' || config === null || Object.keys(config).some((k) => k !== 'name' && k !== 'text')) return null;
-  const { name, text } = config as { name?: unknown; text?: unknown };
-  const parsed = (client as unknown as { connection?: { parsedStatements?: Record<string, string> } }).connection?.parsedStatements;
-  if (typeof name !== 'string' || typeof text !== 'string' || !parsed || parsed[name] !== text) return null;
-  const literals: string[] = [];
-  for (const v of Array.isArray(values) ? values : []) {
-    const raw = prepareValue(v);
-    if (raw === null) literals.push('NULL');
-    // A NUL cannot travel inside a simple query's text (the protocol ends the text there); bound as
-    // a parameter PostgreSQL refuses it with its own error, which callers handle (batch ingest does).
-    else if (typeof raw === 'string' && !raw.includes('\u0000')) literals.push(escapeLiteral(raw));
-    else return null;
-  }
-  return `EXECUTE ${escapeIdentifier(name)}${literals.length ? `(${literals.join(', ')})` : ''}`;
 }
 
 /**
