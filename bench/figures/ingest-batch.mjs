@@ -21,6 +21,7 @@ const EXISTING_THREADS = 200;
  */
 export async function run(ctx) {
   const seconds = ctx.quick ? 4 : 20;
+  const boundSeconds = ctx.quick ? 2 : 10;
   const self = fileURLToPath(import.meta.url);
   const ingestFigure = join(dirname(self), 'ingest.mjs');
   const results = [];
@@ -89,12 +90,12 @@ export async function run(ctx) {
         await server.stop();
       }
       for (const threads of ['new', 'existing']) {
-        ctx.log(`  schema floor (one raw SQL statement a batch of ${BATCH}, no server), ${connections} connection(s), ${threads} threads, ${seconds} s`);
+        ctx.log(`  schema floor (one raw SQL statement a batch of ${BATCH}, no server), ${connections} connection(s), ${threads} threads, ${boundSeconds} s`);
         const r = await runWorker(
           self,
           'floorBatches',
-          { databaseUrl, connections, seconds, threads, inboxId: inbox.id, prefix: `floor-${connections}` },
-          { timeoutMs: seconds * 1000 + 120000 },
+          { databaseUrl, connections, seconds: boundSeconds, threads, inboxId: inbox.id, prefix: `floor-${connections}` },
+          { timeoutMs: boundSeconds * 1000 + 120000 },
         );
         results.push(floorEntry(`ingest batch floor (the same rows, one raw SQL statement a batch, no server): ${connections} conn, ${threads} threads`, r, raw, connections));
       }

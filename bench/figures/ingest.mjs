@@ -25,6 +25,8 @@ const EXISTING_THREADS = 200;
  */
 export async function run(ctx) {
   const seconds = ctx.quick ? 3 : 20;
+  // The bounds (bare HTTP, the schema's floor) are steady loops without warm-up effects: shorter runs.
+  const boundSeconds = ctx.quick ? 1.5 : 10;
   const self = fileURLToPath(import.meta.url);
   const results = [];
   for (const connections of [1, 8]) {
@@ -38,15 +40,15 @@ export async function run(ctx) {
       );
       ctx.log(`  raw INSERT baseline, ${connections} connection(s), ${seconds} s`);
       const raw = await runWorker(self, 'rawInserts', { databaseUrl, connections, seconds }, { timeoutMs: seconds * 1000 + 60000 });
-      ctx.log(`  bare HTTP server + raw INSERT, ${connections} connection(s), ${seconds} s`);
+      ctx.log(`  bare HTTP server + raw INSERT, ${connections} connection(s), ${boundSeconds} s`);
       const bare = await startBareServer({ script: 'bare-http-insert.mjs', env: { DATABASE_URL: databaseUrl, BARE_POOL_SIZE: String(connections) } });
       let bareHttp;
       try {
         const r = (bareHttp = await runWorker(
           self,
           'httpIngest',
-          { base: bare.url, inboxId: 'bare', token: 'bare', concurrency, seconds, threads: 'new', prefix: `bare-${connections}`, databaseUrl, serverPid: bare.pid },
-          { timeoutMs: seconds * 1000 + 60000 },
+          { base: bare.url, inboxId: 'bare', token: 'bare', concurrency, seconds: boundSeconds, threads: 'new', prefix: `bare-${connections}`, databaseUrl, serverPid: bare.pid },
+          { timeoutMs: boundSeconds * 1000 + 60000 },
         ));
         results.push(floorEntry(`ingest bare HTTP (node:http, JSON, the raw INSERT, no framework): ${connections} conn`, r, raw, connections));
         results.push(cpuRow(`ingest bare HTTP (node:http, JSON, the raw INSERT, no framework): ${connections} conn: CPU per message`, r.cpu, r.count, 'messages'));
@@ -85,12 +87,12 @@ export async function run(ctx) {
         results.push(entry('in-process (IngestService)', connections, threads, r, raw, { concurrency, seconds, pgBossPool: 4 }));
       }
       for (const threads of ['new', 'existing']) {
-        ctx.log(`  schema floor (one raw SQL statement a message, no server), ${connections} connection(s), ${threads} threads, ${seconds} s`);
+        ctx.log(`  schema floor (one raw SQL statement a message, no server), ${connections} connection(s), ${threads} threads, ${boundSeconds} s`);
         const r = await runWorker(
           self,
           'floorIngest',
-          { databaseUrl, connections, seconds, threads, inboxId: inbox.id, prefix: `floor-${connections}` },
-          { timeoutMs: seconds * 1000 + 120000 },
+          { databaseUrl, connections, seconds: boundSeconds, threads, inboxId: inbox.id, prefix: `floor-${connections}` },
+          { timeoutMs: boundSeconds * 1000 + 120000 },
         );
         results.push(floorEntry(`ingest floor (the same rows, one raw SQL statement a message, no server): ${connections} conn, ${threads} threads`, r, raw, connections));
         results.push(ceilingEntry(connections, threads, r, bareHttp, raw));
