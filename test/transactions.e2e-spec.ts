@@ -176,8 +176,11 @@ describe('transactions: the BEGIN with the first statement', () => {
       await other.query('SELECT id FROM tx_probe WHERE id = 1 FOR UPDATE');
       sent.length = 0;
       const result = together();
-      const waiting = async () =>
-        (await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%test_tx_probe_lock%'`)).rows[0].n as number;
+      const waiting = async () => {
+        // Inside its transaction a backend reads pg_stat_activity once and keeps it: read afresh.
+        await other.query('SELECT pg_stat_clear_snapshot()');
+        return (await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%test_tx_probe_lock%'`)).rows[0].n as number;
+      };
       for (let i = 0; i < 200 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 25));
       expect(await waiting()).toBe(1);
       await other.query(`INSERT INTO tx_probe (id, label) VALUES (100, 'committed while the lock was awaited')`);
@@ -212,5 +215,21 @@ describe('transactions: the BEGIN with the first statement', () => {
     const failed = await attempt().catch((err: unknown) => err);
     expect(isRetryableConflict(failed)).toBe(true);
     expect(await attempt()).toEqual([{ id: 1, label: 'first', note: null }]);
+
+    // Statements sent together outside a transaction: prepared again under new names and answered.
+    const runner = ds.createQueryRunner();
+    await runner.connect();
+    try {
+      const COUNT_ALL = prepared('test_tx_probe_count_all', `SELECT count(*)::int AS n FROM tx_probe`);
+      const together = () => queryRowsTogether<[object, { n: number }]>(runner.manager, [READ_ALL, [1]], [COUNT_ALL, []]);
+      await together(); // parses both on this connection
+      await runner.query(`ALTER TABLE tx_probe ADD COLUMN flag boolean`);
+      sent.length = 0;
+      expect(await together()).toEqual([[{ id: 1, label: 'first', note: null, flag: null }], [{ n: expect.any(Number) }]]);
+      expect(sent[0]).toMatch(/^EXECUTE "test_tx_probe_all(_\d+)?"\('1'\);\nEXECUTE "test_tx_probe_count_all(_\d+)?"$/);
+      expect(sent.length).toBeGreaterThan(1);
+    } finally {
+      await runner.release();
+    }
   });
 });

@@ -119,8 +119,13 @@ export async function queryRowsTogether<T extends object[]>(em: EntityManager, .
   try {
     results = (await client.query<object>(text)) as QueryResult<object> | QueryResult<object>[];
   } catch (err) {
-    if (isStalePlan(err)) generation++;
-    throw new QueryFailedError(parts.map(([sql]) => `EXECUTE ${nameOf(sql)}(…)`).join('; '), [], err as Error);
+    const error = new QueryFailedError(parts.map(([sql]) => `EXECUTE ${nameOf(sql)}(…)`).join('; '), [], err as Error);
+    if (!isStalePlan(err)) throw error;
+    // As `run`: prepared again under new names; inside a transaction the error has aborted it, and
+    // the caller's retry gets the new names; outside one they are prepared here, one after the other.
+    generation++;
+    if (em.queryRunner?.isTransactionActive) throw error;
+    return queryRowsTogether<T>(em, ...parts);
   }
   return (Array.isArray(results) ? results : [results]).map((r) => r.rows) as Rows<T>;
 }
