@@ -5,7 +5,7 @@ import { runWorker, startInboxServer } from '../lib/processes.mjs';
 import { api, expectOk, loginAdmin, serverEnv } from '../lib/api.mjs';
 import { withClient } from '../lib/database.mjs';
 import { perSecond } from '../lib/stats.mjs';
-import { cpuMeter, cpuRow } from '../lib/cpu.mjs';
+import { cpuMeter, cpuPer, cpuRow } from '../lib/cpu.mjs';
 import { FLOOR_EXISTING_MANY, FLOOR_NEW_MANY } from '../lib/floor-sql.mjs';
 import { floorEntry, onClients } from './ingest.mjs';
 
@@ -71,7 +71,7 @@ export async function run(ctx) {
               errors: r.errors,
               requestP50ms: +r.p50.toFixed(1),
               requestP99ms: +r.p99.toFixed(1),
-              cpuMsPerMessage: Object.fromEntries(Object.entries(r.cpu).map(([k, ms]) => [k, ms === null ? null : +(ms / r.count).toFixed(3)])),
+              cpuMsPerMessage: cpuPer(r.cpu, r.count),
             },
             charts: [
               {

@@ -1,16 +1,15 @@
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import pg from 'pg';
 import { BUILD, UNLIMITED_RATES, now, sleep } from '../lib/env.mjs';
 import { runWorker, startBareServer, startInboxServer } from '../lib/processes.mjs';
 import { api, expectOk, loginAdmin, serverEnv, pool as inPool, ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, ENCRYPTION_KEY } from '../lib/api.mjs';
 import { withClient } from '../lib/database.mjs';
 import { perSecond } from '../lib/stats.mjs';
-import { cpuMeter, cpuRow } from '../lib/cpu.mjs';
+import { cpuMeter, cpuPer, cpuRow } from '../lib/cpu.mjs';
 import { FLOOR_EXISTING, FLOOR_NEW } from '../lib/floor-sql.mjs';
 
 /** Issue 21: in-process 0.5x the raw INSERT rate; over HTTP 0.3x on one connection, 0.25x on eight. */
@@ -110,7 +109,6 @@ export async function run(ctx) {
  * part alone leaves: a target above it cannot be met by any server on this machine.
  */
 export function floorEntry(name, r, raw, connections) {
-  const per = (ms) => (ms === null ? null : +(ms / r.count).toFixed(3));
   return {
     name,
     value: r.rate,
@@ -124,7 +122,7 @@ export function floorEntry(name, r, raw, connections) {
       databaseConnections: connections,
       messages: r.count,
       errors: r.errors,
-      cpuMsPerMessage: { server: per(r.cpu.serverMs), postgres: per(r.cpu.databaseMs), loadGenerator: per(r.cpu.loadMs) },
+      cpuMsPerMessage: cpuPer(r.cpu, r.count),
     },
   };
 }
@@ -173,7 +171,7 @@ function entry(path, connections, threads, r, raw, settings) {
       errors: r.errors,
       latencyP50ms: +r.p50.toFixed(2),
       latencyP99ms: +r.p99.toFixed(2),
-      cpuMsPerMessage: r.cpu && Object.fromEntries(Object.entries(r.cpu).map(([k, ms]) => [k, ms === null ? null : +(ms / r.count).toFixed(3)])),
+      cpuMsPerMessage: cpuPer(r.cpu, r.count),
     },
     charts: [
       {

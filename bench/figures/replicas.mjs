@@ -6,7 +6,7 @@ import { now, sleep } from '../lib/env.mjs';
 import { runWorker, startInboxServer } from '../lib/processes.mjs';
 import { api, createAgents, expectOk, loginAdmin, serverEnv } from '../lib/api.mjs';
 import { perSecond } from '../lib/stats.mjs';
-import { cpuMeter, cpuRow } from '../lib/cpu.mjs';
+import { cpuMeter, cpuPer, cpuRow } from '../lib/cpu.mjs';
 import { createRequire } from 'node:module';
 
 const { auditAssignmentLog, AUDIT_QUERY } = createRequire(import.meta.url)('../lib/assignment-audit.js');
@@ -143,7 +143,7 @@ const summarize = (r) => ({
   ingestSeconds: +r.ingestSeconds.toFixed(1),
   unresolvedAtDeadline: r.conversations - r.resolved,
   logByAction: r.byAction,
-  cpuMsPerAssignment: Object.fromEntries(Object.entries(r.cpu).map(([k, ms]) => [k, ms === null ? null : +(ms / r.assignments).toFixed(2)])),
+  cpuMsPerAssignment: cpuPer(r.cpu, r.assignments),
 });
 
 /** The storm test's audit (bench/lib/assignment-audit.js) over this run's log. */

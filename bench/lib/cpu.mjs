@@ -72,6 +72,9 @@ export async function cpuMeter(databaseUrl, serverPids = []) {
   };
 }
 
+/** A run's CPU (cpuMeter's answer) per unit of its work, in ms with three decimals; null parts stay null. */
+export const cpuPer = (cpu, count) => cpu && Object.fromEntries(Object.entries(cpu).map(([k, ms]) => [k, ms === null ? null : +(ms / count).toFixed(3)]));
+
 /**
  * A figure's row for what one unit of its work (a message, an assignment) costs the machine, all
  * processes together, and the rate at which that cost fills every core: the figure's ceiling on

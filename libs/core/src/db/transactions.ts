@@ -80,14 +80,12 @@ function beginWithFirstStatement(client: ClientBase, begin: string): { settle():
   own.query = function firstStatement(config: unknown, values?: unknown, ...rest: unknown[]) {
     unwrap();
     sent = true;
-    const inline = executeLiteral(client, config, values);
-    if (inline !== null && rest.length === 0) {
-      return (send.call(client, `${begin};\n${inline}`) as Promise<QueryResult | QueryResult[]>).then((out) => (Array.isArray(out) ? out[out.length - 1] : out));
-    }
-    // Several statements as one simple query (sql.ts queryRowsTogether): the BEGIN goes first, and
-    // the caller gets the results of its own statements, as pg gives them for its text alone.
-    if (typeof config === 'string' && values === undefined && rest.length === 0) {
-      return (send.call(client, `${begin};\n${config}`) as Promise<QueryResult | QueryResult[]>).then((out) => {
+    // A parsed prepared statement as EXECUTE, or text without parameters (several statements from
+    // sql.ts queryRowsTogether): after the BEGIN in one simple query; the caller gets the results of
+    // its own statements, as pg gives them for its text alone.
+    const text = rest.length ? null : (executeLiteral(client, config, values) ?? (typeof config === 'string' && values === undefined ? config : null));
+    if (text !== null) {
+      return (send.call(client, `${begin};\n${text}`) as Promise<QueryResult | QueryResult[]>).then((out) => {
         const own = (Array.isArray(out) ? out : [out]).slice(beginStatements(begin));
         return own.length === 1 ? own[0] : own;
       });
