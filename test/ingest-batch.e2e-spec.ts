@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { ConversationRepository, MessageRepository } from '@inbox/core';
 import { TestApp, bootFixture, uid } from './helpers/app';
 import { connectSocket } from './helpers/sockets';
 
@@ -137,6 +139,85 @@ describe('batch ingest (API channel)', () => {
     );
     expect(events.filter((e) => e.conversation_id === r2.conversationId).map((e) => e.type)).toEqual(['conversation.created']);
     expect(events.filter((e) => e.conversation_id === r1.conversationId).map((e) => e.type)).toEqual(['conversation.updated']);
+  });
+
+  it("tells a batch's conversations and messages as committed, from its storing statement: each event's summary is what a fresh read gives", async () => {
+    const run = uid();
+    const old = `s-old-${run}`;
+    const known = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, {
+      token: inbox.token,
+      body: { externalId: `s-${run}-0`, contact: { identifier: old, name: 'Old' }, text: 'before' },
+    });
+    expect(known.status).toBe(201);
+    const before = (await db.query(`SELECT max(seq) AS seq FROM outbox_events`)).rows[0].seq;
+    // Which statements the server sends (it runs in this process): the summaries are not read again.
+    const sent: string[] = [];
+    const query = Client.prototype.query;
+    Client.prototype.query = function (this: Client, config: unknown, ...rest: unknown[]) {
+      sent.push(typeof config === 'string' ? config : String((config as { name?: string; text?: string }).name ?? (config as { text?: string }).text));
+      return (query as (...args: unknown[]) => unknown).call(this, config, ...rest);
+    } as Client['query'];
+    let res;
+    try {
+      res = await batch([
+        { externalId: `s-${run}-1`, contact: { identifier: old }, text: 'an open thread, an existing contact' },
+        { externalId: `s-${run}-2`, contact: { identifier: `s-new-${run}`, name: 'New' }, threadKey: `s-t-${run}`, subject: 'Subject', priority: 2, text: 'a new thread' },
+        { externalId: `s-${run}-3`, contact: { identifier: `s-new-${run}` }, threadKey: `s-t-${run}`, text: 'its second message' },
+        { externalId: `s-${run}-4`, contact: { identifier: old }, text: `the open thread's latest, longer than a summary keeps: ${'x'.repeat(300)}`, metadata: { order: 7 } },
+        { externalId: `s-${run}-5`, contact: { identifier: `s-solo-${run}` }, text: 'alone' },
+        // One thread, two senders: stored in sender order (Al first), the thread is Zed's (listed first).
+        { externalId: `s-${run}-6`, contact: { identifier: `s-z-${run}`, name: 'Zed' }, threadKey: `s-u-${run}`, text: 'Zed opens' },
+        { externalId: `s-${run}-7`, contact: { identifier: `s-a-${run}`, name: 'Al' }, threadKey: `s-u-${run}`, text: 'Al joins' },
+      ]);
+    } finally {
+      Client.prototype.query = query;
+    }
+    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([201, 201, 201, 201, 201, 201, 201]);
+    expect(sent.filter((t) => /ingest_store_many/.test(t.slice(0, 60)))).toHaveLength(1);
+    expect(sent.filter((t) => /message_summaries_many/.test(t.slice(0, 60)))).toEqual([]);
+    const results = res.body.results as Array<{ conversationId: string; messageId: string }>;
+    const conversationIds = [...new Set(results.map((r) => r.conversationId))];
+    expect(conversationIds).toHaveLength(4);
+    expect(results[0].conversationId).toBe(known.body.conversationId);
+    const { rows: events } = await db.query(`SELECT type, conversation_id, payload FROM outbox_events WHERE seq > $1 AND conversation_id = ANY($2::uuid[]) ORDER BY seq`, [
+      before,
+      conversationIds,
+    ]);
+    // Each conversation told once (in the batch's storing order: by sender), each message once.
+    const told = (type: string) => events.filter((e) => e.type === type).map((e) => e.conversation_id);
+    expect(told('conversation.updated')).toEqual([results[0].conversationId]);
+    expect(told('conversation.created').sort()).toEqual([results[1].conversationId, results[4].conversationId, results[5].conversationId].sort());
+    expect(
+      events
+        .filter((e) => e.type === 'message.created')
+        .map((e) => e.payload.id)
+        .sort(),
+    ).toEqual(results.map((r) => r.messageId).sort());
+    const em = sut.server.app.get(DataSource).manager;
+    const fresh = await sut.server.app.get(ConversationRepository).summariesOf(em, conversationIds);
+    const messages = (
+      await sut.server.app.get(MessageRepository).summariesMany(
+        em,
+        conversationIds,
+        results.map((r) => r.messageId),
+      )
+    ).messages;
+    for (const e of events) {
+      if (e.type === 'message.created') expect(e.payload).toEqual(JSON.parse(JSON.stringify(messages.get(e.payload.id))));
+      else {
+        const now = JSON.parse(JSON.stringify(fresh.get(e.conversation_id)));
+        // The routing tick may have written a waiting reason since (a later update): all else is as told.
+        if (now.updatedAt !== e.payload.updatedAt) expect(Date.parse(now.updatedAt)).toBeGreaterThan(Date.parse(e.payload.updatedAt));
+        expect({ ...e.payload, assignmentReason: null, updatedAt: null }).toEqual({ ...now, assignmentReason: null, updatedAt: null });
+        if (now.updatedAt === e.payload.updatedAt) expect(e.payload).toEqual(now);
+      }
+    }
+    expect(events.find((e) => e.conversation_id === results[1].conversationId && e.type === 'conversation.created').payload).toMatchObject({
+      contactName: 'New',
+      subject: 'Subject',
+      priority: 2,
+    });
+    expect(events.find((e) => e.conversation_id === results[5].conversationId && e.type === 'conversation.created').payload).toMatchObject({ contactName: 'Zed' });
   });
 
   it('refuses a bad item in its place and stores the others', async () => {

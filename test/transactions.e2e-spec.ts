@@ -133,6 +133,23 @@ describe('transactions: the BEGIN with the first statement', () => {
     ]);
     expect(rows.map((r) => r.i)).toEqual([...Array(40).keys()]);
     expect(rows.map((r) => Number(r.seq))).toEqual(published.map((e) => e.seq));
+
+    // Parsed on the connection now: the next large write goes as EXECUTE with its BEGIN and COMMIT
+    // in one round trip, its payloads (quotes, backslashes, non-ASCII) written as one literal.
+    published.length = 0;
+    sent.length = 0;
+    const odd = `it's a \\ back\\slash, "quoted", \n, ünïcødé ✓`;
+    await tx.run(async ({ emit }) => {
+      for (let i = 0; i < 40; i++) emit({ type: 'queue.stats', conversationId: null, payload: { teams: [], i, odd } } as never);
+    });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^START TRANSACTION;\nEXECUTE "outbox_append_many_json(_\d+)?"\(.*\);\nCOMMIT$/s);
+    const again = await queryRows<{ i: number; odd: string }>(
+      ds.manager,
+      `SELECT (payload->>'i')::int AS i, payload->>'odd' AS odd FROM outbox_events WHERE seq = ANY($1::bigint[]) ORDER BY seq`,
+      [published.map((e) => e.seq)],
+    );
+    expect(again).toEqual([...Array(40).keys()].map((i) => ({ i, odd })));
   });
 
   it('goes through a query method set on the connection itself (instrumentation) and puts it back', async () => {

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { type ClientBase, type QueryResult } from 'pg';
 import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { DomainEvent, DomainEvents, PendingEvent } from '../events/domain-events';
-import { OUTBOX_INLINE_MAX, OutboxRepository } from '../events/outbox.repository';
-import { executeLiteral } from './sql';
+import { OutboxRepository } from '../events/outbox.repository';
+import { executeFailed, executeLiteral } from './sql';
 
 export interface TxContext {
   em: EntityManager;
@@ -144,16 +144,21 @@ export class Transactions {
       }
       // Without a statement of the work, the BEGIN goes with the outbox rows, or nothing is sent.
       if (!opened && pending.length) markTransaction(runner, true);
-      if (pending.length > OUTBOX_INLINE_MAX) {
+      const append = pending.length ? this.outbox.appendStatement(runner.manager, pending) : null;
+      if (append !== null) {
+        // If the INSERT fails PostgreSQL runs nothing after it (the COMMIT included) and the catch
+        // below rolls back; if the COMMIT fails the transaction is gone, as with a plain COMMIT.
+        const sql = `${opened ? '' : `${begin};\n`}${append};\nCOMMIT`;
+        const results = await simpleQuery<{ seq: string }>(client, sql, 'INSERT INTO outbox_events (…); COMMIT').catch((err: unknown) => {
+          executeFailed(err);
+          throw err;
+        });
+        published = this.outbox.numbered(pending, results[results.length - 2].rows);
+      } else if (pending.length) {
+        // The first large outbox write on this connection: the prepared INSERT parses here, then the COMMIT.
         if (!opened) await simpleQuery(client, begin);
         published = this.outbox.numbered(pending, await this.outbox.appendMany(runner.manager, pending));
         await simpleQuery(client, 'COMMIT');
-      } else if (pending.length) {
-        // If the INSERT fails PostgreSQL runs nothing after it (the COMMIT included) and the catch
-        // below rolls back; if the COMMIT fails the transaction is gone, as with a plain COMMIT.
-        const sql = `${opened ? '' : `${begin};\n`}${this.outbox.appendStatement(pending)};\nCOMMIT`;
-        const results = await simpleQuery<{ seq: string }>(client, sql, 'INSERT INTO outbox_events (…); COMMIT');
-        published = this.outbox.numbered(pending, results[results.length - 2].rows);
       } else if (opened) await simpleQuery(client, 'COMMIT');
       markTransaction(runner, false);
     } catch (err) {

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { escapeLiteral } from 'pg';
 import { EntityManager } from 'typeorm';
-import { prepared, queryRows } from '../db/sql';
+import { executeText, prepared, queryRows, quoteLiteral } from '../db/sql';
 import { DomainEvent, PendingEvent } from './domain-events';
 
 /**
@@ -31,22 +30,23 @@ const APPEND_MANY = prepared(
 @Injectable()
 export class OutboxRepository {
   /**
-   * The statement that writes a transaction's events to the outbox, as text with escaped literals
-   * (pg's `escapeLiteral`): Transactions sends it together with the COMMIT in one simple-protocol
-   * query, which cannot bind parameters. Rows take their sequence numbers in VALUES order.
+   * The statement that writes a transaction's events to the outbox, as text (Transactions sends it
+   * together with the COMMIT in one simple-protocol query, which cannot bind parameters): up to
+   * OUTBOX_INLINE_MAX events as a VALUES list of literals, more as an EXECUTE of the prepared
+   * INSERT over arrays once this connection has parsed it. Null: not yet parsed here, so
+   * `appendMany` sends it on its own (and parses it). Rows take their sequence numbers in event order.
    */
-  appendStatement(events: PendingEvent[]): string {
+  appendStatement(em: EntityManager, events: PendingEvent[]): string | null {
+    if (events.length > OUTBOX_INLINE_MAX) return executeText(em, APPEND_MANY, manyParams(events));
     const values = events
-      .map(
-        (e) => `(${escapeLiteral(e.type)}, ${e.conversationId === null ? 'NULL' : `${escapeLiteral(e.conversationId)}::uuid`}, ${escapeLiteral(JSON.stringify(e.payload))}::jsonb)`,
-      )
+      .map((e) => `(${quoteLiteral(e.type)}, ${e.conversationId === null ? 'NULL' : `${quoteLiteral(e.conversationId)}::uuid`}, ${quoteLiteral(JSON.stringify(e.payload))}::jsonb)`)
       .join(',\n');
     return `INSERT INTO outbox_events (type, conversation_id, payload) VALUES ${values} RETURNING seq`;
   }
 
   /** A transaction's events as one prepared statement over arrays (see OUTBOX_INLINE_MAX); the COMMIT follows it. */
   async appendMany(em: EntityManager, events: PendingEvent[]): Promise<Array<{ seq: string }>> {
-    return queryRows<{ seq: string }>(em, APPEND_MANY, [events.map((e) => e.type), events.map((e) => e.conversationId), JSON.stringify(events.map((e) => e.payload))]);
+    return queryRows<{ seq: string }>(em, APPEND_MANY, manyParams(events));
   }
 
   /** The events with the sequence numbers `appendStatement` or `appendMany` returned (sorted, they map back in order). */
@@ -68,4 +68,9 @@ export class OutboxRepository {
     const [row] = await em.query<Array<{ seq: string }>>(`SELECT coalesce(max(seq), 0) AS seq FROM outbox_events`);
     return Number(row.seq);
   }
+}
+
+/** APPEND_MANY's parameters: types, conversation ids, the payloads as one JSON array. */
+function manyParams(events: PendingEvent[]): unknown[] {
+  return [events.map((e) => e.type), events.map((e) => e.conversationId), JSON.stringify(events.map((e) => e.payload))];
 }

@@ -284,18 +284,26 @@ export class IngestService {
   }
 
   /**
-   * A batch's events in item order (each item's message event, then what its hooks reported),
-   * with every summary read in one statement after the last item. A conversation written by
-   * several items is told once, before its first message, in its state at commit: created when
-   * the batch opened it, else updated (its intermediate states were never visible to anyone).
+   * A batch's events in item order (each item's message event, then what its hooks reported). A
+   * conversation written by several items is told once, before its first message, in its state at
+   * commit: created when the batch opened it, else updated (its intermediate states were never
+   * visible to anyone). The summaries are those the batch's storing statement returned when every
+   * item was written by it and nothing wrote after it (the usual batch: no hook, no new contact
+   * details); else they are read in one statement after the last item.
    */
   private async emitDeferred(tx: TxContext, deferred: DeferredEvents[]): Promise<void> {
     if (!deferred.length) return;
-    const sums = await this.messages.summariesMany(
-      tx.em,
-      deferred.map((d) => d.conversationId),
-      deferred.map((d) => d.messageId),
-    );
+    const written = deferred.every((d) => d.summaries);
+    const sums = written
+      ? {
+          conversations: new Map(deferred.map((d) => [d.conversationId, d.summaries!.conversation])),
+          messages: new Map(deferred.map((d) => [d.messageId, d.summaries!.message])),
+        }
+      : await this.messages.summariesMany(
+          tx.em,
+          deferred.map((d) => d.conversationId),
+          deferred.map((d) => d.messageId),
+        );
     const created = new Set(deferred.filter((d) => d.conversationCreated).map((d) => d.conversationId));
     const told = new Set<string>();
     for (const d of deferred) {
@@ -340,7 +348,9 @@ export class IngestService {
     // One statement in the usual case; the step-by-step path when a concurrent first message of
     // the same sender holds the identity's unique key (its row is not in this statement's snapshot).
     const stored = (await this.inbound.store(em, w)) ?? (await this.storeStepByStep(em, w));
-    return this.finish(tx, msg, input, stored, deferred);
+    // In a batch this message's summaries may not be its conversation's last word (the batch's
+    // storing statement wrote before it, or a later item writes after it): read at the end.
+    return this.finish(tx, msg, input, deferred ? { ...stored, summaries: undefined } : stored, deferred);
   }
 
   private async storeStepByStep(em: EntityManager, w: InboundWrite): Promise<InboundStored> {
@@ -390,13 +400,13 @@ export class IngestService {
     const createdHooks = conversationCreated && (await this.hooks.run(hookTx, { type: 'conversation.created', conversationId, messageId }, 'customer'));
     const messageHooks = await this.hooks.run(hookTx, { type: 'message.created', conversationId, messageId, from: 'customer', slaRecord: stored.slaRecord }, 'customer');
 
-    if (deferred) {
-      deferred.push({ conversationId, messageId, conversationCreated, hookEvents });
-      return { conversationId, messageId, contactId, created: true, conversationCreated };
-    }
     // The storing statement's summaries are the truth unless something wrote since (contact
     // details, attachments, the channel's rows, a hook).
     const unchanged = !contactChanged && !msg.attachments?.length && !input.onStored && !createdHooks && !messageHooks;
+    if (deferred) {
+      deferred.push({ conversationId, messageId, conversationCreated, hookEvents, summaries: unchanged ? stored.summaries : undefined });
+      return { conversationId, messageId, contactId, created: true, conversationCreated };
+    }
     const summaries = (unchanged && stored.summaries) || (await this.messages.summaries(em, conversationId, messageId));
     emit({ type: conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId, payload: summaries.conversation });
     emit({ type: 'message.created', conversationId, payload: summaries.message });
@@ -436,6 +446,8 @@ interface DeferredEvents {
   messageId: string;
   conversationCreated: boolean;
   hookEvents: PendingEvent[];
+  /** What the storing statement returned, when nothing wrote after it for this item. */
+  summaries?: InboundStored['summaries'];
 }
 
 /** One item of a batch: its ingest result, or why it was refused (the others are unaffected). */

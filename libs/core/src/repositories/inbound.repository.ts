@@ -36,7 +36,7 @@ export interface InboundStored {
   slaRecord: boolean;
   /** Null: (inbox, external id) was already stored; the caller rolls the upsert back (a redelivery). */
   messageId: string | null;
-  /** The events' summaries as this statement wrote the rows (one-message `store` only). */
+  /** The events' summaries as the storing statement wrote the rows (the conversation's: as the statement left it). */
   summaries?: { conversation: ConversationSummary; message: MessageSummary };
 }
 
@@ -112,7 +112,9 @@ const STORE = prepared(
  * thread's open conversation once (created with the details of its first message as the sender
  * listed them, `position`, and the time of its last), every message; one row per input in input
  * order. Identities are written in address order and conversations in thread order, so
- * concurrent batches lock in the same order.
+ * concurrent batches lock in the same order. For the events' summaries (storeMany builds them,
+ * no read after the write) it returns, on the first input of each thread, the summary of a thread
+ * that was open already as this statement left it, or what PostgreSQL chose for a new one.
  */
 const STORE_MANY = prepared(
   'ingest_store_many',
@@ -133,7 +135,7 @@ const STORE_MANY = prepared(
          RETURNING id, contact_id, address
        ), new_contact AS (
          INSERT INTO contacts (id, name, email, phone, language)
-         SELECT m.contact_id, s.name, s.email, s.phone, s.contact_language FROM made m JOIN senders s ON s.address = m.address RETURNING id
+         SELECT m.contact_id, s.name, s.email, s.phone, s.contact_language FROM made m JOIN senders s ON s.address = m.address RETURNING id, name, number
        ), ident AS (
          SELECT id, contact_id, address, false AS new_contact FROM found
          UNION ALL SELECT id, contact_id, address, true FROM made
@@ -147,7 +149,7 @@ const STORE_MANY = prepared(
            t.priority, $3::uuid, t.subject, t.language, t.first_at, t.last_at
          FROM threads t JOIN ident i ON i.address = t.address
          ORDER BY t.thread_key
-         ${openThreadConflict()}
+         ${openThreadConflict('*, (xmax = 0) AS created, (sla IS NOT NULL) AS has_sla')}
        ), msg AS (
          INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, html, external_id, status, metadata, created_at)
          SELECT c.id, $2::uuid, 'inbound', 'message', 'contact', i.contact_id, v.text, v.html, v.external_id, NULL, v.metadata, v.at
@@ -155,12 +157,41 @@ const STORE_MANY = prepared(
          ORDER BY v.ord
          ON CONFLICT (inbox_id, external_id) DO NOTHING
          RETURNING id, external_id
+       ), latest_written AS (
+         -- Each thread's latest message of this batch (as lastMessage orders them).
+         SELECT DISTINCT ON (v.thread_key) v.thread_key, left(v.text, 200) AS text, i.contact_id AS author_id, v.at AS created_at, m.id
+         FROM v JOIN msg m ON m.external_id = v.external_id JOIN ident i ON i.address = v.address
+         ORDER BY v.thread_key, v.at DESC, m.id DESC
+       ), open_before AS (
+         -- The summary of a thread that was open already, as this statement left it (its own rows are
+         -- not in its snapshot): the conversation from the upsert; its latest message the batch's
+         -- unless the table holds a later one. A new thread's summary is built from what was written.
+         SELECT c.id, (SELECT row_to_json(x) FROM (SELECT ${CONVERSATION_COLUMNS}) x) AS summary
+         FROM conv c
+         JOIN contacts ct ON ct.id = c.contact_id
+         LEFT JOIN latest_written w ON w.thread_key = c.thread_key
+         LEFT JOIN LATERAL (SELECT left(m0.text, 200) AS text, m0.author_type, m0.author_id, m0.created_at, m0.id FROM messages m0
+                            WHERE m0.conversation_id = c.id AND m0.kind NOT IN ('note', 'activity')
+                            ORDER BY m0.created_at DESC, m0.id DESC LIMIT 1) t ON true
+         LEFT JOIN LATERAL (SELECT * FROM (VALUES (w.text, 'contact', w.author_id, w.created_at, w.id), (t.text, t.author_type, t.author_id, t.created_at, t.id))
+                              AS u(text, author_type, author_id, created_at, id)
+                            WHERE u.created_at IS NOT NULL ORDER BY u.created_at DESC, u.id DESC LIMIT 1) lm ON true
+         WHERE NOT c.created
        )
-       SELECT i.id AS identity_id, i.contact_id, i.new_contact, c.id AS conversation_id, c.created AS conversation_created, c.has_sla, m.id AS message_id
-       FROM v
+       SELECT i.id AS identity_id, i.contact_id, i.new_contact, c.id AS conversation_id, c.created AS conversation_created, c.has_sla, m.id AS message_id,
+         -- On each thread's first input: what a new thread's summary needs beyond the inputs, or the summary of one open before.
+         CASE WHEN v.first AND c.created THEN c.status END AS status,
+         CASE WHEN v.first AND c.created THEN c.created_at END AS created_at,
+         CASE WHEN v.first AND c.created THEN coalesce(nc.name, ct.name) END AS contact_name,
+         CASE WHEN v.first AND c.created THEN coalesce(nc.number, ct.number) END AS contact_number,
+         CASE WHEN v.first THEN ob.summary END AS conversation
+       FROM (SELECT *, row_number() OVER (PARTITION BY thread_key ORDER BY ord) = 1 AS first FROM v) v
        LEFT JOIN ident i ON i.address = v.address
        LEFT JOIN conv c ON c.thread_key = v.thread_key
        LEFT JOIN msg m ON m.external_id = v.external_id
+       LEFT JOIN open_before ob ON ob.id = c.id
+       LEFT JOIN new_contact nc ON nc.id = c.contact_id
+       LEFT JOIN contacts ct ON ct.id = c.contact_id AND nc.id IS NULL AND v.first AND c.created
        ORDER BY v.ord`,
 );
 
@@ -262,22 +293,15 @@ export class InboundRepository {
    * `store` for many messages of one inbox in ONE statement, one answer per input in input order
    * (external ids distinct). Null for an input whose sender's identity or thread a concurrent
    * transaction is creating right now (the caller stores it with `store`); `conversationCreated`
-   * only on the first input of a new conversation; a null `messageId` is a redelivery.
+   * only on the first input of a new conversation; a null `messageId` is a redelivery. Each
+   * stored message's summaries: its own, and its conversation's as the whole statement left it.
    */
   async storeMany(
     em: EntityManager,
     inbox: { id: string; channel: ChannelKind; teamId: string | null },
     ws: Array<InboundWrite & { position: number }>,
   ): Promise<Array<InboundStored | null>> {
-    const rows = await queryRows<{
-      identity_id: string | null;
-      contact_id: string | null;
-      new_contact: boolean | null;
-      conversation_id: string | null;
-      conversation_created: boolean | null;
-      has_sla: boolean | null;
-      message_id: string | null;
-    }>(em, STORE_MANY, [
+    const rows = await queryRows<StoredManyRow & { identity_id: string | null; new_contact: boolean | null; has_sla: boolean | null }>(em, STORE_MANY, [
       inbox.channel,
       inbox.id,
       inbox.teamId,
@@ -301,12 +325,14 @@ export class InboundRepository {
     // would: a sender's later inputs may still fill the contact's missing details.
     const opened = new Set<string>();
     const introduced = new Set<string>();
-    return rows.map((r) => {
+    const conversations = summariesWritten(inbox, ws, rows);
+    return rows.map((r, k) => {
       if (!r.conversation_id || !r.identity_id || !r.contact_id) return null;
       const first = Boolean(r.conversation_created) && !opened.has(r.conversation_id);
       if (first) opened.add(r.conversation_id);
       const newContact = Boolean(r.new_contact) && !introduced.has(r.identity_id);
       if (newContact) introduced.add(r.identity_id);
+      const conversation = conversations.get(r.conversation_id);
       return {
         contactId: r.contact_id,
         identityId: r.identity_id,
@@ -315,7 +341,130 @@ export class InboundRepository {
         conversationCreated: first,
         slaRecord: Boolean(r.has_sla),
         messageId: r.message_id,
+        summaries: conversation && r.message_id ? { conversation, message: messageWritten(inbox, ws[k], r.conversation_id, r.contact_id, r.message_id) } : undefined,
       };
     });
   }
+}
+
+/** A row of STORE_MANY's answer (one per input). */
+interface StoredManyRow {
+  contact_id: string | null;
+  conversation_id: string | null;
+  conversation_created: boolean | null;
+  message_id: string | null;
+  status: ConversationSummaryRow['status'] | null;
+  created_at: Date | null;
+  contact_name: string | null;
+  contact_number: string | null;
+  conversation: ConversationSummaryRow | null;
+}
+
+/**
+ * What PostgreSQL keeps of a string: its UTF-8 encoding, where a lone surrogate (valid in a
+ * JavaScript string, not in UTF-8) became U+FFFD on the way in, as pg's Buffer encoding writes it.
+ */
+const stored = (s: string | null): string | null => (s === null ? null : (s as string & { toWellFormed(): string }).toWellFormed());
+
+/** `left(text, 200)` as PostgreSQL counts: characters (code points), not UTF-16 units. */
+const left200 = (s: string): string => (s.length <= 200 ? s : Array.from(s).slice(0, 200).join(''));
+
+/**
+ * The conversations' summaries as STORE_MANY left them, by conversation: an open thread's as the
+ * statement returned it; a new thread's from what the statement wrote (the thread's first input by
+ * `position`, its latest message, the columns' defaults) and the few values PostgreSQL chose (id,
+ * status, contact number, time), through the same mapper as a read. A conversation the batch
+ * opened has no other rows: nothing else could be in its summary.
+ */
+function summariesWritten(
+  inbox: { id: string; channel: ChannelKind; teamId: string | null },
+  ws: Array<InboundWrite & { position: number }>,
+  rows: StoredManyRow[],
+): Map<string, ConversationSummary> {
+  const out = new Map<string, ConversationSummary>();
+  const threads = new Map<string, { first: number; latest: number | null; lastAt: number; created: StoredManyRow }>();
+  rows.forEach((r, k) => {
+    if (!r.conversation_id) return;
+    if (r.conversation) out.set(r.conversation_id, toConversationSummary(r.conversation));
+    if (!r.conversation_created) return;
+    const t = threads.get(r.conversation_id);
+    if (!t) {
+      // The thread's first row (rows come in input order) carries what PostgreSQL chose for it.
+      threads.set(r.conversation_id, { first: k, latest: r.message_id ? k : null, lastAt: ws[k].at.getTime(), created: r });
+      return;
+    }
+    if (ws[k].position < ws[t.first].position) t.first = k;
+    t.lastAt = Math.max(t.lastAt, ws[k].at.getTime());
+    if (r.message_id) {
+      const l = t.latest;
+      const later = l === null || ws[k].at.getTime() > ws[l].at.getTime() || (ws[k].at.getTime() === ws[l].at.getTime() && r.message_id > rows[l].message_id!);
+      if (later) t.latest = k;
+    }
+  });
+  for (const [id, t] of threads) {
+    const c = t.created;
+    if (!c.created_at || !c.status || c.contact_number === null) continue;
+    const first = ws[t.first];
+    const latest = t.latest === null ? null : { w: ws[t.latest], r: rows[t.latest] };
+    out.set(
+      id,
+      toConversationSummary({
+        id,
+        inbox_id: inbox.id,
+        channel: inbox.channel,
+        contact_id: rows[t.first].contact_id!,
+        contact_name: c.contact_name,
+        contact_number: c.contact_number,
+        status: c.status,
+        priority: first.priority,
+        assignee_id: null,
+        team_id: inbox.teamId,
+        labels: [],
+        subject: stored(first.subject),
+        language: stored(first.language),
+        assignment_reason: null,
+        waiting_since: first.at,
+        first_response_at: null,
+        resolved_at: null,
+        snoozed_until: null,
+        last_message_at: new Date(t.lastAt),
+        // A new row: both columns default to the transaction's time.
+        created_at: c.created_at,
+        updated_at: c.created_at,
+        sla: null,
+        sla_state: null,
+        sla_due_at: null,
+        last_text: latest && left200(stored(latest.w.text)!),
+        last_author_type: latest && 'contact',
+        last_author_id: latest && latest.r.contact_id,
+        last_created_at: latest && latest.w.at,
+      }),
+    );
+  }
+  return out;
+}
+
+/** A message's summary as STORE_MANY wrote it (a plain inbound message: no attachments, no delivery state). */
+function messageWritten(inbox: { id: string }, w: InboundWrite, conversationId: string, contactId: string, messageId: string): MessageSummary {
+  return toMessageSummary({
+    id: messageId,
+    conversation_id: conversationId,
+    inbox_id: inbox.id,
+    direction: 'inbound',
+    kind: 'message',
+    author_type: 'contact',
+    author_id: contactId,
+    text: stored(w.text)!,
+    html: stored(w.html),
+    external_id: stored(w.externalId)!,
+    status: null,
+    error: null,
+    attempts: 0,
+    delivery_deadline: null,
+    // The object that was written (jsonb gives the same keys and values back, in its own key order).
+    metadata: w.metadata as MessageSummary['metadata'],
+    sent_at: null,
+    created_at: w.at,
+    attachments: [],
+  });
 }
