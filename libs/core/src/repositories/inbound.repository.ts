@@ -168,7 +168,8 @@ const STORE_MANY = prepared(
          -- unless the table holds a later one. A new thread's summary is built from what was written.
          SELECT c.id, (SELECT row_to_json(x) FROM (SELECT ${CONVERSATION_COLUMNS}) x) AS summary
          FROM conv c
-         JOIN contacts ct ON ct.id = c.contact_id
+         -- Primary-key probes, whatever the statistics say (a hash join read every contact).
+         CROSS JOIN LATERAL (SELECT name, number FROM contacts WHERE id = c.contact_id LIMIT 1) ct
          LEFT JOIN latest_written w ON w.thread_key = c.thread_key
          LEFT JOIN LATERAL (SELECT left(m0.text, 200) AS text, m0.author_type, m0.author_id, m0.created_at, m0.id FROM messages m0
                             WHERE m0.conversation_id = c.id AND m0.kind NOT IN ('note', 'activity')
@@ -191,7 +192,7 @@ const STORE_MANY = prepared(
        LEFT JOIN msg m ON m.external_id = v.external_id
        LEFT JOIN open_before ob ON ob.id = c.id
        LEFT JOIN new_contact nc ON nc.id = c.contact_id
-       LEFT JOIN contacts ct ON ct.id = c.contact_id AND nc.id IS NULL AND v.first AND c.created
+       LEFT JOIN LATERAL (SELECT name, number FROM contacts WHERE v.first AND c.created AND nc.id IS NULL AND id = c.contact_id LIMIT 1) ct ON true
        ORDER BY v.ord`,
 );
 
