@@ -12,6 +12,7 @@ import { WebhooksController } from '../webhooks/webhooks.controller';
 import { WebhookService } from '../webhooks/webhook.service';
 import { WebhookRepository } from '../webhooks/webhook.repository';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher.service';
+import { OutboxRetention } from '../webhooks/outbox-retention.service';
 
 /** Bots and integrations (handoff, event webhooks, business-started conversations, API limits): wired into AppModule as one list. */
 export const INTEGRATION_CONTROLLERS = [HandoffController, WebhooksController, StartConversationController, ChannelPostController, BotDirectoryController];
@@ -19,6 +20,7 @@ export const INTEGRATION_PROVIDERS = [
   WebhookService,
   WebhookRepository,
   WebhookDispatcher,
+  OutboxRetention,
   StartConversationService,
   StartConversationRepository,
   HandoffService,

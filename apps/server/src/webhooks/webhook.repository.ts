@@ -296,6 +296,23 @@ export class WebhookRepository {
     return (young === -1 ? rows : rows.slice(0, young)).map((r) => ({ seq: Number(r.seq), type: r.type, conversationId: r.conversation_id, payload: r.payload }) as DomainEvent);
   }
 
+  /**
+   * Deletes up to `limit` outbox events older than `days` that the webhook sweeper has passed
+   * (its cursor: an event it has not filed yet stays, however old), oldest first; returns how many.
+   */
+  async pruneOutbox(em: EntityManager, days: number, limit: number): Promise<number> {
+    const rows = await queryRows<{ seq: string }>(
+      em,
+      `DELETE FROM outbox_events WHERE seq IN (
+         SELECT seq FROM outbox_events
+         WHERE seq <= (SELECT coalesce(max(last_seq), 0) FROM webhook_cursor) AND created_at < now() - make_interval(days => $1)
+         ORDER BY seq LIMIT $2)
+       RETURNING seq`,
+      [days, limit],
+    );
+    return rows.length;
+  }
+
   async advanceCursor(em: EntityManager, seq: number): Promise<void> {
     await em.query(`UPDATE webhook_cursor SET last_seq = GREATEST(last_seq, $1)`, [seq]);
   }

@@ -53,6 +53,7 @@ const schema = z.object({
   WEBHOOK_RETRY_DELAY_SECONDS: intFrom(10, 1),
   WEBHOOK_DISABLE_AFTER_DAYS: intFrom(3, 1),
   WEBHOOK_SWEEP_LAG_SECONDS: intFrom(60, 1),
+  OUTBOX_RETENTION_DAYS: intFrom(7, 1),
   RATE_LIMIT_PER_MINUTE: intFrom(1200, 1),
   RATE_LIMIT_IP_PER_MINUTE: intFrom(2400, 1),
   RATE_LIMIT_INGEST_PER_MINUTE: intFrom(6000, 1),
@@ -130,6 +131,8 @@ export interface AppConfig {
   webhookDisableAfterDays: number;
   /** Committed events no live path filed within this long (a crash between commit and filing) are filed by the sweeper. */
   webhookSweepLagSeconds: number;
+  /** Committed events are kept this many days for socket replay and the webhook sweeper, then pruned (never before the sweeper has passed them). */
+  outboxRetentionDays: number;
   /** REST requests per minute per token (or per IP without one), per IP overall, and per inbox token on ingest routes. */
   rateLimitPerMinute: number;
   rateLimitIpPerMinute: number;
@@ -231,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookRetryDelaySeconds: c.WEBHOOK_RETRY_DELAY_SECONDS,
     webhookDisableAfterDays: c.WEBHOOK_DISABLE_AFTER_DAYS,
     webhookSweepLagSeconds: c.WEBHOOK_SWEEP_LAG_SECONDS,
+    outboxRetentionDays: c.OUTBOX_RETENTION_DAYS,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     rateLimitIpPerMinute: c.RATE_LIMIT_IP_PER_MINUTE,
     rateLimitIngestPerMinute: c.RATE_LIMIT_INGEST_PER_MINUTE,
