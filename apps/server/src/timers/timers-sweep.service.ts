@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, JobQueue } from '@inbox/core';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { JobQueue } from '@inbox/core';
 import { SnoozeService } from './snooze.service';
 import { SlaService } from '../sla/sla.service';
 
@@ -18,13 +18,10 @@ export class TimersSweep implements OnApplicationBootstrap {
     private readonly jobs: JobQueue,
     private readonly snooze: SnoozeService,
     private readonly sla: SlaService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.define({ name: TIMERS_SWEEP_QUEUE, retryLimit: 0, retryDelay: 1, retryBackoff: false, expireInSeconds: 60 });
-    await this.jobs.schedule(TIMERS_SWEEP_QUEUE, '* * * * *');
-    if (this.config.runWorkers) await this.jobs.work(TIMERS_SWEEP_QUEUE, () => this.sweep(), { concurrency: 1 });
+    await this.jobs.every(TIMERS_SWEEP_QUEUE, '* * * * *', () => this.sweep(), 60);
   }
 
   async sweep(): Promise<void> {

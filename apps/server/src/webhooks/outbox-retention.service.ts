@@ -27,9 +27,7 @@ export class OutboxRetention implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.define({ name: OUTBOX_PRUNE_QUEUE, retryLimit: 0, retryDelay: 1, retryBackoff: false, expireInSeconds: 15 * 60 });
-    await this.jobs.schedule(OUTBOX_PRUNE_QUEUE, '41 * * * *');
-    if (this.config.runWorkers) await this.jobs.work(OUTBOX_PRUNE_QUEUE, async () => void (await this.prune()), { concurrency: 1 });
+    await this.jobs.every(OUTBOX_PRUNE_QUEUE, '41 * * * *', () => this.prune(), 15 * 60);
   }
 
   /** Deletes what is past retention, chunk by chunk; returns how many events went. */

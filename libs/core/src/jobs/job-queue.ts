@@ -97,6 +97,18 @@ export class JobQueue {
     await this.requireBoss().schedule(name, cron, {}, { tz: 'UTC' });
   }
 
+  /**
+   * A periodic sweep on the queue: its queue (no retries: the next occurrence is the retry), its
+   * cron schedule (once across replicas, see `schedule`) and, where this replica runs workers, one
+   * worker calling `run`. The safety-net sweeps (conversation timers, outbound reconcile, outbox
+   * retention) are declared through it.
+   */
+  async every(name: string, cron: string, run: () => Promise<unknown>, expireInSeconds: number): Promise<void> {
+    await this.define({ name, retryLimit: 0, retryDelay: 1, retryBackoff: false, expireInSeconds });
+    await this.schedule(name, cron);
+    if (this.config.runWorkers) await this.work(name, async () => void (await run()), { concurrency: 1 });
+  }
+
   /** Cancels jobs that have not finished (a replaced delivery job); finished ones are left alone. */
   async cancel(name: string, ids: string[]): Promise<void> {
     if (ids.length) await this.requireBoss().cancel(name, ids);

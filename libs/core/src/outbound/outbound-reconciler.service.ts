@@ -1,8 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JobQueue } from '../jobs/job-queue';
 import { Transactions } from '../db/transactions';
 import { MessageRepository } from '../repositories/message.repository';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { OUTBOUND_QUEUE } from './outbound.service';
 
 export const OUTBOUND_RECONCILE_QUEUE = 'outbound-reconcile';
@@ -27,14 +26,11 @@ export class OutboundReconciler implements OnApplicationBootstrap {
     private readonly jobs: JobQueue,
     private readonly tx: Transactions,
     private readonly messages: MessageRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** After CoreModule started the job queue. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.define({ name: OUTBOUND_RECONCILE_QUEUE, retryLimit: 0, retryDelay: 1, retryBackoff: false, expireInSeconds: 60 });
-    await this.jobs.schedule(OUTBOUND_RECONCILE_QUEUE, RECONCILE_CRON);
-    if (this.config.runWorkers) await this.jobs.work(OUTBOUND_RECONCILE_QUEUE, () => this.reconcile().then(() => undefined), { concurrency: 1 });
+    await this.jobs.every(OUTBOUND_RECONCILE_QUEUE, RECONCILE_CRON, () => this.reconcile(), 60);
   }
 
   /** Returns how many replies it failed. */
