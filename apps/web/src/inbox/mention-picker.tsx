@@ -1,4 +1,4 @@
-import { useCallback, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
+import { useCallback, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { get } from '../api/client';
@@ -19,6 +19,18 @@ export function useMentionPicker(opts: { conversationId: string; enabled: boolea
   const [index, setIndex] = useState(0);
   const [dismissedAt, setDismissedAt] = useState<number | null>(null);
   const [picked, setPicked] = useState<Teammate[]>([]);
+  // Where the caret goes once the picked name is in the textarea. Set in the commit that renders
+  // the new text, before the next key reaches the browser: an animation frame later, a key typed
+  // meanwhile had landed after the name and the caret jumped back in front of it.
+  const caretAfterPick = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    const el = textRef.current;
+    const at = caretAfterPick.current;
+    if (!el || at === null || el.value !== text) return;
+    caretAfterPick.current = null;
+    el.focus();
+    el.setSelectionRange(at, at);
+  }, [text, textRef]);
   const teammates = useQuery({
     queryKey: mentionableKey(conversationId),
     queryFn: () => get<Teammate[]>(`/conversations/${conversationId}/mentionable`),
@@ -40,14 +52,9 @@ export function useMentionPicker(opts: { conversationId: string; enabled: boolea
       setPicked((cur) => (cur.some((x) => x.id === u.id) ? cur : [...cur, u]));
       setCaret(next.caret);
       setIndex(0);
-      requestAnimationFrame(() => {
-        const el = textRef.current;
-        if (!el) return;
-        el.focus();
-        el.setSelectionRange(next.caret, next.caret);
-      });
+      caretAfterPick.current = next.caret;
     },
-    [q, text, setText, textRef],
+    [q, text, setText],
   );
 
   /** True when the key belonged to the list (the composer then does nothing else with it). */
