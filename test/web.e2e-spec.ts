@@ -239,8 +239,11 @@ describe('web app in a real browser', () => {
     expect(created.status).toBe(201);
     // From the inbox's "All" list: the row is there at once, whoever routing gives it to (Ana may be at capacity by now).
     await anaPage.click('[data-testid=tab-all]');
-    await row(anaPage, (await ingest({ text: 'When will it ship?' })).conversationId).click();
-    await anaPage.fill('[data-testid=composer-text]', 'Hello! /sh');
+    const { conversationId } = await ingest({ text: 'When will it ship?' });
+    await row(anaPage, conversationId).click();
+    // The composer of the conversation just opened: until its view renders, the previous one's is
+    // still on screen, and text typed there is gone when the view switches.
+    await anaPage.fill(`[data-testid=conversation-view][data-conversation-id="${conversationId}"] [data-testid=composer-text]`, 'Hello! /sh');
     await anaPage.locator('.canned-menu li', { hasText: 'Shipping times' }).waitFor();
     await anaPage.press('[data-testid=composer-text]', 'Enter');
     expect(await anaPage.inputValue('[data-testid=composer-text]')).toBe('Hello! Parcels ship within 24 hours.');

@@ -119,7 +119,7 @@ describe('agent workspace in a real browser', () => {
 
     // Her own reply is no news to her; the customer's answer is.
     await row(page, conversationId).click();
-    await page.fill('[data-testid=composer-text]', 'Sorry! A new one ships today.');
+    await page.fill(`[data-testid=conversation-view][data-conversation-id="${conversationId}"] [data-testid=composer-text]`, 'Sorry! A new one ships today.');
     await page.press('[data-testid=composer-text]', 'Control+Enter');
     await page.locator('[data-testid=message][data-direction=outbound][data-status=sent]', { hasText: 'ships today' }).waitFor();
     await page.click('nav a[href="/inbox"]');
