@@ -2,7 +2,7 @@
  * What the HTTP layer costs: one server process (one database connection), 4 clients for 4 s
  * each on a bare GET /health, an authenticated GET /teams and an API-channel ingest into
  * existing threads; requests per second and the server's CPU per request (from /proc).
- *   npx node bench/profile-http.mjs
+ *   npx node bench/profile-http.mjs [health|teams|ingestExisting ...]   (default: all three)
  */
 import { buildServer } from './lib/env.mjs';
 import { openDatabaseServer } from './lib/database.mjs';
@@ -27,7 +27,8 @@ try {
         body: JSON.stringify({ externalId: `e-${i}-${Math.random()}`, contact: { identifier: `c-${i % 50}` }, text: 'hello' }),
       }),
   };
-  for (const [name, fn] of Object.entries(cases)) {
+  const only = process.argv.slice(2);
+  for (const [name, fn] of Object.entries(cases).filter(([name]) => !only.length || only.includes(name))) {
     for (let i = 0; i < 100; i++) await (await fn(i)).arrayBuffer();
     const c0 = cpu();
     const t0 = performance.now();
