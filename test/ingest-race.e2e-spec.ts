@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { DomainError, IngestService } from '@inbox/core';
 import { TestApp, bootFixture, uid } from './helpers/app';
 
 /**
@@ -63,5 +64,67 @@ describe('concurrent ingest', () => {
     expect(new Set([...byThread.values()].map((s) => [...s][0])).size).toBe(threads.length);
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1 AND external_id LIKE 't-%'`, [inbox.id]);
     expect(rows[0].n).toBe(threads.length * 2);
+  });
+
+  describe('one message in one statement', () => {
+    /** What the server (in this process) sends to PostgreSQL while `fn` runs: each round trip's name or text. */
+    const sentDuring = async <T>(fn: () => Promise<T>): Promise<{ result: T; sent: string[] }> => {
+      const sent: string[] = [];
+      const query = Client.prototype.query;
+      Client.prototype.query = function (this: Client, config: unknown, ...rest: unknown[]) {
+        sent.push(typeof config === 'string' ? config : String((config as { name?: string; text?: string }).name ?? (config as { text?: string }).text));
+        return (query as (...args: unknown[]) => unknown).call(this, config, ...rest);
+      } as Client['query'];
+      try {
+        return { result: await fn(), sent };
+      } finally {
+        Client.prototype.query = query;
+      }
+    };
+
+    it('opens its transaction with the storing statement: no precheck round trip before it', async () => {
+      const identifier = `one-${uid()}`;
+      const { result, sent } = await sentDuring(() => post({ externalId: `one-${identifier}`, contact: { identifier }, text: 'hello' }));
+      expect(result.status).toBe(201);
+      expect(sent.filter((t) => /ingest_precheck/.test(t))).toEqual([]);
+      // The BEGIN travels with the storing statement (one round trip), the outbox rows with the COMMIT.
+      const begin = sent.findIndex((t) => /START TRANSACTION|BEGIN/.test(t));
+      expect(begin).toBeGreaterThanOrEqual(0);
+      expect(sent[begin]).toMatch(/ingest_store/);
+      expect(sent.filter((t) => /ingest_store/.test(t))).toHaveLength(1);
+    });
+
+    it('lets a redelivery change nothing: a pending thread stays pending, no event, the first ids answer', async () => {
+      const identifier = `redeliver-${uid()}`;
+      const body = { externalId: `r-${identifier}`, contact: { identifier, name: 'Once' }, text: 'only once' };
+      const first = await post(body);
+      expect(first.status).toBe(201);
+      await db.query(`UPDATE conversations SET status = 'pending', assignee_id = NULL WHERE id = $1`, [first.body.conversationId]);
+      const before = (await db.query(`SELECT status, updated_at, last_message_at, waiting_since FROM conversations WHERE id = $1`, [first.body.conversationId])).rows[0];
+      const seq = (await db.query(`SELECT max(seq) AS seq FROM outbox_events`)).rows[0].seq;
+      const again = await post({ ...body, text: 'a changed copy' });
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ conversationId: first.body.conversationId, messageId: first.body.messageId });
+      expect((await db.query(`SELECT status, updated_at, last_message_at, waiting_since FROM conversations WHERE id = $1`, [first.body.conversationId])).rows[0]).toEqual(before);
+      expect((await db.query(`SELECT count(*)::int AS n FROM outbox_events WHERE seq > $1 AND conversation_id = $2`, [seq, first.body.conversationId])).rows[0].n).toBe(0);
+      expect((await db.query(`SELECT text FROM messages WHERE id = $1`, [first.body.messageId])).rows[0].text).toBe('only once');
+    });
+
+    it('refuses a message for a missing inbox or an inbox of another channel and writes nothing', async () => {
+      const ingest = sut.server.app.get(IngestService);
+      const email = (await db.query(`INSERT INTO inboxes (name, channel) VALUES ($1, 'email') RETURNING id`, [`Mail ${uid()}`])).rows[0].id;
+      const identifier = `nowhere-${uid()}`;
+      const message = { channel: 'api' as const, externalId: `n-${identifier}`, contact: { identifier, name: 'Nobody' }, text: 'lost?' };
+      const missing = await ingest.ingest({ ...message, inboxId: '00000000-0000-4000-8000-00000000dead' }).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(DomainError);
+      expect((missing as DomainError).code).toBe('INBOX_NOT_FOUND');
+      const other = await ingest.ingest({ ...message, inboxId: email }).catch((e: unknown) => e);
+      expect(other).toBeInstanceOf(DomainError);
+      expect((other as DomainError).code).toBe('VALIDATION_FAILED');
+      expect((other as DomainError).message).toBe(`inbox ${email} is a email inbox, not api`);
+      expect((await db.query(`SELECT count(*)::int AS n FROM contact_identities WHERE address = $1`, [identifier])).rows[0].n).toBe(0);
+      expect((await db.query(`SELECT count(*)::int AS n FROM contacts WHERE name = 'Nobody'`)).rows[0].n).toBe(0);
+      expect((await db.query(`SELECT count(*)::int AS n FROM conversations WHERE inbox_id = $1`, [email])).rows[0].n).toBe(0);
+    });
   });
 });

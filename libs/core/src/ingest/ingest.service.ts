@@ -64,19 +64,11 @@ export class IngestService {
   private async ingestOnce(input: InboundMessage): Promise<IngestResult> {
     const msg = normalise(input);
     try {
-      // The precheck is the transaction's first statement: no round trip more than before it, and
-      // with generic plans (one message: see Transactions' BEGIN_GENERIC). A redelivery commits an
-      // empty transaction.
-      const out = await this.tx.run(async (tx): Promise<{ stored: IngestResult } | { already: SeenMessage }> => {
-        const { inbox, seen } = await this.inbound.precheck(tx.em, msg.inboxId, [msg.externalId]);
-        if (!inbox) throw notFound('inbox', msg.inboxId);
-        const already = seen.get(msg.externalId);
-        if (already) return { already };
-        assertChannel(inbox, msg);
-        useSettingsVersion(tx.em, inbox.settingsVersion);
-        return { stored: await this.store(tx, inbox, msg, input) };
-      }, GENERIC_PLANS);
-      return 'already' in out ? this.duplicate(out.already, msg) : out.stored;
+      // The storing statement is the transaction's first (with generic plans, one message: see
+      // Transactions' BEGIN_GENERIC) and reads the inbox and the settings version itself: no
+      // precheck round trip before it. A redelivery finds its message stored: the transaction rolls
+      // back what the statement upserted and the stored message answers.
+      return await this.tx.run((tx) => this.store(tx, null, msg, input), GENERIC_PLANS);
     } catch (err) {
       if (!(err instanceof AlreadyIngested)) throw err;
       const winner = await this.inbound.seen(this.tx.manager, msg.inboxId, msg.externalId);
@@ -324,9 +316,10 @@ export class IngestService {
    * One message inside the caller's transaction: identity → conversation → message → hooks → events.
    * With `deferred` (a batch) the events wait there for one summaries statement for the whole batch.
    */
-  private async store(tx: TxContext, inbox: { teamId: string | null }, msg: InboundMessage, input: InboundMessage, deferred?: DeferredEvents[]): Promise<IngestResult> {
+  private async store(tx: TxContext, inbox: { teamId: string | null } | null, msg: InboundMessage, input: InboundMessage, deferred?: DeferredEvents[]): Promise<IngestResult> {
     const { em } = tx;
-    const w = inboundWrite(inbox, msg);
+    // `inbox` null (a single message): the storing statement reads it, and the settings version.
+    const w = inboundWrite(inbox ?? { teamId: null }, msg);
     // A customer answering the satisfaction survey in the chat ("4", "👍"): the rating, kept in the
     // resolved conversation's timeline; no new conversation, no rules or SLA clocks on the message.
     const reply = await this.csatReplies.take(tx, {
@@ -347,7 +340,11 @@ export class IngestService {
     }
     // One statement in the usual case; the step-by-step path when a concurrent first message of
     // the same sender holds the identity's unique key (its row is not in this statement's snapshot).
-    const stored = (await this.inbound.store(em, w)) ?? (await this.storeStepByStep(em, w));
+    const written = await this.inbound.store(em, w);
+    if (!written.inbox) throw notFound('inbox', msg.inboxId);
+    assertChannel(written.inbox, msg);
+    if (!inbox) useSettingsVersion(em, written.inbox.settingsVersion);
+    const stored = written.stored ?? (await this.storeStepByStep(em, { ...w, teamId: written.inbox.teamId }));
     // In a batch this message's summaries may not be its conversation's last word (the batch's
     // storing statement wrote before it, or a later item writes after it): read at the end.
     return this.finish(tx, msg, input, deferred ? { ...stored, summaries: undefined } : stored, deferred);

@@ -40,6 +40,13 @@ export interface InboundStored {
   summaries?: { conversation: ConversationSummary; message: MessageSummary };
 }
 
+/** The inbox as the storing statement read it. */
+export interface StoreInbox {
+  channel: ChannelKind;
+  teamId: string | null;
+  settingsVersion: string | null;
+}
+
 export interface SeenMessage {
   id: string;
   conversationId: string;
@@ -65,14 +72,25 @@ export const PRECHECK = prepared(
        WHERE i.id = $1`,
 );
 
+/**
+ * A message in one statement, the first of its transaction: it reads the inbox (channel, team) and
+ * the settings version itself, so a single ingest sends no precheck before it. Nothing is written
+ * unless the inbox exists and is of the message's channel (the caller then refuses the message);
+ * a redelivery writes its thread's rows but no message (`message_id` null: the caller rolls back).
+ * Always one row while the inbox exists: the identity and conversation columns are null when a
+ * concurrent first message of the same sender holds the identity's unique key (this statement's
+ * snapshot cannot see that row; the caller goes step by step).
+ */
 const STORE = prepared(
   'ingest_store',
-  `WITH found AS (
+  `WITH inbox AS (
+         SELECT channel, team_id FROM inboxes WHERE id = $7::uuid
+       ), found AS (
          SELECT id, contact_id FROM contact_identities WHERE channel = $1::text AND address = $2::text
        ), made AS (
          -- The contact FK is deferred: the identity claims a fresh contact id before that row exists.
          INSERT INTO contact_identities (contact_id, channel, address)
-         SELECT gen_random_uuid(), $1::text, $2::text WHERE NOT EXISTS (SELECT 1 FROM found)
+         SELECT gen_random_uuid(), $1::text, $2::text WHERE NOT EXISTS (SELECT 1 FROM found) AND EXISTS (SELECT 1 FROM inbox WHERE channel = $1::text)
          ON CONFLICT (channel, address) DO NOTHING
          RETURNING id, contact_id
        ), new_contact AS (
@@ -85,17 +103,18 @@ const STORE = prepared(
          SELECT $7::uuid, $1::text, ident.contact_id, ident.id, $8::text,
            -- Bot-first inboxes: a new conversation is the inbox's bot's until it hands off (routing only takes 'open').
            ${newThreadStatus('$7::uuid')},
-           $9::smallint, $10::uuid, $11::text, $12::text, $13::timestamptz, $13::timestamptz
-         FROM ident
+           $9::smallint, inbox.team_id, $10::text, $11::text, $12::timestamptz, $12::timestamptz
+         FROM ident, inbox WHERE inbox.channel = $1::text
          ${openThreadConflict('*, (xmax = 0) AS created, (sla IS NOT NULL) AS has_sla')}
        ), msg AS (
          INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, html, external_id, status, metadata, created_at)
-         SELECT conv.id, $7::uuid, 'inbound', 'message', 'contact', ident.contact_id, $14::text, $15::text, $16::text, NULL, $17::jsonb, $13::timestamptz
+         SELECT conv.id, $7::uuid, 'inbound', 'message', 'contact', ident.contact_id, $13::text, $14::text, $15::text, NULL, $16::jsonb, $12::timestamptz
          FROM conv, ident
          ON CONFLICT (inbox_id, external_id) DO NOTHING
          RETURNING *
        )
-       SELECT ident.id AS identity_id, ident.contact_id, ident.new_contact, conv.id AS conversation_id, conv.created AS conversation_created, conv.has_sla, (SELECT id FROM msg) AS message_id,
+       SELECT inbox.channel AS inbox_channel, inbox.team_id AS inbox_team_id, (SELECT version::text FROM settings_version) AS settings_version,
+         ident.id AS identity_id, ident.contact_id, ident.new_contact, conv.id AS conversation_id, conv.created AS conversation_created, conv.has_sla, (SELECT id FROM msg) AS message_id,
          -- The events' summaries as the rows were written (the same columns as MessageRepository.summaries):
          -- this statement's own rows are not in its snapshot, so they come from the CTEs.
          (SELECT row_to_json(x) FROM (
@@ -104,7 +123,7 @@ const STORE = prepared(
                                 UNION ALL SELECT name, number FROM contacts WHERE id = c.contact_id LIMIT 1) ct
             LEFT JOIN LATERAL ${lastMessage('msg')} lm ON true) x) AS conversation,
          (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM msg m) y) AS message
-       FROM ident LEFT JOIN conv ON true`,
+       FROM inbox LEFT JOIN ident ON true LEFT JOIN conv ON true`,
 );
 
 /**
@@ -243,13 +262,19 @@ export class InboundRepository {
   /**
    * Identity (created with its contact when new), the open conversation of the thread (upserted
    * on the partial unique index) and the message (unique per inbox and external id) in ONE
-   * statement, which also returns the events' summaries of what it wrote. Null when a concurrent first message of the same sender is inserting the identity
-   * right now: this statement's snapshot cannot see the winner's row, so the caller takes the
-   * step-by-step path, whose next statement does.
+   * statement (STORE), which also reads the inbox and the settings version and returns the events'
+   * summaries of what it wrote. The team of a new conversation is the inbox's (`w.teamId` is not
+   * read). `inbox` null: no such inbox, nothing written. `stored` null: the inbox is of another
+   * channel (nothing written), or a concurrent first message of the same sender is inserting the
+   * identity right now: this statement's snapshot cannot see the winner's row, so the caller takes
+   * the step-by-step path, whose next statement does.
    */
-  async store(em: EntityManager, w: InboundWrite): Promise<InboundStored | null> {
+  async store(em: EntityManager, w: InboundWrite): Promise<{ inbox: StoreInbox | null; stored: InboundStored | null }> {
     const [row] = await queryRows<{
-      identity_id: string;
+      inbox_channel: ChannelKind;
+      inbox_team_id: string | null;
+      settings_version: string | null;
+      identity_id: string | null;
       contact_id: string;
       new_contact: boolean;
       conversation_id: string | null;
@@ -268,7 +293,6 @@ export class InboundRepository {
       w.inboxId,
       w.threadKey,
       w.priority,
-      w.teamId,
       w.subject,
       w.language,
       w.at,
@@ -277,16 +301,21 @@ export class InboundRepository {
       w.externalId,
       JSON.stringify(w.metadata),
     ]);
-    if (!row?.conversation_id) return null;
+    if (!row) return { inbox: null, stored: null };
+    const inbox = { channel: row.inbox_channel, teamId: row.inbox_team_id, settingsVersion: row.settings_version };
+    if (!row.conversation_id) return { inbox, stored: null };
     return {
-      contactId: row.contact_id,
-      identityId: row.identity_id,
-      newContact: row.new_contact,
-      conversationId: row.conversation_id,
-      conversationCreated: Boolean(row.conversation_created),
-      slaRecord: Boolean(row.has_sla),
-      messageId: row.message_id,
-      summaries: row.conversation && row.message ? { conversation: toConversationSummary(row.conversation), message: toMessageSummary(row.message) } : undefined,
+      inbox,
+      stored: {
+        contactId: row.contact_id,
+        identityId: row.identity_id!,
+        newContact: row.new_contact,
+        conversationId: row.conversation_id,
+        conversationCreated: Boolean(row.conversation_created),
+        slaRecord: Boolean(row.has_sla),
+        messageId: row.message_id,
+        summaries: row.conversation && row.message ? { conversation: toConversationSummary(row.conversation), message: toMessageSummary(row.message) } : undefined,
+      },
     };
   }
 
