@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ConversationRepository, MessageRepository } from '@inbox/core';
+import { statementsDuring } from './helpers/statements';
 import { TestApp, bootFixture, uid } from './helpers/app';
 import { connectSocket } from './helpers/sockets';
 
@@ -151,15 +152,8 @@ describe('batch ingest (API channel)', () => {
     expect(known.status).toBe(201);
     const before = (await db.query(`SELECT max(seq) AS seq FROM outbox_events`)).rows[0].seq;
     // Which statements the server sends (it runs in this process): the summaries are not read again.
-    const sent: string[] = [];
-    const query = Client.prototype.query;
-    Client.prototype.query = function (this: Client, config: unknown, ...rest: unknown[]) {
-      sent.push(typeof config === 'string' ? config : String((config as { name?: string; text?: string }).name ?? (config as { text?: string }).text));
-      return (query as (...args: unknown[]) => unknown).call(this, config, ...rest);
-    } as Client['query'];
-    let res;
-    try {
-      res = await batch([
+    const { result: res, sent } = await statementsDuring(() =>
+      batch([
         { externalId: `s-${run}-1`, contact: { identifier: old }, text: 'an open thread, an existing contact' },
         { externalId: `s-${run}-2`, contact: { identifier: `s-new-${run}`, name: 'New' }, threadKey: `s-t-${run}`, subject: 'Subject', priority: 2, text: 'a new thread' },
         { externalId: `s-${run}-3`, contact: { identifier: `s-new-${run}` }, threadKey: `s-t-${run}`, text: 'its second message' },
@@ -168,10 +162,8 @@ describe('batch ingest (API channel)', () => {
         // One thread, two senders: stored in sender order (Al first), the thread is Zed's (listed first).
         { externalId: `s-${run}-6`, contact: { identifier: `s-z-${run}`, name: 'Zed' }, threadKey: `s-u-${run}`, text: 'Zed opens' },
         { externalId: `s-${run}-7`, contact: { identifier: `s-a-${run}`, name: 'Al' }, threadKey: `s-u-${run}`, text: 'Al joins' },
-      ]);
-    } finally {
-      Client.prototype.query = query;
-    }
+      ]),
+    );
     expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([201, 201, 201, 201, 201, 201, 201]);
     expect(sent.filter((t) => /ingest_store_many/.test(t.slice(0, 60)))).toHaveLength(1);
     expect(sent.filter((t) => /message_summaries_many/.test(t.slice(0, 60)))).toEqual([]);

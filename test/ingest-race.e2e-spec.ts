@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { DomainError, IngestService } from '@inbox/core';
 import { TestApp, bootFixture, uid } from './helpers/app';
+import { statementsDuring } from './helpers/statements';
 
 /**
  * The same payloads fired in parallel over many connections must never open two
@@ -67,24 +68,9 @@ describe('concurrent ingest', () => {
   });
 
   describe('one message in one statement', () => {
-    /** What the server (in this process) sends to PostgreSQL while `fn` runs: each round trip's name or text. */
-    const sentDuring = async <T>(fn: () => Promise<T>): Promise<{ result: T; sent: string[] }> => {
-      const sent: string[] = [];
-      const query = Client.prototype.query;
-      Client.prototype.query = function (this: Client, config: unknown, ...rest: unknown[]) {
-        sent.push(typeof config === 'string' ? config : String((config as { name?: string; text?: string }).name ?? (config as { text?: string }).text));
-        return (query as (...args: unknown[]) => unknown).call(this, config, ...rest);
-      } as Client['query'];
-      try {
-        return { result: await fn(), sent };
-      } finally {
-        Client.prototype.query = query;
-      }
-    };
-
     it('opens its transaction with the storing statement: no precheck round trip before it', async () => {
       const identifier = `one-${uid()}`;
-      const { result, sent } = await sentDuring(() => post({ externalId: `one-${identifier}`, contact: { identifier }, text: 'hello' }));
+      const { result, sent } = await statementsDuring(() => post({ externalId: `one-${identifier}`, contact: { identifier }, text: 'hello' }));
       expect(result.status).toBe(201);
       expect(sent.filter((t) => /ingest_precheck/.test(t))).toEqual([]);
       // The BEGIN travels with the storing statement (one round trip), the outbox rows with the COMMIT.
