@@ -25,6 +25,7 @@ import { VisitorInfo1766220000000 } from './migrations/1766220000000-VisitorInfo
 import { PasswordResets1766230000000 } from './migrations/1766230000000-PasswordResets';
 import { SettingsVersion1766240000000 } from './migrations/1766240000000-SettingsVersion';
 import { CsatSettingsVersion1766250000000 } from './migrations/1766250000000-CsatSettingsVersion';
+import { SearchPrefixes1766260000000 } from './migrations/1766260000000-SearchPrefixes';
 
 /** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
 export const MIGRATIONS = [
@@ -52,6 +53,7 @@ export const MIGRATIONS = [
   PasswordResets1766230000000,
   SettingsVersion1766240000000,
   CsatSettingsVersion1766250000000,
+  SearchPrefixes1766260000000,
 ];
 
 /** `timeouts` for the application's pool; migrations run without a statement timeout (they may be long). */

@@ -12,6 +12,58 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * language lives on the conversation (from the message or the contact at ingest): the trigger
  * reads it by primary key from the row ingest just upserted. Activity lines are not indexed.
  */
+/**
+ * The query side as this migration made it (SearchPrefixes1766260000000 replaced it; its down()
+ * puts this one back).
+ */
+export const SEARCH_TSQUERY_V1 = `
+      -- The query side: every word must match (any order), as a prefix, in any of the five
+      -- configurations (the searcher's language is not the message's); a word that is a stop
+      -- word in one of them is dropped, else "the refund" would find no English message.
+      -- Phrases keep their order; email addresses match whole.
+      CREATE OR REPLACE FUNCTION inbox_search_tsquery(words text[], phrases text[], emails text[]) RETURNS tsquery
+      LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+      DECLARE
+        cfgs regconfig[] := ARRAY['inbox_en', 'inbox_fr', 'inbox_it', 'inbox_es', 'inbox_uk']::regconfig[];
+        result tsquery;
+        part tsquery;
+        one tsquery;
+        w text;
+        cfg regconfig;
+        stop boolean;
+        seen text[];
+      BEGIN
+        FOREACH w IN ARRAY coalesce(words, '{}') LOOP
+          part := NULL;
+          stop := false;
+          seen := '{}';
+          FOREACH cfg IN ARRAY cfgs LOOP
+            one := to_tsquery(cfg, quote_literal(w) || ':*');
+            IF numnode(one) = 0 THEN stop := true; EXIT; END IF;
+            CONTINUE WHEN one::text = ANY(seen);
+            seen := seen || one::text;
+            part := CASE WHEN part IS NULL THEN one ELSE part || one END;
+          END LOOP;
+          IF NOT stop THEN result := CASE WHEN result IS NULL THEN part ELSE result && part END; END IF;
+        END LOOP;
+        FOREACH w IN ARRAY coalesce(phrases, '{}') LOOP
+          part := NULL;
+          seen := '{}';
+          FOREACH cfg IN ARRAY cfgs LOOP
+            one := phraseto_tsquery(cfg, w);
+            CONTINUE WHEN numnode(one) = 0 OR one::text = ANY(seen);
+            seen := seen || one::text;
+            part := CASE WHEN part IS NULL THEN one ELSE part || one END;
+          END LOOP;
+          IF part IS NOT NULL THEN result := CASE WHEN result IS NULL THEN part ELSE result && part END; END IF;
+        END LOOP;
+        FOREACH w IN ARRAY coalesce(emails, '{}') LOOP
+          one := plainto_tsquery('inbox_simple', w);
+          IF numnode(one) > 0 THEN result := CASE WHEN result IS NULL THEN one ELSE result && one END; END IF;
+        END LOOP;
+        RETURN result;
+      END $fn$;`;
+
 export class Search1765519000000 implements MigrationInterface {
   name = 'Search1765519000000';
 
@@ -67,52 +119,7 @@ export class Search1765519000000 implements MigrationInterface {
         FROM (SELECT inbox_search_config(lang, coalesce(subject, '') || ' ' || left(body, 2000)) AS cfg) s
       $fn$;
 
-      -- The query side: every word must match (any order), as a prefix, in any of the five
-      -- configurations (the searcher's language is not the message's); a word that is a stop
-      -- word in one of them is dropped, else "the refund" would find no English message.
-      -- Phrases keep their order; email addresses match whole.
-      CREATE FUNCTION inbox_search_tsquery(words text[], phrases text[], emails text[]) RETURNS tsquery
-      LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
-      DECLARE
-        cfgs regconfig[] := ARRAY['inbox_en', 'inbox_fr', 'inbox_it', 'inbox_es', 'inbox_uk']::regconfig[];
-        result tsquery;
-        part tsquery;
-        one tsquery;
-        w text;
-        cfg regconfig;
-        stop boolean;
-        seen text[];
-      BEGIN
-        FOREACH w IN ARRAY coalesce(words, '{}') LOOP
-          part := NULL;
-          stop := false;
-          seen := '{}';
-          FOREACH cfg IN ARRAY cfgs LOOP
-            one := to_tsquery(cfg, quote_literal(w) || ':*');
-            IF numnode(one) = 0 THEN stop := true; EXIT; END IF;
-            CONTINUE WHEN one::text = ANY(seen);
-            seen := seen || one::text;
-            part := CASE WHEN part IS NULL THEN one ELSE part || one END;
-          END LOOP;
-          IF NOT stop THEN result := CASE WHEN result IS NULL THEN part ELSE result && part END; END IF;
-        END LOOP;
-        FOREACH w IN ARRAY coalesce(phrases, '{}') LOOP
-          part := NULL;
-          seen := '{}';
-          FOREACH cfg IN ARRAY cfgs LOOP
-            one := phraseto_tsquery(cfg, w);
-            CONTINUE WHEN numnode(one) = 0 OR one::text = ANY(seen);
-            seen := seen || one::text;
-            part := CASE WHEN part IS NULL THEN one ELSE part || one END;
-          END LOOP;
-          IF part IS NOT NULL THEN result := CASE WHEN result IS NULL THEN part ELSE result && part END; END IF;
-        END LOOP;
-        FOREACH w IN ARRAY coalesce(emails, '{}') LOOP
-          one := plainto_tsquery('inbox_simple', w);
-          IF numnode(one) > 0 THEN result := CASE WHEN result IS NULL THEN one ELSE result && one END; END IF;
-        END LOOP;
-        RETURN result;
-      END $fn$;
+      ${SEARCH_TSQUERY_V1}
 
       -- array_to_string is only STABLE (element output functions); for text[] it cannot change.
       CREATE FUNCTION inbox_article_vector(locale text, title text, tags text[], category text, body text) RETURNS tsvector
