@@ -1,18 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Full-text search on PostgreSQL itself, and the knowledge base.
- *
- * Text search configurations: inbox_en/fr/it/es are the built-in Snowball stemmers with
- * `unaccent` in front (so "rembourse" finds "remboursé"); inbox_uk is `simple` with unaccent:
- * PostgreSQL ships no Ukrainian stemmer, so Ukrainian gets case folding plus prefix matching
- * at query time (`повер` finds "повернення"), which is what an agent typing needs.
- *
- * Messages get their vector from a BEFORE trigger rather than a generated column because the
- * language lives on the conversation (from the message or the contact at ingest): the trigger
- * reads it by primary key from the row ingest just upserted. Activity lines are not indexed.
- */
-/**
  * The query side as this migration made it (SearchPrefixes1766260000000 replaced it; its down()
  * puts this one back).
  */
@@ -64,6 +52,18 @@ export const SEARCH_TSQUERY_V1 = `
         RETURN result;
       END $fn$;`;
 
+/**
+ * Full-text search on PostgreSQL itself, and the knowledge base.
+ *
+ * Text search configurations: inbox_en/fr/it/es are the built-in Snowball stemmers with
+ * `unaccent` in front (so "rembourse" finds "remboursé"); inbox_uk is `simple` with unaccent:
+ * PostgreSQL ships no Ukrainian stemmer, so Ukrainian gets case folding plus prefix matching
+ * at query time (`повер` finds "повернення"), which is what an agent typing needs.
+ *
+ * Messages get their vector from a BEFORE trigger rather than a generated column because the
+ * language lives on the conversation (from the message or the contact at ingest): the trigger
+ * reads it by primary key from the row ingest just upserted. Activity lines are not indexed.
+ */
 export class Search1765519000000 implements MigrationInterface {
   name = 'Search1765519000000';
 
