@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { createHmac } from 'node:crypto';
+import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { io, Socket } from 'socket.io-client';
 import { TestApp, bootApp, bootFixture, uid } from './helpers/app';
@@ -220,6 +221,29 @@ describe('security hardening', () => {
       expect(res.headers.get('content-type')).toBe('application/octet-stream');
       expect(res.headers.get('x-injected')).toBeNull();
     });
+  });
+
+  it('keeps an idle keep-alive connection open longer than a load balancer does (65 s, not Node 5 s)', async () => {
+    // Whoever closes an idle connection first races the other side's next request on it; the
+    // client (or balancer, 60 s at the common ones) must be the one to close.
+    const agent = new HttpAgent({ keepAlive: true });
+    const get = () =>
+      new Promise<{ status: number; keepAlive: unknown; socket: unknown }>((resolve, reject) => {
+        const req = httpGet(`${sut.url}/api/v1/health`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, keepAlive: res.headers['keep-alive'], socket: req.socket }));
+        });
+        req.on('error', reject);
+      });
+    try {
+      const first = await get();
+      expect(first).toMatchObject({ status: 200, keepAlive: 'timeout=65' });
+      const second = await get();
+      expect(second.status).toBe(200);
+      expect(second.socket).toBe(first.socket); // the same connection, kept alive
+    } finally {
+      agent.destroy();
+    }
   });
 
   describe('security headers and socket origins (item 10)', () => {

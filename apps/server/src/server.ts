@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server as HttpServer } from 'node:http';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -65,8 +66,15 @@ export async function startServer(env?: NodeJS.ProcessEnv): Promise<RunningServe
     await app.init();
     // The first admin exists before the port opens: a login right after "healthy" works.
     const admin = await app.get(AuthService).ensureAdmin();
+    // An idle keep-alive connection stays open longer than the proxy or load balancer in front
+    // keeps it (60 s at the common ones): whoever closes an idle connection first races the other
+    // side's next request on it, and when the server closes first that request fails ("other side
+    // closed"; a 502 behind a balancer). Node's default is 5 s. The header deadline stays above it.
+    const http = app.getHttpServer() as HttpServer;
+    http.keepAliveTimeout = config.httpKeepAliveSeconds * 1000;
+    http.headersTimeout = http.keepAliveTimeout + 1000;
     await app.listen(config.port, config.host);
-    const address = app.getHttpServer().address();
+    const address = http.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const running: RunningServer = {
       app,

@@ -45,6 +45,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: z.enum(['true', 'false', '1', '0']).optional(),
   MAX_BODY_BYTES: intFrom(1024 * 1024, 1024),
+  HTTP_KEEP_ALIVE_SECONDS: intFrom(65, 1, 3600),
   PRESENCE_GRACE_SECONDS: intFrom(30, 0),
   OUTBOUND_RETRY_LIMIT: intFrom(5, 0, 50),
   OUTBOUND_RETRY_DELAY_SECONDS: intFrom(5, 1),
@@ -121,6 +122,8 @@ export interface AppConfig {
   logLevel: string;
   logPretty: boolean;
   maxBodyBytes: number;
+  /** How long an idle keep-alive connection stays open (longer than the load balancer's idle timeout in front). */
+  httpKeepAliveSeconds: number;
   presenceGraceSeconds: number;
   outboundRetryLimit: number;
   outboundRetryDelaySeconds: number;
@@ -226,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: c.LOG_LEVEL,
     logPretty: c.LOG_PRETTY ? truthy(c.LOG_PRETTY) : Boolean(process.stdout.isTTY),
     maxBodyBytes: c.MAX_BODY_BYTES,
+    httpKeepAliveSeconds: c.HTTP_KEEP_ALIVE_SECONDS,
     presenceGraceSeconds: c.PRESENCE_GRACE_SECONDS,
     outboundRetryLimit: c.OUTBOUND_RETRY_LIMIT,
     outboundRetryDelaySeconds: c.OUTBOUND_RETRY_DELAY_SECONDS,
