@@ -82,7 +82,7 @@ describe('outbound delivery across a crash mid-send', () => {
     cleanup.push(hook.close);
     const replica: Replica = await startReplica({ ...COMMON, ...env, DATABASE_URL: databaseUrl, PORT: String(await freePort()) });
     // Killed below; this only covers a test that fails before the kill.
-    cleanup.push(async () => void (replica.proc.exitCode === null && replica.proc.signalCode === null && replica.proc.kill('SIGKILL')));
+    cleanup.push(() => replica.stop('SIGKILL'));
     const api = async (method: string, path: string, token: string | null, body?: unknown) => {
       const res = await fetch(`${replica.url}/api/v1${path}`, {
         method,
@@ -96,8 +96,7 @@ describe('outbound delivery across a crash mid-send', () => {
     const inc = (await api('POST', `/inboxes/${inbox.id}/incoming`, inbox.token, { externalId: uid(), contact: { identifier: uid() }, text: 'hello?' })).body;
     const reply = (await api('POST', `/conversations/${inc.conversationId}/messages`, token, { text: 'answer in flight' })).body;
     await hook.firstArrived;
-    replica.proc.kill('SIGKILL');
-    await new Promise((r) => replica.proc.once('exit', r));
+    await replica.stop('SIGKILL');
     return { hook, conversationId: inc.conversationId, messageId: reply.id, killedAt: Date.now() };
   }
 

@@ -32,8 +32,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * decline, resolve and drop off. The database's own assignment log must show no
  * conversation ever held by two agents and no agent ever over capacity.
  */
+type Agent = { id: string; token: string; base: string; socket: Socket | null; resolving: Set<string> };
+
 describe('two-replica storm', () => {
   const replicas: Replica[] = [];
+  // Set when the storm ends, or by afterAll when the test failed first: the churn and the agents'
+  // reconnects stop before the replicas do (else they outlive the file and crash the next one).
+  let stopping = false;
+  const agents: Agent[] = [];
   let db: Client;
   let databaseUrl: string;
   let withRedis = false;
@@ -60,6 +66,8 @@ describe('two-replica storm', () => {
   }, 120_000);
 
   afterAll(async () => {
+    stopping = true;
+    for (const a of agents) a.socket?.disconnect();
     await db?.end();
     await Promise.all(replicas.map((r) => r.stop()));
   });
@@ -80,8 +88,6 @@ describe('two-replica storm', () => {
     const inbox = (await call(r1.url, 'POST', '/inboxes', admin, { name: 'Storm API', channel: 'api', teamId: team.id })).body;
 
     // Agents: half on each replica.
-    type Agent = { id: string; token: string; base: string; socket: Socket | null; resolving: Set<string> };
-    const agents: Agent[] = [];
     for (let i = 0; i < AGENTS; i++) {
       const email = `storm-${i}@example.com`;
       const user = (await call(r1.url, 'POST', '/users', admin, { email, name: `Storm ${i}`, password: 'storm-agent-pw', role: 'agent', capacity: { api: CAPACITY } })).body;
@@ -91,7 +97,6 @@ describe('two-replica storm', () => {
       agents.push({ id: user.id, token, base: i % 2 === 0 ? r1.url : r2.url, socket: null, resolving: new Set() });
     }
 
-    let stopping = false;
     let resolvedByAgents = 0;
     const resolve = async (a: Agent, conversationId: string) => {
       if (a.resolving.has(conversationId)) return;

@@ -55,13 +55,19 @@ export async function startReplica(env: Record<string, string>, timeoutMs = 6000
       reject(new Error(`replica exited with ${code}:\n${out.slice(-2000)}`));
     });
   });
+  // A replica that dies under a test (not stopped by it) says why in the test's output.
+  let stopping = false;
+  proc.once('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`replica ${url} exited unexpectedly (${code ?? signal}):\n${out.slice(-4000)}\n`);
+  });
   return {
     url,
     proc,
     output: () => out,
     stop: (signal = 'SIGTERM') =>
       new Promise((done) => {
-        if (proc.exitCode !== null) return done();
+        stopping = true;
+        if (proc.exitCode !== null || proc.signalCode !== null) return done();
         const kill = setTimeout(() => proc.kill('SIGKILL'), 15000);
         proc.once('exit', () => {
           clearTimeout(kill);
