@@ -1,6 +1,28 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * The end of the query-side function, the same in each version of it: phrases keep their order
+ * (any of the five configurations), email addresses match whole.
+ */
+export const SEARCH_TSQUERY_PHRASES_AND_EMAILS = `        FOREACH w IN ARRAY coalesce(phrases, '{}') LOOP
+          part := NULL;
+          seen := '{}';
+          FOREACH cfg IN ARRAY cfgs LOOP
+            one := phraseto_tsquery(cfg, w);
+            CONTINUE WHEN numnode(one) = 0 OR one::text = ANY(seen);
+            seen := seen || one::text;
+            part := CASE WHEN part IS NULL THEN one ELSE part || one END;
+          END LOOP;
+          IF part IS NOT NULL THEN result := CASE WHEN result IS NULL THEN part ELSE result && part END; END IF;
+        END LOOP;
+        FOREACH w IN ARRAY coalesce(emails, '{}') LOOP
+          one := plainto_tsquery('inbox_simple', w);
+          IF numnode(one) > 0 THEN result := CASE WHEN result IS NULL THEN one ELSE result && one END; END IF;
+        END LOOP;
+        RETURN result;
+      END $fn$;`;
+
+/**
  * The query side as this migration made it (SearchPrefixes1766260000000 replaced it; its down()
  * puts this one back).
  */
@@ -34,23 +56,7 @@ export const SEARCH_TSQUERY_V1 = `
           END LOOP;
           IF NOT stop THEN result := CASE WHEN result IS NULL THEN part ELSE result && part END; END IF;
         END LOOP;
-        FOREACH w IN ARRAY coalesce(phrases, '{}') LOOP
-          part := NULL;
-          seen := '{}';
-          FOREACH cfg IN ARRAY cfgs LOOP
-            one := phraseto_tsquery(cfg, w);
-            CONTINUE WHEN numnode(one) = 0 OR one::text = ANY(seen);
-            seen := seen || one::text;
-            part := CASE WHEN part IS NULL THEN one ELSE part || one END;
-          END LOOP;
-          IF part IS NOT NULL THEN result := CASE WHEN result IS NULL THEN part ELSE result && part END; END IF;
-        END LOOP;
-        FOREACH w IN ARRAY coalesce(emails, '{}') LOOP
-          one := plainto_tsquery('inbox_simple', w);
-          IF numnode(one) > 0 THEN result := CASE WHEN result IS NULL THEN one ELSE result && one END; END IF;
-        END LOOP;
-        RETURN result;
-      END $fn$;`;
+${SEARCH_TSQUERY_PHRASES_AND_EMAILS}`;
 
 /**
  * Full-text search on PostgreSQL itself, and the knowledge base.

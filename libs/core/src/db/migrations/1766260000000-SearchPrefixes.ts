@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { SEARCH_TSQUERY_V1 } from './1765519000000-Search';
+import { SEARCH_TSQUERY_PHRASES_AND_EMAILS, SEARCH_TSQUERY_V1 } from './1765519000000-Search';
 
 /**
  * A searched word becomes one prefix per language whose stemmer gives it a different stem
@@ -57,23 +57,7 @@ export class SearchPrefixes1766260000000 implements MigrationInterface {
           END LOOP;
           result := CASE WHEN result IS NULL THEN part ELSE result && part END;
         END LOOP;
-        FOREACH w IN ARRAY coalesce(phrases, '{}') LOOP
-          part := NULL;
-          seen := '{}';
-          FOREACH cfg IN ARRAY cfgs LOOP
-            one := phraseto_tsquery(cfg, w);
-            CONTINUE WHEN numnode(one) = 0 OR one::text = ANY(seen);
-            seen := seen || one::text;
-            part := CASE WHEN part IS NULL THEN one ELSE part || one END;
-          END LOOP;
-          IF part IS NOT NULL THEN result := CASE WHEN result IS NULL THEN part ELSE result && part END; END IF;
-        END LOOP;
-        FOREACH w IN ARRAY coalesce(emails, '{}') LOOP
-          one := plainto_tsquery('inbox_simple', w);
-          IF numnode(one) > 0 THEN result := CASE WHEN result IS NULL THEN one ELSE result && one END; END IF;
-        END LOOP;
-        RETURN result;
-      END $fn$;
+${SEARCH_TSQUERY_PHRASES_AND_EMAILS}
     `);
   }
 
