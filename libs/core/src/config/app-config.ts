@@ -46,6 +46,7 @@ const schema = z.object({
   LOG_PRETTY: z.enum(['true', 'false', '1', '0']).optional(),
   MAX_BODY_BYTES: intFrom(1024 * 1024, 1024),
   HTTP_KEEP_ALIVE_SECONDS: intFrom(65, 1, 3600),
+  JOB_POLL_SECONDS: intFrom(5, 1, 3600),
   PRESENCE_GRACE_SECONDS: intFrom(30, 0),
   OUTBOUND_RETRY_LIMIT: intFrom(5, 0, 50),
   OUTBOUND_RETRY_DELAY_SECONDS: intFrom(5, 1),
@@ -124,6 +125,8 @@ export interface AppConfig {
   maxBodyBytes: number;
   /** How long an idle keep-alive connection stays open (longer than the load balancer's idle timeout in front). */
   httpKeepAliveSeconds: number;
+  /** How often an idle job worker looks for jobs no wake-up announced (JobQueue, BACKSTOP). */
+  jobPollSeconds: number;
   presenceGraceSeconds: number;
   outboundRetryLimit: number;
   outboundRetryDelaySeconds: number;
@@ -230,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logPretty: c.LOG_PRETTY ? truthy(c.LOG_PRETTY) : Boolean(process.stdout.isTTY),
     maxBodyBytes: c.MAX_BODY_BYTES,
     httpKeepAliveSeconds: c.HTTP_KEEP_ALIVE_SECONDS,
+    jobPollSeconds: c.JOB_POLL_SECONDS,
     presenceGraceSeconds: c.PRESENCE_GRACE_SECONDS,
     outboundRetryLimit: c.OUTBOUND_RETRY_LIMIT,
     outboundRetryDelaySeconds: c.OUTBOUND_RETRY_DELAY_SECONDS,

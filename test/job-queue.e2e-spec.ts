@@ -1,0 +1,75 @@
+import { JobQueue, PgJob, Transactions } from '@inbox/core';
+import { Client } from 'pg';
+import { TestApp, bootFixture, eventually, uid } from './helpers/app';
+
+/**
+ * Durable jobs find their workers by wake-ups, not by polling (libs/core/src/jobs/job-queue.ts):
+ * this server polls once an hour (JOB_POLL_SECONDS), so every job that runs here ran because
+ * something woke a worker: the NOTIFY of its commit, its own timer, or the end of the job before.
+ * Real pg-boss on the real database; the queues are the tests' own.
+ */
+describe('durable jobs: wake-ups instead of polling', () => {
+  let sut: TestApp;
+  let jobs: JobQueue;
+  let tx: Transactions;
+  let db: Client;
+
+  beforeAll(async () => {
+    ({ sut, db } = await bootFixture({ JOB_POLL_SECONDS: '3600' }));
+    jobs = sut.server.app.get(JobQueue);
+    tx = sut.server.app.get(Transactions);
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+  });
+
+  /** A queue of this test's own with `concurrency` workers that record what they ran, and when. */
+  async function queue(opts: { retryLimit?: number; concurrency?: number; fail?: (job: PgJob<{ n: number }>) => boolean } = {}) {
+    const name = `test-${uid()}`;
+    const ran: Array<{ n: number; at: number; retryCount: number }> = [];
+    await jobs.define({ name, retryLimit: opts.retryLimit ?? 0, retryDelay: 1, retryBackoff: true });
+    await jobs.work<{ n: number }>(
+      name,
+      async (job) => {
+        ran.push({ n: job.data.n, at: Date.now(), retryCount: job.retryCount });
+        if (opts.fail?.(job)) throw new Error('failing on purpose');
+      },
+      { concurrency: opts.concurrency ?? 2 },
+    );
+    return { name, ran };
+  }
+
+  it('runs every job of a burst committed at once: its NOTIFY wakes the workers, and each fetches again after its job', async () => {
+    // pg-boss LISTENs on a connection of its own (without it, workers fall back to polling every 0.5 s).
+    const listening = await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN %'`);
+    expect(listening.rowCount).toBeGreaterThanOrEqual(1);
+    const q = await queue({ concurrency: 2 });
+    // One transaction, so one NOTIFY: two workers wake for thirty jobs.
+    await tx.run(async ({ em }) => {
+      for (let n = 0; n < 30; n++) await jobs.sendInTx(em, q.name, { n });
+    });
+    await eventually(async () => q.ran.length >= 30, 20000, 'thirty jobs run');
+    expect(q.ran.map((r) => r.n).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, n) => n));
+  });
+
+  it('runs a job filed to start later when it is due, not before', async () => {
+    const q = await queue();
+    const due = Date.now() + 1500;
+    await jobs.send(q.name, { n: 1 }, { startAfter: new Date(due) });
+    const [run] = await eventually(async () => q.ran.length && q.ran, 20000, 'the delayed job');
+    expect(run.at).toBeGreaterThanOrEqual(due);
+  });
+
+  it('runs a failed job again once its backoff is over', async () => {
+    const q = await queue({ retryLimit: 2, fail: (job) => job.retryCount === 0 });
+    await jobs.send(q.name, { n: 7 }, {});
+    await eventually(async () => q.ran.length >= 2, 20000, 'the retry');
+    expect(q.ran.map((r) => [r.n, r.retryCount])).toEqual([
+      [7, 0],
+      [7, 1],
+    ]);
+    // pg-boss picks the retry time from [1 s, 2 s] after the failure (retryDelay 1, backoff).
+    expect(q.ran[1].at - q.ran[0].at).toBeGreaterThanOrEqual(1000);
+  });
+});
