@@ -1,6 +1,6 @@
 /**
  * Benchmarks: `npm run bench` (full, ~20 minutes) or `npm run bench -- --quick` (< 5 minutes).
- * Options: --only=ingest,batch,delivery,sockets,engine,quality,replicas,search   --sockets=N (figure 3's N).
+ * Options: --only=ingest,batch,delivery,sockets,engine,quality,replicas,search,jobs   --sockets=N (figure 3's N).
  * Prints a table and writes bench/results/latest.json and bench/results/report.html.
  */
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -19,6 +19,7 @@ const FIGURES = {
   quality: () => import('./figures/routing-quality.mjs'),
   replicas: () => import('./figures/replicas.mjs'),
   search: () => import('./figures/search.mjs'),
+  jobs: () => import('./figures/jobs.mjs'),
 };
 
 const args = process.argv.slice(2);

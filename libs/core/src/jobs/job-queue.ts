@@ -52,7 +52,7 @@ export const SUPERVISE_INTERVAL_SECONDS = 5;
  * Before (every worker polling every 0.5 s, and waiting 0.5 s after each job, pg-boss's loop): a
  * queue ran at most two jobs a second per worker (event webhooks 8 a second, a channel's
  * webhook ingest 2), a job waited 250 ms on average to start, and an idle server sent 58 fetches
- * a second (`npx node bench/profile-jobs.mjs`).
+ * a second (`npm run bench -- --only=jobs`).
  */
 export const POLL_SECONDS = 0.5;
 /** Node's timers hold at most 2^31-1 ms (24.8 days); a job due later is left to the backstop. */

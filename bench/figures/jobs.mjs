@@ -1,0 +1,161 @@
+import { createServer } from 'node:http';
+import { now, sleep } from '../lib/env.mjs';
+import { startInboxServer } from '../lib/processes.mjs';
+import { api, expectOk, loginAdmin, serverEnv } from '../lib/api.mjs';
+import { summary } from '../lib/stats.mjs';
+import { cpuMeter } from '../lib/cpu.mjs';
+
+/** The webhook queue's workers per replica (apps/server/src/webhooks/webhook-dispatcher.service.ts). */
+const WORKERS = 4;
+const round = (x) => +x.toFixed(2);
+
+/**
+ * Figure: durable jobs (libs/core/src/jobs/job-queue.ts), through event webhooks, each delivery a
+ * pg-boss job like an outbound send or a channel webhook's ingest. A receiver on 127.0.0.1
+ * subscribes to `message.created`. Measured: what an idle server spends on its job workers; an
+ * API-channel message at a time, from its POST to its delivery (a job's pickup with the queue
+ * idle); a burst of messages posted at once, deliveries a second until the last (a queue's
+ * drain). Baselines, same run: the same receiver POSTed to directly (one request; WORKERS at a
+ * time for the burst), which is what the deliveries' HTTP alone would take.
+ */
+export async function run(ctx) {
+  const count = ctx.quick ? 10 : 40;
+  const burst = ctx.quick ? 100 : 400;
+  const arrived = new Map();
+  const receiver = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      let text = '';
+      try {
+        text = JSON.parse(Buffer.concat(chunks).toString()).data?.text ?? '';
+      } catch {
+        /* a bare request's body */
+      }
+      if (text && !arrived.has(text)) arrived.set(text, now());
+      res.end('ok');
+    });
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+  const waitFor = async (text, ms) => {
+    const deadline = now() + ms;
+    while (!arrived.has(text) && now() < deadline) await sleep(1);
+    return arrived.get(text);
+  };
+  const results = [];
+  const databaseUrl = await ctx.db.createDatabase('jobs');
+  try {
+    // Baselines: the receiver alone.
+    const barePost = () => fetch(hookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"data":{}}' }).then((r) => r.arrayBuffer());
+    for (let i = 0; i < 50; i++) await barePost();
+    const bareOne = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = now();
+      await barePost();
+      bareOne.push(now() - t0);
+    }
+    const b0 = now();
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: WORKERS }, async () => {
+        while (sent < burst * 5) {
+          sent++;
+          await barePost();
+        }
+      }),
+    );
+    const bareRate = (sent / (now() - b0)) * 1000;
+
+    const server = await startInboxServer(serverEnv(databaseUrl, { OUTBOUND_ALLOW_PRIVATE: 'true' }));
+    try {
+      const admin = await loginAdmin(server.url);
+      const box = await expectOk(api(server.url, 'POST', '/inboxes', admin, { name: 'jobs', channel: 'api' }), 'inbox');
+      await expectOk(api(server.url, 'POST', '/webhooks', admin, { url: hookUrl, events: ['message.created'] }), 'webhook');
+      const post = (text, i) =>
+        fetch(`${server.url}/api/v1/inboxes/${box.id}/incoming`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${box.token}` },
+          body: JSON.stringify({ externalId: text, contact: { identifier: `c${i % 50}` }, text }),
+        }).then((r) => r.arrayBuffer());
+      for (let i = 0; i < 5; i++) {
+        await post(`warm-${i}`, i);
+        await waitFor(`warm-${i}`, 30000);
+      }
+      await sleep(2000);
+      ctx.log(`  idle server for ${ctx.quick ? 2 : 5} s`);
+      const idleSeconds = ctx.quick ? 2 : 5;
+      const meter = await cpuMeter(databaseUrl, [server.pid]);
+      await sleep(idleSeconds * 1000);
+      const idle = await meter.stop();
+      results.push({
+        name: 'jobs: CPU of an idle server a second (server + PostgreSQL)',
+        value: round((idle.serverMs + (idle.databaseMs ?? 0)) / idleSeconds),
+        unit: 'ms/s',
+        baseline: null,
+        ratio: null,
+        target: 'reported',
+        pass: true,
+        settings: {
+          seconds: idleSeconds,
+          serverMsPerSecond: round(idle.serverMs / idleSeconds),
+          databaseMsPerSecond: idle.databaseMs === null ? null : round(idle.databaseMs / idleSeconds),
+        },
+      });
+
+      ctx.log(`  ${count} messages one at a time, POST to webhook delivery`);
+      const one = [];
+      for (let i = 0; i < count; i++) {
+        const t0 = now();
+        await post(`one-${i}`, i);
+        const at = await waitFor(`one-${i}`, 30000);
+        if (at === undefined) throw new Error(`message one-${i} was not delivered within 30 s`);
+        one.push(at - t0);
+        // Apart, so each delivery's job meets an idle queue.
+        await sleep(100 + Math.random() * 200);
+      }
+      const s = summary(one);
+      const bare = summary(bareOne);
+      results.push({
+        name: 'jobs: API message to its webhook delivery, p50 (queue idle)',
+        value: round(s.p50),
+        unit: 'ms',
+        baseline: round(bare.p50),
+        baselineUnit: 'ms, one POST to the receiver (p50)',
+        ratio: s.p50 / bare.p50,
+        target: 'reported',
+        pass: true,
+        settings: { count, p99: round(s.p99), max: round(s.max) },
+      });
+
+      ctx.log(`  a burst of ${burst} messages, deliveries until the last`);
+      const t0 = now();
+      for (let i = 0; i < burst; i += 50) await Promise.all(Array.from({ length: Math.min(50, burst - i) }, (_, k) => post(`burst-${i + k}`, i + k)));
+      const posted = now() - t0;
+      let last = 0;
+      for (let i = 0; i < burst; i++) {
+        const at = await waitFor(`burst-${i}`, 300000);
+        if (at === undefined) throw new Error(`burst message ${i} was not delivered within 300 s`);
+        last = Math.max(last, at);
+      }
+      const rate = (burst / (last - t0)) * 1000;
+      results.push({
+        name: `jobs: a burst of ${burst} webhook deliveries drained`,
+        value: round(rate),
+        unit: 'deliveries/s',
+        baseline: round(bareRate),
+        baselineUnit: `POSTs/s to the receiver, ${WORKERS} at a time`,
+        ratio: rate / bareRate,
+        target: 'reported',
+        pass: true,
+        settings: { burst, workers: WORKERS, postedMs: Math.round(posted), lastDeliveryMs: Math.round(last - t0) },
+      });
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    receiver.close();
+    await ctx.db.dropDatabase(databaseUrl);
+  }
+  return results;
+}
