@@ -25,10 +25,10 @@ describe('durable jobs: wake-ups instead of polling', () => {
   });
 
   /** A queue of this test's own with `concurrency` workers that record what they ran, and when. */
-  async function queue(opts: { retryLimit?: number; concurrency?: number; fail?: (job: PgJob<{ n: number }>) => boolean } = {}) {
+  async function queue(opts: { retryLimit?: number; concurrency?: number; notifyOnCommit?: boolean; fail?: (job: PgJob<{ n: number }>) => boolean } = {}) {
     const name = `test-${uid()}`;
     const ran: Array<{ n: number; at: number; retryCount: number }> = [];
-    await jobs.define({ name, retryLimit: opts.retryLimit ?? 0, retryDelay: 1, retryBackoff: true });
+    await jobs.define({ name, retryLimit: opts.retryLimit ?? 0, retryDelay: 1, retryBackoff: true, notifyOnCommit: opts.notifyOnCommit });
     await jobs.work<{ n: number }>(
       name,
       async (job) => {
@@ -57,7 +57,7 @@ describe('durable jobs: wake-ups instead of polling', () => {
     const q = await queue();
     const due = Date.now() + 1500;
     await jobs.send(q.name, { n: 1 }, { startAfter: new Date(due) });
-    const [run] = await eventually(async () => q.ran.length && q.ran, 20000, 'the delayed job');
+    const [run] = await eventually(async () => (q.ran.length ? q.ran : null), 20000, 'the delayed job');
     expect(run.at).toBeGreaterThanOrEqual(due);
   });
 
@@ -71,5 +71,18 @@ describe('durable jobs: wake-ups instead of polling', () => {
     ]);
     // pg-boss picks the retry time from [1 s, 2 s] after the failure (retryDelay 1, backoff).
     expect(q.ran[1].at - q.ran[0].at).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('runs the jobs of a queue of timers, which commit without a NOTIFY, when due: later, or at once', async () => {
+    const q = await queue({ notifyOnCommit: false });
+    expect((await db.query(`SELECT notify FROM pgboss.queue WHERE name = $1`, [q.name])).rows[0].notify).toBe(false);
+    const due = Date.now() + 1000;
+    await tx.run(async ({ em }) => jobs.sendInTx(em, q.name, { n: 1 }, { startAfter: new Date(due) }));
+    await eventually(async () => q.ran.length >= 1, 20000, 'the job filed for later');
+    expect(q.ran[0].at).toBeGreaterThanOrEqual(due);
+    // The workers have found the queue empty since: only this job's own wake-up runs it.
+    await tx.run(async ({ em }) => jobs.sendInTx(em, q.name, { n: 2 }, {}));
+    await eventually(async () => q.ran.length >= 2, 20000, 'the job filed for now');
+    expect(q.ran.map((r) => r.n)).toEqual([1, 2]);
   });
 });

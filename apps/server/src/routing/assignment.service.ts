@@ -55,7 +55,7 @@ export class AssignmentService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.define({ name: OFFER_EXPIRY_QUEUE, retryLimit: 5, retryDelay: 1, retryBackoff: true });
+    await this.jobs.define({ name: OFFER_EXPIRY_QUEUE, retryLimit: 5, retryDelay: 1, retryBackoff: true, notifyOnCommit: false });
     if (this.config.runWorkers) {
       await this.jobs.work<{ conversationId: string; agentId: string }>(OFFER_EXPIRY_QUEUE, (job) => this.expireOffer(job.data.conversationId, job.data.agentId), {
         concurrency: 2,

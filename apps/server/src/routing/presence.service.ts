@@ -31,7 +31,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     await this.repo.registerReplica(this.tx.manager, this.replicaId);
-    await this.jobs.define({ name: PRESENCE_GRACE_QUEUE, retryLimit: 5, retryDelay: 1, retryBackoff: true });
+    await this.jobs.define({ name: PRESENCE_GRACE_QUEUE, retryLimit: 5, retryDelay: 1, retryBackoff: true, notifyOnCommit: false });
     if (this.config.runWorkers) await this.jobs.work<{ userId: string }>(PRESENCE_GRACE_QUEUE, (job) => this.graceExpired(job.data.userId));
     this.heartbeat = setInterval(() => this.beat().catch((err) => this.logger.warn({ err }, 'presence heartbeat failed')), HEARTBEAT_MS);
     this.heartbeat.unref();

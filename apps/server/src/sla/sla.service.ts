@@ -66,7 +66,7 @@ export class SlaService implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.define({ name: SLA_CHECK_QUEUE, retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 60 });
+    await this.jobs.define({ name: SLA_CHECK_QUEUE, retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 60, notifyOnCommit: false });
     if (this.config.runWorkers) await this.jobs.work<{ conversationId: string }>(SLA_CHECK_QUEUE, (job) => this.check(job.data.conversationId), { concurrency: 2 });
   }
 

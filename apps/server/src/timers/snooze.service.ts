@@ -37,7 +37,7 @@ export class SnoozeService implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.define({ name: SNOOZE_WAKE_QUEUE, retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 60 });
+    await this.jobs.define({ name: SNOOZE_WAKE_QUEUE, retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 60, notifyOnCommit: false });
     if (this.config.runWorkers)
       await this.jobs.work<{ conversationId: string }>(SNOOZE_WAKE_QUEUE, (job) => this.wake(job.data.conversationId).then(() => undefined), { concurrency: 2 });
   }

@@ -66,7 +66,7 @@ export class CsatService implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.define({ name: CSAT_SURVEY_QUEUE, retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 });
+    await this.jobs.define({ name: CSAT_SURVEY_QUEUE, retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 60, notifyOnCommit: false });
     if (this.config.runWorkers) await this.jobs.work<{ surveyId: string }>(CSAT_SURVEY_QUEUE, (job) => this.send(job.data.surveyId), { concurrency: 2 });
   }
 

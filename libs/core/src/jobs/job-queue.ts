@@ -30,6 +30,15 @@ export interface QueueSpec {
   retryDelay: number;
   retryBackoff: boolean;
   expireInSeconds?: number;
+  /**
+   * false for a queue of timers (jobs filed to start later: SLA checks, offer expiry, snooze,
+   * presence grace, CSAT surveys). Their NOTIFY would come before they are due, and a commit that
+   * notifies takes PostgreSQL's database-wide notify lock until it ends (such commits run one at a
+   * time: 6,500 against 14,500 single-row transactions a second on 8 connections here), which
+   * would serialise the ingests that file an SLA check. Their workers are woken by timers only
+   * (see POLL_SECONDS). Default true.
+   */
+  notifyOnCommit?: boolean;
 }
 
 /**
@@ -142,7 +151,7 @@ export class JobQueue {
       retryDelay: spec.retryDelay,
       retryBackoff: spec.retryBackoff,
       expireInSeconds: spec.expireInSeconds ?? 120,
-      notify: true,
+      notify: spec.notifyOnCommit !== false,
     };
     await this.boss!.createQueue(spec.name, opts);
     // createQueue leaves an existing queue as it was: a changed setting (a shorter expiry) applies through an update.
@@ -186,14 +195,27 @@ export class JobQueue {
       },
     };
     const id = await this.requireBoss().send(name, data, { ...opts, db });
-    this.wakeWhenDue(name, dueAt(opts.startAfter));
+    this.wakeForSent(name, opts.startAfter);
     return id;
   }
 
   async send(name: string, data: object, opts: Record<string, unknown> = {}): Promise<string | null> {
     const id = await this.requireBoss().send(name, data, opts);
-    this.wakeWhenDue(name, dueAt(opts.startAfter));
+    this.wakeForSent(name, opts.startAfter);
     return id;
+  }
+
+  /**
+   * A job filed to start later wakes a worker when due. On a queue without NOTIFY a job due now
+   * does too, shortly after (its transaction has most likely committed by then; if not, a second
+   * wake-up half a second later, then the backstop poll).
+   */
+  private wakeForSent(name: string, startAfter: unknown): void {
+    const due = dueAt(startAfter);
+    if (this.specs.get(name)?.notifyOnCommit !== false) return this.wakeWhenDue(name, due);
+    const at = Math.max(due ?? 0, Date.now());
+    this.wakeWhenDue(name, at, 25, true);
+    this.wakeWhenDue(name, at, 500, true);
   }
 
   /**
@@ -201,10 +223,10 @@ export class JobQueue {
    * of its INSERT came when it was not). A timer that fires before the job's transaction commits
    * finds nothing and leaves the job to the backstop poll, as does a replica that stops first.
    */
-  private wakeWhenDue(name: string, due: number | null, margin = 25): void {
+  private wakeWhenDue(name: string, due: number | null, margin = 25, evenIfDue = false): void {
     if (due === null || !this.slots.has(name)) return;
-    const delay = due - Date.now() + margin;
-    if (delay <= margin || delay > MAX_TIMER_MS) return;
+    const delay = Math.max(due - Date.now(), 0) + margin;
+    if ((delay <= margin && !evenIfDue) || delay > MAX_TIMER_MS) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.wake(name);
@@ -227,6 +249,9 @@ export class JobQueue {
     const boss = this.requireBoss();
     const slots = this.slots.get(name) ?? [];
     this.slots.set(name, slots);
+    const backstop = Math.max(POLL_SECONDS, this.config.jobPollSeconds);
+    // A queue with NOTIFY polls fast only while the LISTEN connection is down; a queue of timers is woken by its timers alone.
+    const poll = this.specs.get(name)?.notifyOnCommit === false ? backstop : POLL_SECONDS;
     for (let i = 0; i < (opts.concurrency ?? 2); i++) {
       const slot: WorkerSlot = { id: '', busy: false };
       slot.id = await boss.work(
@@ -235,8 +260,8 @@ export class JobQueue {
         {
           batchSize: 1,
           localConcurrency: 1,
-          pollingIntervalSeconds: POLL_SECONDS,
-          notifyPollingIntervalSeconds: Math.max(POLL_SECONDS, this.config.jobPollSeconds),
+          pollingIntervalSeconds: poll,
+          notifyPollingIntervalSeconds: backstop,
           includeMetadata: true,
         },
         async (jobs) => {
