@@ -56,7 +56,8 @@ export const SUPERVISE_INTERVAL_SECONDS = 5;
  * just run a job fetches again at once, and only an empty fetch makes it wait. Polling is left as
  * the backstop for what no wake-up covers (a job filed by a replica that stopped before it was
  * due, a job the supervisor put back after a crash): every JOB_POLL_SECONDS (5 by default), or
- * every POLL_SECONDS while the LISTEN connection is down.
+ * every POLL_SECONDS on a queue with NOTIFY while the LISTEN connection is down. A queue of timers
+ * (QueueSpec.notifyOnCommit false) has no NOTIFY: its timers wake it, a job due now included.
  *
  * Before (every worker polling every 0.5 s, and waiting 0.5 s after each job, pg-boss's loop): a
  * queue ran at most two jobs a second per worker (event webhooks 8 a second, a channel's
