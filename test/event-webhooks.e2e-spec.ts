@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { ServerResponse, createServer } from 'node:http';
 import { Client } from 'pg';
 import { TestApp, bootApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
@@ -13,7 +14,7 @@ describe('event webhooks', () => {
 
   beforeAll(async () => {
     // A one-second sweep lag: the sweeper (the safety net behind the live path) races every test here too.
-    ({ sut, admin, db } = await bootFixture({ WEBHOOK_RETRY_DELAY_SECONDS: '1', WEBHOOK_SWEEP_LAG_SECONDS: '1' }));
+    ({ sut, admin, db } = await bootFixture({ WEBHOOK_RETRY_DELAY_SECONDS: '1', WEBHOOK_SWEEP_LAG_SECONDS: '1', WEBHOOK_CONCURRENCY: '5' }));
   });
 
   afterEach(async () => {
@@ -179,6 +180,48 @@ describe('event webhooks', () => {
     ).rows;
     expect(counts).toEqual([]);
     expect(hooks.received.filter((h) => h.json.data.id === messageId && h.json.data.text === 'before the crash')).toHaveLength(1);
+  });
+
+  it('sends WEBHOOK_CONCURRENCY deliveries at once to a slow receiver (different conversations)', async () => {
+    // A receiver that answers nothing until told: the deliveries in flight pile up on it.
+    const held: ServerResponse[] = [];
+    const seen = new Set<string>();
+    const slow = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.add(String(req.headers['x-inbox-delivery']));
+        held.push(res);
+      });
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    closers.push(
+      () =>
+        new Promise((r) => {
+          slow.close(() => r(undefined));
+          slow.closeAllConnections();
+        }),
+    );
+    const d = await desk();
+    const sub = (
+      await sut.api('POST', '/webhooks', {
+        token: admin,
+        body: { url: `http://127.0.0.1:${(slow.address() as { port: number }).port}/hook`, events: ['message.created'], inboxIds: [d.inbox.id] },
+      })
+    ).body;
+    for (let i = 0; i < 8; i++) await d.ingest(`slow ${i}`);
+    // Five in flight at once (this server's WEBHOOK_CONCURRENCY), though the receiver answers none.
+    // Counted while their connection is open (a delivery that times out closes its own).
+    await eventually(async () => held.filter((res) => !res.socket?.destroyed).length >= 5, 15000, 'five deliveries in flight');
+    for (const res of held.splice(0)) res.end('ok');
+    await eventually(
+      async () => {
+        for (const res of held.splice(0)) res.end('ok');
+        return seen.size >= 8;
+      },
+      15000,
+      'all eight delivered',
+    );
+    await sut.api('DELETE', `/webhooks/${sub.id}`, { token: admin });
   });
 
   it('refuses loopback URLs without OUTBOUND_ALLOW_PRIVATE, for subscriptions and bots alike', async () => {

@@ -48,7 +48,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     });
     this.unsubscribe = this.events.subscribe((e) => this.file([e]));
     if (this.config.runWorkers) {
-      await this.jobs.work<{ deliveryId: string }>(WEBHOOK_QUEUE, (job) => this.attempt(job), { concurrency: 4 });
+      await this.jobs.work<{ deliveryId: string }>(WEBHOOK_QUEUE, (job) => this.attempt(job), { concurrency: this.config.webhookConcurrency });
       // Events older than the lag that no live path filed (a process died between commit and filing) are filed by the sweeper.
       const every = Math.max(1000, Math.min(15_000, this.config.webhookSweepLagSeconds * 1000));
       this.sweepTimer = setInterval(() => void this.sweep().catch((err) => this.logger.warn({ err }, 'webhook sweep failed')), every);
