@@ -207,27 +207,30 @@ export class JobQueue {
   }
 
   /**
-   * A job filed to start later wakes a worker when due. On a queue without NOTIFY a job due now
-   * does too, shortly after (its transaction has most likely committed by then; if not, a second
-   * wake-up half a second later, then the backstop poll).
+   * A job filed to start later wakes a worker when due (its NOTIFY came when it was not). On a
+   * queue without NOTIFY a job due now does too, shortly after (its transaction has most likely
+   * committed by then; if not, a second wake-up half a second later, then the backstop poll).
    */
   private wakeForSent(name: string, startAfter: unknown): void {
     const due = dueAt(startAfter);
-    if (this.specs.get(name)?.notifyOnCommit !== false) return this.wakeWhenDue(name, due);
+    if (this.specs.get(name)?.notifyOnCommit !== false) {
+      if (due !== null && due > Date.now()) this.wakeAt(name, due + 25);
+      return;
+    }
     const at = Math.max(due ?? 0, Date.now());
-    this.wakeWhenDue(name, at, 25, true);
-    this.wakeWhenDue(name, at, 500, true);
+    this.wakeAt(name, at + 25);
+    this.wakeAt(name, at + 500);
   }
 
   /**
-   * A job that waits wakes one of this replica's workers of its queue when it is due (the NOTIFY
-   * of its INSERT came when it was not). A timer that fires before the job's transaction commits
-   * finds nothing and leaves the job to the backstop poll, as does a replica that stops first.
+   * Wakes one of this replica's workers of the queue at `at` (epoch ms). A timer that fires before
+   * the job's transaction commits finds nothing and leaves the job to the backstop poll, as does a
+   * replica that stops first.
    */
-  private wakeWhenDue(name: string, due: number | null, margin = 25, evenIfDue = false): void {
-    if (due === null || !this.slots.has(name)) return;
-    const delay = Math.max(due - Date.now(), 0) + margin;
-    if ((delay <= margin && !evenIfDue) || delay > MAX_TIMER_MS) return;
+  private wakeAt(name: string, at: number): void {
+    if (!this.slots.has(name)) return;
+    const delay = Math.max(at - Date.now(), 0);
+    if (delay > MAX_TIMER_MS) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.wake(name);
@@ -290,7 +293,7 @@ export class JobQueue {
       if (window) {
         const failedAt = Date.now();
         const [low, high] = window;
-        for (const at of new Set([low, (low + high) / 2, high])) this.wakeWhenDue(name, failedAt + at * 1000, 100);
+        for (const at of new Set([low, (low + high) / 2, high])) this.wakeAt(name, failedAt + at * 1000 + 100);
       }
       throw err;
     }
