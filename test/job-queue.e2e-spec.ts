@@ -85,4 +85,60 @@ describe('durable jobs: wake-ups instead of polling', () => {
     await eventually(async () => q.ran.length >= 2, 20000, 'the job filed for now');
     expect(q.ran.map((r) => r.n)).toEqual([1, 2]);
   });
+
+  it('runs one job of a key at a time across its workers, in the order filed, while other keys run beside it', async () => {
+    const name = `test-${uid()}`;
+    await jobs.define({ name, retryLimit: 0, retryDelay: 1, retryBackoff: false, onePerKey: true });
+    expect((await db.query(`SELECT policy FROM pgboss.queue WHERE name = $1`, [name])).rows[0].policy).toBe('singleton');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const running = new Map<string, number>();
+    const ran: string[] = [];
+    let overlap = 0;
+    await jobs.work<{ key: string; n: number }>(
+      name,
+      async ({ data }) => {
+        running.set(data.key, (running.get(data.key) ?? 0) + 1);
+        if (running.get(data.key)! > 1) overlap++;
+        ran.push(`${data.key}${data.n}`);
+        if (data.key === 'a' && data.n === 1) await held;
+        else await new Promise((r) => setTimeout(r, 20));
+        running.set(data.key, running.get(data.key)! - 1);
+      },
+      { concurrency: 3 },
+    );
+    // One commit, one NOTIFY: the three workers wake at once and race for a1; the losers' fetches come back empty.
+    await tx.run(async ({ em }) => {
+      for (const [key, n] of [['a', 1], ['a', 2], ['a', 3], ['b', 1], ['b', 2], ['c', 1]] as const) await jobs.sendInTx(em, name, { key, n }, { singletonKey: key });
+    });
+    // a1 holds its key; b and c still run, though they were filed after a2 and a3 (this server polls once an hour).
+    await eventually(async () => ['b1', 'b2', 'c1'].every((j) => ran.includes(j)), 20000, 'the other keys');
+    expect(ran.filter((j) => j.startsWith('a'))).toEqual(['a1']);
+    release();
+    await eventually(async () => ran.length === 6, 20000, 'key a after its first job');
+    expect(ran.filter((j) => j.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
+    expect(ran.filter((j) => j.startsWith('b'))).toEqual(['b1', 'b2']);
+    expect(overlap).toBe(0);
+    // A job without a key would wait behind every other keyless job: refused.
+    await expect(jobs.send(name, { key: 'x', n: 1 })).rejects.toThrow(/needs a singletonKey/);
+  });
+
+  it('runs the jobs left on a retired queue, and deletes a retired queue that is empty', async () => {
+    const successor = `test-${uid()}`;
+    await jobs.define({ name: successor, retryLimit: 0, retryDelay: 1, retryBackoff: false, onePerKey: true });
+    const [left, empty] = [`test-${uid()}`, `test-${uid()}`];
+    await jobs.define({ name: left, retryLimit: 0, retryDelay: 1, retryBackoff: false });
+    await jobs.define({ name: empty, retryLimit: 0, retryDelay: 1, retryBackoff: false });
+    await jobs.send(left, { n: 1 });
+    await jobs.send(left, { n: 2 });
+    const ran: number[] = [];
+    const handler = async (job: PgJob<{ n: number }>) => void ran.push(job.data.n);
+    await jobs.retire(left, successor, handler);
+    await jobs.retire(empty, successor, handler);
+    await jobs.retire(`test-${uid()}`, successor, handler); // never existed: nothing to do
+    await eventually(async () => ran.length === 2, 20000, 'the jobs left on the retired queue');
+    expect(ran.sort()).toEqual([1, 2]);
+    const queues = (await db.query(`SELECT name FROM pgboss.queue WHERE name = ANY($1)`, [[left, empty]])).rows.map((r) => r.name);
+    expect(queues).toEqual([left]);
+  });
 });

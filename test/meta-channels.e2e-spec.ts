@@ -70,7 +70,7 @@ describe('Meta channels (WhatsApp, Messenger, Instagram)', () => {
   const messageRow = async (id: string) => (await db.query(`SELECT status, error, external_id, attempts FROM messages WHERE id = $1`, [id])).rows[0];
   const drained = (inboxId: string) =>
     eventually(
-      async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'meta-events' AND state <> 'completed' AND data->>'inboxId' = $1`, [inboxId])).rows.length === 0,
+      async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'meta-intake' AND state <> 'completed' AND data->>'inboxId' = $1`, [inboxId])).rows.length === 0,
       30000,
       'the Meta events queue to drain',
     );

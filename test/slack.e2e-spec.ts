@@ -237,7 +237,7 @@ describe('Slack channel', () => {
       await deliver(inbox.id, { ...ev, event_id: `Ev${uid().toUpperCase()}` });
       await eventually(async () => (await messagesWhere(inbox.id, `${SHARED}:${ev2.event.ts}`)).length === 1, 15000, 'the raced message');
       await eventually(
-        async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'slack-events' AND state <> 'completed' AND data->>'inboxId' = $1`, [inbox.id])).rows.length === 0,
+        async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'slack-intake' AND state <> 'completed' AND data->>'inboxId' = $1`, [inbox.id])).rows.length === 0,
         15000,
         'the queue to drain',
       );
@@ -522,7 +522,7 @@ describe('Slack channel', () => {
       );
 
       await eventually(
-        async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'slack-events' AND state <> 'completed' AND data->>'inboxId' = $1`, [inbox.id])).rows.length === 0,
+        async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'slack-intake' AND state <> 'completed' AND data->>'inboxId' = $1`, [inbox.id])).rows.length === 0,
         30000,
         'the replayed events to be processed',
       );

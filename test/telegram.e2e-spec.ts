@@ -68,7 +68,7 @@ describe('Telegram channel', () => {
     eventually(async () => ((await messageRow(id)).status === 'sent' || (await messageRow(id)).status === 'failed' ? messageRow(id) : null), 30000, `reply ${id} to settle`);
   const drained = () =>
     eventually(
-      async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'telegram-updates' AND state NOT IN ('completed', 'failed')`)).rows.length === 0,
+      async () => (await db.query(`SELECT 1 FROM pgboss.job WHERE name = 'telegram-intake' AND state NOT IN ('completed', 'failed')`)).rows.length === 0,
       30000,
       'the Telegram queue to drain',
     );
@@ -366,6 +366,51 @@ describe('Telegram channel', () => {
     });
   });
 
+  it("works inboxes side by side and each inbox's updates in order: a slow media download holds only its own inbox", async () => {
+    const slow = await create();
+    const slowHook = { ...tg.webhook };
+    const other = await create();
+    const otherHook = { ...tg.webhook };
+    const deliverTo = (hook: FakeTelegram['webhook'], update: object) => {
+      Object.assign(tg.webhook, hook);
+      return tg.deliver(update);
+    };
+    const jobState = async (updateIdOf: number) =>
+      (await db.query(`SELECT state FROM pgboss.job WHERE name = 'telegram-intake' AND data->>'updateId' = $1`, [String(updateIdOf)])).rows[0]?.state;
+
+    tg.addFile('SLOW-PHOTO', { path: 'photos/file_9.jpg', mimeType: 'image/jpeg', data: Buffer.from('slow-jpeg-bytes') });
+    let release!: () => void;
+    tg.script('getFile', [{ hold: new Promise<void>((r) => (release = r)) }]);
+    const customer = user(53001);
+    const photo = {
+      update_id: ++updateId,
+      message: {
+        message_id: ++messageId,
+        from: customer,
+        chat: { id: customer.id, type: 'private' },
+        date: now(),
+        photo: [{ file_id: 'SLOW-PHOTO', file_unique_id: 'sp', width: 800, height: 800, file_size: 15 }],
+      },
+    };
+    expect((await deliverTo(slowHook, photo)).body.outcome).toBe('queued');
+    await eventually(async () => tg.calls.some((c) => c.method === 'getFile' && c.params.file_id === 'SLOW-PHOTO'), 20000, 'the held getFile');
+    // The same customer's next message waits behind the photo (its inbox's order) ...
+    const after = privateText(customer, 'did you get the photo?');
+    expect((await deliverTo(slowHook, after)).body.outcome).toBe('queued');
+    // ... while another inbox's customer, who wrote later, is served.
+    const elsewhere = privateText(user(53002), 'hello from another bot');
+    expect((await deliverTo(otherHook, elsewhere)).body.outcome).toBe('queued');
+    await messageBy(other.id, `53002:${elsewhere.message.message_id}`);
+    // Filed before the other inbox's update, yet not started: its inbox has a job running.
+    expect(await jobState(after.update_id)).toBe('created');
+    expect((await db.query(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1`, [slow.id])).rows[0].n).toBe(0);
+
+    release();
+    await messageBy(slow.id, `53001:${after.message.message_id}`);
+    const order = (await db.query(`SELECT external_id FROM messages WHERE inbox_id = $1 ORDER BY created_at, id`, [slow.id])).rows.map((r) => r.external_id);
+    expect(order).toEqual([`53001:${photo.message.message_id}`, `53001:${after.message.message_id}`]);
+  });
+
   it('replays every update of the corpus: each queued, ignored or rejected with a reason, none fails', async () => {
     const inbox = await create();
     const outcomes: Record<string, number> = {};
@@ -382,7 +427,7 @@ describe('Telegram channel', () => {
     }
     expect(outcomes).toEqual({ queued: 39, ignored: 66 });
     await drained();
-    const failedJobs = (await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'telegram-updates' AND state = 'failed' AND data->>'inboxId' = $1`, [inbox.id]))
+    const failedJobs = (await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'telegram-intake' AND state = 'failed' AND data->>'inboxId' = $1`, [inbox.id]))
       .rows[0].n;
     expect(failedJobs).toBe(0);
     const stored = (await db.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE metadata ? 'skippedMedia')::int AS skipped FROM messages WHERE inbox_id = $1`, [inbox.id]))

@@ -71,7 +71,7 @@ describe('X (Twitter) direct messages', () => {
   const drained = () =>
     eventually(
       async () => {
-        const pending = (await db.query(`SELECT state, output FROM pgboss.job WHERE name = 'x-events' AND state NOT IN ('completed', 'failed')`)).rows;
+        const pending = (await db.query(`SELECT state, output FROM pgboss.job WHERE name = 'x-intake' AND state NOT IN ('completed', 'failed')`)).rows;
         if (pending.length) throw new Error(JSON.stringify(pending));
         return true;
       },

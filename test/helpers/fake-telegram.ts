@@ -9,7 +9,8 @@ export interface FakeTelegramCall {
   at: number;
 }
 
-export type TelegramScript = { status: number; description: string; retryAfter?: number } | { drop: true };
+/** An error answer, a dropped connection, or a normal answer given only once `hold` settles (a slow Bot API). */
+export type TelegramScript = { status: number; description: string; retryAfter?: number } | { drop: true } | { hold: Promise<unknown> };
 
 export const TELEGRAM_ERRORS = {
   blocked: { status: 403, description: 'Forbidden: bot was blocked by the user' },
@@ -76,91 +77,92 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
     return out;
   };
 
+  const answer = async (req: IncomingMessage, res: ServerResponse, raw: Buffer) => {
+    const url = new URL(req.url ?? '/', origin);
+    const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+    if (file) {
+      if (file[1] !== bot.token) return fail(res, 401, 'Unauthorized');
+      const f = [...files.values()].find((x) => x.path === decodeURIComponent(file[2]));
+      if (!f) return fail(res, 404, 'Not Found');
+      return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(f.data.length) }).end(f.data);
+    }
+    const m = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
+    if (!m) return fail(res, 404, 'Not Found');
+    const [, token, method] = m;
+    const type = req.headers['content-type'] ?? '';
+    const params: Record<string, any> = type.startsWith('multipart/form-data')
+      ? parseMultipart(raw, type)
+      : raw.length
+        ? JSON.parse(raw.toString('utf8'))
+        : Object.fromEntries(url.searchParams);
+    calls.push({ method, token, params, at: Date.now() });
+    // Telegram answers an unknown token with 401 Unauthorized (404 for a malformed one).
+    if (token !== bot.token) return fail(res, 401, 'Unauthorized');
+    const scripted = scripts.get(method)?.shift();
+    if (scripted && 'hold' in scripted) await scripted.hold;
+    else if (scripted) {
+      if ('drop' in scripted) return void req.socket.destroy();
+      return fail(res, scripted.status, scripted.description, scripted.retryAfter);
+    }
+    const chatId = params.chat_id !== undefined ? String(params.chat_id) : null;
+    switch (method) {
+      case 'getMe':
+        return ok(res, {
+          id: bot.id,
+          is_bot: true,
+          first_name: bot.firstName,
+          username: bot.username,
+          can_join_groups: true,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        });
+      case 'setWebhook':
+        webhook.url = params.url;
+        webhook.secretToken = params.secret_token ?? null;
+        webhook.allowedUpdates = params.allowed_updates ?? null;
+        return ok(res, true);
+      case 'deleteWebhook':
+        webhook.url = null;
+        webhook.secretToken = null;
+        return ok(res, true);
+      case 'getWebhookInfo':
+        return ok(res, {
+          url: webhook.url ?? '',
+          has_custom_certificate: false,
+          pending_update_count: 0,
+          ...(webhook.allowedUpdates ? { allowed_updates: webhook.allowedUpdates } : {}),
+        });
+      case 'getFile': {
+        const f = files.get(params.file_id);
+        if (!f) return fail(res, 400, 'Bad Request: invalid file_id');
+        return ok(res, { file_id: params.file_id, file_unique_id: `u${params.file_id}`, file_size: f.data.length, file_path: f.path });
+      }
+      case 'answerCallbackQuery':
+        return ok(res, true);
+      case 'sendMessage':
+      case 'sendPhoto':
+      case 'sendDocument':
+      case 'sendChatAction': {
+        if (!chatId) return fail(res, 400, 'Bad Request: chat_id is empty');
+        if (blocked.has(chatId)) return fail(res, 403, TELEGRAM_ERRORS.blocked.description);
+        if (method === 'sendChatAction') return ok(res, true);
+        if (method === 'sendMessage' && !params.text) return fail(res, 400, 'Bad Request: message text is empty');
+        return ok(res, {
+          message_id: ++nextMessageId,
+          from: { id: bot.id, is_bot: true, first_name: bot.firstName, username: bot.username },
+          chat: { id: Number(chatId), type: chatId.startsWith('-') ? 'supergroup' : 'private' },
+          date: Math.floor(Date.now() / 1000),
+          ...(params.text ? { text: params.text } : {}),
+        });
+      }
+      default:
+        return fail(res, 404, 'Not Found');
+    }
+  };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', origin);
-      const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
-      if (file) {
-        if (file[1] !== bot.token) return fail(res, 401, 'Unauthorized');
-        const f = [...files.values()].find((x) => x.path === decodeURIComponent(file[2]));
-        if (!f) return fail(res, 404, 'Not Found');
-        return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(f.data.length) }).end(f.data);
-      }
-      const m = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
-      if (!m) return fail(res, 404, 'Not Found');
-      const [, token, method] = m;
-      const raw = Buffer.concat(chunks);
-      const type = req.headers['content-type'] ?? '';
-      const params: Record<string, any> = type.startsWith('multipart/form-data')
-        ? parseMultipart(raw, type)
-        : raw.length
-          ? JSON.parse(raw.toString('utf8'))
-          : Object.fromEntries(url.searchParams);
-      calls.push({ method, token, params, at: Date.now() });
-      // Telegram answers an unknown token with 401 Unauthorized (404 for a malformed one).
-      if (token !== bot.token) return fail(res, 401, 'Unauthorized');
-      const scripted = scripts.get(method)?.shift();
-      if (scripted) {
-        if ('drop' in scripted) return void req.socket.destroy();
-        return fail(res, scripted.status, scripted.description, scripted.retryAfter);
-      }
-      const chatId = params.chat_id !== undefined ? String(params.chat_id) : null;
-      switch (method) {
-        case 'getMe':
-          return ok(res, {
-            id: bot.id,
-            is_bot: true,
-            first_name: bot.firstName,
-            username: bot.username,
-            can_join_groups: true,
-            can_read_all_group_messages: false,
-            supports_inline_queries: false,
-          });
-        case 'setWebhook':
-          webhook.url = params.url;
-          webhook.secretToken = params.secret_token ?? null;
-          webhook.allowedUpdates = params.allowed_updates ?? null;
-          return ok(res, true);
-        case 'deleteWebhook':
-          webhook.url = null;
-          webhook.secretToken = null;
-          return ok(res, true);
-        case 'getWebhookInfo':
-          return ok(res, {
-            url: webhook.url ?? '',
-            has_custom_certificate: false,
-            pending_update_count: 0,
-            ...(webhook.allowedUpdates ? { allowed_updates: webhook.allowedUpdates } : {}),
-          });
-        case 'getFile': {
-          const f = files.get(params.file_id);
-          if (!f) return fail(res, 400, 'Bad Request: invalid file_id');
-          return ok(res, { file_id: params.file_id, file_unique_id: `u${params.file_id}`, file_size: f.data.length, file_path: f.path });
-        }
-        case 'answerCallbackQuery':
-          return ok(res, true);
-        case 'sendMessage':
-        case 'sendPhoto':
-        case 'sendDocument':
-        case 'sendChatAction': {
-          if (!chatId) return fail(res, 400, 'Bad Request: chat_id is empty');
-          if (blocked.has(chatId)) return fail(res, 403, TELEGRAM_ERRORS.blocked.description);
-          if (method === 'sendChatAction') return ok(res, true);
-          if (method === 'sendMessage' && !params.text) return fail(res, 400, 'Bad Request: message text is empty');
-          return ok(res, {
-            message_id: ++nextMessageId,
-            from: { id: bot.id, is_bot: true, first_name: bot.firstName, username: bot.username },
-            chat: { id: Number(chatId), type: chatId.startsWith('-') ? 'supergroup' : 'private' },
-            date: Math.floor(Date.now() / 1000),
-            ...(params.text ? { text: params.text } : {}),
-          });
-        }
-        default:
-          return fail(res, 404, 'Not Found');
-      }
-    });
+    req.on('end', () => void answer(req, res, Buffer.concat(chunks)));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;

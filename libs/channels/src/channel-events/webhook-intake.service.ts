@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { APP_CONFIG, AppConfig, InboxRepository, InboxRow, JobQueue, SecretBox, Transactions, notFound } from '@inbox/core';
+import { APP_CONFIG, AppConfig, InboxRepository, InboxRow, JobQueue, PgJob, SecretBox, Transactions, notFound } from '@inbox/core';
 
 export type IntakeOutcome = 'queued' | 'ignored' | 'rejected';
 
@@ -44,9 +44,24 @@ export class WebhookIntakeService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Call from the channel module's onModuleInit: defined before CoreModule starts the job queue, which then creates it. */
+  /**
+   * Call from the channel module's onModuleInit: defined before CoreModule starts the job queue,
+   * which then creates it. One inbox's jobs run one at a time across replicas, in the order they
+   * came (an edit after its message); inboxes run side by side (see `work`).
+   */
   async defineQueue(name: string): Promise<void> {
-    await this.jobs.define({ name, retryLimit: this.config.outboundRetryLimit, retryDelay: this.config.outboundRetryDelaySeconds, retryBackoff: true });
+    await this.jobs.define({ name, retryLimit: this.config.outboundRetryLimit, retryDelay: this.config.outboundRetryDelaySeconds, retryBackoff: true, onePerKey: true });
+  }
+
+  /**
+   * INTAKE_CONCURRENCY workers on the queue on this replica (4 by default). Until 2026-12 each kind
+   * had one worker per replica for all its inboxes, on a queue named `former`: a slow media
+   * download held every other inbox's updates, and two replicas could apply one inbox's updates
+   * out of order. Jobs left on `former` by an upgrade are run by one worker (JobQueue.retire).
+   */
+  async work<T extends { inboxId: string }>(queue: string, former: string, handler: (job: PgJob<T>) => Promise<void>): Promise<void> {
+    await this.jobs.work<T>(queue, handler, { concurrency: this.config.intakeConcurrency });
+    await this.jobs.retire<T>(former, queue, handler);
   }
 
   /** The inbox a webhook URL names (`id` found by the channel's key), with its secrets opened; 404 naming the key otherwise. */
@@ -57,10 +72,10 @@ export class WebhookIntakeService {
   }
 
   /** `record` returns false when the event was seen before; then nothing is queued and this answers false. */
-  async store(e: { record: (em: EntityManager) => Promise<boolean>; queue: string; job: object | null }): Promise<boolean> {
+  async store<J extends { inboxId: string }>(e: { record: (em: EntityManager) => Promise<boolean>; queue: string; job: J | null }): Promise<boolean> {
     return this.tx.run(async ({ em }) => {
       if (!(await e.record(em))) return false;
-      if (e.job) await this.jobs.sendInTx(em, e.queue, e.job);
+      if (e.job) await this.jobs.sendInTx(em, e.queue, e.job, { singletonKey: e.job.inboxId });
       return true;
     });
   }

@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InboxRepository, IngestService, JobQueue, MessageRepository, PgJob, SecretBox, Transactions } from '@inbox/core';
+import { InboxRepository, IngestService, MessageRepository, PgJob, SecretBox, Transactions } from '@inbox/core';
 import { MetaChannelKind, MetaEchoItem, MetaInboundItem, MetaItem, MetaMedia } from './meta-events';
 import { GraphCallError, MetaGraphClient } from './meta-graph.client';
-import { META_EVENTS_QUEUE, MetaEventJob } from './meta-webhook.service';
+import { META_EVENTS_QUEUE, META_EVENTS_FORMER_QUEUE, MetaEventJob } from './meta-webhook.service';
 import { MetaRepository } from './meta.repository';
+import { WebhookIntakeService } from '../channel-events/webhook-intake.service';
 import { fetchFilesOrSkip, isLastAttempt, subjectOf } from '../channel-events/inbound-job.util';
 
 /** WhatsApp's own ceilings are 16 MB (audio, video) and 100 MB (documents); we store up to this per file. */
@@ -37,7 +38,7 @@ export class MetaInboundService {
 
   constructor(
     private readonly tx: Transactions,
-    private readonly jobs: JobQueue,
+    private readonly intake: WebhookIntakeService,
     private readonly inboxes: InboxRepository,
     private readonly messages: MessageRepository,
     private readonly ingestService: IngestService,
@@ -46,9 +47,9 @@ export class MetaInboundService {
     private readonly repo: MetaRepository,
   ) {}
 
-  /** One worker keeps an inbox's events in order (a status after its message, a reaction after its target). */
+  /** INTAKE_CONCURRENCY workers on this replica; one inbox's jobs run one at a time, in order (WebhookIntakeService.work). */
   async startWorker(): Promise<void> {
-    await this.jobs.work<MetaEventJob>(META_EVENTS_QUEUE, (job) => this.process(job), { concurrency: 1 });
+    await this.intake.work<MetaEventJob>(META_EVENTS_QUEUE, META_EVENTS_FORMER_QUEUE, (job) => this.process(job));
   }
 
   async process(job: PgJob<MetaEventJob>): Promise<void> {

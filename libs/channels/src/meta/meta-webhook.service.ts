@@ -7,7 +7,9 @@ import { MetaChannelKind, MetaItem, MetaParse } from './meta-events';
 import { checkVerification, verifyMetaSignature } from './meta-signature.util';
 import { MetaRepository } from './meta.repository';
 
-export const META_EVENTS_QUEUE = 'meta-events';
+export const META_EVENTS_QUEUE = 'meta-intake';
+/** Its name until 2026-12, when one worker per replica ran all inboxes' jobs (WebhookIntakeService.work). */
+export const META_EVENTS_FORMER_QUEUE = 'meta-events';
 
 export interface MetaEventJob {
   inboxId: string;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError, InboxRepository, IngestService, JobQueue, MessageRepository, PgJob, SecretBox, Transactions, notFound } from '@inbox/core';
+import { DomainError, InboxRepository, IngestService, MessageRepository, PgJob, SecretBox, Transactions, notFound } from '@inbox/core';
 import { WebhookIntakeService } from '../channel-events/webhook-intake.service';
 import { SlackApiClient, SlackAuth, SlackCallError } from './slack-api.client';
 import { SlackEventDecision, SlackInboundEvent, classifySlackEnvelope, slackExternalId, slackThreadKey, slackTsToDate } from './slack-event.util';
@@ -8,7 +8,9 @@ import { SlackRepository } from './slack.repository';
 import { SlackSecrets, SlackSettings } from './slack-channel.adapter';
 import { fetchFilesOrSkip, isLastAttempt, subjectOf } from '../channel-events/inbound-job.util';
 
-export const SLACK_EVENTS_QUEUE = 'slack-events';
+export const SLACK_EVENTS_QUEUE = 'slack-intake';
+/** Its name until 2026-12, when one worker per replica ran all inboxes' jobs (WebhookIntakeService.work). */
+export const SLACK_EVENTS_FORMER_QUEUE = 'slack-events';
 /** Per file; larger files are listed in the message metadata instead of stored. */
 export const SLACK_MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const SLACK_MAX_FILES_PER_MESSAGE = 10;
@@ -42,7 +44,6 @@ export class SlackEventsService {
 
   constructor(
     private readonly tx: Transactions,
-    private readonly jobs: JobQueue,
     private readonly inboxes: InboxRepository,
     private readonly messages: MessageRepository,
     private readonly ingestService: IngestService,
@@ -56,9 +57,9 @@ export class SlackEventsService {
     await this.intake.defineQueue(SLACK_EVENTS_QUEUE);
   }
 
-  /** One worker keeps a workspace's events in order (an edit after its message). */
+  /** INTAKE_CONCURRENCY workers on this replica; one inbox's jobs run one at a time, in order (WebhookIntakeService.work). */
   async startWorker(): Promise<void> {
-    await this.jobs.work<SlackEventJob>(SLACK_EVENTS_QUEUE, (job) => this.process(job), { concurrency: 1 });
+    await this.intake.work<SlackEventJob>(SLACK_EVENTS_QUEUE, SLACK_EVENTS_FORMER_QUEUE, (job) => this.process(job));
   }
 
   async receive(d: SlackDelivery): Promise<SlackAck> {

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, InboxRepository, IngestService, JobQueue, MessageRepository, PgJob, SecretBox, Transactions } from '@inbox/core';
+import { APP_CONFIG, AppConfig, InboxRepository, IngestService, MessageRepository, PgJob, SecretBox, Transactions } from '@inbox/core';
 import { ChannelEventsRepository } from '../channel-events/channel-events.repository';
 import { TelegramApiClient, TelegramCallError } from './telegram-api.client';
 import type { TelegramSecrets } from './telegram-channel.adapter';
 import { TelegramMedia, TelegramMessageItem } from './telegram-update.util';
-import { TELEGRAM_UPDATES_QUEUE, TelegramUpdateJob } from './telegram-webhook.service';
+import { TELEGRAM_UPDATES_QUEUE, TELEGRAM_UPDATES_FORMER_QUEUE, TelegramUpdateJob } from './telegram-webhook.service';
+import { WebhookIntakeService } from '../channel-events/webhook-intake.service';
 import { fetchFilesOrSkip, firstLineOf, isLastAttempt } from '../channel-events/inbound-job.util';
 
 /** Bots may download files up to 20 MB through getFile; we store up to that. */
@@ -33,7 +34,7 @@ export class TelegramInboundService {
 
   constructor(
     private readonly tx: Transactions,
-    private readonly jobs: JobQueue,
+    private readonly intake: WebhookIntakeService,
     private readonly inboxes: InboxRepository,
     private readonly messages: MessageRepository,
     private readonly ingestService: IngestService,
@@ -43,9 +44,9 @@ export class TelegramInboundService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** One worker keeps updates in order (an edit after its message). */
+  /** INTAKE_CONCURRENCY workers on this replica; one inbox's jobs run one at a time, in order (WebhookIntakeService.work). */
   async startWorker(): Promise<void> {
-    await this.jobs.work<TelegramUpdateJob>(TELEGRAM_UPDATES_QUEUE, (job) => this.process(job), { concurrency: 1 });
+    await this.intake.work<TelegramUpdateJob>(TELEGRAM_UPDATES_QUEUE, TELEGRAM_UPDATES_FORMER_QUEUE, (job) => this.process(job));
   }
 
   async process(job: PgJob<TelegramUpdateJob>): Promise<void> {

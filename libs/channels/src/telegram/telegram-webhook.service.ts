@@ -6,7 +6,9 @@ import { WebhookIntakeService, bodyDigest, intakeDecision } from '../channel-eve
 import type { TelegramSecrets } from './telegram-channel.adapter';
 import { TelegramItem, parseTelegramUpdate } from './telegram-update.util';
 
-export const TELEGRAM_UPDATES_QUEUE = 'telegram-updates';
+export const TELEGRAM_UPDATES_QUEUE = 'telegram-intake';
+/** Its name until 2026-12, when one worker per replica ran all inboxes' jobs (WebhookIntakeService.work). */
+export const TELEGRAM_UPDATES_FORMER_QUEUE = 'telegram-updates';
 
 export interface TelegramUpdateJob {
   inboxId: string;

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, InboxRepository, IngestService, JobQueue, MessageRepository, PgJob, SecretBox, Transactions } from '@inbox/core';
+import { APP_CONFIG, AppConfig, InboxRepository, IngestService, MessageRepository, PgJob, SecretBox, Transactions } from '@inbox/core';
 import { XApiClient, XCallError } from './x-api.client';
 import type { XSecrets } from './x-channel.adapter';
 import { XDirectMessage } from './x-events.util';
-import { X_EVENTS_QUEUE, XEventJob } from './x-webhook.service';
+import { X_EVENTS_QUEUE, X_EVENTS_FORMER_QUEUE, XEventJob } from './x-webhook.service';
 import { XRepository } from './x.repository';
+import { WebhookIntakeService } from '../channel-events/webhook-intake.service';
 import { fetchFilesOrSkip, isLastAttempt } from '../channel-events/inbound-job.util';
 
 /** DM images and GIFs are at most 5 MB (15 MB videos): we store up to this per file. */
@@ -21,7 +22,7 @@ export class XInboundService {
 
   constructor(
     private readonly tx: Transactions,
-    private readonly jobs: JobQueue,
+    private readonly intake: WebhookIntakeService,
     private readonly inboxes: InboxRepository,
     private readonly messages: MessageRepository,
     private readonly ingestService: IngestService,
@@ -32,7 +33,7 @@ export class XInboundService {
   ) {}
 
   async startWorker(): Promise<void> {
-    await this.jobs.work<XEventJob>(X_EVENTS_QUEUE, (job) => this.process(job), { concurrency: 1 });
+    await this.intake.work<XEventJob>(X_EVENTS_QUEUE, X_EVENTS_FORMER_QUEUE, (job) => this.process(job));
   }
 
   async process(job: PgJob<XEventJob>): Promise<void> {

@@ -6,7 +6,9 @@ import type { XSecrets, XSettings } from './x-channel.adapter';
 import { XDirectMessage, crcResponse, parseXWebhook, verifyXSignature } from './x-events.util';
 import { XRepository } from './x.repository';
 
-export const X_EVENTS_QUEUE = 'x-events';
+export const X_EVENTS_QUEUE = 'x-intake';
+/** Its name until 2026-12, when one worker per replica ran all inboxes' jobs (WebhookIntakeService.work). */
+export const X_EVENTS_FORMER_QUEUE = 'x-events';
 
 export interface XEventJob {
   inboxId: string;

@@ -52,6 +52,7 @@ const schema = z.object({
   OUTBOUND_RETRY_DELAY_SECONDS: intFrom(5, 1),
   WEBHOOK_TIMEOUT_MS: intFrom(10000, 100),
   WEBHOOK_CONCURRENCY: intFrom(4, 1, 64),
+  INTAKE_CONCURRENCY: intFrom(4, 1, 64),
   WEBHOOK_RETRY_LIMIT: intFrom(14, 0, 50),
   WEBHOOK_RETRY_DELAY_SECONDS: intFrom(10, 1),
   WEBHOOK_DISABLE_AFTER_DAYS: intFrom(3, 1),
@@ -133,6 +134,8 @@ export interface AppConfig {
   outboundRetryDelaySeconds: number;
   /** Event webhook deliveries in flight at once on each replica (one pg-boss worker each). */
   webhookConcurrency: number;
+  /** Channel webhook updates (Meta, Telegram, X, Slack) worked at once on each replica, per channel kind; one inbox's run one at a time. */
+  intakeConcurrency: number;
   webhookTimeoutMs: number;
   /** Event webhooks: retries with exponential backoff (capped at a day), and days of failure before a subscription is disabled. */
   webhookRetryLimit: number;
@@ -242,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboundRetryDelaySeconds: c.OUTBOUND_RETRY_DELAY_SECONDS,
     webhookTimeoutMs: c.WEBHOOK_TIMEOUT_MS,
     webhookConcurrency: c.WEBHOOK_CONCURRENCY,
+    intakeConcurrency: c.INTAKE_CONCURRENCY,
     webhookRetryLimit: c.WEBHOOK_RETRY_LIMIT,
     webhookRetryDelaySeconds: c.WEBHOOK_RETRY_DELAY_SECONDS,
     webhookDisableAfterDays: c.WEBHOOK_DISABLE_AFTER_DAYS,

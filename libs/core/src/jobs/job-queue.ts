@@ -15,6 +15,9 @@ type PgBossInstance = {
   send(name: string, data: object, opts?: Record<string, unknown>): Promise<string | null>;
   work(name: string, opts: Record<string, unknown>, handler: (jobs: PgJob[]) => Promise<unknown>): Promise<string>;
   notifyWorker(workerId: string): void;
+  getQueue(name: string): Promise<{ policy?: string; activeCount?: number } | null>;
+  findJobs(name: string, opts: Record<string, unknown>): Promise<unknown[]>;
+  deleteQueue(name: string): Promise<void>;
 };
 
 export interface PgJob<T = any> {
@@ -39,6 +42,15 @@ export interface QueueSpec {
    * (see POLL_SECONDS). Default true.
    */
   notifyOnCommit?: boolean;
+  /**
+   * One job at a time per key across all replicas (pg-boss's singleton policy: a unique index
+   * admits one active job per `singletonKey`, which each send names), jobs of a key in the order
+   * they were filed (a failed one waiting out its backoff aside); jobs of different keys run side
+   * by side. For the channel webhook intake, keyed by inbox: one inbox's updates stay in order
+   * (an edit after its message) while a slow media download holds no other inbox. A queue's
+   * policy is fixed when pg-boss creates it: a queue that gains this needs a new name.
+   */
+  onePerKey?: boolean;
 }
 
 /**
@@ -154,9 +166,35 @@ export class JobQueue {
       expireInSeconds: spec.expireInSeconds ?? 120,
       notify: spec.notifyOnCommit !== false,
     };
-    await this.boss!.createQueue(spec.name, opts);
-    // createQueue leaves an existing queue as it was: a changed setting (a shorter expiry) applies through an update.
+    const policy = spec.onePerKey ? 'singleton' : 'standard';
+    await this.boss!.createQueue(spec.name, { ...opts, policy });
+    // createQueue leaves an existing queue as it was: a changed setting (a shorter expiry) applies through an update; a policy cannot change.
     await this.boss!.updateQueue(spec.name, opts);
+    const existing = await this.boss!.getQueue(spec.name);
+    if (existing?.policy && existing.policy !== policy) throw new Error(`job queue ${spec.name} was created with the ${existing.policy} policy, not ${policy}: give the queue a new name`);
+  }
+
+  /**
+   * A queue the code no longer files to (renamed, see QueueSpec.onePerKey): when it still holds
+   * jobs (filed before an upgrade), one worker of this replica runs them with `handler`; an empty
+   * one is deleted. A replica still on the old code during a rolling upgrade keeps working it; a
+   * job it files after the deletion fails to file, and the platform delivers the webhook again.
+   */
+  async retire<T>(name: string, successor: string, handler: (job: PgJob<T>) => Promise<void>): Promise<void> {
+    const boss = this.requireBoss();
+    const queue = await boss.getQueue(name);
+    if (!queue) return;
+    const waiting = await boss.findJobs(name, { queued: true, limit: 1 });
+    if (!waiting.length && !queue.activeCount) {
+      await boss.deleteQueue(name);
+      this.logger.log({ queue: name }, 'retired job queue deleted (empty)');
+      return;
+    }
+    const spec = this.specs.get(successor);
+    if (!spec) throw new Error(`job queue ${successor} is not defined`);
+    await this.define({ ...spec, name, onePerKey: false });
+    await this.work(name, handler, { concurrency: 1 });
+    this.logger.log({ queue: name }, 'retired job queue still holds jobs: one worker runs them');
   }
 
   /**
@@ -186,6 +224,7 @@ export class JobQueue {
 
   /** Enqueue inside the caller's transaction: the job exists if and only if the transaction commits. */
   async sendInTx(em: EntityManager, name: string, data: object, opts: Record<string, unknown> = {}): Promise<string | null> {
+    this.checkKey(name, opts);
     const db = {
       executeSql: async (text: string, values?: unknown[]) => {
         if (!em.queryRunner) throw new Error('sendInTx needs a transactional entity manager');
@@ -201,9 +240,15 @@ export class JobQueue {
   }
 
   async send(name: string, data: object, opts: Record<string, unknown> = {}): Promise<string | null> {
+    this.checkKey(name, opts);
     const id = await this.requireBoss().send(name, data, opts);
     this.wakeForSent(name, opts.startAfter);
     return id;
+  }
+
+  /** A job of a queue of keys without one would share the empty key with every other such job, one at a time. */
+  private checkKey(name: string, opts: Record<string, unknown>): void {
+    if (this.specs.get(name)?.onePerKey && !opts.singletonKey) throw new Error(`a job of ${name} needs a singletonKey`);
   }
 
   /**
@@ -256,6 +301,7 @@ export class JobQueue {
     const backstop = Math.max(POLL_SECONDS, this.config.jobPollSeconds);
     // A queue with NOTIFY polls fast only while the LISTEN connection is down; a queue of timers is woken by its timers alone.
     const poll = this.specs.get(name)?.notifyOnCommit === false ? backstop : POLL_SECONDS;
+    const keyed = this.specs.get(name)?.onePerKey === true;
     for (let i = 0; i < (opts.concurrency ?? 2); i++) {
       const slot: WorkerSlot = { id: '', busy: false };
       slot.id = await boss.work(
@@ -270,6 +316,10 @@ export class JobQueue {
         },
         async (jobs) => {
           slot.busy = true;
+          // A queue of keys: the workers a NOTIFY woke with this one lost the race for its key (an
+          // empty fetch) and sleep though other keys' jobs may wait; now that this claim is
+          // committed, another's fetch passes over its key. Each start wakes the next idle worker.
+          if (keyed) this.wake(name);
           try {
             for (const job of jobs) await this.run(name, job as PgJob<T>, handler);
           } finally {
