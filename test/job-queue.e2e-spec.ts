@@ -109,7 +109,15 @@ describe('durable jobs: wake-ups instead of polling', () => {
     );
     // One commit, one NOTIFY: the three workers wake at once and race for a1; the losers' fetches come back empty.
     await tx.run(async ({ em }) => {
-      for (const [key, n] of [['a', 1], ['a', 2], ['a', 3], ['b', 1], ['b', 2], ['c', 1]] as const) await jobs.sendInTx(em, name, { key, n }, { singletonKey: key });
+      for (const [key, n] of [
+        ['a', 1],
+        ['a', 2],
+        ['a', 3],
+        ['b', 1],
+        ['b', 2],
+        ['c', 1],
+      ] as const)
+        await jobs.sendInTx(em, name, { key, n }, { singletonKey: key });
     });
     // a1 holds its key; b and c still run, though they were filed after a2 and a3 (this server polls once an hour).
     await eventually(async () => ['b1', 'b2', 'c1'].every((j) => ran.includes(j)), 20000, 'the other keys');

@@ -171,7 +171,8 @@ export class JobQueue {
     // createQueue leaves an existing queue as it was: a changed setting (a shorter expiry) applies through an update; a policy cannot change.
     await this.boss!.updateQueue(spec.name, opts);
     const existing = await this.boss!.getQueue(spec.name);
-    if (existing?.policy && existing.policy !== policy) throw new Error(`job queue ${spec.name} was created with the ${existing.policy} policy, not ${policy}: give the queue a new name`);
+    if (existing?.policy && existing.policy !== policy)
+      throw new Error(`job queue ${spec.name} was created with the ${existing.policy} policy, not ${policy}: give the queue a new name`);
   }
 
   /**
