@@ -223,6 +223,83 @@ describe('event webhooks', () => {
     await sut.api('DELETE', `/webhooks/${sub.id}`, { token: admin });
   });
 
+  it("sends a conversation's deliveries committed together in event order, none put back to wait", async () => {
+    const hooks = await receiver();
+    const d = await desk();
+    const sub = (await sut.api('POST', '/webhooks', { token: admin, body: { url: hooks.url, events: ['message.created'], inboxIds: [d.inbox.id] } })).body;
+    const contact = { identifier: `c-${uid()}` };
+    // One batch: six messages of one conversation, whose deliveries wake the five workers at once.
+    const batch = await sut.api('POST', `/inboxes/${d.inbox.id}/incoming/batch`, {
+      token: d.inbox.token,
+      body: { messages: Array.from({ length: 6 }, (_, i) => ({ externalId: uid(), contact, text: `together ${i}` })) },
+    });
+    expect(batch.status).toBe(200);
+    const ids: string[] = batch.body.results.map((r: { messageId: string }) => r.messageId);
+    await eventually(async () => ids.every((id) => hooks.received.some((h) => h.json.data.id === id)), 30000, 'six deliveries');
+    const filed = (
+      await db.query(
+        `SELECT w.id, w.event_seq::int AS seq, w.attempts, EXTRACT(EPOCH FROM j.start_after - j.created_on) AS waited
+         FROM webhook_deliveries w JOIN pgboss.job j ON j.name = 'webhook-deliveries' AND (j.data->>'deliveryId')::uuid = w.id
+         WHERE w.subscription_id = $1`,
+        [sub.id],
+      )
+    ).rows;
+    // In the order of the conversation's events, each sent once.
+    const bySeq = [...new Map(filed.map((r) => [r.id, r.seq])).entries()].sort((a, b) => a[1] - b[1]).map(([id]) => id);
+    expect(hooks.received.filter((h) => h.json.event === 'message.created' && h.json.data.conversationId === batch.body.results[0].conversationId).map((h) => h.json.id)).toEqual(
+      bySeq,
+    );
+    // No job filed to start later: before, a worker that picked a delivery while another worker held
+    // an earlier one of its conversation put it back for 2 s.
+    expect(filed.filter((r) => Number(r.waited) > 0)).toEqual([]);
+  });
+
+  it("holds a conversation's next deliveries unstarted while its first is in flight, and sends other conversations' meanwhile", async () => {
+    // A receiver that holds the first request until told, and answers the rest at once.
+    const arrived: Array<{ id: string; text: string }> = [];
+    let held: ServerResponse | null = null;
+    const slow = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString());
+        arrived.push({ id: body.id, text: body.data.text });
+        if (!held && body.data.text === 'x 0') held = res;
+        else res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => (slow.closeAllConnections(), slow.close(() => r(undefined)))));
+    const d = await desk();
+    const sub = (
+      await sut.api('POST', '/webhooks', {
+        token: admin,
+        body: { url: `http://127.0.0.1:${(slow.address() as { port: number }).port}/hook`, events: ['message.created'], inboxIds: [d.inbox.id] },
+      })
+    ).body;
+    await d.ingest('x 0', 'customer-x');
+    await eventually(async () => held !== null, 15000, 'the first delivery in flight');
+    await d.ingest('x 1', 'customer-x');
+    await d.ingest('x 2', 'customer-x');
+    await d.ingest('y 0', 'customer-y');
+    await eventually(async () => arrived.some((a) => a.text === 'y 0'), 15000, "the other conversation's delivery");
+    // Filed before y's, yet never started: one job each, waiting behind the one in flight
+    // (before, workers picked them, found the first in flight, and filed them again for 2 s later).
+    const jobsOf = async (text: string) =>
+      (
+        await db.query(
+          `SELECT j.state FROM pgboss.job j JOIN webhook_deliveries w ON (j.data->>'deliveryId')::uuid = w.id
+           WHERE j.name = 'webhook-deliveries' AND w.subscription_id = $1 AND w.data->>'text' = $2`,
+          [sub.id, text],
+        )
+      ).rows.map((r) => r.state);
+    expect(await jobsOf('x 1')).toEqual(['created']);
+    expect(await jobsOf('x 2')).toEqual(['created']);
+    held!.end('ok');
+    await eventually(async () => arrived.some((a) => a.text === 'x 2'), 15000, 'the rest of the conversation');
+    expect(arrived.filter((a) => a.text.startsWith('x ')).map((a) => a.text)).toEqual(['x 0', 'x 1', 'x 2']);
+  });
+
   it('refuses loopback URLs without OUTBOUND_ALLOW_PRIVATE, for subscriptions and bots alike', async () => {
     const strict = await bootApp({ DATABASE_URL: sut.databaseUrl, OUTBOUND_ALLOW_PRIVATE: 'false', RUN_WORKERS: 'false' });
     closers.push(() => strict.close());

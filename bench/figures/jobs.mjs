@@ -4,9 +4,14 @@ import { startInboxServer } from '../lib/processes.mjs';
 import { api, expectOk, loginAdmin, serverEnv } from '../lib/api.mjs';
 import { summary } from '../lib/stats.mjs';
 import { cpuMeter } from '../lib/cpu.mjs';
+import { withClient } from '../lib/database.mjs';
+import { startFakeTelegram } from '../lib/fake-telegram.mjs';
 
 /** The webhook queue's workers per replica (apps/server/src/webhooks/webhook-dispatcher.service.ts). */
 const WORKERS = 4;
+/** The Bot API's getFile answer time in the intake measurement, and how many Telegram inboxes share the intake. */
+const GET_FILE_MS = 50;
+const INTAKE_INBOXES = 8;
 const round = (x) => +x.toFixed(2);
 
 /**
@@ -17,6 +22,10 @@ const round = (x) => +x.toFixed(2);
  * idle); a burst of messages posted at once, deliveries a second until the last (a queue's
  * drain). Baselines, same run: the same receiver POSTed to directly (one request; WORKERS at a
  * time for the burst), which is what the deliveries' HTTP alone would take.
+ * Last, a channel's webhook intake (the Telegram queue, like Meta's, X's and Slack's): photos
+ * sent to INTAKE_INBOXES bots, each fetched from a fake Bot API whose getFile takes GET_FILE_MS,
+ * until the last is stored; baseline the same file fetches made one at a time, which is all a
+ * single intake worker could do.
  */
 export async function run(ctx) {
   const count = ctx.quick ? 10 : 40;
@@ -67,7 +76,14 @@ export async function run(ctx) {
     );
     const bareRate = (sent / (now() - b0)) * 1000;
 
-    const server = await startInboxServer(serverEnv(databaseUrl, { OUTBOUND_ALLOW_PRIVATE: 'true' }));
+    const telegram = await startFakeTelegram({ getFileMs: GET_FILE_MS });
+    for (let i = 0; i < 5; i++) await telegram.fetchFile(`warm-${i}`);
+    const f0 = now();
+    const fetches = ctx.quick ? 20 : 40;
+    for (let i = 0; i < fetches; i++) await telegram.fetchFile(`bare-${i}`);
+    const bareFetchRate = (fetches / (now() - f0)) * 1000;
+
+    const server = await startInboxServer(serverEnv(databaseUrl, { OUTBOUND_ALLOW_PRIVATE: 'true', TELEGRAM_API_URL: telegram.url }));
     try {
       const admin = await loginAdmin(server.url);
       const box = await expectOk(api(server.url, 'POST', '/inboxes', admin, { name: 'jobs', channel: 'api' }), 'inbox');
@@ -150,8 +166,53 @@ export async function run(ctx) {
         pass: true,
         settings: { burst, workers: WORKERS, postedMs: Math.round(posted), lastDeliveryMs: Math.round(last - t0) },
       });
+
+      const perInbox = ctx.quick ? 10 : 25;
+      const photos = INTAKE_INBOXES * perInbox;
+      ctx.log(`  ${photos} Telegram photos to ${INTAKE_INBOXES} bots (getFile ${GET_FILE_MS} ms), until the last is stored`);
+      const bots = [];
+      for (let b = 0; b < INTAKE_INBOXES; b++)
+        bots.push(await expectOk(api(server.url, 'POST', '/inboxes', admin, { name: `bot ${b}`, channel: 'telegram', botToken: telegram.token }), 'Telegram inbox'));
+      const stored = () =>
+        withClient(databaseUrl, async (c) => (await c.query(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = ANY($1)`, [bots.map((b) => b.id)])).rows[0].n);
+      const photo = (b, k) => ({
+        update_id: 1000 * b + k,
+        message: {
+          message_id: k + 1,
+          from: { id: 800 + k, is_bot: false, first_name: 'Olena' },
+          chat: { id: 800 + k, type: 'private' },
+          date: Math.floor(Date.now() / 1000),
+          photo: [{ file_id: `p${b}-${k}`, file_unique_id: `u${b}-${k}`, width: 800, height: 600, file_size: 2048 }],
+        },
+      });
+      const i0 = now();
+      // Each bot's updates in order, the bots side by side (as Telegram delivers them).
+      await Promise.all(
+        bots.map(async (bot, b) => {
+          for (let k = 0; k < perInbox; k++) await telegram.deliver(server.url, bot.settings.webhookUrl, photo(b, k));
+        }),
+      );
+      const delivered = now() - i0;
+      const deadline = now() + 300000;
+      while ((await stored()) < photos) {
+        if (now() > deadline) throw new Error(`${await stored()} of ${photos} Telegram photos stored within 300 s`);
+        await sleep(20);
+      }
+      const intakeRate = (photos / (now() - i0)) * 1000;
+      results.push({
+        name: `jobs: Telegram photos to ${INTAKE_INBOXES} bots ingested (getFile ${GET_FILE_MS} ms)`,
+        value: round(intakeRate),
+        unit: 'photos/s',
+        baseline: round(bareFetchRate),
+        baselineUnit: 'getFile + download a second, one at a time',
+        ratio: intakeRate / bareFetchRate,
+        target: 'reported',
+        pass: true,
+        settings: { photos, inboxes: INTAKE_INBOXES, getFileMs: GET_FILE_MS, deliveredMs: Math.round(delivered) },
+      });
     } finally {
       await server.stop();
+      await telegram.close();
     }
   } finally {
     receiver.close();

@@ -4,8 +4,18 @@ import { APP_CONFIG, AppConfig, DomainEvent, DomainEvents, JobQueue, PgJob, Secr
 import { WebhookRepository, SubscriptionForDelivery } from './webhook.repository';
 import { WebhookEventName, outcomeOf, shouldDisable, signedRequest, subscriptionWants, webhookEventsOf } from './webhook-events.util';
 
-export const WEBHOOK_QUEUE = 'webhook-delivery';
+export const WEBHOOK_QUEUE = 'webhook-deliveries';
+/** Its name until 2026-12, before its jobs were keyed by conversation (see `deliveryKey`). */
+export const WEBHOOK_FORMER_QUEUE = 'webhook-delivery';
 const SUBSCRIPTIONS_TTL_MS = 5_000;
+/** Times a delivery goes back in line at once behind an earlier one not yet attempted, before it waits 2 s instead. */
+const MAX_QUICK_WAITS = 5;
+
+interface DeliveryJob {
+  deliveryId: string;
+  /** How often it went back in line behind an earlier delivery of its conversation. */
+  waits?: number;
+}
 
 /**
  * Committed domain events → durable, signed deliveries to event webhook subscriptions.
@@ -14,6 +24,15 @@ const SUBSCRIPTIONS_TTL_MS = 5_000;
  * Each delivery is a pg-boss job with exponential backoff; deliveries of one conversation to
  * one subscription go out in event order (a later one waits while an earlier one is pending).
  */
+
+/**
+ * The job's key: one job of a subscription's conversation runs at a time across replicas, the
+ * earliest first (QueueSpec.onePerKey), so two workers never pick two deliveries of one
+ * conversation at once. Before, the later one found the earlier in flight and was put back for
+ * 2 s: a bot subscribed to a conversation's several events (or a customer's two quick messages)
+ * got every second delivery 2 s late whenever the queue ran two of them together.
+ */
+export const deliveryKey = (subscriptionId: string, conversationId: string | null, deliveryId: string): string => `${subscriptionId}:${conversationId ?? deliveryId}`;
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcher.name);
@@ -26,6 +45,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
    * TTL, and the sweeper files whatever this replica skipped meanwhile (filing is idempotent).
    */
   private subsCache: { at: number; subs: Promise<SubscriptionForDelivery[]> } | null = null;
+  /** Committed events waiting to be filed, and whether the filing loop runs (see `enqueue`). */
+  private readonly toFile: DomainEvent[] = [];
+  private filing = false;
 
   constructor(
     private readonly tx: Transactions,
@@ -45,10 +67,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       retryDelay: this.config.webhookRetryDelaySeconds,
       retryBackoff: true,
       expireInSeconds: Math.ceil(this.config.webhookTimeoutMs / 1000) + 30,
+      onePerKey: true,
     });
-    this.unsubscribe = this.events.subscribe((e) => this.file([e]));
+    this.unsubscribe = this.events.subscribe((e) => this.enqueue(e));
     if (this.config.runWorkers) {
-      await this.jobs.work<{ deliveryId: string }>(WEBHOOK_QUEUE, (job) => this.attempt(job), { concurrency: this.config.webhookConcurrency });
+      await this.jobs.work<DeliveryJob>(WEBHOOK_QUEUE, (job) => this.attempt(job), { concurrency: this.config.webhookConcurrency });
+      await this.jobs.retire<DeliveryJob>(WEBHOOK_FORMER_QUEUE, WEBHOOK_QUEUE, (job) => this.attempt(job));
       // Events older than the lag that no live path filed (a process died between commit and filing) are filed by the sweeper.
       const every = Math.max(1000, Math.min(15_000, this.config.webhookSweepLagSeconds * 1000));
       this.sweepTimer = setInterval(() => void this.sweep().catch((err) => this.logger.warn({ err }, 'webhook sweep failed')), every);
@@ -59,6 +83,30 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   onApplicationShutdown(): void {
     this.unsubscribe?.();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+  }
+
+  /**
+   * Files committed events one transaction at a time, in event order, each time with all that
+   * arrived meanwhile: one conversation's deliveries (and their jobs) are filed in the order of its
+   * events. Filing each event in a transaction of its own, all at once, let a later event's
+   * delivery commit, and go out, before an earlier one existed (a batch's six messages of one
+   * conversation reached a receiver in the order 4, 2, 1, 3, 0, 5). What fails to file is left to
+   * the sweeper.
+   */
+  private enqueue(e: DomainEvent): void {
+    this.toFile.push(e);
+    if (this.filing) return;
+    this.filing = true;
+    void (async () => {
+      try {
+        while (this.toFile.length) {
+          const batch = this.toFile.splice(0, 500).sort((a, b) => a.seq - b.seq);
+          await this.file(batch).catch((err) => this.logger.warn({ err, events: batch.length }, 'webhook filing failed; the sweeper files these events'));
+        }
+      } finally {
+        this.filing = false;
+      }
+    })();
   }
 
   /** Files deliveries for committed events, each with its job, in one transaction. */
@@ -80,7 +128,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       for (const { sub, e, name } of plan) {
         const id = await this.repo.insertDelivery(em, { subscriptionId: sub.id, eventSeq: e.seq, event: name, conversationId: e.conversationId, data: e.payload });
         if (!id) continue;
-        await this.jobs.sendInTx(em, WEBHOOK_QUEUE, { deliveryId: id });
+        await this.jobs.sendInTx(em, WEBHOOK_QUEUE, { deliveryId: id }, { singletonKey: deliveryKey(sub.id, e.conversationId, id) });
         filed++;
       }
       return filed;
@@ -119,12 +167,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   /** Puts a delivery back in line with the same id and data (after a fix on the receiver's side). */
   async redeliver(deliveryId: string): Promise<void> {
     await this.tx.run(async ({ em }) => {
-      await this.repo.resetForRedelivery(em, deliveryId);
-      await this.jobs.sendInTx(em, WEBHOOK_QUEUE, { deliveryId });
+      const reset = await this.repo.resetForRedelivery(em, deliveryId);
+      if (reset) await this.jobs.sendInTx(em, WEBHOOK_QUEUE, { deliveryId }, { singletonKey: deliveryKey(reset.subscriptionId, reset.conversationId, deliveryId) });
     });
   }
 
-  async attempt(job: PgJob<{ deliveryId: string }>): Promise<void> {
+  async attempt(job: PgJob<DeliveryJob>): Promise<void> {
     const em = this.tx.manager;
     const found = await this.repo.forAttempt(em, job.data.deliveryId);
     if (!found) return;
@@ -135,9 +183,19 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       await this.repo.markFailed(em, delivery.id, "outside the bot's inboxes");
       return;
     }
-    if (await this.repo.hasEarlierPending(em, { ...delivery, subscriptionId: sub.id })) {
-      // Ordered per conversation: wait for the earlier one without spending a retry.
-      await this.jobs.send(WEBHOOK_QUEUE, { deliveryId: delivery.id }, { startAfter: 2 });
+    const earlier = await this.repo.earlierPending(em, { ...delivery, subscriptionId: sub.id });
+    if (earlier) {
+      // Ordered per conversation, without spending a retry. An earlier delivery not yet attempted
+      // (filed in the same commit, or by a commit that won the race to file) runs next: its job is
+      // older and its key's only one, so this one goes back in line behind it at once (a few times
+      // at most, against a job gone missing). One waiting out a retry's backoff: checked again in 2 s.
+      const waits = (job.data.waits ?? 0) + 1;
+      const soon = earlier === 'queued' && waits <= MAX_QUICK_WAITS;
+      await this.jobs.send(
+        WEBHOOK_QUEUE,
+        { deliveryId: delivery.id, waits },
+        { singletonKey: deliveryKey(sub.id, delivery.conversationId, delivery.id), ...(soon ? {} : { startAfter: 2 }) },
+      );
       return;
     }
     const { secret } = this.secretBox.open<{ secret: string }>(sub.sealedSecret);

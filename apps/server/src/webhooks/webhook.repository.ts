@@ -213,15 +213,19 @@ export class WebhookRepository {
     return row?.id ?? null;
   }
 
-  /** An earlier delivery of the same conversation to the same subscription still waiting: this one must wait for it. */
-  async hasEarlierPending(em: EntityManager, d: { id: string; subscriptionId: string; conversationId: string | null; eventSeq: number }): Promise<boolean> {
-    if (!d.conversationId) return false;
-    const [row] = await queryRows<{ one: number }>(
+  /**
+   * An earlier delivery of the same conversation to the same subscription still waiting, which this
+   * one must wait for: 'retrying' when one has been attempted (it waits out its backoff), else
+   * 'queued' (its job has not run yet); null when none.
+   */
+  async earlierPending(em: EntityManager, d: { id: string; subscriptionId: string; conversationId: string | null; eventSeq: number }): Promise<'queued' | 'retrying' | null> {
+    if (!d.conversationId) return null;
+    const [row] = await queryRows<{ retrying: boolean }>(
       em,
-      `SELECT 1 AS one FROM webhook_deliveries WHERE subscription_id = $1 AND conversation_id = $2 AND status = 'pending' AND event_seq < $3 AND id <> $4 LIMIT 1`,
+      `SELECT bool_or(attempts > 0) AS retrying FROM webhook_deliveries WHERE subscription_id = $1 AND conversation_id = $2 AND status = 'pending' AND event_seq < $3 AND id <> $4 HAVING count(*) > 0`,
       [d.subscriptionId, d.conversationId, d.eventSeq, d.id],
     );
-    return Boolean(row);
+    return row ? (row.retrying ? 'retrying' : 'queued') : null;
   }
 
   async recordAttempt(
@@ -255,8 +259,14 @@ export class WebhookRepository {
   }
 
   /** Back to pending for a redelivery (same id, same data). */
-  async resetForRedelivery(em: EntityManager, id: string): Promise<boolean> {
-    return (await queryRows<{ id: string }>(em, `UPDATE webhook_deliveries SET status = 'pending', error = NULL WHERE id = $1 RETURNING id`, [id])).length > 0;
+  /** Puts the delivery back to pending; its subscription and conversation (the job's key), or null when it is gone. */
+  async resetForRedelivery(em: EntityManager, id: string): Promise<{ subscriptionId: string; conversationId: string | null } | null> {
+    const [row] = await queryRows<{ subscription_id: string; conversation_id: string | null }>(
+      em,
+      `UPDATE webhook_deliveries SET status = 'pending', error = NULL WHERE id = $1 RETURNING subscription_id, conversation_id`,
+      [id],
+    );
+    return row ? { subscriptionId: row.subscription_id, conversationId: row.conversation_id } : null;
   }
 
   async deliveries(em: EntityManager, subscriptionId: string, q: { limit: number; before?: { createdAt: string; id: string } }): Promise<DeliveryView[]> {
