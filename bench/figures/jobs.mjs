@@ -20,7 +20,8 @@ const round = (x) => +x.toFixed(2);
  * subscribes to `message.created`. Measured: what an idle server spends on its job workers; an
  * API-channel message at a time, from its POST to its delivery (a job's pickup with the queue
  * idle); a burst of messages posted at once, deliveries a second until the last (a queue's
- * drain). Baselines, same run: the same receiver POSTed to directly (one request; WORKERS at a
+ * drain); a customer's three messages posted 5 ms apart, to the delivery of the last (one
+ * conversation's deliveries in order without waiting). Baselines, same run: the same receiver POSTed to directly (one request; WORKERS at a
  * time for the burst), which is what the deliveries' HTTP alone would take.
  * Last, a channel's webhook intake (the Telegram queue, like Meta's, X's and Slack's): photos
  * sent to INTAKE_INBOXES bots, each fetched from a fake Bot API whose getFile takes GET_FILE_MS,
@@ -88,11 +89,11 @@ export async function run(ctx) {
       const admin = await loginAdmin(server.url);
       const box = await expectOk(api(server.url, 'POST', '/inboxes', admin, { name: 'jobs', channel: 'api' }), 'inbox');
       await expectOk(api(server.url, 'POST', '/webhooks', admin, { url: hookUrl, events: ['message.created'] }), 'webhook');
-      const post = (text, i) =>
+      const post = (text, i, contact = `c${i % 50}`) =>
         fetch(`${server.url}/api/v1/inboxes/${box.id}/incoming`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${box.token}` },
-          body: JSON.stringify({ externalId: text, contact: { identifier: `c${i % 50}` }, text }),
+          body: JSON.stringify({ externalId: text, contact: { identifier: contact }, text }),
         }).then((r) => r.arrayBuffer());
       for (let i = 0; i < 5; i++) {
         await post(`warm-${i}`, i);
@@ -142,6 +143,41 @@ export async function run(ctx) {
         target: 'reported',
         pass: true,
         settings: { count, p99: round(s.p99), max: round(s.max) },
+      });
+
+      const rounds = ctx.quick ? 10 : 30;
+      ctx.log(`  ${rounds} times a customer's three quick messages, POST of the first to delivery of the last`);
+      const three = [];
+      for (let r = 0; r < rounds; r++) {
+        const texts = [0, 1, 2].map((k) => `three-${r}-${k}`);
+        const t0 = now();
+        const posts = [];
+        // 5 ms apart, one conversation, as a chat sends a customer's lines.
+        for (const text of texts) {
+          posts.push(post(text, r, `three-${r}`));
+          await sleep(5);
+        }
+        await Promise.all(posts);
+        let lastAt = 0;
+        for (const text of texts) {
+          const at = await waitFor(text, 30000);
+          if (at === undefined) throw new Error(`message ${text} was not delivered within 30 s`);
+          lastAt = Math.max(lastAt, at);
+        }
+        three.push(lastAt - t0);
+        await sleep(100 + Math.random() * 200);
+      }
+      const t3 = summary(three);
+      results.push({
+        name: "jobs: a customer's three quick messages, the last one's webhook delivery, p50",
+        value: round(t3.p50),
+        unit: 'ms',
+        baseline: round(bare.p50),
+        baselineUnit: 'ms, one POST to the receiver (p50)',
+        ratio: t3.p50 / bare.p50,
+        target: 'reported',
+        pass: true,
+        settings: { rounds, p99: round(t3.p99), max: round(t3.max), overOneSecond: three.filter((x) => x > 1000).length },
       });
 
       ctx.log(`  a burst of ${burst} messages, deliveries until the last`);
