@@ -45,7 +45,7 @@ describe('durability across restarts', () => {
       const inbox = (await app.api('POST', '/inboxes', { token: admin, body: { name: `Atomic ${uid()}`, channel: 'api' } })).body;
       const inc = await app.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'hi' } });
       // Make the job insert fail inside the reply's transaction.
-      await db.query(`ALTER TABLE pgboss.job ADD CONSTRAINT ci_block_jobs CHECK (name <> 'outbound-send') NOT VALID`);
+      await db.query(`ALTER TABLE pgboss.job ADD CONSTRAINT ci_block_jobs CHECK (name <> 'outbound-sends') NOT VALID`);
       try {
         const reply = await app.api('POST', `/conversations/${inc.body.conversationId}/messages`, { token: admin, body: { text: 'never half-written' } });
         expect(reply.status).toBe(500);

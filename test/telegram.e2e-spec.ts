@@ -351,6 +351,35 @@ describe('Telegram channel', () => {
       expect(await settled(refused.body.id)).toMatchObject({ status: 'failed', attempts: 1, error: 'TELEGRAM_BLOCKED: Forbidden: bot was blocked by the user' });
     });
 
+    it("sends an agent's quick replies in the order written, one at a time, while other conversations' replies go out", async () => {
+      const reply = (conversationId: string, text: string) => sut.api('POST', `/conversations/${conversationId}/messages`, { token: admin, body: { text } });
+      const hello = privateText(user(52040), 'two questions');
+      await tg.deliver(hello);
+      const row = await messageBy(inbox.id, `52040:${hello.message.message_id}`);
+      const hi = privateText(user(52041), 'me too');
+      await tg.deliver(hi);
+      const otherRow = await messageBy(inbox.id, `52041:${hi.message.message_id}`);
+
+      let release!: () => void;
+      tg.script('sendMessage', [{ hold: new Promise<void>((r) => (release = r)) }]);
+      await reply(row.conversation_id, 'First, your parcel');
+      await eventually(async () => tg.calls.some((c) => c.method === 'sendMessage' && c.params.text === 'First, your parcel'), 20000, 'the first reply at Telegram');
+      const second = (await reply(row.conversation_id, 'Second, your refund')).body;
+      const elsewhere = (await reply(otherRow.conversation_id, 'Hello from the other chat')).body;
+      expect(await settled(elsewhere.id)).toMatchObject({ status: 'sent' });
+      // Written after the first, the second waits unsent until the first has gone out.
+      expect(tg.calls.some((c) => c.params.text === 'Second, your refund')).toBe(false);
+      expect((await messageRow(second.id)).status).toBe('queued');
+      release();
+      expect(await settled(second.id)).toMatchObject({ status: 'sent' });
+      expect(
+        tg
+          .sends('sendMessage')
+          .map((c) => c.params.text)
+          .filter((t) => /^(First|Second),/.test(t)),
+      ).toEqual(['First, your parcel', 'Second, your refund']);
+    });
+
     it('honours retry_after on 429 and ends sent', async () => {
       const customer = user(52030);
       const hello = privateText(customer, 'rate me');

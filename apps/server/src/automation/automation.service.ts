@@ -187,7 +187,7 @@ export class AutomationService implements OnApplicationBootstrap {
           status: 'queued',
           metadata: { automatic: true, rule: { id: rule.id, name: rule.name } },
         }))!;
-        await this.outbound.enqueue(tx, id);
+        await this.outbound.enqueue(tx, id, conversationId);
         tx.emit({ type: 'message.created', conversationId, payload: (await this.messages.summary(tx.em, id))! });
         await line('sent a canned response', { cannedResponseId: a.cannedResponseId });
         return;

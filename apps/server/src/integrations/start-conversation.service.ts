@@ -123,7 +123,7 @@ export class StartConversationService {
         metadata: { startedBy: p.id },
       }))!;
       await this.conversations.markReplied(em, id, now, p.type === 'user');
-      await this.outbound.enqueue(tx, messageId);
+      await this.outbound.enqueue(tx, messageId, id);
       emit({ type: 'conversation.created', conversationId: id, payload: (await this.conversations.summary(em, id))! });
       const message = (await this.messages.summary(em, messageId))!;
       emit({ type: 'message.created', conversationId: id, payload: message });

@@ -165,7 +165,7 @@ export class ConversationService {
       if (!isNote) {
         await this.conversations.markReplied(em, id, new Date(), p.type === 'user');
         await this.hooks.run(tx, { type: 'message.created', conversationId: id, messageId, from: p.type === 'bot' ? 'bot' : 'agent' }, 'user', p);
-        await this.outbound.enqueue(tx, messageId);
+        await this.outbound.enqueue(tx, messageId, id);
         emit({ type: 'conversation.updated', conversationId: id, payload: (await this.conversations.summary(em, id))! });
       }
       const summary = (await this.messages.summary(em, messageId))!;
@@ -195,7 +195,7 @@ export class ConversationService {
         status: 'queued',
         metadata: { ...metadata, automatic: true },
       }))!;
-      await this.outbound.enqueue(tx, messageId);
+      await this.outbound.enqueue(tx, messageId, conversationId);
       const summary = (await this.messages.summary(tx.em, messageId))!;
       tx.emit({ type: 'message.created', conversationId, payload: summary });
       return summary;

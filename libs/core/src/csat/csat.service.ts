@@ -139,7 +139,7 @@ export class CsatService implements OnApplicationBootstrap {
           csat: { surveyId, token, url, scale: survey.scale, locale, rating: null, comment: null, expiresAt: new Date(Date.now() + CSAT_WINDOW_SECONDS * 1000).toISOString() },
         },
       }))!;
-      await this.outbound.enqueue(tx, messageId);
+      await this.outbound.enqueue(tx, messageId, survey.conversationId);
       await this.repo.markSent(tx.em, surveyId, messageId, CSAT_WINDOW_SECONDS);
       tx.emit({ type: 'message.created', conversationId: survey.conversationId, payload: (await this.messages.summary(tx.em, messageId))! });
       this.logger.log({ surveyId, conversationId: survey.conversationId, channel: survey.channel }, 'satisfaction survey sent');

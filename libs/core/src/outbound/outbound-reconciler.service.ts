@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JobQueue } from '../jobs/job-queue';
 import { Transactions } from '../db/transactions';
 import { MessageRepository } from '../repositories/message.repository';
-import { OUTBOUND_QUEUE } from './outbound.service';
+import { OUTBOUND_FORMER_QUEUE, OUTBOUND_QUEUE } from './outbound.service';
 
 export const OUTBOUND_RECONCILE_QUEUE = 'outbound-reconcile';
 
@@ -38,7 +38,7 @@ export class OutboundReconciler implements OnApplicationBootstrap {
     let total = 0;
     for (;;) {
       const failed = await this.tx.run(async ({ em, emit }) => {
-        const rows = await this.messages.failOrphaned(em, OUTBOUND_QUEUE, { sending: INTERRUPTED_SEND_ERROR, queued: LOST_JOB_ERROR });
+        const rows = await this.messages.failOrphaned(em, [OUTBOUND_QUEUE, OUTBOUND_FORMER_QUEUE], { sending: INTERRUPTED_SEND_ERROR, queued: LOST_JOB_ERROR });
         for (const r of rows) emit({ type: 'message.updated', conversationId: r.conversationId, payload: await this.messages.mustSummary(em, r.id) });
         return rows.length;
       });

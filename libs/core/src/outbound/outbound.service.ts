@@ -8,7 +8,9 @@ import { PermanentSendError } from '../channels/channel-adapter';
 import { SecretBox } from '../crypto/secret-box';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
-export const OUTBOUND_QUEUE = 'outbound-send';
+export const OUTBOUND_QUEUE = 'outbound-sends';
+/** Its name until 2026-12, before its jobs were keyed by conversation (see `defineQueue`). */
+export const OUTBOUND_FORMER_QUEUE = 'outbound-send';
 
 interface SendJob {
   messageId: string;
@@ -42,6 +44,12 @@ export class OutboundService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Keyed by conversation (QueueSpec.onePerKey): one send of a conversation at a time across
+   * replicas, the earliest first, so an agent's quick replies reach a chat in the order written.
+   * Before, the four workers sent them side by side and the channel received them in either order.
+   * A reply waiting out a retry's backoff does not hold the ones after it.
+   */
   async defineQueue(): Promise<void> {
     await this.jobs.define({
       name: OUTBOUND_QUEUE,
@@ -49,6 +57,7 @@ export class OutboundService {
       retryDelay: this.config.outboundRetryDelaySeconds,
       retryBackoff: true,
       expireInSeconds: this.jobExpirySeconds(),
+      onePerKey: true,
     });
   }
 
@@ -69,11 +78,12 @@ export class OutboundService {
 
   async startWorker(): Promise<void> {
     await this.jobs.work<SendJob>(OUTBOUND_QUEUE, (job) => this.process(job), { concurrency: 4 });
+    await this.jobs.retire<SendJob>(OUTBOUND_FORMER_QUEUE, OUTBOUND_QUEUE, (job) => this.process(job));
   }
 
   /** Called inside the transaction that stored the queued message. */
-  async enqueue(tx: TxContext, messageId: string): Promise<void> {
-    const jobId = await this.jobs.sendInTx(tx.em, OUTBOUND_QUEUE, { messageId });
+  async enqueue(tx: TxContext, messageId: string, conversationId: string): Promise<void> {
+    const jobId = await this.jobs.sendInTx(tx.em, OUTBOUND_QUEUE, { messageId }, { singletonKey: conversationId });
     await this.messages.markEnqueued(tx.em, messageId, jobId, this.attemptDeadlineSeconds() + SUPERVISE_INTERVAL_SECONDS);
   }
 
@@ -86,7 +96,7 @@ export class OutboundService {
     return this.tx.run(async (tx) => {
       const reset = await this.messages.resetForRetry(tx.em, messageId);
       if (!reset) return false;
-      await this.enqueue(tx, messageId);
+      await this.enqueue(tx, messageId, reset.conversationId);
       if (reset.previousJobId) {
         const previous = reset.previousJobId;
         tx.afterCommit(() => this.jobs.cancel(OUTBOUND_QUEUE, [previous]).catch((err) => this.logger.warn({ err, messageId }, 'could not cancel the replaced delivery job')));

@@ -339,7 +339,7 @@ export class MessageRepository {
    * without settling. Live jobs (created, retry, active) are left to pg-boss. Rows locked by an
    * attempt in progress are skipped. Replies queued before job ids were recorded match by payload.
    */
-  async failOrphaned(em: EntityManager, queue: string, errors: { sending: string; queued: string }, limit = 500): Promise<Array<{ id: string; conversationId: string }>> {
+  async failOrphaned(em: EntityManager, queues: string[], errors: { sending: string; queued: string }, limit = 500): Promise<Array<{ id: string; conversationId: string }>> {
     return queryRows<{ id: string; conversationId: string }>(
       em,
       `UPDATE messages m SET status = 'failed', error = CASE WHEN m.status = 'sending' THEN $2 ELSE $3 END
@@ -348,12 +348,12 @@ export class MessageRepository {
          WHERE o.status IN ('queued', 'sending')
            AND NOT EXISTS (
              SELECT 1 FROM pgboss.job j
-             WHERE j.name = $1 AND j.state IN ('created', 'retry', 'active')
+             WHERE j.name = ANY($1) AND j.state IN ('created', 'retry', 'active')
                AND (j.id = o.job_id OR (o.job_id IS NULL AND j.data->>'messageId' = o.id::text)))
          ORDER BY o.created_at LIMIT $4
          FOR UPDATE SKIP LOCKED)
        RETURNING m.id, m.conversation_id AS "conversationId"`,
-      [queue, errors.sending, errors.queued, limit],
+      [queues, errors.sending, errors.queued, limit],
     );
   }
 
