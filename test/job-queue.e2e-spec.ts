@@ -131,22 +131,25 @@ describe('durable jobs: wake-ups instead of polling', () => {
     await expect(jobs.send(name, { key: 'x', n: 1 })).rejects.toThrow(/needs a singletonKey/);
   });
 
-  it('runs the jobs left on a retired queue, and deletes a retired queue that is empty', async () => {
+  it('runs the jobs left on a retired queue, keeps one whose job is running elsewhere, and deletes one that is empty', async () => {
     const successor = `test-${uid()}`;
     await jobs.define({ name: successor, retryLimit: 0, retryDelay: 1, retryBackoff: false, onePerKey: true });
-    const [left, empty] = [`test-${uid()}`, `test-${uid()}`];
-    await jobs.define({ name: left, retryLimit: 0, retryDelay: 1, retryBackoff: false });
-    await jobs.define({ name: empty, retryLimit: 0, retryDelay: 1, retryBackoff: false });
+    const [left, empty, busy] = [`test-${uid()}`, `test-${uid()}`, `test-${uid()}`];
+    for (const name of [left, empty, busy]) await jobs.define({ name, retryLimit: 0, retryDelay: 1, retryBackoff: false, expireInSeconds: 3600 });
     await jobs.send(left, { n: 1 });
     await jobs.send(left, { n: 2 });
+    // A job another replica (still on the old code) is running: its queue is not empty.
+    await jobs.send(busy, { n: 3 });
+    await db.query(`UPDATE pgboss.job SET state = 'active', started_on = now() WHERE name = $1`, [busy]);
     const ran: number[] = [];
     const handler = async (job: PgJob<{ n: number }>) => void ran.push(job.data.n);
     await jobs.retire(left, successor, handler);
     await jobs.retire(empty, successor, handler);
+    await jobs.retire(busy, successor, handler);
     await jobs.retire(`test-${uid()}`, successor, handler); // never existed: nothing to do
     await eventually(async () => ran.length === 2, 20000, 'the jobs left on the retired queue');
     expect(ran.sort()).toEqual([1, 2]);
-    const queues = (await db.query(`SELECT name FROM pgboss.queue WHERE name = ANY($1)`, [[left, empty]])).rows.map((r) => r.name);
-    expect(queues).toEqual([left]);
+    const queues = (await db.query(`SELECT name FROM pgboss.queue WHERE name = ANY($1)`, [[left, empty, busy]])).rows.map((r) => r.name);
+    expect(queues.sort()).toEqual([left, busy].sort());
   });
 });

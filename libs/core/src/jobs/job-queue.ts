@@ -15,8 +15,8 @@ type PgBossInstance = {
   send(name: string, data: object, opts?: Record<string, unknown>): Promise<string | null>;
   work(name: string, opts: Record<string, unknown>, handler: (jobs: PgJob[]) => Promise<unknown>): Promise<string>;
   notifyWorker(workerId: string): void;
-  getQueue(name: string): Promise<{ policy?: string; activeCount?: number } | null>;
-  findJobs(name: string, opts: Record<string, unknown>): Promise<unknown[]>;
+  getQueue(name: string): Promise<{ policy?: string } | null>;
+  getDb(): { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
   deleteQueue(name: string): Promise<void>;
 };
 
@@ -183,10 +183,10 @@ export class JobQueue {
    */
   async retire<T>(name: string, successor: string, handler: (job: PgJob<T>) => Promise<void>): Promise<void> {
     const boss = this.requireBoss();
-    const queue = await boss.getQueue(name);
-    if (!queue) return;
-    const waiting = await boss.findJobs(name, { queued: true, limit: 1 });
-    if (!waiting.length && !queue.activeCount) {
+    if (!(await boss.getQueue(name))) return;
+    // Read live (the queue's counts are the monitor's, seconds old): a job still active there belongs to a replica that may be sending.
+    const { rows } = await boss.getDb().executeSql(`SELECT 1 FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry', 'active') LIMIT 1`, [name]);
+    if (!rows.length) {
       await boss.deleteQueue(name);
       this.logger.log({ queue: name }, 'retired job queue deleted (empty)');
       return;
