@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { ServerResponse, createServer } from 'node:http';
+import { IncomingMessage, ServerResponse, createServer } from 'node:http';
 import { Client } from 'pg';
 import { TestApp, bootApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
@@ -30,6 +30,15 @@ describe('event webhooks', () => {
     closers.push(() => r.close());
     return r;
   };
+  /** A receiver of the test's own on 127.0.0.1 (closed after the test), answering as `handle` does; its URL. */
+  const rawReceiver = async (handle: (req: IncomingMessage, res: ServerResponse) => void) => {
+    const server = createServer(handle);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => (server.closeAllConnections(), server.close(() => r(undefined)))));
+    return `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+  };
+  const subscribe = async (url: string, inboxId: string) =>
+    (await sut.api('POST', '/webhooks', { token: admin, body: { url, events: ['message.created'], inboxIds: [inboxId] } })).body as { id: string };
   const verify = (hook: ReceivedHook, secret: string) => {
     expect(hook.headers['x-inbox-signature']).toBe(`sha256=${createHmac('sha256', secret).update(hook.body).digest('hex')}`);
     expect(hook.headers['x-inbox-timestamp']).toBe(String(hook.json.timestamp));
@@ -186,28 +195,15 @@ describe('event webhooks', () => {
     // A receiver that answers nothing until told: the deliveries in flight pile up on it.
     const held: ServerResponse[] = [];
     const seen = new Set<string>();
-    const slow = createServer((req, res) => {
+    const url = await rawReceiver((req, res) => {
       req.resume();
       req.on('end', () => {
         seen.add(String(req.headers['x-inbox-delivery']));
         held.push(res);
       });
     });
-    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
-    closers.push(
-      () =>
-        new Promise((r) => {
-          slow.close(() => r(undefined));
-          slow.closeAllConnections();
-        }),
-    );
     const d = await desk();
-    const sub = (
-      await sut.api('POST', '/webhooks', {
-        token: admin,
-        body: { url: `http://127.0.0.1:${(slow.address() as { port: number }).port}/hook`, events: ['message.created'], inboxIds: [d.inbox.id] },
-      })
-    ).body;
+    const sub = await subscribe(url, d.inbox.id);
     for (let i = 0; i < 8; i++) await d.ingest(`slow ${i}`);
     // Five in flight at once (this server's WEBHOOK_CONCURRENCY), though the receiver answers none.
     // Counted while their connection is open (a delivery that times out closes its own).
@@ -226,7 +222,7 @@ describe('event webhooks', () => {
   it("sends a conversation's deliveries committed together in event order, none put back to wait", async () => {
     const hooks = await receiver();
     const d = await desk();
-    const sub = (await sut.api('POST', '/webhooks', { token: admin, body: { url: hooks.url, events: ['message.created'], inboxIds: [d.inbox.id] } })).body;
+    const sub = await subscribe(hooks.url, d.inbox.id);
     const contact = { identifier: `c-${uid()}` };
     // One batch: six messages of one conversation, whose deliveries wake the five workers at once.
     const batch = await sut.api('POST', `/inboxes/${d.inbox.id}/incoming/batch`, {
@@ -258,7 +254,7 @@ describe('event webhooks', () => {
     // A receiver that holds the first request until told, and answers the rest at once.
     const arrived: Array<{ id: string; text: string }> = [];
     let held: ServerResponse | null = null;
-    const slow = createServer((req, res) => {
+    const url = await rawReceiver((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
@@ -268,15 +264,8 @@ describe('event webhooks', () => {
         else res.end('ok');
       });
     });
-    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
-    closers.push(() => new Promise((r) => (slow.closeAllConnections(), slow.close(() => r(undefined)))));
     const d = await desk();
-    const sub = (
-      await sut.api('POST', '/webhooks', {
-        token: admin,
-        body: { url: `http://127.0.0.1:${(slow.address() as { port: number }).port}/hook`, events: ['message.created'], inboxIds: [d.inbox.id] },
-      })
-    ).body;
+    const sub = await subscribe(url, d.inbox.id);
     await d.ingest('x 0', 'customer-x');
     await eventually(async () => held !== null, 15000, 'the first delivery in flight');
     await d.ingest('x 1', 'customer-x');

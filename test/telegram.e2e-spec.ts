@@ -49,6 +49,15 @@ describe('Telegram channel', () => {
     update_id: ++updateId,
     message: { message_id: ++messageId, from, chat: { id: from.id, first_name: from.first_name, type: 'private' }, date: now(), text, ...extra },
   });
+  /** A private chat's photo (sizes as Telegram lists them, smallest first). */
+  const privatePhoto = (
+    from: ReturnType<typeof user>,
+    photo: Array<{ file_id: string; file_unique_id: string; width: number; height: number; file_size: number }>,
+    extra: Record<string, unknown> = {},
+  ) => ({
+    update_id: ++updateId,
+    message: { message_id: ++messageId, from, chat: { id: from.id, type: 'private' }, date: now(), photo, ...extra },
+  });
   const counts = async () =>
     (
       await db.query(
@@ -239,20 +248,14 @@ describe('Telegram channel', () => {
     it('stores a photo fetched with getFile as an attachment, records a button press and answers it', async () => {
       tg.addFile('PHOTO-BIG', { path: 'photos/file_7.jpg', mimeType: 'image/jpeg', data: Buffer.from('fake-jpeg-bytes') });
       const customer = user(52002);
-      const update = {
-        update_id: ++updateId,
-        message: {
-          message_id: ++messageId,
-          from: customer,
-          chat: { id: customer.id, type: 'private' },
-          date: now(),
-          caption: 'the box',
-          photo: [
-            { file_id: 'PHOTO-SMALL', file_unique_id: 's', width: 90, height: 90, file_size: 10 },
-            { file_id: 'PHOTO-BIG', file_unique_id: 'b', width: 800, height: 800, file_size: 15 },
-          ],
-        },
-      };
+      const update = privatePhoto(
+        customer,
+        [
+          { file_id: 'PHOTO-SMALL', file_unique_id: 's', width: 90, height: 90, file_size: 10 },
+          { file_id: 'PHOTO-BIG', file_unique_id: 'b', width: 800, height: 800, file_size: 15 },
+        ],
+        { caption: 'the box' },
+      );
       await tg.deliver(update);
       const row = await messageBy(inbox.id, `52002:${update.message.message_id}`);
       const summary = (await sut.api('GET', `/conversations/${row.conversation_id}/messages`, { token: admin })).body.items.find((m: any) => m.id === row.id);
@@ -411,16 +414,7 @@ describe('Telegram channel', () => {
     let release!: () => void;
     tg.script('getFile', [{ hold: new Promise<void>((r) => (release = r)) }]);
     const customer = user(53001);
-    const photo = {
-      update_id: ++updateId,
-      message: {
-        message_id: ++messageId,
-        from: customer,
-        chat: { id: customer.id, type: 'private' },
-        date: now(),
-        photo: [{ file_id: 'SLOW-PHOTO', file_unique_id: 'sp', width: 800, height: 800, file_size: 15 }],
-      },
-    };
+    const photo = privatePhoto(customer, [{ file_id: 'SLOW-PHOTO', file_unique_id: 'sp', width: 800, height: 800, file_size: 15 }]);
     expect((await deliverTo(slowHook, photo)).body.outcome).toBe('queued');
     await eventually(async () => tg.calls.some((c) => c.method === 'getFile' && c.params.file_id === 'SLOW-PHOTO'), 20000, 'the held getFile');
     // The same customer's next message waits behind the photo (its inbox's order) ...
