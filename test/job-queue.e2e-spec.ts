@@ -1,6 +1,6 @@
 import { JobQueue, PgJob, Transactions } from '@inbox/core';
 import { Client } from 'pg';
-import { TestApp, bootFixture, eventually, uid } from './helpers/app';
+import { TestApp, bootApp, bootFixture, eventually, uid } from './helpers/app';
 
 /**
  * Durable jobs find their workers by wake-ups, not by polling (libs/core/src/jobs/job-queue.ts):
@@ -151,5 +151,47 @@ describe('durable jobs: wake-ups instead of polling', () => {
     expect(ran.sort()).toEqual([1, 2]);
     const queues = (await db.query(`SELECT name FROM pgboss.queue WHERE name = ANY($1)`, [[left, empty, busy]])).rows.map((r) => r.name);
     expect(queues.sort()).toEqual([left, busy].sort());
+  });
+
+  it('runs one job of a key at a time across two replicas, and the keys side by side on both', async () => {
+    const other = await bootApp({ DATABASE_URL: sut.databaseUrl, JOB_POLL_SECONDS: '3600' });
+    try {
+      const name = `test-${uid()}`;
+      const running = new Map<string, number>();
+      const ran: Array<{ job: string; replica: number }> = [];
+      let overlap = 0;
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      for (const [replica, queue] of [jobs, other.server.app.get(JobQueue)].entries()) {
+        await queue.define({ name, retryLimit: 0, retryDelay: 1, retryBackoff: false, onePerKey: true });
+        await queue.work<{ key: string; n: number }>(
+          name,
+          async ({ data }) => {
+            running.set(data.key, (running.get(data.key) ?? 0) + 1);
+            if (running.get(data.key)! > 1) overlap++;
+            ran.push({ job: `${data.key}${data.n}`, replica });
+            // Every key's first job waits for the test: the others of its key must wait too, on either replica.
+            if (data.n === 1) await held;
+            else await new Promise((r) => setTimeout(r, 10));
+            running.set(data.key, running.get(data.key)! - 1);
+          },
+          { concurrency: 2 },
+        );
+      }
+      // One commit: both replicas' four workers wake at once.
+      await tx.run(async ({ em }) => {
+        for (let n = 1; n <= 3; n++) for (const key of ['a', 'b', 'c']) await jobs.sendInTx(em, name, { key, n }, { singletonKey: key });
+      });
+      // Three keys, four workers on two replicas: each key's first job runs, and only that one.
+      await eventually(async () => ['a1', 'b1', 'c1'].every((j) => ran.some((r) => r.job === j)), 20000, "every key's first job");
+      expect(new Set(ran.map((r) => r.replica)).size).toBe(2);
+      expect(ran.map((r) => r.job).sort()).toEqual(['a1', 'b1', 'c1']);
+      release();
+      await eventually(async () => ran.length === 9, 20000, 'all nine jobs');
+      for (const key of ['a', 'b', 'c']) expect(ran.filter((r) => r.job.startsWith(key)).map((r) => r.job)).toEqual([`${key}1`, `${key}2`, `${key}3`]);
+      expect(overlap).toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 });
