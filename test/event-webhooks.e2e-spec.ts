@@ -289,6 +289,26 @@ describe('event webhooks', () => {
     expect(arrived.filter((a) => a.text.startsWith('x ')).map((a) => a.text)).toEqual(['x 0', 'x 1', 'x 2']);
   });
 
+  it('fails a delivery whose subscription was switched off before it went out, so it holds nothing back once the subscription is on again', async () => {
+    const hooks = await receiver();
+    const d = await desk();
+    const sub = await subscribe(hooks.url, d.inbox.id);
+    // The receiver fails: the delivery waits out its backoff, pending, and is switched off meanwhile.
+    hooks.respondWith([500]);
+    const first = await d.ingest('before the pause', 'customer-paused');
+    await eventually(async () => hooks.received.some((h) => h.json.data.id === first.messageId), 15000, 'the first attempt');
+    expect((await sut.api('PATCH', `/webhooks/${sub.id}`, { token: admin, body: { active: false } })).status).toBe(200);
+    const log = async () =>
+      (await sut.api('GET', `/webhooks/${sub.id}/deliveries`, { token: admin })).body.items as Array<{ status: string; error: string | null; data?: unknown }>;
+    const failed = await eventually(async () => (await log()).find((e) => e.status === 'failed'), 20000, 'the retry to find the subscription off');
+    expect(failed.error).toBe('the subscription was switched off');
+
+    // On again: the conversation's next event goes out (a pending one before it would hold it for ever).
+    expect((await sut.api('PATCH', `/webhooks/${sub.id}`, { token: admin, body: { active: true } })).status).toBe(200);
+    const reply = (await sut.api('POST', `/conversations/${first.conversationId}/messages`, { token: admin, body: { text: 'after the pause' } })).body;
+    await eventually(async () => hooks.received.some((h) => h.json.data.id === reply.id), 20000, 'the next event delivered');
+  });
+
   it('refuses loopback URLs without OUTBOUND_ALLOW_PRIVATE, for subscriptions and bots alike', async () => {
     const strict = await bootApp({ DATABASE_URL: sut.databaseUrl, OUTBOUND_ALLOW_PRIVATE: 'false', RUN_WORKERS: 'false' });
     closers.push(() => strict.close());

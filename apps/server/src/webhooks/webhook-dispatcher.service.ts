@@ -18,14 +18,6 @@ interface DeliveryJob {
 }
 
 /**
- * Committed domain events → durable, signed deliveries to event webhook subscriptions.
- * Filing is idempotent (one delivery per subscription and event): the live path files right
- * after commit, and a sweeper over the outbox files what a crashed process never did.
- * Each delivery is a pg-boss job with exponential backoff; deliveries of one conversation to
- * one subscription go out in event order (a later one waits while an earlier one is pending).
- */
-
-/**
  * The job's key: one job of a subscription's conversation runs at a time across replicas, the
  * earliest first (QueueSpec.onePerKey), so two workers never pick two deliveries of one
  * conversation at once. Before, the later one found the earlier in flight and was put back for
@@ -33,6 +25,14 @@ interface DeliveryJob {
  * got every second delivery 2 s late whenever the queue ran two of them together.
  */
 export const deliveryKey = (subscriptionId: string, conversationId: string | null, deliveryId: string): string => `${subscriptionId}:${conversationId ?? deliveryId}`;
+
+/**
+ * Committed domain events → durable, signed deliveries to event webhook subscriptions.
+ * Filing is idempotent (one delivery per subscription and event): the live path files right
+ * after commit, and a sweeper over the outbox files what a crashed process never did.
+ * Each delivery is a pg-boss job with exponential backoff; deliveries of one conversation to
+ * one subscription go out in event order (a later one waits while an earlier one is pending).
+ */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDispatcher.name);
@@ -177,7 +177,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const found = await this.repo.forAttempt(em, job.data.deliveryId);
     if (!found) return;
     const { delivery, sub } = found;
-    if (delivery.status !== 'pending' || !sub.active || (sub.bot && !sub.bot.active)) return;
+    if (delivery.status !== 'pending') return;
+    if (!sub.active || (sub.bot && !sub.bot.active)) {
+      // Settled, not left pending: a pending delivery would hold its conversation's later ones
+      // for ever once the subscription is on again. It can be sent again from the log.
+      await this.repo.markFailed(em, delivery.id, sub.active ? 'the bot was deactivated' : 'the subscription was switched off');
+      return;
+    }
     // A bot's scope may have narrowed since filing (on any replica): checked again, fresh, before anything leaves.
     if (sub.bot && !subscriptionWants({ ...sub, events: [delivery.event] }, delivery.event as WebhookEventName, { inboxId: delivery.inboxId, isNote: false })) {
       await this.repo.markFailed(em, delivery.id, "outside the bot's inboxes");
