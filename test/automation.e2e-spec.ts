@@ -1,3 +1,5 @@
+import { ServerResponse, createServer } from 'node:http';
+import { Client } from 'pg';
 import { TestApp, bootApp, eventually, uid } from './helpers/app';
 import { startWebhookReceiver } from './helpers/webhook-receiver';
 
@@ -203,6 +205,61 @@ describe('automation rules', () => {
       expect((await conversation(later)).labels).toEqual([]);
     } finally {
       await receiver.close();
+    }
+  });
+
+  it("sends a conversation's rule webhooks one at a time, in the order its rules ran", async () => {
+    const t = await team();
+    const ib = await inbox(t.id);
+    // A receiver that holds the first POST until told, and answers the rest at once.
+    const got: string[] = [];
+    let held: ServerResponse | null = null;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString());
+        got.push(body.conversation.id);
+        if (!held) held = res;
+        else res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const db = new Client({ connectionString: sut.databaseUrl });
+    await db.connect();
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/rules`;
+      const rule = await sut.api('POST', '/automation-rules', {
+        token: admin,
+        body: {
+          name: `Each message ${uid()}`,
+          event: 'message.created',
+          conditions: [{ field: 'inbox', operator: 'equals', value: ib.id }],
+          actions: [{ type: 'send_webhook', url }],
+        },
+      });
+      expect(rule.status).toBe(201);
+      const customer = `c-${uid()}`;
+      const id = await ingest(ib, 'first', customer);
+      await eventually(async () => held !== null, 15000, 'the first webhook in flight');
+      await ingest(ib, 'second', customer);
+      // Another conversation's webhook, filed after, goes out while the first is held; this conversation's second waits.
+      const other = await ingest(ib, 'elsewhere');
+      await eventually(async () => got.length === 2, 15000, "the other conversation's webhook");
+      const jobs = (
+        await db.query(
+          `SELECT data->'body'->'conversation'->>'id' AS id, state FROM pgboss.job WHERE name = 'automation-webhooks' AND data->'body'->'conversation'->>'id' = ANY($1) ORDER BY created_on`,
+          [[id, other]],
+        )
+      ).rows;
+      expect(jobs.filter((j) => j.id === id).map((j) => j.state)).toEqual(['active', 'created']);
+      held!.end('ok');
+      await eventually(async () => got.length === 3, 15000, 'the second webhook');
+      expect(got).toEqual([id, other, id]);
+    } finally {
+      await db.end();
+      server.closeAllConnections();
+      server.close();
     }
   });
 });

@@ -10,6 +10,7 @@ import {
   JobQueue,
   MessageRepository,
   OutboundService,
+  PgJob,
   TxContext,
   outboundDispatcher,
 } from '@inbox/core';
@@ -19,7 +20,9 @@ import { AssignmentService } from '../routing/assignment.service';
 import { AutomationRuleRepository, RuleView } from './automation-rule.repository';
 import { RuleAction, RuleEvent, RuleFacts, fillTemplate, ruleMatches } from './rule-conditions.util';
 
-export const AUTOMATION_WEBHOOK_QUEUE = 'automation-webhook';
+export const AUTOMATION_WEBHOOK_QUEUE = 'automation-webhooks';
+/** Its name until 2026-12, before its jobs were keyed by conversation. */
+export const AUTOMATION_WEBHOOK_FORMER_QUEUE = 'automation-webhook';
 
 type Facts = NonNullable<Awaited<ReturnType<AutomationRuleRepository['facts']>>>;
 
@@ -60,9 +63,14 @@ export class AutomationService implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.define({ name: AUTOMATION_WEBHOOK_QUEUE, retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 60 });
-    if (this.config.runWorkers)
-      await this.jobs.work<{ url: string; body: unknown }>(AUTOMATION_WEBHOOK_QUEUE, (job) => this.postWebhook(job.data.url, job.data.body), { concurrency: 2 });
+    // Keyed by conversation: a conversation's snapshots reach the URL one at a time, in the order its rules ran
+    // (a receiver keeping the latest state would otherwise keep an older one that arrived last).
+    await this.jobs.define({ name: AUTOMATION_WEBHOOK_QUEUE, retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 60, onePerKey: true });
+    if (this.config.runWorkers) {
+      const post = (job: PgJob<{ url: string; body: unknown }>) => this.postWebhook(job.data.url, job.data.body);
+      await this.jobs.work<{ url: string; body: unknown }>(AUTOMATION_WEBHOOK_QUEUE, post, { concurrency: 2 });
+      await this.jobs.retire<{ url: string; body: unknown }>(AUTOMATION_WEBHOOK_FORMER_QUEUE, AUTOMATION_WEBHOOK_QUEUE, post);
+    }
   }
 
   private async onEvent(ctx: HookContext, e: ConversationHookEvent): Promise<void> {
@@ -212,7 +220,7 @@ export class AutomationService implements OnApplicationBootstrap {
       }
       case 'send_webhook': {
         const body = { event: 'automation.rule', rule: { id: rule.id, name: rule.name }, conversation: current, timestamp: Math.floor(Date.now() / 1000) };
-        await this.jobs.sendInTx(tx.em, AUTOMATION_WEBHOOK_QUEUE, { url: a.url, body });
+        await this.jobs.sendInTx(tx.em, AUTOMATION_WEBHOOK_QUEUE, { url: a.url, body }, { singletonKey: conversationId });
         await line('sent a webhook', {});
         return;
       }
