@@ -258,8 +258,7 @@ export class WebhookRepository {
     await em.query(`UPDATE webhook_subscriptions SET active = false, disabled_reason = $2, updated_at = now() WHERE id = $1`, [subscriptionId, reason]);
   }
 
-  /** Back to pending for a redelivery (same id, same data). */
-  /** Puts the delivery back to pending; its subscription and conversation (the job's key), or null when it is gone. */
+  /** Back to pending for a redelivery (same id, same data): its subscription and conversation (the job's key), or null when it is gone. */
   async resetForRedelivery(em: EntityManager, id: string): Promise<{ subscriptionId: string; conversationId: string | null } | null> {
     const [row] = await queryRows<{ subscription_id: string; conversation_id: string | null }>(
       em,
