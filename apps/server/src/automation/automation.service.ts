@@ -10,7 +10,6 @@ import {
   JobQueue,
   MessageRepository,
   OutboundService,
-  PgJob,
   TxContext,
   outboundDispatcher,
 } from '@inbox/core';
@@ -66,11 +65,11 @@ export class AutomationService implements OnApplicationBootstrap {
     // Keyed by conversation: a conversation's snapshots reach the URL one at a time, in the order its rules ran
     // (a receiver keeping the latest state would otherwise keep an older one that arrived last).
     await this.jobs.define({ name: AUTOMATION_WEBHOOK_QUEUE, retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 60, onePerKey: true });
-    if (this.config.runWorkers) {
-      const post = (job: PgJob<{ url: string; body: unknown }>) => this.postWebhook(job.data.url, job.data.body);
-      await this.jobs.work<{ url: string; body: unknown }>(AUTOMATION_WEBHOOK_QUEUE, post, { concurrency: 2 });
-      await this.jobs.retire<{ url: string; body: unknown }>(AUTOMATION_WEBHOOK_FORMER_QUEUE, AUTOMATION_WEBHOOK_QUEUE, post);
-    }
+    if (this.config.runWorkers)
+      await this.jobs.work<{ url: string; body: unknown }>(AUTOMATION_WEBHOOK_QUEUE, (job) => this.postWebhook(job.data.url, job.data.body), {
+        concurrency: 2,
+        replaces: AUTOMATION_WEBHOOK_FORMER_QUEUE,
+      });
   }
 
   private async onEvent(ctx: HookContext, e: ConversationHookEvent): Promise<void> {

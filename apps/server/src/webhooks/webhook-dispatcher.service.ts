@@ -71,8 +71,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     });
     this.unsubscribe = this.events.subscribe((e) => this.enqueue(e));
     if (this.config.runWorkers) {
-      await this.jobs.work<DeliveryJob>(WEBHOOK_QUEUE, (job) => this.attempt(job), { concurrency: this.config.webhookConcurrency });
-      await this.jobs.retire<DeliveryJob>(WEBHOOK_FORMER_QUEUE, WEBHOOK_QUEUE, (job) => this.attempt(job));
+      await this.jobs.work<DeliveryJob>(WEBHOOK_QUEUE, (job) => this.attempt(job), { concurrency: this.config.webhookConcurrency, replaces: WEBHOOK_FORMER_QUEUE });
       // Events older than the lag that no live path filed (a process died between commit and filing) are filed by the sweeper.
       const every = Math.max(1000, Math.min(15_000, this.config.webhookSweepLagSeconds * 1000));
       this.sweepTimer = setInterval(() => void this.sweep().catch((err) => this.logger.warn({ err }, 'webhook sweep failed')), every);

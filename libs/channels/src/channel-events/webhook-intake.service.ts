@@ -60,8 +60,7 @@ export class WebhookIntakeService {
    * out of order. Jobs left on `former` by an upgrade are run by one worker (JobQueue.retire).
    */
   async work<T extends { inboxId: string }>(queue: string, former: string, handler: (job: PgJob<T>) => Promise<void>): Promise<void> {
-    await this.jobs.work<T>(queue, handler, { concurrency: this.config.intakeConcurrency });
-    await this.jobs.retire<T>(former, queue, handler);
+    await this.jobs.work<T>(queue, handler, { concurrency: this.config.intakeConcurrency, replaces: former });
   }
 
   /** The inbox a webhook URL names (`id` found by the channel's key), with its secrets opened; 404 naming the key otherwise. */

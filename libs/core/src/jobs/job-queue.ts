@@ -170,9 +170,10 @@ export class JobQueue {
     await this.boss!.createQueue(spec.name, { ...opts, policy });
     // createQueue leaves an existing queue as it was: a changed setting (a shorter expiry) applies through an update; a policy cannot change.
     await this.boss!.updateQueue(spec.name, opts);
+    if (!spec.onePerKey) return;
+    // A keyed queue that an older version created unkeyed would run a key's jobs side by side, silently.
     const existing = await this.boss!.getQueue(spec.name);
-    if (existing?.policy && existing.policy !== policy)
-      throw new Error(`job queue ${spec.name} was created with the ${existing.policy} policy, not ${policy}: give the queue a new name`);
+    if (existing?.policy !== policy) throw new Error(`job queue ${spec.name} was created with the ${existing?.policy} policy, not ${policy}: give the queue a new name`);
   }
 
   /**
@@ -293,16 +294,18 @@ export class JobQueue {
 
   /**
    * `concurrency` workers on the queue (each its own pg-boss worker, so each can be woken and each
-   * fetches again as soon as its job ends; see POLL_SECONDS).
+   * fetches again as soon as its job ends; see POLL_SECONDS). `replaces`: the queue's former name,
+   * whose leftover jobs the same handler runs (see `retire`).
    */
-  async work<T>(name: string, handler: (job: PgJob<T>) => Promise<void>, opts: { concurrency?: number } = {}): Promise<void> {
+  async work<T>(name: string, handler: (job: PgJob<T>) => Promise<void>, opts: { concurrency?: number; replaces?: string } = {}): Promise<void> {
     const boss = this.requireBoss();
     const slots = this.slots.get(name) ?? [];
     this.slots.set(name, slots);
+    const spec = this.specs.get(name);
     const backstop = Math.max(POLL_SECONDS, this.config.jobPollSeconds);
     // A queue with NOTIFY polls fast only while the LISTEN connection is down; a queue of timers is woken by its timers alone.
-    const poll = this.specs.get(name)?.notifyOnCommit === false ? backstop : POLL_SECONDS;
-    const keyed = this.specs.get(name)?.onePerKey === true;
+    const poll = spec?.notifyOnCommit === false ? backstop : POLL_SECONDS;
+    const keyed = spec?.onePerKey === true;
     for (let i = 0; i < (opts.concurrency ?? 2); i++) {
       const slot: WorkerSlot = { id: '', busy: false };
       slot.id = await boss.work(
@@ -332,6 +335,7 @@ export class JobQueue {
       );
       slots.push(slot);
     }
+    if (opts.replaces) await this.retire(opts.replaces, name, handler);
   }
 
   /** One job; a failure that pg-boss will retry wakes a worker over the window its backoff picks the retry time from. */

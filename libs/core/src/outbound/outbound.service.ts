@@ -77,8 +77,7 @@ export class OutboundService {
   }
 
   async startWorker(): Promise<void> {
-    await this.jobs.work<SendJob>(OUTBOUND_QUEUE, (job) => this.process(job), { concurrency: 4 });
-    await this.jobs.retire<SendJob>(OUTBOUND_FORMER_QUEUE, OUTBOUND_QUEUE, (job) => this.process(job));
+    await this.jobs.work<SendJob>(OUTBOUND_QUEUE, (job) => this.process(job), { concurrency: 4, replaces: OUTBOUND_FORMER_QUEUE });
   }
 
   /** Called inside the transaction that stored the queued message. */
