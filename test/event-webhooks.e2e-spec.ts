@@ -232,14 +232,24 @@ describe('event webhooks', () => {
     expect(batch.status).toBe(200);
     const ids: string[] = batch.body.results.map((r: { messageId: string }) => r.messageId);
     await eventually(async () => ids.every((id) => hooks.received.some((h) => h.json.data.id === id)), 30000, 'six deliveries');
-    const filed = (
-      await db.query(
-        `SELECT w.id, w.event_seq::int AS seq, w.attempts, EXTRACT(EPOCH FROM j.start_after - j.created_on) AS waited
-         FROM webhook_deliveries w JOIN pgboss.job j ON j.name = 'webhook-deliveries' AND (j.data->>'deliveryId')::uuid = w.id
-         WHERE w.subscription_id = $1`,
-        [sub.id],
-      )
-    ).rows;
+    const jobsOfSub = async () =>
+      (
+        await db.query(
+          `SELECT w.id, w.event_seq::int AS seq, w.attempts, EXTRACT(EPOCH FROM j.start_after - j.created_on) AS waited
+           FROM webhook_deliveries w JOIN pgboss.job j ON j.name = 'webhook-deliveries' AND (j.data->>'deliveryId')::uuid = w.id
+           WHERE w.subscription_id = $1`,
+          [sub.id],
+        )
+      ).rows;
+    // Routing's activity line ("Assigned to ...") is filed too, in its own commit: wait for every delivery filed.
+    const filed = await eventually(
+      async () => {
+        const rows = await jobsOfSub();
+        return rows.every((r) => hooks.received.some((h) => h.json.id === r.id)) ? rows : null;
+      },
+      30000,
+      'every filed delivery',
+    );
     // In the order of the conversation's events, each sent once.
     const bySeq = [...new Map(filed.map((r) => [r.id, r.seq])).entries()].sort((a, b) => a[1] - b[1]).map(([id]) => id);
     expect(hooks.received.filter((h) => h.json.event === 'message.created' && h.json.data.conversationId === batch.body.results[0].conversationId).map((h) => h.json.id)).toEqual(
