@@ -8,7 +8,7 @@ export const WEBHOOK_QUEUE = 'webhook-deliveries';
 /** Its name until 2026-12, before its jobs were keyed by conversation (see `deliveryKey`). */
 export const WEBHOOK_FORMER_QUEUE = 'webhook-delivery';
 const SUBSCRIPTIONS_TTL_MS = 5_000;
-/** Times a delivery goes back in line at once behind an earlier one not yet attempted, before it waits 2 s instead. */
+/** Times a delivery goes back in line at once beyond the earlier ones it waits for, before it waits 2 s instead. */
 const MAX_QUICK_WAITS = 5;
 
 interface DeliveryJob {
@@ -190,12 +190,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     }
     const earlier = await this.repo.earlierPending(em, { ...delivery, subscriptionId: sub.id });
     if (earlier) {
-      // Ordered per conversation, without spending a retry. An earlier delivery not yet attempted
-      // (filed in the same commit, or by a commit that won the race to file) runs next: its job is
-      // older and its key's only one, so this one goes back in line behind it at once (a few times
-      // at most, against a job gone missing). One waiting out a retry's backoff: checked again in 2 s.
+      // Ordered per conversation, without spending a retry. Earlier deliveries not yet attempted
+      // (filed in the same commit, whose jobs tie in pg-boss's order, or by a commit that won the
+      // race to file) run first: their jobs are older than this one filed again now, so it goes
+      // back in line behind them at once, about once per earlier delivery at most (a few more
+      // against a job gone missing). One waiting out a retry's backoff: checked again in 2 s.
       const waits = (job.data.waits ?? 0) + 1;
-      const soon = earlier === 'queued' && waits <= MAX_QUICK_WAITS;
+      const soon = !earlier.retrying && waits <= earlier.count + MAX_QUICK_WAITS;
       await this.jobs.send(
         WEBHOOK_QUEUE,
         { deliveryId: delivery.id, waits },

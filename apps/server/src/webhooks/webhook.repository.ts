@@ -214,18 +214,22 @@ export class WebhookRepository {
   }
 
   /**
-   * An earlier delivery of the same conversation to the same subscription still waiting, which this
-   * one must wait for: 'retrying' when one has been attempted (it waits out its backoff), else
-   * 'queued' (its job has not run yet); null when none.
+   * The earlier deliveries of the same conversation to the same subscription still waiting, which
+   * this one must wait for: how many, and whether one has been attempted (it waits out its
+   * backoff); null when none.
    */
-  async earlierPending(em: EntityManager, d: { id: string; subscriptionId: string; conversationId: string | null; eventSeq: number }): Promise<'queued' | 'retrying' | null> {
+  async earlierPending(
+    em: EntityManager,
+    d: { id: string; subscriptionId: string; conversationId: string | null; eventSeq: number },
+  ): Promise<{ count: number; retrying: boolean } | null> {
     if (!d.conversationId) return null;
-    const [row] = await queryRows<{ retrying: boolean }>(
+    const [row] = await queryRows<{ count: number; retrying: boolean }>(
       em,
-      `SELECT bool_or(attempts > 0) AS retrying FROM webhook_deliveries WHERE subscription_id = $1 AND conversation_id = $2 AND status = 'pending' AND event_seq < $3 AND id <> $4 HAVING count(*) > 0`,
+      `SELECT count(*)::int AS count, bool_or(attempts > 0) AS retrying FROM webhook_deliveries
+       WHERE subscription_id = $1 AND conversation_id = $2 AND status = 'pending' AND event_seq < $3 AND id <> $4 HAVING count(*) > 0`,
       [d.subscriptionId, d.conversationId, d.eventSeq, d.id],
     );
-    return row ? (row.retrying ? 'retrying' : 'queued') : null;
+    return row ?? null;
   }
 
   async recordAttempt(
