@@ -107,19 +107,24 @@ describe('durable jobs: wake-ups instead of polling', () => {
       },
       { concurrency: 3 },
     );
-    // One commit, one NOTIFY: the three workers wake at once and race for a1; the losers' fetches come back empty.
-    await tx.run(async ({ em }) => {
-      for (const [key, n] of [
+    // Jobs of one commit tie in pg-boss's order (one created_on), so a key's jobs go in commits of
+    // their own, in order. The first commit's NOTIFY wakes the three workers at once, racing for its jobs.
+    for (const commit of [
+      [
         ['a', 1],
-        ['a', 2],
-        ['a', 3],
         ['b', 1],
-        ['b', 2],
         ['c', 1],
-      ] as const)
-        await jobs.sendInTx(em, name, { key, n }, { singletonKey: key });
-    });
-    // a1 holds its key; b and c still run, though they were filed after a2 and a3 (this server polls once an hour).
+      ],
+      [
+        ['a', 2],
+        ['b', 2],
+      ],
+      [['a', 3]],
+    ] as const)
+      await tx.run(async ({ em }) => {
+        for (const [key, n] of commit) await jobs.sendInTx(em, name, { key, n }, { singletonKey: key });
+      });
+    // a1 holds its key; b and c still run, b2 though it was filed with a2 (this server polls once an hour).
     await eventually(async () => ['b1', 'b2', 'c1'].every((j) => ran.includes(j)), 20000, 'the other keys');
     expect(ran.filter((j) => j.startsWith('a'))).toEqual(['a1']);
     release();
@@ -178,10 +183,11 @@ describe('durable jobs: wake-ups instead of polling', () => {
           { concurrency: 2 },
         );
       }
-      // One commit: both replicas' four workers wake at once.
-      await tx.run(async ({ em }) => {
-        for (let n = 1; n <= 3; n++) for (const key of ['a', 'b', 'c']) await jobs.sendInTx(em, name, { key, n }, { singletonKey: key });
-      });
+      // A commit per round (jobs of one commit tie in pg-boss's order): the first wakes both replicas' four workers at once.
+      for (let n = 1; n <= 3; n++)
+        await tx.run(async ({ em }) => {
+          for (const key of ['a', 'b', 'c']) await jobs.sendInTx(em, name, { key, n }, { singletonKey: key });
+        });
       // Three keys, four workers on two replicas: each key's first job runs, and only that one.
       await eventually(async () => ['a1', 'b1', 'c1'].every((j) => ran.some((r) => r.job === j)), 20000, "every key's first job");
       expect(new Set(ran.map((r) => r.replica)).size).toBe(2);

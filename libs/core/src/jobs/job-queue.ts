@@ -45,8 +45,9 @@ export interface QueueSpec {
   /**
    * One job at a time per key across all replicas (pg-boss's singleton policy: a unique index
    * admits one active job per `singletonKey`, which each send names), jobs of a key in the order
-   * they were filed (a failed one waiting out its backoff aside); jobs of different keys run side
-   * by side. For the channel webhook intake, keyed by inbox: one inbox's updates stay in order
+   * of their commits (a failed one waiting out its backoff aside; jobs of one commit share a
+   * created_on and tie, so a caller filing several of a key at once orders them itself, as the
+   * webhook dispatcher does by event); jobs of different keys run side by side. For the channel webhook intake, keyed by inbox: one inbox's updates stay in order
    * (an edit after its message) while a slow media download holds no other inbox. A queue's
    * policy is fixed when pg-boss creates it: a queue that gains this needs a new name.
    */
