@@ -143,10 +143,20 @@ export class RealtimeFanout implements BeforeApplicationShutdown {
   private readonly gathered: DomainEvent[] = [];
   private collect(e: DomainEvent): void {
     this.gathered.push(e);
-    if (this.gathered.length === 1) queueMicrotask(() => void this.flush());
+    if (this.gathered.length === 1) queueMicrotask(() => this.flush());
   }
 
-  private async flush(): Promise<void> {
+  /** The emits of earlier commits, in order: a commit's events go out after them. */
+  private emitted: Promise<void> = Promise.resolve();
+
+  /**
+   * Each event's rooms are found side by side (at most a read each), and the emits follow the
+   * commits' order. Fanning each commit out as its reads came back let two commits moments apart
+   * overtake each other: a reply's `sending` and `sent` (two commits a few milliseconds apart, each
+   * reading its conversation) reached an agent as `sent`, then `sending`, and the reply showed
+   * `sending` for good (seen in CI's browser test).
+   */
+  private flush(): void {
     const events = this.gathered.splice(0);
     // The last summary of a conversation in a commit is its state at that commit.
     const known = new Map<string, Map<string, ConversationMeta>>();
@@ -157,22 +167,23 @@ export class RealtimeFanout implements BeforeApplicationShutdown {
       metas.set(e.payload.id, metaOfSummary(e.payload));
       known.set(key, metas);
     }
-    for (const e of events) {
-      try {
-        await this.fanOut(e, known.get(String(e.batch ?? `seq:${e.seq}`)));
-      } catch (err) {
+    const audiences = events.map((e) =>
+      this.audience(e, known.get(String(e.batch ?? `seq:${e.seq}`))).catch((err) => {
         this.logger.error({ err, type: e.type }, 'fan-out failed');
+        return null;
+      }),
+    );
+    this.emitted = this.emitted.then(async () => {
+      for (const [i, e] of events.entries()) {
+        const targets = await audiences[i];
+        if (targets && this.io && !this.closing) emitEvent(this.io.to(targets), e);
       }
-    }
+    });
   }
 
-  /** One committed event → one emit to the union of rooms allowed to see it. */
-  private async fanOut(e: DomainEvent, known?: Map<string, ConversationMeta>): Promise<void> {
-    if (!this.io || this.closing) return;
-    if (e.type === 'mention.created' || e.type === 'mention.read') {
-      emitEvent(this.io.to(rooms.agent(e.payload.userId)), e);
-      return;
-    }
+  /** The union of rooms allowed to see one committed event. */
+  private async audience(e: DomainEvent, known?: Map<string, ConversationMeta>): Promise<string[]> {
+    if (e.type === 'mention.created' || e.type === 'mention.read') return [rooms.agent(e.payload.userId)];
     const targets = new Set<string>([rooms.coordinators, 'bots']);
     if (e.type === 'agent.presence') {
       targets.add(rooms.agent(e.payload.agentId));
@@ -199,8 +210,7 @@ export class RealtimeFanout implements BeforeApplicationShutdown {
         if (e.payload.previousAgentId) targets.add(rooms.agent(e.payload.previousAgentId));
       }
     }
-    if (this.closing) return;
-    emitEvent(this.io.to([...targets]), e);
+    return [...targets];
   }
 }
 

@@ -80,6 +80,21 @@ export function mergeMessage(list: MessageSummary[] | undefined, m: MessageSumma
   return next;
 }
 
+/**
+ * A message's events can reach a page out of order (filed on two replicas, each relaying its own):
+ * a reply's `sending` after its `sent` would show it sending for good. The returned check passes
+ * an event only when it is newer (higher seq) than the last one passed for its message.
+ */
+export function newestPerMessage(limit = 10_000): (messageId: string, seq: number) => boolean {
+  const seqs = new Map<string, number>();
+  return (messageId, seq) => {
+    if (seq <= (seqs.get(messageId) ?? 0)) return false;
+    if (seqs.size >= limit) seqs.clear();
+    seqs.set(messageId, seq);
+    return true;
+  };
+}
+
 export function LiveProvider({ children }: { children: ReactNode }) {
   const me = useMe();
   const queryClient = useQueryClient();
@@ -101,6 +116,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     const seen = (seq: number) => {
       if (seq > lastSeq.current) lastSeq.current = seq;
     };
+    const newestOf = newestPerMessage();
 
     socket.on('connect', () => {
       setConnected(true);
@@ -160,6 +176,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     });
     socket.on('message.created', ({ seq, data }) => {
       seen(seq);
+      if (!newestOf(data.id, seq)) return;
       queryClient.setQueryData<MessageSummary[]>(messagesKey(data.conversationId), (list) => mergeMessage(list, data));
       const conv = store.get(data.conversationId);
       if (conv && data.kind !== 'activity' && data.createdAt > conv.lastMessageAt) store.patch(data.conversationId, { lastMessageAt: data.createdAt });
@@ -168,6 +185,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     });
     socket.on('message.updated', ({ seq, data }) => {
       seen(seq);
+      if (!newestOf(data.id, seq)) return;
       queryClient.setQueryData<MessageSummary[]>(messagesKey(data.conversationId), (list) => mergeMessage(list, data));
     });
     socket.on('agent.presence', ({ seq, data }) => {

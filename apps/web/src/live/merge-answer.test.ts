@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aMessage } from '../testing/factories';
-import { mergeAnswer } from './live';
+import { mergeAnswer, newestPerMessage } from './live';
 
 const future = new Date(Date.now() + 60_000).toISOString();
 
@@ -22,5 +22,24 @@ describe('a request answer merged after the live events', () => {
     expect(mergeAnswer([sending], answer, true)).toEqual([sending]);
     const stalled = aMessage({ id: 'r1', direction: 'outbound', status: 'sending', attempts: 1, deliveryDeadline: new Date(Date.now() - 1000).toISOString() });
     expect(mergeAnswer([stalled], answer, true)).toEqual([answer]);
+  });
+});
+
+describe('live message events out of order', () => {
+  it("passes a message's events only when newer than the last one passed for it", () => {
+    const newest = newestPerMessage();
+    expect(newest('r1', 5)).toBe(true); // sent
+    expect(newest('r1', 4)).toBe(false); // sending, relayed late
+    expect(newest('r1', 5)).toBe(false); // the same event again (a replay)
+    expect(newest('r2', 3)).toBe(true); // another message keeps its own
+    expect(newest('r1', 6)).toBe(true);
+  });
+
+  it('forgets everything once it holds its limit, rather than growing for ever', () => {
+    const newest = newestPerMessage(2);
+    newest('a', 9);
+    newest('b', 9);
+    expect(newest('c', 1)).toBe(true);
+    expect(newest('a', 1)).toBe(true);
   });
 });
