@@ -78,6 +78,8 @@ export const SUPERVISE_INTERVAL_SECONDS = 5;
  * a second (`npm run bench -- --only=jobs`).
  */
 export const POLL_SECONDS = 0.5;
+/** How long a worker that put a job back behind an older one of its key waits before it fetches again. */
+const PUT_BACK_WAKE_MS = 20;
 /** Node's timers hold at most 2^31-1 ms (24.8 days); a job due later is left to the backstop. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -325,18 +327,53 @@ export class JobQueue {
           // empty fetch) and sleep though other keys' jobs may wait; now that this claim is
           // committed, another's fetch passes over its key. Each start wakes the next idle worker.
           if (keyed) this.wake(name);
+          let putBack = false;
           try {
-            for (const job of jobs) await this.run(name, job as PgJob<T>, handler);
+            for (const job of jobs) {
+              if (keyed && (await this.putBackBehindItsKey(name, job))) putBack = true;
+              else await this.run(name, job as PgJob<T>, handler);
+            }
           } finally {
             slot.busy = false;
-            // The queue may hold more: fetch again now instead of after the poll interval.
-            boss.notifyWorker(slot.id);
+            // The queue may hold more: fetch again now instead of after the poll interval. After a
+            // put-back, in a moment: the racing fetch that holds the older job's lock ends first.
+            if (putBack) this.wakeAt(name, Date.now() + PUT_BACK_WAKE_MS);
+            else boss.notifyWorker(slot.id);
           }
         },
       );
       slots.push(slot);
     }
     if (opts.replaces) await this.retire(opts.replaces, name, handler);
+  }
+
+  /**
+   * A job of a key claimed while an older job of its key was due and unclaimed goes back, and
+   * returns true (its handler does not run; pg-boss's completion, fenced on the claim's state,
+   * then changes nothing). pg-boss's fetch skips rows other fetches have locked: a fetch that
+   * found a key's oldest job locked by a racing fetch took the next one of the key and committed
+   * first, the racing fetch lost to the unique index, and the later job ran first (seen across
+   * two replicas in CI; the window is one statement wide). Put back as pg-boss's own `restore`
+   * does (not exposed by its facade: created again, its attempt count kept), it waits behind the
+   * older one, which the next fetch takes. One indexed statement a keyed job.
+   */
+  private async putBackBehindItsKey(name: string, job: PgJob): Promise<boolean> {
+    const { rows } = await this.requireBoss()
+      .getDb()
+      .executeSql(
+        `UPDATE pgboss.job mine SET state = 'created', started_on = NULL, heartbeat_on = NULL
+         WHERE mine.name = $1 AND mine.id = $2 AND mine.state = 'active'
+           AND EXISTS (
+             SELECT 1 FROM pgboss.job older
+             WHERE older.name = mine.name AND older.singleton_key = mine.singleton_key
+               AND older.state IN ('created', 'retry') AND older.start_after <= pgboss.job_now()
+               AND older.created_on < mine.created_on)
+         RETURNING mine.id`,
+        [name, job.id],
+      );
+    if (!rows.length) return false;
+    this.logger.debug({ queue: name, job: job.id }, 'claimed ahead of an older job of its key: put back');
+    return true;
   }
 
   /** One job; a failure that pg-boss will retry wakes a worker over the window its backoff picks the retry time from. */
