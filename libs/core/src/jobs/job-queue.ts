@@ -47,7 +47,8 @@ export interface QueueSpec {
    * admits one active job per `singletonKey`, which each send names), jobs of a key in the order
    * of their commits (a failed one waiting out its backoff aside; jobs of one commit share a
    * created_on and tie, so a caller filing several of a key at once orders them itself, as the
-   * webhook dispatcher does by event); jobs of different keys run side by side. For the channel webhook intake, keyed by inbox: one inbox's updates stay in order
+   * webhook dispatcher does by event; a job that racing fetches claimed ahead of an older one of
+   * its key is put back, see `putBackBehindItsKey`); jobs of different keys run side by side. For the channel webhook intake, keyed by inbox: one inbox's updates stay in order
    * (an edit after its message) while a slow media download holds no other inbox. A queue's
    * policy is fixed when pg-boss creates it: a queue that gains this needs a new name.
    */
