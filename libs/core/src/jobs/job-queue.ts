@@ -16,7 +16,8 @@ type PgBossInstance = {
   work(name: string, opts: Record<string, unknown>, handler: (jobs: PgJob[]) => Promise<unknown>): Promise<string>;
   notifyWorker(workerId: string): void;
   getQueue(name: string): Promise<{ policy?: string } | null>;
-  getDb(): { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
+  // pg-boss hands the text and values to node-postgres's `query`, which also takes a named statement.
+  getDb(): { executeSql(text: string | { name: string; text: string; values: unknown[] }, values?: unknown[]): Promise<{ rows: unknown[] }> };
   deleteQueue(name: string): Promise<void>;
 };
 
@@ -79,6 +80,15 @@ export const SUPERVISE_INTERVAL_SECONDS = 5;
  * a second (`npm run bench -- --only=jobs`).
  */
 export const POLL_SECONDS = 0.5;
+/** See `JobQueue.putBackBehindItsKey`: its job ($2 of queue $1) back to `created` when an older job of its key is due and unclaimed. */
+const PUT_BACK_SQL = `UPDATE pgboss.job mine SET state = 'created', started_on = NULL, heartbeat_on = NULL
+  WHERE mine.name = $1 AND mine.id = $2 AND mine.state = 'active'
+    AND EXISTS (
+      SELECT 1 FROM pgboss.job older
+      WHERE older.name = mine.name AND older.singleton_key = mine.singleton_key
+        AND older.state IN ('created', 'retry') AND older.start_after <= pgboss.job_now()
+        AND older.created_on < mine.created_on)
+  RETURNING mine.id`;
 /** How long a worker that put a job back behind an older one of its key waits before it fetches again. */
 const PUT_BACK_WAKE_MS = 20;
 /** Node's timers hold at most 2^31-1 ms (24.8 days); a job due later is left to the backstop. */
@@ -356,22 +366,14 @@ export class JobQueue {
    * first, the racing fetch lost to the unique index, and the later job ran first (seen across
    * two replicas in CI; the window is one statement wide). Put back as pg-boss's own `restore`
    * does (not exposed by its facade: created again, its attempt count kept), it waits behind the
-   * older one, which the next fetch takes. One indexed statement a keyed job.
+   * older one, which the next fetch takes. One indexed statement a keyed job, prepared once a
+   * connection: planned each time (an UPDATE through pg-boss's partitioned table) it cost
+   * PostgreSQL 0.38 ms of CPU, prepared 0.05 ms.
    */
   private async putBackBehindItsKey(name: string, job: PgJob): Promise<boolean> {
     const { rows } = await this.requireBoss()
       .getDb()
-      .executeSql(
-        `UPDATE pgboss.job mine SET state = 'created', started_on = NULL, heartbeat_on = NULL
-         WHERE mine.name = $1 AND mine.id = $2 AND mine.state = 'active'
-           AND EXISTS (
-             SELECT 1 FROM pgboss.job older
-             WHERE older.name = mine.name AND older.singleton_key = mine.singleton_key
-               AND older.state IN ('created', 'retry') AND older.start_after <= pgboss.job_now()
-               AND older.created_on < mine.created_on)
-         RETURNING mine.id`,
-        [name, job.id],
-      );
+      .executeSql({ name: 'inbox_job_put_back', text: PUT_BACK_SQL, values: [name, job.id] });
     if (!rows.length) return false;
     this.logger.debug({ queue: name, job: job.id }, 'claimed ahead of an older job of its key: put back');
     return true;
