@@ -371,9 +371,12 @@ export class JobQueue {
    * PostgreSQL 0.38 ms of CPU, prepared 0.05 ms.
    */
   private async putBackBehindItsKey(name: string, job: PgJob): Promise<boolean> {
-    const { rows } = await this.requireBoss()
-      .getDb()
-      .executeSql({ name: 'inbox_job_put_back', text: PUT_BACK_SQL, values: [name, job.id] });
+    const values = [name, job.id];
+    const db = this.requireBoss().getDb();
+    // Plain text where the pooler cannot keep named statements (DATABASE_PREPARED_STATEMENTS=false).
+    const { rows } = this.config.databasePreparedStatements
+      ? await db.executeSql({ name: 'inbox_job_put_back', text: PUT_BACK_SQL, values })
+      : await db.executeSql(PUT_BACK_SQL, values);
     if (!rows.length) return false;
     this.logger.debug({ queue: name, job: job.id }, 'claimed ahead of an older job of its key: put back');
     return true;
