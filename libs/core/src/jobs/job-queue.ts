@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { poolTimeoutOptions } from '../db/pool-options';
+import { isStalePlan } from '../db/pg-errors';
+import { BossQuery, BossStatements } from './boss-statements';
 
 // pg-boss is ESM-only: loaded with a native dynamic import (swc keeps `import()` as is).
 type PgBossInstance = {
@@ -16,10 +18,14 @@ type PgBossInstance = {
   work(name: string, opts: Record<string, unknown>, handler: (jobs: PgJob[]) => Promise<unknown>): Promise<string>;
   notifyWorker(workerId: string): void;
   getQueue(name: string): Promise<{ policy?: string } | null>;
-  // pg-boss hands the text and values to node-postgres's `query`, which also takes a named statement.
-  getDb(): { executeSql(text: string | { name: string; text: string; values: unknown[] }, values?: unknown[]): Promise<{ rows: unknown[] }> };
+  getDb(): BossDb;
   deleteQueue(name: string): Promise<void>;
 };
+
+/** pg-boss's database: it hands the statement and values to node-postgres's `query`, which also takes a named statement. */
+interface BossDb {
+  executeSql(text: BossQuery, values?: unknown[], opts?: unknown): Promise<{ rows: unknown[] }>;
+}
 
 export interface PgJob<T = any> {
   id: string;
@@ -137,6 +143,8 @@ export class JobQueue {
   private readonly slots = new Map<string, WorkerSlot[]>();
   /** Wake-ups armed for jobs that wait (cleared at stop). */
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** pg-boss's statements this process has named (see `prepareRepeated`). */
+  private readonly statements = new BossStatements();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -153,9 +161,30 @@ export class JobQueue {
       useListenNotify: true,
     });
     boss.on('error', (err) => this.logger.error({ err }, 'job queue error'));
+    if (this.config.databasePreparedStatements) this.prepareRepeated(boss.getDb());
     await boss.start();
     this.boss = boss;
     for (const spec of this.specs.values()) await this.ensureQueue(spec);
+  }
+
+  /**
+   * pg-boss's repeated statements as named statements, prepared once a connection (see
+   * BossStatements): through its database object, the one every part of pg-boss uses.
+   */
+  private prepareRepeated(db: BossDb): void {
+    const plain = db.executeSql.bind(db);
+    db.executeSql = async (text, values, opts) => {
+      const query = typeof text === 'string' ? this.statements.query(text) : text;
+      if (typeof query === 'string') return plain(text, values, opts);
+      try {
+        // node-postgres adds the values to the config object: a fresh one each time.
+        return await plain({ ...query, values: values ?? [] } as BossQuery, undefined, opts);
+      } catch (err) {
+        if (!isStalePlan(err)) throw err;
+        this.statements.forget();
+        return plain(query.text, values, opts);
+      }
+    };
   }
 
   async stop(): Promise<void> {
@@ -244,10 +273,18 @@ export class JobQueue {
     const db = {
       executeSql: async (text: string, values?: unknown[]) => {
         if (!em.queryRunner) throw new Error('sendInTx needs a transactional entity manager');
-        // pg-boss reads its own rows; QueryRunner's structured query takes no row type.
-        // eslint-disable-next-line no-restricted-syntax
-        const result = await em.queryRunner.query(text, values as unknown[], true);
-        return { rows: result.records ?? [] };
+        // A repeated send goes by name (see `prepareRepeated`); pg takes the config object where TypeORM passes the text through.
+        const query = this.config.databasePreparedStatements ? this.statements.query(text) : text;
+        try {
+          // pg-boss reads its own rows; QueryRunner's structured query takes no row type.
+          // eslint-disable-next-line no-restricted-syntax
+          const result = await em.queryRunner.query(typeof query === 'string' ? query : ({ ...query } as unknown as string), values as unknown[], true);
+          return { rows: result.records ?? [] };
+        } catch (err) {
+          // The transaction is aborted: the caller's retry (isRetryableConflict) sends it by a new name.
+          if (isStalePlan(err)) this.statements.forget();
+          throw err;
+        }
       },
     };
     const id = await this.requireBoss().send(name, data, { ...opts, db });
@@ -367,16 +404,11 @@ export class JobQueue {
    * two replicas in CI; the window is one statement wide). Put back as pg-boss's own `restore`
    * does (not exposed by its facade: created again, its attempt count kept), it waits behind the
    * older one, which the next fetch takes. One indexed statement a keyed job, prepared once a
-   * connection: planned each time (an UPDATE through pg-boss's partitioned table) it cost
-   * PostgreSQL 0.38 ms of CPU, prepared 0.05 ms.
+   * connection as pg-boss's own (see `prepareRepeated`): planned each time (an UPDATE through
+   * pg-boss's partitioned table) it cost PostgreSQL 0.38 ms of CPU, prepared 0.05 ms.
    */
   private async putBackBehindItsKey(name: string, job: PgJob): Promise<boolean> {
-    const values = [name, job.id];
-    const db = this.requireBoss().getDb();
-    // Plain text where the pooler cannot keep named statements (DATABASE_PREPARED_STATEMENTS=false).
-    const { rows } = this.config.databasePreparedStatements
-      ? await db.executeSql({ name: 'inbox_job_put_back', text: PUT_BACK_SQL, values })
-      : await db.executeSql(PUT_BACK_SQL, values);
+    const { rows } = await this.requireBoss().getDb().executeSql(PUT_BACK_SQL, [name, job.id]);
     if (!rows.length) return false;
     this.logger.debug({ queue: name, job: job.id }, 'claimed ahead of an older job of its key: put back');
     return true;
