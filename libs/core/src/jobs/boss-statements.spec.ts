@@ -5,38 +5,38 @@ const FETCH = `WITH next AS (SELECT id FROM pgboss.job_common j WHERE j.name = '
 describe('BossStatements', () => {
   it('names a statement the second time it comes, then keeps its name', () => {
     const s = new BossStatements();
-    expect(s.query(FETCH)).toBe(FETCH);
-    const named = s.query(FETCH);
+    expect(s.toSend(FETCH)).toBe(FETCH);
+    const named = s.toSend(FETCH);
     expect(named).toEqual({ name: expect.stringMatching(/^pgboss_/), text: FETCH });
-    expect(s.query(FETCH)).toEqual(named);
+    expect(s.toSend(FETCH)).toEqual(named);
     const other = 'SELECT 1 FROM pgboss.queue WHERE name = $1';
-    s.query(other);
-    expect(s.query(other)).toEqual({ name: expect.not.stringMatching((named as { name: string }).name), text: other });
+    s.toSend(other);
+    expect(s.toSend(other)).toEqual({ name: expect.not.stringMatching((named as { name: string }).name), text: other });
   });
 
   it('leaves several statements, and anything but reading or writing rows, as text', () => {
     const s = new BossStatements();
     for (const text of ['BEGIN; SELECT 1; COMMIT', 'CREATE INDEX i ON t (a)', 'LISTEN pgboss', 'SELECT 1;']) {
-      s.query(text);
-      expect(s.query(text)).toBe(text);
+      s.toSend(text);
+      expect(s.toSend(text)).toBe(text);
     }
   });
 
   it('names at most its limit of texts', () => {
     const s = new BossStatements(2);
-    for (const t of ['SELECT 1', 'SELECT 2', 'SELECT 3']) s.query(t);
-    expect(typeof s.query('SELECT 1')).toBe('object');
-    expect(typeof s.query('SELECT 2')).toBe('object');
-    expect(s.query('SELECT 3')).toBe('SELECT 3');
+    for (const t of ['SELECT 1', 'SELECT 2', 'SELECT 3']) s.toSend(t);
+    expect(typeof s.toSend('SELECT 1')).toBe('object');
+    expect(typeof s.toSend('SELECT 2')).toBe('object');
+    expect(s.toSend('SELECT 3')).toBe('SELECT 3');
   });
 
   it('gives every text a new name once a plan was refused, so it is prepared afresh', () => {
     const s = new BossStatements();
-    s.query(FETCH);
-    const before = s.query(FETCH) as { name: string };
+    s.toSend(FETCH);
+    const before = s.toSend(FETCH) as { name: string };
     s.forget();
-    expect(s.query(FETCH)).toBe(FETCH);
-    const after = s.query(FETCH) as { name: string };
+    expect(s.toSend(FETCH)).toBe(FETCH);
+    const after = s.toSend(FETCH) as { name: string };
     expect(after.name).not.toBe(before.name);
   });
 });

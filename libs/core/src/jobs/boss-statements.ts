@@ -25,7 +25,7 @@ export class BossStatements {
   constructor(private readonly limit = 100) {}
 
   /** What to send for `text`. */
-  query(text: string): BossQuery {
+  toSend(text: string): BossQuery {
     const known = this.names.get(text);
     if (known) return { name: known, text };
     if (this.names.size >= this.limit || !SINGLE_DML.test(text) || text.includes(';')) return text;

@@ -174,7 +174,7 @@ export class JobQueue {
   private prepareRepeated(db: BossDb): void {
     const plain = db.executeSql.bind(db);
     db.executeSql = async (text, values, opts) => {
-      const query = typeof text === 'string' ? this.statements.query(text) : text;
+      const query = typeof text === 'string' ? this.statements.toSend(text) : text;
       if (typeof query === 'string') return plain(text, values, opts);
       try {
         // node-postgres adds the values to the config object: a fresh one each time.
@@ -274,7 +274,7 @@ export class JobQueue {
       executeSql: async (text: string, values?: unknown[]) => {
         if (!em.queryRunner) throw new Error('sendInTx needs a transactional entity manager');
         // A repeated send goes by name (see `prepareRepeated`); pg takes the config object where TypeORM passes the text through.
-        const query = this.config.databasePreparedStatements ? this.statements.query(text) : text;
+        const query = this.config.databasePreparedStatements ? this.statements.toSend(text) : text;
         try {
           // pg-boss reads its own rows; QueryRunner's structured query takes no row type.
           // eslint-disable-next-line no-restricted-syntax
