@@ -26,6 +26,7 @@ import { PasswordResets1766230000000 } from './migrations/1766230000000-Password
 import { SettingsVersion1766240000000 } from './migrations/1766240000000-SettingsVersion';
 import { CsatSettingsVersion1766250000000 } from './migrations/1766250000000-CsatSettingsVersion';
 import { SearchPrefixes1766260000000 } from './migrations/1766260000000-SearchPrefixes';
+import { AutoPreparingClient } from './auto-prepare';
 
 /** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
 export const MIGRATIONS = [
@@ -67,6 +68,7 @@ export function dataSourceOptions(url: string, poolSize = 10, timeouts?: Databas
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
-    extra: { max: poolSize, application_name: 'omnichannel-inbox', ...(timeouts ? poolTimeoutOptions(timeouts) : {}) },
+    // AutoPreparingClient: repeated statements are prepared once per connection.
+    extra: { max: poolSize, application_name: 'omnichannel-inbox', Client: AutoPreparingClient, ...(timeouts ? poolTimeoutOptions(timeouts) : {}) },
   };
 }

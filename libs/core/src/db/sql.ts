@@ -30,6 +30,10 @@ export function usePreparedStatements(on: boolean): void {
   preparing = on;
 }
 
+export function preparedStatementsOn(): boolean {
+  return preparing;
+}
+
 /**
  * Bumped when PostgreSQL refuses a prepared statement whose tables changed shape under it (a
  * rolling deploy's migration on another replica): the next use prepares under a new name.

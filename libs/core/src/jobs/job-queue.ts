@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { poolTimeoutOptions } from '../db/pool-options';
 import { isStalePlan } from '../db/pg-errors';
-import { BossQuery, BossStatements } from './boss-statements';
+import { RepeatedQuery, RepeatedStatements } from '../db/repeated-statements';
 
 // pg-boss is ESM-only: loaded with a native dynamic import (swc keeps `import()` as is).
 type PgBossInstance = {
@@ -24,7 +24,7 @@ type PgBossInstance = {
 
 /** pg-boss's database: it hands the statement and values to node-postgres's `query`, which also takes a named statement. */
 interface BossDb {
-  executeSql(text: BossQuery, values?: unknown[], opts?: unknown): Promise<{ rows: unknown[] }>;
+  executeSql(text: RepeatedQuery, values?: unknown[], opts?: unknown): Promise<{ rows: unknown[] }>;
 }
 
 export interface PgJob<T = any> {
@@ -144,7 +144,7 @@ export class JobQueue {
   /** Wake-ups armed for jobs that wait (cleared at stop). */
   private readonly timers = new Set<NodeJS.Timeout>();
   /** pg-boss's statements this process has named (see `prepareRepeated`). */
-  private readonly statements = new BossStatements();
+  private readonly statements = new RepeatedStatements('pgboss');
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -169,7 +169,7 @@ export class JobQueue {
 
   /**
    * pg-boss's repeated statements as named statements, prepared once a connection (see
-   * BossStatements): through its database object, the one every part of pg-boss uses.
+   * RepeatedStatements): through its database object, the one every part of pg-boss uses.
    */
   private prepareRepeated(db: BossDb): void {
     const plain = db.executeSql.bind(db);
@@ -178,7 +178,7 @@ export class JobQueue {
       if (typeof query === 'string') return plain(text, values, opts);
       try {
         // node-postgres adds the values to the config object: a fresh one each time.
-        return await plain({ ...query, values: values ?? [] } as BossQuery, undefined, opts);
+        return await plain({ ...query, values: values ?? [] } as RepeatedQuery, undefined, opts);
       } catch (err) {
         if (!isStalePlan(err)) throw err;
         this.statements.forget();
