@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { affectedRows, isRetryableConflict, prepared, queryRows } from '@inbox/core';
+import { AutoPreparingClient, affectedRows, isRetryableConflict, prepared, queryRows, usePreparedStatements } from '@inbox/core';
 import { createTestDatabase } from './helpers/test-database';
 
 /**
@@ -50,5 +50,49 @@ describe('prepared statements', () => {
     expect(failed).not.toBeNull();
     expect(isRetryableConflict(failed)).toBe(true);
     expect(await attempt()).toEqual([{ id: 2, label: 'deux', note: null, seen: false }]);
+  });
+
+  describe('the application pool: repeated statements prepared by themselves', () => {
+    let auto: DataSource;
+    const names = async () => (await auto.query(`SELECT name, statement FROM pg_prepared_statements ORDER BY prepare_time`)) as Array<{ name: string; statement: string }>;
+
+    beforeAll(async () => {
+      // One connection, so every statement below meets the same session.
+      auto = new DataSource({ type: 'postgres', url: await createTestDatabase(), extra: { max: 1, Client: AutoPreparingClient } });
+      await auto.initialize();
+      await auto.query(`CREATE TABLE auto_probe (id int PRIMARY KEY, label text NOT NULL)`);
+      await auto.query(`INSERT INTO auto_probe VALUES (1, 'one'), (2, 'two')`);
+    });
+
+    afterAll(async () => {
+      usePreparedStatements(true);
+      await auto?.destroy();
+    });
+
+    it('prepares a statement with parameters the second time it is sent, and answers the same', async () => {
+      const text = `SELECT label FROM auto_probe WHERE id = $1`;
+      expect(await auto.query(text, [1])).toEqual([{ label: 'one' }]);
+      expect((await names()).filter((n) => n.statement === text)).toEqual([]);
+      expect(await auto.query(text, [2])).toEqual([{ label: 'two' }]);
+      expect(await auto.query(text, [1])).toEqual([{ label: 'one' }]);
+      expect((await names()).filter((n) => n.statement === text)).toEqual([{ name: expect.stringMatching(/^auto_/), statement: text }]);
+    });
+
+    it('leaves a result of all columns, and a statement without parameters, as text', async () => {
+      const all = `SELECT * FROM auto_probe WHERE id = $1`;
+      const bare = `SELECT label FROM auto_probe WHERE id = 2`;
+      for (let i = 0; i < 3; i++) {
+        await auto.query(all, [1]);
+        await auto.query(bare);
+      }
+      expect((await names()).filter((n) => n.statement === all || n.statement === bare)).toEqual([]);
+    });
+
+    it('prepares nothing with DATABASE_PREPARED_STATEMENTS=false', async () => {
+      usePreparedStatements(false);
+      const text = `SELECT id FROM auto_probe WHERE label = $1`;
+      for (let i = 0; i < 3; i++) expect(await auto.query(text, ['two'])).toEqual([{ id: 2 }]);
+      expect((await names()).filter((n) => n.statement === text)).toEqual([]);
+    });
   });
 });

@@ -9,6 +9,7 @@ export * from './db/migrate';
 export * from './db/embedded-database';
 export * from './db/transactions';
 export * from './db/sql';
+export * from './db/auto-prepare';
 export * from './db/pg-errors';
 export * from './events/domain-events';
 export * from './events/outbox.repository';
