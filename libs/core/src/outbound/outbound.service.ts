@@ -111,16 +111,16 @@ export class OutboundService {
     // Committed before the network call: a crash from here to the settlement leaves `sending`.
     const claimed = await this.tx.run(async ({ em: txEm, emit }) => {
       const c = await this.messages.startAttempt(txEm, messageId, job.id, this.attemptDeadlineSeconds());
-      if (c) {
-        const summary = await this.messages.mustSummary(txEm, messageId);
-        emit({ type: 'message.updated', conversationId: summary.conversationId, payload: summary });
-      }
-      return c;
+      if (!c) return null;
+      // The message as claimed: the event's payload, and what the adapter sends (no second read).
+      const summary = await this.messages.mustSummary(txEm, messageId);
+      emit({ type: 'message.updated', conversationId: summary.conversationId, payload: summary });
+      return { ...c, message: summary };
     });
     if (!claimed) return; // sent meanwhile, retried by hand (another job owns it), or deleted: nothing to do
     const attempt = { jobId: job.id, attempt: claimed.attempt };
     if (claimed.resumed) this.logger.warn({ messageId, attempt: claimed.attempt }, 'the previous attempt was interrupted mid-send: sending again with the same delivery id');
-    const message = await this.messages.mustSummary(em, messageId);
+    const message = claimed.message;
     const inbox = (await this.inboxes.withSecrets(em, message.inboxId))!;
     try {
       // Everything the adapter needs, loaded here: its `send` is transport only.
