@@ -49,9 +49,13 @@ describe('RepeatedStatements', () => {
     expect(after.name).not.toBe(before.name);
   });
 
-  it('names counts and products, whose result a new column does not change', () => {
+  it('names counts, products and a subquery of named columns, whose result a new column does not change', () => {
     const s = new RepeatedStatements('t');
-    for (const text of ['SELECT count(*)::int AS n FROM t WHERE a = $1', 'SELECT a * 2 AS b FROM t WHERE a = $1']) {
+    for (const text of [
+      'SELECT count(*)::int AS n FROM t WHERE a = $1',
+      'SELECT a * 2 AS b FROM t WHERE a = $1',
+      'SELECT *, a > 1 AS big FROM json_to_recordset($1) AS x (a int)',
+    ]) {
       s.toSend(text);
       expect(typeof s.toSend(text)).toBe('object');
     }

@@ -4,11 +4,12 @@ export type RepeatedQuery = string | { name: string; text: string };
 /** One statement that reads or writes rows. */
 const SINGLE_DML = /^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i;
 /**
- * A result of all columns (`SELECT *`, `t.*`, `RETURNING *`): a column added by a newer replica's
- * migration changes it, and PostgreSQL then refuses the prepared plan ("cached plan must not
- * change result type"), so such statements stay plain.
+ * A result of all a table's columns (`SELECT * FROM t`, `t.*`, `RETURNING *`): a column added by a
+ * newer replica's migration changes it, and PostgreSQL then refuses the prepared plan ("cached
+ * plan must not change result type"), so such statements stay plain. `SELECT *, …` over a
+ * subquery of named columns (pg-boss's insert reads its jobs from `json_to_recordset`) is named.
  */
-const ALL_COLUMNS = /(SELECT|RETURNING|,)\s*(DISTINCT\s+)?("?\w+"?\.)?\*/i;
+const ALL_COLUMNS = /\bSELECT\s+(DISTINCT\s+)?\*\s*(FROM\b|$)|\bRETURNING\s+\*|"?\w+"?\.\*/i;
 
 /**
  * Names the statements a client repeats, so node-postgres prepares each once per connection and

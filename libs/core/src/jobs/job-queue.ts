@@ -169,7 +169,9 @@ export class JobQueue {
 
   /**
    * pg-boss's repeated statements as named statements, prepared once a connection (see
-   * RepeatedStatements): through its database object, the one every part of pg-boss uses.
+   * RepeatedStatements): through its database object, the one every part of pg-boss uses. Its
+   * sends in the app's transactions (`sendInTx`) go through the app pool, whose client does the
+   * same (AutoPreparingClient); its fetches have no parameters, which that client leaves alone.
    */
   private prepareRepeated(db: BossDb): void {
     const plain = db.executeSql.bind(db);
@@ -273,18 +275,11 @@ export class JobQueue {
     const db = {
       executeSql: async (text: string, values?: unknown[]) => {
         if (!em.queryRunner) throw new Error('sendInTx needs a transactional entity manager');
-        // A repeated send goes by name (see `prepareRepeated`); pg takes the config object where TypeORM passes the text through.
-        const query = this.config.databasePreparedStatements ? this.statements.toSend(text) : text;
-        try {
-          // pg-boss reads its own rows; QueryRunner's structured query takes no row type.
-          // eslint-disable-next-line no-restricted-syntax
-          const result = await em.queryRunner.query(typeof query === 'string' ? query : ({ ...query } as unknown as string), values as unknown[], true);
-          return { rows: result.records ?? [] };
-        } catch (err) {
-          // The transaction is aborted: the caller's retry (isRetryableConflict) sends it by a new name.
-          if (isStalePlan(err)) this.statements.forget();
-          throw err;
-        }
+        // pg-boss reads its own rows; QueryRunner's structured query takes no row type. The app
+        // pool's client prepares the send once it repeats (AutoPreparingClient).
+        // eslint-disable-next-line no-restricted-syntax
+        const result = await em.queryRunner.query(text, values as unknown[], true);
+        return { rows: result.records ?? [] };
       },
     };
     const id = await this.requireBoss().send(name, data, { ...opts, db });
