@@ -158,9 +158,9 @@ try {
     // The precheck's plan for a batch's 500 external ids, first custom then generic (the 7th run).
     const ids = Array.from({ length: 500 }, (_, i) => `batch-existing-0-${i}`);
     const { PRECHECK } = require(join(BUILD, 'libs/core/src/repositories/inbound.repository.js'));
-    await probe.query(`PREPARE pc(uuid, text[]) AS ${PRECHECK.text}`);
+    await probe.query(`PREPARE pc(uuid, text[], text) AS ${PRECHECK.text}`);
     for (let k = 0; k < 7; k++) {
-      const lit = `'${inbox.id}', ARRAY[${ids.map((x) => `'${x}'`).join(',')}]`;
+      const lit = `'${inbox.id}', ARRAY[${ids.map((x) => `'${x}'`).join(',')}], NULL`;
       const r = await probe.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE pc(${lit})`);
       if (k === 0 || k === 6) console.log(r.rows.map((x) => x['QUERY PLAN'].replace(/'\{[^}]*\}'/g, "'{...}'")).join('\n'));
     }

@@ -315,12 +315,96 @@ describe('security hardening', () => {
       expect(fresh.sessionId).not.toBe(first.sessionId);
     });
 
-    it('stops an inbox token at once when the inbox is deactivated', async () => {
-      const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `API ${uid()}`, channel: 'api' } })).body;
-      const push = () => sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: 'x' }, text: 'hi' } });
-      expect((await push()).status).toBe(201);
-      expect((await sut.api('PATCH', `/inboxes/${inbox.id}`, { token: admin, body: { active: false } })).status).toBe(200);
-      expect((await push()).status).toBe(401);
+    it('stops an inbox token at once when the inbox is deactivated, on every replica, though replicas remember tokens they have seen', async () => {
+      // Ingest recognises a token its replica has looked up before without a lookup of its own (its
+      // storing statement checks the token on the inbox row instead): deactivating through one
+      // replica must stop the token on the other, which still remembers it, whichever way ingest writes.
+      const other = await bootApp({ DATABASE_URL: sut.databaseUrl });
+      try {
+        const replicas = [sut.url, `http://127.0.0.1:${other.server.app.getHttpServer().address().port}`];
+        const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `API ${uid()}`, channel: 'api' } })).body;
+        const sent: string[] = [];
+        const post = async (replica: number, path: string, body: unknown) => {
+          const res = await fetch(`${replicas[replica]}/api/v1/inboxes/${inbox.id}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${inbox.token}` },
+            body: JSON.stringify(body),
+          });
+          return { status: res.status, body: await res.json() };
+        };
+        const message = (text = 'hi') => {
+          const externalId = uid();
+          sent.push(externalId);
+          return { externalId, contact: { identifier: 'x' }, text };
+        };
+        const push = (replica: number, text?: string) => post(replica, '/incoming', message(text));
+        const batch = (replica: number) => post(replica, '/incoming/batch', { messages: [message(), message()] });
+        const active = async (on: boolean) => expect((await sut.api('PATCH', `/inboxes/${inbox.id}`, { token: admin, body: { active: on } })).status).toBe(200);
+        const stored = async () => (await db.query(`SELECT count(*)::int AS n FROM messages WHERE external_id = ANY($1)`, [sent])).rows[0].n;
+
+        // Each replica sees the token twice: the second time it is recognised from memory.
+        const first = await push(1);
+        expect(first.status).toBe(201);
+        expect((await push(1)).status).toBe(201);
+        for (let i = 0; i < 2; i++) expect((await batch(0)).body.results.map((r: { status: number }) => r.status)).toEqual([201, 201]);
+        expect(await stored()).toBe(6);
+        // The conversation resolved with a satisfaction survey awaiting the customer's reply (set up
+        // directly: the survey's sending is another test's), so a "5" is taken as its answer, by a
+        // path that writes before the storing statement.
+        const conversationId = first.body.conversationId;
+        expect((await sut.api('PATCH', `/conversations/${conversationId}`, { token: admin, body: { status: 'resolved' } })).status).toBe(200);
+        await db.query(
+          `INSERT INTO csat_surveys (conversation_id, inbox_id, contact_id, channel, locale, scale, question, status, sent_at, expires_at)
+           VALUES ($1, $2, $3, 'api', 'en', 'stars', 'How did we do?', 'sent', now(), now() + interval '1 day')`,
+          [conversationId, inbox.id, first.body.contactId],
+        );
+        const rated = async () => (await db.query(`SELECT count(*)::int AS n FROM csat_responses WHERE conversation_id = $1`, [conversationId])).rows[0].n;
+
+        // Deactivated while both remember the token: the survey answer and the batch are refused.
+        await active(false);
+        const refused = await push(1, '5');
+        expect(refused.status).toBe(401);
+        expect(refused.body.code).toBe('UNAUTHENTICATED');
+        expect((await batch(0)).status).toBe(401);
+        // And once forgotten, looked up and refused as before.
+        expect((await push(1, '5')).status).toBe(401);
+        expect((await batch(0)).status).toBe(401);
+        expect(await rated()).toBe(0);
+        expect(await stored()).toBe(6);
+
+        // On again, remembered again (the survey answer waits), then off: a plain message is refused by its storing statement.
+        await active(true);
+        for (const replica of [0, 1]) for (let i = 0; i < 2; i++) expect((await post(replica, '/incoming/batch', { messages: [] })).status).toBe(400);
+        expect((await post(0, '/incoming', { text: 'no id' })).status).toBe(400);
+        await active(false);
+        expect((await push(0)).status).toBe(401);
+        expect((await push(1)).status).toBe(401);
+        expect(await stored()).toBe(6);
+
+        // Active again: the same token works on both replicas, and the "5" answers the survey.
+        await active(true);
+        expect((await push(1, '5')).status).toBe(201);
+        expect(await rated()).toBe(1);
+        expect((await push(0)).status).toBe(201);
+        expect(await stored()).toBe(8);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('remembers inbox tokens only for ingest: another door that takes inbox tokens looks the token up every time', async () => {
+      const phone = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Line ${uid()}`, channel: 'phone' } })).body;
+      const call = () =>
+        sut.api('POST', `/inboxes/${phone.id}/calls`, {
+          token: phone.token,
+          body: { externalId: `call-${uid()}`, direction: 'inbound', contact: { identifier: '+380670000001', phone: '+380670000001' }, status: 'ringing' },
+        });
+      expect((await call()).status).toBe(201);
+      // The ingest door looks the token up and remembers it (the push itself is refused: wrong channel).
+      const push = await sut.api('POST', `/inboxes/${phone.id}/incoming`, { token: phone.token, body: { externalId: uid(), contact: { identifier: 'x' }, text: 'hi' } });
+      expect(push.status).toBeGreaterThanOrEqual(400);
+      expect((await sut.api('PATCH', `/inboxes/${phone.id}`, { token: admin, body: { active: false } })).status).toBe(200);
+      expect((await call()).status).toBe(401);
     });
   });
 });

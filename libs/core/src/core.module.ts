@@ -30,6 +30,7 @@ import { CsatService } from './csat/csat.service';
 import { CsatReplyService } from './csat/csat-reply.service';
 import { MentionRepository } from './mentions/mention.repository';
 import { MentionService } from './mentions/mention.service';
+import { InboxTokenCache } from './auth/inbox-token-cache';
 
 const EXPORTED = [
   Transactions,
@@ -58,6 +59,7 @@ const EXPORTED = [
   CsatReplyService,
   MentionRepository,
   MentionService,
+  InboxTokenCache,
 ];
 
 export interface CoreModuleOptions {

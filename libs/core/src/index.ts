@@ -26,6 +26,7 @@ export * from './auth/principal';
 export * from './security';
 export * from './auth/permissions';
 export * from './auth/access-changes';
+export * from './auth/inbox-token-cache';
 export * from './repositories/contact.repository';
 export * from './repositories/conversation.repository';
 export * from './repositories/message.repository';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { APP_CONFIG, AppConfig, BotRepository, DomainError, InboxRepository, Principal, Transactions, UserRepository, hashToken } from '@inbox/core';
+import { APP_CONFIG, AppConfig, BotRepository, DomainError, InboxRepository, InboxTokenCache, Principal, Transactions, UserRepository, hashToken } from '@inbox/core';
 
 /**
  * Turns a bearer credential into a principal: a user JWT, a bot token (`bot_...`)
@@ -14,6 +14,7 @@ export class TokenService {
     private readonly users: UserRepository,
     private readonly bots: BotRepository,
     private readonly inboxes: InboxRepository,
+    private readonly inboxTokens: InboxTokenCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -29,7 +30,12 @@ export class TokenService {
     return claims?.exp ? claims.exp * 1000 : null;
   }
 
-  async resolve(token: string | undefined | null): Promise<Principal> {
+  /**
+   * `inboxTokenConfirmedByWrite`: the caller's route checks an inbox token in its own write
+   * (AllowInboxToken({ confirmedByWrite: true })), so a token this replica has found before is
+   * recognised without a lookup and the principal carries its hash for that check.
+   */
+  async resolve(token: string | undefined | null, opts: { inboxTokenConfirmedByWrite?: boolean } = {}): Promise<Principal> {
     if (!token) throw new DomainError('UNAUTHENTICATED', 'missing bearer token');
     if (token.startsWith('bot_')) {
       const bot = await this.bots.findActiveByTokenHash(this.tx.manager, hashToken(token));
@@ -38,10 +44,15 @@ export class TokenService {
       return { type: 'bot', id: bot.id, name: bot.name, inboxIds: bot.inboxIds, scopes: bot.scopes };
     }
     if (token.startsWith('inb_')) {
-      // Read on every request, never cached: a deactivated, deleted or rotated inbox's token must stop at
-      // once on every replica, and the lookup is one unique-index probe (no cheaper than re-validating a cache).
-      const inboxId = await this.inboxes.findIdByTokenHash(this.tx.manager, hashToken(token));
+      // A deactivated, deleted or rotated inbox's token must stop at once on every replica: it is read
+      // from the database on every request, except where the route's own write checks it (ingest's
+      // storing statement reads the inbox row anyway: see InboxTokenCache).
+      const tokenHash = hashToken(token);
+      const known = opts.inboxTokenConfirmedByWrite ? this.inboxTokens.inboxOf(tokenHash) : undefined;
+      if (known) return { type: 'inbox', inboxId: known, unconfirmedTokenHash: tokenHash };
+      const inboxId = await this.inboxes.findIdByTokenHash(this.tx.manager, tokenHash);
       if (!inboxId) throw new DomainError('UNAUTHENTICATED', 'unknown or deactivated inbox token');
+      this.inboxTokens.remember(tokenHash, inboxId);
       return { type: 'inbox', inboxId };
     }
     let claims: { sub: string; tv?: number };

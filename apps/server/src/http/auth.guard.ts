@@ -19,7 +19,8 @@ export class AuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest();
     const header: string | undefined = req.headers.authorization;
     const match = header?.match(/^Bearer\s+(\S+)$/i);
-    const principal: Principal = await this.tokens.resolve(match?.[1]);
+    const inboxToken = this.reflector.getAllAndOverride<boolean | 'confirmed-by-write'>(INBOX_TOKEN_KEY, targets);
+    const principal: Principal = await this.tokens.resolve(match?.[1], { inboxTokenConfirmedByWrite: inboxToken === 'confirmed-by-write' });
     req.principal = principal;
     const action = this.reflector.getAllAndOverride<Action>(CAN_KEY, [ctx.getHandler()]);
     if (action && principal.type !== 'inbox') {
@@ -30,7 +31,7 @@ export class AuthGuard implements CanActivate {
     if (principal.type === 'bot' && !this.reflector.getAllAndOverride<boolean>(ALLOW_BOTS_KEY, targets)) {
       throw new DomainError('FORBIDDEN', 'bot tokens cannot use this endpoint');
     }
-    if (principal.type === 'inbox' && !this.reflector.getAllAndOverride<boolean>(INBOX_TOKEN_KEY, targets)) {
+    if (principal.type === 'inbox' && !inboxToken) {
       throw new DomainError('FORBIDDEN', 'an inbox token can only push incoming messages to its inbox');
     }
     const roles = this.reflector.getAllAndOverride<UserRole[]>(ROLES_KEY, targets);

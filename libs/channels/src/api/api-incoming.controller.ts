@@ -47,8 +47,9 @@ export interface IncomingBatchItemResult {
   details?: Record<string, unknown>;
 }
 
-const toInbound = (inboxId: string, dto: IncomingMessageDto): InboundMessage => ({
-  inboxId,
+const toInbound = (p: Principal & { type: 'inbox' }, dto: IncomingMessageDto): InboundMessage => ({
+  inboxId: p.inboxId,
+  inboxTokenHash: p.unconfirmedTokenHash,
   channel: 'api',
   externalId: dto.externalId,
   contact: dto.contact,
@@ -61,7 +62,7 @@ const toInbound = (inboxId: string, dto: IncomingMessageDto): InboundMessage => 
 });
 
 /** Only the inbox's own token pushes into it: the guard lets inbox tokens in (AllowInboxToken), this checks whose. */
-function assertInboxToken(p: Principal, inboxId: string): void {
+function assertInboxToken(p: Principal, inboxId: string): asserts p is Principal & { type: 'inbox' } {
   if (p.type !== 'inbox') throw new DomainError('FORBIDDEN', 'use the inbox token returned when the inbox was created');
   if (p.inboxId !== inboxId) throw new DomainError('FORBIDDEN', 'this token belongs to another inbox');
 }
@@ -78,11 +79,11 @@ export class ApiIncomingController {
   constructor(private readonly ingest: IngestService) {}
 
   /** One message; sending the same externalId again answers 200 with the same ids. */
-  @AllowInboxToken()
+  @AllowInboxToken({ confirmedByWrite: true })
   @Post(':id/incoming')
   async incoming(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: IncomingMessageDto, @Res({ passthrough: true }) res: Response) {
     assertInboxToken(p, id);
-    const result = await this.ingest.ingest(toInbound(id, dto));
+    const result = await this.ingest.ingest(toInbound(p, dto));
     res.status(result.created ? 201 : 200);
     return { conversationId: result.conversationId, messageId: result.messageId, contactId: result.contactId, duplicate: !result.created };
   }
@@ -92,7 +93,7 @@ export class ApiIncomingController {
    * with the single endpoint's idempotency (201 stored, 200 seen before, same ids); a bad item is
    * a 4xx in its place and the others are stored.
    */
-  @AllowInboxToken()
+  @AllowInboxToken({ confirmedByWrite: true })
   @Post(':id/incoming/batch')
   @HttpCode(200)
   async incomingBatch(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: IncomingBatchDto): Promise<{ results: IncomingBatchItemResult[] }> {
@@ -102,7 +103,7 @@ export class ApiIncomingController {
     dto.messages.forEach((item, index) => {
       const checked = validateItem(IncomingMessageDto, item);
       if ('error' in checked) results[index] = refusal(index, checked.error);
-      else valid.push({ index, message: toInbound(id, checked.value) });
+      else valid.push({ index, message: toInbound(p, checked.value) });
     });
     const outcomes = await this.ingest.ingestBatch(
       id,

@@ -14,8 +14,13 @@ export const Public = () => SetMetadata(PUBLIC_KEY, true);
 export const Roles = (...roles: UserRole[]) => SetMetadata(ROLES_KEY, roles);
 /** Bot tokens are accepted here as well as user JWTs. */
 export const AllowBots = () => SetMetadata(ALLOW_BOTS_KEY, true);
-/** The inbox's own token (API channel pushes) is accepted here. */
-export const AllowInboxToken = () => SetMetadata(INBOX_TOKEN_KEY, true);
+/**
+ * The inbox's own token (API channel pushes) is accepted here. `confirmedByWrite`: the handler's
+ * write checks the token against the inbox row itself (ingest's storing statement does), so the
+ * guard may recognise a token it has seen before without a lookup of its own; the principal then
+ * carries `unconfirmedTokenHash` for the write to check.
+ */
+export const AllowInboxToken = (opts: { confirmedByWrite?: boolean } = {}) => SetMetadata(INBOX_TOKEN_KEY, opts.confirmedByWrite ? 'confirmed-by-write' : true);
 
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest().principal);
 

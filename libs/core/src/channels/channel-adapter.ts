@@ -20,6 +20,12 @@ export interface InboundMessage {
   metadata?: Record<string, unknown>;
   receivedAt?: Date;
   /**
+   * The hash of the inbox token the push came with, when no lookup confirmed it for this request
+   * (InboxTokenCache): the storing statement writes only if the inbox is active and still has this
+   * token, else the push is refused as unauthenticated and nothing is written.
+   */
+  inboxTokenHash?: string;
+  /**
    * Work that must commit with the message or not at all (the raw email kept beside it): runs
    * inside the ingest transaction, only when the message is new (a redelivery stored nothing).
    */

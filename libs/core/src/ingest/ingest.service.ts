@@ -12,6 +12,8 @@ import { MessageRepository } from '../repositories/message.repository';
 import { InboundRepository, InboundStored, InboundWrite, SeenMessage } from '../repositories/inbound.repository';
 import { ConversationHooks } from '../conversations/conversation-hooks';
 import { CsatReplyService } from '../csat/csat-reply.service';
+import { InboxRepository } from '../repositories/inbox.repository';
+import { InboxTokenCache } from '../auth/inbox-token-cache';
 import type { PendingEvent } from '../events/domain-events';
 import { DomainError, notFound } from '../errors/domain-error';
 import { sanitizeMessageHtml } from '../util/sanitize';
@@ -44,6 +46,8 @@ export class IngestService {
     private readonly hooks: ConversationHooks,
     private readonly inbound: InboundRepository,
     private readonly csatReplies: CsatReplyService,
+    private readonly inboxes: InboxRepository,
+    private readonly inboxTokens: InboxTokenCache,
   ) {}
 
   /** Ingest is idempotent, so a deadlock victim (another writer touched the same rows) simply tries again. */
@@ -85,7 +89,7 @@ export class IngestService {
    * same order; a deadlock all the same (a single ingest in between) runs the whole batch again.
    */
   async ingestBatch(inboxId: string, inputs: InboundMessage[]): Promise<BatchIngestOutcome[]> {
-    if (inputs.some((m) => m.inboxId !== inboxId)) throw new Error('a batch holds messages of one inbox');
+    if (inputs.some((m) => m.inboxId !== inboxId || m.inboxTokenHash !== inputs[0].inboxTokenHash)) throw new Error('a batch holds messages of one inbox and token');
     if (!inputs.length) return [];
     for (let attempt = 1; ; attempt++) {
       try {
@@ -110,12 +114,14 @@ export class IngestService {
         return null;
       }
     });
+    const tokenHash = inputs[0].inboxTokenHash ?? null;
     const { inbox, seen } = await this.inbound.precheck(
       this.tx.manager,
       inboxId,
       msgs.flatMap((m) => (m ? [m.externalId] : [])),
+      tokenHash,
     );
-    if (!inbox) throw notFound('inbox', inboxId);
+    if (!inbox) throw tokenHash ? this.tokenRefused(tokenHash) : notFound('inbox', inboxId);
     let todo: number[] = [];
     // The same external id twice in one batch: the later ones answer as redeliveries of the first.
     const firstOf = new Map<string, number>();
@@ -319,7 +325,13 @@ export class IngestService {
   private async store(tx: TxContext, inbox: { teamId: string | null } | null, msg: InboundMessage, input: InboundMessage, deferred?: DeferredEvents[]): Promise<IngestResult> {
     const { em } = tx;
     // `inbox` null (a single message): the storing statement reads it, and the settings version.
-    const w = inboundWrite(inbox ?? { teamId: null }, msg);
+    // A single message's storing statement confirms the push's token (a batch's precheck did).
+    const tokenHash = inbox ? null : (input.inboxTokenHash ?? null);
+    const w = { ...inboundWrite(inbox ?? { teamId: null }, msg), tokenHash };
+    // The survey answer below writes before the storing statement: the token is confirmed first (rare: a rating's text).
+    if (tokenHash && this.csatReplies.mayAnswer({ text: w.text, hasAttachments: Boolean(msg.attachments?.length) })) {
+      if ((await this.inboxes.findIdByTokenHash(em, tokenHash)) !== w.inboxId) throw this.tokenRefused(tokenHash);
+    }
     // A customer answering the satisfaction survey in the chat ("4", "👍"): the rating, kept in the
     // resolved conversation's timeline; no new conversation, no rules or SLA clocks on the message.
     const reply = await this.csatReplies.take(tx, {
@@ -341,7 +353,7 @@ export class IngestService {
     // One statement in the usual case; the step-by-step path when a concurrent first message of
     // the same sender holds the identity's unique key (its row is not in this statement's snapshot).
     const written = await this.inbound.store(em, w);
-    if (!written.inbox) throw notFound('inbox', msg.inboxId);
+    if (!written.inbox) throw tokenHash ? this.tokenRefused(tokenHash) : notFound('inbox', msg.inboxId);
     assertChannel(written.inbox, msg);
     if (!inbox) useSettingsVersion(em, written.inbox.settingsVersion);
     const stored = written.stored ?? (await this.storeStepByStep(em, { ...w, teamId: written.inbox.teamId }));
@@ -409,6 +421,12 @@ export class IngestService {
     emit({ type: 'message.created', conversationId, payload: summaries.message });
     for (const e of hookEvents) emit(e);
     return { conversationId, messageId, contactId, created: true, conversationCreated };
+  }
+
+  /** The push's token, recognised from memory, is no longer its inbox's (rotated, deactivated, deleted): as the guard refuses it. */
+  private tokenRefused(tokenHash: string): DomainError {
+    this.inboxTokens.forget(tokenHash);
+    return new DomainError('UNAUTHENTICATED', 'unknown or deactivated inbox token');
   }
 
   private duplicate(seen: SeenMessage, msg: InboundMessage): IngestResult {

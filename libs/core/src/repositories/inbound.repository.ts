@@ -23,6 +23,8 @@ export interface InboundWrite {
   html: string | null;
   externalId: string;
   metadata: Record<string, unknown>;
+  /** An inbox token's hash the statement confirms (see InboundMessage.inboxTokenHash): no inbox, nothing written, unless it matches. */
+  tokenHash?: string | null;
 }
 
 export interface InboundStored {
@@ -69,7 +71,8 @@ export const PRECHECK = prepared(
            WHERE m.inbox_id = i.id AND m.external_id = e.external_id LIMIT 1
          ) p
        ) m ON true
-       WHERE i.id = $1`,
+       -- $3: an inbox token's hash to confirm (a push whose token no lookup confirmed): no row unless it is this active inbox's.
+       WHERE i.id = $1 AND ($3::text IS NULL OR (i.token_hash = $3::text AND i.active))`,
 );
 
 /**
@@ -84,7 +87,8 @@ export const PRECHECK = prepared(
 const STORE = prepared(
   'ingest_store',
   `WITH inbox AS (
-         SELECT channel, team_id FROM inboxes WHERE id = $7::uuid
+         -- $17: an inbox token's hash to confirm (a push whose token no lookup confirmed): nothing is written unless it is this active inbox's.
+         SELECT channel, team_id FROM inboxes WHERE id = $7::uuid AND ($17::text IS NULL OR (token_hash = $17::text AND active))
        ), found AS (
          SELECT id, contact_id FROM contact_identities WHERE channel = $1::text AND address = $2::text
        ), made AS (
@@ -232,6 +236,8 @@ export class InboundRepository {
     em: EntityManager,
     inboxId: string,
     externalIds: string[],
+    /** An inbox token's hash to confirm: the inbox is null unless it is active and has this token. */
+    tokenHash: string | null = null,
   ): Promise<{ inbox: { channel: string; teamId: string | null; active: boolean; settingsVersion: string | null } | null; seen: Map<string, SeenMessage> }> {
     const rows = await queryRows<{
       channel: string;
@@ -242,7 +248,7 @@ export class InboundRepository {
       conversation_id: string | null;
       contact_id: string | null;
       settings_version: string | null;
-    }>(em, PRECHECK, [inboxId, externalIds]);
+    }>(em, PRECHECK, [inboxId, externalIds, tokenHash]);
     const seen = new Map<string, SeenMessage>();
     if (!rows.length) return { inbox: null, seen };
     for (const r of rows) if (r.message_id && r.external_id) seen.set(r.external_id, { id: r.message_id, conversationId: r.conversation_id!, contactId: r.contact_id! });
@@ -262,9 +268,10 @@ export class InboundRepository {
   /**
    * Identity (created with its contact when new), the open conversation of the thread (upserted
    * on the partial unique index) and the message (unique per inbox and external id) in ONE
-   * statement (STORE), which also reads the inbox and the settings version and returns the events'
-   * summaries of what it wrote. The team of a new conversation is the inbox's (`w.teamId` is not
-   * read). `inbox` null: no such inbox, nothing written. `stored` null: the inbox is of another
+   * statement (STORE), which also reads the inbox (and confirms `w.tokenHash`) and the settings
+   * version and returns the events' summaries of what it wrote. The team of a new conversation is
+   * the inbox's (`w.teamId` is not read). `inbox` null: no such inbox (or not the token's), nothing
+   * written. `stored` null: the inbox is of another
    * channel (nothing written), or a concurrent first message of the same sender is inserting the
    * identity right now: this statement's snapshot cannot see the winner's row, so the caller takes
    * the step-by-step path, whose next statement does.
@@ -300,6 +307,7 @@ export class InboundRepository {
       w.html,
       w.externalId,
       JSON.stringify(w.metadata),
+      w.tokenHash ?? null,
     ]);
     if (!row) return { inbox: null, stored: null };
     const inbox = { channel: row.inbox_channel, teamId: row.inbox_team_id, settingsVersion: row.settings_version };
