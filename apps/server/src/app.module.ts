@@ -7,7 +7,7 @@ import { AppConfig, CoreModule } from '@inbox/core';
 import { ChannelsModule } from '@inbox/channels';
 import { AuthGuard } from './http/auth.guard';
 import { DomainErrorFilter } from './http/domain-error.filter';
-import { REDACTED_HEADERS, redactUrl } from './http/log-redaction';
+import { REDACTED_HEADERS, requestSerializer } from './http/log-redaction';
 import { TokenService } from './auth/token.service';
 import { AuthService } from './auth/auth.service';
 import { AuthController } from './auth/auth.controller';
@@ -66,7 +66,7 @@ export class AppModule {
               return id;
             },
             redact: REDACTED_HEADERS,
-            serializers: { req: (req: { url?: string }) => ({ ...req, url: redactUrl(req.url) }) },
+            serializers: { req: requestSerializer(config.logLevel) },
             autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
             transport: config.logPretty ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } : undefined,
           },

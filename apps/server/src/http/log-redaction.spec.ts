@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { REDACTED_HEADERS, redactUrl } from './log-redaction';
+import { REDACTED_HEADERS, redactUrl, requestSerializer } from './log-redaction';
 
 describe('log redaction', () => {
   it('removes visitor tokens and signatures from logged URLs', () => {
@@ -16,5 +16,11 @@ describe('log redaction', () => {
       'request',
     );
     expect(lines.join('')).not.toMatch(/secret-/);
+  });
+
+  it('carries a request with its headers when request lines are written (info), as id, method and URL below that', () => {
+    const req = { id: 'r1', method: 'POST', url: '/x?token=secret-1', headers: { 'user-agent': 'curl' }, remoteAddress: '127.0.0.1' };
+    for (const level of ['trace', 'debug', 'info']) expect(requestSerializer(level)(req)).toEqual({ ...req, url: '/x?token=[Redacted]' });
+    for (const level of ['warn', 'error', 'fatal', 'silent']) expect(requestSerializer(level)(req)).toEqual({ id: 'r1', method: 'POST', url: '/x?token=[Redacted]' });
   });
 });
