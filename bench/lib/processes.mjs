@@ -1,5 +1,5 @@
 import { execFileSync, fork, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAIN, ROOT, UNLIMITED_RATES, isRoot } from './env.mjs';
@@ -92,12 +92,14 @@ function waitFor(proc, re, timeoutMs, what) {
 export async function startInboxServer(env, { nofile, timeoutMs = 90000 } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'inbox-bench-data-'));
   // BENCH_SERVER_NODE_ARGS: options for the servers' node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
-  // (a CPU profile per server, written when it stops).
+  // (a CPU profile per server, written when it stops). BENCH_SERVER_STDOUT=FILE: each server's
+  // stdout is appended to FILE as well (e.g. with BENCH_SERVER_NODE_ARGS=--trace-gc-nvp).
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
   const proc = spawnNode([...nodeArgs, MAIN], {
     nofile,
     env: { ...process.env, ...UNLIMITED_RATES, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_PRETTY: 'false', DATA_DIR: dataDir, ...env },
   });
+  if (process.env.BENCH_SERVER_STDOUT) proc.stdout.on('data', (d) => appendFileSync(process.env.BENCH_SERVER_STDOUT, d));
   const { result, output } = waitFor(proc, /is running: (http:\/\/\S+)/, timeoutMs, 'server');
   const m = await result;
   const stop = stopper(proc);
