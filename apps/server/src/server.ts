@@ -6,7 +6,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { json, urlencoded } from 'express';
-import { AppConfig, EmbeddedDatabase, loadConfig, runMigrations, startEmbeddedDatabase } from '@inbox/core';
+import { AppConfig, EmbeddedDatabase, loadConfig, memoizeValidationMetadata, runMigrations, startEmbeddedDatabase } from '@inbox/core';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import { validationPipe } from './http/validation';
@@ -43,6 +43,8 @@ export async function startServer(env?: NodeJS.ProcessEnv): Promise<RunningServe
     const applied = await runMigrations(databaseUrl);
     if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
 
+    // Every DTO class has loaded with the app module: class-validator's rule lookup is memoized from here on.
+    memoizeValidationMetadata();
     app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), { bufferLogs: true, bodyParser: false });
     app.useLogger(app.get(PinoLogger));
     app.disable('x-powered-by');

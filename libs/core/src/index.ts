@@ -3,6 +3,7 @@ export * from './crypto/secret-box';
 export * from './errors/domain-error';
 export * from './errors/error-status';
 export * from './errors/validation-errors';
+export * from './errors/validation-metadata-cache';
 export * from './entities';
 export * from './db/data-source';
 export * from './db/migrate';
