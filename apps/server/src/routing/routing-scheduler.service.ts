@@ -26,7 +26,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private running: Promise<void> | null = null;
   private dirty = false;
   private wantWaitReasons = false;
-  private debounce: NodeJS.Timeout | null = null;
+  private debounce: NodeJS.Immediate | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
@@ -64,7 +64,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
     this.stopped = true;
     this.unsubscribe?.();
     if (this.ticker) clearInterval(this.ticker);
-    if (this.debounce) clearTimeout(this.debounce);
+    if (this.debounce) clearImmediate(this.debounce);
     await this.running?.catch(() => undefined);
   }
 
@@ -72,7 +72,10 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
    * Schedules a pass. Requests of one burst (the events of one commit, a batch ingest) fold into
    * one pass on the next turn of the event loop; while one runs, further requests fold into a
    * single follow-up. No fixed delay: the first new conversation after a quiet spell is routed at
-   * once (a 10 ms debounce was a third of the median time to `conversation.assigned`).
+   * once (a 10 ms debounce was a third of the median time to `conversation.assigned`), and not by
+   * a timer: `setTimeout(fn, 0)` waits at least 1 ms and then for the loop's timers phase, where
+   * `setImmediate` runs right after the current I/O callbacks (the commit's events are all
+   * published by then).
    * `withWaitReasons`: also store why waiting conversations wait. Only the periodic tick
    * asks for it, so a burst of new conversations costs one pass, not one write each.
    */
@@ -84,7 +87,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
       return;
     }
     if (this.debounce) return;
-    this.debounce = setTimeout(() => {
+    this.debounce = setImmediate(() => {
       this.debounce = null;
       this.running = (async () => {
         do {
@@ -100,7 +103,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
       })().finally(() => {
         this.running = null;
       });
-    }, 0);
+    });
   }
 
   /** Resolves when no pass is running or pending (tests and benchmarks). */
