@@ -88,6 +88,24 @@ describe('prepared statements', () => {
       expect((await names()).filter((n) => n.statement === all || n.statement === bare)).toEqual([]);
     });
 
+    it('prepares afresh when a column changed type under the plan, outside a transaction at once and inside on the retry', async () => {
+      const text = `SELECT label FROM auto_probe WHERE id = $1`;
+      for (let i = 0; i < 2; i++) await auto.query(text, [1]);
+      expect((await names()).some((n) => n.statement === text)).toBe(true);
+      await auto.query(`ALTER TABLE auto_probe ALTER COLUMN label TYPE varchar(50)`);
+      expect(await auto.query(text, [1])).toEqual([{ label: 'one' }]);
+
+      for (let i = 0; i < 2; i++) await auto.query(text, [2]);
+      await auto.query(`ALTER TABLE auto_probe ALTER COLUMN label TYPE text`);
+      const attempt = () => auto.transaction((em) => em.query(text, [2]));
+      const failed = await attempt().then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(isRetryableConflict(failed)).toBe(true);
+      expect(await attempt()).toEqual([{ label: 'two' }]);
+    });
+
     it('prepares nothing with DATABASE_PREPARED_STATEMENTS=false', async () => {
       usePreparedStatements(false);
       const text = `SELECT id FROM auto_probe WHERE label = $1`;

@@ -1,3 +1,5 @@
+import pino from 'pino';
+
 /** Headers and query parameters that carry a credential: never written to logs. */
 export const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-visitor-token"]', 'req.query.token', 'req.query.sig'];
 const SECRET_QUERY = /([?&](?:token|sig)=)[^&#]*/gi;
@@ -23,8 +25,7 @@ interface SerializedRequest {
  * µs of CPU a request here: `npx node bench/profile-http.mjs` under `--cpu-prof`).
  */
 export function requestSerializer(level: string): (req: SerializedRequest) => SerializedRequest {
-  const info = 30;
-  const levels: Record<string, number> = { trace: 10, debug: 20, info, warn: 40, error: 50, fatal: 60, silent: Infinity };
-  if ((levels[level] ?? info) <= info) return (req) => ({ ...req, url: redactUrl(req.url) });
+  const { values } = pino.levels;
+  if ((values[level] ?? values.info) <= values.info) return (req) => ({ ...req, url: redactUrl(req.url) });
   return (req) => ({ id: req.id, method: req.method, url: redactUrl(req.url) });
 }

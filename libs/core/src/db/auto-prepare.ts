@@ -27,12 +27,14 @@ export class AutoPreparingClient extends Client {}
   }
   const q = repeated.toSend(config);
   if (typeof q === 'string') return plainQuery().call(this, config, values);
-  const result = plainQuery().call(this, { name: q.name, text: q.text }, values) as Promise<unknown>;
-  // A table changed shape under the plan (a newer replica's migration): the error goes to the
-  // caller as it is (inside a transaction it has aborted it; the transaction's retry sends the
-  // statement by a new name), and the names start again.
-  result.catch((err: unknown) => {
-    if (isStalePlan(err)) repeated.forget();
+  return (plainQuery().call(this, { name: q.name, text: q.text }, values) as Promise<unknown>).catch((err: unknown) => {
+    if (!isStalePlan(err)) throw err;
+    // A table changed shape under the plan (a newer replica's migration): the names start again,
+    // and, as sql.ts does for its own prepared statements, outside a transaction (nothing ran) the
+    // statement goes again at once as text; inside one the refusal has aborted the transaction,
+    // whose retry sends it again.
+    repeated.forget();
+    if ((this as Client & { getTransactionStatus(): string | null }).getTransactionStatus() !== 'I') throw err;
+    return plainQuery().call(this, config, values);
   });
-  return result;
 };
