@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { BUILD, UNLIMITED_RATES, now, sleep } from '../lib/env.mjs';
 import { runWorker, startBareServer, startInboxServer } from '../lib/processes.mjs';
@@ -41,14 +41,13 @@ export async function run(ctx) {
       const raw = await runWorker(self, 'rawInserts', { databaseUrl, connections, seconds }, { timeoutMs: seconds * 1000 + 60000 });
       ctx.log(`  bare HTTP server + raw INSERT, ${connections} connection(s), ${boundSeconds} s`);
       const bare = await startBareServer({ script: 'bare-http-insert.mjs', env: { DATABASE_URL: databaseUrl, BARE_POOL_SIZE: String(connections) } });
-      let bareHttp;
       try {
-        const r = (bareHttp = await runWorker(
+        const r = await runWorker(
           self,
           'httpIngest',
           { base: bare.url, inboxId: 'bare', token: 'bare', concurrency, seconds: boundSeconds, threads: 'new', prefix: `bare-${connections}`, databaseUrl, serverPid: bare.pid },
           { timeoutMs: boundSeconds * 1000 + 60000 },
-        ));
+        );
         results.push(floorEntry(`ingest bare HTTP (node:http, JSON, the raw INSERT, no framework): ${connections} conn`, r, raw, connections));
         results.push(cpuRow(`ingest bare HTTP (node:http, JSON, the raw INSERT, no framework): ${connections} conn: CPU per message`, r.cpu, r.count, 'messages'));
       } finally {
@@ -94,7 +93,26 @@ export async function run(ctx) {
           { timeoutMs: boundSeconds * 1000 + 120000 },
         );
         results.push(floorEntry(`ingest floor (the same rows, one raw SQL statement a message, no server): ${connections} conn, ${threads} threads`, r, raw, connections));
-        results.push(ceilingEntry(connections, threads, r, bareHttp, raw));
+      }
+      for (const threads of ['new', 'existing']) {
+        ctx.log(`  HTTP bound (bare HTTP server writing the floor's rows), ${connections} connection(s), ${threads} threads, ${boundSeconds} s`);
+        const bound = await startBareServer({
+          script: 'bare-http-floor.mjs',
+          env: { DATABASE_URL: databaseUrl, BARE_POOL_SIZE: String(connections), BARE_INBOX_ID: inbox.id, BARE_THREADS: threads },
+        });
+        try {
+          const r = await runWorker(
+            self,
+            'httpIngest',
+            { base: bound.url, inboxId: inbox.id, token: 'bare', concurrency, seconds: boundSeconds, threads, prefix: `bound-${connections}`, databaseUrl, serverPid: bound.pid },
+            { timeoutMs: boundSeconds * 1000 + 120000 },
+          );
+          const name = `ingest HTTP bound (node:http writing the floor's rows, no framework): ${connections} conn, ${threads} threads`;
+          results.push(floorEntry(name, r, raw, connections));
+          results.push(cpuRow(`${name}: CPU per message`, r.cpu, r.count, 'messages'));
+        } finally {
+          await bound.stop();
+        }
       }
     } finally {
       await ctx.db.dropDatabase(databaseUrl);
@@ -124,29 +142,6 @@ export function floorEntry(name, r, raw, connections) {
       errors: r.errors,
       cpuMsPerMessage: cpuPer(r.cpu, r.count),
     },
-  };
-}
-
-/**
- * The most HTTP ingest can reach on this machine with its load generator on it: a server that costs
- * no more CPU a message than the bare HTTP one and writes only the floor's rows. Its CPU a message
- * (the bare server's and load generator's, the floor's PostgreSQL and driver) fills every core at
- * one rate; the floor's own rate bounds it too (on one connection the statements run one at a time).
- */
-function ceilingEntry(connections, threads, floor, bareHttp, raw) {
-  const per = (r, ms) => (ms ?? NaN) / r.count;
-  const cpu = per(bareHttp, bareHttp.cpu.serverMs) + per(bareHttp, bareHttp.cpu.loadMs) + per(floor, floor.cpu.databaseMs) + per(floor, floor.cpu.loadMs);
-  const cores = availableParallelism();
-  const rate = Math.min(floor.rate, (cores * 1000) / cpu);
-  return {
-    name: `ingest HTTP ceiling (bare HTTP's CPU + the floor's rows): ${connections} conn, ${threads} threads`,
-    value: Number.isFinite(rate) ? rate : null,
-    unit: `msg/s (${cpu.toFixed(2)} ms CPU a message on ${cores} cores; the floor's rate ${floor.rate.toFixed(0)}/s)`,
-    baseline: raw.rate,
-    baselineUnit: `raw INSERT tx/s (${connections} conn)`,
-    ratio: Number.isFinite(rate) ? rate / raw.rate : null,
-    target: null,
-    pass: null,
   };
 }
 
@@ -301,8 +296,9 @@ export async function httpIngest({ base, inboxId, token, concurrency, seconds, t
     await res.arrayBuffer();
     if (res.status !== 201) throw new Error(`ingest answered ${res.status}`);
   };
-  // Existing threads: open every thread first (not timed).
-  if (threads === 'existing') await inPool(EXISTING_THREADS, concurrency, (i) => post(message(prefix, 'existing', -1 - i)));
+  // Existing threads: open every thread the timed loop writes to first (not timed).
+  if (threads === 'existing')
+    await inPool(EXISTING_THREADS, concurrency, (k) => post({ ...message(prefix, 'existing', k), externalId: `${prefix}-open-${k}` }));
   const meter = await cpuMeter(databaseUrl, [serverPid]);
   const r = await closedLoop(concurrency, seconds, (i) => post(message(prefix, threads, i)));
   return { ...r, cpu: await meter.stop() };
