@@ -18,15 +18,19 @@ const round = (x) => (typeof x === 'number' && Number.isFinite(x) ? +x.toFixed(2
 export async function run(ctx) {
   const self = fileURLToPath(import.meta.url);
   const rates = [20, 100, 500];
-  const seconds = ctx.quick ? 2 : 10;
+  // A p99 needs samples: 10 s at 20 msg/s is 200 messages, whose p99 is the second slowest one
+  // (the bare relay's moved between 1.8 and 11.6 ms from run to run). Full runs take 600 at 20
+  // msg/s and 2,000 at 100 (p99: the sixth and twentieth slowest); 500 msg/s stays 10 s (5,000).
+  const secondsAt = (rate) => (ctx.quick ? 2 : rate <= 20 ? 30 : rate <= 100 ? 20 : 10);
   const drainMs = ctx.quick ? 30000 : 60000;
-  const total = rates.reduce((s, r) => s + r * seconds, 0);
+  const total = rates.reduce((s, r) => s + r * secondsAt(r), 0);
   const results = [];
 
   const bare = {};
   const server = await startBareServer();
   try {
     for (const rate of rates) {
+      const seconds = secondsAt(rate);
       ctx.log(`  bare socket.io baseline at ${rate} msg/s for ${seconds} s`);
       bare[rate] = await runWorker(self, 'latencyRun', { kind: 'bare', base: server.url, rate, seconds, drainMs }, { timeoutMs: seconds * 1000 + drainMs + 60000 });
     }
@@ -40,9 +44,11 @@ export async function run(ctx) {
   try {
     const admin = await loginAdmin(inbox.url);
     const box = await expectOk(api(inbox.url, 'POST', '/inboxes', admin, { name: 'Bench latency', channel: 'api' }), 'create inbox');
-    // Capacity is at most 1,000 per agent: enough agents that nobody fills up during the run.
-    const agents = await createAgents(inbox.url, admin, { count: Math.ceil(total / 800), prefix: 'latency', capacity: { api: 1000 }, inboxId: box.id });
+    // Capacity is at most 1,000 per agent: enough agents that nobody fills up during the run (8 in a
+    // full run, as before its 20 and 100 msg/s runs grew longer: each agent is a socket every event goes to).
+    const agents = await createAgents(inbox.url, admin, { count: Math.ceil(total / 950), prefix: 'latency', capacity: { api: 1000 }, inboxId: box.id });
     for (const rate of rates) {
+      const seconds = secondsAt(rate);
       ctx.log(`  inbox server at ${rate} msg/s for ${seconds} s (${agents.length} agents online)`);
       const r = await runWorker(
         self,
@@ -120,6 +126,7 @@ export async function run(ctx) {
     const relay = await startBareServer({ script: 'bare-durable-relay.mjs', env: { DATABASE_URL: databaseUrl, INBOX_ID: box.id } });
     try {
       for (const rate of rates) {
+        const seconds = secondsAt(rate);
         ctx.log(`  durable relay bound (bare relay + the floor's rows committed first) at ${rate} msg/s for ${seconds} s`);
         const r = await runWorker(self, 'latencyRun', { kind: 'bare', base: relay.url, rate, seconds, drainMs }, { timeoutMs: seconds * 1000 + drainMs + 60000 });
         results.push(boundEntry(rate, r, bare[rate]));
