@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { io, Socket } from 'socket.io-client';
-import { TestApp, bootApp, bootFixture, uid } from './helpers/app';
+import { TestApp, bootApp, bootFixture, eventually, uid } from './helpers/app';
 import { signVisitorToken, verifyVisitorToken } from '../libs/channels/src/webchat/visitor-token.util';
 
 const ORIGIN = 'https://shop.example';
@@ -405,6 +405,63 @@ describe('security hardening', () => {
       expect(push.status).toBeGreaterThanOrEqual(400);
       expect((await sut.api('PATCH', `/inboxes/${phone.id}`, { token: admin, body: { active: false } })).status).toBe(200);
       expect((await call()).status).toBe(401);
+    });
+  });
+
+  describe('an agent socket back from a dropped connection (item 10)', () => {
+    it('follows the agent\'s rights of now: no room or missed event of an inbox they left while away', async () => {
+      const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `API ${uid()}`, channel: 'api' } })).body;
+      const email = `agent-${uid()}@example.com`;
+      const agent = (await sut.api('POST', '/users', { token: admin, body: { email, name: `Agent ${uid()}`, password: 'a-password-1', role: 'agent' } })).body;
+      expect((await sut.api('POST', `/inboxes/${inbox.id}/members`, { token: admin, body: { userId: agent.id } })).status).toBeLessThan(300);
+      const token = await sut.login(email, 'a-password-1');
+      const ingest = async () => {
+        const res = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}` }, text: 'hello' } });
+        expect(res.status).toBe(201);
+        return res.body.conversationId as string;
+      };
+      // The web app's client: it reconnects by itself after a network drop.
+      const heard: string[] = [];
+      const s = io(sut.url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+      sockets.push(s);
+      s.onAny((_event: string, payload: any) => heard.push(String(payload?.data?.conversationId ?? payload?.data?.id ?? '')));
+      await new Promise<void>((resolve, reject) => {
+        s.once('connect', () => resolve());
+        s.once('connect_error', reject);
+      });
+      const before = await ingest();
+      await eventually(async () => heard.includes(before), 15000, 'the member hears its inbox');
+
+      // The network drops (not a logout): the server sees the transport close.
+      const dropped = new Promise<string>((resolve) => s.once('disconnect', resolve));
+      (s.io as unknown as { engine: { close(): void } }).engine.close();
+      await dropped;
+      await eventually(async () => (await db.query(`SELECT 1 FROM agent_connections WHERE user_id = $1`, [agent.id])).rowCount === 0, 15000, 'the server saw the drop');
+      // Away, the agent leaves the inbox, and the inbox gets a message.
+      expect((await sut.api('DELETE', `/inboxes/${inbox.id}/members/${agent.id}`, { token: admin })).status).toBe(204);
+      const whileAway = await ingest();
+
+      // Back within seconds, as the client would be.
+      await new Promise<void>((resolve, reject) => {
+        s.once('connect', () => resolve());
+        s.once('connect_error', reject);
+        s.connect();
+      });
+      expect(s.recovered).toBeFalsy();
+      const watcher = io(sut.url, { auth: { token: admin }, transports: ['websocket'], reconnection: false, forceNew: true });
+      sockets.push(watcher);
+      const seenByAdmin: string[] = [];
+      watcher.on('message.created', ({ data }) => seenByAdmin.push(data.conversationId));
+      await new Promise<void>((resolve, reject) => {
+        watcher.once('connect', () => resolve());
+        watcher.once('connect_error', reject);
+      });
+      const later = await ingest();
+      // The fan-out reached the admin's socket, set up after the agent's.
+      await eventually(async () => seenByAdmin.includes(later), 15000, 'the admin hears the inbox');
+      // The outbox replay the web app asks for after a drop follows the rights of now too.
+      expect(await s.timeout(10000).emitWithAck('events.replay', { afterSeq: 0 })).toMatchObject({ ok: true });
+      expect(heard.filter((id) => id === whileAway || id === later)).toEqual([]);
     });
   });
 });

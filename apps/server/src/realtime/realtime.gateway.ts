@@ -27,8 +27,15 @@ function requireUser(p: Principal): Extract<Principal, { type: 'user' }> {
  * The realtime edge: authenticates at the handshake, joins rooms, validates commands and
  * hands them to services. Events reach sockets through RealtimeFanout; services never
  * import either.
+ *
+ * No socket.io connection-state recovery: it gave a socket back after a dropped connection with
+ * the rooms it had then, and sent it the packets of those rooms it missed (before any middleware
+ * ran), so an agent removed from an inbox while away kept hearing it. A socket back from a drop
+ * is set up like a new one, from the rights of now, and the client asks the outbox for what it
+ * missed (`events.replay`, filtered the same way). The recovery also kept every broadcast packet
+ * in memory for two minutes, and the Redis adapter of several replicas never supported it.
  */
-@WebSocketGateway({ connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false } })
+@WebSocketGateway({})
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(RealtimeGateway.name);
   @WebSocketServer() io: InboxServer;

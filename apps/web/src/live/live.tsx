@@ -126,7 +126,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       socket.emit('presence.set', { presence: chosen }, (ack) => {
         if (ack.ok) setPresence(ack.presence);
       });
-      // After a long outage the server could not buffer everything: ask the outbox for the gap.
+      // Back after a drop: ask the outbox for the gap (the server filters it by this user's rights of now).
       if (everConnected && !socket.recovered && lastSeq.current > 0) {
         socket.emit('events.replay', { afterSeq: lastSeq.current }, () => undefined);
       }

@@ -30,8 +30,10 @@ export function clientIp(address: string, headers: Record<string, string | strin
  * its own thread. Agents' replies and typing reach it through WidgetFanout.
  */
 // The first gateway Nest scans creates the one socket.io server that every namespace shares, with
-// its options: these mirror the agent gateway's so the server is the same whichever comes first.
-@WebSocketGateway({ namespace: '/widget', connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: false } })
+// its options: these mirror the agent gateway's (no connection-state recovery, see RealtimeGateway)
+// so the server is the same whichever comes first. A visitor's socket gets its whole thread in
+// `session` at every connect, a reconnect included.
+@WebSocketGateway({ namespace: '/widget' })
 export class WidgetGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(WidgetGateway.name);
   // Per address: shared by every replica (PostgreSQL). Per visitor: one socket's own pace, kept in memory.
