@@ -409,14 +409,17 @@ describe('security hardening', () => {
   });
 
   describe('an agent socket back from a dropped connection (item 10)', () => {
-    it('follows the agent\'s rights of now: no room or missed event of an inbox they left while away', async () => {
+    it("follows the agent's rights of now: no room or missed event of an inbox they left while away", async () => {
       const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `API ${uid()}`, channel: 'api' } })).body;
       const email = `agent-${uid()}@example.com`;
       const agent = (await sut.api('POST', '/users', { token: admin, body: { email, name: `Agent ${uid()}`, password: 'a-password-1', role: 'agent' } })).body;
       expect((await sut.api('POST', `/inboxes/${inbox.id}/members`, { token: admin, body: { userId: agent.id } })).status).toBeLessThan(300);
       const token = await sut.login(email, 'a-password-1');
       const ingest = async () => {
-        const res = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: `c-${uid()}` }, text: 'hello' } });
+        const res = await sut.api('POST', `/inboxes/${inbox.id}/incoming`, {
+          token: inbox.token,
+          body: { externalId: uid(), contact: { identifier: `c-${uid()}` }, text: 'hello' },
+        });
         expect(res.status).toBe(201);
         return res.body.conversationId as string;
       };

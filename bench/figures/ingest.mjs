@@ -297,8 +297,7 @@ export async function httpIngest({ base, inboxId, token, concurrency, seconds, t
     if (res.status !== 201) throw new Error(`ingest answered ${res.status}`);
   };
   // Existing threads: open every thread the timed loop writes to first (not timed).
-  if (threads === 'existing')
-    await inPool(EXISTING_THREADS, concurrency, (k) => post({ ...message(prefix, 'existing', k), externalId: `${prefix}-open-${k}` }));
+  if (threads === 'existing') await inPool(EXISTING_THREADS, concurrency, (k) => post({ ...message(prefix, 'existing', k), externalId: `${prefix}-open-${k}` }));
   const meter = await cpuMeter(databaseUrl, [serverPid]);
   const r = await closedLoop(concurrency, seconds, (i) => post(message(prefix, threads, i)));
   return { ...r, cpu: await meter.stop() };

@@ -15,8 +15,7 @@ import { FLOOR_EXISTING, FLOOR_NEW } from './floor-sql.mjs';
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.BARE_POOL_SIZE ?? 1) });
 const inboxId = process.env.BARE_INBOX_ID;
 const existing = process.env.BARE_THREADS === 'existing';
-const write = (name, text, body) =>
-  pool.query({ name, text, values: [inboxId, String(body.contact.identifier), String(body.text), String(body.externalId)] });
+const write = (name, text, body) => pool.query({ name, text, values: [inboxId, String(body.contact.identifier), String(body.text), String(body.externalId)] });
 
 const http = bareJsonServer({
   handle: async (body) => {
