@@ -423,7 +423,7 @@ describe('security hardening', () => {
         expect(res.status).toBe(201);
         return res.body.conversationId as string;
       };
-      // The web app's client: it reconnects by itself after a network drop.
+      // A socket.io client as the web app's (which reconnects by itself after a drop; here by hand, when the test says).
       const heard: string[] = [];
       const s = io(sut.url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
       sockets.push(s);
