@@ -9,6 +9,7 @@ import { it as itLocale } from '../apps/web/src/i18n/locales/it';
 import { es } from '../apps/web/src/i18n/locales/es';
 import { uk } from '../apps/web/src/i18n/locales/uk';
 import { buildWebApp } from './helpers/web-build';
+import { RealtimeGateway } from '../apps/server/src/realtime/realtime.gateway';
 
 const ROOT = resolve(__dirname, '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'web');
@@ -267,6 +268,27 @@ describe('web app in a real browser', () => {
     expect((await sut.api('POST', `/users/${people.ben.id}/sessions/end`, { token: admin })).status).toBe(204);
     // SESSION_REVOKED: the reconnect is refused and the page asks to log in again.
     await page.waitForSelector('input[name=password]');
+    await page.context().close();
+  });
+
+  it('a page back from a dropped connection shows what happened meanwhile, from the outbox', async () => {
+    const page = await openAs(people.cora);
+    await page.click('[data-testid=tab-all]');
+    const contact = { identifier: `c-${uid()}`, name: 'Chloé Client' };
+    const { conversationId } = await ingest({ text: 'before the drop', contact });
+    await row(page, conversationId).filter({ hasText: 'before the drop' }).waitFor();
+    // The network drops under the page: the server closes its transport, and the client comes back by itself.
+    const io = sut.server.app.get(RealtimeGateway).io;
+    const coras = () => [...io.sockets.sockets.values()].filter((s) => s.data.principal?.type === 'user' && s.data.principal.id === people.cora.id);
+    expect(coras().length).toBeGreaterThan(0);
+    for (const s of coras()) s.conn.close();
+    await page.waitForSelector('[data-testid=connection].off');
+    // Meanwhile the customer writes again: nothing else about this conversation happens after it.
+    expect((await ingest({ text: 'while the page was away', contact })).conversationId).toBe(conversationId);
+    // Its events went out while the page had no socket (the client waits at least half a second before it reconnects).
+    expect(coras()).toEqual([]);
+    await page.waitForSelector('[data-testid=connection].on');
+    await row(page, conversationId).filter({ hasText: 'while the page was away' }).waitFor();
     await page.context().close();
   });
 

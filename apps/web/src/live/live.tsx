@@ -126,9 +126,11 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       socket.emit('presence.set', { presence: chosen }, (ack) => {
         if (ack.ok) setPresence(ack.presence);
       });
-      // Back after a drop: ask the outbox for the gap (the server filters it by this user's rights of now).
-      if (everConnected && !socket.recovered && lastSeq.current > 0) {
-        socket.emit('events.replay', { afterSeq: lastSeq.current }, () => undefined);
+      // Back after a drop: ask the outbox for the gap (the server filters it by this user's rights of
+      // now); a page that has seen no event yet does not know where the outbox stood, and reloads what it shows.
+      if (everConnected && !socket.recovered) {
+        if (lastSeq.current > 0) socket.emit('events.replay', { afterSeq: lastSeq.current }, () => undefined);
+        else void queryClient.invalidateQueries();
       }
       everConnected = true;
     });
