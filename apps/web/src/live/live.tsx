@@ -126,9 +126,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       socket.emit('presence.set', { presence: chosen }, (ack) => {
         if (ack.ok) setPresence(ack.presence);
       });
-      // Back after a drop: ask the outbox for the gap (the server filters it by this user's rights of
-      // now); a page that has seen no event yet does not know where the outbox stood, and reloads what it shows.
-      if (everConnected && !socket.recovered) {
+      // Back after a drop (the server keeps no socket state across one): ask the outbox for the gap
+      // (the server filters it by this user's rights of now); a page that has seen no event yet does
+      // not know where the outbox stood, and reloads what it shows.
+      if (everConnected) {
         if (lastSeq.current > 0) socket.emit('events.replay', { afterSeq: lastSeq.current }, () => undefined);
         else void queryClient.invalidateQueries();
       }
