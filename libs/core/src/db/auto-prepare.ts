@@ -11,23 +11,79 @@ type QueryFn = (config: unknown, values?: unknown, callback?: unknown) => unknow
 const plainQuery = (): QueryFn => Client.prototype.query as unknown as QueryFn;
 
 /**
- * The application pool's client (`extra.Client` in `dataSourceOptions`): a statement sent with
- * parameters that this process has sent before goes as a named statement (see
- * RepeatedStatements), so PostgreSQL plans it once per connection. The hottest statements were
- * already named by hand (`prepared()` in sql.ts); this covers the rest, the repositories' by-id
- * reads and writes a reply or a job makes a dozen of (measured: `npx node
+ * The application pool's client (`extra.Client` in `dataSourceOptions`).
+ *
+ * Repeated statements: a statement sent with parameters that this process has sent before goes
+ * as a named statement (see RepeatedStatements), so PostgreSQL plans it once per connection. The
+ * hottest statements were already named by hand (`prepared()` in sql.ts); this covers the rest,
+ * the repositories' by-id reads and writes a reply or a job makes a dozen of (measured: `npx node
  * bench/profile-replies.mjs`, README "Fifteenth wave"). A statement without parameters goes as
  * text (it may hold several statements). DATABASE_PREPARED_STATEMENTS=false turns it off.
+ *
+ * Garbage: every statement goes to pg with a callback of ours, and the client's read timeout
+ * (`readTimeoutMillis`, in place of pg's `query_timeout`) is a timer of ours. pg's own promise
+ * (`query.callback = (err, res) => ...`) and its read-timeout wrapper (`query.callback = (err,
+ * res) => { clearTimeout(...) ... }`) are function literals assigned to a property, which V8
+ * allocates straight in the old generation (it expects methods). Each such closure is garbage a
+ * moment later but stays until the next full collection, and it holds its young context (the
+ * query, its rows, the promise and every async function awaiting it) through every scavenge: at
+ * 100 messages a second 4 to 5 MB of rows and transactions were copied at each scavenge (6 to 8
+ * ms) and then promoted. Closures passed as arguments, as below, are allocated young.
  */
-export class AutoPreparingClient extends Client {}
+export class AutoPreparingClient extends Client {
+  /** A statement unanswered this long fails with "Query read timeout" and closes the connection (0: never). */
+  readonly readTimeoutMillis: number;
 
-(AutoPreparingClient.prototype as unknown as { query: QueryFn }).query = function query(this: Client, config: unknown, values?: unknown, callback?: unknown) {
-  if (typeof config !== 'string' || !Array.isArray(values) || values.length === 0 || typeof callback === 'function' || !preparedStatementsOn()) {
+  constructor(config?: ConstructorParameters<typeof Client>[0] & { readTimeoutMillis?: number }) {
+    super(config);
+    this.readTimeoutMillis = (typeof config === 'object' && config?.readTimeoutMillis) || 0;
+  }
+}
+
+/**
+ * A server that does not answer (frozen, partitioned) and cannot enforce its own
+ * statement_timeout: the statement fails as pg's `query_timeout` fails it, and the connection is
+ * closed, so the pool replaces it instead of queueing the next statements behind a dead one.
+ */
+function readTimedOut(client: AutoPreparingClient, reject: (err: Error) => void): void {
+  // Ending first: the pool then drops the client when its holder releases it (right after the
+  // rejection), instead of lending the dead connection again.
+  void client.end();
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  reject(new Error('Query read timeout'));
+}
+
+/** pg's query with a callback, as a promise (see the class's note on garbage). */
+function send(client: AutoPreparingClient, config: unknown, values: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = client.readTimeoutMillis > 0 ? setTimeout(readTimedOut, client.readTimeoutMillis, client, reject) : null;
+    plainQuery().call(client, config, values, (err: Error | null, res: unknown) => {
+      if (timer) clearTimeout(timer);
+      if (err) {
+        // As pg's own promise does: a stack that leads back to the caller, not to the socket.
+        Error.captureStackTrace(err);
+        reject(err);
+      } else resolve(res);
+    });
+  });
+}
+
+(AutoPreparingClient.prototype as unknown as { query: QueryFn }).query = function query(this: AutoPreparingClient, config: unknown, values?: unknown, callback?: unknown) {
+  // A caller's own callback or Query object (pg-pool's, a cursor): pg's way, untouched.
+  if (
+    typeof callback === 'function' ||
+    typeof values === 'function' ||
+    (typeof config === 'object' && config !== null && typeof (config as { submit?: unknown }).submit === 'function')
+  ) {
     return plainQuery().call(this, config, values, callback);
   }
+  if (typeof config !== 'string' || !Array.isArray(values) || values.length === 0 || !preparedStatementsOn()) {
+    // pg adds the callback to a config object: a copy of the caller's.
+    return send(this, typeof config === 'object' && config !== null ? { ...config } : config, values);
+  }
   const q = repeated.toSend(config);
-  if (typeof q === 'string') return plainQuery().call(this, config, values);
-  return (plainQuery().call(this, { name: q.name, text: q.text }, values) as Promise<unknown>).catch((err: unknown) => {
+  if (typeof q === 'string') return send(this, config, values);
+  return send(this, { name: q.name, text: q.text }, values).catch((err: unknown) => {
     if (!isStalePlan(err)) throw err;
     // A table changed shape under the plan (a newer replica's migration): the names start again,
     // and, as sql.ts does for its own prepared statements, outside a transaction (nothing ran) the
@@ -35,6 +91,6 @@ export class AutoPreparingClient extends Client {}
     // whose retry sends it again.
     repeated.forget();
     if ((this as Client & { getTransactionStatus(): string | null }).getTransactionStatus() !== 'I') throw err;
-    return plainQuery().call(this, config, values);
+    return send(this, config, values);
   });
 };

@@ -1,6 +1,6 @@
 import { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../entities';
-import { DatabaseTimeouts, poolTimeoutOptions } from './pool-options';
+import { DatabaseTimeouts, appPoolTimeoutOptions } from './pool-options';
 import { OutboundDelivery1765160000000 } from './migrations/1765160000000-OutboundDelivery';
 import { Init1764460800000 } from './migrations/1764460800000-Init';
 import { Routing1764547200000 } from './migrations/1764547200000-Routing';
@@ -27,6 +27,8 @@ import { SettingsVersion1766240000000 } from './migrations/1766240000000-Setting
 import { CsatSettingsVersion1766250000000 } from './migrations/1766250000000-CsatSettingsVersion';
 import { SearchPrefixes1766260000000 } from './migrations/1766260000000-SearchPrefixes';
 import { AutoPreparingClient } from './auto-prepare';
+// TypeORM's query runners connected with young closures (see the file).
+import './young-runner-closures';
 
 /** Migrations are listed explicitly so the bundle, tests and the CLI run exactly the same set. */
 export const MIGRATIONS = [
@@ -69,6 +71,6 @@ export function dataSourceOptions(url: string, poolSize = 10, timeouts?: Databas
     synchronize: false,
     logging: false,
     // AutoPreparingClient: repeated statements are prepared once per connection.
-    extra: { max: poolSize, application_name: 'omnichannel-inbox', Client: AutoPreparingClient, ...(timeouts ? poolTimeoutOptions(timeouts) : {}) },
+    extra: { max: poolSize, application_name: 'omnichannel-inbox', Client: AutoPreparingClient, ...(timeouts ? appPoolTimeoutOptions(timeouts) : {}) },
   };
 }

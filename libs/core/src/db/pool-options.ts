@@ -6,7 +6,8 @@
  * - `statement_timeout`: enforced by the server, for a slow query on a live server;
  * - `query_timeout`: enforced by the client, for a server that does not answer at all (a frozen
  *   server cannot enforce its own statement_timeout); a little longer so the server's own, clearer
- *   error wins whenever the server is alive;
+ *   error wins whenever the server is alive. The application's pool (appPoolTimeoutOptions) has
+ *   the same limit as AutoPreparingClient's `readTimeoutMillis` instead;
  * - `keepAlive`: the kernel notices a dead peer on idle connections;
  * - `idleTimeoutMillis`: idle connections are closed and reopened rather than kept forever.
  */
@@ -24,4 +25,15 @@ export function poolTimeoutOptions(t: DatabaseTimeouts): Record<string, unknown>
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
   };
+}
+
+/**
+ * The application pool's options (TypeORM's, whose client is AutoPreparingClient): the same
+ * timeouts, with the client's read timeout kept by AutoPreparingClient rather than by pg's
+ * `query_timeout`, whose per-statement wrapper V8 allocates in the old generation (see
+ * AutoPreparingClient).
+ */
+export function appPoolTimeoutOptions(t: DatabaseTimeouts): Record<string, unknown> {
+  const { query_timeout: readTimeoutMillis, ...rest } = poolTimeoutOptions(t);
+  return { ...rest, readTimeoutMillis };
 }

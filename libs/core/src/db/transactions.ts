@@ -77,7 +77,10 @@ function beginWithFirstStatement(client: ClientBase, begin: string): { settle():
     if (previous) Object.defineProperty(client, 'query', previous);
     else delete (own as Partial<typeof own>).query;
   };
-  own.query = function firstStatement(config: unknown, values?: unknown, ...rest: unknown[]) {
+  // A variable, then the property: a function literal assigned straight to a property is allocated
+  // in the old generation by V8 (see AutoPreparingClient), and would hold this transaction's
+  // context through every scavenge until the next full collection.
+  const firstStatement = function firstStatement(config: unknown, values?: unknown, ...rest: unknown[]) {
     unwrap();
     sent = true;
     // A parsed prepared statement as EXECUTE, or text without parameters (several statements from
@@ -92,6 +95,7 @@ function beginWithFirstStatement(client: ClientBase, begin: string): { settle():
     }
     return (send.call(client, begin) as Promise<unknown>).then(() => send.call(client, config, values, ...rest));
   } as ClientBase['query'];
+  own.query = firstStatement;
   return {
     settle: () => {
       if (!sent) unwrap();
