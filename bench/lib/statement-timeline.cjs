@@ -24,6 +24,18 @@ Module._load = function (request) {
       if (!on || !text) return query.apply(this, arguments);
       const t0 = performance.now();
       const key = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+      // The application pool's client (AutoPreparingClient, the one with a readTimeoutMillis) sends
+      // every statement with a callback of its own; pg-pool's callbacks (pg-boss's pool) stay
+      // unrecorded, as they always were.
+      const last = arguments[arguments.length - 1];
+      if (typeof last === 'function' && 'readTimeoutMillis' in this) {
+        const args = Array.prototype.slice.call(arguments, 0, -1);
+        args.push(function (err) {
+          events.push(['sql', t0, performance.now(), err ? `(failed) ${key}` : key]);
+          return last.apply(this, arguments);
+        });
+        return query.apply(this, args);
+      }
       const out = query.apply(this, arguments);
       if (out && typeof out.then === 'function') {
         out.then(
