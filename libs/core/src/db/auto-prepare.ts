@@ -59,11 +59,11 @@ function send(client: AutoPreparingClient, config: unknown, values: unknown): Pr
     const timer = client.readTimeoutMillis > 0 ? setTimeout(readTimedOut, client.readTimeoutMillis, client, reject) : null;
     plainQuery().call(client, config, values, (err: Error | null, res: unknown) => {
       if (timer) clearTimeout(timer);
-      if (err) {
-        // As pg's own promise does: a stack that leads back to the caller, not to the socket.
-        Error.captureStackTrace(err);
-        reject(err);
-      } else resolve(res);
+      // pg's own promise also re-captured the error's stack in a catch, for the caller's frames;
+      // every caller here (TypeORM, Transactions, sql.ts) wraps the error in a QueryFailedError
+      // that has them, so no promise more a statement for it.
+      if (err) reject(err);
+      else resolve(res);
     });
   });
 }
