@@ -47,9 +47,9 @@ export class AutoPreparingClient extends Client {
  */
 function readTimedOut(client: AutoPreparingClient, reject: (err: Error) => void): void {
   // Ending first: the pool then drops the client when its holder releases it (right after the
-  // rejection), instead of lending the dead connection again.
+  // rejection), instead of lending the dead connection again. With a statement running (this one,
+  // or the one it waits behind) pg's end() destroys the socket rather than waiting for an answer.
   void client.end();
-  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   reject(new Error('Query read timeout'));
 }
 
