@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { DomainEvent, DomainEvents, GENERIC_PLANS, OutboxRepository, Transactions, isRetryableConflict, prepared, queryRows, queryRowsTogether } from '@inbox/core';
+import { DomainEvent, DomainEvents, GENERIC_PLANS, OutboxRepository, RunOptions, Transactions, isRetryableConflict, prepared, queryRows, queryRowsTogether } from '@inbox/core';
 import { createTestDatabase } from './helpers/test-database';
 
 /**
@@ -248,5 +248,28 @@ describe('transactions: the BEGIN with the first statement', () => {
     } finally {
       await runner.release();
     }
+  });
+  it('nestedLoops: a generic plan made while a table is small looks each key up (it stays cached as the table grows)', async () => {
+    await ds.query(`CREATE TABLE tx_join (id int PRIMARY KEY, label text NOT NULL)`);
+    await ds.query(`INSERT INTO tx_join SELECT i, 'row ' || i FROM generate_series(1, 50) i`);
+    // The generic plan of a batch joined to the table by key, as this transaction would cache it.
+    const planOf = (opts: RunOptions) =>
+      tx.run(async ({ em }) => {
+        await em.query(`PREPARE tx_join_probe(int[]) AS UPDATE tx_join t SET label = v.label FROM unnest($1, ARRAY['x']) AS v(id, label) WHERE t.id = v.id`);
+        try {
+          const rows = await em.query<Array<{ 'QUERY PLAN': string }>>(`EXPLAIN (COSTS OFF) EXECUTE tx_join_probe('{1}')`);
+          return rows.map((r) => r['QUERY PLAN']).join('\n');
+        } finally {
+          await em.query(`DEALLOCATE tx_join_probe`);
+        }
+      }, opts);
+    // Without: the whole table is read (hashed or kept in memory) for one key.
+    expect(await planOf(GENERIC_PLANS)).toMatch(/Seq Scan on tx_join/);
+    const plan = await planOf({ genericPlans: true, nestedLoops: true });
+    expect(plan).toMatch(/Index Scan using tx_join_pkey on tx_join/);
+    expect(plan).not.toMatch(/Seq Scan|Hash|Materialize/);
+    expect(sent.find((t) => t.includes('enable_material'))).toMatch(
+      /^START TRANSACTION; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_material = off;/,
+    );
   });
 });

@@ -7,10 +7,10 @@ import {
   ConversationRepository,
   ConversationService,
   DomainError,
-  GENERIC_PLANS,
   JobQueue,
   MessageRepository,
   Principal,
+  RunOptions,
   Transactions,
   TxContext,
   notFound,
@@ -25,11 +25,14 @@ type By = AssignedEvent['by'];
 type Decision<T extends RoutingDecision['type']> = Extract<RoutingDecision, { type: T }>;
 
 /**
- * Routing batches up to this size run with generic plans (Transactions' BEGIN_GENERIC): the usual
+ * Routing batches up to this size run with generic plans (Transactions' GENERIC): the usual
  * batch of a pass after one new conversation is one decision, whose statements were planned again
  * on every execution; a storm's batches of up to 200 keep custom plans, made for their arrays.
+ * Their joins are nested loops (Transactions' NESTED_LOOPS): a generic plan made while the tables
+ * were small would otherwise go on hashing all of `conversations` and `contacts` for one decision.
  */
 const GENERIC_PLAN_BATCH = 10;
+const SMALL_BATCH_PLANS: RunOptions = Object.freeze({ genericPlans: true, nestedLoops: true });
 
 /**
  * The only writer of assignments: routing's decisions, offers and their answers, coordinator
@@ -77,7 +80,7 @@ export class AssignmentService implements OnApplicationBootstrap {
   async applyAutomaticBatch(decisions: Array<Decision<'assign'> | Decision<'offer'>>): Promise<{ assigned: number; offered: number; skipped: number; refused: number }> {
     const out = { assigned: 0, offered: 0, skipped: 0, refused: 0 };
     if (!decisions.length) return out;
-    const plans = decisions.length <= GENERIC_PLAN_BATCH ? GENERIC_PLANS : {};
+    const plans = decisions.length <= GENERIC_PLAN_BATCH ? SMALL_BATCH_PLANS : {};
     await this.tx.run(async (tx) => {
       // Everything the batch decides from, locked, in one round trip (with the BEGIN): the agents of
       // every decision, also of one whose conversation turns out taken (a lock held a moment longer).

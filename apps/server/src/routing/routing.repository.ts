@@ -199,13 +199,11 @@ const QUEUE = prepared(
        ORDER BY c.priority DESC, c.sla_due_at NULLS LAST, coalesce(c.waiting_since, c.created_at) LIMIT $1`,
 );
 
-/** Every agent who can take work, with their teams, inboxes and current load per channel. */
+/** Every agent who can take work, with their teams, inboxes and current load per channel (agent_loads). */
 const AGENTS = `SELECT u.id, u.name, u.skills, u.languages, u.capacity, coalesce(s.presence, 'offline') AS presence, s.last_assigned_at,
               coalesce((SELECT array_agg(team_id) FROM team_members m WHERE m.user_id = u.id), '{}') AS team_ids,
               coalesce((SELECT array_agg(inbox_id) FROM inbox_members im WHERE im.user_id = u.id), '{}') AS inbox_ids,
-              coalesce((SELECT json_object_agg(channel, n) FROM (
-                 SELECT channel, count(*)::int AS n FROM conversations c
-                 WHERE (c.assignee_id = u.id AND c.status = 'open') OR c.offered_to_id = u.id GROUP BY channel) l), '{}') AS load
+              coalesce((SELECT json_object_agg(channel, n) FROM agent_loads l WHERE l.agent_id = u.id AND l.n > 0), '{}') AS load
        FROM users u LEFT JOIN agent_status s ON s.user_id = u.id
        WHERE u.active AND u.role = 'agent'`;
 const AGENTS_ALL = prepared('routing_agents_all', AGENTS);
@@ -227,13 +225,7 @@ const LOCK_AGENTS = prepared(
   `SELECT s.user_id AS id, s.presence, u.name, u.capacity, u.active
        FROM agent_status s JOIN users u ON u.id = s.user_id WHERE s.user_id = ANY($1::uuid[]) ORDER BY s.user_id FOR UPDATE OF s`,
 );
-const AGENT_LOADS = prepared(
-  'routing_agent_loads',
-  `SELECT a.id AS agent_id, c.channel, count(*)::int AS n
-       FROM unnest($1::uuid[]) AS a(id)
-       JOIN conversations c ON (c.assignee_id = a.id AND c.status = 'open') OR c.offered_to_id = a.id
-       GROUP BY a.id, c.channel`,
-);
+const AGENT_LOADS = prepared('routing_agent_loads', `SELECT agent_id, channel, n FROM agent_loads WHERE agent_id = ANY($1::uuid[]) AND n > 0`);
 /** The teams of the given conversations (read after LOCK_CONVERSATIONS: the locked rows' teams cannot change). */
 const TEAMS_OF_CONVERSATIONS = prepared('routing_teams_of_conversations', `SELECT t.* FROM teams t WHERE t.id IN (SELECT team_id FROM conversations WHERE id = ANY($1::uuid[]))`);
 /**
@@ -413,7 +405,9 @@ export class RoutingRepository {
    * four statements sent one after the other did. Conversations, then agents in id order: the order
    * every batch takes them in, so two replicas' batches wait for each other instead of deadlocking.
    * Agents without a status row have never been online: they are left out, and routing skips them.
-   * Loads are each agent's open conversations plus pending offers, per channel kind (`agentLoad`).
+   * Loads are each agent's open conversations plus pending offers, per channel kind, as the
+   * triggers of migration AgentLoads keep them in `agent_loads` (in the transactions that change
+   * them: committed with them, so read after the locks they are as fresh as a count).
    */
   async lockBatch(
     em: EntityManager,
@@ -449,11 +443,14 @@ export class RoutingRepository {
    */
   async applyAutomatic(em: EntityManager, picks: AutomaticPick[]): Promise<{ summaries: Map<string, ConversationSummary>; activities: Map<string, MessageSummary> }> {
     if (!picks.length) return { summaries: new Map(), activities: new Map() };
-    const assigns = picks.filter((p) => p.action === 'assign');
-    const offers = picks.filter((p) => p.action === 'offer');
+    // Conversations in agent order: their triggers move the agents' load counts (agent_loads) in
+    // that order, the order any other transaction moving several agents' counts takes them in.
+    const byAgent = [...picks].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
+    const assigns = byAgent.filter((p) => p.action === 'assign');
+    const offers = byAgent.filter((p) => p.action === 'offer');
     // One row per contact (its last assignment of the batch wins).
     const lastAgent = new Map<string, string>();
-    for (const a of assigns) lastAgent.set(a.contactId, a.agentId);
+    for (const a of picks) if (a.action === 'assign') lastAgent.set(a.contactId, a.agentId);
     const contacts = [...lastAgent.keys()].sort();
     const rows = await queryRows<{ conversation: ConversationSummaryRow; activity: MessageSummaryRow | null }>(em, APPLY_AUTOMATIC, [
       assigns.map((a) => a.conversationId),
@@ -532,12 +529,12 @@ export class RoutingRepository {
       : null;
   }
 
-  /** Open conversations plus pending offers of this kind, read under the agent lock. */
+  /** Open conversations plus pending offers of this kind (agent_loads), but for the given one, read under the agent lock. */
   async agentLoad(em: EntityManager, agentId: string, channel: ChannelKind, excludingConversationId: string): Promise<number> {
     const [row] = await queryRows<{ n: number }>(
       em,
-      `SELECT count(*)::int AS n FROM conversations
-       WHERE channel = $2 AND id <> $3 AND ((assignee_id = $1 AND status = 'open') OR offered_to_id = $1)`,
+      `SELECT coalesce((SELECT n FROM agent_loads WHERE agent_id = $1 AND channel = $2), 0)
+              - (SELECT count(*) FROM conversations WHERE id = $3 AND channel = $2 AND conversation_load_owner(status, assignee_id, offered_to_id) = $1)::int AS n`,
       [agentId, channel, excludingConversationId],
     );
     return row.n;

@@ -26,6 +26,7 @@ import { PasswordResets1766230000000 } from './migrations/1766230000000-Password
 import { SettingsVersion1766240000000 } from './migrations/1766240000000-SettingsVersion';
 import { CsatSettingsVersion1766250000000 } from './migrations/1766250000000-CsatSettingsVersion';
 import { SearchPrefixes1766260000000 } from './migrations/1766260000000-SearchPrefixes';
+import { AgentLoads1766270000000 } from './migrations/1766270000000-AgentLoads';
 import { AutoPreparingClient } from './auto-prepare';
 // TypeORM's query runners connected with young closures (see the file).
 import './young-runner-closures';
@@ -57,6 +58,7 @@ export const MIGRATIONS = [
   SettingsVersion1766240000000,
   CsatSettingsVersion1766250000000,
   SearchPrefixes1766260000000,
+  AgentLoads1766270000000,
 ];
 
 /** `timeouts` for the application's pool; migrations run without a statement timeout (they may be long). */

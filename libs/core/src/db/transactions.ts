@@ -17,7 +17,7 @@ let batches = 0;
 
 /**
  * How a transaction begins (sent with its first statement: beginWithFirstStatement). `genericPlans` (RunOptions) adds `SET LOCAL
- * plan_cache_mode = force_generic_plan`: the prepared statements (sql.ts `prepared`) take arrays
+ * plan_cache_mode = force_generic_plan` (GENERIC): the prepared statements (sql.ts `prepared`) take arrays
  * (`unnest($1::uuid[])`), whose length a generic plan cannot know, so PostgreSQL's plan cache
  * kept choosing a custom plan, that is planning the statement again on every execution: 0.3 to
  * 0.7 ms of a 1 ms statement for one message (`npx node bench/profile-latency.mjs --statements`).
@@ -26,17 +26,33 @@ let batches = 0;
  * or a small routing batch ask for generic plans.
  */
 const BEGIN = 'START TRANSACTION';
-const BEGIN_GENERIC = 'START TRANSACTION; SET LOCAL plan_cache_mode = force_generic_plan';
+const GENERIC = 'SET LOCAL plan_cache_mode = force_generic_plan';
+/**
+ * `nestedLoops` (RunOptions): joins only as nested loops without a materialised inner side, for
+ * transactions whose statements join a handful of keys (an array's elements) to tables by their
+ * primary keys. A generic plan stays in the connection's cache until the table's statistics change,
+ * and one made while the tables were small (a new database, a new deployment's first minutes)
+ * hashed, or scanned once and kept in memory, the whole of `conversations` and `contacts` to join a
+ * routing batch of one, and kept doing so as they grew, until autovacuum's next ANALYZE: into the
+ * bench's 100 msg/s run, 1,500 rows of each a statement. With the other ways off, one index lookup
+ * per key is the cheapest plan at any table size, and the plan's cost stays what it is:
+ * `enable_seqscan = off` would add to it wherever no index serves, and push the plan past
+ * `jit_above_cost` (compiling each execution for most of a second).
+ */
+const NESTED_LOOPS = 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_material = off';
+const beginText = (opts: RunOptions) => [BEGIN, ...(opts.genericPlans ? [GENERIC] : []), ...(opts.nestedLoops ? [NESTED_LOOPS] : [])].join('; ');
 
 /** How many results a BEGIN text answers with (its statements: constants without quoted semicolons). */
 const beginStatements = (begin: string) => begin.split(';').length;
 
 export interface RunOptions {
-  /** Statements of this transaction use generic plans (see BEGIN_GENERIC): for transactions about one message or conversation. */
+  /** Statements of this transaction use generic plans (see GENERIC): for transactions about one message or conversation. */
   genericPlans?: boolean;
+  /** Joins only as nested loops (see NESTED_LOOPS): for statements joining a few keys to tables by primary key. */
+  nestedLoops?: boolean;
 }
 
-/** `tx.run(work, GENERIC_PLANS)`: see BEGIN_GENERIC. */
+/** `tx.run(work, GENERIC_PLANS)`: see GENERIC. */
 export const GENERIC_PLANS: RunOptions = Object.freeze({ genericPlans: true });
 
 /**
@@ -135,7 +151,7 @@ export class Transactions {
     const runner = this.dataSource.createQueryRunner();
     try {
       const client = (await runner.connect()) as ClientBase;
-      const begin = opts.genericPlans ? BEGIN_GENERIC : BEGIN;
+      const begin = beginText(opts);
       const begun = beginWithFirstStatement(client, begin);
       markTransaction(runner, true);
       let opened = false;

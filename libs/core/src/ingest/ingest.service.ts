@@ -69,7 +69,7 @@ export class IngestService {
     const msg = normalise(input);
     try {
       // The storing statement is the transaction's first (with generic plans, one message: see
-      // Transactions' BEGIN_GENERIC) and reads the inbox and the settings version itself: no
+      // Transactions' GENERIC) and reads the inbox and the settings version itself: no
       // precheck round trip before it. A redelivery finds its message stored: the transaction rolls
       // back what the statement upserted and the stored message answers.
       return await this.tx.run((tx) => this.store(tx, null, msg, input), GENERIC_PLANS);
