@@ -218,8 +218,17 @@ const ROUTING_STATE = prepared(
           (SELECT coalesce(json_agg(t), '[]') FROM teams t) AS teams`,
 );
 
-/** The statements of every assignment batch (fixed texts over arrays: prepared once per connection). */
-const LOCK_CONVERSATIONS = prepared('routing_lock_conversations', `SELECT * FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE SKIP LOCKED`);
+/**
+ * The statements of every assignment batch (fixed texts over arrays: prepared once per connection).
+ * The batch's ids are joined to the table (`unnest` ... `JOIN ... ON c.id = k.id`), not matched as
+ * `id = ANY(...)`: a small batch's generic plan, made while the table was small, scanned all of it
+ * and filtered each row against the array (0.25 ms a batch of one with 3,000 conversations), where
+ * the join is one primary-key lookup per id (Transactions' NESTED_LOOPS).
+ */
+const LOCK_CONVERSATIONS = prepared(
+  'routing_lock_conversations',
+  `SELECT c.* FROM unnest($1::uuid[]) AS k(id) JOIN conversations c ON c.id = k.id ORDER BY c.id FOR UPDATE OF c SKIP LOCKED`,
+);
 const LOCK_AGENTS = prepared(
   'routing_lock_agents',
   `SELECT s.user_id AS id, s.presence, u.name, u.capacity, u.active
@@ -227,7 +236,10 @@ const LOCK_AGENTS = prepared(
 );
 const AGENT_LOADS = prepared('routing_agent_loads', `SELECT agent_id, channel, n FROM agent_loads WHERE agent_id = ANY($1::uuid[]) AND n > 0`);
 /** The teams of the given conversations (read after LOCK_CONVERSATIONS: the locked rows' teams cannot change). */
-const TEAMS_OF_CONVERSATIONS = prepared('routing_teams_of_conversations', `SELECT t.* FROM teams t WHERE t.id IN (SELECT team_id FROM conversations WHERE id = ANY($1::uuid[]))`);
+const TEAMS_OF_CONVERSATIONS = prepared(
+  'routing_teams_of_conversations',
+  `SELECT t.* FROM teams t WHERE t.id IN (SELECT c.team_id FROM unnest($1::uuid[]) AS k(id) JOIN conversations c ON c.id = k.id)`,
+);
 /**
  * Everything a batch of automatic assignments and offers writes, in ONE statement (each part a
  * data-modifying CTE; PostgreSQL runs every one of them once, read or not): the conversations
