@@ -137,6 +137,33 @@ describe('live routing and the realtime gateway', () => {
     });
   });
 
+  describe('what an automatic assignment tells', () => {
+    // Routing's batch tells its events from the locked rows and writes with the COMMIT: each one
+    // must be what the database holds once it commits (the summary as the API reads it, the
+    // activity line as stored).
+    it('an assignment: the conversation as stored and its activity line', async () => {
+      const s = await scenario({ agents: 1 });
+      const { first, conversationId } = await routedToFirstAgent(s);
+      const updated = await first.waitFor('conversation.updated', (d) => d.id === conversationId && d.assigneeId === s.agents[0].id);
+      const line = await first.waitFor('message.created', (d) => d.conversationId === conversationId && d.kind === 'activity');
+      const stored = (await sut.api('GET', `/conversations/${conversationId}`, { token: admin })).body;
+      expect(stored).toMatchObject(updated);
+      expect(updated).toMatchObject({ assigneeId: s.agents[0].id, status: 'open', lastMessage: { text: 'help', authorType: 'contact' } });
+      const messages = (await sut.api('GET', `/conversations/${conversationId}/messages`, { token: admin })).body;
+      const list: Array<{ id: string }> = Array.isArray(messages) ? messages : messages.items;
+      expect(list.find((m) => m.id === line.id)).toEqual(line);
+      expect(line).toMatchObject({ authorType: 'system', direction: 'outbound', metadata: { routing: { action: 'assign', agentId: s.agents[0].id, by: 'routing' } } });
+    });
+
+    it('an offer: the conversation as stored', async () => {
+      const s = await scenario({ agents: 2, team: { offerTimeoutSeconds: 30 } });
+      const { conversationId, offer } = await offeredToEither(s);
+      const stored = (await sut.api('GET', `/conversations/${conversationId}`, { token: admin })).body;
+      expect(stored).toMatchObject(offer.conversation);
+      expect(offer.conversation).toMatchObject({ id: conversationId, assigneeId: null, assignmentReason: offer.reason });
+    });
+  });
+
   describe('offer and accept', () => {
     it('offers with a countdown; a decline goes to the next agent, who accepts', async () => {
       const s = await scenario({ agents: 2, team: { offerTimeoutSeconds: 30 } });

@@ -152,6 +152,61 @@ describe('transactions: the BEGIN with the first statement', () => {
     expect(again).toEqual([...Array(40).keys()].map((i) => ({ i, odd })));
   });
 
+  it('commitWith: the last statement travels with the outbox rows and the COMMIT, or fails the whole transaction', async () => {
+    const LAST = prepared('test_tx_probe_last', `INSERT INTO tx_probe (id, label) SELECT v.id, v.label FROM unnest($1::int[], $2::text[]) AS v(id, label)`);
+    const event = (i: number) => ({ type: 'queue.stats', conversationId: null, payload: { teams: [], i } }) as never;
+    // Not parsed on this connection yet: the BEGIN and the statement on their own (it parses
+    // there), then the outbox rows with the COMMIT.
+    await tx.run(async ({ commitWith, emit }) => {
+      emit(event(1));
+      commitWith(LAST, [[20], ['last, first time']]);
+    });
+    expect(sent).toHaveLength(3);
+    expect(sent[1]).toBe(LAST.text);
+    expect(sent[2]).toMatch(/^INSERT INTO outbox_events .*;\nCOMMIT$/s);
+    expect(await labels([20])).toEqual(['last, first time']);
+
+    // Parsed: after the work's statements, one round trip for the rest.
+    sent.length = 0;
+    published.length = 0;
+    await tx.run(async ({ em, commitWith, emit }) => {
+      await queryRows(em, READ, [[20]]);
+      emit(event(2));
+      commitWith(LAST, [
+        [21, 22],
+        ["it's last", 'and last'],
+      ]);
+    });
+    expect(sent.slice(-1)[0]).toMatch(/^EXECUTE "test_tx_probe_last(_\d+)?"\(.*\);\nINSERT INTO outbox_events .*;\nCOMMIT$/s);
+    expect(await labels([21, 22])).toEqual(["it's last", 'and last']);
+    expect(published).toHaveLength(1);
+    const [row] = await queryRows<{ i: number }>(ds.manager, `SELECT (payload->>'i')::int AS i FROM outbox_events WHERE seq = $1`, [published[0].seq]);
+    expect(row.i).toBe(2);
+
+    // A work that sent nothing: the BEGIN goes with it too.
+    sent.length = 0;
+    await tx.run(async ({ commitWith }) => commitWith(LAST, [[23], ['alone']]));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/^START TRANSACTION;\nEXECUTE "test_tx_probe_last(_\d+)?"\(.*\);\nCOMMIT$/s);
+
+    // It fails: nothing of the transaction stays (the work's own write, the outbox rows) and no
+    // event is published; the connection comes back clean.
+    published.length = 0;
+    const failed = await tx
+      .run(async ({ em, commitWith, emit }) => {
+        await queryRows(em, INSERT, [24, 'written by the work']);
+        emit(event(3));
+        commitWith(LAST, [[21], ['a duplicate']]);
+      })
+      .catch((err: unknown) => err);
+    expect((failed as { driverError: { code: string } }).driverError.code).toBe('23505');
+    expect(String((failed as Error).message)).not.toContain('a duplicate');
+    expect(await labels([21, 24])).toEqual(["it's last"]);
+    expect(published).toEqual([]);
+    await expect(tx.run(async ({ commitWith }) => (commitWith(LAST, [[25], ['x']]), commitWith(LAST, [[26], ['y']])))).rejects.toThrow('one last statement');
+    expect(await labels([25, 26])).toEqual([]);
+  });
+
   it('goes through a query method set on the connection itself (instrumentation) and puts it back', async () => {
     // The pool's one connection, as the transactions will get it.
     const runner = ds.createQueryRunner();

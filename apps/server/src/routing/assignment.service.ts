@@ -3,6 +3,7 @@ import {
   APP_CONFIG,
   AccessService,
   AppConfig,
+  ConversationSummaryRow,
   ConversationHooks,
   ConversationRepository,
   ConversationService,
@@ -89,20 +90,22 @@ export class AssignmentService implements OnApplicationBootstrap {
         agents,
         loads,
         teams,
+        now,
       } = await this.repo.lockBatch(
         tx.em,
         decisions.map((d) => d.conversationId),
         decisions.map((d) => d.agentId),
       );
-      const ready: Array<{ d: Decision<'assign'> | Decision<'offer'>; conv: LockedConversation }> = [];
+      const ready: Array<{ d: Decision<'assign'> | Decision<'offer'>; conv: LockedConversation & { summary: ConversationSummaryRow } }> = [];
       for (const d of decisions) {
         const conv = convs.get(d.conversationId);
         if (!conv || conv.status !== 'open' || conv.assigneeId || conv.offeredToId) out.skipped++;
         else ready.push({ d, conv });
       }
       if (!ready.length) return;
-      const assigns: Array<{ conv: LockedConversation; d: Decision<'assign'>; agent: LockedAgent; load: number; capacity: number }> = [];
-      const offers: Array<{ conv: LockedConversation; d: Decision<'offer'>; agent: LockedAgent; load: number; capacity: number }> = [];
+      type Locked = (typeof ready)[number]['conv'];
+      const assigns: Array<{ conv: Locked; d: Decision<'assign'>; agent: LockedAgent; load: number; capacity: number }> = [];
+      const offers: Array<{ conv: Locked; d: Decision<'offer'>; agent: LockedAgent; load: number; capacity: number }> = [];
       for (const { d, conv } of ready) {
         const agent = agents.get(d.agentId);
         if (!agent || !agent.active || agent.presence !== 'online') {
@@ -146,13 +149,19 @@ export class AssignmentService implements OnApplicationBootstrap {
         reasonCode: p.d.reason.code,
         agentLoadAfter: p.load,
         agentCapacity: p.capacity,
+        locked: p.conv.summary,
       });
       // Conversations, agents' last-assigned time, contacts' last agent, the log and the assignments'
-      // activity lines (the same line assignLocked writes for routing's assignments): one statement.
-      const { summaries, activities } = await this.repo.applyAutomatic(tx.em, [
-        ...assigns.map((a) => ({ ...pick(a), action: 'assign' as const, activity: activity(a) })),
-        ...offers.map((o) => ({ ...pick(o), action: 'offer' as const, expiresAt: new Date(o.d.expiresAt) })),
-      ]);
+      // activity lines (the same line assignLocked writes for routing's assignments): one statement,
+      // sent with the outbox rows and the COMMIT after the offers' expiry jobs below.
+      const { summaries, activities } = this.repo.applyAutomatic(
+        tx,
+        [
+          ...assigns.map((a) => ({ ...pick(a), action: 'assign' as const, activity: activity(a) })),
+          ...offers.map((o) => ({ ...pick(o), action: 'offer' as const, expiresAt: new Date(o.d.expiresAt) })),
+        ],
+        now!,
+      );
       // The expiry is a durable job: it fires once, on whichever replica, even after a restart.
       for (const o of offers) await this.jobs.sendInTx(tx.em, OFFER_EXPIRY_QUEUE, { conversationId: o.conv.id, agentId: o.agent.id }, { startAfter: new Date(o.d.expiresAt) });
       for (const a of assigns) {

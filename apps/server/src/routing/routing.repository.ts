@@ -1,17 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import {
   CONVERSATION_COLUMNS,
   ConversationSummaryRow,
-  MESSAGE_COLUMNS,
-  MessageSummaryRow,
+  TxContext,
+  activityLineSummary,
   insertActivitySql,
   lastMessage,
   prepared,
   queryRows,
   queryRowsTogether,
   toConversationSummary,
-  toMessageSummary,
 } from '@inbox/core';
 import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
 import type { BusinessHours } from '@inbox/business-hours';
@@ -227,7 +227,9 @@ const ROUTING_STATE = prepared(
  */
 const LOCK_CONVERSATIONS = prepared(
   'routing_lock_conversations',
-  `SELECT c.* FROM unnest($1::uuid[]) AS k(id) JOIN conversations c ON c.id = k.id ORDER BY c.id FOR UPDATE OF c SKIP LOCKED`,
+  `SELECT c.*, now() AS tx_now,
+          (SELECT row_to_json(s) FROM (SELECT ${CONVERSATION_COLUMNS} FROM contacts ct LEFT JOIN LATERAL ${lastMessage('')} lm ON true WHERE ct.id = c.contact_id) s) AS summary
+   FROM unnest($1::uuid[]) AS k(id) JOIN conversations c ON c.id = k.id ORDER BY c.id FOR UPDATE OF c SKIP LOCKED`,
 );
 const LOCK_AGENTS = prepared(
   'routing_lock_agents',
@@ -244,24 +246,23 @@ const TEAMS_OF_CONVERSATIONS = prepared(
  * Everything a batch of automatic assignments and offers writes, in ONE statement (each part a
  * data-modifying CTE; PostgreSQL runs every one of them once, read or not): the conversations
  * (assignee or offer), the agents' last-assigned time, the contacts' last agent (sticky routing),
- * the assignment log in the order given, and the assignments' activity lines. It returns each
- * conversation's summary as written (from the UPDATE's own rows: the statement's snapshot cannot see
- * them in the table; what else a summary reads, the contact and the latest customer or agent
- * message, this statement does not change) with its activity line. The conversations and agents
- * are locked before (LOCK_CONVERSATIONS, LOCK_AGENTS), so this statement only adds the contacts'
- * row locks, as the separate statements did.
+ * the assignment log in the order given, and the assignments' activity lines (their ids chosen by
+ * the caller). It is the batch's last statement, sent with the outbox rows and the COMMIT
+ * (TxContext.commitWith): the events were told from the locked rows (`assignedSummary`,
+ * `activityLineSummary`). The conversations and agents are locked before (LOCK_CONVERSATIONS,
+ * LOCK_AGENTS), so this statement only adds the contacts' row locks, as the separate statements did.
  */
 const APPLY_AUTOMATIC = prepared(
-  'routing_apply_automatic',
+  'routing_apply_automatic_last',
   `WITH assigned AS (
      UPDATE conversations c SET assignee_id = v.agent_id, offered_to_id = NULL, offer_expires_at = NULL, assignment_reason = v.reason,
             assigned_at = now(), declined_by = '{}', updated_at = now()
      FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS v(id, agent_id, reason) WHERE c.id = v.id
-     RETURNING c.*),
+     RETURNING c.id),
    offered AS (
      UPDATE conversations c SET offered_to_id = v.agent_id, offer_expires_at = v.expires_at, assignment_reason = v.reason, updated_at = now()
      FROM unnest($4::uuid[], $5::uuid[], $6::timestamptz[], $7::text[]) AS v(id, agent_id, expires_at, reason) WHERE c.id = v.id
-     RETURNING c.*),
+     RETURNING c.id),
    touched AS (
      UPDATE agent_status SET last_assigned_at = now() WHERE user_id = ANY($8::uuid[]) RETURNING user_id),
    sticky AS (
@@ -275,16 +276,21 @@ const APPLY_AUTOMATIC = prepared(
      ORDER BY ord
      RETURNING id),
    m AS (${insertActivitySql(
-     `SELECT a.conversation_id, a.inbox_id, 'system', NULL::uuid, a.text, a.metadata::jsonb
-      FROM unnest($20::uuid[], $21::uuid[], $22::text[], $23::text[]) AS a(conversation_id, inbox_id, text, metadata)`,
+     `SELECT a.id, a.conversation_id, a.inbox_id, 'system', NULL::uuid, a.text, a.metadata::jsonb
+      FROM unnest($20::uuid[], $21::uuid[], $22::uuid[], $23::text[], $24::text[]) AS a(id, conversation_id, inbox_id, text, metadata)`,
+     true,
    )})
-   SELECT row_to_json(x) AS conversation,
-          (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM m WHERE m.conversation_id = x.id) y) AS activity
-   FROM (SELECT ${CONVERSATION_COLUMNS}
-         FROM (SELECT * FROM assigned UNION ALL SELECT * FROM offered) c
-         JOIN contacts ct ON ct.id = c.contact_id
-         LEFT JOIN LATERAL ${lastMessage('')} lm ON true) x`,
+   SELECT (SELECT count(*) FROM assigned) + (SELECT count(*) FROM offered) AS written`,
 );
+
+/**
+ * A locked conversation's summary as APPLY_AUTOMATIC leaves it: what the UPDATE changes that a
+ * summary shows (assignee, reason, updated_at: the transaction's `now()`, `at`), the rest as
+ * locked (the lock keeps it; the contact and latest message the statement does not change).
+ */
+function writtenSummary(row: ConversationSummaryRow, assigneeId: string | null, reason: string, at: Date): ConversationSummary {
+  return toConversationSummary({ ...row, assignee_id: assigneeId ?? row.assignee_id, assignment_reason: reason as ConversationSummaryRow['assignment_reason'], updated_at: at });
+}
 
 /** One automatic assignment or offer of a batch, as `applyAutomatic` writes it. */
 export interface AutomaticPick {
@@ -303,6 +309,8 @@ export interface AutomaticPick {
   expiresAt?: Date;
   /** Assignments only: the activity line the conversation shows. */
   activity?: { text: string; metadata: Record<string, unknown> };
+  /** The conversation's summary as locked (LOCK_CONVERSATIONS). */
+  locked: ConversationSummaryRow;
 }
 
 /** All routing SQL: state loading for the engine, and the row locks that make decisions race-free. */
@@ -426,35 +434,38 @@ export class RoutingRepository {
     conversationIds: string[],
     agentIds: string[],
   ): Promise<{
-    conversations: Map<string, LockedConversation>;
+    conversations: Map<string, LockedConversation & { summary: ConversationSummaryRow }>;
     agents: Map<string, LockedAgent>;
     loads: Map<string, Partial<Record<ChannelKind, number>>>;
     teams: Map<string, TeamSettings>;
+    /** The transaction's `now()` (what the writes after will stamp); null when no conversation was locked. */
+    now: Date | null;
   }> {
     const ids = [...new Set(agentIds)].sort();
-    const [convs, agents, loads, teams] = await queryRowsTogether<[ConversationRow, LockedAgent, { agent_id: string; channel: ChannelKind; n: number }, TeamRow]>(
-      em,
-      [LOCK_CONVERSATIONS, [conversationIds]],
-      [LOCK_AGENTS, [ids]],
-      [AGENT_LOADS, [ids]],
-      [TEAMS_OF_CONVERSATIONS, [conversationIds]],
-    );
+    const [convs, agents, loads, teams] = await queryRowsTogether<
+      [ConversationRow & { tx_now: Date; summary: ConversationSummaryRow }, LockedAgent, { agent_id: string; channel: ChannelKind; n: number }, TeamRow]
+    >(em, [LOCK_CONVERSATIONS, [conversationIds]], [LOCK_AGENTS, [ids]], [AGENT_LOADS, [ids]], [TEAMS_OF_CONVERSATIONS, [conversationIds]]);
     const perAgent = new Map<string, Partial<Record<ChannelKind, number>>>(ids.map((id) => [id, {}]));
     for (const r of loads) perAgent.get(r.agent_id)![r.channel] = r.n;
     return {
-      conversations: new Map(convs.map((r) => [r.id, mapLocked(r)])),
+      conversations: new Map(convs.map((r) => [r.id, { ...mapLocked(r), summary: r.summary }])),
       agents: new Map(agents.map((r) => [r.id, lockedAgent(r)])),
       loads: perAgent,
       teams: new Map(teams.map((r) => [r.id, toTeamSettings(r)])),
+      now: convs.length ? convs[0].tx_now : null,
     };
   }
 
   /**
-   * A batch's assignments and offers in one statement (APPLY_AUTOMATIC); returns, by conversation
-   * id, each conversation's summary after the write and the assignments' activity lines.
+   * A batch's assignments and offers in one statement (APPLY_AUTOMATIC), left as the transaction's
+   * last statement (`tx.commitWith`: with the outbox rows and the COMMIT, one round trip); returns,
+   * by conversation id, each conversation's summary as the statement leaves it and the
+   * assignments' activity lines, told from the locked rows (`at`: the transaction's `now()`).
    */
-  async applyAutomatic(em: EntityManager, picks: AutomaticPick[]): Promise<{ summaries: Map<string, ConversationSummary>; activities: Map<string, MessageSummary> }> {
-    if (!picks.length) return { summaries: new Map(), activities: new Map() };
+  applyAutomatic(tx: Pick<TxContext, 'commitWith'>, picks: AutomaticPick[], at: Date): { summaries: Map<string, ConversationSummary>; activities: Map<string, MessageSummary> } {
+    const summaries = new Map<string, ConversationSummary>();
+    const activities = new Map<string, MessageSummary>();
+    if (!picks.length) return { summaries, activities };
     // Conversations in agent order: their triggers move the agents' load counts (agent_loads) in
     // that order, the order any other transaction moving several agents' counts takes them in.
     const byAgent = [...picks].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
@@ -464,7 +475,10 @@ export class RoutingRepository {
     const lastAgent = new Map<string, string>();
     for (const a of picks) if (a.action === 'assign') lastAgent.set(a.contactId, a.agentId);
     const contacts = [...lastAgent.keys()].sort();
-    const rows = await queryRows<{ conversation: ConversationSummaryRow; activity: MessageSummaryRow | null }>(em, APPLY_AUTOMATIC, [
+    for (const p of picks) summaries.set(p.conversationId, writtenSummary(p.locked, p.action === 'assign' ? p.agentId : null, p.reason, at));
+    const lines = assigns.map((a) => ({ id: randomUUID(), conversationId: a.conversationId, inboxId: a.inboxId, authorType: 'system' as const, authorId: null, ...a.activity! }));
+    for (const line of lines) activities.set(line.conversationId, activityLineSummary(line, at));
+    tx.commitWith(APPLY_AUTOMATIC, [
       assigns.map((a) => a.conversationId),
       assigns.map((a) => a.agentId),
       assigns.map((a) => a.reason),
@@ -484,17 +498,12 @@ export class RoutingRepository {
       picks.map((p) => p.channel),
       picks.map((p) => p.agentLoadAfter),
       picks.map((p) => p.agentCapacity),
-      assigns.map((a) => a.conversationId),
-      assigns.map((a) => a.inboxId),
-      assigns.map((a) => a.activity!.text),
-      assigns.map((a) => JSON.stringify(a.activity!.metadata)),
+      lines.map((l) => l.id),
+      lines.map((l) => l.conversationId),
+      lines.map((l) => l.inboxId),
+      lines.map((l) => l.text),
+      lines.map((l) => JSON.stringify(l.metadata)),
     ]);
-    const summaries = new Map<string, ConversationSummary>();
-    const activities = new Map<string, MessageSummary>();
-    for (const r of rows) {
-      summaries.set(r.conversation.id, toConversationSummary(r.conversation));
-      if (r.activity) activities.set(r.conversation.id, toMessageSummary(r.activity));
-    }
     return { summaries, activities };
   }
 

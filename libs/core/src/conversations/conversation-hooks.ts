@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
 import type { PendingEvent } from '../events/domain-events';
-import type { TxContext } from '../db/transactions';
+import { savepointContext, type TxContext } from '../db/transactions';
 
 /**
  * What happened to a conversation, told to hooks inside the transaction that did it.
@@ -83,7 +83,11 @@ export class ConversationHooks {
       const sp = `hook_${++savepoints}`;
       const buffered: PendingEvent[] = [];
       const hooksAfter: Array<() => unknown> = [];
-      const inner: TxContext = { em: tx.em, emit: (ev) => buffered.push(ev), afterCommit: (fn) => hooksAfter.push(fn) };
+      const inner = savepointContext(
+        tx.em,
+        (ev) => buffered.push(ev),
+        (fn) => hooksAfter.push(fn),
+      );
       await tx.em.query(`SAVEPOINT ${sp}`);
       try {
         await hook.fn({ tx: inner, origin, actor, run: (next, o = origin) => this.run(inner, next, o, actor, depth + 1) }, e);

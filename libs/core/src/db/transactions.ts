@@ -3,7 +3,7 @@ import { type ClientBase, type QueryResult } from 'pg';
 import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { DomainEvent, DomainEvents, PendingEvent } from '../events/domain-events';
 import { OutboxRepository } from '../events/outbox.repository';
-import { executeFailed, executeLiteral } from './sql';
+import { PreparedStatement, executeFailed, executeLiteral, executeText, queryRows } from './sql';
 
 export interface TxContext {
   em: EntityManager;
@@ -11,6 +11,13 @@ export interface TxContext {
   emit(event: PendingEvent): void;
   /** Run after a successful commit (e.g. wake a worker). */
   afterCommit(fn: () => unknown): void;
+  /**
+   * The transaction's last statement, sent after the work returns, together with the outbox rows
+   * and the COMMIT in one round trip (once this connection has parsed it). Its rows are not
+   * returned: for a write whose outcome the work already knows (it emitted the events). If it
+   * fails, `run` rejects and nothing of the transaction stays.
+   */
+  commitWith(sql: PreparedStatement, params: unknown[]): void;
 }
 
 let batches = 0;
@@ -129,6 +136,21 @@ function markTransaction(runner: QueryRunner, active: boolean): void {
   Object.assign(runner, { isTransactionActive: active, transactionDepth: active ? 1 : 0 });
 }
 
+/**
+ * The context of work inside a savepoint of `tx` (a hook, a batch item): its events and after-commit
+ * steps are the caller's to keep or drop with the savepoint; a last statement cannot wait past it.
+ */
+export function savepointContext(em: EntityManager, emit: TxContext['emit'], afterCommit: TxContext['afterCommit']): TxContext {
+  return {
+    em,
+    emit,
+    afterCommit,
+    commitWith: () => {
+      throw new Error('work inside a savepoint cannot leave its last statement for the COMMIT');
+    },
+  };
+}
+
 @Injectable()
 export class Transactions {
   constructor(
@@ -155,31 +177,74 @@ export class Transactions {
       const begun = beginWithFirstStatement(client, begin);
       markTransaction(runner, true);
       let opened = false;
+      const final: { last?: { sql: PreparedStatement; params: unknown[] } } = {};
       try {
-        result = await work({ em: runner.manager, emit: (e) => pending.push(e), afterCommit: (fn) => hooks.push(fn) });
+        result = await work({
+          em: runner.manager,
+          emit: (e) => pending.push(e),
+          afterCommit: (fn) => hooks.push(fn),
+          commitWith: (sql, params) => {
+            if (final.last) throw new Error('a transaction has one last statement');
+            final.last = { sql, params };
+          },
+        });
       } finally {
         // The work sent no statement (nothing to read, or it failed first): no transaction is open yet.
         opened = begun.settle();
         if (!opened) markTransaction(runner, false);
       }
-      // Without a statement of the work, the BEGIN goes with the outbox rows, or nothing is sent.
-      if (!opened && pending.length) markTransaction(runner, true);
-      const append = pending.length ? this.outbox.appendStatement(runner.manager, pending) : null;
-      if (append !== null) {
-        // If the INSERT fails PostgreSQL runs nothing after it (the COMMIT included) and the catch
-        // below rolls back; if the COMMIT fails the transaction is gone, as with a plain COMMIT.
-        const sql = `${opened ? '' : `${begin};\n`}${append};\nCOMMIT`;
-        const results = await simpleQuery<{ seq: string }>(client, sql, 'INSERT INTO outbox_events (…); COMMIT').catch((err: unknown) => {
+      // What is left goes in one simple query ending with the COMMIT: the BEGIN if the work sent no
+      // statement, its last statement (`commitWith`), the outbox rows. If a statement fails
+      // PostgreSQL runs nothing after it (the COMMIT included) and the catch below rolls back; if
+      // the COMMIT fails the transaction is gone, as with a plain COMMIT. A prepared statement this
+      // connection has not parsed yet goes on its own first (it parses there), and so does the
+      // BEGIN before it.
+      // `label`: how an error names the statement (not by its values: message texts stay out of logs).
+      const together: Array<{ text: string; results: number; label: string }> = [];
+      const send = async (texts: typeof together) => {
+        const sql = texts.map((t) => t.text).join(';\n');
+        const results = await simpleQuery<{ seq: string }>(client, sql, texts.map((t) => t.label).join('; ')).catch((err: unknown) => {
           executeFailed(err);
           throw err;
         });
-        published = this.outbox.numbered(pending, results[results.length - 2].rows);
-      } else if (pending.length) {
-        // The first large outbox write on this connection: the prepared INSERT parses here, then the COMMIT.
-        if (!opened) await simpleQuery(client, begin);
-        published = this.outbox.numbered(pending, await this.outbox.appendMany(runner.manager, pending));
-        await simpleQuery(client, 'COMMIT');
-      } else if (opened) await simpleQuery(client, 'COMMIT');
+        texts.length = 0;
+        return results;
+      };
+      let open = opened;
+      const beginHere = () => {
+        if (open) return;
+        together.push({ text: begin, results: beginStatements(begin), label: begin });
+        markTransaction(runner, true);
+        open = true;
+      };
+      const last = final.last;
+      if (last) {
+        beginHere();
+        const text = executeText(runner.manager, last.sql, last.params);
+        if (text !== null) together.push({ text, results: 1, label: `EXECUTE ${last.sql.name}(…)` });
+        else {
+          if (together.length) await send(together);
+          await queryRows<object>(runner.manager, last.sql, last.params);
+        }
+      }
+      let outboxAt = -1;
+      if (pending.length) {
+        beginHere();
+        const append = this.outbox.appendStatement(runner.manager, pending);
+        if (append !== null) {
+          outboxAt = together.reduce((n, t) => n + t.results, 0);
+          together.push({ text: append, results: 1, label: 'INSERT INTO outbox_events (…)' });
+        } else {
+          // The first large outbox write on this connection: the prepared INSERT parses here, then the COMMIT.
+          if (together.length) await send(together);
+          published = this.outbox.numbered(pending, await this.outbox.appendMany(runner.manager, pending));
+        }
+      }
+      if (open) {
+        together.push({ text: 'COMMIT', results: 1, label: 'COMMIT' });
+        const results = await send(together);
+        if (outboxAt >= 0) published = this.outbox.numbered(pending, results[outboxAt].rows);
+      }
       markTransaction(runner, false);
     } catch (err) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);

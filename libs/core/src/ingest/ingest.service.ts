@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { createHash } from 'node:crypto';
 import { InboundMessage, IngestResult } from '../channels/channel-adapter';
 import type { ChannelKind } from '../entities/enums';
-import { GENERIC_PLANS, Transactions, TxContext } from '../db/transactions';
+import { GENERIC_PLANS, Transactions, TxContext, savepointContext } from '../db/transactions';
 import { isRetryableConflict, pgErrorCode } from '../db/pg-errors';
 import { useSettingsVersion } from '../db/sql';
 import { ContactRepository } from '../repositories/contact.repository';
@@ -221,7 +221,11 @@ export class IngestService {
           }
           const events: PendingEvent[] = [];
           const after: Array<() => unknown> = [];
-          const itemTx: TxContext = { em: tx.em, emit: (e) => events.push(e), afterCommit: (fn) => after.push(fn) };
+          const itemTx = savepointContext(
+            tx.em,
+            (e) => events.push(e),
+            (fn) => after.push(fn),
+          );
           await tx.em.query('SAVEPOINT ingest_item');
           try {
             outcomes[i] = await this.store(itemTx, inbox, msg, inputs[i], deferred);

@@ -81,12 +81,45 @@ export interface ActivityLine {
   metadata: Record<string, unknown>;
 }
 
-/** The INSERT of activity lines, values (conversation, inbox, author type, author, text, metadata) from `source`, a VALUES list or a SELECT. */
-export const insertActivitySql = (source: string) =>
-  `INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, metadata)
-   SELECT v.conversation_id, v.inbox_id, 'outbound', 'activity', v.author_type, v.author_id, v.text, v.metadata
-   FROM (${source}) AS v(conversation_id, inbox_id, author_type, author_id, text, metadata)
+/**
+ * The INSERT of activity lines, values (conversation, inbox, author type, author, text, metadata)
+ * from `source`, a VALUES list or a SELECT. `withIds`: the source's first column is each line's id
+ * (a caller that tells the line before it is written: `activityLineSummary`).
+ */
+export const insertActivitySql = (source: string, withIds = false) =>
+  `INSERT INTO messages (${withIds ? 'id, ' : ''}conversation_id, inbox_id, direction, kind, author_type, author_id, text, metadata)
+   SELECT ${withIds ? 'v.id, ' : ''}v.conversation_id, v.inbox_id, 'outbound', 'activity', v.author_type, v.author_id, v.text, v.metadata
+   FROM (${source}) AS v(${withIds ? 'id, ' : ''}conversation_id, inbox_id, author_type, author_id, text, metadata)
    RETURNING *`;
+
+/**
+ * The summary of the activity line `insertActivitySql` writes with these values, the table's
+ * defaults for the rest, at `createdAt` (the transaction's `now()`, which the row takes): for a
+ * transaction that sends the INSERT with its COMMIT and tells the line before (routing's batches).
+ * `test/routing.e2e-spec.ts` holds it to the row as read back.
+ */
+export function activityLineSummary(line: ActivityLine & { id: string; conversationId: string; inboxId: string }, createdAt: Date): MessageSummary {
+  return toMessageSummary({
+    id: line.id,
+    conversation_id: line.conversationId,
+    inbox_id: line.inboxId,
+    direction: 'outbound',
+    kind: 'activity',
+    author_type: line.authorType,
+    author_id: line.authorId,
+    text: line.text,
+    html: null,
+    external_id: null,
+    status: null,
+    error: null,
+    attempts: 0,
+    delivery_deadline: null,
+    metadata: line.metadata,
+    sent_at: null,
+    created_at: createdAt,
+    attachments: [],
+  });
+}
 
 /** One activity line, returned as its summary. */
 const INSERT_ACTIVITY = prepared(
