@@ -1,6 +1,7 @@
 import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AgentLoads1766270000000 } from '../libs/core/src/db/migrations/1766270000000-AgentLoads';
+import { mulberry32 } from '../libs/routing/src/engine-bench';
 import { createTestDatabase } from './helpers/test-database';
 
 /**
@@ -18,18 +19,6 @@ const RECOUNT = `SELECT agent_id, channel, n FROM (
 const COUNTERS = `SELECT agent_id, channel, n FROM agent_loads WHERE n <> 0 ORDER BY 1, 2`;
 const CHANNELS = ['api', 'email', 'webchat'];
 const STATUSES = ['open', 'open', 'open', 'pending', 'snoozed', 'resolved'];
-
-/** A seeded generator (the workers' interleaving still varies from run to run). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('agent loads kept by triggers', () => {
   let url: string;
@@ -99,7 +88,8 @@ describe('agent loads kept by triggers', () => {
   });
 
   it('stays equal to the count under concurrent transactions, many-row updates and rollbacks', async () => {
-    const rnd = random(20261206);
+    // Seeded (the workers' interleaving still varies from run to run).
+    const rnd = mulberry32(20261206);
     const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
     const ids: string[] = [];
     for (let i = 0; i < 60; i++) ids.push(await insert(pool, pick(CHANNELS), pick(STATUSES), rnd() < 0.8 ? pick(agents) : null, rnd() < 0.15));

@@ -248,7 +248,7 @@ const TEAMS_OF_CONVERSATIONS = prepared(
  * (assignee or offer), the agents' last-assigned time, the contacts' last agent (sticky routing),
  * the assignment log in the order given, and the assignments' activity lines (their ids chosen by
  * the caller). It is the batch's last statement, sent with the outbox rows and the COMMIT
- * (TxContext.commitWith): the events were told from the locked rows (`assignedSummary`,
+ * (TxContext.commitWith): the events were told from the locked rows (`writtenSummary`,
  * `activityLineSummary`). The conversations and agents are locked before (LOCK_CONVERSATIONS,
  * LOCK_AGENTS), so this statement only adds the contacts' row locks, as the separate statements did.
  */
