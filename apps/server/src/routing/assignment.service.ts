@@ -72,9 +72,10 @@ export class AssignmentService implements OnApplicationBootstrap {
   /**
    * Applies many assign/offer decisions of one pass in ONE transaction: the conversations locked
    * together (SKIP LOCKED: another replica's rows are left to it), then the agents' status rows in
-   * id order, their loads recounted under those locks, and each decision checked against capacity
-   * in the pass's order, counting the ones before it. Writes and events go out in a few statements
-   * for the whole batch, and its events are published after the one commit.
+   * id order, their loads read under those locks (`agent_loads`, kept by triggers), and each
+   * decision checked against capacity in the pass's order, counting the ones before it. The events
+   * are told from the locked rows; the batch's one write goes with the outbox rows and the COMMIT
+   * (two round trips in all), and the events are published after that commit.
    * `skipped`: conversations locked elsewhere or no longer waiting; `refused`: the agent went
    * offline or filled up since the pass read the state (the next pass sees the truth).
    */
