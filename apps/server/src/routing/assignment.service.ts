@@ -3,7 +3,6 @@ import {
   APP_CONFIG,
   AccessService,
   AppConfig,
-  ConversationSummaryRow,
   ConversationHooks,
   ConversationRepository,
   ConversationService,
@@ -18,7 +17,7 @@ import {
 } from '@inbox/core';
 import { BUILT_IN_DEFAULT_TEAM, RequeueCause, RoutingDecision, capacityFor, checkManualAssignment, isInboxMember, requeueForAgent } from '@inbox/routing';
 import type { AssignedEvent } from '@inbox/realtime-contract';
-import { AssignmentAction, LockedAgent, LockedConversation, RoutingRepository } from './routing.repository';
+import { AssignmentAction, BatchConversation, LockedAgent, LockedConversation, RoutingRepository } from './routing.repository';
 
 export const OFFER_EXPIRY_QUEUE = 'routing-offer-expiry';
 
@@ -97,16 +96,15 @@ export class AssignmentService implements OnApplicationBootstrap {
         decisions.map((d) => d.conversationId),
         decisions.map((d) => d.agentId),
       );
-      const ready: Array<{ d: Decision<'assign'> | Decision<'offer'>; conv: LockedConversation & { summary: ConversationSummaryRow } }> = [];
+      const ready: Array<{ d: Decision<'assign'> | Decision<'offer'>; conv: BatchConversation }> = [];
       for (const d of decisions) {
         const conv = convs.get(d.conversationId);
         if (!conv || conv.status !== 'open' || conv.assigneeId || conv.offeredToId) out.skipped++;
         else ready.push({ d, conv });
       }
       if (!ready.length) return;
-      type Locked = (typeof ready)[number]['conv'];
-      const assigns: Array<{ conv: Locked; d: Decision<'assign'>; agent: LockedAgent; load: number; capacity: number }> = [];
-      const offers: Array<{ conv: Locked; d: Decision<'offer'>; agent: LockedAgent; load: number; capacity: number }> = [];
+      const assigns: Array<{ conv: BatchConversation; d: Decision<'assign'>; agent: LockedAgent; load: number; capacity: number }> = [];
+      const offers: Array<{ conv: BatchConversation; d: Decision<'offer'>; agent: LockedAgent; load: number; capacity: number }> = [];
       for (const { d, conv } of ready) {
         const agent = agents.get(d.agentId);
         if (!agent || !agent.active || agent.presence !== 'online') {

@@ -34,6 +34,9 @@ export interface LockedConversation {
   waitingSince: Date | null;
 }
 
+/** A conversation locked for a batch of automatic assignments, with its summary as locked (the events are told from it). */
+export type BatchConversation = LockedConversation & { summary: ConversationSummaryRow };
+
 export type AssignmentAction = 'assign' | 'offer' | 'accept' | 'decline' | 'expire' | 'unassign' | 'requeue' | 'transfer' | 'overflow' | 'release' | 'escalate';
 
 export interface LogEntry {
@@ -434,7 +437,7 @@ export class RoutingRepository {
     conversationIds: string[],
     agentIds: string[],
   ): Promise<{
-    conversations: Map<string, LockedConversation & { summary: ConversationSummaryRow }>;
+    conversations: Map<string, BatchConversation>;
     agents: Map<string, LockedAgent>;
     loads: Map<string, Partial<Record<ChannelKind, number>>>;
     teams: Map<string, TeamSettings>;
