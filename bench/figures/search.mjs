@@ -153,29 +153,35 @@ export async function run(ctx) {
   return results;
 }
 
-/** The statements SearchRepository runs for GET /search?type=messages as an admin (relevance, first page). */
-async function rawSearch(client, q) {
+/**
+ * The statements SearchRepository runs for GET /search?type=messages as an admin (relevance, first
+ * page), as it sends them: a query of one token also looks for a message with that external id.
+ */
+export async function rawSearch(client, q) {
   const phrase = q.startsWith('"');
   const words = phrase ? [] : q.split(/\s+/);
   const phrases = phrase ? [q.replace(/"/g, '')] : [];
+  const token = /^\S{1,200}$/.test(q) ? q : null;
   const { rows } = await client.query(`SELECT inbox_search_tsquery($1::text[], $2::text[], $3::text[])::text AS q`, [words, phrases, []]);
   await client.query(
     `SELECT hit.rank, m.id, m.conversation_id, m.inbox_id, m.kind, m.direction, m.author_type, m.created_at, c.subject, c.status, c.channel, c.contact_id, ct.name AS contact_name,
        ts_headline(inbox_search_config(c.language, coalesce(m.metadata #>> '{email,subject}', '') || ' ' || left(m.text, 2000)), replace(replace(left(m.text, 20000), chr(2), ''), chr(3), ''), $1::tsquery,
          'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "') AS headline
      FROM (SELECT w.* FROM (
-             SELECT m.id, m.created_at, coalesce((ts_rank(m.search_vector, $1::tsquery))::real, 0)::real AS rank FROM messages m
-             WHERE (m.search_vector @@ $1::tsquery) AND m.kind <> 'activity' AND m.created_at <= $2::timestamptz
+             SELECT m.id, m.created_at, coalesce((ts_rank(m.search_vector, $1::tsquery) + CASE WHEN false OR ${token ? 'm.external_id = $3' : 'false'} THEN 1 ELSE 0 END)::real, 0)::real AS rank
+             FROM messages m
+             WHERE (m.search_vector @@ $1::tsquery${token ? ' OR (m.inbox_id = ANY(ARRAY(SELECT id FROM inboxes)) AND m.external_id = $3)' : ''})
+               AND m.kind <> 'activity' AND m.created_at <= $2::timestamptz
              ORDER BY m.created_at DESC, m.id DESC LIMIT 1000) w
            ORDER BY w.rank DESC, w.created_at DESC, w.id DESC LIMIT 21) hit
      JOIN messages m ON m.id = hit.id JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id
      ORDER BY hit.rank DESC, hit.created_at DESC, hit.id DESC`,
-    [rows[0].q, new Date().toISOString()],
+    token ? [rows[0].q, new Date().toISOString(), token] : [rows[0].q, new Date().toISOString()],
   );
 }
 
 /** Contacts, conversations (80% with a language, the rest detected) and messages, in SQL batches. */
-async function generate(databaseUrl, inboxId, conversations, messages) {
+export async function generate(databaseUrl, inboxId, conversations, messages) {
   await withClient(databaseUrl, async (c) => {
     await c.query(`CREATE TEMP TABLE vocab (lang text, words text[])`);
     for (const [lang, words] of Object.entries(WORDS)) await c.query(`INSERT INTO vocab VALUES ($1, $2)`, [lang, words]);

@@ -1,7 +1,8 @@
 /**
  * Preloaded into a bench server (`node --require bench/lib/statement-timeline.cjs`): records every
  * SQL statement the pg driver sends (start, end, first 60 characters of its text) and every POST
- * request (from the request event to the response's finish) between SIGUSR1 and SIGUSR2, then
+ * request (from the request event to the response's finish; every request with
+ * STATEMENT_TIMELINE_ALL_REQUESTS set) between SIGUSR1 and SIGUSR2, then
  * writes them as JSON to STATEMENT_TIMELINE_FILE. Times are wall-clock in the server, event-loop
  * waits included: what a request really waited for. Used by bench/profile-latency.mjs --statements.
  */
@@ -50,9 +51,16 @@ Module._load = function (request) {
 };
 const emit = http.Server.prototype.emit;
 http.Server.prototype.emit = function (type, req, res) {
-  if (on && type === 'request' && req.method === 'POST') {
+  if (on && type === 'request' && (req.method === 'POST' || process.env.STATEMENT_TIMELINE_ALL_REQUESTS)) {
     const t0 = performance.now();
-    res.on('finish', () => events.push(['http', t0, performance.now(), `POST ${req.url.replace(/[0-9a-f-]{36}/g, ':id')}`]));
+    res.on('finish', () =>
+      events.push([
+        'http',
+        t0,
+        performance.now(),
+        `${req.method} ${req.url.replace(/[0-9a-f-]{36}/g, ':id').replace(process.env.STATEMENT_TIMELINE_ALL_REQUESTS ? /$^/ : /\?.*/, '')}`,
+      ]),
+    );
   }
   return emit.apply(this, arguments);
 };
