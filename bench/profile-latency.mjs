@@ -5,7 +5,8 @@
  * --statements: also every SQL statement the server sent while measuring (preloads
  * bench/lib/statement-timeline.cjs): how many a message, and each one's count, median and p99 time
  * as the server waited for it; plus the server-side time of the POSTs.
- *   npx node bench/profile-latency.mjs [count=200] [--rate=20] [--agents=4] [--statements]
+ * --slowest: when the slowest 1% of each were sent.
+ *   npx node bench/profile-latency.mjs [count=200] [--rate=20] [--agents=4] [--statements] [--slowest]
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,6 +100,35 @@ try {
   show('HTTP response', lat(response));
   show('message.created', lat(message));
   show('conversation.assigned', lat(assigned));
+  if (process.argv.includes('--slowest')) {
+    // When the slowest 1% were sent (seconds into the run): clustered (a periodic task) or spread.
+    for (const [name, arr] of [
+      ['message.created', message],
+      ['conversation.assigned', assigned],
+    ]) {
+      const slow = arr
+        .map((t, i) => [t - sent[i], i])
+        .filter(([d]) => Number.isFinite(d))
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, Math.ceil(count / 100));
+      console.log(`slowest ${name}: ${slow.map(([d, i]) => `${((sent[i] - start) / 1000).toFixed(2)}s:${d.toFixed(0)}ms`).join(' ')}`);
+    }
+  }
+  if (process.argv.includes('--slowest') && statements) {
+    // What else the server sent then: statements that are not a message's own (under one in ten
+    // messages) and any statement over 20 ms, with when they began (seconds into the run).
+    await sleep(500);
+    const events = JSON.parse(readFileSync(timelineFile, 'utf8'));
+    const origin = events.find((e) => e[0] === 'mark')?.[1] ?? 0;
+    // A statement sent with its values inline (the batch's write with its COMMIT) is counted by its name.
+    const kindOf = (key) => key.replace(/\(.*$/, '');
+    const counts = new Map();
+    for (const e of events) counts.set(kindOf(e[3]), (counts.get(kindOf(e[3])) ?? 0) + 1);
+    for (const [kind, t0, t1, key] of events) {
+      if (kind !== 'sql' || (counts.get(kindOf(key)) >= count / 10 && t1 - t0 < 20)) continue;
+      console.log(`  ${((t0 - origin) / 1000).toFixed(2).padStart(6)}s ${(t1 - t0).toFixed(1).padStart(7)} ms  ${key}`);
+    }
+  }
   if (statements) {
     await sleep(500);
     const events = JSON.parse(readFileSync(timelineFile, 'utf8'));

@@ -24,6 +24,9 @@ export async function run(ctx) {
   const secondsAt = (rate) => (ctx.quick ? 2 : rate <= 20 ? 30 : rate <= 100 ? 20 : 10);
   const drainMs = ctx.quick ? 30000 : 60000;
   const total = rates.reduce((s, r) => s + r * secondsAt(r), 0);
+  // Capacity is at most 1,000 per agent: enough agents that nobody fills up during the run (8 in a
+  // full run, as before its 20 and 100 msg/s runs grew longer: each agent is a socket every event goes to).
+  const audience = Math.ceil(total / 950);
   const results = [];
 
   const bare = {};
@@ -44,9 +47,7 @@ export async function run(ctx) {
   try {
     const admin = await loginAdmin(inbox.url);
     const box = await expectOk(api(inbox.url, 'POST', '/inboxes', admin, { name: 'Bench latency', channel: 'api' }), 'create inbox');
-    // Capacity is at most 1,000 per agent: enough agents that nobody fills up during the run (8 in a
-    // full run, as before its 20 and 100 msg/s runs grew longer: each agent is a socket every event goes to).
-    const agents = await createAgents(inbox.url, admin, { count: Math.ceil(total / 950), prefix: 'latency', capacity: { api: 1000 }, inboxId: box.id });
+    const agents = await createAgents(inbox.url, admin, { count: audience, prefix: 'latency', capacity: { api: 1000 }, inboxId: box.id });
     for (const rate of rates) {
       const seconds = secondsAt(rate);
       ctx.log(`  inbox server at ${rate} msg/s for ${seconds} s (${agents.length} agents online)`);
@@ -131,6 +132,20 @@ export async function run(ctx) {
         const r = await runWorker(self, 'latencyRun', { kind: 'bare', base: relay.url, rate, seconds, drainMs }, { timeoutMs: seconds * 1000 + drainMs + 60000 });
         results.push(boundEntry(rate, r, bare[rate]));
       }
+      // The same bound told to as many sockets as the inbox run's agents (every one receives each
+      // message.created there): what the audience alone costs this machine, the load generator's
+      // decoding of each copy included, beside the targets' one-socket baseline.
+      for (const rate of rates) {
+        const seconds = secondsAt(rate);
+        ctx.log(`  durable relay bound to ${audience} sockets at ${rate} msg/s for ${seconds} s`);
+        const r = await runWorker(
+          self,
+          'latencyRun',
+          { kind: 'bare', base: relay.url, rate, seconds, drainMs, listeners: audience },
+          { timeoutMs: seconds * 1000 + drainMs + 60000 },
+        );
+        results.push(boundEntry(rate, r, bare[rate], audience));
+      }
     } finally {
       await relay.stop();
     }
@@ -146,9 +161,12 @@ export async function run(ctx) {
  * before it tells the agents can be faster than this relay. Its ratio to the bare relay above the
  * target (3x) means the target cannot be met on this machine by any durable ingest.
  */
-function boundEntry(rate, r, b) {
+function boundEntry(rate, r, b, listeners = 1) {
   return {
-    name: `live delivery bound: bare relay committing the floor's rows first, p99 at ${rate} msg/s`,
+    name:
+      listeners === 1
+        ? `live delivery bound: bare relay committing the floor's rows first, p99 at ${rate} msg/s`
+        : `live delivery bound told to ${listeners} sockets (the inbox run's agents), p99 at ${rate} msg/s`,
     value: r.message.p99,
     unit: 'ms',
     baseline: b.message.p99,
@@ -158,6 +176,7 @@ function boundEntry(rate, r, b) {
     pass: null,
     settings: {
       rate,
+      listeners,
       seconds: r.sent / rate,
       sent: r.sent,
       httpErrors: r.errors,
@@ -172,7 +191,7 @@ function boundEntry(rate, r, b) {
 }
 
 /** In a worker: agent sockets plus an open-loop sender; latency = event arrival − POST start. */
-export async function latencyRun({ kind, base, inboxId, token, agents, rate, seconds, drainMs, databaseUrl, serverPid }) {
+export async function latencyRun({ kind, base, inboxId, token, agents, rate, seconds, drainMs, databaseUrl, serverPid, listeners = 1 }) {
   const count = Math.round(rate * seconds);
   // Filled, not sparse: every() skips holes and would call a half-delivered run complete.
   const sentAt = new Array(count).fill(undefined);
@@ -193,7 +212,8 @@ export async function latencyRun({ kind, base, inboxId, token, agents, rate, sec
     const m = typeof data?.text === 'string' && data.text.match(marker);
     if (m && messageAt[+m[1]] === undefined) messageAt[+m[1]] = now();
   };
-  if (kind === 'bare') (await connect({})).on('message.created', onMessage);
+  // A bare relay sends each message to every socket; the first copy to arrive counts, as in the inbox run.
+  if (kind === 'bare') for (let i = 0; i < listeners; i++) (await connect({})).on('message.created', onMessage);
   else {
     for (const a of agents) {
       const s = await connect({ token: a.token });

@@ -67,6 +67,9 @@ http.Server.prototype.emit = function (type, req, res) {
 process.on('SIGUSR1', () => {
   events.length = 0;
   on = true;
+  // When recording began, in the server's clock: the profilers place events on their own timeline by it.
+  const t = performance.now();
+  events.push(['mark', t, t, 'start']);
 });
 process.on('SIGUSR2', () => {
   on = false;
