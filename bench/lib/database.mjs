@@ -33,7 +33,16 @@ export async function openDatabaseServer(log) {
     kind = 'embedded PostgreSQL';
   }
   const version = await withClient(adminUrl, async (c) => (await c.query('SHOW server_version')).rows[0].server_version);
-  log?.(`database: ${kind} (PostgreSQL ${version})`);
+  // The settings a figure depends on, as this server runs them (a machine's configuration may
+  // differ from PostgreSQL's defaults: this one's CI configuration turns autovacuum off).
+  const settings = await withClient(adminUrl, async (c) => {
+    const { rows } = await c.query(
+      `SELECT string_agg(name || '=' || current_setting(name) || CASE WHEN source NOT IN ('default', 'override') THEN ' (' || source || ')' ELSE '' END, ', ' ORDER BY name) AS s
+       FROM pg_settings WHERE name IN ('autovacuum', 'fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'jit', 'max_connections')`,
+    );
+    return rows[0].s;
+  });
+  log?.(`database: ${kind} (PostgreSQL ${version}; ${settings})`);
   // With DATABASE_URL a role may lack CREATEDB: then every figure shares that one database.
   const canCreate = await withClient(adminUrl, async (c) => {
     const { rows } = await c.query(`SELECT rolcreatedb OR rolsuper AS ok FROM pg_roles WHERE rolname = current_user`);
@@ -41,7 +50,7 @@ export async function openDatabaseServer(log) {
   });
   const created = [];
   return {
-    kind: `${kind}, PostgreSQL ${version}`,
+    kind: `${kind}, PostgreSQL ${version} (${settings})`,
     async createDatabase(label) {
       if (!canCreate) return adminUrl;
       const name = `inbox_bench_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${Date.now().toString(36)}_${process.pid}`;
