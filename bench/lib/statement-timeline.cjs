@@ -4,7 +4,8 @@
  * request (from the request event to the response's finish; every request with
  * STATEMENT_TIMELINE_ALL_REQUESTS set) between SIGUSR1 and SIGUSR2, then
  * writes them as JSON to STATEMENT_TIMELINE_FILE. Times are wall-clock in the server, event-loop
- * waits included: what a request really waited for. Used by bench/profile-latency.mjs --statements.
+ * waits included: what a request really waited for. Used by bench/profile-latency.mjs --statements
+ * and bench/profile-search.mjs.
  */
 const Module = require('node:module');
 const http = require('node:http');
@@ -53,14 +54,8 @@ const emit = http.Server.prototype.emit;
 http.Server.prototype.emit = function (type, req, res) {
   if (on && type === 'request' && (req.method === 'POST' || process.env.STATEMENT_TIMELINE_ALL_REQUESTS)) {
     const t0 = performance.now();
-    res.on('finish', () =>
-      events.push([
-        'http',
-        t0,
-        performance.now(),
-        `${req.method} ${req.url.replace(/[0-9a-f-]{36}/g, ':id').replace(process.env.STATEMENT_TIMELINE_ALL_REQUESTS ? /$^/ : /\?.*/, '')}`,
-      ]),
-    );
+    const key = `${req.method} ${req.url.replace(/[0-9a-f-]{36}/g, ':id')}`;
+    res.on('finish', () => events.push(['http', t0, performance.now(), key]));
   }
   return emit.apply(this, arguments);
 };
