@@ -114,11 +114,11 @@ try {
       console.log(`slowest ${name}: ${slow.map(([d, i]) => `${((sent[i] - start) / 1000).toFixed(2)}s:${d.toFixed(0)}ms`).join(' ')}`);
     }
   }
+  // The server writes its timeline on SIGUSR2 (above): read once, for both reports below.
+  const events = statements ? (await sleep(500), JSON.parse(readFileSync(timelineFile, 'utf8'))) : [];
   if (process.argv.includes('--slowest') && statements) {
     // What else the server sent then: statements that are not a message's own (under one in ten
     // messages) and any statement over 20 ms, with when they began (seconds into the run).
-    await sleep(500);
-    const events = JSON.parse(readFileSync(timelineFile, 'utf8'));
     const origin = events.find((e) => e[0] === 'mark')?.[1] ?? 0;
     // A statement sent with its values inline (the batch's write with its COMMIT) is counted by its name.
     const kindOf = (key) => key.replace(/\(.*$/, '');
@@ -130,8 +130,6 @@ try {
     }
   }
   if (statements) {
-    await sleep(500);
-    const events = JSON.parse(readFileSync(timelineFile, 'utf8'));
     const by = new Map();
     for (const [, t0, t1, key] of events) {
       const list = by.get(key) ?? [];

@@ -36,22 +36,11 @@ const show = (name, values, cpuMs) => {
   const cpu = cpuMs === undefined ? '' : `  server CPU ${(cpuMs / values.length).toFixed(2)} ms/req`;
   console.log(`${name.padEnd(44)} p50 ${s.p50.toFixed(2).padStart(7)}  p95 ${s.p95.toFixed(2).padStart(7)} ms${cpu}`);
 };
-/** Wall times of `rounds` calls, and the server's CPU over them (ms). */
-const timed = async (fn) => {
-  const out = [];
-  for (let i = 0; i < 3; i++) await fn();
-  const cpu0 = cpuMsOf(server.pid);
-  for (let i = 0; i < rounds; i++) {
-    const t = now();
-    await fn();
-    out.push(now() - t);
-  }
-  out.cpuMs = cpuMsOf(server.pid) - cpu0;
-  return out;
-};
+/** Wall times of `rounds` calls of each function, in turns (the host's moments fall on all alike), and the server's CPU over them (ms). */
 const timedInTurns = async (...fns) => {
   const out = fns.map(() => []);
   for (let i = 0; i < 3; i++) for (const fn of fns) await fn();
+  const cpu0 = cpuMsOf(server.pid);
   for (let i = 0; i < rounds; i++) {
     for (const [k, fn] of fns.entries()) {
       const t = now();
@@ -59,7 +48,13 @@ const timedInTurns = async (...fns) => {
       out[k].push(now() - t);
     }
   }
+  out.cpuMs = cpuMsOf(server.pid) - cpu0;
   return out;
+};
+/** One function's wall times, with the server's CPU over them. */
+const timed = async (fn) => {
+  const out = await timedInTurns(fn);
+  return Object.assign(out[0], { cpuMs: out.cpuMs });
 };
 try {
   const admin = await loginAdmin(server.url);
@@ -75,7 +70,7 @@ try {
   const results = [];
   for (const q of queries) {
     const path = `/search?${new URLSearchParams({ q, type: 'messages', limit: '20' })}`;
-    // In turns, as the figure measures: the host's moments fall on both alike.
+    // In turns, as the figure measures.
     const [http, raw] = await timedInTurns(
       () => expectOk(api(server.url, 'GET', path, admin), 'search'),
       () => rawSearch(client, q),

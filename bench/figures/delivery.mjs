@@ -126,25 +126,16 @@ export async function run(ctx) {
     if (ctx.quick) return results;
     const relay = await startBareServer({ script: 'bare-durable-relay.mjs', env: { DATABASE_URL: databaseUrl, INBOX_ID: box.id } });
     try {
-      for (const rate of rates) {
-        const seconds = secondsAt(rate);
-        ctx.log(`  durable relay bound (bare relay + the floor's rows committed first) at ${rate} msg/s for ${seconds} s`);
-        const r = await runWorker(self, 'latencyRun', { kind: 'bare', base: relay.url, rate, seconds, drainMs }, { timeoutMs: seconds * 1000 + drainMs + 60000 });
-        results.push(boundEntry(rate, r, bare[rate]));
-      }
-      // The same bound told to as many sockets as the inbox run's agents (every one receives each
-      // message.created there): what the audience alone costs this machine, the load generator's
-      // decoding of each copy included, beside the targets' one-socket baseline.
-      for (const rate of rates) {
-        const seconds = secondsAt(rate);
-        ctx.log(`  durable relay bound to ${audience} sockets at ${rate} msg/s for ${seconds} s`);
-        const r = await runWorker(
-          self,
-          'latencyRun',
-          { kind: 'bare', base: relay.url, rate, seconds, drainMs, listeners: audience },
-          { timeoutMs: seconds * 1000 + drainMs + 60000 },
-        );
-        results.push(boundEntry(rate, r, bare[rate], audience));
+      // Told to one socket, as the targets' baseline is; then to as many sockets as the inbox run's
+      // agents (every one receives each message.created there): what the audience alone costs this
+      // machine, the load generator's decoding of each copy included.
+      for (const listeners of [1, audience]) {
+        for (const rate of rates) {
+          const seconds = secondsAt(rate);
+          ctx.log(`  durable relay bound (bare relay + the floor's rows committed first) to ${listeners} socket(s) at ${rate} msg/s for ${seconds} s`);
+          const r = await runWorker(self, 'latencyRun', { kind: 'bare', base: relay.url, rate, seconds, drainMs, listeners }, { timeoutMs: seconds * 1000 + drainMs + 60000 });
+          results.push(boundEntry(rate, r, bare[rate], listeners));
+        }
       }
     } finally {
       await relay.stop();
