@@ -27,6 +27,7 @@ import { SettingsVersion1766240000000 } from './migrations/1766240000000-Setting
 import { CsatSettingsVersion1766250000000 } from './migrations/1766250000000-CsatSettingsVersion';
 import { SearchPrefixes1766260000000 } from './migrations/1766260000000-SearchPrefixes';
 import { AgentLoads1766270000000 } from './migrations/1766270000000-AgentLoads';
+import { IngestOneRoundTrip1766280000000 } from './migrations/1766280000000-IngestOneRoundTrip';
 import { AutoPreparingClient } from './auto-prepare';
 // TypeORM's query runners connected with young closures (see the file).
 import './young-runner-closures';
@@ -59,6 +60,7 @@ export const MIGRATIONS = [
   CsatSettingsVersion1766250000000,
   SearchPrefixes1766260000000,
   AgentLoads1766270000000,
+  IngestOneRoundTrip1766280000000,
 ];
 
 /** `timeouts` for the application's pool; migrations run without a statement timeout (they may be long). */

@@ -252,9 +252,46 @@ export class Transactions {
     } finally {
       await runner.release();
     }
-    const batch = ++batches;
-    this.events.publish(published.map((e) => ({ ...e, batch })));
+    this.publish(published);
     for (const hook of hooks) await hook();
     return result;
+  }
+
+  /**
+   * One prepared statement as a transaction of its own, sent with its BEGIN and its COMMIT in ONE
+   * simple-protocol query once this connection has parsed it (the first time on a connection it
+   * goes the way of `run`, and parses there): for a statement that writes its own outbox rows (the
+   * caller publishes them with `publish` after this returns). If it fails, PostgreSQL skips the
+   * COMMIT and nothing of it stays; the error is rethrown after the rollback.
+   */
+  async commitOne<Row extends object>(sql: PreparedStatement, params: unknown[], opts: RunOptions = {}): Promise<Row[]> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as ClientBase;
+      const text = executeText(runner.manager, sql, params);
+      if (text !== null) {
+        const begin = beginText(opts);
+        markTransaction(runner, true);
+        const results = await simpleQuery<Row>(client, `${begin};\n${text};\nCOMMIT`, `${begin}; EXECUTE ${sql.name}(…); COMMIT`).catch((err: unknown) => {
+          executeFailed(err);
+          throw err;
+        });
+        markTransaction(runner, false);
+        return results[beginStatements(begin)].rows;
+      }
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
+    // Not parsed on this connection yet (or a value that cannot be a literal): as `run` would send it.
+    return this.run((tx) => queryRows<Row>(tx.em, sql, params), opts);
+  }
+
+  /** Events a statement wrote to the outbox itself (see `commitOne`), published as `run` publishes a transaction's: one batch. */
+  publish(events: DomainEvent[]): void {
+    const batch = ++batches;
+    this.events.publish(events.map((e) => ({ ...e, batch })));
   }
 }

@@ -9,7 +9,16 @@ import { useSettingsVersion } from '../db/sql';
 import { ContactRepository } from '../repositories/contact.repository';
 import { ConversationRepository } from '../repositories/conversation.repository';
 import { MessageRepository } from '../repositories/message.repository';
-import { InboundRepository, InboundStored, InboundWrite, SeenMessage } from '../repositories/inbound.repository';
+import {
+  CommittedRow,
+  InboundRepository,
+  InboundStored,
+  InboundWrite,
+  STORE_AND_COMMIT,
+  SeenMessage,
+  committedMessage,
+  storeAndCommitParams,
+} from '../repositories/inbound.repository';
 import { ConversationHooks } from '../conversations/conversation-hooks';
 import { CsatReplyService } from '../csat/csat-reply.service';
 import { InboxRepository } from '../repositories/inbox.repository';
@@ -18,6 +27,9 @@ import type { PendingEvent } from '../events/domain-events';
 import { DomainError, notFound } from '../errors/domain-error';
 import { sanitizeMessageHtml } from '../util/sanitize';
 import { htmlToText } from '../util/text';
+
+/** SQLSTATE of `ingest_refuse` (migration IngestOneRoundTrip): the one-round-trip ingest cannot store this message alone. */
+const INGEST_REFUSED = 'IR001';
 
 /** Raised inside the transaction to roll back everything when another ingest stored the message first. */
 class AlreadyIngested extends Error {}
@@ -37,6 +49,14 @@ class OneStatementRefused extends Error {
 @Injectable()
 export class IngestService {
   private readonly logger = new Logger(IngestService.name);
+  /**
+   * The settings version under which this process last saw a customer's message into a thread
+   * without SLA clocks run no hook (`message`), and a new conversation's first message (`created`):
+   * whether a hook is wanted for them depends only on the settings (automation rules, SLA
+   * policies), so under the same version the next such message needs nothing but its rows, and
+   * goes in one round trip (`ingestInOneRoundTrip`). Null: not seen yet, or a hook ran.
+   */
+  private readonly quiet: { message: string | null; created: string | null } = { message: null, created: null };
 
   constructor(
     private readonly tx: Transactions,
@@ -67,6 +87,8 @@ export class IngestService {
 
   private async ingestOnce(input: InboundMessage): Promise<IngestResult> {
     const msg = normalise(input);
+    const quick = await this.ingestInOneRoundTrip(msg, input);
+    if (quick) return quick;
     try {
       // The storing statement is the transaction's first (with generic plans, one message: see
       // Transactions' GENERIC) and reads the inbox and the settings version itself: no
@@ -79,6 +101,40 @@ export class IngestService {
       if (!winner) throw err;
       return this.duplicate(winner, msg);
     }
+  }
+
+  /**
+   * The message, its thread's rows and its two outbox events in ONE statement sent with its BEGIN
+   * and COMMIT (Transactions.commitOne, InboundRepository's STORE_AND_COMMIT): one round trip where
+   * the usual path takes two (the events' summaries built here from what the statement returned,
+   * then sent with the COMMIT). Only for a message that needs nothing beyond its rows: none of what
+   * `store` and `finish` do after the storing statement applies (no attachments, no channel rows,
+   * no survey answer, no hook wanted under the settings version last seen quiet). What only the
+   * database knows (a redelivery, settings changed since, SLA clocks, contact details to fill)
+   * the statement refuses: nothing stays, and null sends the message the usual way.
+   */
+  private async ingestInOneRoundTrip(msg: InboundMessage, input: InboundMessage): Promise<IngestResult | null> {
+    // Both quiet under one version: with SLA policies or rules on new conversations every new
+    // thread would be refused after its statement ran (a round trip lost), so those go the usual way.
+    const version = this.quiet.message;
+    if (version === null || version !== this.quiet.created || msg.attachments?.length || input.onStored || this.csatReplies.mayAnswer({ text: msg.text, hasAttachments: false }))
+      return null;
+    const w = { ...inboundWrite({ teamId: null }, msg), tokenHash: input.inboxTokenHash ?? null };
+    let rows: CommittedRow[];
+    try {
+      rows = await this.tx.commitOne<CommittedRow>(STORE_AND_COMMIT, storeAndCommitParams(w, version), GENERIC_PLANS);
+    } catch (err) {
+      if (pgErrorCode(err) === INGEST_REFUSED) return null;
+      throw err;
+    }
+    const done = committedMessage(rows[0]);
+    if (!done) return null;
+    const { conversationId, conversationCreated, messageId, contactId, summaries, seqs } = done;
+    this.tx.publish([
+      { type: conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId, payload: summaries.conversation, seq: seqs[0] },
+      { type: 'message.created', conversationId, payload: summaries.message, seq: seqs[1] },
+    ]);
+    return { conversationId, messageId, contactId, created: true, conversationCreated };
   }
 
   /**
@@ -363,7 +419,7 @@ export class IngestService {
     const stored = written.stored ?? (await this.storeStepByStep(em, { ...w, teamId: written.inbox.teamId }));
     // In a batch this message's summaries may not be its conversation's last word (the batch's
     // storing statement wrote before it, or a later item writes after it): read at the end.
-    return this.finish(tx, msg, input, deferred ? { ...stored, summaries: undefined } : stored, deferred);
+    return this.finish(tx, msg, input, deferred ? { ...stored, summaries: undefined } : stored, deferred, inbox ? null : written.inbox.settingsVersion);
   }
 
   private async storeStepByStep(em: EntityManager, w: InboundWrite): Promise<InboundStored> {
@@ -398,7 +454,15 @@ export class IngestService {
   }
 
   /** After the message's row: contact details, attachments, the channel's rows, hooks, events. */
-  private async finish(tx: TxContext, msg: InboundMessage, input: InboundMessage, stored: InboundStored, deferred?: DeferredEvents[]): Promise<IngestResult> {
+  private async finish(
+    tx: TxContext,
+    msg: InboundMessage,
+    input: InboundMessage,
+    stored: InboundStored,
+    deferred?: DeferredEvents[],
+    /** A single message's settings version (as its storing statement read it): what its hooks did is remembered under it (`quiet`). */
+    settingsVersion: string | null = null,
+  ): Promise<IngestResult> {
     const { em, emit } = tx;
     const { contactId, conversationId, conversationCreated, messageId } = stored;
     if (!messageId) throw new AlreadyIngested();
@@ -412,6 +476,10 @@ export class IngestService {
     const hookTx = { ...tx, emit: (e: PendingEvent) => hookEvents.push(e) };
     const createdHooks = conversationCreated && (await this.hooks.run(hookTx, { type: 'conversation.created', conversationId, messageId }, 'customer'));
     const messageHooks = await this.hooks.run(hookTx, { type: 'message.created', conversationId, messageId, from: 'customer', slaRecord: stored.slaRecord }, 'customer');
+    if (settingsVersion !== null) {
+      if (conversationCreated) this.quiet.created = createdHooks || messageHooks ? null : settingsVersion;
+      if (!stored.slaRecord) this.quiet.message = messageHooks ? null : settingsVersion;
+    }
 
     // The storing statement's summaries are the truth unless something wrote since (contact
     // details, attachments, the channel's rows, a hook).

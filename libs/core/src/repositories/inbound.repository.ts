@@ -84,9 +84,23 @@ export const PRECHECK = prepared(
  * concurrent first message of the same sender holds the identity's unique key (this statement's
  * snapshot cannot see that row; the caller goes step by step).
  */
-const STORE = prepared(
-  'ingest_store',
-  `WITH inbox AS (
+const STORE = prepared('ingest_store', storeStatement(false));
+
+/**
+ * STORE as a transaction of its own, sent with its COMMIT in ONE round trip (Transactions.commitOne):
+ * it also writes the message's two outbox events itself, their payloads the summaries' rows
+ * (`{"$row": …}`, mapped where the outbox is read: OutboxRepository.payloadOf). Only for a message
+ * that needs nothing beyond its rows: the caller checks what it can beforehand (no attachments, no
+ * channel rows, no survey answer, no hook wanted under settings version $18), and the statement
+ * refuses with `ingest_refuse` what only the database knows (a redelivery, the settings changed
+ * since, a conversation with SLA clocks, an existing contact whose missing details the message
+ * would fill): the transaction aborts, the COMMIT is skipped, nothing stays, and the caller stores
+ * the message the usual way.
+ */
+export const STORE_AND_COMMIT = prepared('ingest_store_commit', storeStatement(true));
+
+function storeStatement(oneRoundTrip: boolean): string {
+  const ctes = `WITH inbox AS (
          -- $17: an inbox token's hash to confirm (a push whose token no lookup confirmed): nothing is written unless it is this active inbox's.
          SELECT channel, team_id FROM inboxes WHERE id = $7::uuid AND ($17::text IS NULL OR (token_hash = $17::text AND active))
        ), found AS (
@@ -116,19 +130,50 @@ const STORE = prepared(
          FROM conv, ident
          ON CONFLICT (inbox_id, external_id) DO NOTHING
          RETURNING *
-       )
-       SELECT inbox.channel AS inbox_channel, inbox.team_id AS inbox_team_id, (SELECT version::text FROM settings_version) AS settings_version,
-         ident.id AS identity_id, ident.contact_id, ident.new_contact, conv.id AS conversation_id, conv.created AS conversation_created, conv.has_sla, (SELECT id FROM msg) AS message_id,
-         -- The events' summaries as the rows were written (the same columns as MessageRepository.summaries):
-         -- this statement's own rows are not in its snapshot, so they come from the CTEs.
-         (SELECT row_to_json(x) FROM (
+       )`;
+  // The events' summaries as the rows were written (the same columns as MessageRepository.summaries):
+  // this statement's own rows are not in its snapshot, so they come from the CTEs.
+  const conversationSummary = `(SELECT row_to_json(x) FROM (
             SELECT ${CONVERSATION_COLUMNS} FROM conv c
             CROSS JOIN LATERAL (SELECT name, number FROM new_contact WHERE id = c.contact_id
                                 UNION ALL SELECT name, number FROM contacts WHERE id = c.contact_id LIMIT 1) ct
-            LEFT JOIN LATERAL ${lastMessage('msg')} lm ON true) x) AS conversation,
-         (SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM msg m) y) AS message
-       FROM inbox LEFT JOIN ident ON true LEFT JOIN conv ON true`,
-);
+            LEFT JOIN LATERAL ${lastMessage('msg')} lm ON true) x)`;
+  const messageSummary = `(SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM msg m) y)`;
+  const columns = `inbox.channel AS inbox_channel, inbox.team_id AS inbox_team_id, (SELECT version::text FROM settings_version) AS settings_version,
+         ident.id AS identity_id, ident.contact_id, ident.new_contact, conv.id AS conversation_id, conv.created AS conversation_created, conv.has_sla, (SELECT id FROM msg) AS message_id`;
+  if (!oneRoundTrip)
+    return `${ctes}
+       SELECT ${columns},
+         ${conversationSummary} AS conversation,
+         ${messageSummary} AS message
+       FROM inbox LEFT JOIN ident ON true LEFT JOIN conv ON true`;
+  // `checked` runs for the conversation's row before the events are written (they select from it,
+  // and its refusals are volatile calls: never planned away); a refusal aborts the statement, and
+  // the transaction with whatever the CTEs wrote.
+  return `${ctes}, summary AS (
+         SELECT ${conversationSummary} AS conversation, ${messageSummary} AS message
+       ), checked AS MATERIALIZED (
+         SELECT conv.id, CASE
+           WHEN NOT EXISTS (SELECT 1 FROM msg) THEN ingest_refuse('redelivery')
+           WHEN (SELECT version::text FROM settings_version) IS DISTINCT FROM $18::text THEN ingest_refuse('settings changed')
+           WHEN conv.has_sla THEN ingest_refuse('SLA clocks')
+           WHEN EXISTS (SELECT 1 FROM ident JOIN contacts ct ON ct.id = ident.contact_id WHERE NOT ident.new_contact
+                          AND ((ct.name IS NULL AND $3::text IS NOT NULL) OR (ct.email IS NULL AND $4::text IS NOT NULL)
+                            OR (ct.phone IS NULL AND $5::text IS NOT NULL) OR (ct.language IS NULL AND $6::text IS NOT NULL)))
+             THEN ingest_refuse('contact details')
+         END AS refused FROM conv
+       ), events AS (
+         INSERT INTO outbox_events (type, conversation_id, payload)
+         SELECT e.type, checked.id, e.payload FROM checked, conv, summary
+         CROSS JOIN LATERAL (VALUES (1, CASE WHEN conv.created THEN 'conversation.created' ELSE 'conversation.updated' END, jsonb_build_object('$row', summary.conversation)),
+                                    (2, 'message.created', jsonb_build_object('$row', summary.message))) e(n, type, payload)
+         WHERE checked.refused IS NULL
+         ORDER BY e.n
+         RETURNING seq
+       )
+       SELECT ${columns}, summary.conversation, summary.message, ARRAY(SELECT seq FROM events ORDER BY seq) AS event_seqs
+       FROM inbox LEFT JOIN ident ON true LEFT JOIN conv ON true CROSS JOIN summary`;
+}
 
 /**
  * STORE for many messages of one inbox and channel (a batch): each sender's identity once, each
@@ -219,6 +264,66 @@ const STORE_MANY = prepared(
        ORDER BY v.ord`,
 );
 
+/** STORE's parameters ($1 to $17). */
+function storeParams(w: InboundWrite): unknown[] {
+  return [
+    w.channel,
+    w.address,
+    w.contact.name ?? null,
+    w.contact.email ?? null,
+    w.contact.phone ?? null,
+    w.contact.language ?? null,
+    w.inboxId,
+    w.threadKey,
+    w.priority,
+    w.subject,
+    w.language,
+    w.at,
+    w.text,
+    w.html,
+    w.externalId,
+    JSON.stringify(w.metadata),
+    w.tokenHash ?? null,
+  ];
+}
+
+/** STORE_AND_COMMIT's parameters: STORE's, then the settings version under which the message needs no hook. */
+export function storeAndCommitParams(w: InboundWrite, quietVersion: string): unknown[] {
+  return [...storeParams(w), quietVersion];
+}
+
+/** A row of STORE_AND_COMMIT. */
+export interface CommittedRow {
+  contact_id: string | null;
+  conversation_id: string | null;
+  conversation_created: boolean | null;
+  message_id: string | null;
+  conversation: ConversationSummaryRow | null;
+  message: MessageSummaryRow | null;
+  /** bigint as text: the conversation's event, then the message's. */
+  event_seqs: string[];
+}
+
+/** What STORE_AND_COMMIT committed, with its events; null when it wrote nothing (no such inbox, another channel, a concurrent first message of the sender). */
+export function committedMessage(row: CommittedRow | undefined): {
+  contactId: string;
+  conversationId: string;
+  conversationCreated: boolean;
+  messageId: string;
+  summaries: { conversation: ConversationSummary; message: MessageSummary };
+  seqs: [number, number];
+} | null {
+  if (!row?.conversation_id || !row.message_id || !row.conversation || !row.message || row.event_seqs.length !== 2) return null;
+  return {
+    contactId: row.contact_id!,
+    conversationId: row.conversation_id,
+    conversationCreated: Boolean(row.conversation_created),
+    messageId: row.message_id,
+    summaries: { conversation: toConversationSummary(row.conversation), message: toMessageSummary(row.message) },
+    seqs: [Number(row.event_seqs[0]), Number(row.event_seqs[1])],
+  };
+}
+
 /**
  * The write side of ingest in as few round trips as the invariants allow. The same rows, the
  * same unique indexes and the same lock order as the step-by-step path in the contact,
@@ -290,25 +395,7 @@ export class InboundRepository {
       message_id: string | null;
       conversation: ConversationSummaryRow | null;
       message: MessageSummaryRow | null;
-    }>(em, STORE, [
-      w.channel,
-      w.address,
-      w.contact.name ?? null,
-      w.contact.email ?? null,
-      w.contact.phone ?? null,
-      w.contact.language ?? null,
-      w.inboxId,
-      w.threadKey,
-      w.priority,
-      w.subject,
-      w.language,
-      w.at,
-      w.text,
-      w.html,
-      w.externalId,
-      JSON.stringify(w.metadata),
-      w.tokenHash ?? null,
-    ]);
+    }>(em, STORE, storeParams(w));
     if (!row) return { inbox: null, stored: null };
     const inbox = { channel: row.inbox_channel, teamId: row.inbox_team_id, settingsVersion: row.settings_version };
     if (!row.conversation_id) return { inbox, stored: null };
