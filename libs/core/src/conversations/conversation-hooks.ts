@@ -44,7 +44,13 @@ export interface HookContext {
 
 export type ConversationHook = (ctx: HookContext, e: ConversationHookEvent) => Promise<void>;
 
-/** Whether a hook has anything to do with this event; reads only (it runs outside the hook's savepoint). */
+/**
+ * Whether a hook has anything to do with this event; reads only (it runs outside the hook's savepoint).
+ * For a customer's `conversation.created`, and `message.created` with `slaRecord` false, the answer
+ * must depend on the settings alone (what `settingsPerVersion` caches: rules, policies), not on the
+ * conversation: ingest remembers that no hook was wanted under a settings version and stores the
+ * next such messages in one statement without asking again (IngestService.ingestInOneRoundTrip).
+ */
 export type HookWanted = (tx: TxContext, e: ConversationHookEvent, origin: HookOrigin) => boolean | Promise<boolean>;
 
 let savepoints = 0;
