@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { DomainEvent, DomainEvents, MessageRepository, OutboxRepository } from '@inbox/core';
 import { TestApp, bootFixture, uid } from './helpers/app';
 import { statementsDuring } from './helpers/statements';
+import { WebhookRepository } from '../apps/server/src/webhooks/webhook.repository';
 
 /**
  * A message that needs nothing beyond its rows goes in ONE round trip: the storing statement writes
@@ -82,6 +83,11 @@ describe('ingest in one round trip', () => {
     expect(stored.map(({ seq, type, conversationId, payload }) => ({ seq, type, conversationId, payload }))).toEqual(
       published.map(({ seq, type, conversationId, payload }) => ({ seq, type, conversationId, payload })),
     );
+    // The webhook sweeper's read (events a replica committed and died before filing) maps them too.
+    const swept = (await sut.server.app.get(WebhookRepository).settledEventsAfter(ds.manager, published[0].seq - 1, 0, 10)).filter(
+      (e) => e.conversationId === first.body.conversationId,
+    );
+    expect(swept.map((e) => e.payload)).toEqual(published.map((e) => e.payload));
     // And what the usual path (or any reader) builds from a fresh read of the rows.
     const fresh = await sut.server.app.get(MessageRepository).summaries(ds.manager, first.body.conversationId, second.body.messageId);
     expect(published[3].payload).toEqual(fresh.message);
