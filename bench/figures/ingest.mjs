@@ -328,7 +328,8 @@ export async function inProcessIngest({ databaseUrl, connections, inboxId, concu
   try {
     const ingest = server.app.get(IngestService);
     const one = (m) => ingest.ingest({ inboxId, channel: 'api', ...m });
-    if (threads === 'existing') await inPool(EXISTING_THREADS, concurrency, (i) => one(message(prefix, 'existing', -1 - i)));
+    // Existing threads: open every thread the timed loop writes to first (not timed), as httpIngest does.
+    if (threads === 'existing') await inPool(EXISTING_THREADS, concurrency, (k) => one({ ...message(prefix, 'existing', k), externalId: `${prefix}-open-${k}` }));
     // This process is server and load generator at once: its CPU comes back as loadMs.
     const meter = await cpuMeter(databaseUrl);
     const r = await closedLoop(concurrency, seconds, async (i) => {
