@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DomainEvent, payloadOf, queryRows } from '@inbox/core';
+import { DomainEvent, queryRows } from '@inbox/core';
 
 export interface SubscriptionView {
   id: string;
@@ -305,9 +305,8 @@ export class WebhookRepository {
       [afterSeq, lagSeconds, limit],
     );
     const young = rows.findIndex((r) => !r.settled);
-    return (young === -1 ? rows : rows.slice(0, young)).map(
-      (r) => ({ seq: Number(r.seq), type: r.type, conversationId: r.conversation_id, payload: payloadOf(r.type, r.payload) }) as DomainEvent,
-    );
+    // The outbox holds only what typed events wrote: the row's type names its payload's shape.
+    return (young === -1 ? rows : rows.slice(0, young)).map((r) => ({ seq: Number(r.seq), type: r.type, conversationId: r.conversation_id, payload: r.payload }) as DomainEvent);
   }
 
   /**

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { executeText, prepared, queryRows, quoteLiteral } from '../db/sql';
 import { DomainEvent, PendingEvent } from './domain-events';
-import { toConversationSummary, toMessageSummary, type ConversationSummaryRow, type MessageSummaryRow } from '../repositories/row-mappers';
 
 /**
  * Up to this many events a transaction's outbox rows go as a VALUES list of literals with the
@@ -62,7 +61,8 @@ export class OutboxRepository {
       `SELECT seq, type, conversation_id, payload FROM outbox_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
       [afterSeq, limit],
     );
-    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, conversationId: r.conversation_id, payload: payloadOf(r.type, r.payload) }) as DomainEvent);
+    // The outbox only ever holds what `append` wrote from typed events: the row's type names its payload's shape.
+    return rows.map((r) => ({ seq: Number(r.seq), type: r.type, conversationId: r.conversation_id, payload: r.payload }) as DomainEvent);
   }
 
   async lastSeq(em: EntityManager): Promise<number> {
@@ -74,18 +74,4 @@ export class OutboxRepository {
 /** APPEND_MANY's parameters: types, conversation ids, the payloads as one JSON array. */
 function manyParams(events: PendingEvent[]): unknown[] {
   return [events.map((e) => e.type), events.map((e) => e.conversationId), JSON.stringify(events.map((e) => e.payload))];
-}
-
-/**
- * An outbox row's payload as its event carries it. The outbox holds what typed events wrote (the
- * row's type names the payload's shape), or, written by the one-round-trip ingest
- * (InboundRepository's STORE_AND_COMMIT), `{"$row": …}`: the summary's row as the storing
- * statement read it, mapped here by the mappers every other summary goes through.
- */
-export function payloadOf(type: DomainEvent['type'], payload: unknown): unknown {
-  const row = payload !== null && typeof payload === 'object' && '$row' in payload ? (payload as { $row: unknown }).$row : undefined;
-  if (row === undefined) return payload;
-  if (type === 'message.created') return toMessageSummary(row as MessageSummaryRow);
-  if (type === 'conversation.created' || type === 'conversation.updated') return toConversationSummary(row as ConversationSummaryRow);
-  return payload;
 }

@@ -129,10 +129,11 @@ export class IngestService {
     }
     const done = committedMessage(rows[0]);
     if (!done) return null;
-    const { conversationId, conversationCreated, messageId, contactId, summaries, seqs } = done;
+    const { conversationId, conversationCreated, messageId, contactId, events } = done;
+    // Published as the outbox holds them (the payloads PostgreSQL wrote), as a replay would read them.
     this.tx.publish([
-      { type: conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId, payload: summaries.conversation, seq: seqs[0] },
-      { type: 'message.created', conversationId, payload: summaries.message, seq: seqs[1] },
+      { type: conversationCreated ? 'conversation.created' : 'conversation.updated', conversationId, ...events[0] },
+      { type: 'message.created', conversationId, ...events[1] },
     ]);
     return { conversationId, messageId, contactId, created: true, conversationCreated };
   }

@@ -4,7 +4,7 @@ import { prepared, queryRows } from '../db/sql';
 import type { ChannelKind } from '../entities/enums';
 import type { ContactDetails } from './contact.repository';
 import { newThreadStatus, openThreadConflict } from './conversation.repository';
-import { CONVERSATION_COLUMNS, MESSAGE_COLUMNS, lastMessage, toConversationSummary, toMessageSummary } from './row-mappers';
+import { CONVERSATION_COLUMNS, CONVERSATION_SUMMARY_JSON, MESSAGE_COLUMNS, MESSAGE_SUMMARY_JSON, lastMessage, toConversationSummary, toMessageSummary } from './row-mappers';
 import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
 import type { ConversationSummaryRow, MessageSummaryRow } from './row-mappers';
 
@@ -88,8 +88,9 @@ const STORE = prepared('ingest_store', storeStatement(false));
 
 /**
  * STORE as a transaction of its own, sent with its COMMIT in ONE round trip (Transactions.commitOne):
- * it also writes the message's two outbox events itself, their payloads the summaries' rows
- * (`{"$row": …}`, mapped where the outbox is read: OutboxRepository.payloadOf). Only for a message
+ * it also writes the message's two outbox events itself, their payloads the summaries PostgreSQL
+ * builds as the server's mappers would (row-mappers' CONVERSATION_SUMMARY_JSON and
+ * MESSAGE_SUMMARY_JSON: every reader of the outbox gets the usual shape). Only for a message
  * that needs nothing beyond its rows: the caller checks what it can beforehand (no attachments, no
  * channel rows, no survey answer, no hook wanted under settings version $18), and the statement
  * refuses with `ingest_refuse` what only the database knows (a redelivery, the settings changed
@@ -147,11 +148,16 @@ function storeStatement(oneRoundTrip: boolean): string {
          ${conversationSummary} AS conversation,
          ${messageSummary} AS message
        FROM inbox LEFT JOIN ident ON true LEFT JOIN conv ON true`;
-  // `checked` runs for the conversation's row before the events are written (they select from it,
-  // and its refusals are volatile calls: never planned away); a refusal aborts the statement, and
-  // the transaction with whatever the CTEs wrote.
+  // The events' payloads as the server's mappers would write them (row-mappers' *_SUMMARY_JSON): the
+  // same summaries from the same CTEs. `checked` runs for the conversation's row before the events
+  // are written (they select from it, and its refusals are volatile calls: never planned away); a
+  // refusal aborts the statement, and the transaction with whatever the CTEs wrote.
   return `${ctes}, summary AS (
-         SELECT ${conversationSummary} AS conversation, ${messageSummary} AS message
+         SELECT (SELECT ${CONVERSATION_SUMMARY_JSON} FROM conv c
+                   CROSS JOIN LATERAL (SELECT name, number FROM new_contact WHERE id = c.contact_id
+                                       UNION ALL SELECT name, number FROM contacts WHERE id = c.contact_id LIMIT 1) ct
+                   LEFT JOIN LATERAL ${lastMessage('msg')} lm ON true) AS conversation,
+                (SELECT ${MESSAGE_SUMMARY_JSON} FROM msg m) AS message
        ), checked AS MATERIALIZED (
          SELECT conv.id, CASE
            WHEN NOT EXISTS (SELECT 1 FROM msg) THEN ingest_refuse('redelivery')
@@ -165,14 +171,14 @@ function storeStatement(oneRoundTrip: boolean): string {
        ), events AS (
          INSERT INTO outbox_events (type, conversation_id, payload)
          SELECT e.type, checked.id, e.payload FROM checked, conv, summary
-         CROSS JOIN LATERAL (VALUES (1, CASE WHEN conv.created THEN 'conversation.created' ELSE 'conversation.updated' END, jsonb_build_object('$row', summary.conversation)),
-                                    (2, 'message.created', jsonb_build_object('$row', summary.message))) e(n, type, payload)
+         CROSS JOIN LATERAL (VALUES (1, CASE WHEN conv.created THEN 'conversation.created' ELSE 'conversation.updated' END, summary.conversation),
+                                    (2, 'message.created', summary.message)) e(n, type, payload)
          WHERE checked.refused IS NULL
          ORDER BY e.n
-         RETURNING seq
+         RETURNING seq, payload
        )
-       SELECT ${columns}, summary.conversation, summary.message, ARRAY(SELECT seq FROM events ORDER BY seq) AS event_seqs
-       FROM inbox LEFT JOIN ident ON true LEFT JOIN conv ON true CROSS JOIN summary`;
+       SELECT ${columns}, (SELECT json_agg(json_build_object('seq', seq, 'payload', payload) ORDER BY seq) FROM events) AS events
+       FROM inbox LEFT JOIN ident ON true LEFT JOIN conv ON true`;
 }
 
 /**
@@ -298,10 +304,8 @@ export interface CommittedRow {
   conversation_id: string | null;
   conversation_created: boolean | null;
   message_id: string | null;
-  conversation: ConversationSummaryRow | null;
-  message: MessageSummaryRow | null;
-  /** bigint as text: the conversation's event, then the message's. */
-  event_seqs: string[];
+  /** The outbox rows it wrote, in sequence order: the conversation's event, then the message's. */
+  events: Array<{ seq: number; payload: unknown }> | null;
 }
 
 /** What STORE_AND_COMMIT committed, with its events; null when it wrote nothing (no such inbox, another channel, a concurrent first message of the sender). */
@@ -310,17 +314,19 @@ export function committedMessage(row: CommittedRow | undefined): {
   conversationId: string;
   conversationCreated: boolean;
   messageId: string;
-  summaries: { conversation: ConversationSummary; message: MessageSummary };
-  seqs: [number, number];
+  events: [{ seq: number; payload: ConversationSummary }, { seq: number; payload: MessageSummary }];
 } | null {
-  if (!row?.conversation_id || !row.message_id || !row.conversation || !row.message || row.event_seqs.length !== 2) return null;
+  if (!row?.conversation_id || !row.message_id || row.events?.length !== 2) return null;
+  const [conversation, message] = row.events;
   return {
     contactId: row.contact_id!,
     conversationId: row.conversation_id,
     conversationCreated: Boolean(row.conversation_created),
     messageId: row.message_id,
-    summaries: { conversation: toConversationSummary(row.conversation), message: toMessageSummary(row.message) },
-    seqs: [Number(row.event_seqs[0]), Number(row.event_seqs[1])],
+    events: [
+      { seq: Number(conversation.seq), payload: conversation.payload as ConversationSummary },
+      { seq: Number(message.seq), payload: message.payload as MessageSummary },
+    ],
   };
 }
 

@@ -129,6 +129,40 @@ function toConversationSla(r: Pick<ConversationSummaryRow, 'sla' | 'sla_state' |
   };
 }
 
+/** `iso` in SQL: a timestamptz as toISOString() writes it (UTC; microseconds cut to milliseconds, as a JavaScript Date cuts them). */
+const isoSql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * toConversationSummary written by PostgreSQL, for a statement that stores an event's payload
+ * without a round trip back to the server (the one-round-trip ingest's outbox rows:
+ * InboundRepository's STORE_AND_COMMIT), so every reader of the outbox (socket replay, the webhook
+ * sweeper, a replica of any version) gets the shape it always got. For `c`, a conversation WITHOUT
+ * SLA clocks (the statement refuses one with clocks: its summary would need toConversationSla),
+ * `ct` its contact's name and number and `lm` its latest message, as CONVERSATION_COLUMNS reads
+ * them. `test/ingest-one-round-trip.e2e-spec.ts` holds it equal to toConversationSummary.
+ */
+export const CONVERSATION_SUMMARY_JSON = `jsonb_build_object(
+    'id', c.id, 'inboxId', c.inbox_id, 'channel', c.channel, 'contactId', c.contact_id, 'contactName', ct.name,
+    'contactNumber', coalesce(ct.number, 0), 'status', c.status, 'priority', c.priority, 'assigneeId', c.assignee_id,
+    'teamId', c.team_id, 'labels', coalesce(to_jsonb(c.labels), '[]'::jsonb), 'subject', c.subject, 'language', c.language,
+    'assignmentReason', c.assignment_reason, 'waitingSince', ${isoSql('c.waiting_since')}, 'firstResponseAt', ${isoSql('c.first_response_at')},
+    'resolvedAt', ${isoSql('c.resolved_at')}, 'snoozedUntil', ${isoSql('c.snoozed_until')}, 'sla', NULL::jsonb,
+    'lastMessage', CASE WHEN lm.created_at IS NULL THEN NULL ELSE jsonb_build_object(
+      'text', coalesce(lm.text, ''), 'authorType', lm.author_type, 'authorId', lm.author_id, 'createdAt', ${isoSql('lm.created_at')}) END,
+    'lastMessageAt', ${isoSql('c.last_message_at')}, 'createdAt', ${isoSql('c.created_at')}, 'updatedAt', ${isoSql('c.updated_at')})`;
+
+/**
+ * toMessageSummary written by PostgreSQL (see CONVERSATION_SUMMARY_JSON), for `m`, a messages row
+ * WITHOUT attachments (a statement cannot see attachments it did not write; the one-round-trip
+ * ingest takes no message with attachments).
+ */
+export const MESSAGE_SUMMARY_JSON = `jsonb_build_object(
+    'id', m.id, 'conversationId', m.conversation_id, 'inboxId', m.inbox_id, 'direction', m.direction, 'kind', m.kind,
+    'authorType', m.author_type, 'authorId', m.author_id, 'text', m.text, 'html', m.html, 'externalId', m.external_id,
+    'status', m.status, 'error', m.error, 'attempts', m.attempts,
+    'deliveryDeadline', CASE WHEN m.status IN ('queued', 'sending') THEN ${isoSql('m.delivery_deadline')} END,
+    'metadata', coalesce(m.metadata, '{}'::jsonb), 'attachments', '[]'::jsonb, 'sentAt', ${isoSql('m.sent_at')}, 'createdAt', ${isoSql('m.created_at')})`;
+
 export const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.inbox_id, m.direction, m.kind, m.author_type, m.author_id, m.text, m.html,
   m.external_id, m.status, m.error, m.attempts, m.delivery_deadline, m.metadata, m.sent_at, m.created_at,
   coalesce((SELECT json_agg(json_build_object('id', a.id, 'fileName', a.file_name, 'contentType', a.content_type, 'size', a.size) ORDER BY a.created_at)
