@@ -30,6 +30,13 @@ interface ContactRow {
   visitor: VisitorInfo | null;
 }
 
+/**
+ * Whether contact `alias` lacks a detail the parameters (name, email, phone, language) carry: what
+ * `fillMissing` fills, and what the one-round-trip ingest refuses to store alone.
+ */
+export const lacksDetails = (alias: string, [name, email, phone, language]: [string, string, string, string]) =>
+  `((${alias}.name IS NULL AND ${name}::text IS NOT NULL) OR (${alias}.email IS NULL AND ${email}::text IS NOT NULL) OR (${alias}.phone IS NULL AND ${phone}::text IS NOT NULL) OR (${alias}.language IS NULL AND ${language}::text IS NOT NULL))`;
+
 @Injectable()
 export class ContactRepository {
   /**
@@ -81,7 +88,7 @@ export class ContactRepository {
       (await affectedRows(
         em,
         `UPDATE contacts SET name = coalesce(name, $2), email = coalesce(email, $3), phone = coalesce(phone, $4), language = coalesce(language, $5), updated_at = now()
-       WHERE id = $1 AND ((name IS NULL AND $2::text IS NOT NULL) OR (email IS NULL AND $3::text IS NOT NULL) OR (phone IS NULL AND $4::text IS NOT NULL) OR (language IS NULL AND $5::text IS NOT NULL))`,
+       WHERE id = $1 AND ${lacksDetails('contacts', ['$2', '$3', '$4', '$5'])}`,
         [contactId, d.name ?? null, d.email ?? null, d.phone ?? null, d.language ?? null],
       )) > 0
     );

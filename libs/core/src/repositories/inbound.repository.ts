@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { prepared, queryRows } from '../db/sql';
 import type { ChannelKind } from '../entities/enums';
-import type { ContactDetails } from './contact.repository';
+import { lacksDetails, type ContactDetails } from './contact.repository';
 import { newThreadStatus, openThreadConflict } from './conversation.repository';
 import { CONVERSATION_COLUMNS, CONVERSATION_SUMMARY_JSON, MESSAGE_COLUMNS, MESSAGE_SUMMARY_JSON, lastMessage, toConversationSummary, toMessageSummary } from './row-mappers';
 import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
@@ -134,11 +134,11 @@ function storeStatement(oneRoundTrip: boolean): string {
        )`;
   // The events' summaries as the rows were written (the same columns as MessageRepository.summaries):
   // this statement's own rows are not in its snapshot, so they come from the CTEs.
-  const conversationSummary = `(SELECT row_to_json(x) FROM (
-            SELECT ${CONVERSATION_COLUMNS} FROM conv c
+  const conversationFrom = `conv c
             CROSS JOIN LATERAL (SELECT name, number FROM new_contact WHERE id = c.contact_id
                                 UNION ALL SELECT name, number FROM contacts WHERE id = c.contact_id LIMIT 1) ct
-            LEFT JOIN LATERAL ${lastMessage('msg')} lm ON true) x)`;
+            LEFT JOIN LATERAL ${lastMessage('msg')} lm ON true`;
+  const conversationSummary = `(SELECT row_to_json(x) FROM (SELECT ${CONVERSATION_COLUMNS} FROM ${conversationFrom}) x)`;
   const messageSummary = `(SELECT row_to_json(y) FROM (SELECT ${MESSAGE_COLUMNS} FROM msg m) y)`;
   const columns = `inbox.channel AS inbox_channel, inbox.team_id AS inbox_team_id, (SELECT version::text FROM settings_version) AS settings_version,
          ident.id AS identity_id, ident.contact_id, ident.new_contact, conv.id AS conversation_id, conv.created AS conversation_created, conv.has_sla, (SELECT id FROM msg) AS message_id`;
@@ -153,19 +153,14 @@ function storeStatement(oneRoundTrip: boolean): string {
   // are written (they select from it, and its refusals are volatile calls: never planned away); a
   // refusal aborts the statement, and the transaction with whatever the CTEs wrote.
   return `${ctes}, summary AS (
-         SELECT (SELECT ${CONVERSATION_SUMMARY_JSON} FROM conv c
-                   CROSS JOIN LATERAL (SELECT name, number FROM new_contact WHERE id = c.contact_id
-                                       UNION ALL SELECT name, number FROM contacts WHERE id = c.contact_id LIMIT 1) ct
-                   LEFT JOIN LATERAL ${lastMessage('msg')} lm ON true) AS conversation,
+         SELECT (SELECT ${CONVERSATION_SUMMARY_JSON} FROM ${conversationFrom}) AS conversation,
                 (SELECT ${MESSAGE_SUMMARY_JSON} FROM msg m) AS message
        ), checked AS MATERIALIZED (
          SELECT conv.id, CASE
            WHEN NOT EXISTS (SELECT 1 FROM msg) THEN ingest_refuse('redelivery')
            WHEN (SELECT version::text FROM settings_version) IS DISTINCT FROM $18::text THEN ingest_refuse('settings changed')
            WHEN conv.has_sla THEN ingest_refuse('SLA clocks')
-           WHEN EXISTS (SELECT 1 FROM ident JOIN contacts ct ON ct.id = ident.contact_id WHERE NOT ident.new_contact
-                          AND ((ct.name IS NULL AND $3::text IS NOT NULL) OR (ct.email IS NULL AND $4::text IS NOT NULL)
-                            OR (ct.phone IS NULL AND $5::text IS NOT NULL) OR (ct.language IS NULL AND $6::text IS NOT NULL)))
+           WHEN EXISTS (SELECT 1 FROM ident JOIN contacts ct ON ct.id = ident.contact_id WHERE NOT ident.new_contact AND ${lacksDetails('ct', ['$3', '$4', '$5', '$6'])})
              THEN ingest_refuse('contact details')
          END AS refused FROM conv
        ), events AS (
@@ -177,7 +172,8 @@ function storeStatement(oneRoundTrip: boolean): string {
          ORDER BY e.n
          RETURNING seq, payload
        )
-       SELECT ${columns}, (SELECT json_agg(json_build_object('seq', seq, 'payload', payload) ORDER BY seq) FROM events) AS events
+       SELECT ident.contact_id, conv.id AS conversation_id, conv.created AS conversation_created, (SELECT id FROM msg) AS message_id,
+         (SELECT json_agg(json_build_object('seq', seq, 'payload', payload) ORDER BY seq) FROM events) AS events
        FROM inbox LEFT JOIN ident ON true LEFT JOIN conv ON true`;
 }
 
