@@ -7,6 +7,7 @@ import {
   ConversationRepository,
   ConversationService,
   DomainError,
+  DomainEvent,
   JobQueue,
   MessageRepository,
   Principal,
@@ -15,9 +16,21 @@ import {
   TxContext,
   notFound,
 } from '@inbox/core';
-import { BUILT_IN_DEFAULT_TEAM, RequeueCause, RoutingDecision, capacityFor, checkManualAssignment, isInboxMember, requeueForAgent } from '@inbox/routing';
+import {
+  AgentState,
+  BUILT_IN_DEFAULT_CAPACITY,
+  BUILT_IN_DEFAULT_TEAM,
+  QueuedConversation,
+  RequeueCause,
+  RoutingDecision,
+  TeamSettings,
+  capacityFor,
+  checkManualAssignment,
+  isInboxMember,
+  requeueForAgent,
+} from '@inbox/routing';
 import type { AssignedEvent } from '@inbox/realtime-contract';
-import { AssignmentAction, BatchConversation, LockedAgent, LockedConversation, RoutingRepository } from './routing.repository';
+import { ASSIGN_ONE_AND_COMMIT, AssignmentAction, BatchConversation, LockedAgent, LockedConversation, RoutingRepository } from './routing.repository';
 
 export const OFFER_EXPIRY_QUEUE = 'routing-offer-expiry';
 
@@ -78,9 +91,14 @@ export class AssignmentService implements OnApplicationBootstrap {
    * `skipped`: conversations locked elsewhere or no longer waiting; `refused`: the agent went
    * offline or filled up since the pass read the state (the next pass sees the truth).
    */
-  async applyAutomaticBatch(decisions: Array<Decision<'assign'> | Decision<'offer'>>): Promise<{ assigned: number; offered: number; skipped: number; refused: number }> {
+  async applyAutomaticBatch(
+    decisions: Array<Decision<'assign'> | Decision<'offer'>>,
+    seen?: PassView,
+  ): Promise<{ assigned: number; offered: number; skipped: number; refused: number }> {
     const out = { assigned: 0, offered: 0, skipped: 0, refused: 0 };
     if (!decisions.length) return out;
+    const one = decisions.length === 1 && decisions[0].type === 'assign' && seen ? await this.assignInOneRoundTrip(decisions[0], seen) : null;
+    if (one) return one;
     const plans = decisions.length <= GENERIC_PLAN_BATCH ? SMALL_BATCH_PLANS : {};
     await this.tx.run(async (tx) => {
       // Everything the batch decides from, locked, in one round trip (with the BEGIN): the agents of
@@ -123,20 +141,6 @@ export class AssignmentService implements OnApplicationBootstrap {
         else offers.push({ conv, d, agent, load: load + 1, capacity });
       }
       if (!assigns.length && !offers.length) return;
-      const activity = (a: (typeof assigns)[number]) => ({
-        text: `Assigned to ${a.agent.name} by routing: ${a.d.reason.text}`,
-        metadata: {
-          routing: {
-            action: 'assign',
-            agentId: a.agent.id,
-            previousAgentId: null,
-            code: a.d.reason.code,
-            overCapacity: false,
-            by: 'routing',
-            params: { ...a.d.reason.params, agent: a.agent.name },
-          },
-        },
-      });
       const pick = (p: (typeof assigns)[number] | (typeof offers)[number]) => ({
         conversationId: p.conv.id,
         inboxId: p.conv.inboxId,
@@ -156,7 +160,7 @@ export class AssignmentService implements OnApplicationBootstrap {
       const { summaries, activities } = this.repo.applyAutomatic(
         tx,
         [
-          ...assigns.map((a) => ({ ...pick(a), action: 'assign' as const, activity: activity(a) })),
+          ...assigns.map((a) => ({ ...pick(a), action: 'assign' as const, activity: routingActivity(a.agent, a.d) })),
           ...offers.map((o) => ({ ...pick(o), action: 'offer' as const, expiresAt: new Date(o.d.expiresAt) })),
         ],
         now!,
@@ -187,6 +191,52 @@ export class AssignmentService implements OnApplicationBootstrap {
       out.assigned = assigns.length;
       out.offered = offers.length;
     }, plans);
+    return out;
+  }
+
+  /**
+   * A pass's single assignment as ONE statement sent with its BEGIN and COMMIT (RoutingRepository's
+   * ASSIGN_ONE_AND_COMMIT): one round trip after the pass's read, where the batch takes two (its
+   * locks, then its write with the outbox rows and the COMMIT). The statement checks under its locks
+   * what the batch checks, against the capacity told from what the pass read (`seen`: the statement
+   * confirms those inputs are unchanged). Null: the batch path decides (nothing was written: the
+   * pass's view was not enough, or the statement could not check something alone).
+   */
+  private async assignInOneRoundTrip(d: Decision<'assign'>, seen: PassView): Promise<{ assigned: number; offered: number; skipped: number; refused: number } | null> {
+    const conv = seen.queue.get(d.conversationId);
+    const agent = seen.agents.get(d.agentId);
+    const team = conv?.teamId ? seen.teams.get(conv.teamId) : null;
+    // SLA clocks change the summary the statement cannot write; a team the pass did not read: the batch's defaults.
+    if (!conv || !agent || conv.slaDueAt !== null || team === undefined) return null;
+    const capacity = capacityFor({ capacity: agent.capacity }, team ?? BUILT_IN_DEFAULT_TEAM, conv.channel);
+    const line = routingActivity(agent, d);
+    const [row] = await this.tx.commitOne<AssignOneRow>(
+      ASSIGN_ONE_AND_COMMIT,
+      [
+        conv.id,
+        agent.id,
+        conv.channel,
+        conv.teamId,
+        agent.name,
+        JSON.stringify(agent.capacity),
+        JSON.stringify(BUILT_IN_DEFAULT_CAPACITY),
+        team ? JSON.stringify(team.defaultCapacity) : null,
+        capacity,
+        d.reason.text,
+        d.reason.code,
+        line.text,
+        JSON.stringify(line.metadata),
+      ],
+      SMALL_BATCH_PLANS,
+    );
+    const out = { assigned: 0, offered: 0, skipped: 0, refused: 0 };
+    if (row.outcome === 'skipped') out.skipped = 1;
+    else if (row.outcome === 'refused') out.refused = 1;
+    else if (row.outcome === 'assigned' && row.events?.length === 3) {
+      // Published as the outbox holds them (the payloads PostgreSQL wrote), as a replay reads them.
+      this.tx.publish(row.events.map((e) => ({ seq: Number(e.seq), type: e.type, conversationId: conv.id, payload: e.payload }) as DomainEvent));
+      out.assigned = 1;
+    } else return null;
     return out;
   }
 
@@ -832,4 +882,35 @@ export class AssignmentService implements OnApplicationBootstrap {
   async sweepExpiredOffers(): Promise<void> {
     for (const o of await this.repo.expiredOffers(this.tx.manager)) await this.expireOffer(o.id, o.agentId);
   }
+}
+
+/** What the routing pass read before deciding: the one-round-trip assignment tells the capacity from it (see `assignInOneRoundTrip`). */
+export interface PassView {
+  queue: ReadonlyMap<string, QueuedConversation>;
+  agents: ReadonlyMap<string, AgentState>;
+  teams: ReadonlyMap<string, TeamSettings>;
+}
+
+/** A row of ASSIGN_ONE_AND_COMMIT. */
+interface AssignOneRow {
+  outcome: 'assigned' | 'skipped' | 'refused' | 'fallback';
+  events: Array<{ seq: number | string; type: DomainEvent['type']; payload: unknown }> | null;
+}
+
+/** The activity line of routing's assignment (the same in a batch and in one round trip). */
+function routingActivity(agent: { id: string; name: string }, d: Decision<'assign'>): { text: string; metadata: Record<string, unknown> } {
+  return {
+    text: `Assigned to ${agent.name} by routing: ${d.reason.text}`,
+    metadata: {
+      routing: {
+        action: 'assign',
+        agentId: agent.id,
+        previousAgentId: null,
+        code: d.reason.code,
+        overCapacity: false,
+        by: 'routing',
+        params: { ...d.reason.params, agent: agent.name },
+      },
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { DomainError, DomainEvents, Transactions, isRetryableConflict } from '@inbox/core';
 import type { ConversationSummary } from '@inbox/realtime-contract';
 import { BUILT_IN_DEFAULT_TEAM, RoutingDecision, TeamSettings, anySpareCapacity, decide } from '@inbox/routing';
-import { AssignmentService } from './assignment.service';
+import { AssignmentService, PassView } from './assignment.service';
 import { RoutingRepository } from './routing.repository';
 
 const QUEUE_LIMIT = 10_000;
@@ -146,8 +146,12 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
         if (withWaitReasons && reasons.get(d.conversationId) !== d.reason.text) waits.push(d);
       }
     }
-    // Assignments and offers in batches, each one transaction (see AssignmentService.applyAutomaticBatch).
-    for (let i = 0; i < picks.length && !this.stopped; i += BATCH_SIZE) await this.applyBatch(picks.slice(i, i + BATCH_SIZE));
+    // Assignments and offers in batches, each one transaction (see AssignmentService.applyAutomaticBatch);
+    // a pass's only assignment (the usual pass after a new conversation) in one round trip, told from what the pass read.
+    if (picks.length === 1 && picks[0].type === 'assign') {
+      const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map((r) => [r.id, r]));
+      await this.applyBatch(picks, { queue: byId(queue), agents: byId(agents), teams: byId(teams) });
+    } else for (let i = 0; i < picks.length && !this.stopped; i += BATCH_SIZE) await this.applyBatch(picks.slice(i, i + BATCH_SIZE));
     for (const d of overflows) {
       if (this.stopped) return;
       await this.assignments.overflow(d);
@@ -159,10 +163,10 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
     this.stats.lastPassMs = performance.now() - started;
   }
 
-  private async applyBatch(batch: Array<Extract<RoutingDecision, { type: 'assign' | 'offer' }>>): Promise<void> {
+  private async applyBatch(batch: Array<Extract<RoutingDecision, { type: 'assign' | 'offer' }>>, seen?: PassView): Promise<void> {
     const started = performance.now();
     try {
-      const r = await this.assignments.applyAutomaticBatch(batch);
+      const r = await this.assignments.applyAutomaticBatch(batch, seen);
       this.stats.assigned += r.assigned;
       this.stats.offered += r.offered;
       this.stats.skippedLocked += r.skipped;

@@ -3,7 +3,9 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import {
   CONVERSATION_COLUMNS,
+  CONVERSATION_SUMMARY_JSON,
   ConversationSummaryRow,
+  MESSAGE_SUMMARY_JSON,
   TxContext,
   activityLineSummary,
   insertActivitySql,
@@ -284,6 +286,80 @@ const APPLY_AUTOMATIC = prepared(
      true,
    )})
    SELECT (SELECT count(*) FROM assigned) + (SELECT count(*) FROM offered) AS written`,
+);
+
+/**
+ * ONE automatic assignment as a transaction of its own, in ONE statement sent with its BEGIN and
+ * COMMIT (Transactions.commitOne): the usual pass after a new conversation, when agents have room,
+ * assigns that one conversation, and LOCK_CONVERSATIONS ... APPLY_AUTOMATIC took two round trips
+ * for it after the pass's read. It takes the locks the batch takes, in the batch's order (the
+ * conversation SKIP LOCKED, then the agent's status row, then the agent's load row: each CTE reads
+ * the one before, so none is locked before it), checks what `applyAutomaticBatch` checks, and
+ * writes what APPLY_AUTOMATIC writes plus the three outbox rows, their payloads built as the
+ * server's mappers would (row-mappers' *_SUMMARY_JSON; `conversation.assigned` as the batch tells
+ * it). `outcome`:
+ * - `assigned`: written, with `events` (seq, type, payload) in the batch's order;
+ * - `skipped`: the conversation is locked elsewhere or no longer waiting (as the batch skips it);
+ * - `refused`: the agent is offline, inactive or full (as the batch refuses);
+ * - `fallback`: what the statement cannot check alone (the capacity's inputs or the agent's name
+ *   differ from the pass's read, SLA clocks, a conversation moved to another team or channel, the
+ *   agent's first conversation of this channel: no load row to lock, and one inserted after this
+ *   statement's snapshot would not be seen): nothing written; the batch path decides.
+ * Every write waits on `checked`, so with any other outcome the COMMIT commits nothing.
+ * FOR UPDATE gives each locked row as last committed (READ COMMITTED re-reads it after the wait),
+ * so the agent's presence and load are as fresh as the batch's separate statements read them.
+ */
+export const ASSIGN_ONE_AND_COMMIT = prepared(
+  'routing_assign_one_commit',
+  `WITH conv AS MATERIALIZED (
+     SELECT c.*, (c.status = 'open' AND c.assignee_id IS NULL AND c.offered_to_id IS NULL) AS waiting
+     FROM conversations c WHERE c.id = $1::uuid FOR UPDATE SKIP LOCKED
+   ), agent AS MATERIALIZED (
+     SELECT s.presence, u.name, u.active, coalesce(u.capacity, '{}'::jsonb) AS capacity
+     FROM agent_status s JOIN users u ON u.id = s.user_id
+     WHERE s.user_id = $2::uuid AND EXISTS (SELECT 1 FROM conv WHERE waiting) FOR UPDATE OF s
+   ), load AS MATERIALIZED (
+     SELECT n FROM agent_loads WHERE agent_id = $2::uuid AND channel = $3::text AND EXISTS (SELECT 1 FROM agent) FOR UPDATE
+   ), checked AS MATERIALIZED (
+     SELECT CASE
+       WHEN NOT EXISTS (SELECT 1 FROM conv WHERE waiting) THEN 'skipped'
+       WHEN NOT EXISTS (SELECT 1 FROM agent WHERE active AND presence = 'online') THEN 'refused'
+       WHEN NOT EXISTS (
+         SELECT 1 FROM conv, agent WHERE conv.channel = $3::text AND conv.team_id IS NOT DISTINCT FROM $4::uuid AND conv.sla IS NULL
+           AND agent.name = $5::text AND agent.capacity = $6::jsonb
+           AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM teams t WHERE t.id = $4::uuid AND $7::jsonb || coalesce(t.default_capacity, '{}'::jsonb) = $8::jsonb))
+         ) OR NOT EXISTS (SELECT 1 FROM load) THEN 'fallback'
+       WHEN (SELECT n FROM load) + 1 > $9::int THEN 'refused'
+       ELSE 'assigned'
+     END AS outcome
+   ), assigned AS (
+     UPDATE conversations c SET assignee_id = $2::uuid, offered_to_id = NULL, offer_expires_at = NULL, assignment_reason = $10::text,
+            assigned_at = now(), declined_by = '{}', updated_at = now()
+     WHERE c.id = $1::uuid AND (SELECT outcome FROM checked) = 'assigned'
+     RETURNING c.*
+   ), touched AS (
+     UPDATE agent_status SET last_assigned_at = now() WHERE user_id = $2::uuid AND EXISTS (SELECT 1 FROM assigned)
+   ), sticky AS (
+     UPDATE contacts ct SET last_agent_id = $2::uuid, last_agent_at = now() FROM assigned a WHERE ct.id = a.contact_id
+   ), logged AS (
+     INSERT INTO assignment_log (conversation_id, action, agent_id, previous_agent_id, team_id, by, actor_id, reason, reason_code, channel, agent_load_after, agent_capacity, over_capacity)
+     SELECT a.id, 'assign', $2::uuid, NULL, a.team_id, 'routing', NULL, $10::text, $11::text, a.channel, (SELECT n FROM load) + 1, $9::int, false FROM assigned a
+   ), line AS (${insertActivitySql(`SELECT a.id, a.inbox_id, 'system', NULL::uuid, $12::text, $13::jsonb FROM assigned a`)}
+   ), events AS (
+     INSERT INTO outbox_events (type, conversation_id, payload)
+     SELECT e.type, $1::uuid, e.payload FROM (
+       SELECT 1, 'message.created', ${MESSAGE_SUMMARY_JSON} FROM line m
+       UNION ALL
+       SELECT 2, 'conversation.assigned', jsonb_build_object('conversationId', a.id, 'agentId', $2::uuid, 'previousAgentId', NULL, 'teamId', a.team_id, 'reason', $10::text, 'by', 'routing')
+       FROM assigned a
+       UNION ALL
+       SELECT 3, 'conversation.updated', ${CONVERSATION_SUMMARY_JSON} FROM assigned c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN LATERAL ${lastMessage('')} lm ON true
+     ) e(n, type, payload)
+     ORDER BY e.n
+     RETURNING seq, type, payload
+   )
+   SELECT (SELECT outcome FROM checked) AS outcome,
+          (SELECT json_agg(json_build_object('seq', seq, 'type', type, 'payload', payload) ORDER BY seq) FROM events) AS events`,
 );
 
 /**
