@@ -25,7 +25,11 @@ Module._load = function (request) {
       const text = typeof config === 'string' ? config : config && config.text;
       if (!on || !text) return query.apply(this, arguments);
       const t0 = performance.now();
-      const key = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+      // Prepared statements sent as text (`EXECUTE "name"(...)`, a transaction in one simple query) by their names.
+      const executed = Array.from(text.matchAll(/EXECUTE "?(\w+)"?/g), (x) => x[1]);
+      const key = executed.length
+        ? `${/^START TRANSACTION/.test(text) ? 'BEGIN; ' : ''}${executed.join('; ')}${/COMMIT\s*$/.test(text) ? '; COMMIT' : ''}`
+        : text.replace(/\s+/g, ' ').trim().slice(0, 60);
       // The application pool's client (AutoPreparingClient, the one with a readTimeoutMillis) sends
       // every statement with a callback of its own; pg-pool's callbacks (pg-boss's pool) stay
       // unrecorded, as they always were.
