@@ -152,7 +152,7 @@ describe('routing: one assignment in one round trip', () => {
     const view = async (): Promise<PassView> => {
       const ds = sut.server.app.get(DataSource);
       const { queue, agents, teams } = await sut.server.app.get(RoutingRepository).routingStateAndQueue(ds.manager, 10_000);
-      return { queue: new Map(queue.map((q) => [q.id, q])), agents: new Map(agents.map((a) => [a.id, a])), teams: new Map(teams.map((t) => [t.id, t])) };
+      return { queue, agents, teams };
     };
     const apply = (conversationId: string, seen: PassView) => statementsDuring(() => assignments.applyAutomaticBatch([decision(conversationId)], seen));
     const loadOf = async () => (await db.query(`SELECT n FROM agent_loads WHERE agent_id = $1 AND channel = 'api'`, [agent.id])).rows[0]?.n ?? 0;

@@ -203,9 +203,9 @@ export class AssignmentService implements OnApplicationBootstrap {
    * pass's view was not enough, or the statement could not check something alone).
    */
   private async assignInOneRoundTrip(d: Decision<'assign'>, seen: PassView): Promise<{ assigned: number; offered: number; skipped: number; refused: number } | null> {
-    const conv = seen.queue.get(d.conversationId);
-    const agent = seen.agents.get(d.agentId);
-    const team = conv?.teamId ? seen.teams.get(conv.teamId) : null;
+    const conv = seen.queue.find((c) => c.id === d.conversationId);
+    const agent = seen.agents.find((a) => a.id === d.agentId);
+    const team = conv?.teamId ? seen.teams.find((t) => t.id === conv.teamId) : null;
     // SLA clocks change the summary the statement cannot write; a team the pass did not read: the batch's defaults.
     if (!conv || !agent || conv.slaDueAt !== null || team === undefined) return null;
     const capacity = capacityFor({ capacity: agent.capacity }, team ?? BUILT_IN_DEFAULT_TEAM, conv.channel);
@@ -886,9 +886,9 @@ export class AssignmentService implements OnApplicationBootstrap {
 
 /** What the routing pass read before deciding: the one-round-trip assignment tells the capacity from it (see `assignInOneRoundTrip`). */
 export interface PassView {
-  queue: ReadonlyMap<string, QueuedConversation>;
-  agents: ReadonlyMap<string, AgentState>;
-  teams: ReadonlyMap<string, TeamSettings>;
+  queue: readonly QueuedConversation[];
+  agents: readonly AgentState[];
+  teams: readonly TeamSettings[];
 }
 
 /** A row of ASSIGN_ONE_AND_COMMIT. */

@@ -11,6 +11,16 @@ const QUEUE_LIMIT = 10_000;
  * the agents' row locks longer (presence changes and manual assignments wait for them).
  */
 const BATCH_SIZE = 200;
+/**
+ * While the last pass found no online agent with room, a new conversation does not ask for a pass
+ * of its own: one pass this long after that read covers every conversation that came meanwhile.
+ * Room that opens here (a presence change, a resolve, an unassign) asks for a pass at once as
+ * always; this delay only bounds how late room opened where no event here announces it (another
+ * replica's agent, an admin's capacity change) is seen, where every new conversation read the
+ * agents again before (a round trip and the agents' query each, for nothing, through a burst or
+ * a night without agents).
+ */
+const FULL_HOUSE_RECHECK_MS = 250;
 
 /**
  * When routing runs: passes coalesce after bursts of events and on a slow tick, load the
@@ -32,8 +42,12 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private stopped = false;
   /** The last pass left nobody waiting: the next one reads state and queue together (see `pass`). */
   private expectRoom = true;
+  /** When the last pass read that no online agent had room (null: room, or an event here may have opened some since). */
+  private fullSince: number | null = null;
+  /** The pass that new conversations wait for while the house is full (see FULL_HOUSE_RECHECK_MS). */
+  private recheck: NodeJS.Timeout | null = null;
   /** Counts for benchmarks and logs. */
-  readonly stats = { passes: 0, skippedFull: 0, batches: 0, assigned: 0, offered: 0, skippedLocked: 0, refused: 0, applyMs: 0, lastPassMs: 0, lastDecideMs: 0 };
+  readonly stats = { passes: 0, skippedFull: 0, deferredFull: 0, batches: 0, assigned: 0, offered: 0, skippedLocked: 0, refused: 0, applyMs: 0, lastPassMs: 0, lastDecideMs: 0 };
 
   constructor(
     private readonly tx: Transactions,
@@ -47,8 +61,12 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
     this.unsubscribe = this.events.subscribe((e) => {
       if (e.type === 'conversation.created') {
         this.routingStateChanged(e.payload);
+        this.newConversation();
+      } else if (e.type === 'agent.presence' || (e.type === 'conversation.updated' && this.routingStateChanged(e.payload))) {
+        // May have opened room: the next pass reads the agents again.
+        this.fullSince = null;
         this.requestPass();
-      } else if (e.type === 'agent.presence' || (e.type === 'conversation.updated' && this.routingStateChanged(e.payload))) this.requestPass();
+      }
     });
     // A slow tick covers what no event announces: overflow thresholds, business hours opening, other replicas' changes.
     this.ticker = setInterval(() => {
@@ -65,6 +83,7 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
     this.unsubscribe?.();
     if (this.ticker) clearInterval(this.ticker);
     if (this.debounce) clearImmediate(this.debounce);
+    if (this.recheck) clearTimeout(this.recheck);
     await this.running?.catch(() => undefined);
   }
 
@@ -106,9 +125,24 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
     });
   }
 
-  /** Resolves when no pass is running or pending (tests and benchmarks). */
+  /** A new conversation asks for a pass, or, while the house is full, for the one FULL_HOUSE_RECHECK_MS after the read that found it full. */
+  private newConversation(): void {
+    if (this.fullSince === null) return this.requestPass();
+    this.stats.deferredFull++;
+    if (this.recheck || this.stopped) return;
+    this.recheck = setTimeout(
+      () => {
+        this.recheck = null;
+        this.requestPass();
+      },
+      Math.max(0, this.fullSince + FULL_HOUSE_RECHECK_MS - Date.now()),
+    );
+    this.recheck.unref();
+  }
+
+  /** Resolves when no pass is running or pending, a full house's recheck included (tests and benchmarks). */
   async idle(): Promise<void> {
-    while (this.running || this.debounce) await (this.running ?? new Promise((r) => setTimeout(r, 15)));
+    while (this.running || this.debounce || this.recheck) await (this.running ?? new Promise((r) => setTimeout(r, 15)));
   }
 
   private async pass(withWaitReasons: boolean): Promise<void> {
@@ -118,11 +152,15 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
     // assigned as it comes) reads the state and the queue in one round trip. After a pass that left
     // conversations waiting, the house is probably full: the state alone first.
     const together = this.expectRoom ? await this.repo.routingStateAndQueue(em, QUEUE_LIMIT) : null;
+    const readAt = Date.now();
     const { agents, teams } = together ?? (await this.repo.routingState(em));
+    const room = anySpareCapacity(agents, teams);
+    // An event that may have opened room while the agents were read asked for another pass, which reads them again.
+    this.fullSince = room ? null : readAt;
     // Nobody online with room (a burst while every agent is full, a night without agents): nothing to
     // assign or offer, so the queue (thousands of rows in a burst) is not read. The periodic pass
     // (withWaitReasons) always reads it, for overflow thresholds and the reasons conversations show.
-    if (!withWaitReasons && !anySpareCapacity(agents, teams)) {
+    if (!withWaitReasons && !room) {
       this.stats.skippedFull++;
       this.expectRoom = false;
       return;
@@ -148,10 +186,8 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
     }
     // Assignments and offers in batches, each one transaction (see AssignmentService.applyAutomaticBatch);
     // a pass's only assignment (the usual pass after a new conversation) in one round trip, told from what the pass read.
-    if (picks.length === 1 && picks[0].type === 'assign') {
-      const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map((r) => [r.id, r]));
-      await this.applyBatch(picks, { queue: byId(queue), agents: byId(agents), teams: byId(teams) });
-    } else for (let i = 0; i < picks.length && !this.stopped; i += BATCH_SIZE) await this.applyBatch(picks.slice(i, i + BATCH_SIZE));
+    if (picks.length === 1 && picks[0].type === 'assign') await this.applyBatch(picks, { queue, agents, teams });
+    else for (let i = 0; i < picks.length && !this.stopped; i += BATCH_SIZE) await this.applyBatch(picks.slice(i, i + BATCH_SIZE));
     for (const d of overflows) {
       if (this.stopped) return;
       await this.assignments.overflow(d);
