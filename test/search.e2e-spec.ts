@@ -329,4 +329,37 @@ describe('search and knowledge base', () => {
       expect(page).toContain(`href="/help/uk/${uk.body.slug}"`);
     });
   });
+  it('indexes each message as the SQL function did before it became PL/pgSQL (migration MessageVectorPlpgsql)', async () => {
+    const samples: Array<[string | null, string | null, string | null]> = [
+      [null, 'My parcel has not arrived and the tracking page says nothing', null],
+      [null, 'Mon colis n’est pas arrivé et la page de suivi ne dit rien', 'Commande en retard'],
+      [null, 'Il mio pacco non è arrivato', null],
+      [null, 'Mi paquete no ha llegado todavía', 'Pedido'],
+      [null, 'Моя посилка ще не прийшла', null],
+      ['fr', 'Les remboursements arrivent lundi', 'Remboursement'],
+      ['uk', 'Повернення коштів', null],
+      [null, '', null],
+      [null, null, 'only a subject'],
+    ];
+    const { rows } = await db.query(
+      `SELECT inbox_message_vector(v.lang, v.body, v.subject)::text AS now,
+              (SELECT setweight(to_tsvector(x.cfg, coalesce(v.subject, '')), 'A') || setweight(to_tsvector(x.cfg, left(v.body, 200000)), 'B')
+               FROM (SELECT inbox_search_config(v.lang, coalesce(v.subject, '') || ' ' || left(v.body, 2000)) AS cfg) x)::text AS before
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS v(lang, body, subject)`,
+      [samples.map((x) => x[0]), samples.map((x) => x[1]), samples.map((x) => x[2])],
+    );
+    expect(rows.map((r) => r.now)).toEqual(rows.map((r) => r.before));
+    expect(rows[0].now).toMatch(/'parcel'/);
+    // A stored message's vector is the function's.
+    const ib = await inbox();
+    await ingest(ib, 'Where is my parcel? It should have arrived yesterday');
+    const stored = (
+      await db.query(
+        `SELECT m.search_vector::text = inbox_message_vector(c.language, m.text, m.metadata #>> '{email,subject}')::text AS same
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.inbox_id = $1 AND m.kind = 'message'`,
+        [ib.id],
+      )
+    ).rows;
+    expect(stored).toEqual([{ same: true }]);
+  });
 });

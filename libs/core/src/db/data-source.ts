@@ -28,6 +28,7 @@ import { CsatSettingsVersion1766250000000 } from './migrations/1766250000000-Csa
 import { SearchPrefixes1766260000000 } from './migrations/1766260000000-SearchPrefixes';
 import { AgentLoads1766270000000 } from './migrations/1766270000000-AgentLoads';
 import { IngestOneRoundTrip1766280000000 } from './migrations/1766280000000-IngestOneRoundTrip';
+import { MessageVectorPlpgsql1766290000000 } from './migrations/1766290000000-MessageVectorPlpgsql';
 import { AutoPreparingClient } from './auto-prepare';
 // TypeORM's query runners connected with young closures (see the file).
 import './young-runner-closures';
@@ -61,6 +62,7 @@ export const MIGRATIONS = [
   SearchPrefixes1766260000000,
   AgentLoads1766270000000,
   IngestOneRoundTrip1766280000000,
+  MessageVectorPlpgsql1766290000000,
 ];
 
 /** `timeouts` for the application's pool; migrations run without a statement timeout (they may be long). */
