@@ -151,8 +151,8 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
     // A pass after one that left nobody waiting (agents with room: each new conversation is
     // assigned as it comes) reads the state and the queue in one round trip. After a pass that left
     // conversations waiting, the house is probably full: the state alone first.
-    const together = this.expectRoom ? await this.repo.routingStateAndQueue(em, QUEUE_LIMIT) : null;
     const readAt = Date.now();
+    const together = this.expectRoom ? await this.repo.routingStateAndQueue(em, QUEUE_LIMIT) : null;
     const { agents, teams } = together ?? (await this.repo.routingState(em));
     const room = anySpareCapacity(agents, teams);
     // An event that may have opened room while the agents were read asked for another pass, which reads them again.
