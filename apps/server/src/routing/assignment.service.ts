@@ -91,10 +91,7 @@ export class AssignmentService implements OnApplicationBootstrap {
    * `skipped`: conversations locked elsewhere or no longer waiting; `refused`: the agent went
    * offline or filled up since the pass read the state (the next pass sees the truth).
    */
-  async applyAutomaticBatch(
-    decisions: Array<Decision<'assign'> | Decision<'offer'>>,
-    seen?: PassView,
-  ): Promise<{ assigned: number; offered: number; skipped: number; refused: number }> {
+  async applyAutomaticBatch(decisions: Array<Decision<'assign'> | Decision<'offer'>>, seen?: PassView): Promise<BatchOutcome> {
     const out = { assigned: 0, offered: 0, skipped: 0, refused: 0 };
     if (!decisions.length) return out;
     const one = decisions.length === 1 && decisions[0].type === 'assign' && seen ? await this.assignInOneRoundTrip(decisions[0], seen) : null;
@@ -202,7 +199,7 @@ export class AssignmentService implements OnApplicationBootstrap {
    * confirms those inputs are unchanged). Null: the batch path decides (nothing was written: the
    * pass's view was not enough, or the statement could not check something alone).
    */
-  private async assignInOneRoundTrip(d: Decision<'assign'>, seen: PassView): Promise<{ assigned: number; offered: number; skipped: number; refused: number } | null> {
+  private async assignInOneRoundTrip(d: Decision<'assign'>, seen: PassView): Promise<BatchOutcome | null> {
     const conv = seen.queue.find((c) => c.id === d.conversationId);
     const agent = seen.agents.find((a) => a.id === d.agentId);
     const team = conv?.teamId ? seen.teams.find((t) => t.id === conv.teamId) : null;
@@ -889,6 +886,14 @@ export interface PassView {
   queue: readonly QueuedConversation[];
   agents: readonly AgentState[];
   teams: readonly TeamSettings[];
+}
+
+/** What a batch of automatic decisions (or the one-round-trip assignment) did. */
+export interface BatchOutcome {
+  assigned: number;
+  offered: number;
+  skipped: number;
+  refused: number;
 }
 
 /** A row of ASSIGN_ONE_AND_COMMIT. */

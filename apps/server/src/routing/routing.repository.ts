@@ -6,6 +6,7 @@ import {
   CONVERSATION_SUMMARY_JSON,
   ConversationSummaryRow,
   MESSAGE_SUMMARY_JSON,
+  conversationFrom,
   TxContext,
   activityLineSummary,
   insertActivitySql,
@@ -353,7 +354,7 @@ export const ASSIGN_ONE_AND_COMMIT = prepared(
        SELECT 2, 'conversation.assigned', jsonb_build_object('conversationId', a.id, 'agentId', $2::uuid, 'previousAgentId', NULL, 'teamId', a.team_id, 'reason', $10::text, 'by', 'routing')
        FROM assigned a
        UNION ALL
-       SELECT 3, 'conversation.updated', ${CONVERSATION_SUMMARY_JSON} FROM assigned c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN LATERAL ${lastMessage('')} lm ON true
+       SELECT 3, 'conversation.updated', ${CONVERSATION_SUMMARY_JSON} FROM ${conversationFrom('assigned')}
      ) e(n, type, payload)
      ORDER BY e.n
      RETURNING seq, type, payload

@@ -9,9 +9,12 @@ export const CONVERSATION_COLUMNS = `c.id, c.inbox_id, c.channel, c.contact_id, 
 /**
  * The latest message (not a note: bots and webhooks see summaries; not an activity line) comes from
  * one backward step on messages_conversation_idx per conversation, and only its first 200 characters.
+ * `rows`: the table, or a CTE of conversations rows (a statement's own updated rows, which its
+ * snapshot does not show).
  */
-export const CONVERSATION_FROM = `conversations c JOIN contacts ct ON ct.id = c.contact_id
+export const conversationFrom = (rows = 'conversations') => `${rows} c JOIN contacts ct ON ct.id = c.contact_id
   LEFT JOIN LATERAL ${lastMessage('')} lm ON true`;
+export const CONVERSATION_FROM = conversationFrom();
 
 /**
  * Summary rows of the conversations whose ids are in the uuid array `param`: one primary-key probe
