@@ -1,6 +1,9 @@
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { TestApp, bootFixture } from './helpers/app';
 import { OutboxRetention, OUTBOX_PRUNE_QUEUE } from '../apps/server/src/webhooks/outbox-retention.service';
+import { WebhookDispatcher } from '../apps/server/src/webhooks/webhook-dispatcher.service';
+import { WebhookRepository } from '../apps/server/src/webhooks/webhook.repository';
 
 /**
  * The outbox keeps committed events for socket replay and the webhook sweeper, then the hourly
@@ -46,6 +49,35 @@ describe('outbox retention', () => {
     expect(await left(unfiled)).toBe(4);
     // Nothing left to do: a second run deletes nothing.
     expect(await sut.server.app.get(OutboxRetention).prune()).toBe(0);
+  });
+
+  it('moves the webhook cursor over settled events without reading their payloads while no subscription is active', async () => {
+    await db.query(`UPDATE webhook_cursor SET last_seq = (SELECT coalesce(max(seq), 0) FROM outbox_events)`);
+    // Settled (older than the sweep lag, about three years here), then one that is not, then more settled ones.
+    const ancient = 365 * 4;
+    const settled = await events(7, ancient);
+    const young = await events(1, 0);
+    await events(2, ancient);
+    const repo = sut.server.app.get(WebhookRepository);
+    const em = sut.server.app.get(DataSource).manager;
+    // What the payload-free read says is what the full read returns.
+    const full = await repo.settledEventsAfter(em, settled[0] - 1, 100000000, 500);
+    expect(full.map((e) => e.seq)).toEqual(settled);
+    expect(await repo.settledSeqAfter(em, settled[0] - 1, 100000000, 500)).toEqual({ last: settled[6], count: 7 });
+    expect(await repo.settledSeqAfter(em, settled[0] - 1, 100000000, 3)).toEqual({ last: settled[2], count: 3 });
+    expect(await repo.settledSeqAfter(em, young[0], 100000000, 500)).toEqual({ last: young[0] + 2, count: 2 });
+    expect(await repo.settledSeqAfter(em, young[0] - 1, 100000000, 500)).toEqual({ last: young[0] - 1, count: 0 });
+
+    const fullReads = jest.spyOn(repo, 'settledEventsAfter');
+    try {
+      await sut.server.app.get(WebhookDispatcher).sweep();
+      // The cursor stops before the young event, as with the full read; no payload was read.
+      expect(Number((await db.query(`SELECT last_seq FROM webhook_cursor`)).rows[0].last_seq)).toBe(settled[6]);
+      expect(fullReads).not.toHaveBeenCalled();
+    } finally {
+      fullReads.mockRestore();
+    }
+    await db.query(`DELETE FROM outbox_events WHERE seq = $1`, [young[0]]);
   });
 
   it('runs every hour, once across replicas (a pg-boss schedule)', async () => {

@@ -2,6 +2,8 @@ import { Client } from 'pg';
 import { io } from 'socket.io-client';
 import { TestApp, bootFixture, eventually, uid } from './helpers/app';
 import { RecordingSocket, connectSocket } from './helpers/sockets';
+import { QueueStatsService } from '../apps/server/src/realtime/queue-stats.service';
+import { RoutingRepository } from '../apps/server/src/routing/routing.repository';
 
 /** Live routing over real sockets against a real PostgreSQL. */
 describe('live routing and the realtime gateway', () => {
@@ -319,7 +321,20 @@ describe('live routing and the realtime gateway', () => {
     it('pushes queue.stats with waiting counts and agent load to coordinators', async () => {
       const coordinatorEmail = `coord-${uid()}@example.com`;
       await sut.api('POST', '/users', { token: admin, body: { email: coordinatorEmail, name: 'Stats', password: 'coordinator-pw', role: 'coordinator' } });
+      const pusher = sut.server.app.get(QueueStatsService);
+      const reads = jest.spyOn(sut.server.app.get(RoutingRepository), 'queueStats');
+      try {
+        // No coordinator or admin connected to this replica (the earlier tests' sockets are closed): no read.
+        await eventually(async () => (await pusher.tick()) === false, 5000, 'no staff socket left');
+        reads.mockClear();
+        expect(await pusher.tick()).toBe(false);
+        expect(reads).not.toHaveBeenCalled();
+      } finally {
+        reads.mockRestore();
+      }
       const coordinator = await connect(await sut.login(coordinatorEmail, 'coordinator-pw'));
+      // Pushed at once (the timer's tick, called here rather than awaited for 5 s) once the socket is in the room.
+      await eventually(() => pusher.tick(), 5000, 'a push to the coordinator');
       const stats = await coordinator.waitFor('queue.stats', (d) => Array.isArray(d.teams) && d.agents.length > 0, 12000);
       expect(stats.agents[0]).toEqual(
         expect.objectContaining({

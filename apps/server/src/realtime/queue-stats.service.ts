@@ -9,6 +9,7 @@ import { RoutingRepository } from '../routing/routing.repository';
 export class QueueStatsService implements OnApplicationShutdown {
   private readonly logger = new Logger(QueueStatsService.name);
   private timer: NodeJS.Timeout | null = null;
+  private target: { emit: (stats: QueueStats) => void; wanted: () => boolean } | null = null;
 
   constructor(
     private readonly tx: Transactions,
@@ -32,12 +33,23 @@ export class QueueStatsService implements OnApplicationShutdown {
     };
   }
 
-  /** Each replica pushes to its own coordinators' sockets every few seconds. */
-  attach(emit: (stats: QueueStats) => void, everyMs = 5000): void {
-    this.timer = setInterval(() => {
-      this.compute().then(emit, (err) => this.logger.warn({ err }, 'queue stats failed'));
-    }, everyMs);
+  /**
+   * Each replica pushes to its own coordinators' sockets every few seconds, and reads the queue
+   * only while it has one: a replica without a coordinator connected (most of them, and every
+   * replica at night) sends PostgreSQL nothing for it.
+   */
+  attach(emit: (stats: QueueStats) => void, wanted: () => boolean, everyMs = 5000): void {
+    this.target = { emit, wanted };
+    this.timer = setInterval(() => void this.tick(), everyMs);
     this.timer.unref();
+  }
+
+  /** One push (the timer's): whether there was anyone to push to. */
+  async tick(): Promise<boolean> {
+    const target = this.target;
+    if (!target?.wanted()) return false;
+    await this.compute().then(target.emit, (err) => this.logger.warn({ err }, 'queue stats failed'));
+    return true;
   }
 
   onApplicationShutdown(): void {

@@ -55,7 +55,11 @@ export class RealtimeFanout implements BeforeApplicationShutdown {
     this.io = io;
     this.unsubscribers.push(this.events.subscribe((e) => this.collect(e)));
     this.unsubscribers.push(this.accessChanges.subscribe((c) => this.onAccessChange(c)));
-    this.stats.attach((payload) => io.local.to(rooms.coordinators).emit('queue.stats', { seq: 0, data: payload }));
+    this.stats.attach(
+      (payload) => io.local.to(rooms.coordinators).emit('queue.stats', { seq: 0, data: payload }),
+      // The adapter's rooms are this replica's sockets (the Redis adapter's too).
+      () => (io.of('/').adapter.rooms.get(rooms.coordinators)?.size ?? 0) > 0,
+    );
   }
 
   /**

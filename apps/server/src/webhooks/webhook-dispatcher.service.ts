@@ -10,6 +10,8 @@ export const WEBHOOK_FORMER_QUEUE = 'webhook-delivery';
 const SUBSCRIPTIONS_TTL_MS = 5_000;
 /** Times a delivery goes back in line at once beyond the earlier ones it waits for, before it waits 2 s instead. */
 const MAX_QUICK_WAITS = 5;
+/** Events the sweeper passes in one transaction while no subscription is active (seqs only, no payloads). */
+const SWEEP_SEQ_ONLY = 1_000;
 
 interface DeliveryJob {
   deliveryId: string;
@@ -153,6 +155,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       const more = await this.tx.run(async ({ em }) => {
         const cursor = await this.repo.lockCursor(em);
         if (cursor === null) return false; // another replica is sweeping
+        if (!(await this.activeSubscriptions()).length) {
+          // Nothing to file (as `file` would find): the cursor moves on without the payloads.
+          const { last, count } = await this.repo.settledSeqAfter(em, cursor, this.config.webhookSweepLagSeconds, SWEEP_SEQ_ONLY);
+          if (!count) return false;
+          await this.repo.advanceCursor(em, last);
+          return count === SWEEP_SEQ_ONLY;
+        }
         const batch = await this.repo.settledEventsAfter(em, cursor, this.config.webhookSweepLagSeconds, 500);
         if (!batch.length) return false;
         await this.file(batch);
