@@ -362,4 +362,31 @@ describe('search and knowledge base', () => {
     ).rows;
     expect(stored).toEqual([{ same: true }]);
   });
+
+  it('keeps short pending lists on the GIN indexes every message writes to (migration GinPendingListLimit), and finds what was merged', async () => {
+    const { rows } = await db.query(
+      `SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_am a ON a.oid = c.relam
+       WHERE a.amname = 'gin' AND c.relname = ANY($1::text[]) ORDER BY c.relname`,
+      [['contacts_search_idx', 'conversations_labels_idx', 'conversations_search_idx', 'messages_search_idx']],
+    );
+    expect(rows).toEqual(
+      ['contacts_search_idx', 'conversations_labels_idx', 'conversations_search_idx', 'messages_search_idx'].map((relname) => ({
+        relname,
+        reloptions: ['gin_pending_list_limit=256'],
+      })),
+    );
+    // Over 256 kB of new entries (several merges of the list), then a search for the first and the last.
+    const [first, last] = [`zq${uid()}`, `zq${uid()}`];
+    const ib = await inbox();
+    const { conversationId, messageId } = await ingest(ib, `the ${first} words of a long day`);
+    await db.query(
+      `INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, text)
+       SELECT $1, $2, 'inbound', 'message', 'contact', CASE WHEN g = 2000 THEN $3 ELSE 'more' END || ' ' || (SELECT string_agg(md5(g::text || w::text), ' ') FROM generate_series(1, 30) w)
+       FROM generate_series(1, 2000) g`,
+      [conversationId, ib.id, last],
+    );
+    expect(await messageIds(admin, first)).toEqual([messageId]);
+    const [lastId] = (await db.query(`SELECT id FROM messages WHERE conversation_id = $1 AND text LIKE $2`, [conversationId, `${last} %`])).rows.map((r) => r.id);
+    expect(await messageIds(admin, last)).toEqual([lastId]);
+  });
 });

@@ -29,6 +29,7 @@ import { SearchPrefixes1766260000000 } from './migrations/1766260000000-SearchPr
 import { AgentLoads1766270000000 } from './migrations/1766270000000-AgentLoads';
 import { IngestOneRoundTrip1766280000000 } from './migrations/1766280000000-IngestOneRoundTrip';
 import { MessageVectorPlpgsql1766290000000 } from './migrations/1766290000000-MessageVectorPlpgsql';
+import { GinPendingListLimit1766300000000 } from './migrations/1766300000000-GinPendingListLimit';
 import { AutoPreparingClient } from './auto-prepare';
 // TypeORM's query runners connected with young closures (see the file).
 import './young-runner-closures';
@@ -63,6 +64,7 @@ export const MIGRATIONS = [
   AgentLoads1766270000000,
   IngestOneRoundTrip1766280000000,
   MessageVectorPlpgsql1766290000000,
+  GinPendingListLimit1766300000000,
 ];
 
 /** `timeouts` for the application's pool; migrations run without a statement timeout (they may be long). */
