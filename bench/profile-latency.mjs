@@ -78,7 +78,9 @@ try {
   for (let i = 0, t0 = now(); i < warmSeconds * 20; i++) {
     const wait = t0 + i * 50 - now();
     if (wait > 1) await sleep(wait);
-    void post({ externalId: `ww${i}`, contact: { identifier: `ww${i}` }, text: 'warm' }).then((r) => r.arrayBuffer());
+    void post({ externalId: `ww${i}`, contact: { identifier: `ww${i}` }, text: 'warm' })
+      .then((r) => r.arrayBuffer())
+      .catch((err) => console.error(`warm-up message ${i}: ${err.message}`));
   }
   await sleep(500);
   const cpu0 = cpuOf(server.pid);

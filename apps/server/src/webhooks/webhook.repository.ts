@@ -312,8 +312,9 @@ export class WebhookRepository {
   /**
    * What `settledEventsAfter` would return, as the last settled seq and how many events that is,
    * without reading a payload: the sweeper's step while no subscription is active (nothing to
-   * file, so the cursor only moves on). Reading every payload of the outbox again a minute after
-   * its commit, 500 at a time, cost as much as a second fan-out's parsing at 100 messages a second.
+   * file, so the cursor only moves on). The full read of 18,000 events (30 s of 100 messages a
+   * second) took 36 statements and 125-165 ms of Node's CPU to parse their payloads; this one 18
+   * statements and 4-6 ms.
    */
   async settledSeqAfter(em: EntityManager, afterSeq: number, lagSeconds: number, limit: number): Promise<{ last: number; count: number }> {
     const [row] = await queryRows<{ last: string | null; count: number }>(
