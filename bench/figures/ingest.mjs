@@ -23,9 +23,9 @@ const EXISTING_THREADS = 200;
  * transactions per second with `pg` on the same database and the same connection count.
  */
 export async function run(ctx) {
-  const seconds = ctx.quick ? 3 : 20;
+  const seconds = ctx.quick ? 2 : 20;
   // The bounds (bare HTTP, the schema's floor) are steady loops without warm-up effects: shorter runs.
-  const boundSeconds = ctx.quick ? 1.5 : 10;
+  const boundSeconds = ctx.quick ? 1 : 10;
   const self = fileURLToPath(import.meta.url);
   const results = [];
   for (const connections of [1, 8]) {
