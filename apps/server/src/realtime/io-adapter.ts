@@ -1,10 +1,10 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import { AppConfig, Transactions } from '@inbox/core';
 import { CorkedWebSocketServer } from './corked-ws-server';
+import { redisAdapterSkippingOwnEchoes } from './own-echo-parser';
 import { SocketOriginPolicy } from './socket-origin.policy';
 
 /** socket.io on the HTTP server; with REDIS_URL, the Redis adapter fans events out across replicas. */
@@ -65,7 +65,7 @@ export class InboxIoAdapter extends IoAdapter {
       e.data = { code: 'FORBIDDEN' };
       next(e);
     });
-    if (this.clients.length === 2) server.adapter(createAdapter(this.clients[0], this.clients[1], { key: `${this.keyPrefix}:socket.io` }));
+    if (this.clients.length === 2) server.adapter(redisAdapterSkippingOwnEchoes(this.clients[0], this.clients[1], `${this.keyPrefix}:socket.io`));
     return server;
   }
 
