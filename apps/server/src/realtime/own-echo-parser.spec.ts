@@ -59,7 +59,7 @@ describe('redisAdapterSkippingOwnEchoes', () => {
     decode.mockClear();
     for (let i = 0; i < 3; i++) a.server.to('room').emit('event', { from: 'a', i, text: 'x'.repeat(200) });
     for (let i = 0; i < 2; i++) b.server.to('room').emit('event', { from: 'b', i });
-    const expected = [0, 1, 2].map((i) => ({ from: 'a', i, text: 'x'.repeat(200) })).concat([0, 1].map((i) => ({ from: 'b', i })));
+    const expected: unknown[] = [...[0, 1, 2].map((i) => ({ from: 'a', i, text: 'x'.repeat(200) })), ...[0, 1].map((i) => ({ from: 'b', i }))];
     const deadline = Date.now() + 5000;
     while ((onA.received.length < 5 || onB.received.length < 5 || decode.mock.calls.length < 10) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 20));
     await new Promise((ok) => setTimeout(ok, 100));
