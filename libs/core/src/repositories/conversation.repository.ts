@@ -59,21 +59,18 @@ export const newThreadStatus = (inboxParam: string) =>
 /** What the open-thread upsert returns by default: the row's id and thread, whether it is new, whether it has SLA clocks. */
 const OPEN_THREAD_RETURNING = `id, thread_key, (xmax = 0) AS created, (sla IS NOT NULL) AS has_sla`;
 
-/** The SET list of a message arriving in its thread's open conversation `c` at `at` (the thread waits since `waitingSince`). */
-export const OPEN_THREAD_UPDATE = (c: string, at: string, waitingSince = at) => `
-   last_message_at = GREATEST(${c}.last_message_at, ${at}),
-   status = CASE WHEN ${c}.status IN ('pending', 'snoozed') THEN 'open' ELSE ${c}.status END,
-   snoozed_until = CASE WHEN ${c}.status IN ('pending', 'snoozed') THEN NULL ELSE ${c}.snoozed_until END,
-   waiting_since = coalesce(${c}.waiting_since, ${waitingSince}),
-   updated_at = now()`;
-
 /**
  * What a message does to its thread's open conversation when one exists (the partial unique index
  * on inbox and thread key): re-opens a pending or snoozed one, keeps the first waiting time. Shared
  * by the one-statement ingest (InboundRepository) and the step-by-step path here.
  */
 export const openThreadConflict = (returning = OPEN_THREAD_RETURNING) => `ON CONFLICT (inbox_id, thread_key) WHERE status <> 'resolved'
- DO UPDATE SET ${OPEN_THREAD_UPDATE('conversations', 'EXCLUDED.last_message_at', 'EXCLUDED.waiting_since')}
+ DO UPDATE SET
+   last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
+   status = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN 'open' ELSE conversations.status END,
+   snoozed_until = CASE WHEN conversations.status IN ('pending', 'snoozed') THEN NULL ELSE conversations.snoozed_until END,
+   waiting_since = coalesce(conversations.waiting_since, EXCLUDED.waiting_since),
+   updated_at = now()
  RETURNING ${returning}`;
 
 /**

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { prepared, queryRows } from '../db/sql';
 import type { ChannelKind } from '../entities/enums';
 import { lacksDetails, type ContactDetails } from './contact.repository';
-import { OPEN_THREAD_UPDATE, newThreadStatus, openThreadConflict } from './conversation.repository';
+import { newThreadStatus, openThreadConflict } from './conversation.repository';
 import { CONVERSATION_COLUMNS, CONVERSATION_SUMMARY_JSON, MESSAGE_COLUMNS, MESSAGE_SUMMARY_JSON, lastMessage, toConversationSummary, toMessageSummary } from './row-mappers';
 import type { ConversationSummary, MessageSummary } from '@inbox/realtime-contract';
 import type { ConversationSummaryRow, MessageSummaryRow } from './row-mappers';
@@ -117,24 +117,14 @@ function storeStatement(oneRoundTrip: boolean): string {
        ), ident AS (
          SELECT id, contact_id, false AS new_contact FROM found
          UNION ALL SELECT id, contact_id, true FROM made
-       ), conv_open AS (
-         -- The thread's open conversation, updated as the upsert below would (OPEN_THREAD_UPDATE).
-         -- Tried first: an upsert builds the row it would insert before it finds the conflict,
-         -- with its generated search column and CHECK constraints, for every message of a thread.
-         UPDATE conversations SET ${OPEN_THREAD_UPDATE('conversations', '$12::timestamptz')}
-         WHERE inbox_id = $7::uuid AND thread_key = $8::text AND status <> 'resolved' AND EXISTS (SELECT 1 FROM ident) AND EXISTS (SELECT 1 FROM inbox WHERE channel = $1::text)
-         RETURNING *, false AS created, (sla IS NOT NULL) AS has_sla
-       ), conv_new AS (
+       ), conv AS (
          INSERT INTO conversations (inbox_id, channel, contact_id, contact_identity_id, thread_key, status, priority, team_id, subject, language, waiting_since, last_message_at)
          SELECT $7::uuid, $1::text, ident.contact_id, ident.id, $8::text,
            -- Bot-first inboxes: a new conversation is the inbox's bot's until it hands off (routing only takes 'open').
            ${newThreadStatus('$7::uuid')},
            $9::smallint, inbox.team_id, $10::text, $11::text, $12::timestamptz, $12::timestamptz
-         FROM ident, inbox WHERE inbox.channel = $1::text AND NOT EXISTS (SELECT 1 FROM conv_open)
-         -- A thread opened by a concurrent message after this statement's snapshot: updated here.
+         FROM ident, inbox WHERE inbox.channel = $1::text
          ${openThreadConflict('*, (xmax = 0) AS created, (sla IS NOT NULL) AS has_sla')}
-       ), conv AS (
-         SELECT * FROM conv_open UNION ALL SELECT * FROM conv_new
        ), msg AS (
          INSERT INTO messages (conversation_id, inbox_id, direction, kind, author_type, author_id, text, html, external_id, status, metadata, created_at)
          SELECT conv.id, $7::uuid, 'inbound', 'message', 'contact', ident.contact_id, $13::text, $14::text, $15::text, NULL, $16::jsonb, $12::timestamptz
