@@ -6,6 +6,7 @@
  *   (batch modes post N batches of `count`; per-message figures are per batch's message;
  *   --explain prints the redelivery precheck's plan for 500 external ids at the end)
  *   (a CPU profile: npx node --cpu-prof bench/profile-ingest.mjs ...)
+ *   --perf: PostgreSQL's CPU by executor stage for each mode, from Linux perf (bench/lib/perf-postgres.mjs)
  */
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { BUILD, buildServer } from './lib/env.mjs';
 import { openDatabaseServer, withClient } from './lib/database.mjs';
 import { cpuSince, databaseCpu } from './lib/cpu.mjs';
+import { perfAvailable, startPerf } from './lib/perf-postgres.mjs';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ENCRYPTION_KEY, JWT_SECRET, api, expectOk, loginAdmin } from './lib/api.mjs';
 
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200);
@@ -110,8 +112,11 @@ try {
     ?.slice('--modes='.length)
     .split(',');
   const modes = only ?? (process.argv.includes('--batch') ? ['batch-new', 'batch-existing'] : ['new', 'existing', 'http-new']);
+  const perf = process.argv.includes('--perf');
+  if (perf && !perfAvailable()) throw new Error('--perf needs Linux perf (apt-get install linux-perf)');
   for (const mode of modes) {
     stats.clear();
+    const recording = perf ? startPerf() : null;
     const cpuBefore = await cpuSnapshot(probe);
     counting = true;
     const start = performance.now();
@@ -153,6 +158,7 @@ try {
     );
     for (const [k, v] of rows.slice(0, 25))
       console.log(`${(v.n / messages).toFixed(2).padStart(6)}/msg ${String(v.n).padStart(5)}x ${(v.ms / v.n).toFixed(2).padStart(7)} ms = ${v.ms.toFixed(0).padStart(6)} ms  ${k}`);
+    if (recording) console.log(await recording.report());
   }
   if (process.argv.includes('--explain')) {
     // The precheck's plan for a batch's 500 external ids, first custom then generic (the 7th run).
