@@ -39,7 +39,7 @@ const LANGS = Object.keys(WORDS);
  * and GIN index vs without), and how long the search migration takes on this database.
  */
 export async function run(ctx) {
-  const messages = ctx.quick ? 100_000 : 1_000_000;
+  const messages = ctx.quick ? 50_000 : 1_000_000;
   const conversations = messages / 10;
   const rounds = ctx.quick ? 30 : 100;
   const databaseUrl = await ctx.db.createDatabase('search');
