@@ -11,11 +11,12 @@
  *   npx node bench/ab-ingest-statement.mjs [rev=HEAD~1] [--rounds=8] [--per-round=500] [--modes=existing,new] [--ours=NAME] [--theirs=NAME]
  */
 import { execFileSync, execSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import pg from 'pg';
-import { BUILD, ROOT, buildServer } from './lib/env.mjs';
+import { BUILD, ROOT, buildServer, compileServer } from './lib/env.mjs';
+import { cpuMsOf } from './lib/cpu.mjs';
 import { openDatabaseServer } from './lib/database.mjs';
 
 const args = process.argv.slice(2);
@@ -34,10 +35,7 @@ const out = join(ROOT, 'bench/results', `ab-build-${sha}`);
 rmSync(src, { recursive: true, force: true });
 mkdirSync(src, { recursive: true });
 execSync(`git archive ${sha} apps libs .swcrc | tar -x -C ${src}`, { cwd: ROOT });
-execFileSync(join(ROOT, 'node_modules/.bin/swc'), ['apps/server/src', 'libs', '-d', out, '-C', `jsc.baseUrl=${src}`, '--ignore', '**/*.spec.ts', '--quiet'], {
-  cwd: src,
-  stdio: 'pipe',
-});
+compileServer(src, out);
 const statement = (build, name) => {
   const sql = require(join(build, 'libs/core/src/repositories/inbound.repository.js'))[name];
   if (!sql?.text) throw new Error(`inbound.repository has no prepared statement ${name} in ${build}`);
@@ -65,23 +63,17 @@ try {
   const {
     rows: [{ pid }],
   } = await c.query('SELECT pg_backend_pid() AS pid');
-  const conns = {};
-  let k = 0;
+  const statementOf = {};
   for (const [name, text] of Object.entries(texts)) {
-    await c.query(`PREPARE ab_${k} AS ${text}`);
-    conns[name] = { c, pid, stmt: `ab_${k++}` };
+    statementOf[name] = `ab_${Object.keys(statementOf).length}`;
+    await c.query(`PREPARE ${statementOf[name]} AS ${text}`);
   }
-  // utime + stime of a backend, in clock ticks (10 ms).
-  const ticks = (pid) => {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(f[11]) + Number(f[12]);
-  };
   const literal = (v) => (v === null ? 'NULL' : `'${String(v).replace(/'/g, "''")}'`);
   let n = 0;
   const run = async (name, mode, count) => {
-    const { c, pid, stmt } = conns[name];
+    const stmt = statementOf[name];
     const t0 = performance.now();
-    const c0 = ticks(pid);
+    const c0 = cpuMsOf(pid);
     for (let i = 0; i < count; i++) {
       n++;
       // Both statements' keys interleave in every index (a statement whose keys all sorted after the other's ran 4% faster).
@@ -109,7 +101,7 @@ try {
       const results = await c.query(`START TRANSACTION; SET LOCAL plan_cache_mode = force_generic_plan; EXECUTE ${stmt}(${params.map(literal).join(', ')}); COMMIT`);
       if (!results[2].rows[0]?.message_id) throw new Error(`${name}, ${mode} thread: no message stored`);
     }
-    return { ms: (performance.now() - t0) / count, cpu: ((ticks(pid) - c0) * 10) / count };
+    return { ms: (performance.now() - t0) / count, cpu: (cpuMsOf(pid) - c0) / count };
   };
   const names = Object.keys(texts);
   for (const mode of modes) for (const name of names) await run(name, mode, Math.min(300, perRound));

@@ -16,12 +16,17 @@ export const isRoot = typeof process.getuid === 'function' && process.getuid() =
 /** Same swc invocation as `npm run build`, into bench/results/build. */
 export function buildServer(log = () => undefined) {
   const started = Date.now();
-  execFileSync(join(ROOT, 'node_modules/.bin/swc'), ['apps/server/src', 'libs', '-d', BUILD, '-C', `jsc.baseUrl=${ROOT}`, '--ignore', '**/*.spec.ts', '--quiet'], {
-    cwd: ROOT,
-    stdio: 'pipe',
-  });
+  compileServer(ROOT, BUILD);
   if (!existsSync(MAIN)) throw new Error(`build did not produce ${MAIN}`);
   log(`built the server into ${BUILD} in ${Date.now() - started} ms`);
+}
+
+/** The server's and the libraries' sources under `root` (a checkout) compiled into `out`; packages resolve from this repository's node_modules. */
+export function compileServer(root, out) {
+  execFileSync(join(ROOT, 'node_modules/.bin/swc'), ['apps/server/src', 'libs', '-d', out, '-C', `jsc.baseUrl=${root}`, '--ignore', '**/*.spec.ts', '--quiet'], {
+    cwd: root,
+    stdio: 'pipe',
+  });
 }
 
 /**
