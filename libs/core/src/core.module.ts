@@ -1,9 +1,11 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { dataSourceOptions } from './db/data-source';
 import { Transactions } from './db/transactions';
 import { usePreparedStatements } from './db/sql';
+import { openAllConnections } from './db/warm-connection';
 import { DomainEvents } from './events/domain-events';
 import { OutboxRepository } from './events/outbox.repository';
 import { JobQueue } from './jobs/job-queue';
@@ -81,6 +83,7 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
     private readonly outbound: OutboundService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(DATABASE_URL) private readonly databaseUrl: string,
+    private readonly dataSource: DataSource,
   ) {}
 
   static forRoot(opts: CoreModuleOptions): DynamicModule {
@@ -89,10 +92,12 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
       module: CoreModule,
       imports: [
         TypeOrmModule.forRoot(
-          dataSourceOptions(opts.databaseUrl, opts.config.databasePoolSize, {
-            connectTimeoutMs: opts.config.databaseConnectTimeoutMs,
-            statementTimeoutMs: opts.config.databaseStatementTimeoutMs,
-          }),
+          dataSourceOptions(
+            opts.databaseUrl,
+            opts.config.databasePoolSize,
+            { connectTimeoutMs: opts.config.databaseConnectTimeoutMs, statementTimeoutMs: opts.config.databaseStatementTimeoutMs },
+            opts.config.databasePoolWarm,
+          ),
         ),
         opts.channels,
       ],
@@ -108,6 +113,10 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
+    if (this.config.databasePoolWarm) {
+      const pool = await openAllConnections(this.dataSource);
+      this.logger.log(`database pool: ${pool.open} of ${pool.of} connections open and warmed in ${pool.ms} ms`);
+    }
     await this.outbound.defineQueue();
     await this.jobs.start(this.databaseUrl);
     if (this.config.runWorkers) await this.outbound.startWorker();

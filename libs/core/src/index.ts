@@ -11,6 +11,7 @@ export * from './db/embedded-database';
 export * from './db/transactions';
 export * from './db/sql';
 export * from './db/auto-prepare';
+export * from './db/warm-connection';
 export { appPoolTimeoutOptions } from './db/pool-options';
 export * from './db/pg-errors';
 export * from './events/domain-events';

@@ -22,6 +22,7 @@ const schema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: intFrom(5000, 100),
   DATABASE_STATEMENT_TIMEOUT_MS: intFrom(30000, 100),
   DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false', '1', '0']).default('true'),
+  DATABASE_POOL_WARM: z.enum(['true', 'false', '1', '0']).default('true'),
   HEALTH_TIMEOUT_MS: intFrom(1000, 50),
   OUTBOUND_SEND_TIMEOUT_MS: intFrom(30000, 500),
   REDIS_URL: z
@@ -105,6 +106,8 @@ export interface AppConfig {
   databasePoolSize: number;
   /** Hot statements as named prepared statements (off behind a PgBouncer older than 1.21 in transaction mode). */
   databasePreparedStatements: boolean;
+  /** Open every pool connection at start, keep them, and prepare the hot statements on each new one before it serves (warm-connection.ts). */
+  databasePoolWarm: boolean;
   /** Waiting for a database connection (new, or from an exhausted pool). */
   databaseConnectTimeoutMs: number;
   /** One statement (server-side), and one query without an answer (client-side, a little longer). */
@@ -222,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: c.DATABASE_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
     databasePreparedStatements: truthy(c.DATABASE_PREPARED_STATEMENTS),
+    databasePoolWarm: truthy(c.DATABASE_POOL_WARM),
     databaseConnectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
     databaseStatementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
     healthTimeoutMs: c.HEALTH_TIMEOUT_MS,

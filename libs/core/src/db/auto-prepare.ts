@@ -1,7 +1,9 @@
+import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { isStalePlan } from './pg-errors';
 import { RepeatedStatements } from './repeated-statements';
-import { preparedStatementsOn } from './sql';
+import { preparedStatementsNow, preparedStatementsOn } from './sql';
+import { warmConnection } from './warm-connection';
 
 /** The application's repeated statements, by text (one naming for every pool of this process: a name always means one text). */
 const repeated = new RepeatedStatements('auto', 200);
@@ -31,12 +33,42 @@ const plainQuery = (): QueryFn => Client.prototype.query as unknown as QueryFn;
  * ms) and then promoted. Closures passed as arguments, as below, are allocated young.
  */
 export class AutoPreparingClient extends Client {
+  private static readonly logger = new Logger('DatabasePool');
   /** A statement unanswered this long fails with "Query read timeout" and closes the connection (0: never). */
   readonly readTimeoutMillis: number;
+  /** Prepare and plan the application's statements when the connection opens, before the pool lends it (warm-connection.ts). */
+  readonly warmOnConnect: boolean;
 
-  constructor(config?: ConstructorParameters<typeof Client>[0] & { readTimeoutMillis?: number }) {
+  constructor(config?: ConstructorParameters<typeof Client>[0] & { readTimeoutMillis?: number; warmOnConnect?: boolean }) {
     super(config);
     this.readTimeoutMillis = (typeof config === 'object' && config?.readTimeoutMillis) || 0;
+    this.warmOnConnect = typeof config === 'object' && config?.warmOnConnect === true;
+  }
+
+  connect(): Promise<Client>;
+  connect(callback: (err: Error) => void): void;
+  connect(callback?: (err: Error) => void): Promise<Client> | void {
+    if (!this.warmOnConnect) return callback ? super.connect(callback) : super.connect();
+    const ready = super.connect().then(async () => {
+      await this.warm();
+      return this;
+    });
+    if (!callback) return ready;
+    ready.then(
+      () => callback(null as unknown as Error),
+      (err: Error) => callback(err),
+    );
+  }
+
+  /** Best effort: a connection that could not be warmed serves cold, as it did before (and an error of the connection itself shows on its first use). */
+  private async warm(): Promise<void> {
+    if (!preparedStatementsOn()) return;
+    try {
+      const { failed } = await warmConnection(this, [...preparedStatementsNow(), ...repeated.named()]);
+      if (failed.length) AutoPreparingClient.logger.warn({ statements: failed }, 'statements PostgreSQL refused to prepare on a new connection');
+    } catch (err) {
+      AutoPreparingClient.logger.warn({ err: (err as Error).message }, 'a new database connection could not be warmed');
+    }
   }
 }
 

@@ -67,8 +67,13 @@ export const MIGRATIONS = [
   GinPendingListLimit1766300000000,
 ];
 
-/** `timeouts` for the application's pool; migrations run without a statement timeout (they may be long). */
-export function dataSourceOptions(url: string, poolSize = 10, timeouts?: DatabaseTimeouts): DataSourceOptions {
+/**
+ * `timeouts` for the application's pool; migrations run without a statement timeout (they may be long).
+ * `warm`: the application's pool keeps every connection it opens (`min`, so none is closed for
+ * being idle and reopened cold) and prepares its statements on each new one before lending it
+ * (AutoPreparingClient, warm-connection.ts); `openAllConnections` opens them all at start.
+ */
+export function dataSourceOptions(url: string, poolSize = 10, timeouts?: DatabaseTimeouts, warm = false): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -79,6 +84,12 @@ export function dataSourceOptions(url: string, poolSize = 10, timeouts?: Databas
     synchronize: false,
     logging: false,
     // AutoPreparingClient: repeated statements are prepared once per connection.
-    extra: { max: poolSize, application_name: 'omnichannel-inbox', Client: AutoPreparingClient, ...(timeouts ? appPoolTimeoutOptions(timeouts) : {}) },
+    extra: {
+      max: poolSize,
+      application_name: 'omnichannel-inbox',
+      Client: AutoPreparingClient,
+      ...(timeouts ? appPoolTimeoutOptions(timeouts) : {}),
+      ...(warm ? { min: poolSize, warmOnConnect: true } : {}),
+    },
   };
 }

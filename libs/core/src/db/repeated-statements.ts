@@ -49,6 +49,11 @@ export class RepeatedStatements {
     return { name, text };
   }
 
+  /** The texts named so far, with their names. */
+  named(): Array<{ name: string; text: string }> {
+    return [...this.names].map(([text, name]) => ({ name, text }));
+  }
+
   /** PostgreSQL refused a prepared plan (a table changed shape under it): new names from now on. */
   forget(): void {
     this.generation++;

@@ -43,6 +43,12 @@ let generation = 0;
 /** The name a prepared statement goes by on the connections now (see `generation`). */
 const nameOf = (sql: PreparedStatement) => (generation ? `${sql.name}_${generation}` : sql.name);
 
+/** Every statement named with `prepared`, under the name it goes by now: what a new connection prepares before it serves (warm-connection.ts). */
+export function preparedStatementsNow(): PreparedStatement[] {
+  if (!preparing) return [];
+  return [...preparedTexts].map(([name, text]) => ({ name: nameOf({ name, text }), text }));
+}
+
 async function run(em: EntityManager, sql: string | PreparedStatement, params: unknown[]): Promise<unknown> {
   if (typeof sql === 'string' || !preparing) return em.query<unknown>(typeof sql === 'string' ? sql : sql.text, params);
   // pg takes a query config object where TypeORM passes the text through; a fresh object each time (pg adds the values to it).
