@@ -1,7 +1,8 @@
 import { Client } from 'pg';
-import { AutoPreparingClient, PreparedStatement, preparedStatementsNow, warmConnection } from '@inbox/core';
+import { AutoPreparingClient, PreparedStatement, preparedStatementsNow, warmConnection, warmOnConnect } from '@inbox/core';
 import { bootApp } from './helpers/app';
 import { createTestDatabase } from './helpers/test-database';
+import { startTcpProxy } from './helpers/tcp-proxy';
 
 type Prepared = { name: string; generic_plans: string; custom_plans: string };
 
@@ -17,9 +18,11 @@ describe('a warm pool', () => {
     url = await createTestDatabase();
   });
 
-  const connect = async (warmOnConnect: boolean) => {
-    const client = new AutoPreparingClient({ connectionString: url, warmOnConnect });
+  /** A client as the application's pool makes one: connected, then warmed by the pool's `onConnect` hook (or not). */
+  const connect = async (warm: boolean) => {
+    const client = new AutoPreparingClient({ connectionString: url });
     await client.connect();
+    if (warm) await warmOnConnect(5000)(client);
     return client;
   };
   const preparedOn = async (client: Client) => (await client.query<Prepared>(`SELECT name, generic_plans, custom_plans FROM pg_prepared_statements`)).rows;
@@ -79,6 +82,23 @@ describe('a warm pool', () => {
       expect(await warmConnection(client, [good, later])).toEqual({ prepared: 0, failed: [] });
     } finally {
       await client.end();
+    }
+  });
+
+  it('gives up on a connection whose database froze before it was warm, with the error of a connection timeout', async () => {
+    const direct = new URL(url);
+    const proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432));
+    // No read timeout: only the warming's own deadline can end the wait (else jest's timeout fails the test).
+    const client = new AutoPreparingClient({ connectionString: proxy.urlThrough(url) });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      proxy.freeze();
+      await expect(warmOnConnect(300)(client)).rejects.toThrow(/^Connection terminated due to connection timeout/);
+    } finally {
+      proxy.restore();
+      await client.end().catch(() => undefined);
+      await proxy.close();
     }
   });
 

@@ -1,9 +1,7 @@
-import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { isStalePlan } from './pg-errors';
 import { RepeatedStatements } from './repeated-statements';
-import { preparedStatementsNow, preparedStatementsOn } from './sql';
-import { warmConnection } from './warm-connection';
+import { preparedStatementsOn } from './sql';
 
 /** The application's repeated statements, by text (one naming for every pool of this process: a name always means one text). */
 const repeated = new RepeatedStatements('auto', 200);
@@ -33,43 +31,18 @@ const plainQuery = (): QueryFn => Client.prototype.query as unknown as QueryFn;
  * ms) and then promoted. Closures passed as arguments, as below, are allocated young.
  */
 export class AutoPreparingClient extends Client {
-  private static readonly logger = new Logger('DatabasePool');
   /** A statement unanswered this long fails with "Query read timeout" and closes the connection (0: never). */
   readonly readTimeoutMillis: number;
-  /** Prepare and plan the application's statements when the connection opens, before the pool lends it (warm-connection.ts). */
-  readonly warmOnConnect: boolean;
 
-  constructor(config?: ConstructorParameters<typeof Client>[0] & { readTimeoutMillis?: number; warmOnConnect?: boolean }) {
+  constructor(config?: ConstructorParameters<typeof Client>[0] & { readTimeoutMillis?: number }) {
     super(config);
     this.readTimeoutMillis = (typeof config === 'object' && config?.readTimeoutMillis) || 0;
-    this.warmOnConnect = typeof config === 'object' && config?.warmOnConnect === true;
   }
+}
 
-  connect(): Promise<Client>;
-  connect(callback: (err: Error) => void): void;
-  connect(callback?: (err: Error) => void): Promise<Client> | void {
-    if (!this.warmOnConnect) return callback ? super.connect(callback) : super.connect();
-    const ready = super.connect().then(async () => {
-      await this.warm();
-      return this;
-    });
-    if (!callback) return ready;
-    ready.then(
-      () => callback(null as unknown as Error),
-      (err: Error) => callback(err),
-    );
-  }
-
-  /** Best effort: a connection that could not be warmed serves cold, as it did before (and an error of the connection itself shows on its first use). */
-  private async warm(): Promise<void> {
-    if (!preparedStatementsOn()) return;
-    try {
-      const { failed } = await warmConnection(this, [...preparedStatementsNow(), ...repeated.named()]);
-      if (failed.length) AutoPreparingClient.logger.warn({ statements: failed }, 'statements PostgreSQL refused to prepare on a new connection');
-    } catch (err) {
-      AutoPreparingClient.logger.warn({ err: (err as Error).message }, 'a new database connection could not be warmed');
-    }
-  }
+/** The statements this process has named so far (see RepeatedStatements), for a new connection to prepare (warm-connection.ts). */
+export function autoPreparedStatements(): Array<{ name: string; text: string }> {
+  return preparedStatementsOn() ? repeated.named() : [];
 }
 
 /**
@@ -83,6 +56,26 @@ function readTimedOut(client: AutoPreparingClient, reject: (err: Error) => void)
   // or the one it waits behind) pg's end() destroys the socket rather than waiting for an answer.
   void client.end();
   reject(new Error('Query read timeout'));
+}
+
+type Answer = (err: Error | null, res?: unknown) => void;
+
+/**
+ * A caller's callback, answered with "Query read timeout" (and the connection closed) when the
+ * statement is unanswered for the client's read timeout, as `send` does for the application's
+ * own statements: a frozen server held such a statement, and its connection, forever.
+ */
+function withReadTimeout(client: AutoPreparingClient, answer: Answer): Answer {
+  if (client.readTimeoutMillis <= 0) return answer;
+  let answered = false;
+  const once: Answer = (err, res) => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    answer(err, res);
+  };
+  const timer = setTimeout(readTimedOut, client.readTimeoutMillis, client, (err: Error) => once(err));
+  return once;
 }
 
 /** pg's query with a callback, as a promise (see the class's note on garbage). */
@@ -101,14 +94,11 @@ function send(client: AutoPreparingClient, config: unknown, values: unknown): Pr
 }
 
 (AutoPreparingClient.prototype as unknown as { query: QueryFn }).query = function query(this: AutoPreparingClient, config: unknown, values?: unknown, callback?: unknown) {
-  // A caller's own callback or Query object (pg-pool's, a cursor): pg's way, untouched.
-  if (
-    typeof callback === 'function' ||
-    typeof values === 'function' ||
-    (typeof config === 'object' && config !== null && typeof (config as { submit?: unknown }).submit === 'function')
-  ) {
-    return plainQuery().call(this, config, values, callback);
-  }
+  // A Query object (a cursor, a stream): pg's way, untouched.
+  if (typeof config === 'object' && config !== null && typeof (config as { submit?: unknown }).submit === 'function') return plainQuery().call(this, config, values, callback);
+  // A caller's own callback (pg-pool's `pool.query`, which the rate limiter uses): pg's way, under the read timeout.
+  if (typeof callback === 'function') return plainQuery().call(this, config, values, withReadTimeout(this, callback as Answer));
+  if (typeof values === 'function') return plainQuery().call(this, config, withReadTimeout(this, values as Answer));
   if (typeof config !== 'string' || !Array.isArray(values) || values.length === 0 || !preparedStatementsOn()) {
     // pg adds the callback to a config object: a copy of the caller's.
     return send(this, typeof config === 'object' && config !== null ? { ...config } : config, values);

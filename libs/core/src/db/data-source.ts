@@ -1,6 +1,7 @@
 import { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../entities';
 import { DatabaseTimeouts, appPoolTimeoutOptions } from './pool-options';
+import { warmOnConnect } from './warm-connection';
 import { OutboundDelivery1765160000000 } from './migrations/1765160000000-OutboundDelivery';
 import { Init1764460800000 } from './migrations/1764460800000-Init';
 import { Routing1764547200000 } from './migrations/1764547200000-Routing';
@@ -71,7 +72,8 @@ export const MIGRATIONS = [
  * `timeouts` for the application's pool; migrations run without a statement timeout (they may be long).
  * `warm`: the application's pool keeps every connection it opens (`min`, so none is closed for
  * being idle and reopened cold) and prepares its statements on each new one before lending it
- * (AutoPreparingClient, warm-connection.ts); `openAllConnections` opens them all at start.
+ * (warm-connection.ts's `warmOnConnect`, pg-pool's `onConnect` hook); `openAllConnections` opens
+ * them all at start.
  */
 export function dataSourceOptions(url: string, poolSize = 10, timeouts?: DatabaseTimeouts, warm = false): DataSourceOptions {
   return {
@@ -89,7 +91,7 @@ export function dataSourceOptions(url: string, poolSize = 10, timeouts?: Databas
       application_name: 'omnichannel-inbox',
       Client: AutoPreparingClient,
       ...(timeouts ? appPoolTimeoutOptions(timeouts) : {}),
-      ...(warm ? { min: poolSize, warmOnConnect: true } : {}),
+      ...(warm ? { min: poolSize, onConnect: warmOnConnect(timeouts?.connectTimeoutMs ?? 5000) } : {}),
     },
   };
 }

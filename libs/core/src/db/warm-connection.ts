@@ -1,7 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { escapeIdentifier, type ClientBase, type Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import type { PreparedStatement } from './sql';
-import { quoteLiteral } from './sql';
+import { autoPreparedStatements } from './auto-prepare';
+import { preparedStatementsNow, preparedStatementsOn, quoteLiteral, type PreparedStatement } from './sql';
+
+const logger = new Logger('DatabasePool');
 
 /** What warming one connection did. */
 export interface Warmth {
@@ -78,7 +81,38 @@ export async function warmConnection(client: ClientBase, statements: readonly Pr
 }
 
 /**
- * Opens every connection of the application's pool (each warms itself: AutoPreparingClient) and
+ * pg-pool's `onConnect` hook for the application's pool: a new connection prepares and plans the
+ * statements named with `prepared` and those this process has named since (AutoPreparingClient)
+ * before the pool lends it. pg-pool runs it once the connection is made, with its connection timer
+ * stopped, so the warming has its own: past `timeoutMs` (the connect timeout) the connection is
+ * closed and the waiter gets the error a connection that could not be made gets (a database that
+ * froze between the handshake and the first statement answers 503 as soon as it did before).
+ * A statement PostgreSQL refuses is logged and left to its first use; a connection that fails
+ * while warming is discarded by the pool, and the waiter gets its error.
+ */
+export function warmOnConnect(timeoutMs: number): (client: ClientBase) => Promise<void> {
+  return async (client) => {
+    if (!preparedStatementsOn()) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+        reject(new Error('Connection terminated due to connection timeout (while preparing its statements)'));
+      }, timeoutMs);
+    });
+    const warming = warmConnection(client, [...preparedStatementsNow(), ...autoPreparedStatements()]);
+    warming.catch(() => undefined);
+    try {
+      const { failed } = await Promise.race([warming, deadline]);
+      if (failed.length) logger.warn({ statements: failed }, 'statements PostgreSQL refused to prepare on a new connection');
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/**
+ * Opens every connection of the application's pool (each warms itself: `warmOnConnect`) and
  * returns them to it, where `min` keeps them: a server that says it is ready serves its first
  * burst on warm connections, and growing under load never opens a cold one in the middle of it.
  * What PostgreSQL refuses (max_connections reached) stays closed: the pool opens it on demand, as
