@@ -115,7 +115,10 @@ export class CoreModule implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     if (this.config.databasePoolWarm) {
       const pool = await openAllConnections(this.dataSource);
-      this.logger.log(`database pool: ${pool.open} of ${pool.of} connections open and warmed in ${pool.ms} ms`);
+      const line = `database pool: ${pool.open} of ${pool.of} connections open and warmed in ${pool.ms} ms`;
+      // Fewer: PostgreSQL refused the rest (max_connections); the pool opens them on demand.
+      if (pool.open < pool.of) this.logger.warn(`${line}; the others could not be opened now (DATABASE_POOL_SIZE against max_connections)`);
+      else this.logger.log(line);
     }
     await this.outbound.defineQueue();
     await this.jobs.start(this.databaseUrl);
