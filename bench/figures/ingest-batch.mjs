@@ -20,7 +20,7 @@ const EXISTING_THREADS = 200;
  * count (the ingest figure's baseline, measured again in this run).
  */
 export async function run(ctx) {
-  const seconds = ctx.quick ? 4 : 20;
+  const seconds = ctx.quick ? 3 : 20;
   const boundSeconds = ctx.quick ? 2 : 10;
   const self = fileURLToPath(import.meta.url);
   const ingestFigure = join(dirname(self), 'ingest.mjs');

@@ -23,7 +23,7 @@ const EXISTING_THREADS = 200;
  * transactions per second with `pg` on the same database and the same connection count.
  */
 export async function run(ctx) {
-  const seconds = ctx.quick ? 2 : 20;
+  const seconds = ctx.quick ? 1.5 : 20;
   // The bounds (bare HTTP, the schema's floor) are steady loops without warm-up effects: shorter runs.
   const boundSeconds = ctx.quick ? 1 : 10;
   const self = fileURLToPath(import.meta.url);

@@ -1,4 +1,7 @@
+import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
+// The built server's modules (the in-process ingest loads them all) compiled once for every worker, as the server's main.js does.
+if (process.env.NODE_COMPILE_CACHE !== '') nodeModule.enableCompileCache?.();
 /**
  * Load-generator process: imports one bench module and runs one exported function.
  * One-shot: `fn(params, progress)` → result. Served: `fn(params)` → { ready, handlers }.

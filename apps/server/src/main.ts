@@ -1,3 +1,5 @@
+// First: the compile cache covers the modules loaded after it.
+import './compile-cache';
 import { ConfigError } from '@inbox/core';
 import { startServer } from './server';
 
