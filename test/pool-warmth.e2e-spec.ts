@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { AutoPreparingClient, PreparedStatement, preparedStatementsNow, warmConnection, warmOnConnect } from '@inbox/core';
 import { bootApp } from './helpers/app';
 import { createTestDatabase } from './helpers/test-database';
@@ -117,6 +118,9 @@ describe('a warm pool', () => {
     const sut = await bootApp({ DATABASE_POOL_SIZE: '4' });
     try {
       expect(await appConnections(sut.databaseUrl)).toBe(4);
+      // Kept: the pool closes idle connections only above its minimum, which is all of them.
+      const pool = (sut.server.app.get(DataSource).driver as unknown as { master: { options: { min: number; max: number } } }).master;
+      expect(pool.options).toMatchObject({ min: 4, max: 4 });
       expect((await sut.api('GET', '/health')).status).toBe(200);
     } finally {
       await sut.close();

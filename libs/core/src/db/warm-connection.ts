@@ -23,11 +23,11 @@ const parsedOf = (client: ClientBase): Parsed | undefined => (client as unknown 
  *
  * A new PostgreSQL backend knows nothing: the first time it runs a statement it loads every
  * table, index, constraint, trigger, type and function the statement touches into its catalog
- * caches, parses and plans it. Measured (`npx node bench/profile-latency.mjs 3000 --rate=100
- * --agents=8 --warm=5`): a new connection's first ingest statement took 24.6 ms against about 1 ms
- * warm, its first assignment 6 ms, a repeated statement's first use 12 to 15 ms; each connection
- * the pool opened under load was followed by a burst of slow messages (the run's slowest 1% came
- * in two bursts, 5 s apart, 0.1 s after a new connection each).
+ * caches, parses and plans it. Measured under load (`npx node bench/profile-latency.mjs 3000
+ * --rate=100 --agents=8 --warm=5`): a new connection's first ingest statement took 24.6 ms where a
+ * warm one takes about 1.5 ms, its first assignment 6 ms, a repeated statement's first use 12 to
+ * 16 ms; the pool opened two connections during that run, 2.06 and 7.06 s in, and each time the
+ * messages sent in the next 0.1 s were among the run's slowest (README, twenty-fifth wave).
  *
  * In three round trips: the PREPAREs as one query (what pg's named statements do on first use:
  * PostgreSQL infers the parameters' types the same way), the names PostgreSQL kept, and an
