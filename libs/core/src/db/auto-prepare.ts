@@ -42,7 +42,7 @@ export class AutoPreparingClient extends Client {
 
 /** The statements this process has named so far (see RepeatedStatements), for a new connection to prepare (warm-connection.ts). */
 export function autoPreparedStatements(): Array<{ name: string; text: string }> {
-  return preparedStatementsOn() ? repeated.named() : [];
+  return repeated.named();
 }
 
 /**
@@ -61,9 +61,10 @@ function readTimedOut(client: AutoPreparingClient, reject: (err: Error) => void)
 type Answer = (err: Error | null, res?: unknown) => void;
 
 /**
- * A caller's callback, answered with "Query read timeout" (and the connection closed) when the
- * statement is unanswered for the client's read timeout, as `send` does for the application's
- * own statements: a frozen server held such a statement, and its connection, forever.
+ * A statement's callback, answered with "Query read timeout" (and the connection closed) when the
+ * statement is unanswered for the client's read timeout: the application's statements (`send`)
+ * and a caller's own callback alike (without it, a frozen server held the rate limiter's
+ * statement, and its connection, forever).
  */
 function withReadTimeout(client: AutoPreparingClient, answer: Answer): Answer {
   if (client.readTimeoutMillis <= 0) return answer;
@@ -81,15 +82,15 @@ function withReadTimeout(client: AutoPreparingClient, answer: Answer): Answer {
 /** pg's query with a callback, as a promise (see the class's note on garbage). */
 function send(client: AutoPreparingClient, config: unknown, values: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const timer = client.readTimeoutMillis > 0 ? setTimeout(readTimedOut, client.readTimeoutMillis, client, reject) : null;
-    plainQuery().call(client, config, values, (err: Error | null, res: unknown) => {
-      if (timer) clearTimeout(timer);
-      // pg's own promise also re-captured the error's stack in a catch, for the caller's frames;
-      // every caller here (TypeORM, Transactions, sql.ts) wraps the error in a QueryFailedError
-      // that has them, so no promise more a statement for it.
-      if (err) reject(err);
-      else resolve(res);
-    });
+    // pg's own promise also re-captured the error's stack in a catch, for the caller's frames;
+    // every caller here (TypeORM, Transactions, sql.ts) wraps the error in a QueryFailedError
+    // that has them, so no promise more a statement for it.
+    plainQuery().call(
+      client,
+      config,
+      values,
+      withReadTimeout(client, (err, res) => (err ? reject(err) : resolve(res))),
+    );
   });
 }
 

@@ -45,7 +45,6 @@ const nameOf = (sql: PreparedStatement) => (generation ? `${sql.name}_${generati
 
 /** Every statement named with `prepared`, under the name it goes by now: what a new connection prepares before it serves (warm-connection.ts). */
 export function preparedStatementsNow(): PreparedStatement[] {
-  if (!preparing) return [];
   return [...preparedTexts].map(([name, text]) => ({ name: nameOf({ name, text }), text }));
 }
 
