@@ -133,10 +133,14 @@ export class MailboxWatcher {
           );
         await this.deps.repo.saveSyncState(this.deps.em(), this.inboxId, imap.mailbox, { uidvalidity, lastUid: 0 });
       }
-      await this.sync(client, box, uidvalidity);
+      // A sync of the previous session may still be failing on its closed connection: one sync at a time.
+      await this.syncRunning;
+      // Listening before the first sync: a mail that lands during it is announced by an EXISTS that comes with the
+      // SEARCH's answer (after its results were computed), and only once. Heard, it runs the sync again.
+      client.on('exists', () => this.requestSync(client, box, uidvalidity));
+      await this.syncUntilQuiet(client, box, uidvalidity);
       healthy();
       this.status.lastError = null;
-      client.on('exists', () => this.requestSync(client, box, uidvalidity));
       safety = setInterval(() => this.requestSync(client, box, uidvalidity), SAFETY_SYNC_MS);
       await closed;
       if (!this.stopped) throw new Error('IMAP connection closed');
@@ -154,20 +158,31 @@ export class MailboxWatcher {
       this.syncAgain = true;
       return;
     }
-    this.syncRunning = (async () => {
+    this.syncUntilQuiet(client, box, uidvalidity).catch((err) => {
+      this.status.lastError = describeConnectionError(err).words;
+      this.logger.warn({ inboxId: this.inboxId, err: (err as Error).message }, 'IMAP sync failed, reconnecting');
+      client.close();
+    });
+  }
+
+  /**
+   * Syncs again as long as EXISTS came in meanwhile; rejects with the first failure. One runs at a time (callers check
+   * `syncRunning`, which never rejects).
+   */
+  private syncUntilQuiet(client: ImapFlow, box: MailboxRef, uidvalidity: number): Promise<void> {
+    const run = (async () => {
       try {
         do {
           this.syncAgain = false;
           await this.sync(client, box, uidvalidity);
         } while (this.syncAgain && !this.stopped);
-      } catch (err) {
-        this.status.lastError = describeConnectionError(err).words;
-        this.logger.warn({ inboxId: this.inboxId, err: (err as Error).message }, 'IMAP sync failed, reconnecting');
-        client.close();
       } finally {
+        // In the same turn as the last check of syncAgain: an EXISTS heard after it starts a new sync.
         this.syncRunning = null;
       }
     })();
+    this.syncRunning = run.catch(() => undefined);
+    return run;
   }
 
   private async sync(client: ImapFlow, box: MailboxRef, uidvalidity: number): Promise<void> {
