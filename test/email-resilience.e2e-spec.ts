@@ -38,6 +38,9 @@ describe('email channel: dropped connections, UIDVALIDITY resets, replica takeov
   const count = async (inboxId: string, externalId: string) =>
     (await db.query(`SELECT count(*)::int AS n FROM messages WHERE inbox_id = $1 AND external_id = $2`, [inboxId, externalId])).rows[0].n as number;
   const arrived = (inboxId: string, externalId: string, timeoutMs = 20000) => eventually(async () => (await count(inboxId, externalId)) > 0, timeoutMs, `mail ${externalId}`);
+  /** Until the watcher's status (GET /inboxes/:id/email-status) says it has no IMAP session. */
+  const disconnected = (inboxId: string, what: string) =>
+    eventually(async () => (await sut.api('GET', `/inboxes/${inboxId}/email-status`, { token: admin })).body.watcher.connected === false, 15000, what);
 
   it('gets mails delivered while Dovecot was down exactly once after it restarts', async () => {
     const inboxId = await createInbox('support');
@@ -46,11 +49,7 @@ describe('email channel: dropped connections, UIDVALIDITY resets, replica takeov
     await arrived(inboxId, first.messageId!);
 
     await dovecot.stop();
-    await eventually(
-      async () => (await sut.api('GET', `/inboxes/${inboxId}/email-status`, { token: admin })).body.watcher.connected === false,
-      15000,
-      'the watcher to notice the drop',
-    );
+    await disconnected(inboxId, 'the watcher to notice the drop');
     const during = [buildMail({ subject: 'during 1' }), buildMail({ subject: 'during 2' }), buildMail({ subject: 'during 3' })];
     for (const m of during) dovecot.deliverToMaildir('support', m.raw);
     await dovecot.start();
@@ -86,11 +85,7 @@ describe('email channel: dropped connections, UIDVALIDITY resets, replica takeov
     await admin2.mailboxDelete('Support');
     // Dovecot ends the session that had the folder open. Until it has, that session can still touch the folder's
     // index, and an APPEND to the folder made again meanwhile fails with "Mailbox was deleted under us".
-    await eventually(
-      async () => (await sut.api('GET', `/inboxes/${inboxId}/email-status`, { token: admin })).body.watcher.connected === false,
-      15000,
-      'the watcher to lose the folder',
-    );
+    await disconnected(inboxId, 'the watcher to lose the folder');
     await admin2.mailboxCreate('Support');
     await admin2.logout();
     const fresh = buildMail({ subject: 'new after reset' });
