@@ -169,10 +169,10 @@ export async function rawSearch(client, q) {
          'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "') AS headline
      FROM (SELECT w.* FROM (
              SELECT m.id, m.created_at, coalesce((ts_rank(m.search_vector, $1::tsquery) + CASE WHEN false OR ${token ? 'm.external_id = $3' : 'false'} THEN 1 ELSE 0 END)::real, 0)::real AS rank
-             FROM messages m
-             WHERE (m.search_vector @@ $1::tsquery${token ? ' OR (m.inbox_id = ANY(ARRAY(SELECT id FROM inboxes)) AND m.external_id = $3)' : ''})
-               AND m.kind <> 'activity' AND m.created_at <= $2::timestamptz
-             ORDER BY m.created_at DESC, m.id DESC LIMIT 1000) w
+             FROM (SELECT m.id, m.created_at, m.search_vector, m.external_id FROM messages m
+               WHERE (m.search_vector @@ $1::tsquery${token ? ' OR (m.inbox_id = ANY(ARRAY(SELECT id FROM inboxes)) AND m.external_id = $3)' : ''})
+                 AND m.kind <> 'activity' AND m.created_at <= $2::timestamptz
+               ORDER BY m.created_at DESC, m.id DESC LIMIT 1000) m) w
            ORDER BY w.rank DESC, w.created_at DESC, w.id DESC LIMIT 21) hit
      JOIN messages m ON m.id = hit.id JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id
      ORDER BY hit.rank DESC, hit.created_at DESC, hit.id DESC`,

@@ -111,20 +111,23 @@ export class SearchRepository {
     this.scopeMessages(p, where, scope);
     const needsConversation = this.filterMessages(p, where, f);
     const from = `messages m${needsConversation ? ' JOIN conversations c ON c.id = m.conversation_id' : ''}`;
-    const rank = `(ts_rank(m.search_vector, ${tq}) + CASE WHEN ${q.uuids.length ? `m.id = ANY(${p.add(q.uuids)}::uuid[])` : 'false'} OR ${q.token ? `m.external_id = ${p.add(q.token)}` : 'false'} THEN 1 ELSE 0 END)::real`;
+    const rank = `coalesce((ts_rank(m.search_vector, ${tq}) + CASE WHEN ${q.uuids.length ? `m.id = ANY(${p.add(q.uuids)}::uuid[])` : 'false'} OR ${q.token ? `m.external_id = ${p.add(q.token)}` : 'false'} THEN 1 ELSE 0 END)::real, 0)::real`;
+    // The newest matches first, then their rank: ranked after the LIMIT, ts_rank reads the window's
+    // vectors only. Ranked in the same SELECT as the ORDER BY, it ran on every match the index gave
+    // before the sort kept the newest (16,504 for two common words at 1,000,000 messages: 12 ms of
+    // the statement's 70; PostgreSQL postpones only costlier or volatile expressions past a sort).
+    const newest = (limit: string) => `SELECT m.id, m.created_at, ${rank} AS rank FROM (
+                 SELECT m.id, m.created_at, m.search_vector, m.external_id FROM ${from} WHERE ${where.join(' AND ')}
+                 ORDER BY m.created_at DESC, m.id DESC LIMIT ${limit}) m`;
     let inner: string;
     if (page.sort === 'recent') {
       if (page.after) where.push(`(m.created_at, m.id) < (${p.add(page.after.createdAt)}::timestamptz, ${p.add(page.after.id)}::uuid)`);
-      inner = `SELECT m.id, m.created_at, coalesce(${rank}, 0) AS rank FROM ${from} WHERE ${where.join(' AND ')}
-               ORDER BY m.created_at DESC, m.id DESC LIMIT ${p.add(page.limit)}`;
+      inner = newest(p.add(page.limit));
     } else {
       const keyset = page.after
         ? `WHERE (w.rank, w.created_at, w.id) < (${p.add(page.after.rank ?? 0)}::real, ${p.add(page.after.createdAt)}::timestamptz, ${p.add(page.after.id)}::uuid)`
         : '';
-      inner = `SELECT w.* FROM (
-                 SELECT m.id, m.created_at, coalesce(${rank}, 0)::real AS rank FROM ${from} WHERE ${where.join(' AND ')}
-                 ORDER BY m.created_at DESC, m.id DESC LIMIT ${RANK_WINDOW}
-               ) w ${keyset} ORDER BY w.rank DESC, w.created_at DESC, w.id DESC LIMIT ${p.add(page.limit)}`;
+      inner = `SELECT w.* FROM (${newest(String(RANK_WINDOW))}) w ${keyset} ORDER BY w.rank DESC, w.created_at DESC, w.id DESC LIMIT ${p.add(page.limit)}`;
     }
     const rows = await em.query<
       Array<{
