@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { fetch, type Agent } from 'undici';
+import type { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig, DomainEvent, DomainEvents, JobQueue, PgJob, SecretBox, Transactions, isOutboundRefusal, outboundDispatcher } from '@inbox/core';
 import { WebhookRepository, SubscriptionForDelivery } from './webhook.repository';
 import { WebhookEventName, outcomeOf, shouldDisable, signedRequest, subscriptionWants, webhookEventsOf } from './webhook-events.util';
@@ -12,6 +13,13 @@ const SUBSCRIPTIONS_TTL_MS = 5_000;
 const MAX_QUICK_WAITS = 5;
 /** Events the sweeper passes in one transaction while no subscription is active (seqs only, no payloads). */
 const SWEEP_SEQ_ONLY = 1_000;
+
+/** One delivery to file: an event for a subscription, under one of its webhook names. */
+interface Planned {
+  sub: SubscriptionForDelivery;
+  e: DomainEvent;
+  name: WebhookEventName;
+}
 
 interface DeliveryJob {
   deliveryId: string;
@@ -112,28 +120,38 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   /** Files deliveries for committed events, each with its job, in one transaction. */
   async file(events: DomainEvent[]): Promise<number> {
-    const named = events.map((e) => ({ e, names: webhookEventsOf(e) })).filter((x) => x.names.length);
-    if (!named.length) return 0;
+    if (!events.some((e) => webhookEventsOf(e).length)) return 0;
     const subs = await this.activeSubscriptions();
     if (!subs.length) return 0;
-    const inboxes = await this.repo.inboxesOf(this.tx.manager, [...new Set(named.map((x) => x.e.conversationId).filter((id): id is string => !!id))]);
-    const plan: Array<{ sub: SubscriptionForDelivery; e: DomainEvent; name: WebhookEventName }> = [];
+    const plan = await this.plan(this.tx.manager, events, subs);
+    if (!plan.length) return 0;
+    return this.tx.run(({ em }) => this.fileIn(em, plan));
+  }
+
+  /** Which subscription gets which event (the conversations' inboxes read through `em`). */
+  private async plan(em: EntityManager, events: DomainEvent[], subs: SubscriptionForDelivery[]): Promise<Planned[]> {
+    const named = events.map((e) => ({ e, names: webhookEventsOf(e) })).filter((x) => x.names.length);
+    if (!named.length || !subs.length) return [];
+    const inboxes = await this.repo.inboxesOf(em, [...new Set(named.map((x) => x.e.conversationId).filter((id): id is string => !!id))]);
+    const plan: Planned[] = [];
     for (const { e, names } of named) {
       const inboxId = inboxOf(e) ?? (e.conversationId ? (inboxes.get(e.conversationId) ?? null) : null);
       const isNote = (e.type === 'message.created' || e.type === 'message.updated') && e.payload.kind === 'note';
       for (const name of names) for (const sub of subs) if (e.seq > sub.afterSeq && subscriptionWants(sub, name, { inboxId, isNote })) plan.push({ sub, e, name });
     }
-    if (!plan.length) return 0;
-    return this.tx.run(async ({ em }) => {
-      let filed = 0;
-      for (const { sub, e, name } of plan) {
-        const id = await this.repo.insertDelivery(em, { subscriptionId: sub.id, eventSeq: e.seq, event: name, conversationId: e.conversationId, data: e.payload });
-        if (!id) continue;
-        await this.jobs.sendInTx(em, WEBHOOK_QUEUE, { deliveryId: id }, { singletonKey: deliveryKey(sub.id, e.conversationId, id) });
-        filed++;
-      }
-      return filed;
-    });
+    return plan;
+  }
+
+  /** The planned deliveries, each with its job, in the caller's transaction; returns how many were new. */
+  private async fileIn(em: EntityManager, plan: Planned[]): Promise<number> {
+    let filed = 0;
+    for (const { sub, e, name } of plan) {
+      const id = await this.repo.insertDelivery(em, { subscriptionId: sub.id, eventSeq: e.seq, event: name, conversationId: e.conversationId, data: e.payload });
+      if (!id) continue;
+      await this.jobs.sendInTx(em, WEBHOOK_QUEUE, { deliveryId: id }, { singletonKey: deliveryKey(sub.id, e.conversationId, id) });
+      filed++;
+    }
+    return filed;
   }
 
   invalidate(): void {
@@ -149,13 +167,21 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     return this.subsCache.subs;
   }
 
-  /** Files what the live path missed: outbox events older than the lag, after the shared cursor. */
+  /**
+   * Files what the live path missed: outbox events older than the lag, after the shared cursor.
+   * The subscriptions are read before the cursor's transaction, and everything inside it goes
+   * through that transaction's connection: a read through the pool from inside held this
+   * connection idle while it waited for a second one (with one connection in the pool, until
+   * the pool's acquire timeout: every request stalled 5 s, each 15 s, whenever no event had
+   * refreshed the subscriptions' cache). The filing and the cursor's move commit together.
+   */
   async sweep(): Promise<void> {
     for (;;) {
+      const subs = await this.activeSubscriptions();
       const more = await this.tx.run(async ({ em }) => {
         const cursor = await this.repo.lockCursor(em);
         if (cursor === null) return false; // another replica is sweeping
-        if (!(await this.activeSubscriptions()).length) {
+        if (!subs.length) {
           // Nothing to file (as `file` would find): the cursor moves on without the payloads.
           const { last, count } = await this.repo.settledSeqAfter(em, cursor, this.config.webhookSweepLagSeconds, SWEEP_SEQ_ONLY);
           if (!count) return false;
@@ -164,7 +190,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         }
         const batch = await this.repo.settledEventsAfter(em, cursor, this.config.webhookSweepLagSeconds, 500);
         if (!batch.length) return false;
-        await this.file(batch);
+        await this.fileIn(em, await this.plan(em, batch, subs));
         await this.repo.advanceCursor(em, batch[batch.length - 1].seq);
         return batch.length === 500;
       });
