@@ -80,6 +80,6 @@ describe('webhook sweep on a pool of one connection', () => {
     const again = await db.query(`SELECT data->>'id' AS message_id FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY event_seq`, [sub.id]);
     expect(again.rows.map((r) => r.message_id)).toEqual(sent);
     expect(await cursor()).toBe(await lastSeq());
-    await eventually(() => hooks.received.filter((h) => h.json.event === 'message.created').length >= 3, 15000, 'deliveries sent');
+    await eventually(async () => hooks.received.filter((h) => h.json.event === 'message.created').length >= 3, 15000, 'deliveries sent');
   });
 });

@@ -89,13 +89,13 @@ function waitFor(proc, re, timeoutMs, what) {
 }
 
 /** The real server (production entry point of the private build) as its own process. */
-export async function startInboxServer(env, { nofile, timeoutMs = 90000 } = {}) {
+export async function startInboxServer(env, { nofile, timeoutMs = 90000, main = MAIN } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'inbox-bench-data-'));
   // BENCH_SERVER_NODE_ARGS: options for the servers' node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
   // (a CPU profile per server, written when it stops). BENCH_SERVER_STDOUT=FILE: each server's
   // stdout is appended to FILE as well (e.g. with BENCH_SERVER_NODE_ARGS=--trace-gc-nvp).
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const proc = spawnNode([...nodeArgs, MAIN], {
+  const proc = spawnNode([...nodeArgs, main], {
     nofile,
     env: { ...process.env, ...UNLIMITED_RATES, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_PRETTY: 'false', DATA_DIR: dataDir, ...env },
   });
