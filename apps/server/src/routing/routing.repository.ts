@@ -459,11 +459,14 @@ export class RoutingRepository {
    * `routingState` and `queue` in one round trip (queryRowsTogether on a connection of its own, once
    * the connection has parsed both): for a pass that expects to assign. The queue is read even when
    * the state shows no room, so a pass that expects a full house reads the state alone.
+   * `em` is the pool's manager: inside a transaction this would hold that transaction's
+   * connection idle while it waited for a second one (a stall with a small or saturated pool).
    */
   async routingStateAndQueue(
     em: EntityManager,
     limit: number,
   ): Promise<{ agents: AgentState[]; teams: TeamSettings[]; queue: QueuedConversation[]; reasons: Map<string, string | null> }> {
+    if (em.queryRunner) throw new Error('routingStateAndQueue takes a connection of its own: call it with the pool manager, outside a transaction');
     const runner = em.connection.createQueryRunner();
     try {
       await runner.connect();
