@@ -11,10 +11,8 @@
  * more environment (a switch measured against the revision).
  *   npx node bench/ab-http.mjs [rev=HEAD~1] [--rounds=8] [--seconds=2] [--cases=health,teams,ingestExisting,ingestNew] [--swap]
  */
-import { execFileSync, execSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILD, ROOT, buildServer, compileServer } from './lib/env.mjs';
+import { BUILD, buildServer, compileRevision } from './lib/env.mjs';
 import { cpuMsOf } from './lib/cpu.mjs';
 import { openDatabaseServer } from './lib/database.mjs';
 import { startInboxServer } from './lib/processes.mjs';
@@ -28,13 +26,7 @@ const seconds = Number(arg('seconds', 2));
 const cases = arg('cases', 'health,teams,ingestExisting,ingestNew').split(',');
 
 buildServer();
-const sha = execFileSync('git', ['rev-parse', '--short', rev], { cwd: ROOT }).toString().trim();
-const src = join(ROOT, 'bench/results', `ab-src-${sha}`);
-const out = join(ROOT, 'bench/results', `ab-build-${sha}`);
-rmSync(src, { recursive: true, force: true });
-mkdirSync(src, { recursive: true });
-execSync(`git archive ${sha} apps libs .swcrc | tar -x -C ${src}`, { cwd: ROOT });
-compileServer(src, out);
+const { sha, out, remove: removeRevision } = compileRevision(rev);
 
 const db = await openDatabaseServer(() => {});
 const sides = [];
@@ -101,6 +93,5 @@ try {
     await db.dropDatabase(s.url);
   }
   await db.close();
-  rmSync(src, { recursive: true, force: true });
-  rmSync(out, { recursive: true, force: true });
+  removeRevision();
 }

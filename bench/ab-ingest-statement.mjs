@@ -10,12 +10,10 @@
  * working tree's and the revision's; both STORE_AND_COMMIT unless told), e.g. STORE_INTO_OPEN_AND_COMMIT.
  *   npx node bench/ab-ingest-statement.mjs [rev=HEAD~1] [--rounds=8] [--per-round=500] [--modes=existing,new] [--ours=NAME] [--theirs=NAME]
  */
-import { execFileSync, execSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import pg from 'pg';
-import { BUILD, ROOT, buildServer, compileServer } from './lib/env.mjs';
+import { BUILD, buildServer, compileRevision } from './lib/env.mjs';
 import { cpuMsOf } from './lib/cpu.mjs';
 import { openDatabaseServer } from './lib/database.mjs';
 
@@ -28,14 +26,7 @@ const modes = arg('modes', 'existing,new').split(',');
 const require = createRequire(import.meta.url);
 
 buildServer();
-// The revision's sources, compiled the same way beside the working tree's build (packages resolve from the repo's node_modules).
-const sha = execFileSync('git', ['rev-parse', '--short', rev], { cwd: ROOT }).toString().trim();
-const src = join(ROOT, 'bench/results', `ab-src-${sha}`);
-const out = join(ROOT, 'bench/results', `ab-build-${sha}`);
-rmSync(src, { recursive: true, force: true });
-mkdirSync(src, { recursive: true });
-execSync(`git archive ${sha} apps libs .swcrc | tar -x -C ${src}`, { cwd: ROOT });
-compileServer(src, out);
+const { sha, out, remove: removeRevision } = compileRevision(rev);
 const statement = (build, name) => {
   const sql = require(join(build, 'libs/core/src/repositories/inbound.repository.js'))[name];
   if (!sql?.text) throw new Error(`inbound.repository has no prepared statement ${name} in ${build}`);
@@ -117,6 +108,5 @@ try {
 } finally {
   await db.dropDatabase(url);
   await db.close();
-  rmSync(src, { recursive: true, force: true });
-  rmSync(out, { recursive: true, force: true });
+  removeRevision();
 }

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, execSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +27,29 @@ export function compileServer(root, out) {
     cwd: root,
     stdio: 'pipe',
   });
+}
+
+/**
+ * A git revision's server compiled as the working tree's is (beside it, under bench/results;
+ * packages resolve from this repository's node_modules), for A/B runs. Returns the short sha,
+ * the build directory and a function that removes both directories.
+ */
+export function compileRevision(rev) {
+  const sha = execFileSync('git', ['rev-parse', '--short', rev], { cwd: ROOT }).toString().trim();
+  const src = join(RESULTS, `ab-src-${sha}`);
+  const out = join(RESULTS, `ab-build-${sha}`);
+  rmSync(src, { recursive: true, force: true });
+  mkdirSync(src, { recursive: true });
+  execSync(`git archive ${sha} apps libs .swcrc | tar -x -C ${src}`, { cwd: ROOT });
+  compileServer(src, out);
+  return {
+    sha,
+    out,
+    remove: () => {
+      rmSync(src, { recursive: true, force: true });
+      rmSync(out, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
