@@ -27,22 +27,29 @@ describe('webhook sweep on a pool of one connection', () => {
   });
 
   const cursor = async () => Number((await db.query(`SELECT last_seq FROM webhook_cursor`)).rows[0].last_seq);
-  /** Backdates the outbox events after `seq` past the sweep lag (about four years): the sweeper's to file. */
-  const settle = (seq: number) => db.query(`UPDATE outbox_events SET created_at = now() - interval '4 years' WHERE seq > $1`, [seq]);
+  /**
+   * Backdates the outbox events after `seq` past the sweep lag (about four years): the sweeper's
+   * to file, up to the last of them, which it returns (events written later are young: the sweep
+   * stops before them).
+   */
+  const settle = async (seq: number) =>
+    Number(
+      (await db.query(`WITH s AS (UPDATE outbox_events SET created_at = now() - interval '4 years' WHERE seq > $1 RETURNING seq) SELECT max(seq) AS s FROM s`, [seq])).rows[0].s,
+    );
   const lastSeq = async () => Number((await db.query(`SELECT coalesce(max(seq), 0) AS s FROM outbox_events`)).rows[0].s);
 
   it('moves the cursor while no subscription is active, its cache of subscriptions stale', async () => {
     const dispatcher = sut.server.app.get(WebhookDispatcher);
-    await db.query(`UPDATE webhook_cursor SET last_seq = $1`, [await lastSeq()]);
     const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Inbox ${uid()}`, channel: 'api' } })).body;
     const before = await lastSeq();
+    await db.query(`UPDATE webhook_cursor SET last_seq = $1`, [before]);
     await sut.api('POST', `/inboxes/${inbox.id}/incoming`, { token: inbox.token, body: { externalId: uid(), contact: { identifier: uid() }, text: 'hello' } });
-    await settle(before);
+    const settled = await settle(before);
     dispatcher.invalidate();
 
     await dispatcher.sweep();
 
-    expect(await cursor()).toBe(await lastSeq());
+    expect(await cursor()).toBe(settled);
     expect((await sut.api('GET', '/health')).status).toBe(200);
   });
 
@@ -52,8 +59,8 @@ describe('webhook sweep on a pool of one connection', () => {
     closeReceiver = () => hooks.close();
     const inbox = (await sut.api('POST', '/inboxes', { token: admin, body: { name: `Inbox ${uid()}`, channel: 'api' } })).body;
     const sub = (await sut.api('POST', '/webhooks', { token: admin, body: { url: hooks.url, events: ['message.created'], inboxIds: [inbox.id] } })).body as { id: string };
-    await db.query(`UPDATE webhook_cursor SET last_seq = $1`, [await lastSeq()]);
     const before = await lastSeq();
+    await db.query(`UPDATE webhook_cursor SET last_seq = $1`, [before]);
     const sent = [];
     for (let i = 0; i < 3; i++) {
       sent.push(
@@ -63,12 +70,12 @@ describe('webhook sweep on a pool of one connection', () => {
     }
     // The live path files these too; the sweeper's filing of the same events must add nothing.
     await eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1`, [sub.id])).rows[0].n === 3);
-    await settle(before);
+    const settled = await settle(before);
     dispatcher.invalidate();
 
     await dispatcher.sweep();
 
-    expect(await cursor()).toBe(await lastSeq());
+    expect(await cursor()).toBe(settled);
     const filed = await db.query(`SELECT data->>'id' AS message_id FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY event_seq`, [sub.id]);
     expect(filed.rows.map((r) => r.message_id)).toEqual(sent);
     // Filed by the sweeper alone: the live path's rows removed, the events swept again.
@@ -79,7 +86,7 @@ describe('webhook sweep on a pool of one connection', () => {
 
     const again = await db.query(`SELECT data->>'id' AS message_id FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY event_seq`, [sub.id]);
     expect(again.rows.map((r) => r.message_id)).toEqual(sent);
-    expect(await cursor()).toBe(await lastSeq());
+    expect(await cursor()).toBe(settled);
     await eventually(async () => hooks.received.filter((h) => h.json.event === 'message.created').length >= 3, 15000, 'deliveries sent');
   });
 });
