@@ -21,6 +21,14 @@ interface Planned {
   name: WebhookEventName;
 }
 
+/** An event with the webhook names it goes out under (none: no webhook wants it). */
+interface NamedEvent {
+  e: DomainEvent;
+  names: WebhookEventName[];
+}
+
+const namedEvents = (events: DomainEvent[]): NamedEvent[] => events.map((e) => ({ e, names: webhookEventsOf(e) })).filter((x) => x.names.length);
+
 interface DeliveryJob {
   deliveryId: string;
   /** How often it went back in line behind an earlier delivery of its conversation. */
@@ -120,17 +128,17 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   /** Files deliveries for committed events, each with its job, in one transaction. */
   async file(events: DomainEvent[]): Promise<number> {
-    if (!events.some((e) => webhookEventsOf(e).length)) return 0;
+    const named = namedEvents(events);
+    if (!named.length) return 0;
     const subs = await this.activeSubscriptions();
     if (!subs.length) return 0;
-    const plan = await this.plan(this.tx.manager, events, subs);
+    const plan = await this.plan(this.tx.manager, named, subs);
     if (!plan.length) return 0;
     return this.tx.run(({ em }) => this.fileIn(em, plan));
   }
 
   /** Which subscription gets which event (the conversations' inboxes read through `em`). */
-  private async plan(em: EntityManager, events: DomainEvent[], subs: SubscriptionForDelivery[]): Promise<Planned[]> {
-    const named = events.map((e) => ({ e, names: webhookEventsOf(e) })).filter((x) => x.names.length);
+  private async plan(em: EntityManager, named: NamedEvent[], subs: SubscriptionForDelivery[]): Promise<Planned[]> {
     if (!named.length || !subs.length) return [];
     const inboxes = await this.repo.inboxesOf(em, [...new Set(named.map((x) => x.e.conversationId).filter((id): id is string => !!id))]);
     const plan: Planned[] = [];
@@ -190,7 +198,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         }
         const batch = await this.repo.settledEventsAfter(em, cursor, this.config.webhookSweepLagSeconds, 500);
         if (!batch.length) return false;
-        await this.fileIn(em, await this.plan(em, batch, subs));
+        await this.fileIn(em, await this.plan(em, namedEvents(batch), subs));
         await this.repo.advanceCursor(em, batch[batch.length - 1].seq);
         return batch.length === 500;
       });
