@@ -35,22 +35,34 @@ let counting = false;
 let probe = null; // the script's own client: not counted
 const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function (config, values, cb) {
+  if (!counting || this === probe) return original.call(this, config, values, cb);
   const text = typeof config === 'string' ? config : (config?.text ?? '');
-  const result = original.call(this, config, values, cb);
-  if (!counting || this === probe || !result || typeof result.then !== 'function') return result;
-  const key = text
-    .replace(/\s+/g, ' ')
-    .replace(/\$\d+/g, '?')
-    .replace(/hook_\d+/g, 'hook_N')
-    .trim()
-    .slice(0, 110);
   const start = performance.now();
-  return result.finally(() => {
-    const s = stats.get(key) ?? { n: 0, ms: 0, lock: /FOR UPDATE/i.test(text) };
+  const record = () => {
+    const key = text
+      .replace(/\s+/g, ' ')
+      .replace(/\$\d+/g, '?')
+      .replace(/hook_\d+/g, 'hook_N')
+      .replace(/'(?:[^']|'')*'/g, "'…'")
+      .trim()
+      .slice(0, 110);
+    const s = stats.get(key) ?? { n: 0, ms: 0, lock: /FOR UPDATE|routing_lock/i.test(text) };
     s.n++;
     s.ms += performance.now() - start;
     stats.set(key, s);
-  });
+  };
+  // The app's client (AutoPreparingClient) sends every statement with a callback: count those
+  // too (only promises were counted before, so the app's statements went uncounted).
+  const callback = typeof values === 'function' ? values : cb;
+  if (typeof callback === 'function') {
+    const wrapped = (...a) => {
+      record();
+      return callback(...a);
+    };
+    return typeof values === 'function' ? original.call(this, config, wrapped) : original.call(this, config, values, wrapped);
+  }
+  const result = original.call(this, config, values, cb);
+  return result && typeof result.then === 'function' ? result.finally(record) : result;
 };
 const { startServer } = require(join(BUILD, 'apps/server/src/server.js'));
 const { IngestService } = require(join(BUILD, 'libs/core/src/index.js'));
@@ -119,7 +131,8 @@ try {
   for (const s of schedulers) Object.assign(s.stats, { passes: 0, assigned: 0, offered: 0, skippedLocked: 0 });
   counting = true;
   const start = performance.now();
-  for (const s of schedulers) s.requestPass();
+  // Room opened: what an event would ask for (a follower would forward it to the leader, which passes; see routing-leader.ts).
+  for (const s of schedulers) if (s.leadership?.state !== 'follower') s.requestPass();
   let left = count;
   while (left > 0 && performance.now() - start < 120_000) {
     await sleep(20);
