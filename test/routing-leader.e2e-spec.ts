@@ -98,5 +98,21 @@ describe('one replica leads the routing passes', () => {
     await eventually(async () => (await assignee(waiting)) === agent.id, 15000, 'the waiting conversation assigned by the new leader');
     const next = await ingest(b!);
     await eventually(async () => (await assignee(next)) === agent.id, 15000, 'the next conversation assigned');
+
+    // A replica without the election (ROUTING_LEADER=false, as behind a transaction-mode PgBouncer)
+    // routes what it hears itself, beside the leader.
+    const solo = await bootApp({ DATABASE_URL: a.databaseUrl, PRESENCE_GRACE_SECONDS: '1', ROUTING_LEADER: 'false', ...redis });
+    try {
+      const own = scheduler(solo);
+      expect(own.leadership).toBeNull();
+      const passes = own.stats.passes;
+      const alone = await ingest(solo);
+      await eventually(async () => (await assignee(alone)) === agent.id, 15000, 'the conversation heard by the replica without election assigned');
+      await own.idle();
+      expect(own.stats.passes).toBeGreaterThan(passes);
+      expect(own.stats.forwarded).toBe(0);
+    } finally {
+      await solo.close();
+    }
   });
 });
