@@ -131,8 +131,7 @@ try {
   for (const s of schedulers) Object.assign(s.stats, { passes: 0, assigned: 0, offered: 0, skippedLocked: 0 });
   counting = true;
   const start = performance.now();
-  // Room opened: what an event would ask for (a follower would forward it to the leader, which passes; see routing-leader.ts).
-  for (const s of schedulers) if (s.leadership?.state !== 'follower') s.requestPass();
+  for (const s of schedulers) s.requestPass();
   let left = count;
   while (left > 0 && performance.now() - start < 120_000) {
     await sleep(20);

@@ -1,11 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig, DomainError, DomainEvents, Transactions, isRetryableConflict } from '@inbox/core';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DomainError, DomainEvents, Transactions, isRetryableConflict } from '@inbox/core';
 import type { ConversationSummary } from '@inbox/realtime-contract';
 import { BUILT_IN_DEFAULT_TEAM, RoutingDecision, TeamSettings, anySpareCapacity, decide } from '@inbox/routing';
 import { AssignmentService, PassView } from './assignment.service';
 import { RoutingRepository } from './routing.repository';
-import { RoutingLeadership, Wake } from './routing-leader';
 
 const QUEUE_LIMIT = 10_000;
 /**
@@ -30,8 +28,7 @@ const FULL_HOUSE_RECHECK_MS = 250;
  * AssignmentService in batches, each applied in one transaction under row locks (a burst of
  * new conversations costs a few statements per batch, not a dozen per assignment). Safe with
  * any number of replicas: two passes may race, but the locks let only one of them change a
- * conversation or an agent. So that they do not race for nothing, one replica leads (see
- * RoutingLeadership): the others send it their wake-ups instead of running passes of their own.
+ * conversation or an agent.
  */
 @Injectable()
 export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -50,61 +47,35 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
   /** The pass that new conversations wait for while the house is full (see FULL_HOUSE_RECHECK_MS). */
   private recheck: NodeJS.Timeout | null = null;
   /** Counts for benchmarks and logs. */
-  readonly stats = {
-    passes: 0,
-    forwarded: 0,
-    skippedFull: 0,
-    deferredFull: 0,
-    batches: 0,
-    assigned: 0,
-    offered: 0,
-    skippedLocked: 0,
-    refused: 0,
-    applyMs: 0,
-    lastPassMs: 0,
-    lastDecideMs: 0,
-  };
-
-  /** Which replica runs the passes (null: every replica routes on its own, `ROUTING_LEADER=false`). */
-  readonly leadership: RoutingLeadership | null;
+  readonly stats = { passes: 0, skippedFull: 0, deferredFull: 0, batches: 0, assigned: 0, offered: 0, skippedLocked: 0, refused: 0, applyMs: 0, lastPassMs: 0, lastDecideMs: 0 };
 
   constructor(
     private readonly tx: Transactions,
     private readonly repo: RoutingRepository,
     private readonly assignments: AssignmentService,
     private readonly events: DomainEvents,
-    dataSource: DataSource,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.leadership = config.routingLeader
-      ? new RoutingLeadership(
-          (dataSource.options as { url?: string }).url,
-          (wake) => this.wake(wake),
-          () => this.wake('tick'),
-        )
-      : null;
-  }
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // Any change that may free capacity or need an agent asks for a pass; passes coalesce.
     this.unsubscribe = this.events.subscribe((e) => {
       if (e.type === 'conversation.created') {
         this.routingStateChanged(e.payload);
-        this.heard('new');
+        this.newConversation();
       } else if (e.type === 'agent.presence' || (e.type === 'conversation.updated' && this.routingStateChanged(e.payload))) {
-        this.heard('room');
+        // May have opened room: the next pass reads the agents again.
+        this.fullSince = null;
+        this.requestPass();
       }
     });
-    // A slow tick covers what no event announces: overflow thresholds, business hours opening, other
-    // replicas' changes. A follower keeps it too (see RoutingLeadership): routing never stops for an election.
+    // A slow tick covers what no event announces: overflow thresholds, business hours opening, other replicas' changes.
     this.ticker = setInterval(() => {
-      this.wake('tick');
+      this.requestPass(true);
       this.assignments.sweepExpiredOffers().catch((err) => this.logger.warn({ err }, 'offer sweep failed'));
       this.assignments.reclaimUnanswered().catch((err) => this.logger.warn({ err }, 'reply-timeout sweep failed'));
     }, 5000);
     this.ticker.unref();
-    this.leadership?.start();
-    this.wake('tick');
+    this.requestPass(true);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -114,24 +85,6 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
     if (this.debounce) clearImmediate(this.debounce);
     if (this.recheck) clearTimeout(this.recheck);
     await this.running?.catch(() => undefined);
-    await this.leadership?.stop();
-  }
-
-  /** An event of this replica that wants a pass: the leader's, or this replica's own while it leads or no leader is known. */
-  private heard(wake: Exclude<Wake, 'tick'>): void {
-    if (this.leadership?.state === 'follower') {
-      this.stats.forwarded++;
-      this.leadership.forward(wake);
-    } else this.wake(wake);
-  }
-
-  /** A pass wanted here: by an event of this replica, by another replica's wake-up (the leader's), or by the tick. */
-  private wake(wake: Wake): void {
-    if (wake === 'new') return this.newConversation();
-    if (wake === 'tick') return this.requestPass(true);
-    // May have opened room: the next pass reads the agents again.
-    this.fullSince = null;
-    this.requestPass();
   }
 
   /**
@@ -187,9 +140,8 @@ export class RoutingScheduler implements OnApplicationBootstrap, OnModuleDestroy
     this.recheck.unref();
   }
 
-  /** Resolves when no pass is running or pending, a full house's recheck included, and this replica's wake-ups for the leader are sent (tests and benchmarks). */
+  /** Resolves when no pass is running or pending, a full house's recheck included (tests and benchmarks). */
   async idle(): Promise<void> {
-    await this.leadership?.flushed();
     while (this.running || this.debounce || this.recheck) await (this.running ?? new Promise((r) => setTimeout(r, 15)));
   }
 

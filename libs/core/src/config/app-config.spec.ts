@@ -41,13 +41,6 @@ describe('loadConfig', () => {
     expect(c.encryptionKey.toString('hex')).toBe('ab'.repeat(32));
   });
 
-  it('elects a routing leader unless ROUTING_LEADER=false', () => {
-    const base = { DATA_DIR: dataDir(), JWT_SECRET: 'x'.repeat(40), ENCRYPTION_KEY: 'ab'.repeat(32) };
-    expect(loadConfig(base).routingLeader).toBe(true);
-    expect(loadConfig({ ...base, ROUTING_LEADER: 'false' }).routingLeader).toBe(false);
-    expect(() => loadConfig({ ...base, ROUTING_LEADER: 'maybe' })).toThrow(/ROUTING_LEADER/);
-  });
-
   it('refuses private outbound targets unless OUTBOUND_ALLOW_PRIVATE says otherwise', () => {
     const base = { DATA_DIR: dataDir(), JWT_SECRET: 'x'.repeat(40), ENCRYPTION_KEY: 'ab'.repeat(32) };
     expect(loadConfig(base).outboundAllowPrivate).toBe(false);

@@ -64,7 +64,6 @@ const schema = z.object({
   RATE_LIMIT_INGEST_PER_MINUTE: intFrom(6000, 1),
   OUTBOUND_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false'),
   RUN_WORKERS: z.enum(['true', 'false', '1', '0']).default('true'),
-  ROUTING_LEADER: z.enum(['true', 'false', '1', '0']).default('true'),
   SLACK_API_URL: z
     .url()
     .regex(/^https?:\/\//, 'must be an http(s) URL')
@@ -156,8 +155,6 @@ export interface AppConfig {
   /** Lets webhooks and mail servers point at loopback/private/link-local addresses (self-hosted set-ups, tests). */
   outboundAllowPrivate: boolean;
   runWorkers: boolean;
-  /** One replica runs the routing passes and the others wake it (apps/server/src/routing/routing-leader.ts); false: each replica routes on its own. */
-  routingLeader: boolean;
   /** Base URL of Slack's Web API (a local fake in tests). */
   slackApiUrl: string;
   /** Base URL of Meta's Graph API, version included (WhatsApp, Messenger, Instagram; a local fake in tests). */
@@ -263,7 +260,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitIngestPerMinute: c.RATE_LIMIT_INGEST_PER_MINUTE,
     outboundAllowPrivate: truthy(c.OUTBOUND_ALLOW_PRIVATE),
     runWorkers: truthy(c.RUN_WORKERS),
-    routingLeader: truthy(c.ROUTING_LEADER),
     slackApiUrl: c.SLACK_API_URL.endsWith('/') ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
     metaGraphUrl: c.META_GRAPH_URL.endsWith('/') ? c.META_GRAPH_URL : `${c.META_GRAPH_URL}/`,
     telegramApiUrl: c.TELEGRAM_API_URL.replace(/\/+$/, ''),
