@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD, buildServer } from './lib/env.mjs';
+import { statementStats } from './lib/statement-stats.mjs';
 import { openDatabaseServer, withClient } from './lib/database.mjs';
 import { cpuSince, databaseCpu } from './lib/cpu.mjs';
 import { perfAvailable, startPerf } from './lib/perf-postgres.mjs';
@@ -37,39 +38,8 @@ if (autoExplain) {
   });
 }
 const pg = require('pg');
-const stats = new Map();
 let counting = false;
-const original = pg.Client.prototype.query;
-pg.Client.prototype.query = function (config, values, cb) {
-  const text = typeof config === 'string' ? config : (config?.text ?? '');
-  const key = () =>
-    text
-      .replace(/\s+/g, ' ')
-      .replace(/\$\d+/g, '?')
-      .replace(/hook_\d+/g, 'hook_N')
-      .trim()
-      .slice(0, 110);
-  const start = performance.now();
-  const record = () => {
-    const k = key();
-    const s = stats.get(k) ?? { n: 0, ms: 0 };
-    s.n++;
-    s.ms += performance.now() - start;
-    stats.set(k, s);
-  };
-  // pg.Pool#query (the rate limiter's path) passes a callback: count those too.
-  const callback = typeof values === 'function' ? values : cb;
-  if (counting && typeof callback === 'function') {
-    const wrapped = (...a) => {
-      record();
-      return callback(...a);
-    };
-    return typeof values === 'function' ? original.call(this, config, wrapped) : original.call(this, config, values, wrapped);
-  }
-  const result = original.call(this, config, values, cb);
-  if (!counting || !result || typeof result.then !== 'function') return result;
-  return result.finally(record);
-};
+const stats = statementStats(pg.Client, { counting: () => counting });
 
 /**
  * CPU milliseconds of this process and of the database's server processes (from /proc, where the

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BUILD, buildServer, sleep } from './lib/env.mjs';
+import { statementStats } from './lib/statement-stats.mjs';
 import { openDatabaseServer, redisAnswers } from './lib/database.mjs';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ENCRYPTION_KEY, JWT_SECRET, api, createAgents, expectOk, loginAdmin } from './lib/api.mjs';
 
@@ -30,40 +31,9 @@ const db = await openDatabaseServer(console.log);
 const url = await db.createDatabase('profile-routing');
 const pg = require('pg');
 const { io } = require('socket.io-client');
-const stats = new Map();
 let counting = false;
 let probe = null; // the script's own client: not counted
-const original = pg.Client.prototype.query;
-pg.Client.prototype.query = function (config, values, cb) {
-  if (!counting || this === probe) return original.call(this, config, values, cb);
-  const text = typeof config === 'string' ? config : (config?.text ?? '');
-  const start = performance.now();
-  const record = () => {
-    const key = text
-      .replace(/\s+/g, ' ')
-      .replace(/\$\d+/g, '?')
-      .replace(/hook_\d+/g, 'hook_N')
-      .replace(/'(?:[^']|'')*'/g, "'…'")
-      .trim()
-      .slice(0, 110);
-    const s = stats.get(key) ?? { n: 0, ms: 0, lock: /FOR UPDATE|routing_lock/i.test(text) };
-    s.n++;
-    s.ms += performance.now() - start;
-    stats.set(key, s);
-  };
-  // The app's client (AutoPreparingClient) sends every statement with a callback: count those
-  // too (only promises were counted before, so the app's statements went uncounted).
-  const callback = typeof values === 'function' ? values : cb;
-  if (typeof callback === 'function') {
-    const wrapped = (...a) => {
-      record();
-      return callback(...a);
-    };
-    return typeof values === 'function' ? original.call(this, config, wrapped) : original.call(this, config, values, wrapped);
-  }
-  const result = original.call(this, config, values, cb);
-  return result && typeof result.then === 'function' ? result.finally(record) : result;
-};
+const stats = statementStats(pg.Client, { counting: (client) => counting && client !== probe, extra: (text) => ({ lock: /FOR UPDATE|routing_lock/i.test(text) }) });
 const { startServer } = require(join(BUILD, 'apps/server/src/server.js'));
 const { IngestService } = require(join(BUILD, 'libs/core/src/index.js'));
 const { RoutingScheduler } = require(join(BUILD, 'apps/server/src/routing/routing-scheduler.service.js'));

@@ -130,9 +130,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   async file(events: DomainEvent[]): Promise<number> {
     const named = namedEvents(events);
     if (!named.length) return 0;
-    const subs = await this.activeSubscriptions();
-    if (!subs.length) return 0;
-    const plan = await this.plan(this.tx.manager, named, subs);
+    const plan = await this.plan(this.tx.manager, named, await this.activeSubscriptions());
     if (!plan.length) return 0;
     return this.tx.run(({ em }) => this.fileIn(em, plan));
   }
